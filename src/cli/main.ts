@@ -1,0 +1,221 @@
+/**
+ * `studio train | evaluate | predict`: the command-line counterpart of a `transformers` training
+ * script using `HfArgumentParser`. Same core as the browser studio.
+ */
+import { basename, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { selectBackend, type BackendName } from '../core/backend';
+import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
+import { exportHfModel } from '../core/io/hfModel';
+import { StudioSession, type ColumnChoice } from '../core/session';
+import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
+import {
+  parseTrainingArguments,
+  trainingArgumentFlagSpecs,
+  trainingArgumentsToJson,
+} from '../core/train/args';
+import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
+import { bundledTokenizerDir, readBytes, readJson, writeFiles } from './files';
+import { formatLogLine, progressCallback } from './progress';
+import { predictCommand } from './predict';
+
+const dataFlags: Record<string, FlagSpec> = {
+  train_file: { type: 'string', help: 'CSV/TSV file to train on', group: 'DataArguments' },
+  validation_file: { type: 'string', help: 'separate validation file (else a split of train_file)', group: 'DataArguments' },
+  validation_split: { type: 'number', help: 'fraction of train_file held out for validation', default: 0.1, group: 'DataArguments' },
+  text_column: { type: 'string', help: 'column holding the text (guessed when left out)', group: 'DataArguments' },
+  text_pair_column: { type: 'string', help: 'optional second text column (sentence pairs)', group: 'DataArguments' },
+  label_column: { type: 'string', help: 'column holding the label (guessed when left out)', group: 'DataArguments' },
+  max_length: { type: 'number', help: 'tokens per row after truncation, special tokens included', default: 64, group: 'DataArguments' },
+};
+
+const modelFlags: Record<string, FlagSpec> = {
+  tokenizer_name_or_path: { type: 'string', help: 'folder with tokenizer.json and tokenizer_config.json', default: 'bundled bert-base-uncased', group: 'ModelArguments' },
+  model_type: { type: 'string', help: "'transformer': a small BERT encoder trained from scratch", default: 'transformer', group: 'ModelArguments' },
+  hidden_size: { type: 'number', help: 'hidden size of the from-scratch model', default: 64, group: 'ModelArguments' },
+  num_hidden_layers: { type: 'number', help: 'encoder layers', default: 2, group: 'ModelArguments' },
+  num_attention_heads: { type: 'number', help: 'attention heads per layer', default: 4, group: 'ModelArguments' },
+  intermediate_size: { type: 'number', help: 'feed-forward size', default: 128, group: 'ModelArguments' },
+  backend: { type: 'string', help: 'TF.js backend: wasm (fast on CPU) or cpu', default: 'wasm', group: 'Runtime' },
+  args_json: { type: 'string', help: 'training_args.json to start from (flags override it)', group: 'Runtime' },
+};
+
+const USAGE = `Usage:
+  studio train --train_file data.csv [--validation_file val.csv | --validation_split 0.1]
+               --output_dir out [--text_column text --label_column label] [model and TrainingArguments flags]
+  studio evaluate --model_dir out --validation_file val.csv
+  studio predict --model_dir out --input_file rows.csv|inputs.json [--output_file preds.jsonl]
+  studio <command> --help`;
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+async function useBackend(name: string): Promise<void> {
+  if (!['wasm', 'cpu'].includes(name)) {
+    throw new Error(`--backend must be wasm or cpu in Node (got "${name}").`);
+  }
+  const b = await selectBackend(name as BackendName);
+  log(`backend: ${b.name}`);
+}
+
+async function trainCommand(argv: string[]): Promise<void> {
+  const trainingSpecs = trainingArgumentFlagSpecs();
+  const specs = { ...dataFlags, ...modelFlags, ...trainingSpecs };
+  const { values, rest } = parseFlags(argv, specs);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${formatHelp(specs, 'studio train')}\n`);
+    return;
+  }
+  const v = values as Record<string, string | number | boolean | undefined>;
+  if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
+  if (v.model_type !== undefined && v.model_type !== 'transformer' && v.model_type !== 'bert') {
+    throw new Error(`--model_type must be "transformer" (got "${v.model_type}").`);
+  }
+  const fromJson = v.args_json ? await readJson(String(v.args_json), '--args_json') : {};
+  const rawArgs: Record<string, unknown> = { ...fromJson };
+  for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
+  const { args, notices } = parseTrainingArguments(rawArgs);
+  notices.forEach((n) => log(`notice: ${n}`));
+  await useBackend(String(v.backend ?? 'wasm'));
+
+  const session = new StudioSession();
+  const trainFile = String(v.train_file);
+  const table = session.loadTable(basename(trainFile), await readBytes(trainFile, '--train_file'));
+  log(
+    `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
+      `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
+      `${table.hasHeader ? 'header' : 'no header'}, ${table.anomalyCount} anomalies`,
+  );
+  for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
+  if (v.validation_file) {
+    const vf = String(v.validation_file);
+    session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'));
+  }
+  const tokDir = v.tokenizer_name_or_path ? String(v.tokenizer_name_or_path) : bundledTokenizerDir();
+  session.tokenizer = await loadTokenizerFromDir(tokDir);
+  const columns: ColumnChoice = {
+    text: v.text_column ? String(v.text_column) : table.guess.text,
+    label: v.label_column ? String(v.label_column) : table.guess.label,
+    ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
+  };
+  const maxLength = Number(v.max_length ?? 64);
+  const t0 = performance.now();
+  const ds = session.prepare({
+    columns,
+    validationFraction: Number(v.validation_split ?? 0.1),
+    maxLength,
+    seed: args.seed,
+  });
+  log(
+    `text column "${columns.text}", label column "${columns.label}"; labels ${ds.labels
+      .map((l, i) => `${l} (${ds.classCounts[i]})`)
+      .join(', ')}`,
+  );
+  log(
+    `train ${ds.trainRows} rows, validation ${ds.validationRows} rows; ${ds.skippedRows.length} rows skipped; ` +
+      `${ds.truncatedRows} truncated at ${maxLength} tokens; mean ${ds.meanTokens.toFixed(1)} tokens; ` +
+      `tokenized in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  if (ds.skippedMessage) log(`  ${ds.skippedMessage}`);
+  if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
+
+  const outDir = args.output_dir;
+  const result = await session.train(
+    {
+      kind: 'scratch',
+      hidden_size: Number(v.hidden_size ?? 64),
+      num_hidden_layers: Number(v.num_hidden_layers ?? 2),
+      num_attention_heads: Number(v.num_attention_heads ?? 4),
+      intermediate_size: Number(v.intermediate_size ?? 128),
+      max_length: maxLength,
+    },
+    args,
+    { callbacks: [progressCallback(process.stderr)], checkpoints: new FsCheckpointStore(outDir) },
+  );
+  const model = session.model;
+  const tok = session.tokenizer;
+  if (!model || !tok) throw new Error('Training produced no model.');
+  const hf = await exportHfModel(model);
+  const tokFiles: Record<string, Uint8Array> = {};
+  for (const f of await readdir(tokDir)) {
+    if (/^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(f)) {
+      tokFiles[f] = await readBytes(join(tokDir, f), 'tokenizer file');
+    }
+  }
+  const trainMetrics = result.logHistory.at(-1) ?? {};
+  const json = (x: unknown) => JSON.stringify(x, null, 2);
+  await writeFiles(outDir, {
+    ...hf,
+    ...tokFiles,
+    'training_args.json': json(trainingArgumentsToJson(args)),
+    'trainer_state.json': json(result.state),
+    'train_results.json': json(trainMetrics),
+    'eval_results.json': json(result.metrics),
+    'all_results.json': json({ ...trainMetrics, ...result.metrics }),
+  });
+  log(formatLogLine({ ...result.metrics, epoch: result.state.epoch, step: result.globalStep } as never));
+  log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
+  process.stdout.write(`${json(result.metrics)}\n`);
+}
+
+async function loadModelDir(session: StudioSession, dir: string): Promise<void> {
+  await session.loadModel({
+    config: await readJson(join(dir, 'config.json'), 'config'),
+    weights: await readBytes(join(dir, 'model.safetensors'), 'weights'),
+    tokenizerJson: await readJson(join(dir, 'tokenizer.json'), 'tokenizer'),
+    tokenizerConfig: await readJson(join(dir, 'tokenizer_config.json'), 'tokenizer config'),
+  });
+}
+
+async function evaluateCommand(argv: string[]): Promise<void> {
+  const specs: Record<string, FlagSpec> = {
+    model_dir: { type: 'string', help: 'folder written by studio train (or any HF BERT classifier folder)' },
+    validation_file: dataFlags.validation_file,
+    text_column: dataFlags.text_column,
+    text_pair_column: dataFlags.text_pair_column,
+    label_column: dataFlags.label_column,
+    max_length: { type: 'number', help: 'tokens per row (default: the model\'s max_position_embeddings)' },
+    per_device_eval_batch_size: { type: 'number', help: 'batch size', default: 32 },
+    backend: modelFlags.backend,
+  };
+  const { values, rest } = parseFlags(argv, specs);
+  if (rest.includes('--help')) return void process.stdout.write(`${formatHelp(specs, 'studio evaluate')}\n`);
+  const v = values as Record<string, string | number | undefined>;
+  if (!v.model_dir || !v.validation_file) throw new Error('--model_dir and --validation_file are required.');
+  await useBackend(String(v.backend ?? 'wasm'));
+  const session = new StudioSession();
+  await loadModelDir(session, String(v.model_dir));
+  const table = session.loadTable(basename(String(v.validation_file)), await readBytes(String(v.validation_file), '--validation_file'));
+  const model = session.model;
+  if (!model) throw new Error('No model was loaded.');
+  const metrics = await session.evaluateTable(
+    {
+      text: v.text_column ? String(v.text_column) : table.guess.text,
+      label: v.label_column ? String(v.label_column) : table.guess.label,
+      ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
+    },
+    Number(v.max_length ?? model.config.max_position_embeddings),
+    Number(v.per_device_eval_batch_size ?? 32),
+  );
+  process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'train') await trainCommand(rest);
+    else if (command === 'evaluate') await evaluateCommand(rest);
+    else if (command === 'predict') await predictCommand(rest, { loadModelDir, useBackend });
+    else {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+    }
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    log(`error: ${err.message}`);
+    if (process.env.STUDIO_DEBUG) log(err.stack ?? '');
+    return 1;
+  }
+}

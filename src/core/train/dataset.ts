@@ -1,0 +1,71 @@
+/**
+ * A tokenized split with its labels, and turning a batch of it into tensors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { collateBatch } from '../tokenize/collate';
+import type { EncodedDataset } from '../tokenize/encode';
+
+export type ProblemType =
+  'single_label_classification' | 'multi_label_classification' | 'regression';
+
+/** Token ids of a split plus its labels. */
+export interface LabeledDataset {
+  encoded: EncodedDataset;
+  /** int32 class ids [N] (single-label), float32 multi-hot [N * labelWidth], or float32 [N]. */
+  labels: Int32Array | Float32Array;
+  /** Labels per row: 1 for single-label and regression, num_labels for multi-label. */
+  labelWidth: number;
+  size: number;
+}
+
+export interface TensorBatch {
+  input_ids: tf.Tensor2D;
+  attention_mask: tf.Tensor2D;
+  token_type_ids: tf.Tensor2D;
+  labels: tf.Tensor;
+  /** Real (unpadded) tokens in the batch. */
+  tokens: number;
+}
+
+export interface CollateOptions {
+  padding: 'longest' | 'max_length';
+  maxLength: number;
+  padId: number;
+}
+
+/** Builds the batch tensors for rows `indices` (caller disposes them, or runs inside tf.tidy). */
+export function batchTensors(
+  ds: LabeledDataset,
+  indices: ArrayLike<number>,
+  problemType: ProblemType,
+  opts: CollateOptions,
+): TensorBatch {
+  const b = collateBatch(ds.encoded, indices, opts);
+  const shape: [number, number] = [b.batchSize, b.seqLen];
+  let tokens = 0;
+  for (let i = 0; i < b.attentionMask.length; i++) tokens += b.attentionMask[i];
+  const n = indices.length;
+  let labels: tf.Tensor;
+  if (problemType === 'single_label_classification') {
+    const ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) ids[i] = ds.labels[indices[i]];
+    labels = tf.tensor1d(ids, 'int32');
+  } else {
+    const w = ds.labelWidth;
+    const vals = new Float32Array(n * w);
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < w; j++) vals[i * w + j] = ds.labels[indices[i] * w + j];
+    labels = problemType === 'regression' ? tf.tensor1d(vals) : tf.tensor2d(vals, [n, w]);
+  }
+  return {
+    input_ids: tf.tensor2d(b.inputIds, shape, 'int32'),
+    attention_mask: tf.tensor2d(b.attentionMask, shape, 'int32'),
+    token_type_ids: tf.tensor2d(b.tokenTypeIds, shape, 'int32'),
+    labels,
+    tokens,
+  };
+}
+
+export function disposeBatch(b: TensorBatch): void {
+  tf.dispose([b.input_ids, b.attention_mask, b.token_type_ids, b.labels]);
+}

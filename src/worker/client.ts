@@ -1,0 +1,89 @@
+/**
+ * The UI's handle on the training worker: typed calls, streamed events, and a clear error when
+ * the worker dies (the UI never waits forever on a dead worker).
+ */
+import type { Api, RequestName, SerializedError, WorkerEvent, WorkerMessage } from './protocol';
+
+export * from './protocol';
+
+/** An error raised in the worker, carried across with its original name. */
+export class WorkerError extends Error {
+  constructor(err: SerializedError) {
+    super(err.message);
+    this.name = err.name;
+  }
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+export class StudioClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(e: WorkerEvent) => void>();
+  private dead: Error | null = null;
+
+  constructor(private readonly worker: Worker) {
+    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
+    worker.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      this.fail(new Error(`The training worker crashed: ${ev.message || 'unknown error'}.`));
+    });
+    worker.addEventListener('messageerror', () =>
+      this.fail(new Error('The training worker sent a message that could not be read.')),
+    );
+  }
+
+  /** Starts the studio's worker (bundled by Vite as a module worker). */
+  static start(): StudioClient {
+    return new StudioClient(
+      new Worker(new URL('./studio.worker.ts', import.meta.url), { type: 'module' }),
+    );
+  }
+
+  /** Sends a request; resolves with its result or rejects with the worker's error. */
+  call<K extends RequestName>(
+    name: K,
+    params: Api[K][0],
+    transfer: Transferable[] = [],
+  ): Promise<Api[K][1]> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<Api[K][1]>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ id, name, params }, transfer);
+    });
+  }
+
+  /** Subscribes to progress, log and status events; returns the unsubscribe function. */
+  on(listener: (e: WorkerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  terminate(): void {
+    this.worker.terminate();
+    this.fail(new Error('The training worker was stopped.'));
+  }
+
+  private onMessage(msg: WorkerMessage): void {
+    if (msg.type === 'event') {
+      for (const l of this.listeners) l(msg.event);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.result);
+    else p.reject(new WorkerError(msg.error));
+  }
+
+  private fail(err: Error): void {
+    this.dead = err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    for (const l of this.listeners) l({ kind: 'status', message: err.message });
+  }
+}

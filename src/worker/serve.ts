@@ -1,0 +1,32 @@
+/** Dispatches protocol requests to handlers and posts exactly one reply per request. */
+import type { RequestMessage, RequestName, WorkerMessage } from './protocol';
+
+interface Port {
+  addEventListener(type: 'message', fn: (ev: MessageEvent<RequestMessage>) => void): void;
+  postMessage(message: WorkerMessage, transfer: Transferable[]): void;
+}
+
+type AnyHandlers = Record<RequestName, (params: never) => Promise<unknown>> & {
+  transferOf(result: unknown): Transferable[];
+};
+
+export function serveRequests(port: Port, handlers: AnyHandlers): void {
+  port.addEventListener('message', (ev) => {
+    const { id, name, params } = ev.data;
+    const handler = handlers[name] as ((p: unknown) => Promise<unknown>) | undefined;
+    if (!handler) {
+      port.postMessage(
+        { type: 'reply', id, ok: false, error: { name: 'ProtocolError', message: `Unknown request "${name}".` } },
+        [],
+      );
+      return;
+    }
+    handler(params).then(
+      (result) => port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
+      (err: unknown) => {
+        const e = err instanceof Error ? err : new Error(String(err));
+        port.postMessage({ type: 'reply', id, ok: false, error: { name: e.name, message: e.message } }, []);
+      },
+    );
+  });
+}
