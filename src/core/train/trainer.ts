@@ -509,7 +509,17 @@ export class Trainer {
   ): Promise<void> {
     const c = this.control;
     if (c.should_log) flushLog();
-    if (c.should_evaluate && this.opts.eval) setEval(await this.evaluate());
+    if (c.should_evaluate && this.opts.eval) {
+      const metrics = await this.evaluate();
+      setEval(metrics);
+      if (this.opts.args.save_strategy === 'best') {
+        const value = metrics[bestMetricKey(this.metricForBest())];
+        const better =
+          value !== undefined &&
+          isImprovement(value, this.state.best_metric, this.greaterIsBetter());
+        if (better) c.should_save = true;
+      }
+    }
     if (c.should_save) await this.save(c.should_evaluate ? getEval() : null);
     c.should_log = false;
     c.should_evaluate = false;

@@ -1,0 +1,86 @@
+/**
+ * Training throughput of the default from-scratch model on the CPU-side backends Node offers,
+ * as a ratio to a matmul-only peak measured in the same run (an MFU-style figure).
+ *
+ *   npm run bench            # default: 30 steps per backend
+ *   npm run bench -- --steps 60 --backends wasm
+ */
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { measureMatmulGflops, selectBackend, type BackendName } from '../src/core/backend';
+import { StudioSession } from '../src/core/session';
+import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
+import type { TrainSummaryEntry } from '../src/core/train/state';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const steps = Number(flag('steps', '30'));
+const backends = flag('backends', 'wasm,cpu').split(',') as BackendName[];
+const MODEL = {
+  kind: 'scratch' as const,
+  hidden_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  intermediate_size: 128,
+  max_length: 64,
+};
+const BATCH = 16;
+
+/** Forward+backward FLOPs per token of the encoder (6 x dense params + attention scores). */
+function flopsPerToken(meanLen: number): number {
+  const h = MODEL.hidden_size;
+  const dense = MODEL.num_hidden_layers * (4 * h * h + 2 * h * MODEL.intermediate_size) + h * h;
+  const attention = MODEL.num_hidden_layers * 2 * meanLen * h;
+  return 6 * dense + 3 * 2 * attention;
+}
+
+const session = new StudioSession();
+session.loadTable('spam.csv', new Uint8Array(readFileSync('public/demo/spam.csv')));
+session.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
+const ds = session.prepare({
+  columns: { text: 'v2', label: 'v1' },
+  validationFraction: 0.1,
+  maxLength: MODEL.max_length,
+  seed: 42,
+});
+console.log(
+  `default model (hidden ${MODEL.hidden_size}, ${MODEL.num_hidden_layers} layers), batch ${BATCH}, ` +
+    `SMS spam rows (mean ${ds.meanTokens.toFixed(1)} tokens), ${steps} steps per backend`,
+);
+const rows: string[][] = [['backend', 'samples/s', 'tokens/s', 'GFLOP/s', 'matmul peak', 'ratio']];
+for (const name of backends) {
+  const chosen = await selectBackend(name);
+  if (chosen.name !== name) {
+    console.log(`${name}: unavailable (${chosen.reason})`);
+    continue;
+  }
+  const peak = await measureMatmulGflops(name === 'cpu' ? 256 : 512, 4);
+  // One warm-up step so kernel set-up is not timed.
+  await session.train(MODEL, { max_steps: 1, per_device_train_batch_size: BATCH, logging_steps: 1000, save_strategy: 'no' });
+  const r = await session.train(MODEL, {
+    max_steps: steps,
+    per_device_train_batch_size: BATCH,
+    logging_steps: 1000,
+    save_strategy: 'no',
+  });
+  const summary = r.logHistory.at(-1) as TrainSummaryEntry;
+  const samplesPerSecond = summary.train_samples_per_second;
+  const tokensPerSecond = r.state.num_input_tokens_seen / summary.train_runtime;
+  const gflops = (tokensPerSecond * flopsPerToken(ds.meanTokens)) / 1e9;
+  rows.push([
+    name,
+    samplesPerSecond.toFixed(1),
+    tokensPerSecond.toFixed(0),
+    gflops.toFixed(2),
+    `${peak.toFixed(1)} GFLOP/s`,
+    `${((100 * gflops) / peak).toFixed(1)}%`,
+  ]);
+  session.model?.dispose();
+  session.model = null;
+}
+const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+for (const r of rows) console.log(r.map((x, c) => x.padEnd(widths[c])).join('  '));
+console.log(`tensors alive at the end: ${tf.memory().numTensors}`);

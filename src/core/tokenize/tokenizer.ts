@@ -1,0 +1,176 @@
+/**
+ * Our tokenizer interface over transformers.js, built from the tokenizer files' JSON (no network,
+ * no `env` paths), so the same code runs in Node and in the browser worker. Encoding matches HF
+ * `tokenizer(text, pair, truncation=True, max_length=...)` of a fast tokenizer: special tokens are
+ * kept and the text is truncated around them (transformers.js's own `truncation` cuts the final
+ * `[SEP]` off instead, so we truncate ourselves before adding special tokens).
+ */
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+
+/** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
+export interface TokenizerFiles {
+  /** tokenizer.json */
+  tokenizerJson: object;
+  /** tokenizer_config.json */
+  tokenizerConfig: object;
+}
+
+export interface Encoded {
+  /** Token ids including special tokens ([CLS] ... [SEP] for BERT). */
+  ids: number[];
+  /** token_type_ids: 0 for the first text (and its specials), 1 for the pair's part. */
+  typeIds: number[];
+  /** Whether tokens were cut to fit maxLength. */
+  truncated: boolean;
+}
+
+export interface Tokenizer {
+  /** e.g. "bert-base-uncased" (tokenizer_config's name_or_path, else its tokenizer_class). */
+  name: string;
+  /** Embedding rows the model needs: highest token id + 1 (30522 for bert-base-uncased). */
+  vocabSize: number;
+  padId: number;
+  clsId: number;
+  sepId: number;
+  /** Longest input the tokenizer was made for (tokenizer_config's model_max_length), or Infinity. */
+  modelMaxLength: number;
+  /**
+   * Encode one text (or a pair) with special tokens. With maxLength, the result has at most
+   * maxLength tokens, special tokens included; pairs are cut longest-first.
+   */
+  encode(text: string, pair?: string, maxLength?: number): Encoded;
+  /** Token ids -> text (special tokens kept, as HF `decode`); [] -> ''. */
+  decodeIds(ids: number[]): string;
+  /** Token ids -> token strings (e.g. "##ing"). */
+  tokens(ids: number[]): string[];
+  files: TokenizerFiles;
+}
+
+type TokenSpec = string | { content?: string } | null | undefined;
+
+function tokenString(spec: TokenSpec): string | undefined {
+  if (typeof spec === 'string') return spec;
+  if (spec && typeof spec === 'object' && typeof spec.content === 'string') return spec.content;
+  return undefined;
+}
+
+/**
+ * Build a tokenizer from its files. The transformers.js class is picked as AutoTokenizer does
+ * (tokenizer_config's `tokenizer_class`, "Fast" suffix dropped; PreTrainedTokenizer otherwise).
+ * transformers.js is imported lazily so modules that only type against `Tokenizer` stay light.
+ */
+export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
+  const transformers = await import('@huggingface/transformers');
+  const config = files.tokenizerConfig as Record<string, unknown>;
+  const className =
+    typeof config.tokenizer_class === 'string'
+      ? config.tokenizer_class.replace(/Fast$/, '')
+      : 'PreTrainedTokenizer';
+  const candidate = (transformers as unknown as Record<string, unknown>)[className];
+  const Base = transformers.PreTrainedTokenizer;
+  const Cls =
+    typeof candidate === 'function' && (candidate === Base || candidate.prototype instanceof Base)
+      ? (candidate as typeof Base)
+      : Base;
+  const tok = new Cls(files.tokenizerJson, files.tokenizerConfig);
+  return wrap(tok, files, className);
+}
+
+function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string): Tokenizer {
+  const config = files.tokenizerConfig as Record<string, unknown>;
+  const core = tok._tokenizer;
+  const unkId = tok.unk_token_id ?? 0;
+  const idOf = (spec: TokenSpec): number | undefined => {
+    const s = tokenString(spec);
+    return s === undefined ? undefined : core.token_to_id(s);
+  };
+  const clsId = idOf(config.cls_token as TokenSpec) ?? idOf(config.bos_token as TokenSpec) ?? unkId;
+  const sepId = idOf(config.sep_token as TokenSpec) ?? idOf(config.eos_token as TokenSpec) ?? unkId;
+  const padId = tok.pad_token_id ?? 0;
+  let maxId = -1;
+  for (const id of tok.get_vocab().values()) if (id > maxId) maxId = id;
+  for (const id of core.get_added_tokens_decoder().keys()) if (id > maxId) maxId = id;
+
+  const post = core.post_processor;
+  const addSpecial = (a: string[], b: string[] | null): { tokens: string[]; types: number[] } => {
+    if (!post) {
+      const tokens = b ? a.concat(b) : a;
+      return { tokens, types: new Array<number>(tokens.length).fill(0) };
+    }
+    const out = post(a, b, true);
+    return {
+      tokens: out.tokens,
+      types: out.token_type_ids ?? new Array<number>(out.tokens.length).fill(0),
+    };
+  };
+  const specialsSingle = addSpecial([], null).tokens.length;
+  const specialsPair = addSpecial([], []).tokens.length;
+
+  const name =
+    (typeof config.name_or_path === 'string' && config.name_or_path) ||
+    (typeof config.tokenizer_class === 'string' && config.tokenizer_class) ||
+    className;
+  const modelMaxLength =
+    typeof config.model_max_length === 'number' && config.model_max_length < 1e12
+      ? config.model_max_length
+      : Infinity;
+
+  return {
+    name,
+    vocabSize: maxId + 1,
+    padId,
+    clsId,
+    sepId,
+    modelMaxLength,
+    files,
+    encode(text: string, pair?: string, maxLength?: number): Encoded {
+      // Tokens without special tokens (transformers.js's _encode_text would add them).
+      let a = core.tokenize(text);
+      let b = pair !== undefined && pair !== null ? core.tokenize(pair) : null;
+      let truncated = false;
+      if (maxLength !== undefined) {
+        const budget = maxLength - (b ? specialsPair : specialsSingle);
+        if (budget < 0) {
+          throw new RangeError(`maxLength ${maxLength} leaves no room for the special tokens`);
+        }
+        if (b) {
+          const [n1, n2] = longestFirst(a.length, b.length, budget);
+          truncated = n1 < a.length || n2 < b.length;
+          a = a.slice(0, n1);
+          b = b.slice(0, n2);
+        } else if (a.length > budget) {
+          truncated = true;
+          a = a.slice(0, budget);
+        }
+      }
+      const { tokens, types } = addSpecial(a, b);
+      const ids = new Array<number>(tokens.length);
+      for (let i = 0; i < tokens.length; i++) ids[i] = core.token_to_id(tokens[i]) ?? unkId;
+      return { ids, typeIds: types, truncated };
+    },
+    decodeIds(ids: number[]): string {
+      return ids.length === 0 ? '' : tok.decode(ids);
+    },
+    tokens(ids: number[]): string[] {
+      return ids.map((id) => core.id_to_token(id) ?? tok.unk_token);
+    },
+  };
+}
+
+/**
+ * Lengths after HF tokenizers' (Rust) LONGEST_FIRST truncation of a pair to `budget` tokens:
+ * cut the longer one down first; if both must shrink, the first gets floor(budget/2) unless it
+ * was the longer one. (Python "slow" tokenizers break the tie the other way by one token.)
+ */
+export function longestFirst(n1: number, n2: number, budget: number): [number, number] {
+  if (n1 + n2 <= budget) return [n1, n2];
+  const swap = n1 > n2;
+  let a = swap ? n2 : n1; // the shorter
+  let b = swap ? n1 : n2;
+  b = a > budget ? a : Math.max(a, budget - a);
+  if (a + b > budget) {
+    a = Math.floor(budget / 2);
+    b = a + (budget % 2);
+  }
+  return swap ? [b, a] : [a, b];
+}

@@ -1,0 +1,157 @@
+/**
+ * The losses HF's `*ForSequenceClassification` heads compute, by `problem_type`, as tf ops
+ * (differentiable, no GPU read-back), matching torch to float32 rounding.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** HF's `config.problem_type` values. */
+export type ProblemType =
+  'single_label_classification' | 'multi_label_classification' | 'regression';
+
+/** Options for {@link crossEntropy} / {@link computeLoss}. */
+export interface LossOptions {
+  /** `label_smoothing` of torch's CrossEntropyLoss (HF `label_smoothing_factor`), in [0, 1]. */
+  labelSmoothing?: number;
+  /** Per-class weights, length C (torch's `weight=`). */
+  classWeights?: number[];
+}
+
+/**
+ * `torch.nn.CrossEntropyLoss(weight=classWeights, label_smoothing=eps)` with mean reduction.
+ *
+ * With weights w and targets y: `nll = sum_i w[y_i] * -logp[i, y_i] / sum_i w[y_i]`; the smoothing
+ * term is `sum_i sum_c w[c] * -logp[i, c]` divided by the same `sum_i w[y_i]` (by the number of
+ * targets without weights), and the loss is `(1 - eps) * nll + eps / C * smooth` (ATen's
+ * `cross_entropy_loss_label_smoothing`). Labels outside [0, C) (e.g. -100) are ignored as torch's
+ * `ignore_index` does.
+ *
+ * @param logits float32 [B, C]
+ * @param labels int32 [B]
+ * @returns scalar loss
+ */
+export function crossEntropy(
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  opts: LossOptions = {},
+): tf.Scalar {
+  if (logits.rank !== 2)
+    throw new Error(`crossEntropy: logits must be [B, C], got [${logits.shape}]`);
+  const numClasses = logits.shape[1] as number;
+  const eps = opts.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1))
+    throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (opts.classWeights && opts.classWeights.length !== numClasses) {
+    throw new Error(
+      `crossEntropy: ${opts.classWeights.length} class weights for ${numClasses} classes`,
+    );
+  }
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(logits.toFloat(), -1);
+    // One-hot rows are all zero for ignored labels (out of range), so they drop out everywhere.
+    const oneHot = tf.oneHot(tf.reshape(labels, [-1]).toInt(), numClasses).toFloat();
+    const valid = tf.sum(oneHot, -1); // [B]: 1 or 0
+    const w = opts.classWeights ? tf.tensor1d(opts.classWeights, 'float32') : null;
+    const targetW = w ? tf.sum(tf.mul(oneHot, w), -1) : valid; // [B]
+    const denom = tf.sum(targetW);
+    const nllPer = tf.neg(tf.sum(tf.mul(oneHot, logp), -1)); // [B]
+    const nll = tf.div(tf.sum(tf.mul(nllPer, targetW)), denom);
+    if (eps === 0) return nll as tf.Scalar;
+    const smoothPer = tf.neg(tf.sum(w ? tf.mul(logp, w) : logp, -1)); // [B]
+    const smooth = tf.div(tf.sum(tf.mul(smoothPer, valid)), denom);
+    return tf.add(tf.mul(nll, 1 - eps), tf.mul(smooth, eps / numClasses)) as tf.Scalar;
+  });
+}
+
+/**
+ * `torch.nn.BCEWithLogitsLoss()` (mean over all elements), in the stable form
+ * `max(x, 0) - x * y + log1p(exp(-|x|))`.
+ *
+ * @param logits float32 [B, L]
+ * @param targets float32 [B, L] (multi-hot, or probabilities)
+ */
+export function bceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+  if (!arraysEqual(logits.shape, targets.shape)) {
+    throw new Error(
+      `bceWithLogits: logits [${logits.shape}] and targets [${targets.shape}] differ`,
+    );
+  }
+  return tf.tidy(() => {
+    const x = logits.toFloat();
+    const y = targets.toFloat();
+    const loss = tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+    return tf.mean(loss) as tf.Scalar;
+  });
+}
+
+/**
+ * `torch.nn.MSELoss()` as HF's regression head calls it: `mse(logits.squeeze(), labels.squeeze())`.
+ *
+ * @param pred float32 [B] or [B, 1]
+ * @param target float32 [B] or [B, 1]
+ */
+export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const p = tf.reshape(pred, [-1]).toFloat();
+    const t = tf.reshape(target, [-1]).toFloat();
+    if (p.size !== t.size) {
+      throw new Error(
+        `mse: predictions [${pred.shape}] and targets [${target.shape}] differ in size`,
+      );
+    }
+    return tf.mean(tf.square(tf.sub(p, t))) as tf.Scalar;
+  });
+}
+
+/**
+ * The loss HF's classification head computes for `problemType`:
+ * single-label -> {@link crossEntropy} (labels int32 [B]; smoothing and class weights apply),
+ * multi-label -> {@link bceWithLogits} (labels float32 [B, L]),
+ * regression -> {@link mse} (logits [B, 1], labels float32 [B]).
+ */
+export function computeLoss(
+  problemType: ProblemType,
+  logits: tf.Tensor,
+  labels: tf.Tensor,
+  opts: LossOptions = {},
+): tf.Scalar {
+  switch (problemType) {
+    case 'single_label_classification':
+      return crossEntropy(logits, labels, opts);
+    case 'multi_label_classification':
+      return bceWithLogits(logits, labels);
+    case 'regression':
+      return mse(logits, labels);
+    default:
+      throw new Error(`computeLoss: unknown problem_type '${String(problemType)}'`);
+  }
+}
+
+/**
+ * sklearn's `compute_class_weight('balanced', classes=range(numLabels), y=labelIds)`:
+ * `n_samples / (n_classes * bincount(y))`. Throws (as sklearn does) when a class has no sample,
+ * since its weight would be infinite.
+ */
+export function balancedClassWeights(labelIds: ArrayLike<number>, numLabels: number): number[] {
+  if (!Number.isInteger(numLabels) || numLabels < 1) {
+    throw new Error(`balancedClassWeights: numLabels must be a positive integer, got ${numLabels}`);
+  }
+  const counts = new Array<number>(numLabels).fill(0);
+  for (let i = 0; i < labelIds.length; i++) {
+    const y = labelIds[i];
+    if (!Number.isInteger(y) || y < 0 || y >= numLabels) {
+      throw new Error(`balancedClassWeights: label ${y} at row ${i} is not in [0, ${numLabels})`);
+    }
+    counts[y] += 1;
+  }
+  const missing = counts.flatMap((c, i) => (c === 0 ? [i] : []));
+  if (missing.length > 0) {
+    throw new Error(
+      `class_weights='balanced' needs every class in the training data, but class id(s) ${missing.join(', ')} have no examples; give explicit class_weights or fix the split`,
+    );
+  }
+  return counts.map((c) => labelIds.length / (numLabels * c));
+}
+
+function arraysEqual(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

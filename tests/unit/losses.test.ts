@@ -1,0 +1,138 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import fx from '../fixtures/numerics/losses.json';
+import {
+  balancedClassWeights,
+  bceWithLogits,
+  computeLoss,
+  crossEntropy,
+  mse,
+} from '../../src/core/train/losses';
+
+const rel = (a: number, e: number) => Math.abs(a - e) / Math.abs(e);
+async function val(t: tf.Scalar): Promise<number> {
+  const v = (await t.data())[0];
+  t.dispose();
+  return v;
+}
+
+let before = 0;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+beforeEach(() => {
+  before = tf.memory().numTensors;
+});
+afterEach(() => {
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+/** float64 reference of ATen's cross_entropy_loss_label_smoothing (mean, with weights). */
+function ceRef(logits: number[][], labels: number[], eps: number, w?: number[]): number {
+  const C = logits[0].length;
+  const weight = w ?? new Array(C).fill(1);
+  let nll = 0;
+  let smooth = 0;
+  let denom = 0;
+  logits.forEach((row, i) => {
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0));
+    const logp = row.map((x) => x - lse);
+    nll += -weight[labels[i]] * logp[labels[i]];
+    smooth += -logp.reduce((s, x, c) => s + weight[c] * x, 0);
+    denom += weight[labels[i]];
+  });
+  return (1 - eps) * (nll / denom) + (eps / C) * (smooth / denom);
+}
+
+describe('losses match torch', () => {
+  const sl = fx.single_label;
+  const ml = fx.multi_label;
+  const rg = fx.regression;
+
+  it('cross entropy, plain / label smoothing 0.1 / class weights', async () => {
+    const logits = tf.tensor2d(sl.logits);
+    const labels = tf.tensor1d(sl.labels, 'int32');
+    expect(rel(await val(crossEntropy(logits, labels)), sl.cross_entropy)).toBeLessThan(1e-6);
+    expect(
+      rel(
+        await val(crossEntropy(logits, labels, { labelSmoothing: 0.1 })),
+        sl.cross_entropy_label_smoothing_0_1,
+      ),
+    ).toBeLessThan(1e-6);
+    expect(
+      rel(
+        await val(crossEntropy(logits, labels, { classWeights: sl.class_weights })),
+        sl.cross_entropy_class_weighted,
+      ),
+    ).toBeLessThan(1e-6);
+    // The float64 reference reproduces the three torch numbers, so it can stand for torch's
+    // weights + smoothing combination too.
+    expect(rel(ceRef(sl.logits, sl.labels, 0), sl.cross_entropy)).toBeLessThan(1e-6);
+    expect(
+      rel(ceRef(sl.logits, sl.labels, 0.1), sl.cross_entropy_label_smoothing_0_1),
+    ).toBeLessThan(1e-6);
+    expect(
+      rel(ceRef(sl.logits, sl.labels, 0, sl.class_weights), sl.cross_entropy_class_weighted),
+    ).toBeLessThan(1e-6);
+    const both = await val(
+      crossEntropy(logits, labels, { labelSmoothing: 0.2, classWeights: sl.class_weights }),
+    );
+    expect(rel(both, ceRef(sl.logits, sl.labels, 0.2, sl.class_weights))).toBeLessThan(1e-6);
+    tf.dispose([logits, labels]);
+  });
+
+  it('cross entropy ignores label -100 like torch ignore_index', async () => {
+    const logits = tf.tensor2d(sl.logits);
+    const labels = tf.tensor1d([...sl.labels.slice(0, 4), -100, -100], 'int32');
+    const got = await val(crossEntropy(logits, labels, { labelSmoothing: 0.1 }));
+    expect(rel(got, ceRef(sl.logits.slice(0, 4), sl.labels.slice(0, 4), 0.1))).toBeLessThan(1e-6);
+    tf.dispose([logits, labels]);
+  });
+
+  it('BCE with logits and MSE', async () => {
+    const l = tf.tensor2d(ml.logits);
+    const y = tf.tensor2d(ml.labels);
+    expect(rel(await val(bceWithLogits(l, y)), ml.bce_with_logits)).toBeLessThan(1e-6);
+    const p = tf.tensor2d(rg.predictions, [rg.predictions.length, 1]);
+    const t = tf.tensor1d(rg.labels);
+    expect(rel(await val(mse(p, t)), rg.mse)).toBeLessThan(1e-6);
+    expect(rel(await val(computeLoss('regression', p, t)), rg.mse)).toBeLessThan(1e-6);
+    expect(
+      rel(await val(computeLoss('multi_label_classification', l, y)), ml.bce_with_logits),
+    ).toBeLessThan(1e-6);
+    tf.dispose([l, y, p, t]);
+  });
+
+  it('BCE is stable for large logits', async () => {
+    const l = tf.tensor2d([[100, -100]]);
+    const y = tf.tensor2d([[0, 1]]);
+    expect(await val(bceWithLogits(l, y))).toBeCloseTo(100, 4);
+    tf.dispose([l, y]);
+  });
+
+  it('computeLoss single-label passes options and is differentiable', async () => {
+    const logits = tf.tensor2d(sl.logits);
+    const labels = tf.tensor1d(sl.labels, 'int32');
+    const loss = computeLoss('single_label_classification', logits, labels, {
+      labelSmoothing: 0.1,
+    });
+    expect(rel(await val(loss), sl.cross_entropy_label_smoothing_0_1)).toBeLessThan(1e-6);
+    const g = tf.grad((x: tf.Tensor) => crossEntropy(x, labels))(logits);
+    // d/dlogits of mean CE = (softmax - onehot) / B: rows sum to zero.
+    const rowSums = tf.sum(g, 1);
+    for (const r of await rowSums.data()) expect(Math.abs(r)).toBeLessThan(1e-6);
+    tf.dispose([logits, labels, g, rowSums]);
+  });
+});
+
+describe('balancedClassWeights', () => {
+  it('is n_samples / (n_classes * bincount)', () => {
+    expect(balancedClassWeights([0, 0, 0, 1], 2)).toEqual([4 / 6, 4 / 2]);
+    expect(balancedClassWeights(new Int32Array([0, 1, 2, 2, 2, 2]), 3)).toEqual([2, 2, 0.5]);
+  });
+  it('throws on a missing class or a bad label', () => {
+    expect(() => balancedClassWeights([0, 0, 2], 3)).toThrow(/class id\(s\) 1/);
+    expect(() => balancedClassWeights([0, 5], 2)).toThrow(/label 5/);
+  });
+});
