@@ -233,15 +233,8 @@ export class StudioSession {
     if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
     if (!tok) throw new Error('No tokenizer is loaded yet.');
     const main = extractExamples(t, options.columns);
+    // validateExamples (in extractExamples) already rejected a single class.
     const maps = buildLabelMaps(main.labels);
-    if (maps.labels.length < 2) {
-      throw new DataError(
-        'single-class',
-        `The label column "${options.columns.label}" has only one class ("${maps.labels[0]}"). ` +
-          'A classifier needs at least two: pick another label column or add examples.',
-        { column: options.columns.label },
-      );
-    }
     const ids = encodeLabels(main.labels, maps.label2id);
     let trainPart: Examples;
     let valPart: Examples;

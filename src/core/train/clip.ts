@@ -17,9 +17,12 @@ export function clipByGlobalNorm(
   const out = new Map<string, tf.Tensor>();
   const norm = tf.tidy(() => {
     if (grads.size === 0) return tf.scalar(0);
-    // torch: norm of the per-tensor norms.
-    const perTensor = [...grads.values()].map((g) => tf.sum(tf.square(g.toFloat())));
-    return tf.sqrt(tf.addN(perTensor)) as tf.Scalar;
+    // torch: norm of the per-tensor norms. Summed pairwise, not with tf.addN: on WebGPU, AddN
+    // binds one storage buffer per input and a model has more parameters than an adapter allows
+    // per shader stage (8 on SwiftShader), which silently produced a norm of 0 there.
+    let total: tf.Tensor = tf.scalar(0);
+    for (const g of grads.values()) total = tf.add(total, tf.sum(tf.square(g.toFloat())));
+    return tf.sqrt(total) as tf.Scalar;
   });
   const clip = Number.isFinite(maxNorm) && maxNorm > 0;
   if (!clip) {

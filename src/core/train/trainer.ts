@@ -10,7 +10,7 @@ import type { CheckpointStore } from '../io/checkpointStore';
 import { checkpointsToRotate } from '../io/checkpointStore';
 import { AdamW, hfNoDecay } from './adamw';
 import type { TrainingArguments } from './args';
-import { trainingArgumentsToJson } from './args';
+import { resolveSteps, trainingArgumentsToJson } from './args';
 import {
   EarlyStoppingCallback,
   bestMetricKey,
@@ -83,6 +83,8 @@ export class Trainer {
   private readonly classWeights: number[] | undefined;
   private readonly stepsPerEpoch: number;
   private readonly warmup: number;
+  /** logging/eval/save intervals in steps (HF reads values below 1 as a fraction of max_steps). */
+  private readonly every: { log: number; eval: number; save: number };
   private stopRequested = false;
   private samplesSeen = 0;
   private tokensSeen = 0;
@@ -106,6 +108,11 @@ export class Trainer {
     const maxSteps =
       args.max_steps > 0 ? args.max_steps : Math.ceil(args.num_train_epochs * this.stepsPerEpoch);
     this.warmup = warmupSteps(args, maxSteps);
+    this.every = {
+      log: Math.max(1, resolveSteps(args.logging_steps, maxSteps)),
+      eval: Math.max(1, resolveSteps(args.eval_steps ?? args.logging_steps, maxSteps)),
+      save: Math.max(1, resolveSteps(args.save_steps, maxSteps)),
+    };
     const numEpochs =
       args.max_steps > 0 ? Math.ceil(maxSteps / this.stepsPerEpoch) : args.num_train_epochs;
     this.optimizer = new AdamW(opts.model.params, {
@@ -121,17 +128,17 @@ export class Trainer {
       best_global_step: null,
       best_model_checkpoint: null,
       epoch: 0,
-      eval_steps: args.eval_steps ?? args.logging_steps,
+      eval_steps: this.every.eval,
       global_step: 0,
       is_hyper_param_search: false,
       is_local_process_zero: true,
       is_world_process_zero: true,
       log_history: [],
-      logging_steps: args.logging_steps,
+      logging_steps: this.every.log,
       max_steps: maxSteps,
       num_input_tokens_seen: 0,
       num_train_epochs: numEpochs,
-      save_steps: args.save_steps,
+      save_steps: this.every.save,
       stateful_callbacks: {},
       total_flos: 0,
       train_batch_size: args.per_device_train_batch_size,
@@ -445,10 +452,9 @@ export class Trainer {
         const c = this.control;
         c.should_log =
           args.logging_strategy === 'steps' &&
-          (gs % args.logging_steps === 0 || (gs === 1 && args.logging_first_step));
-        c.should_evaluate =
-          args.eval_strategy === 'steps' && gs % (args.eval_steps ?? args.logging_steps) === 0;
-        c.should_save = args.save_strategy === 'steps' && gs % args.save_steps === 0;
+          (gs % this.every.log === 0 || (gs === 1 && args.logging_first_step));
+        c.should_evaluate = args.eval_strategy === 'steps' && gs % this.every.eval === 0;
+        c.should_save = args.save_strategy === 'steps' && gs % this.every.save === 0;
         if (gs >= this.state.max_steps) c.should_training_stop = true;
         this.emit('on_step_end');
         await this.maybeLogEvalSave(
