@@ -38,7 +38,7 @@ function flopsPerToken(meanLen: number): number {
 }
 
 const session = new StudioSession();
-session.loadTable('spam.csv', new Uint8Array(readFileSync('public/demo/spam.csv')));
+await session.loadTable('spam.csv', new Uint8Array(readFileSync('public/demo/spam.csv')));
 session.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
 const ds = session.prepare({
   columns: { text: 'v2', label: 'v1' },

@@ -81,7 +81,7 @@ async function trainCommand(argv: string[]): Promise<void> {
 
   const session = new StudioSession();
   const trainFile = String(v.train_file);
-  const table = session.loadTable(basename(trainFile), await readBytes(trainFile, '--train_file'));
+  const table = await session.loadTable(basename(trainFile), await readBytes(trainFile, '--train_file'));
   log(
     `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
       `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
@@ -90,7 +90,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
   if (v.validation_file) {
     const vf = String(v.validation_file);
-    session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'));
+    await session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'));
   }
   const tokDir = v.tokenizer_name_or_path ? String(v.tokenizer_name_or_path) : bundledTokenizerDir();
   session.tokenizer = await loadTokenizerFromDir(tokDir);
@@ -186,7 +186,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
   await useBackend(String(v.backend ?? 'wasm'));
   const session = new StudioSession();
   await loadModelDir(session, String(v.model_dir));
-  const table = session.loadTable(basename(String(v.validation_file)), await readBytes(String(v.validation_file), '--validation_file'));
+  const table = await session.loadTable(basename(String(v.validation_file)), await readBytes(String(v.validation_file), '--validation_file'));
   const model = session.model;
   if (!model) throw new Error('No model was loaded.');
   const metrics = await session.evaluateTable(

@@ -91,7 +91,7 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     const rows = b.input_ids.map((_, i) => data.slice(i * width, (i + 1) * width));
     lines = [JSON.stringify({ logits: rows })];
   } else {
-    const table = session.loadTable(basename(v.input_file), bytes);
+    const table = await session.loadTable(basename(v.input_file), bytes);
     const col = v.text_column ?? table.guess.text;
     const ci = table.columns.indexOf(col);
     if (ci < 0) throw new Error(`There is no column "${col}"; columns: ${table.columns.join(', ')}.`);

@@ -111,6 +111,14 @@ interface Prepared {
 
 const PREVIEW_ROWS = 20;
 
+/** Reads a user's data file into a table (the format is chosen from its name and bytes). */
+async function readTableFile(
+  _fileName: string,
+  bytes: Uint8Array,
+): Promise<ParsedTable & { encoding: string }> {
+  return parseTableFromBytes(bytes);
+}
+
 type Table = ParsedTable & { fileName: string };
 
 /** Texts, optional second texts and label strings of a table's usable rows. */
@@ -190,16 +198,16 @@ export class StudioSession {
   private trainer: Trainer | null = null;
 
   /** Parses a file; on failure the previously loaded table stays. */
-  loadTable(fileName: string, bytes: Uint8Array): TableSummary {
-    const parsed = parseTableFromBytes(bytes);
+  async loadTable(fileName: string, bytes: Uint8Array): Promise<TableSummary> {
+    const parsed = await readTableFile(fileName, bytes);
     this.table = { ...parsed, fileName };
     this.prepared = null;
     return this.tableSummary();
   }
 
   /** Uses a separate file for validation instead of a split of the training file. */
-  loadValidationTable(fileName: string, bytes: Uint8Array): void {
-    this.validationTable = { ...parseTableFromBytes(bytes), fileName };
+  async loadValidationTable(fileName: string, bytes: Uint8Array): Promise<void> {
+    this.validationTable = { ...(await readTableFile(fileName, bytes)), fileName };
     this.prepared = null;
   }
 

@@ -34,7 +34,7 @@ function demoHead(rows: number): Uint8Array {
 
 async function preparedSession(rows = 160): Promise<StudioSession> {
   const s = new StudioSession();
-  s.loadTable('spam-head.csv', demoHead(rows));
+  await s.loadTable('spam-head.csv', demoHead(rows));
   s.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
   s.prepare({ columns: { text: 'v2', label: 'v1' }, validationFraction: 0.2, maxLength: 24, seed: 7 });
   return s;
@@ -210,7 +210,7 @@ describe('StudioSession', () => {
 
   it('rejects a label column with one class, naming it', async () => {
     const s = new StudioSession();
-    s.loadTable('one.csv', new TextEncoder().encode('text,label\nhello,a\nworld,a\n'));
+    await s.loadTable('one.csv', new TextEncoder().encode('text,label\nhello,a\nworld,a\n'));
     s.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
     expect(() =>
       s.prepare({ columns: { text: 'text', label: 'label' }, validationFraction: 0.5, maxLength: 8, seed: 1 }),
