@@ -1,0 +1,220 @@
+import { useId } from 'react';
+import type { ColumnChoice, DatasetSummary, TableSummary } from '../worker/client';
+import { VALIDATION_FRACTION_SPEC } from './defaults';
+import { DropZone } from './DropZone';
+import { formatDatasetSummary, formatInt, formatPercent } from './format';
+import { NumberField } from './NumberField';
+import { Section } from './Section';
+
+interface Props {
+  table: TableSummary | null;
+  dataset: DatasetSummary | null;
+  /** False while the shown dataset is being re-prepared for new options. */
+  datasetCurrent: boolean;
+  columns: ColumnChoice | null;
+  validationFraction: number;
+  loadingFile: boolean;
+  preparing: boolean;
+  disabled: boolean;
+  onFile: (file: File) => void;
+  onColumns: (c: ColumnChoice) => void;
+  onValidationFraction: (v: number) => void;
+}
+
+const PREVIEW_ROWS = 5;
+
+/** 1 Data: drop a file, see a preview, pick columns and the validation split. */
+export function DataPanel(p: Props) {
+  const ids = { text: useId(), label: useId(), pair: useId() };
+  const table = p.table;
+  const cols = p.columns;
+  return (
+    <Section n={1} title="Data">
+      <DropZone onFile={p.onFile} disabled={p.disabled || p.loadingFile}>
+        <p className="file-line">
+          {p.loadingFile ? 'Reading… ' : ''}
+          {table ? (
+            <>
+              Loaded: <strong data-testid="file-name">{table.fileName}</strong> ·{' '}
+              {formatInt(table.rowCount)} rows · {table.encoding} ·{' '}
+              {table.delimiter === '\t' ? 'tab' : `"${table.delimiter}"`}-separated
+              {table.hasHeader ? ' · header row' : ' · no header'}
+            </>
+          ) : (
+            <span className="muted">No file yet: the SMS spam demo loads by itself.</span>
+          )}
+        </p>
+      </DropZone>
+
+      {table && table.anomalyCount > 0 && (
+        <details className="anomalies">
+          <summary>
+            {formatInt(table.anomalyCount)} unusual row{table.anomalyCount === 1 ? '' : 's'} handled
+            while reading
+          </summary>
+          <ul>
+            {table.anomalies.map((a, i) => (
+              <li key={i}>
+                row {a.row}: {a.message}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+
+      {table && (
+        <div className="table-wrap">
+          <table aria-label="Data preview">
+            <thead>
+              <tr>
+                {table.columns.map((c, i) => (
+                  <th key={i} scope="col">
+                    {c}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {table.preview.slice(0, PREVIEW_ROWS).map((row, r) => (
+                <tr key={r}>
+                  {table.columns.map((_, c) => (
+                    <td key={c} title={row[c] ?? ''}>
+                      {row[c] ?? ''}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {table && cols && (
+        <div className="field-grid">
+          <div className="field">
+            <label htmlFor={ids.text}>Text column</label>
+            <select
+              id={ids.text}
+              aria-label="Text column"
+              value={cols.text}
+              disabled={p.disabled}
+              onChange={(e) => p.onColumns({ ...cols, text: e.target.value })}
+            >
+              {table.columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <p className="hint">
+              The input the model reads (the tokenizer&apos;s <code>text</code>).
+            </p>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.label}>Label column</label>
+            <select
+              id={ids.label}
+              aria-label="Label column"
+              value={cols.label}
+              disabled={p.disabled}
+              onChange={(e) => p.onColumns({ ...cols, label: e.target.value })}
+            >
+              {table.columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <p className="hint">The class to predict; becomes config.json id2label.</p>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.pair}>Text pair column</label>
+            <select
+              id={ids.pair}
+              aria-label="Text pair column"
+              value={cols.textPair ?? ''}
+              disabled={p.disabled}
+              onChange={(e) => {
+                const { textPair: _drop, ...rest } = cols;
+                p.onColumns(e.target.value ? { ...rest, textPair: e.target.value } : rest);
+              }}
+            >
+              <option value="">(none)</option>
+              {table.columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <p className="hint">
+              Optional <code>text_pair</code> for sentence-pair tasks ([SEP]-joined).
+            </p>
+          </div>
+          <NumberField
+            name="validation fraction"
+            label="Validation fraction"
+            value={p.validationFraction}
+            spec={VALIDATION_FRACTION_SPEC}
+            onChange={p.onValidationFraction}
+            disabled={p.disabled}
+          />
+        </div>
+      )}
+
+      {p.dataset ? (
+        <div className={`dataset${p.datasetCurrent ? '' : ' stale'}`} aria-busy={p.preparing}>
+          <p data-testid="dataset-summary" className="summary-line">
+            {formatDatasetSummary(p.dataset)}
+          </p>
+          <ClassBalance dataset={p.dataset} />
+          <DatasetNotes dataset={p.dataset} />
+        </div>
+      ) : (
+        table && (
+          <p className="muted">
+            {p.preparing ? 'Splitting and tokenizing…' : 'Waiting for the tokenizer…'}
+          </p>
+        )
+      )}
+    </Section>
+  );
+}
+
+function ClassBalance({ dataset }: { dataset: DatasetSummary }) {
+  const total = dataset.classCounts.reduce((a, b) => a + b, 0) || 1;
+  return (
+    <ul className="class-balance" aria-label="Class balance">
+      {dataset.labels.slice(0, 20).map((label, i) => {
+        const n = dataset.classCounts[i] ?? 0;
+        return (
+          <li key={i}>
+            <span className="class-name">{label}</span>
+            <span className="bar" aria-hidden="true">
+              <span style={{ width: `${(n / total) * 100}%` }} />
+            </span>
+            <span className="class-count">
+              {formatInt(n)} ({formatPercent(n / total)})
+            </span>
+          </li>
+        );
+      })}
+      {dataset.labels.length > 20 && (
+        <li className="muted">…and {dataset.labels.length - 20} more</li>
+      )}
+    </ul>
+  );
+}
+
+function DatasetNotes({ dataset }: { dataset: DatasetSummary }) {
+  const notes: string[] = [`${dataset.meanTokens.toFixed(1)} tokens per row on average`];
+  if (dataset.truncatedRows > 0)
+    notes.push(`${formatInt(dataset.truncatedRows)} rows cut at max_length`);
+  if (dataset.skippedRows.length > 0)
+    notes.push(
+      dataset.skippedMessage ??
+        `${formatInt(dataset.skippedRows.length)} rows skipped (empty text or label)`,
+    );
+  if (dataset.overlap > 0)
+    notes.push(`${formatInt(dataset.overlap)} validation texts also appear in training`);
+  return <p className="hint">{notes.join(' · ')}</p>;
+}

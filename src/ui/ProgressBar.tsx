@@ -1,0 +1,31 @@
+import type { Progress } from '../worker/client';
+import { formatProgressText } from './format';
+
+interface Props {
+  progress: Progress;
+}
+
+/** The run's progress: a progressbar (step of max steps) and the text line under it. */
+export function ProgressBar({ progress }: Props) {
+  const max = Math.max(progress.maxSteps, 1);
+  const now = Math.min(progress.step, max);
+  return (
+    <div className="progress">
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label="Training progress"
+        aria-valuemin={0}
+        aria-valuemax={progress.maxSteps}
+        aria-valuenow={progress.step}
+        aria-valuetext={`step ${progress.step} of ${progress.maxSteps}`}
+      >
+        <div className="progress-fill" style={{ width: `${(now / max) * 100}%` }} />
+      </div>
+      <p className="progress-text" data-testid="progress-text">
+        {formatProgressText(progress)}
+        {progress.phase === 'evaluating' ? ' · evaluating…' : ''}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import type { DatasetSummary, Progress } from '../worker/client';
+import type { UiArgs } from './defaults';
+import { Charts } from './Charts';
+import { estimateMaxSteps, formatInt, formatMetric } from './format';
+import { ProgressBar } from './ProgressBar';
+import { Section } from './Section';
+import type { Series } from './series';
+
+interface Props {
+  args: UiArgs;
+  dataset: DatasetSummary | null;
+  ready: boolean;
+  /** Why Train is disabled, when it is and not because a run is going. */
+  blockedReason: string | null;
+  training: boolean;
+  stopping: boolean;
+  progress: Progress | null;
+  series: Series;
+  finalMetrics: Record<string, number> | null;
+  onTrain: () => void;
+  onStop: () => void;
+}
+
+/** Metrics always listed after a run, in this order; others the worker reports follow. */
+const FINAL_KEYS = ['eval_accuracy', 'eval_f1_macro', 'eval_loss'];
+/** Bookkeeping values not worth a line in the final metrics. */
+const HIDDEN_METRICS = new Set([
+  'eval_runtime',
+  'eval_samples_per_second',
+  'eval_steps_per_second',
+  'epoch',
+  'step',
+]);
+
+/** 4 Train: start/stop, progress, live charts and the final metrics. */
+export function TrainPanel(p: Props) {
+  const planned = p.dataset ? estimateMaxSteps(p.dataset.trainRows, p.args) : null;
+  const idleProgress: Progress | null =
+    planned === null
+      ? null
+      : {
+          step: 0,
+          maxSteps: planned,
+          epoch: 0,
+          samplesPerSecond: NaN,
+          etaSeconds: null,
+          phase: 'preparing',
+        };
+  const progress = p.progress ?? idleProgress;
+  return (
+    <Section n={4} title="Train">
+      <div className="actions">
+        <button
+          type="button"
+          className="primary"
+          onClick={p.onTrain}
+          disabled={p.training || !p.ready}
+        >
+          Train
+        </button>
+        <button type="button" onClick={p.onStop} disabled={!p.training}>
+          Stop
+        </button>
+        <p className="hint">
+          {p.training
+            ? p.stopping
+              ? 'Stopping after the current step; what was trained is kept.'
+              : 'Stop keeps what was trained so far: you can still export and try it.'
+            : p.blockedReason
+              ? p.blockedReason
+              : planned !== null
+                ? `${formatInt(planned)} optimizer steps of ${p.args.per_device_train_batch_size} rows.`
+                : ''}
+        </p>
+      </div>
+      {progress ? (
+        <ProgressBar progress={progress} />
+      ) : (
+        <p className="muted">Load data to see the plan.</p>
+      )}
+      <Charts series={p.series} evalOff={p.args.eval_strategy === 'no'} />
+      {p.finalMetrics && <FinalMetrics metrics={p.finalMetrics} />}
+    </Section>
+  );
+}
+
+function FinalMetrics({ metrics }: { metrics: Record<string, number> }) {
+  const extra = Object.keys(metrics).filter(
+    (k) => !FINAL_KEYS.includes(k) && !HIDDEN_METRICS.has(k) && typeof metrics[k] === 'number',
+  );
+  const keys = [...FINAL_KEYS, ...extra];
+  return (
+    <div className="final">
+      <h3>Final metrics (validation split)</h3>
+      <dl data-testid="final-metrics" className="metrics">
+        {keys.map((k) => (
+          <div key={k} className="metric">
+            <dt>{k}</dt> <dd>{k in metrics ? formatMetric(metrics[k]) : '—'}</dd>{' '}
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}

@@ -1,0 +1,121 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { Prediction } from '../worker/client';
+import { formatProbabilities, rankPrediction } from './format';
+import { Section } from './Section';
+import type { ModelInfo } from './useStudio';
+
+interface Props {
+  model: ModelInfo | null;
+  /** False while training (the worker's model is changing). */
+  canPredict: boolean;
+  busy: 'export' | 'import' | null;
+  training: boolean;
+  predict: (text: string) => Promise<Prediction | null>;
+  onExport: () => void;
+  onImport: (file: File) => void;
+  onError: (err: unknown) => void;
+}
+
+/** Wait after the last keystroke before classifying. */
+const PREDICT_DEBOUNCE_MS = 300;
+
+/** 5 Try it & export: classify typed text; download the model; load an exported one. */
+export function TryIt(p: Props) {
+  const textId = useId();
+  const zipInput = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState('');
+  const [result, setResult] = useState<{ text: string; prediction: Prediction } | null>(null);
+  const { predict, onError, canPredict, model } = p;
+
+  useEffect(() => {
+    if (!canPredict || !model || text.trim() === '') return;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      predict(text)
+        .then((prediction) => {
+          if (!cancelled && prediction) setResult({ text, prediction });
+        })
+        .catch((err: unknown) => {
+          if (!cancelled) onError(err);
+        });
+    }, PREDICT_DEBOUNCE_MS);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [text, canPredict, model, predict, onError]);
+
+  const shown = canPredict && model && result && text.trim() !== '' ? result.prediction : null;
+  const top = shown ? rankPrediction(shown)[0] : null;
+
+  return (
+    <Section n={5} title="Try it & export">
+      <div className="field">
+        <label htmlFor={textId}>Text to classify</label>
+        <textarea
+          id={textId}
+          aria-label="Text to classify"
+          rows={3}
+          value={text}
+          placeholder="e.g. WINNER! Claim your free prize now, text WIN to 80086"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <p className="hint">
+          {model
+            ? `Using the ${model.source} model (labels: ${model.labels.join(', ')}). Classified as you type.`
+            : 'Train a model (or load an exported one) to try it here.'}
+        </p>
+      </div>
+      <div className="prediction" data-testid="prediction" aria-live="polite">
+        {shown && top ? (
+          <>
+            <span className="predicted-label">{top.label}</span>{' '}
+            <span className="probs">{formatProbabilities(shown)}</span>
+          </>
+        ) : (
+          <span className="muted">
+            {model
+              ? canPredict
+                ? 'Type some text above.'
+                : 'Waiting for training to end…'
+              : 'No model yet.'}
+          </span>
+        )}
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          onClick={p.onExport}
+          disabled={!model || p.training || p.busy !== null}
+        >
+          Export model
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => zipInput.current?.click()}
+          disabled={p.training || p.busy !== null}
+        >
+          Load exported model
+        </button>
+        <input
+          ref={zipInput}
+          className="visually-hidden"
+          type="file"
+          tabIndex={-1}
+          aria-label="Choose an exported model zip"
+          accept=".zip,application/zip"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) p.onImport(file);
+            e.target.value = '';
+          }}
+        />
+        <p className="hint">
+          Export: a zip of the HF folder (config.json, model.safetensors, tokenizer files,
+          training_args.json, trainer_state.json) for <code>from_pretrained</code>.
+        </p>
+      </div>
+    </Section>
+  );
+}

@@ -1,0 +1,89 @@
+/** Pure text formatting for the studio's numbers, progress, dataset summary and predictions. */
+import type { DatasetSummary, Prediction, Progress } from '../worker/client';
+
+/** An integer with thousands separators, e.g. 5016 -> "5,016". */
+export function formatInt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/**
+ * Remaining time as "3m 20s", "45s", "1h 02m"; "—" when unknown (null, negative or not finite).
+ * @param seconds time left in seconds
+ */
+export function formatEta(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${h}h ${String(m).padStart(2, '0')}m`;
+}
+
+/** "step 40 / 939 · epoch 0.13 · 52.1 samples/s · ETA 3m 20s". */
+export function formatProgressText(p: Progress): string {
+  const sps = Number.isFinite(p.samplesPerSecond) ? p.samplesPerSecond.toFixed(1) : '—';
+  return (
+    `step ${formatInt(p.step)} / ${formatInt(p.maxSteps)} · epoch ${p.epoch.toFixed(2)} · ` +
+    `${sps} samples/s · ETA ${formatEta(p.etaSeconds)}`
+  );
+}
+
+/** A metric with 4 decimals (HF prints more; 4 is what a person compares). */
+export function formatMetric(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+/** Labels shown inline before the list is cut with "…". */
+const MAX_INLINE_LABELS = 8;
+
+/** "5,016 train / 556 validation · 2 labels: ham, spam". */
+export function formatDatasetSummary(d: DatasetSummary): string {
+  const shown = d.labels.slice(0, MAX_INLINE_LABELS).join(', ');
+  const more = d.labels.length > MAX_INLINE_LABELS ? ', …' : '';
+  const noun = d.labels.length === 1 ? 'label' : 'labels';
+  return (
+    `${formatInt(d.trainRows)} train / ${formatInt(d.validationRows)} validation · ` +
+    `${d.labels.length} ${noun}: ${shown}${more}`
+  );
+}
+
+/** Percentage with one decimal, e.g. 0.1341 -> "13.4%". */
+export function formatPercent(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
+/** A prediction's classes, most probable first: [{label, prob}]. */
+export function rankPrediction(p: Prediction): { label: string; prob: number }[] {
+  return p.labels
+    .map((label, i) => ({ label, prob: p.probs[i] ?? 0 }))
+    .sort((a, b) => b.prob - a.prob);
+}
+
+/** "spam 0.97 · ham 0.03" (most probable first, 2 decimals). */
+export function formatProbabilities(p: Prediction): string {
+  return rankPrediction(p)
+    .map((r) => `${r.label} ${r.prob.toFixed(2)}`)
+    .join(' · ');
+}
+
+/**
+ * Optimizer steps a run will take, as HF's Trainer computes it: `max_steps` when > 0, else
+ * `ceil(num_train_epochs * max(floor(ceil(rows / batch) / accumulation), 1))`.
+ */
+export function estimateMaxSteps(
+  trainRows: number,
+  args: { max_steps: number; num_train_epochs: number; per_device_train_batch_size: number },
+  gradientAccumulationSteps = 1,
+): number {
+  if (args.max_steps > 0) return args.max_steps;
+  const batches = Math.ceil(trainRows / Math.max(1, args.per_device_train_batch_size));
+  const perEpoch = Math.max(Math.floor(batches / gradientAccumulationSteps), 1);
+  return Math.ceil(args.num_train_epochs * perEpoch);
+}
+
+/** An error's message for the error banner, whatever was thrown. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return typeof err === 'string' ? err : 'Something went wrong.';
+}

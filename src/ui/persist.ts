@@ -1,0 +1,114 @@
+/**
+ * Settings that survive a reload, kept in localStorage. What is read back is validated field by
+ * field: a bad or missing field falls back to its default, garbage falls back to all defaults.
+ */
+import type { ColumnChoice } from '../worker/client';
+import {
+  ARG_SPECS,
+  DEFAULT_SETTINGS,
+  EVAL_STRATEGIES,
+  MODEL_SPECS,
+  SCHEDULERS,
+  VALIDATION_FRACTION_SPEC,
+  isValidNumber,
+  type ModelSizes,
+  type NumberFieldSpec,
+  type StudioSettings,
+  type UiArgs,
+  type UiArgsNumberKey,
+} from './defaults';
+
+/** The localStorage key; bump the version when the shape changes incompatibly. */
+export const SETTINGS_KEY = 'trainer-studio.settings.v1';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function num(spec: NumberFieldSpec, v: unknown, fallback: number): number {
+  return typeof v === 'number' && isValidNumber(spec, v) ? v : fallback;
+}
+
+function oneOf<T extends string>(allowed: readonly T[], v: unknown, fallback: T): T {
+  return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+}
+
+function parseColumns(v: unknown): ColumnChoice | null {
+  if (!isObj(v)) return null;
+  const { text, label, textPair } = v;
+  if (typeof text !== 'string' || typeof label !== 'string' || !text || !label) return null;
+  return typeof textPair === 'string' && textPair ? { text, label, textPair } : { text, label };
+}
+
+/**
+ * Parses stored settings (a JSON string, or null when nothing is stored) into valid settings,
+ * falling back to the defaults for anything missing, of the wrong type or out of range.
+ */
+export function parseSettings(raw: string | null): StudioSettings {
+  let data: unknown = null;
+  if (raw) {
+    try {
+      data = JSON.parse(raw);
+    } catch {
+      data = null;
+    }
+  }
+  const d = isObj(data) ? data : {};
+  const m = isObj(d.model) ? d.model : {};
+  const a = isObj(d.args) ? d.args : {};
+
+  const model = { ...DEFAULT_SETTINGS.model };
+  for (const key of Object.keys(MODEL_SPECS) as (keyof ModelSizes)[]) {
+    model[key] = num(MODEL_SPECS[key], m[key], model[key]);
+  }
+  const args: UiArgs = { ...DEFAULT_SETTINGS.args };
+  for (const key of Object.keys(ARG_SPECS) as UiArgsNumberKey[]) {
+    args[key] = num(ARG_SPECS[key], a[key], args[key]);
+  }
+  args.eval_strategy = oneOf(EVAL_STRATEGIES, a.eval_strategy, args.eval_strategy);
+  args.lr_scheduler_type = oneOf(SCHEDULERS, a.lr_scheduler_type, args.lr_scheduler_type);
+
+  return {
+    columns: parseColumns(d.columns),
+    validationFraction: num(
+      VALIDATION_FRACTION_SPEC,
+      d.validationFraction,
+      DEFAULT_SETTINGS.validationFraction,
+    ),
+    model,
+    args,
+  };
+}
+
+/** Reads settings from `storage` (defaults when storage is missing, blocked or holds garbage). */
+export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined): StudioSettings {
+  try {
+    return parseSettings(storage?.getItem(SETTINGS_KEY) ?? null);
+  } catch {
+    // Storage access can throw (privacy modes, sandboxed iframes): run with defaults.
+    return parseSettings(null);
+  }
+}
+
+/** Writes settings; failures (quota, privacy modes) are ignored, settings are a convenience. */
+export function saveSettings(
+  storage: Pick<Storage, 'setItem'> | undefined,
+  settings: StudioSettings,
+): void {
+  try {
+    storage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
+  } catch {
+    /* not worth an error banner */
+  }
+}
+
+/** localStorage when the page may use it, else undefined. */
+export function browserStorage(): Storage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_ARGS, DEFAULT_MODEL, DEFAULT_SETTINGS } from '../../src/ui/defaults';
+import {
+  estimateMaxSteps,
+  formatDatasetSummary,
+  formatEta,
+  formatInt,
+  formatProbabilities,
+  formatProgressText,
+} from '../../src/ui/format';
+import { SETTINGS_KEY, loadSettings, parseSettings, saveSettings } from '../../src/ui/persist';
+import { appendLogs, downsampleMinMax, emptySeries, type Point } from '../../src/ui/series';
+import { backendFromUrl } from '../../src/ui/useStudio';
+
+describe('formatEta', () => {
+  it('formats seconds, minutes and hours', () => {
+    expect(formatEta(0)).toBe('0s');
+    expect(formatEta(45.4)).toBe('45s');
+    expect(formatEta(200)).toBe('3m 20s');
+    expect(formatEta(3599)).toBe('59m 59s');
+    expect(formatEta(3725)).toBe('1h 02m');
+  });
+  it('shows a dash when unknown', () => {
+    expect(formatEta(null)).toBe('—');
+    expect(formatEta(NaN)).toBe('—');
+    expect(formatEta(Infinity)).toBe('—');
+    expect(formatEta(-3)).toBe('—');
+  });
+});
+
+describe('text lines', () => {
+  it('formats progress as the DOM contract shows it', () => {
+    expect(
+      formatProgressText({
+        step: 40,
+        maxSteps: 939,
+        epoch: 0.1277,
+        samplesPerSecond: 52.14,
+        etaSeconds: 200,
+        phase: 'training',
+      }),
+    ).toBe('step 40 / 939 · epoch 0.13 · 52.1 samples/s · ETA 3m 20s');
+    expect(
+      formatProgressText({
+        step: 1200,
+        maxSteps: 12000,
+        epoch: 1,
+        samplesPerSecond: NaN,
+        etaSeconds: null,
+        phase: 'preparing',
+      }),
+    ).toBe('step 1,200 / 12,000 · epoch 1.00 · — samples/s · ETA —');
+  });
+
+  it('summarises a dataset', () => {
+    const summary = {
+      trainRows: 5016,
+      validationRows: 556,
+      labels: ['ham', 'spam'],
+      classCounts: [4825, 747],
+      skippedRows: [],
+      skippedMessage: null,
+      truncatedRows: 0,
+      overlap: 0,
+      meanTokens: 24,
+    };
+    expect(formatDatasetSummary(summary)).toBe(
+      '5,016 train / 556 validation · 2 labels: ham, spam',
+    );
+    const many = { ...summary, labels: Array.from({ length: 12 }, (_, i) => `c${i}`) };
+    expect(formatDatasetSummary(many)).toBe(
+      '5,016 train / 556 validation · 12 labels: c0, c1, c2, c3, c4, c5, c6, c7, …',
+    );
+    expect(formatInt(1234567.4)).toBe('1,234,567');
+  });
+
+  it('lists probabilities most probable first', () => {
+    expect(
+      formatProbabilities({ label: 'spam', labels: ['ham', 'spam'], probs: [0.031, 0.969] }),
+    ).toBe('spam 0.97 · ham 0.03');
+  });
+});
+
+describe('estimateMaxSteps', () => {
+  it("follows HF's Trainer arithmetic", () => {
+    // ceil(5016 / 16) = 314 batches per epoch, 3 epochs.
+    expect(estimateMaxSteps(5016, DEFAULT_ARGS)).toBe(942);
+    expect(estimateMaxSteps(5016, { ...DEFAULT_ARGS, num_train_epochs: 0.5 })).toBe(157);
+    expect(estimateMaxSteps(5016, { ...DEFAULT_ARGS, max_steps: 25 })).toBe(25);
+    // Accumulation floors batches per epoch and never goes below one update.
+    expect(estimateMaxSteps(100, { ...DEFAULT_ARGS, per_device_train_batch_size: 8 }, 4)).toBe(9);
+    expect(estimateMaxSteps(3, { ...DEFAULT_ARGS, num_train_epochs: 2 }, 8)).toBe(2);
+  });
+});
+
+describe('chart series', () => {
+  it('routes train and eval logs to their series and ignores the summary', () => {
+    const s0 = emptySeries();
+    const s1 = appendLogs(s0, [
+      { loss: 0.69, grad_norm: 1.5, learning_rate: 5e-4, epoch: 0.03, step: 10 },
+      {
+        eval_loss: 0.4,
+        eval_accuracy: 0.87,
+        eval_runtime: 1,
+        eval_samples_per_second: 500,
+        eval_steps_per_second: 9,
+        epoch: 0.16,
+        step: 50,
+      },
+      {
+        train_runtime: 20,
+        train_samples_per_second: 10,
+        train_steps_per_second: 1,
+        train_loss: 0.3,
+        total_flos: 0,
+        epoch: 3,
+        step: 942,
+      },
+    ]);
+    expect(s1.loss).toEqual([{ step: 10, value: 0.69 }]);
+    expect(s1.learning_rate).toEqual([{ step: 10, value: 5e-4 }]);
+    expect(s1.grad_norm).toEqual([{ step: 10, value: 1.5 }]);
+    expect(s1.eval_loss).toEqual([{ step: 50, value: 0.4 }]);
+    expect(s1.eval_accuracy).toEqual([{ step: 50, value: 0.87 }]);
+    // Inputs are not mutated (React state).
+    expect(s0.loss).toEqual([]);
+    const s2 = appendLogs(s1, [
+      { loss: 0.5, grad_norm: 1, learning_rate: 4e-4, epoch: 0.06, step: 20 },
+    ]);
+    expect(s2.loss.map((p) => p.step)).toEqual([10, 20]);
+    expect(s1.loss).toHaveLength(1);
+    expect(s2.eval_loss).toBe(s1.eval_loss);
+  });
+
+  it('returns small series unchanged', () => {
+    const pts: Point[] = Array.from({ length: 1000 }, (_, i) => ({ step: i, value: i }));
+    expect(downsampleMinMax(pts, 1000)).toBe(pts);
+  });
+
+  it('downsamples long series keeping ends, extremes and order', () => {
+    // A noisy decaying loss with one spike and one dip, like a real run.
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const n = 25_003;
+    const pts: Point[] = Array.from({ length: n }, (_, i) => ({
+      step: (i + 1) * 10,
+      value: Math.exp(-i / 5000) + 0.05 * rand(),
+    }));
+    pts[12_345].value = 9; // spike
+    pts[20_001].value = -1; // dip
+    const out = downsampleMinMax(pts, 1000);
+    expect(out.length).toBeLessThanOrEqual(1000);
+    expect(out.length).toBeGreaterThan(900);
+    expect(out[0]).toBe(pts[0]);
+    expect(out[out.length - 1]).toBe(pts[n - 1]);
+    expect(out).toContain(pts[12_345]);
+    expect(out).toContain(pts[20_001]);
+    for (let i = 1; i < out.length; i++) expect(out[i].step).toBeGreaterThan(out[i - 1].step);
+    // Every kept point is a real input point.
+    const set = new Set(pts);
+    expect(out.every((p) => set.has(p))).toBe(true);
+  });
+});
+
+class MemoryStorage {
+  data = new Map<string, string>();
+  getItem(k: string): string | null {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string): void {
+    this.data.set(k, v);
+  }
+}
+
+describe('settings persistence', () => {
+  it('round-trips valid settings', () => {
+    const store = new MemoryStorage();
+    const settings = {
+      columns: { text: 'v2', label: 'v1', textPair: 'v3' },
+      validationFraction: 0.2,
+      model: { ...DEFAULT_MODEL, hidden_size: 128, num_attention_heads: 8 },
+      args: {
+        ...DEFAULT_ARGS,
+        learning_rate: 1e-3,
+        eval_strategy: 'epoch' as const,
+        lr_scheduler_type: 'cosine' as const,
+        max_steps: 200,
+      },
+    };
+    saveSettings(store, settings);
+    expect(JSON.parse(store.getItem(SETTINGS_KEY) ?? 'null')).toEqual(settings);
+    expect(loadSettings(store)).toEqual(settings);
+  });
+
+  it('falls back to defaults for missing storage and garbage', () => {
+    expect(loadSettings(undefined)).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings(null)).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings('{not json')).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings('[1,2,3]')).toEqual(DEFAULT_SETTINGS);
+    expect(parseSettings('"hello"')).toEqual(DEFAULT_SETTINGS);
+    const throwing = {
+      getItem(): string | null {
+        throw new Error('SecurityError');
+      },
+    };
+    expect(loadSettings(throwing)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it('replaces only the invalid fields', () => {
+    const raw = JSON.stringify({
+      columns: { text: 'sentence', label: 42 },
+      validationFraction: 1.5,
+      model: { hidden_size: 32, num_hidden_layers: 2.5, max_length: 'long', intermediate_size: -4 },
+      args: {
+        learning_rate: 0,
+        num_train_epochs: 2,
+        per_device_train_batch_size: 32,
+        warmup_steps: 2.5, // not an integer -> rejected
+        eval_strategy: 'sometimes',
+        lr_scheduler_type: 'cosine_with_restarts',
+        seed: -1,
+        logging_steps: 0,
+      },
+    });
+    const s = parseSettings(raw);
+    expect(s.columns).toBeNull();
+    expect(s.validationFraction).toBe(DEFAULT_SETTINGS.validationFraction);
+    expect(s.model).toEqual({ ...DEFAULT_MODEL, hidden_size: 32 });
+    expect(s.args).toEqual({
+      ...DEFAULT_ARGS,
+      num_train_epochs: 2,
+      per_device_train_batch_size: 32,
+      lr_scheduler_type: 'cosine_with_restarts',
+    });
+  });
+});
+
+describe('backendFromUrl', () => {
+  it('reads ?backend= and defaults to auto', () => {
+    expect(backendFromUrl('?backend=wasm')).toBe('wasm');
+    expect(backendFromUrl('?x=1&backend=webgpu')).toBe('webgpu');
+    expect(backendFromUrl('?backend=tpu')).toBe('auto');
+    expect(backendFromUrl('')).toBe('auto');
+  });
+});
