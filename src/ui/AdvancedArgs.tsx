@@ -1,0 +1,215 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Api, ArgInfo, RequestName } from '../worker/client';
+import {
+  ADVANCED_ARGS_KEY,
+  parseFieldValue,
+  parseOverrides,
+  splitImportedArgs,
+} from './advancedArgs';
+import { DEFAULT_ARGS, type UiArgs } from './defaults';
+import { browserStorage } from './persist';
+
+type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
+
+const BASIC_KEYS = Object.keys(DEFAULT_ARGS) as (keyof UiArgs)[];
+
+/** The advanced overrides, persisted in localStorage. */
+export function useArgOverrides() {
+  const [overrides, setOverrides] = useState<Record<string, unknown>>(() =>
+    parseOverrides(browserStorage()?.getItem(ADVANCED_ARGS_KEY) ?? null),
+  );
+  useEffect(() => {
+    try {
+      browserStorage()?.setItem(ADVANCED_ARGS_KEY, JSON.stringify(overrides));
+    } catch {
+      /* settings are a convenience */
+    }
+  }, [overrides]);
+  return [overrides, setOverrides] as const;
+}
+
+interface Props {
+  call: Call;
+  disabled: boolean;
+  basicArgs: UiArgs;
+  onBasic: <K extends keyof UiArgs>(key: K, v: UiArgs[K]) => void;
+  overrides: Record<string, unknown>;
+  onOverrides: (o: Record<string, unknown>) => void;
+  onError: (message: string) => void;
+}
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+const show = (v: unknown): string =>
+  v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+
+/** Every other TrainingArguments field, plus training_args.json import and export. */
+export function AdvancedArgs({
+  call,
+  disabled,
+  basicArgs,
+  onBasic,
+  overrides,
+  onOverrides,
+  onError,
+}: Props) {
+  const [catalog, setCatalog] = useState<ArgInfo[] | null>(null);
+  const [notices, setNotices] = useState<string[]>([]);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const loadCatalog = useCallback(() => {
+    if (catalog) return;
+    call('argsCatalog', {}).then(setCatalog, (e: Error) => onError(e.message));
+  }, [call, catalog, onError]);
+
+  const setValue = (name: string, value: unknown, dflt: unknown) => {
+    const next = { ...overrides };
+    if (JSON.stringify(value) === JSON.stringify(dflt)) delete next[name];
+    else next[name] = value;
+    onOverrides(next);
+  };
+
+  const onImport = async (file: File) => {
+    try {
+      let json: unknown;
+      try {
+        json = JSON.parse(await file.text());
+      } catch {
+        throw new Error(`${file.name} is not valid JSON.`);
+      }
+      if (!json || typeof json !== 'object' || Array.isArray(json)) {
+        throw new Error(`${file.name} must hold one JSON object of TrainingArguments.`);
+      }
+      const checked = await call('checkArgs', { args: json as Record<string, unknown> });
+      const cat = catalog ?? (await call('argsCatalog', {}));
+      setCatalog(cat);
+      const defaults = Object.fromEntries(cat.map((a) => [a.name, a.default]));
+      const { basic, overrides: extra } = splitImportedArgs(checked.args, BASIC_KEYS, defaults);
+      for (const [k, v] of Object.entries(basic)) onBasic(k as keyof UiArgs, v as never);
+      onOverrides(extra);
+      setNotices([`Imported ${file.name}.`, ...checked.notices]);
+    } catch (e) {
+      onError((e as Error).message);
+    }
+  };
+
+  const onExport = async () => {
+    try {
+      const checked = await call('checkArgs', { args: { ...overrides, ...basicArgs } });
+      download('training_args.json', `${JSON.stringify(checked.args, null, 2)}\n`);
+      setNotices(checked.notices);
+    } catch (e) {
+      onError((e as Error).message);
+    }
+  };
+
+  const advanced = (catalog ?? []).filter((a) => !(BASIC_KEYS as string[]).includes(a.name));
+  return (
+    <div className="advanced-args">
+      <div className="actions">
+        <button
+          type="button"
+          className="secondary"
+          disabled={disabled}
+          onClick={() => fileInput.current?.click()}
+        >
+          Import training_args.json
+        </button>
+        <input
+          ref={fileInput}
+          className="visually-hidden"
+          type="file"
+          tabIndex={-1}
+          accept=".json,application/json"
+          aria-label="Choose a training_args.json"
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            e.target.value = '';
+            if (f) void onImport(f);
+          }}
+        />
+        <button type="button" className="secondary" onClick={() => void onExport()}>
+          Export training_args.json
+        </button>
+      </div>
+      {notices.length > 0 && (
+        <ul className="hint" aria-live="polite">
+          {notices.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
+      <details onToggle={(e) => (e.currentTarget.open ? loadCatalog() : undefined)}>
+        <summary>
+          Advanced: every other TrainingArguments field
+          {Object.keys(overrides).length > 0 ? ` (${Object.keys(overrides).length} changed)` : ''}
+        </summary>
+        {catalog === null ? (
+          <p className="hint">Loading the argument list…</p>
+        ) : (
+          <div className="field-grid">
+            {advanced.map((a) => {
+              const value = a.name in overrides ? overrides[a.name] : a.default;
+              const id = `adv-${a.name}`;
+              const changed = a.name in overrides;
+              return (
+                <div className={`field${changed ? ' changed' : ''}`} key={a.name}>
+                  <label htmlFor={id}>{a.name}</label>
+                  {a.kind === 'choice' ? (
+                    <select
+                      id={id}
+                      aria-label={a.name}
+                      disabled={disabled}
+                      value={String(value)}
+                      onChange={(e) => setValue(a.name, e.target.value, a.default)}
+                    >
+                      {(a.choices ?? []).map((c) => (
+                        <option key={c}>{c}</option>
+                      ))}
+                    </select>
+                  ) : a.kind === 'boolean' ? (
+                    <input
+                      id={id}
+                      type="checkbox"
+                      aria-label={a.name}
+                      disabled={disabled}
+                      checked={value === true}
+                      onChange={(e) => setValue(a.name, e.target.checked, a.default)}
+                    />
+                  ) : (
+                    <input
+                      id={id}
+                      key={`${a.name}:${show(value)}`}
+                      aria-label={a.name}
+                      disabled={disabled}
+                      defaultValue={show(value)}
+                      placeholder={a.nullable ? 'None' : undefined}
+                      onBlur={(e) => {
+                        const r = parseFieldValue(a.kind, e.target.value, a.nullable);
+                        if (r.ok) setValue(a.name, r.value, a.default);
+                        else onError(`${a.name} must be ${r.error}.`);
+                      }}
+                    />
+                  )}
+                  <p className="hint">{a.help}</p>
+                </div>
+              );
+            })}
+          </div>
+        )}
+        {Object.keys(overrides).length > 0 && (
+          <button type="button" className="secondary" onClick={() => onOverrides({})}>
+            Reset advanced arguments to HF defaults
+          </button>
+        )}
+      </details>
+    </div>
+  );
+}

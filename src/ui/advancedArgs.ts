@@ -1,0 +1,68 @@
+/**
+ * The advanced TrainingArguments the user set beyond the basic fields: kept as overrides of HF's
+ * defaults, persisted between visits, and split out of an imported training_args.json.
+ */
+import type { UiArgs } from './defaults';
+
+export const ADVANCED_ARGS_KEY = 'trainer-studio.advanced-args.v1';
+
+/** Reads the stored overrides; anything unreadable gives none (the worker validates on use). */
+export function parseOverrides(raw: string | null): Record<string, unknown> {
+  if (!raw) return {};
+  try {
+    const v: unknown = JSON.parse(raw);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Splits a validated training_args.json into the basic fields (shown up front) and the
+ * overrides of the rest (only where they differ from HF's defaults).
+ */
+export function splitImportedArgs(
+  args: Record<string, unknown>,
+  basicKeys: readonly (keyof UiArgs)[],
+  defaults: Record<string, unknown>,
+): { basic: Partial<UiArgs>; overrides: Record<string, unknown> } {
+  const basic: Partial<UiArgs> = {};
+  const overrides: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) {
+    if ((basicKeys as readonly string[]).includes(k)) {
+      (basic as Record<string, unknown>)[k] = k === 'eval_steps' && v === null ? undefined : v;
+    } else if (JSON.stringify(v) !== JSON.stringify(defaults[k])) {
+      overrides[k] = v;
+    }
+  }
+  for (const k of Object.keys(basic)) {
+    if ((basic as Record<string, unknown>)[k] === undefined)
+      delete (basic as Record<string, unknown>)[k];
+  }
+  return { basic, overrides };
+}
+
+/** Parses what a user typed into an advanced field of the given kind. */
+export function parseFieldValue(
+  kind: 'number' | 'boolean' | 'choice' | 'text' | 'json',
+  text: string,
+  nullable: boolean,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const t = text.trim();
+  if (t === '' && nullable) return { ok: true, value: null };
+  if (kind === 'number') {
+    const n = Number(t);
+    return t !== '' && Number.isFinite(n)
+      ? { ok: true, value: n }
+      : { ok: false, error: 'a number' };
+  }
+  if (kind === 'json') {
+    if (t === 'balanced') return { ok: true, value: 'balanced' };
+    try {
+      return { ok: true, value: JSON.parse(t) as unknown };
+    } catch {
+      return { ok: false, error: 'JSON (e.g. {"num_cycles": 2} or [1, 3])' };
+    }
+  }
+  return { ok: true, value: t };
+}

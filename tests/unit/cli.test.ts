@@ -1,0 +1,186 @@
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main';
+
+/** Runs the CLI in-process, capturing what it prints. */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(argv);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const TINY = [
+  '--hidden_size',
+  '16',
+  '--num_hidden_layers',
+  '1',
+  '--num_attention_heads',
+  '2',
+  '--intermediate_size',
+  '32',
+  '--max_length',
+  '24',
+];
+
+/** 120 rows of the real SMS data, as a small CSV. */
+function smallCsv(dir: string): string {
+  const lines = readFileSync('tests/fixtures/data/SMSSpamCollection-300.tsv', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 120)
+    .map((l) => {
+      const [label, text] = l.split('\t');
+      return `${label},"${text.replace(/"/g, '""')}"`;
+    });
+  const path = join(dir, 'sms.csv');
+  writeFileSync(path, `label,text\n${lines.join('\n')}\n`);
+  return path;
+}
+
+const losses = (dir: string): number[] =>
+  (
+    JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')).log_history as {
+      loss?: number;
+    }[]
+  )
+    .filter((e) => e.loss !== undefined)
+    .map((e) => e.loss as number);
+
+describe('studio CLI', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('trains, writes an HF output_dir, evaluates and predicts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-cli-'));
+    const csv = smallCsv(dir);
+    const out = join(dir, 'out');
+    const r = await run([
+      'train',
+      '--train_file',
+      csv,
+      '--validation_split',
+      '0.2',
+      '--output_dir',
+      out,
+      ...TINY,
+      '--max_steps',
+      '4',
+      '--logging_steps',
+      '1',
+      '--save_steps',
+      '2',
+      '--learning_rate',
+      '1e-3',
+      '--per_device_train_batch_size',
+      '8',
+      '--eval_strategy',
+      'steps',
+      '--eval_steps',
+      '2',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/read .*sms\.csv: 120 rows/);
+    expect(r.err).toMatch(/\{'loss': [\d.]+, 'grad_norm': [\d.e-]+, 'learning_rate'/);
+    for (const f of [
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'training_args.json',
+      'trainer_state.json',
+      'eval_results.json',
+      'checkpoint-2/optimizer.safetensors',
+      'checkpoint-4/trainer_state.json',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.id2label).toEqual({ 0: 'ham', 1: 'spam' });
+    expect(config.architectures).toEqual(['BertForSequenceClassification']);
+    const state = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8'));
+    expect(state.global_step).toBe(4);
+    expect(state.max_steps).toBe(4);
+    expect(losses(out)).toHaveLength(4);
+    const metrics = JSON.parse(r.out);
+    expect(metrics.eval_accuracy).toBeGreaterThan(0);
+
+    const ev = await run(['evaluate', '--model_dir', out, '--validation_file', csv]);
+    expect(ev.code, ev.err).toBe(0);
+    const evMetrics = JSON.parse(ev.out);
+    expect(evMetrics).toHaveProperty('eval_accuracy');
+    expect(evMetrics).toHaveProperty('eval_loss');
+
+    const preds = join(dir, 'preds.jsonl');
+    const pr = await run([
+      'predict',
+      '--model_dir',
+      out,
+      '--input_file',
+      csv,
+      '--output_file',
+      preds,
+    ]);
+    expect(pr.code, pr.err).toBe(0);
+    const rows = readFileSync(preds, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows).toHaveLength(120);
+    expect(['ham', 'spam']).toContain(rows[0].label);
+  });
+
+  it('resumes from a checkpoint with the same losses', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-cli-'));
+    const csv = smallCsv(dir);
+    const common = [
+      'train',
+      '--train_file',
+      csv,
+      ...TINY,
+      '--max_steps',
+      '6',
+      '--logging_steps',
+      '1',
+      '--save_steps',
+      '3',
+      '--learning_rate',
+      '1e-3',
+      '--per_device_train_batch_size',
+      '8',
+    ];
+    const a = join(dir, 'a');
+    expect((await run([...common, '--output_dir', a])).code).toBe(0);
+    const full = losses(a);
+    expect(full).toHaveLength(6);
+    const r = await run([
+      ...common,
+      '--output_dir',
+      a,
+      '--resume_from_checkpoint',
+      `${a}/checkpoint-3`,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const resumed = losses(a);
+    expect(resumed).toHaveLength(6);
+    resumed.forEach((l, i) => expect(l).toBeCloseTo(full[i], 4));
+  });
+
+  it('exits non-zero with a clear message on a misspelt flag or a missing file', async () => {
+    const bad = await run(['train', '--train_file', 'x.csv', '--learnig_rate', '1e-3']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/learnig_rate/);
+    expect(bad.err).toMatch(/learning_rate/);
+    const missing = await run(['train', '--train_file', '/nonexistent/data.csv']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/does not exist/);
+  });
+});
