@@ -1,0 +1,139 @@
+/**
+ * Bad files dropped on the studio: each shows an alert (role="alert") that names the problem, and
+ * what was loaded before stays loaded. Runs on the default ('auto') backend: nothing trains here.
+ */
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { E2EContext, E2ETest } from './harness';
+import {
+  dropFile,
+  fixtureBytes,
+  openStudio,
+  pageState,
+  previewRows,
+  textOf,
+  waitFor,
+  waitForBackend,
+  waitForFileName,
+} from './helpers';
+
+const GOOD = { name: 'sms-200.csv', fixture: 'e2e/sms-200.csv' };
+
+/** Deterministic "random" bytes with NULs in them, like an image or a zip. */
+function binaryBytes(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = i % 7 === 0 ? 0 : x & 0xff;
+  }
+  return out;
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+interface BadFile {
+  name: string;
+  bytes: Uint8Array;
+  /** What the alert must say. */
+  message: RegExp;
+}
+
+const BAD_FILES: BadFile[] = [
+  { name: 'empty.csv', bytes: new Uint8Array(0), message: /empty/i },
+  { name: 'photo.csv', bytes: binaryBytes(4096), message: /not look like a text|binary/i },
+  {
+    name: 'one-column.csv',
+    bytes: utf8('message\nhello there\nsee you at 5\nwin a prize now\nok\n'),
+    message: /one column/i,
+  },
+];
+
+const ONE_CLASS: BadFile = {
+  name: 'one-class.csv',
+  bytes: utf8(
+    'text,label\nhello there,ham\nsee you at 5,ham\ncall me later,ham\nok thanks,ham\nlunch?,ham\n',
+  ),
+  message: /only one (class|distinct value)/i,
+};
+
+async function loaded(page: Page) {
+  return {
+    fileName: await textOf(page.getByTestId('file-name')),
+    preview: JSON.stringify(await previewRows(page)),
+  };
+}
+
+/** Drops `file`, waits for the alert, checks its text, dismisses it; returns the message. */
+async function dropExpectingAlert(page: Page, file: BadFile): Promise<string> {
+  await dropFile(page, file);
+  const alert = page.getByRole('alert');
+  const message = await waitFor(
+    `an alert about ${file.name}`,
+    async () => {
+      // The alert's text without its dismiss button's label.
+      const all = await textOf(alert);
+      const buttonText = await textOf(alert.getByRole('button'));
+      const t = (
+        buttonText && all.endsWith(buttonText) ? all.slice(0, -buttonText.length) : all
+      ).trim();
+      return t ? t : undefined;
+    },
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  assert.match(message, file.message, `alert for ${file.name}: "${message}"`);
+  assert.ok(
+    (await textOf(page.getByTestId('error'))).startsWith(message),
+    'data-testid=error is the alert',
+  );
+  await alert.getByRole('button').click();
+  await waitFor('the alert to be dismissed', async () => (await alert.count()) === 0, {
+    timeoutMs: 5_000,
+  });
+  return message;
+}
+
+async function badFilesKeepData(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx);
+  ctx.log(`backend: ${await waitForBackend(page)}`);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await dropFile(page, { name: GOOD.name, bytes: await fixtureBytes(GOOD.fixture) });
+  await waitForFileName(page, GOOD.name);
+  const before = await loaded(page);
+  assert.match(before.preview, /Go until jurong point/);
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert before the bad files');
+
+  for (const file of BAD_FILES) {
+    const message = await dropExpectingAlert(page, file);
+    ctx.log(`${file.name}: ${message}`);
+    assert.deepEqual(await loaded(page), before, `after ${file.name} the loaded data is unchanged`);
+  }
+
+  // One class in the label column: the file parses, but it cannot be trained on.
+  const message = await dropExpectingAlert(page, ONE_CLASS);
+  ctx.log(`${ONE_CLASS.name}: ${message}`);
+  assert.match(message, /"label"/, 'the alert names the label column');
+  assert.ok(
+    await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(),
+    'Train is disabled for single-class data',
+  );
+
+  // And the studio recovers: the good file loads and is trainable again.
+  await dropFile(page, { name: GOOD.name, bytes: await fixtureBytes(GOOD.fixture) });
+  await waitForFileName(page, GOOD.name);
+  assert.deepEqual(await loaded(page), before);
+  await waitFor(
+    'Train to be enabled again',
+    () => page.getByRole('button', { name: 'Train', exact: true }).isEnabled(),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert after the good file');
+}
+
+export const tests: E2ETest[] = [
+  { name: 'bad files show an alert and keep the loaded data', fn: badFilesKeepData },
+];
