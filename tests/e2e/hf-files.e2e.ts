@@ -1,0 +1,138 @@
+/**
+ * HF files in and out of the studio: a trainer_state.json written by the command line is charted,
+ * and a training_args.json is imported into the form (basic fields and advanced overrides) and
+ * exported again with HF's names. Nothing trains here.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { E2EContext } from './harness';
+import {
+  FIXTURES,
+  chartPoints,
+  openStudio,
+  pageState,
+  textOf,
+  waitFor,
+  waitForBackend,
+} from './helpers';
+
+const RUN = path.join(FIXTURES, 'e2e/cli-run');
+
+async function chartsTrainerState(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  // Let the demo finish loading first, so its status lines do not overwrite the import's.
+  await waitFor(
+    'the demo to be prepared',
+    async () => /train \//.test(await textOf(page.getByTestId('dataset-summary'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  const state = JSON.parse(await readFile(path.join(RUN, 'trainer_state.json'), 'utf8')) as {
+    log_history: Record<string, number>[];
+  };
+  const losses = state.log_history.filter((e) => 'loss' in e).length;
+  const evals = state.log_history.filter((e) => 'eval_loss' in e);
+  await page
+    .getByLabel('Choose a trainer_state.json')
+    .setInputFiles(path.join(RUN, 'trainer_state.json'));
+  await waitFor(
+    'the imported run to be charted',
+    async () => (await chartPoints(page, 'loss')) === losses,
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  assert.equal(await chartPoints(page, 'eval_accuracy'), evals.length);
+  assert.equal(await chartPoints(page, 'learning_rate'), losses);
+  const metrics = await textOf(page.getByTestId('final-metrics'));
+  const lastAcc = evals.at(-1)?.eval_accuracy as number;
+  assert.ok(metrics.includes(lastAcc.toFixed(4)), `final metrics "${metrics}" lack ${lastAcc}`);
+  assert.match(await textOf(page.getByTestId('status')), /imported run/i);
+  await page.screenshot({ path: path.join(ctx.outDir, 'imported-run.png'), fullPage: true });
+
+  // A file that is not a trainer_state.json says so and charts nothing new.
+  await page.getByLabel('Choose a trainer_state.json').setInputFiles({
+    name: 'trainer_state.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"global_step": 3}'),
+  });
+  await waitFor('an error about log_history', async () =>
+    /log_history/.test(await textOf(page.getByTestId('error'))),
+  );
+  assert.equal(await chartPoints(page, 'loss'), losses);
+}
+
+async function importsAndExportsTrainingArgs(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  const args = JSON.parse(await readFile(path.join(RUN, 'training_args.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const edited = {
+    ...args,
+    learning_rate: 0.00031,
+    warmup_ratio: 0.1,
+    evaluation_strategy: 'epoch',
+  };
+  delete edited.eval_strategy;
+  await page.getByLabel('Choose a training_args.json').setInputFiles({
+    name: 'training_args.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(edited)),
+  });
+  // The basic field shows the imported value; the old alias is accepted with a notice.
+  await waitFor(
+    'learning_rate to show the imported value',
+    async () =>
+      Number(await page.getByLabel('learning_rate', { exact: true }).inputValue()) === 0.00031,
+  );
+  assert.equal(await page.getByLabel('eval_strategy', { exact: true }).inputValue(), 'epoch');
+  await waitFor('a notice about the evaluation_strategy alias', async () =>
+    /evaluation_strategy/.test((await page.locator('.advanced-args').textContent()) ?? ''),
+  );
+  // The advanced override is shown after opening the advanced section.
+  await page.getByText('Advanced: every other TrainingArguments field').click();
+  const warmup = page.getByLabel('warmup_ratio', { exact: true });
+  await waitFor('warmup_ratio in the advanced form', async () => (await warmup.count()) > 0);
+  assert.equal(Number(await warmup.inputValue()), 0.1);
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Export training_args.json' }).click(),
+  ]);
+  const file = path.join(ctx.outDir, 'training_args.json');
+  await download.saveAs(file);
+  const exported = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  assert.equal(exported.learning_rate, 0.00031);
+  assert.equal(exported.warmup_ratio, 0.1);
+  assert.equal(exported.eval_strategy, 'epoch');
+  assert.equal(exported.adam_beta2, 0.999);
+  assert.ok(!('evaluation_strategy' in exported), 'the alias is written under its new name');
+
+  // HF's own rule: load_best_model_at_end needs matching save and eval strategies.
+  await page.getByLabel('Choose a training_args.json').setInputFiles({
+    name: 'bad_args.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(
+      JSON.stringify({
+        load_best_model_at_end: true,
+        eval_strategy: 'epoch',
+        save_strategy: 'steps',
+      }),
+    ),
+  });
+  await waitFor('an error naming load_best_model_at_end', async () =>
+    /load_best_model_at_end/.test(await textOf(page.getByTestId('error'))),
+  );
+  assert.equal(
+    Number(await page.getByLabel('learning_rate', { exact: true }).inputValue()),
+    0.00031,
+  );
+}
+
+export const tests = [
+  { name: 'charts a trainer_state.json written by the command line', fn: chartsTrainerState },
+  { name: 'imports and exports training_args.json', fn: importsAndExportsTrainingArgs },
+];
