@@ -2,18 +2,8 @@
  * Seeded stratified train/validation split: every class keeps its share in both parts, and the
  * same seed gives the same split on every host.
  */
+import { createRng } from '../train/rng';
 
-/** mulberry32: a tiny 32-bit seeded PRNG; returns floats in [0, 1). Local on purpose (no shared state). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Split {
   /** Row indices (into the label array), ascending. */
@@ -23,7 +13,7 @@ export interface Split {
 }
 
 /**
- * Split rows by class: each class's rows are shuffled (Fisher-Yates, mulberry32 seeded by `seed`,
+ * Split rows by class: each class's rows are shuffled (Fisher-Yates, the studio's seeded PRNG (`createRng(seed)`),
  * classes in ascending id order) and round(fraction * count) of them go to validation, at least
  * 1 when the class has >= 2 rows and never all of them (a class with one row stays in train).
  * Both index lists are returned sorted ascending; the trainer shuffles per epoch anyway.
@@ -45,7 +35,8 @@ export function stratifiedSplit(
     if (!list) byClass.set(c, (list = []));
     list.push(i);
   }
-  const rand = mulberry32(seed);
+  const rng = createRng(seed);
+  const rand = () => rng.next();
   const train: number[] = [];
   const validation: number[] = [];
   for (const c of Array.from(byClass.keys()).sort((a, b) => a - b)) {

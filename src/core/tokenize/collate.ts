@@ -3,6 +3,7 @@
  * batches with the last partial one kept (HF dataloader, drop_last=False), and padding into the
  * flat int32 arrays a `[B, T]` batch tensor is made from (HF DataCollatorWithPadding).
  */
+import { createRng, deriveSeed } from '../train/rng';
 import type { EncodedDataset } from './encode';
 
 export interface CollatedBatch {
@@ -68,23 +69,12 @@ export function collateBatch(
   return { inputIds, attentionMask, tokenTypeIds, batchSize, seqLen };
 }
 
-/** mulberry32 PRNG, floats in [0, 1). Local so data order never depends on shared RNG state. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function permutation(n: number, seed: number, epoch: number): Uint32Array {
   // Mix seed and epoch so each epoch's order is independent of the others yet reproducible.
-  const rand = mulberry32(
-    (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0,
-  );
+  // One independent, reproducible stream per (seed, epoch).
+  const rng = createRng(deriveSeed(seed, epoch));
+  const rand = () => rng.next();
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   for (let i = n - 1; i > 0; i--) {
