@@ -15,7 +15,9 @@ export async function readBytes(path: string, what: string): Promise<Uint8Array>
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(
-      code === 'ENOENT' ? `${what} ${path} does not exist.` : `Could not read ${what} ${path}: ${(e as Error).message}`,
+      code === 'ENOENT'
+        ? `${what} ${path} does not exist.`
+        : `Could not read ${what} ${path}: ${(e as Error).message}`,
     );
   }
 }
@@ -29,7 +31,10 @@ export async function readJson(path: string, what: string): Promise<object> {
   }
 }
 
-export async function writeFiles(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
+export async function writeFiles(
+  dir: string,
+  files: Record<string, Uint8Array | string>,
+): Promise<void> {
   for (const [name, data] of Object.entries(files)) {
     const path = join(dir, name);
     await mkdir(dirname(path), { recursive: true });

@@ -3,7 +3,9 @@
  * script using `HfArgumentParser`. Same core as the browser studio.
  */
 import { basename, join } from 'node:path';
-import { readdir } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import { readdir, stat } from 'node:fs/promises';
+import { fetchModelFiles, OPTIONAL_MODEL_FILES, REQUIRED_MODEL_FILES } from '../core/io/modelSource';
 import { selectBackend, type BackendName } from '../core/backend';
 import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
 import { exportHfModel } from '../core/io/hfModel';
@@ -30,6 +32,7 @@ const dataFlags: Record<string, FlagSpec> = {
 };
 
 const modelFlags: Record<string, FlagSpec> = {
+  model_name_or_path: { type: 'string', help: 'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out', group: 'ModelArguments' },
   tokenizer_name_or_path: { type: 'string', help: 'folder with tokenizer.json and tokenizer_config.json', default: 'bundled bert-base-uncased', group: 'ModelArguments' },
   model_type: { type: 'string', help: "'transformer': a small BERT encoder trained from scratch", default: 'transformer', group: 'ModelArguments' },
   hidden_size: { type: 'number', help: 'hidden size of the from-scratch model', default: 64, group: 'ModelArguments' },
@@ -55,6 +58,8 @@ async function useBackend(name: string): Promise<void> {
   if (!['wasm', 'cpu'].includes(name)) {
     throw new Error(`--backend must be wasm or cpu in Node (got "${name}").`);
   }
+  // PROD silences TF.js's console banner suggesting tfjs-node (a native build we do not use).
+  tf.env().set('PROD', true);
   const b = await selectBackend(name as BackendName);
   log(`backend: ${b.name}`);
 }
@@ -92,8 +97,22 @@ async function trainCommand(argv: string[]): Promise<void> {
     const vf = String(v.validation_file);
     await session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'));
   }
-  const tokDir = v.tokenizer_name_or_path ? String(v.tokenizer_name_or_path) : bundledTokenizerDir();
-  session.tokenizer = await loadTokenizerFromDir(tokDir);
+  const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
+  if (pretrained) {
+    const info = await session.loadPretrained(await readPretrained(pretrained), pretrained);
+    log(
+      `loaded ${pretrained}: ${info.parameters.toLocaleString('en-US')} parameters ` +
+        `(${info.num_hidden_layers} layers, hidden ${info.hidden_size}, ${info.dtypes.join('/')}); ` +
+        `tokenizer ${info.tokenizer ?? '(none in the checkpoint)'}`,
+    );
+  }
+  // As run_glue.py: the tokenizer defaults to the model's own files.
+  const tokDir = v.tokenizer_name_or_path
+    ? String(v.tokenizer_name_or_path)
+    : pretrained && session.tokenizer
+      ? null
+      : bundledTokenizerDir();
+  if (tokDir !== null) session.tokenizer = await loadTokenizerFromDir(tokDir);
   const columns: ColumnChoice = {
     text: v.text_column ? String(v.text_column) : table.guess.text,
     label: v.label_column ? String(v.label_column) : table.guess.label,
@@ -122,7 +141,7 @@ async function trainCommand(argv: string[]): Promise<void> {
 
   const outDir = args.output_dir;
   const result = await session.train(
-    {
+    pretrained ? { kind: 'pretrained', max_length: maxLength } : {
       kind: 'scratch',
       hidden_size: Number(v.hidden_size ?? 64),
       num_hidden_layers: Number(v.num_hidden_layers ?? 2),
@@ -137,10 +156,15 @@ async function trainCommand(argv: string[]): Promise<void> {
   const tok = session.tokenizer;
   if (!model || !tok) throw new Error('Training produced no model.');
   const hf = await exportHfModel(model);
-  const tokFiles: Record<string, Uint8Array> = {};
-  for (const f of await readdir(tokDir)) {
+  const tokFiles: Record<string, Uint8Array | string> = {};
+  if (tokDir === null) {
+    tokFiles['tokenizer.json'] = JSON.stringify(tok.files.tokenizerJson);
+    tokFiles['tokenizer_config.json'] = JSON.stringify(tok.files.tokenizerConfig, null, 2);
+  }
+  const srcDir = tokDir ?? '';
+  for (const f of tokDir === null ? [] : await readdir(srcDir)) {
     if (/^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(f)) {
-      tokFiles[f] = await readBytes(join(tokDir, f), 'tokenizer file');
+      tokFiles[f] = await readBytes(join(srcDir, f), 'tokenizer file');
     }
   }
   const trainMetrics = result.logHistory.at(-1) ?? {};
@@ -153,10 +177,36 @@ async function trainCommand(argv: string[]): Promise<void> {
     'train_results.json': json(trainMetrics),
     'eval_results.json': json(result.metrics),
     'all_results.json': json({ ...trainMetrics, ...result.metrics }),
+    'README.md': session.modelCard(basename(trainFile)),
   });
+  for (const n of result.notices ?? []) log(`notice: ${n}`);
   log(formatLogLine({ ...result.metrics, epoch: result.state.epoch, step: result.globalStep } as never));
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
+}
+
+/** A checkpoint's files from a local folder, or downloaded from a folder URL / Hub id. */
+async function readPretrained(source: string): Promise<Record<string, Uint8Array>> {
+  const isDir = await stat(source).then((st) => st.isDirectory(), () => false);
+  if (isDir) {
+    const files: Record<string, Uint8Array> = {};
+    for (const f of [...REQUIRED_MODEL_FILES, ...OPTIONAL_MODEL_FILES]) {
+      const path = join(source, f);
+      if (await stat(path).then(() => true, () => false)) files[f] = await readBytes(path, f);
+    }
+    return files;
+  }
+  let lastPct = -1;
+  const fetched = await fetchModelFiles(source, {
+    cache: null,
+    onProgress: (p) => {
+      if (p.total === null || p.total < 1e6) return;
+      const pct = Math.floor((100 * p.loaded) / p.total / 10) * 10;
+      if (pct !== lastPct) log(`downloading ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB`);
+      lastPct = pct;
+    },
+  });
+  return fetched.files;
 }
 
 async function loadModelDir(session: StudioSession, dir: string): Promise<void> {

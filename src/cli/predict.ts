@@ -17,8 +17,14 @@ interface Deps {
 }
 
 const specs: Record<string, FlagSpec> = {
-  model_dir: { type: 'string', help: 'folder with config.json, model.safetensors and tokenizer files' },
-  input_file: { type: 'string', help: 'CSV/TSV rows to classify, or JSON of pre-tokenized batches' },
+  model_dir: {
+    type: 'string',
+    help: 'folder with config.json, model.safetensors and tokenizer files',
+  },
+  input_file: {
+    type: 'string',
+    help: 'CSV/TSV rows to classify, or JSON of pre-tokenized batches',
+  },
   output_file: { type: 'string', help: 'write JSON Lines here instead of standard output' },
   text_column: { type: 'string', help: 'column holding the text (guessed when left out)' },
   backend: { type: 'string', help: 'wasm or cpu', default: 'wasm' },
@@ -39,8 +45,10 @@ export function parsePretokenized(json: unknown): {
     }
     const width = (v[0] as unknown[]).length;
     v.forEach((r: unknown[], i) => {
-      if (r.length !== width) throw new Error(`"${key}" row ${i} has ${r.length} ids, row 0 has ${width}.`);
-      if (!r.every((x) => Number.isInteger(x))) throw new Error(`"${key}" row ${i} holds a non-integer.`);
+      if (r.length !== width)
+        throw new Error(`"${key}" row ${i} has ${r.length} ids, row 0 has ${width}.`);
+      if (!r.every((x) => Number.isInteger(x)))
+        throw new Error(`"${key}" row ${i} holds a non-integer.`);
     });
     return v as number[][];
   };
@@ -56,7 +64,8 @@ export function parsePretokenized(json: unknown): {
 
 export async function predictCommand(argv: string[], deps: Deps): Promise<void> {
   const { values, rest } = parseFlags(argv, specs);
-  if (rest.includes('--help')) return void process.stdout.write(`${formatHelp(specs, 'studio predict')}\n`);
+  if (rest.includes('--help'))
+    return void process.stdout.write(`${formatHelp(specs, 'studio predict')}\n`);
   const v = values as Record<string, string | undefined>;
   if (!v.model_dir || !v.input_file) throw new Error('--model_dir and --input_file are required.');
   await deps.useBackend(v.backend ?? 'wasm');
@@ -75,15 +84,16 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     }
     const b = parsePretokenized(parsed);
     const shape: [number, number] = [b.input_ids.length, b.input_ids[0].length];
-    const logits = tf.tidy(() =>
-      model.forward(
-        {
-          input_ids: tf.tensor2d(b.input_ids.flat(), shape, 'int32'),
-          token_type_ids: tf.tensor2d(b.token_type_ids.flat(), shape, 'int32'),
-          attention_mask: tf.tensor2d(b.attention_mask.flat(), shape, 'int32'),
-        },
-        { training: false },
-      ).logits,
+    const logits = tf.tidy(
+      () =>
+        model.forward(
+          {
+            input_ids: tf.tensor2d(b.input_ids.flat(), shape, 'int32'),
+            token_type_ids: tf.tensor2d(b.token_type_ids.flat(), shape, 'int32'),
+            attention_mask: tf.tensor2d(b.attention_mask.flat(), shape, 'int32'),
+          },
+          { training: false },
+        ).logits,
     );
     const data = Array.from(await logits.data());
     const width = logits.shape[1];
@@ -94,7 +104,8 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     const table = await session.loadTable(basename(v.input_file), bytes);
     const col = v.text_column ?? table.guess.text;
     const ci = table.columns.indexOf(col);
-    if (ci < 0) throw new Error(`There is no column "${col}"; columns: ${table.columns.join(', ')}.`);
+    if (ci < 0)
+      throw new Error(`There is no column "${col}"; columns: ${table.columns.join(', ')}.`);
     const texts = (session.table?.rows ?? []).map((r) => r[ci] ?? '');
     lines = [];
     for (let i = 0; i < texts.length; i += 64) {

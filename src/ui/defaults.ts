@@ -37,7 +37,7 @@ export interface UiArgs {
 }
 
 /** The from-scratch model's sizes (`ModelSpec` without its `kind`). */
-export type ModelSizes = Omit<ModelSpec, 'kind'>;
+export type ModelSizes = Omit<Extract<ModelSpec, { kind: 'scratch' }>, 'kind'>;
 
 /** Everything the studio remembers between visits. */
 export interface StudioSettings {

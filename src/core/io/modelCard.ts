@@ -1,0 +1,129 @@
+/**
+ * The README.md model card of an exported folder, in the shape `Trainer.create_model_card`
+ * writes: YAML front matter, what the model is, its evaluation metrics, labels, training
+ * hyperparameters and how to load it with `transformers`.
+ */
+import type { BertConfig } from '../model/config';
+import type { LogEntry } from '../train/state';
+
+export interface ModelCardInput {
+  config: BertConfig;
+  /** The checkpoint fine-tuned, or null for a model trained from scratch. */
+  baseModel: string | null;
+  /** Final evaluation metrics (`eval_`-prefixed), possibly empty. */
+  metrics: Record<string, number>;
+  /** TrainingArguments as written to training_args.json, or null. */
+  trainingArgs: Record<string, unknown> | null;
+  logHistory: LogEntry[];
+  /** Parameter count. */
+  parameters: number;
+  /** The data file name, when known. */
+  datasetName?: string | null;
+}
+
+const ARG_KEYS = [
+  'learning_rate',
+  'per_device_train_batch_size',
+  'per_device_eval_batch_size',
+  'gradient_accumulation_steps',
+  'num_train_epochs',
+  'max_steps',
+  'lr_scheduler_type',
+  'warmup_ratio',
+  'warmup_steps',
+  'weight_decay',
+  'adam_beta1',
+  'adam_beta2',
+  'adam_epsilon',
+  'max_grad_norm',
+  'seed',
+];
+
+function fmt(v: unknown): string {
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  return String(v);
+}
+
+/** README.md text for an exported model. */
+export function modelCard(input: ModelCardInput): string {
+  const c = input.config;
+  const labels = Object.keys(c.id2label)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => c.id2label[k]);
+  const lines: string[] = [
+    '---',
+    'library_name: transformers',
+    'pipeline_tag: text-classification',
+  ];
+  if (input.baseModel) lines.push(`base_model: ${JSON.stringify(input.baseModel)}`);
+  lines.push('tags:', '- generated_from_trainer', '- trainer-studio', '---', '');
+  lines.push('# Model', '');
+  lines.push(
+    input.baseModel
+      ? `This model is a fine-tuned version of \`${input.baseModel}\``
+      : 'This model is a BERT encoder classifier trained from scratch',
+    `with Trainer Studio (TensorFlow.js)${input.datasetName ? ` on \`${input.datasetName}\`` : ''}.`,
+    '',
+    `- Architecture: \`BertForSequenceClassification\` (${c.num_hidden_layers} layers, hidden ` +
+      `${c.hidden_size}, ${c.num_attention_heads} heads, intermediate ${c.intermediate_size}, ` +
+      `vocabulary ${c.vocab_size})`,
+    `- Parameters: ${input.parameters.toLocaleString('en-US')}`,
+    `- Problem type: ${c.problem_type ?? 'single_label_classification'}`,
+    '',
+  );
+  lines.push('## Evaluation results', '');
+  const metricKeys = Object.keys(input.metrics).sort();
+  if (metricKeys.length === 0) lines.push('No evaluation was run.', '');
+  else {
+    lines.push('| Metric | Value |', '|---|---|');
+    for (const k of metricKeys) lines.push(`| ${k} | ${fmt(input.metrics[k])} |`);
+    lines.push('');
+  }
+  lines.push('## Labels', '', '| id | label |', '|---|---|');
+  labels.forEach((l, i) => lines.push(`| ${i} | ${l.replace(/\|/g, '\\|')} |`));
+  lines.push('');
+  if (input.trainingArgs) {
+    lines.push('## Training hyperparameters', '');
+    for (const k of ARG_KEYS) {
+      if (k in input.trainingArgs) lines.push(`- ${k}: ${fmt(input.trainingArgs[k])}`);
+    }
+    lines.push('- optimizer: AdamW (torch), fp32', '');
+  }
+  const history = input.logHistory as unknown as Record<string, number | undefined>[];
+  const losses = history.filter(
+    (e) => typeof e.loss === 'number' || typeof e.eval_loss === 'number',
+  );
+  if (losses.length > 0) {
+    lines.push(
+      '## Training results',
+      '',
+      '| Step | Epoch | Training loss | Validation loss |',
+      '|---|---|---|---|',
+    );
+    for (const e of losses.slice(-20)) {
+      lines.push(
+        `| ${e.step} | ${fmt(e.epoch ?? '')} | ${typeof e.loss === 'number' ? fmt(e.loss) : '—'} | ` +
+          `${typeof e.eval_loss === 'number' ? fmt(e.eval_loss) : '—'} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    '## How to use',
+    '',
+    '```python',
+    'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
+    '',
+    'model = AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")',
+    'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+    'inputs = tokenizer(["an example text"], return_tensors="pt", truncation=True)',
+    'pred = model(**inputs).logits.argmax(-1).item()',
+    'print(model.config.id2label[pred])',
+    '```',
+    '',
+    'The `tfjs/` folder holds the same weights for TensorFlow.js (`tf.io.loadWeights`).',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,214 @@
+/**
+ * Where a pretrained checkpoint comes from: a folder URL or a Hugging Face Hub id. Downloads
+ * `config.json`, `model.safetensors` and the tokenizer files of the same checkpoint with progress
+ * (bytes / total) and keeps them in the browser's Cache API so a second load does not touch the
+ * network. `fetch` and the cache are injectable so Node tests serve files from a local server.
+ */
+import { parseBertConfig } from '../model/config';
+
+/** The Cache API cache the studio keeps downloaded checkpoints in. */
+export const MODEL_CACHE_NAME = 'trainer-studio-models';
+
+/** Files fetched for a checkpoint; the first two are required. */
+export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors'] as const;
+/** Tokenizer files of the same checkpoint (vocab.txt serves folders without tokenizer.json). */
+export const OPTIONAL_MODEL_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.txt',
+] as const;
+
+/** The subset of `fetch` the loader uses. */
+export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
+
+/** The subset of the Cache API the loader uses (`caches.open(name)`'s result). */
+export interface CacheLike {
+  match(url: string): Promise<Response | undefined>;
+  put(url: string, response: Response): Promise<void>;
+}
+
+/** One progress report for one file. `total` is null when the server sends no Content-Length. */
+export interface DownloadProgress {
+  file: string;
+  /** Bytes received so far. */
+  loaded: number;
+  total: number | null;
+  /** The bytes came from the browser cache, not the network. */
+  fromCache: boolean;
+}
+
+export interface FetchModelOptions {
+  /** Default: the global `fetch`. */
+  fetch?: FetchLike;
+  /** Default: `caches.open(MODEL_CACHE_NAME)` where the Cache API exists; null disables caching. */
+  cache?: CacheLike | null;
+  onProgress?: (p: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** A fetched checkpoint: file name -> bytes, and where it came from. */
+export interface FetchedModel {
+  /** The folder URL the files were fetched from (ends without "/"). */
+  baseUrl: string;
+  /** Short name for the UI: the Hub id, or the URL's last path segment. */
+  name: string;
+  files: Record<string, Uint8Array>;
+}
+
+const HUB = 'https://huggingface.co';
+
+/**
+ * The folder URL of a source: an http(s) URL as is (trailing "/" dropped; a URL ending in
+ * `/config.json` or `/model.safetensors` means its folder), else a Hub id `owner/name` or `name`
+ * -> `https://huggingface.co/<id>/resolve/main`. Throws for anything else.
+ */
+export function modelBaseUrl(source: string): { baseUrl: string; name: string } {
+  const s = source.trim();
+  if (/^https?:\/\//i.test(s)) {
+    let base = s.replace(/\/+$/, '');
+    base = base.replace(/\/(config\.json|model\.safetensors)$/, '');
+    const name = decodeURIComponent(base.split('/').filter(Boolean).pop() ?? base);
+    return { baseUrl: base, name };
+  }
+  if (/^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(s) && !s.includes('..')) {
+    return { baseUrl: `${HUB}/${s}/resolve/main`, name: s };
+  }
+  throw new Error(
+    `"${source}" is neither a URL (https://…/folder) nor a Hugging Face model id (e.g. ` +
+      `google/bert_uncased_L-4_H-256_A-4).`,
+  );
+}
+
+async function defaultCache(): Promise<CacheLike | null> {
+  const g = globalThis as { caches?: { open(name: string): Promise<CacheLike> } };
+  if (!g.caches) return null;
+  try {
+    return await g.caches.open(MODEL_CACHE_NAME);
+  } catch {
+    return null; // e.g. an opaque origin: download without caching
+  }
+}
+
+/** Reads a response body in chunks, reporting progress. */
+async function readBody(
+  res: Response,
+  file: string,
+  fromCache: boolean,
+  onProgress?: (p: DownloadProgress) => void,
+): Promise<Uint8Array> {
+  const header = res.headers.get('content-length');
+  const total = header !== null && /^\d+$/.test(header) ? Number(header) : null;
+  if (!res.body) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    onProgress?.({ file, loaded: bytes.length, total: total ?? bytes.length, fromCache });
+    return bytes;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress?.({ file, loaded: 0, total, fromCache });
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    onProgress?.({ file, loaded, total, fromCache });
+  }
+  if (total !== null && loaded !== total) {
+    throw new Error(`${file}: the download ended after ${loaded} of ${total} bytes.`);
+  }
+  const out = new Uint8Array(loaded);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
+
+/**
+ * Fetches one file: from the cache when there, else from the network (then cached).
+ * Returns null for a 404 of an optional file.
+ */
+async function fetchFile(
+  baseUrl: string,
+  file: string,
+  required: boolean,
+  fetchFn: FetchLike,
+  cache: CacheLike | null,
+  opts: FetchModelOptions,
+): Promise<Uint8Array | null> {
+  const url = `${baseUrl}/${file}`;
+  const hit = cache ? await cache.match(url).catch(() => undefined) : undefined;
+  if (hit) return readBody(hit, file, true, opts.onProgress);
+  let res: Response;
+  try {
+    res = await fetchFn(url, { signal: opts.signal });
+  } catch (e) {
+    if (opts.signal?.aborted) throw e;
+    throw new Error(`Could not download ${url}: ${(e as Error).message || 'network error'}.`);
+  }
+  if (!res.ok) {
+    if (!required && (res.status === 404 || res.status === 401)) return null;
+    const why =
+      res.status === 401 || res.status === 403
+        ? ' (the model may be private or gated, or the id misspelt)'
+        : res.status === 404
+          ? ' (no such file: check the URL or model id)'
+          : '';
+    throw new Error(`Could not download ${url}: HTTP ${res.status}${why}.`);
+  }
+  const bytes = await readBody(res, file, false, opts.onProgress);
+  if (cache) {
+    // Caching is best effort: a full quota must not fail the load.
+    await cache
+      .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length) } }))
+      .catch(() => undefined);
+  }
+  return bytes;
+}
+
+/**
+ * Downloads a checkpoint's files from a folder URL or Hub id (see {@link modelBaseUrl}).
+ * config.json is fetched and validated first (a non-BERT config fails before the weights are
+ * downloaded); the weights, then tokenizer.json / tokenizer_config.json when they exist.
+ */
+export async function fetchModelFiles(
+  source: string,
+  opts: FetchModelOptions = {},
+): Promise<FetchedModel> {
+  const { baseUrl, name } = modelBaseUrl(source);
+  const fetchFn: FetchLike = opts.fetch ?? ((u, i) => fetch(u, i));
+  const cache = opts.cache === undefined ? await defaultCache() : opts.cache;
+  const files: Record<string, Uint8Array> = {};
+  const config = (await fetchFile(
+    baseUrl,
+    'config.json',
+    true,
+    fetchFn,
+    cache,
+    opts,
+  )) as Uint8Array;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(config));
+  } catch {
+    throw new Error(`${baseUrl}/config.json is not valid JSON (is the URL a model folder?).`);
+  }
+  parseBertConfig(parsed); // throws a specific message for non-BERT configs
+  files['config.json'] = config;
+  files['model.safetensors'] = (await fetchFile(
+    baseUrl,
+    'model.safetensors',
+    true,
+    fetchFn,
+    cache,
+    opts,
+  )) as Uint8Array;
+  for (const f of OPTIONAL_MODEL_FILES) {
+    if (f === 'vocab.txt' && files['tokenizer.json']) continue; // not needed
+    const bytes = await fetchFile(baseUrl, f, false, fetchFn, cache, opts);
+    if (bytes) files[f] = bytes;
+  }
+  return { baseUrl, name, files };
+}

@@ -1,0 +1,199 @@
+import { useRef, useState } from 'react';
+import type { DownloadProgress, MemoryEstimate, PretrainedInfo } from '../worker/client';
+import { formatInt } from './format';
+import type { ModelSource } from './useStudio';
+
+interface Props {
+  source: ModelSource;
+  onSource: (s: ModelSource) => void;
+  pretrained: PretrainedInfo | null;
+  download: DownloadProgress | null;
+  loading: boolean;
+  memory: MemoryEstimate | null;
+  disabled: boolean;
+  onLoad: (source: File[] | string) => void;
+  /** Sets learning_rate to the usual fine-tuning value. */
+  onFineTuneLr?: () => void;
+  learningRate?: number;
+}
+
+const SOURCES: { id: ModelSource; label: string }[] = [
+  { id: 'scratch', label: 'From scratch' },
+  { id: 'files', label: 'Pretrained files' },
+  { id: 'url', label: 'URL or Hub id' },
+];
+
+/** Learning rate HF's examples use for fine-tuning BERT-family checkpoints. */
+export const FINE_TUNE_LR = 5e-5;
+
+function mb(n: number): string {
+  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
+}
+
+/**
+ * The model picker: train from scratch, or fine-tune a pretrained BERT-family checkpoint from
+ * dropped files (config.json, model.safetensors, tokenizer files) or a folder URL / Hub id, with
+ * download progress, the checkpoint's size and the run's memory estimate.
+ */
+export function ModelPicker(p: Props) {
+  const input = useRef<HTMLInputElement>(null);
+  const [url, setUrl] = useState('');
+  const [over, setOver] = useState(false);
+  const busy = p.disabled || p.loading;
+  const pct =
+    p.download && p.download.total
+      ? Math.round((100 * p.download.loaded) / p.download.total)
+      : null;
+  return (
+    <div className="model-picker">
+      <div role="radiogroup" aria-label="Model source" className="segmented">
+        {SOURCES.map((s) => (
+          <label key={s.id}>
+            <input
+              type="radio"
+              name="model-source"
+              value={s.id}
+              checked={p.source === s.id}
+              disabled={p.disabled}
+              onChange={() => p.onSource(s.id)}
+            />{' '}
+            {s.label}
+          </label>
+        ))}
+      </div>
+      {p.source === 'files' && (
+        <div
+          className={`dropzone${over ? ' dropzone-over' : ''}`}
+          data-testid="pretrained-dropzone"
+          role="button"
+          tabIndex={busy ? -1 : 0}
+          aria-disabled={busy || undefined}
+          aria-label="Drop pretrained model files here, or press Enter to choose them"
+          onClick={() => !busy && input.current?.click()}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' || e.key === ' ') {
+              e.preventDefault();
+              if (!busy) input.current?.click();
+            }
+          }}
+          onDragEnter={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
+          onDragOver={(e) => e.preventDefault()}
+          onDragLeave={() => setOver(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            const files = [...e.dataTransfer.files];
+            if (files.length > 0 && !busy) p.onLoad(files);
+          }}
+        >
+          <p className="dropzone-title">
+            Drop config.json, model.safetensors and the tokenizer files (tokenizer.json,
+            tokenizer_config.json or vocab.txt) here, or choose them
+          </p>
+          <p className="hint">
+            BERT-family checkpoints (BERT, its miniatures, MiniLM); F32, F16 or BF16.
+          </p>
+          <input
+            ref={input}
+            type="file"
+            multiple
+            className="visually-hidden"
+            aria-label="Choose pretrained model files"
+            accept=".json,.safetensors,.txt"
+            disabled={busy}
+            onChange={(e) => {
+              const files = [...(e.target.files ?? [])];
+              e.target.value = '';
+              if (files.length > 0) p.onLoad(files);
+            }}
+          />
+        </div>
+      )}
+      {p.source === 'url' && (
+        <form
+          className="url-row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (url.trim() && !busy) p.onLoad(url.trim());
+          }}
+        >
+          <input
+            type="text"
+            aria-label="Model URL or Hub id"
+            placeholder="google/bert_uncased_L-4_H-256_A-4 or https://…/folder"
+            value={url}
+            disabled={busy}
+            onChange={(e) => setUrl(e.target.value)}
+          />
+          <button type="submit" disabled={busy || !url.trim()}>
+            Load
+          </button>
+        </form>
+      )}
+      {p.source !== 'scratch' && p.loading && p.download && (
+        <div className="progress">
+          <div
+            className="progress-track"
+            role="progressbar"
+            aria-label="Download progress"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={pct ?? undefined}
+          >
+            <div className="progress-fill" style={{ width: `${pct ?? 0}%` }} />
+          </div>
+          <p className="hint">
+            {p.download.file}: {mb(p.download.loaded)}
+            {p.download.total ? ` of ${mb(p.download.total)}` : ''}
+            {p.download.fromCache ? ' (from the browser cache)' : ''}
+          </p>
+        </div>
+      )}
+      {p.source !== 'scratch' && p.pretrained && (
+        <div className="pretrained-info" data-testid="pretrained-info">
+          <p className="summary-line">
+            Checkpoint: <strong>{p.pretrained.name}</strong> · {formatInt(p.pretrained.parameters)}{' '}
+            parameters · {p.pretrained.num_hidden_layers} layers, hidden {p.pretrained.hidden_size},{' '}
+            {p.pretrained.num_attention_heads} heads · {p.pretrained.dtypes.join('/')}
+          </p>
+          <p className="hint">
+            Tokenizer:{' '}
+            {p.pretrained.tokenizer ?? 'none in the checkpoint (the current one is used)'}. A new
+            classification head is created for your labels.
+          </p>
+          {p.pretrained.notices.map((n) => (
+            <p key={n} className="hint">
+              {n}
+            </p>
+          ))}
+          {p.learningRate !== undefined && p.learningRate !== FINE_TUNE_LR && p.onFineTuneLr && (
+            <p className="hint">
+              Fine-tuning usually uses learning_rate 5e-5.{' '}
+              <button type="button" onClick={p.onFineTuneLr} disabled={p.disabled}>
+                Use 5e-5
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+      {p.memory && (
+        <p
+          className={`hint${p.memory.verdict === 'fits' ? '' : ' hint-error'}`}
+          data-testid="memory-estimate"
+          role="status"
+        >
+          Memory:{' '}
+          {p.memory.verdict === 'fits'
+            ? 'fits'
+            : p.memory.verdict === 'tight'
+              ? 'may not fit'
+              : 'will not fit'}{' '}
+          — {p.memory.message}
+        </p>
+      )}
+    </div>
+  );
+}

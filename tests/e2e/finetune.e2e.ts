@@ -1,0 +1,186 @@
+/**
+ * Fine-tuning a pretrained checkpoint on WebGPU through the UI: the fixture checkpoint
+ * (tests/fixtures/bert-tiny-random: config.json, model.safetensors and its 120-token WordPiece
+ * tokenizer) is chosen in the model picker's "Pretrained files" input, trained a few steps on a
+ * tiny CSV inside that vocabulary, exported as a zip, and the zip's model.safetensors + config.json
+ * reload in Node (cpu backend) with the probabilities the browser's Try it shows.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync } from 'fflate';
+import type { Page } from 'playwright-core';
+import { StudioSession } from '../../src/core/session';
+import type { E2EContext, E2ETest } from './harness';
+import {
+  FIXTURES,
+  dropFile,
+  openStudio,
+  pageState,
+  parseProbabilities,
+  setField,
+  textOf,
+  waitFor,
+  waitForBackend,
+  waitForFileName,
+} from './helpers';
+
+const CKPT = path.join(FIXTURES, 'bert-tiny-random');
+const LABELS = ['neg', 'pos'];
+
+function tinyCsv(): Uint8Array {
+  const pos = [
+    'good movie',
+    'great film',
+    'love this book',
+    'nice food',
+    'best service',
+    'very happy',
+  ];
+  const neg = [
+    'bad movie',
+    'awful film',
+    'hate this book',
+    'terrible food',
+    'worst service',
+    'very sad',
+  ];
+  const rows = ['text,label'];
+  for (let i = 0; i < 3; i++) {
+    pos.forEach((t) => rows.push(`${t},pos`));
+    neg.forEach((t) => rows.push(`${t},neg`));
+  }
+  return new TextEncoder().encode(`${rows.join('\n')}\n`);
+}
+
+const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
+
+async function finetune(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=webgpu');
+  const backend = await waitForBackend(page);
+  assert.ok(backend.startsWith('webgpu'), `backend: ${backend}`);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await dropFile(page, { name: 'tiny.csv', bytes: tinyCsv(), type: 'text/csv' });
+  await waitForFileName(page, 'tiny.csv');
+
+  await page.getByRole('radio', { name: 'Pretrained files' }).check();
+  await page
+    .getByLabel('Choose pretrained model files', { exact: true })
+    .setInputFiles(
+      ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
+        path.join(CKPT, f),
+      ),
+    );
+  const info = await waitFor(
+    'the checkpoint to load',
+    async () => {
+      const t = await textOf(page.getByTestId('pretrained-info'));
+      return /Checkpoint:/.test(t) ? t : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  ctx.log(info.slice(0, 160));
+  assert.match(info, /bert-tiny-random/);
+  assert.match(info, /2 layers, hidden 32/);
+  const memory = await waitFor('the memory estimate', async () =>
+    textOf(page.getByTestId('memory-estimate')),
+  );
+  assert.match(memory, /^Memory: fits/, memory);
+
+  for (const [k, v] of Object.entries({
+    max_length: 16,
+    max_steps: 4,
+    per_device_train_batch_size: 4,
+    logging_steps: 1,
+    learning_rate: 0.005,
+  })) {
+    await setField(page, k, v);
+  }
+  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  await waitFor(
+    'the dataset re-tokenized with the checkpoint tokenizer (2 labels)',
+    async () => /2 labels: neg, pos/.test(await textOf(page.getByTestId('dataset-summary'))),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  await waitFor(
+    'Train to be enabled',
+    () => button(page, 'Train').isEnabled(),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  const t0 = Date.now();
+  await button(page, 'Train').click();
+  const status = await waitFor(
+    'the run to finish',
+    async () => {
+      const s = await textOf(page.getByTestId('status'));
+      return /^(Finished|Stopped)/.test(s) ? s : undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 300 },
+    () => pageState(page),
+  );
+  ctx.log(`${status} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  assert.equal(await textOf(page.getByTestId('error')), '');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    button(page, 'Export model').click(),
+  ]);
+  const zipPath = path.join(ctx.outDir, 'finetuned-model.zip');
+  await download.saveAs(zipPath);
+  const files = unzipSync(new Uint8Array(await readFile(zipPath)));
+  for (const f of [
+    'config.json',
+    'model.safetensors',
+    'tokenizer.json',
+    'README.md',
+    'training_args.json',
+  ]) {
+    assert.ok(files[f], `${f} in the zip (${Object.keys(files).join(', ')})`);
+  }
+  const config = JSON.parse(strFromU8(files['config.json'])) as Record<string, unknown>;
+  assert.deepEqual(config.id2label, { '0': 'neg', '1': 'pos' });
+  assert.equal(config.vocab_size, 120);
+  // Dropped files carry no folder name: the card names them as such.
+  assert.match(strFromU8(files['README.md']), /base_model: "dropped files"/);
+  assert.match(strFromU8(files['README.md']), /\| 1 \| pos \|/);
+
+  // Try it in the browser (WebGPU), then the same text in Node from the exported files.
+  const text = 'i love this great movie';
+  await page.getByRole('textbox', { name: 'Text to classify' }).fill(text);
+  const shown = await waitFor(
+    'a prediction',
+    async () => {
+      const t = await textOf(page.getByTestId('prediction'));
+      return Object.keys(parseProbabilities(t, LABELS)).length === 2 ? t : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  const browserProbs = parseProbabilities(shown, LABELS);
+
+  await tf.setBackend('cpu');
+  const n = tf.memory().numTensors;
+  const session = new StudioSession();
+  await session.importZip(new Uint8Array(await readFile(zipPath)));
+  const [node] = await session.predict([text]);
+  session.model?.dispose();
+  assert.equal(tf.memory().numTensors, n);
+  ctx.log(`browser ${shown} · node ${node.probs.map((p) => p.toFixed(6)).join(', ')}`);
+  // The UI rounds what it shows; the Node numbers must round to it.
+  LABELS.forEach((l, i) => {
+    const shownDigits = /\d+(?:\.(\d+))?/.exec(String(browserProbs[l]))?.[1]?.length ?? 0;
+    const tol = Math.max(0.5 * 10 ** -Math.max(shownDigits, 2), 1e-4) + 1e-9;
+    assert.ok(
+      Math.abs(node.probs[i] - browserProbs[l]) <= tol,
+      `${l}: node ${node.probs[i]} vs browser ${browserProbs[l]}`,
+    );
+  });
+}
+
+export const tests: E2ETest[] = [
+  { name: 'fine-tune the fixture checkpoint on WebGPU', fn: finetune, timeoutMs: 8 * 60_000 },
+];
