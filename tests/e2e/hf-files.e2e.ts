@@ -70,13 +70,14 @@ async function importsAndExportsTrainingArgs(ctx: E2EContext): Promise<void> {
     string,
     unknown
   >;
+  // An older file: the renamed `evaluation_strategy` instead of `eval_strategy`.
+  const { eval_strategy: _renamed, ...rest } = args;
   const edited = {
-    ...args,
+    ...rest,
     learning_rate: 0.00031,
     warmup_ratio: 0.1,
     evaluation_strategy: 'epoch',
   };
-  delete edited.eval_strategy;
   await page.getByLabel('Choose a training_args.json').setInputFiles({
     name: 'training_args.json',
     mimeType: 'application/json',
