@@ -60,6 +60,14 @@ function tokenString(spec: TokenSpec): string | undefined {
  * transformers.js is imported lazily so modules that only type against `Tokenizer` stay light.
  */
 export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
+  for (const [f, v] of [
+    ['tokenizer.json', files.tokenizerJson],
+    ['tokenizer_config.json', files.tokenizerConfig],
+  ] as const) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      throw new TokenizerFileError(`${f} must be a JSON object.`);
+    }
+  }
   const transformers = await import('@huggingface/transformers');
   const config = files.tokenizerConfig as Record<string, unknown>;
   const className =
@@ -72,8 +80,31 @@ export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
     typeof candidate === 'function' && (candidate === Base || candidate.prototype instanceof Base)
       ? (candidate as typeof Base)
       : Base;
-  const tok = new Cls(files.tokenizerJson, files.tokenizerConfig);
-  return wrap(tok, files, className);
+  // transformers.js assumes well-formed files and fails deep inside (TypeError and the like) on
+  // malformed ones; a probe encode catches files that construct but cannot tokenize.
+  try {
+    const tok = wrap(new Cls(files.tokenizerJson, files.tokenizerConfig), files, className);
+    const probe = tok.encode('Probe text, 123.', 'pair', 16);
+    if (!probe.ids.every((id) => Number.isInteger(id) && id >= 0 && id < tok.vocabSize)) {
+      throw new Error('it maps text to token ids outside its vocabulary');
+    }
+    return tok;
+  } catch (err) {
+    if (err instanceof TokenizerFileError) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new TokenizerFileError(
+      `The tokenizer files are malformed or unsupported (${why}). Use the tokenizer.json and ` +
+        `tokenizer_config.json that transformers' save_pretrained writes.`,
+    );
+  }
+}
+
+/** Raised when tokenizer.json / tokenizer_config.json cannot make a working tokenizer. */
+export class TokenizerFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenizerFileError';
+  }
 }
 
 function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string): Tokenizer {

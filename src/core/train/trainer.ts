@@ -150,6 +150,28 @@ export class Trainer {
   /** Asks the loop to stop after the current step; what was trained is kept. */
   stop(): void {
     this.stopRequested = true;
+    this.resume(); // a paused run must wake up to stop
+  }
+
+  private pauseGate: { promise: Promise<void>; release: () => void } | null = null;
+
+  /** Pauses between steps (after the current one); nothing is lost, `resume()` goes on. */
+  pause(): void {
+    if (this.pauseGate) return;
+    let release = () => {};
+    const promise = new Promise<void>((r) => (release = r));
+    this.pauseGate = { promise, release };
+  }
+
+  /** Continues a paused run. */
+  resume(): void {
+    const g = this.pauseGate;
+    this.pauseGate = null;
+    g?.release();
+  }
+
+  get paused(): boolean {
+    return this.pauseGate !== null;
   }
 
   /** Update steps in one epoch. */
@@ -465,6 +487,8 @@ export class Trainer {
         if (this.stopRequested) c.should_training_stop = true;
         if (c.should_training_stop || c.should_epoch_stop) break;
         if (this.opts.yieldEachStep) await new Promise((r) => setTimeout(r, 0));
+        while (this.pauseGate && !this.stopRequested) await this.pauseGate.promise;
+        if (this.stopRequested) break;
       }
       const c = this.control;
       c.should_log = args.logging_strategy === 'epoch';

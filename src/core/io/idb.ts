@@ -1,0 +1,100 @@
+/**
+ * The studio's IndexedDB database, opened with the raw API (works in a window and in a worker;
+ * core code touches no DOM, only the `indexedDB` global). One database, three object stores:
+ * `runs` (run records, key `id`), `checkpoints` (one record per checkpoint holding all its files,
+ * key `"<runId>/<name>"`) and `blobs` (a run's data file and final model zip, key
+ * `"<runId>/<what>"`). Quota failures surface as {@link StorageQuotaError}.
+ */
+
+export const DB_NAME = 'trainer-studio';
+export const DB_VERSION = 1;
+export const STORES = { runs: 'runs', checkpoints: 'checkpoints', blobs: 'blobs' } as const;
+
+/** Raised when the browser refuses a write because the storage quota is full. */
+export class StorageQuotaError extends Error {
+  constructor(what: string, cause?: unknown) {
+    super(
+      `Browser storage is full: ${what} could not be saved. Delete old runs in Run history ` +
+        `(or lower save_total_limit); the last saved checkpoint is kept and training goes on.`,
+    );
+    this.name = 'StorageQuotaError';
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+/** True for the errors browsers raise when a write exceeds the quota. */
+export function isQuotaError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const name = (err as { name?: unknown }).name;
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED';
+}
+
+/** True where IndexedDB exists (browsers and workers; not plain Node). */
+export function hasIndexedDb(): boolean {
+  return typeof indexedDB !== 'undefined';
+}
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+
+/** Opens (once) and upgrades the studio's database. */
+export function openStudioDb(): Promise<IDBDatabase> {
+  if (!hasIndexedDb()) return Promise.reject(new Error('IndexedDB is not available here.'));
+  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      for (const s of Object.values(STORES)) {
+        if (!db.objectStoreNames.contains(s)) db.createObjectStore(s);
+      }
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => {
+      dbPromise = null;
+      reject(req.error ?? new Error('Could not open IndexedDB.'));
+    };
+    req.onblocked = () =>
+      reject(new Error('IndexedDB is blocked by another tab; close it and reload.'));
+  });
+  return dbPromise;
+}
+
+/** Resolves with a request's result. */
+export function reqResult<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/**
+ * Runs `body` in one transaction and resolves when it commits (all its writes, or none: an
+ * error or abort rolls every write of the transaction back). `body`'s return value is passed on.
+ */
+export async function inTransaction<T>(
+  stores: string[],
+  mode: IDBTransactionMode,
+  body: (tx: IDBTransaction) => T,
+): Promise<T> {
+  const db = await openStudioDb();
+  const tx = db.transaction(stores, mode);
+  const done = new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error ?? new DOMException('Transaction aborted', 'AbortError'));
+    tx.onerror = () => reject(tx.error);
+  });
+  let out: T;
+  try {
+    out = body(tx);
+  } catch (e) {
+    tx.abort();
+    await done.catch(() => undefined);
+    throw e;
+  }
+  await done;
+  return out;
+}
+
+/** Key range of every key starting with `prefix` (string keys). */
+export function prefixRange(prefix: string): IDBKeyRange {
+  return IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+}

@@ -1,0 +1,273 @@
+/**
+ * Hostile-input fuzzing of every model/run loader (the table readers are fuzzed elsewhere):
+ * safetensors, config.json, tokenizer files, the studio's exported zip and training_args.json.
+ * Each malformed input must end in a specific error (never a TypeError / RangeError /
+ * ReferenceError / SyntaxError escaping from deep inside), within a bounded time per input, with
+ * no leaked tensors. The number of inputs tried per loader is printed ("fuzz: <loader> tried N").
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
+import { strToU8, zipSync } from 'fflate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '../../src/core/io/safetensors';
+import { parseBertConfig } from '../../src/core/model/config';
+import { StudioSession } from '../../src/core/session';
+import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
+import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
+import { parseTrainingArguments } from '../../src/core/train/args';
+
+const FIX = path.resolve(__dirname, '../fixtures/bert-tiny-random');
+const fixture = (f: string) => new Uint8Array(readFileSync(path.join(FIX, f)));
+const fixtureJson = (f: string) => JSON.parse(readFileSync(path.join(FIX, f), 'utf8')) as object;
+
+/** Per-input limit, ms. */
+const LIMIT_MS = 2000;
+const counts: Record<string, { tried: number; accepted: number; errors: Record<string, number> }> =
+  {};
+
+/** Errors that mean "crashed inside", not "rejected the input with a reason". */
+const CRASHES = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
+
+/**
+ * Runs one input through a loader: it may succeed, or fail with a specific error (an Error with a
+ * message, not one of the built-in crash types). Records the outcome and the time taken.
+ */
+async function expectCleanOutcome(loader: string, run: () => unknown): Promise<void> {
+  const c = (counts[loader] ??= { tried: 0, accepted: 0, errors: {} });
+  c.tried++;
+  const t0 = performance.now();
+  try {
+    await run();
+    c.accepted++;
+  } catch (err) {
+    if (!(err instanceof Error) || CRASHES.some((C) => err.constructor === C) || !err.message) {
+      throw new Error(
+        `${loader}: crashed with ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
+      );
+    }
+    const key = `${err.name}: ${err.message.slice(0, 60)}`;
+    c.errors[key] = (c.errors[key] ?? 0) + 1;
+  }
+  const ms = performance.now() - t0;
+  if (ms > LIMIT_MS) throw new Error(`${loader}: one input took ${ms.toFixed(0)} ms`);
+}
+
+/** Byte-level mutations of a valid file: flips, truncation, splices, length-field attacks. */
+function mutatedBytes(base: Uint8Array): fc.Arbitrary<Uint8Array> {
+  const flip = fc
+    .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })
+    .map((edits) => {
+      const b = base.slice();
+      for (const [i, v] of edits) b[i % b.length] = v;
+      return b;
+    });
+  const truncate = fc.nat({ max: base.length }).map((n) => base.slice(0, n));
+  const splice = fc
+    .tuple(fc.nat({ max: base.length }), fc.uint8Array({ maxLength: 64 }))
+    .map(([at, ins]) => {
+      const out = new Uint8Array(base.length + ins.length);
+      out.set(base.subarray(0, at));
+      out.set(ins, at);
+      out.set(base.subarray(at), at + ins.length);
+      return out;
+    });
+  const headerLen = fc
+    .oneof(
+      fc.constant(0),
+      fc.constant(2 ** 53),
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(Number),
+      fc.nat(),
+    )
+    .map((n) => {
+      const b = base.slice();
+      new DataView(b.buffer).setBigUint64(0, BigInt(Math.min(n, Number.MAX_SAFE_INTEGER)), true);
+      return b;
+    });
+  return fc.oneof(flip, truncate, splice, headerLen, fc.uint8Array({ maxLength: 256 }));
+}
+
+/** A safetensors file with an adversarial JSON header. */
+const hostileSafetensors = fc
+  .tuple(
+    fc.dictionary(
+      fc.oneof(fc.string(), fc.constant('__metadata__'), fc.constant('__proto__')),
+      fc.oneof(
+        fc.record({
+          dtype: fc.oneof(
+            fc.constantFrom('F32', 'F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL', 'X'),
+            fc.jsonValue(),
+          ),
+          shape: fc.oneof(
+            fc.array(fc.oneof(fc.nat(8), fc.integer(), fc.double(), fc.constant(2 ** 40))),
+            fc.jsonValue(),
+          ),
+          data_offsets: fc.oneof(
+            fc.tuple(fc.integer(), fc.integer()),
+            fc.array(fc.nat(64)),
+            fc.jsonValue(),
+          ),
+        }),
+        fc.jsonValue(),
+      ),
+      { maxKeys: 4 },
+    ),
+    fc.uint8Array({ maxLength: 64 }),
+  )
+  .map(([header, data]) => {
+    const h = strToU8(JSON.stringify(header));
+    const out = new Uint8Array(8 + h.length + data.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+    out.set(h, 8);
+    out.set(data, 8 + h.length);
+    return out;
+  });
+
+/** A JSON object with some fields of `base` replaced, deleted or added with hostile values. */
+function mutatedObject(base: Record<string, unknown>): fc.Arbitrary<unknown> {
+  const keys = Object.keys(base);
+  const hostile = fc.oneof(
+    fc.jsonValue(),
+    fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 2 ** 31, 1e308, '', null, [], {}, '__proto__'),
+  );
+  const edit = fc.oneof(
+    fc.tuple(fc.constantFrom(...keys), hostile).map(([k, v]) => ({ k, v, del: false })),
+    fc.tuple(fc.constantFrom(...keys), fc.constant(null)).map(([k]) => ({ k, v: null, del: true })),
+    fc.tuple(fc.string(), hostile).map(([k, v]) => ({ k, v, del: false })),
+  );
+  return fc.oneof(
+    {
+      weight: 8,
+      arbitrary: fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
+        const o: Record<string, unknown> = structuredClone(base);
+        for (const { k, v, del } of edits) {
+          if (del) delete o[k];
+          else o[k] = v;
+        }
+        return o;
+      }),
+    },
+    { weight: 2, arbitrary: fc.anything() },
+  );
+}
+
+describe('fuzzing the loaders with hostile input', () => {
+  let numTensors = 0;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    numTensors = tf.memory().numTensors;
+  });
+  afterAll(() => {
+    expect(tf.memory().numTensors).toBe(numTensors);
+    for (const [loader, c] of Object.entries(counts)) {
+      const kinds = Object.keys(c.errors).length;
+      console.log(
+        `fuzz: ${loader} tried ${c.tried} (accepted ${c.accepted}, rejected ${c.tried - c.accepted} with ${kinds} distinct messages)`,
+      );
+    }
+  });
+
+  it('safetensors: readSafetensors', async () => {
+    const valid = fixture('model.safetensors');
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutatedBytes(valid), hostileSafetensors), (bytes) =>
+        expectCleanOutcome('safetensors', () => readSafetensors(bytes)),
+      ),
+      { numRuns: 1500 },
+    );
+  }, 120_000);
+
+  it('config.json: parseBertConfig', async () => {
+    const valid = fixtureJson('config.json') as Record<string, unknown>;
+    await fc.assert(
+      fc.asyncProperty(mutatedObject(valid), (json) =>
+        expectCleanOutcome('config.json', () => parseBertConfig(json)),
+      ),
+      { numRuns: 2000 },
+    );
+  }, 120_000);
+
+  it('training_args.json: parseTrainingArguments', async () => {
+    const valid = {
+      learning_rate: 5e-4,
+      num_train_epochs: 3,
+      max_steps: -1,
+      per_device_train_batch_size: 8,
+      warmup_steps: 0,
+      warmup_ratio: 0,
+      logging_steps: 10,
+      eval_strategy: 'steps',
+      eval_steps: 10,
+      save_strategy: 'steps',
+      save_steps: 10,
+      save_total_limit: 2,
+      seed: 42,
+      lr_scheduler_type: 'linear',
+      nan_policy: 'stop',
+      gradient_accumulation_steps: 1,
+      evaluation_strategy: 'steps',
+    };
+    await fc.assert(
+      fc.asyncProperty(mutatedObject(valid), (json) =>
+        expectCleanOutcome('training_args.json', () => parseTrainingArguments(json)),
+      ),
+      { numRuns: 2000 },
+    );
+  }, 120_000);
+
+  it('tokenizer files: loadTokenizer', async () => {
+    const vocab = parseVocabTxt(readFileSync(path.join(FIX, 'vocab.txt'), 'utf8')).slice(0, 200);
+    const files = wordPieceTokenizerFiles(vocab, { doLowerCase: true, name: 'fuzz' });
+    const tj = files.tokenizerJson as Record<string, unknown>;
+    const tc = files.tokenizerConfig as Record<string, unknown>;
+    const model = tj.model as Record<string, unknown>;
+    const input = fc.oneof(
+      mutatedObject(tj).map((j) => ({ tokenizerJson: j, tokenizerConfig: tc })),
+      mutatedObject(tc).map((c) => ({ tokenizerJson: tj, tokenizerConfig: c })),
+      mutatedObject(model).map((m) => ({
+        tokenizerJson: { ...tj, model: m },
+        tokenizerConfig: tc,
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(input, (f) =>
+        expectCleanOutcome('tokenizer', async () => {
+          const tok = await loadTokenizer(f as { tokenizerJson: object; tokenizerConfig: object });
+          tok.encode('Hello world, fuzz!', null, 32); // a loaded tokenizer must also encode
+        }),
+      ),
+      { numRuns: 600 },
+    );
+  }, 180_000);
+
+  it("the studio's exported zip: StudioSession.importZip", async () => {
+    const files: Record<string, Uint8Array> = {
+      'config.json': fixture('config.json'),
+      'model.safetensors': fixture('model.safetensors'),
+      'tokenizer.json': fixture('tokenizer.json'),
+      'tokenizer_config.json': fixture('tokenizer_config.json'),
+    };
+    const valid = zipSync(files, { level: 0 });
+    const withEntry = fc
+      .tuple(
+        fc.constantFrom(...Object.keys(files)),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 128 }),
+          fc.jsonValue().map((j) => strToU8(JSON.stringify(j))),
+        ),
+      )
+      .map(([name, bytes]) => zipSync({ ...files, [name]: bytes }, { level: 0 }));
+    const session = new StudioSession();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutatedBytes(valid), withEntry), (zip) =>
+        expectCleanOutcome('exported zip', async () => {
+          await session.importZip(zip);
+        }),
+      ),
+      { numRuns: 300 },
+    );
+    session.model?.dispose();
+    session.model = null;
+  }, 300_000);
+});
