@@ -10,8 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 import { measureMatmulGflops, selectBackend, type BackendName } from '../src/core/backend';
 import { StudioSession } from '../src/core/session';
 import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
-import type { TrainSummaryEntry } from '../src/core/train/state';
+import { isSummaryLog, type TrainSummaryEntry } from '../src/core/train/state';
 
+// PROD silences TF.js's console banner suggesting tfjs-node (a native build we do not use).
+tf.env().set('PROD', true);
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
   const i = argv.indexOf(`--${name}`);
@@ -59,14 +61,19 @@ for (const name of backends) {
   }
   const peak = await measureMatmulGflops(name === 'cpu' ? 256 : 512, 4);
   // One warm-up step so kernel set-up is not timed.
-  await session.train(MODEL, { max_steps: 1, per_device_train_batch_size: BATCH, logging_steps: 1000, save_strategy: 'no' });
+  await session.train(MODEL, {
+    max_steps: 1,
+    per_device_train_batch_size: BATCH,
+    logging_steps: 1000,
+    save_strategy: 'no',
+  });
   const r = await session.train(MODEL, {
     max_steps: steps,
     per_device_train_batch_size: BATCH,
     logging_steps: 1000,
     save_strategy: 'no',
   });
-  const summary = r.logHistory.at(-1) as TrainSummaryEntry;
+  const summary = r.logHistory.find(isSummaryLog) as TrainSummaryEntry;
   const samplesPerSecond = summary.train_samples_per_second;
   const tokensPerSecond = r.state.num_input_tokens_seen / summary.train_runtime;
   const gflops = (tokensPerSecond * flopsPerToken(ds.meanTokens)) / 1e9;
