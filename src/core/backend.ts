@@ -124,5 +124,9 @@ export async function selectBackend(
     return { name: 'wasm', reason: `${noGpu}; using WebAssembly`, ...gpuFacts };
   }
   await tryBackend('cpu', opts);
-  return { name: 'cpu', reason: `${noGpu} and WebAssembly failed; using plain JavaScript`, ...gpuFacts };
+  return {
+    name: 'cpu',
+    reason: `${noGpu} and WebAssembly failed; using plain JavaScript`,
+    ...gpuFacts,
+  };
 }

@@ -9,18 +9,36 @@ import { guessColumns } from './data/columns';
 import { DataError } from './data/errors';
 import { buildLabelMaps, encodeLabels, validateExamples, type LabelMaps } from './data/labels';
 import { findOverlap, stratifiedSplit } from './data/split';
-import { parseTableFromBytes, type ParsedTable } from './data/table';
+import { readTableFile as readDataFile, type ReadOptions, type ReadProgress } from './data/read';
+import { computeDataReport, sampleIndices, type DataReport } from './data/report';
+import type { ParsedTable } from './data/table';
 import { exportHfModel, loadHfModel } from './io/hfModel';
 import { exportTfjsWeights } from './io/tfjsWeights';
+import { modelCard } from './io/modelCard';
+import { parseSafetensorsHeader } from './io/safetensors';
+import { parseBertConfig, problemTypeFor, type BertConfig, type ProblemType } from './model/config';
+import {
+  countParameters,
+  estimateTrainingMemory,
+  type MemoryEstimate,
+  type MemoryLimits,
+} from './model/memory';
+import { parseVocabTxt, wordPieceTokenizerFiles } from './tokenize/wordpiece';
 import type { CheckpointStore } from './io/checkpointStore';
 import { BertForSequenceClassification } from './model/bert';
 import { smallBertConfig } from './model/config';
 import { encodeDataset } from './tokenize/encode';
+import { fastTokenizer } from './tokenize/fastWordPiece';
 import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
-import { parseTrainingArguments, trainingArgumentsToJson, type TrainingArguments } from './train/args';
+import {
+  parseTrainingArguments,
+  trainingArgumentsToJson,
+  type TrainingArguments,
+} from './train/args';
 import type { TrainerCallback } from './train/callbacks';
 import { batchTensors, disposeBatch, type LabeledDataset } from './train/dataset';
-import { evaluateModel } from './train/evaluate';
+import { evaluateModel, predictLogits } from './train/evaluate';
+import type { EvalRows } from './train/evalDetails';
 import { computeLoss } from './train/losses';
 import { softmax } from './train/metrics';
 import type { LogEntry, TrainerState } from './train/state';
@@ -74,14 +92,48 @@ export interface DatasetSummary {
   meanTokens: number;
 }
 
+/**
+ * The model to train: a small BERT encoder from scratch with these sizes, or the checkpoint
+ * loaded by {@link StudioSession.loadPretrained} fine-tuned with a head for the data's labels.
+ */
+export type ModelSpec = ScratchModelSpec | PretrainedModelSpec;
+
+/** Fine-tune the loaded pretrained checkpoint; `max_length` must match the prepared data. */
+export interface PretrainedModelSpec {
+  kind: 'pretrained';
+  max_length: number;
+}
+
 /** The from-scratch model's sizes (a small BERT encoder classifier). */
-export interface ModelSpec {
+export interface ScratchModelSpec {
   kind: 'scratch';
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
   intermediate_size: number;
   max_length: number;
+}
+
+/** What the UI shows of a loaded pretrained checkpoint. */
+export interface PretrainedInfo {
+  /** Hub id, folder name or "dropped files". */
+  name: string;
+  parameters: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+  /** The checkpoint's own labels (replaced by the data's at training). */
+  checkpointLabels: string[];
+  /** dtypes of the stored tensors, e.g. ["F16"]. */
+  dtypes: string[];
+  /** The checkpoint's tokenizer name when it shipped one (it replaced the current tokenizer). */
+  tokenizer: string | null;
+  tokenizerVocabSize: number | null;
+  /** Loading warnings in HF's words (unused / newly initialised / mismatched weights). */
+  notices: string[];
 }
 
 export interface TrainResult {
@@ -92,6 +144,8 @@ export interface TrainResult {
   metrics: Record<string, number>;
   /** The run's `trainer_state.json`. */
   state: TrainerState;
+  /** Fine-tuning: HF's loading warnings (newly initialised head, unused weights). */
+  notices?: string[];
 }
 
 export interface Prediction {
@@ -111,12 +165,25 @@ interface Prepared {
 
 const PREVIEW_ROWS = 20;
 
-/** Reads a user's data file into a table (the format is chosen from its name and bytes). */
+/** A config's label names in id order. */
+function labelsOf(config: BertConfig): string[] {
+  return Object.keys(config.id2label)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => config.id2label[k]);
+}
+
+/**
+ * Reads a user's data file into a table (CSV/TSV, JSON Lines, JSON, Parquet, gzip: see
+ * data/read.ts). Readers' extra anomaly kinds (bad-json, not-record) are kept as they are.
+ */
 async function readTableFile(
-  _fileName: string,
+  fileName: string,
   bytes: Uint8Array,
-): Promise<ParsedTable & { encoding: string }> {
-  return parseTableFromBytes(bytes);
+  opts: ReadOptions = {},
+  onProgress?: (p: ReadProgress) => void,
+): Promise<ParsedTable & { encoding: string; capped: string | null; format: string }> {
+  const t = await readDataFile(fileName, bytes, opts, onProgress);
+  return { ...t, anomalies: t.anomalies as ParsedTable['anomalies'] };
 }
 
 type Table = ParsedTable & { fileName: string };
@@ -195,7 +262,20 @@ export class StudioSession {
   labels: string[] = [];
   args: TrainingArguments | null = null;
   logHistory: LogEntry[] = [];
+  /** The loaded pretrained checkpoint's bytes (kept: each run starts from them), or null. */
+  pretrained: {
+    name: string;
+    config: BertConfig;
+    weights: Uint8Array;
+    info: PretrainedInfo;
+  } | null = null;
+  /** The checkpoint the current model was fine-tuned from (for the model card), or null. */
+  baseModel: string | null = null;
+  /** The last run's final metrics (for the model card). */
+  lastMetrics: Record<string, number> = {};
   private trainer: Trainer | null = null;
+  /** HF loading warnings of the last fine-tuning run's model. */
+  pretrainedNotices: string[] = [];
 
   /** Parses a file; on failure the previously loaded table stays. */
   async loadTable(fileName: string, bytes: Uint8Array): Promise<TableSummary> {
@@ -228,14 +308,192 @@ export class StudioSession {
     };
   }
 
-  async setTokenizerFiles(files: { tokenizerJson: object; tokenizerConfig: object }): Promise<Tokenizer> {
+  /**
+   * The data report of the loaded table for the chosen columns (see data/report.ts): rows,
+   * detected task, class balance, empty and duplicate rows, examples per class, and token
+   * lengths at the current tokenizer over an evenly spaced sample of up to `sampleRows` rows.
+   */
+  dataReport(columns: ColumnChoice, maxLength: number, sampleRows = 5000): DataReport {
+    const t = this.table;
+    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
+    const ti = columnIndex(t, columns.text);
+    const li = columnIndex(t, columns.label);
+    const pi = columnIndex(t, columns.textPair);
+    const texts = t.rows.map((r) => r[ti] ?? '');
+    const labels = t.rows.map((r) => r[li] ?? '');
+    const pairs = pi >= 0 ? t.rows.map((r) => r[pi] ?? '') : null;
+    const tok = this.tokenizer;
+    let tokenLengths;
+    if (tok) {
+      const idx = sampleIndices(texts.length, sampleRows).filter((i) => texts[i].trim() !== '');
+      const enc = encodeDataset(
+        fastTokenizer(tok),
+        idx.map((i) => texts[i]),
+        pairs ? idx.map((i) => pairs[i]) : null,
+        maxLength,
+      );
+      const lengths = new Uint32Array(idx.length);
+      for (let k = 0; k < idx.length; k++) lengths[k] = enc.offsets[k + 1] - enc.offsets[k];
+      tokenLengths = { tokenizer: tok.name, maxLength, lengths, truncated: enc.truncated };
+    }
+    const capped = (t as { capped?: string | null }).capped ?? null;
+    return computeDataReport(
+      { texts, pairs, labels, rowNumbers: t.rowNumbers, columns: t.columns, anomalies: t.anomalies, capped },
+      { tokenLengths },
+    );
+  }
+
+  async setTokenizerFiles(files: {
+    tokenizerJson: object;
+    tokenizerConfig: object;
+  }): Promise<Tokenizer> {
     this.tokenizer = await loadTokenizer(files);
     this.prepared = null;
     return this.tokenizer;
   }
 
+  /**
+   * Loads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
+   * present `tokenizer.json` + `tokenizer_config.json`, or `vocab.txt`): validates the config
+   * (BERT family only) and the weights (header, dtypes, names and shapes against the config) with
+   * a specific message, keeps the bytes for `train({kind: 'pretrained'})`, and replaces the
+   * tokenizer with the checkpoint's own when it has one (the data must then be prepared again).
+   * File names may carry a folder prefix ("bert-mini/config.json").
+   */
+  async loadPretrained(
+    files: Record<string, Uint8Array>,
+    name = 'dropped files',
+  ): Promise<PretrainedInfo> {
+    const byBase = new Map<string, Uint8Array>();
+    for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
+    const configBytes = byBase.get('config.json');
+    const weights = byBase.get('model.safetensors');
+    if (!configBytes || !weights) {
+      const have = [...byBase.keys()].join(', ') || 'none';
+      const lacking = [!configBytes && 'config.json', !weights && 'model.safetensors'].filter(
+        Boolean,
+      );
+      throw new Error(
+        `A pretrained model needs config.json and model.safetensors; ${lacking.join(' and ')} ` +
+          `${lacking.length > 1 ? 'are' : 'is'} missing (files given: ${have}). pytorch_model.bin ` +
+          `checkpoints are not read: convert them with save_pretrained(safe_serialization=True).`,
+      );
+    }
+    const text = (f: string, b: Uint8Array) => {
+      try {
+        return JSON.parse(new TextDecoder().decode(b)) as object;
+      } catch {
+        throw new Error(`${f} is not valid JSON.`);
+      }
+    };
+    const config = parseBertConfig(text('config.json', configBytes));
+    // The header alone first: a bad file fails fast, before any tensor is built.
+    const header = parseSafetensorsHeader(weights);
+    const loaded = loadHfModel({ config, weights });
+    const encoderMissing = loaded.missing.filter((n) => /(^|\.)(embeddings|encoder)\./.test(n));
+    const info: PretrainedInfo = {
+      name,
+      parameters: countParameters(config),
+      hidden_size: config.hidden_size,
+      num_hidden_layers: config.num_hidden_layers,
+      num_attention_heads: config.num_attention_heads,
+      intermediate_size: config.intermediate_size,
+      vocab_size: config.vocab_size,
+      max_position_embeddings: config.max_position_embeddings,
+      checkpointLabels: labelsOf(config),
+      dtypes: [...new Set(header.entries.map((e) => e.dtype))].sort(),
+      tokenizer: null,
+      tokenizerVocabSize: null,
+      notices: loaded.notices,
+    };
+    loaded.model.dispose();
+    if (encoderMissing.length > 0) {
+      throw new Error(
+        `model.safetensors does not hold the encoder config.json describes: ` +
+          `${encoderMissing.length} tensors are missing (e.g. ${encoderMissing.slice(0, 3).join(', ')}). ` +
+          `Are config.json and model.safetensors from the same checkpoint?`,
+      );
+    }
+    let tokenizer: Tokenizer | null = null;
+    const tj = byBase.get('tokenizer.json');
+    const tc = byBase.get('tokenizer_config.json');
+    const vocab = byBase.get('vocab.txt');
+    if (tj) {
+      tokenizer = await loadTokenizer({
+        tokenizerJson: text('tokenizer.json', tj),
+        tokenizerConfig: tc ? text('tokenizer_config.json', tc) : {},
+      });
+    } else if (vocab) {
+      const cfg = (tc ? text('tokenizer_config.json', tc) : {}) as { do_lower_case?: unknown };
+      const lower =
+        typeof cfg.do_lower_case === 'boolean'
+          ? cfg.do_lower_case
+          : !/cased/i.test(name) || /uncased/i.test(name);
+      tokenizer = await loadTokenizer(
+        wordPieceTokenizerFiles(parseVocabTxt(new TextDecoder().decode(vocab)), {
+          doLowerCase: lower,
+          name,
+          modelMaxLength: config.max_position_embeddings,
+        }),
+      );
+    }
+    const tokVocab = tokenizer?.vocabSize ?? this.tokenizer?.vocabSize ?? 0;
+    if (tokVocab > config.vocab_size) {
+      throw new Error(
+        `The tokenizer has ${tokVocab} tokens but the model's vocabulary has ${config.vocab_size}: ` +
+          `${tokenizer ? "the checkpoint's tokenizer files do not belong to it" : "add the checkpoint's tokenizer files (tokenizer.json or vocab.txt)"}.`,
+      );
+    }
+    if (tokenizer) {
+      this.tokenizer = tokenizer;
+      this.prepared = null;
+      info.tokenizer = tokenizer.name;
+      info.tokenizerVocabSize = tokenizer.vocabSize;
+    } else {
+      info.notices.push(
+        `The checkpoint has no tokenizer files; the current tokenizer${this.tokenizer ? ` (${this.tokenizer.name})` : ''} ` +
+          `is used. Its ids must be the ones the model was trained with.`,
+      );
+    }
+    this.pretrained = { name, config, weights, info };
+    return info;
+  }
+
+  /** Forgets the pretrained checkpoint (the next from-scratch run does not need it). */
+  clearPretrained(): void {
+    this.pretrained = null;
+  }
+
+  /**
+   * Memory a run of `spec` at `batchSize` would need, against `limits` (see
+   * {@link estimateTrainingMemory}). Uses the data's label count when prepared, else 2.
+   */
+  estimateMemory(spec: ModelSpec, batchSize: number, limits: MemoryLimits = {}): MemoryEstimate {
+    const numLabels = this.prepared?.maps.labels.length ?? 2;
+    let shape;
+    if (spec.kind === 'pretrained') {
+      if (!this.pretrained) throw new Error('No pretrained model is loaded.');
+      shape = { ...this.pretrained.config, num_labels: numLabels };
+    } else {
+      shape = {
+        vocab_size: this.tokenizer?.vocabSize ?? 30522,
+        hidden_size: spec.hidden_size,
+        num_hidden_layers: spec.num_hidden_layers,
+        num_attention_heads: spec.num_attention_heads,
+        intermediate_size: spec.intermediate_size,
+        max_position_embeddings: spec.max_length,
+        type_vocab_size: 2,
+        num_labels: numLabels,
+      };
+    }
+    return estimateTrainingMemory(shape, { batchSize, seqLength: spec.max_length }, limits);
+  }
+
   /** Validates the columns, encodes labels, splits and tokenizes. */
-  prepare(options: PrepareOptions, onProgress?: (done: number, total: number) => void): DatasetSummary {
+  prepare(
+    options: PrepareOptions,
+    onProgress?: (done: number, total: number) => void,
+  ): DatasetSummary {
     const t = this.table;
     const tok = this.tokenizer;
     if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
@@ -293,7 +551,11 @@ export class StudioSession {
   async train(
     spec: ModelSpec,
     rawArgs: unknown,
-    opts: { callbacks?: TrainerCallback[]; checkpoints?: CheckpointStore; yieldEachStep?: boolean } = {},
+    opts: {
+      callbacks?: TrainerCallback[];
+      checkpoints?: CheckpointStore;
+      yieldEachStep?: boolean;
+    } = {},
   ): Promise<TrainResult> {
     const p = this.prepared;
     const tok = this.tokenizer;
@@ -304,19 +566,53 @@ export class StudioSession {
       );
     }
     const { args } = parseTrainingArguments(rawArgs);
-    const config = smallBertConfig({
-      vocabSize: tok.vocabSize,
-      numLabels: p.maps.labels.length,
-      maxLength: spec.max_length,
-      hiddenSize: spec.hidden_size,
-      numLayers: spec.num_hidden_layers,
-      numHeads: spec.num_attention_heads,
-      intermediateSize: spec.intermediate_size,
-      id2label: p.maps.id2label,
-      padTokenId: tok.padId,
-    });
+    let problemType: ProblemType = 'single_label_classification';
     this.model?.dispose();
-    this.model = BertForSequenceClassification.create(config, args.seed);
+    this.model = null;
+    if (spec.kind === 'pretrained') {
+      const pre = this.pretrained;
+      if (!pre) throw new Error('Load a pretrained model before fine-tuning it.');
+      if (spec.max_length > pre.config.max_position_embeddings) {
+        throw new Error(
+          `max_length ${spec.max_length} exceeds the model's max_position_embeddings ` +
+            `(${pre.config.max_position_embeddings}): lower max_length.`,
+        );
+      }
+      // from_pretrained(name, num_labels=..., id2label=..., label2id=...): the checkpoint's
+      // problem_type stays, as in HF; the data's labels are class ids (HF: int labels).
+      const loaded = loadHfModel(
+        { config: pre.config, weights: pre.weights },
+        { id2label: p.maps.id2label, label2id: p.maps.label2id, seed: args.seed },
+      );
+      problemType = problemTypeFor(loaded.model.config, 'int');
+      if (problemType !== 'single_label_classification') {
+        loaded.model.dispose();
+        throw new Error(
+          `The checkpoint's config.json sets problem_type "${problemType}", but the data's labels ` +
+            `are classes (single_label_classification). Remove problem_type from config.json to ` +
+            `fine-tune it as a classifier.`,
+        );
+      }
+      loaded.model.config.problem_type = problemType;
+      this.model = loaded.model;
+      this.baseModel = pre.name;
+      this.pretrainedNotices = loaded.notices;
+    } else {
+      const config = smallBertConfig({
+        vocabSize: tok.vocabSize,
+        numLabels: p.maps.labels.length,
+        maxLength: spec.max_length,
+        hiddenSize: spec.hidden_size,
+        numLayers: spec.num_hidden_layers,
+        numHeads: spec.num_attention_heads,
+        intermediateSize: spec.intermediate_size,
+        id2label: p.maps.id2label,
+        padTokenId: tok.padId,
+      });
+      this.model = BertForSequenceClassification.create(config, args.seed);
+      this.baseModel = null;
+      this.pretrainedNotices = [];
+    }
     this.labels = p.maps.labels;
     this.args = args;
     const trainer = new Trainer({
@@ -324,7 +620,7 @@ export class StudioSession {
       args,
       train: p.train,
       eval: p.validation,
-      problemType: 'single_label_classification',
+      problemType,
       numLabels: p.maps.labels.length,
       padId: tok.padId,
       maxLength: spec.max_length,
@@ -338,12 +634,14 @@ export class StudioSession {
       let metrics = out.metrics;
       if (Object.keys(metrics).length === 0 || out.stopped) metrics = await trainer.evaluate();
       this.logHistory = out.state.log_history;
+      this.lastMetrics = metrics;
       return {
         globalStep: out.global_step,
         stopped: out.stopped,
         logHistory: out.state.log_history,
         metrics,
         state: out.state,
+        notices: this.pretrainedNotices,
       };
     } finally {
       this.logHistory = trainer.state.log_history;
@@ -363,12 +661,30 @@ export class StudioSession {
     return this.trainer !== null;
   }
 
+  /** Pauses a run in progress between steps; false when nothing is training. */
+  pause(): boolean {
+    if (!this.trainer) return false;
+    this.trainer.pause();
+    return true;
+  }
+
+  /** Continues a paused run; false when nothing is training. */
+  resume(): boolean {
+    if (!this.trainer) return false;
+    this.trainer.resume();
+    return true;
+  }
+
   /** Class probabilities for each text. */
   async predict(texts: string[]): Promise<Prediction[]> {
     const model = this.model;
     const tok = this.tokenizer;
-    if (!model || !tok) throw new Error('There is no model yet: train one or load an exported one.');
-    const maxLength = Math.min(model.config.max_position_embeddings, this.prepared?.options.maxLength ?? 128);
+    if (!model || !tok)
+      throw new Error('There is no model yet: train one or load an exported one.');
+    const maxLength = Math.min(
+      model.config.max_position_embeddings,
+      this.prepared?.options.maxLength ?? 128,
+    );
     const ds: LabeledDataset = {
       encoded: encodeDataset(tok, texts, null, maxLength),
       labels: new Int32Array(texts.length),
@@ -394,6 +710,55 @@ export class StudioSession {
     });
   }
 
+  /**
+   * The current model's logits on the prepared validation split, with the texts, true labels and
+   * what truncation kept of each row (for the evaluation views; see `buildEvalDetails`).
+   */
+  async evalRows(batchSize = 32): Promise<EvalRows> {
+    const model = this.model;
+    const tok = this.tokenizer;
+    const p = this.prepared;
+    if (!model || !tok) throw new Error('There is no model yet: train one first.');
+    if (!p) throw new Error('There is no prepared validation split.');
+    if (this.training) throw new Error('A run is in progress: wait for it to end.');
+    const problemType = (model.config.problem_type ??
+      'single_label_classification') as EvalRows['problemType'];
+    const ds = p.validation;
+    const { logits } = await predictLogits(model, ds, batchSize, {
+      padding: 'longest',
+      maxLength: p.options.maxLength,
+      padId: tok.padId,
+    }, problemType);
+    const { ids, offsets } = ds.encoded;
+    const keptTokens = new Int32Array(ds.size);
+    const keptText: (string | null)[] = [];
+    for (let i = 0; i < ds.size; i++) {
+      keptTokens[i] = offsets[i + 1] - offsets[i];
+      // Only a full-length row can have been cut; re-encoding tells whether it was.
+      const full = keptTokens[i] >= p.options.maxLength;
+      const cut = full && tok.encode(p.validationTexts[i], undefined, p.options.maxLength).truncated;
+      keptText.push(
+        cut
+          ? tok.decodeIds(
+              Array.from(ids.subarray(offsets[i], offsets[i + 1])).filter(
+                (id) => id !== tok.clsId && id !== tok.sepId && id !== tok.padId,
+              ),
+            )
+          : null,
+      );
+    }
+    return {
+      problemType,
+      labelNames: p.maps.labels,
+      logits,
+      labels: Float32Array.from(ds.labels),
+      texts: p.validationTexts,
+      keptTokens,
+      keptText,
+      maxLength: p.options.maxLength,
+    };
+  }
+
   /** The trained model as a zip: HF folder files, TF.js weights and the tokenizer. */
   async exportZip(): Promise<Uint8Array> {
     const model = this.model;
@@ -410,12 +775,34 @@ export class StudioSession {
       'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
     };
     if (this.args) {
-      files['training_args.json'] = strToU8(JSON.stringify(trainingArgumentsToJson(this.args), null, 2));
+      files['training_args.json'] = strToU8(
+        JSON.stringify(trainingArgumentsToJson(this.args), null, 2),
+      );
     }
     if (this.logHistory.length > 0) {
-      files['trainer_state.json'] = strToU8(JSON.stringify({ log_history: this.logHistory }, null, 2));
+      files['trainer_state.json'] = strToU8(
+        JSON.stringify({ log_history: this.logHistory }, null, 2),
+      );
     }
+    files['README.md'] = strToU8(this.modelCard());
     return zipSync(files, { level: 6 });
+  }
+
+  /** README.md for the current model: metrics, labels, training arguments, how to load it. */
+  modelCard(datasetName?: string | null): string {
+    const model = this.model;
+    if (!model) throw new Error('There is no model yet.');
+    return modelCard({
+      config: model.config,
+      baseModel: this.baseModel,
+      metrics: this.lastMetrics,
+      trainingArgs: this.args
+        ? (trainingArgumentsToJson(this.args) as unknown as Record<string, unknown>)
+        : null,
+      logHistory: this.logHistory,
+      parameters: countParameters(model.config),
+      datasetName: datasetName ?? this.table?.fileName ?? null,
+    });
   }
 
   /** Loads a zip made by `exportZip` (or any HF folder zipped with its tokenizer). */
@@ -428,7 +815,10 @@ export class StudioSession {
     }
     const need = (name: string): Uint8Array => {
       const f = files[name] ?? Object.entries(files).find(([k]) => k.endsWith(`/${name}`))?.[1];
-      if (!f) throw new Error(`The zip has no ${name}; an exported model holds config.json, model.safetensors and tokenizer files.`);
+      if (!f)
+        throw new Error(
+          `The zip has no ${name}; an exported model holds config.json, model.safetensors and tokenizer files.`,
+        );
       return f;
     };
     const json = (name: string): object => {
@@ -454,11 +844,12 @@ export class StudioSession {
     tokenizerJson: object;
     tokenizerConfig: object;
   }): Promise<{ labels: string[]; tokenizer: string }> {
-    const { model } = loadHfModel({ config: files.config, weights: files.weights });
+    // The tokenizer first: a bad one then fails before any weight tensor exists (no leak).
     const tokenizer = await loadTokenizer({
       tokenizerJson: files.tokenizerJson,
       tokenizerConfig: files.tokenizerConfig,
     });
+    const { model } = loadHfModel({ config: files.config, weights: files.weights });
     this.model?.dispose();
     this.model = model;
     this.tokenizer = tokenizer;
@@ -481,7 +872,8 @@ export class StudioSession {
     const model = this.model;
     const tok = this.tokenizer;
     const t = this.table;
-    if (!model || !tok) throw new Error('There is no model yet: train one or load an exported one.');
+    if (!model || !tok)
+      throw new Error('There is no model yet: train one or load an exported one.');
     if (!t) throw new Error('No data is loaded yet.');
     const ex = extractExamples(t, columns);
     const label2id = model.config.label2id ?? {};

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import {
   ARG_SPECS,
   EVAL_STRATEGIES,
@@ -15,6 +15,8 @@ interface Props {
   args: UiArgs;
   disabled: boolean;
   onChange: <K extends keyof UiArgs>(key: K, v: UiArgs[K]) => void;
+  /** The advanced arguments and training_args.json import/export. */
+  children?: ReactNode;
 }
 
 const NUMBER_FIELDS: UiArgsNumberKey[] = [
@@ -29,7 +31,7 @@ const NUMBER_FIELDS: UiArgsNumberKey[] = [
 ];
 
 /** 3 Training arguments: HF `TrainingArguments` by their own names; the rest keep HF defaults. */
-export function ArgsPanel({ args, disabled, onChange }: Props) {
+export function ArgsPanel({ args, disabled, onChange, children }: Props) {
   const evalId = useId();
   const schedId = useId();
   return (
@@ -106,6 +108,7 @@ export function ArgsPanel({ args, disabled, onChange }: Props) {
           </p>
         </div>
       </div>
+      {children}
     </Section>
   );
 }

@@ -83,3 +83,28 @@ export function downsampleMinMax(points: readonly Point[], maxPoints = MAX_CHART
   out.push(points[n - 1]);
   return out;
 }
+
+/**
+ * The `log_history` of an HF `trainer_state.json`, checked enough to chart: a list of objects
+ * each with a numeric `step`.
+ * @throws Error naming the file and what is wrong with it.
+ */
+export function parseLogHistory(text: string, fileName: string): LogEntry[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${fileName} is not valid JSON.`);
+  }
+  const history = (json as { log_history?: unknown })?.log_history;
+  if (!Array.isArray(history)) {
+    throw new Error(
+      `${fileName} has no "log_history" list: choose the trainer_state.json a Trainer run wrote.`,
+    );
+  }
+  const bad = history.findIndex(
+    (e) => !e || typeof e !== 'object' || typeof (e as { step?: unknown }).step !== 'number',
+  );
+  if (bad >= 0) throw new Error(`${fileName}: log_history entry ${bad} has no numeric "step".`);
+  return history as LogEntry[];
+}

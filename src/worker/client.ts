@@ -24,9 +24,12 @@ export class StudioClient {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: WorkerEvent) => void>();
   private dead: Error | null = null;
+  private readonly deathListeners = new Set<(err: Error) => void>();
 
   constructor(private readonly worker: Worker) {
-    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => this.onMessage(ev.data));
+    worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) =>
+      this.onMessage(ev.data),
+    );
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
       this.fail(new Error(`The training worker crashed: ${ev.message || 'unknown error'}.`));
@@ -63,8 +66,18 @@ export class StudioClient {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Called once when the worker dies (crash or unreadable message), after pending calls were
+   * rejected; not called for `terminate()`. Returns the unsubscribe function.
+   */
+  onDeath(listener: (err: Error) => void): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+
   terminate(): void {
     this.worker.terminate();
+    this.deathListeners.clear();
     this.fail(new Error('The training worker was stopped.'));
   }
 
@@ -81,9 +94,11 @@ export class StudioClient {
   }
 
   private fail(err: Error): void {
+    if (this.dead) return;
     this.dead = err;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     for (const l of this.listeners) l({ kind: 'status', message: err.message });
+    for (const l of this.deathListeners) l(err);
   }
 }

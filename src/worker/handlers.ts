@@ -3,9 +3,29 @@
  * Progress and logs stream back as events through `emit`.
  */
 import { selectBackend, type BackendOptions } from '../core/backend';
+import { fetchModelFiles } from '../core/io/modelSource';
 import { StudioSession } from '../core/session';
+import { parseTrainingArguments, trainingArgumentsToJson } from '../core/train/args';
 import type { TrainerCallback } from '../core/train/callbacks';
-import type { Api, RequestName, WorkerEvent } from './protocol';
+import { argsCatalog } from './argsCatalog';
+import * as tf from '@tensorflow/tfjs';
+import { IdbCheckpointStore } from '../core/io/checkpointStoreIdb';
+import { hasIndexedDb } from '../core/io/idb';
+import {
+  RunRecorder,
+  blobKey,
+  deleteRun,
+  getBlob,
+  getRun,
+  isInterrupted,
+  lastCheckpoint,
+  listRuns,
+  putBlob,
+  storageEstimate,
+} from '../core/io/runStore';
+import { strToU8, zipSync } from 'fflate';
+import type { ModelSpec, PrepareOptions, TrainResult } from '../core/session';
+import type { Api, BackendInfo, RequestName, WorkerEvent } from './protocol';
 
 type Handlers = {
   [K in RequestName]: (params: Api[K][0]) => Promise<Api[K][1]>;
@@ -35,8 +55,181 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.slice().buffer as ArrayBuffer;
 }
 
+/** A name for dropped checkpoint files: their common folder, else "dropped files". */
+function pretrainedName(paths: string[]): string {
+  const dirs = new Set(paths.map((p) => p.split('/').slice(0, -1).pop() ?? ''));
+  const [only] = [...dirs];
+  return dirs.size === 1 && only ? only : 'dropped files';
+}
+
+type RunRecorderModel = Record<string, unknown> & { kind: string; max_length: number };
+
 export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(result: unknown): Transferable[] } {
   const session = new StudioSession();
+  let backendInfo: BackendInfo | null = null;
+  /** The loaded data file (kept so a run can store it and be resumed after a reload). */
+  let tableFile: { fileName: string; bytes: Uint8Array } | null = null;
+  let lastPrepare: PrepareOptions | null = null;
+  let tokenizerName = '';
+  /** The run in progress' record id (live: not "interrupted"). */
+  let liveRunId: string | null = null;
+  /** Test hooks (e2e only): simulated full quota, simulated WebGPU device loss. */
+  const hooks: { quota: boolean; loseDeviceAtStep: number | null } = { quota: false, loseDeviceAtStep: null };
+  /** Set when the WebGPU device is lost: the reason, shown instead of the raw failure. */
+  let deviceLost: string | null = null;
+  const warn = (message: string) => ctx.emit({ kind: 'warning', message });
+
+  /**
+   * Trains with persistence: a run record (created or continued), checkpoints in IndexedDB
+   * (saved at each evaluation by default, at most 2 kept), status at the end. Without IndexedDB
+   * (Node) it trains as before.
+   */
+  const trainRecorded = async (
+    model: ModelSpec,
+    rawArgs: Record<string, unknown>,
+    resumeId: string | null,
+  ): Promise<TrainResult> => {
+    const args: Record<string, unknown> = { ...rawArgs };
+    // Save at each evaluation unless the user chose otherwise, so a reload can resume.
+    args.save_steps ??= args.eval_steps ?? args.logging_steps ?? 500;
+    args.save_total_limit ??= 2;
+    let recorder: RunRecorder | null = null;
+    if (hasIndexedDb() && tableFile && lastPrepare) {
+      if (resumeId) {
+        const rec = await getRun(resumeId);
+        if (!rec) throw new Error(`There is no stored run ${resumeId}.`);
+        recorder = new RunRecorder(rec, warn);
+        await recorder.update({ status: 'running', reason: null, backend: backendInfo?.name ?? '?' });
+      } else {
+        recorder = await RunRecorder.start(
+          {
+            fileName: tableFile.fileName,
+            tokenizer: { name: tokenizerName, vocabSize: session.tokenizer?.vocabSize ?? 0 },
+            model: model as RunRecorderModel,
+            prepare: lastPrepare as unknown as Record<string, unknown>,
+            args,
+            backend: backendInfo?.name ?? '?',
+            maxSteps: 0,
+          },
+          tableFile.bytes,
+          warn,
+        );
+      }
+    }
+    const rec = recorder;
+    // The quota test hook lets the run's first checkpoint through, then fills the storage, so
+    // a test sees the last good checkpoint survive the failed writes after it.
+    let checkpointWrites = 0;
+    const store = rec
+      ? new IdbCheckpointStore(rec.record.id, {
+          onQuota: (e) => warn(e.message),
+          simulateQuota: () => hooks.quota && checkpointWrites++ >= 1,
+        })
+      : undefined;
+    if (rec) {
+      liveRunId = rec.record.id;
+      ctx.emit({ kind: 'run', id: rec.record.id });
+      if (navigator.locks) {
+        // Held while this worker trains: another tab (or this one after a reload) sees it live.
+        void navigator.locks.request(`trainer-studio-run-${rec.record.id}`, () =>
+          new Promise<void>((r) => {
+            const t = setInterval(() => {
+              if (liveRunId !== rec.record.id) {
+                clearInterval(t);
+                r();
+              }
+            }, 200);
+          }),
+        );
+      }
+    }
+    const recordCallback: TrainerCallback = {
+      on_log(_a, state, _c, entry) {
+        rec?.log(entry, state.global_step);
+        if (rec && rec.record.maxSteps !== state.max_steps) rec.record.maxSteps = state.max_steps;
+      },
+      on_step_end(_a, state) {
+        if (hooks.loseDeviceAtStep !== null && state.global_step === hooks.loseDeviceAtStep) {
+          hooks.loseDeviceAtStep = null;
+          const dev = (tf.backend() as unknown as { device?: { destroy(): void } }).device;
+          dev?.destroy();
+        }
+      },
+      on_save() {
+        if (rec && store) {
+          void store.list().then((names) => {
+            rec.record.checkpoints = names.sort(
+              (a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]),
+            );
+            return rec.update({});
+          });
+        }
+      },
+    };
+    if (resumeId && rec) {
+      const last = lastCheckpoint(await store!.list());
+      if (!last) throw new Error('This run has no stored checkpoint to resume from.');
+      args.resume_from_checkpoint = last;
+      // The log history continues from the checkpoint's (restored by the trainer).
+      rec.record.logHistory = rec.record.logHistory.filter(
+        (e) => e.step <= Number(last.split('-')[1]),
+      );
+    }
+    try {
+      const result = await session.train(model, args, {
+        callbacks: [progressCallback(), recordCallback],
+        yieldEachStep: true,
+        checkpoints: store,
+      });
+      // A lost device stops the trainer (init's `lost` handler) rather than failing a step:
+      // that is still a fault, reported as one, and the run stays resumable.
+      if (deviceLost !== null) throw new Error(`GPU device lost: ${deviceLost}`);
+      if (rec) {
+        let hasModelZip = false;
+        try {
+          await putBlob(blobKey.modelZip(rec.record.id), await session.exportZip());
+          hasModelZip = true;
+        } catch (e) {
+          warn(e instanceof Error ? e.message : String(e));
+        }
+        await rec.update({
+          status: result.stopped ? 'stopped' : 'finished',
+          logHistory: result.logHistory,
+          metrics: result.metrics,
+          globalStep: result.globalStep,
+          modelConfig: session.model ? (JSON.parse(JSON.stringify(session.model.config)) as Record<string, unknown>) : null,
+          checkpoints: (await store!.list()).sort(
+            (a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]),
+          ),
+          hasModelZip,
+        });
+      }
+      return result;
+    } catch (err) {
+      let e = err instanceof Error ? err : new Error(String(err));
+      if (deviceLost !== null) {
+        e = new Error(
+          `The GPU device was lost (${deviceLost}). The run stopped; resume it from its last ` +
+            `checkpoint in Run history, on WebGPU (a fresh device) or on wasm.`,
+        );
+        e.name = 'DeviceLostError';
+      } else if (/out of memory|OOM|allocation failed/i.test(e.message)) {
+        const m = new Error(
+          `The backend ran out of memory (${e.message}). Resume from the last checkpoint with a ` +
+            `smaller batch size or max_length, or on another backend.`,
+        );
+        m.name = 'OutOfMemoryError';
+        e = m;
+      }
+      if (rec) {
+        const resumable = e.name === 'DeviceLostError' || e.name === 'OutOfMemoryError';
+        await rec.update({ status: resumable ? 'interrupted' : 'failed', reason: e.message });
+      }
+      throw e;
+    } finally {
+      liveRunId = null;
+    }
+  };
 
   const progressCallback = (): TrainerCallback => {
     let last = 0;
@@ -66,10 +259,39 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
 
   return {
     async init({ preferred }) {
-      return selectBackend(preferred, ctx.backendOptions);
+      backendInfo = await selectBackend(preferred, ctx.backendOptions);
+      const dev = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string; reason: string }> } })
+        .device;
+      void dev?.lost?.then((info) => {
+        deviceLost = `${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}`;
+        session.stop();
+        warn(`The GPU device was lost (${deviceLost}).`);
+      });
+      return backendInfo;
+    },
+    async loadPretrained(source) {
+      if (session.training) throw new Error('A run is in progress: stop it first.');
+      if ('url' in source) {
+        ctx.emit({ kind: 'status', message: `Downloading ${source.url}…` });
+        const fetched = await fetchModelFiles(source.url, {
+          onProgress: (progress) => ctx.emit({ kind: 'download', progress }),
+        });
+        return session.loadPretrained(fetched.files, fetched.name);
+      }
+      const files: Record<string, Uint8Array> = {};
+      for (const [k, v] of Object.entries(source.files)) files[k] = new Uint8Array(v);
+      return session.loadPretrained(files, pretrainedName(Object.keys(files)));
+    },
+    async estimateMemory({ model, batchSize }) {
+      return session.estimateMemory(model, batchSize, {
+        maxBufferBytes: backendInfo?.maxBufferBytes,
+      });
     },
     async loadTable({ fileName, bytes }) {
-      return session.loadTable(fileName, new Uint8Array(bytes));
+      const u8 = new Uint8Array(bytes);
+      const summary = await session.loadTable(fileName, u8);
+      tableFile = { fileName, bytes: u8 };
+      return summary;
     },
     async loadTokenizer(source) {
       const base = `tokenizers/${source.name}/`;
@@ -78,19 +300,19 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
         fetchJson(ctx.assetUrl(`${base}tokenizer_config.json`)),
       ]);
       const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
+      tokenizerName = source.name;
       return { name: source.name, vocabSize: tok.vocabSize };
     },
     async prepare(options) {
       ctx.emit({ kind: 'status', message: 'Tokenizing…' });
-      return session.prepare(options);
+      const summary = session.prepare(options);
+      lastPrepare = options;
+      return summary;
     },
     async train({ model, args }) {
       if (session.training) throw new Error('A run is already in progress: stop it first.');
       ctx.emit({ kind: 'status', message: 'Training…' });
-      const result = await session.train(model, args, {
-        callbacks: [progressCallback()],
-        yieldEachStep: true,
-      });
+      const result = await trainRecorded(model, args as unknown as Record<string, unknown>, null);
       ctx.emit({
         kind: 'status',
         message: result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished',
@@ -99,6 +321,75 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
     },
     async stop() {
       return { stopping: session.stop() };
+    },
+    async pause() {
+      return { paused: session.pause() };
+    },
+    async resumeTraining() {
+      session.resume();
+      return { paused: false };
+    },
+    async listRuns() {
+      if (!hasIndexedDb()) return { runs: [], interrupted: [], storage: { usage: null, quota: null } };
+      const runs = await listRuns();
+      const live = new Set<string>();
+      if (liveRunId) live.add(liveRunId);
+      if (navigator.locks) {
+        const q = await navigator.locks.query();
+        for (const l of q.held ?? []) {
+          const m = /^trainer-studio-run-(.+)$/.exec(l.name ?? '');
+          if (m) live.add(m[1]);
+        }
+      }
+      const interrupted = runs
+        .filter((r) => isInterrupted(r, live) && r.checkpoints.length > 0)
+        .map((r) => r.id);
+      return { runs, interrupted, storage: await storageEstimate() };
+    },
+    async deleteRun({ id }) {
+      if (id === liveRunId) throw new Error('This run is in progress: stop it before deleting it.');
+      await deleteRun(id);
+      return { deleted: true };
+    },
+    async resumeRun({ id }) {
+      if (session.training) throw new Error('A run is already in progress: stop it first.');
+      const rec = await getRun(id);
+      if (!rec) throw new Error(`There is no stored run ${id}.`);
+      if (rec.model.kind !== 'scratch') {
+        throw new Error('Only runs of models trained from scratch can be resumed after a reload.');
+      }
+      const bytes = await getBlob(blobKey.data(id));
+      if (!bytes) throw new Error(`The data file of this run (${rec.fileName}) was not stored.`);
+      ctx.emit({ kind: 'status', message: `Resuming ${rec.fileName}…` });
+      await session.loadTable(rec.fileName, bytes);
+      tableFile = { fileName: rec.fileName, bytes };
+      const prep = rec.prepare as unknown as PrepareOptions;
+      session.prepare(prep);
+      lastPrepare = prep;
+      ctx.emit({ kind: 'status', message: 'Training…' });
+      const result = await trainRecorded(rec.model as unknown as ModelSpec, rec.args, id);
+      ctx.emit({
+        kind: 'status',
+        message: result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished',
+      });
+      return result;
+    },
+    async exportRun({ id }) {
+      const rec = await getRun(id);
+      if (!rec) throw new Error(`There is no stored run ${id}.`);
+      const zip = rec.hasModelZip ? await getBlob(blobKey.modelZip(id)) : null;
+      if (zip) return { fileName: `${id}.zip`, zip: ownBuffer(zip) };
+      const state = strToU8(JSON.stringify({ log_history: rec.logHistory, global_step: rec.globalStep }, null, 2));
+      const args = strToU8(JSON.stringify(rec.args, null, 2));
+      return {
+        fileName: `${id}-state.zip`,
+        zip: ownBuffer(zipSync({ 'trainer_state.json': state, 'training_args.json': args })),
+      };
+    },
+    async testHooks({ quota, loseDeviceAtStep }) {
+      hooks.quota = Boolean(quota);
+      hooks.loseDeviceAtStep = loseDeviceAtStep ?? null;
+      return { ok: true };
     },
     async exportModel() {
       const zip = await session.exportZip();
@@ -109,6 +400,19 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
     },
     async predict({ texts }) {
       return session.predict(texts);
+    },
+    async dataReport({ columns, maxLength }) {
+      return session.dataReport(columns, maxLength);
+    },
+    async evalRows() {
+      return session.evalRows();
+    },
+    async argsCatalog() {
+      return argsCatalog();
+    },
+    async checkArgs({ args }) {
+      const parsed = parseTrainingArguments(args);
+      return { args: trainingArgumentsToJson(parsed.args), notices: parsed.notices };
     },
     transferOf(result: unknown): Transferable[] {
       if (result && typeof result === 'object' && 'zip' in result) {

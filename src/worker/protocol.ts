@@ -5,6 +5,8 @@
  * result, or an error as `{name, message}`). While a request runs, the worker may send events
  * (progress, logs, evaluation results). Large buffers (file bytes, weights, zips) are transferred.
  */
+import type { DataReport } from '../core/data/report';
+export type { DataReport };
 import type { TrainingArguments } from '../core/train/args';
 import type { LogEntry } from '../core/train/state';
 import type {
@@ -17,7 +19,16 @@ import type {
   TrainResult,
 } from '../core/session';
 
+import type { ArgInfo } from './argsCatalog';
+import type { DownloadProgress } from '../core/io/modelSource';
+import type { MemoryEstimate } from '../core/model/memory';
+import type { PretrainedInfo } from '../core/session';
+import type { EvalRows } from '../core/train/evalDetails';
+
+export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo };
+
 export type {
+  ArgInfo,
   ColumnChoice,
   DatasetSummary,
   LogEntry,
@@ -41,7 +52,7 @@ export interface BackendInfo {
 
 export interface TokenizerSource {
   kind: 'bundled';
-  name: 'bert-base-uncased';
+  name: 'bert-base-uncased' | 'bert-base-cased';
 }
 
 export interface TokenizerInfo {
@@ -73,6 +84,45 @@ export interface Api {
   exportModel: [Record<string, never>, { fileName: string; zip: ArrayBuffer }];
   importModel: [{ zip: ArrayBuffer }, { labels: string[]; tokenizer: string }];
   predict: [{ texts: string[] }, Prediction[]];
+  /** The data report of the loaded table (rows, task, class balance, token lengths...). */
+  dataReport: [{ columns: ColumnChoice; maxLength: number }, DataReport];
+  /**
+   * Loads a pretrained checkpoint (config.json, model.safetensors, tokenizer files) from dropped
+   * files (name -> bytes, transferred) or a folder URL / Hub id (downloaded with `download`
+   * events, cached). Its tokenizer replaces the current one: prepare the data again.
+   */
+  loadPretrained: [{ files: Record<string, ArrayBuffer> } | { url: string }, PretrainedInfo];
+  /** Memory a run of this model at this batch size needs, against the backend's limits. */
+  estimateMemory: [{ model: ModelSpec; batchSize: number }, MemoryEstimate];
+  /** Every TrainingArguments field with its help, kind and HF default, for the form. */
+  argsCatalog: [Record<string, never>, ArgInfo[]];
+  /**
+   * The current model's logits on the validation split with texts, labels and what truncation
+   * kept (see `buildEvalDetails`). The UI asks once after a run ends or stops.
+   */
+  evalRows: [Record<string, never>, EvalRows];
+  /** Validates arguments as the trainer will (HF's rules); returns training_args.json's form. */
+  checkArgs: [{ args: Record<string, unknown> }, { args: Record<string, unknown>; notices: string[] }];
+  /** Pauses a run between steps (nothing is lost); `resumeTraining` continues it. */
+  pause: [Record<string, never>, { paused: boolean }];
+  resumeTraining: [Record<string, never>, { paused: boolean }];
+  /** Stored runs (newest first), which are interrupted, and the storage used. */
+  listRuns: [Record<string, never>, RunList];
+  /** Deletes a run with its checkpoints, data file and model zip. */
+  deleteRun: [{ id: string }, { deleted: boolean }];
+  /**
+   * Resumes a stored run from its last checkpoint: reloads its data file and settings, prepares
+   * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
+   */
+  resumeRun: [{ id: string }, TrainResult];
+  /** A stored run as a file: its HF zip when the final model is stored, else trainer_state.json. */
+  exportRun: [{ id: string }, { fileName: string; zip: ArrayBuffer }];
+  /**
+   * Test hooks for the e2e tests only (page URL flags, read by the UI at start): `?e2e-quota=1`
+   * lets a run's first checkpoint through and then fails writes as a full quota would;
+   * `?e2e-device-loss=N` destroys the WebGPU device after optimizer step N.
+   */
+  testHooks: [{ quota?: boolean; loseDeviceAtStep?: number }, { ok: true }];
 }
 
 export type RequestName = keyof Api;
@@ -83,10 +133,26 @@ export interface RequestMessage<K extends RequestName = RequestName> {
   params: Api[K][0];
 }
 
+/** A stored run as the history lists it (see core/io/runStore.ts RunRecord). */
+export type { RunRecord, StorageUse } from '../core/io/runStore';
+import type { RunRecord, StorageUse } from '../core/io/runStore';
+
+export interface RunList {
+  runs: RunRecord[];
+  /** Ids of runs that did not end and no live worker holds: offer "Resume". */
+  interrupted: string[];
+  storage: StorageUse;
+}
+
 export type WorkerEvent =
   | { kind: 'progress'; progress: Progress }
+  /** Something went wrong that does not stop the run (e.g. storage full: checkpoint not saved). */
+  | { kind: 'warning'; message: string }
+  /** The stored run record of the run in progress (its id, for Resume after a fault). */
+  | { kind: 'run'; id: string }
   | { kind: 'log'; entry: LogEntry }
-  | { kind: 'status'; message: string };
+  | { kind: 'status'; message: string }
+  | { kind: 'download'; progress: DownloadProgress };
 
 export interface SerializedError {
   name: string;

@@ -16,16 +16,25 @@ export function serveRequests(port: Port, handlers: AnyHandlers): void {
     const handler = handlers[name] as ((p: unknown) => Promise<unknown>) | undefined;
     if (!handler) {
       port.postMessage(
-        { type: 'reply', id, ok: false, error: { name: 'ProtocolError', message: `Unknown request "${name}".` } },
+        {
+          type: 'reply',
+          id,
+          ok: false,
+          error: { name: 'ProtocolError', message: `Unknown request "${name}".` },
+        },
         [],
       );
       return;
     }
     handler(params).then(
-      (result) => port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
+      (result) =>
+        port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
       (err: unknown) => {
         const e = err instanceof Error ? err : new Error(String(err));
-        port.postMessage({ type: 'reply', id, ok: false, error: { name: e.name, message: e.message } }, []);
+        port.postMessage(
+          { type: 'reply', id, ok: false, error: { name: e.name, message: e.message } },
+          [],
+        );
       },
     );
   });

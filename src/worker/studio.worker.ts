@@ -8,7 +8,10 @@ import { serveRequests } from './serve';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Built files live in <base>/assets/; the dev server serves this file from /src/worker/.
-const appRoot = new URL(scope.location.pathname.includes('/assets/') ? '../' : '/', scope.location.href);
+const appRoot = new URL(
+  scope.location.pathname.includes('/assets/') ? '../' : '/',
+  scope.location.href,
+);
 
 const handlers = createHandlers({
   emit: (event) => scope.postMessage({ type: 'event', event }),

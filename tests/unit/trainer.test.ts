@@ -36,7 +36,12 @@ async function preparedSession(rows = 160): Promise<StudioSession> {
   const s = new StudioSession();
   await s.loadTable('spam-head.csv', demoHead(rows));
   s.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
-  s.prepare({ columns: { text: 'v2', label: 'v1' }, validationFraction: 0.2, maxLength: 24, seed: 7 });
+  s.prepare({
+    columns: { text: 'v2', label: 'v1' },
+    validationFraction: 0.2,
+    maxLength: 24,
+    seed: 7,
+  });
   return s;
 }
 
@@ -52,7 +57,11 @@ function argsOf(over: Record<string, unknown>): TrainingArguments {
   }).args;
 }
 
-function trainerFor(s: StudioSession, args: TrainingArguments, extra: Partial<TrainerOptions> = {}) {
+function trainerFor(
+  s: StudioSession,
+  args: TrainingArguments,
+  extra: Partial<TrainerOptions> = {},
+) {
   const p = s.prepared!;
   const config = smallBertConfig({
     vocabSize: s.tokenizer!.vocabSize,
@@ -80,7 +89,9 @@ function trainerFor(s: StudioSession, args: TrainingArguments, extra: Partial<Tr
 }
 
 const losses = (history: unknown[]) =>
-  (history as Parameters<typeof isTrainLog>[0][]).filter(isTrainLog).map((e) => (e as TrainLogEntry).loss);
+  (history as Parameters<typeof isTrainLog>[0][])
+    .filter(isTrainLog)
+    .map((e) => (e as TrainLogEntry).loss);
 
 describe('Trainer', () => {
   beforeAll(async () => {
@@ -100,9 +111,17 @@ describe('Trainer', () => {
     expect(tf.memory().numTensors).toBe(before);
     const l = losses(out.state.log_history);
     expect(l).toHaveLength(12);
-    expect(l.slice(-3).reduce((a, b) => a + b) / 3).toBeLessThan(l.slice(0, 3).reduce((a, b) => a + b) / 3);
+    expect(l.slice(-3).reduce((a, b) => a + b) / 3).toBeLessThan(
+      l.slice(0, 3).reduce((a, b) => a + b) / 3,
+    );
     const first = out.state.log_history[0] as TrainLogEntry;
-    expect(Object.keys(first).sort()).toEqual(['epoch', 'grad_norm', 'learning_rate', 'loss', 'step']);
+    expect(Object.keys(first).sort()).toEqual([
+      'epoch',
+      'grad_norm',
+      'learning_rate',
+      'loss',
+      'step',
+    ]);
     // Linear decay without warmup: update 1 uses the full LR, HF logs the LR of the last update.
     expect(first.learning_rate).toBeCloseTo(3e-3, 10);
     const evals = out.state.log_history.filter(isEvalLog);
@@ -134,17 +153,25 @@ describe('Trainer', () => {
   it('resumes from a checkpoint with the same losses as an uninterrupted run', async () => {
     const s = await preparedSession(120);
     const store = new MemoryCheckpointStore();
-    const full = trainerFor(s, argsOf({ max_steps: 10, save_strategy: 'steps', save_steps: 4, save_total_limit: 2 }), {
-      checkpoints: store,
-    });
+    const full = trainerFor(
+      s,
+      argsOf({ max_steps: 10, save_strategy: 'steps', save_steps: 4, save_total_limit: 2 }),
+      {
+        checkpoints: store,
+      },
+    );
     const outFull = await full.trainer.train();
     full.trainer.dispose();
     full.model.dispose();
     expect((await store.list()).sort()).toEqual(['checkpoint-4', 'checkpoint-8']);
 
-    const resumed = trainerFor(s, argsOf({ max_steps: 10, resume_from_checkpoint: 'out/checkpoint-4' }), {
-      checkpoints: store,
-    });
+    const resumed = trainerFor(
+      s,
+      argsOf({ max_steps: 10, resume_from_checkpoint: 'out/checkpoint-4' }),
+      {
+        checkpoints: store,
+      },
+    );
     const outResumed = await resumed.trainer.train();
     resumed.trainer.dispose();
     resumed.model.dispose();
@@ -156,7 +183,10 @@ describe('Trainer', () => {
 
   it('divides the loss by the micro-batches under gradient accumulation', async () => {
     const s = await preparedSession(80);
-    const { model, trainer } = trainerFor(s, argsOf({ max_steps: 2, gradient_accumulation_steps: 2 }));
+    const { model, trainer } = trainerFor(
+      s,
+      argsOf({ max_steps: 2, gradient_accumulation_steps: 2 }),
+    );
     const out = await trainer.train();
     trainer.dispose();
     model.dispose();
@@ -169,7 +199,10 @@ describe('Trainer', () => {
 
   it('stops with a clear error at a non-finite loss and keeps the last good weights', async () => {
     const s = await preparedSession(80);
-    const { model, trainer } = trainerFor(s, argsOf({ max_steps: 30, learning_rate: 1e12, max_grad_norm: 0 }));
+    const { model, trainer } = trainerFor(
+      s,
+      argsOf({ max_steps: 30, learning_rate: 1e12, max_grad_norm: 0 }),
+    );
     const err = await trainer.train().then(
       () => null,
       (e: Error) => e,
@@ -190,7 +223,11 @@ describe('StudioSession', () => {
 
   it('trains, exports a zip that reloads with the same predictions', async () => {
     const s = await preparedSession(120);
-    const r = await s.train(TINY, { max_steps: 3, per_device_train_batch_size: 8, logging_steps: 1 });
+    const r = await s.train(TINY, {
+      max_steps: 3,
+      per_device_train_batch_size: 8,
+      logging_steps: 1,
+    });
     expect(r.globalStep).toBe(3);
     expect(r.metrics).toHaveProperty('eval_accuracy');
     const texts = ['WINNER!! Claim your free prize now', 'see you at lunch'];
@@ -213,7 +250,12 @@ describe('StudioSession', () => {
     await s.loadTable('one.csv', new TextEncoder().encode('text,label\nhello,a\nworld,a\n'));
     s.tokenizer = await loadTokenizerFromDir('public/tokenizers/bert-base-uncased');
     expect(() =>
-      s.prepare({ columns: { text: 'text', label: 'label' }, validationFraction: 0.5, maxLength: 8, seed: 1 }),
+      s.prepare({
+        columns: { text: 'text', label: 'label' },
+        validationFraction: 0.5,
+        maxLength: 8,
+        seed: 1,
+      }),
     ).toThrow(/"label" has only one distinct value/);
   });
 });
