@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useCallback, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   CartesianGrid,
   Line,
@@ -8,72 +8,193 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { downsampleMinMax, type Point, type Series, type SeriesKey } from './series';
+import type { LogEntry } from '../worker/client';
+import { chartFileName, exportChartPng, exportChartSvg } from './chartExport';
+import { downsampleMinMax, type Point } from './series';
+import type { ThroughputPoint } from './useStudio';
+
+/** Bookkeeping values of an evaluation that are not worth a chart. */
+const EVAL_SKIP = new Set(['eval_runtime', 'eval_steps_per_second']);
+const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
 
 interface ChartSpec {
-  key: SeriesKey;
+  key: string;
   title: string;
   description: string;
-  /** CSS variable holding the line colour (themed). */
   color: string;
 }
 
-const CHARTS: ChartSpec[] = [
-  {
-    key: 'loss',
-    title: 'Training loss',
-    description: 'mean loss since the previous log',
-    color: 'var(--c1)',
-  },
-  {
-    key: 'eval_loss',
-    title: 'Validation loss',
-    description: 'eval_loss on the validation split',
-    color: 'var(--c2)',
-  },
+/** The fixed charts first; every other eval_* metric the run logs follows. */
+const FIXED: Omit<ChartSpec, 'color'>[] = [
+  { key: 'loss', title: 'Training loss', description: 'mean loss since the previous log' },
+  { key: 'eval_loss', title: 'Validation loss', description: 'eval_loss on the validation split' },
   {
     key: 'eval_accuracy',
     title: 'Validation accuracy',
     description: 'eval_accuracy on the validation split',
-    color: 'var(--c3)',
   },
+  { key: 'learning_rate', title: 'Learning rate', description: 'learning rate used by the step' },
+  { key: 'grad_norm', title: 'Gradient norm', description: 'global gradient norm before clipping' },
   {
-    key: 'learning_rate',
-    title: 'Learning rate',
-    description: 'learning rate used by the step',
-    color: 'var(--c4)',
-  },
-  {
-    key: 'grad_norm',
-    title: 'Gradient norm',
-    description: 'global gradient norm before clipping',
-    color: 'var(--c5)',
+    key: 'throughput',
+    title: 'Throughput',
+    description: 'training samples per second so far',
   },
 ];
 
-function formatTick(v: number): string {
+/** A chart point: x (step or epoch), the value, and the raw value when smoothed. */
+interface XPoint extends Point {
+  raw?: number;
+}
+
+interface Raw {
+  step: number;
+  epoch: number;
+  value: number;
+}
+
+/** Series by key from the log entries (x kept as both step and epoch). */
+export function seriesFromLogs(
+  logs: readonly LogEntry[],
+  throughput: readonly ThroughputPoint[],
+): Map<string, Raw[]> {
+  const out = new Map<string, Raw[]>();
+  const push = (k: string, r: Raw) => {
+    let a = out.get(k);
+    if (!a) out.set(k, (a = []));
+    a.push(r);
+  };
+  for (const entry of logs) {
+    const e = entry as unknown as Record<string, unknown>;
+    const step = e.step;
+    if (typeof step !== 'number') continue;
+    const epoch = typeof e.epoch === 'number' ? e.epoch : NaN;
+    for (const [k, v] of Object.entries(e)) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const charted =
+        k === 'loss' ||
+        k === 'learning_rate' ||
+        k === 'grad_norm' ||
+        (k.startsWith('eval_') && !EVAL_SKIP.has(k));
+      if (charted) push(k, { step, epoch, value: v });
+    }
+  }
+  if (throughput.length > 0) out.set('throughput', throughput.slice());
+  return out;
+}
+
+/**
+ * TensorBoard's smoothing: an exponential moving average with weight `w` in [0, 1), debiased
+ * for the first points (so the curve starts at the data, not at 0).
+ */
+export function emaSmooth(values: readonly number[], w: number): number[] {
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    last = last * w + (1 - w) * v;
+    n++;
+    const debias = w === 0 ? 1 : 1 - Math.pow(w, n);
+    return last / debias;
+  });
+}
+
+export function formatTick(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   if (a < 1e-2 || a >= 1e4) return v.toExponential(1);
   return Number(v.toPrecision(3)).toString();
 }
 
-interface ChartProps {
-  spec: ChartSpec;
-  points: Point[];
-  emptyText: string;
+/** Export buttons (SVG and PNG) for the chart inside the element `target` returns. */
+export function ChartExportButtons({
+  target,
+  title,
+  onError,
+}: {
+  target: () => Element | null;
+  title: string;
+  onError?: (err: unknown) => void;
+}) {
+  const name = chartFileName(title);
+  const run = (fn: (el: Element) => void | Promise<void>) => () => {
+    const el = target();
+    if (!el) return;
+    Promise.resolve()
+      .then(() => fn(el))
+      .catch((err: unknown) => onError?.(err));
+  };
+  return (
+    <span className="chart-export">
+      <button
+        type="button"
+        className="small"
+        aria-label={`Download ${title} as SVG`}
+        onClick={run((el) => exportChartSvg(el, name))}
+      >
+        SVG
+      </button>
+      <button
+        type="button"
+        className="small"
+        aria-label={`Download ${title} as PNG`}
+        onClick={run((el) => exportChartPng(el, name))}
+      >
+        PNG
+      </button>
+    </span>
+  );
 }
 
-/** One metric by step; draws a downsampled copy of long series, no animation (it streams). */
-const MetricChart = memo(function MetricChart({ spec, points, emptyText }: ChartProps) {
-  const shown = downsampleMinMax(points);
-  const last = points.length > 0 ? points[points.length - 1] : null;
+interface ChartProps {
+  spec: ChartSpec;
+  raw: Raw[];
+  xKey: 'step' | 'epoch';
+  logScale: boolean;
+  smoothing: number;
+  emptyText: string;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * One metric; draws a downsampled copy of long series (full data kept), no animation (it
+ * streams). With smoothing, the raw series is a faint line under the smoothed one.
+ */
+const MetricChart = memo(function MetricChart({
+  spec,
+  raw,
+  xKey,
+  logScale,
+  smoothing,
+  emptyText,
+  onError,
+}: ChartProps) {
+  const ref = useRef<HTMLElement>(null);
+  const smoothed = smoothing > 0 && spec.key === 'loss';
+  const shown = useMemo(() => {
+    let pts = raw.filter((r) => Number.isFinite(r[xKey]) && (!logScale || r.value > 0));
+    const values = smoothed
+      ? emaSmooth(
+          pts.map((r) => r.value),
+          smoothing,
+        )
+      : null;
+    const xp: XPoint[] = pts.map((r, i) =>
+      values
+        ? { step: r[xKey], value: values[i], raw: r.value }
+        : { step: r[xKey], value: r.value },
+    );
+    pts = [];
+    return downsampleMinMax(xp) as XPoint[];
+  }, [raw, xKey, logScale, smoothed, smoothing]);
+  const last = raw.length > 0 ? raw[raw.length - 1] : null;
+  const xLabel = xKey === 'step' ? 'step' : 'epoch';
   return (
     <figure
+      ref={ref}
       className="chart"
       data-testid={`chart-${spec.key}`}
       data-points={shown.length}
-      aria-label={`${spec.title} by step: ${points.length} points${
+      aria-label={`${spec.title} by ${xLabel}: ${raw.length} points${
         last ? `, latest ${formatTick(last.value)} at step ${last.step}` : ''
       }`}
     >
@@ -83,40 +204,62 @@ const MetricChart = memo(function MetricChart({ spec, points, emptyText }: Chart
           <code>{spec.key}</code>
           {last ? ` · ${formatTick(last.value)} @ ${last.step}` : ''}
         </span>
+        {raw.length > 0 && (
+          <ChartExportButtons target={() => ref.current} title={spec.title} onError={onError} />
+        )}
       </figcaption>
       <div className="chart-body" aria-hidden="true">
-        {points.length === 0 ? (
+        {shown.length === 0 ? (
           <p className="chart-empty">{emptyText}</p>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={shown} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
+            <LineChart
+              accessibilityLayer={false}
+              data={shown}
+              margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
+            >
               <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
               <XAxis
                 dataKey="step"
                 type="number"
                 domain={['dataMin', 'dataMax']}
+                tickFormatter={formatTick}
                 tick={{ fill: 'var(--muted)', fontSize: 11 }}
                 stroke="var(--grid)"
               />
               <YAxis
                 width={52}
+                scale={logScale ? 'log' : 'auto'}
                 domain={['auto', 'auto']}
+                allowDataOverflow={logScale}
                 tickFormatter={formatTick}
                 tick={{ fill: 'var(--muted)', fontSize: 11 }}
                 stroke="var(--grid)"
               />
               <Tooltip
                 formatter={(v) => (typeof v === 'number' ? formatTick(v) : String(v))}
-                labelFormatter={(s) => `step ${String(s)}`}
+                labelFormatter={(s) => `${xLabel} ${formatTick(Number(s))}`}
                 contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
               />
+              {smoothed && (
+                <Line
+                  type="linear"
+                  dataKey="raw"
+                  name={`${spec.key} (raw)`}
+                  stroke={spec.color}
+                  strokeOpacity={0.3}
+                  strokeWidth={1}
+                  dot={false}
+                  isAnimationActive={false}
+                />
+              )}
               <Line
                 type="linear"
                 dataKey="value"
-                name={spec.key}
+                name={smoothed ? `${spec.key} (smoothed)` : spec.key}
                 stroke={spec.color}
                 strokeWidth={2}
-                dot={points.length < 30}
+                dot={shown.length < 30}
                 isAnimationActive={false}
               />
             </LineChart>
@@ -128,27 +271,93 @@ const MetricChart = memo(function MetricChart({ spec, points, emptyText }: Chart
 });
 
 interface Props {
-  series: Series;
+  logs: readonly LogEntry[];
+  throughput: readonly ThroughputPoint[];
   /** Whether evaluation is turned off (explains empty eval charts). */
   evalOff: boolean;
+  onError?: (err: unknown) => void;
+  /** Extra controls at the end of the toolbar. */
+  children?: ReactNode;
 }
 
-/** The live charts: loss, validation loss and accuracy, learning rate, gradient norm. */
-export function Charts({ series, evalOff }: Props) {
+/**
+ * The live charts with a toolbar: loss smoothing (EMA, as TensorBoard), x by step or epoch, log
+ * scale. Training loss, every eval_* metric, learning rate, grad norm and throughput.
+ */
+export function Charts({ logs, throughput, evalOff, onError, children }: Props) {
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [xKey, setXKey] = useState<'step' | 'epoch'>('step');
+  const [logScale, setLogScale] = useState(false);
+  const smoothId = useId();
+  const xId = useId();
+  const logId = useId();
+  const all = useMemo(() => seriesFromLogs(logs, throughput), [logs, throughput]);
+  const specs = useMemo(() => {
+    const fixed = new Set(FIXED.map((f) => f.key));
+    const extra = [...all.keys()]
+      .filter((k) => !fixed.has(k))
+      .sort()
+      .map((k) => ({ key: k, title: k, description: k }));
+    return [...FIXED, ...extra].map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length] }));
+  }, [all]);
+  const onSmoothing = useCallback((v: number) => setSmoothing(v), []);
   return (
-    <div className="charts">
-      {CHARTS.map((spec) => (
-        <MetricChart
-          key={spec.key}
-          spec={spec}
-          points={series[spec.key]}
-          emptyText={
-            spec.key.startsWith('eval_') && evalOff
-              ? 'eval_strategy is "no": no evaluations.'
-              : 'No points yet. Press Train to see the curve.'
-          }
+    <>
+      <div className="chart-toolbar" role="group" aria-label="Chart options">
+        <label htmlFor={smoothId}>
+          Loss smoothing <output htmlFor={smoothId}>{smoothing.toFixed(2)}</output>
+        </label>
+        <input
+          id={smoothId}
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={smoothing}
+          aria-label="Loss smoothing"
+          onChange={(e) => onSmoothing(Number(e.target.value))}
         />
-      ))}
-    </div>
+        <label htmlFor={xId}>X axis</label>
+        <select
+          id={xId}
+          aria-label="X axis"
+          value={xKey}
+          onChange={(e) => setXKey(e.target.value === 'epoch' ? 'epoch' : 'step')}
+        >
+          <option value="step">step</option>
+          <option value="epoch">epoch</option>
+        </select>
+        <label className="check" htmlFor={logId}>
+          <input
+            id={logId}
+            type="checkbox"
+            checked={logScale}
+            onChange={(e) => setLogScale(e.target.checked)}
+          />{' '}
+          Log scale
+        </label>
+        {children}
+      </div>
+      <div className="charts">
+        {specs.map((spec) => (
+          <MetricChart
+            key={spec.key}
+            spec={spec}
+            raw={all.get(spec.key) ?? EMPTY}
+            xKey={xKey}
+            logScale={logScale}
+            smoothing={smoothing}
+            onError={onError}
+            emptyText={
+              spec.key.startsWith('eval_') && evalOff
+                ? 'eval_strategy is "no": no evaluations.'
+                : 'No points yet. Press Train to see the curve.'
+            }
+          />
+        ))}
+      </div>
+    </>
   );
 }
+
+const EMPTY: Raw[] = [];

@@ -1,10 +1,11 @@
-import type { DatasetSummary, Progress } from '../worker/client';
+import type { DatasetSummary, LogEntry, Progress } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { Charts } from './Charts';
 import { estimateMaxSteps, formatInt, formatMetric } from './format';
 import { ProgressBar } from './ProgressBar';
 import { Section } from './Section';
 import type { Series } from './series';
+import type { ThroughputPoint } from './useStudio';
 
 interface Props {
   args: UiArgs;
@@ -16,9 +17,17 @@ interface Props {
   stopping: boolean;
   progress: Progress | null;
   series: Series;
+  /** The run's log entries and throughput samples (the charts' data). */
+  logs: readonly LogEntry[];
+  throughput: readonly ThroughputPoint[];
+  onError?: (err: unknown) => void;
   finalMetrics: Record<string, number> | null;
   onTrain: () => void;
   onStop: () => void;
+  /** The run is paused between steps; Pause/Resume show only when these are given. */
+  paused?: boolean;
+  onPause?: () => void;
+  onResume?: () => void;
 }
 
 /** Metrics always listed after a run, in this order; others the worker reports follow. */
@@ -58,12 +67,24 @@ export function TrainPanel(p: Props) {
         >
           Train
         </button>
+        {p.onPause && p.onResume && (
+          <button
+            type="button"
+            onClick={p.paused ? p.onResume : p.onPause}
+            disabled={!p.training || p.stopping}
+            aria-pressed={p.paused ?? false}
+          >
+            {p.paused ? 'Resume' : 'Pause'}
+          </button>
+        )}
         <button type="button" onClick={p.onStop} disabled={!p.training}>
           Stop
         </button>
         <p className="hint">
           {p.training
-            ? p.stopping
+            ? p.paused && !p.stopping
+              ? 'Paused between steps: nothing is lost. Resume goes on from here.'
+              : p.stopping
               ? 'Stopping after the current step; what was trained is kept.'
               : 'Stop keeps what was trained so far: you can still export and try it.'
             : p.blockedReason
@@ -78,7 +99,12 @@ export function TrainPanel(p: Props) {
       ) : (
         <p className="muted">Load data to see the plan.</p>
       )}
-      <Charts series={p.series} evalOff={p.args.eval_strategy === 'no'} />
+      <Charts
+        logs={p.logs}
+        throughput={p.throughput}
+        evalOff={p.args.eval_strategy === 'no'}
+        onError={p.onError}
+      />
       {p.finalMetrics && <FinalMetrics metrics={p.finalMetrics} />}
     </Section>
   );

@@ -3,8 +3,9 @@
  * as `sports;politics`), or regression (real numbers). A guess the user can always override.
  */
 
-export type ProblemType =
-  'single_label_classification' | 'multi_label_classification' | 'regression';
+import type { ProblemType } from '../model/config';
+
+export type { ProblemType };
 
 export interface TaskDetection {
   problemType: ProblemType;

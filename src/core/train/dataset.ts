@@ -1,12 +1,12 @@
 /**
  * A tokenized split with its labels, and turning a batch of it into tensors.
  */
+import type { ProblemType } from '../model/config';
 import * as tf from '@tensorflow/tfjs';
 import { collateBatch } from '../tokenize/collate';
 import type { EncodedDataset } from '../tokenize/encode';
 
-export type ProblemType =
-  'single_label_classification' | 'multi_label_classification' | 'regression';
+export type { ProblemType };
 
 /** Token ids of a split plus its labels. */
 export interface LabeledDataset {

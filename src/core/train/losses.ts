@@ -2,11 +2,11 @@
  * The losses HF's `*ForSequenceClassification` heads compute, by `problem_type`, as tf ops
  * (differentiable, no GPU read-back), matching torch to float32 rounding.
  */
+import type { ProblemType } from '../model/config';
 import * as tf from '@tensorflow/tfjs';
 
 /** HF's `config.problem_type` values. */
-export type ProblemType =
-  'single_label_classification' | 'multi_label_classification' | 'regression';
+export type { ProblemType };
 
 /** Options for {@link crossEntropy} / {@link computeLoss}. */
 export interface LossOptions {
