@@ -63,6 +63,7 @@ describe('text lines', () => {
       truncatedRows: 0,
       overlap: 0,
       meanTokens: 24,
+      task: { problemType: 'single_label_classification' as const, reason: 'two classes' },
     };
     expect(formatDatasetSummary(summary)).toBe(
       '5,016 train / 556 validation · 2 labels: ham, spam',

@@ -66,6 +66,20 @@ export function batchTensors(
   };
 }
 
+/**
+ * The model inputs of a batch, without its labels: the trainer and the evaluation compute the
+ * loss themselves (label smoothing, class weights), so the model need not compute one too.
+ */
+export function inputsOf(
+  b: TensorBatch,
+): Pick<TensorBatch, 'input_ids' | 'attention_mask' | 'token_type_ids'> {
+  return {
+    input_ids: b.input_ids,
+    attention_mask: b.attention_mask,
+    token_type_ids: b.token_type_ids,
+  };
+}
+
 export function disposeBatch(b: TensorBatch): void {
   tf.dispose([b.input_ids, b.attention_mask, b.token_type_ids, b.labels]);
 }

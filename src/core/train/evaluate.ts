@@ -7,6 +7,7 @@ import type { BertForSequenceClassification } from '../model/bert';
 import {
   batchTensors,
   disposeBatch,
+  inputsOf,
   type CollateOptions,
   type LabeledDataset,
   type ProblemType,
@@ -64,7 +65,7 @@ export async function predictLogits(
     for (let i = 0; i < idx.length; i++) idx[i] = start + i;
     const batch = batchTensors(ds, idx, problemType, collate);
     const [logits, loss] = tf.tidy(() => {
-      const { logits } = model.forward(batch, { training: false });
+      const { logits } = model.forward(inputsOf(batch), { training: false });
       return [logits, lossOf ? lossOf(logits, batch.labels) : tf.scalar(0)] as const;
     });
     disposeBatch(batch);

@@ -24,7 +24,13 @@ import { assignParams, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { clipByGlobalNorm } from './clip';
 import { batchesOf, epochOrder } from '../tokenize/collate';
 import { lengthsOf } from '../tokenize/encode';
-import { batchTensors, disposeBatch, type LabeledDataset, type ProblemType } from './dataset';
+import {
+  batchTensors,
+  disposeBatch,
+  inputsOf,
+  type LabeledDataset,
+  type ProblemType,
+} from './dataset';
 import { evaluateModel, type EvalOutput } from './evaluate';
 import { balancedClassWeights, computeLoss } from './losses';
 import { deriveSeed } from './rng';
@@ -256,7 +262,7 @@ export class Trainer {
       const batch = batchTensors(this.opts.train, groups[i], this.opts.problemType, collate);
       const seed = deriveSeed(args.seed, step, i);
       const { value, grads } = tf.variableGrads(() => {
-        const { logits } = model.forward(batch, { training: true, seed });
+        const { logits } = model.forward(inputsOf(batch), { training: true, seed });
         return this.lossOf(logits, batch.labels).div(groups.length) as tf.Scalar;
       }, vars);
       this.samplesSeen += groups[i].length;
