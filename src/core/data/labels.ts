@@ -13,7 +13,7 @@ export interface LabelMaps {
 }
 
 /** Compare by Unicode code point, as Python's `sorted` on str (JS's default sort uses UTF-16 units). */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
   const ib = b[Symbol.iterator]();
   for (;;) {

@@ -4,6 +4,7 @@
  */
 
 import type { ProblemType } from '../model/config';
+import { compareCodePoints } from './labels';
 
 export type { ProblemType };
 
@@ -35,17 +36,6 @@ const MULTI_DELIMITERS = [';', '|', ','] as const;
 const MAX_INTEGER_CLASSES = 20;
 
 /** Code-point order, as Python's `sorted` on str (HF datasets' class_encode_column). */
-function compareCodePoints(a: string, b: string): number {
-  const ia = a[Symbol.iterator]();
-  const ib = b[Symbol.iterator]();
-  for (;;) {
-    const x = ia.next();
-    const y = ib.next();
-    if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-    const d = (x.value.codePointAt(0) ?? 0) - (y.value.codePointAt(0) ?? 0);
-    if (d !== 0) return d;
-  }
-}
 
 /** Split one multi-label cell into its labels (trimmed, empty parts dropped, duplicates kept once). */
 export function splitMultiLabel(value: string, delimiter: string): string[] {
