@@ -1,20 +1,21 @@
-import { memo, useCallback, useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
-  CartesianGrid,
-  Line,
-  LineChart,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+  memo,
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 import type { LogEntry } from '../worker/client';
 import { chartFileName, exportChartPng, exportChartSvg } from './chartExport';
+import { LineSvg } from './LineSvg';
 import { downsampleMinMax, type Point } from './series';
 import type { ThroughputPoint } from './useStudio';
 
 /** Bookkeeping values of an evaluation that are not worth a chart. */
-const EVAL_SKIP = new Set(['eval_runtime', 'eval_steps_per_second']);
+const EVAL_SKIP = new Set(['eval_runtime', 'eval_samples_per_second', 'eval_steps_per_second']);
 const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)'];
 
 interface ChartSpec {
@@ -212,58 +213,15 @@ const MetricChart = memo(function MetricChart({
         {shown.length === 0 ? (
           <p className="chart-empty">{emptyText}</p>
         ) : (
-          <ResponsiveContainer width="100%" height="100%">
-            <LineChart
-              accessibilityLayer={false}
-              data={shown}
-              margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
-            >
-              <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-              <XAxis
-                dataKey="step"
-                type="number"
-                domain={['dataMin', 'dataMax']}
-                tickFormatter={formatTick}
-                tick={{ fill: 'var(--muted)', fontSize: 11 }}
-                stroke="var(--grid)"
-              />
-              <YAxis
-                width={52}
-                scale={logScale ? 'log' : 'auto'}
-                domain={['auto', 'auto']}
-                allowDataOverflow={logScale}
-                tickFormatter={formatTick}
-                tick={{ fill: 'var(--muted)', fontSize: 11 }}
-                stroke="var(--grid)"
-              />
-              <Tooltip
-                formatter={(v) => (typeof v === 'number' ? formatTick(v) : String(v))}
-                labelFormatter={(s) => `${xLabel} ${formatTick(Number(s))}`}
-                contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
-              />
-              {smoothed && (
-                <Line
-                  type="linear"
-                  dataKey="raw"
-                  name={`${spec.key} (raw)`}
-                  stroke={spec.color}
-                  strokeOpacity={0.3}
-                  strokeWidth={1}
-                  dot={false}
-                  isAnimationActive={false}
-                />
-              )}
-              <Line
-                type="linear"
-                dataKey="value"
-                name={smoothed ? `${spec.key} (smoothed)` : spec.key}
-                stroke={spec.color}
-                strokeWidth={2}
-                dot={shown.length < 30}
-                isAnimationActive={false}
-              />
-            </LineChart>
-          </ResponsiveContainer>
+          <LineSvg
+            points={shown}
+            color={spec.color}
+            logScale={logScale}
+            xLabel={xLabel}
+            name={smoothed ? `${spec.key} (smoothed)` : spec.key}
+            showRaw={smoothed}
+            format={formatTick}
+          />
         )}
       </div>
     </figure>
@@ -275,6 +233,8 @@ interface Props {
   throughput: readonly ThroughputPoint[];
   /** Whether evaluation is turned off (explains empty eval charts). */
   evalOff: boolean;
+  /** A run is streaming into the charts: redraws are throttled. */
+  live?: boolean;
   onError?: (err: unknown) => void;
   /** Extra controls at the end of the toolbar. */
   children?: ReactNode;
@@ -284,22 +244,45 @@ interface Props {
  * The live charts with a toolbar: loss smoothing (EMA, as TensorBoard), x by step or epoch, log
  * scale. Training loss, every eval_* metric, learning rate, grad norm and throughput.
  */
-export function Charts({ logs, throughput, evalOff, onError, children }: Props) {
+export const Charts = memo(function Charts({
+  logs: liveLogs,
+  throughput: liveThroughput,
+  evalOff,
+  live = false,
+  onError,
+  children,
+}: Props) {
+  // While a run streams, redraw at most every CHART_THROTTLE_MS; when it ends, at once.
+  const logs = useThrottled(liveLogs, live);
+  const throughput = useThrottled(liveThroughput, live);
   const [smoothing, setSmoothing] = useState(0.6);
   const [xKey, setXKey] = useState<'step' | 'epoch'>('step');
   const [logScale, setLogScale] = useState(false);
   const smoothId = useId();
   const xId = useId();
   const logId = useId();
-  const all = useMemo(() => seriesFromLogs(logs, throughput), [logs, throughput]);
+  // Series keep their identity while their length is unchanged, so only charts with new
+  // points re-render (throughput grows on every progress event, eval_* every eval_steps).
+  const prev = useRef<Map<string, Raw[]>>(new Map());
+  const all = useMemo(() => {
+    const next = seriesFromLogs(logs, throughput);
+    for (const [k, a] of next) {
+      const old = prev.current.get(k);
+      if (old && sameSeries(old, a)) next.set(k, old);
+    }
+    prev.current = next;
+    return next;
+  }, [logs, throughput]);
+  const keyList = [...all.keys()].join('\n');
   const specs = useMemo(() => {
     const fixed = new Set(FIXED.map((f) => f.key));
-    const extra = [...all.keys()]
-      .filter((k) => !fixed.has(k))
+    const extra = keyList
+      .split('\n')
+      .filter((k) => k && !fixed.has(k))
       .sort()
       .map((k) => ({ key: k, title: k, description: k }));
     return [...FIXED, ...extra].map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length] }));
-  }, [all]);
+  }, [keyList]);
   const onSmoothing = useCallback((v: number) => setSmoothing(v), []);
   return (
     <>
@@ -358,6 +341,42 @@ export function Charts({ logs, throughput, evalOff, onError, children }: Props) 
       </div>
     </>
   );
-}
+});
 
 const EMPTY: Raw[] = [];
+
+/** Same points (length, last step and value): the log history only grows or is replaced. */
+function sameSeries(a: readonly Raw[], b: readonly Raw[]): boolean {
+  if (a.length !== b.length) return false;
+  if (a.length === 0) return true;
+  const x = a[a.length - 1];
+  const y = b[b.length - 1];
+  return x.step === y.step && x.value === y.value && a[0].value === b[0].value;
+}
+
+/** Chart redraws while a run streams: at most one per this many ms. */
+const CHART_THROTTLE_MS = 750;
+
+/**
+ * `value`, updated at most every CHART_THROTTLE_MS while `throttle` is on (the latest value
+ * always lands, at the end of the interval); passed through as is when it is off.
+ */
+function useThrottled<T>(value: T, throttle: boolean): T {
+  const [shown, setShown] = useState(value);
+  const last = useRef(0);
+  useEffect(() => {
+    if (!throttle) return;
+    const wait = last.current + CHART_THROTTLE_MS - performance.now();
+    const apply = () => {
+      last.current = performance.now();
+      setShown(value);
+    };
+    if (wait <= 0) {
+      apply();
+      return;
+    }
+    const t = setTimeout(apply, wait);
+    return () => clearTimeout(t);
+  }, [value, throttle]);
+  return throttle ? shown : value;
+}

@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   onFile: (file: File) => void;
@@ -8,8 +8,11 @@ interface Props {
 }
 
 /**
- * Drop a CSV/TSV/TXT file here, or click / press Enter or Space to open the file picker. The
- * picker is a visually hidden (not display:none) input so it stays labelled for tests and AT.
+ * Drop a CSV/TSV/TXT file here, or click the zone or its button (Enter or Space when focused) to
+ * open the file picker. Only the button is interactive: the zone is a plain drop target (a
+ * role="button" around the input and text was a nested control whose name did not match its
+ * text). The picker is a visually hidden (not display:none) input so it stays labelled for tests
+ * and AT, and it sits outside the button.
  */
 export function DropZone({ onFile, disabled, children }: Props) {
   const input = useRef<HTMLInputElement>(null);
@@ -17,24 +20,13 @@ export function DropZone({ onFile, disabled, children }: Props) {
   const open = () => {
     if (!disabled) input.current?.click();
   };
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      open();
-    }
-  };
   return (
     <div
       className={`dropzone${over ? ' dropzone-over' : ''}`}
       data-testid="dropzone"
-      role="button"
-      tabIndex={disabled ? -1 : 0}
       aria-disabled={disabled || undefined}
-      // An explicit name: the zone's content holds the file name, which could contain "Train".
-      aria-label="Drop a data file here, or press Enter to choose one"
-      aria-describedby="dropzone-help"
+      // A mouse convenience: the whole zone opens the picker; keyboard users have the button.
       onClick={open}
-      onKeyDown={onKeyDown}
       onDragEnter={(e) => {
         e.preventDefault();
         setOver(true);
@@ -51,7 +43,18 @@ export function DropZone({ onFile, disabled, children }: Props) {
         if (file && !disabled) onFile(file);
       }}
     >
-      <p className="dropzone-title">Drop a CSV, TSV or TXT file here, or choose one</p>
+      <button
+        type="button"
+        className="dropzone-title"
+        disabled={disabled}
+        aria-describedby="dropzone-help"
+        onClick={(e) => {
+          e.stopPropagation();
+          open();
+        }}
+      >
+        Drop a CSV, TSV or TXT file here, or choose one
+      </button>
       <p id="dropzone-help" className="hint">
         One row per example: a text column and a label column. Encoding, delimiter and header are
         detected. Nothing leaves your computer.

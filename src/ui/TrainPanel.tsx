@@ -85,8 +85,8 @@ export function TrainPanel(p: Props) {
             ? p.paused && !p.stopping
               ? 'Paused between steps: nothing is lost. Resume goes on from here.'
               : p.stopping
-              ? 'Stopping after the current step; what was trained is kept.'
-              : 'Stop keeps what was trained so far: you can still export and try it.'
+                ? 'Stopping after the current step; what was trained is kept.'
+                : 'Stop keeps what was trained so far: you can still export and try it.'
             : p.blockedReason
               ? p.blockedReason
               : planned !== null
@@ -103,6 +103,7 @@ export function TrainPanel(p: Props) {
         logs={p.logs}
         throughput={p.throughput}
         evalOff={p.args.eval_strategy === 'no'}
+        live={p.training}
         onError={p.onError}
       />
       {p.finalMetrics && <FinalMetrics metrics={p.finalMetrics} />}
