@@ -358,4 +358,11 @@ describe('CLI flags for TrainingArguments', () => {
       class_weights: 'balanced',
     });
   });
+
+  it('names both values of a conflicting alias, even objects without a string form', () => {
+    // Found by fuzzing: String({toString: ''}) throws a TypeError.
+    expect(() =>
+      parseTrainingArguments({ evaluation_strategy: 'steps', eval_strategy: { toString: '' } }),
+    ).toThrow(/Both --evaluation_strategy \("steps"\) and --eval_strategy \(\{"toString":""\}\)/);
+  });
 });

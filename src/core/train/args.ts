@@ -378,6 +378,15 @@ function fail(argument: string, message: string): never {
  *
  * @throws ArgumentsError naming the argument, with HF's message for invalid combinations.
  */
+/** A value as JSON for a message; never throws (user JSON can hold objects without toString). */
+function showValue(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? typeof v;
+  } catch {
+    return typeof v;
+  }
+}
+
 export function parseTrainingArguments(input: unknown): {
   args: TrainingArguments;
   notices: string[];
@@ -393,7 +402,7 @@ export function parseTrainingArguments(input: unknown): {
     if (current in raw && raw[current] !== raw[old]) {
       fail(
         current,
-        `Both --${old} (${String(raw[old])}) and --${current} (${String(raw[current])}) are set; ` +
+        `Both --${old} (${showValue(raw[old])}) and --${current} (${showValue(raw[current])}) are set; ` +
           `--${old} is the old name of --${current}: keep only --${current}.`,
       );
     }
