@@ -10,7 +10,10 @@ import { selectBackend, type BackendName } from '../core/backend';
 import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
 import { exportHfModel } from '../core/io/hfModel';
 import { StudioSession, type ColumnChoice } from '../core/session';
+import type { ReadOptions } from '../core/data/read';
+import type { DataReport } from '../core/data/report';
 import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
+import { fastTokenizer } from '../core/tokenize/fastWordPiece';
 import {
   parseTrainingArguments,
   trainingArgumentFlagSpecs,
@@ -29,10 +32,25 @@ const dataFlags: Record<string, FlagSpec> = {
   text_pair_column: { type: 'string', help: 'optional second text column (sentence pairs)', group: 'DataArguments' },
   label_column: { type: 'string', help: 'column holding the label (guessed when left out)', group: 'DataArguments' },
   max_length: { type: 'number', help: 'tokens per row after truncation, special tokens included', default: 64, group: 'DataArguments' },
+  header: { type: 'boolean', help: 'whether row 1 of a CSV/TSV names the columns (detected when left out; --no_header for files without one)', group: 'DataArguments' },
+  delimiter: { type: 'string', help: "CSV field separator, e.g. ',' ';' or 'tab' (sniffed when left out)", group: 'DataArguments' },
 };
+
+/** readTableFile options from --header/--no_header and --delimiter ("tab" and "\\t" mean a tab). */
+function readOptionsOf(v: Record<string, unknown>): ReadOptions {
+  const opts: ReadOptions = {};
+  if (typeof v.header === 'boolean') opts.hasHeader = v.header;
+  if (typeof v.delimiter === 'string') {
+    const d = /^(tab|\\t)$/i.test(v.delimiter) ? '\t' : v.delimiter;
+    if (d.length !== 1) throw new Error(`--delimiter must be one character or "tab" (got "${v.delimiter}").`);
+    opts.delimiter = d;
+  }
+  return opts;
+}
 
 const modelFlags: Record<string, FlagSpec> = {
   model_name_or_path: { type: 'string', help: 'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out', group: 'ModelArguments' },
+  train_tokenizer_vocab_size: { type: 'number', help: 'train a WordPiece tokenizer of this many tokens on the text column instead (from-scratch models)', group: 'ModelArguments' },
   tokenizer_name_or_path: { type: 'string', help: 'folder with tokenizer.json and tokenizer_config.json', default: 'bundled bert-base-uncased', group: 'ModelArguments' },
   model_type: { type: 'string', help: "'transformer': a small BERT encoder trained from scratch", default: 'transformer', group: 'ModelArguments' },
   hidden_size: { type: 'number', help: 'hidden size of the from-scratch model', default: 64, group: 'ModelArguments' },
@@ -86,7 +104,12 @@ async function trainCommand(argv: string[]): Promise<void> {
 
   const session = new StudioSession();
   const trainFile = String(v.train_file);
-  const table = await session.loadTable(basename(trainFile), await readBytes(trainFile, '--train_file'));
+  const readOpts = readOptionsOf(v);
+  const table = await session.loadTable(
+    basename(trainFile),
+    await readBytes(trainFile, '--train_file'),
+    readOpts,
+  );
   log(
     `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
       `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
@@ -95,7 +118,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
   if (v.validation_file) {
     const vf = String(v.validation_file);
-    await session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'));
+    await session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'), readOpts);
   }
   const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
   if (pretrained) {
@@ -107,17 +130,29 @@ async function trainCommand(argv: string[]): Promise<void> {
     );
   }
   // As run_glue.py: the tokenizer defaults to the model's own files.
-  const tokDir = v.tokenizer_name_or_path
+  const trainVocab =
+    v.train_tokenizer_vocab_size !== undefined ? Number(v.train_tokenizer_vocab_size) : null;
+  const tokDir = trainVocab !== null
+    ? null
+    : v.tokenizer_name_or_path
     ? String(v.tokenizer_name_or_path)
     : pretrained && session.tokenizer
       ? null
       : bundledTokenizerDir();
-  if (tokDir !== null) session.tokenizer = await loadTokenizerFromDir(tokDir);
+  if (tokDir !== null) session.tokenizer = fastTokenizer(await loadTokenizerFromDir(tokDir));
   const columns: ColumnChoice = {
     text: v.text_column ? String(v.text_column) : table.guess.text,
     label: v.label_column ? String(v.label_column) : table.guess.label,
     ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
   };
+  if (trainVocab !== null) {
+    const t1 = performance.now();
+    const tok = await session.trainTokenizer(columns.text, trainVocab, { pairColumn: columns.textPair });
+    log(
+      `trained a WordPiece tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
+        `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
+    );
+  }
   const maxLength = Number(v.max_length ?? 64);
   const t0 = performance.now();
   const ds = session.prepare({
@@ -138,6 +173,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   );
   if (ds.skippedMessage) log(`  ${ds.skippedMessage}`);
   if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
+  logDataReport(session.dataReport(columns, maxLength));
 
   const outDir = args.output_dir;
   const result = await session.train(
@@ -183,6 +219,30 @@ async function trainCommand(argv: string[]): Promise<void> {
   log(formatLogLine({ ...result.metrics, epoch: result.state.epoch, step: result.globalStep } as never));
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
+}
+
+/** The data report's lines the summary above lacks: rows used, anomaly kinds, task, lengths. */
+function logDataReport(r: DataReport): void {
+  const kinds = Object.entries(r.anomaliesByKind).map(([k, n]) => `${k} ${n}`);
+  log(
+    `data report: rows read ${r.rows}, rows used ${r.rowsUsed}, ${r.columns.length} columns; ` +
+      `anomalies ${r.anomalyCount}${kinds.length ? ` (${kinds.join(', ')})` : ''}`,
+  );
+  log(`  task: ${r.task.problemType} (${r.task.reason})`);
+  const tl = r.tokenLengths;
+  if (tl) {
+    log(
+      `  tokens per row at ${tl.tokenizer}: mean ${tl.mean.toFixed(1)}, median ${tl.median}, p95 ${tl.p95}; ` +
+        `${(tl.truncatedShare * 100).toFixed(1)}% of rows truncated at max_length ${tl.maxLength}` +
+        (tl.measured < r.rows ? ` (sample of ${tl.measured})` : ''),
+    );
+  }
+  log(
+    `  empty rows ${r.empty.count}${r.empty.rows.length ? ` (rows ${r.empty.rows.slice(0, 10).join(', ')})` : ''}; ` +
+      `duplicate texts ${r.duplicates.count}` +
+      (r.duplicates.conflictingLabels ? `, ${r.duplicates.conflictingLabels} with a different label` : ''),
+  );
+  if (r.capped) log(`  warning: ${r.capped}`);
 }
 
 /** A checkpoint's files from a local folder, or downloaded from a folder URL / Hub id. */

@@ -31,6 +31,7 @@ import { BertForSequenceClassification } from './model/bert';
 import { smallBertConfig } from './model/config';
 import { encodeDataset, type EncodedDataset } from './tokenize/encode';
 import { encoderFromRows } from './tokenize/gather';
+import { trainWordPiece } from './tokenize/trainWordPiece';
 import { fastTokenizer } from './tokenize/fastWordPiece';
 import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
 import {
@@ -402,6 +403,29 @@ export class StudioSession {
       },
       { tokenLengths },
     );
+  }
+
+  /**
+   * Trains a WordPiece tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
+   * `pairColumn`) and makes it the current tokenizer (for models trained from scratch; it is
+   * exported with the model as tokenizer.json). See tokenize/trainWordPiece.ts.
+   */
+  async trainTokenizer(
+    textColumn: string,
+    vocabSize: number,
+    opts: { pairColumn?: string; lowercase?: boolean } = {},
+  ): Promise<Tokenizer> {
+    const t = this.table;
+    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
+    const cols = [columnIndex(t, textColumn), columnIndex(t, opts.pairColumn)].filter((i) => i >= 0);
+    const texts = t.rows.flatMap((r) => cols.map((i) => r[i] ?? ''));
+    const base = t.fileName.replace(/\.[^.]*(\.gz)?$/, '');
+    const files = trainWordPiece(texts, {
+      vocabSize,
+      lowercase: opts.lowercase,
+      name: `wordpiece-${vocabSize}-${base}`,
+    });
+    return this.setTokenizerFiles(files);
   }
 
   async setTokenizerFiles(files: {

@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import type { ColumnChoice, DatasetSummary, TableSummary } from '../worker/client';
+import type { ColumnChoice, DataReport as Report, DatasetSummary, TableSummary } from '../worker/client';
+import { DataReport } from './DataReport';
 import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';
 import { formatDatasetSummary, formatInt, formatPercent } from './format';
@@ -19,6 +20,25 @@ interface Props {
   onFile: (file: File) => void;
   onColumns: (c: ColumnChoice) => void;
   onValidationFraction: (v: number) => void;
+  /** The data report of the prepared dataset, when it has arrived. */
+  report?: Report | null;
+}
+
+/** How the file was read: "comma-separated", "tab-separated", "Parquet", "JSON Lines"…, "gzip". */
+export function formatLabel(t: TableSummary): string {
+  const base =
+    t.format === 'parquet'
+      ? 'Parquet'
+      : t.format === 'jsonl'
+        ? 'JSON Lines'
+        : t.format === 'json'
+          ? 'JSON'
+          : t.delimiter === '\t'
+            ? 'tab-separated'
+            : t.delimiter === ','
+              ? 'comma-separated'
+              : `"${t.delimiter}"-separated`;
+  return t.gzip ? `${base} (gzip)` : base;
 }
 
 const PREVIEW_ROWS = 5;
@@ -37,8 +57,12 @@ export function DataPanel(p: Props) {
             <>
               Loaded: <strong data-testid="file-name">{table.fileName}</strong> ·{' '}
               {formatInt(table.rowCount)} rows · {table.encoding} ·{' '}
-              {table.delimiter === '\t' ? 'tab' : `"${table.delimiter}"`}-separated
-              {table.hasHeader ? ' · header row' : ' · no header'}
+              <span data-testid="file-format">{formatLabel(table)}</span>
+              {table.format === undefined || table.format === 'csv'
+                ? table.hasHeader
+                  ? ' · header row'
+                  : ' · no header'
+                : ''}
             </>
           ) : (
             <span className="muted">No file yet: the SMS spam demo loads by itself.</span>
@@ -168,6 +192,7 @@ export function DataPanel(p: Props) {
           </p>
           <ClassBalance dataset={p.dataset} />
           <DatasetNotes dataset={p.dataset} />
+          {p.report && <DataReport report={p.report} table={table} />}
         </div>
       ) : (
         table && (

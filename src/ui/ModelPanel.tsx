@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import type { TokenizerInfo } from '../worker/client';
+import type { TokenizerInfo, TokenizerSource } from '../worker/client';
+import type { TokenizerChoice } from './useStudio';
 import { MODEL_SPECS, type ModelSizes } from './defaults';
 import { formatInt } from './format';
 import { NumberField } from './NumberField';
@@ -15,6 +16,19 @@ interface Props {
   picker?: ReactNode;
   /** A pretrained source is chosen: only max_length applies (the checkpoint fixes the sizes). */
   pretrained?: boolean;
+  /** Switches the tokenizer: a bundled one, or the user's tokenizer files (name -> text). */
+  onTokenizer?: (src: TokenizerChoice) => void;
+}
+
+const BUNDLED: TokenizerSource['name'][] = ['bert-base-uncased', 'bert-base-cased'];
+/** Vocabulary sizes offered for a WordPiece tokenizer trained on the data (from scratch). */
+const TRAIN_SIZES = [2000, 8000];
+
+/** Reads dropped tokenizer files as text (tokenizer.json, tokenizer_config.json). */
+async function readTokenizerFiles(list: FileList | null): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const f of Array.from(list ?? [])) files[f.name] = await f.text();
+  return files;
 }
 
 const ORDER: (keyof ModelSizes)[] = [
@@ -34,7 +48,9 @@ export function ModelPanel({
   onChange,
   picker,
   pretrained,
+  onTokenizer,
 }: Props) {
+  const bundled = BUNDLED.find((b) => b === tokenizer?.name);
   return (
     <Section n={2} title="Model & tokenizer">
       <p className="summary-line">
@@ -42,12 +58,58 @@ export function ModelPanel({
         {tokenizer ? (
           <>
             <strong>{tokenizer.name}</strong> (WordPiece, {formatInt(tokenizer.vocabSize)} tokens
-            {tokenizer.name === 'bert-base-uncased' ? ', bundled' : ''})
+            {bundled ? ', bundled' : ''})
           </>
         ) : (
           <span className="muted">loading bert-base-uncased…</span>
         )}
       </p>
+      {onTokenizer && (
+        <div className="tokenizer-choice">
+          <select
+            aria-label="Tokenizer"
+            value={bundled ?? 'custom'}
+            disabled={disabled}
+            onChange={(e) => {
+              const name = BUNDLED.find((b) => b === e.target.value);
+              const train = /^train-(\d+)$/.exec(e.target.value);
+              if (name) onTokenizer({ kind: 'bundled', name });
+              else if (train) onTokenizer({ trainVocabSize: Number(train[1]) });
+            }}
+          >
+            {BUNDLED.map((b) => (
+              <option key={b} value={b}>
+                {b} (bundled)
+              </option>
+            ))}
+            {TRAIN_SIZES.map((n) => (
+              <option key={n} value={`train-${n}`}>
+                train WordPiece on the data ({formatInt(n)} tokens)
+              </option>
+            ))}
+            {!bundled && <option value="custom">{tokenizer?.name ?? 'loading…'}</option>}
+          </select>{' '}
+          <label className="file-button">
+            Your tokenizer files…
+            <input
+              type="file"
+              className="visually-hidden"
+              multiple
+              accept=".json"
+              aria-label="Choose tokenizer files"
+              disabled={disabled}
+              onChange={(e) => {
+                const input = e.currentTarget;
+                void readTokenizerFiles(input.files).then((files) => {
+                  input.value = '';
+                  if (Object.keys(files).length > 0) onTokenizer({ files });
+                });
+              }}
+            />
+          </label>
+          <p className="hint">tokenizer.json and tokenizer_config.json, as save_pretrained writes them.</p>
+        </div>
+      )}
       {picker}
       <p className="hint">
         Model: <code>BertForSequenceClassification</code>{' '}

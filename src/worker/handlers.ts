@@ -8,6 +8,8 @@ import { StudioSession } from '../core/session';
 import { parseTrainingArguments, trainingArgumentsToJson } from '../core/train/args';
 import type { TrainerCallback } from '../core/train/callbacks';
 import { argsCatalog } from './argsCatalog';
+import type { TokenizerPool } from '../core/tokenize/pool';
+import { createWebTokenizerPool } from './tokenizePool';
 import * as tf from '@tensorflow/tfjs';
 import { IdbCheckpointStore } from '../core/io/checkpointStoreIdb';
 import { hasIndexedDb } from '../core/io/idb';
@@ -37,6 +39,9 @@ export interface HandlerContext {
   assetUrl: (path: string) => string;
   backendOptions: BackendOptions;
 }
+
+/** Files with more rows than this are tokenized by the worker pool (tokenizePool.ts). */
+const POOL_MIN_ROWS = 20_000;
 
 /** Minimum time between two progress events, ms (keeps the UI thread quiet). */
 const PROGRESS_INTERVAL_MS = 200;
@@ -78,6 +83,8 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
   /** Set when the WebGPU device is lost: the reason, shown instead of the raw failure. */
   let deviceLost: string | null = null;
   const warn = (message: string) => ctx.emit({ kind: 'warning', message });
+  /** The Web Worker tokenizer pool, started by the first large prepare (null: not started). */
+  let tokenizePool: TokenizerPool | null = null;
 
   /**
    * Trains with persistence: a run record (created or continued), checkpoints in IndexedDB
@@ -303,9 +310,56 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
       tokenizerName = source.name;
       return { name: source.name, vocabSize: tok.vocabSize };
     },
+    async trainTokenizer({ textColumn, vocabSize, pairColumn }) {
+      ctx.emit({ kind: 'status', message: `Training a ${vocabSize}-token WordPiece tokenizer…` });
+      const tok = await session.trainTokenizer(textColumn, vocabSize, { pairColumn });
+      tokenizerName = tok.name;
+      return { name: tok.name, vocabSize: tok.vocabSize };
+    },
+    async loadTokenizerFiles({ files }) {
+      const byBase = new Map<string, string>();
+      for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
+      const parse = (name: string): object | undefined => {
+        const text = byBase.get(name);
+        if (text === undefined) return undefined;
+        try {
+          return JSON.parse(text) as object;
+        } catch {
+          throw new Error(`${name} is not valid JSON.`);
+        }
+      };
+      const tokenizerJson = parse('tokenizer.json');
+      if (!tokenizerJson) {
+        throw new Error(
+          `Tokenizer files need a tokenizer.json (and optionally tokenizer_config.json); got ${[...byBase.keys()].join(', ') || 'none'}.`,
+        );
+      }
+      const tokenizerConfig = parse('tokenizer_config.json') ?? {};
+      const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
+      tokenizerName = tok.name;
+      return { name: tok.name, vocabSize: tok.vocabSize };
+    },
     async prepare(options) {
       ctx.emit({ kind: 'status', message: 'Tokenizing…' });
-      const summary = session.prepare(options);
+      const rows = session.table?.rows.length ?? 0;
+      // Large files are tokenized by a pool of workers (one per core, up to 4); small ones here.
+      if (rows > POOL_MIN_ROWS && session.tokenizer) {
+        tokenizePool ??= createWebTokenizerPool();
+      }
+      const pool = rows > POOL_MIN_ROWS ? tokenizePool : null;
+      const summary = pool
+        ? await session.preparePooled(options, (texts, pairs, maxLength) =>
+            pool.encode((session.tokenizer as NonNullable<typeof session.tokenizer>).files, texts, {
+              pairs,
+              maxLength,
+              onProgress: (done, total) =>
+                ctx.emit({
+                  kind: 'status',
+                  message: `Tokenizing in ${pool.size} workers… ${Math.round((100 * done) / total)}%`,
+                }),
+            }),
+          )
+        : session.prepare(options);
       lastPrepare = options;
       return summary;
     },

@@ -78,6 +78,13 @@ export interface Api {
   init: [{ preferred: BackendInfo['name'] | 'auto' }, BackendInfo];
   loadTable: [{ fileName: string; bytes: ArrayBuffer }, TableSummary];
   loadTokenizer: [TokenizerSource, TokenizerInfo];
+  /**
+   * Loads tokenizer files the user dropped: file name -> text (tokenizer.json required,
+   * tokenizer_config.json optional). Replaces the current tokenizer: prepare the data again.
+   */
+  loadTokenizerFiles: [{ files: Record<string, string> }, TokenizerInfo];
+  /** Trains a WordPiece tokenizer of `vocabSize` tokens on the loaded table's text column. */
+  trainTokenizer: [{ textColumn: string; vocabSize: number; pairColumn?: string }, TokenizerInfo];
   prepare: [PrepareOptions, DatasetSummary];
   train: [{ model: ModelSpec; args: TrainingArguments }, TrainResult];
   stop: [Record<string, never>, { stopping: boolean }];
