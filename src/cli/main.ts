@@ -5,7 +5,11 @@
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readdir, stat } from 'node:fs/promises';
-import { fetchModelFiles, OPTIONAL_MODEL_FILES, REQUIRED_MODEL_FILES } from '../core/io/modelSource';
+import {
+  fetchModelFiles,
+  OPTIONAL_MODEL_FILES,
+  REQUIRED_MODEL_FILES,
+} from '../core/io/modelSource';
 import { selectBackend, type BackendName } from '../core/backend';
 import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
 import { exportHfModel } from '../core/io/hfModel';
@@ -26,14 +30,48 @@ import { predictCommand } from './predict';
 
 const dataFlags: Record<string, FlagSpec> = {
   train_file: { type: 'string', help: 'CSV/TSV file to train on', group: 'DataArguments' },
-  validation_file: { type: 'string', help: 'separate validation file (else a split of train_file)', group: 'DataArguments' },
-  validation_split: { type: 'number', help: 'fraction of train_file held out for validation', default: 0.1, group: 'DataArguments' },
-  text_column: { type: 'string', help: 'column holding the text (guessed when left out)', group: 'DataArguments' },
-  text_pair_column: { type: 'string', help: 'optional second text column (sentence pairs)', group: 'DataArguments' },
-  label_column: { type: 'string', help: 'column holding the label (guessed when left out)', group: 'DataArguments' },
-  max_length: { type: 'number', help: 'tokens per row after truncation, special tokens included', default: 64, group: 'DataArguments' },
-  header: { type: 'boolean', help: 'whether row 1 of a CSV/TSV names the columns (detected when left out; --no_header for files without one)', group: 'DataArguments' },
-  delimiter: { type: 'string', help: "CSV field separator, e.g. ',' ';' or 'tab' (sniffed when left out)", group: 'DataArguments' },
+  validation_file: {
+    type: 'string',
+    help: 'separate validation file (else a split of train_file)',
+    group: 'DataArguments',
+  },
+  validation_split: {
+    type: 'number',
+    help: 'fraction of train_file held out for validation',
+    default: 0.1,
+    group: 'DataArguments',
+  },
+  text_column: {
+    type: 'string',
+    help: 'column holding the text (guessed when left out)',
+    group: 'DataArguments',
+  },
+  text_pair_column: {
+    type: 'string',
+    help: 'optional second text column (sentence pairs)',
+    group: 'DataArguments',
+  },
+  label_column: {
+    type: 'string',
+    help: 'column holding the label (guessed when left out)',
+    group: 'DataArguments',
+  },
+  max_length: {
+    type: 'number',
+    help: 'tokens per row after truncation, special tokens included',
+    default: 64,
+    group: 'DataArguments',
+  },
+  header: {
+    type: 'boolean',
+    help: 'whether row 1 of a CSV/TSV names the columns (detected when left out; --no_header for files without one)',
+    group: 'DataArguments',
+  },
+  delimiter: {
+    type: 'string',
+    help: "CSV field separator, e.g. ',' ';' or 'tab' (sniffed when left out)",
+    group: 'DataArguments',
+  },
 };
 
 /** readTableFile options from --header/--no_header and --delimiter ("tab" and "\\t" mean a tab). */
@@ -42,23 +80,71 @@ function readOptionsOf(v: Record<string, unknown>): ReadOptions {
   if (typeof v.header === 'boolean') opts.hasHeader = v.header;
   if (typeof v.delimiter === 'string') {
     const d = /^(tab|\\t)$/i.test(v.delimiter) ? '\t' : v.delimiter;
-    if (d.length !== 1) throw new Error(`--delimiter must be one character or "tab" (got "${v.delimiter}").`);
+    if (d.length !== 1)
+      throw new Error(`--delimiter must be one character or "tab" (got "${v.delimiter}").`);
     opts.delimiter = d;
   }
   return opts;
 }
 
 const modelFlags: Record<string, FlagSpec> = {
-  model_name_or_path: { type: 'string', help: 'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out', group: 'ModelArguments' },
-  train_tokenizer_vocab_size: { type: 'number', help: 'train a WordPiece tokenizer of this many tokens on the text column instead (from-scratch models)', group: 'ModelArguments' },
-  tokenizer_name_or_path: { type: 'string', help: 'folder with tokenizer.json and tokenizer_config.json', default: 'bundled bert-base-uncased', group: 'ModelArguments' },
-  model_type: { type: 'string', help: "'transformer': a small BERT encoder trained from scratch", default: 'transformer', group: 'ModelArguments' },
-  hidden_size: { type: 'number', help: 'hidden size of the from-scratch model', default: 64, group: 'ModelArguments' },
-  num_hidden_layers: { type: 'number', help: 'encoder layers', default: 2, group: 'ModelArguments' },
-  num_attention_heads: { type: 'number', help: 'attention heads per layer', default: 4, group: 'ModelArguments' },
-  intermediate_size: { type: 'number', help: 'feed-forward size', default: 128, group: 'ModelArguments' },
-  backend: { type: 'string', help: 'TF.js backend: wasm (fast on CPU) or cpu', default: 'wasm', group: 'Runtime' },
-  args_json: { type: 'string', help: 'training_args.json to start from (flags override it)', group: 'Runtime' },
+  model_name_or_path: {
+    type: 'string',
+    help: 'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out',
+    group: 'ModelArguments',
+  },
+  train_tokenizer_vocab_size: {
+    type: 'number',
+    help: 'train a WordPiece tokenizer of this many tokens on the text column instead (from-scratch models)',
+    group: 'ModelArguments',
+  },
+  tokenizer_name_or_path: {
+    type: 'string',
+    help: 'folder with tokenizer.json and tokenizer_config.json',
+    default: 'bundled bert-base-uncased',
+    group: 'ModelArguments',
+  },
+  model_type: {
+    type: 'string',
+    help: "'transformer': a small BERT encoder trained from scratch",
+    default: 'transformer',
+    group: 'ModelArguments',
+  },
+  hidden_size: {
+    type: 'number',
+    help: 'hidden size of the from-scratch model',
+    default: 64,
+    group: 'ModelArguments',
+  },
+  num_hidden_layers: {
+    type: 'number',
+    help: 'encoder layers',
+    default: 2,
+    group: 'ModelArguments',
+  },
+  num_attention_heads: {
+    type: 'number',
+    help: 'attention heads per layer',
+    default: 4,
+    group: 'ModelArguments',
+  },
+  intermediate_size: {
+    type: 'number',
+    help: 'feed-forward size',
+    default: 128,
+    group: 'ModelArguments',
+  },
+  backend: {
+    type: 'string',
+    help: 'TF.js backend: wasm (fast on CPU) or cpu',
+    default: 'wasm',
+    group: 'Runtime',
+  },
+  args_json: {
+    type: 'string',
+    help: 'training_args.json to start from (flags override it)',
+    group: 'Runtime',
+  },
 };
 
 const USAGE = `Usage:
@@ -118,7 +204,11 @@ async function trainCommand(argv: string[]): Promise<void> {
   for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
   if (v.validation_file) {
     const vf = String(v.validation_file);
-    await session.loadValidationTable(basename(vf), await readBytes(vf, '--validation_file'), readOpts);
+    await session.loadValidationTable(
+      basename(vf),
+      await readBytes(vf, '--validation_file'),
+      readOpts,
+    );
   }
   const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
   if (pretrained) {
@@ -132,13 +222,14 @@ async function trainCommand(argv: string[]): Promise<void> {
   // As run_glue.py: the tokenizer defaults to the model's own files.
   const trainVocab =
     v.train_tokenizer_vocab_size !== undefined ? Number(v.train_tokenizer_vocab_size) : null;
-  const tokDir = trainVocab !== null
-    ? null
-    : v.tokenizer_name_or_path
-    ? String(v.tokenizer_name_or_path)
-    : pretrained && session.tokenizer
+  const tokDir =
+    trainVocab !== null
       ? null
-      : bundledTokenizerDir();
+      : v.tokenizer_name_or_path
+        ? String(v.tokenizer_name_or_path)
+        : pretrained && session.tokenizer
+          ? null
+          : bundledTokenizerDir();
   if (tokDir !== null) session.tokenizer = fastTokenizer(await loadTokenizerFromDir(tokDir));
   const columns: ColumnChoice = {
     text: v.text_column ? String(v.text_column) : table.guess.text,
@@ -147,7 +238,9 @@ async function trainCommand(argv: string[]): Promise<void> {
   };
   if (trainVocab !== null) {
     const t1 = performance.now();
-    const tok = await session.trainTokenizer(columns.text, trainVocab, { pairColumn: columns.textPair });
+    const tok = await session.trainTokenizer(columns.text, trainVocab, {
+      pairColumn: columns.textPair,
+    });
     log(
       `trained a WordPiece tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
         `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
@@ -177,14 +270,16 @@ async function trainCommand(argv: string[]): Promise<void> {
 
   const outDir = args.output_dir;
   const result = await session.train(
-    pretrained ? { kind: 'pretrained', max_length: maxLength } : {
-      kind: 'scratch',
-      hidden_size: Number(v.hidden_size ?? 64),
-      num_hidden_layers: Number(v.num_hidden_layers ?? 2),
-      num_attention_heads: Number(v.num_attention_heads ?? 4),
-      intermediate_size: Number(v.intermediate_size ?? 128),
-      max_length: maxLength,
-    },
+    pretrained
+      ? { kind: 'pretrained', max_length: maxLength }
+      : {
+          kind: 'scratch',
+          hidden_size: Number(v.hidden_size ?? 64),
+          num_hidden_layers: Number(v.num_hidden_layers ?? 2),
+          num_attention_heads: Number(v.num_attention_heads ?? 4),
+          intermediate_size: Number(v.intermediate_size ?? 128),
+          max_length: maxLength,
+        },
     args,
     { callbacks: [progressCallback(process.stderr)], checkpoints: new FsCheckpointStore(outDir) },
   );
@@ -199,7 +294,11 @@ async function trainCommand(argv: string[]): Promise<void> {
   }
   const srcDir = tokDir ?? '';
   for (const f of tokDir === null ? [] : await readdir(srcDir)) {
-    if (/^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(f)) {
+    if (
+      /^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(
+        f,
+      )
+    ) {
       tokFiles[f] = await readBytes(join(srcDir, f), 'tokenizer file');
     }
   }
@@ -216,7 +315,13 @@ async function trainCommand(argv: string[]): Promise<void> {
     'README.md': session.modelCard(basename(trainFile)),
   });
   for (const n of result.notices ?? []) log(`notice: ${n}`);
-  log(formatLogLine({ ...result.metrics, epoch: result.state.epoch, step: result.globalStep } as never));
+  log(
+    formatLogLine({
+      ...result.metrics,
+      epoch: result.state.epoch,
+      step: result.globalStep,
+    } as never),
+  );
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
 }
@@ -240,19 +345,30 @@ function logDataReport(r: DataReport): void {
   log(
     `  empty rows ${r.empty.count}${r.empty.rows.length ? ` (rows ${r.empty.rows.slice(0, 10).join(', ')})` : ''}; ` +
       `duplicate texts ${r.duplicates.count}` +
-      (r.duplicates.conflictingLabels ? `, ${r.duplicates.conflictingLabels} with a different label` : ''),
+      (r.duplicates.conflictingLabels
+        ? `, ${r.duplicates.conflictingLabels} with a different label`
+        : ''),
   );
   if (r.capped) log(`  warning: ${r.capped}`);
 }
 
 /** A checkpoint's files from a local folder, or downloaded from a folder URL / Hub id. */
 async function readPretrained(source: string): Promise<Record<string, Uint8Array>> {
-  const isDir = await stat(source).then((st) => st.isDirectory(), () => false);
+  const isDir = await stat(source).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
   if (isDir) {
     const files: Record<string, Uint8Array> = {};
     for (const f of [...REQUIRED_MODEL_FILES, ...OPTIONAL_MODEL_FILES]) {
       const path = join(source, f);
-      if (await stat(path).then(() => true, () => false)) files[f] = await readBytes(path, f);
+      if (
+        await stat(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        files[f] = await readBytes(path, f);
     }
     return files;
   }
@@ -262,7 +378,8 @@ async function readPretrained(source: string): Promise<Record<string, Uint8Array
     onProgress: (p) => {
       if (p.total === null || p.total < 1e6) return;
       const pct = Math.floor((100 * p.loaded) / p.total / 10) * 10;
-      if (pct !== lastPct) log(`downloading ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB`);
+      if (pct !== lastPct)
+        log(`downloading ${p.file}: ${pct}% of ${(p.total / 1e6).toFixed(1)} MB`);
       lastPct = pct;
     },
   });
@@ -280,23 +397,34 @@ async function loadModelDir(session: StudioSession, dir: string): Promise<void> 
 
 async function evaluateCommand(argv: string[]): Promise<void> {
   const specs: Record<string, FlagSpec> = {
-    model_dir: { type: 'string', help: 'folder written by studio train (or any HF BERT classifier folder)' },
+    model_dir: {
+      type: 'string',
+      help: 'folder written by studio train (or any HF BERT classifier folder)',
+    },
     validation_file: dataFlags.validation_file,
     text_column: dataFlags.text_column,
     text_pair_column: dataFlags.text_pair_column,
     label_column: dataFlags.label_column,
-    max_length: { type: 'number', help: 'tokens per row (default: the model\'s max_position_embeddings)' },
+    max_length: {
+      type: 'number',
+      help: "tokens per row (default: the model's max_position_embeddings)",
+    },
     per_device_eval_batch_size: { type: 'number', help: 'batch size', default: 32 },
     backend: modelFlags.backend,
   };
   const { values, rest } = parseFlags(argv, specs);
-  if (rest.includes('--help')) return void process.stdout.write(`${formatHelp(specs, 'studio evaluate')}\n`);
+  if (rest.includes('--help'))
+    return void process.stdout.write(`${formatHelp(specs, 'studio evaluate')}\n`);
   const v = values as Record<string, string | number | undefined>;
-  if (!v.model_dir || !v.validation_file) throw new Error('--model_dir and --validation_file are required.');
+  if (!v.model_dir || !v.validation_file)
+    throw new Error('--model_dir and --validation_file are required.');
   await useBackend(String(v.backend ?? 'wasm'));
   const session = new StudioSession();
   await loadModelDir(session, String(v.model_dir));
-  const table = await session.loadTable(basename(String(v.validation_file)), await readBytes(String(v.validation_file), '--validation_file'));
+  const table = await session.loadTable(
+    basename(String(v.validation_file)),
+    await readBytes(String(v.validation_file), '--validation_file'),
+  );
   const model = session.model;
   if (!model) throw new Error('No model was loaded.');
   const metrics = await session.evaluateTable(

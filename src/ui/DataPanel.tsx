@@ -1,5 +1,10 @@
 import { useId } from 'react';
-import type { ColumnChoice, DataReport as Report, DatasetSummary, TableSummary } from '../worker/client';
+import type {
+  ColumnChoice,
+  DataReport as Report,
+  DatasetSummary,
+  TableSummary,
+} from '../worker/client';
 import { DataReport } from './DataReport';
 import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';

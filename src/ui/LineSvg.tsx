@@ -43,7 +43,13 @@ export function niceTicks(lo: number, hi: number, count = TICKS): number[] {
   const norm = raw / mag;
   const step = (norm >= 5 ? 10 : norm >= 2 ? 5 : norm >= 1.5 ? 2 : 1) * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+  // The length cap ends the loop where `step` is below the float spacing at `lo` (a range of
+  // ~1e-16 relative width: v += step would not move v, and push would run out of memory).
+  for (
+    let v = Math.ceil(lo / step) * step;
+    v <= hi + step * 1e-9 && out.length <= 4 * count;
+    v += step
+  ) {
     out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   }
   return out;

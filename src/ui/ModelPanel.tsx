@@ -107,7 +107,9 @@ export function ModelPanel({
               }}
             />
           </label>
-          <p className="hint">tokenizer.json and tokenizer_config.json, as save_pretrained writes them.</p>
+          <p className="hint">
+            tokenizer.json and tokenizer_config.json, as save_pretrained writes them.
+          </p>
         </div>
       )}
       {picker}

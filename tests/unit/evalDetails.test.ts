@@ -64,7 +64,6 @@ describe('calibration', () => {
 });
 
 function rows(logits: number[], labels: number[], names: string[]): EvalRows {
-  const n = labels.length;
   return {
     problemType: 'single_label_classification',
     labelNames: names,

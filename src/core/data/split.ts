@@ -4,7 +4,6 @@
  */
 import { createRng } from '../train/rng';
 
-
 export interface Split {
   /** Row indices (into the label array), ascending. */
   train: number[];

@@ -162,7 +162,12 @@ async function fetchFile(
   if (cache) {
     // Caching is best effort: a full quota must not fail the load.
     await cache
-      .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-length': String(bytes.length) } }))
+      .put(
+        url,
+        new Response(bytes as Uint8Array<ArrayBuffer>, {
+          headers: { 'content-length': String(bytes.length) },
+        }),
+      )
       .catch(() => undefined);
   }
   return bytes;

@@ -69,7 +69,6 @@ export function collateBatch(
   return { inputIds, attentionMask, tokenTypeIds, batchSize, seqLen };
 }
 
-
 function permutation(n: number, seed: number, epoch: number): Uint32Array {
   // Mix seed and epoch so each epoch's order is independent of the others yet reproducible.
   // One independent, reproducible stream per (seed, epoch).
