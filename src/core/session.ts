@@ -417,7 +417,9 @@ export class StudioSession {
   ): Promise<Tokenizer> {
     const t = this.table;
     if (!t) throw new Error('No data is loaded yet: drop a data file first.');
-    const cols = [columnIndex(t, textColumn), columnIndex(t, opts.pairColumn)].filter((i) => i >= 0);
+    const cols = [columnIndex(t, textColumn), columnIndex(t, opts.pairColumn)].filter(
+      (i) => i >= 0,
+    );
     const texts = t.rows.flatMap((r) => cols.map((i) => r[i] ?? ''));
     const base = t.fileName.replace(/\.[^.]*(\.gz)?$/, '');
     const files = trainWordPiece(texts, {
@@ -582,7 +584,11 @@ export class StudioSession {
    */
   async preparePooled(
     options: PrepareOptions,
-    encodeAll: (texts: string[], pairs: string[] | null, maxLength: number) => Promise<EncodedDataset>,
+    encodeAll: (
+      texts: string[],
+      pairs: string[] | null,
+      maxLength: number,
+    ) => Promise<EncodedDataset>,
   ): Promise<DatasetSummary> {
     const t = this.table;
     const tok = this.tokenizer;
@@ -599,8 +605,7 @@ export class StudioSession {
 
   /** Set by `preparePooled` while it runs: where `prepare` takes its encoded rows from. */
   private encodeRows:
-    | ((texts: string[], pairs: string[] | null, maxLength: number) => EncodedDataset)
-    | null = null;
+    ((texts: string[], pairs: string[] | null, maxLength: number) => EncodedDataset) | null = null;
 
   /** Validates the columns, encodes labels, splits and tokenizes. */
   prepare(

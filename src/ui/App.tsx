@@ -1,25 +1,90 @@
+import { memo, useDeferredValue, useMemo } from 'react';
+import { AdvancedArgs, useArgOverrides } from './AdvancedArgs';
 import { ArgsPanel } from './ArgsPanel';
+import { ImportRun } from './ImportRun';
+import { RunHistory } from './RunHistory';
 import { BackendBar } from './BackendBar';
 import { DataPanel } from './DataPanel';
+import { ModelViews } from './EvalPanel';
 import { ErrorBanner } from './ErrorBanner';
 import { ModelPanel } from './ModelPanel';
+import { FINE_TUNE_LR, ModelPicker } from './ModelPicker';
 import { TrainPanel } from './TrainPanel';
 import { TryIt } from './TryIt';
 import { useStudio } from './useStudio';
+import { WorkerDown } from './WorkerDown';
+
+// Panels that do not show the run's progress skip the re-render each progress event and log
+// flush cause while training (several a second): their props below are stable (useStudio's
+// callbacks, memoised elements). Re-rendering them, the data report's charts included, blocked
+// the main thread for hundreds of ms at a time.
+const DataPanelMemo = memo(DataPanel);
+const ModelPanelMemo = memo(ModelPanel);
+const ArgsPanelMemo = memo(ArgsPanel);
+const RunHistoryMemo = memo(RunHistory);
+const ImportRunMemo = memo(ImportRun);
+const TryItMemo = memo(TryIt);
 
 /** The studio page: five numbered steps from data to a model you can try and export. */
 export function App() {
   const s = useStudio();
-  const locked = s.training;
-  const blockedReason = s.modelProblem
-    ? s.modelProblem
-    : !s.table
-      ? 'Load a data file first.'
-      : !s.tokenizer
-        ? 'Loading the tokenizer…'
-        : !s.ready
-          ? 'Preparing the dataset…'
-          : null;
+  const [overrides, setOverrides] = useArgOverrides();
+  // The other panels lock a moment after Train (the Train panel itself at once): disabling every
+  // field re-renders them all, and a deferred value renders that in slices that yield to the
+  // browser instead of one long task on the click.
+  const locked = useDeferredValue(s.training);
+  const picker = useMemo(
+    () => (
+      <ModelPicker
+        source={s.modelSource}
+        onSource={s.setModelSource}
+        pretrained={s.pretrained}
+        download={s.download}
+        loading={s.loadingPretrained}
+        memory={s.memory}
+        disabled={locked}
+        onLoad={(src) => void s.loadPretrained(src)}
+        learningRate={s.settings.args.learning_rate}
+        onFineTuneLr={() => s.setArg('learning_rate', FINE_TUNE_LR)}
+      />
+    ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are all it reads
+    [
+      s.modelSource,
+      s.pretrained,
+      s.download,
+      s.loadingPretrained,
+      s.memory,
+      locked,
+      s.settings.args.learning_rate,
+    ],
+  );
+  const advanced = useMemo(
+    () => (
+      <AdvancedArgs
+        call={s.call}
+        disabled={locked}
+        basicArgs={s.settings.args}
+        onBasic={s.setArg}
+        overrides={overrides}
+        onOverrides={setOverrides}
+        onError={s.reportError}
+      />
+    ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- s.call/setArg/reportError are stable
+    [locked, s.settings.args, overrides, setOverrides],
+  );
+  const blockedReason = s.workerDead
+    ? 'The training worker stopped: restart it (above).'
+    : s.modelProblem
+      ? s.modelProblem
+      : !s.table
+        ? 'Load a data file first.'
+        : !s.tokenizer
+          ? 'Loading the tokenizer…'
+          : !s.ready
+            ? 'Preparing the dataset…'
+            : null;
   return (
     <div className="app">
       <header className="app-header">
@@ -41,8 +106,17 @@ export function App() {
         {s.status}
       </p>
       <ErrorBanner message={s.error} onDismiss={s.dismissError} />
+      <WorkerDown
+        message={s.workerDead}
+        backend={s.backend?.name ?? null}
+        onRestart={s.restartWorker}
+        onUseWasm={() => {
+          s.restartWorker();
+          s.chooseBackend('wasm');
+        }}
+      />
       <main>
-        <DataPanel
+        <DataPanelMemo
           table={s.table}
           dataset={s.dataset}
           datasetCurrent={s.datasetCurrent}
@@ -51,19 +125,25 @@ export function App() {
           loadingFile={s.loadingFile}
           preparing={s.preparing}
           disabled={locked}
-          onFile={(f) => void s.loadFile(f)}
+          onFile={s.loadFile}
           onColumns={s.setColumns}
           onValidationFraction={s.setValidationFraction}
+          report={s.dataReport}
         />
         <div className="two-col">
-          <ModelPanel
+          <ModelPanelMemo
             tokenizer={s.tokenizer}
+            onTokenizer={s.chooseTokenizer}
             sizes={s.settings.model}
             problem={s.modelProblem}
             disabled={locked}
             onChange={s.setModelSize}
+            pretrained={s.modelSource !== 'scratch'}
+            picker={picker}
           />
-          <ArgsPanel args={s.settings.args} disabled={locked} onChange={s.setArg} />
+          <ArgsPanelMemo args={s.settings.args} disabled={locked} onChange={s.setArg}>
+            {advanced}
+          </ArgsPanelMemo>
         </div>
         <TrainPanel
           args={s.settings.args}
@@ -74,18 +154,34 @@ export function App() {
           stopping={s.stopping}
           progress={s.progress}
           series={s.series}
+          logs={s.logs}
+          throughput={s.throughput}
+          onError={s.reportError}
           finalMetrics={s.finalMetrics}
-          onTrain={() => void s.train()}
+          onTrain={() => void s.train(overrides)}
           onStop={() => void s.stop()}
+          paused={s.paused}
+          onPause={() => void s.pause()}
+          onResume={() => void s.resumeTraining()}
         />
-        <TryIt
+        <ModelViews rows={s.evalRows} onError={s.reportError} />
+        <RunHistoryMemo
+          call={s.call}
+          refreshKey={s.status}
+          training={locked}
+          onLogHistory={s.showLogHistory}
+          onResume={s.resumeRun}
+          onError={s.reportError}
+        />
+        <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
+        <TryItMemo
           model={s.model}
           canPredict={!s.training && s.busy !== 'import'}
           busy={s.busy}
           training={s.training}
           predict={s.predict}
-          onExport={() => void s.exportModel()}
-          onImport={(f) => void s.importModel(f)}
+          onExport={s.exportModel}
+          onImport={s.importModel}
           onError={s.reportError}
         />
       </main>

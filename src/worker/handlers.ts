@@ -69,7 +69,9 @@ function pretrainedName(paths: string[]): string {
 
 type RunRecorderModel = Record<string, unknown> & { kind: string; max_length: number };
 
-export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(result: unknown): Transferable[] } {
+export function createHandlers(
+  ctx: HandlerContext,
+): Handlers & { transferOf(result: unknown): Transferable[] } {
   const session = new StudioSession();
   let backendInfo: BackendInfo | null = null;
   /** The loaded data file (kept so a run can store it and be resumed after a reload). */
@@ -79,7 +81,10 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
   /** The run in progress' record id (live: not "interrupted"). */
   let liveRunId: string | null = null;
   /** Test hooks (e2e only): simulated full quota, simulated WebGPU device loss. */
-  const hooks: { quota: boolean; loseDeviceAtStep: number | null } = { quota: false, loseDeviceAtStep: null };
+  const hooks: { quota: boolean; loseDeviceAtStep: number | null } = {
+    quota: false,
+    loseDeviceAtStep: null,
+  };
   /** Set when the WebGPU device is lost: the reason, shown instead of the raw failure. */
   let deviceLost: string | null = null;
   const warn = (message: string) => ctx.emit({ kind: 'warning', message });
@@ -106,7 +111,11 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
         const rec = await getRun(resumeId);
         if (!rec) throw new Error(`There is no stored run ${resumeId}.`);
         recorder = new RunRecorder(rec, warn);
-        await recorder.update({ status: 'running', reason: null, backend: backendInfo?.name ?? '?' });
+        await recorder.update({
+          status: 'running',
+          reason: null,
+          backend: backendInfo?.name ?? '?',
+        });
       } else {
         recorder = await RunRecorder.start(
           {
@@ -138,15 +147,17 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
       ctx.emit({ kind: 'run', id: rec.record.id });
       if (navigator.locks) {
         // Held while this worker trains: another tab (or this one after a reload) sees it live.
-        void navigator.locks.request(`trainer-studio-run-${rec.record.id}`, () =>
-          new Promise<void>((r) => {
-            const t = setInterval(() => {
-              if (liveRunId !== rec.record.id) {
-                clearInterval(t);
-                r();
-              }
-            }, 200);
-          }),
+        void navigator.locks.request(
+          `trainer-studio-run-${rec.record.id}`,
+          () =>
+            new Promise<void>((r) => {
+              const t = setInterval(() => {
+                if (liveRunId !== rec.record.id) {
+                  clearInterval(t);
+                  r();
+                }
+              }, 200);
+            }),
         );
       }
     }
@@ -204,7 +215,9 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
           logHistory: result.logHistory,
           metrics: result.metrics,
           globalStep: result.globalStep,
-          modelConfig: session.model ? (JSON.parse(JSON.stringify(session.model.config)) as Record<string, unknown>) : null,
+          modelConfig: session.model
+            ? (JSON.parse(JSON.stringify(session.model.config)) as Record<string, unknown>)
+            : null,
           checkpoints: (await store!.list()).sort(
             (a, b) => Number(a.split('-')[1]) - Number(b.split('-')[1]),
           ),
@@ -267,8 +280,11 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
   return {
     async init({ preferred }) {
       backendInfo = await selectBackend(preferred, ctx.backendOptions);
-      const dev = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string; reason: string }> } })
-        .device;
+      const dev = (
+        tf.backend() as unknown as {
+          device?: { lost?: Promise<{ message: string; reason: string }> };
+        }
+      ).device;
       void dev?.lost?.then((info) => {
         deviceLost = `${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}`;
         session.stop();
@@ -384,7 +400,8 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
       return { paused: false };
     },
     async listRuns() {
-      if (!hasIndexedDb()) return { runs: [], interrupted: [], storage: { usage: null, quota: null } };
+      if (!hasIndexedDb())
+        return { runs: [], interrupted: [], storage: { usage: null, quota: null } };
       const runs = await listRuns();
       const live = new Set<string>();
       if (liveRunId) live.add(liveRunId);
@@ -433,7 +450,9 @@ export function createHandlers(ctx: HandlerContext): Handlers & { transferOf(res
       if (!rec) throw new Error(`There is no stored run ${id}.`);
       const zip = rec.hasModelZip ? await getBlob(blobKey.modelZip(id)) : null;
       if (zip) return { fileName: `${id}.zip`, zip: ownBuffer(zip) };
-      const state = strToU8(JSON.stringify({ log_history: rec.logHistory, global_step: rec.globalStep }, null, 2));
+      const state = strToU8(
+        JSON.stringify({ log_history: rec.logHistory, global_step: rec.globalStep }, null, 2),
+      );
       const args = strToU8(JSON.stringify(rec.args, null, 2));
       return {
         fileName: `${id}-state.zip`,

@@ -109,7 +109,10 @@ export interface Api {
    */
   evalRows: [Record<string, never>, EvalRows];
   /** Validates arguments as the trainer will (HF's rules); returns training_args.json's form. */
-  checkArgs: [{ args: Record<string, unknown> }, { args: Record<string, unknown>; notices: string[] }];
+  checkArgs: [
+    { args: Record<string, unknown> },
+    { args: Record<string, unknown>; notices: string[] },
+  ];
   /** Pauses a run between steps (nothing is lost); `resumeTraining` continues it. */
   pause: [Record<string, never>, { paused: boolean }];
   resumeTraining: [Record<string, never>, { paused: boolean }];
