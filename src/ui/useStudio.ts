@@ -27,6 +27,7 @@ import {
   type WorkerEvent,
 } from '../worker/client';
 import type { ModelSizes, StudioSettings, UiArgs } from './defaults';
+import { downloadBlob } from './exportData';
 import { errorMessage, estimateMaxSteps } from './format';
 import { browserStorage, loadSettings, saveSettings } from './persist';
 import { appendLogs, emptySeries, type Series } from './series';
@@ -687,16 +688,7 @@ export function useStudio() {
     setBusy('export');
     try {
       const { fileName, zip } = await client.call('exportModel', {});
-      const url = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = fileName;
-      a.hidden = true;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      // Revoke later: some browsers start reading the blob after click() returns.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      downloadBlob(new Blob([zip], { type: 'application/zip' }), fileName);
       setStatus(`Exported ${fileName}`);
     } catch (err) {
       setError(errorMessage(err));

@@ -6,7 +6,7 @@
  * longest vocabulary entry. Texts holding an added token's text (e.g. a literal "[SEP]") go to
  * the transformers.js path, which splits them out first.
  */
-import { longestFirst, type Encoded, type Tokenizer } from './tokenizer';
+import { truncateTokens, type Encoded, type Tokenizer } from './tokenizer';
 
 interface TemplatePiece {
   special?: number;
@@ -190,24 +190,13 @@ export function fastWordPieceEncoder(
 
   return (text: string, pair?: string, maxLength?: number): Encoded | never => {
     if (hasAdded(text) || (pair !== undefined && hasAdded(pair))) throw FALLBACK;
-    let a = tokenize(text);
-    let b = pair !== undefined ? tokenize(pair) : null;
-    let truncated = false;
-    if (maxLength !== undefined) {
-      const budget = maxLength - (b ? specialsPair : specialsSingle);
-      if (budget < 0) {
-        throw new RangeError(`maxLength ${maxLength} leaves no room for the special tokens`);
-      }
-      if (b) {
-        const [n1, n2] = longestFirst(a.length, b.length, budget);
-        truncated = n1 < a.length || n2 < b.length;
-        a = a.slice(0, n1);
-        b = b.slice(0, n2);
-      } else if (a.length > budget) {
-        truncated = true;
-        a = a.slice(0, budget);
-      }
-    }
+    const { a, b, truncated } = truncateTokens(
+      tokenize(text),
+      pair !== undefined ? tokenize(pair) : null,
+      maxLength,
+      specialsSingle,
+      specialsPair,
+    );
     const ids: number[] = [];
     const typeIds: number[] = [];
     for (const p of b ? pairT : single) {

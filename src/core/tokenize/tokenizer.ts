@@ -156,24 +156,13 @@ function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string
     files,
     encode(text: string, pair?: string, maxLength?: number): Encoded {
       // Tokens without special tokens (transformers.js's _encode_text would add them).
-      let a = core.tokenize(text);
-      let b = pair !== undefined && pair !== null ? core.tokenize(pair) : null;
-      let truncated = false;
-      if (maxLength !== undefined) {
-        const budget = maxLength - (b ? specialsPair : specialsSingle);
-        if (budget < 0) {
-          throw new RangeError(`maxLength ${maxLength} leaves no room for the special tokens`);
-        }
-        if (b) {
-          const [n1, n2] = longestFirst(a.length, b.length, budget);
-          truncated = n1 < a.length || n2 < b.length;
-          a = a.slice(0, n1);
-          b = b.slice(0, n2);
-        } else if (a.length > budget) {
-          truncated = true;
-          a = a.slice(0, budget);
-        }
-      }
+      const { a, b, truncated } = truncateTokens(
+        core.tokenize(text),
+        pair !== undefined && pair !== null ? core.tokenize(pair) : null,
+        maxLength,
+        specialsSingle,
+        specialsPair,
+      );
       const { tokens, types } = addSpecial(a, b);
       const ids = new Array<number>(tokens.length);
       for (let i = 0; i < tokens.length; i++) ids[i] = core.token_to_id(tokens[i]) ?? unkId;
@@ -193,6 +182,31 @@ function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string
  * cut the longer one down first; if both must shrink, the first gets floor(budget/2) unless it
  * was the longer one. (Python "slow" tokenizers break the tie the other way by one token.)
  */
+/**
+ * HF `truncation=True` on token lists (before special tokens): a single text is cut to the budget
+ * left by its special tokens; a pair is cut longest-first, as the Rust tokenizers do.
+ */
+export function truncateTokens<T>(
+  a: T[],
+  b: T[] | null,
+  maxLength: number | undefined,
+  specialsSingle: number,
+  specialsPair: number,
+): { a: T[]; b: T[] | null; truncated: boolean } {
+  if (maxLength === undefined) return { a, b, truncated: false };
+  const budget = maxLength - (b ? specialsPair : specialsSingle);
+  if (budget < 0) {
+    throw new RangeError(`maxLength ${maxLength} leaves no room for the special tokens`);
+  }
+  if (b) {
+    const [n1, n2] = longestFirst(a.length, b.length, budget);
+    return { a: a.slice(0, n1), b: b.slice(0, n2), truncated: n1 < a.length || n2 < b.length };
+  }
+  return a.length > budget
+    ? { a: a.slice(0, budget), b, truncated: true }
+    : { a, b, truncated: false };
+}
+
 export function longestFirst(n1: number, n2: number, budget: number): [number, number] {
   if (n1 + n2 <= budget) return [n1, n2];
   const swap = n1 > n2;
