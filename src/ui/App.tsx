@@ -164,16 +164,6 @@ export function App() {
           onPause={() => void s.pause()}
           onResume={() => void s.resumeTraining()}
         />
-        <ModelViews rows={s.evalRows} onError={s.reportError} />
-        <RunHistoryMemo
-          call={s.call}
-          refreshKey={s.status}
-          training={locked}
-          onLogHistory={s.showLogHistory}
-          onResume={s.resumeRun}
-          onError={s.reportError}
-        />
-        <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
         <TryItMemo
           model={s.model}
           canPredict={!s.training && s.busy !== 'import'}
@@ -184,6 +174,16 @@ export function App() {
           onImport={s.importModel}
           onError={s.reportError}
         />
+        <ModelViews rows={s.evalRows} onError={s.reportError} />
+        <RunHistoryMemo
+          call={s.call}
+          refreshKey={s.status}
+          training={locked}
+          onLogHistory={s.showLogHistory}
+          onResume={s.resumeRun}
+          onError={s.reportError}
+        />
+        <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
       </main>
       <footer className="hint">
         Runs entirely on this device: TensorFlow.js in a Web Worker. Data never leaves the page.

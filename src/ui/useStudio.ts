@@ -442,10 +442,6 @@ export function useStudio() {
     setSettings((s) => ({ ...s, args: { ...s.args, [key]: v } }));
   }, []);
 
-  /**
-   * Starts a run. `extraArgs` are the advanced TrainingArguments the user set (or imported);
-   * the basic fields shown up front win over them.
-   */
   /** The model Train builds: the loaded checkpoint when the picker is on a pretrained source. */
   const specOf = useCallback(
     (sizes: ModelSizes): ModelSpec =>
@@ -465,6 +461,10 @@ export function useStudio() {
     if (err instanceof Error && err.name === 'DeviceLostError') setWorkerDead(err.message);
   }, []);
 
+  /**
+   * Starts a run. `extraArgs` are the advanced TrainingArguments the user set (or imported);
+   * the basic fields shown up front win over them.
+   */
   const train = useCallback(
     async (extraArgs: Record<string, unknown> = {}) => {
       const client = clientRef.current;
