@@ -20,7 +20,7 @@ const noUpwardImports = (from, banned) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'public/**', 'out/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
