@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { Api, ArgInfo, RequestName } from '../worker/client';
 import {
   ADVANCED_ARGS_KEY,
@@ -7,6 +7,7 @@ import {
   splitImportedArgs,
 } from './advancedArgs';
 import { DEFAULT_ARGS, type UiArgs } from './defaults';
+import { FileButton } from './FileButton';
 import { browserStorage } from './persist';
 
 type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
@@ -62,7 +63,6 @@ export function AdvancedArgs({
 }: Props) {
   const [catalog, setCatalog] = useState<ArgInfo[] | null>(null);
   const [notices, setNotices] = useState<string[]>([]);
-  const fileInput = useRef<HTMLInputElement>(null);
 
   const loadCatalog = useCallback(() => {
     if (catalog) return;
@@ -114,26 +114,12 @@ export function AdvancedArgs({
   return (
     <div className="advanced-args">
       <div className="actions">
-        <button
-          type="button"
-          className="secondary"
-          disabled={disabled}
-          onClick={() => fileInput.current?.click()}
-        >
-          Import training_args.json
-        </button>
-        <input
-          ref={fileInput}
-          className="visually-hidden"
-          type="file"
-          tabIndex={-1}
+        <FileButton
+          label="Import training_args.json"
+          inputLabel="Choose a training_args.json"
           accept=".json,application/json"
-          aria-label="Choose a training_args.json"
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            e.target.value = '';
-            if (f) void onImport(f);
-          }}
+          disabled={disabled}
+          onFiles={([f]) => void onImport(f)}
         />
         <button type="button" className="secondary" onClick={() => void onExport()}>
           Export training_args.json

@@ -1,5 +1,5 @@
-import { useRef } from 'react';
 import type { LogEntry } from '../worker/client';
+import { FileButton } from './FileButton';
 import { parseLogHistory } from './series';
 
 interface Props {
@@ -10,7 +10,6 @@ interface Props {
 
 /** Charts a run trained elsewhere (the CLI, Python `transformers`) from its trainer_state.json. */
 export function ImportRun({ onLogHistory, onError, disabled }: Props) {
-  const input = useRef<HTMLInputElement>(null);
   const onFile = async (file: File) => {
     try {
       onLogHistory(parseLogHistory(await file.text(), file.name));
@@ -20,26 +19,12 @@ export function ImportRun({ onLogHistory, onError, disabled }: Props) {
   };
   return (
     <div className="actions">
-      <button
-        type="button"
-        className="secondary"
-        disabled={disabled}
-        onClick={() => input.current?.click()}
-      >
-        Open trainer_state.json
-      </button>
-      <input
-        ref={input}
-        className="visually-hidden"
-        type="file"
-        tabIndex={-1}
+      <FileButton
+        label="Open trainer_state.json"
+        inputLabel="Choose a trainer_state.json"
         accept=".json,application/json"
-        aria-label="Choose a trainer_state.json"
-        onChange={(e) => {
-          const f = e.target.files?.[0];
-          e.target.value = '';
-          if (f) void onFile(f);
-        }}
+        disabled={disabled}
+        onFiles={([f]) => void onFile(f)}
       />
       <p className="hint">
         Chart a run from the command line or from Python <code>transformers</code>: its{' '}

@@ -4,6 +4,7 @@ import type { TokenizerChoice } from './useStudio';
 import { MODEL_SPECS, type ModelSizes } from './defaults';
 import { formatInt } from './format';
 import { NumberField } from './NumberField';
+import { FileButton } from './FileButton';
 import { Section } from './Section';
 
 interface Props {
@@ -25,9 +26,9 @@ const BUNDLED: TokenizerSource['name'][] = ['bert-base-uncased', 'bert-base-case
 const TRAIN_SIZES = [2000, 8000];
 
 /** Reads dropped tokenizer files as text (tokenizer.json, tokenizer_config.json). */
-async function readTokenizerFiles(list: FileList | null): Promise<Record<string, string>> {
+async function readTokenizerFiles(list: readonly File[]): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
-  for (const f of Array.from(list ?? [])) files[f.name] = await f.text();
+  for (const f of list) files[f.name] = await f.text();
   return files;
 }
 
@@ -89,24 +90,18 @@ export function ModelPanel({
             ))}
             {!bundled && <option value="custom">{tokenizer?.name ?? 'loading…'}</option>}
           </select>{' '}
-          <label className="file-button">
-            Your tokenizer files…
-            <input
-              type="file"
-              className="visually-hidden"
-              multiple
-              accept=".json"
-              aria-label="Choose tokenizer files"
-              disabled={disabled}
-              onChange={(e) => {
-                const input = e.currentTarget;
-                void readTokenizerFiles(input.files).then((files) => {
-                  input.value = '';
-                  if (Object.keys(files).length > 0) onTokenizer({ files });
-                });
-              }}
-            />
-          </label>
+          <FileButton
+            label="Your tokenizer files…"
+            inputLabel="Choose tokenizer files"
+            accept=".json"
+            multiple
+            disabled={disabled}
+            onFiles={(picked) =>
+              void readTokenizerFiles(picked).then((files) => {
+                if (Object.keys(files).length > 0) onTokenizer({ files });
+              })
+            }
+          />
           <p className="hint">
             tokenizer.json and tokenizer_config.json, as save_pretrained writes them.
           </p>

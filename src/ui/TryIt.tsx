@@ -1,5 +1,6 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import type { Prediction } from '../worker/client';
+import { FileButton } from './FileButton';
 import { formatProbabilities, rankPrediction } from './format';
 import { Section } from './Section';
 import type { ModelInfo } from './useStudio';
@@ -22,7 +23,6 @@ const PREDICT_DEBOUNCE_MS = 300;
 /** 5 Try it & export: classify typed text; download the model; load an exported one. */
 export function TryIt(p: Props) {
   const textId = useId();
-  const zipInput = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const [result, setResult] = useState<{ text: string; prediction: Prediction } | null>(null);
   const { predict, onError, canPredict, model } = p;
@@ -90,26 +90,12 @@ export function TryIt(p: Props) {
         >
           Export model
         </button>
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => zipInput.current?.click()}
-          disabled={p.training || p.busy !== null}
-        >
-          Load exported model
-        </button>
-        <input
-          ref={zipInput}
-          className="visually-hidden"
-          type="file"
-          tabIndex={-1}
-          aria-label="Choose an exported model zip"
+        <FileButton
+          label="Load exported model"
+          inputLabel="Choose an exported model zip"
           accept=".zip,application/zip"
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            if (file) p.onImport(file);
-            e.target.value = '';
-          }}
+          disabled={p.training || p.busy !== null}
+          onFiles={([file]) => p.onImport(file)}
         />
         <p className="hint">
           Export: a zip of the HF folder (config.json, model.safetensors, tokenizer files,
