@@ -175,14 +175,17 @@ export function App() {
           onError={s.reportError}
         />
         <ModelViews rows={s.evalRows} onError={s.reportError} />
-        <RunHistoryMemo
-          call={s.call}
-          refreshKey={s.status}
-          training={locked}
-          onLogHistory={s.showLogHistory}
-          onResume={s.resumeRun}
-          onError={s.reportError}
-        />
+        {/* Shown once the worker is up: the history is read from the worker's IndexedDB. */}
+        {s.backend && (
+          <RunHistoryMemo
+            call={s.call}
+            refreshKey={s.status}
+            training={locked}
+            onLogHistory={s.showLogHistory}
+            onResume={s.resumeRun}
+            onError={s.reportError}
+          />
+        )}
         <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
       </main>
       <footer className="hint">

@@ -103,7 +103,12 @@ async function tinyRunOn(
   await page
     .getByRole('combobox', { name: 'eval_strategy', exact: true })
     .selectOption(evalStrategy);
-  await checkDatasetSummary(page);
+  await waitFor(
+    'the reloaded page to prepare its data',
+    async () => /Ready to train/.test(await textOf(page.getByTestId('status'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
   await waitTrainable(page);
   return { page, backendText };
 }
@@ -307,6 +312,14 @@ async function studioOnWebGpu(ctx: E2EContext): Promise<void> {
   await page.reload();
   const backend2 = await waitForBackend(page);
   assert.ok(backend2.startsWith('webgpu'), `after reload: ${backend2}`);
+  // Let the page finish its own start-up (demo data prepared) before loading the zip, as a user
+  // would; otherwise the start-up's status lines overwrite the import's.
+  await waitFor(
+    'the reloaded page to prepare its data',
+    async () => /Ready to train/.test(await textOf(page.getByTestId('status'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
   const textBox = page.getByRole('textbox', { name: 'Text to classify' });
   await textBox.waitFor({ state: 'visible' });
   const [chooser] = await Promise.all([
