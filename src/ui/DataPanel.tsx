@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 import type {
   ColumnChoice,
   DataReport as Report,
@@ -47,6 +47,39 @@ export function formatLabel(t: TableSummary): string {
 }
 
 const PREVIEW_ROWS = 5;
+
+/** A labelled column picker; `allowNone` adds "(none)" for optional columns. */
+function ColumnSelect(props: {
+  id: string;
+  label: string;
+  columns: readonly string[];
+  value: string;
+  disabled: boolean;
+  allowNone?: boolean;
+  onChange: (column: string) => void;
+  hint: ReactNode;
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        aria-label={props.label}
+        value={props.value}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.target.value)}
+      >
+        {props.allowNone && <option value="">(none)</option>}
+        {props.columns.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+      <p className="hint">{props.hint}</p>
+    </div>
+  );
+}
 
 /** 1 Data: drop a file, see a preview, pick columns and the validation split. */
 export function DataPanel(p: Props) {
@@ -120,65 +153,45 @@ export function DataPanel(p: Props) {
 
       {table && cols && (
         <div className="field-grid">
-          <div className="field">
-            <label htmlFor={ids.text}>Text column</label>
-            <select
-              id={ids.text}
-              aria-label="Text column"
-              value={cols.text}
-              disabled={p.disabled}
-              onChange={(e) => p.onColumns({ ...cols, text: e.target.value })}
-            >
-              {table.columns.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <p className="hint">
-              The input the model reads (the tokenizer&apos;s <code>text</code>).
-            </p>
-          </div>
-          <div className="field">
-            <label htmlFor={ids.label}>Label column</label>
-            <select
-              id={ids.label}
-              aria-label="Label column"
-              value={cols.label}
-              disabled={p.disabled}
-              onChange={(e) => p.onColumns({ ...cols, label: e.target.value })}
-            >
-              {table.columns.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <p className="hint">The class to predict; becomes config.json id2label.</p>
-          </div>
-          <div className="field">
-            <label htmlFor={ids.pair}>Text pair column</label>
-            <select
-              id={ids.pair}
-              aria-label="Text pair column"
-              value={cols.textPair ?? ''}
-              disabled={p.disabled}
-              onChange={(e) => {
-                const { textPair: _drop, ...rest } = cols;
-                p.onColumns(e.target.value ? { ...rest, textPair: e.target.value } : rest);
-              }}
-            >
-              <option value="">(none)</option>
-              {table.columns.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <p className="hint">
-              Optional <code>text_pair</code> for sentence-pair tasks ([SEP]-joined).
-            </p>
-          </div>
+          <ColumnSelect
+            id={ids.text}
+            label="Text column"
+            columns={table.columns}
+            value={cols.text}
+            disabled={p.disabled}
+            onChange={(v) => p.onColumns({ ...cols, text: v })}
+            hint={
+              <>
+                The input the model reads (the tokenizer&apos;s <code>text</code>).
+              </>
+            }
+          />
+          <ColumnSelect
+            id={ids.label}
+            label="Label column"
+            columns={table.columns}
+            value={cols.label}
+            disabled={p.disabled}
+            onChange={(v) => p.onColumns({ ...cols, label: v })}
+            hint="The class to predict; becomes config.json id2label."
+          />
+          <ColumnSelect
+            id={ids.pair}
+            label="Text pair column"
+            columns={table.columns}
+            value={cols.textPair ?? ''}
+            disabled={p.disabled}
+            allowNone
+            onChange={(v) => {
+              const { textPair: _drop, ...rest } = cols;
+              p.onColumns(v ? { ...rest, textPair: v } : rest);
+            }}
+            hint={
+              <>
+                Optional <code>text_pair</code> for sentence-pair tasks ([SEP]-joined).
+              </>
+            }
+          />
           <NumberField
             name="validation fraction"
             label="Validation fraction"

@@ -28,6 +28,45 @@ function rowList(rows: number[], total: number): string {
   return total > 10 ? `rows ${shown}…` : `row${rows.length === 1 ? '' : 's'} ${shown}`;
 }
 
+/** A bar chart of row counts (decorative: the numbers are also given as text beside it). */
+function ReportBars({
+  data,
+  xKey,
+  color,
+  allTicks = false,
+}: {
+  data: readonly object[];
+  xKey: string;
+  color: string;
+  allTicks?: boolean;
+}) {
+  const tick = { fill: 'var(--muted)', fontSize: 11 };
+  return (
+    <div className="chart-body" aria-hidden="true">
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart
+          accessibilityLayer={false}
+          data={data as object[]}
+          margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
+        >
+          <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
+          <XAxis
+            dataKey={xKey}
+            tick={allTicks ? tick : { ...tick, fontSize: 10 }}
+            stroke="var(--grid)"
+            interval={allTicks ? 0 : undefined}
+          />
+          <YAxis width={52} tick={tick} stroke="var(--grid)" />
+          <Tooltip
+            contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
+          />
+          <Bar dataKey="count" name="rows" fill={color} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
 /** The data report; see the module comment. */
 export function DataReport({ report, table }: Props) {
   const r = report;
@@ -108,32 +147,7 @@ export function DataReport({ report, table }: Props) {
                 Class balance
               </span>
             </figcaption>
-            <div className="chart-body" aria-hidden="true">
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart
-                  accessibilityLayer={false}
-                  data={classes}
-                  margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
-                >
-                  <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
-                  <XAxis
-                    dataKey="label"
-                    tick={{ fill: 'var(--muted)', fontSize: 11 }}
-                    stroke="var(--grid)"
-                    interval={0}
-                  />
-                  <YAxis
-                    width={52}
-                    tick={{ fill: 'var(--muted)', fontSize: 11 }}
-                    stroke="var(--grid)"
-                  />
-                  <Tooltip
-                    contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
-                  />
-                  <Bar dataKey="count" name="rows" fill="var(--c1)" isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </div>
+            <ReportBars data={classes} xKey="label" color="var(--c1)" allTicks />
             <table className="report-table" aria-label="Class counts" data-testid="report-classes">
               <thead>
                 <tr>
@@ -165,31 +179,7 @@ export function DataReport({ report, table }: Props) {
                 Tokens per row ({tl.tokenizer})
               </span>
             </figcaption>
-            <div className="chart-body" aria-hidden="true">
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart
-                  accessibilityLayer={false}
-                  data={lengthData}
-                  margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
-                >
-                  <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
-                  <XAxis
-                    dataKey="name"
-                    tick={{ fill: 'var(--muted)', fontSize: 10 }}
-                    stroke="var(--grid)"
-                  />
-                  <YAxis
-                    width={52}
-                    tick={{ fill: 'var(--muted)', fontSize: 11 }}
-                    stroke="var(--grid)"
-                  />
-                  <Tooltip
-                    contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
-                  />
-                  <Bar dataKey="count" name="rows" fill="var(--c3)" isAnimationActive={false} />
-                </BarChart>
-              </ResponsiveContainer>
-            </div>
+            <ReportBars data={lengthData} xKey="name" color="var(--c3)" />
             <p className="hint" data-testid="report-lengths">
               {formatPercent(tl.truncatedShare)} of rows ({formatInt(tl.truncatedRows)} of{' '}
               {formatInt(tl.measured)} measured) are longer than max_length {tl.maxLength} and get

@@ -91,6 +91,8 @@ export class Trainer {
   private readonly warmup: number;
   /** logging/eval/save intervals in steps (HF reads values below 1 as a fraction of max_steps). */
   private readonly every: { log: number; eval: number; save: number };
+  /** The model's variables, and each TF.js variable name's HF parameter name. */
+  private readonly variables: { vars: tf.Variable[]; nameOf: Map<string, string> };
   private stopRequested = false;
   private samplesSeen = 0;
   private tokensSeen = 0;
@@ -99,6 +101,10 @@ export class Trainer {
   constructor(private readonly opts: TrainerOptions) {
     const { args, train } = opts;
     this.callbacks = [...(opts.callbacks ?? [])];
+    this.variables = {
+      vars: [...opts.model.params.values()],
+      nameOf: new Map([...opts.model.params].map(([hf, v]) => [v.name, hf])),
+    };
     if (args.early_stopping_patience !== null && args.early_stopping_patience !== undefined) {
       this.callbacks.push(
         new EarlyStoppingCallback(
@@ -252,9 +258,7 @@ export class Trainer {
     step: number,
   ): Promise<{ loss: number; norm: number }> {
     const { model, args } = this.opts;
-    const vars = [...model.params.values()];
-    const nameOf = new Map<string, string>();
-    for (const [hf, v] of model.params) nameOf.set(v.name, hf);
+    const { vars, nameOf } = this.variables;
     let acc: Map<string, tf.Tensor> | null = null;
     let lossSum: tf.Scalar | null = null;
     const collate = this.collateOptions();
