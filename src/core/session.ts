@@ -11,7 +11,12 @@ import { encodeLabels, validateExamples, type LabelMaps } from './data/labels';
 import { labelCoder } from './data/labelCoder';
 import { findOverlap, stratifiedSplit } from './data/split';
 import { detectTask } from './data/task';
-import { readTableFile as readDataFile, type ReadOptions, type ReadProgress } from './data/read';
+import {
+  readTableFile as readDataFile,
+  type ReadInput,
+  type ReadOptions,
+  type ReadProgress,
+} from './data/read';
 import { computeDataReport, sampleIndices, type DataReport } from './data/report';
 import type { ParsedTable } from './data/table';
 import { exportHfModel, loadHfModel } from './io/hfModel';
@@ -65,6 +70,10 @@ export interface TableSummary {
   /** The file's format (csv covers TSV and other delimiters) and whether it was gzip'd. */
   format?: 'csv' | 'jsonl' | 'json' | 'parquet';
   gzip?: boolean;
+  /** Why rows beyond a budget (bytes, rows) were left out, or null when all were read. */
+  capped?: string | null;
+  /** Bytes of the file read (all of it unless capped). */
+  bytesRead?: number;
 }
 
 export interface ColumnChoice {
@@ -222,10 +231,12 @@ function labelsOf(config: BertConfig): string[] {
  */
 async function readTableFile(
   fileName: string,
-  bytes: Uint8Array,
+  bytes: ReadInput,
   opts: ReadOptions = {},
   onProgress?: (p: ReadProgress) => void,
-): Promise<ParsedTable & { encoding: string; capped: string | null; format: string }> {
+): Promise<
+  ParsedTable & { encoding: string; capped: string | null; format: string; bytesRead: number }
+> {
   const t = await readDataFile(fileName, bytes, opts, onProgress);
   return { ...t, anomalies: t.anomalies as ParsedTable['anomalies'] };
 }
@@ -321,13 +332,17 @@ export class StudioSession {
   /** HF loading warnings of the last fine-tuning run's model. */
   pretrainedNotices: string[] = [];
 
-  /** Parses a file; on failure the previously loaded table stays. */
+  /**
+   * Parses a file (bytes, or a Blob read in chunks so a large file never sits in memory whole);
+   * on failure the previously loaded table stays.
+   */
   async loadTable(
     fileName: string,
-    bytes: Uint8Array,
+    bytes: ReadInput,
     opts: ReadOptions = {},
+    onProgress?: (p: ReadProgress) => void,
   ): Promise<TableSummary> {
-    const parsed = await readTableFile(fileName, bytes, opts);
+    const parsed = await readTableFile(fileName, bytes, opts, onProgress);
     this.table = { ...parsed, fileName };
     this.prepared = null;
     return this.tableSummary();
@@ -359,6 +374,8 @@ export class StudioSession {
       guess: guessColumns(t),
       format: (t as { format?: TableSummary['format'] }).format,
       gzip: (t as { gzip?: boolean }).gzip,
+      capped: (t as { capped?: string | null }).capped ?? null,
+      bytesRead: (t as { bytesRead?: number }).bytesRead,
     };
   }
 

@@ -123,6 +123,7 @@ export function App() {
           columns={s.settings.columns}
           validationFraction={s.settings.validationFraction}
           loadingFile={s.loadingFile}
+          reading={s.reading}
           preparing={s.preparing}
           disabled={locked}
           onFile={s.loadFile}

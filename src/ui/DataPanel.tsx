@@ -3,6 +3,7 @@ import type {
   ColumnChoice,
   DataReport as Report,
   DatasetSummary,
+  ReadProgress,
   TableSummary,
 } from '../worker/client';
 import { DataReport } from './DataReport';
@@ -10,6 +11,7 @@ import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';
 import { formatDatasetSummary, formatInt, formatPercent } from './format';
 import { NumberField } from './NumberField';
+import { ReadingProgress } from './ReadingProgress';
 import { Section } from './Section';
 
 interface Props {
@@ -20,6 +22,8 @@ interface Props {
   columns: ColumnChoice | null;
   validationFraction: number;
   loadingFile: boolean;
+  /** The file being read in the worker and its progress, or null. */
+  reading: { name: string; progress: ReadProgress | null } | null;
   preparing: boolean;
   disabled: boolean;
   onFile: (file: File) => void;
@@ -90,7 +94,6 @@ export function DataPanel(p: Props) {
     <Section n={1} title="Data">
       <DropZone onFile={p.onFile} disabled={p.disabled || p.loadingFile}>
         <p className="file-line">
-          {p.loadingFile ? 'Reading… ' : ''}
           {table ? (
             <>
               Loaded: <strong data-testid="file-name">{table.fileName}</strong> ·{' '}
@@ -106,7 +109,19 @@ export function DataPanel(p: Props) {
             <span className="muted">No file yet: the SMS spam demo loads by itself.</span>
           )}
         </p>
+        {table?.capped && (
+          <p className="hint hint-error" data-testid="file-capped">
+            {table.capped}
+          </p>
+        )}
       </DropZone>
+      {p.reading && (
+        <ReadingProgress
+          key={p.reading.name}
+          fileName={p.reading.name}
+          progress={p.reading.progress}
+        />
+      )}
 
       {table && table.anomalyCount > 0 && (
         <details className="anomalies">

@@ -109,7 +109,6 @@ export function DataReport({ report, table }: Props) {
           </div>
         )}
       </dl>
-      {r.capped && <p className="hint hint-error">{r.capped}</p>}
 
       <p className="report-task">
         Task:{' '}

@@ -8,7 +8,7 @@ interface Props {
 }
 
 /**
- * Drop a CSV/TSV/TXT file here, or click the zone or its button (Enter or Space when focused) to
+ * Drop a data file (CSV, TSV, TXT, JSON Lines, JSON, Parquet, any of them gzip'd) here, or click the zone or its button (Enter or Space when focused) to
  * open the file picker. Only the button is interactive: the zone is a plain drop target (a
  * role="button" around the input and text was a nested control whose name did not match its
  * text). The picker is a visually hidden (not display:none) input so it stays labelled for tests
@@ -53,11 +53,12 @@ export function DropZone({ onFile, disabled, children }: Props) {
           open();
         }}
       >
-        Drop a CSV, TSV or TXT file here, or choose one
+        Drop a data file here, or choose one
       </button>
       <p id="dropzone-help" className="hint">
-        One row per example: a text column and a label column. Encoding, delimiter and header are
-        detected. Nothing leaves your computer.
+        CSV, TSV, JSON Lines, JSON or Parquet, gzip&apos;d or not. One row per example: a text
+        column and a label column. Encoding, delimiter and header are detected. Nothing leaves your
+        computer.
       </p>
       {children}
       <input
@@ -66,7 +67,7 @@ export function DropZone({ onFile, disabled, children }: Props) {
         type="file"
         tabIndex={-1}
         aria-label="Choose a data file"
-        accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain"
+        accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => {
           const file = e.target.files?.[0];

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 import type { DownloadProgress, MemoryEstimate, PretrainedInfo } from '../worker/client';
-import { formatInt } from './format';
+import { formatBytes, formatInt } from './format';
 import type { ModelSource } from './useStudio';
 
 interface Props {
@@ -25,10 +25,6 @@ const SOURCES: { id: ModelSource; label: string }[] = [
 
 /** Learning rate HF's examples use for fine-tuning BERT-family checkpoints. */
 export const FINE_TUNE_LR = 5e-5;
-
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
-}
 
 /**
  * The model picker: train from scratch, or fine-tune a pretrained BERT-family checkpoint from
@@ -146,8 +142,8 @@ export function ModelPicker(p: Props) {
             <div className="progress-fill" style={{ width: `${pct ?? 0}%` }} />
           </div>
           <p className="hint">
-            {p.download.file}: {mb(p.download.loaded)}
-            {p.download.total ? ` of ${mb(p.download.total)}` : ''}
+            {p.download.file}: {formatBytes(p.download.loaded)}
+            {p.download.total ? ` of ${formatBytes(p.download.total)}` : ''}
             {p.download.fromCache ? ' (from the browser cache)' : ''}
           </p>
         </div>

@@ -6,6 +6,20 @@ export function formatInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+const KIB = 1024;
+const MIB = KIB * KIB;
+const GIB = MIB * KIB;
+
+/**
+ * A size in bytes as "840 KB", "12.3 MB", "1.00 GB" in binary units (1 MB = 1,048,576 bytes), as
+ * the reader's own messages ("only the first 128 MB were read") count them.
+ */
+export function formatBytes(n: number): string {
+  if (n < MIB) return `${Math.max(0, Math.round(n / KIB))} KB`;
+  if (n < GIB) return `${(n / MIB).toFixed(n < 10 * MIB ? 1 : 0)} MB`;
+  return `${(n / GIB).toFixed(2)} GB`;
+}
+
 /**
  * Remaining time as "3m 20s", "45s", "1h 02m"; "—" when unknown (null, negative or not finite).
  * @param seconds time left in seconds

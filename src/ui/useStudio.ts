@@ -19,6 +19,7 @@ import {
   type TokenizerSource,
   type DataReport,
   type DownloadProgress,
+  type ReadProgress,
   type EvalRows,
   type MemoryEstimate,
   type ModelSpec,
@@ -60,10 +61,14 @@ export interface ModelInfo {
   source: 'trained' | 'imported';
 }
 
-/** A file the worker holds; kept here (a copy) to replay into a fresh worker on backend change. */
+/**
+ * A file the worker holds; kept here to replay into a fresh worker on backend change. A Blob (a
+ * dropped File is one) is a reference to the bytes, not a copy: the worker reads it in chunks,
+ * so a file of a gigabyte never sits in this page's memory.
+ */
 interface LoadedFile {
   name: string;
-  bytes: ArrayBuffer;
+  data: Blob;
 }
 
 /** Reads `?backend=` from the page URL, 'auto' when absent or unknown. */
@@ -149,6 +154,10 @@ export function useStudio() {
   const [modelSource, setModelSource] = useState<ModelSource>('scratch');
   const [pretrained, setPretrained] = useState<PretrainedInfo | null>(null);
   const [download, setDownload] = useState<DownloadProgress | null>(null);
+  /** The data file being read in the worker and its progress (null until the first event). */
+  const [reading, setReading] = useState<{ name: string; progress: ReadProgress | null } | null>(
+    null,
+  );
   const [loadingPretrained, setLoadingPretrained] = useState(false);
   const [memory, setMemory] = useState<MemoryEstimate | null>(null);
   /** The run in progress is paused between steps. */
@@ -207,7 +216,9 @@ export function useStudio() {
       else if (e.kind === 'download') setDownload(e.progress);
       else if (e.kind === 'warning') setError(e.message);
       else if (e.kind === 'run') return;
-      else {
+      else if (e.kind === 'read') {
+        startTransition(() => setReading((r) => r && { ...r, progress: e.progress }));
+      } else {
         pendingLogs.current.push(e.entry);
         flushTimer.current ??= setTimeout(flushLogs, LOG_FLUSH_MS);
       }
@@ -218,11 +229,11 @@ export function useStudio() {
   /** Sends a file to the worker; on success shows it and picks columns (saved ones if they fit). */
   const sendTable = useCallback(
     async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
-      const copy = file.bytes.slice(0); // the transfer detaches `bytes`; keep a copy for replays
-      const summary = await client.call('loadTable', { fileName: file.name, bytes: file.bytes }, [
-        file.bytes,
-      ]);
-      fileRef.current = { name: file.name, bytes: copy };
+      setReading({ name: file.name, progress: null });
+      const summary = await client
+        .call('loadTable', { fileName: file.name, file: file.data })
+        .finally(() => setReading(null));
+      fileRef.current = file;
       const saved = settingsRef.current.columns;
       const columns = keepSavedColumns && columnsFit(saved, summary) ? saved : summary.guess;
       setTable(summary);
@@ -254,7 +265,7 @@ export function useStudio() {
           : fetch(DEMO_URL).then(async (r) => {
               if (!r.ok)
                 throw new Error(`Could not load the demo data (${DEMO_URL}: ${r.status}).`);
-              return { name: DEMO_NAME, bytes: await r.arrayBuffer() };
+              return { name: DEMO_NAME, data: await r.blob() };
             });
         demo?.catch(() => undefined); // handled below; avoid an unhandled rejection meanwhile
         setStatus('Choosing a backend…');
@@ -415,8 +426,7 @@ export function useStudio() {
       setLoadingFile(true);
       setStatus(`Reading ${file.name}…`);
       try {
-        const bytes = await file.arrayBuffer();
-        const summary = await sendTable(client, { name: file.name, bytes }, false);
+        const summary = await sendTable(client, { name: file.name, data: file }, false);
         setError(null); // an earlier file's error no longer applies
         setStatus(`Loaded ${summary.fileName}`);
       } catch (err) {
@@ -763,6 +773,7 @@ export function useStudio() {
     dataReport,
     chooseTokenizer,
     loadingFile,
+    reading,
     preparing,
     training,
     stopping,

@@ -46,6 +46,19 @@ const POOL_MIN_ROWS = 20_000;
 /** Minimum time between two progress events, ms (keeps the UI thread quiet). */
 const PROGRESS_INTERVAL_MS = 200;
 
+/** Least time between two `read` progress events while a data file is read. */
+const READ_EVENT_MS = 150;
+
+/**
+ * The bytes of a loaded data file a run stores for Resume: only what the reader used. One byte
+ * more than that, so a file capped at the byte budget is capped again at the same place when
+ * read back (its cut last line dropped again) and gives the same rows.
+ */
+async function storedBytes(file: { data: Blob | Uint8Array; bytesRead: number }) {
+  if (file.data instanceof Uint8Array) return file.data;
+  return new Uint8Array(await file.data.slice(0, file.bytesRead + 1).arrayBuffer());
+}
+
 async function fetchJson(url: string): Promise<object> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`Could not load ${url}: HTTP ${res.status}.`);
@@ -74,8 +87,12 @@ export function createHandlers(
 ): Handlers & { transferOf(result: unknown): Transferable[] } {
   const session = new StudioSession();
   let backendInfo: BackendInfo | null = null;
-  /** The loaded data file (kept so a run can store it and be resumed after a reload). */
-  let tableFile: { fileName: string; bytes: Uint8Array } | null = null;
+  /**
+   * The loaded data file (kept so a run can store it and be resumed after a reload): a Blob is
+   * a reference to the user's file, read again (up to the bytes the reader used) only when a
+   * run starts.
+   */
+  let tableFile: { fileName: string; data: Blob | Uint8Array; bytesRead: number } | null = null;
   let lastPrepare: PrepareOptions | null = null;
   let tokenizerName = '';
   /** The run in progress' record id (live: not "interrupted"). */
@@ -127,7 +144,7 @@ export function createHandlers(
             backend: backendInfo?.name ?? '?',
             maxSteps: 0,
           },
-          tableFile.bytes,
+          await storedBytes(tableFile),
           warn,
         );
       }
@@ -310,10 +327,17 @@ export function createHandlers(
         maxBufferBytes: backendInfo?.maxBufferBytes,
       });
     },
-    async loadTable({ fileName, bytes }) {
-      const u8 = new Uint8Array(bytes);
-      const summary = await session.loadTable(fileName, u8);
-      tableFile = { fileName, bytes: u8 };
+    async loadTable({ fileName, file }) {
+      const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
+      let last = 0;
+      const summary = await session.loadTable(fileName, data, {}, (progress) => {
+        // At most a few events a second: each one re-renders the file line.
+        const now = Date.now();
+        if (progress.phase === 'reading' && now - last < READ_EVENT_MS) return;
+        last = now;
+        ctx.emit({ kind: 'read', progress });
+      });
+      tableFile = { fileName, data, bytesRead: summary.bytesRead ?? 0 };
       return summary;
     },
     async loadTokenizer(source) {
@@ -433,7 +457,7 @@ export function createHandlers(
       if (!bytes) throw new Error(`The data file of this run (${rec.fileName}) was not stored.`);
       ctx.emit({ kind: 'status', message: `Resuming ${rec.fileName}…` });
       await session.loadTable(rec.fileName, bytes);
-      tableFile = { fileName: rec.fileName, bytes };
+      tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
       const prep = rec.prepare as unknown as PrepareOptions;
       session.prepare(prep);
       lastPrepare = prep;

@@ -20,12 +20,13 @@ import type {
 } from '../core/session';
 
 import type { ArgInfo } from './argsCatalog';
+import type { ReadProgress } from '../core/data/read';
 import type { DownloadProgress } from '../core/io/modelSource';
 import type { MemoryEstimate } from '../core/model/memory';
 import type { PretrainedInfo } from '../core/session';
 import type { EvalRows } from '../core/train/evalDetails';
 
-export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo };
+export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
 
 export type {
   ArgInfo,
@@ -76,7 +77,11 @@ export interface Progress {
 export interface Api {
   /** Picks the backend: 'auto' measures and prefers WebGPU unless it is a slow software adapter. */
   init: [{ preferred: BackendInfo['name'] | 'auto' }, BackendInfo];
-  loadTable: [{ fileName: string; bytes: ArrayBuffer }, TableSummary];
+  /**
+   * A data file: a Blob (a dropped File is one, passed by reference, not copied) read in chunks
+   * in the worker with `read` progress events, or bytes.
+   */
+  loadTable: [{ fileName: string; file: Blob | ArrayBuffer }, TableSummary];
   loadTokenizer: [TokenizerSource, TokenizerInfo];
   /**
    * Loads tokenizer files the user dropped: file name -> text (tokenizer.json required,
@@ -162,7 +167,9 @@ export type WorkerEvent =
   | { kind: 'run'; id: string }
   | { kind: 'log'; entry: LogEntry }
   | { kind: 'status'; message: string }
-  | { kind: 'download'; progress: DownloadProgress };
+  | { kind: 'download'; progress: DownloadProgress }
+  /** Reading a data file: bytes read so far of the file's size. */
+  | { kind: 'read'; progress: ReadProgress };
 
 export interface SerializedError {
   name: string;

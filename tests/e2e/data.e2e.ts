@@ -8,7 +8,8 @@
  * Nothing trains here.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -19,6 +20,7 @@ import {
   fixtureBytes,
   openStudio,
   pageState,
+  previewRows,
   textOf,
   waitFor,
   waitForBackend,
@@ -252,10 +254,98 @@ async function realFilesReachTheReport(ctx: E2EContext): Promise<void> {
   assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
 }
 
+/** Row length of the generated large file, newline included: every row has exactly this many bytes. */
+const BIG_ROW_BYTES = 100;
+const BIG_HEADER = 'text,label\n';
+const GIB = 1024 ** 3;
+/** The reader's byte budget (DEFAULT_MAX_BYTES in src/core/data/read.ts). */
+const BUDGET = 128 * 1024 * 1024;
+
+/** Row i of the large file: a 100-byte line "review 0000000042 xxxx…,pos". */
+function bigRow(i: number): string {
+  const label = i % 3 === 0 ? 'neg' : 'pos';
+  const head = `review ${String(i).padStart(10, '0')} `;
+  return `${head.padEnd(BIG_ROW_BYTES - label.length - 2, 'x')},${label}\n`;
+}
+
+/**
+ * Writes a CSV of exactly `bytes` bytes (rows of BIG_ROW_BYTES) to `file`: one 4 MB block of
+ * 40,000 numbered rows, written again and again (so rows repeat every 40,000; writing is then
+ * as fast as the disk).
+ */
+async function writeBigCsv(file: string, bytes: number): Promise<void> {
+  const rowsPerBlock = 40_000;
+  const block = Buffer.from(Array.from({ length: rowsPerBlock }, (_, i) => bigRow(i)).join(''));
+  const out = await open(file, 'w');
+  try {
+    await out.write(BIG_HEADER);
+    for (let at = BIG_HEADER.length; at < bytes; at += block.length) {
+      await out.write(block.subarray(0, Math.min(block.length, bytes - at)));
+    }
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * A 1 GB CSV chosen with the file picker streams into the worker: the page passes the File (a
+ * reference) and never holds its bytes, the worker reads the first 128 MB in chunks with
+ * progress, and the table says how much was read. Rows are all 100 bytes, so the rows inside
+ * the budget are known exactly (the cut last line is dropped).
+ */
+async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
+  const file = path.join(tmpdir(), `trainer-studio-e2e-${process.pid}-1gb.csv`);
+  await writeBigCsv(file, GIB);
+  try {
+    const size = (await stat(file)).size;
+    ctx.log(`wrote ${file}: ${size.toLocaleString('en-US')} bytes`);
+    const page = await openStudio(ctx, '?backend=wasm');
+    await waitForBackend(page);
+    await waitForFileName(page, 'spam.csv', 120_000);
+    const started = Date.now();
+    await page.getByLabel('Choose a data file').setInputFiles(file);
+    // The progress line names the budget and the file's size while it reads (or parses).
+    const progress = page.getByTestId('reading-text').filter({ hasText: /of a 1\.00 GB file/ });
+    await progress.waitFor({ timeout: 60_000 });
+    ctx.log(`progress: ${await textOf(page.getByTestId('reading-text'))}`);
+    await waitForFileName(page, path.basename(file), 300_000);
+    ctx.log(`read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const expectedRows = Math.floor((BUDGET - BIG_HEADER.length) / BIG_ROW_BYTES);
+    const fileLine = await textOf(page.getByTestId('dropzone'));
+    assert.match(fileLine, new RegExp(`${expectedRows.toLocaleString('en-US')} rows`), fileLine);
+    assert.match(
+      await textOf(page.getByTestId('file-capped')),
+      /only the first 128 MB of 1024 MB were read/,
+    );
+    assert.deepEqual((await previewRows(page))[1], [bigRow(0).split(',')[0], 'neg']);
+    // The page's own memory: the 1 GB never became an ArrayBuffer here (the worker holds the
+    // 128 MB it read). Array buffers count in V8's backing-store size.
+    const cdp = await page.context().newCDPSession(page);
+    const heap = (await cdp.send('Runtime.getHeapUsage')) as {
+      usedSize: number;
+      backingStorageSize?: number;
+    };
+    const pageBytes = heap.usedSize + (heap.backingStorageSize ?? 0);
+    ctx.log(
+      `page heap ${(heap.usedSize / 2 ** 20).toFixed(0)} MB, array buffers ` +
+        `${((heap.backingStorageSize ?? 0) / 2 ** 20).toFixed(0)} MB`,
+    );
+    assert.ok(pageBytes < 200 * 2 ** 20, `the page holds ${pageBytes} bytes`);
+    assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
 export const tests: E2ETest[] = [
   {
     name: 'real data files (Kaggle spam, UCI SMS, SST-2 TSV, Parquet, gzip) reach the data report',
     fn: realFilesReachTheReport,
     timeoutMs: 10 * 60_000,
+  },
+  {
+    name: 'a 1 GB CSV streams into the worker: first 128 MB read with progress, the page holds none of it',
+    fn: gigabyteFileStreams,
+    timeoutMs: 8 * 60_000,
   },
 ];

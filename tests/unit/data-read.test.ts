@@ -91,6 +91,12 @@ describe('readTableFile', () => {
     expect(capped.capped).toMatch(/only the first/);
     // No partial last row: every kept row is whole.
     expect(capped.rows.at(-1)?.[1]).toMatch(/^(pos|neg)$/);
+    expect(capped.bytesRead).toBe(50_000);
+    // What a run stores for Resume (the bytes read and one more) reads back to the same rows.
+    const stored = new Blob([bytes]).slice(0, capped.bytesRead + 1);
+    const again = await readTableFile('big.csv', stored, { maxBytes: 50_000 });
+    expect(again.rows).toEqual(capped.rows);
+    expect(again.capped).toMatch(/only the first/);
     const rowsCapped = await readTableFile('big.csv', bytes, { maxRows: 10 });
     expect(rowsCapped.rows.length).toBe(10);
     expect(rowsCapped.capped).toMatch(/first 10 rows/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ARGS, DEFAULT_MODEL, DEFAULT_SETTINGS } from '../../src/ui/defaults';
 import {
+  formatBytes,
   estimateMaxSteps,
   formatDatasetSummary,
   formatEta,
@@ -25,6 +26,16 @@ describe('formatEta', () => {
     expect(formatEta(NaN)).toBe('—');
     expect(formatEta(Infinity)).toBe('—');
     expect(formatEta(-3)).toBe('—');
+  });
+});
+
+describe('formatBytes', () => {
+  it("counts in binary units, as the reader's budget message does", () => {
+    expect(formatBytes(0)).toBe('0 KB');
+    expect(formatBytes(840 * 1024)).toBe('840 KB');
+    expect(formatBytes(1.5 * 1024 * 1024)).toBe('1.5 MB');
+    expect(formatBytes(128 * 1024 * 1024)).toBe('128 MB');
+    expect(formatBytes(1024 ** 3)).toBe('1.00 GB');
   });
 });
 

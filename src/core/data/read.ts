@@ -54,6 +54,8 @@ export interface ReadProgress {
   bytes: number;
   /** The file's size in bytes, when known. */
   totalBytes: number | null;
+  /** The byte budget: a larger file is read up to here (the rest left out with a message). */
+  maxBytes: number;
 }
 
 export type ReadInput = Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -89,7 +91,7 @@ export async function readTableFile(
     bytes = out.bytes;
     capped = capped || out.capped;
   }
-  onProgress?.({ phase: 'parsing', bytes: raw.bytesRead, totalBytes });
+  onProgress?.({ phase: 'parsing', bytes: raw.bytesRead, totalBytes, maxBytes });
   const inner = name.replace(/\.gz$/, '');
   const sizeNote = capped ? budgetNote(maxBytes, totalBytes, gzip) : null;
   const common = { gzip, bytesRead: raw.bytesRead };
@@ -169,7 +171,7 @@ async function collect(
   onProgress?: (p: ReadProgress) => void,
 ): Promise<Collected> {
   if (input instanceof Uint8Array) {
-    onProgress?.({ phase: 'reading', bytes: input.length, totalBytes });
+    onProgress?.({ phase: 'reading', bytes: input.length, totalBytes, maxBytes });
     // Compressed input may expand: keep all of it when gzip, the decompressor applies the cap.
     const gz = input[0] === 0x1f && input[1] === 0x8b;
     if (gz || input.length <= maxBytes) {
@@ -193,7 +195,7 @@ async function collect(
     }
     chunks.push(c);
     size += c.length;
-    onProgress?.({ phase: 'reading', bytes: size, totalBytes });
+    onProgress?.({ phase: 'reading', bytes: size, totalBytes, maxBytes });
     return true;
   };
   if (isBlob(input)) {
