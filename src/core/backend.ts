@@ -17,6 +17,11 @@ export interface BackendChoice {
 export interface BackendOptions {
   /** URLs of the TF.js WASM binaries (browser builds); Node finds them on its own. */
   wasmPaths?: Record<string, string>;
+  /**
+   * Threads of the multi-threaded WASM backend (used where the page is cross-origin isolated).
+   * Default: TF.js' own (one per core).
+   */
+  wasmThreads?: number;
 }
 
 interface GpuAdapterLike {
@@ -35,6 +40,7 @@ function gpuApi(): GpuLike | undefined {
 async function registerWasm(opts: BackendOptions): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
+  if (opts.wasmThreads) wasm.setThreadsCount(opts.wasmThreads);
 }
 
 async function tryBackend(name: BackendName, opts: BackendOptions): Promise<boolean> {

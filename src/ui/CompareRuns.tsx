@@ -17,6 +17,7 @@ import {
 } from 'recharts';
 import { diffArgs } from '../core/io/runStore';
 import type { LogEntry, RunRecord } from '../worker/client';
+import { formatDateTime } from './format';
 
 /** One colour per run (the studio's chart palette, then darker variants). */
 const COLOURS = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', '#475569'];
@@ -30,7 +31,7 @@ const CURVES = [
 
 /** A short, unique label of a run for legends and table headers: "#n file, date". */
 export function runLabel(r: RunRecord, index: number): string {
-  const when = new Date(r.created).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const when = formatDateTime(r.created, true);
   return `#${index + 1} ${r.fileName} ${when}`;
 }
 

@@ -1,11 +1,11 @@
 /**
  * The data report, shown in the Data section once the data is prepared: rows read and used,
- * anomalies by kind, the detected task, class balance and token lengths (recharts bar charts,
+ * anomalies by kind, the detected task, class balance and token lengths (SVG bar charts,
  * with the same numbers as text for screen readers), empty and duplicate rows and a few examples
  * per class. Every string from the file is rendered as text (React escapes it), never as markup.
  */
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { DataReport as Report, TableSummary } from '../worker/client';
+import { BarsSvg, type Bar } from './BarsSvg';
 import { formatInt, formatPercent } from './format';
 
 interface Props {
@@ -29,40 +29,10 @@ function rowList(rows: number[], total: number): string {
 }
 
 /** A bar chart of row counts (decorative: the numbers are also given as text beside it). */
-function ReportBars({
-  data,
-  xKey,
-  color,
-  allTicks = false,
-}: {
-  data: readonly object[];
-  xKey: string;
-  color: string;
-  allTicks?: boolean;
-}) {
-  const tick = { fill: 'var(--muted)', fontSize: 11 };
+function ReportBars(props: { bars: readonly Bar[]; color: string; allLabels?: boolean }) {
   return (
     <div className="chart-body" aria-hidden="true">
-      <ResponsiveContainer width="100%" height="100%">
-        <BarChart
-          accessibilityLayer={false}
-          data={data as object[]}
-          margin={{ top: 8, right: 12, bottom: 4, left: 0 }}
-        >
-          <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
-          <XAxis
-            dataKey={xKey}
-            tick={allTicks ? tick : { ...tick, fontSize: 10 }}
-            stroke="var(--grid)"
-            interval={allTicks ? 0 : undefined}
-          />
-          <YAxis width={52} tick={tick} stroke="var(--grid)" />
-          <Tooltip
-            contentStyle={{ background: 'var(--panel)', border: '1px solid var(--border)' }}
-          />
-          <Bar dataKey="count" name="rows" fill={color} isAnimationActive={false} />
-        </BarChart>
-      </ResponsiveContainer>
+      <BarsSvg {...props} />
     </div>
   );
 }
@@ -78,7 +48,7 @@ export function DataReport({ report, table }: Props) {
   const tl = r.tokenLengths;
   const lengthData = tl
     ? tl.bins.map((b) => ({
-        name: b.to - b.from <= 1 ? String(b.from) : `${b.from}–${b.to - 1}`,
+        label: b.to - b.from <= 1 ? String(b.from) : `${b.from}–${b.to - 1}`,
         count: b.count,
       }))
     : [];
@@ -146,7 +116,7 @@ export function DataReport({ report, table }: Props) {
                 Class balance
               </span>
             </figcaption>
-            <ReportBars data={classes} xKey="label" color="var(--c1)" allTicks />
+            <ReportBars bars={classes} color="var(--c1)" allLabels />
             <table className="report-table" aria-label="Class counts" data-testid="report-classes">
               <thead>
                 <tr>
@@ -178,7 +148,7 @@ export function DataReport({ report, table }: Props) {
                 Tokens per row ({tl.tokenizer})
               </span>
             </figcaption>
-            <ReportBars data={lengthData} xKey="name" color="var(--c3)" />
+            <ReportBars bars={lengthData} color="var(--c3)" />
             <p className="hint" data-testid="report-lengths">
               {formatPercent(tl.truncatedShare)} of rows ({formatInt(tl.truncatedRows)} of{' '}
               {formatInt(tl.measured)} measured) are longer than max_length {tl.maxLength} and get

@@ -5,7 +5,7 @@
  * main thread for seconds. This one draws one <path> per line, a grid and a few tick labels: a
  * single render and a handful of DOM writes per update.
  */
-import { memo, useLayoutEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
 
 /** A point: x (step or epoch), the drawn value, and the raw value under a smoothed one. */
 export interface LinePoint {
@@ -95,19 +95,22 @@ function pathOf(
   return d;
 }
 
-/** Width and height of an element, kept current with a ResizeObserver. */
+/**
+ * Width and height of an element, kept current with a ResizeObserver. Its first callback comes
+ * after the browser's own layout, so mounting a chart never forces a synchronous layout of the
+ * page (measuring with getBoundingClientRect in a layout effect did: tens of milliseconds when
+ * the charts appear at the start of a run).
+ */
 function useSize(): [React.RefObject<HTMLDivElement | null>, { w: number; h: number }] {
   const ref = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState({ w: 0, h: 0 });
-  useLayoutEffect(() => {
+  useEffect(() => {
     const el = ref.current;
     if (!el) return;
     const set = (w: number, h: number) =>
       setSize((s) =>
         s.w === Math.round(w) && s.h === Math.round(h) ? s : { w: Math.round(w), h: Math.round(h) },
       );
-    const r = el.getBoundingClientRect();
-    set(r.width, r.height);
     const ro = new ResizeObserver((entries) => {
       const c = entries[0]?.contentRect;
       if (c) set(c.width, c.height);

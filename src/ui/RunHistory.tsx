@@ -10,12 +10,13 @@ import { recordsToCsv, type CsvCell } from '../core/io/csvExport';
 import type { Api, LogEntry, RequestName, RunList, RunRecord } from '../worker/client';
 import { CompareRuns } from './CompareRuns';
 import { downloadBlob, downloadText } from './exportData';
+import { formatBytes, formatDateTime } from './format';
 import { Section } from './Section';
 
 type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
 
 const fmt = (v: number | null | undefined, d = 4) => (typeof v === 'number' ? v.toFixed(d) : '—');
-const mb = (b: number | null) => (b === null ? '?' : `${(b / 1e6).toFixed(1)} MB`);
+const mb = (b: number | null) => (b === null ? '?' : formatBytes(b));
 
 function lastOf(logs: LogEntry[], key: string): number | null {
   for (let i = logs.length - 1; i >= 0; i--) {
@@ -126,7 +127,7 @@ export function RunHistory(props: {
               </thead>
               <tbody>
                 {runs.map((r) => {
-                  const date = new Date(r.created).toLocaleString();
+                  const date = formatDateTime(r.created);
                   const status = statusOf(r, interrupted);
                   return (
                     <tr key={r.id} data-run-id={r.id} data-status={status}>

@@ -495,23 +495,28 @@ export function useStudio() {
       if (flushTimer.current) clearTimeout(flushTimer.current);
       flushTimer.current = null;
       pendingLogs.current = [];
-      setSeries(emptySeries());
-      setLogs([]);
-      setThroughput([]);
-      setEvalRows(null);
-      setFinalMetrics(null);
-      setModel(null);
+      // Only the flag that disables a second click renders at once; clearing the last run's
+      // charts and views (an unmount of every evaluation view) renders as a transition, in
+      // slices that yield to the browser, instead of one long task on the click.
       setTraining(true);
       setStopping(false);
-      setProgress({
-        step: 0,
-        maxSteps: estimateMaxSteps(dataset.trainRows, args),
-        epoch: 0,
-        samplesPerSecond: NaN,
-        etaSeconds: null,
-        phase: 'preparing',
+      startTransition(() => {
+        setSeries(emptySeries());
+        setLogs([]);
+        setThroughput([]);
+        setEvalRows(null);
+        setFinalMetrics(null);
+        setModel(null);
+        setProgress({
+          step: 0,
+          maxSteps: estimateMaxSteps(dataset.trainRows, args),
+          epoch: 0,
+          samplesPerSecond: NaN,
+          etaSeconds: null,
+          phase: 'preparing',
+        });
+        setStatus('Training…');
       });
-      setStatus('Training…');
       try {
         // The worker fills HF defaults for every argument the UI does not edit.
         const result = await client.call('train', {

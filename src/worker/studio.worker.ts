@@ -22,6 +22,10 @@ const handlers = createHandlers({
       'tfjs-backend-wasm-simd.wasm': wasmSimd,
       'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
     },
+    // One core is left to the page: with a thread on every core the page's own tasks (charts,
+    // input) waited for a core while a run trained, and ran 3-10 times longer than their CPU
+    // time (measured with scripts/long-tasks.ts on 2 cores).
+    wasmThreads: Math.max(1, (scope.navigator.hardwareConcurrency || 2) - 1),
   },
 });
 serveRequests(scope, handlers);

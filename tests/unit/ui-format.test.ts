@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { countTicks } from '../../src/ui/BarsSvg';
 import { DEFAULT_ARGS, DEFAULT_MODEL, DEFAULT_SETTINGS } from '../../src/ui/defaults';
 import {
   formatBytes,
+  formatDateTime,
   estimateMaxSteps,
   formatDatasetSummary,
   formatEta,
@@ -26,6 +28,29 @@ describe('formatEta', () => {
     expect(formatEta(NaN)).toBe('—');
     expect(formatEta(Infinity)).toBe('—');
     expect(formatEta(-3)).toBe('—');
+  });
+});
+
+describe('countTicks', () => {
+  it('gives round steps from 0 that reach the largest count', () => {
+    expect(countTicks(4825)).toEqual([0, 2000, 4000, 6000]);
+    expect(countTicks(7)).toEqual([0, 2, 4, 6, 8]);
+    expect(countTicks(100)).toEqual([0, 50, 100]);
+    expect(countTicks(0)).toEqual([0]);
+    for (const max of [1, 3, 17, 999, 123_456]) {
+      const t = countTicks(max);
+      expect(t[0]).toBe(0);
+      expect(t.at(-1)).toBeGreaterThanOrEqual(max);
+      expect(t.length).toBeLessThanOrEqual(8);
+    }
+  });
+});
+
+describe('formatDateTime', () => {
+  it('writes local date and time without Intl', () => {
+    const ms = new Date(2026, 10, 28, 9, 5).getTime();
+    expect(formatDateTime(ms)).toBe('2026-11-28 09:05');
+    expect(formatDateTime(ms, true)).toBe('09:05');
   });
 });
 
