@@ -9,7 +9,7 @@ import type {
 import { DataReport } from './DataReport';
 import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';
-import { formatDatasetSummary, formatInt, formatPercent } from './format';
+import { formatDatasetSummary, formatInt } from './format';
 import { NumberField } from './NumberField';
 import { ReadingProgress } from './ReadingProgress';
 import { Section } from './Section';
@@ -223,7 +223,6 @@ export function DataPanel(p: Props) {
           <p data-testid="dataset-summary" className="summary-line">
             {formatDatasetSummary(p.dataset)}
           </p>
-          <ClassBalance dataset={p.dataset} />
           <DatasetNotes dataset={p.dataset} />
           {p.report && <DataReport report={p.report} table={table} />}
         </div>
@@ -235,31 +234,6 @@ export function DataPanel(p: Props) {
         )
       )}
     </Section>
-  );
-}
-
-function ClassBalance({ dataset }: { dataset: DatasetSummary }) {
-  const total = dataset.classCounts.reduce((a, b) => a + b, 0) || 1;
-  return (
-    <ul className="class-balance" aria-label="Class balance">
-      {dataset.labels.slice(0, 20).map((label, i) => {
-        const n = dataset.classCounts[i] ?? 0;
-        return (
-          <li key={i}>
-            <span className="class-name">{label}</span>
-            <span className="bar" aria-hidden="true">
-              <span style={{ width: `${(n / total) * 100}%` }} />
-            </span>
-            <span className="class-count">
-              {formatInt(n)} ({formatPercent(n / total)})
-            </span>
-          </li>
-        );
-      })}
-      {dataset.labels.length > 20 && (
-        <li className="muted">…and {dataset.labels.length - 20} more</li>
-      )}
-    </ul>
   );
 }
 

@@ -167,18 +167,29 @@ async function views(ctx: E2EContext): Promise<void> {
     'matrix sums to validation size',
   );
   assert.equal((cm[0] + cm[3]) / validationRows, acc, 'diagonal / total = accuracy');
-  // Per-class support: the stratified 10% of each class count in the dataset summary.
-  const balance = await textOf(page.getByRole('list', { name: 'Class balance' }));
-  const counts = [...balance.matchAll(/(ham|spam)\s*([\d,]+)/g)].map((m) => Number(m[2]));
-  const support = await page
-    .getByRole('table', { name: 'Per-class scores' })
-    .evaluate((t) =>
-      Array.from((t as HTMLTableElement).tBodies[0].rows, (r) => Number(r.cells[4].textContent)),
+  // Per-class support: the stratified 10% of each class count in the data report.
+  // Class counts from the data report's table (label, rows, share) and supports from the
+  // per-class table (label, precision, recall, f1, support), both as label -> number.
+  const byLabel = (t: Element, col: number) =>
+    Object.fromEntries(
+      Array.from((t as HTMLTableElement).tBodies[0].rows, (r) => [
+        (r.cells[0].textContent ?? '').trim(),
+        Number((r.cells[col].textContent ?? '').replace(/,/g, '')),
+      ]),
     );
+  const counts: Record<string, number> = await page
+    .getByTestId('report-classes')
+    .evaluate(byLabel, 1);
+  const supportOf: Record<string, number> = await page
+    .getByRole('table', { name: 'Per-class scores' })
+    .evaluate(byLabel, 4);
+  assert.deepEqual(Object.keys(supportOf).sort(), Object.keys(counts).sort(), 'same labels');
+  const support = Object.values(supportOf);
   assert.equal(support[0] + support[1], validationRows);
-  counts.forEach((c, i) =>
-    assert.ok(Math.abs(support[i] - c * 0.1) <= 1, `support ${support[i]} vs ${c} rows`),
-  );
+  for (const [label, c] of Object.entries(counts)) {
+    const n = supportOf[label];
+    assert.ok(Math.abs(n - c * 0.1) <= 1, `${label}: support ${n} vs ${c} rows`);
+  }
   assert.deepEqual(support, [cm[0] + cm[1], cm[2] + cm[3]]);
   // Normalised view: rows sum to 100%.
   await page.getByRole('radio', { name: 'Normalised by true class' }).check();
