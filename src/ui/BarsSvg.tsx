@@ -32,7 +32,8 @@ export function countTicks(max: number, target = 4): number[] {
   return ticks;
 }
 
-const short = (s: string) => (s.length > MAX_LABEL_CHARS ? `${s.slice(0, MAX_LABEL_CHARS - 1)}…` : s);
+const short = (s: string) =>
+  s.length > MAX_LABEL_CHARS ? `${s.slice(0, MAX_LABEL_CHARS - 1)}…` : s;
 const compact = (v: number) =>
   v >= 1e6 ? `${+(v / 1e6).toFixed(1)}M` : v >= 1e4 ? `${+(v / 1e3).toFixed(1)}k` : String(v);
 
