@@ -1,6 +1,8 @@
 /** Reading inputs and writing an HF output folder from the command line. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 /** The tokenizer that ships with the studio (used when none is given). */
@@ -20,6 +22,27 @@ export async function readBytes(path: string, what: string): Promise<Uint8Array>
         : `Could not read ${what} ${path}: ${(e as Error).message}`,
     );
   }
+}
+
+/**
+ * A data file as a stream of chunks: the reader takes what its byte budget allows and stops, so a
+ * file of gigabytes is never read whole into memory.
+ */
+export async function openDataFile(
+  path: string,
+  what: string,
+): Promise<ReadableStream<Uint8Array>> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new Error(`${what} ${path} is not a file.`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`${what} ${path} does not exist.`);
+    throw e instanceof Error && !code
+      ? e
+      : new Error(`Could not read ${what} ${path}: ${(e as Error).message}`);
+  }
+  return Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
 }
 
 export async function readJson(path: string, what: string): Promise<object> {

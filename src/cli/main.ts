@@ -24,7 +24,7 @@ import {
   trainingArgumentsToJson,
 } from '../core/train/args';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
-import { bundledTokenizerDir, readBytes, readJson, writeFiles } from './files';
+import { bundledTokenizerDir, openDataFile, readBytes, readJson, writeFiles } from './files';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
 
@@ -193,7 +193,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   const readOpts = readOptionsOf(v);
   const table = await session.loadTable(
     basename(trainFile),
-    await readBytes(trainFile, '--train_file'),
+    await openDataFile(trainFile, '--train_file'),
     readOpts,
   );
   log(
@@ -206,7 +206,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     const vf = String(v.validation_file);
     await session.loadValidationTable(
       basename(vf),
-      await readBytes(vf, '--validation_file'),
+      await openDataFile(vf, '--validation_file'),
       readOpts,
     );
   }
@@ -423,7 +423,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
   await loadModelDir(session, String(v.model_dir));
   const table = await session.loadTable(
     basename(String(v.validation_file)),
-    await readBytes(String(v.validation_file), '--validation_file'),
+    await openDataFile(String(v.validation_file), '--validation_file'),
   );
   const model = session.model;
   if (!model) throw new Error('No model was loaded.');

@@ -351,7 +351,7 @@ export class StudioSession {
   /** Uses a separate file for validation instead of a split of the training file. */
   async loadValidationTable(
     fileName: string,
-    bytes: Uint8Array,
+    bytes: ReadInput,
     opts: ReadOptions = {},
   ): Promise<void> {
     this.validationTable = { ...(await readTableFile(fileName, bytes, opts)), fileName };

@@ -72,6 +72,16 @@ describe('studio train: data flags and the data report', () => {
     expect(r.err).toMatch(/--delimiter must be one character or "tab"/);
   });
 
+  it('names a missing or non-file --train_file', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'studio-cli-data-'));
+    const missing = await run(['train', '--train_file', 'no/such.csv', '--output_dir', out]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/--train_file no\/such\.csv does not exist\./);
+    const folder = await run(['train', '--train_file', 'tests/fixtures', '--output_dir', out]);
+    expect(folder.code).toBe(1);
+    expect(folder.err).toMatch(/--train_file tests\/fixtures is not a file\./);
+  });
+
   it('trains a WordPiece tokenizer with --train_tokenizer_vocab_size and saves it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-data-'));
     const r = await run([
