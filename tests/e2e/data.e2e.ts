@@ -308,6 +308,11 @@ async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
     const progress = page.getByTestId('reading-text').filter({ hasText: /of a 1\.00 GB file/ });
     await progress.waitFor({ timeout: 60_000 });
     ctx.log(`progress: ${await textOf(page.getByTestId('reading-text'))}`);
+    await page
+      .getByRole('region', { name: /Data/ })
+      .first()
+      .screenshot({ path: path.join(ROOT, 'docs/screenshots/data-reading.png') })
+      .catch((err: unknown) => ctx.log(`no screenshot: ${String(err)}`));
     await waitForFileName(page, path.basename(file), 300_000);
     ctx.log(`read in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const expectedRows = Math.floor((BUDGET - BIG_HEADER.length) / BIG_ROW_BYTES);
