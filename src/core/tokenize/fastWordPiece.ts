@@ -229,7 +229,10 @@ export function withFastEncode(tok: Tokenizer): Tokenizer {
     ...tok,
     encode(text: string, pair?: string, maxLength?: number): Encoded {
       try {
-        return fast(text, pair, maxLength);
+        const enc = fast(text, pair, maxLength);
+        // As the wrapper: no token_type_ids in model_input_names (DistilBERT) means zeros.
+        if (!tok.tokenTypeIds) enc.typeIds.fill(0);
+        return enc;
       } catch (e) {
         if (e === FALLBACK) return tok.encode(text, pair, maxLength);
         throw e;
