@@ -31,6 +31,7 @@ import { BertForSequenceClassification } from './model/bert';
 import { smallBertConfig } from './model/config';
 import { encodeDataset, type EncodedDataset } from './tokenize/encode';
 import { encoderFromRows } from './tokenize/gather';
+import { trainByteLevelBpe } from './tokenize/trainBpe';
 import { trainWordPiece } from './tokenize/trainWordPiece';
 import { fastTokenizer } from './tokenize/fastWordPiece';
 import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
@@ -66,6 +67,9 @@ export interface TableSummary {
   format?: 'csv' | 'jsonl' | 'json' | 'parquet';
   gzip?: boolean;
 }
+
+/** Tokenizer models the studio trains on a dataset's texts. */
+export type TrainedTokenizerModel = 'wordpiece' | 'bpe';
 
 export interface ColumnChoice {
   text: string;
@@ -406,14 +410,15 @@ export class StudioSession {
   }
 
   /**
-   * Trains a WordPiece tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
+   * Trains a tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
    * `pairColumn`) and makes it the current tokenizer (for models trained from scratch; it is
-   * exported with the model as tokenizer.json). See tokenize/trainWordPiece.ts.
+   * exported with the model as tokenizer.json): a BERT WordPiece (default; see
+   * tokenize/trainWordPiece.ts) or a RoBERTa-style byte-level BPE (tokenize/trainBpe.ts).
    */
   async trainTokenizer(
     textColumn: string,
     vocabSize: number,
-    opts: { pairColumn?: string; lowercase?: boolean } = {},
+    opts: { pairColumn?: string; lowercase?: boolean; model?: TrainedTokenizerModel } = {},
   ): Promise<Tokenizer> {
     const t = this.table;
     if (!t) throw new Error('No data is loaded yet: drop a data file first.');
@@ -422,11 +427,15 @@ export class StudioSession {
     );
     const texts = t.rows.flatMap((r) => cols.map((i) => r[i] ?? ''));
     const base = t.fileName.replace(/\.[^.]*(\.gz)?$/, '');
-    const files = trainWordPiece(texts, {
-      vocabSize,
-      lowercase: opts.lowercase,
-      name: `wordpiece-${vocabSize}-${base}`,
-    });
+    const model = opts.model ?? 'wordpiece';
+    const files =
+      model === 'bpe'
+        ? trainByteLevelBpe(texts, { vocabSize, name: `bpe-${vocabSize}-${base}` })
+        : trainWordPiece(texts, {
+            vocabSize,
+            lowercase: opts.lowercase,
+            name: `wordpiece-${vocabSize}-${base}`,
+          });
     return this.setTokenizerFiles(files);
   }
 
