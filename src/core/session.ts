@@ -25,7 +25,7 @@ import {
   type MemoryEstimate,
   type MemoryLimits,
 } from './model/memory';
-import { parseVocabTxt, wordPieceTokenizerFiles } from './tokenize/wordpiece';
+import { tokenizerFilesFromFolder } from './tokenize/tokenizerFolder';
 import type { CheckpointStore } from './io/checkpointStore';
 import { BertForSequenceClassification } from './model/bert';
 import { smallBertConfig } from './model/config';
@@ -443,8 +443,14 @@ export class StudioSession {
     tokenizerJson: object;
     tokenizerConfig: object;
   }): Promise<Tokenizer> {
-    // The fast WordPiece path gives transformers.js's ids ~4x faster (tests/unit/tokenize*).
-    this.tokenizer = fastTokenizer(await loadTokenizer(files));
+    return this.useTokenizer(await loadTokenizer(files));
+  }
+
+  /** Makes `tok` the current tokenizer; the data must be prepared again. */
+  useTokenizer(tok: Tokenizer): Tokenizer {
+    // The fast WordPiece path gives transformers.js's ids ~4x faster (tests/unit/tokenize*);
+    // other tokenizers (BPE, Unigram) keep transformers.js's own encoding.
+    this.tokenizer = fastTokenizer(tok);
     this.prepared = null;
     return this.tokenizer;
   }
@@ -511,29 +517,11 @@ export class StudioSession {
           `Are config.json and model.safetensors from the same checkpoint?`,
       );
     }
-    let tokenizer: Tokenizer | null = null;
-    const tj = byBase.get('tokenizer.json');
-    const tc = byBase.get('tokenizer_config.json');
-    const vocab = byBase.get('vocab.txt');
-    if (tj) {
-      tokenizer = await loadTokenizer({
-        tokenizerJson: text('tokenizer.json', tj),
-        tokenizerConfig: tc ? text('tokenizer_config.json', tc) : {},
-      });
-    } else if (vocab) {
-      const cfg = (tc ? text('tokenizer_config.json', tc) : {}) as { do_lower_case?: unknown };
-      const lower =
-        typeof cfg.do_lower_case === 'boolean'
-          ? cfg.do_lower_case
-          : !/cased/i.test(name) || /uncased/i.test(name);
-      tokenizer = await loadTokenizer(
-        wordPieceTokenizerFiles(parseVocabTxt(new TextDecoder().decode(vocab)), {
-          doLowerCase: lower,
-          name,
-          modelMaxLength: config.max_position_embeddings,
-        }),
-      );
-    }
+    const tokFiles = tokenizerFilesFromFolder(byBase, {
+      name,
+      modelMaxLength: config.max_position_embeddings,
+    });
+    const tokenizer: Tokenizer | null = tokFiles ? await loadTokenizer(tokFiles) : null;
     const tokVocab = tokenizer?.vocabSize ?? this.tokenizer?.vocabSize ?? 0;
     if (tokVocab > config.vocab_size) {
       throw new Error(
