@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import type { DownloadProgress, MemoryEstimate, PretrainedInfo } from '../worker/client';
+import { DownloadBar } from './DownloadBar';
 import { formatInt } from './format';
 import type { ModelSource } from './useStudio';
 
@@ -26,10 +27,6 @@ const SOURCES: { id: ModelSource; label: string }[] = [
 /** Learning rate HF's examples use for fine-tuning BERT-family checkpoints. */
 export const FINE_TUNE_LR = 5e-5;
 
-function mb(n: number): string {
-  return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
-}
-
 /**
  * The model picker: train from scratch, or fine-tune a pretrained BERT-family checkpoint from
  * dropped files (config.json, model.safetensors, tokenizer files) or a folder URL / Hub id, with
@@ -40,10 +37,6 @@ export function ModelPicker(p: Props) {
   const [url, setUrl] = useState('');
   const [over, setOver] = useState(false);
   const busy = p.disabled || p.loading;
-  const pct =
-    p.download && p.download.total
-      ? Math.round((100 * p.download.loaded) / p.download.total)
-      : null;
   return (
     <div className="model-picker">
       <div role="radiogroup" aria-label="Model source" className="segmented">
@@ -134,23 +127,7 @@ export function ModelPicker(p: Props) {
         </form>
       )}
       {p.source !== 'scratch' && p.loading && p.download && (
-        <div className="progress">
-          <div
-            className="progress-track"
-            role="progressbar"
-            aria-label="Download progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={pct ?? undefined}
-          >
-            <div className="progress-fill" style={{ width: `${pct ?? 0}%` }} />
-          </div>
-          <p className="hint">
-            {p.download.file}: {mb(p.download.loaded)}
-            {p.download.total ? ` of ${mb(p.download.total)}` : ''}
-            {p.download.fromCache ? ' (from the browser cache)' : ''}
-          </p>
-        </div>
+        <DownloadBar download={p.download} label="Download progress" />
       )}
       {p.source !== 'scratch' && p.pretrained && (
         <div className="pretrained-info" data-testid="pretrained-info">
