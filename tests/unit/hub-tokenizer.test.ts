@@ -157,6 +157,8 @@ describe('a tokenizer by Hub id', () => {
       cache: null,
     });
     expect(hits[0]).toBe('/google-bert/bert-base-cased/resolve/v1.0/tokenizer.json');
+    // As from_pretrained: named by the id it was loaded by, not the files' own name_or_path.
+    expect(cased.tokenizer.name).toBe('google-bert/bert-base-cased@v1.0');
     expectSameIds(
       cased.tokenizer,
       await loadTokenizerFromDir(join(root, 'public/tokenizers/bert-base-cased')),

@@ -47,6 +47,8 @@ export async function fetchTokenizer(
             `public and not gated?). A model repo needs tokenizer.json (or vocab.txt).`,
     );
   }
+  // As from_pretrained: the tokenizer's name_or_path is the id it was loaded by.
+  tokFiles.tokenizerConfig = { ...tokFiles.tokenizerConfig, name_or_path: name };
   try {
     return { name, baseUrl, tokenizer: await loadTokenizer(tokFiles) };
   } catch (err) {
