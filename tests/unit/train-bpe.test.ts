@@ -1,19 +1,21 @@
 /**
  * Byte-level BPE training (RoBERTa / GPT-2 style): the tokenizer.json schema HF `tokenizers`
  * saves, the trainer's merge order, lossless round trips and transformers.js parity on real
- * texts, RoBERTa's special tokens and pair layout through our wrapper, and a from-scratch model
- * trained and exported with it.
+ * texts, RoBERTa's special tokens and pair layout through our wrapper and the worker pool, and a
+ * from-scratch model trained and exported with it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { RobertaTokenizer } from '@huggingface/transformers';
 import { strFromU8, unzipSync } from 'fflate';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTableFile } from '../../src/core/data/read';
 import { StudioSession } from '../../src/core/session';
 import { BYTE_ALPHABET, byteLevelWords } from '../../src/core/tokenize/byteLevelBpe';
+import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastTokenizer, fastWordPieceEncoder } from '../../src/core/tokenize/fastWordPiece';
+import { createNodeTokenizerPool } from '../../src/core/tokenize/poolNode';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { trainBpeVocab, trainByteLevelBpe } from '../../src/core/tokenize/trainBpe';
 
@@ -255,6 +257,28 @@ describe('trainByteLevelBpe', () => {
     expect(tok.vocabSize).toBeLessThanOrEqual(30_000);
     const text = texts[3];
     expect(tok.decodeIds(tok.encode(text).ids.slice(1, -1))).toBe(text);
+  }, 60_000);
+});
+
+describe('a trained BPE in the tokenizer pool', () => {
+  const pool = createNodeTokenizerPool(2);
+  afterAll(() => pool.close());
+
+  it('worker threads give the single-thread ids, pairs with all-zero type ids', async () => {
+    const texts = Array.from({ length: 8 }, () => fixtureTexts()).flat();
+    const tok = await loadTokenizer(trainByteLevelBpe(texts, { vocabSize: 1000 }));
+    const single = encodeDataset(tok, texts, null, 32);
+    const ds = await pool.encode(tok.files, texts, { maxLength: 32 });
+    expect(Array.from(ds.offsets)).toEqual(Array.from(single.offsets));
+    expect(Array.from(ds.ids)).toEqual(Array.from(single.ids));
+    const pairs = await pool.encode(tok.files, texts.slice(0, 60), {
+      maxLength: 32,
+      pairs: texts.slice(60, 120),
+    });
+    const reference = encodeDataset(tok, texts.slice(0, 60), texts.slice(60, 120), 32);
+    expect(Array.from(pairs.ids)).toEqual(Array.from(reference.ids));
+    expect((pairs.typeIds ?? []).every((t) => t === 0)).toBe(true);
+    expect(pairs.typeIds?.length).toBe(pairs.ids.length);
   }, 60_000);
 });
 
