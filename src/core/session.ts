@@ -448,8 +448,8 @@ export class StudioSession {
 
   /** Makes `tok` the current tokenizer; the data must be prepared again. */
   useTokenizer(tok: Tokenizer): Tokenizer {
-    // The fast WordPiece path gives transformers.js's ids ~4x faster (tests/unit/tokenize*);
-    // other tokenizers (BPE, Unigram) keep transformers.js's own encoding.
+    // The fast WordPiece and byte-level BPE paths give transformers.js's ids 4-10x faster
+    // (tests/unit/tokenize*, train-bpe); other tokenizers keep transformers.js's own encoding.
     this.tokenizer = fastTokenizer(tok);
     this.prepared = null;
     return this.tokenizer;

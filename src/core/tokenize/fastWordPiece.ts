@@ -6,6 +6,7 @@
  * longest vocabulary entry. Texts holding an added token's text (e.g. a literal "[SEP]") go to
  * the transformers.js path, which splits them out first.
  */
+import { fastByteLevelBpeEncoder } from './fastByteLevelBpe';
 import { truncateTokens, type Encoded, type Tokenizer } from './tokenizer';
 
 interface TemplatePiece {
@@ -218,12 +219,24 @@ export function fastWordPieceEncoder(
 /** Thrown by the fast encoder for texts it leaves to transformers.js. */
 const FALLBACK = new Error('fast-wordpiece-fallback');
 
+/** The byte-level BPE fast path (fastByteLevelBpe.ts), throwing FALLBACK where it returns null. */
+function bpeEncoder(tok: Tokenizer): ((t: string, p?: string, m?: number) => Encoded) | null {
+  const bpe = fastByteLevelBpeEncoder(tok.files.tokenizerJson);
+  if (!bpe) return null;
+  return (text, pair, maxLength) => {
+    const enc = bpe(text, pair, maxLength);
+    if (!enc) throw FALLBACK;
+    return enc;
+  };
+}
+
 /**
  * The same tokenizer with a fast `encode` when its files are a BERT WordPiece setup (see the
- * module comment); otherwise `tok` itself. Results are identical to `tok.encode`.
+ * module comment) or a RoBERTa-style byte-level BPE (fastByteLevelBpe.ts); otherwise `tok`
+ * itself. Results are identical to `tok.encode`.
  */
 export function withFastEncode(tok: Tokenizer): Tokenizer {
-  const fast = fastWordPieceEncoder(tok.files.tokenizerJson);
+  const fast = fastWordPieceEncoder(tok.files.tokenizerJson) ?? bpeEncoder(tok);
   if (!fast) return tok;
   return {
     ...tok,
