@@ -12,7 +12,12 @@ import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTableFile } from '../../src/core/data/read';
 import { StudioSession } from '../../src/core/session';
-import { BYTE_ALPHABET, byteLevelWords } from '../../src/core/tokenize/byteLevelBpe';
+import {
+  BYTE_ALPHABET,
+  GPT2_SPLIT,
+  byteLevelWords,
+  gpt2Split,
+} from '../../src/core/tokenize/byteLevelBpe';
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastByteLevelBpeEncoder } from '../../src/core/tokenize/fastByteLevelBpe';
 import { fastTokenizer, fastWordPieceEncoder } from '../../src/core/tokenize/fastWordPiece';
@@ -179,6 +184,12 @@ describe('trainByteLevelBpe', () => {
       ['a', 'a'],
       ['aa', 'a'],
     ]);
+  });
+
+  it('splits ASCII text with the faster ASCII regex exactly as with GPT-2 regex', async () => {
+    for (const text of [...(await spamTexts()), ...fixtureTexts(), "it's 12 o'clock\t\v\f  x"]) {
+      expect(gpt2Split(text)).toEqual(text.match(GPT2_SPLIT));
+    }
   });
 
   it('honours min_frequency and the vocabulary size limits', () => {

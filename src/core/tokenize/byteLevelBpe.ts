@@ -14,6 +14,20 @@ export const GPT2_SPLIT =
   /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
 /**
+ * {@link GPT2_SPLIT} for ASCII-only text, where \p{L} is [A-Za-z] and \p{N} is [0-9]: the same
+ * matches, 2x faster without the Unicode property classes.
+ */
+const GPT2_SPLIT_ASCII =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+(?!\S)|\s+/g;
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** A text's GPT-2 pre-tokens (the matches of {@link GPT2_SPLIT}), null when there are none. */
+export function gpt2Split(text: string): RegExpMatchArray | null {
+  return text.match(NON_ASCII.test(text) ? GPT2_SPLIT : GPT2_SPLIT_ASCII);
+}
+
+/**
  * GPT-2's `bytes_to_unicode`: byte -> the printable character that stands for it. Printable
  * Latin-1 bytes stand for themselves; the other 68 (controls, space, soft hyphen...) map to
  * U+0100 onwards in byte order, so the space byte is "Ġ" (U+0120).
@@ -45,7 +59,7 @@ export function byteLevelForm(piece: string): string {
 
 /** The ByteLevel pre-tokenizer (add_prefix_space false): a text's words in byte-level form. */
 export function byteLevelWords(text: string): string[] {
-  return (text.match(GPT2_SPLIT) ?? []).map(byteLevelForm);
+  return (gpt2Split(text) ?? []).map(byteLevelForm);
 }
 
 export interface ByteLevelBpeFileOptions {

@@ -6,7 +6,7 @@
  * vocabulary (transformers.js keeps 10,000 words, too few for IMDB-sized data). Texts holding an
  * added token's text (e.g. a literal "</s>") return null and go to the transformers.js path.
  */
-import { BYTE_CHARS, GPT2_SPLIT } from './byteLevelBpe';
+import { BYTE_CHARS, gpt2Split } from './byteLevelBpe';
 import { truncateTokens, type Encoded } from './tokenizer';
 
 interface BpeJson {
@@ -109,7 +109,7 @@ export function fastByteLevelBpeEncoder(
 
   const tokenize = (text: string): number[] => {
     const out: number[] = [];
-    const pieces = text.match(GPT2_SPLIT);
+    const pieces = gpt2Split(text);
     if (pieces) for (const p of pieces) wordIds(p, out);
     return out;
   };

@@ -13,7 +13,7 @@ import {
   BPE_SPECIALS,
   BYTE_ALPHABET,
   BYTE_CHARS,
-  GPT2_SPLIT,
+  gpt2Split,
   byteLevelBpeTokenizerFiles,
 } from './byteLevelBpe';
 import type { TokenizerFiles } from './tokenizer';
@@ -101,7 +101,7 @@ class PairHeap {
 function countPieces(texts: Iterable<string>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const text of texts) {
-    const pieces = text.match(GPT2_SPLIT);
+    const pieces = gpt2Split(text);
     if (!pieces) continue;
     for (const p of pieces) counts.set(p, (counts.get(p) ?? 0) + 1);
   }
