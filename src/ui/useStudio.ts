@@ -180,7 +180,7 @@ export function useStudio() {
   const pendingLogs = useRef<LogEntry[]>([]);
   const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const hooksSent = useRef(false);
-  /** The chosen tokenizer (bundled name or dropped files' texts), replayed into a fresh worker. */
+  /** The chosen tokenizer (bundled, Hub id, dropped files, trained), replayed into a new worker. */
   const tokenizerRef = useRef<TokenizerChoice>(settings.tokenizer ?? TOKENIZER);
   /** The data report of the prepared dataset (same key as `prepared`). */
   const [report, setReport] = useState<{ key: string; report: DataReport } | null>(null);
