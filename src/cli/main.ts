@@ -16,6 +16,7 @@ import { exportHfModel } from '../core/io/hfModel';
 import { StudioSession, type ColumnChoice } from '../core/session';
 import type { ReadOptions } from '../core/data/read';
 import type { DataReport } from '../core/data/report';
+import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
 import { fastTokenizer } from '../core/tokenize/fastWordPiece';
 import {
@@ -98,9 +99,15 @@ const modelFlags: Record<string, FlagSpec> = {
     help: 'train a WordPiece tokenizer of this many tokens on the text column instead (from-scratch models)',
     group: 'ModelArguments',
   },
+  train_tokenizer_model: {
+    type: 'string',
+    help: "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
+    default: 'wordpiece',
+    group: 'ModelArguments',
+  },
   tokenizer_name_or_path: {
     type: 'string',
-    help: 'folder with tokenizer.json and tokenizer_config.json',
+    help: 'folder with tokenizer.json and tokenizer_config.json, or a Hub id (owner/name@revision) or folder URL to download them from',
     default: 'bundled bert-base-uncased',
     group: 'ModelArguments',
   },
@@ -230,7 +237,24 @@ async function trainCommand(argv: string[]): Promise<void> {
         : pretrained && session.tokenizer
           ? null
           : bundledTokenizerDir();
-  if (tokDir !== null) session.tokenizer = fastTokenizer(await loadTokenizerFromDir(tokDir));
+  const tokModel = String(v.train_tokenizer_model ?? 'wordpiece');
+  if (tokModel !== 'wordpiece' && tokModel !== 'bpe') {
+    throw new Error(`--train_tokenizer_model must be "wordpiece" or "bpe", got "${tokModel}".`);
+  }
+  const tokIsDir =
+    tokDir !== null &&
+    (await stat(tokDir).then(
+      (st) => st.isDirectory(),
+      () => false,
+    ));
+  if (tokDir !== null && tokIsDir) {
+    session.tokenizer = fastTokenizer(await loadTokenizerFromDir(tokDir));
+  } else if (tokDir !== null) {
+    // Not a folder here: a Hub id or folder URL (no Cache API in Node: downloaded each run).
+    const fetched = await fetchTokenizer(tokDir, { cache: null });
+    session.useTokenizer(fetched.tokenizer);
+    log(`downloaded the tokenizer ${fetched.name} (${fetched.tokenizer.vocabSize} tokens)`);
+  }
   const columns: ColumnChoice = {
     text: v.text_column ? String(v.text_column) : table.guess.text,
     label: v.label_column ? String(v.label_column) : table.guess.label,
@@ -240,9 +264,10 @@ async function trainCommand(argv: string[]): Promise<void> {
     const t1 = performance.now();
     const tok = await session.trainTokenizer(columns.text, trainVocab, {
       pairColumn: columns.textPair,
+      model: tokModel,
     });
     log(
-      `trained a WordPiece tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
+      `trained a ${tokModel === 'bpe' ? 'byte-level BPE' : 'WordPiece'} tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
         `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
     );
   }
@@ -288,12 +313,12 @@ async function trainCommand(argv: string[]): Promise<void> {
   if (!model || !tok) throw new Error('Training produced no model.');
   const hf = await exportHfModel(model);
   const tokFiles: Record<string, Uint8Array | string> = {};
-  if (tokDir === null) {
+  if (!tokIsDir) {
     tokFiles['tokenizer.json'] = JSON.stringify(tok.files.tokenizerJson);
     tokFiles['tokenizer_config.json'] = JSON.stringify(tok.files.tokenizerConfig, null, 2);
   }
   const srcDir = tokDir ?? '';
-  for (const f of tokDir === null ? [] : await readdir(srcDir)) {
+  for (const f of tokIsDir ? await readdir(srcDir) : []) {
     if (
       /^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(
         f,

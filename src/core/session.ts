@@ -30,12 +30,13 @@ import {
   type MemoryEstimate,
   type MemoryLimits,
 } from './model/memory';
-import { parseVocabTxt, wordPieceTokenizerFiles } from './tokenize/wordpiece';
+import { tokenizerFilesFromFolder } from './tokenize/tokenizerFolder';
 import type { CheckpointStore } from './io/checkpointStore';
 import { BertForSequenceClassification } from './model/bert';
 import { smallBertConfig } from './model/config';
 import { encodeDataset, type EncodedDataset } from './tokenize/encode';
 import { encoderFromRows } from './tokenize/gather';
+import { trainByteLevelBpe } from './tokenize/trainBpe';
 import { trainWordPiece } from './tokenize/trainWordPiece';
 import { fastTokenizer } from './tokenize/fastWordPiece';
 import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
@@ -75,6 +76,9 @@ export interface TableSummary {
   /** Bytes of the file read (all of it unless capped). */
   bytesRead?: number;
 }
+
+/** Tokenizer models the studio trains on a dataset's texts. */
+export type TrainedTokenizerModel = 'wordpiece' | 'bpe';
 
 export interface ColumnChoice {
   text: string;
@@ -423,14 +427,15 @@ export class StudioSession {
   }
 
   /**
-   * Trains a WordPiece tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
+   * Trains a tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
    * `pairColumn`) and makes it the current tokenizer (for models trained from scratch; it is
-   * exported with the model as tokenizer.json). See tokenize/trainWordPiece.ts.
+   * exported with the model as tokenizer.json): a BERT WordPiece (default; see
+   * tokenize/trainWordPiece.ts) or a RoBERTa-style byte-level BPE (tokenize/trainBpe.ts).
    */
   async trainTokenizer(
     textColumn: string,
     vocabSize: number,
-    opts: { pairColumn?: string; lowercase?: boolean } = {},
+    opts: { pairColumn?: string; lowercase?: boolean; model?: TrainedTokenizerModel } = {},
   ): Promise<Tokenizer> {
     const t = this.table;
     if (!t) throw new Error('No data is loaded yet: drop a data file first.');
@@ -439,11 +444,15 @@ export class StudioSession {
     );
     const texts = t.rows.flatMap((r) => cols.map((i) => r[i] ?? ''));
     const base = t.fileName.replace(/\.[^.]*(\.gz)?$/, '');
-    const files = trainWordPiece(texts, {
-      vocabSize,
-      lowercase: opts.lowercase,
-      name: `wordpiece-${vocabSize}-${base}`,
-    });
+    const model = opts.model ?? 'wordpiece';
+    const files =
+      model === 'bpe'
+        ? trainByteLevelBpe(texts, { vocabSize, name: `bpe-${vocabSize}-${base}` })
+        : trainWordPiece(texts, {
+            vocabSize,
+            lowercase: opts.lowercase,
+            name: `wordpiece-${vocabSize}-${base}`,
+          });
     return this.setTokenizerFiles(files);
   }
 
@@ -451,8 +460,14 @@ export class StudioSession {
     tokenizerJson: object;
     tokenizerConfig: object;
   }): Promise<Tokenizer> {
-    // The fast WordPiece path gives transformers.js's ids ~4x faster (tests/unit/tokenize*).
-    this.tokenizer = fastTokenizer(await loadTokenizer(files));
+    return this.useTokenizer(await loadTokenizer(files));
+  }
+
+  /** Makes `tok` the current tokenizer; the data must be prepared again. */
+  useTokenizer(tok: Tokenizer): Tokenizer {
+    // The fast WordPiece and byte-level BPE paths give transformers.js's ids 4-10x faster
+    // (tests/unit/tokenize*, train-bpe); other tokenizers keep transformers.js's own encoding.
+    this.tokenizer = fastTokenizer(tok);
     this.prepared = null;
     return this.tokenizer;
   }
@@ -519,29 +534,11 @@ export class StudioSession {
           `Are config.json and model.safetensors from the same checkpoint?`,
       );
     }
-    let tokenizer: Tokenizer | null = null;
-    const tj = byBase.get('tokenizer.json');
-    const tc = byBase.get('tokenizer_config.json');
-    const vocab = byBase.get('vocab.txt');
-    if (tj) {
-      tokenizer = await loadTokenizer({
-        tokenizerJson: text('tokenizer.json', tj),
-        tokenizerConfig: tc ? text('tokenizer_config.json', tc) : {},
-      });
-    } else if (vocab) {
-      const cfg = (tc ? text('tokenizer_config.json', tc) : {}) as { do_lower_case?: unknown };
-      const lower =
-        typeof cfg.do_lower_case === 'boolean'
-          ? cfg.do_lower_case
-          : !/cased/i.test(name) || /uncased/i.test(name);
-      tokenizer = await loadTokenizer(
-        wordPieceTokenizerFiles(parseVocabTxt(new TextDecoder().decode(vocab)), {
-          doLowerCase: lower,
-          name,
-          modelMaxLength: config.max_position_embeddings,
-        }),
-      );
-    }
+    const tokFiles = tokenizerFilesFromFolder(byBase, {
+      name,
+      modelMaxLength: config.max_position_embeddings,
+    });
+    const tokenizer: Tokenizer | null = tokFiles ? await loadTokenizer(tokFiles) : null;
     const tokVocab = tokenizer?.vocabSize ?? this.tokenizer?.vocabSize ?? 0;
     if (tokVocab > config.vocab_size) {
       throw new Error(

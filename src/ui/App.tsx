@@ -135,6 +135,8 @@ export function App() {
           <ModelPanelMemo
             tokenizer={s.tokenizer}
             onTokenizer={s.chooseTokenizer}
+            tokenizerLoading={s.loadingTokenizer}
+            download={s.loadingTokenizer ? s.download : null}
             sizes={s.settings.model}
             problem={s.modelProblem}
             disabled={locked}

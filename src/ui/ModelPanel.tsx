@@ -1,7 +1,8 @@
-import type { ReactNode } from 'react';
-import type { TokenizerInfo, TokenizerSource } from '../worker/client';
+import { useState, type ReactNode } from 'react';
+import type { DownloadProgress, TokenizerInfo, TrainedTokenizerModel } from '../worker/client';
 import type { TokenizerChoice } from './useStudio';
-import { MODEL_SPECS, type ModelSizes } from './defaults';
+import { BUNDLED_TOKENIZERS, MODEL_SPECS, type ModelSizes } from './defaults';
+import { DownloadBar } from './DownloadBar';
 import { formatInt } from './format';
 import { NumberField } from './NumberField';
 import { FileButton } from './FileButton';
@@ -17,12 +18,18 @@ interface Props {
   picker?: ReactNode;
   /** A pretrained source is chosen: only max_length applies (the checkpoint fixes the sizes). */
   pretrained?: boolean;
-  /** Switches the tokenizer: a bundled one, or the user's tokenizer files (name -> text). */
+  /** Switches the tokenizer: bundled, a Hub id, the user's files, or trained on the data. */
   onTokenizer?: (src: TokenizerChoice) => void;
+  /** A tokenizer is loading; with `download`, its files' download progress. */
+  tokenizerLoading?: boolean;
+  download?: DownloadProgress | null;
 }
 
-const BUNDLED: TokenizerSource['name'][] = ['bert-base-uncased', 'bert-base-cased'];
-/** Vocabulary sizes offered for a WordPiece tokenizer trained on the data (from scratch). */
+/** Tokenizers offered for training on the data (from scratch), with the sizes offered. */
+const TRAIN_MODELS: { model: TrainedTokenizerModel; label: string }[] = [
+  { model: 'wordpiece', label: 'WordPiece' },
+  { model: 'bpe', label: 'byte-level BPE' },
+];
 const TRAIN_SIZES = [2000, 8000];
 
 /** Reads dropped tokenizer files as text (tokenizer.json, tokenizer_config.json). */
@@ -50,19 +57,25 @@ export function ModelPanel({
   picker,
   pretrained,
   onTokenizer,
+  tokenizerLoading,
+  download,
 }: Props) {
-  const bundled = BUNDLED.find((b) => b === tokenizer?.name);
+  const [hubId, setHubId] = useState('');
+  const bundled = BUNDLED_TOKENIZERS.find((b) => b === tokenizer?.name);
+  const busy = disabled || Boolean(tokenizerLoading);
+  const kind = tokenizer?.model && tokenizer.model !== 'unknown' ? `${tokenizer.model}, ` : '';
   return (
     <Section n={2} title="Model & tokenizer">
-      <p className="summary-line">
+      <p className="summary-line" data-testid="tokenizer-summary">
         Tokenizer:{' '}
         {tokenizer ? (
           <>
-            <strong>{tokenizer.name}</strong> (WordPiece, {formatInt(tokenizer.vocabSize)} tokens
+            <strong>{tokenizer.name}</strong> ({kind}
+            {formatInt(tokenizer.vocabSize)} tokens
             {bundled ? ', bundled' : ''})
           </>
         ) : (
-          <span className="muted">loading bert-base-uncased…</span>
+          <span className="muted">loading…</span>
         )}
       </p>
       {onTokenizer && (
@@ -70,23 +83,36 @@ export function ModelPanel({
           <select
             aria-label="Tokenizer"
             value={bundled ?? 'custom'}
-            disabled={disabled}
+            disabled={busy}
             onChange={(e) => {
-              const name = BUNDLED.find((b) => b === e.target.value);
-              const train = /^train-(\d+)$/.exec(e.target.value);
+              const name = BUNDLED_TOKENIZERS.find((b) => b === e.target.value);
+              // "train-2000" (WordPiece) or "train-bpe-2000".
+              const train = /^train-(bpe-)?(\d+)$/.exec(e.target.value);
               if (name) onTokenizer({ kind: 'bundled', name });
-              else if (train) onTokenizer({ trainVocabSize: Number(train[1]) });
+              else if (train) {
+                onTokenizer({
+                  trainVocabSize: Number(train[2]),
+                  model: train[1] ? 'bpe' : 'wordpiece',
+                });
+              }
             }}
           >
-            {BUNDLED.map((b) => (
+            {BUNDLED_TOKENIZERS.map((b) => (
               <option key={b} value={b}>
                 {b} (bundled)
               </option>
             ))}
-            {TRAIN_SIZES.map((n) => (
-              <option key={n} value={`train-${n}`}>
-                train WordPiece on the data ({formatInt(n)} tokens)
-              </option>
+            {TRAIN_MODELS.map(({ model, label }) => (
+              <optgroup key={model} label={`Train ${label} on the data`}>
+                {TRAIN_SIZES.map((n) => (
+                  <option
+                    key={n}
+                    value={model === 'wordpiece' ? `train-${n}` : `train-${model}-${n}`}
+                  >
+                    train {label} on the data ({formatInt(n)} tokens)
+                  </option>
+                ))}
+              </optgroup>
             ))}
             {!bundled && <option value="custom">{tokenizer?.name ?? 'loading…'}</option>}
           </select>{' '}
@@ -95,15 +121,38 @@ export function ModelPanel({
             inputLabel="Choose tokenizer files"
             accept=".json"
             multiple
-            disabled={disabled}
+            disabled={busy}
             onFiles={(picked) =>
               void readTokenizerFiles(picked).then((files) => {
                 if (Object.keys(files).length > 0) onTokenizer({ files });
               })
             }
           />
+          <form
+            className="url-row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (hubId.trim() && !busy) onTokenizer({ kind: 'hub', id: hubId.trim() });
+            }}
+          >
+            <input
+              type="text"
+              aria-label="Tokenizer Hub id"
+              placeholder="bert-base-multilingual-cased or owner/name@revision"
+              value={hubId}
+              disabled={busy}
+              onChange={(e) => setHubId(e.target.value)}
+            />
+            <button type="submit" disabled={busy || !hubId.trim()}>
+              Load from the Hub
+            </button>
+          </form>
+          {tokenizerLoading && download && (
+            <DownloadBar download={download} label="Tokenizer download progress" />
+          )}
           <p className="hint">
-            tokenizer.json and tokenizer_config.json, as save_pretrained writes them.
+            Your files: tokenizer.json and tokenizer_config.json, as save_pretrained writes them. A
+            Hub id downloads the same files from huggingface.co once; the browser keeps them.
           </p>
         </div>
       )}

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import type { DownloadProgress, MemoryEstimate, PretrainedInfo } from '../worker/client';
-import { formatBytes, formatInt } from './format';
+import { DownloadBar } from './DownloadBar';
+import { formatInt } from './format';
 import type { ModelSource } from './useStudio';
 
 interface Props {
@@ -36,10 +37,6 @@ export function ModelPicker(p: Props) {
   const [url, setUrl] = useState('');
   const [over, setOver] = useState(false);
   const busy = p.disabled || p.loading;
-  const pct =
-    p.download && p.download.total
-      ? Math.round((100 * p.download.loaded) / p.download.total)
-      : null;
   return (
     <div className="model-picker">
       <div role="radiogroup" aria-label="Model source" className="segmented">
@@ -130,23 +127,7 @@ export function ModelPicker(p: Props) {
         </form>
       )}
       {p.source !== 'scratch' && p.loading && p.download && (
-        <div className="progress">
-          <div
-            className="progress-track"
-            role="progressbar"
-            aria-label="Download progress"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={pct ?? undefined}
-          >
-            <div className="progress-fill" style={{ width: `${pct ?? 0}%` }} />
-          </div>
-          <p className="hint">
-            {p.download.file}: {formatBytes(p.download.loaded)}
-            {p.download.total ? ` of ${formatBytes(p.download.total)}` : ''}
-            {p.download.fromCache ? ' (from the browser cache)' : ''}
-          </p>
-        </div>
+        <DownloadBar download={p.download} label="Download progress" />
       )}
       {p.source !== 'scratch' && p.pretrained && (
         <div className="pretrained-info" data-testid="pretrained-info">

@@ -3,7 +3,7 @@
  * edit is left out of the request, and the worker fills HF's `TrainingArguments` defaults for it.
  * Kept here (not imported from core) because the UI may only import types from core.
  */
-import type { ColumnChoice, ModelSpec } from '../worker/client';
+import type { ColumnChoice, ModelSpec, TokenizerSource } from '../worker/client';
 
 /** LR schedules HF's `get_scheduler` knows and the trainer implements. */
 export const SCHEDULERS = [
@@ -47,7 +47,15 @@ export interface StudioSettings {
   validationFraction: number;
   model: ModelSizes;
   args: UiArgs;
+  /**
+   * The chosen tokenizer when it can be loaded again on the next visit (a bundled one or a Hub
+   * id); absent for dropped files and tokenizers trained on the data (the default is used).
+   */
+  tokenizer?: TokenizerSource;
 }
+
+/** Tokenizers the app bundles (public/tokenizers). */
+export const BUNDLED_TOKENIZERS = ['bert-base-uncased', 'bert-base-cased'] as const;
 
 /** Limits of a numeric field, and the Hugging Face meaning shown under it. */
 export interface NumberFieldSpec {

@@ -2,9 +2,10 @@
  * Settings that survive a reload, kept in localStorage. What is read back is validated field by
  * field: a bad or missing field falls back to its default, garbage falls back to all defaults.
  */
-import type { ColumnChoice } from '../worker/client';
+import type { ColumnChoice, TokenizerSource } from '../worker/client';
 import {
   ARG_SPECS,
+  BUNDLED_TOKENIZERS,
   DEFAULT_SETTINGS,
   EVAL_STRATEGIES,
   MODEL_SPECS,
@@ -42,6 +43,19 @@ function parseColumns(v: unknown): ColumnChoice | null {
   return typeof textPair === 'string' && textPair ? { text, label, textPair } : { text, label };
 }
 
+function parseTokenizer(v: unknown): TokenizerSource | null {
+  if (!isObj(v)) return null;
+  if (v.kind === 'bundled') {
+    const name = BUNDLED_TOKENIZERS.find((b) => b === v.name);
+    return name ? { kind: 'bundled', name } : null;
+  }
+  // The worker checks the id's form when it loads it (a bad one shows an error and the default).
+  if (v.kind === 'hub' && typeof v.id === 'string' && v.id.trim() && v.id.length <= 200) {
+    return { kind: 'hub', id: v.id.trim() };
+  }
+  return null;
+}
+
 /**
  * Parses stored settings (a JSON string, or null when nothing is stored) into valid settings,
  * falling back to the defaults for anything missing, of the wrong type or out of range.
@@ -70,7 +84,9 @@ export function parseSettings(raw: string | null): StudioSettings {
   args.eval_strategy = oneOf(EVAL_STRATEGIES, a.eval_strategy, args.eval_strategy);
   args.lr_scheduler_type = oneOf(SCHEDULERS, a.lr_scheduler_type, args.lr_scheduler_type);
 
+  const tokenizer = parseTokenizer(d.tokenizer);
   return {
+    ...(tokenizer ? { tokenizer } : {}),
     columns: parseColumns(d.columns),
     validationFraction: num(
       VALIDATION_FRACTION_SPEC,

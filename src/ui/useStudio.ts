@@ -17,6 +17,7 @@ import {
   type TableSummary,
   type TokenizerInfo,
   type TokenizerSource,
+  type TrainedTokenizerModel,
   type DataReport,
   type DownloadProgress,
   type ReadProgress,
@@ -91,9 +92,14 @@ export function e2eHooksFromUrl(search: string): Api['testHooks'][0] | null {
   return Object.keys(hooks).length > 0 ? hooks : null;
 }
 
-/** A tokenizer: bundled, the user's files (name -> text), or trained on the data's text column. */
+/**
+ * A tokenizer: bundled, a Hub id, the user's files (name -> text), or one trained on the data's
+ * text column (WordPiece unless `model` says 'bpe').
+ */
 export type TokenizerChoice =
-  TokenizerSource | { files: Record<string, string> } | { trainVocabSize: number };
+  | TokenizerSource
+  | { files: Record<string, string> }
+  | { trainVocabSize: number; model?: TrainedTokenizerModel };
 
 /** Loads (or trains) the chosen tokenizer in the worker. */
 function callTokenizer(
@@ -110,10 +116,16 @@ function callTokenizer(
     return client.call('trainTokenizer', {
       textColumn: columns.text,
       vocabSize: src.trainVocabSize,
+      model: src.model ?? 'wordpiece',
       ...(columns.textPair ? { pairColumn: columns.textPair } : {}),
     });
   }
   return client.call('loadTokenizer', src);
+}
+
+/** The choice as settings keep it: bundled and Hub tokenizers load again on the next visit. */
+function persistedTokenizer(src: TokenizerChoice): TokenizerSource | undefined {
+  return 'kind' in src ? src : undefined;
 }
 
 function columnsFit(cols: ColumnChoice | null, table: TableSummary): cols is ColumnChoice {
@@ -159,6 +171,8 @@ export function useStudio() {
     null,
   );
   const [loadingPretrained, setLoadingPretrained] = useState(false);
+  /** A tokenizer is loading, downloading or training (its `download` events show progress). */
+  const [loadingTokenizer, setLoadingTokenizer] = useState(false);
   const [memory, setMemory] = useState<MemoryEstimate | null>(null);
   /** The run in progress is paused between steps. */
   const [paused, setPaused] = useState(false);
@@ -175,8 +189,8 @@ export function useStudio() {
   const pendingLogs = useRef<LogEntry[]>([]);
   const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const hooksSent = useRef(false);
-  /** The chosen tokenizer (bundled name or dropped files' texts), replayed into a fresh worker. */
-  const tokenizerRef = useRef<TokenizerChoice>(TOKENIZER);
+  /** The chosen tokenizer (bundled, Hub id, dropped files, trained), replayed into a new worker. */
+  const tokenizerRef = useRef<TokenizerChoice>(settings.tokenizer ?? TOKENIZER);
   /** The data report of the prepared dataset (same key as `prepared`). */
   const [report, setReport] = useState<{ key: string; report: DataReport } | null>(null);
 
@@ -291,7 +305,18 @@ export function useStudio() {
         }
         if (cancelled) return;
         setStatus('Loading the tokenizer…');
-        const tok = await callTokenizer(client, tokenizerRef.current, settingsRef.current.columns);
+        let tok: TokenizerInfo;
+        try {
+          tok = await callTokenizer(client, tokenizerRef.current, settingsRef.current.columns);
+        } catch (err) {
+          // A remembered Hub tokenizer may be gone (or the network with it): say so and go on
+          // with the default rather than leaving the studio without a tokenizer.
+          if (cancelled || tokenizerRef.current === TOKENIZER) throw err;
+          setError(`${errorMessage(err)} The default tokenizer (${TOKENIZER.name}) is used.`);
+          tokenizerRef.current = TOKENIZER;
+          setSettings((s) => ({ ...s, tokenizer: undefined }));
+          tok = await callTokenizer(client, TOKENIZER, settingsRef.current.columns);
+        }
         if (cancelled) return;
         setTokenizer(tok);
         setStatus('Ready');
@@ -369,9 +394,12 @@ export function useStudio() {
     const client = clientRef.current;
     if (!client) return;
     setStatus('Loading the tokenizer…');
+    setLoadingTokenizer(true);
+    setDownload(null);
     try {
       const tok = await callTokenizer(client, src, settingsRef.current.columns);
       tokenizerRef.current = src;
+      setSettings((s) => ({ ...s, tokenizer: persistedTokenizer(src) }));
       preparedKey.current = '';
       setTokenizer(tok);
       setError(null);
@@ -379,6 +407,8 @@ export function useStudio() {
     } catch (err) {
       setError(errorMessage(err));
       setStatus('Ready');
+    } finally {
+      setLoadingTokenizer(false);
     }
   }, []);
   /** The shown dataset was prepared with the current file and options. */
@@ -814,6 +844,7 @@ export function useStudio() {
     pretrained,
     download,
     loadingPretrained,
+    loadingTokenizer,
     loadPretrained,
     memory,
     showLogHistory,

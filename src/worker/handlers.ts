@@ -4,6 +4,7 @@
  */
 import { selectBackend, type BackendOptions } from '../core/backend';
 import { fetchModelFiles } from '../core/io/modelSource';
+import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { StudioSession } from '../core/session';
 import { parseTrainingArguments, trainingArgumentsToJson } from '../core/train/args';
 import type { TrainerCallback } from '../core/train/callbacks';
@@ -341,6 +342,15 @@ export function createHandlers(
       return summary;
     },
     async loadTokenizer(source) {
+      if (source.kind === 'hub') {
+        ctx.emit({ kind: 'status', message: `Downloading the tokenizer ${source.id}…` });
+        const fetched = await fetchTokenizer(source.id, {
+          onProgress: (progress) => ctx.emit({ kind: 'download', progress }),
+        });
+        const tok = session.useTokenizer(fetched.tokenizer);
+        tokenizerName = fetched.name;
+        return { name: fetched.name, vocabSize: tok.vocabSize, model: tok.modelType };
+      }
       const base = `tokenizers/${source.name}/`;
       const [tokenizerJson, tokenizerConfig] = await Promise.all([
         fetchJson(ctx.assetUrl(`${base}tokenizer.json`)),
@@ -348,13 +358,14 @@ export function createHandlers(
       ]);
       const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
       tokenizerName = source.name;
-      return { name: source.name, vocabSize: tok.vocabSize };
+      return { name: source.name, vocabSize: tok.vocabSize, model: tok.modelType };
     },
-    async trainTokenizer({ textColumn, vocabSize, pairColumn }) {
-      ctx.emit({ kind: 'status', message: `Training a ${vocabSize}-token WordPiece tokenizer…` });
-      const tok = await session.trainTokenizer(textColumn, vocabSize, { pairColumn });
+    async trainTokenizer({ textColumn, vocabSize, pairColumn, model = 'wordpiece' }) {
+      const what = model === 'bpe' ? 'byte-level BPE' : 'WordPiece';
+      ctx.emit({ kind: 'status', message: `Training a ${vocabSize}-token ${what} tokenizer…` });
+      const tok = await session.trainTokenizer(textColumn, vocabSize, { pairColumn, model });
       tokenizerName = tok.name;
-      return { name: tok.name, vocabSize: tok.vocabSize };
+      return { name: tok.name, vocabSize: tok.vocabSize, model: tok.modelType };
     },
     async loadTokenizerFiles({ files }) {
       const byBase = new Map<string, string>();
@@ -377,7 +388,7 @@ export function createHandlers(
       const tokenizerConfig = parse('tokenizer_config.json') ?? {};
       const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
       tokenizerName = tok.name;
-      return { name: tok.name, vocabSize: tok.vocabSize };
+      return { name: tok.name, vocabSize: tok.vocabSize, model: tok.modelType };
     },
     async prepare(options) {
       ctx.emit({ kind: 'status', message: 'Tokenizing…' });

@@ -16,6 +16,7 @@ import type {
   Prediction,
   PrepareOptions,
   TableSummary,
+  TrainedTokenizerModel,
   TrainResult,
 } from '../core/session';
 
@@ -51,15 +52,20 @@ export interface BackendInfo {
   maxBufferBytes?: number;
 }
 
-export interface TokenizerSource {
-  kind: 'bundled';
-  name: 'bert-base-uncased' | 'bert-base-cased';
-}
+/** A tokenizer to load: one the app bundles, or any Hugging Face Hub id (`owner/name@rev`). */
+export type TokenizerSource =
+  { kind: 'bundled'; name: 'bert-base-uncased' | 'bert-base-cased' } | { kind: 'hub'; id: string };
 
 export interface TokenizerInfo {
+  /** The bundled name, the Hub id (as given, with its @revision), or the files' name_or_path. */
   name: string;
   vocabSize: number;
+  /** tokenizer.json's model: "WordPiece", "BPE", "Unigram"... (absent when not known). */
+  model?: string;
 }
+
+/** Tokenizer models `trainTokenizer` trains. */
+export type { TrainedTokenizerModel };
 
 /** Live progress, sent at most a few times per second. */
 export interface Progress {
@@ -82,14 +88,24 @@ export interface Api {
    * in the worker with `read` progress events, or bytes.
    */
   loadTable: [{ fileName: string; file: Blob | ArrayBuffer }, TableSummary];
+  /**
+   * Loads a bundled tokenizer, or downloads a Hub one (tokenizer.json + tokenizer_config.json,
+   * else vocab.txt; `download` events; kept in the Cache API). Replaces the current tokenizer.
+   */
   loadTokenizer: [TokenizerSource, TokenizerInfo];
   /**
    * Loads tokenizer files the user dropped: file name -> text (tokenizer.json required,
    * tokenizer_config.json optional). Replaces the current tokenizer: prepare the data again.
    */
   loadTokenizerFiles: [{ files: Record<string, string> }, TokenizerInfo];
-  /** Trains a WordPiece tokenizer of `vocabSize` tokens on the loaded table's text column. */
-  trainTokenizer: [{ textColumn: string; vocabSize: number; pairColumn?: string }, TokenizerInfo];
+  /**
+   * Trains a tokenizer of `vocabSize` tokens on the loaded table's text column (and pair column):
+   * BERT WordPiece (`model` 'wordpiece', the default) or RoBERTa-style byte-level BPE ('bpe').
+   */
+  trainTokenizer: [
+    { textColumn: string; vocabSize: number; pairColumn?: string; model?: TrainedTokenizerModel },
+    TokenizerInfo,
+  ];
   prepare: [PrepareOptions, DatasetSummary];
   train: [{ model: ModelSpec; args: TrainingArguments }, TrainResult];
   stop: [Record<string, never>, { stopping: boolean }];

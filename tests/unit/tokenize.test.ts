@@ -10,6 +10,7 @@ import {
 } from '../../src/core/tokenize/encode';
 import { loadTokenizer, longestFirst, type Tokenizer } from '../../src/core/tokenize/tokenizer';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
+import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 
 const DIR = 'public/tokenizers/bert-base-uncased';
 
@@ -92,6 +93,27 @@ describe('loadTokenizer (bert-base-uncased)', () => {
     const t2 = await loadTokenizer(files);
     expect(t2.encode('Hello world!', 'Hi', 32).ids).toEqual([101, 7592, 2088, 999, 102, 7632, 102]);
     expect(t2.files).toBe(files);
+  });
+});
+
+describe('token_type_ids follow model_input_names', () => {
+  it('are 0 for a pair when the tokenizer takes none (DistilBERT), on the fast path too', async () => {
+    const tokenizerJson = JSON.parse(readFileSync(`${DIR}/tokenizer.json`, 'utf8')) as object;
+    const base = JSON.parse(readFileSync(`${DIR}/tokenizer_config.json`, 'utf8')) as object;
+    expect(tok.tokenTypeIds).toBe(true);
+    expect(tok.encode('a b', 'c').typeIds).toEqual([0, 0, 0, 0, 1, 1]);
+    // DistilBertTokenizer's model_input_names: ["input_ids", "attention_mask"].
+    for (const config of [
+      { ...base, tokenizer_class: 'DistilBertTokenizer' },
+      { ...base, model_input_names: ['input_ids', 'attention_mask'] },
+    ]) {
+      const distil = await loadTokenizer({ tokenizerJson, tokenizerConfig: config });
+      expect(distil.tokenTypeIds).toBe(false);
+      const enc = distil.encode('a b', 'c');
+      expect(enc.ids).toEqual(tok.encode('a b', 'c').ids);
+      expect(enc.typeIds).toEqual([0, 0, 0, 0, 0, 0]);
+      expect(fastTokenizer(distil).encode('a b', 'c')).toEqual(enc);
+    }
   });
 });
 

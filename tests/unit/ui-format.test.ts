@@ -232,6 +232,27 @@ describe('settings persistence', () => {
     expect(loadSettings(store)).toEqual(settings);
   });
 
+  it('keeps a bundled or Hub tokenizer choice, and drops malformed ones', () => {
+    const hub = { ...DEFAULT_SETTINGS, tokenizer: { kind: 'hub' as const, id: 'org/name@v1' } };
+    expect(parseSettings(JSON.stringify(hub))).toEqual(hub);
+    const cased = {
+      ...DEFAULT_SETTINGS,
+      tokenizer: { kind: 'bundled' as const, name: 'bert-base-cased' as const },
+    };
+    expect(parseSettings(JSON.stringify(cased))).toEqual(cased);
+    for (const tokenizer of [
+      { kind: 'bundled', name: 'gpt2' },
+      { kind: 'hub', id: '' },
+      { kind: 'hub', id: 7 },
+      { kind: 'files', files: {} },
+      'bert-base-uncased',
+    ]) {
+      expect(parseSettings(JSON.stringify({ tokenizer })), JSON.stringify(tokenizer)).toEqual(
+        DEFAULT_SETTINGS,
+      );
+    }
+  });
+
   it('falls back to defaults for missing storage and garbage', () => {
     expect(loadSettings(undefined)).toEqual(DEFAULT_SETTINGS);
     expect(parseSettings(null)).toEqual(DEFAULT_SETTINGS);

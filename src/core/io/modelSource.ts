@@ -3,6 +3,7 @@
  * `config.json`, `model.safetensors` and the tokenizer files of the same checkpoint with progress
  * (bytes / total) and keeps them in the browser's Cache API so a second load does not touch the
  * network. `fetch` and the cache are injectable so Node tests serve files from a local server.
+ * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
 import { parseBertConfig } from '../model/config';
 
@@ -57,10 +58,16 @@ export interface FetchedModel {
 
 const HUB = 'https://huggingface.co';
 
+/** A Hub repo id: `name` or `owner/name` (letters, digits, "-", "_", "."). */
+const HUB_ID = /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/;
+/** A branch, tag or commit (`refs/pr/1` included). */
+const REVISION = /^[\w.-]+(\/[\w.-]+)*$/;
+
 /**
  * The folder URL of a source: an http(s) URL as is (trailing "/" dropped; a URL ending in
- * `/config.json` or `/model.safetensors` means its folder), else a Hub id `owner/name` or `name`
- * -> `https://huggingface.co/<id>/resolve/main`. Throws for anything else.
+ * `/config.json` or `/model.safetensors` means its folder), else a Hub id `owner/name` or `name`,
+ * optionally `@revision` -> `https://huggingface.co/<id>/resolve/<revision, default main>`.
+ * Throws for anything else.
  */
 export function modelBaseUrl(source: string): { baseUrl: string; name: string } {
   const s = source.trim();
@@ -70,13 +77,30 @@ export function modelBaseUrl(source: string): { baseUrl: string; name: string } 
     const name = decodeURIComponent(base.split('/').filter(Boolean).pop() ?? base);
     return { baseUrl: base, name };
   }
-  if (/^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(s) && !s.includes('..')) {
-    return { baseUrl: `${HUB}/${s}/resolve/main`, name: s };
+  const at = s.indexOf('@');
+  const id = at < 0 ? s : s.slice(0, at);
+  const revision = at < 0 ? null : s.slice(at + 1);
+  if (
+    HUB_ID.test(id) &&
+    !id.includes('..') &&
+    (revision === null || (REVISION.test(revision) && !revision.includes('..')))
+  ) {
+    // The Hub takes a revision with "/" (refs/pr/1) as one encoded path segment.
+    const rev = revision === null ? 'main' : encodeURIComponent(revision);
+    return { baseUrl: `${HUB}/${id}/resolve/${rev}`, name: s };
   }
   throw new Error(
-    `"${source}" is neither a URL (https://…/folder) nor a Hugging Face model id (e.g. ` +
-      `google/bert_uncased_L-4_H-256_A-4).`,
+    `"${source}" is neither a URL (https://…/folder) nor a Hugging Face Hub id (name or ` +
+      `owner/name, optionally @revision; e.g. google/bert_uncased_L-4_H-256_A-4).`,
   );
+}
+
+/** The fetch function and cache `opts` ask for (defaults: global fetch, the Cache API). */
+export async function fetchSetup(
+  opts: FetchModelOptions,
+): Promise<{ fetchFn: FetchLike; cache: CacheLike | null }> {
+  const fetchFn: FetchLike = opts.fetch ?? ((u, i) => fetch(u, i));
+  return { fetchFn, cache: opts.cache === undefined ? await defaultCache() : opts.cache };
 }
 
 async function defaultCache(): Promise<CacheLike | null> {
@@ -127,10 +151,11 @@ async function readBody(
 }
 
 /**
- * Fetches one file: from the cache when there, else from the network (then cached).
- * Returns null for a 404 of an optional file.
+ * Fetches `<baseUrl>/<file>`: from the cache when there, else from the network (then cached),
+ * reporting progress. Returns null for a 404 (or the Hub's 401 for a missing repo) of an
+ * optional file; throws a message with the URL and the likely cause otherwise.
  */
-async function fetchFile(
+export async function fetchFile(
   baseUrl: string,
   file: string,
   required: boolean,
@@ -183,8 +208,7 @@ export async function fetchModelFiles(
   opts: FetchModelOptions = {},
 ): Promise<FetchedModel> {
   const { baseUrl, name } = modelBaseUrl(source);
-  const fetchFn: FetchLike = opts.fetch ?? ((u, i) => fetch(u, i));
-  const cache = opts.cache === undefined ? await defaultCache() : opts.cache;
+  const { fetchFn, cache } = await fetchSetup(opts);
   const files: Record<string, Uint8Array> = {};
   const config = (await fetchFile(
     baseUrl,

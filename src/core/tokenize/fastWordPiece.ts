@@ -6,6 +6,7 @@
  * longest vocabulary entry. Texts holding an added token's text (e.g. a literal "[SEP]") go to
  * the transformers.js path, which splits them out first.
  */
+import { fastByteLevelBpeEncoder } from './fastByteLevelBpe';
 import { truncateTokens, type Encoded, type Tokenizer } from './tokenizer';
 
 interface TemplatePiece {
@@ -218,18 +219,33 @@ export function fastWordPieceEncoder(
 /** Thrown by the fast encoder for texts it leaves to transformers.js. */
 const FALLBACK = new Error('fast-wordpiece-fallback');
 
+/** The byte-level BPE fast path (fastByteLevelBpe.ts), throwing FALLBACK where it returns null. */
+function bpeEncoder(tok: Tokenizer): ((t: string, p?: string, m?: number) => Encoded) | null {
+  const bpe = fastByteLevelBpeEncoder(tok.files.tokenizerJson);
+  if (!bpe) return null;
+  return (text, pair, maxLength) => {
+    const enc = bpe(text, pair, maxLength);
+    if (!enc) throw FALLBACK;
+    return enc;
+  };
+}
+
 /**
  * The same tokenizer with a fast `encode` when its files are a BERT WordPiece setup (see the
- * module comment); otherwise `tok` itself. Results are identical to `tok.encode`.
+ * module comment) or a RoBERTa-style byte-level BPE (fastByteLevelBpe.ts); otherwise `tok`
+ * itself. Results are identical to `tok.encode`.
  */
 export function withFastEncode(tok: Tokenizer): Tokenizer {
-  const fast = fastWordPieceEncoder(tok.files.tokenizerJson);
+  const fast = fastWordPieceEncoder(tok.files.tokenizerJson) ?? bpeEncoder(tok);
   if (!fast) return tok;
   return {
     ...tok,
     encode(text: string, pair?: string, maxLength?: number): Encoded {
       try {
-        return fast(text, pair, maxLength);
+        const enc = fast(text, pair, maxLength);
+        // As the wrapper: no token_type_ids in model_input_names (DistilBERT) means zeros.
+        if (!tok.tokenTypeIds) enc.typeIds.fill(0);
+        return enc;
       } catch (e) {
         if (e === FALLBACK) return tok.encode(text, pair, maxLength);
         throw e;

@@ -35,6 +35,13 @@ export interface Tokenizer {
   /** Longest input the tokenizer was made for (tokenizer_config's model_max_length), or Infinity. */
   modelMaxLength: number;
   /**
+   * Whether the tokenizer's `model_input_names` hold token_type_ids (BERT: yes; RoBERTa, GPT-2,
+   * DistilBERT: no). When not, HF passes none and the model sees zeros: `typeIds` are all 0.
+   */
+  tokenTypeIds: boolean;
+  /** tokenizer.json's model type: "WordPiece", "BPE", "Unigram" or "WordLevel". */
+  modelType: string;
+  /**
    * Encode one text (or a pair) with special tokens. With maxLength, the result has at most
    * maxLength tokens, special tokens included; pairs are cut longest-first.
    */
@@ -83,7 +90,12 @@ export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
   // transformers.js assumes well-formed files and fails deep inside (TypeError and the like) on
   // malformed ones; a probe encode catches files that construct but cannot tokenize.
   try {
-    const tok = wrap(new Cls(files.tokenizerJson, files.tokenizerConfig), files, className);
+    const tok = wrap(
+      new Cls(files.tokenizerJson, files.tokenizerConfig),
+      files,
+      className,
+      Cls === Base,
+    );
     const probe = tok.encode('Probe text, 123.', 'pair', 16);
     if (!probe.ids.every((id) => Number.isInteger(id) && id >= 0 && id < tok.vocabSize)) {
       throw new Error('it maps text to token ids outside its vocabulary');
@@ -107,7 +119,18 @@ export class TokenizerFileError extends Error {
   }
 }
 
-function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string): Tokenizer {
+/** tokenizer.json's `model.type` ("WordPiece", "BPE", ...), "unknown" when it names none. */
+function modelTypeOf(tokenizerJson: object): string {
+  const model = (tokenizerJson as { model?: { type?: unknown } }).model;
+  return typeof model?.type === 'string' ? model.type : 'unknown';
+}
+
+function wrap(
+  tok: PreTrainedTokenizer,
+  files: TokenizerFiles,
+  className: string,
+  genericClass: boolean,
+): Tokenizer {
   const config = files.tokenizerConfig as Record<string, unknown>;
   const core = tok._tokenizer;
   const unkId = tok.unk_token_id ?? 0;
@@ -131,9 +154,16 @@ function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string
     const out = post(a, b, true);
     return {
       tokens: out.tokens,
-      types: out.token_type_ids ?? new Array<number>(out.tokens.length).fill(0),
+      types: (tokenTypeIds && out.token_type_ids) || new Array<number>(out.tokens.length).fill(0),
     };
   };
+  // HF's model_input_names: the config's, else the class's (transformers.js records it as
+  // return_token_type_ids); a tokenizer.json without a known class is PreTrainedTokenizerFast's,
+  // which returns them.
+  const inputNames = config.model_input_names;
+  const tokenTypeIds = Array.isArray(inputNames)
+    ? inputNames.includes('token_type_ids')
+    : genericClass || tok.return_token_type_ids;
   const specialsSingle = addSpecial([], null).tokens.length;
   const specialsPair = addSpecial([], []).tokens.length;
 
@@ -153,6 +183,8 @@ function wrap(tok: PreTrainedTokenizer, files: TokenizerFiles, className: string
     clsId,
     sepId,
     modelMaxLength,
+    tokenTypeIds,
+    modelType: modelTypeOf(files.tokenizerJson),
     files,
     encode(text: string, pair?: string, maxLength?: number): Encoded {
       // Tokens without special tokens (transformers.js's _encode_text would add them).

@@ -1,0 +1,58 @@
+/**
+ * The tokenizer of an HF folder (a checkpoint, a Hub repo, dropped files) as the two JSON files
+ * the studio builds tokenizers from: tokenizer.json with tokenizer_config.json as they are, or,
+ * for folders that ship only the slow tokenizer's vocab.txt (the Google BERT miniatures, older
+ * BERT repos), a BERT WordPiece tokenizer.json made from it.
+ */
+import type { TokenizerFiles } from './tokenizer';
+import { parseVocabTxt, wordPieceTokenizerFiles } from './wordpiece';
+
+/** File names a folder's tokenizer is read from, in the order they are looked for. */
+export const TOKENIZER_FOLDER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt'];
+
+function json(file: string, bytes: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new Error(`${file} is not valid JSON.`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new Error(`${file} must be a JSON object.`);
+  }
+  return v as Record<string, unknown>;
+}
+
+/**
+ * The folder's tokenizer files (base name -> bytes), or null when it has neither tokenizer.json
+ * nor vocab.txt. `name` becomes tokenizer_config's name_or_path where that is missing; a
+ * vocab.txt is lowercased as its config's do_lower_case says, else as its name ("uncased").
+ */
+export function tokenizerFilesFromFolder(
+  files: ReadonlyMap<string, Uint8Array>,
+  opts: { name: string; modelMaxLength?: number },
+): TokenizerFiles | null {
+  const tj = files.get('tokenizer.json');
+  const tc = files.get('tokenizer_config.json');
+  const vocab = files.get('vocab.txt');
+  const config = tc ? json('tokenizer_config.json', tc) : {};
+  if (tj) {
+    const tokenizerConfig =
+      typeof config.name_or_path === 'string' ? config : { ...config, name_or_path: opts.name };
+    return { tokenizerJson: json('tokenizer.json', tj), tokenizerConfig };
+  }
+  if (!vocab) return null;
+  const lower =
+    typeof config.do_lower_case === 'boolean'
+      ? config.do_lower_case
+      : !/cased/i.test(opts.name) || /uncased/i.test(opts.name);
+  const maxLength =
+    typeof config.model_max_length === 'number' && config.model_max_length < 1e12
+      ? config.model_max_length
+      : opts.modelMaxLength;
+  return wordPieceTokenizerFiles(parseVocabTxt(new TextDecoder().decode(vocab)), {
+    doLowerCase: lower,
+    name: opts.name,
+    modelMaxLength: maxLength,
+  });
+}
