@@ -127,6 +127,7 @@ export function App() {
           preparing={s.preparing}
           disabled={locked}
           onFile={s.loadFile}
+          onDemo={s.demoLoaded ? undefined : s.openDemo}
           onColumns={s.setColumns}
           onValidationFraction={s.setValidationFraction}
           report={s.dataReport}

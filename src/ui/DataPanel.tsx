@@ -27,6 +27,8 @@ interface Props {
   preparing: boolean;
   disabled: boolean;
   onFile: (file: File) => void;
+  /** Opens the bundled demo again (offered while the user's own file is open). */
+  onDemo?: () => void;
   onColumns: (c: ColumnChoice) => void;
   onValidationFraction: (v: number) => void;
   /** The data report of the prepared dataset, when it has arrived. */
@@ -109,6 +111,22 @@ export function DataPanel(p: Props) {
             <span className="muted">No file yet: the SMS spam demo loads by itself.</span>
           )}
         </p>
+        {p.onDemo && table && (
+          <p className="hint">
+            Your file reopens when you come back.{' '}
+            <button
+              type="button"
+              className="small"
+              disabled={p.disabled || p.loadingFile}
+              onClick={(e) => {
+                e.stopPropagation(); // the zone around it opens the file picker
+                p.onDemo?.();
+              }}
+            >
+              Open the demo data instead
+            </button>
+          </p>
+        )}
         {table?.capped && (
           <p className="hint hint-error" data-testid="file-capped">
             {table.capped}

@@ -3,7 +3,12 @@
  * edit is left out of the request, and the worker fills HF's `TrainingArguments` defaults for it.
  * Kept here (not imported from core) because the UI may only import types from core.
  */
-import type { ColumnChoice, ModelSpec, TokenizerSource } from '../worker/client';
+import type {
+  ColumnChoice,
+  ModelSpec,
+  TokenizerSource,
+  TrainedTokenizerModel,
+} from '../worker/client';
 
 /** LR schedules HF's `get_scheduler` knows and the trainer implements. */
 export const SCHEDULERS = [
@@ -48,10 +53,17 @@ export interface StudioSettings {
   model: ModelSizes;
   args: UiArgs;
   /**
-   * The chosen tokenizer when it can be loaded again on the next visit (a bundled one or a Hub
-   * id); absent for dropped files and tokenizers trained on the data (the default is used).
+   * The chosen tokenizer when it can be had again on the next visit: a bundled one, a Hub id, or
+   * one trained on the data (trained again: training is deterministic). Absent for dropped
+   * tokenizer files (the default is used).
    */
-  tokenizer?: TokenizerSource;
+  tokenizer?: TokenizerSource | TrainedTokenizerChoice;
+}
+
+/** A tokenizer trained on the data's text column. */
+export interface TrainedTokenizerChoice {
+  trainVocabSize: number;
+  model: TrainedTokenizerModel;
 }
 
 /** Tokenizers the app bundles (public/tokenizers). */

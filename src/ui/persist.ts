@@ -15,6 +15,7 @@ import {
   type ModelSizes,
   type NumberFieldSpec,
   type StudioSettings,
+  type TrainedTokenizerChoice,
   type UiArgs,
   type UiArgsNumberKey,
 } from './defaults';
@@ -43,8 +44,17 @@ function parseColumns(v: unknown): ColumnChoice | null {
   return typeof textPair === 'string' && textPair ? { text, label, textPair } : { text, label };
 }
 
-function parseTokenizer(v: unknown): TokenizerSource | null {
+function parseTokenizer(v: unknown): TokenizerSource | TrainedTokenizerChoice | null {
   if (!isObj(v)) return null;
+  if (
+    typeof v.trainVocabSize === 'number' &&
+    Number.isInteger(v.trainVocabSize) &&
+    v.trainVocabSize >= 300 &&
+    v.trainVocabSize <= 65_536 &&
+    (v.model === 'wordpiece' || v.model === 'bpe')
+  ) {
+    return { trainVocabSize: v.trainVocabSize, model: v.model };
+  }
   if (v.kind === 'bundled') {
     const name = BUNDLED_TOKENIZERS.find((b) => b === v.name);
     return name ? { kind: 'bundled', name } : null;

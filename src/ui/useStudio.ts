@@ -70,6 +70,8 @@ export interface ModelInfo {
 interface LoadedFile {
   name: string;
   data: Blob;
+  /** The bundled demo (not kept in storage: it is always at hand). */
+  demo?: boolean;
 }
 
 /** Reads `?backend=` from the page URL, 'auto' when absent or unknown. */
@@ -123,9 +125,23 @@ function callTokenizer(
   return client.call('loadTokenizer', src);
 }
 
-/** The choice as settings keep it: bundled and Hub tokenizers load again on the next visit. */
-function persistedTokenizer(src: TokenizerChoice): TokenizerSource | undefined {
-  return 'kind' in src ? src : undefined;
+/**
+ * The choice as settings keep it: bundled and Hub tokenizers load again on the next visit, and
+ * trained ones are trained again on the reopened file; dropped files are not kept.
+ */
+function persistedTokenizer(src: TokenizerChoice): StudioSettings['tokenizer'] {
+  if ('kind' in src) return src;
+  if ('trainVocabSize' in src) {
+    return { trainVocabSize: src.trainVocabSize, model: src.model ?? 'wordpiece' };
+  }
+  return undefined;
+}
+
+/** The bundled demo data file. */
+async function fetchDemo(): Promise<LoadedFile> {
+  const r = await fetch(DEMO_URL);
+  if (!r.ok) throw new Error(`Could not load the demo data (${DEMO_URL}: ${r.status}).`);
+  return { name: DEMO_NAME, data: await r.blob(), demo: true };
 }
 
 function columnsFit(cols: ColumnChoice | null, table: TableSummary): cols is ColumnChoice {
@@ -166,6 +182,8 @@ export function useStudio() {
   const [modelSource, setModelSource] = useState<ModelSource>('scratch');
   const [pretrained, setPretrained] = useState<PretrainedInfo | null>(null);
   const [download, setDownload] = useState<DownloadProgress | null>(null);
+  /** The open data file is the bundled demo (else the user's, kept for the next visit). */
+  const [demoLoaded, setDemoLoaded] = useState(false);
   /** The data file being read in the worker and its progress (null until the first event). */
   const [reading, setReading] = useState<{ name: string; progress: ReadProgress | null } | null>(
     null,
@@ -240,22 +258,34 @@ export function useStudio() {
     [flushLogs],
   );
 
-  /** Sends a file to the worker; on success shows it and picks columns (saved ones if they fit). */
-  const sendTable = useCallback(
-    async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
-      setReading({ name: file.name, progress: null });
-      const summary = await client
-        .call('loadTable', { fileName: file.name, file: file.data })
-        .finally(() => setReading(null));
-      fileRef.current = file;
+  /** Shows a table the worker has read and picks columns (the saved ones if they fit). */
+  const showTable = useCallback(
+    (summary: TableSummary, keepSavedColumns: boolean, demo = false) => {
+      setDemoLoaded(demo);
       const saved = settingsRef.current.columns;
       const columns = keepSavedColumns && columnsFit(saved, summary) ? saved : summary.guess;
       setTable(summary);
       setDataVersion((v) => v + 1);
       setSettings((s) => ({ ...s, columns }));
-      return summary;
     },
     [],
+  );
+
+  /**
+   * Sends a file to the worker and shows it. The user's files are kept for the next visit; the
+   * demo is not (it is always at hand).
+   */
+  const sendTable = useCallback(
+    async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
+      setReading({ name: file.name, progress: null });
+      const summary = await client
+        .call('loadTable', { fileName: file.name, file: file.data, keep: !file.demo })
+        .finally(() => setReading(null));
+      fileRef.current = file;
+      showTable(summary, keepSavedColumns, file.demo ?? false);
+      return summary;
+    },
+    [showTable],
   );
 
   // Boot (and re-boot on backend change): a fresh worker, then backend, data and tokenizer.
@@ -274,14 +304,6 @@ export function useStudio() {
     });
     void (async () => {
       try {
-        const demo: Promise<LoadedFile> | null = fileRef.current
-          ? null
-          : fetch(DEMO_URL).then(async (r) => {
-              if (!r.ok)
-                throw new Error(`Could not load the demo data (${DEMO_URL}: ${r.status}).`);
-              return { name: DEMO_NAME, data: await r.blob() };
-            });
-        demo?.catch(() => undefined); // handled below; avoid an unhandled rejection meanwhile
         setStatus('Choosing a backend…');
         const info = await client.call('init', { preferred });
         if (cancelled) return;
@@ -297,9 +319,15 @@ export function useStudio() {
         }
         setStatus('Loading data…');
         try {
-          const file = fileRef.current ?? (await demo);
-          if (cancelled || !file) return;
-          await sendTable(client, file, true);
+          // The file open in this page (a backend switch or restart), else the one kept from
+          // the last visit, else the demo.
+          if (fileRef.current) await sendTable(client, fileRef.current, true);
+          else {
+            const kept = await client.call('restoreTable', {});
+            if (cancelled) return;
+            if (kept) showTable(kept, true);
+            else await sendTable(client, await fetchDemo(), true);
+          }
         } catch (err) {
           if (!cancelled) setError(errorMessage(err));
         }
@@ -334,7 +362,7 @@ export function useStudio() {
       client.terminate();
       if (clientRef.current === client) clientRef.current = null;
     };
-  }, [preferred, onEvent, sendTable, bootCount]);
+  }, [preferred, onEvent, sendTable, showTable, bootCount]);
 
   // Re-prepare (split + tokenize) whenever the data or its options change.
   const columns = settings.columns;
@@ -468,6 +496,23 @@ export function useStudio() {
     },
     [sendTable],
   );
+
+  /** Opens the bundled demo again and forgets the kept file (the demo opens next time too). */
+  const openDemo = useCallback(async () => {
+    const client = clientRef.current;
+    if (!client) return;
+    setLoadingFile(true);
+    try {
+      const summary = await sendTable(client, await fetchDemo(), false);
+      await client.call('forgetTable', {});
+      setError(null);
+      setStatus(`Loaded ${summary.fileName}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLoadingFile(false);
+    }
+  }, [sendTable]);
 
   const setColumns = useCallback((c: ColumnChoice) => {
     setSettings((s) => ({ ...s, columns: c }));
@@ -828,6 +873,8 @@ export function useStudio() {
     modelProblem,
     chooseBackend,
     loadFile,
+    openDemo,
+    demoLoaded,
     setColumns,
     setValidationFraction,
     setModelSize,

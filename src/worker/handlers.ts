@@ -14,6 +14,7 @@ import { createWebTokenizerPool } from './tokenizePool';
 import * as tf from '@tensorflow/tfjs';
 import { IdbCheckpointStore } from '../core/io/checkpointStoreIdb';
 import { hasIndexedDb } from '../core/io/idb';
+import { forgetDataFile, keepDataFile, keptDataFile } from '../core/io/keptFile';
 import {
   RunRecorder,
   blobKey,
@@ -106,6 +107,20 @@ export function createHandlers(
   /** Set when the WebGPU device is lost: the reason, shown instead of the raw failure. */
   let deviceLost: string | null = null;
   const warn = (message: string) => ctx.emit({ kind: 'warning', message });
+
+  /** Reads a data file into the session, with `read` progress events, and remembers it. */
+  const readTable = async (fileName: string, data: Blob | Uint8Array) => {
+    let last = 0;
+    const summary = await session.loadTable(fileName, data, {}, (progress) => {
+      // At most a few events a second: each one re-renders the file line.
+      const now = Date.now();
+      if (progress.phase === 'reading' && now - last < READ_EVENT_MS) return;
+      last = now;
+      ctx.emit({ kind: 'read', progress });
+    });
+    tableFile = { fileName, data, bytesRead: summary.bytesRead ?? 0 };
+    return summary;
+  };
   /** The Web Worker tokenizer pool, started by the first large prepare (null: not started). */
   let tokenizePool: TokenizerPool | null = null;
 
@@ -328,18 +343,35 @@ export function createHandlers(
         maxBufferBytes: backendInfo?.maxBufferBytes,
       });
     },
-    async loadTable({ fileName, file }) {
+    async loadTable({ fileName, file, keep }) {
       const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
-      let last = 0;
-      const summary = await session.loadTable(fileName, data, {}, (progress) => {
-        // At most a few events a second: each one re-renders the file line.
-        const now = Date.now();
-        if (progress.phase === 'reading' && now - last < READ_EVENT_MS) return;
-        last = now;
-        ctx.emit({ kind: 'read', progress });
-      });
-      tableFile = { fileName, data, bytesRead: summary.bytesRead ?? 0 };
+      const summary = await readTable(fileName, data);
+      if (keep && hasIndexedDb() && tableFile) {
+        // Kept for the next visit after the reply: the user sees the table without waiting
+        // for the write (up to the byte budget).
+        const kept = tableFile;
+        void storedBytes(kept)
+          .then((bytes) => keepDataFile(kept.fileName, bytes))
+          .catch((err: unknown) => warn(err instanceof Error ? err.message : String(err)));
+      }
       return summary;
+    },
+    async restoreTable() {
+      if (!hasIndexedDb()) return null;
+      const kept = await keptDataFile();
+      if (!kept) return null;
+      try {
+        return await readTable(kept.fileName, kept.bytes);
+      } catch {
+        // Read before, so this is unexpected (a newer reader, a damaged record): forget it and
+        // let the page open the demo.
+        await forgetDataFile().catch(() => undefined);
+        return null;
+      }
+    },
+    async forgetTable() {
+      if (hasIndexedDb()) await forgetDataFile();
+      return { forgotten: true };
     },
     async loadTokenizer(source) {
       if (source.kind === 'hub') {

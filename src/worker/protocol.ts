@@ -85,9 +85,14 @@ export interface Api {
   init: [{ preferred: BackendInfo['name'] | 'auto' }, BackendInfo];
   /**
    * A data file: a Blob (a dropped File is one, passed by reference, not copied) read in chunks
-   * in the worker with `read` progress events, or bytes.
+   * in the worker with `read` progress events, or bytes. `keep`: keep it in IndexedDB so the
+   * next visit opens it again (the user's files; not the demo).
    */
-  loadTable: [{ fileName: string; file: Blob | ArrayBuffer }, TableSummary];
+  loadTable: [{ fileName: string; file: Blob | ArrayBuffer; keep?: boolean }, TableSummary];
+  /** Opens the data file kept by the last `loadTable` with `keep`; null when none is kept. */
+  restoreTable: [Record<string, never>, TableSummary | null];
+  /** Forgets the kept data file (the demo opens on the next visit). */
+  forgetTable: [Record<string, never>, { forgotten: true }];
   /**
    * Loads a bundled tokenizer, or downloads a Hub one (tokenizer.json + tokenizer_config.json,
    * else vocab.txt; `download` events; kept in the Cache API). Replaces the current tokenizer.

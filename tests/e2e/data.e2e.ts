@@ -342,6 +342,60 @@ async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
   }
 }
 
+/**
+ * The user's file survives a reload (kept in IndexedDB), and so does a tokenizer trained on it
+ * (trained again); "Open the demo data
+ * instead" brings the demo back and forgets the file, so the next reload opens the demo.
+ */
+async function droppedFileReopens(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  assert.equal(await page.getByRole('button', { name: 'Open the demo data instead' }).count(), 0);
+  await dropFile(page, {
+    name: 'SMSSpamCollection',
+    bytes: await fixtureBytes('e2e/SMSSpamCollection'),
+  });
+  await waitForFileName(page, 'SMSSpamCollection');
+  const line = await textOf(page.getByTestId('dropzone'));
+  // A byte-level BPE trained on it: trained again on the reopened file after the reload.
+  const tokenizer = page.getByRole('combobox', { name: 'Tokenizer', exact: true });
+  await tokenizer.selectOption('train-bpe-2000');
+  const trained = /\(bpe-2000-SMSSpamCollection\)/;
+  await waitFor(
+    'the report at the trained BPE',
+    async () => trained.test(await textOf(page.getByTestId('data-report'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  // The write to IndexedDB follows the reply: give it a moment before reloading.
+  await page.waitForTimeout(1000);
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'SMSSpamCollection', 120_000);
+  assert.equal(
+    await textOf(page.getByTestId('dropzone')).then((t) => t.replace(/Open the demo.*$/, '')),
+    line.replace(/Open the demo.*$/, ''),
+    'the same file line after the reload',
+  );
+  assert.match(line, /5,574 rows/);
+  await waitFor(
+    'the report at the BPE trained again',
+    async () =>
+      trained.test(await textOf(page.getByTestId('data-report'))) &&
+      /bpe-2000-SMSSpamCollection/.test(await textOf(page.getByTestId('tokenizer-summary'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
+  await page.getByRole('button', { name: 'Open the demo data instead' }).click();
+  await waitForFileName(page, 'spam.csv');
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  ctx.log('the dropped file reopened after a reload; the demo after "Open the demo data"');
+}
+
 export const tests: E2ETest[] = [
   {
     name: 'real data files (Kaggle spam, UCI SMS, SST-2 TSV, Parquet, gzip) reach the data report',
@@ -352,5 +406,9 @@ export const tests: E2ETest[] = [
     name: 'a 1 GB CSV streams into the worker: first 128 MB read with progress, the page holds none of it',
     fn: gigabyteFileStreams,
     timeoutMs: 8 * 60_000,
+  },
+  {
+    name: 'a dropped file reopens after a reload; the demo can be opened again',
+    fn: droppedFileReopens,
   },
 ];

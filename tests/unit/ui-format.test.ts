@@ -232,7 +232,9 @@ describe('settings persistence', () => {
     expect(loadSettings(store)).toEqual(settings);
   });
 
-  it('keeps a bundled or Hub tokenizer choice, and drops malformed ones', () => {
+  it('keeps a bundled, Hub or trained tokenizer choice, and drops malformed ones', () => {
+    const bpe = { ...DEFAULT_SETTINGS, tokenizer: { trainVocabSize: 8000, model: 'bpe' as const } };
+    expect(parseSettings(JSON.stringify(bpe))).toEqual(bpe);
     const hub = { ...DEFAULT_SETTINGS, tokenizer: { kind: 'hub' as const, id: 'org/name@v1' } };
     expect(parseSettings(JSON.stringify(hub))).toEqual(hub);
     const cased = {
@@ -245,6 +247,9 @@ describe('settings persistence', () => {
       { kind: 'hub', id: '' },
       { kind: 'hub', id: 7 },
       { kind: 'files', files: {} },
+      { trainVocabSize: 8000, model: 'unigram' },
+      { trainVocabSize: 2.5, model: 'bpe' },
+      { trainVocabSize: 10, model: 'wordpiece' },
       'bert-base-uncased',
     ]) {
       expect(parseSettings(JSON.stringify({ tokenizer })), JSON.stringify(tokenizer)).toEqual(

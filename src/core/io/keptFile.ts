@@ -1,0 +1,52 @@
+/**
+ * The data file the studio has open, kept in IndexedDB so a reload (or a crash of the tab) opens
+ * it again instead of the demo: one file at a time, in the `blobs` store under `kept/…` keys (run
+ * ids never contain "/", so these never collide with a run's blobs). Only the bytes the reader
+ * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
+ */
+import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
+
+const KEY = { data: 'kept/data', name: 'kept/name' } as const;
+
+/** Keeps `bytes` as the open data file named `fileName`, replacing the one kept before. */
+export async function keepDataFile(fileName: string, bytes: Uint8Array): Promise<void> {
+  const name = new TextEncoder().encode(fileName);
+  try {
+    await inTransaction([STORES.blobs], 'readwrite', (tx) => {
+      const store = tx.objectStore(STORES.blobs);
+      store.put(bytes, KEY.data);
+      store.put(name, KEY.name);
+    });
+  } catch (err) {
+    if (!isQuotaError(err)) throw err;
+    // A file the storage cannot hold is not kept; neither is the one before (it is not open).
+    await forgetDataFile().catch(() => undefined);
+    throw new Error(
+      `Browser storage is full: ${fileName} stays open but will not reopen after a reload. ` +
+        'Delete old runs in Run history to make room.',
+    );
+  }
+}
+
+/** The kept data file, or null when none is kept. */
+export async function keptDataFile(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+  const p = await inTransaction([STORES.blobs], 'readonly', (tx) => {
+    const store = tx.objectStore(STORES.blobs);
+    return Promise.all([
+      reqResult(store.get(KEY.data) as IDBRequest<Uint8Array | undefined>),
+      reqResult(store.get(KEY.name) as IDBRequest<Uint8Array | undefined>),
+    ]);
+  });
+  const [bytes, name] = await p;
+  if (!bytes || !name) return null;
+  return { fileName: new TextDecoder().decode(name), bytes };
+}
+
+/** Forgets the kept data file (the demo opens on the next visit). */
+export async function forgetDataFile(): Promise<void> {
+  await inTransaction([STORES.blobs], 'readwrite', (tx) => {
+    const store = tx.objectStore(STORES.blobs);
+    store.delete(KEY.data);
+    store.delete(KEY.name);
+  });
+}
