@@ -1,0 +1,131 @@
+/**
+ * The model as files: the zip the studio exports (HF folder, TF.js weights, tokenizer, training
+ * arguments and log, model card), and loading such a zip or HF folder back as a model.
+ */
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { exportHfModel, loadHfModel } from '../io/hfModel';
+import { modelCard } from '../io/modelCard';
+import { exportTfjsWeights } from '../io/tfjsWeights';
+import type { BertForSequenceClassification } from '../model/bert';
+import { countParameters } from '../model/memory';
+import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
+import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
+import type { LogEntry } from '../train/state';
+import { labelsOf } from './pretrained';
+
+/** What the model card and the export say of how a model was trained. */
+export interface TrainingRecord {
+  /** The run's arguments, or null for a model loaded rather than trained. */
+  args: TrainingArguments | null;
+  logHistory: LogEntry[];
+}
+
+/** An HF model folder's files, JSON parsed: what `loadModelFiles` loads. */
+export interface ModelFiles {
+  config: object;
+  weights: Uint8Array;
+  tokenizerJson: object;
+  tokenizerConfig: object;
+}
+
+/** README.md for `model`: metrics, labels, training arguments, how to load it. */
+export function modelCardFor(
+  model: BertForSequenceClassification,
+  run: TrainingRecord & {
+    baseModel: string | null;
+    metrics: Record<string, number>;
+    datasetName: string | null;
+  },
+): string {
+  return modelCard({
+    config: model.config,
+    baseModel: run.baseModel,
+    metrics: run.metrics,
+    trainingArgs: run.args
+      ? (trainingArgumentsToJson(run.args) as unknown as Record<string, unknown>)
+      : null,
+    logHistory: run.logHistory,
+    parameters: countParameters(model.config),
+    datasetName: run.datasetName,
+  });
+}
+
+/**
+ * The export zip: HF folder files, TF.js weights, the tokenizer, training_args.json and
+ * trainer_state.json when there was a run, and `readme` as README.md.
+ */
+export async function exportModelZip(
+  model: BertForSequenceClassification,
+  tok: Tokenizer,
+  run: TrainingRecord,
+  readme: string,
+): Promise<Uint8Array> {
+  const hf = await exportHfModel(model);
+  const tfjs = await exportTfjsWeights(model);
+  const files: Record<string, Uint8Array> = {
+    'config.json': strToU8(hf['config.json']),
+    'model.safetensors': hf['model.safetensors'],
+    'tokenizer.json': strToU8(JSON.stringify(tok.files.tokenizerJson)),
+    'tokenizer_config.json': strToU8(JSON.stringify(tok.files.tokenizerConfig, null, 2)),
+    'tfjs/model.json': strToU8(tfjs['model.json']),
+    'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
+  };
+  if (run.args) {
+    files['training_args.json'] = strToU8(
+      JSON.stringify(trainingArgumentsToJson(run.args), null, 2),
+    );
+  }
+  if (run.logHistory.length > 0) {
+    files['trainer_state.json'] = strToU8(JSON.stringify({ log_history: run.logHistory }, null, 2));
+  }
+  files['README.md'] = strToU8(readme);
+  return zipSync(files, { level: 6 });
+}
+
+/**
+ * The model files in a zip made by `exportModelZip` (or any HF folder zipped with its
+ * tokenizer; files may sit in a folder), with a message naming what is missing or not JSON.
+ */
+export function modelFilesFromZip(bytes: Uint8Array): ModelFiles {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes);
+  } catch {
+    throw new Error('This file is not a zip archive. Choose a model exported by the studio.');
+  }
+  const need = (name: string): Uint8Array => {
+    const f = files[name] ?? Object.entries(files).find(([k]) => k.endsWith(`/${name}`))?.[1];
+    if (!f)
+      throw new Error(
+        `The zip has no ${name}; an exported model holds config.json, model.safetensors and tokenizer files.`,
+      );
+    return f;
+  };
+  const json = (name: string): object => {
+    try {
+      return JSON.parse(strFromU8(need(name))) as object;
+    } catch (e) {
+      if (e instanceof SyntaxError) throw new Error(`${name} in the zip is not valid JSON.`);
+      throw e;
+    }
+  };
+  return {
+    config: json('config.json'),
+    weights: need('model.safetensors'),
+    tokenizerJson: json('tokenizer.json'),
+    tokenizerConfig: json('tokenizer_config.json'),
+  };
+}
+
+/** The model, its tokenizer (as loaded, not yet made fast) and its label names from `files`. */
+export async function loadModelFiles(
+  files: ModelFiles,
+): Promise<{ model: BertForSequenceClassification; tokenizer: Tokenizer; labels: string[] }> {
+  // The tokenizer first: a bad one then fails before any weight tensor exists (no leak).
+  const tokenizer = await loadTokenizer({
+    tokenizerJson: files.tokenizerJson,
+    tokenizerConfig: files.tokenizerConfig,
+  });
+  const { model } = loadHfModel({ config: files.config, weights: files.weights });
+  return { model, tokenizer, labels: labelsOf(model.config) };
+}

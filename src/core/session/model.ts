@@ -1,0 +1,84 @@
+/**
+ * The model a training run starts from (a small BERT from scratch, or the loaded checkpoint with
+ * a head for the data's labels), and the memory such a run would need.
+ */
+import { BertForSequenceClassification } from '../model/bert';
+import { smallBertConfig, type BertConfig } from '../model/config';
+import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '../model/memory';
+import type { Tokenizer } from '../tokenize/tokenizer';
+import { modelFromCheckpoint, type PretrainedCheckpoint } from './pretrained';
+import type { ModelSpec, Prepared } from './types';
+
+/**
+ * A fresh model for `spec` and the prepared data, with the checkpoint it comes from (null from
+ * scratch) and HF's loading warnings ([] from scratch).
+ */
+export function buildModel(
+  spec: ModelSpec,
+  p: Prepared,
+  tok: Tokenizer,
+  pretrained: PretrainedCheckpoint | null,
+  seed: number,
+): { model: BertForSequenceClassification; baseModel: string | null; notices: string[] } {
+  if (spec.kind === 'pretrained') {
+    if (!pretrained) throw new Error('Load a pretrained model before fine-tuning it.');
+    const { model, notices } = modelFromCheckpoint(
+      pretrained,
+      p.maps,
+      p.problemType,
+      spec.max_length,
+      seed,
+    );
+    return { model, baseModel: pretrained.name, notices };
+  }
+  const config = smallBertConfig({
+    vocabSize: tok.vocabSize,
+    numLabels: p.maps.labels.length,
+    maxLength: spec.max_length,
+    hiddenSize: spec.hidden_size,
+    numLayers: spec.num_hidden_layers,
+    numHeads: spec.num_attention_heads,
+    intermediateSize: spec.intermediate_size,
+    id2label: p.maps.id2label,
+    padTokenId: tok.padId,
+    problemType: p.problemType,
+  });
+  return {
+    model: BertForSequenceClassification.create(config, seed),
+    baseModel: null,
+    notices: [],
+  };
+}
+
+/**
+ * Memory a run of `spec` at `batchSize` would need, against `limits` (see
+ * {@link estimateTrainingMemory}), for `numLabels` labels. A pretrained spec takes its shape
+ * from `pretrained`; a from-scratch one its vocabulary from `vocabSize` (BERT's 30522 without a
+ * tokenizer).
+ */
+export function estimateRunMemory(
+  spec: ModelSpec,
+  batchSize: number,
+  limits: MemoryLimits,
+  numLabels: number,
+  pretrained: BertConfig | null,
+  vocabSize: number | undefined,
+): MemoryEstimate {
+  let shape;
+  if (spec.kind === 'pretrained') {
+    if (!pretrained) throw new Error('No pretrained model is loaded.');
+    shape = { ...pretrained, num_labels: numLabels };
+  } else {
+    shape = {
+      vocab_size: vocabSize ?? 30522,
+      hidden_size: spec.hidden_size,
+      num_hidden_layers: spec.num_hidden_layers,
+      num_attention_heads: spec.num_attention_heads,
+      intermediate_size: spec.intermediate_size,
+      max_position_embeddings: spec.max_length,
+      type_vocab_size: 2,
+      num_labels: numLabels,
+    };
+  }
+  return estimateTrainingMemory(shape, { batchSize, seqLength: spec.max_length }, limits);
+}

@@ -1,0 +1,110 @@
+/**
+ * Using a model on new rows: predictions for texts, and metrics on a labelled table.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { encodeLabels } from '../data/labels';
+import type { BertForSequenceClassification } from '../model/bert';
+import type { ProblemType } from '../model/config';
+import { encodeDataset } from '../tokenize/encode';
+import type { Tokenizer } from '../tokenize/tokenizer';
+import { batchTensors, disposeBatch, inputsOf, type LabeledDataset } from '../train/dataset';
+import { evaluateModel } from '../train/evaluate';
+import { computeLoss } from '../train/losses';
+import { sigmoid, softmax } from '../train/metrics';
+import { extractExamples, type NamedTable } from './examples';
+import type { ColumnChoice, Prediction } from './types';
+
+/**
+ * Predictions from row-major logits: softmax over classes (single-label), a sigmoid per label
+ * with the labels above 0.5 (multi-label), or the value itself (regression).
+ */
+export function predictionsFrom(
+  logits: Float32Array,
+  labels: string[],
+  problemType: ProblemType | null,
+): Prediction[] {
+  const n = labels.length;
+  const rows = logits.length / n;
+  const out: Prediction[] = [];
+  if (problemType === 'regression') {
+    for (let i = 0; i < rows; i++) {
+      out.push({ label: logits[i].toPrecision(4), probs: [logits[i]], labels });
+    }
+    return out;
+  }
+  const probs = problemType === 'multi_label_classification' ? sigmoid(logits) : softmax(logits, n);
+  for (let i = 0; i < rows; i++) {
+    const p = Array.from(probs.subarray(i * n, (i + 1) * n));
+    const best = p.indexOf(Math.max(...p));
+    const label =
+      problemType === 'multi_label_classification'
+        ? labels.filter((_, j) => p[j] > 0.5).join(';') || '(none)'
+        : labels[best];
+    out.push({ label, probs: p, labels });
+  }
+  return out;
+}
+
+/**
+ * The model's prediction for each text, in one batch padded to the longest row. Texts are cut
+ * at the prepared data's `maxLength` (128 when nothing is prepared), within the model's positions.
+ */
+export async function predictTexts(
+  model: BertForSequenceClassification,
+  tok: Tokenizer,
+  labels: string[],
+  texts: string[],
+  preparedMaxLength: number | undefined,
+): Promise<Prediction[]> {
+  const maxLength = Math.min(model.config.max_position_embeddings, preparedMaxLength ?? 128);
+  const ds: LabeledDataset = {
+    encoded: encodeDataset(tok, texts, null, maxLength),
+    labels: new Int32Array(texts.length),
+    labelWidth: 1,
+    size: texts.length,
+  };
+  const idx = Uint32Array.from(texts.map((_, i) => i));
+  const batch = batchTensors(ds, idx, 'single_label_classification', {
+    padding: 'longest',
+    maxLength,
+    padId: tok.padId,
+  });
+  const logits = tf.tidy(() => model.forward(inputsOf(batch), { training: false }).logits);
+  disposeBatch(batch);
+  const values = (await logits.data()) as Float32Array;
+  logits.dispose();
+  return predictionsFrom(values, labels, model.config.problem_type);
+}
+
+/**
+ * Single-label metrics of `model` on table `t`'s chosen columns (labels must be among the
+ * model's `label2id`), `eval_`-prefixed as the Trainer logs them.
+ */
+export async function evaluateOnTable(
+  model: BertForSequenceClassification,
+  tok: Tokenizer,
+  numLabels: number,
+  t: NamedTable,
+  columns: ColumnChoice,
+  maxLength: number,
+  batchSize: number,
+): Promise<Record<string, number>> {
+  const ex = extractExamples(t, columns);
+  const label2id = model.config.label2id ?? {};
+  const ds: LabeledDataset = {
+    encoded: encodeDataset(tok, ex.texts, ex.pairs, maxLength),
+    labels: encodeLabels(ex.labels, label2id),
+    labelWidth: 1,
+    size: ex.texts.length,
+  };
+  const out = await evaluateModel({
+    model,
+    dataset: ds,
+    problemType: 'single_label_classification',
+    numLabels,
+    batchSize,
+    collate: { padding: 'longest', maxLength, padId: tok.padId },
+    lossOf: (logits, labels) => computeLoss('single_label_classification', logits, labels, {}),
+  });
+  return out.metrics;
+}

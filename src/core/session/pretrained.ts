@@ -1,0 +1,159 @@
+/**
+ * Pretrained checkpoints: reading one's files into what the session keeps (validated config and
+ * weights, the UI's summary, the checkpoint's own tokenizer), and building the model a
+ * fine-tuning run starts from.
+ */
+import type { LabelMaps } from '../data/labels';
+import { loadHfModel } from '../io/hfModel';
+import { parseSafetensorsHeader } from '../io/safetensors';
+import type { BertForSequenceClassification } from '../model/bert';
+import { parseBertConfig, type BertConfig, type ProblemType } from '../model/config';
+import { countParameters } from '../model/memory';
+import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
+import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
+import type { PretrainedInfo } from './types';
+
+/** A loaded checkpoint as the session keeps it: the bytes stay, as each run starts from them. */
+export interface PretrainedCheckpoint {
+  name: string;
+  config: BertConfig;
+  weights: Uint8Array;
+  info: PretrainedInfo;
+}
+
+/**
+ * A config's label names in id order. `parseBertConfig` always fills `id2label`, but a model's
+ * config object is mutable after loading; `?? {}` then gives no labels rather than a TypeError.
+ */
+export function labelsOf(config: Pick<BertConfig, 'id2label'>): string[] {
+  const id2label = config.id2label ?? {};
+  return Object.keys(id2label)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => id2label[k]);
+}
+
+/**
+ * Reads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
+ * present `tokenizer.json` + `tokenizer_config.json`, or `vocab.txt`; names may carry a folder
+ * prefix): validates the config (BERT family only) and the weights (header, dtypes, names and
+ * shapes against the config) with a specific message. Returns the checkpoint and its own
+ * tokenizer, or null when it ships none; `current` is the tokenizer then used instead (checked
+ * against the vocabulary and named in a notice). Nothing is kept here: the caller keeps both.
+ */
+export async function readCheckpoint(
+  files: Record<string, Uint8Array>,
+  name: string,
+  current: Tokenizer | null,
+): Promise<{ checkpoint: PretrainedCheckpoint; tokenizer: Tokenizer | null }> {
+  const byBase = new Map<string, Uint8Array>();
+  for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
+  const configBytes = byBase.get('config.json');
+  const weights = byBase.get('model.safetensors');
+  if (!configBytes || !weights) {
+    const have = [...byBase.keys()].join(', ') || 'none';
+    const lacking = [!configBytes && 'config.json', !weights && 'model.safetensors'].filter(
+      Boolean,
+    );
+    throw new Error(
+      `A pretrained model needs config.json and model.safetensors; ${lacking.join(' and ')} ` +
+        `${lacking.length > 1 ? 'are' : 'is'} missing (files given: ${have}). pytorch_model.bin ` +
+        `checkpoints are not read: convert them with save_pretrained(safe_serialization=True).`,
+    );
+  }
+  const text = (f: string, b: Uint8Array) => {
+    try {
+      return JSON.parse(new TextDecoder().decode(b)) as object;
+    } catch {
+      throw new Error(`${f} is not valid JSON.`);
+    }
+  };
+  const config = parseBertConfig(text('config.json', configBytes));
+  // The header alone first: a bad file fails fast, before any tensor is built.
+  const header = parseSafetensorsHeader(weights);
+  const loaded = loadHfModel({ config, weights });
+  const encoderMissing = loaded.missing.filter((n) => /(^|\.)(embeddings|encoder)\./.test(n));
+  const info: PretrainedInfo = {
+    name,
+    parameters: countParameters(config),
+    hidden_size: config.hidden_size,
+    num_hidden_layers: config.num_hidden_layers,
+    num_attention_heads: config.num_attention_heads,
+    intermediate_size: config.intermediate_size,
+    vocab_size: config.vocab_size,
+    max_position_embeddings: config.max_position_embeddings,
+    checkpointLabels: labelsOf(config),
+    dtypes: [...new Set(header.entries.map((e) => e.dtype))].sort(),
+    tokenizer: null,
+    tokenizerVocabSize: null,
+    notices: loaded.notices,
+  };
+  loaded.model.dispose();
+  if (encoderMissing.length > 0) {
+    throw new Error(
+      `model.safetensors does not hold the encoder config.json describes: ` +
+        `${encoderMissing.length} tensors are missing (e.g. ${encoderMissing.slice(0, 3).join(', ')}). ` +
+        `Are config.json and model.safetensors from the same checkpoint?`,
+    );
+  }
+  const tokFiles = tokenizerFilesFromFolder(byBase, {
+    name,
+    modelMaxLength: config.max_position_embeddings,
+  });
+  const tokenizer: Tokenizer | null = tokFiles ? await loadTokenizer(tokFiles) : null;
+  const tokVocab = tokenizer?.vocabSize ?? current?.vocabSize ?? 0;
+  if (tokVocab > config.vocab_size) {
+    throw new Error(
+      `The tokenizer has ${tokVocab} tokens but the model's vocabulary has ${config.vocab_size}: ` +
+        `${tokenizer ? "the checkpoint's tokenizer files do not belong to it" : "add the checkpoint's tokenizer files (tokenizer.json or vocab.txt)"}.`,
+    );
+  }
+  if (tokenizer) {
+    info.tokenizer = tokenizer.name;
+    info.tokenizerVocabSize = tokenizer.vocabSize;
+  } else {
+    info.notices.push(
+      `The checkpoint has no tokenizer files; the current tokenizer${current ? ` (${current.name})` : ''} ` +
+        `is used. Its ids must be the ones the model was trained with.`,
+    );
+  }
+  return { checkpoint: { name, config, weights, info }, tokenizer };
+}
+
+/**
+ * The model a fine-tuning run starts from: the checkpoint with a fresh head for the data's
+ * labels (HF's `from_pretrained(name, num_labels=..., id2label=..., label2id=...)`), and HF's
+ * loading warnings. Throws when `maxLength` exceeds the checkpoint's positions or the checkpoint
+ * declares another task than the labels describe.
+ */
+export function modelFromCheckpoint(
+  pre: PretrainedCheckpoint,
+  maps: LabelMaps,
+  problemType: ProblemType,
+  maxLength: number,
+  seed: number,
+): { model: BertForSequenceClassification; notices: string[] } {
+  if (maxLength > pre.config.max_position_embeddings) {
+    throw new Error(
+      `max_length ${maxLength} exceeds the model's max_position_embeddings ` +
+        `(${pre.config.max_position_embeddings}): lower max_length.`,
+    );
+  }
+  // The checkpoint's problem_type stays, as in HF; the data's labels are class ids (HF: int
+  // labels).
+  const loaded = loadHfModel(
+    { config: pre.config, weights: pre.weights },
+    { id2label: maps.id2label, label2id: maps.label2id, seed },
+  );
+  // HF keeps a problem_type the checkpoint sets; it must then agree with the data.
+  const declared = pre.config.problem_type;
+  if (declared && declared !== problemType) {
+    loaded.model.dispose();
+    throw new Error(
+      `The checkpoint's config.json sets problem_type "${declared}", but the label column ` +
+        `describes ${problemType}. Pick that task for the labels, or remove problem_type ` +
+        `from config.json.`,
+    );
+  }
+  loaded.model.config.problem_type = problemType;
+  return { model: loaded.model, notices: loaded.notices };
+}
