@@ -8,9 +8,10 @@
  * Targets (issue "Real-world data at scale", 2-core machine): read + tokenize < 20 s, tokenized
  * set < 120 MB.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { benchInput, repoRoot } from './benchInput';
 import { guessColumns } from '../src/core/data/columns';
 import { readTableFile } from '../src/core/data/read';
 import { computeDataReport } from '../src/core/data/report';
@@ -20,24 +21,10 @@ import { encodedBytes } from '../src/core/tokenize/parallel';
 import { createNodeTokenizerPool } from '../src/core/tokenize/poolNode';
 import { loadTokenizer } from '../src/core/tokenize/tokenizer';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-const root = resolve(import.meta.dirname, '..');
-const file = positional[0] ?? resolve(root, '../shared/data/imdb/imdb_50k.csv');
+const { flag, file } = benchInput('bench-data');
+const root = repoRoot;
 const maxLength = Number(flag('max_length') ?? 512);
 const workers = Number(flag('workers') ?? availableParallelism());
-
-if (!existsSync(file)) {
-  console.error(
-    `bench-data: ${file} is not here. Pass a CSV path (e.g. node --import tsx scripts/bench-data.ts data.csv); ` +
-      'the default is the IMDB 50k reviews file in ../shared/data/imdb/.',
-  );
-  process.exit(2);
-}
 
 const mb = (b: number) => `${(b / 1e6).toFixed(1)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -7,8 +7,8 @@
  *   node --import tsx scripts/bench-tokenizer-training.ts [file.csv] [--column review]
  *     [--vocab_size 8000] [--rows N]
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { benchInput } from './benchInput';
 import { guessColumns } from '../src/core/data/columns';
 import { readTableFile } from '../src/core/data/read';
 import { fastTokenizer } from '../src/core/tokenize/fastWordPiece';
@@ -16,20 +16,8 @@ import { loadTokenizer, type Tokenizer } from '../src/core/tokenize/tokenizer';
 import { trainByteLevelBpe } from '../src/core/tokenize/trainBpe';
 import { trainWordPiece } from '../src/core/tokenize/trainWordPiece';
 
-const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-const root = resolve(import.meta.dirname, '..');
-const file = positional[0] ?? resolve(root, '../shared/data/imdb/imdb_50k.csv');
+const { flag, file } = benchInput('bench-tokenizer-training');
 const vocabSize = Number(flag('vocab_size') ?? 8000);
-
-if (!existsSync(file)) {
-  console.error(`bench-tokenizer-training: ${file} is not here. Pass a CSV path.`);
-  process.exit(2);
-}
 
 const table = await readTableFile(file, new Uint8Array(readFileSync(file)));
 const column = flag('column') ?? guessColumns({ ...table, anomalies: [] }).text;

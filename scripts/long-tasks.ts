@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium';
 import { PageTrace } from '../tests/e2e/trace';
 import { startServer } from './serve.mjs';
 
@@ -24,21 +25,6 @@ const root = path.resolve(here, '..');
 const threshold = Number(process.argv[2] ?? 30);
 const runs = Number(process.argv[3] ?? 1);
 const dist = process.env.DIST ?? path.join(root, 'dist');
-
-/** As the e2e runner (tests/e2e/run.ts): the same rendering path as the views test. */
-const ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 /** The views e2e test's model and arguments. */
 const FIELDS: Record<string, number> = {
@@ -68,8 +54,8 @@ async function waitText(page: Page, testId: string, re: RegExp, timeoutMs: numbe
 async function main() {
   const server = await startServer({ root: dist, port: 0 });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ARGS,
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
   });
   try {
     for (let run = 0; run < runs; run++) {

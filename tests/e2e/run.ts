@@ -14,29 +14,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 import type { E2EContext, E2EModule, E2ETest } from './harness';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const distDir = path.join(repoRoot, 'dist');
 const outDir = path.join(repoRoot, 'test-results');
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const defaultTimeoutMs = Number(process.env.E2E_TIMEOUT_MS) || 8 * 60_000;
 
-/** Flags that give headless Chromium a WebGPU adapter on SwiftShader (CPU-emulated Vulkan). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-  '--use-angle=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--no-first-run',
-];
 
 class SetupError extends Error {}
 
@@ -51,10 +37,10 @@ async function checkPrerequisites(): Promise<void> {
     );
   }
   try {
-    await access(chromiumPath, constants.X_OK);
+    await access(CHROMIUM_PATH, constants.X_OK);
   } catch {
     throw new SetupError(
-      `Chromium not found at ${chromiumPath}. Install it with: apt-get install chromium ` +
+      `Chromium not found at ${CHROMIUM_PATH}. Install it with: apt-get install chromium ` +
         '(or point CHROMIUM_PATH at a Chromium/Chrome binary).',
     );
   }
@@ -91,7 +77,7 @@ async function checkWebGpu(browser: Browser, baseUrl: string): Promise<string> {
     });
     if (!result.ok) {
       throw new SetupError(
-        `WebGPU is unavailable in ${chromiumPath} (${result.why}). The tests need Chromium 113+ ` +
+        `WebGPU is unavailable in ${CHROMIUM_PATH} (${result.why}). The tests need Chromium 113+ ` +
           `started with: ${CHROMIUM_ARGS.join(' ')}; on Debian, apt-get install chromium ` +
           '(its SwiftShader Vulkan gives a software adapter).',
       );
@@ -235,13 +221,13 @@ async function main(): Promise<number> {
   try {
     try {
       browser = await chromium.launch({
-        executablePath: chromiumPath,
+        executablePath: CHROMIUM_PATH,
         headless: process.env.E2E_HEADED !== '1',
         args: CHROMIUM_ARGS,
       });
     } catch (err) {
       throw new SetupError(
-        `Could not start Chromium at ${chromiumPath}: ${(err as Error).message.split('\n')[0]}. ` +
+        `Could not start Chromium at ${CHROMIUM_PATH}: ${(err as Error).message.split('\n')[0]}. ` +
           'Install it with: apt-get install chromium',
       );
     }

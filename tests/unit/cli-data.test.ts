@@ -1,22 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main';
-
-/** Runs the CLI in-process, capturing what it prints. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/runCli';
 
 const TINY = ['--hidden_size', '16', '--num_hidden_layers', '1', '--num_attention_heads', '2'];
 const TINY2 = ['--intermediate_size', '32', '--max_steps', '1', '--logging_steps', '1'];
@@ -24,7 +10,7 @@ const TINY2 = ['--intermediate_size', '32', '--max_steps', '1', '--logging_steps
 describe('studio train: data flags and the data report', () => {
   it('reads a no-header TSV with --no_header --delimiter tab and prints the report', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-data-'));
-    const r = await run([
+    const r = await runCli([
       'train',
       '--train_file',
       'tests/fixtures/data/SMSSpamCollection-300.tsv',
@@ -59,7 +45,7 @@ describe('studio train: data flags and the data report', () => {
   }, 120_000);
 
   it('rejects a bad --delimiter', async () => {
-    const r = await run([
+    const r = await runCli([
       'train',
       '--train_file',
       'tests/fixtures/data/SMSSpamCollection-300.tsv',
@@ -74,17 +60,17 @@ describe('studio train: data flags and the data report', () => {
 
   it('names a missing or non-file --train_file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'studio-cli-data-'));
-    const missing = await run(['train', '--train_file', 'no/such.csv', '--output_dir', out]);
+    const missing = await runCli(['train', '--train_file', 'no/such.csv', '--output_dir', out]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/--train_file no\/such\.csv does not exist\./);
-    const folder = await run(['train', '--train_file', 'tests/fixtures', '--output_dir', out]);
+    const folder = await runCli(['train', '--train_file', 'tests/fixtures', '--output_dir', out]);
     expect(folder.code).toBe(1);
     expect(folder.err).toMatch(/--train_file tests\/fixtures is not a file\./);
   });
 
   it('trains a WordPiece tokenizer with --train_tokenizer_vocab_size and saves it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-data-'));
-    const r = await run([
+    const r = await runCli([
       'train',
       '--train_file',
       'tests/fixtures/data/sst2-train-300.tsv',

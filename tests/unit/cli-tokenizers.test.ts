@@ -6,22 +6,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main';
-
-/** Runs the CLI in-process, capturing what it prints. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    return { code: await main(argv), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/runCli';
 
 const TINY = ['--hidden_size', '16', '--num_hidden_layers', '1', '--num_attention_heads', '2'];
 const TINY2 = ['--intermediate_size', '32', '--max_steps', '2', '--logging_steps', '1'];
@@ -48,7 +34,7 @@ describe('studio train: tokenizer flags', () => {
 
   it('trains a byte-level BPE with --train_tokenizer_model bpe and saves it with the model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-tok-'));
-    const r = await run([
+    const r = await runCli([
       'train',
       ...DATA,
       '--train_tokenizer_vocab_size',
@@ -68,7 +54,7 @@ describe('studio train: tokenizer flags', () => {
     expect(readJson(dir, 'tokenizer_config.json').tokenizer_class).toBe('RobertaTokenizer');
     expect(readJson(dir, 'config.json')).toMatchObject({ vocab_size: 400, pad_token_id: 1 });
 
-    const bad = await run([
+    const bad = await runCli([
       'train',
       ...DATA,
       '--train_tokenizer_model',
@@ -82,7 +68,7 @@ describe('studio train: tokenizer flags', () => {
 
   it('downloads --tokenizer_name_or_path when it is not a folder here', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-tok-'));
-    const r = await run([
+    const r = await runCli([
       'train',
       ...DATA,
       '--tokenizer_name_or_path',

@@ -2,22 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main';
-
-/** Runs the CLI in-process, capturing what it prints. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { runCli } from './helpers/runCli';
 
 const TINY = [
   '--hidden_size',
@@ -63,7 +48,7 @@ describe('studio CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-'));
     const csv = smallCsv(dir);
     const out = join(dir, 'out');
-    const r = await run([
+    const r = await runCli([
       'train',
       '--train_file',
       csv,
@@ -113,14 +98,14 @@ describe('studio CLI', () => {
     const metrics = JSON.parse(r.out);
     expect(metrics.eval_accuracy).toBeGreaterThan(0);
 
-    const ev = await run(['evaluate', '--model_dir', out, '--validation_file', csv]);
+    const ev = await runCli(['evaluate', '--model_dir', out, '--validation_file', csv]);
     expect(ev.code, ev.err).toBe(0);
     const evMetrics = JSON.parse(ev.out);
     expect(evMetrics).toHaveProperty('eval_accuracy');
     expect(evMetrics).toHaveProperty('eval_loss');
 
     const preds = join(dir, 'preds.jsonl');
-    const pr = await run([
+    const pr = await runCli([
       'predict',
       '--model_dir',
       out,
@@ -158,10 +143,10 @@ describe('studio CLI', () => {
       '8',
     ];
     const a = join(dir, 'a');
-    expect((await run([...common, '--output_dir', a])).code).toBe(0);
+    expect((await runCli([...common, '--output_dir', a])).code).toBe(0);
     const full = losses(a);
     expect(full).toHaveLength(6);
-    const r = await run([
+    const r = await runCli([
       ...common,
       '--output_dir',
       a,
@@ -175,11 +160,11 @@ describe('studio CLI', () => {
   });
 
   it('exits non-zero with a clear message on a misspelt flag or a missing file', async () => {
-    const bad = await run(['train', '--train_file', 'x.csv', '--learnig_rate', '1e-3']);
+    const bad = await runCli(['train', '--train_file', 'x.csv', '--learnig_rate', '1e-3']);
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/learnig_rate/);
     expect(bad.err).toMatch(/learning_rate/);
-    const missing = await run(['train', '--train_file', '/nonexistent/data.csv']);
+    const missing = await runCli(['train', '--train_file', '/nonexistent/data.csv']);
     expect(missing.code).not.toBe(0);
     expect(missing.err).toMatch(/does not exist/);
   });
