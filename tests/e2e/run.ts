@@ -23,7 +23,6 @@ const distDir = path.join(repoRoot, 'dist');
 const outDir = path.join(repoRoot, 'test-results');
 const defaultTimeoutMs = Number(process.env.E2E_TIMEOUT_MS) || 8 * 60_000;
 
-
 class SetupError extends Error {}
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
