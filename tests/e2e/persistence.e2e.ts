@@ -222,7 +222,14 @@ async function reloadAndResume(ctx: E2EContext): Promise<void> {
   assert.equal(await chartPoints(page, 'loss'), RESUME_ARGS.max_steps, 'the chart shows all steps');
 }
 
-async function deviceLossRecovers(ctx: E2EContext): Promise<void> {
+/**
+ * A lost device mid-run: the run stops and is stored as interrupted; the way back (`recovery`:
+ * "Restart worker", a fresh WebGPU device, or "Use WASM instead") then resumes it to the end.
+ */
+async function deviceLossRecovers(
+  ctx: E2EContext,
+  recovery: 'Restart worker' | 'Use WASM instead',
+): Promise<void> {
   const { log } = ctx;
   const context = await ctx.browser.newContext();
   const page = await setUpRun(context, ctx, '?backend=webgpu&e2e-device-loss=3', {
@@ -257,9 +264,11 @@ async function deviceLossRecovers(ctx: E2EContext): Promise<void> {
   assert.match(run.reason ?? '', /GPU device was lost/);
   assert.ok(run.checkpoints.includes('checkpoint-2'), `checkpoint-2 kept (${run.checkpoints})`);
 
-  await button(page, 'Restart worker').click();
+  assert.ok(await button(page, 'Use WASM instead').isVisible(), 'Use WASM instead offered');
+  await button(page, recovery).click();
   const backend = await waitForBackend(page);
-  assert.ok(backend.startsWith('webgpu'), `restarted on ${backend}`);
+  const expected = recovery === 'Restart worker' ? 'webgpu' : 'wasm';
+  assert.ok(backend.startsWith(expected), `restarted on ${backend}`);
   await waitFor('the worker to be ready', async () =>
     /^Ready/.test(await textOf(page.getByTestId('status'))),
   );
@@ -269,7 +278,7 @@ async function deviceLossRecovers(ctx: E2EContext): Promise<void> {
   assert.equal(done.status, 'finished');
   assert.equal(done.globalStep, 6);
   assert.equal(losses(done.logHistory).size, 6, 'all 6 steps in the resumed history');
-  log(`resumed on a fresh WebGPU device: ${done.status} at step ${done.globalStep}`);
+  log(`resumed on ${backend}: ${done.status} at step ${done.globalStep}`);
 }
 
 const IMG = '<img src=x onerror="window.__xss=1">';
@@ -459,7 +468,14 @@ async function workerCrashRestarts(ctx: E2EContext): Promise<void> {
 export const tests: E2ETest[] = [
   { name: 'a worker crash is shown and Restart worker recovers', fn: workerCrashRestarts },
   { name: 'reload mid-training resumes to the same loss curve', fn: reloadAndResume },
-  { name: 'a lost WebGPU device stops cleanly and the run resumes', fn: deviceLossRecovers },
+  {
+    name: 'a lost WebGPU device stops cleanly and the run resumes',
+    fn: (ctx) => deviceLossRecovers(ctx, 'Restart worker'),
+  },
+  {
+    name: 'after a lost WebGPU device, "Use WASM instead" resumes the run on WASM',
+    fn: (ctx) => deviceLossRecovers(ctx, 'Use WASM instead'),
+  },
   { name: 'hostile CSV text stays text', fn: hostileCsvStaysText },
   { name: 'a full quota warns and keeps the last good checkpoint', fn: quotaKeepsLastCheckpoint },
   { name: 'served with a CSP and works under it', fn: contentSecurityPolicy },
