@@ -53,11 +53,16 @@ export interface StudioSettings {
   model: ModelSizes;
   args: UiArgs;
   /**
-   * The chosen tokenizer when it can be had again on the next visit: a bundled one, a Hub id, or
-   * one trained on the data (trained again: training is deterministic). Absent for dropped
-   * tokenizer files (the default is used).
+   * The chosen tokenizer, had again on the next visit: a bundled one, a Hub id, one trained on
+   * the data (trained again: training is deterministic), or the user's files (kept in the
+   * browser's storage by the worker; `{ kept: true }` here).
    */
-  tokenizer?: TokenizerSource | TrainedTokenizerChoice;
+  tokenizer?: TokenizerSource | TrainedTokenizerChoice | KeptTokenizerChoice;
+}
+
+/** The tokenizer files the user dropped, kept in the browser's storage. */
+export interface KeptTokenizerChoice {
+  kept: true;
 }
 
 /** A tokenizer trained on the data's text column. */

@@ -14,6 +14,7 @@ import {
   isValidNumber,
   type ModelSizes,
   type NumberFieldSpec,
+  type KeptTokenizerChoice,
   type StudioSettings,
   type TrainedTokenizerChoice,
   type UiArgs,
@@ -44,8 +45,11 @@ function parseColumns(v: unknown): ColumnChoice | null {
   return typeof textPair === 'string' && textPair ? { text, label, textPair } : { text, label };
 }
 
-function parseTokenizer(v: unknown): TokenizerSource | TrainedTokenizerChoice | null {
+function parseTokenizer(
+  v: unknown,
+): TokenizerSource | TrainedTokenizerChoice | KeptTokenizerChoice | null {
   if (!isObj(v)) return null;
+  if (v.kept === true) return { kept: true };
   if (
     typeof v.trainVocabSize === 'number' &&
     Number.isInteger(v.trainVocabSize) &&

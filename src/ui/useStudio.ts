@@ -101,6 +101,8 @@ export function e2eHooksFromUrl(search: string): Api['testHooks'][0] | null {
 export type TokenizerChoice =
   | TokenizerSource
   | { files: Record<string, string> }
+  /** The user's files from an earlier visit, kept in the browser's storage. */
+  | { kept: true }
   | { trainVocabSize: number; model?: TrainedTokenizerModel };
 
 /** Loads (or trains) the chosen tokenizer in the worker. */
@@ -109,7 +111,8 @@ function callTokenizer(
   src: TokenizerChoice,
   columns: ColumnChoice | null,
 ): Promise<TokenizerInfo> {
-  if ('files' in src) return client.call('loadTokenizerFiles', src);
+  if ('files' in src) return client.call('loadTokenizerFiles', { files: src.files, keep: true });
+  if ('kept' in src) return client.call('restoreTokenizerFiles', {});
   if ('trainVocabSize' in src) {
     if (!columns)
       return Promise.reject(
@@ -126,15 +129,16 @@ function callTokenizer(
 }
 
 /**
- * The choice as settings keep it: bundled and Hub tokenizers load again on the next visit, and
- * trained ones are trained again on the reopened file; dropped files are not kept.
+ * The choice as settings keep it: bundled and Hub tokenizers load again on the next visit,
+ * trained ones are trained again on the reopened file, and dropped files come back from the
+ * browser's storage (the worker keeps them).
  */
 function persistedTokenizer(src: TokenizerChoice): StudioSettings['tokenizer'] {
   if ('kind' in src) return src;
   if ('trainVocabSize' in src) {
     return { trainVocabSize: src.trainVocabSize, model: src.model ?? 'wordpiece' };
   }
-  return undefined;
+  return { kept: true };
 }
 
 /** The bundled demo data file. */

@@ -14,7 +14,13 @@ import { createWebTokenizerPool } from './tokenizePool';
 import * as tf from '@tensorflow/tfjs';
 import { IdbCheckpointStore } from '../core/io/checkpointStoreIdb';
 import { hasIndexedDb } from '../core/io/idb';
-import { forgetDataFile, keepDataFile, keptDataFile } from '../core/io/keptFile';
+import {
+  forgetDataFile,
+  keepDataFile,
+  keepTokenizerFiles,
+  keptDataFile,
+  keptTokenizerFiles,
+} from '../core/io/keptFile';
 import {
   RunRecorder,
   blobKey,
@@ -310,6 +316,31 @@ export function createHandlers(
     };
   };
 
+  /** Loads tokenizer files (file name -> text): tokenizer.json, optionally tokenizer_config.json. */
+  const loadTokenizerTexts = async (files: Record<string, string>) => {
+    const byBase = new Map<string, string>();
+    for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
+    const parse = (name: string): object | undefined => {
+      const text = byBase.get(name);
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as object;
+      } catch {
+        throw new Error(`${name} is not valid JSON.`);
+      }
+    };
+    const tokenizerJson = parse('tokenizer.json');
+    if (!tokenizerJson) {
+      throw new Error(
+        `Tokenizer files need a tokenizer.json (and optionally tokenizer_config.json); got ${[...byBase.keys()].join(', ') || 'none'}.`,
+      );
+    }
+    const tokenizerConfig = parse('tokenizer_config.json') ?? {};
+    const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
+    tokenizerName = tok.name;
+    return { name: tok.name, vocabSize: tok.vocabSize, model: tok.modelType };
+  };
+
   return {
     async init({ preferred }) {
       backendInfo = await selectBackend(preferred, ctx.backendOptions);
@@ -399,28 +430,23 @@ export function createHandlers(
       tokenizerName = tok.name;
       return { name: tok.name, vocabSize: tok.vocabSize, model: tok.modelType };
     },
-    async loadTokenizerFiles({ files }) {
-      const byBase = new Map<string, string>();
-      for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
-      const parse = (name: string): object | undefined => {
-        const text = byBase.get(name);
-        if (text === undefined) return undefined;
-        try {
-          return JSON.parse(text) as object;
-        } catch {
-          throw new Error(`${name} is not valid JSON.`);
-        }
-      };
-      const tokenizerJson = parse('tokenizer.json');
-      if (!tokenizerJson) {
-        throw new Error(
-          `Tokenizer files need a tokenizer.json (and optionally tokenizer_config.json); got ${[...byBase.keys()].join(', ') || 'none'}.`,
+    async loadTokenizerFiles({ files, keep }) {
+      const info = await loadTokenizerTexts(files);
+      if (keep && hasIndexedDb()) {
+        void keepTokenizerFiles(files).catch((err: unknown) =>
+          warn(err instanceof Error ? err.message : String(err)),
         );
       }
-      const tokenizerConfig = parse('tokenizer_config.json') ?? {};
-      const tok = await session.setTokenizerFiles({ tokenizerJson, tokenizerConfig });
-      tokenizerName = tok.name;
-      return { name: tok.name, vocabSize: tok.vocabSize, model: tok.modelType };
+      return info;
+    },
+    async restoreTokenizerFiles() {
+      const files = hasIndexedDb() ? await keptTokenizerFiles() : null;
+      if (!files) {
+        throw new Error(
+          'The tokenizer files you chose last time are no longer in this browser: drop them again.',
+        );
+      }
+      return loadTokenizerTexts(files);
     },
     async prepare(options) {
       ctx.emit({ kind: 'status', message: 'Tokenizing…' });

@@ -102,7 +102,9 @@ export interface Api {
    * Loads tokenizer files the user dropped: file name -> text (tokenizer.json required,
    * tokenizer_config.json optional). Replaces the current tokenizer: prepare the data again.
    */
-  loadTokenizerFiles: [{ files: Record<string, string> }, TokenizerInfo];
+  loadTokenizerFiles: [{ files: Record<string, string>; keep?: boolean }, TokenizerInfo];
+  /** Loads the tokenizer files kept by `loadTokenizerFiles` with `keep` (an error if none are). */
+  restoreTokenizerFiles: [Record<string, never>, TokenizerInfo];
   /**
    * Trains a tokenizer of `vocabSize` tokens on the loaded table's text column (and pair column):
    * BERT WordPiece (`model` 'wordpiece', the default) or RoBERTa-style byte-level BPE ('bpe').

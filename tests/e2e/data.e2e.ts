@@ -343,8 +343,8 @@ async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
 }
 
 /**
- * The user's file survives a reload (kept in IndexedDB), and so does a tokenizer trained on it
- * (trained again); "Open the demo data
+ * The user's file survives a reload (kept in IndexedDB), and so do a tokenizer trained on it
+ * (trained again) and tokenizer files the user dropped; "Open the demo data
  * instead" brings the demo back and forgets the file, so the next reload opens the demo.
  */
 async function droppedFileReopens(ctx: E2EContext): Promise<void> {
@@ -384,6 +384,31 @@ async function droppedFileReopens(ctx: E2EContext): Promise<void> {
     async () =>
       trained.test(await textOf(page.getByTestId('data-report'))) &&
       /bpe-2000-SMSSpamCollection/.test(await textOf(page.getByTestId('tokenizer-summary'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
+  // Tokenizer files the user drops come back after a reload too (kept in IndexedDB).
+  const tiny = path.join(FIXTURES, 'bert-tiny-random');
+  await page
+    .getByLabel('Choose tokenizer files')
+    .setInputFiles([path.join(tiny, 'tokenizer.json'), path.join(tiny, 'tokenizer_config.json')]);
+  const dropped = /\(bert-tiny-random\)/;
+  await waitFor(
+    'the report at the dropped tokenizer files',
+    async () => dropped.test(await textOf(page.getByTestId('data-report'))),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  await page.waitForTimeout(1000);
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'SMSSpamCollection', 120_000);
+  await waitFor(
+    'the report at the dropped tokenizer after the reload',
+    async () =>
+      dropped.test(await textOf(page.getByTestId('data-report'))) &&
+      /bert-tiny-random/.test(await textOf(page.getByTestId('tokenizer-summary'))),
     { timeoutMs: 120_000 },
     () => pageState(page),
   );

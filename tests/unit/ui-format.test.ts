@@ -232,9 +232,11 @@ describe('settings persistence', () => {
     expect(loadSettings(store)).toEqual(settings);
   });
 
-  it('keeps a bundled, Hub or trained tokenizer choice, and drops malformed ones', () => {
+  it('keeps a bundled, Hub, trained or kept tokenizer choice, and drops malformed ones', () => {
     const bpe = { ...DEFAULT_SETTINGS, tokenizer: { trainVocabSize: 8000, model: 'bpe' as const } };
     expect(parseSettings(JSON.stringify(bpe))).toEqual(bpe);
+    const kept = { ...DEFAULT_SETTINGS, tokenizer: { kept: true as const } };
+    expect(parseSettings(JSON.stringify(kept))).toEqual(kept);
     const hub = { ...DEFAULT_SETTINGS, tokenizer: { kind: 'hub' as const, id: 'org/name@v1' } };
     expect(parseSettings(JSON.stringify(hub))).toEqual(hub);
     const cased = {
@@ -250,6 +252,7 @@ describe('settings persistence', () => {
       { trainVocabSize: 8000, model: 'unigram' },
       { trainVocabSize: 2.5, model: 'bpe' },
       { trainVocabSize: 10, model: 'wordpiece' },
+      { kept: 'yes' },
       'bert-base-uncased',
     ]) {
       expect(parseSettings(JSON.stringify({ tokenizer })), JSON.stringify(tokenizer)).toEqual(

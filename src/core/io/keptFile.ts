@@ -1,12 +1,12 @@
 /**
  * The data file the studio has open, kept in IndexedDB so a reload (or a crash of the tab) opens
- * it again instead of the demo: one file at a time, in the `blobs` store under `kept/…` keys (run
+ * it again instead of the demo, and the tokenizer files the user dropped: one of each at a time, in the `blobs` store under `kept/…` keys (run
  * ids never contain "/", so these never collide with a run's blobs). Only the bytes the reader
  * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
  */
 import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
 
-const KEY = { data: 'kept/data', name: 'kept/name' } as const;
+const KEY = { data: 'kept/data', name: 'kept/name', tokenizer: 'kept/tokenizer' } as const;
 
 /** Keeps `bytes` as the open data file named `fileName`, replacing the one kept before. */
 export async function keepDataFile(fileName: string, bytes: Uint8Array): Promise<void> {
@@ -49,4 +49,34 @@ export async function forgetDataFile(): Promise<void> {
     store.delete(KEY.data);
     store.delete(KEY.name);
   });
+}
+
+/** Keeps tokenizer files the user dropped (file name -> text), replacing the ones kept before. */
+export async function keepTokenizerFiles(files: Record<string, string>): Promise<void> {
+  const bytes = new TextEncoder().encode(JSON.stringify(files));
+  await inTransaction([STORES.blobs], 'readwrite', (tx) => {
+    tx.objectStore(STORES.blobs).put(bytes, KEY.tokenizer);
+  }).catch((err: unknown) => {
+    if (!isQuotaError(err)) throw err;
+    throw new Error(
+      'Browser storage is full: your tokenizer files are in use but will not be there after a ' +
+        'reload. Delete old runs in Run history to make room.',
+    );
+  });
+}
+
+/** The kept tokenizer files (file name -> text), or null when none are kept. */
+export async function keptTokenizerFiles(): Promise<Record<string, string> | null> {
+  const p = await inTransaction([STORES.blobs], 'readonly', (tx) =>
+    reqResult(
+      tx.objectStore(STORES.blobs).get(KEY.tokenizer) as IDBRequest<Uint8Array | undefined>,
+    ),
+  );
+  const bytes = await p;
+  if (!bytes) return null;
+  const files = JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  if (!files || typeof files !== 'object') return null;
+  return Object.fromEntries(
+    Object.entries(files).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
