@@ -81,10 +81,16 @@ describe('parallel tokenization', () => {
   it('worker threads give the single-thread ids, in Uint16, and reuse them on a second run', async () => {
     const tok = await loadTokenizerFromDir(tokDir('bert-base-uncased'));
     const sst = (await readTableFile('sst2.tsv', fx('sst2-train-300.tsv'))).rows.map((r) => r[0]);
-    // Above the pool's small-job threshold, so both workers get a shard.
-    const texts = Array.from({ length: 8 }, () => sst).flat();
+    // 9,000 rows: three shards of 3,000 for two workers (one takes two, in whatever order they
+    // finish), merged back in row order.
+    const texts = Array.from({ length: 30 }, () => sst).flat();
     const single = encodeDataset(tok, texts, null, 32);
-    const ds = await pool.encode(tok.files, texts, { maxLength: 32 });
+    const progress: number[] = [];
+    const ds = await pool.encode(tok.files, texts, {
+      maxLength: 32,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(progress).toEqual([3000, 6000, 9000]);
     expect(ds.ids).toBeInstanceOf(Uint16Array);
     expect(Array.from(ds.offsets)).toEqual(Array.from(single.offsets));
     expect(Array.from(ds.ids)).toEqual(Array.from(single.ids));

@@ -33,6 +33,8 @@ export interface EncodeParallelOptions {
 
 /** Rows below which the pool is not worth its message passing: one worker does them all. */
 const SMALL = 2000;
+/** Rows per shard handed to a worker. */
+const SHARD_ROWS = 4000;
 
 export class TokenizerPool {
   private readonly workers: PoolWorker[] = [];
@@ -79,12 +81,19 @@ export class TokenizerPool {
       opts.onProgress?.(texts.length, texts.length);
       return hit;
     }
+    // Shards of a few thousand rows, handed to whichever worker is free: cloning the next shard's
+    // texts for one worker overlaps with the others' encoding (one shard per worker made every
+    // worker wait for the whole clone of its half, and the pool was no faster than one thread).
     const k = texts.length < SMALL ? 1 : this.size;
-    const ranges = shardRanges(texts.length, k);
+    const ranges = shardRanges(texts.length, Math.max(k, Math.ceil(texts.length / SHARD_ROWS)));
+    const results: ShardResult[] = new Array<ShardResult>(ranges.length);
+    let next = 0;
     let done = 0;
-    const results = await Promise.all(
-      ranges.map(async ([s, e], i) => {
-        const w = this.worker(i);
+    const drain = async (i: number) => {
+      const w = this.worker(i);
+      while (next < ranges.length) {
+        const r = next++;
+        const [s, e] = ranges[r];
         const req: ShardRequest = {
           tokenizerKey: tokKey,
           texts: texts.slice(s, e),
@@ -92,13 +101,13 @@ export class TokenizerPool {
           maxLength: opts.maxLength,
         };
         if (this.holds[i] !== tokKey) req.tokenizerFiles = files;
-        const r = await w.run(req);
+        results[r] = await w.run(req);
         this.holds[i] = tokKey;
         done += e - s;
         opts.onProgress?.(done, texts.length);
-        return r;
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(k, ranges.length) }, (_, i) => drain(i)));
     const merged = mergeShards(results);
     this.cache.set(key, merged);
     return merged;
