@@ -8,7 +8,7 @@
  * Nothing trains here.
  */
 import assert from 'node:assert/strict';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -271,20 +271,29 @@ function bigRow(i: number): string {
 /**
  * Writes a CSV of exactly `bytes` bytes (rows of BIG_ROW_BYTES) to `file`: one 4 MB block of
  * 40,000 numbered rows, written again and again (so rows repeat every 40,000; writing is then
- * as fast as the disk).
+ * as fast as the disk). Where the disk has less than 4 GB free, only the first `realBytes` are
+ * rows and the rest is a hole (zeros that take no space): the reader must stop at its budget
+ * and never see them. Returns whether the file is rows to the end.
  */
-async function writeBigCsv(file: string, bytes: number): Promise<void> {
+async function writeBigCsv(file: string, bytes: number, realBytes: number): Promise<boolean> {
+  const free = await statfs(tmpdir())
+    .then((f) => f.bavail * f.bsize)
+    .catch(() => 0);
+  const whole = free > 4 * GIB;
+  const upTo = whole ? bytes : Math.min(bytes, realBytes);
   const rowsPerBlock = 40_000;
   const block = Buffer.from(Array.from({ length: rowsPerBlock }, (_, i) => bigRow(i)).join(''));
   const out = await open(file, 'w');
   try {
     await out.write(BIG_HEADER);
-    for (let at = BIG_HEADER.length; at < bytes; at += block.length) {
-      await out.write(block.subarray(0, Math.min(block.length, bytes - at)));
+    for (let at = BIG_HEADER.length; at < upTo; at += block.length) {
+      await out.write(block.subarray(0, Math.min(block.length, upTo - at)));
     }
+    if (upTo < bytes) await out.truncate(bytes);
   } finally {
     await out.close();
   }
+  return whole;
 }
 
 /**
@@ -295,10 +304,13 @@ async function writeBigCsv(file: string, bytes: number): Promise<void> {
  */
 async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
   const file = path.join(tmpdir(), `trainer-studio-e2e-${process.pid}-1gb.csv`);
-  await writeBigCsv(file, GIB);
+  const whole = await writeBigCsv(file, GIB, BUDGET + 8 * 1024 * 1024);
   try {
     const size = (await stat(file)).size;
-    ctx.log(`wrote ${file}: ${size.toLocaleString('en-US')} bytes`);
+    ctx.log(
+      `wrote ${file}: ${size.toLocaleString('en-US')} bytes` +
+        (whole ? '' : ' (rows for the first 136 MB, then a hole: little free disk space)'),
+    );
     const page = await openStudio(ctx, '?backend=wasm');
     await waitForBackend(page);
     await waitForFileName(page, 'spam.csv', 120_000);
