@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readTableFile } from '../../src/core/data/read';
 import { fastWordPieceEncoder } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
+import { wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
 import { bertWords, trainWordPiece } from '../../src/core/tokenize/trainWordPiece';
 
 const root = join(__dirname, '../..');
@@ -81,5 +82,24 @@ describe('trainWordPiece', () => {
     expect(Object.keys(vocab).length).toBeLessThanOrEqual(30);
     expect(vocab.the ?? vocab.th).toBeDefined();
     expect(() => trainWordPiece(texts, { vocabSize: 3 })).toThrow(RangeError);
+  });
+
+  it('keeps vocabulary tokens named like Object.prototype members', async () => {
+    const vocab = [
+      '[PAD]',
+      '[UNK]',
+      '[CLS]',
+      '[SEP]',
+      '[MASK]',
+      'constructor',
+      'tostring',
+      '__proto__',
+      'a',
+    ];
+    const files = wordPieceTokenizerFiles(vocab, { doLowerCase: true, name: 'proto' });
+    const json = JSON.parse(JSON.stringify(files.tokenizerJson)) as { model: { vocab: object } };
+    expect(Object.keys(json.model.vocab)).toEqual(vocab);
+    const tok = await loadTokenizer(files);
+    expect(tok.encode('constructor toString a').ids).toEqual([2, 5, 6, 8, 3]);
   });
 });

@@ -16,7 +16,9 @@ export function wordPieceTokenizerFiles(
   vocab: string[],
   opts: { doLowerCase: boolean; name: string; modelMaxLength?: number },
 ): { tokenizerJson: object; tokenizerConfig: object } {
-  const ids: Record<string, number> = {};
+  // No prototype: tokens such as "constructor", "toString" or "__proto__" are plain keys here
+  // ("in" on a {} literal found them on Object.prototype and dropped them from the vocabulary).
+  const ids = Object.create(null) as Record<string, number>;
   vocab.forEach((t, i) => {
     if (!(t in ids)) ids[t] = i;
   });
