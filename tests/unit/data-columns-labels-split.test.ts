@@ -66,6 +66,13 @@ describe('labels', () => {
     expect(ids.reduce((a, b) => a + b, 0)).toBe(747);
     // Python sorts str: '10' < '2'; and by code point ('Z' < 'a' < 'é').
     expect(buildLabelMaps(['2', '10', '1', '2']).labels).toEqual(['1', '10', '2']);
+    // Labels named like Object.prototype members are labels like any other.
+    const odd = buildLabelMaps(['__proto__', 'constructor', 'toString']);
+    expect(
+      Array.from(encodeLabels(['toString', '__proto__', 'constructor'], odd.label2id)),
+    ).toEqual([2, 0, 1]);
+    expect(JSON.parse(JSON.stringify(odd.label2id))).toEqual(odd.label2id);
+    expect(() => encodeLabels(['valueOf'], odd.label2id)).toThrow(/not one of the known labels/);
     expect(buildLabelMaps(['é', 'a', 'Z']).labels).toEqual(['Z', 'a', 'é']);
   });
 

@@ -29,12 +29,10 @@ export function compareCodePoints(a: string, b: string): number {
 /** Build the label maps from the label column's values (duplicates and order don't matter). */
 export function buildLabelMaps(values: string[]): LabelMaps {
   const labels = Array.from(new Set(values)).sort(compareCodePoints);
-  const id2label: Record<string, string> = {};
-  const label2id: Record<string, number> = {};
-  labels.forEach((l, i) => {
-    id2label[String(i)] = l;
-    label2id[l] = i;
-  });
+  // Built as own data properties: an assignment `label2id["__proto__"] = i` would set the
+  // prototype instead of adding the label.
+  const id2label: Record<string, string> = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+  const label2id: Record<string, number> = Object.fromEntries(labels.map((l, i) => [l, i]));
   return { id2label, label2id, labels };
 }
 
