@@ -1,0 +1,179 @@
+/**
+ * The open data file: the table the worker read from it, reading progress, the bundled demo,
+ * and the file kept in the browser's storage for the next visit.
+ */
+import {
+  startTransition,
+  useCallback,
+  useRef,
+  useState,
+  type Dispatch,
+  type RefObject,
+  type SetStateAction,
+} from 'react';
+import type { ColumnChoice, ReadProgress, StudioClient, TableSummary } from '../../worker/client';
+import type { StudioSettings } from '../defaults';
+import { errorMessage } from '../format';
+import type { Notices } from './useNotices';
+
+/** The bundled demo, relative to the page (Vite serves `public/`). */
+const DEMO_URL = 'demo/spam.csv';
+const DEMO_NAME = 'spam.csv';
+
+/**
+ * A file the worker holds; kept here to replay into a fresh worker on backend change. A Blob (a
+ * dropped File is one) is a reference to the bytes, not a copy: the worker reads it in chunks,
+ * so a file of a gigabyte never sits in this page's memory.
+ */
+interface LoadedFile {
+  name: string;
+  data: Blob;
+  /** The bundled demo (not kept in storage: it is always at hand). */
+  demo?: boolean;
+}
+
+/** The bundled demo data file. */
+async function fetchDemo(): Promise<LoadedFile> {
+  const r = await fetch(DEMO_URL);
+  if (!r.ok) throw new Error(`Could not load the demo data (${DEMO_URL}: ${r.status}).`);
+  return { name: DEMO_NAME, data: await r.blob(), demo: true };
+}
+
+/** The saved columns exist in the table (and text and label differ). */
+function columnsFit(cols: ColumnChoice | null, table: TableSummary): cols is ColumnChoice {
+  if (!cols) return false;
+  const has = (c: string | undefined) => c === undefined || table.columns.includes(c);
+  return has(cols.text) && has(cols.label) && has(cols.textPair) && cols.text !== cols.label;
+}
+
+/** What the data file hook needs from the studio. */
+export interface DataFileDeps {
+  clientRef: RefObject<StudioClient | null>;
+  /** The latest settings: their saved columns are kept when they fit a table. */
+  settingsRef: RefObject<StudioSettings>;
+  setSettings: Dispatch<SetStateAction<StudioSettings>>;
+  notices: Notices;
+}
+
+/** The open data file's state and the actions that open one. */
+export function useDataFile({ clientRef, settingsRef, setSettings, notices }: DataFileDeps) {
+  const { setStatus, setError } = notices;
+  const [table, setTable] = useState<TableSummary | null>(null);
+  /** Bumped for every table shown: the same file opened again is prepared again. */
+  const [dataVersion, setDataVersion] = useState(0);
+  const [loadingFile, setLoadingFile] = useState(false);
+  /** The open data file is the bundled demo (else the user's, kept for the next visit). */
+  const [demoLoaded, setDemoLoaded] = useState(false);
+  /** The data file being read in the worker and its progress (null until the first event). */
+  const [reading, setReading] = useState<{ name: string; progress: ReadProgress | null } | null>(
+    null,
+  );
+  const fileRef = useRef<LoadedFile | null>(null);
+
+  /** Shows a table the worker has read and picks columns (the saved ones if they fit). */
+  const showTable = useCallback(
+    (summary: TableSummary, keepSavedColumns: boolean, demo = false) => {
+      setDemoLoaded(demo);
+      const saved = settingsRef.current.columns;
+      const columns = keepSavedColumns && columnsFit(saved, summary) ? saved : summary.guess;
+      setTable(summary);
+      setDataVersion((v) => v + 1);
+      setSettings((s) => ({ ...s, columns }));
+    },
+    [settingsRef, setSettings],
+  );
+
+  /**
+   * Sends a file to the worker and shows it. The user's files are kept for the next visit; the
+   * demo is not (it is always at hand).
+   */
+  const sendTable = useCallback(
+    async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
+      setReading({ name: file.name, progress: null });
+      const summary = await client
+        .call('loadTable', { fileName: file.name, file: file.data, keep: !file.demo })
+        .finally(() => setReading(null));
+      fileRef.current = file;
+      showTable(summary, keepSavedColumns, file.demo ?? false);
+      return summary;
+    },
+    [showTable],
+  );
+
+  /**
+   * The boot step: into a fresh worker, the file open in this page (a backend switch or
+   * restart), else the one kept from the last visit, else the demo. A failure is shown and the
+   * boot goes on (to the tokenizer); `isCancelled` says this worker was replaced meanwhile.
+   */
+  const openStartFile = useCallback(
+    async (client: StudioClient, isCancelled: () => boolean) => {
+      try {
+        if (fileRef.current) await sendTable(client, fileRef.current, true);
+        else {
+          const kept = await client.call('restoreTable', {});
+          if (isCancelled()) return;
+          if (kept) showTable(kept, true);
+          else await sendTable(client, await fetchDemo(), true);
+        }
+      } catch (err) {
+        if (!isCancelled()) setError(errorMessage(err));
+      }
+    },
+    [sendTable, showTable, setError],
+  );
+
+  /** A read event: the progress of the file being read. */
+  const onRead = useCallback((progress: ReadProgress) => {
+    startTransition(() => setReading((r) => r && { ...r, progress }));
+  }, []);
+
+  /** Opens the user's file (kept for the next visit). */
+  const loadFile = useCallback(
+    async (file: File) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setLoadingFile(true);
+      setStatus(`Reading ${file.name}…`);
+      try {
+        const summary = await sendTable(client, { name: file.name, data: file }, false);
+        setError(null); // an earlier file's error no longer applies
+        setStatus(`Loaded ${summary.fileName}`);
+      } catch (err) {
+        setError(errorMessage(err));
+        setStatus('Ready');
+      } finally {
+        setLoadingFile(false);
+      }
+    },
+    [clientRef, sendTable, setError, setStatus],
+  );
+
+  /** Opens the bundled demo again and forgets the kept file (the demo opens next time too). */
+  const openDemo = useCallback(async () => {
+    const client = clientRef.current;
+    if (!client) return;
+    setLoadingFile(true);
+    try {
+      const summary = await sendTable(client, await fetchDemo(), false);
+      await client.call('forgetTable', {});
+      setError(null);
+      setStatus(`Loaded ${summary.fileName}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLoadingFile(false);
+    }
+  }, [clientRef, sendTable, setError, setStatus]);
+
+  return {
+    table,
+    dataVersion,
+    loadingFile,
+    demoLoaded,
+    reading,
+    openStartFile,
+    onRead,
+    loadFile,
+    openDemo,
+  };
+}

@@ -1,0 +1,72 @@
+/** The model available for predictions and export: trained here or imported from a zip. */
+import { useCallback, useState, type RefObject } from 'react';
+import type { Prediction, StudioClient } from '../../worker/client';
+import { downloadBlob } from '../exportData';
+import { errorMessage } from '../format';
+import type { Notices } from './useNotices';
+
+/** The model available for predictions and export. */
+export interface ModelInfo {
+  labels: string[];
+  source: 'trained' | 'imported';
+}
+
+/** What the model hook needs from the studio. */
+export interface ModelDeps {
+  clientRef: RefObject<StudioClient | null>;
+  notices: Notices;
+}
+
+/** The model, its export and import (as an HF folder zip), and predictions with it. */
+export function useModel({ clientRef, notices }: ModelDeps) {
+  const { setStatus, setError } = notices;
+  const [model, setModel] = useState<ModelInfo | null>(null);
+  const [busy, setBusy] = useState<'export' | 'import' | null>(null);
+
+  const exportModel = useCallback(async () => {
+    const client = clientRef.current;
+    if (!client) return;
+    setBusy('export');
+    try {
+      const { fileName, zip } = await client.call('exportModel', {});
+      downloadBlob(new Blob([zip], { type: 'application/zip' }), fileName);
+      setStatus(`Exported ${fileName}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(null);
+    }
+  }, [clientRef, setStatus, setError]);
+
+  const importModel = useCallback(
+    async (file: File) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setBusy('import');
+      try {
+        const zip = await file.arrayBuffer();
+        const info = await client.call('importModel', { zip }, [zip]);
+        setModel({ labels: info.labels, source: 'imported' });
+        setStatus(`Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})`);
+      } catch (err) {
+        setError(errorMessage(err));
+      } finally {
+        setBusy(null);
+      }
+    },
+    [clientRef, setStatus, setError],
+  );
+
+  /** Classifies one text with the current model. */
+  const predict = useCallback(
+    async (text: string): Promise<Prediction | null> => {
+      const client = clientRef.current;
+      if (!client) return null;
+      const [p] = await client.call('predict', { texts: [text] });
+      return p ?? null;
+    },
+    [clientRef],
+  );
+
+  return { model, setModel, busy, exportModel, importModel, predict };
+}

@@ -1,0 +1,78 @@
+/** The model picker's source and the pretrained checkpoint loaded into the worker. */
+import { useCallback, useState, type Dispatch, type RefObject, type SetStateAction } from 'react';
+import type { ModelSpec, PretrainedInfo, StudioClient, TokenizerInfo } from '../../worker/client';
+import type { ModelSizes } from '../defaults';
+import { errorMessage } from '../format';
+import type { Notices } from './useNotices';
+
+/** The model picker's source: from scratch, dropped checkpoint files, or a URL / Hub id. */
+export type ModelSource = 'scratch' | 'files' | 'url';
+
+/** What the pretrained hook needs from the studio. */
+export interface PretrainedDeps {
+  clientRef: RefObject<StudioClient | null>;
+  /** A checkpoint's own tokenizer replaces the loaded one (the data is re-prepared with it). */
+  setTokenizer: Dispatch<SetStateAction<TokenizerInfo | null>>;
+  notices: Notices;
+}
+
+/** The model source, the loaded checkpoint, and the model spec Train builds from them. */
+export function usePretrained({ clientRef, setTokenizer, notices }: PretrainedDeps) {
+  const { setStatus, setError, setDownload } = notices;
+  const [modelSource, setModelSource] = useState<ModelSource>('scratch');
+  const [pretrained, setPretrained] = useState<PretrainedInfo | null>(null);
+  const [loadingPretrained, setLoadingPretrained] = useState(false);
+
+  /** Loads a pretrained checkpoint from dropped files or a URL / Hub id into the worker. */
+  const loadPretrained = useCallback(
+    async (source: File[] | string) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setLoadingPretrained(true);
+      setDownload(null);
+      try {
+        let info: PretrainedInfo;
+        if (typeof source === 'string') {
+          info = await client.call('loadPretrained', { url: source });
+        } else {
+          const files: Record<string, ArrayBuffer> = {};
+          for (const f of source) {
+            const path = (f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name;
+            files[path] = await f.arrayBuffer();
+          }
+          info = await client.call('loadPretrained', { files }, Object.values(files));
+        }
+        setPretrained(info);
+        if (info.tokenizer && info.tokenizerVocabSize !== null) {
+          setTokenizer({ name: info.tokenizer, vocabSize: info.tokenizerVocabSize });
+        }
+        setError(null);
+        setStatus(`Loaded ${info.name}`);
+      } catch (err) {
+        setError(errorMessage(err));
+      } finally {
+        setLoadingPretrained(false);
+      }
+    },
+    [clientRef, setTokenizer, setStatus, setError, setDownload],
+  );
+
+  /** The model Train builds: the loaded checkpoint when the picker is on a pretrained source. */
+  const specOf = useCallback(
+    (sizes: ModelSizes): ModelSpec =>
+      modelSource !== 'scratch' && pretrained
+        ? { kind: 'pretrained', max_length: sizes.max_length }
+        : { kind: 'scratch', ...sizes },
+    [modelSource, pretrained],
+  );
+
+  return {
+    modelSource,
+    setModelSource,
+    pretrained,
+    setPretrained,
+    loadingPretrained,
+    loadPretrained,
+    specOf,
+  };
+}

@@ -1,0 +1,101 @@
+/** The tokenizer in the worker: the user's choice, loading it, and loading it again at boot. */
+import {
+  useCallback,
+  useRef,
+  useState,
+  type Dispatch,
+  type RefObject,
+  type SetStateAction,
+} from 'react';
+import type { StudioClient, TokenizerInfo } from '../../worker/client';
+import type { StudioSettings } from '../defaults';
+import { errorMessage } from '../format';
+import {
+  DEFAULT_TOKENIZER,
+  callTokenizer,
+  persistedTokenizer,
+  type TokenizerChoice,
+} from './tokenizerChoice';
+import type { Notices } from './useNotices';
+
+/** What the tokenizer hook needs from the studio. */
+export interface TokenizerChoiceDeps {
+  clientRef: RefObject<StudioClient | null>;
+  /** The tokenizer the settings remember (first render only: the choice is then kept here). */
+  savedTokenizer: StudioSettings['tokenizer'];
+  /** The latest settings: a trained tokenizer is trained on their current columns. */
+  settingsRef: RefObject<StudioSettings>;
+  setSettings: Dispatch<SetStateAction<StudioSettings>>;
+  /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
+  preparedKey: RefObject<string>;
+  notices: Notices;
+}
+
+/** The loaded tokenizer, the user's choice of one, and the boot step that loads it. */
+export function useTokenizerChoice({
+  clientRef,
+  savedTokenizer,
+  settingsRef,
+  setSettings,
+  preparedKey,
+  notices,
+}: TokenizerChoiceDeps) {
+  const { setStatus, setError, setDownload } = notices;
+  const [tokenizer, setTokenizer] = useState<TokenizerInfo | null>(null);
+  /** A tokenizer is loading, downloading or training (its `download` events show progress). */
+  const [loadingTokenizer, setLoadingTokenizer] = useState(false);
+  /** The chosen tokenizer (bundled, Hub id, dropped files, trained), replayed into a new worker. */
+  const tokenizerRef = useRef<TokenizerChoice>(savedTokenizer ?? DEFAULT_TOKENIZER);
+
+  /**
+   * The boot step: the chosen tokenizer into a fresh worker. A remembered one that fails (a Hub
+   * tokenizer gone, or the network with it) is reported and the default is loaded instead,
+   * rather than leaving the studio without a tokenizer; the default failing fails the boot.
+   * `isCancelled` says this worker was replaced meanwhile (then nothing is shown).
+   */
+  const loadStartTokenizer = useCallback(
+    async (client: StudioClient, isCancelled: () => boolean) => {
+      let tok: TokenizerInfo;
+      try {
+        tok = await callTokenizer(client, tokenizerRef.current, settingsRef.current.columns);
+      } catch (err) {
+        if (isCancelled() || tokenizerRef.current === DEFAULT_TOKENIZER) throw err;
+        setError(`${errorMessage(err)} The default tokenizer (${DEFAULT_TOKENIZER.name}) is used.`);
+        tokenizerRef.current = DEFAULT_TOKENIZER;
+        setSettings((s) => ({ ...s, tokenizer: undefined }));
+        tok = await callTokenizer(client, DEFAULT_TOKENIZER, settingsRef.current.columns);
+      }
+      if (isCancelled()) return;
+      setTokenizer(tok);
+    },
+    [settingsRef, setSettings, setError],
+  );
+
+  /** Switches to a bundled tokenizer or to dropped tokenizer files (the data is re-prepared). */
+  const chooseTokenizer = useCallback(
+    async (src: TokenizerChoice) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setStatus('Loading the tokenizer…');
+      setLoadingTokenizer(true);
+      setDownload(null);
+      try {
+        const tok = await callTokenizer(client, src, settingsRef.current.columns);
+        tokenizerRef.current = src;
+        setSettings((s) => ({ ...s, tokenizer: persistedTokenizer(src) }));
+        preparedKey.current = '';
+        setTokenizer(tok);
+        setError(null);
+        setStatus('Ready');
+      } catch (err) {
+        setError(errorMessage(err));
+        setStatus('Ready');
+      } finally {
+        setLoadingTokenizer(false);
+      }
+    },
+    [clientRef, settingsRef, setSettings, preparedKey, setStatus, setError, setDownload],
+  );
+
+  return { tokenizer, setTokenizer, loadingTokenizer, loadStartTokenizer, chooseTokenizer };
+}
