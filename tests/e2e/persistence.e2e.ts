@@ -396,6 +396,15 @@ async function compareTwoRuns(ctx: E2EContext): Promise<void> {
   await waitForRunEnd(page);
   const runs = await storedRuns(page);
   assert.equal(runs.length, 2);
+  // The history shows both runs finished (it re-reads the store when a run ends) before they
+  // are compared: the comparison is drawn from what the history holds.
+  for (const r of runs) {
+    await waitFor(`run ${r.id} listed as finished`, async () =>
+      (await runRow(page, r.id).getAttribute('data-status', { timeout: 1000 })) === 'finished'
+        ? true
+        : undefined,
+    );
+  }
   const history = page.getByTestId('run-history');
   await history.scrollIntoViewIfNeeded();
   await page.screenshot({
