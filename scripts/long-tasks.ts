@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium';
+import { TINY_MODEL } from '../tests/e2e/helpers';
 import { PageTrace } from '../tests/e2e/trace';
 import { startServer } from './serve.mjs';
 
@@ -28,11 +29,7 @@ const dist = process.env.DIST ?? path.join(root, 'dist');
 
 /** The views e2e test's model and arguments. */
 const FIELDS: Record<string, number> = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_length: 32,
+  ...TINY_MODEL,
   max_steps: 30,
   per_device_train_batch_size: 8,
   logging_steps: 1,

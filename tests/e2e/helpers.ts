@@ -12,6 +12,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** tests/fixtures */
 export const FIXTURES = path.resolve(here, '../fixtures');
 
+/** The tiny from-scratch model the e2e tests train (seconds per run on SwiftShader or WASM). */
+export const TINY_MODEL = {
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_length: 32,
+} as const;
+
 /** Backend names the studio reports at the start of `data-testid="backend"`. */
 const BACKEND_TEXT = /^(webgpu|webgl|wasm|cpu)\b/;
 

@@ -25,17 +25,12 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  TINY_MODEL,
 } from './helpers';
 
 const FIXTURE = 'e2e/sms-200.csv';
 const FILE_NAME = 'sms-200.csv';
-const MODEL = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_length: 32,
-};
+const MODEL = TINY_MODEL;
 
 /** The stored form of a run, as far as these tests read it (see core/io/runStore.ts). */
 interface StoredRun {

@@ -27,6 +27,7 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  TINY_MODEL,
 } from './helpers';
 
 const FIXTURE = 'e2e/sms-200.csv';
@@ -34,13 +35,7 @@ const FILE_NAME = 'sms-200.csv';
 const LABELS = ['ham', 'spam'];
 
 /** The tiny model and the few steps the software WebGPU adapter can run quickly. */
-const MODEL = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_length: 32,
-};
+const MODEL = TINY_MODEL;
 const ARGS = {
   max_steps: 6,
   per_device_train_batch_size: 8,

@@ -22,6 +22,7 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  TINY_MODEL,
 } from './helpers';
 import { PageTrace } from './trace';
 
@@ -29,13 +30,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../..');
 const SHOTS = path.join(repoRoot, 'docs/screenshots');
 
-const MODEL = {
-  hidden_size: 16,
-  num_hidden_layers: 1,
-  num_attention_heads: 2,
-  intermediate_size: 32,
-  max_length: 32,
-};
+const MODEL = TINY_MODEL;
 const ARGS = {
   max_steps: 30,
   per_device_train_batch_size: 8,
