@@ -114,6 +114,9 @@ export function createHandlers(
   let deviceLost: string | null = null;
   const warn = (message: string) => ctx.emit({ kind: 'warning', message });
 
+  /** Counts loadTable/forgetTable calls: a pending write of an older file is skipped. */
+  let keepSeq = 0;
+
   /** Reads a data file into the session, with `read` progress events, and remembers it. */
   const readTable = async (fileName: string, data: Blob | Uint8Array) => {
     let last = 0;
@@ -377,12 +380,14 @@ export function createHandlers(
     async loadTable({ fileName, file, keep }) {
       const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
       const summary = await readTable(fileName, data);
+      const seq = ++keepSeq;
       if (keep && hasIndexedDb() && tableFile) {
         // Kept for the next visit after the reply: the user sees the table without waiting
-        // for the write (up to the byte budget).
+        // for the write (up to the byte budget). A file loaded (or the kept one forgotten)
+        // meanwhile wins: this write is skipped.
         const kept = tableFile;
         void storedBytes(kept)
-          .then((bytes) => keepDataFile(kept.fileName, bytes))
+          .then((bytes) => (seq === keepSeq ? keepDataFile(kept.fileName, bytes) : undefined))
           .catch((err: unknown) => warn(err instanceof Error ? err.message : String(err)));
       }
       return summary;
@@ -401,6 +406,7 @@ export function createHandlers(
       }
     },
     async forgetTable() {
+      keepSeq++;
       if (hasIndexedDb()) await forgetDataFile();
       return { forgotten: true };
     },
