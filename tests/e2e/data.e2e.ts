@@ -355,6 +355,41 @@ async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
 }
 
 /**
+ * Waits until IndexedDB holds `key` in the studio's blob store ("kept/name" holding `text`, or
+ * any value when `text` is absent): the worker keeps files after it replies.
+ */
+async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
+  await waitFor(`IndexedDB to keep ${key}`, () =>
+    page.evaluate(
+      ([k, t]) =>
+        new Promise<boolean>((resolve) => {
+          const open = indexedDB.open('trainer-studio');
+          open.onerror = () => resolve(false);
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('blobs')) return resolve(false);
+            const q = db.transaction('blobs').objectStore('blobs').get(k);
+            q.onerror = () => resolve(false);
+            q.onsuccess = () => {
+              const v = q.result as Uint8Array | undefined;
+              db.close();
+              resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
+            };
+          };
+        }),
+      [key, text ?? null] as const,
+    ),
+  );
+}
+
+/** Reloads the page and waits for the studio to reopen `fileName`. */
+async function reloadStudio(page: Page, fileName: string): Promise<void> {
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, fileName, 120_000);
+}
+
+/**
  * The user's file survives a reload (kept in IndexedDB), and so do a tokenizer trained on it
  * (trained again) and tokenizer files the user dropped; "Open the demo data
  * instead" brings the demo back and forgets the file, so the next reload opens the demo.
@@ -380,11 +415,8 @@ async function droppedFileReopens(ctx: E2EContext): Promise<void> {
     { timeoutMs: 120_000 },
     () => pageState(page),
   );
-  // The write to IndexedDB follows the reply: give it a moment before reloading.
-  await page.waitForTimeout(1000);
-  await page.reload();
-  await waitForBackend(page);
-  await waitForFileName(page, 'SMSSpamCollection', 120_000);
+  await waitForKept(page, 'kept/name', 'SMSSpamCollection');
+  await reloadStudio(page, 'SMSSpamCollection');
   assert.equal(
     await textOf(page.getByTestId('dropzone')).then((t) => t.replace(/Open the demo.*$/, '')),
     line.replace(/Open the demo.*$/, ''),
@@ -412,10 +444,8 @@ async function droppedFileReopens(ctx: E2EContext): Promise<void> {
     { timeoutMs: 120_000 },
     () => pageState(page),
   );
-  await page.waitForTimeout(1000);
-  await page.reload();
-  await waitForBackend(page);
-  await waitForFileName(page, 'SMSSpamCollection', 120_000);
+  await waitForKept(page, 'kept/tokenizer');
+  await reloadStudio(page, 'SMSSpamCollection');
   await waitFor(
     'the report at the dropped tokenizer after the reload',
     async () =>
@@ -427,9 +457,7 @@ async function droppedFileReopens(ctx: E2EContext): Promise<void> {
   assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
   await page.getByRole('button', { name: 'Open the demo data instead' }).click();
   await waitForFileName(page, 'spam.csv');
-  await page.reload();
-  await waitForBackend(page);
-  await waitForFileName(page, 'spam.csv', 120_000);
+  await reloadStudio(page, 'spam.csv');
   ctx.log('the dropped file reopened after a reload; the demo after "Open the demo data"');
 }
 

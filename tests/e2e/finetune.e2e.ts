@@ -24,35 +24,11 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  fixtureBytes,
 } from './helpers';
 
 const CKPT = path.join(FIXTURES, 'bert-tiny-random');
 const LABELS = ['neg', 'pos'];
-
-function tinyCsv(): Uint8Array {
-  const pos = [
-    'good movie',
-    'great film',
-    'love this book',
-    'nice food',
-    'best service',
-    'very happy',
-  ];
-  const neg = [
-    'bad movie',
-    'awful film',
-    'hate this book',
-    'terrible food',
-    'worst service',
-    'very sad',
-  ];
-  const rows = ['text,label'];
-  for (let i = 0; i < 3; i++) {
-    pos.forEach((t) => rows.push(`${t},pos`));
-    neg.forEach((t) => rows.push(`${t},neg`));
-  }
-  return new TextEncoder().encode(`${rows.join('\n')}\n`);
-}
 
 const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
@@ -61,7 +37,11 @@ async function finetune(ctx: E2EContext): Promise<void> {
   const backend = await waitForBackend(page);
   assert.ok(backend.startsWith('webgpu'), `backend: ${backend}`);
   await waitForFileName(page, 'spam.csv', 120_000);
-  await dropFile(page, { name: 'tiny.csv', bytes: tinyCsv(), type: 'text/csv' });
+  await dropFile(page, {
+    name: 'tiny.csv',
+    bytes: await fixtureBytes('e2e/tiny-sentiment.csv'),
+    type: 'text/csv',
+  });
   await waitForFileName(page, 'tiny.csv');
 
   await page.getByRole('radio', { name: 'Pretrained files' }).check();

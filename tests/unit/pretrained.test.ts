@@ -43,31 +43,11 @@ const fixtureFiles = () => ({
 
 const BERT_BASE = parseBertConfig({}); // HF defaults are bert-base's sizes
 
-/** A tiny CSV inside the fixture tokenizer's vocabulary. */
-function tinyCsv(): Uint8Array {
-  const pos = [
-    'good movie',
-    'great film',
-    'love this book',
-    'nice food',
-    'best service',
-    'very happy',
-  ];
-  const neg = [
-    'bad movie',
-    'awful film',
-    'hate this book',
-    'terrible food',
-    'worst service',
-    'very sad',
-  ];
-  const rows = ['text,label'];
-  for (let i = 0; i < 3; i++) {
-    pos.forEach((t) => rows.push(`${t},pos`));
-    neg.forEach((t) => rows.push(`${t},neg`));
-  }
-  return new TextEncoder().encode(rows.join('\n'));
-}
+/** A tiny CSV inside the fixture tokenizer's vocabulary (also dropped by the finetune e2e test). */
+const tinyCsv = () =>
+  new Uint8Array(
+    readFileSync(fileURLToPath(new URL('../fixtures/e2e/tiny-sentiment.csv', import.meta.url))),
+  );
 
 async function logitsOf(model: BertForSequenceClassification): Promise<Float32Array> {
   const batch = {

@@ -154,8 +154,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     if (!client) return;
     setLoadingFile(true);
     try {
-      const summary = await sendTable(client, await fetchDemo(), false);
+      // Forgotten first: once the demo shows, a reload opens the demo too.
       await client.call('forgetTable', {});
+      const summary = await sendTable(client, await fetchDemo(), false);
       setError(null);
       setStatus(`Loaded ${summary.fileName}`);
     } catch (err) {
