@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelBaseUrl, type CacheLike, type DownloadProgress } from '../../src/core/io/modelSource';
+import { modelBaseUrl, type DownloadProgress } from '../../src/core/io/modelSource';
+import { memoryCache } from './helpers/memoryCache';
 import { fetchTokenizer } from '../../src/core/io/tokenizerSource';
 import type { Tokenizer } from '../../src/core/tokenize/tokenizer';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
@@ -40,24 +41,6 @@ function routes(): Map<string, Buffer> {
   json.model = { type: 'NoSuchModel' };
   r.set('/someone/odd-model/resolve/main/tokenizer.json', Buffer.from(JSON.stringify(json)));
   return r;
-}
-
-/** A Map-backed Cache API stand-in (Node has no `caches`), keeping bytes as Cache does. */
-function memoryCache(): CacheLike {
-  const store = new Map<string, Uint8Array>();
-  return {
-    async match(url) {
-      const b = store.get(url);
-      return b
-        ? new Response(b as Uint8Array<ArrayBuffer>, {
-            headers: { 'content-length': String(b.length) },
-          })
-        : undefined;
-    },
-    async put(url, res) {
-      store.set(url, new Uint8Array(await res.arrayBuffer()));
-    },
-  };
 }
 
 function realTexts(): string[] {

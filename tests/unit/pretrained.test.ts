@@ -18,13 +18,13 @@ import { loadHfModel } from '../../src/core/io/hfModel';
 import {
   fetchModelFiles,
   modelBaseUrl,
-  type CacheLike,
   type DownloadProgress,
 } from '../../src/core/io/modelSource';
 import { BertForSequenceClassification } from '../../src/core/model/bert';
 import { parseBertConfig } from '../../src/core/model/config';
 import { countParameters, estimateTrainingMemory } from '../../src/core/model/memory';
 import { StudioSession } from '../../src/core/session';
+import { memoryCache } from './helpers/memoryCache';
 
 const dir = fileURLToPath(new URL('../fixtures/bert-tiny-random/', import.meta.url));
 const read = (f: string) => new Uint8Array(readFileSync(join(dir, f)));
@@ -166,21 +166,8 @@ describe('downloading a checkpoint', () => {
   });
 
   it('downloads with progress, caches, and the second load does not touch the network', async () => {
-    const store = new Map<string, Uint8Array>();
-    // The Cache API is a browser global; this stand-in keeps bytes as Cache does.
-    const cache: CacheLike = {
-      async match(url) {
-        const b = store.get(url);
-        return b
-          ? new Response(b as Uint8Array<ArrayBuffer>, {
-              headers: { 'content-length': String(b.length) },
-            })
-          : undefined;
-      },
-      async put(url, res) {
-        store.set(url, new Uint8Array(await res.arrayBuffer()));
-      },
-    };
+    // The Cache API is a browser global: a stand-in that keeps bytes as Cache does.
+    const cache = memoryCache();
     const events: DownloadProgress[] = [];
     hits.length = 0;
     const first = await fetchModelFiles(`${base}/good/`, {
