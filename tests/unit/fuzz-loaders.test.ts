@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { strToU8, zipSync } from 'fflate';
+import { strFromU8, strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { parseBertConfig } from '../../src/core/model/config';
 import { StudioSession } from '../../src/core/session';
+import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
 import { parseTrainingArguments } from '../../src/core/train/args';
@@ -240,6 +241,27 @@ describe('fuzzing the loaders with hostile input', () => {
       { numRuns: 600 },
     );
   }, 180_000);
+
+  it('a post-processor template entry with a mangled key is rejected or loaded, never a crash', async () => {
+    // Found by the zip fuzzing below: "SpecialToken" -> " pecialToken" in the pair template made
+    // the fast WordPiece encoder read `.Sequence.id` of an entry that has neither key.
+    const text = strFromU8(fixture('tokenizer.json'));
+    const at = [...text.matchAll(/"SpecialToken"/g)].map((m) => m.index);
+    expect(at.length).toBeGreaterThan(2);
+    for (const i of at) {
+      const bad = `${text.slice(0, i + 1)} ${text.slice(i + 2)}`;
+      await expectCleanOutcome('mangled template', async () => {
+        // As the session loads a tokenizer: transformers.js, then the fast encoder where it fits.
+        const tok = fastTokenizer(
+          await loadTokenizer({
+            tokenizerJson: JSON.parse(bad) as object,
+            tokenizerConfig: JSON.parse(strFromU8(fixture('tokenizer_config.json'))) as object,
+          }),
+        );
+        tok.encode('good movie', 'bad film', 16);
+      });
+    }
+  });
 
   it("the studio's exported zip: StudioSession.importZip", async () => {
     const files: Record<string, Uint8Array> = {

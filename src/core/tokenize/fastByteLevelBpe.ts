@@ -55,8 +55,14 @@ export function fastByteLevelBpeEncoder(
     model.byte_fallback === true ||
     model.ignore_merges === true ||
     post?.type !== 'RobertaProcessing' ||
-    !post.cls ||
-    !post.sep
+    !isTokenId(post.cls) ||
+    !isTokenId(post.sep) ||
+    // Merges as "a b" strings or [a, b] pairs; anything else is left to transformers.js.
+    !model.merges.every(
+      (m: unknown) =>
+        (typeof m === 'string' && m.includes(' ')) ||
+        (Array.isArray(m) && m.length === 2 && m.every((x) => typeof x === 'string')),
+    )
   ) {
     return null;
   }
@@ -135,4 +141,9 @@ export function fastByteLevelBpeEncoder(
     }
     return { ids, typeIds, truncated };
   };
+}
+
+/** A RobertaProcessing `cls`/`sep` entry: [token, id]. */
+function isTokenId(v: unknown): v is [string, number] {
+  return Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'number';
 }

@@ -93,15 +93,23 @@ export function fastWordPieceEncoder(
   for (const k of vocab.keys()) longest = Math.max(longest, k.length);
   const added = (j.added_tokens ?? []).map((t) => t.content).filter((s) => s.length > 0);
   const special = post.special_tokens ?? {};
-  const template = (entries: TemplateEntry[]): TemplatePiece[] | null => {
+  // A template this encoder does not understand (or a malformed one) leaves the tokenizer to
+  // transformers.js, which validates it: null here, never a TypeError.
+  const template = (entries: unknown): TemplatePiece[] | null => {
+    if (!Array.isArray(entries)) return null;
     const out: TemplatePiece[] = [];
-    for (const e of entries) {
-      if ('SpecialToken' in e) {
-        const ids = special[e.SpecialToken.id]?.ids;
+    for (const e of entries as Partial<TemplateEntry & Record<string, unknown>>[]) {
+      const tok = (e as { SpecialToken?: { id?: unknown; type_id?: unknown } } | null)
+        ?.SpecialToken;
+      const seq = (e as { Sequence?: { id?: unknown; type_id?: unknown } } | null)?.Sequence;
+      if (tok && typeof tok.id === 'string' && typeof tok.type_id === 'number') {
+        const ids = Object.hasOwn(special, tok.id) ? special[tok.id]?.ids : undefined;
         if (!ids || ids.length !== 1) return null;
-        out.push({ special: ids[0], typeId: e.SpecialToken.type_id });
+        out.push({ special: ids[0], typeId: tok.type_id });
+      } else if (seq && (seq.id === 'A' || seq.id === 'B') && typeof seq.type_id === 'number') {
+        out.push({ seq: seq.id, typeId: seq.type_id });
       } else {
-        out.push({ seq: e.Sequence.id, typeId: e.Sequence.type_id });
+        return null;
       }
     }
     return out;
