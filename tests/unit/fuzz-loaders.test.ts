@@ -19,6 +19,10 @@ import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
 import { parseTrainingArguments } from '../../src/core/train/args';
 
+// A fixed seed keeps CI reproducible (the same inputs every run); FUZZ_SEED=<n> explores others,
+// and a failure prints its seed and counterexample to turn into a fixed test.
+fc.configureGlobal({ seed: Number(process.env.FUZZ_SEED ?? 20261128) });
+
 const FIX = path.resolve(__dirname, '../fixtures/bert-tiny-random');
 const fixture = (f: string) => new Uint8Array(readFileSync(path.join(FIX, f)));
 const fixtureJson = (f: string) => JSON.parse(readFileSync(path.join(FIX, f), 'utf8')) as object;
