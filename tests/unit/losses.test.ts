@@ -6,6 +6,7 @@ import {
   bceWithLogits,
   computeLoss,
   crossEntropy,
+  lossDenominator,
   mse,
 } from '../../src/core/train/losses';
 
@@ -134,5 +135,78 @@ describe('balancedClassWeights', () => {
   it('throws on a missing class or a bad label', () => {
     expect(() => balancedClassWeights([0, 0, 2], 3)).toThrow(/class id\(s\) 1/);
     expect(() => balancedClassWeights([0, 5], 2)).toThrow(/label 5/);
+  });
+});
+
+describe('denominator: shares of a batch add up to the whole batch', () => {
+  /** The loss of rows [from, to) of the batch, divided by the whole batch's denominator. */
+  async function shareSum(
+    problemType: Parameters<typeof computeLoss>[0],
+    logits: number[][],
+    labels: number[] | number[][],
+    cuts: number[],
+    opts: { labelSmoothing?: number; classWeights?: number[] } = {},
+  ): Promise<{ whole: number; parts: number }> {
+    const C = logits[0].length;
+    const toLabels = (rows: typeof labels) =>
+      problemType === 'single_label_classification'
+        ? tf.tensor1d(rows as number[], 'int32')
+        : problemType === 'regression'
+          ? tf.tensor1d(rows as number[])
+          : tf.tensor2d(rows as number[][]);
+    const flat = (labels as (number | number[])[]).flat();
+    const denominator = lossDenominator(problemType, flat, { numLabels: C, ...opts });
+    const l = tf.tensor2d(logits);
+    const y = toLabels(labels);
+    const whole = await val(computeLoss(problemType, l, y, opts));
+    tf.dispose([l, y]);
+    let parts = 0;
+    for (let k = 0; k + 1 < cuts.length; k++) {
+      const pl = tf.tensor2d(logits.slice(cuts[k], cuts[k + 1]));
+      const py = toLabels(labels.slice(cuts[k], cuts[k + 1]) as typeof labels);
+      parts += await val(computeLoss(problemType, pl, py, { ...opts, denominator }));
+      tf.dispose([pl, py]);
+    }
+    return { whole, parts };
+  }
+
+  const logits = [
+    [0.5, -1.2, 2.0],
+    [1.5, 0.3, -0.7],
+    [-0.2, 0.1, 0.9],
+    [2.2, -0.4, 0.0],
+    [0.0, 1.1, -1.9],
+  ];
+
+  it('single-label, with class weights, smoothing and an ignored label', async () => {
+    const labels = [2, 0, -100, 1, 1];
+    const opts = { labelSmoothing: 0.1, classWeights: [0.5, 2, 1.25] };
+    expect(lossDenominator('single_label_classification', labels, { numLabels: 3, ...opts })).toBe(
+      1.25 + 0.5 + 2 + 2,
+    );
+    const { whole, parts } = await shareSum(
+      'single_label_classification',
+      logits,
+      labels,
+      [0, 2, 3, 5],
+      opts,
+    );
+    expect(rel(parts, whole)).toBeLessThan(1e-6);
+  });
+
+  it('multi-label divides by B * L, regression by B', async () => {
+    const ml = [
+      [1, 0, 1],
+      [0, 0, 1],
+      [1, 1, 0],
+      [0, 1, 0],
+      [0, 0, 0],
+    ];
+    const a = await shareSum('multi_label_classification', logits, ml, [0, 3, 5]);
+    expect(rel(a.parts, a.whole)).toBeLessThan(1e-6);
+    const reg = logits.map((r) => [r[0]]);
+    const b = await shareSum('regression', reg, [0.5, -1, 2, 0.25, 1], [0, 1, 4, 5]);
+    expect(rel(b.parts, b.whole)).toBeLessThan(1e-6);
+    expect(lossDenominator('regression', [1, 2, 3], { numLabels: 1 })).toBe(3);
   });
 });

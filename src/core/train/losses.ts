@@ -14,6 +14,12 @@ export interface LossOptions {
   labelSmoothing?: number;
   /** Per-class weights, length C (torch's `weight=`). */
   classWeights?: number[];
+  /**
+   * Divide the summed loss by this instead of the batch's own mean denominator. A share of a
+   * batch (data parallelism) passes the whole batch's {@link lossDenominator}, so the shares'
+   * losses and gradients add up to the whole batch's exactly. Default: the batch's own.
+   */
+  denominator?: number;
 }
 
 /**
@@ -52,7 +58,7 @@ export function crossEntropy(
     const valid = tf.sum(oneHot, -1); // [B]: 1 or 0
     const w = opts.classWeights ? tf.tensor1d(opts.classWeights, 'float32') : null;
     const targetW = w ? tf.sum(tf.mul(oneHot, w), -1) : valid; // [B]
-    const denom = tf.sum(targetW);
+    const denom = opts.denominator !== undefined ? tf.scalar(opts.denominator) : tf.sum(targetW);
     const nllPer = tf.neg(tf.sum(tf.mul(oneHot, logp), -1)); // [B]
     const nll = tf.div(tf.sum(tf.mul(nllPer, targetW)), denom);
     if (eps === 0) return nll as tf.Scalar;
@@ -69,7 +75,11 @@ export function crossEntropy(
  * @param logits float32 [B, L]
  * @param targets float32 [B, L] (multi-hot, or probabilities)
  */
-export function bceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+export function bceWithLogits(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  opts: Pick<LossOptions, 'denominator'> = {},
+): tf.Scalar {
   if (!arraysEqual(logits.shape, targets.shape)) {
     throw new Error(
       `bceWithLogits: logits [${logits.shape}] and targets [${targets.shape}] differ`,
@@ -79,7 +89,7 @@ export function bceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar 
     const x = logits.toFloat();
     const y = targets.toFloat();
     const loss = tf.add(tf.sub(tf.relu(x), tf.mul(x, y)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
-    return tf.mean(loss) as tf.Scalar;
+    return meanOrDiv(loss, opts.denominator);
   });
 }
 
@@ -89,7 +99,11 @@ export function bceWithLogits(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar 
  * @param pred float32 [B] or [B, 1]
  * @param target float32 [B] or [B, 1]
  */
-export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
+export function mse(
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  opts: Pick<LossOptions, 'denominator'> = {},
+): tf.Scalar {
   return tf.tidy(() => {
     const p = tf.reshape(pred, [-1]).toFloat();
     const t = tf.reshape(target, [-1]).toFloat();
@@ -98,7 +112,7 @@ export function mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
         `mse: predictions [${pred.shape}] and targets [${target.shape}] differ in size`,
       );
     }
-    return tf.mean(tf.square(tf.sub(p, t))) as tf.Scalar;
+    return meanOrDiv(tf.square(tf.sub(p, t)), opts.denominator);
   });
 }
 
@@ -118,12 +132,41 @@ export function computeLoss(
     case 'single_label_classification':
       return crossEntropy(logits, labels, opts);
     case 'multi_label_classification':
-      return bceWithLogits(logits, labels);
+      return bceWithLogits(logits, labels, opts);
     case 'regression':
-      return mse(logits, labels);
+      return mse(logits, labels, opts);
     default:
       throw new Error(`computeLoss: unknown problem_type '${String(problemType)}'`);
   }
+}
+
+/**
+ * The denominator of the mean {@link computeLoss} takes over a batch, from its labels on the host:
+ * `sum_i w[y_i]` over labels in [0, numLabels) for single-label (the number of such labels without
+ * class weights), `B * L` for multi-label, `B` for regression. Pass it as
+ * {@link LossOptions.denominator} to each share of a split batch.
+ *
+ * @param labels the batch's labels as the dataset holds them (int class ids, or float rows flat)
+ */
+export function lossDenominator(
+  problemType: ProblemType,
+  labels: ArrayLike<number>,
+  opts: { numLabels: number; classWeights?: number[] },
+): number {
+  if (problemType !== 'single_label_classification') return labels.length;
+  const w = opts.classWeights;
+  let d = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const y = labels[i];
+    if (Number.isInteger(y) && y >= 0 && y < opts.numLabels) d += w ? w[y] : 1;
+  }
+  return d;
+}
+
+/** `mean(x)`, or `sum(x) / denominator` when one is given. */
+function meanOrDiv(x: tf.Tensor, denominator: number | undefined): tf.Scalar {
+  if (denominator === undefined) return tf.mean(x) as tf.Scalar;
+  return tf.div(tf.sum(x), denominator) as tf.Scalar;
 }
 
 /**
