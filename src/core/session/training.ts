@@ -8,8 +8,14 @@ import type { TrainingArguments } from '../train/args';
 import { Trainer, type TrainerOptions } from '../train/trainer';
 import type { Prepared, TrainResult } from './types';
 
-/** What a caller of `train` may add to a run: callbacks, a checkpoint store, per-step yields. */
-export type RunOptions = Pick<TrainerOptions, 'callbacks' | 'checkpoints' | 'yieldEachStep'>;
+/**
+ * What a caller of `train` may add to a run: callbacks, a checkpoint store, per-step yields, a
+ * gradient source (the Node CLI's worker_threads replicas).
+ */
+export type RunOptions = Pick<
+  TrainerOptions,
+  'callbacks' | 'checkpoints' | 'yieldEachStep' | 'gradients'
+>;
 
 /** A Trainer of `model` on the prepared splits (validation as the eval set). */
 export function newTrainer(
@@ -32,6 +38,7 @@ export function newTrainer(
     callbacks: opts.callbacks,
     checkpoints: opts.checkpoints,
     yieldEachStep: opts.yieldEachStep,
+    gradients: opts.gradients,
   });
 }
 

@@ -24,16 +24,10 @@ import { assignParams, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { clipByGlobalNorm } from './clip';
 import { batchesOf, epochOrder } from '../tokenize/collate';
 import { lengthsOf } from '../tokenize/encode';
-import {
-  batchTensors,
-  disposeBatch,
-  inputsOf,
-  type LabeledDataset,
-  type ProblemType,
-} from './dataset';
+import type { LabeledDataset, ProblemType } from './dataset';
 import { evaluateModel, type EvalOutput } from './evaluate';
+import { inProcessGradients, type GradientSource, type GradientSourceFactory } from './gradients';
 import { balancedClassWeights, computeLoss } from './losses';
-import { deriveSeed } from './rng';
 import { learningRateAt, warmupSteps } from './schedules';
 import type { LogEntry, TrainerState } from './state';
 
@@ -53,6 +47,12 @@ export interface TrainerOptions {
   checkpoints?: CheckpointStore;
   /** Yields to the event loop after each step, so a stop request can get through. */
   yieldEachStep?: boolean;
+  /**
+   * Where each step's gradients come from. Default: this thread ({@link inProcessGradients}).
+   * The Node CLI passes `parallel/`'s worker_threads replicas. Clipping and the AdamW step stay
+   * here either way; the source is closed when `train()` ends (or fails).
+   */
+  gradients?: GradientSourceFactory;
 }
 
 export interface TrainOutput {
@@ -91,8 +91,7 @@ export class Trainer {
   private readonly warmup: number;
   /** logging/eval/save intervals in steps (HF reads values below 1 as a fraction of max_steps). */
   private readonly every: { log: number; eval: number; save: number };
-  /** The model's variables, and each TF.js variable name's HF parameter name. */
-  private readonly variables: { vars: tf.Variable[]; nameOf: Map<string, string> };
+  private readonly gradients: GradientSource;
   private stopRequested = false;
   private samplesSeen = 0;
   private tokensSeen = 0;
@@ -101,10 +100,6 @@ export class Trainer {
   constructor(private readonly opts: TrainerOptions) {
     const { args, train } = opts;
     this.callbacks = [...(opts.callbacks ?? [])];
-    this.variables = {
-      vars: [...opts.model.params.values()],
-      nameOf: new Map([...opts.model.params].map(([hf, v]) => [v.name, hf])),
-    };
     if (args.early_stopping_patience !== null && args.early_stopping_patience !== undefined) {
       this.callbacks.push(
         new EarlyStoppingCallback(
@@ -135,6 +130,15 @@ export class Trainer {
       decay: (name: string) => !hfNoDecay(name),
     });
     this.classWeights = this.resolveClassWeights();
+    this.gradients = (opts.gradients ?? inProcessGradients)({
+      model: opts.model,
+      train,
+      problemType: opts.problemType,
+      numLabels: opts.numLabels,
+      collate: this.collateOptions(),
+      loss: { labelSmoothing: args.label_smoothing_factor, classWeights: this.classWeights },
+      seed: args.seed,
+    });
     this.state = {
       best_metric: null,
       best_global_step: null,
@@ -257,40 +261,12 @@ export class Trainer {
     groups: Uint32Array[],
     step: number,
   ): Promise<{ loss: number; norm: number }> {
-    const { model, args } = this.opts;
-    const { vars, nameOf } = this.variables;
-    let acc: Map<string, tf.Tensor> | null = null;
-    let lossSum: tf.Scalar | null = null;
-    const collate = this.collateOptions();
-    for (let i = 0; i < groups.length; i++) {
-      const batch = batchTensors(this.opts.train, groups[i], this.opts.problemType, collate);
-      const seed = deriveSeed(args.seed, step, i);
-      const { value, grads } = tf.variableGrads(() => {
-        const { logits } = model.forward(inputsOf(batch), { training: true, seed });
-        return this.lossOf(logits, batch.labels).div(groups.length) as tf.Scalar;
-      }, vars);
-      this.samplesSeen += groups[i].length;
-      this.tokensSeen += batch.tokens;
-      disposeBatch(batch);
-      const named = new Map<string, tf.Tensor>();
-      for (const [vn, g] of Object.entries(grads)) named.set(nameOf.get(vn) ?? vn, g);
-      if (acc === null) {
-        acc = named;
-        lossSum = value;
-      } else {
-        for (const [k, g] of named) {
-          const prev = acc.get(k) as tf.Tensor;
-          acc.set(k, tf.add(prev, g));
-          tf.dispose([prev, g]);
-        }
-        const prevLoss = lossSum as tf.Scalar;
-        lossSum = tf.add(prevLoss, value) as tf.Scalar;
-        tf.dispose([prevLoss, value]);
-      }
-    }
-    const grads = acc as Map<string, tf.Tensor>;
+    const { args } = this.opts;
+    const { grads, loss: lossSum, tokens } = await this.gradients.compute(groups, step);
+    for (const g of groups) this.samplesSeen += g.length;
+    this.tokensSeen += tokens;
     const { grads: clipped, norm } = clipByGlobalNorm(grads, args.max_grad_norm);
-    const [lossArr, normArr] = await Promise.all([(lossSum as tf.Scalar).data(), norm.data()]);
+    const [lossArr, normArr] = await Promise.all([lossSum.data(), norm.data()]);
     const loss = lossArr[0];
     const gradNorm = normArr[0];
     if (Number.isFinite(loss) && Number.isFinite(gradNorm)) {
@@ -307,7 +283,7 @@ export class Trainer {
       this.optimizer.step(clipped, lr);
     }
     const toDispose = new Set<tf.Tensor>([...grads.values(), ...clipped.values(), norm]);
-    tf.dispose([...toDispose, lossSum as tf.Scalar]);
+    tf.dispose([...toDispose, lossSum]);
     return { loss, norm: gradNorm };
   }
 
@@ -417,6 +393,14 @@ export class Trainer {
 
   /** Runs training to the end (or until stopped) and returns HF's `TrainOutput`. */
   async train(): Promise<TrainOutput> {
+    try {
+      return await this.trainLoop();
+    } finally {
+      await this.gradients.close();
+    }
+  }
+
+  private async trainLoop(): Promise<TrainOutput> {
     const { args } = this.opts;
     this.startTime = now();
     let startEpoch = 0;
@@ -566,8 +550,9 @@ export class Trainer {
     c.should_save = false;
   }
 
-  /** Frees the optimizer state (the model belongs to the caller). */
+  /** Frees the optimizer state and the gradient source (the model belongs to the caller). */
   dispose(): void {
     this.optimizer.dispose();
+    void this.gradients.close();
   }
 }
