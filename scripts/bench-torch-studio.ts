@@ -1,0 +1,167 @@
+/**
+ * The studio's side of `npm run bench:torch`, run in its own Node process so its peak RSS is its
+ * own. It makes the calls `studio train` makes (src/cli/main.ts): the `wasm` backend, the bundled
+ * bert-base-uncased tokenizer with the fast WordPiece encoder, `StudioSession.prepare` and
+ * `StudioSession.train` with a from-scratch model, no checkpoints; then evaluates the validation
+ * file the way the Trainer's evaluate does (forward only, loss and metrics). Prints one line
+ * `BENCH_JSON {...}`:
+ *
+ *   train_samples_per_second  from the end of step `--skip` to the end of the last step
+ *                             (on_step_end), so start-up and warm-up are left out
+ *   eval_samples_per_second   an evaluation after the Trainer's own one (the warm-up)
+ *   peak_rss_mib              VmHWM of /proc/self/status at the end of the timed passes
+ *   kernels_per_step          with --kernels: TF.js kernels of one full training step (forward,
+ *                             backward, clipping, AdamW), counted by tf.profile in a separate
+ *                             3-step run (step 3; step 2 as a check)
+ *
+ *   node --import tsx scripts/bench-torch-studio.ts --train train.csv --validation validation.csv \
+ *     --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 20 [--kernels]
+ */
+import { readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendName } from '../src/core/backend';
+import { StudioSession } from '../src/core/session';
+import { fastTokenizer } from '../src/core/tokenize/fastWordPiece';
+import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
+import type { TrainerCallback } from '../src/core/train/callbacks';
+import { evaluateModel } from '../src/core/train/evaluate';
+import { computeLoss } from '../src/core/train/losses';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback?: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  const v = i >= 0 ? argv[i + 1] : fallback;
+  if (v === undefined) throw new Error(`--${name} is required`);
+  return v;
+};
+const num = (name: string, fallback: number) => Number(flag(name, String(fallback)));
+const repoRoot = resolve(import.meta.dirname, '..');
+
+/** Peak resident set of this process in MiB (Linux; NaN elsewhere). */
+function peakRssMib(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function main() {
+  const trainFile = flag('train');
+  const validationFile = flag('validation');
+  const maxLength = num('max-length', 128);
+  const batch = num('batch', 32);
+  const evalBatch = num('eval-batch', 128);
+  const steps = num('steps', 20);
+  const skip = Math.min(num('skip', 2), steps - 1);
+  const spec = {
+    kind: 'scratch' as const,
+    hidden_size: num('hidden', 64),
+    num_hidden_layers: num('layers', 2),
+    num_attention_heads: num('heads', 4),
+    intermediate_size: num('intermediate', 128),
+    max_length: maxLength,
+  };
+  // As the CLI's useBackend: PROD silences TF.js's banner suggesting tfjs-node.
+  tf.env().set('PROD', true);
+  const backend = await selectBackend(flag('backend', 'wasm') as BackendName);
+
+  const session = new StudioSession();
+  await session.loadTable(basename(trainFile), new Uint8Array(readFileSync(trainFile)));
+  await session.loadValidationTable(
+    basename(validationFile),
+    new Uint8Array(readFileSync(validationFile)),
+  );
+  session.tokenizer = fastTokenizer(
+    await loadTokenizerFromDir(
+      flag('tokenizer', resolve(repoRoot, 'public/tokenizers/bert-base-uncased')),
+    ),
+  );
+  const ds = session.prepare({
+    columns: { text: 'text', label: 'label' },
+    validationFraction: 0,
+    maxLength,
+    seed: 42,
+  });
+  const args = {
+    max_steps: steps,
+    per_device_train_batch_size: batch,
+    per_device_eval_batch_size: evalBatch,
+    learning_rate: 5e-5,
+    seed: 42,
+    save_strategy: 'no',
+    eval_strategy: 'no',
+    logging_strategy: 'no',
+  };
+  const ends: number[] = [];
+  const timer: TrainerCallback = { on_step_end: () => void ends.push(performance.now()) };
+  const t0 = performance.now();
+  // Ends with the Trainer's evaluation (no eval_strategy): the eval warm-up.
+  const result = await session.train(spec, args, { callbacks: [timer] });
+  const trainWall = (performance.now() - t0) / 1000;
+  const window = (ends[ends.length - 1] - (skip > 0 ? ends[skip - 1] : t0)) / 1000;
+  const timedSteps = ends.length - skip;
+
+  const p = session.prepared;
+  const model = session.model;
+  const tok = session.tokenizer;
+  if (!p || !model) throw new Error('training left no model');
+  const t1 = performance.now();
+  await evaluateModel({
+    model,
+    dataset: p.validation,
+    problemType: p.problemType,
+    numLabels: p.maps.labels.length,
+    batchSize: evalBatch,
+    collate: { padding: 'longest', maxLength, padId: tok.padId },
+    lossOf: (logits, labels) => computeLoss(p.problemType, logits, labels),
+  });
+  const evalSeconds = (performance.now() - t1) / 1000;
+  const peak = peakRssMib();
+  let parameters = 0;
+  for (const v of model.params.values()) parameters += v.size;
+
+  let kernels: { step2: number; step: number; top: [string, number][] } | null = null;
+  if (argv.includes('--kernels')) {
+    const marks: number[] = [];
+    const marker: TrainerCallback = {
+      on_step_end: () => void marks.push(tf.engine().state.activeProfile.kernels.length),
+    };
+    const profile = await tf.profile(async () => {
+      await session.train(spec, { ...args, max_steps: 3 }, { callbacks: [marker] });
+    });
+    const counts = new Map<string, number>();
+    for (const k of profile.kernels.slice(marks[1], marks[2])) {
+      counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
+    }
+    kernels = {
+      step2: marks[1] - marks[0],
+      step: marks[2] - marks[1],
+      top: [...counts].sort((a, b) => b[1] - a[1]).slice(0, 8),
+    };
+  }
+  const out = {
+    backend: backend.name,
+    tfjs: tf.version.tfjs,
+    steps: result.globalStep,
+    timed_steps: timedSteps,
+    train_samples_per_second: (timedSteps * batch) / window,
+    train_step_ms: (1000 * window) / timedSteps,
+    train_wall_s: trainWall,
+    eval_samples: p.validation.size,
+    eval_samples_per_second: p.validation.size / evalSeconds,
+    mean_tokens: ds.meanTokens,
+    truncated_rows: ds.truncatedRows,
+    train_rows: ds.trainRows,
+    parameters,
+    peak_rss_mib: peak,
+    kernels_per_step: kernels?.step ?? null,
+    kernels_step2: kernels?.step2 ?? null,
+    kernels_top: kernels?.top ?? null,
+  };
+  process.stdout.write(`BENCH_JSON ${JSON.stringify(out)}\n`);
+}
+
+await main();

@@ -1,0 +1,243 @@
+/**
+ * The studio against transformers' own Trainer, side by side on one machine in one session:
+ * training and evaluation samples/s and peak RSS of each, for the same CSV, model shape, batch,
+ * max_length and steps.
+ *
+ *   npm run bench:torch                                  # shapes default,tiny,mini, 20 steps
+ *   npm run bench:torch -- --shapes tiny --steps 10      # fewer
+ *   npm run bench:torch -- --skip-python --kernels       # the studio alone, kernels per step
+ *
+ * Each side runs in its own child process, one after the other (never both at once):
+ * scripts/bench_torch_trainer.py (BertForSequenceClassification from a BertConfig, Trainer,
+ * torch threads = all cores) and scripts/bench-torch-studio.ts (the calls `studio train` makes:
+ * wasm backend, StudioSession.train). The data (scripts/benchTorchData.ts) is long rows built from
+ * the bundled SMS file, so every row reaches max_length and each batch padded to its longest row
+ * (both sides' default) is [batch, max_length]. Train samples/s is timed from the end of step
+ * `--skip` (2) to the end of the last step; eval samples/s is a second evaluation (forward only,
+ * batch `--eval-batch`) after a first one. Peak RSS: ru_maxrss of the python process, VmHWM of
+ * the Node one. Other flags: --batch 32, --max-length 128, --eval-rows 512, --python python3
+ * (or $PYTHON), --page (also trains in the built page's worker in headless Chromium: wasm and
+ * webgpu; needs `npm run build`).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { writeBenchData } from './benchTorchData';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const has = (name: string) => argv.includes(`--${name}`);
+
+interface Shape {
+  hidden: number;
+  layers: number;
+  heads: number;
+  intermediate: number;
+}
+const SHAPES: Record<string, Shape> = {
+  default: { hidden: 64, layers: 2, heads: 4, intermediate: 128 },
+  tiny: { hidden: 128, layers: 2, heads: 2, intermediate: 512 },
+  mini: { hidden: 256, layers: 4, heads: 4, intermediate: 1024 },
+};
+
+const shapeNames = flag('shapes', 'default,tiny,mini').split(',').filter(Boolean);
+for (const s of shapeNames) {
+  if (!SHAPES[s]) {
+    console.error(`bench:torch: unknown shape "${s}" (known: ${Object.keys(SHAPES).join(', ')})`);
+    process.exit(2);
+  }
+}
+const steps = Number(flag('steps', '20'));
+const skip = Number(flag('skip', '2'));
+const batch = Number(flag('batch', '32'));
+const maxLength = Number(flag('max-length', '128'));
+const evalRows = Number(flag('eval-rows', '512'));
+const evalBatch = Number(flag('eval-batch', '128'));
+const python = flag('python', process.env.PYTHON ?? 'python3');
+if (!(steps > skip)) {
+  console.error(`bench:torch: --steps (${steps}) must be over --skip (${skip})`);
+  process.exit(2);
+}
+
+type Json = Record<string, unknown>;
+
+/** Runs a child to its end; resolves with its BENCH_JSON object (or an error text). */
+function runChild(cmd: string, args: string[]): Promise<{ json: Json | null; log: string }> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    child.on('error', (e) => done({ json: null, log: `${log}\n${e.message}` }));
+    child.on('close', () => {
+      const line = log.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+      done({ json: line ? (JSON.parse(line.slice(11)) as Json) : null, log });
+    });
+  });
+}
+
+const shapeArgs = (s: Shape) => [
+  '--hidden',
+  String(s.hidden),
+  '--layers',
+  String(s.layers),
+  '--heads',
+  String(s.heads),
+  '--intermediate',
+  String(s.intermediate),
+];
+
+/** Whether python3 imports torch and transformers; the reason when not. */
+function pythonProblem(): string | null {
+  const r = spawnSync(python, ['-c', 'import torch, transformers, accelerate'], {
+    encoding: 'utf8',
+  });
+  if (r.error) return `${python} is not runnable (${r.error.message})`;
+  if (r.status !== 0) {
+    const last = (r.stderr ?? '').trim().split('\n').at(-1) ?? '';
+    return `${python} cannot import torch/transformers/accelerate (${last})`;
+  }
+  return null;
+}
+
+const fmt = (x: unknown, digits = 1) =>
+  typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '–';
+const ratio = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
+
+async function main() {
+  const data = writeBenchData(
+    join(tmpdir(), 'trainer-studio-bench-torch'),
+    steps * batch,
+    evalRows,
+  );
+  let skipPython = has('skip-python');
+  if (!skipPython) {
+    const problem = pythonProblem();
+    if (problem) {
+      console.log(
+        `bench:torch: ${problem}.\n  The transformers side needs: pip install "torch<2.14" transformers accelerate\n` +
+          `  Printing the studio's side alone.`,
+      );
+      skipPython = true;
+    }
+  }
+  console.log(
+    `bench:torch: ${steps} steps (steps ${skip + 1}..${steps} timed), batch ${batch}, max_length ` +
+      `${maxLength}, eval batch ${evalBatch} over ${evalRows} rows; data: ${data.trainRows} + ` +
+      `${data.validationRows} rows joined from public/demo/spam.csv, all longer than max_length ` +
+      `(padded per batch to the longest row, so every batch is [${batch}, ${maxLength}]); ` +
+      `${cpus().length} cores`,
+  );
+  const common = [
+    '--train',
+    data.train,
+    '--validation',
+    data.validation,
+    '--steps',
+    String(steps),
+    '--skip',
+    String(skip),
+    '--batch',
+    String(batch),
+    '--max-length',
+    String(maxLength),
+    '--eval-batch',
+    String(evalBatch),
+  ];
+  const results: { name: string; torch: Json | null; studio: Json | null }[] = [];
+  for (const name of shapeNames) {
+    const s = SHAPES[name];
+    let torch: Json | null = null;
+    if (!skipPython) {
+      process.stdout.write(`  ${name}: transformers Trainer… `);
+      const r = await runChild(python, [
+        'scripts/bench_torch_trainer.py',
+        ...common,
+        ...shapeArgs(s),
+        '--threads',
+        String(cpus().length),
+      ]);
+      torch = r.json;
+      if (!torch || torch.error) {
+        console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
+        torch = null;
+      } else {
+        console.log(`${fmt(torch.train_samples_per_second)} samples/s`);
+      }
+    }
+    process.stdout.write(`  ${name}: studio… `);
+    const r = await runChild(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/bench-torch-studio.ts',
+      ...common,
+      ...shapeArgs(s),
+      ...(has('kernels') ? ['--kernels'] : []),
+    ]);
+    const studio = r.json;
+    if (!studio) console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
+    else console.log(`${fmt(studio.train_samples_per_second)} samples/s`);
+    results.push({ name, torch, studio });
+  }
+
+  const first = results.find((r) => r.torch)?.torch;
+  const firstStudio = results.find((r) => r.studio)?.studio;
+  console.log('');
+  console.log(
+    `transformers ${first ? `${String(first.transformers)}, torch ${String(first.torch)} (${String(first.threads)} threads, optim ${String(first.optim)})` : 'not run'}; ` +
+      `studio: TF.js ${String(firstStudio?.tfjs ?? '?')} ${String(firstStudio?.backend ?? '?')} (the CLI's default backend). ` +
+      `Ratio = studio ÷ torch.`,
+  );
+  console.log('');
+  const header = [
+    'shape',
+    'params',
+    'train torch samples/s',
+    'train studio samples/s',
+    'ratio',
+    'eval torch samples/s',
+    'eval studio samples/s',
+    'ratio',
+    'peak RSS torch MiB',
+    'peak RSS studio MiB',
+    'ratio',
+  ];
+  if (has('kernels')) header.push('kernels/step');
+  const rows = results.map(({ name, torch, studio }) => {
+    const s = SHAPES[name];
+    const row = [
+      `${name} (${s.hidden}/${s.layers}/${s.heads}/${s.intermediate})`,
+      studio ? `${((studio.parameters as number) / 1e6).toFixed(2)}M` : '–',
+      fmt(torch?.train_samples_per_second),
+      fmt(studio?.train_samples_per_second),
+      ratio(studio?.train_samples_per_second, torch?.train_samples_per_second),
+      fmt(torch?.eval_samples_per_second, 0),
+      fmt(studio?.eval_samples_per_second, 0),
+      ratio(studio?.eval_samples_per_second, torch?.eval_samples_per_second),
+      fmt(torch?.peak_rss_mib, 0),
+      fmt(studio?.peak_rss_mib, 0),
+      ratio(studio?.peak_rss_mib, torch?.peak_rss_mib),
+    ];
+    if (has('kernels')) row.push(String(studio?.kernels_per_step ?? '–'));
+    return row;
+  });
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  if (has('kernels')) {
+    for (const { name, studio } of results) {
+      const top = studio?.kernels_top as [string, number][] | null | undefined;
+      if (top)
+        console.log(
+          `  ${name} kernels/step by name: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}`,
+        );
+    }
+  }
+}
+
+await main();
