@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { installWasmMatMul } from './kernels/wasmBatchMatMul';
+
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
@@ -41,6 +43,8 @@ async function registerWasm(opts: BackendOptions): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
   if (opts.wasmThreads) wasm.setThreadsCount(opts.wasmThreads);
+  // The studio's SIMD matmul (attention's batched and the backward pass's transposed products).
+  installWasmMatMul();
 }
 
 async function tryBackend(name: BackendName, opts: BackendOptions): Promise<boolean> {

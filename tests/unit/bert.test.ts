@@ -7,9 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { readSafetensors } from '../../src/core/io/safetensors';
+import { installWasmMatMul } from '../../src/core/kernels/wasmBatchMatMul';
 import { BertForSequenceClassification, type BertBatch } from '../../src/core/model/bert';
 import {
   defaultId2Label,
@@ -192,7 +193,10 @@ describe('BertForSequenceClassification vs PyTorch (cpu)', () => {
   });
 });
 
-describe('wasm backend', () => {
+describe('wasm backend (with the studio kernels, as selectBackend installs them)', () => {
+  beforeAll(() => {
+    expect(installWasmMatMul()).toBe(true);
+  });
   afterEach(async () => {
     await tf.setBackend('cpu');
   });

@@ -1,0 +1,175 @@
+/**
+ * The WebAssembly text of the studio's float32 matmul kernel for TF.js's wasm backend (see
+ * `wasmBatchMatMul.ts`). TF.js 4.22's wasm BatchMatMul sends everything but a plain 2-D,
+ * untransposed product to a scalar triple loop (~2 GFLOP/s here), and attention is all batched
+ * products: its six matmuls per layer took half of a bert-tiny training step. This kernel is
+ * SIMD (f32x4), register-blocked 4 rows x 8 columns, and works in place on TF.js's own heap: the
+ * module imports the backend's `WebAssembly.Memory`, so no tensor is copied.
+ *
+ * Exports (all pointers are byte offsets into the imported memory, matrices row-major, float32):
+ * - `gemm(a, b, c, M, K, N, lda, acc)`: `c[M x N] (+)= a[M x K] @ b[K x N]`, where a's rows are
+ *   `lda` floats apart (a column block of a wider matrix) and `acc` 1 adds to c instead of
+ *   overwriting it: the caller splits long K into cache-sized blocks.
+ * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
+ *
+ * The text is generated (the micro-kernels are unrolled); `scripts/build-wasm-kernels.ts`
+ * assembles it with wabt into `gemmWasm.generated.ts`, and a unit test checks the two agree.
+ */
+
+/** Accumulator locals of an R x V micro-tile (R rows, V f32x4 vectors of columns). */
+function accNames(rows: number, vecs: number): string[] {
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) for (let v = 0; v < vecs; v++) out.push(`$c${r}_${v}`);
+  return out;
+}
+
+/**
+ * One micro-tile: rows i..i+R-1, columns j..j+4V-1, the full K loop, stored to c.
+ * Expects locals $i $j $k $pa $pb $pc and the accumulators.
+ */
+function microTile(rows: number, vecs: number): string {
+  const lines: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    lines.push(
+      `(local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $N)) (local.get $j)) (i32.const 2))))`,
+    );
+    for (let v = 0; v < vecs; v++) {
+      lines.push(
+        `(local.set $c${r}_${v} (if (result v128) (local.get $acc) (then (v128.load offset=${16 * v} (local.get $pc))) (else (v128.const f32x4 0 0 0 0))))`,
+      );
+    }
+  }
+  // $pa: &a[i, 0]; $pb: &b[0, j]
+  lines.push(
+    '(local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $lda)) (i32.const 2))))',
+    '(local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
+    '(local.set $k (i32.const 0))',
+    '(block $kdone (loop $kloop',
+    '  (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))',
+  );
+  for (let v = 0; v < vecs; v++) {
+    lines.push(`  (local.set $b${v} (v128.load offset=${16 * v} (local.get $pb)))`);
+  }
+  for (let r = 0; r < rows; r++) {
+    // a[i + r, k] = pa + r * K * 4
+    const addr =
+      r === 0
+        ? '(local.get $pa)'
+        : `(i32.add (local.get $pa) (i32.shl (i32.mul (local.get $lda) (i32.const ${r})) (i32.const 2)))`;
+    lines.push(`  (local.set $s (f32x4.splat (f32.load ${addr})))`);
+    for (let v = 0; v < vecs; v++) {
+      const c = `$c${r}_${v}`;
+      lines.push(
+        `  (local.set ${c} (f32x4.add (local.get ${c}) (f32x4.mul (local.get $s) (local.get $b${v}))))`,
+      );
+    }
+  }
+  lines.push(
+    '  (local.set $pa (i32.add (local.get $pa) (i32.const 4)))',
+    '  (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $N) (i32.const 2))))',
+    '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
+    '  (br $kloop)))',
+  );
+  for (let r = 0; r < rows; r++) {
+    // &c[i + r, j]
+    lines.push(
+      `(local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $N)) (local.get $j)) (i32.const 2))))`,
+    );
+    for (let v = 0; v < vecs; v++) {
+      lines.push(`(v128.store offset=${16 * v} (local.get $pc) (local.get $c${r}_${v}))`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Scalar columns j..N-1 of rows i..i+R-1 (the N % 4 tail). */
+function scalarTail(rows: number): string {
+  const lines: string[] = [];
+  lines.push(
+    '(block $jdone (loop $jloop',
+    '  (br_if $jdone (i32.ge_u (local.get $j) (local.get $N)))',
+  );
+  for (let r = 0; r < rows; r++) {
+    lines.push(
+      `  (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $N)) (local.get $j)) (i32.const 2))))`,
+      '  (local.set $t (if (result f32) (local.get $acc) (then (f32.load (local.get $pc))) (else (f32.const 0))))',
+      `  (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+      '  (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
+      '  (local.set $k (i32.const 0))',
+      '  (block $sdone (loop $sloop',
+      '    (br_if $sdone (i32.ge_u (local.get $k) (local.get $K)))',
+      '    (local.set $t (f32.add (local.get $t) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))',
+      '    (local.set $pa (i32.add (local.get $pa) (i32.const 4)))',
+      '    (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $N) (i32.const 2))))',
+      '    (local.set $k (i32.add (local.get $k) (i32.const 1)))',
+      '    (br $sloop)))',
+      '  (f32.store (local.get $pc) (local.get $t))',
+    );
+  }
+  lines.push('  (local.set $j (i32.add (local.get $j) (i32.const 1)))', '  (br $jloop)))');
+  return lines.join('\n');
+}
+
+/** All column tiles of one row block of height R: 8-wide, then 4-wide, then scalar. */
+function rowBlock(rows: number): string {
+  return [
+    '(local.set $j (i32.const 0))',
+    '(block $j8done (loop $j8loop',
+    '  (br_if $j8done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))',
+    microTile(rows, 2),
+    '  (local.set $j (i32.add (local.get $j) (i32.const 8)))',
+    '  (br $j8loop)))',
+    '(if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)) (then',
+    microTile(rows, 1),
+    '  (local.set $j (i32.add (local.get $j) (i32.const 4)))))',
+    scalarTail(rows),
+  ].join('\n');
+}
+
+/**
+ * The module text. `shared` imports a shared memory (TF.js's threaded build, in a cross-origin
+ * isolated page); otherwise a plain one (Node, and pages without threads).
+ */
+export function gemmWat(shared: boolean): string {
+  const memory = shared ? '(memory 1 65536 shared)' : '(memory 1)';
+  const locals = [
+    ...accNames(4, 2).map((n) => `(local ${n} v128)`),
+    '(local $b0 v128) (local $b1 v128) (local $s v128)',
+    '(local $i i32) (local $j i32) (local $k i32) (local $pa i32) (local $pb i32) (local $pc i32)',
+    '(local $t f32)',
+  ].join(' ');
+  return `(module
+(import "env" "memory" ${memory})
+(func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $lda i32) (param $acc i32)
+${locals}
+(local.set $i (i32.const 0))
+(block $i4done (loop $i4loop
+  (br_if $i4done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
+${rowBlock(4)}
+  (local.set $i (i32.add (local.get $i) (i32.const 4)))
+  (br $i4loop)))
+(block $i1done (loop $i1loop
+  (br_if $i1done (i32.ge_u (local.get $i) (local.get $M)))
+${rowBlock(1)}
+  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+  (br $i1loop))))
+(func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+(local $r i32) (local $q i32) (local $ps i32)
+(local.set $r (i32.const 0))
+(block $rdone (loop $rloop
+  (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+  (local.set $ps (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $cols)) (i32.const 2))))
+  (local.set $q (i32.const 0))
+  (block $qdone (loop $qloop
+    (br_if $qdone (i32.ge_u (local.get $q) (local.get $cols)))
+    (f32.store
+      (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $q) (local.get $rows)) (local.get $r)) (i32.const 2)))
+      (f32.load (local.get $ps)))
+    (local.set $ps (i32.add (local.get $ps) (i32.const 4)))
+    (local.set $q (i32.add (local.get $q) (i32.const 1)))
+    (br $qloop)))
+  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+  (br $rloop))))
+)
+`;
+}

@@ -1,0 +1,197 @@
+/**
+ * The studio's BatchMatMul for TF.js's wasm backend: every matmul (batched or not, transposed or
+ * not) runs the SIMD kernel of `gemmWat.ts` directly on the backend's heap, so attention's
+ * batched products and the transposed products of the backward pass no longer fall to TF.js
+ * 4.22's scalar loop (~2 GFLOP/s against ~16-35 for this kernel on 128-1024 wide operands).
+ * A transposed operand is packed once per batch into a scratch buffer (the cost of a Transpose
+ * op, without the extra kernel and tensor). Only very large plain 2-D products stay with TF.js's
+ * own kernel (XNNPACK), which is faster there.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { GEMM_WASM, GEMM_WASM_SHARED } from './gemmWasm.generated';
+
+/** The parts of TF.js's `BackendWasm` this kernel uses (internal, stable across 4.x). */
+interface WasmBackendLike {
+  wasm: {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+interface GemmExports {
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    lda: number,
+    acc: number,
+  ): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+}
+
+/** Plain 2-D products with at least this many weight elements (K x N) go to XNNPACK. */
+const XNN_MIN_WEIGHT_ELEMENTS = 1024 * 1024;
+
+let enabled = true;
+
+/** Turns the studio kernel off (TF.js's own runs) or on, for side-by-side benchmarks. */
+export function setWasmMatMulEnabled(on: boolean): void {
+  enabled = on;
+}
+
+const instances = new WeakMap<object, GemmExports | null>();
+
+function decodeBase64(s: string): Uint8Array {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function memoryOf(backend: WasmBackendLike): WebAssembly.Memory | undefined {
+  return backend.wasm.asm?.memory ?? backend.wasm.wasmMemory;
+}
+
+/** The kernel module bound to this backend's memory, or null where it cannot be (then: TF.js's). */
+function gemmFor(backend: WasmBackendLike): GemmExports | null {
+  let inst = instances.get(backend);
+  if (inst !== undefined) return inst;
+  inst = null;
+  const memory = memoryOf(backend);
+  if (memory) {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new WebAssembly.Module(decodeBase64(shared ? GEMM_WASM_SHARED : GEMM_WASM));
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    inst = instance.exports as unknown as GemmExports;
+  }
+  instances.set(backend, inst);
+  return inst;
+}
+
+interface MatMulArgs {
+  inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { transposeA: boolean; transposeB: boolean };
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
+
+/**
+ * Shapes of a (possibly batched, possibly transposed) product, as tf.matMul defines it: the
+ * outer dimensions broadcast, the last two multiply.
+ */
+function productShape(
+  a: readonly number[],
+  b: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+) {
+  const ra = a.length;
+  const rb = b.length;
+  const M = transposeA ? a[ra - 1] : a[ra - 2];
+  const K = transposeA ? a[ra - 2] : a[ra - 1];
+  const Kb = transposeB ? b[rb - 1] : b[rb - 2];
+  const N = transposeB ? b[rb - 2] : b[rb - 1];
+  if (K !== Kb) {
+    throw new Error(
+      `Error in matMul: inner shapes (${K}) and (${Kb}) of Tensors with shapes ${a} and ${b} ` +
+        `and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  }
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.slice(0, -2), b.slice(0, -2));
+  return {
+    M,
+    K,
+    N,
+    batchA: sizeOf(a.slice(0, -2)),
+    batchB: sizeOf(b.slice(0, -2)),
+    batch: sizeOf(outer),
+    outShape: [...outer, M, N],
+  };
+}
+
+function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as MatMulArgs;
+    const { a, b } = inputs;
+    const { transposeA, transposeB } = attrs;
+    const gemm = gemmFor(backend);
+    const s = productShape(a.shape, b.shape, transposeA, transposeB);
+    const plain2d = s.batchA === 1 && s.batchB === 1 && !transposeA && !transposeB;
+    if (
+      !enabled ||
+      !gemm ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      (plain2d && s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS)
+    ) {
+      return original(args);
+    }
+    const { M, K, N, batch, batchA, batchB } = s;
+    const out = backend.makeOutput(s.outShape, 'float32');
+    const outPtr = (backend.dataIdMap.get(out.dataId) as { memoryOffset: number }).memoryOffset;
+    if (M * N === 0) return out;
+    if (K === 0) {
+      new Float32Array(memoryOf(backend)!.buffer, outPtr, batch * M * N).fill(0);
+      return out;
+    }
+    // Scratch for packed (un-transposed) operands; malloc may grow the heap, so pointers of the
+    // inputs are read after it.
+    const scratchA = transposeA ? backend.wasm._malloc(4 * M * K) : 0;
+    const scratchB = transposeB ? backend.wasm._malloc(4 * K * N) : 0;
+    try {
+      const aPtr = (backend.dataIdMap.get(a.dataId) as { memoryOffset: number }).memoryOffset;
+      const bPtr = (backend.dataIdMap.get(b.dataId) as { memoryOffset: number }).memoryOffset;
+      let packedA = -1;
+      let packedB = -1;
+      for (let i = 0; i < batch; i++) {
+        const ia = i % batchA;
+        const ib = i % batchB;
+        let pa = aPtr + 4 * ia * M * K;
+        let pb = bPtr + 4 * ib * K * N;
+        if (transposeA) {
+          // stored [K, M]
+          if (packedA !== ia) gemm.transpose(pa, scratchA, K, M);
+          packedA = ia;
+          pa = scratchA;
+        }
+        if (transposeB) {
+          // stored [N, K]
+          if (packedB !== ib) gemm.transpose(pb, scratchB, N, K);
+          packedB = ib;
+          pb = scratchB;
+        }
+        gemm.gemm(pa, pb, outPtr + 4 * i * M * N, M, K, N, K, 0);
+      }
+    } finally {
+      if (scratchA) backend.wasm._free(scratchA);
+      if (scratchB) backend.wasm._free(scratchB);
+    }
+    return out;
+  };
+}
+
+let installed = false;
+
+/**
+ * Replaces the wasm backend's BatchMatMul with the studio's kernel (idempotent). Call once the
+ * wasm backend is registered; returns false when the backend's kernel is not there.
+ */
+export function installWasmMatMul(): boolean {
+  if (installed) return true;
+  const config = tf.getKernel('BatchMatMul', 'wasm');
+  if (!config) return false;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ ...config, kernelFunc: makeKernel(config.kernelFunc) });
+  installed = true;
+  return true;
+}
