@@ -1,6 +1,8 @@
 /**
  * Training throughput of the default from-scratch model on the CPU-side backends Node offers,
- * as a ratio to a matmul-only peak measured in the same run (an MFU-style figure).
+ * as a ratio to a matmul-only peak measured in the same run (an MFU-style figure), and the TF.js
+ * kernels one full training step runs (forward, backward, clipping, AdamW): `tf.profile` over a
+ * separate 3-step run, counting the kernels between the ends of steps 2 and 3 (on_step_end).
  *
  *   npm run bench            # default: 30 steps per backend
  *   npm run bench -- --steps 60 --backends wasm
@@ -10,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { measureMatmulGflops, selectBackend, type BackendName } from '../src/core/backend';
 import { StudioSession } from '../src/core/session';
 import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
+import type { TrainerCallback } from '../src/core/train/callbacks';
 import { isSummaryLog, type TrainSummaryEntry } from '../src/core/train/state';
 
 // PROD silences TF.js's console banner suggesting tfjs-node (a native build we do not use).
@@ -52,7 +55,40 @@ console.log(
   `default model (hidden ${MODEL.hidden_size}, ${MODEL.num_hidden_layers} layers), batch ${BATCH}, ` +
     `SMS spam rows (mean ${ds.meanTokens.toFixed(1)} tokens), ${steps} steps per backend`,
 );
-const rows: string[][] = [['backend', 'samples/s', 'tokens/s', 'GFLOP/s', 'matmul peak', 'ratio']];
+const rows: string[][] = [
+  ['backend', 'samples/s', 'tokens/s', 'GFLOP/s', 'matmul peak', 'ratio', 'kernels/step'],
+];
+
+/** TF.js kernels of one training step (the third of a profiled 3-step run) and the top names. */
+async function kernelsPerStep(): Promise<{ count: number; top: string }> {
+  const marks: number[] = [];
+  const marker: TrainerCallback = {
+    on_step_end: () => void marks.push(tf.engine().state.activeProfile.kernels.length),
+  };
+  const profile = await tf.profile(async () => {
+    await session.train(
+      MODEL,
+      {
+        max_steps: 3,
+        per_device_train_batch_size: BATCH,
+        logging_steps: 1000,
+        save_strategy: 'no',
+      },
+      { callbacks: [marker] },
+    );
+  });
+  const byName = new Map<string, number>();
+  for (const k of profile.kernels.slice(marks[1], marks[2])) {
+    byName.set(k.name, (byName.get(k.name) ?? 0) + 1);
+  }
+  const top = [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return { count: marks[2] - marks[1], top };
+}
+const kernelTops: string[] = [];
 for (const name of backends) {
   const chosen = await selectBackend(name);
   if (chosen.name !== name) {
@@ -77,6 +113,8 @@ for (const name of backends) {
   const samplesPerSecond = summary.train_samples_per_second;
   const tokensPerSecond = r.state.num_input_tokens_seen / summary.train_runtime;
   const gflops = (tokensPerSecond * flopsPerToken(ds.meanTokens)) / 1e9;
+  const kernels = await kernelsPerStep();
+  kernelTops.push(`${name}: ${kernels.top}`);
   rows.push([
     name,
     samplesPerSecond.toFixed(1),
@@ -84,10 +122,12 @@ for (const name of backends) {
     gflops.toFixed(2),
     `${peak.toFixed(1)} GFLOP/s`,
     `${((100 * gflops) / peak).toFixed(1)}%`,
+    String(kernels.count),
   ]);
   session.model?.dispose();
   session.model = null;
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
 for (const r of rows) console.log(r.map((x, c) => x.padEnd(widths[c])).join('  '));
+for (const t of kernelTops) console.log(`kernels per step by name, ${t}`);
 console.log(`tensors alive at the end: ${tf.memory().numTensors}`);
