@@ -10,6 +10,8 @@
  * - `gemm(a, b, c, M, K, N, lda, acc)`: `c[M x N] (+)= a[M x K] @ b[K x N]`, where a's rows are
  *   `lda` floats apart (a column block of a wider matrix) and `acc` 1 adds to c instead of
  *   overwriting it: the caller splits long K into cache-sized blocks.
+ * - `gemmTN(a, b, c, M, K, N, lda, acc)`: the same with a stored transposed, `[K x lda]`, read
+ *   in place (`c = a^T @ b`): the weight gradient `dy^T @ x` of a dense layer with no packing.
  * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
  *
  * The text is generated (the micro-kernels are unrolled); `scripts/build-wasm-kernels.ts`
@@ -27,7 +29,7 @@ function accNames(rows: number, vecs: number): string[] {
  * One micro-tile: rows i..i+R-1, columns j..j+4V-1, the full K loop, stored to c.
  * Expects locals $i $j $k $pa $pb $pc and the accumulators.
  */
-function microTile(rows: number, vecs: number): string {
+function microTile(rows: number, vecs: number, transA: boolean): string {
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) {
     lines.push(
@@ -39,9 +41,11 @@ function microTile(rows: number, vecs: number): string {
       );
     }
   }
-  // $pa: &a[i, 0]; $pb: &b[0, j]
+  // $pa: &a[i, 0] (a^T: &a[0, i]); $pb: &b[0, j]
   lines.push(
-    '(local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $lda)) (i32.const 2))))',
+    transA
+      ? '(local.set $pa (i32.add (local.get $a) (i32.shl (local.get $i) (i32.const 2))))'
+      : '(local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (local.get $i) (local.get $lda)) (i32.const 2))))',
     '(local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
     '(local.set $k (i32.const 0))',
     '(block $kdone (loop $kloop',
@@ -51,12 +55,13 @@ function microTile(rows: number, vecs: number): string {
     lines.push(`  (local.set $b${v} (v128.load offset=${16 * v} (local.get $pb)))`);
   }
   for (let r = 0; r < rows; r++) {
-    // a[i + r, k] = pa + r * K * 4
-    const addr =
-      r === 0
-        ? '(local.get $pa)'
-        : `(i32.add (local.get $pa) (i32.shl (i32.mul (local.get $lda) (i32.const ${r})) (i32.const 2)))`;
-    lines.push(`  (local.set $s (f32x4.splat (f32.load ${addr})))`);
+    // a[i + r, k] = pa + r * lda * 4 (a^T: pa + r * 4)
+    const load = transA
+      ? `(f32.load offset=${4 * r} (local.get $pa))`
+      : r === 0
+        ? '(f32.load (local.get $pa))'
+        : `(f32.load (i32.add (local.get $pa) (i32.shl (i32.mul (local.get $lda) (i32.const ${r})) (i32.const 2))))`;
+    lines.push(`  (local.set $s (f32x4.splat ${load}))`);
     for (let v = 0; v < vecs; v++) {
       const c = `$c${r}_${v}`;
       lines.push(
@@ -65,7 +70,7 @@ function microTile(rows: number, vecs: number): string {
     }
   }
   lines.push(
-    '  (local.set $pa (i32.add (local.get $pa) (i32.const 4)))',
+    `  (local.set $pa (i32.add (local.get $pa) ${aStep(transA)}))`,
     '  (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $N) (i32.const 2))))',
     '  (local.set $k (i32.add (local.get $k) (i32.const 1)))',
     '  (br $kloop)))',
@@ -82,8 +87,13 @@ function microTile(rows: number, vecs: number): string {
   return lines.join('\n');
 }
 
+/** Byte step of a's pointer from k to k + 1. */
+function aStep(transA: boolean): string {
+  return transA ? '(i32.shl (local.get $lda) (i32.const 2))' : '(i32.const 4)';
+}
+
 /** Scalar columns j..N-1 of rows i..i+R-1 (the N % 4 tail). */
-function scalarTail(rows: number): string {
+function scalarTail(rows: number, transA: boolean): string {
   const lines: string[] = [];
   lines.push(
     '(block $jdone (loop $jloop',
@@ -93,13 +103,15 @@ function scalarTail(rows: number): string {
     lines.push(
       `  (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $N)) (local.get $j)) (i32.const 2))))`,
       '  (local.set $t (if (result f32) (local.get $acc) (then (f32.load (local.get $pc))) (else (f32.const 0))))',
-      `  (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
+      transA
+        ? `  (local.set $pa (i32.add (local.get $a) (i32.shl (i32.add (local.get $i) (i32.const ${r})) (i32.const 2))))`
+        : `  (local.set $pa (i32.add (local.get $a) (i32.shl (i32.mul (i32.add (local.get $i) (i32.const ${r})) (local.get $lda)) (i32.const 2))))`,
       '  (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))',
       '  (local.set $k (i32.const 0))',
       '  (block $sdone (loop $sloop',
       '    (br_if $sdone (i32.ge_u (local.get $k) (local.get $K)))',
       '    (local.set $t (f32.add (local.get $t) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))',
-      '    (local.set $pa (i32.add (local.get $pa) (i32.const 4)))',
+      `    (local.set $pa (i32.add (local.get $pa) ${aStep(transA)}))`,
       '    (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $N) (i32.const 2))))',
       '    (local.set $k (i32.add (local.get $k) (i32.const 1)))',
       '    (br $sloop)))',
@@ -111,19 +123,36 @@ function scalarTail(rows: number): string {
 }
 
 /** All column tiles of one row block of height R: 8-wide, then 4-wide, then scalar. */
-function rowBlock(rows: number): string {
+function rowBlock(rows: number, transA: boolean): string {
   return [
     '(local.set $j (i32.const 0))',
     '(block $j8done (loop $j8loop',
     '  (br_if $j8done (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $N)))',
-    microTile(rows, 2),
+    microTile(rows, 2, transA),
     '  (local.set $j (i32.add (local.get $j) (i32.const 8)))',
     '  (br $j8loop)))',
     '(if (i32.le_u (i32.add (local.get $j) (i32.const 4)) (local.get $N)) (then',
-    microTile(rows, 1),
+    microTile(rows, 1, transA),
     '  (local.set $j (i32.add (local.get $j) (i32.const 4)))))',
-    scalarTail(rows),
+    scalarTail(rows, transA),
   ].join('\n');
+}
+
+/** One exported gemm: 4-row blocks, then single rows. */
+function gemmFunc(name: string, transA: boolean, locals: string): string {
+  return `(func (export "${name}") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $lda i32) (param $acc i32)
+${locals}
+(local.set $i (i32.const 0))
+(block $i4done (loop $i4loop
+  (br_if $i4done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
+${rowBlock(4, transA)}
+  (local.set $i (i32.add (local.get $i) (i32.const 4)))
+  (br $i4loop)))
+(block $i1done (loop $i1loop
+  (br_if $i1done (i32.ge_u (local.get $i) (local.get $M)))
+${rowBlock(1, transA)}
+  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+  (br $i1loop))))`;
 }
 
 /**
@@ -140,19 +169,8 @@ export function gemmWat(shared: boolean): string {
   ].join(' ');
   return `(module
 (import "env" "memory" ${memory})
-(func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $K i32) (param $N i32) (param $lda i32) (param $acc i32)
-${locals}
-(local.set $i (i32.const 0))
-(block $i4done (loop $i4loop
-  (br_if $i4done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $M)))
-${rowBlock(4)}
-  (local.set $i (i32.add (local.get $i) (i32.const 4)))
-  (br $i4loop)))
-(block $i1done (loop $i1loop
-  (br_if $i1done (i32.ge_u (local.get $i) (local.get $M)))
-${rowBlock(1)}
-  (local.set $i (i32.add (local.get $i) (i32.const 1)))
-  (br $i1loop))))
+${gemmFunc('gemm', false, locals)}
+${gemmFunc('gemmTN', true, locals)}
 (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
 (local $r i32) (local $q i32) (local $ps i32)
 (local.set $r (i32.const 0))
