@@ -147,7 +147,7 @@ function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
       !gemm ||
       a.dtype !== 'float32' ||
       b.dtype !== 'float32' ||
-      (plain2d && (s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS || s.M < XNN_MAX_ROWS))
+      (plain2d && s.K > 0 && (s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS || s.M < XNN_MAX_ROWS))
     ) {
       return original(args);
     }
