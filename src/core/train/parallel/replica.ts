@@ -1,0 +1,128 @@
+/**
+ * A gradient replica: a worker_threads worker holding a copy of the model on its own
+ * single-threaded TF.js backend. Per step it loads the main thread's weights from the shared
+ * buffer (when they changed), runs forward/backward over its shares of the step's micro-batches,
+ * and writes the summed gradients into its shared gradient buffer. Started by `workerGradients.ts`.
+ */
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../backend';
+import { BertForSequenceClassification } from '../../model/bert';
+import { accumulateInto, batchGradients } from '../gradients';
+import type { FromReplica, InitMessage, ShareBatch, StepMessage, ToReplica } from './protocol';
+
+interface Replica {
+  init: InitMessage;
+  model: BertForSequenceClassification;
+  weights: Float32Array;
+  control: Int32Array;
+  grads: Float32Array;
+  version: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error('replica.ts runs as a worker_threads worker.');
+const post = (m: FromReplica) => port.postMessage(m);
+
+let replica: Replica | null = null;
+
+async function start(init: InitMessage): Promise<Replica> {
+  tf.env().set('PROD', true);
+  const b = await selectBackend(init.backend);
+  if (b.name !== init.backend) throw new Error(`replica: backend ${init.backend} unavailable`);
+  const params = new Map<string, tf.Variable>();
+  init.layout.names.forEach((name, j) => {
+    params.set(name, tf.variable(tf.zeros(init.layout.shapes[j]), true));
+  });
+  return {
+    init,
+    model: new BertForSequenceClassification(init.config, params),
+    weights: new Float32Array(init.weights),
+    control: new Int32Array(init.control),
+    grads: new Float32Array(init.grads),
+    version: -1,
+  };
+}
+
+/** Copies the main thread's weights into the model when their version moved. */
+function syncWeights(r: Replica): void {
+  // Atomics.load orders the main thread's plain writes of `weights` before this read.
+  const version = Atomics.load(r.control, 0);
+  if (version === r.version) return;
+  const { names, shapes, offsets, sizes } = r.init.layout;
+  names.forEach((name, j) => {
+    const values = r.weights.slice(offsets[j], offsets[j] + sizes[j]);
+    const t = tf.tensor(values, shapes[j], 'float32');
+    (r.model.params.get(name) as tf.Variable).assign(t);
+    t.dispose();
+  });
+  r.version = version;
+}
+
+function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType']) {
+  const shape: [number, number] = [s.rows, s.seqLen];
+  const labels =
+    problemType === 'single_label_classification'
+      ? tf.tensor1d(s.labels, 'int32')
+      : problemType === 'regression'
+        ? tf.tensor1d(s.labels, 'float32')
+        : tf.tensor2d(s.labels, [s.rows, s.labelWidth], 'float32');
+  return {
+    input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+    attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+    token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+    labels,
+  };
+}
+
+async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
+  syncWeights(r);
+  const { problemType, loss, layout } = r.init;
+  let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
+  for (const s of m.shares) {
+    const batch = tensorsOf(s, problemType);
+    const out = batchGradients(
+      r.model,
+      problemType,
+      batch,
+      { ...loss, denominator: s.denominator },
+      s.seed,
+      m.microBatches,
+    );
+    tf.dispose(Object.values(batch));
+    if (acc === null) acc = out;
+    else accumulateInto(acc, out);
+  }
+  if (acc === null) throw new Error('replica: a step without shares');
+  const has = new Uint8Array(layout.names.length);
+  for (let j = 0; j < layout.names.length; j++) {
+    const g = acc.grads.get(layout.names[j]);
+    if (!g) continue;
+    r.grads.set(await g.data<'float32'>(), layout.offsets[j]);
+    has[j] = 1;
+  }
+  const lossValue = (await acc.loss.data())[0];
+  tf.dispose([acc.loss, ...acc.grads.values()]);
+  return { type: 'done', id: m.id, loss: lossValue, has };
+}
+
+// One message at a time: the main thread sends the next step only after this one's reply.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (m: ToReplica) => {
+  queue = queue.then(async () => {
+    try {
+      if (m.type === 'init') {
+        replica = await start(m);
+        post({ type: 'ready' });
+      } else if (m.type === 'step') {
+        if (!replica) throw new Error('replica: step before init');
+        post(await step(replica, m));
+      } else if (m.type === 'close') {
+        port.close();
+      }
+    } catch (e) {
+      const err = e as Error;
+      post({ type: 'error', message: err.message ?? String(e), stack: err.stack });
+    }
+  });
+});

@@ -1,0 +1,371 @@
+/**
+ * Data parallelism over worker_threads (Node only): each micro-batch is split into N contiguous
+ * shares of rows, each share's gradients are computed by a replica (a worker with its own copy
+ * of the model on a single-threaded TF.js backend, or this thread for share 0 when
+ * `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
+ * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
+ * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
+ * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
+ * thread's model as usual; before the next step its weights are written to a SharedArrayBuffer
+ * that the replicas copy from.
+ *
+ * Dropout masks of share k of micro-batch i are seeded from (seed, step, i, k): with dropout on,
+ * results depend on the number of replicas (with dropout 0 they do not, up to rounding).
+ *
+ * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
+ */
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { collateBatch } from '../../tokenize/collate';
+import {
+  accumulateInto,
+  batchGradients,
+  type GradientContext,
+  type GradientSource,
+  type GradientSourceFactory,
+  type StepGradients,
+} from '../gradients';
+import { lossDenominator } from '../losses';
+import { deriveSeed } from '../rng';
+import { layoutOf, type FromReplica, type ParamLayout, type ShareBatch } from './protocol';
+
+export interface ParallelOptions {
+  /** Shares per micro-batch (replicas, this thread included when `mainReplica`). At least 1. */
+  replicas: number;
+  /** This thread computes share 0 itself (one worker fewer) instead of only coordinating. */
+  mainReplica?: boolean;
+  /** TF.js backend of the workers. Default 'wasm'. */
+  backend?: 'wasm' | 'cpu';
+  /** The worker script (tests substitute a failing one). Default `./replica.ts`. */
+  workerUrl?: URL;
+}
+
+/** A {@link GradientSourceFactory} of {@link ParallelGradients}. */
+export function parallelGradients(opts: ParallelOptions): GradientSourceFactory {
+  return (ctx) => new ParallelGradients(ctx, opts);
+}
+
+/**
+ * Starts a worker on a TypeScript file: tsx's ESM hooks are registered in the worker first (a
+ * worker does not inherit `--import tsx` hooks, nor those `register()`ed by `studio.mjs`).
+ */
+export function startTsWorker(url: URL): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const require = createRequire(import.meta.url);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
+  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
+  const code =
+    `import(${JSON.stringify(api)})` +
+    `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })` +
+    `.catch((e) => { throw e; });`;
+  return new Worker(code, { eval: true });
+}
+
+interface Pending {
+  resolve: (m: FromReplica) => void;
+  reject: (e: Error) => void;
+}
+
+/** One worker and the reply it owes. */
+class ReplicaHandle {
+  private pending: Pending | null = null;
+  private failure: Error | null = null;
+  private exited = false;
+  readonly exitedPromise: Promise<void>;
+
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+    readonly grads: Float32Array,
+  ) {
+    worker.on('message', (m: FromReplica) => {
+      const p = this.pending;
+      this.pending = null;
+      if (m.type === 'error') {
+        this.fail(new Error(`gradient replica ${index} failed: ${m.message}`), p);
+      } else p?.resolve(m);
+    });
+    worker.on('error', (e) =>
+      this.fail(new Error(`gradient replica ${index} failed: ${e.message}`)),
+    );
+    this.exitedPromise = new Promise((resolve) =>
+      worker.on('exit', (code) => {
+        this.exited = true;
+        this.fail(new Error(`gradient replica ${index} exited (code ${code}) during a step`));
+        resolve();
+      }),
+    );
+  }
+
+  private fail(e: Error, p: Pending | null = this.pending): void {
+    this.failure ??= e;
+    this.pending = null;
+    p?.reject(this.failure);
+  }
+
+  /** Posts `message` (transferring `transfer`) and resolves with the reply. */
+  request(message: unknown, transfer: ArrayBuffer[] = []): Promise<FromReplica> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message, transfer);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.pending = null;
+    this.failure ??= new Error(`gradient replica ${this.index} was closed`);
+    if (!this.exited) await this.worker.terminate();
+    await this.exitedPromise;
+  }
+}
+
+/** See the module comment. */
+export class ParallelGradients implements GradientSource {
+  private readonly layout: ParamLayout;
+  private readonly workers: number;
+  private started: Promise<ReplicaHandle[]> | null = null;
+  private weights: Float32Array | null = null;
+  private control: Int32Array | null = null;
+  private version = 0;
+  private nextId = 0;
+
+  constructor(
+    private readonly ctx: GradientContext,
+    private readonly opts: ParallelOptions,
+  ) {
+    if (!Number.isInteger(opts.replicas) || opts.replicas < 1) {
+      throw new Error(`replicas must be a positive integer, got ${opts.replicas}`);
+    }
+    this.layout = layoutOf(ctx.model.params);
+    this.workers = opts.mainReplica ? opts.replicas - 1 : opts.replicas;
+  }
+
+  private get shares(): number {
+    return this.opts.replicas;
+  }
+
+  private start(): Promise<ReplicaHandle[]> {
+    this.started ??= this.spawn();
+    return this.started;
+  }
+
+  private async spawn(): Promise<ReplicaHandle[]> {
+    const bytes = this.layout.total * 4;
+    const weights = new SharedArrayBuffer(bytes);
+    const control = new SharedArrayBuffer(4);
+    this.weights = new Float32Array(weights);
+    this.control = new Int32Array(control);
+    const url = this.opts.workerUrl ?? new URL('./replica.ts', import.meta.url);
+    const handles: ReplicaHandle[] = [];
+    for (let k = 0; k < this.workers; k++) {
+      const grads = new SharedArrayBuffer(bytes);
+      handles.push(new ReplicaHandle(k, startTsWorker(url), new Float32Array(grads)));
+    }
+    try {
+      await Promise.all(
+        handles.map((h) =>
+          h.request({
+            type: 'init',
+            index: h.index,
+            config: this.ctx.model.config,
+            layout: this.layout,
+            problemType: this.ctx.problemType,
+            loss: this.ctx.loss,
+            backend: this.opts.backend ?? 'wasm',
+            weights,
+            control,
+            grads: h.grads.buffer,
+          }),
+        ),
+      );
+    } catch (e) {
+      await Promise.all(handles.map((h) => h.terminate()));
+      throw e;
+    }
+    return handles;
+  }
+
+  /** Writes this thread's weights where the workers read them, and bumps their version. */
+  private async broadcast(): Promise<void> {
+    const weights = this.weights as Float32Array;
+    const { names, offsets } = this.layout;
+    for (let j = 0; j < names.length; j++) {
+      const v = this.ctx.model.params.get(names[j]) as tf.Variable;
+      weights.set(await v.data<'float32'>(), offsets[j]);
+    }
+    this.version += 1;
+    Atomics.store(this.control as Int32Array, 0, this.version);
+  }
+
+  /** Rows [from, to) of a collated micro-batch, as a share. */
+  private shareOf(
+    b: ReturnType<typeof collateBatch>,
+    labels: Int32Array | Float32Array,
+    from: number,
+    to: number,
+    denominator: number,
+    seed: number,
+  ): ShareBatch {
+    const T = b.seqLen;
+    const w = this.ctx.train.labelWidth;
+    return {
+      rows: to - from,
+      seqLen: T,
+      inputIds: b.inputIds.slice(from * T, to * T),
+      attentionMask: b.attentionMask.slice(from * T, to * T),
+      tokenTypeIds: b.tokenTypeIds.slice(from * T, to * T),
+      labels: labels.slice(from * w, to * w),
+      labelWidth: w,
+      denominator,
+      seed,
+    };
+  }
+
+  async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
+    const handles = await this.start();
+    if (handles.length > 0) await this.broadcast();
+    const { train, problemType, collate, numLabels, loss } = this.ctx;
+    const R = this.shares;
+    // perShare[k]: share k's slices of every micro-batch.
+    const perShare: ShareBatch[][] = Array.from({ length: R }, () => []);
+    let tokens = 0;
+    groups.forEach((idx, i) => {
+      const b = collateBatch(train.encoded, idx, collate);
+      for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
+      const w = train.labelWidth;
+      const labels =
+        problemType === 'single_label_classification'
+          ? new Int32Array(idx.length)
+          : new Float32Array(idx.length * w);
+      for (let r = 0; r < idx.length; r++)
+        for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
+      const denominator = lossDenominator(problemType, labels, {
+        numLabels,
+        classWeights: loss.classWeights,
+      });
+      for (let k = 0; k < R; k++) {
+        const from = Math.floor((k * idx.length) / R);
+        const to = Math.floor(((k + 1) * idx.length) / R);
+        if (to === from) continue;
+        const seed = deriveSeed(this.ctx.seed, step, i, k);
+        perShare[k].push(this.shareOf(b, labels, from, to, denominator, seed));
+      }
+    });
+    const offset = this.opts.mainReplica ? 1 : 0;
+    const id = this.nextId++;
+    const replies = handles.map((h, w) => {
+      const shares = perShare[w + offset];
+      if (shares.length === 0) return Promise.resolve(null);
+      const transfer = shares.flatMap((s) => [
+        s.inputIds.buffer,
+        s.attentionMask.buffer,
+        s.tokenTypeIds.buffer,
+        s.labels.buffer,
+      ]) as ArrayBuffer[];
+      const msg = { type: 'step', id, microBatches: groups.length, shares };
+      return h.request(msg, transfer);
+    });
+    // A failing replica must not leave an unhandled rejection behind while this thread works.
+    const settled = Promise.allSettled(replies);
+    let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
+    try {
+      if (this.opts.mainReplica && perShare[0].length > 0)
+        main = await this.mainShare(perShare[0], groups.length);
+    } catch (e) {
+      await settled;
+      throw e;
+    }
+    const results = await settled;
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return this.sum(
+      main,
+      results.map((r, w) => {
+        const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
+        return m && m.type === 'done' ? { reply: m, grads: handles[w].grads } : null;
+      }),
+      tokens,
+    );
+  }
+
+  /** Share 0 on this thread, read back as arrays so it is summed like the others. */
+  private async mainShare(
+    shares: ShareBatch[],
+    microBatches: number,
+  ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+    const { model, problemType, loss } = this.ctx;
+    let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
+    for (const s of shares) {
+      const shape: [number, number] = [s.rows, s.seqLen];
+      const batch = {
+        input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+        attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+        token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+        labels:
+          problemType === 'single_label_classification'
+            ? tf.tensor1d(s.labels, 'int32')
+            : problemType === 'regression'
+              ? tf.tensor1d(s.labels, 'float32')
+              : tf.tensor2d(s.labels, [s.rows, s.labelWidth], 'float32'),
+      };
+      const out = batchGradients(
+        model,
+        problemType,
+        batch,
+        { ...loss, denominator: s.denominator },
+        s.seed,
+        microBatches,
+      );
+      tf.dispose(Object.values(batch));
+      if (acc === null) acc = out;
+      else accumulateInto(acc, out);
+    }
+    const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
+    const grads = new Map<string, Float32Array>();
+    for (const [name, g] of a.grads) grads.set(name, await g.data<'float32'>());
+    const lossValue = (await a.loss.data())[0];
+    tf.dispose([a.loss, ...a.grads.values()]);
+    return { loss: lossValue, grads };
+  }
+
+  /** Sums the shares' gradients and losses in share order into new tensors. */
+  private sum(
+    main: { loss: number; grads: Map<string, Float32Array> } | null,
+    workers: ({ reply: { loss: number; has: Uint8Array }; grads: Float32Array } | null)[],
+    tokens: number,
+  ): StepGradients {
+    const { names, shapes, offsets, sizes } = this.layout;
+    const grads = new Map<string, tf.Tensor>();
+    let lossSum = main ? main.loss : 0;
+    for (const w of workers) if (w) lossSum += w.reply.loss;
+    for (let j = 0; j < names.length; j++) {
+      let out: Float32Array | null = null;
+      const add = (src: Float32Array, at: number) => {
+        if (out === null) {
+          out = src.slice(at, at + sizes[j]);
+          return;
+        }
+        const o = out;
+        for (let e = 0; e < o.length; e++) o[e] += src[at + e];
+      };
+      const mg = main?.grads.get(names[j]);
+      if (mg) add(mg, 0);
+      for (const w of workers) if (w && w.reply.has[j]) add(w.grads, offsets[j]);
+      if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
+    }
+    return { grads, loss: tf.scalar(lossSum), tokens };
+  }
+
+  async close(): Promise<void> {
+    const started = this.started;
+    this.started = null;
+    if (!started) return;
+    const handles = await started.catch(() => [] as ReplicaHandle[]);
+    await Promise.all(handles.map((h) => h.terminate()));
+  }
+}

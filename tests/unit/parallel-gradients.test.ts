@@ -1,0 +1,275 @@
+/**
+ * Data parallelism over worker_threads: the replicas' summed gradients equal one process's
+ * (dropout 0), whatever the split; the Trainer gives the same run; workers end with the run, and
+ * a failing replica is a clear error.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/core/backend';
+import { BertForSequenceClassification } from '../../src/core/model/bert';
+import { smallBertConfig, type ProblemType } from '../../src/core/model/config';
+import { parseTrainingArguments } from '../../src/core/train/args';
+import type { LabeledDataset } from '../../src/core/train/dataset';
+import {
+  InProcessGradients,
+  type GradientContext,
+  type StepGradients,
+} from '../../src/core/train/gradients';
+import { createRng } from '../../src/core/train/rng';
+import { isTrainLog, type TrainLogEntry } from '../../src/core/train/state';
+import { Trainer } from '../../src/core/train/trainer';
+import {
+  ParallelGradients,
+  parallelGradients,
+} from '../../src/core/train/parallel/workerGradients';
+
+const VOCAB = 40;
+const MAX_LEN = 12;
+
+/** `n` rows of 3..12 random tokens, with labels for `problemType` (2 classes / 3 labels). */
+function dataset(n: number, problemType: ProblemType, seed = 1): LabeledDataset {
+  const rng = createRng(seed);
+  const offsets = new Uint32Array(n + 1);
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 3 + rng.nextInt(MAX_LEN - 2);
+    ids.push(2);
+    for (let t = 1; t < len; t++) ids.push(5 + rng.nextInt(VOCAB - 5));
+    offsets[i + 1] = ids.length;
+  }
+  const width = problemType === 'multi_label_classification' ? 3 : 1;
+  const labels =
+    problemType === 'single_label_classification'
+      ? Int32Array.from({ length: n }, () => rng.nextInt(2))
+      : Float32Array.from({ length: n * width }, () =>
+          problemType === 'regression' ? rng.normal() : rng.nextInt(2),
+        );
+  return {
+    encoded: { ids: Uint16Array.from(ids), offsets, typeIds: null, truncated: 0 },
+    labels,
+    labelWidth: width,
+    size: n,
+  };
+}
+
+function model(problemType: ProblemType, dropout = 0): BertForSequenceClassification {
+  const numLabels =
+    problemType === 'multi_label_classification' ? 3 : problemType === 'regression' ? 1 : 2;
+  const config = smallBertConfig({
+    vocabSize: VOCAB,
+    numLabels,
+    maxLength: MAX_LEN,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 2,
+    intermediateSize: 32,
+    hiddenDropoutProb: dropout,
+    attentionProbsDropoutProb: dropout,
+    problemType,
+  });
+  return BertForSequenceClassification.create(config, 3);
+}
+
+function context(
+  m: BertForSequenceClassification,
+  train: LabeledDataset,
+  problemType: ProblemType,
+  loss: GradientContext['loss'] = {},
+): GradientContext {
+  return {
+    model: m,
+    train,
+    problemType,
+    numLabels: m.config.num_labels ?? 2,
+    collate: { padding: 'longest', maxLength: MAX_LEN, padId: 0 },
+    loss,
+    seed: 42,
+  };
+}
+
+async function read(g: StepGradients): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const grads = new Map<string, Float32Array>();
+  for (const [k, t] of g.grads) grads.set(k, await t.data<'float32'>());
+  const loss = (await g.loss.data())[0];
+  tf.dispose([g.loss, ...g.grads.values()]);
+  return { loss, grads };
+}
+
+/**
+ * Largest |a - b| over every parameter's gradient, relative to that gradient's largest |b|, or
+ * to 1e-3 of the largest over all parameters when that is smaller: some gradients are zero in
+ * exact arithmetic (attention key biases: softmax ignores a shift shared by all keys), so theirs
+ * is rounding noise.
+ */
+function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
+  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+  let global = 0;
+  for (const y of b.values()) for (const v of y) global = Math.max(global, Math.abs(v));
+  let worst = 0;
+  for (const [k, x] of a) {
+    const y = b.get(k) as Float32Array;
+    let scale = 1e-3 * global;
+    for (const v of y) scale = Math.max(scale, Math.abs(v));
+    let w = 0;
+    for (let i = 0; i < x.length; i++) w = Math.max(w, Math.abs(x[i] - y[i]) / scale);
+    if (process.env.DEBUG_GRADS) console.log(k, w.toExponential(2), scale.toExponential(2));
+    worst = Math.max(worst, w);
+  }
+  return worst;
+}
+
+const idx = (...rows: number[]) => Uint32Array.from(rows);
+
+beforeAll(async () => {
+  tf.env().set('PROD', true);
+  await selectBackend('wasm');
+});
+
+const sources: ParallelGradients[] = [];
+afterAll(async () => {
+  await Promise.all(sources.map((s) => s.close()));
+});
+
+describe('ParallelGradients', () => {
+  const cases: [string, ProblemType, GradientContext['loss'], number, boolean][] = [
+    ['single-label, 2 workers', 'single_label_classification', {}, 2, false],
+    [
+      'single-label, class weights + smoothing, 3 shares with this thread',
+      'single_label_classification',
+      { classWeights: [0.3, 1.7], labelSmoothing: 0.1 },
+      3,
+      true,
+    ],
+    ['multi-label, 2 shares with this thread', 'multi_label_classification', {}, 2, true],
+    ['regression, 2 workers', 'regression', {}, 2, false],
+  ];
+  it.each(cases)('%s: same loss and gradients as one process', async (_n, pt, loss, r, main) => {
+    const train = dataset(23, pt);
+    const m = model(pt);
+    const before = tf.memory().numTensors; // the model's variables included
+    const ctx = context(m, train, pt, loss);
+    const par = new ParallelGradients(ctx, { replicas: r, mainReplica: main });
+    sources.push(par);
+    // Two micro-batches (gradient accumulation): 7 rows (not divisible by r) and 2 rows (short,
+    // fewer rows than shares when r = 3: a replica gets none).
+    const groups = [idx(0, 3, 5, 8, 11, 13, 22), idx(4, 9)];
+    const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
+    const got = await read(await par.compute(groups, 0));
+    expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
+    expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
+    await par.close();
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it('the Trainer gives the same losses and grad norms as in-process, and ends its workers', async () => {
+    const pt = 'single_label_classification';
+    const train = dataset(30, pt, 5);
+    const args = parseTrainingArguments({
+      output_dir: 'out',
+      per_device_train_batch_size: 8, // 30 rows: the last batch has 6
+      gradient_accumulation_steps: 2,
+      learning_rate: 5e-3,
+      logging_steps: 1,
+      num_train_epochs: 2,
+      save_strategy: 'no',
+      class_weights: 'balanced',
+    }).args;
+    const run = async (gradients?: ReturnType<typeof parallelGradients>) => {
+      const before = tf.memory().numTensors;
+      const m = model(pt);
+      let source: ParallelGradients | null = null;
+      const trainer = new Trainer({
+        model: m,
+        args,
+        train,
+        problemType: pt,
+        numLabels: 2,
+        padId: 0,
+        maxLength: MAX_LEN,
+        gradients: gradients
+          ? (ctx) => {
+              source = gradients(ctx) as ParallelGradients;
+              return source;
+            }
+          : undefined,
+      });
+      const out = await trainer.train();
+      trainer.dispose();
+      const weights = await m.params.get('classifier.weight')!.data();
+      m.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      const logs = out.state.log_history.filter(isTrainLog) as TrainLogEntry[];
+      return { logs, weights, source: source as ParallelGradients | null };
+    };
+    const ref = await run();
+    const got = await run(parallelGradients({ replicas: 2 }));
+    expect(got.logs.map((l) => l.step)).toEqual(ref.logs.map((l) => l.step));
+    expect(ref.logs).toHaveLength(4);
+    got.logs.forEach((l, i) => {
+      expect(l.loss).toBeCloseTo(ref.logs[i].loss, 4);
+      expect(Math.abs(l.grad_norm - ref.logs[i].grad_norm) / ref.logs[i].grad_norm).toBeLessThan(
+        1e-5,
+      );
+    });
+    for (let i = 0; i < ref.weights.length; i++) {
+      expect(got.weights[i]).toBeCloseTo(ref.weights[i], 5);
+    }
+    // train() closed the source: its workers have exited.
+    expect(got.source).not.toBeNull();
+    expect((got.source as unknown as { started: unknown }).started).toBeNull();
+  });
+
+  it('a failing replica is a clear error, not a hang, and train() ends the workers', async () => {
+    const pt = 'single_label_classification';
+    const before = tf.memory().numTensors;
+    const m = model(pt);
+    const workerUrl = new URL('./helpers/failingReplica.ts', import.meta.url);
+    let source: ParallelGradients | null = null;
+    const trainer = new Trainer({
+      model: m,
+      args: parseTrainingArguments({ output_dir: 'out', max_steps: 2, save_strategy: 'no' }).args,
+      train: dataset(10, pt),
+      problemType: pt,
+      numLabels: 2,
+      padId: 0,
+      maxLength: MAX_LEN,
+      gradients: (ctx) =>
+        (source = new ParallelGradients(ctx, { replicas: 2, mainReplica: true, workerUrl })),
+    });
+    await expect(trainer.train()).rejects.toThrow(
+      /gradient replica 0 failed: .*deliberate failure/,
+    );
+    expect((source as unknown as { started: unknown }).started).toBeNull();
+    trainer.dispose();
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('with dropout, the same step gives the same gradients again (seeded per share)', async () => {
+    const pt = 'single_label_classification';
+    const m = model(pt, 0.2);
+    const ctx = context(m, dataset(12, pt), pt);
+    const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true });
+    sources.push(par);
+    const groups = [idx(0, 1, 2, 3, 4, 5, 6)];
+    const a = await read(await par.compute(groups, 3));
+    const b = await read(await par.compute(groups, 3));
+    const c = await read(await par.compute(groups, 4));
+    expect(b.loss).toBe(a.loss);
+    expect(maxRelDiff(b.grads, a.grads)).toBe(0);
+    expect(c.loss).not.toBe(a.loss);
+    await par.close();
+    m.dispose();
+  });
+
+  it('a replica that cannot start is a clear error', async () => {
+    const pt = 'single_label_classification';
+    const m = model(pt);
+    const workerUrl = new URL('./helpers/missingReplica.ts', import.meta.url);
+    const par = new ParallelGradients(context(m, dataset(4, pt), pt), { replicas: 1, workerUrl });
+    await expect(par.compute([idx(0, 1)], 0)).rejects.toThrow(/gradient replica 0 failed/);
+    await par.close();
+    m.dispose();
+  });
+});
