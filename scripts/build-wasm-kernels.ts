@@ -4,7 +4,7 @@
  *
  *   node --import tsx scripts/build-wasm-kernels.ts
  *
- * A unit test (tests/unit/wasmMatMul.test.ts) fails when the committed file is out of date.
+ * A unit test (tests/unit/wasmKernels.test.ts) fails when the committed file is out of date.
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { installWasmMatMul } from './kernels/wasmBatchMatMul';
+import { installWasmKernels } from './kernels/wasmKernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -44,7 +44,7 @@ async function registerWasm(opts: BackendOptions): Promise<void> {
   if (opts.wasmPaths) wasm.setWasmPaths(opts.wasmPaths);
   if (opts.wasmThreads) wasm.setThreadsCount(opts.wasmThreads);
   // The studio's SIMD matmul (attention's batched and the backward pass's transposed products).
-  installWasmMatMul();
+  installWasmKernels();
 }
 
 async function tryBackend(name: BackendName, opts: BackendOptions): Promise<boolean> {

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { readSafetensors } from '../../src/core/io/safetensors';
-import { installWasmMatMul } from '../../src/core/kernels/wasmBatchMatMul';
+import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
 import { BertForSequenceClassification, type BertBatch } from '../../src/core/model/bert';
 import {
   defaultId2Label,
@@ -195,7 +195,7 @@ describe('BertForSequenceClassification vs PyTorch (cpu)', () => {
 
 describe('wasm backend (with the studio kernels, as selectBackend installs them)', () => {
   beforeAll(() => {
-    expect(installWasmMatMul()).toBe(true);
+    expect(installWasmKernels()).toBe(true);
   });
   afterEach(async () => {
     await tf.setBackend('cpu');

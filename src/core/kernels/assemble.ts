@@ -10,7 +10,7 @@ export async function assembleGemmKernels(): Promise<{ plain: Uint8Array; shared
   const { default: wabtInit } = await import('wabt');
   const wabt = await wabtInit();
   const build = (shared: boolean): Uint8Array => {
-    const features = { simd: true, threads: true };
+    const features = { simd: true, threads: true, bulk_memory: true };
     const mod = wabt.parseWat('gemm.wat', gemmWat(shared), features);
     try {
       mod.validate(features);

@@ -1,6 +1,6 @@
 /**
  * The WebAssembly text of the studio's float32 matmul kernel for TF.js's wasm backend (see
- * `wasmBatchMatMul.ts`). TF.js 4.22's wasm BatchMatMul sends everything but a plain 2-D,
+ * `wasmKernels.ts`). TF.js 4.22's wasm BatchMatMul sends everything but a plain 2-D,
  * untransposed product to a scalar triple loop (~2 GFLOP/s here), and attention is all batched
  * products: its six matmuls per layer took half of a bert-tiny training step. This kernel is
  * SIMD (f32x4), register-blocked 4 rows x 8 columns, and works in place on TF.js's own heap: the
@@ -13,6 +13,9 @@
  * - `gemmTN(a, b, c, M, K, N, lda, acc)`: the same with a stored transposed, `[K x lda]`, read
  *   in place (`c = a^T @ b`): the weight gradient `dy^T @ x` of a dense layer with no packing.
  * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
+ * - `gatherRows(table, rows, ids, n, out, rowBytes)`: `out[i] = table[ids[i]]` for int32 ids, a
+ *   row of zeros for an id outside `[0, rows)`: an embedding lookup as one memory.copy per row
+ *   (TF.js's wasm GatherV2 copies element by element, ~10x slower).
  *
  * The text is generated (the micro-kernels are unrolled); `scripts/build-wasm-kernels.ts`
  * assembles it with wabt into `gemmWasm.generated.ts`, and a unit test checks the two agree.
@@ -171,6 +174,20 @@ export function gemmWat(shared: boolean): string {
 (import "env" "memory" ${memory})
 ${gemmFunc('gemm', false, locals)}
 ${gemmFunc('gemmTN', true, locals)}
+(func (export "gatherRows") (param $table i32) (param $rows i32) (param $ids i32) (param $n i32) (param $out i32) (param $rowBytes i32)
+(local $i i32) (local $id i32) (local $dst i32)
+(local.set $i (i32.const 0))
+(local.set $dst (local.get $out))
+(block $gdone (loop $gloop
+  (br_if $gdone (i32.ge_u (local.get $i) (local.get $n)))
+  (local.set $id (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))))
+  (if (i32.lt_u (local.get $id) (local.get $rows))
+    (then (memory.copy (local.get $dst) (i32.add (local.get $table) (i32.mul (local.get $id) (local.get $rowBytes))) (local.get $rowBytes)))
+    (else (memory.fill (local.get $dst) (i32.const 0) (local.get $rowBytes))))
+  (local.set $dst (i32.add (local.get $dst) (local.get $rowBytes)))
+  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+  (br $gloop)))
+)
 (func (export "transpose") (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
 (local $r i32) (local $q i32) (local $ps i32)
 (local.set $r (i32.const 0))

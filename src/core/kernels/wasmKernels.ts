@@ -1,5 +1,7 @@
 /**
- * The studio's BatchMatMul for TF.js's wasm backend: every matmul (batched or not, transposed or
+ * The studio's kernels for TF.js's wasm backend, from the module of `gemmWat.ts`.
+ *
+ * BatchMatMul: every matmul (batched or not, transposed or
  * not) runs the SIMD kernel of `gemmWat.ts` directly on the backend's heap, so attention's
  * batched products and the transposed products of the backward pass no longer fall to TF.js
  * 4.22's scalar loop (~2 GFLOP/s against ~16-35 for this kernel on 128-1024 wide operands).
@@ -45,6 +47,14 @@ interface GemmExports {
     acc: number,
   ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  gatherRows(
+    table: number,
+    rows: number,
+    ids: number,
+    n: number,
+    out: number,
+    rowBytes: number,
+  ): void;
 }
 
 /**
@@ -57,8 +67,8 @@ const XNN_MAX_ROWS = 8;
 
 let enabled = true;
 
-/** Turns the studio kernel off (TF.js's own runs) or on, for side-by-side benchmarks. */
-export function setWasmMatMulEnabled(on: boolean): void {
+/** Turns the studio kernels off (TF.js's own runs) or on, for side-by-side benchmarks. */
+export function setWasmKernelsEnabled(on: boolean): void {
   enabled = on;
 }
 
@@ -189,18 +199,59 @@ function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+interface GatherArgs {
+  inputs: { x: tf.TensorInfo; indices: tf.TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { axis: number; batchDims: number };
+}
+
+/**
+ * GatherV2 of whole rows (axis 0, no batch dims, 4-byte elements, int32 ids): one memory.copy
+ * per row. Other gathers, and ids of another dtype, stay with TF.js.
+ */
+function makeGather(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as GatherArgs;
+    const { x, indices } = inputs;
+    const gemm = gemmFor(backend);
+    const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+    if (
+      !enabled ||
+      !gemm ||
+      axis !== 0 ||
+      attrs.batchDims !== 0 ||
+      indices.dtype !== 'int32' ||
+      (x.dtype !== 'float32' && x.dtype !== 'int32') ||
+      x.shape.length < 1
+    ) {
+      return original(args);
+    }
+    const rowSize = sizeOf(x.shape.slice(1));
+    const n = sizeOf(indices.shape);
+    const out = backend.makeOutput([...indices.shape, ...x.shape.slice(1)], x.dtype);
+    if (n * rowSize === 0) return out;
+    const ptr = (t: tf.TensorInfo) =>
+      (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    gemm.gatherRows(ptr(x), x.shape[0], ptr(indices), n, ptr(out), 4 * rowSize);
+    return out;
+  };
+}
+
 let installed = false;
 
 /**
- * Replaces the wasm backend's BatchMatMul with the studio's kernel (idempotent). Call once the
+ * Replaces the wasm backend's BatchMatMul and GatherV2 with the studio's kernels (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
-export function installWasmMatMul(): boolean {
+export function installWasmKernels(): boolean {
   if (installed) return true;
-  const config = tf.getKernel('BatchMatMul', 'wasm');
-  if (!config) return false;
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  const gather = tf.getKernel('GatherV2', 'wasm');
+  if (!matMul || !gather) return false;
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...config, kernelFunc: makeKernel(config.kernelFunc) });
+  tf.registerKernel({ ...matMul, kernelFunc: makeKernel(matMul.kernelFunc) });
+  tf.unregisterKernel('GatherV2', 'wasm');
+  tf.registerKernel({ ...gather, kernelFunc: makeGather(gather.kernelFunc) });
   installed = true;
   return true;
 }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../../src/core/backend';
 import { assembleGemmKernels, generatedModuleText } from '../../src/core/kernels/assemble';
-import { setWasmMatMulEnabled } from '../../src/core/kernels/wasmBatchMatMul';
+import { setWasmKernelsEnabled } from '../../src/core/kernels/wasmKernels';
 
 const generatedPath = fileURLToPath(
   new URL('../../src/core/kernels/gemmWasm.generated.ts', import.meta.url),
@@ -83,7 +83,7 @@ describe('wasm BatchMatMul kernel', () => {
   beforeAll(async () => {
     expect((await selectBackend('wasm')).name).toBe('wasm');
   });
-  afterAll(() => setWasmMatMulEnabled(true));
+  afterAll(() => setWasmKernelsEnabled(true));
 
   it.each(CASES)('a $a (T $ta) x b $b (T $tb) matches the cpu backend', async (c) => {
     const want = await product(c, 'cpu');
@@ -107,9 +107,9 @@ describe('wasm BatchMatMul kernel', () => {
       return out;
     };
     const ours = await grads();
-    setWasmMatMulEnabled(false);
+    setWasmKernelsEnabled(false);
     const theirs = await grads();
-    setWasmMatMulEnabled(true);
+    setWasmKernelsEnabled(true);
     expect(maxAbsDiff(ours[0], theirs[0])).toBeLessThan(1e-4);
     expect(maxAbsDiff(ours[1], theirs[1])).toBeLessThan(1e-4);
     tf.dispose([q, k]);
@@ -119,5 +119,53 @@ describe('wasm BatchMatMul kernel', () => {
   it('the committed binary is the assembly of gemmWat.ts (run scripts/build-wasm-kernels.ts)', async () => {
     const text = generatedModuleText(await assembleGemmKernels());
     expect(readFileSync(generatedPath, 'utf8')).toBe(text);
+  });
+});
+
+describe('wasm GatherV2 kernel', () => {
+  it('gathers rows like the cpu backend, zeros for ids out of range, and leaks nothing', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const table = tf.tensor(values(7 * 5, 9), [7, 5]);
+      const ints = tf.tensor(
+        Int32Array.from({ length: 12 }, (_, i) => i * 3),
+        [4, 3],
+        'int32',
+      );
+      const ids = tf.tensor2d(
+        [
+          [0, 6, 2],
+          [2, 2, 5],
+        ],
+        [2, 3],
+        'int32',
+      );
+      const rows = tf.gather(table, ids);
+      const pick = tf.tensor1d([3, 0], 'int32');
+      const intRows = tf.gather(ints, pick);
+      const cols = tf.gather(table, pick, 1);
+      const out = {
+        rows: Array.from(await rows.data()),
+        intRows: Array.from(await intRows.data()),
+        cols: Array.from(await cols.data()),
+        shape: rows.shape,
+      };
+      tf.dispose([table, ints, ids, pick, rows, intRows, cols]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const want = await run('cpu');
+    const got = await run('wasm');
+    expect(got.shape).toEqual([2, 3, 5]);
+    expect(maxAbsDiff(got.rows, want.rows)).toBe(0);
+    expect(got.intRows).toEqual(want.intRows);
+    expect(maxAbsDiff(got.cols, want.cols)).toBe(0);
+    await tf.setBackend('wasm');
+    const table = tf.ones([3, 2]);
+    const ids = tf.tensor1d([1, 3, -1], 'int32');
+    const g = tf.gather(table, ids);
+    expect(Array.from(await g.data())).toEqual([1, 1, 0, 0, 0, 0]);
+    tf.dispose([table, ids, g]);
   });
 });
