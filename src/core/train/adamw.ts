@@ -4,8 +4,14 @@
  *
  * The update runs entirely as TF.js ops and never reads tensor data, so it does not stall a
  * WebGPU queue; moment buffers live in `tf.Variable`s owned by the optimizer.
+ *
+ * Parameters are updated in flat buckets (see `flatParams.ts`): the small parameters of each
+ * weight-decay group concatenated into one buffer, each large one by itself, so a step runs one
+ * elementwise chain per bucket (a BERT: 3 buckets) instead of one per parameter. The moments are
+ * one flat Variable per bucket; `getState`/`setState` still speak per parameter name.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type Bucket, FlatGrads, concatFlat, planBuckets, splitFlat } from './flatParams';
 
 /** AdamW hyper-parameters; names follow `TrainingArguments` (adam_beta1, ...). */
 export interface AdamWOptions {
@@ -22,6 +28,11 @@ export interface AdamWOptions {
    * no decay on biases and normalisation weights).
    */
   decay?: (name: string) => boolean;
+  /**
+   * Parameters of at least this many elements get a flat bucket of their own (updated in place,
+   * no concatenation); default `ALONE_ELEMENTS` (2^20). Mostly a test hook.
+   */
+  aloneElements?: number;
 }
 
 /** Serialisable optimizer state: completed steps and first/second moments by parameter name. */
@@ -52,6 +63,18 @@ export function hfNoDecay(name: string): boolean {
  * `torch.optim.AdamW` over named variables. Per step t (1-based), for each parameter p with
  * gradient g: `p *= 1 - lr*wd; m = lerp(m, g, 1-b1); v = b2*v + (1-b2)*g^2;
  * p -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps)`.
+ *
+ * Two ways to step:
+ * - `step(grads: Map, lr)`: per-name gradients, owned by the caller (the original API).
+ * - Shared flat gradients, so clipping and the step reuse one concatenation:
+ *   ```ts
+ *   const flat = optimizer.flattenGrads(grads); // grads may be disposed from here on
+ *   const norm = clipFlatGradsByGlobalNorm(flat, maxGradNorm); // clip.ts; scales flat in place
+ *   // ... read norm if needed (await norm.data()), decide whether to step ...
+ *   optimizer.step(flat, lr);
+ *   flat.dispose();
+ *   norm.dispose();
+ *   ```
  */
 export class AdamW {
   readonly beta1: number;
@@ -60,12 +83,21 @@ export class AdamW {
   readonly weightDecay: number;
   private readonly decayFn: (name: string) => boolean;
   private readonly params: Map<string, tf.Variable>;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly buckets: Bucket[];
+  /** Parameter name -> [bucket index, index in the bucket]. */
+  private readonly where = new Map<string, [number, number]>();
+  /** Flat moments per bucket; `null` until the bucket's first step (torch's lazy state). */
+  private m: (tf.Variable | null)[];
+  private v: (tf.Variable | null)[];
+  /** Names with optimizer state (had a gradient, or came from setState), as torch's `state`. */
+  private readonly stateful = new Set<string>();
   private t = 0;
   private disposed = false;
 
-  /** `params`: the model's trainable variables keyed by HF parameter name (not copied, not owned). */
+  /**
+   * `params`: the model's trainable variables keyed by HF parameter name (not copied, not owned).
+   * The bucket layout is fixed here from their names and shapes.
+   */
   constructor(params: Map<string, tf.Variable>, options: AdamWOptions = {}) {
     this.params = params;
     this.beta1 = options.beta1 ?? 0.9;
@@ -77,6 +109,10 @@ export class AdamW {
     if (!(this.beta2 >= 0 && this.beta2 < 1)) throw new Error(`Invalid beta2: ${this.beta2}`);
     if (!(this.epsilon >= 0)) throw new Error(`Invalid epsilon: ${this.epsilon}`);
     if (!(this.weightDecay >= 0)) throw new Error(`Invalid weight_decay: ${this.weightDecay}`);
+    this.buckets = planBuckets(params, (name) => this.decays(name), options.aloneElements);
+    this.buckets.forEach((b, i) => b.names.forEach((n, j) => this.where.set(n, [i, j])));
+    this.m = this.buckets.map(() => null);
+    this.v = this.buckets.map(() => null);
   }
 
   /** Number of completed optimizer steps. */
@@ -90,18 +126,85 @@ export class AdamW {
   }
 
   /**
-   * One update with learning rate `lr`. `grads` maps parameter names to gradients of the same
-   * shape; parameters without a gradient are skipped (as torch skips `p.grad is None`) but the step
-   * counter is shared. The caller keeps ownership of `grads`. No GPU read-back.
+   * Gradients laid out in this optimizer's flat buckets, for {@link AdamW.step} and clip.ts's
+   * `clipFlatGradsByGlobalNorm`. Checks names, dtypes and shapes. The returned object owns its
+   * tensors (call `dispose()`); the caller keeps ownership of `grads`, which may be disposed
+   * right away. No GPU read-back.
    */
-  step(grads: Map<string, tf.Tensor>, lr: number): void {
+  flattenGrads(grads: Map<string, tf.Tensor>): FlatGrads {
+    if (this.disposed) throw new Error('AdamW: optimizer was disposed');
+    const byBucket: (tf.Tensor | undefined)[][] = this.buckets.map((b) =>
+      b.names.map(() => undefined),
+    );
+    for (const [name, g] of grads) {
+      const p = this.params.get(name);
+      if (!p) throw new Error(`AdamW.step: gradient for unknown parameter '${name}'`);
+      const at = this.where.get(name);
+      if (!at) throw new Error(`AdamW.step: parameter '${name}' was added after the optimizer`);
+      if (g.dtype !== 'float32') throw new Error(`AdamW.step: gradient '${name}' is ${g.dtype}`);
+      const shape = this.buckets[at[0]].shapes[at[1]];
+      if (!arraysEqual(g.shape, p.shape) || !arraysEqual(g.shape, shape)) {
+        throw new Error(
+          `AdamW.step: gradient '${name}' has shape [${g.shape}], parameter has [${p.shape}]`,
+        );
+      }
+      byBucket[at[0]][at[1]] = g;
+    }
+    const present: (boolean[] | null)[] = [];
+    const tensors: (tf.Tensor1D | null)[] = [];
+    tf.tidy(() => {
+      byBucket.forEach((gs, i) => {
+        const have = gs.map((g) => g !== undefined);
+        present.push(have.every((x) => x) ? null : have);
+        if (!have.some((x) => x)) {
+          tensors.push(null);
+          return;
+        }
+        const shapes = this.buckets[i].shapes;
+        tensors.push(tf.keep(concatFlat(gs.map((g, j) => g ?? tf.zeros(shapes[j] as number[])))));
+      });
+    });
+    return new FlatGrads(this.buckets, tensors, present, this);
+  }
+
+  /**
+   * One update with learning rate `lr`. `grads` maps parameter names to gradients of the same
+   * shape (the caller keeps ownership), or is a {@link FlatGrads} from
+   * {@link AdamW.flattenGrads} (not consumed: dispose it after). Parameters without a gradient
+   * are skipped (as torch skips `p.grad is None`) but the step counter is shared. No GPU
+   * read-back.
+   */
+  step(grads: Map<string, tf.Tensor> | FlatGrads, lr: number): void {
     if (this.disposed) throw new Error('AdamW.step: optimizer was disposed');
     if (!Number.isFinite(lr))
       throw new Error(`AdamW.step: learning rate must be finite, got ${lr}`);
-    for (const name of grads.keys()) {
-      if (!this.params.has(name))
-        throw new Error(`AdamW.step: gradient for unknown parameter '${name}'`);
+    if (grads instanceof FlatGrads) {
+      if (!grads.isFrom(this)) throw new Error('AdamW.step: FlatGrads of another optimizer');
+      if (grads.isDisposed) throw new Error('AdamW.step: FlatGrads was disposed');
+      this.stepFlat(grads, lr);
+      return;
     }
+    const flat = this.flattenGrads(grads);
+    try {
+      this.stepFlat(flat, lr);
+    } finally {
+      flat.dispose();
+    }
+  }
+
+  private stepFlat(flat: FlatGrads, lr: number): void {
+    // Every parameter of a stepped bucket is read: check they are all still there first.
+    const params = this.buckets.map((b, i) =>
+      flat.get(i) === null
+        ? []
+        : b.names.map((name, j) => {
+            const p = this.params.get(name);
+            if (!p || !arraysEqual(p.shape, b.shapes[j])) {
+              throw new Error(`AdamW.step: parameter '${name}' is gone or changed shape`);
+            }
+            return p;
+          }),
+    );
     this.t += 1;
     const t = this.t;
     // Scalars in float64 on the host, as torch computes them in Python floats.
@@ -116,41 +219,57 @@ export class AdamW {
       const bc2SqrtT = tf.scalar(bc2Sqrt);
       const epsT = tf.scalar(this.epsilon);
       const negStep = tf.scalar(-stepSize);
-      for (const [name, g] of grads) {
-        const p = this.params.get(name) as tf.Variable;
-        if (g.dtype !== 'float32') throw new Error(`AdamW.step: gradient '${name}' is ${g.dtype}`);
-        if (!arraysEqual(g.shape, p.shape)) {
-          throw new Error(
-            `AdamW.step: gradient '${name}' has shape [${g.shape}], parameter has [${p.shape}]`,
-          );
-        }
-        const { m, v } = this.moments(name, p);
-        // torch: param.mul_(1 - lr * weight_decay), skipped when the group's decay is 0.
-        let pNew: tf.Tensor = this.decays(name) ? p.mul(decayMul) : p;
+      this.buckets.forEach((bucket, i) => {
+        const g = flat.get(i);
+        if (!g) return;
+        const { m, v } = this.moments(i);
+        const p = concatFlat(params[i]);
+        // Nested tidies free each temporary as soon as it is used: on a large bucket (a word
+        // embedding) the chain then holds a few buffers of its size at a time, not a dozen.
         // torch: exp_avg.lerp_(grad, 1 - beta1) = m + (1-b1) * (g - m) (weight < 0.5 branch).
-        const mNew = m.add(g.sub(m).mul(oneMinusB1));
+        let mNew = tf.tidy(() => m.add(g.sub(m).mul(oneMinusB1)));
         // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
-        const vNew = v.mul(b2).add(g.mul(g).mul(oneMinusB2));
-        // torch: denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps).
-        const denom = vNew.sqrt().div(bc2SqrtT).add(epsT);
-        // torch: param.addcdiv_(exp_avg, denom, value=-step_size).
-        pNew = pNew.add(mNew.div(denom).mul(negStep));
+        let vNew = tf.tidy(() => v.mul(b2).add(g.mul(g).mul(oneMinusB2)));
+        // torch: param.mul_(1 - lr * weight_decay), skipped when the group's decay is 0; then
+        // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps) and
+        // param.addcdiv_(exp_avg, denom, value=-step_size).
+        let pNew = tf.tidy(() => {
+          const update = tf.tidy(() => {
+            const denom = tf.tidy(() => vNew.sqrt().div(bc2SqrtT).add(epsT));
+            return mNew.div(denom).mul(negStep);
+          });
+          return (bucket.decay ? p.mul(decayMul) : p).add(update);
+        });
+        const present = flat.present[i];
+        if (present) {
+          // Some parameters of the bucket have no gradient: keep their values bit for bit.
+          const mask = tf.tensor1d(maskOf(bucket, present), 'bool');
+          mNew = tf.where(mask, mNew, m);
+          vNew = tf.where(mask, vNew, v);
+          pNew = tf.where(mask, pNew, p);
+        }
         m.assign(mNew);
         v.assign(vNew);
-        p.assign(pNew);
-      }
+        splitFlat(pNew, bucket).forEach((x, j) => {
+          if (!present || present[j]) params[i][j].assign(x);
+        });
+        bucket.names.forEach((n, j) => {
+          if (!present || present[j]) this.stateful.add(n);
+        });
+      });
     });
   }
 
-  private moments(name: string, p: tf.Variable): { m: tf.Variable; v: tf.Variable } {
-    let m = this.m.get(name);
-    let v = this.v.get(name);
+  private moments(i: number): { m: tf.Variable; v: tf.Variable } {
+    let m = this.m[i];
+    let v = this.v[i];
     if (!m || !v) {
+      const size = this.buckets[i].size;
       // tf.keep: created inside step's tidy but owned by the optimizer.
-      m = tf.keep(tf.variable(tf.zerosLike(p), false, `adamw_m/${name}/${uid()}`));
-      v = tf.keep(tf.variable(tf.zerosLike(p), false, `adamw_v/${name}/${uid()}`));
-      this.m.set(name, m);
-      this.v.set(name, v);
+      m = tf.keep(tf.variable(tf.zeros([size]), false, `adamw_m/${i}/${uid()}`));
+      v = tf.keep(tf.variable(tf.zeros([size]), false, `adamw_v/${i}/${uid()}`));
+      this.m[i] = m;
+      this.v[i] = v;
     }
     return { m, v };
   }
@@ -159,8 +278,20 @@ export class AdamW {
   async getState(): Promise<AdamWState> {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
-    for (const [name, t] of this.m) m[name] = (await t.data()) as Float32Array;
-    for (const [name, t] of this.v) v[name] = (await t.data()) as Float32Array;
+    for (let i = 0; i < this.buckets.length; i++) {
+      const mt = this.m[i];
+      const vt = this.v[i];
+      if (!mt || !vt) continue;
+      const b = this.buckets[i];
+      const [md, vd] = (await Promise.all([mt.data(), vt.data()])) as Float32Array[];
+      b.names.forEach((name, j) => {
+        if (!this.stateful.has(name)) return;
+        const lo = b.offsets[j];
+        const hi = lo + b.sizes[j];
+        m[name] = md.slice(lo, hi);
+        v[name] = vd.slice(lo, hi);
+      });
+    }
     return { step: this.t, m, v };
   }
 
@@ -176,39 +307,42 @@ export class AdamW {
       const mv = state.m[name];
       const vv = state.v[name];
       if (!mv || !vv) throw new Error(`AdamW.setState: '${name}' needs both m and v`);
-      if (mv.length !== p.size || vv.length !== p.size) {
+      const at = this.where.get(name);
+      const size = at ? this.buckets[at[0]].sizes[at[1]] : p.size;
+      if (mv.length !== p.size || vv.length !== p.size || size !== p.size) {
         throw new Error(
           `AdamW.setState: '${name}' has ${mv.length} values, parameter has ${p.size}`,
         );
       }
+      if (!at) throw new Error(`AdamW.setState: parameter '${name}' was added after the optimizer`);
     }
     this.disposeMoments();
     // tidy disposes the initial tensors; tf.variable keeps its own reference to their data.
     tf.tidy(() => {
-      for (const name of names) {
-        const p = this.params.get(name) as tf.Variable;
-        const m = tf.variable(
-          tf.tensor(state.m[name], p.shape, 'float32'),
-          false,
-          `adamw_m/${name}/${uid()}`,
-        );
-        const v = tf.variable(
-          tf.tensor(state.v[name], p.shape, 'float32'),
-          false,
-          `adamw_v/${name}/${uid()}`,
-        );
-        this.m.set(name, tf.keep(m));
-        this.v.set(name, tf.keep(v));
-      }
+      this.buckets.forEach((b, i) => {
+        if (!b.names.some((n) => names.has(n))) return;
+        const mFlat = new Float32Array(b.size);
+        const vFlat = new Float32Array(b.size);
+        b.names.forEach((name, j) => {
+          if (!names.has(name)) return;
+          mFlat.set(state.m[name], b.offsets[j]);
+          vFlat.set(state.v[name], b.offsets[j]);
+          this.stateful.add(name);
+        });
+        const m = tf.variable(tf.tensor1d(mFlat, 'float32'), false, `adamw_m/${i}/${uid()}`);
+        const v = tf.variable(tf.tensor1d(vFlat, 'float32'), false, `adamw_v/${i}/${uid()}`);
+        this.m[i] = tf.keep(m);
+        this.v[i] = tf.keep(v);
+      });
     });
     this.t = state.step;
   }
 
   private disposeMoments(): void {
-    for (const t of this.m.values()) t.dispose();
-    for (const t of this.v.values()) t.dispose();
-    this.m.clear();
-    this.v.clear();
+    for (const t of [...this.m, ...this.v]) t?.dispose();
+    this.m = this.buckets.map(() => null);
+    this.v = this.buckets.map(() => null);
+    this.stateful.clear();
   }
 
   /** Frees the moment buffers (not the parameters). */
@@ -216,6 +350,15 @@ export class AdamW {
     this.disposeMoments();
     this.disposed = true;
   }
+}
+
+/** 1 over the elements of the parameters with a gradient, 0 elsewhere. */
+function maskOf(bucket: Bucket, present: readonly boolean[]): Uint8Array {
+  const mask = new Uint8Array(bucket.size);
+  present.forEach((on, j) => {
+    if (on) mask.fill(1, bucket.offsets[j], bucket.offsets[j] + bucket.sizes[j]);
+  });
+  return mask;
 }
 
 let counter = 0;
