@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from '../fixtures/numerics/adamw.json';
 import { AdamW, hfNoDecay } from '../../src/core/train/adamw';
-import { clipByGlobalNorm } from '../../src/core/train/clip';
+import { clipByGlobalNorm, clipFlatGradsByGlobalNorm } from '../../src/core/train/clip';
 
 interface Case {
   weight_decay_W: number;
@@ -182,6 +183,258 @@ describe('clipByGlobalNorm', () => {
     expect(Array.from(await r3.grads.get('a')!.data())).toEqual([3, 0]);
     for (const r of [r1, r2, r3]) tf.dispose([...r.grads.values(), r.norm]);
     tf.dispose([...g.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+/**
+ * The per-parameter update exactly as torch orders it (and as adamw.ts did before the flat
+ * buckets): the flat path must reproduce it bit for bit.
+ */
+function referenceStep(
+  p: tf.Variable,
+  g: tf.Tensor,
+  st: { m: tf.Tensor; v: tf.Tensor },
+  o: { lr: number; wd: number; b1: number; b2: number; eps: number; t: number },
+): void {
+  tf.tidy(() => {
+    const bc1 = 1 - Math.pow(o.b1, o.t);
+    const bc2Sqrt = Math.sqrt(1 - Math.pow(o.b2, o.t));
+    let pNew: tf.Tensor = o.wd !== 0 ? p.mul(tf.scalar(1 - o.lr * o.wd)) : p;
+    const mNew = st.m.add(g.sub(st.m).mul(tf.scalar(1 - o.b1)));
+    const vNew = st.v.mul(tf.scalar(o.b2)).add(g.mul(g).mul(tf.scalar(1 - o.b2)));
+    const denom = vNew.sqrt().div(tf.scalar(bc2Sqrt)).add(tf.scalar(o.eps));
+    pNew = pNew.add(mNew.div(denom).mul(tf.scalar(-o.lr / bc1)));
+    tf.dispose([st.m, st.v]);
+    st.m = tf.keep(mNew);
+    st.v = tf.keep(vNew);
+    p.assign(pNew);
+  });
+}
+
+function maxRel(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), 1e-3));
+  }
+  return worst;
+}
+
+describe('AdamW flat buckets', () => {
+  const shapes: [string, number[]][] = [
+    ['emb.weight', [16, 8]], // >= aloneElements: a bucket of its own
+    ['emb.LayerNorm.weight', [8]],
+    ['l0.dense.weight', [8, 8]],
+    ['l0.dense.bias', [8]],
+    ['l1.dense.weight', [3, 8]],
+    ['l1.dense.bias', [3]],
+    ['scale', []],
+    ['l1.LayerNorm.bias', [3]],
+  ];
+  const mkParams = (seed: number) =>
+    new Map<string, tf.Variable>(
+      shapes.map(([n, s], i) => [
+        n,
+        tf.tidy(() => tf.variable(tf.randomNormal(s, 0, 1, 'float32', seed + i))),
+      ]),
+    );
+  const mkGrads = (step: number, names = shapes.map(([n]) => n)) =>
+    new Map<string, tf.Tensor>(
+      shapes
+        .filter(([n]) => names.includes(n))
+        .map(([n, s], i) => [
+          n,
+          tf.randomNormal(s, 0, 0.1 * (step + 1), 'float32', 100 * step + i),
+        ]),
+    );
+  const same = async (a: tf.Tensor, b: tf.Tensor, what: string) => {
+    const [x, y] = [await a.data(), await b.data()];
+    let bad = -1;
+    for (let i = 0; i < x.length && bad < 0; i++) if (!Object.is(x[i], y[i])) bad = i;
+    expect(bad, `${what}: first difference at ${bad}`).toBe(-1);
+  };
+
+  it('packs small parameters per decay group and leaves large ones alone', () => {
+    const before = tf.memory().numTensors;
+    const params = mkParams(1);
+    const opt = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    const g = mkGrads(0);
+    const flat = opt.flattenGrads(g);
+    expect(flat.buckets.map((b) => [b.decay, [...b.names]])).toEqual([
+      [true, ['emb.weight']],
+      [true, ['l0.dense.weight', 'l1.dense.weight', 'scale']],
+      [false, ['emb.LayerNorm.weight', 'l0.dense.bias', 'l1.dense.bias', 'l1.LayerNorm.bias']],
+    ]);
+    expect(flat.buckets.map((b) => b.size)).toEqual([128, 64 + 24 + 1, 8 + 8 + 3 + 3]);
+    // tf.dispose reaches the flat gradients only, not the optimizer's moments.
+    opt.step(flat, 1e-3);
+    const kept = tf.memory().numTensors;
+    tf.dispose(flat as unknown as tf.TensorContainer);
+    expect(tf.memory().numTensors).toBe(kept - 3);
+    opt.step(g, 1e-3);
+    tf.dispose([...g.values()]);
+    opt.dispose();
+    tf.dispose([...params.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(['cpu', 'wasm'])(
+    'matches the per-parameter update bit for bit, with clipping, over both APIs (%s)',
+    async (backend) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const o = { lr: 3e-3, wd: 0.05, b1: 0.9, b2: 0.98, eps: 1e-7 };
+      const ref = mkParams(7);
+      const viaMap = mkParams(7);
+      const viaFlat = mkParams(7);
+      const hp = {
+        weightDecay: o.wd,
+        beta1: o.b1,
+        beta2: o.b2,
+        epsilon: o.eps,
+        aloneElements: 128,
+      };
+      const refState = new Map(
+        [...ref].map(([n, p]) => [n, { m: tf.zerosLike(p), v: tf.zerosLike(p) }] as const),
+      );
+      const optMap = new AdamW(viaMap, hp);
+      const optFlat = new AdamW(viaFlat, hp);
+      for (let s = 0; s < 3; s++) {
+        const lr = o.lr * (s + 1);
+        const raw = mkGrads(s);
+        // Reference: clip_grad_norm_(0.5) per tensor, then the per-parameter chain.
+        const { grads: clipped, norm } = clipByGlobalNorm(raw, 0.5);
+        for (const [n, p] of ref) {
+          referenceStep(p, clipped.get(n)!, refState.get(n)!, {
+            ...o,
+            lr,
+            wd: hfNoDecay(n) ? 0 : o.wd,
+            t: s + 1,
+          });
+        }
+        optMap.step(clipped, lr);
+        const flat = optFlat.flattenGrads(raw);
+        const flatNorm = clipFlatGradsByGlobalNorm(flat, 0.5);
+        // Summation order differs (one Sum per bucket): the norms agree to rounding.
+        expect(Math.abs((await flatNorm.data())[0] - (await norm.data())[0])).toBeLessThan(
+          1e-6 * (await norm.data())[0],
+        );
+        const fromFlat = flat.toMap();
+        for (const [n, g] of clipped) {
+          expect(fromFlat.get(n)!.shape).toEqual(g.shape);
+        }
+        optFlat.step(flat, lr);
+        flat.dispose();
+        tf.dispose([flatNorm, norm, ...raw.values(), ...clipped.values(), ...fromFlat.values()]);
+        for (const [n, p] of ref) await same(viaMap.get(n)!, p, `map ${n}@${s}`);
+        for (const [n, p] of ref) {
+          const d = maxRel(await viaFlat.get(n)!.data(), await p.data());
+          expect(d, `flat ${n}@${s}`).toBeLessThan(1e-5);
+        }
+      }
+      const state = await optMap.getState();
+      for (const [n, st] of refState) {
+        expect(Array.from(state.m[n])).toEqual(Array.from(await st.m.data()));
+        expect(Array.from(state.v[n])).toEqual(Array.from(await st.v.data()));
+      }
+      for (const st of refState.values()) tf.dispose([st.m, st.v]);
+      optMap.dispose();
+      optFlat.dispose();
+      tf.dispose([...ref.values(), ...viaMap.values(), ...viaFlat.values()]);
+      expect(tf.memory().numTensors).toBe(before);
+      await tf.setBackend('cpu');
+    },
+  );
+
+  it('flat gradients without clipping step exactly as the Map API', async () => {
+    const before = tf.memory().numTensors;
+    const a = mkParams(3);
+    const b = mkParams(3);
+    const oa = new AdamW(a, { weightDecay: 0.01, aloneElements: 128 });
+    const ob = new AdamW(b, { weightDecay: 0.01, aloneElements: 128 });
+    for (let s = 0; s < 2; s++) {
+      const g = mkGrads(s);
+      oa.step(g, 1e-2);
+      const flat = ob.flattenGrads(g);
+      const norm = clipFlatGradsByGlobalNorm(flat, 0);
+      ob.step(flat, 1e-2);
+      flat.dispose();
+      tf.dispose([norm, ...g.values()]);
+    }
+    for (const [n, p] of a) await same(b.get(n)!, p, n);
+    oa.dispose();
+    ob.dispose();
+    tf.dispose([...a.values(), ...b.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('skips parameters without a gradient bit for bit, and keeps no state for them', async () => {
+    const before = tf.memory().numTensors;
+    const params = mkParams(5);
+    const snapshot = new Map(
+      await Promise.all([...params].map(async ([n, p]) => [n, await p.data()] as const)),
+    );
+    const opt = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    const some = ['l0.dense.weight', 'l1.dense.bias'];
+    const g = mkGrads(0, some);
+    opt.step(g, 1e-2);
+    tf.dispose([...g.values()]);
+    for (const [n, p] of params) {
+      const changed = (await p.data()).some((x, i) => x !== snapshot.get(n)![i]);
+      expect(changed, n).toBe(some.includes(n));
+    }
+    const state = await opt.getState();
+    expect(Object.keys(state.m).sort()).toEqual([...some].sort());
+    // Resuming rebuilds the buckets from per-name state and keeps skipping the others.
+    const opt2 = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    opt2.setState(state);
+    expect(Object.keys((await opt2.getState()).v).sort()).toEqual([...some].sort());
+    for (const n of some) {
+      expect(Array.from((await opt2.getState()).m[n])).toEqual(Array.from(state.m[n]));
+    }
+    opt.dispose();
+    opt2.dispose();
+    tf.dispose([...params.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('runs a handful of kernels per step, not a dozen per parameter', async () => {
+    const params = mkParams(9);
+    const opt = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    const g = mkGrads(0);
+    opt.step(g, 1e-3); // creates the moments
+    const before = tf.memory().numTensors;
+    const prof = await tf.profile(() => {
+      const flat = opt.flattenGrads(g);
+      const norm = clipFlatGradsByGlobalNorm(flat, 1);
+      opt.step(flat, 1e-3);
+      flat.dispose();
+      norm.dispose();
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const compute = prof.kernels.filter((k) => !['Reshape', 'Identity'].includes(k.name));
+    // 3 buckets x (14 elementwise + square, sum, scale) + concats, split, norm: ~60, whatever
+    // the number of parameters.
+    expect(compute.length).toBeLessThan(70);
+    tf.dispose([...g.values()]);
+    opt.dispose();
+    tf.dispose([...params.values()]);
+  });
+
+  it('rejects a FlatGrads after dispose or from another optimizer', () => {
+    const before = tf.memory().numTensors;
+    const params = mkParams(2);
+    const a = new AdamW(params);
+    const b = new AdamW(params);
+    const g = mkGrads(0);
+    const flat = a.flattenGrads(g);
+    expect(() => b.step(flat, 1e-3)).toThrow(/another optimizer/);
+    flat.dispose();
+    expect(() => a.step(flat, 1e-3)).toThrow(/disposed/);
+    expect(a.stepCount).toBe(0);
+    tf.dispose([...g.values(), ...params.values()]);
+    a.dispose();
+    b.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });
