@@ -16,12 +16,17 @@
  * `--skip` (2) to the end of the last step; eval samples/s is a second evaluation (forward only,
  * batch `--eval-batch`) after a first one. Peak RSS: ru_maxrss of the python process, VmHWM of
  * the Node one. Other flags: --batch 32, --max-length 128, --eval-rows 512, --python python3
- * (or $PYTHON), --page (also trains in the built page's worker in headless Chromium: wasm and
- * webgpu; needs `npm run build`).
+ * (or $PYTHON).
+ *
+ * --page also trains each shape in the built page (`npm run build` first) in headless Chromium's
+ * worker (scripts/bench-torch-page.ts), train samples/s only: --page-backends wasm,webgpu,
+ * --page-steps (default --steps), --page-timeout seconds per run (300). WebGPU here is
+ * SwiftShader (Vulkan on the CPU), far slower than a GPU: the larger shapes may time out.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { benchPage, type PageRun } from './bench-torch-page';
 import { writeBenchData } from './benchTorchData';
 
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -185,6 +190,28 @@ async function main() {
     results.push({ name, torch, studio });
   }
 
+  let page: Map<string, PageRun[]> | null = null;
+  const pageBackends = flag('page-backends', 'wasm,webgpu').split(',').filter(Boolean);
+  if (has('page')) {
+    const pageSteps = Number(flag('page-steps', String(steps)));
+    console.log(`page: ${pageSteps} steps per run in headless Chromium (dist/)`);
+    page = await benchPage({
+      shapes: shapeNames.map((name) => ({ name, shape: SHAPES[name] })),
+      trainFile: data.train,
+      steps: pageSteps,
+      skip,
+      batch,
+      maxLength,
+      backends: pageBackends,
+      timeoutMs: 1000 * Number(flag('page-timeout', '300')),
+    }).catch((e: Error) => {
+      console.log(
+        `page: failed (${e.message}); is dist/ built (npm run build) and Chromium there?`,
+      );
+      return null;
+    });
+  }
+
   const first = results.find((r) => r.torch)?.torch;
   const firstStudio = results.find((r) => r.studio)?.studio;
   console.log('');
@@ -208,6 +235,7 @@ async function main() {
     'ratio',
   ];
   if (has('kernels')) header.push('kernels/step');
+  if (page) for (const b of pageBackends) header.push(`train page ${b} samples/s`);
   const rows = results.map(({ name, torch, studio }) => {
     const s = SHAPES[name];
     const row = [
@@ -224,6 +252,14 @@ async function main() {
       ratio(studio?.peak_rss_mib, torch?.peak_rss_mib),
     ];
     if (has('kernels')) row.push(String(studio?.kernels_per_step ?? '–'));
+    if (page) {
+      for (const b of pageBackends) {
+        const run = page.get(name)?.find((x) => x.backend === b);
+        const fellBack =
+          run && !run.reported.startsWith(b) ? ` (${run.reported.split(/\s/)[0]})` : '';
+        row.push(run?.samplesPerSecond ? `${fmt(run.samplesPerSecond)}${fellBack}` : '–');
+      }
+    }
     return row;
   });
   console.log(`| ${header.join(' | ')} |`);
