@@ -28,6 +28,8 @@ import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import { bundledTokenizerDir, openDataFile, readBytes, readJson, writeFiles } from './files';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
+import { availableParallelism } from 'node:os';
+import { parallelGradients } from '../core/train/parallel/workerGradients';
 
 const dataFlags: Record<string, FlagSpec> = {
   train_file: { type: 'string', help: 'CSV/TSV file to train on', group: 'DataArguments' },
@@ -152,7 +154,31 @@ const modelFlags: Record<string, FlagSpec> = {
     help: 'training_args.json to start from (flags override it)',
     group: 'Runtime',
   },
+  num_replicas: {
+    type: 'number',
+    help:
+      'studio only: train on this many threads (data parallel: each computes the gradients of its ' +
+      'share of every batch, one optimizer step on the summed gradients; with dropout the results ' +
+      'depend on this number); 1 = a single thread',
+    default: 'one per core with wasm, else 1',
+    group: 'Runtime',
+  },
 };
+
+/**
+ * --num_replicas, or one per core (at most one per row of a batch) on the wasm backend: its Node
+ * build runs on one thread.
+ */
+function replicasOf(v: Record<string, unknown>, backend: string, batchSize: number): number {
+  if (v.num_replicas === undefined) {
+    return backend === 'wasm' ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
+  }
+  const n = Number(v.num_replicas);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--num_replicas must be a positive integer (got ${String(v.num_replicas)}).`);
+  }
+  return n;
+}
 
 const USAGE = `Usage:
   studio train --train_file data.csv [--validation_file val.csv | --validation_split 0.1]
@@ -193,7 +219,12 @@ async function trainCommand(argv: string[]): Promise<void> {
   for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
   const { args, notices } = parseTrainingArguments(rawArgs);
   notices.forEach((n) => log(`notice: ${n}`));
-  await useBackend(String(v.backend ?? 'wasm'));
+  const backend = String(v.backend ?? 'wasm');
+  await useBackend(backend);
+  const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
+  if (replicas > 1) {
+    log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
+  }
 
   const session = new StudioSession();
   const trainFile = String(v.train_file);
@@ -306,7 +337,19 @@ async function trainCommand(argv: string[]): Promise<void> {
           max_length: maxLength,
         },
     args,
-    { callbacks: [progressCallback(process.stderr)], checkpoints: new FsCheckpointStore(outDir) },
+    {
+      callbacks: [progressCallback(process.stderr)],
+      checkpoints: new FsCheckpointStore(outDir),
+      gradients:
+        replicas > 1
+          ? parallelGradients({
+              replicas,
+              // This thread computes a share too: as fast as only coordinating, one model fewer.
+              mainReplica: true,
+              backend: backend as 'wasm' | 'cpu',
+            })
+          : undefined,
+    },
   );
   const model = session.model;
   const tok = session.tokenizer;
