@@ -43,6 +43,10 @@ interface Case {
 
 const CASES: Case[] = [
   { a: [1, 1], b: [1, 1], ta: false, tb: false },
+  { a: [1, 37], b: [37, 23], ta: false, tb: false },
+  { a: [3, 37], b: [37, 23], ta: false, tb: false },
+  { a: [150, 9], b: [150, 21], ta: true, tb: false },
+  { a: [6, 600], b: [600, 10], ta: false, tb: false },
   { a: [5, 3], b: [3, 7], ta: false, tb: false },
   { a: [13, 17], b: [17, 29], ta: false, tb: false },
   { a: [13, 17], b: [29, 17], ta: false, tb: true },
@@ -89,7 +93,9 @@ describe('wasm BatchMatMul kernel', () => {
     const want = await product(c, 'cpu');
     const got = await product(c, 'wasm');
     expect(got.length).toBe(want.length);
-    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
+    // float32 rounding grows with the size of the sums (K = 600 gives outputs near 10)
+    const scale = Math.max(1, ...Array.from(want, Math.abs));
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * scale);
   });
 
   it('gives the gradients of TF.js own kernel, and leaks nothing', async () => {

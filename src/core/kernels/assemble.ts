@@ -13,7 +13,8 @@ export async function assembleGemmKernels(): Promise<{ plain: Uint8Array; shared
     const features = { simd: true, threads: true, bulk_memory: true };
     const mod = wabt.parseWat('gemm.wat', gemmWat(shared), features);
     try {
-      mod.validate(features);
+      // wabt's typings omit validate's features argument; without it threads are rejected.
+      (mod as unknown as { validate(f: object): void }).validate(features);
       return new Uint8Array(mod.toBinary({}).buffer);
     } finally {
       mod.destroy();

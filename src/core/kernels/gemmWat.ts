@@ -12,6 +12,8 @@
  *   overwriting it: the caller splits long K into cache-sized blocks.
  * - `gemmTN(a, b, c, M, K, N, lda, acc)`: the same with a stored transposed, `[K x lda]`, read
  *   in place (`c = a^T @ b`): the weight gradient `dy^T @ x` of a dense layer with no packing.
+ * - `gemv(a, b, c, K, N)`: `c[N] = a[K] @ b[K x N]`, one pass over b (a bias gradient's column
+ *   sums, `ones @ dy`).
  * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
  * - `gatherRows(table, rows, ids, n, out, rowBytes)`: `out[i] = table[ids[i]]` for int32 ids, a
  *   row of zeros for an id outside `[0, rows)`: an embedding lookup as one memory.copy per row
@@ -174,6 +176,35 @@ export function gemmWat(shared: boolean): string {
 (import "env" "memory" ${memory})
 ${gemmFunc('gemm', false, locals)}
 ${gemmFunc('gemmTN', true, locals)}
+(func (export "gemv") (param $a i32) (param $b i32) (param $c i32) (param $K i32) (param $N i32)
+(local $k i32) (local $j i32) (local $pb i32) (local $pc i32) (local $s v128) (local $x f32) (local $n4 i32)
+(memory.fill (local.get $c) (i32.const 0) (i32.shl (local.get $N) (i32.const 2)))
+(local.set $n4 (i32.and (local.get $N) (i32.const -4)))
+(local.set $pb (local.get $b))
+(local.set $k (i32.const 0))
+(block $kdone (loop $kloop
+  (br_if $kdone (i32.ge_u (local.get $k) (local.get $K)))
+  (local.set $x (f32.load (i32.add (local.get $a) (i32.shl (local.get $k) (i32.const 2)))))
+  (local.set $s (f32x4.splat (local.get $x)))
+  (local.set $pc (local.get $c))
+  (local.set $j (i32.const 0))
+  (block $vdone (loop $vloop
+    (br_if $vdone (i32.ge_u (local.get $j) (local.get $n4)))
+    (v128.store (local.get $pc) (f32x4.add (v128.load (local.get $pc)) (f32x4.mul (local.get $s) (v128.load (local.get $pb)))))
+    (local.set $pc (i32.add (local.get $pc) (i32.const 16)))
+    (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+    (local.set $j (i32.add (local.get $j) (i32.const 4)))
+    (br $vloop)))
+  (block $tdone (loop $tloop
+    (br_if $tdone (i32.ge_u (local.get $j) (local.get $N)))
+    (f32.store (local.get $pc) (f32.add (f32.load (local.get $pc)) (f32.mul (local.get $x) (f32.load (local.get $pb)))))
+    (local.set $pc (i32.add (local.get $pc) (i32.const 4)))
+    (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+    (br $tloop)))
+  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+  (br $kloop)))
+)
 (func (export "gatherRows") (param $table i32) (param $rows i32) (param $ids i32) (param $n i32) (param $out i32) (param $rowBytes i32)
 (local $i i32) (local $id i32) (local $dst i32)
 (local.set $i (i32.const 0))

@@ -46,6 +46,7 @@ interface GemmExports {
     lda: number,
     acc: number,
   ): void;
+  gemv(a: number, b: number, c: number, k: number, n: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gatherRows(
     table: number,
@@ -57,13 +58,18 @@ interface GemmExports {
   ): void;
 }
 
-/**
- * Plain 2-D products go to XNNPACK when their weights (K x N) are this large, or when they have
- * fewer rows than this kernel's 4-row tile can use well (a row vector times a matrix: XNNPACK
- * packs the matrix and streams it once, 20x faster for a bias gradient's column sums).
- */
+/** Plain 2-D products go to XNNPACK when their weights (K x N) are this large. */
 const XNN_MIN_WEIGHT_ELEMENTS = 1024 * 1024;
-const XNN_MAX_ROWS = 8;
+/** Below this many rows a product is a row-vector product per row (gemv: one pass over b). */
+const GEMV_MAX_ROWS = 4;
+/**
+ * Blocks of K: a^T @ b streams two tall matrices (the weight gradient dy^T x over B*T rows), so
+ * it runs over 64 rows of both at a time, which stay in cache (3-4x at 4,096 rows); a plain
+ * product only needs blocking for a long K.
+ */
+const KC_TRANSPOSED_A = 64;
+const KC_PLAIN = 256;
+const KC_PLAIN_FROM = 512;
 
 let enabled = true;
 
@@ -74,9 +80,9 @@ export function setWasmKernelsEnabled(on: boolean): void {
 
 const instances = new WeakMap<object, GemmExports | null>();
 
-function decodeBase64(s: string): Uint8Array {
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
-  const out = new Uint8Array(bin.length);
+  const out = new Uint8Array(new ArrayBuffer(bin.length));
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
@@ -157,7 +163,7 @@ function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
       !gemm ||
       a.dtype !== 'float32' ||
       b.dtype !== 'float32' ||
-      (plain2d && s.K > 0 && (s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS || s.M < XNN_MAX_ROWS))
+      (plain2d && s.K > 0 && s.M >= GEMV_MAX_ROWS && s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS)
     ) {
       return original(args);
     }
@@ -189,8 +195,20 @@ function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
         }
         const pc = outPtr + 4 * i * M * N;
         // a^T is read in place (stored [K, M]); b^T is packed once per distinct b.
-        if (transposeA) gemm.gemmTN(pa, pb, pc, M, K, N, M, 0);
-        else gemm.gemm(pa, pb, pc, M, K, N, K, 0);
+        if (transposeA) {
+          for (let k0 = 0; k0 < K; k0 += KC_TRANSPOSED_A) {
+            const kc = Math.min(KC_TRANSPOSED_A, K - k0);
+            gemm.gemmTN(pa + 4 * k0 * M, pb + 4 * k0 * N, pc, M, kc, N, M, k0 > 0 ? 1 : 0);
+          }
+        } else if (M < GEMV_MAX_ROWS) {
+          for (let r = 0; r < M; r++) gemm.gemv(pa + 4 * r * K, pb, pc + 4 * r * N, K, N);
+        } else {
+          const kcMax = K >= KC_PLAIN_FROM ? KC_PLAIN : K;
+          for (let k0 = 0; k0 < K; k0 += kcMax) {
+            const kc = Math.min(kcMax, K - k0);
+            gemm.gemm(pa + 4 * k0, pb + 4 * k0 * N, pc, M, kc, N, K, k0 > 0 ? 1 : 0);
+          }
+        }
       }
     } finally {
       if (scratchB) backend.wasm._free(scratchB);
