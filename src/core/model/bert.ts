@@ -9,7 +9,14 @@ import * as tf from '@tensorflow/tfjs';
 import { computeLoss, type LossOptions } from '../train/losses';
 import { problemTypeFor, type BertConfig } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
-import { activation, dropout, embeddingLookup, layerNorm, linear } from './layers';
+import {
+  activation,
+  dropout,
+  embeddingLookup,
+  layerNorm,
+  linear,
+  typeEmbedding,
+} from './layers';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -231,10 +238,10 @@ export class BertForSequenceClassification {
     return tf.tidy(() => {
       // Embeddings: (word + token_type) + position, LayerNorm, dropout.
       const word = embeddingLookup(this.p('bert.embeddings.word_embeddings.weight'), ids);
-      const types = batch.token_type_ids ?? tf.zeros([B, T], 'int32');
-      const tokenType = embeddingLookup(
+      const tokenType = typeEmbedding(
         this.p('bert.embeddings.token_type_embeddings.weight'),
-        types,
+        batch.token_type_ids ?? null,
+        B * T,
       );
       // Absolute positions 0..T-1: a slice of the table (its gradient is a pad, no int ops).
       const position = tf.slice(
@@ -242,7 +249,11 @@ export class BertForSequenceClassification {
         [0, 0],
         [T, H],
       );
-      let h = tf.add(tf.add(word, tokenType), position);
+      // [B*T, H] throughout the encoder: every dense layer is one 2-D matmul.
+      let h = tf.reshape(
+        tf.add(tf.reshape(tf.add(tf.reshape(word, [B * T, H]), tokenType), [B, T, H]), position),
+        [B * T, H],
+      );
       h = layerNorm(
         h,
         this.p('bert.embeddings.LayerNorm.weight'),
@@ -264,24 +275,31 @@ export class BertForSequenceClassification {
 
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const pre = `bert.encoder.layer.${i}`;
-        const heads = (x: tf.Tensor): tf.Tensor =>
-          tf.transpose(tf.reshape(x, [B, T, nH, dH]), [0, 2, 1, 3]); // [B, nH, T, dH]
-        const proj = (name: string): tf.Tensor =>
-          heads(
-            linear(
-              h,
-              this.p(`${pre}.attention.self.${name}.weight`),
-              this.p(`${pre}.attention.self.${name}.bias`),
-            ),
-          );
-        const q = proj('query');
-        const k = proj('key');
-        const v = proj('value');
-        let scores: tf.Tensor = tf.mul(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), scale); // [B, nH, T, T]
+        const att = `${pre}.attention.self`;
+        // One projection for query, key and value: [B*T, 3H] -> [B, 3 nH, T, dH] -> q, k, v.
+        const qkv = linear(
+          h,
+          tf.concat([
+            this.p(`${att}.query.weight`),
+            this.p(`${att}.key.weight`),
+            this.p(`${att}.value.weight`),
+          ]),
+          tf.concat([
+            this.p(`${att}.query.bias`),
+            this.p(`${att}.key.bias`),
+            this.p(`${att}.value.bias`),
+          ]),
+        );
+        const [q, k, v] = tf.split(
+          tf.transpose(tf.reshape(qkv, [B, T, 3 * nH, dH]), [0, 2, 1, 3]),
+          3,
+          1,
+        ); // each [B, nH, T, dH]
+        let scores: tf.Tensor = tf.mul(tf.matMul(q, k, false, true), scale); // [B, nH, T, T]
         if (maskAdd) scores = tf.add(scores, maskAdd);
         let probs = tf.softmax(scores, -1);
         probs = dropout(probs, c.attention_probs_dropout_prob, training, seedFor(`attn${i}`));
-        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B, T, H]);
+        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * T, H]);
         let attnOut = linear(
           ctx,
           this.p(`${pre}.attention.output.dense.weight`),
@@ -317,7 +335,7 @@ export class BertForSequenceClassification {
       }
 
       // Pooler: tanh(dense(h[:, 0])).
-      const first = tf.reshape(tf.slice(h, [0, 0, 0], [B, 1, H]), [B, H]);
+      const first = tf.reshape(tf.slice(tf.reshape(h, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]);
       let pooled = tf.tanh(
         linear(first, this.p('bert.pooler.dense.weight'), this.p('bert.pooler.dense.bias')),
       );

@@ -1,30 +1,58 @@
 /**
  * Functional layers in PyTorch's conventions (Linear weight `[out, in]`, LayerNorm with biased
  * variance), built only from ops that exist — forward and backward — on the cpu, wasm and webgpu
- * backends of TF.js 4.22. Callers run them inside `tf.tidy`.
+ * backends of TF.js 4.22. Callers run them inside `tf.tidy`. The dense layer, LayerNorm and GELU
+ * carry hand-written gradients (`tf.customGrad`): each backward is a few kernels, not the
+ * tape's chains of broadcasts, reductions and transposes (on WebGPU every kernel is a dispatch).
  */
 import * as tf from '@tensorflow/tfjs';
 
 import type { BertActivation } from './config';
 
 /**
- * `x @ W^T` for x [N, in], W [out, in], with every matmul (forward and both gradients) written
- * with explicit transposes: the wasm backend's BatchMatMul is 2-4x slower on operands it has to
- * read transposed (its `transposeA/B` path), and tf.matMul's own gradient uses those flags.
- * On WebGPU the transposes are a few small extra ops.
+ * Column sums of a 2-D tensor, `x.sum(0)`, as a row vector times the matrix: one matmul that
+ * every backend runs fast, where a reduction over axis 0 makes TF.js's wasm backend transpose
+ * the whole matrix first.
+ * @param x float32 [N, C]
+ * @returns float32 [C]
  */
-const matMulWT = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+export function columnSums(x: tf.Tensor2D): tf.Tensor1D {
+  const [n, c] = x.shape;
+  return tf.reshape(tf.matMul(tf.ones([1, n]), x), [c]);
+}
+
+/**
+ * `x @ W^T + b` with its gradient written out (dx = dy W, dW = dy^T x, db = column sums of
+ * dy): three matmuls using matMul's transpose flags, no Transpose ops and no broadcast-reduction
+ * chains in the backward pass.
+ */
+const denseWithBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor2D;
+  const w = args[1] as tf.Tensor2D;
+  const b = args[2] as tf.Tensor1D;
+  const save = args[3] as tf.GradSaveFunc;
+  save([x, w]);
+  return {
+    value: tf.add(tf.matMul(x, w, false, true), b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, sw), tf.matMul(dy2, sx, true, false), columnSums(dy2)];
+    },
+  };
+});
+
+const denseNoBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x = args[0] as tf.Tensor2D;
   const w = args[1] as tf.Tensor2D;
   const save = args[2] as tf.GradSaveFunc;
   save([x, w]);
   return {
-    value: tf.matMul(x, tf.transpose(w)),
+    value: tf.matMul(x, w, false, true),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
       const dy2 = dy as tf.Tensor2D;
-      // dx = dy @ W ; dW = dy^T @ x
-      return [tf.matMul(dy2, sw), tf.matMul(tf.transpose(dy2), sx)];
+      return [tf.matMul(dy2, sw), tf.matMul(dy2, sx, true, false)];
     },
   };
 });
@@ -40,26 +68,80 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   const inDim = x.shape[x.rank - 1];
   const outDim = weight.shape[0];
   const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, inDim]);
-  let y: tf.Tensor = matMulWT(x2, weight);
-  if (bias) y = tf.add(y, bias);
+  const y = bias ? denseWithBias(x2, weight, bias) : denseNoBias(x2, weight);
   return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }
 
+/** LayerNorm over the last axis of [N, H], with its gradient written out (one per eps). */
+function layerNorm2d(eps: number) {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const x = args[0] as tf.Tensor2D;
+    const gamma = args[1] as tf.Tensor1D;
+    const beta = args[2] as tf.Tensor1D;
+    const save = args[3] as tf.GradSaveFunc;
+    const mean = tf.mean(x, 1, true);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), 1, true);
+    const rstd = tf.rsqrt(tf.add(variance, eps));
+    const normed = tf.mul(centered, rstd);
+    save([normed, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(normed, gamma), beta),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xhat, r, g] = saved;
+        const dy2 = dy as tf.Tensor2D;
+        // dx = rstd * (g*dy - mean(g*dy) - xhat * mean(g*dy*xhat)), per row.
+        const gdy = tf.mul(dy2, g);
+        const m1 = tf.mean(gdy, 1, true);
+        const m2 = tf.mean(tf.mul(gdy, xhat), 1, true);
+        const dx = tf.mul(tf.sub(tf.sub(gdy, m1), tf.mul(xhat, m2)), r);
+        return [dx, columnSums(tf.mul(dy2, xhat) as tf.Tensor2D), columnSums(dy2)];
+      },
+    };
+  });
+}
+
+const layerNormByEps = new Map<number, ReturnType<typeof layerNorm2d>>();
+
 /**
  * `torch.nn.LayerNorm` over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`, with the
- * biased variance (divide by N), as torch computes it.
+ * biased variance (divide by N), as torch computes it; its backward is the closed form (a dozen
+ * kernels instead of the tape's thirty).
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  const axis = x.rank - 1;
-  const mean = tf.mean(x, axis, true);
-  const centered = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centered), axis, true);
-  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, gamma), beta);
+  let fn = layerNormByEps.get(eps);
+  if (!fn) {
+    fn = layerNorm2d(eps);
+    layerNormByEps.set(eps, fn);
+  }
+  const h = x.shape[x.rank - 1];
+  const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, h]);
+  const y = fn(x2, gamma, beta);
+  return x.rank === 2 ? y : tf.reshape(y, x.shape);
 }
 
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Exact GELU `x * Phi(x)` with its gradient `Phi(x) + x * phi(x)` written out (Phi the normal
+ * CDF, kept from the forward pass; phi the density).
+ */
+const geluExact = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1), 0.5);
+  save([x, cdf]);
+  return {
+    value: tf.mul(x, cdf),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sc] = saved;
+      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
+      return [tf.mul(dy, tf.add(sc, tf.mul(sx, pdf)))];
+    },
+  };
+});
 
 /** HF `ACT2FN[hidden_act]`, elementwise. */
 export function activation(x: tf.Tensor, act: BertActivation): tf.Tensor {
@@ -67,7 +149,7 @@ export function activation(x: tf.Tensor, act: BertActivation): tf.Tensor {
     case 'gelu':
     case 'gelu_python':
       // Exact GELU: 0.5 x (1 + erf(x / sqrt 2)).
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1));
+      return geluExact(x);
     case 'gelu_new':
     case 'gelu_pytorch_tanh':
     case 'gelu_fast': {
@@ -122,6 +204,24 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const flat =
     ids.dtype === 'int32' ? tf.reshape(ids, [-1]) : tf.cast(tf.reshape(ids, [-1]), 'int32');
   return tf.reshape(gatherRows(table, flat), [...ids.shape, hidden]);
+}
+
+/**
+ * Token-type embeddings for `[N]` positions as a one-hot matmul, `oneHot(types) @ table`: the
+ * table has a handful of rows (2 in BERT), so this is one small matmul forward and one backward,
+ * where a gather costs a slow lookup and its gradient a scatter. Without types (HF's default of
+ * all zeros) it is row 0 broadcast.
+ *
+ * @param table float32 [typeVocab, H]
+ * @param types int32 [B, T], or null for all zeros
+ * @param n B * T
+ * @returns float32 [N, H] (or [1, H], broadcasting, without types)
+ */
+export function typeEmbedding(table: tf.Tensor, types: tf.Tensor | null, n: number): tf.Tensor {
+  const [vocab, hidden] = table.shape as [number, number];
+  if (!types) return tf.slice(table, [0, 0], [1, hidden]);
+  const oneHot = tf.cast(tf.oneHot(tf.reshape(types, [n]), vocab), 'float32');
+  return tf.matMul(oneHot, table);
 }
 
 /**
