@@ -98,6 +98,26 @@ describe('wasm BatchMatMul kernel', () => {
     expect(maxAbsDiff(got, want)).toBeLessThan(1e-5 * scale);
   });
 
+  it.each(CASES.filter((c) => c.a.length === 2 && c.b.length === 2 && c.a[0] >= 4))(
+    'on the threaded build: a $a (T $ta) x b $b (T $tb) through XNNPACK matches the cpu backend',
+    async (c) => {
+      const want = await product(c, 'cpu');
+      await tf.setBackend('wasm');
+      const wasm = (tf.backend() as unknown as { wasm: { _get_threads_count?: () => number } })
+        .wasm;
+      const own = Object.getOwnPropertyDescriptor(wasm, '_get_threads_count');
+      wasm._get_threads_count = () => 4; // the threaded build's answer in a cross-origin isolated page
+      try {
+        const got = await product(c, 'wasm');
+        expect(maxAbsDiff(got, want)).toBeLessThan(
+          1e-5 * Math.max(1, ...Array.from(want, Math.abs)),
+        );
+      } finally {
+        if (own) Object.defineProperty(wasm, '_get_threads_count', own);
+      }
+    },
+  );
+
   it('gives the gradients of TF.js own kernel, and leaks nothing', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;

@@ -7,7 +7,8 @@
  * 4.22's scalar loop (~2 GFLOP/s against ~16-35 for this kernel on 128-1024 wide operands).
  * A transposed left operand is read in place; a transposed right one is packed once per batch
  * into a scratch buffer (the cost of a Transpose op, without the extra kernel and tensor). Only very large plain 2-D products stay with TF.js's
- * own kernel (XNNPACK), which is faster there, and so do row-vector products.
+ * own kernel (XNNPACK), which is faster there; on the threaded build (a cross-origin isolated
+ * page with more than one thread) every 2-D product does, with its operands made upright.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -18,6 +19,7 @@ interface WasmBackendLike {
   wasm: {
     asm?: { memory?: WebAssembly.Memory };
     wasmMemory?: WebAssembly.Memory;
+    _get_threads_count?(): number;
     _malloc(bytes: number): number;
     _free(ptr: number): void;
   };
@@ -150,6 +152,46 @@ function productShape(
   };
 }
 
+/**
+ * A 2-D product on TF.js's threaded build (a cross-origin isolated page): transposed operands
+ * are copied out upright and XNNPACK runs it on the backend's threads, which beats this
+ * single-threaded kernel once there are several.
+ */
+function threadedProduct(
+  original: tf.KernelFunc,
+  args: Parameters<tf.KernelFunc>[0],
+  gemm: GemmExports,
+  shape: { M: number; K: number; N: number; outShape: number[] },
+): tf.TensorInfo | tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args as unknown as MatMulArgs;
+  const { M, K, N } = shape;
+  const ptr = (t: tf.TensorInfo) =>
+    (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+  const temps: tf.TensorInfo[] = [];
+  const upright = (t: tf.TensorInfo, rows: number, cols: number, transposed: boolean) => {
+    if (!transposed) return t;
+    // stored [cols, rows]
+    const u = backend.makeOutput([rows, cols], 'float32');
+    temps.push(u);
+    gemm.transpose(ptr(t), ptr(u), cols, rows);
+    return u;
+  };
+  const a = upright(inputs.a, M, K, attrs.transposeA);
+  const b = upright(inputs.b, K, N, attrs.transposeB);
+  try {
+    const out = original({
+      ...args,
+      inputs: { a, b },
+      attrs: { transposeA: false, transposeB: false },
+    } as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    out.shape = shape.outShape;
+    return out;
+  } finally {
+    for (const t of temps)
+      (backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
+  }
+}
+
 function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { inputs, backend, attrs } = args as unknown as MatMulArgs;
@@ -168,6 +210,14 @@ function makeKernel(original: tf.KernelFunc): tf.KernelFunc {
       return original(args);
     }
     const { M, K, N, batch, batchA, batchB } = s;
+    if (
+      batch === 1 &&
+      K > 0 &&
+      M >= GEMV_MAX_ROWS &&
+      (backend.wasm._get_threads_count?.() ?? 1) > 1
+    ) {
+      return threadedProduct(original, args, gemm, s);
+    }
     const out = backend.makeOutput(s.outShape, 'float32');
     const outPtr = (backend.dataIdMap.get(out.dataId) as { memoryOffset: number }).memoryOffset;
     if (M * N === 0) return out;
