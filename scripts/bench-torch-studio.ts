@@ -2,7 +2,9 @@
  * The studio's side of `npm run bench:torch`, run in its own Node process so its peak RSS is its
  * own. It makes the calls `studio train` makes (src/cli/main.ts): the `wasm` backend, the bundled
  * bert-base-uncased tokenizer with the fast WordPiece encoder, `StudioSession.prepare` and
- * `StudioSession.train` with a from-scratch model, no checkpoints; then evaluates the validation
+ * `StudioSession.train` with a from-scratch model, no checkpoints, data parallel over
+ * worker_threads as the CLI's --num_replicas default (one replica per core with wasm, at most one
+ * per row of a batch; `--replicas N` sets it, 1 = one thread); then evaluates the validation
  * file the way the Trainer's evaluate does (forward only, loss and metrics). Prints one line
  * `BENCH_JSON {...}`:
  *
@@ -12,12 +14,13 @@
  *   peak_rss_mib              VmHWM of /proc/self/status at the end of the timed passes
  *   kernels_per_step          with --kernels: TF.js kernels of one full training step (forward,
  *                             backward, clipping, AdamW), counted by tf.profile in a separate
- *                             3-step run (step 3; step 2 as a check)
+ *                             3-step run on one thread (step 3; step 2 as a check)
  *
  *   node --import tsx scripts/bench-torch-studio.ts --train train.csv --validation validation.csv \
  *     --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 20 [--kernels]
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../src/core/backend';
@@ -27,6 +30,7 @@ import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
 import type { TrainerCallback } from '../src/core/train/callbacks';
 import { evaluateModel } from '../src/core/train/evaluate';
 import { computeLoss } from '../src/core/train/losses';
+import { parallelGradients } from '../src/core/train/parallel/workerGradients';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback?: string): string => {
@@ -67,6 +71,10 @@ async function main() {
   // As the CLI's useBackend: PROD silences TF.js's banner suggesting tfjs-node.
   tf.env().set('PROD', true);
   const backend = await selectBackend(flag('backend', 'wasm') as BackendName);
+  const replicas = num(
+    'replicas',
+    backend.name === 'wasm' ? Math.max(1, Math.min(availableParallelism(), batch)) : 1,
+  );
 
   const session = new StudioSession();
   await session.loadTable(basename(trainFile), new Uint8Array(readFileSync(trainFile)));
@@ -99,7 +107,17 @@ async function main() {
   const timer: TrainerCallback = { on_step_end: () => void ends.push(performance.now()) };
   const t0 = performance.now();
   // Ends with the Trainer's evaluation (no eval_strategy): the eval warm-up.
-  const result = await session.train(spec, args, { callbacks: [timer] });
+  const result = await session.train(spec, args, {
+    callbacks: [timer],
+    gradients:
+      replicas > 1
+        ? parallelGradients({
+            replicas,
+            mainReplica: true,
+            backend: backend.name as 'wasm' | 'cpu',
+          })
+        : undefined,
+  });
   const trainWall = (performance.now() - t0) / 1000;
   const window = (ends[ends.length - 1] - (skip > 0 ? ends[skip - 1] : t0)) / 1000;
   const timedSteps = ends.length - skip;
@@ -144,6 +162,7 @@ async function main() {
   }
   const out = {
     backend: backend.name,
+    replicas,
     tfjs: tf.version.tfjs,
     steps: result.globalStep,
     timed_steps: timedSteps,

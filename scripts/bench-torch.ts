@@ -10,7 +10,8 @@
  * Each side runs in its own child process, one after the other (never both at once):
  * scripts/bench_torch_trainer.py (BertForSequenceClassification from a BertConfig, Trainer,
  * torch threads = all cores) and scripts/bench-torch-studio.ts (the calls `studio train` makes:
- * wasm backend, StudioSession.train). The data (scripts/benchTorchData.ts) is long rows built from
+ * wasm backend, StudioSession.train, data parallel with one replica per core as the CLI's
+ * --num_replicas default; `--replicas N` sets it). The data (scripts/benchTorchData.ts) is long rows built from
  * the bundled SMS file, so every row reaches max_length and each batch padded to its longest row
  * (both sides' default) is [batch, max_length]. Train samples/s is timed from the end of step
  * `--skip` (2) to the end of the last step; eval samples/s is a second evaluation (forward only,
@@ -183,6 +184,7 @@ async function main() {
       ...common,
       ...shapeArgs(s),
       ...(has('kernels') ? ['--kernels'] : []),
+      ...(has('replicas') ? ['--replicas', flag('replicas', '1')] : []),
     ]);
     const studio = r.json;
     if (!studio) console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
@@ -217,7 +219,8 @@ async function main() {
   console.log('');
   console.log(
     `transformers ${first ? `${String(first.transformers)}, torch ${String(first.torch)} (${String(first.threads)} threads, optim ${String(first.optim)})` : 'not run'}; ` +
-      `studio: TF.js ${String(firstStudio?.tfjs ?? '?')} ${String(firstStudio?.backend ?? '?')} (the CLI's default backend). ` +
+      `studio: TF.js ${String(firstStudio?.tfjs ?? '?')} ${String(firstStudio?.backend ?? '?')} (the CLI's default backend), ` +
+      `${String(firstStudio?.replicas ?? '?')} replica(s). ` +
       `Ratio = studio ÷ torch.`,
   );
   console.log('');
