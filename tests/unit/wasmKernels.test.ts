@@ -195,3 +195,35 @@ describe('wasm GatherV2 kernel', () => {
     tf.dispose([table, ids, g]);
   });
 });
+
+describe('wasm Slice and SplitV kernels', () => {
+  it('slice and split like the cpu backend at every rank, for float32 and int32', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const x4 = tf.tensor(values(3 * 6 * 5 * 4, 11), [3, 6, 5, 4]);
+      const i3 = tf.tensor(
+        Int32Array.from({ length: 60 }, (_, i) => i - 30),
+        [3, 4, 5],
+        'int32',
+      );
+      const pieces = [
+        tf.slice(x4, [1, 2, 0, 0], [2, 3, 5, 4]),
+        tf.slice(x4, [0, 1, 2, 1], [3, 4, 2, 2]),
+        tf.slice(x4, [2, 0, 0, 0], [1, -1, -1, -1]),
+        tf.slice(flat, [7], [100]),
+        tf.slice(i3, [0, 1, 1], [3, 2, 3]),
+        ...tf.split(x4, 3, 1),
+        ...tf.split(x4, [1, 3], 3),
+        ...tf.split(i3, [2, 1], 0),
+      ];
+      const out = await Promise.all(pieces.map(async (p) => [p.shape, Array.from(await p.data())]));
+      tf.dispose([x4, i3, flat, ...pieces]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const want = await run('cpu');
+    const got = await run('wasm');
+    expect(got).toEqual(want);
+  });
+});

@@ -305,21 +305,126 @@ function makeGather(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/**
+ * A slice of a 4-byte tensor as a few long copies: the trailing dimensions the slice keeps whole
+ * merge into one contiguous run, and only the leading ones are walked (TF.js's wasm Slice copies
+ * one innermost row at a time: 87 ms to split a [128, 6, 128, 64] QKV tensor three ways).
+ */
+function sliceInto(
+  backend: WasmBackendLike,
+  memory: WebAssembly.Memory,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  const total = sizeOf(size);
+  if (total === 0) return out;
+  const shape = x.shape;
+  const rank = shape.length;
+  // k: the first dimension of the contiguous run (all later ones whole).
+  let k = rank - 1;
+  while (k > 0 && begin[k] === 0 && size[k] === shape[k]) k--;
+  const strides = tf.util.computeStrides(shape);
+  const stride = (d: number) => (d === rank - 1 ? 1 : strides[d]);
+  const run = size[k] * stride(k);
+  const src = backend.dataIdMap.get(x.dataId) as { memoryOffset: number };
+  const dst = backend.dataIdMap.get(out.dataId) as { memoryOffset: number };
+  const heap = new Uint8Array(memory.buffer);
+  const idx = new Array<number>(k).fill(0);
+  let o = dst.memoryOffset;
+  for (let n = 0; n < total / run; n++) {
+    let off = begin[k] * stride(k);
+    for (let d = 0; d < k; d++) off += (begin[d] + idx[d]) * stride(d);
+    const from = src.memoryOffset + 4 * off;
+    heap.copyWithin(o, from, from + 4 * run);
+    o += 4 * run;
+    for (let d = k - 1; d >= 0; d--) {
+      if (++idx[d] < size[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+interface SliceArgs {
+  inputs: { x: tf.TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { begin: number | number[]; size: number | number[] };
+}
+
+function fastSliceable(backend: WasmBackendLike, x: tf.TensorInfo): WebAssembly.Memory | null {
+  if (!enabled || (x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length === 0) {
+    return null;
+  }
+  return memoryOf(backend) ?? null;
+}
+
+function makeSlice(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as SliceArgs;
+    const memory = fastSliceable(backend, inputs.x);
+    if (!memory) return original(args);
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      inputs.x as unknown as tf.Tensor,
+      attrs.begin,
+      attrs.size,
+    );
+    return sliceInto(backend, memory, inputs.x, begin, size);
+  };
+}
+
+interface SplitArgs {
+  inputs: { x: tf.TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { numOrSizeSplits: number | number[]; axis: number | number[] };
+}
+
+function makeSplit(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as SplitArgs;
+    const { x } = inputs;
+    const memory = fastSliceable(backend, x);
+    if (!memory) return original(args);
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(
+      x as unknown as tf.Tensor,
+      attrs.numOrSizeSplits,
+      axis,
+    );
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[axis] = s;
+      const piece = sliceInto(backend, memory, x, [...begin], size);
+      begin[axis] += s;
+      return piece;
+    });
+  };
+}
+
 let installed = false;
 
 /**
- * Replaces the wasm backend's BatchMatMul and GatherV2 with the studio's kernels (idempotent). Call once the
+ * Replaces the wasm backend's BatchMatMul, GatherV2, Slice and SplitV with the studio's kernels
+ * (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
 export function installWasmKernels(): boolean {
   if (installed) return true;
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const gather = tf.getKernel('GatherV2', 'wasm');
-  if (!matMul || !gather) return false;
+  const slice = tf.getKernel('Slice', 'wasm');
+  const split = tf.getKernel('SplitV', 'wasm');
+  if (!matMul || !gather || !slice || !split) return false;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...matMul, kernelFunc: makeKernel(matMul.kernelFunc) });
   tf.unregisterKernel('GatherV2', 'wasm');
   tf.registerKernel({ ...gather, kernelFunc: makeGather(gather.kernelFunc) });
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({ ...slice, kernelFunc: makeSlice(slice.kernelFunc) });
+  tf.unregisterKernel('SplitV', 'wasm');
+  tf.registerKernel({ ...split, kernelFunc: makeSplit(split.kernelFunc) });
   installed = true;
   return true;
 }
