@@ -207,6 +207,7 @@ describe('wasm Slice and SplitV kernels', () => {
         [3, 4, 5],
         'int32',
       );
+      const flat = tf.reshape(x4, [360]);
       const pieces = [
         tf.slice(x4, [1, 2, 0, 0], [2, 3, 5, 4]),
         tf.slice(x4, [0, 1, 2, 1], [3, 4, 2, 2]),
