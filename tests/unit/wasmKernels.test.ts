@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../../src/core/backend';
 import { assembleGemmKernels, generatedModuleText } from '../../src/core/kernels/assemble';
-import { setWasmKernelsEnabled } from '../../src/core/kernels/wasmKernels';
+import { setWasmKernelsEnabled, wasmGelu } from '../../src/core/kernels/wasmKernels';
+import { activation } from '../../src/core/model/layers';
 
 const generatedPath = fileURLToPath(
   new URL('../../src/core/kernels/gemmWasm.generated.ts', import.meta.url),
@@ -226,5 +227,33 @@ describe('wasm Slice and SplitV kernels', () => {
     const want = await run('cpu');
     const got = await run('wasm');
     expect(got).toEqual(want);
+  });
+});
+
+describe('wasm GELU kernels', () => {
+  it('give exact GELU and its gradient as the cpu backend does, to float precision', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const x = tf.tensor(
+        Float32Array.from({ length: 1003 }, (_, i) => -9 + (18 * i) / 1002),
+        [17, 59],
+      );
+      const [y, dx] = tf.tidy(() => {
+        const f = (t: tf.Tensor) => activation(t, 'gelu');
+        const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), 1.5)));
+        return [f(x), g(x)];
+      });
+      const out = [Array.from(await y.data()), Array.from(await dx.data())];
+      tf.dispose([x, y, dx]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const want = await run('cpu');
+    expect(wasmGelu()).toBeNull(); // cpu: TF.js ops
+    const got = await run('wasm');
+    expect(wasmGelu()).not.toBeNull();
+    expect(maxAbsDiff(got[0], want[0])).toBeLessThan(2e-6);
+    expect(maxAbsDiff(got[1], want[1])).toBeLessThan(2e-6);
   });
 });

@@ -49,6 +49,8 @@ interface GemmExports {
     acc: number,
   ): void;
   gemv(a: number, b: number, c: number, k: number, n: number): void;
+  geluForward(x: number, unused: number, y: number, n: number): void;
+  geluBackward(x: number, dy: number, dx: number, n: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gatherRows(
     table: number,
@@ -403,11 +405,50 @@ function makeSplit(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
+/** Kernel names of the exact GELU and its gradient ({@link wasmGelu}). */
+export const GELU_FORWARD = 'StudioGeluForward';
+export const GELU_BACKWARD = 'StudioGeluBackward';
+
+function geluKernel(backward: boolean): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args as unknown as {
+      inputs: { x: tf.TensorInfo; dy?: tf.TensorInfo };
+      backend: WasmBackendLike;
+    };
+    const gemm = gemmFor(backend) as GemmExports;
+    const { x, dy } = inputs;
+    const out = backend.makeOutput([...x.shape], 'float32');
+    const ptr = (t: tf.TensorInfo) =>
+      (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    const n = sizeOf(x.shape);
+    if (backward) gemm.geluBackward(ptr(x), ptr(dy as tf.TensorInfo), ptr(out), n);
+    else gemm.geluForward(ptr(x), ptr(x), ptr(out), n);
+    return out;
+  };
+}
+
+/**
+ * The exact GELU's forward and backward as one wasm kernel each, where the current backend is
+ * wasm with the studio kernels (else null: callers use TF.js ops). `backward(x, dy)` gives
+ * `dy * (Phi(x) + x phi(x))`.
+ */
+export function wasmGelu(): {
+  forward: (x: tf.Tensor) => tf.Tensor;
+  backward: (x: tf.Tensor, dy: tf.Tensor) => tf.Tensor;
+} | null {
+  if (!installed || !enabled || tf.getBackend() !== 'wasm') return null;
+  if (!gemmFor(tf.backend() as unknown as WasmBackendLike)) return null;
+  return {
+    forward: (x) => tf.engine().runKernel(GELU_FORWARD, { x }, {}) as tf.Tensor,
+    backward: (x, dy) => tf.engine().runKernel(GELU_BACKWARD, { x, dy }, {}) as tf.Tensor,
+  };
+}
+
 let installed = false;
 
 /**
  * Replaces the wasm backend's BatchMatMul, GatherV2, Slice and SplitV with the studio's kernels
- * (idempotent). Call once the
+ * and adds the exact GELU's (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
 export function installWasmKernels(): boolean {
@@ -425,6 +466,16 @@ export function installWasmKernels(): boolean {
   tf.registerKernel({ ...slice, kernelFunc: makeSlice(slice.kernelFunc) });
   tf.unregisterKernel('SplitV', 'wasm');
   tf.registerKernel({ ...split, kernelFunc: makeSplit(split.kernelFunc) });
+  tf.registerKernel({
+    kernelName: GELU_FORWARD,
+    backendName: 'wasm',
+    kernelFunc: geluKernel(false),
+  });
+  tf.registerKernel({
+    kernelName: GELU_BACKWARD,
+    backendName: 'wasm',
+    kernelFunc: geluKernel(true),
+  });
   installed = true;
   return true;
 }

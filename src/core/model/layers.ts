@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { wasmGelu } from '../kernels/wasmKernels';
 import type { BertActivation } from './config';
 
 /**
@@ -131,6 +132,15 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const geluExact = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x = args[0] as tf.Tensor;
   const save = args[1] as tf.GradSaveFunc;
+  const fused = wasmGelu();
+  if (fused) {
+    // wasm: one kernel each way (the studio's SIMD erf and exp)
+    save([x]);
+    return {
+      value: fused.forward(x),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [fused.backward(saved[0], dy)],
+    };
+  }
   const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1), 0.5);
   save([x, cdf]);
   return {
