@@ -23,7 +23,8 @@ import {
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
 
-const VOCAB = 40;
+// Large enough that most rows of the word embeddings are new to a replica at each step.
+const VOCAB = 300;
 const MAX_LEN = 12;
 
 /** `n` rows of 3..12 random tokens, with labels for `problemType` (2 classes / 3 labels). */

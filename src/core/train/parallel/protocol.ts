@@ -2,6 +2,7 @@
  * Messages between the main thread and a gradient replica (a worker_threads worker), and the
  * flat layout of the parameters in the shared weight and gradient buffers.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../../model/config';
 import type { ProblemType } from '../dataset';
 import type { LossOptions } from '../losses';
@@ -28,6 +29,28 @@ export function layoutOf(params: Map<string, { shape: number[] }>): ParamLayout 
     layout.total += size;
   }
   return layout;
+}
+
+/**
+ * The word embeddings: a share's gradient is zero outside the rows of its token ids, and its
+ * forward pass reads only those rows, so only those rows travel (both ways).
+ */
+export const WORD_EMBEDDINGS = 'bert.embeddings.word_embeddings.weight';
+
+/** The sorted distinct token ids of `shares`: the word-embedding rows they read and touch. */
+export function rowsOf(shares: ShareBatch[]): Int32Array {
+  const seen = new Set<number>();
+  for (const s of shares) for (const id of s.inputIds) seen.add(id);
+  return Int32Array.from(seen).sort();
+}
+
+/** Rows `rows` of the 2-D `t`, compact (row k at k * width), read from the backend. */
+export async function readRows(t: tf.Tensor, rows: Int32Array): Promise<Float32Array> {
+  const idx = tf.tensor1d(rows, 'int32');
+  const part = tf.gather(t, idx);
+  const values = await part.data<'float32'>();
+  tf.dispose([idx, part]);
+  return values;
 }
 
 export interface InitMessage {
@@ -75,6 +98,10 @@ export type ToReplica = InitMessage | StepMessage | { type: 'close' };
 
 export type FromReplica =
   | { type: 'ready' }
-  /** Gradients are in the replica's buffer; `has[j]` is 0 for a parameter that got none. */
+  /**
+   * Gradients are in the replica's buffer (of the word embeddings, only the rows of
+   * {@link rowsOf} its shares, compact: row k at the parameter's offset + k * width); `has[j]` is
+   * 0 for a parameter that got none.
+   */
   | { type: 'done'; id: number; loss: number; has: Uint8Array }
   | { type: 'error'; message: string; stack?: string };

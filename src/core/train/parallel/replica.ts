@@ -9,7 +9,16 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../backend';
 import { BertForSequenceClassification } from '../../model/bert';
 import { accumulateInto, batchGradients } from '../gradients';
-import type { FromReplica, InitMessage, ShareBatch, StepMessage, ToReplica } from './protocol';
+import {
+  WORD_EMBEDDINGS,
+  readRows,
+  rowsOf,
+  type FromReplica,
+  type InitMessage,
+  type ShareBatch,
+  type StepMessage,
+  type ToReplica,
+} from './protocol';
 
 interface Replica {
   init: InitMessage;
@@ -18,6 +27,9 @@ interface Replica {
   control: Int32Array;
   grads: Float32Array;
   version: number;
+  /** Index of the word embeddings in the layout (-1: none), and their rows as this replica has them. */
+  embIndex: number;
+  embRows: Float32Array | null;
 }
 
 const port = parentPort;
@@ -41,17 +53,35 @@ async function start(init: InitMessage): Promise<Replica> {
     control: new Int32Array(init.control),
     grads: new Float32Array(init.grads),
     version: -1,
+    embIndex: init.layout.names.indexOf(WORD_EMBEDDINGS),
+    embRows: null,
   };
 }
 
-/** Copies the main thread's weights into the model when their version moved. */
-function syncWeights(r: Replica): void {
+/**
+ * Copies the main thread's weights into the model when their version moved; of the word
+ * embeddings, only the rows this step reads (`rows`): the others do not enter its gradients.
+ */
+function syncWeights(r: Replica, rows: Int32Array): void {
   // Atomics.load orders the main thread's plain writes of `weights` before this read.
   const version = Atomics.load(r.control, 0);
-  if (version === r.version) return;
+  const moved = version !== r.version;
   const { names, shapes, offsets, sizes } = r.init.layout;
   names.forEach((name, j) => {
-    const values = r.weights.slice(offsets[j], offsets[j] + sizes[j]);
+    let values: Float32Array;
+    if (j === r.embIndex) {
+      // Every step: rows this replica has not read before may be read now.
+      const width = shapes[j][1];
+      r.embRows ??= new Float32Array(sizes[j]);
+      for (const row of rows) {
+        const at = row * width;
+        r.embRows.set(r.weights.subarray(offsets[j] + at, offsets[j] + at + width), at);
+      }
+      // wasm copies a new tensor's values at once; the cpu backend keeps the array itself.
+      values = tf.getBackend() === 'wasm' ? r.embRows : r.embRows.slice();
+    } else if (moved) {
+      values = r.weights.slice(offsets[j], offsets[j] + sizes[j]);
+    } else return;
     const t = tf.tensor(values, shapes[j], 'float32');
     (r.model.params.get(name) as tf.Variable).assign(t);
     t.dispose();
@@ -76,7 +106,8 @@ function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType']) {
 }
 
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
-  syncWeights(r);
+  const rows = rowsOf(m.shares);
+  syncWeights(r, rows);
   const { problemType, loss, layout } = r.init;
   let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
   for (const s of m.shares) {
@@ -98,7 +129,8 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   for (let j = 0; j < layout.names.length; j++) {
     const g = acc.grads.get(layout.names[j]);
     if (!g) continue;
-    r.grads.set(await g.data<'float32'>(), layout.offsets[j]);
+    const values = j === r.embIndex ? await readRows(g, rows) : await g.data<'float32'>();
+    r.grads.set(values, layout.offsets[j]);
     has[j] = 1;
   }
   const lossValue = (await acc.loss.data())[0];

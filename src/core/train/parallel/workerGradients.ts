@@ -30,7 +30,15 @@ import {
 } from '../gradients';
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../rng';
-import { layoutOf, type FromReplica, type ParamLayout, type ShareBatch } from './protocol';
+import {
+  WORD_EMBEDDINGS,
+  layoutOf,
+  readRows,
+  rowsOf,
+  type FromReplica,
+  type ParamLayout,
+  type ShareBatch,
+} from './protocol';
 
 export interface ParallelOptions {
   /** Shares per micro-batch (replicas, this thread included when `mainReplica`). At least 1. */
@@ -63,6 +71,19 @@ export function startTsWorker(url: URL): Worker {
     `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })` +
     `.catch((e) => { throw e; });`;
   return new Worker(code, { eval: true });
+}
+
+/** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
+interface Part {
+  loss: number;
+  /** Its word-embedding rows ({@link rowsOf}). */
+  rows: Int32Array;
+  grad(j: number): { src: Float32Array; at: number } | null;
+}
+
+/** `out[o..o+n) += src[s..s+n)` (float32 additions, in index order). */
+function addInto(out: Float32Array, o: number, src: Float32Array, s: number, n: number): void {
+  for (let e = 0; e < n; e++) out[o + e] += src[s + e];
 }
 
 interface Pending {
@@ -190,13 +211,23 @@ export class ParallelGradients implements GradientSource {
     return handles;
   }
 
-  /** Writes this thread's weights where the workers read them, and bumps their version. */
-  private async broadcast(): Promise<void> {
+  /**
+   * Writes this thread's weights where the workers read them (of the word embeddings, only the
+   * rows `rows` the workers' shares read), and bumps their version.
+   */
+  private async broadcast(rows: Int32Array): Promise<void> {
     const weights = this.weights as Float32Array;
-    const { names, offsets } = this.layout;
+    const { names, offsets, shapes } = this.layout;
     for (let j = 0; j < names.length; j++) {
       const v = this.ctx.model.params.get(names[j]) as tf.Variable;
-      weights.set(await v.data<'float32'>(), offsets[j]);
+      if (names[j] === WORD_EMBEDDINGS) {
+        const width = shapes[j][1];
+        const values = await readRows(v, rows);
+        for (let k = 0; k < rows.length; k++) {
+          const src = values.subarray(k * width, (k + 1) * width);
+          weights.set(src, offsets[j] + rows[k] * width);
+        }
+      } else weights.set(await v.data<'float32'>(), offsets[j]);
     }
     this.version += 1;
     Atomics.store(this.control as Int32Array, 0, this.version);
@@ -228,7 +259,6 @@ export class ParallelGradients implements GradientSource {
 
   async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
     const handles = await this.start();
-    if (handles.length > 0) await this.broadcast();
     const { train, problemType, collate, numLabels, loss } = this.ctx;
     const R = this.shares;
     // perShare[k]: share k's slices of every micro-batch.
@@ -256,7 +286,14 @@ export class ParallelGradients implements GradientSource {
         perShare[k].push(this.shareOf(b, labels, from, to, denominator, seed));
       }
     });
+    // Before the shares' arrays are transferred (detached here).
+    const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
+    if (handles.length > 0) {
+      const workerRows = new Set<number>();
+      for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
+      await this.broadcast(Int32Array.from(workerRows).sort());
+    }
     const id = this.nextId++;
     const replies = handles.map((h, w) => {
       const shares = perShare[w + offset];
@@ -283,14 +320,30 @@ export class ParallelGradients implements GradientSource {
     const results = await settled;
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    return this.sum(
-      main,
-      results.map((r, w) => {
-        const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
-        return m && m.type === 'done' ? { reply: m, grads: handles[w].grads } : null;
-      }),
-      tokens,
-    );
+    const parts: Part[] = [];
+    if (main) {
+      const { names } = this.layout;
+      const m = main;
+      parts.push({
+        loss: m.loss,
+        rows: rows[0],
+        grad: (j) => {
+          const src = m.grads.get(names[j]);
+          return src ? { src, at: 0 } : null;
+        },
+      });
+    }
+    results.forEach((r, w) => {
+      const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
+      if (!m || m.type !== 'done') return;
+      const src = handles[w].grads;
+      parts.push({
+        loss: m.loss,
+        rows: rows[w + offset],
+        grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
+      });
+    });
+    return this.sum(parts, tokens);
   }
 
   /** Share 0 on this thread, read back as arrays so it is summed like the others. */
@@ -327,35 +380,43 @@ export class ParallelGradients implements GradientSource {
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
     const grads = new Map<string, Float32Array>();
-    for (const [name, g] of a.grads) grads.set(name, await g.data<'float32'>());
+    for (const [name, g] of a.grads) {
+      grads.set(
+        name,
+        name === WORD_EMBEDDINGS ? await readRows(g, rowsOf(shares)) : await g.data<'float32'>(),
+      );
+    }
     const lossValue = (await a.loss.data())[0];
     tf.dispose([a.loss, ...a.grads.values()]);
     return { loss: lossValue, grads };
   }
 
-  /** Sums the shares' gradients and losses in share order into new tensors. */
-  private sum(
-    main: { loss: number; grads: Map<string, Float32Array> } | null,
-    workers: ({ reply: { loss: number; has: Uint8Array }; grads: Float32Array } | null)[],
-    tokens: number,
-  ): StepGradients {
-    const { names, shapes, offsets, sizes } = this.layout;
+  /**
+   * Sums the shares' gradients and losses in share order into new tensors. Of the word
+   * embeddings, only each share's rows are added (they come compact, row k at k * width): its
+   * gradient is exactly zero elsewhere.
+   */
+  private sum(parts: Part[], tokens: number): StepGradients {
+    const { names, shapes, sizes } = this.layout;
     const grads = new Map<string, tf.Tensor>();
-    let lossSum = main ? main.loss : 0;
-    for (const w of workers) if (w) lossSum += w.reply.loss;
+    let lossSum = 0;
+    for (const p of parts) lossSum += p.loss;
     for (let j = 0; j < names.length; j++) {
+      const sparse = names[j] === WORD_EMBEDDINGS;
+      const width = shapes[j][1];
       let out: Float32Array | null = null;
-      const add = (src: Float32Array, at: number) => {
-        if (out === null) {
-          out = src.slice(at, at + sizes[j]);
-          return;
-        }
-        const o = out;
-        for (let e = 0; e < o.length; e++) o[e] += src[at + e];
-      };
-      const mg = main?.grads.get(names[j]);
-      if (mg) add(mg, 0);
-      for (const w of workers) if (w && w.reply.has[j]) add(w.grads, offsets[j]);
+      for (const p of parts) {
+        const g = p.grad(j);
+        if (!g) continue;
+        if (sparse) {
+          out ??= new Float32Array(sizes[j]);
+          const r = p.rows;
+          for (let k = 0; k < r.length; k++) {
+            addInto(out, r[k] * width, g.src, g.at + k * width, width);
+          }
+        } else if (out === null) out = g.src.slice(g.at, g.at + sizes[j]);
+        else addInto(out, 0, g.src, g.at, sizes[j]);
+      }
       if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
     }
     return { grads, loss: tf.scalar(lossSum), tokens };
