@@ -9,14 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { computeLoss, type LossOptions } from '../train/losses';
 import { problemTypeFor, type BertConfig } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
-import {
-  activation,
-  dropout,
-  embeddingLookup,
-  layerNorm,
-  linear,
-  typeEmbedding,
-} from './layers';
+import { activation, dropout, embeddingLookup, layerNorm, linear, typeEmbedding } from './layers';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 const FLOAT32_MIN = -3.4028234663852886e38;
