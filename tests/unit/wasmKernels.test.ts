@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
 import { assembleGemmKernels, generatedModuleText } from '../../src/core/kernels/assemble';
 import { setWasmKernelsEnabled, wasmGelu } from '../../src/core/kernels/wasmKernels';
-import { activation } from '../../src/core/model/layers';
+import { dropoutKeepMask, dropoutSeed } from '../../src/core/model/dropoutMask';
+import { activation, dropout } from '../../src/core/model/layers';
 
 const generatedPath = fileURLToPath(
   new URL('../../src/core/kernels/gemmWasm.generated.ts', import.meta.url),
@@ -255,5 +256,35 @@ describe('wasm GELU kernels', () => {
     expect(wasmGelu()).not.toBeNull();
     expect(maxAbsDiff(got[0], want[0])).toBeLessThan(2e-6);
     expect(maxAbsDiff(got[1], want[1])).toBeLessThan(2e-6);
+  });
+});
+
+describe('dropout with hashed masks', () => {
+  it('draws the same mask on wasm (one kernel) and cpu, forward and backward, at the rate asked', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const x = tf.tensor(values(4099, 5), [4099]);
+      const [y, dx] = tf.tidy(() => {
+        const f = (t: tf.Tensor) => dropout(t, 0.25, true, '42:attn0');
+        return [f(x), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), x)))(x)];
+      });
+      const out = [Array.from(await y.data()), Array.from(await dx.data())];
+      tf.dispose([x, y, dx]);
+      expect(tf.memory().numTensors).toBe(before);
+      return out;
+    };
+    const want = await run('cpu');
+    const got = await run('wasm');
+    expect(maxAbsDiff(got[0], want[0])).toBeLessThan(1e-6);
+    expect(maxAbsDiff(got[1], want[1])).toBeLessThan(1e-6);
+    const dropped = want[0].filter((v) => v === 0).length / want[0].length;
+    expect(dropped).toBeGreaterThan(0.22);
+    expect(dropped).toBeLessThan(0.28);
+    const mask = dropoutKeepMask(100000, 0.1, dropoutSeed('7:emb'));
+    const other = dropoutKeepMask(100000, 0.1, dropoutSeed('7:out0'));
+    let same = 0;
+    for (let i = 0; i < mask.length; i++) same += mask[i] === other[i] ? 1 : 0;
+    expect(same / mask.length).toBeLessThan(0.85); // independent masks agree on ~82 %
   });
 });

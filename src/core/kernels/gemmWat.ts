@@ -15,6 +15,9 @@
  * - `geluForward(x, _, y, n)`, `geluBackward(x, dy, dx, n)`: exact GELU `x Phi(x)` and its
  *   gradient `dy (Phi(x) + x phi(x))` in one pass each (TF.js's scalar erf and exp took 10 % of
  *   a bert-tiny step).
+ * - `dropout(x, out, n, rate, scale, seedHash)`: inverted dropout, `out[i] = keep(i) ? x[i] *
+ *   scale : 0`, the mask a hash of (seed, i) (`dropoutMask.ts`), so the backward pass is the
+ *   same call on dy and no mask is stored.
  * - `gemv(a, b, c, K, N)`: `c[N] = a[K] @ b[K x N]`, one pass over b (a bias gradient's column
  *   sums, `ones @ dy`).
  * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
@@ -256,6 +259,53 @@ function elementwise(name: string, f: string): string {
 }
 
 /**
+ * The dropout mask on four lanes: keep element i where `lowbias32(i + seedHash) >> 8` over
+ * 2^24 is at least `rate` (Wellons' 32-bit hash). `model/dropoutMask.ts` is the same function in
+ * JavaScript, for the other backends: a seed gives the same mask everywhere.
+ */
+function dropoutFunction(): string {
+  // h ^= h >> 16; h *= 0x7feb352d; h ^= h >> 15; h *= 0x846ca68b; h ^= h >> 16
+  const step = (shift: number, mul?: number) =>
+    `(local.set $h (v128.xor (local.get $h) (i32x4.shr_u (local.get $h) (i32.const ${shift}))))` +
+    (mul === undefined
+      ? ''
+      : `\n  (local.set $h (i32x4.mul (local.get $h) (v128.const i32x4 ${mul} ${mul} ${mul} ${mul})))`);
+  return `(func $keepmask (param $idx v128) (param $seed i32) (param $rate f32) (result v128) (local $h v128)
+  (local.set $h (i32x4.add (local.get $idx) (i32x4.splat (local.get $seed))))
+  ${step(16, 0x7feb352d | 0)}
+  ${step(15, 0x846ca68b | 0)}
+  ${step(16)}
+  ;; u = (h >> 8) / 2^24 in [0, 1); keep where u >= rate
+  (f32x4.ge
+    (f32x4.mul (f32x4.convert_i32x4_u (i32x4.shr_u (local.get $h) (i32.const 8))) ${k(1 / 16777216)})
+    (f32x4.splat (local.get $rate))))
+(func (export "dropout") (param $x i32) (param $out i32) (param $n i32) (param $rate f32) (param $scale f32) (param $seed i32)
+(local $i i32) (local $idx v128) (local $y v128) (local $m v128)
+(local.set $idx (v128.const i32x4 0 1 2 3))
+(local.set $i (i32.const 0))
+(block $done (loop $loop
+  (br_if $done (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+  (local.set $m (call $keepmask (local.get $idx) (local.get $seed) (local.get $rate)))
+  (v128.store (local.get $out) (v128.and (local.get $m) (f32x4.mul (v128.load (local.get $x)) (f32x4.splat (local.get $scale)))))
+  (local.set $x (i32.add (local.get $x) (i32.const 16)))
+  (local.set $out (i32.add (local.get $out) (i32.const 16)))
+  (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+  (local.set $i (i32.add (local.get $i) (i32.const 4)))
+  (br $loop)))
+(block $tdone (loop $tloop
+  (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
+  (local.set $m (call $keepmask (local.get $idx) (local.get $seed) (local.get $rate)))
+  (f32.store (local.get $out) (f32x4.extract_lane 0
+    (v128.and (local.get $m) (f32x4.mul (f32x4.splat (f32.load (local.get $x))) (f32x4.splat (local.get $scale))))))
+  (local.set $x (i32.add (local.get $x) (i32.const 4)))
+  (local.set $out (i32.add (local.get $out) (i32.const 4)))
+  (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 1 1 1 1)))
+  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+  (br $tloop)))
+)`;
+}
+
+/**
  * The module text. `shared` imports a shared memory (TF.js's threaded build, in a cross-origin
  * isolated page); otherwise a plain one (Node, and pages without threads).
  */
@@ -272,6 +322,7 @@ export function gemmWat(shared: boolean): string {
 ${gemmFunc('gemm', false, locals)}
 ${gemmFunc('gemmTN', true, locals)}
 ${geluFunctions()}
+${dropoutFunction()}
 (func (export "gemv") (param $a i32) (param $b i32) (param $c i32) (param $K i32) (param $N i32)
 (local $k i32) (local $j i32) (local $pb i32) (local $pc i32) (local $s v128) (local $x f32) (local $n4 i32)
 (memory.fill (local.get $c) (i32.const 0) (i32.shl (local.get $N) (i32.const 2)))

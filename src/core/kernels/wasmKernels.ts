@@ -51,6 +51,7 @@ interface GemmExports {
   gemv(a: number, b: number, c: number, k: number, n: number): void;
   geluForward(x: number, unused: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
+  dropout(x: number, out: number, n: number, rate: number, scale: number, seed: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gatherRows(
     table: number,
@@ -444,11 +445,44 @@ export function wasmGelu(): {
   };
 }
 
+/** Kernel name of the hashed-mask dropout ({@link wasmDropout}). */
+export const DROPOUT = 'StudioDropout';
+
+function dropoutKernel(): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as {
+      inputs: { x: tf.TensorInfo };
+      backend: WasmBackendLike;
+      attrs: { rate: number; seed: number };
+    };
+    const gemm = gemmFor(backend) as GemmExports;
+    const { x } = inputs;
+    const out = backend.makeOutput([...x.shape], 'float32');
+    const ptr = (t: tf.TensorInfo) =>
+      (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    const scale = Math.fround(1 / (1 - attrs.rate));
+    gemm.dropout(ptr(x), ptr(out), sizeOf(x.shape), attrs.rate, scale, attrs.seed | 0);
+    return out;
+  };
+}
+
+/**
+ * Inverted dropout with the mask of `model/dropoutMask.ts` (keep where the hash of
+ * (seedHash, index) clears `rate`, scale by 1 / (1 - rate)) as one wasm kernel, or null where
+ * the backend is not wasm with the studio kernels.
+ */
+export function wasmDropout():
+  ((x: tf.Tensor, rate: number, seedHash: number) => tf.Tensor) | null {
+  if (!installed || !enabled || tf.getBackend() !== 'wasm') return null;
+  if (!gemmFor(tf.backend() as unknown as WasmBackendLike)) return null;
+  return (x, rate, seed) => tf.engine().runKernel(DROPOUT, { x }, { rate, seed }) as tf.Tensor;
+}
+
 let installed = false;
 
 /**
  * Replaces the wasm backend's BatchMatMul, GatherV2, Slice and SplitV with the studio's kernels
- * and adds the exact GELU's (idempotent). Call once the
+ * and adds the exact GELU's and dropout's (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
 export function installWasmKernels(): boolean {
@@ -466,6 +500,7 @@ export function installWasmKernels(): boolean {
   tf.registerKernel({ ...slice, kernelFunc: makeSlice(slice.kernelFunc) });
   tf.unregisterKernel('SplitV', 'wasm');
   tf.registerKernel({ ...split, kernelFunc: makeSplit(split.kernelFunc) });
+  tf.registerKernel({ kernelName: DROPOUT, backendName: 'wasm', kernelFunc: dropoutKernel() });
   tf.registerKernel({
     kernelName: GELU_FORWARD,
     backendName: 'wasm',

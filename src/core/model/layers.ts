@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { wasmGelu } from '../kernels/wasmKernels';
+import { wasmDropout, wasmGelu } from '../kernels/wasmKernels';
+import { dropoutKeepMask, dropoutSeed } from './dropoutMask';
 import type { BertActivation } from './config';
 
 /**
@@ -234,9 +235,20 @@ export function typeEmbedding(table: tf.Tensor, types: tf.Tensor | null, n: numb
   return tf.matMul(oneHot, table);
 }
 
+/** `x * mask / (1 - rate)` with the hashed mask of (seedHash, element index). */
+function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.Tensor {
+  const fused = wasmDropout();
+  if (fused) return fused(x, rate, seedHash);
+  const mask = tf.tensor(dropoutKeepMask(x.size, rate, seedHash), x.shape, 'float32');
+  const y = tf.mul(x, tf.mul(mask, Math.fround(1 / (1 - rate))));
+  mask.dispose();
+  return y;
+}
+
 /**
  * Inverted dropout (`torch.nn.Dropout` in training mode): zero with probability `rate`, scale the
- * rest by 1 / (1 - rate). Identity when not training or rate is 0. A given seed gives the same mask.
+ * rest by 1 / (1 - rate). Identity when not training or rate is 0. A given seed gives the same
+ * mask on every backend (`dropoutMask.ts`); the backward pass recomputes it instead of keeping it.
  */
 export function dropout(
   x: tf.Tensor,
@@ -246,5 +258,10 @@ export function dropout(
 ): tf.Tensor {
   if (!training || rate <= 0) return x;
   if (rate >= 1) return tf.zerosLike(x);
-  return tf.dropout(x, rate, undefined, seed);
+  const seedHash = dropoutSeed(seed ?? Math.random());
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+    value: applyDropout(args[0] as tf.Tensor, rate, seedHash),
+    gradFunc: (dy: tf.Tensor) => [applyDropout(dy, rate, seedHash)],
+  }));
+  return fn(x);
 }
