@@ -58,7 +58,8 @@ export function parallelGradients(opts: ParallelOptions): GradientSourceFactory 
 
 /**
  * Starts a worker on a TypeScript file: tsx's ESM hooks are registered in the worker first (a
- * worker does not inherit `--import tsx` hooks, nor those `register()`ed by `studio.mjs`).
+ * worker does not inherit `--import tsx` hooks, nor those `register()`ed by `studio.mjs`). A
+ * failure to load it (a rejected import) reaches the parent as the worker's 'error' event.
  */
 export function startTsWorker(url: URL): Worker {
   if (!url.pathname.endsWith('.ts')) return new Worker(url);
@@ -68,8 +69,7 @@ export function startTsWorker(url: URL): Worker {
   const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
   const code =
     `import(${JSON.stringify(api)})` +
-    `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })` +
-    `.catch((e) => { throw e; });`;
+    `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(code, { eval: true });
 }
 
