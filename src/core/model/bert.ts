@@ -9,7 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 import { computeLoss, type LossOptions } from '../train/losses';
 import { problemTypeFor, type BertConfig } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
-import { activation, dropout, embeddingLookup, layerNorm, linear, typeEmbedding } from './layers';
+import {
+  activation,
+  attention,
+  dropout,
+  embeddingLookup,
+  layerNorm,
+  linear,
+  typeEmbedding,
+} from './layers';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -283,16 +291,15 @@ export class BertForSequenceClassification {
             this.p(`${att}.value.bias`),
           ]),
         );
-        const [q, k, v] = tf.split(
-          tf.transpose(tf.reshape(qkv, [B, T, 3 * nH, dH]), [0, 2, 1, 3]),
-          3,
-          1,
-        ); // each [B, nH, T, dH]
-        let scores: tf.Tensor = tf.mul(tf.matMul(q, k, false, true), scale); // [B, nH, T, T]
-        if (maskAdd) scores = tf.add(scores, maskAdd);
-        let probs = tf.softmax(scores, -1);
-        probs = dropout(probs, c.attention_probs_dropout_prob, training, seedFor(`attn${i}`));
-        const ctx = tf.reshape(tf.transpose(tf.matMul(probs, v), [0, 2, 1, 3]), [B * T, H]);
+        const heads = attention(
+          tf.transpose(tf.reshape(qkv, [B, T, 3 * nH, dH]), [0, 2, 1, 3]) as tf.Tensor4D,
+          maskAdd,
+          scale,
+          c.attention_probs_dropout_prob,
+          training,
+          seedFor(`attn${i}`),
+        ); // [B, nH, T, dH]
+        const ctx = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, H]);
         let attnOut = linear(
           ctx,
           this.p(`${pre}.attention.output.dense.weight`),

@@ -246,6 +246,57 @@ function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.Tensor {
 }
 
 /**
+ * Scaled dot-product attention over all heads at once, with its gradient written out:
+ * `softmax(q k^T * scale + mask)` (dropout on the probabilities when training) times v. q, k
+ * and v come stacked on axis 1, as the fused QKV projection gives them, and their gradient goes
+ * back stacked the same way (one concat), so the tape sees one op, not twenty.
+ *
+ * @param qkv float32 [B, 3 nH, T, dH]: query heads, then key heads, then value heads
+ * @param maskAdd float32 [B, 1, 1, T] added to the scores (0 or float32 min), or null
+ * @returns float32 [B, nH, T, dH]
+ */
+export function attention(
+  qkv: tf.Tensor4D,
+  maskAdd: tf.Tensor | null,
+  scale: number,
+  dropoutRate: number,
+  training: boolean,
+  seed?: number | string,
+): tf.Tensor4D {
+  const drop = training && dropoutRate > 0 && dropoutRate < 1;
+  const seedHash = drop ? dropoutSeed(seed ?? Math.random()) : 0;
+  const dropped = (p: tf.Tensor) => {
+    if (!training || dropoutRate <= 0) return p;
+    if (dropoutRate >= 1) return tf.zerosLike(p);
+    return applyDropout(p, dropoutRate, seedHash);
+  };
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const x = args[0] as tf.Tensor4D;
+    const save = args[1] as tf.GradSaveFunc;
+    const [q, k, v] = tf.split(x, 3, 1);
+    let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, nH, T, T]
+    if (maskAdd) scores = tf.add(scores, maskAdd);
+    const probs = tf.softmax(scores, -1);
+    save([q, k, v, probs]);
+    return {
+      value: tf.matMul(dropped(probs), v),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sq, sk, sv, sp] = saved;
+        const pd = dropped(sp);
+        const dv = tf.matMul(pd, dy, true, false);
+        const dp = dropped(tf.matMul(dy, sv, false, true)); // the same mask
+        // softmax: ds = p * (dp - sum(dp * p))
+        const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale);
+        const dq = tf.matMul(ds, sk);
+        const dk = tf.matMul(ds, sq, true, false);
+        return [tf.concat([dq, dk, dv], 1)];
+      },
+    };
+  });
+  return fn(qkv) as tf.Tensor4D;
+}
+
+/**
  * Inverted dropout (`torch.nn.Dropout` in training mode): zero with probability `rate`, scale the
  * rest by 1 / (1 - rate). Identity when not training or rate is 0. A given seed gives the same
  * mask on every backend (`dropoutMask.ts`); the backward pass recomputes it instead of keeping it.
