@@ -9,15 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { computeLoss, type LossOptions } from '../train/losses';
 import { problemTypeFor, type BertConfig } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
-import {
-  activation,
-  attention,
-  dropout,
-  embeddingLookup,
-  layerNorm,
-  linear,
-  typeEmbedding,
-} from './layers';
+import { embed } from './embeddings';
+import { activation, attention, dropout, layerNorm, linear } from './layers';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -237,31 +230,23 @@ export class BertForSequenceClassification {
     const hp = c.hidden_dropout_prob;
 
     return tf.tidy(() => {
-      // Embeddings: (word + token_type) + position, LayerNorm, dropout.
-      const word = embeddingLookup(this.p('bert.embeddings.word_embeddings.weight'), ids);
-      const tokenType = typeEmbedding(
-        this.p('bert.embeddings.token_type_embeddings.weight'),
+      // Embeddings: (word + token_type) + position, LayerNorm, dropout; [B*T, H] throughout the
+      // encoder, so every dense layer is one 2-D matmul.
+      let h: tf.Tensor = embed(
+        {
+          word: this.p('bert.embeddings.word_embeddings.weight') as tf.Tensor2D,
+          position: this.p('bert.embeddings.position_embeddings.weight') as tf.Tensor2D,
+          tokenType: this.p('bert.embeddings.token_type_embeddings.weight') as tf.Tensor2D,
+          gamma: this.p('bert.embeddings.LayerNorm.weight') as tf.Tensor1D,
+          beta: this.p('bert.embeddings.LayerNorm.bias') as tf.Tensor1D,
+        },
+        ids,
         batch.token_type_ids ?? null,
-        B * T,
-      );
-      // Absolute positions 0..T-1: a slice of the table (its gradient is a pad, no int ops).
-      const position = tf.slice(
-        this.p('bert.embeddings.position_embeddings.weight'),
-        [0, 0],
-        [T, H],
-      );
-      // [B*T, H] throughout the encoder: every dense layer is one 2-D matmul.
-      let h = tf.reshape(
-        tf.add(tf.reshape(tf.add(tf.reshape(word, [B * T, H]), tokenType), [B, T, H]), position),
-        [B * T, H],
-      );
-      h = layerNorm(
-        h,
-        this.p('bert.embeddings.LayerNorm.weight'),
-        this.p('bert.embeddings.LayerNorm.bias'),
         eps,
+        hp,
+        training,
+        seedFor('emb'),
       );
-      h = dropout(h, hp, training, seedFor('emb'));
 
       // Additive mask [B, 1, 1, T]: 0 where attended, float32.min where padded (HF).
       const maskAdd = batch.attention_mask

@@ -74,31 +74,58 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }
 
+/**
+ * LayerNorm's forward over the last axis of [N, H]: the output and what its backward needs
+ * (the normalised input and the reciprocal standard deviation per row).
+ */
+export function layerNormForward(
+  x: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps: number,
+): { y: tf.Tensor2D; xhat: tf.Tensor2D; rstd: tf.Tensor2D } {
+  const mean = tf.mean(x, 1, true);
+  const centered = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centered), 1, true);
+  const rstd = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor2D;
+  const xhat = tf.mul(centered, rstd) as tf.Tensor2D;
+  return { y: tf.add(tf.mul(xhat, gamma), beta) as tf.Tensor2D, xhat, rstd };
+}
+
+/**
+ * LayerNorm's backward: `dx = rstd * (g dy - mean(g dy) - xhat * mean(g dy xhat))` per row,
+ * `dgamma = sum(dy xhat)`, `dbeta = sum(dy)` over rows.
+ * @returns [dx, dgamma, dbeta]
+ */
+export function layerNormBackward(
+  dy: tf.Tensor2D,
+  xhat: tf.Tensor,
+  rstd: tf.Tensor,
+  gamma: tf.Tensor,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  const gdy = tf.mul(dy, gamma);
+  const m1 = tf.mean(gdy, 1, true);
+  const m2 = tf.mean(tf.mul(gdy, xhat), 1, true);
+  const dx = tf.mul(tf.sub(tf.sub(gdy, m1), tf.mul(xhat, m2)), rstd) as tf.Tensor2D;
+  return [dx, columnSums(tf.mul(dy, xhat) as tf.Tensor2D), columnSums(dy)];
+}
+
 /** LayerNorm over the last axis of [N, H], with its gradient written out (one per eps). */
 function layerNorm2d(eps: number) {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as tf.Tensor2D;
     const gamma = args[1] as tf.Tensor1D;
-    const beta = args[2] as tf.Tensor1D;
     const save = args[3] as tf.GradSaveFunc;
-    const mean = tf.mean(x, 1, true);
-    const centered = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centered), 1, true);
-    const rstd = tf.rsqrt(tf.add(variance, eps));
-    const normed = tf.mul(centered, rstd);
-    save([normed, rstd, gamma]);
+    const { y, xhat, rstd } = layerNormForward(
+      args[0] as tf.Tensor2D,
+      gamma,
+      args[2] as tf.Tensor,
+      eps,
+    );
+    save([xhat, rstd, gamma]);
     return {
-      value: tf.add(tf.mul(normed, gamma), beta),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xhat, r, g] = saved;
-        const dy2 = dy as tf.Tensor2D;
-        // dx = rstd * (g*dy - mean(g*dy) - xhat * mean(g*dy*xhat)), per row.
-        const gdy = tf.mul(dy2, g);
-        const m1 = tf.mean(gdy, 1, true);
-        const m2 = tf.mean(tf.mul(gdy, xhat), 1, true);
-        const dx = tf.mul(tf.sub(tf.sub(gdy, m1), tf.mul(xhat, m2)), r);
-        return [dx, columnSums(tf.mul(dy2, xhat) as tf.Tensor2D), columnSums(dy2)];
-      },
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2]),
     };
   });
 }
@@ -236,7 +263,7 @@ export function typeEmbedding(table: tf.Tensor, types: tf.Tensor | null, n: numb
 }
 
 /** `x * mask / (1 - rate)` with the hashed mask of (seedHash, element index). */
-function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.Tensor {
+export function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.Tensor {
   const fused = wasmDropout();
   if (fused) return fused(x, rate, seedHash);
   const mask = tf.tensor(dropoutKeepMask(x.size, rate, seedHash), x.shape, 'float32');

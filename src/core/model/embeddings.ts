@@ -1,0 +1,82 @@
+/**
+ * BERT's embedding block as one op with its gradient written out: word rows (a gather) + token
+ * type rows (a one-hot matmul) + position rows (a slice), LayerNorm, dropout. The tape sees a
+ * single op instead of some forty (each reshape and add it records also saves its inputs).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { dropoutSeed } from './dropoutMask';
+import { applyDropout, columnSums, layerNormBackward, layerNormForward } from './layers';
+
+/** The embedding tables and the LayerNorm after them, by role. */
+export interface EmbeddingParams {
+  word: tf.Tensor2D;
+  position: tf.Tensor2D;
+  tokenType: tf.Tensor2D;
+  gamma: tf.Tensor1D;
+  beta: tf.Tensor1D;
+}
+
+/**
+ * `dropout(LayerNorm(word[ids] + tokenType[types] + position[0..T)))`.
+ * @param ids int32 [B, T]
+ * @param types int32 [B, T], or null for all zeros (HF's default)
+ * @returns float32 [B*T, H]
+ */
+export function embed(
+  p: EmbeddingParams,
+  ids: tf.Tensor2D,
+  types: tf.Tensor2D | null,
+  eps: number,
+  dropoutRate: number,
+  training: boolean,
+  seed?: number | string,
+): tf.Tensor2D {
+  const [B, T] = ids.shape;
+  const [vocab, H] = p.word.shape;
+  const typeVocab = p.tokenType.shape[0];
+  const maxPositions = p.position.shape[0];
+  const N = B * T;
+  const drop = training && dropoutRate > 0;
+  const seedHash = drop ? dropoutSeed(seed ?? Math.random()) : 0;
+  const flatIds = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [N]);
+  const oneHot = types
+    ? (tf.cast(tf.oneHot(tf.reshape(types, [N]), typeVocab), 'float32') as tf.Tensor2D)
+    : null;
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [word, position, tokenType, gamma, beta] = args as tf.Tensor[];
+    const save = args[5] as tf.GradSaveFunc;
+    const typeRows = oneHot ? tf.matMul(oneHot, tokenType) : tf.slice(tokenType, [0, 0], [1, H]);
+    const sum = tf.add(
+      tf.reshape(tf.add(tf.gather(word, flatIds), typeRows), [B, T, H]),
+      tf.slice(position, [0, 0], [T, H]),
+    );
+    const { y, xhat, rstd } = layerNormForward(tf.reshape(sum, [N, H]), gamma, beta, eps);
+    save([xhat, rstd, gamma, flatIds, ...(oneHot ? [oneHot] : [])]);
+    return {
+      value: drop ? applyDropout(y, dropoutRate, seedHash) : y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sr, sg, sids, soh] = saved;
+        const dln = (drop ? applyDropout(dy, dropoutRate, seedHash) : dy) as tf.Tensor2D;
+        const [dsum, dgamma, dbeta] = layerNormBackward(dln, sx, sr, sg);
+        // scatterND sums duplicate ids (checked on cpu, wasm and webgpu), as the gradient needs.
+        const dWord = tf.scatterND(tf.reshape(sids, [N, 1]), dsum, [vocab, H]);
+        const dType = soh
+          ? tf.matMul(soh, dsum, true, false)
+          : tf.pad(tf.reshape(columnSums(dsum), [1, H]), [
+              [0, typeVocab - 1],
+              [0, 0],
+            ]);
+        const dPos = tf.pad(
+          tf.reshape(columnSums(tf.reshape(dsum, [B, T * H]) as tf.Tensor2D), [T, H]),
+          [
+            [0, maxPositions - T],
+            [0, 0],
+          ],
+        );
+        return [dWord, dPos, dType, dgamma, dbeta];
+      },
+    };
+  });
+  return fn(p.word, p.position, p.tokenType, p.gamma, p.beta) as tf.Tensor2D;
+}
