@@ -9,6 +9,7 @@ import {
   lossDenominator,
   mse,
 } from '../../src/core/train/losses';
+import type { LossOptions } from '../../src/core/train/losses';
 
 const rel = (a: number, e: number) => Math.abs(a - e) / Math.abs(e);
 async function val(t: tf.Scalar): Promise<number> {
@@ -124,6 +125,54 @@ describe('losses match torch', () => {
     const rowSums = tf.sum(g, 1);
     for (const r of await rowSums.data()) expect(Math.abs(r)).toBeLessThan(1e-6);
     tf.dispose([logits, labels, g, rowSums]);
+  });
+});
+
+describe('crossEntropy gradient (written out)', () => {
+  /** The loss as plain ops, differentiated by the tape: the reference for the written-out one. */
+  function taped(logits: tf.Tensor, labels: tf.Tensor, opts: LossOptions): tf.Scalar {
+    const C = logits.shape[1] as number;
+    const eps = opts.labelSmoothing ?? 0;
+    const logp = tf.logSoftmax(logits, -1);
+    const oneHot = tf.oneHot(labels.toInt(), C).toFloat();
+    const w = tf.tensor1d(opts.classWeights ?? new Array(C).fill(1));
+    const targetW = tf.sum(tf.mul(oneHot, w), -1);
+    const denom = opts.denominator ?? tf.sum(targetW);
+    const nll = tf.div(tf.sum(tf.mul(tf.neg(tf.sum(tf.mul(oneHot, logp), -1)), targetW)), denom);
+    const smooth = tf.div(
+      tf.sum(tf.mul(tf.neg(tf.sum(tf.mul(logp, w), -1)), tf.sum(oneHot, -1))),
+      denom,
+    );
+    return tf.add(tf.mul(nll, 1 - eps), tf.mul(smooth, eps / C)) as tf.Scalar;
+  }
+
+  it.each([
+    {},
+    { labelSmoothing: 0.1 },
+    { classWeights: [0.5, 2, 1.5] },
+    { labelSmoothing: 0.2, classWeights: [0.5, 2, 1.5] },
+    { denominator: 7 },
+  ] as LossOptions[])('matches the taped gradient with %o', async (opts) => {
+    const before = tf.memory().numTensors;
+    const logits = tf.tensor2d([
+      [1.5, -0.3, 0.2],
+      [0.1, 0.4, -2],
+      [3, 1, -1],
+      [0.7, 0.7, 0.7],
+    ]);
+    const labels = tf.tensor1d([2, 0, -100, 1], 'int32'); // -100: ignored, as torch's ignore_index
+    const [ours, ref, lo, lr] = tf.tidy(() => [
+      tf.grad((x: tf.Tensor) => crossEntropy(x, labels, opts))(logits),
+      tf.grad((x: tf.Tensor) => taped(x, labels, opts))(logits),
+      crossEntropy(logits, labels, opts),
+      taped(logits, labels, opts),
+    ]);
+    const a = await ours.data();
+    const b = await ref.data();
+    for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(1e-6);
+    expect(Math.abs((await lo.data())[0] - (await lr.data())[0])).toBeLessThan(1e-6);
+    tf.dispose([logits, labels, ours, ref, lo, lr]);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

@@ -51,21 +51,35 @@ export function crossEntropy(
       `crossEntropy: ${opts.classWeights.length} class weights for ${numClasses} classes`,
     );
   }
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits.toFloat(), -1);
+  // loss = -sum(A * logp) with A[i, c] = ((1 - eps) onehot[i, c] w[c] + eps / C valid[i] w[c]) /
+  // denom, so d loss / d logits = softmax * rowsum(A) - A: the gradient is written out (a few
+  // kernels) instead of taping the twenty-odd ops of the forward pass.
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const z = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    const logp = tf.logSoftmax(z.toFloat(), -1);
     // One-hot rows are all zero for ignored labels (out of range), so they drop out everywhere.
     const oneHot = tf.oneHot(tf.reshape(labels, [-1]).toInt(), numClasses).toFloat();
-    const valid = tf.sum(oneHot, -1); // [B]: 1 or 0
     const w = opts.classWeights ? tf.tensor1d(opts.classWeights, 'float32') : null;
-    const targetW = w ? tf.sum(tf.mul(oneHot, w), -1) : valid; // [B]
+    const targetW = w ? tf.mul(oneHot, w) : oneHot; // [B, C]
     const denom = opts.denominator !== undefined ? tf.scalar(opts.denominator) : tf.sum(targetW);
-    const nllPer = tf.neg(tf.sum(tf.mul(oneHot, logp), -1)); // [B]
-    const nll = tf.div(tf.sum(tf.mul(nllPer, targetW)), denom);
-    if (eps === 0) return nll as tf.Scalar;
-    const smoothPer = tf.neg(tf.sum(w ? tf.mul(logp, w) : logp, -1)); // [B]
-    const smooth = tf.div(tf.sum(tf.mul(smoothPer, valid)), denom);
-    return tf.add(tf.mul(nll, 1 - eps), tf.mul(smooth, eps / numClasses)) as tf.Scalar;
+    let coef: tf.Tensor = tf.mul(targetW, 1 - eps);
+    if (eps > 0) {
+      const valid = tf.sum(oneHot, -1, true); // [B, 1]: 1 or 0
+      coef = tf.add(coef, tf.mul(w ? tf.mul(valid, w) : valid, eps / numClasses));
+    }
+    coef = tf.div(coef, denom);
+    save([coef, logp]);
+    return {
+      value: tf.neg(tf.sum(tf.mul(coef, logp))) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [a, lp] = saved;
+        const g = tf.sub(tf.mul(tf.exp(lp), tf.sum(a, -1, true)), a);
+        return [tf.mul(g, dy)];
+      },
+    };
   });
+  return fn(logits) as tf.Scalar;
 }
 
 /**
