@@ -18,6 +18,8 @@
  * - `dropout(x, out, n, rate, scale, seedHash)`: inverted dropout, `out[i] = keep(i) ? x[i] *
  *   scale : 0`, the mask a hash of (seed, i) (`dropoutMask.ts`), so the backward pass is the
  *   same call on dy and no mask is stored.
+ * - `adamw(p, g, m, v, pOut, mOut, vOut, n, decayMul, 1-b1, b2, 1-b2, bc2, eps, -step)`: one
+ *   AdamW update of a flat bucket in one pass (torch's float32 order of operations).
  * - `gemv(a, b, c, K, N)`: `c[N] = a[K] @ b[K x N]`, one pass over b (a bias gradient's column
  *   sums, `ones @ dy`).
  * - `transpose(src, dst, rows, cols)`: `dst[cols x rows] = src[rows x cols]^T`.
@@ -306,6 +308,56 @@ function dropoutFunction(): string {
 }
 
 /**
+ * One AdamW update of n elements, in torch's order of float32 operations (so it matches the
+ * chain of TF.js ops it replaces bit for bit): `m' = m + (g - m) (1 - b1)`,
+ * `v' = v b2 + g g (1 - b2)`, `p' = p decayMul + (m' / (sqrt(v') / bc2 + eps)) negStep`.
+ */
+function adamwFunction(): string {
+  const body = (vec: boolean): string => {
+    const T = vec ? 'f32x4' : 'f32';
+    const ld = (ptr: string) =>
+      vec ? `(v128.load (local.get ${ptr}))` : `(f32.load (local.get ${ptr}))`;
+    const st = (ptr: string, val: string) =>
+      vec ? `(v128.store (local.get ${ptr}) ${val})` : `(f32.store (local.get ${ptr}) ${val})`;
+    const c = (name: string) => (vec ? `(f32x4.splat (local.get ${name}))` : `(local.get ${name})`);
+    const L = vec ? 'v' : 's';
+    return [
+      `(local.set $g${L} ${ld('$g')})`,
+      `(local.set $m${L} (${T}.add ${ld('$m')} (${T}.mul (${T}.sub (local.get $g${L}) ${ld('$m')}) ${c('$omb1')})))`,
+      `(local.set $v${L} (${T}.add (${T}.mul ${ld('$v')} ${c('$b2')}) (${T}.mul (${T}.mul (local.get $g${L}) (local.get $g${L})) ${c('$omb2')})))`,
+      st(
+        '$po',
+        `(${T}.add (${T}.mul ${ld('$p')} ${c('$decayMul')}) (${T}.mul (${T}.div (local.get $m${L}) (${T}.add (${T}.div (${T}.sqrt (local.get $v${L})) ${c('$bc2')}) ${c('$eps')})) ${c('$negStep')}))`,
+      ),
+      st('$mo', `(local.get $m${L})`),
+      st('$vo', `(local.get $v${L})`),
+    ].join('\n  ');
+  };
+  const advance = (bytes: number) =>
+    ['$p', '$g', '$m', '$v', '$po', '$mo', '$vo']
+      .map((q) => `(local.set ${q} (i32.add (local.get ${q}) (i32.const ${bytes})))`)
+      .join('\n  ');
+  return `(func (export "adamw") (param $p i32) (param $g i32) (param $m i32) (param $v i32) (param $po i32) (param $mo i32) (param $vo i32) (param $n i32)
+  (param $decayMul f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $bc2 f32) (param $eps f32) (param $negStep f32)
+(local $i i32) (local $n4 i32) (local $gv v128) (local $mv v128) (local $vv v128) (local $gs f32) (local $ms f32) (local $vs f32)
+(local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+(local.set $i (i32.const 0))
+(block $done (loop $loop
+  (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+  ${body(true)}
+  ${advance(16)}
+  (local.set $i (i32.add (local.get $i) (i32.const 4)))
+  (br $loop)))
+(block $tdone (loop $tloop
+  (br_if $tdone (i32.ge_u (local.get $i) (local.get $n)))
+  ${body(false)}
+  ${advance(4)}
+  (local.set $i (i32.add (local.get $i) (i32.const 1)))
+  (br $tloop)))
+)`;
+}
+
+/**
  * The module text. `shared` imports a shared memory (TF.js's threaded build, in a cross-origin
  * isolated page); otherwise a plain one (Node, and pages without threads).
  */
@@ -323,6 +375,7 @@ ${gemmFunc('gemm', false, locals)}
 ${gemmFunc('gemmTN', true, locals)}
 ${geluFunctions()}
 ${dropoutFunction()}
+${adamwFunction()}
 (func (export "gemv") (param $a i32) (param $b i32) (param $c i32) (param $K i32) (param $N i32)
 (local $k i32) (local $j i32) (local $pb i32) (local $pc i32) (local $s v128) (local $x f32) (local $n4 i32)
 (memory.fill (local.get $c) (i32.const 0) (i32.shl (local.get $N) (i32.const 2)))

@@ -52,6 +52,23 @@ interface GemmExports {
   geluForward(x: number, unused: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
   dropout(x: number, out: number, n: number, rate: number, scale: number, seed: number): void;
+  adamw(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    decayMul: number,
+    oneMinusB1: number,
+    b2: number,
+    oneMinusB2: number,
+    bc2Sqrt: number,
+    eps: number,
+    negStep: number,
+  ): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   gatherRows(
     table: number,
@@ -478,11 +495,74 @@ export function wasmDropout():
   return (x, rate, seed) => tf.engine().runKernel(DROPOUT, { x }, { rate, seed }) as tf.Tensor;
 }
 
+/** Kernel name of the one-pass AdamW update ({@link wasmAdamW}). */
+export const ADAMW = 'StudioAdamW';
+
+/** The scalars of one AdamW step, as `AdamW.step` computes them on the host. */
+export interface AdamWScalars {
+  decayMul: number;
+  oneMinusB1: number;
+  b2: number;
+  oneMinusB2: number;
+  bc2Sqrt: number;
+  eps: number;
+  negStep: number;
+}
+
+function adamwKernel(): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args as unknown as {
+      inputs: { p: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo };
+      backend: WasmBackendLike;
+      attrs: AdamWScalars;
+    };
+    const gemm = gemmFor(backend) as GemmExports;
+    const { p, g, m, v } = inputs;
+    const outs = [p, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+    const ptr = (t: tf.TensorInfo) =>
+      (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset;
+    const a = attrs;
+    gemm.adamw(
+      ptr(p),
+      ptr(g),
+      ptr(m),
+      ptr(v),
+      ptr(outs[0]),
+      ptr(outs[1]),
+      ptr(outs[2]),
+      sizeOf(p.shape),
+      a.decayMul,
+      a.oneMinusB1,
+      a.b2,
+      a.oneMinusB2,
+      a.bc2Sqrt,
+      a.eps,
+      a.negStep,
+    );
+    return outs;
+  };
+}
+
+/**
+ * AdamW over one flat bucket in one wasm kernel: returns [p', m', v'] for flat p, g, m, v, or
+ * null where the backend is not wasm with the studio kernels.
+ */
+export function wasmAdamW():
+  | ((p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamWScalars) => tf.Tensor[])
+  | null {
+  if (!installed || !enabled || tf.getBackend() !== 'wasm') return null;
+  if (!gemmFor(tf.backend() as unknown as WasmBackendLike)) return null;
+  return (p, g, m, v, scalars) =>
+    tf
+      .engine()
+      .runKernel(ADAMW, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as tf.Tensor[];
+}
+
 let installed = false;
 
 /**
  * Replaces the wasm backend's BatchMatMul, GatherV2, Slice and SplitV with the studio's kernels
- * and adds the exact GELU's and dropout's (idempotent). Call once the
+ * and adds the exact GELU's, dropout's and AdamW's (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
 export function installWasmKernels(): boolean {
@@ -501,6 +581,7 @@ export function installWasmKernels(): boolean {
   tf.unregisterKernel('SplitV', 'wasm');
   tf.registerKernel({ ...split, kernelFunc: makeSplit(split.kernelFunc) });
   tf.registerKernel({ kernelName: DROPOUT, backendName: 'wasm', kernelFunc: dropoutKernel() });
+  tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel() });
   tf.registerKernel({
     kernelName: GELU_FORWARD,
     backendName: 'wasm',

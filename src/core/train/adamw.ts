@@ -11,6 +11,8 @@
  * one flat Variable per bucket; `getState`/`setState` still speak per parameter name.
  */
 import * as tf from '@tensorflow/tfjs';
+
+import { wasmAdamW } from '../kernels/wasmKernels';
 import { type Bucket, FlatGrads, concatFlat, planBuckets, splitFlat } from './flatParams';
 
 /** AdamW hyper-parameters; names follow `TrainingArguments` (adam_beta1, ...). */
@@ -224,22 +226,39 @@ export class AdamW {
         if (!g) return;
         const { m, v } = this.moments(i);
         const p = concatFlat(params[i]);
-        // Nested tidies free each temporary as soon as it is used: on a large bucket (a word
-        // embedding) the chain then holds a few buffers of its size at a time, not a dozen.
-        // torch: exp_avg.lerp_(grad, 1 - beta1) = m + (1-b1) * (g - m) (weight < 0.5 branch).
-        let mNew = tf.tidy(() => m.add(g.sub(m).mul(oneMinusB1)));
-        // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
-        let vNew = tf.tidy(() => v.mul(b2).add(g.mul(g).mul(oneMinusB2)));
-        // torch: param.mul_(1 - lr * weight_decay), skipped when the group's decay is 0; then
-        // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps) and
-        // param.addcdiv_(exp_avg, denom, value=-step_size).
-        let pNew = tf.tidy(() => {
-          const update = tf.tidy(() => {
-            const denom = tf.tidy(() => vNew.sqrt().div(bc2SqrtT).add(epsT));
-            return mNew.div(denom).mul(negStep);
+        let mNew: tf.Tensor;
+        let vNew: tf.Tensor;
+        let pNew: tf.Tensor;
+        const fused = wasmAdamW();
+        if (fused) {
+          // wasm: the same float32 operations in one pass over the bucket
+          [pNew, mNew, vNew] = fused(p, g, m, v, {
+            decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
+            oneMinusB1: 1 - this.beta1,
+            b2: this.beta2,
+            oneMinusB2: 1 - this.beta2,
+            bc2Sqrt,
+            eps: this.epsilon,
+            negStep: -stepSize,
           });
-          return (bucket.decay ? p.mul(decayMul) : p).add(update);
-        });
+        } else {
+          // Nested tidies free each temporary as soon as it is used: on a large bucket (a word
+          // embedding) the chain then holds a few buffers of its size at a time, not a dozen.
+          // torch: exp_avg.lerp_(grad, 1 - beta1) = m + (1-b1) * (g - m) (weight < 0.5 branch).
+          mNew = tf.tidy(() => m.add(g.sub(m).mul(oneMinusB1)));
+          // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
+          vNew = tf.tidy(() => v.mul(b2).add(g.mul(g).mul(oneMinusB2)));
+          // torch: param.mul_(1 - lr * weight_decay), skipped when the group's decay is 0; then
+          // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps) and
+          // param.addcdiv_(exp_avg, denom, value=-step_size).
+          pNew = tf.tidy(() => {
+            const update = tf.tidy(() => {
+              const denom = tf.tidy(() => vNew.sqrt().div(bc2SqrtT).add(epsT));
+              return mNew.div(denom).mul(negStep);
+            });
+            return (bucket.decay ? p.mul(decayMul) : p).add(update);
+          });
+        }
         const present = flat.present[i];
         if (present) {
           // Some parameters of the bucket have no gradient: keep their values bit for bit.
