@@ -29,7 +29,7 @@ import { bundledTokenizerDir, openDataFile, readBytes, readJson, writeFiles } fr
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
 import { availableParallelism } from 'node:os';
-import { parallelGradients } from '../core/train/parallel/workerGradients';
+import { closeUnclaimedWorkers, parallelGradients } from '../core/train/parallel/workerGradients';
 
 const dataFlags: Record<string, FlagSpec> = {
   train_file: { type: 'string', help: 'CSV/TSV file to train on', group: 'DataArguments' },
@@ -222,6 +222,17 @@ async function trainCommand(argv: string[]): Promise<void> {
   const backend = String(v.backend ?? 'wasm');
   await useBackend(backend);
   const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
+  // Started now, so the workers load while this thread reads and tokenizes the data.
+  const gradients =
+    replicas > 1
+      ? parallelGradients({
+          replicas,
+          // This thread computes a share too: as fast as only coordinating, one model fewer.
+          mainReplica: true,
+          backend: backend as 'wasm' | 'cpu',
+          prestart: true,
+        })
+      : undefined;
   if (replicas > 1) {
     log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
   }
@@ -340,15 +351,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     {
       callbacks: [progressCallback(process.stderr)],
       checkpoints: new FsCheckpointStore(outDir),
-      gradients:
-        replicas > 1
-          ? parallelGradients({
-              replicas,
-              // This thread computes a share too: as fast as only coordinating, one model fewer.
-              mainReplica: true,
-              backend: backend as 'wasm' | 'cpu',
-            })
-          : undefined,
+      gradients,
     },
   );
   const model = session.model;
@@ -523,5 +526,7 @@ export async function main(argv: string[]): Promise<number> {
     log(`error: ${err.message}`);
     if (process.env.STUDIO_DEBUG) log(err.stack ?? '');
     return 1;
+  } finally {
+    await closeUnclaimedWorkers();
   }
 }

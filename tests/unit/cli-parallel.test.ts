@@ -1,4 +1,5 @@
 /** `studio train --num_replicas`: data-parallel training from the command line. */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,45 @@ describe('studio train --num_replicas', () => {
     expect(logged).toHaveLength(3);
     for (const e of logged)
       expect(Number.isFinite(e.loss) && Number.isFinite(e.grad_norm)).toBe(true);
+  });
+
+  it('the packaged CLI trains on 2 replicas and exits, also when it fails before training', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-par-'));
+    const studio = (args: string[]) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const p = execFile('node', ['packages/studio-cli/studio.mjs', ...args], {
+          timeout: 60_000,
+        });
+        let err = '';
+        p.stderr?.on('data', (d) => (err += String(d)));
+        p.on('exit', (code) => resolve({ code, err }));
+      });
+    const ok = await studio([
+      'train',
+      '--train_file',
+      smallCsv(dir),
+      '--output_dir',
+      join(dir, 'out'),
+      ...TINY,
+      '--max_steps',
+      '2',
+      '--save_strategy',
+      'no',
+      '--num_replicas',
+      '2',
+    ]);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.err).toMatch(/data parallel: 2 replicas/);
+    // The workers were started before the data was read: a missing file must not leave them.
+    const missing = await studio([
+      'train',
+      '--train_file',
+      join(dir, 'none.csv'),
+      '--num_replicas',
+      '2',
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/does not exist/);
   });
 
   it('rejects a bad count and documents the flag', async () => {

@@ -94,7 +94,13 @@ export interface StepMessage {
   shares: ShareBatch[];
 }
 
-export type ToReplica = InitMessage | StepMessage | { type: 'close' };
+/** Selects the backend ahead of `init` (workers started before the model exists). */
+export interface WarmMessage {
+  type: 'warm';
+  backend: InitMessage['backend'];
+}
+
+export type ToReplica = WarmMessage | InitMessage | StepMessage | { type: 'close' };
 
 export type FromReplica =
   | { type: 'ready' }

@@ -38,10 +38,20 @@ const post = (m: FromReplica) => port.postMessage(m);
 
 let replica: Replica | null = null;
 
+let backend: Promise<void> | null = null;
+
+/** Selects the TF.js backend once (on 'warm', or else on 'init'). */
+function useBackend(name: InitMessage['backend']): Promise<void> {
+  backend ??= (async () => {
+    tf.env().set('PROD', true);
+    const b = await selectBackend(name);
+    if (b.name !== name) throw new Error(`replica: backend ${name} unavailable`);
+  })();
+  return backend;
+}
+
 async function start(init: InitMessage): Promise<Replica> {
-  tf.env().set('PROD', true);
-  const b = await selectBackend(init.backend);
-  if (b.name !== init.backend) throw new Error(`replica: backend ${init.backend} unavailable`);
+  await useBackend(init.backend);
   const params = new Map<string, tf.Variable>();
   init.layout.names.forEach((name, j) => {
     params.set(name, tf.variable(tf.zeros(init.layout.shapes[j]), true));
@@ -143,7 +153,9 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToReplica) => {
   queue = queue.then(async () => {
     try {
-      if (m.type === 'init') {
+      if (m.type === 'warm') {
+        await useBackend(m.backend);
+      } else if (m.type === 'init') {
         replica = await start(m);
         post({ type: 'ready' });
       } else if (m.type === 'step') {

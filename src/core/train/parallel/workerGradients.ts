@@ -38,6 +38,7 @@ import {
   type FromReplica,
   type ParamLayout,
   type ShareBatch,
+  type ToReplica,
 } from './protocol';
 
 export interface ParallelOptions {
@@ -51,9 +52,44 @@ export interface ParallelOptions {
   workerUrl?: URL;
 }
 
-/** A {@link GradientSourceFactory} of {@link ParallelGradients}. */
-export function parallelGradients(opts: ParallelOptions): GradientSourceFactory {
-  return (ctx) => new ParallelGradients(ctx, opts);
+/**
+ * A {@link GradientSourceFactory} of {@link ParallelGradients}. With `prestart`, the workers start
+ * now (loading their modules and backend while this thread reads and tokenizes the data) and the
+ * first source made takes them; until then they do not keep the process alive.
+ */
+export function parallelGradients(
+  opts: ParallelOptions & { prestart?: boolean },
+): GradientSourceFactory {
+  let pool = opts.prestart ? startWorkers(opts) : null;
+  if (pool) unclaimed.add(pool);
+  return (ctx) => {
+    const handles = pool;
+    pool = null;
+    if (handles) unclaimed.delete(handles);
+    return new ParallelGradients(ctx, opts, handles ?? undefined);
+  };
+}
+
+/** Pre-started workers no source has taken yet. */
+const unclaimed = new Set<ReplicaHandle[]>();
+
+/** Ends the pre-started workers no run took (e.g. the command failed before training). */
+export async function closeUnclaimedWorkers(): Promise<void> {
+  const pools = [...unclaimed];
+  unclaimed.clear();
+  await Promise.all(pools.flat().map((h) => h.terminate()));
+}
+
+/** The workers of `opts`, started, each told its backend (unref'd until a source takes them). */
+function startWorkers(opts: ParallelOptions): ReplicaHandle[] {
+  const n = opts.mainReplica ? opts.replicas - 1 : opts.replicas;
+  const url = opts.workerUrl ?? new URL('./replica.ts', import.meta.url);
+  return Array.from({ length: Math.max(0, n) }, (_, k) => {
+    const h = new ReplicaHandle(k, startTsWorker(url));
+    h.worker.unref();
+    h.worker.postMessage({ type: 'warm', backend: opts.backend ?? 'wasm' } satisfies ToReplica);
+    return h;
+  });
 }
 
 /**
@@ -97,11 +133,12 @@ class ReplicaHandle {
   private failure: Error | null = null;
   private exited = false;
   readonly exitedPromise: Promise<void>;
+  /** float32 [layout.total] (shared): where the worker writes its gradients. */
+  grads: Float32Array = new Float32Array(0);
 
   constructor(
     readonly index: number,
     readonly worker: Worker,
-    readonly grads: Float32Array,
   ) {
     worker.on('message', (m: FromReplica) => {
       const p = this.pending;
@@ -158,6 +195,8 @@ export class ParallelGradients implements GradientSource {
   constructor(
     private readonly ctx: GradientContext,
     private readonly opts: ParallelOptions,
+    /** Workers already started ({@link parallelGradients}'s `prestart`). */
+    private prestarted?: ReplicaHandle[],
   ) {
     if (!Number.isInteger(opts.replicas) || opts.replicas < 1) {
       throw new Error(`replicas must be a positive integer, got ${opts.replicas}`);
@@ -181,11 +220,11 @@ export class ParallelGradients implements GradientSource {
     const control = new SharedArrayBuffer(4);
     this.weights = new Float32Array(weights);
     this.control = new Int32Array(control);
-    const url = this.opts.workerUrl ?? new URL('./replica.ts', import.meta.url);
-    const handles: ReplicaHandle[] = [];
-    for (let k = 0; k < this.workers; k++) {
-      const grads = new SharedArrayBuffer(bytes);
-      handles.push(new ReplicaHandle(k, startTsWorker(url), new Float32Array(grads)));
+    const handles = this.prestarted ?? startWorkers(this.opts);
+    this.prestarted = undefined;
+    for (const h of handles) {
+      h.worker.ref();
+      h.grads = new Float32Array(new SharedArrayBuffer(bytes));
     }
     try {
       await Promise.all(
@@ -200,8 +239,8 @@ export class ParallelGradients implements GradientSource {
             backend: this.opts.backend ?? 'wasm',
             weights,
             control,
-            grads: h.grads.buffer,
-          }),
+            grads: h.grads.buffer as SharedArrayBuffer,
+          } satisfies ToReplica),
         ),
       );
     } catch (e) {
