@@ -21,7 +21,7 @@ import {
   type TrainerControl,
 } from './callbacks';
 import { assignParams, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
-import { clipByGlobalNorm } from './clip';
+import { clipFlatGradsByGlobalNorm } from './clip';
 import { batchesOf, epochOrder } from '../tokenize/collate';
 import { lengthsOf } from '../tokenize/encode';
 import type { LabeledDataset, ProblemType } from './dataset';
@@ -77,6 +77,9 @@ export class NonFiniteLossError extends Error {
     this.name = 'NonFiniteLossError';
   }
 }
+
+/** Batches are padded to a multiple of this many tokens (see collateOptions). */
+export const PAD_TO_MULTIPLE_OF = 8;
 
 const now = (): number => performance.now() / 1000;
 const round = (x: number, digits = 4): number => Number(x.toFixed(digits));
@@ -265,7 +268,10 @@ export class Trainer {
     const { grads, loss: lossSum, tokens } = await this.gradients.compute(groups, step);
     for (const g of groups) this.samplesSeen += g.length;
     this.tokensSeen += tokens;
-    const { grads: clipped, norm } = clipByGlobalNorm(grads, args.max_grad_norm);
+    // Clipping and AdamW share one flattening of the gradients into the optimizer's buckets.
+    const flat = this.optimizer.flattenGrads(grads);
+    tf.dispose([...grads.values()]);
+    const norm = clipFlatGradsByGlobalNorm(flat, args.max_grad_norm);
     const [lossArr, normArr] = await Promise.all([lossSum.data(), norm.data()]);
     const loss = lossArr[0];
     const gradNorm = normArr[0];
@@ -280,10 +286,10 @@ export class Trainer {
         },
         step,
       );
-      this.optimizer.step(clipped, lr);
+      this.optimizer.step(flat, lr);
     }
-    const toDispose = new Set<tf.Tensor>([...grads.values(), ...clipped.values(), norm]);
-    tf.dispose([...toDispose, lossSum]);
+    flat.dispose();
+    tf.dispose([norm, lossSum]);
     return { loss, norm: gradNorm };
   }
 
@@ -292,6 +298,10 @@ export class Trainer {
       padding: this.opts.padding ?? ('longest' as const),
       maxLength: this.opts.maxLength,
       padId: this.opts.padId,
+      // Padded lengths in steps of 8 (HF's pad_to_multiple_of): a handful of batch shapes, so
+      // WebGPU compiles few shaders and the wasm heap settles instead of growing with every new
+      // shape. The padding is masked out, so the loss is the same.
+      padToMultipleOf: PAD_TO_MULTIPLE_OF,
     };
   }
 
