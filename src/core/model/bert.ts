@@ -10,7 +10,7 @@ import { computeLoss, type LossOptions } from '../train/losses';
 import { problemTypeFor, type BertConfig } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
 import { embed } from './embeddings';
-import { activation, attention, dropout, layerNorm, linear } from './layers';
+import { activation, addLayerNorm, attention, dropout, linear } from './layers';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 const FLOAT32_MIN = -3.4028234663852886e38;
@@ -224,8 +224,6 @@ export class BertForSequenceClassification {
     const seedFor = (site: string): string | undefined =>
       opts.seed === undefined ? undefined : `${opts.seed}:${site}`;
     const H = c.hidden_size;
-    const nH = c.num_attention_heads;
-    const dH = H / nH;
     const eps = c.layer_norm_eps;
     const hp = c.hidden_dropout_prob;
 
@@ -257,66 +255,11 @@ export class BertForSequenceClassification {
             T,
           ])
         : null;
-      const scale = 1 / Math.sqrt(dH);
 
       for (let i = 0; i < c.num_hidden_layers; i++) {
-        const pre = `bert.encoder.layer.${i}`;
-        const att = `${pre}.attention.self`;
-        // One projection for query, key and value: [B*T, 3H] -> [B, 3 nH, T, dH] -> q, k, v.
-        const qkv = linear(
-          h,
-          tf.concat([
-            this.p(`${att}.query.weight`),
-            this.p(`${att}.key.weight`),
-            this.p(`${att}.value.weight`),
-          ]),
-          tf.concat([
-            this.p(`${att}.query.bias`),
-            this.p(`${att}.key.bias`),
-            this.p(`${att}.value.bias`),
-          ]),
-        );
-        const heads = attention(
-          tf.transpose(tf.reshape(qkv, [B, T, 3 * nH, dH]), [0, 2, 1, 3]) as tf.Tensor4D,
-          maskAdd,
-          scale,
-          c.attention_probs_dropout_prob,
-          training,
-          seedFor(`attn${i}`),
-        ); // [B, nH, T, dH]
-        const ctx = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, H]);
-        let attnOut = linear(
-          ctx,
-          this.p(`${pre}.attention.output.dense.weight`),
-          this.p(`${pre}.attention.output.dense.bias`),
-        );
-        attnOut = dropout(attnOut, hp, training, seedFor(`attnout${i}`));
-        const h1 = layerNorm(
-          tf.add(attnOut, h),
-          this.p(`${pre}.attention.output.LayerNorm.weight`),
-          this.p(`${pre}.attention.output.LayerNorm.bias`),
-          eps,
-        );
-        const inter = activation(
-          linear(
-            h1,
-            this.p(`${pre}.intermediate.dense.weight`),
-            this.p(`${pre}.intermediate.dense.bias`),
-          ),
-          c.hidden_act,
-        );
-        let out = linear(
-          inter,
-          this.p(`${pre}.output.dense.weight`),
-          this.p(`${pre}.output.dense.bias`),
-        );
-        out = dropout(out, hp, training, seedFor(`out${i}`));
-        h = layerNorm(
-          tf.add(out, h1),
-          this.p(`${pre}.output.LayerNorm.weight`),
-          this.p(`${pre}.output.LayerNorm.bias`),
-          eps,
-        );
+        // One tidy per layer: what the backward pass does not keep is freed as the layer ends,
+        // not when the whole forward pass does (a lower peak, and a wasm heap that grows less).
+        h = tf.tidy(() => this.layer(i, h, maskAdd, B, T, training, seedFor));
       }
 
       // Pooler: tanh(dense(h[:, 0])).
@@ -334,6 +277,84 @@ export class BertForSequenceClassification {
       const loss = computeLoss(problemType, logits, batch.labels, opts.lossOptions);
       return { logits, loss };
     });
+  }
+
+  /** Encoder layer i: attention, residual + LayerNorm, feed-forward, residual + LayerNorm. */
+  private layer(
+    i: number,
+    h: tf.Tensor,
+    maskAdd: tf.Tensor | null,
+    B: number,
+    T: number,
+    training: boolean,
+    seedFor: (site: string) => string | undefined,
+  ): tf.Tensor {
+    const c = this.config;
+    const H = c.hidden_size;
+    const nH = c.num_attention_heads;
+    const dH = H / nH;
+    const eps = c.layer_norm_eps;
+    const hp = c.hidden_dropout_prob;
+    const scale = 1 / Math.sqrt(dH);
+    const pre = `bert.encoder.layer.${i}`;
+    const att = `${pre}.attention.self`;
+    // One projection for query, key and value: [B*T, 3H] -> [B, 3 nH, T, dH] -> q, k, v.
+    const qkv = linear(
+      h,
+      tf.concat([
+        this.p(`${att}.query.weight`),
+        this.p(`${att}.key.weight`),
+        this.p(`${att}.value.weight`),
+      ]),
+      tf.concat([
+        this.p(`${att}.query.bias`),
+        this.p(`${att}.key.bias`),
+        this.p(`${att}.value.bias`),
+      ]),
+    );
+    const ctx = attention(
+      qkv as tf.Tensor2D,
+      { batch: B, seqLen: T, heads: nH },
+      maskAdd,
+      scale,
+      c.attention_probs_dropout_prob,
+      training,
+      seedFor(`attn${i}`),
+    ); // [B*T, H]
+    let attnOut = linear(
+      ctx,
+      this.p(`${pre}.attention.output.dense.weight`),
+      this.p(`${pre}.attention.output.dense.bias`),
+    );
+    attnOut = dropout(attnOut, hp, training, seedFor(`attnout${i}`));
+    const h1 = addLayerNorm(
+      attnOut,
+      h,
+      this.p(`${pre}.attention.output.LayerNorm.weight`),
+      this.p(`${pre}.attention.output.LayerNorm.bias`),
+      eps,
+    );
+    const inter = activation(
+      linear(
+        h1,
+        this.p(`${pre}.intermediate.dense.weight`),
+        this.p(`${pre}.intermediate.dense.bias`),
+      ),
+      c.hidden_act,
+    );
+    let out = linear(
+      inter,
+      this.p(`${pre}.output.dense.weight`),
+      this.p(`${pre}.output.dense.bias`),
+    );
+    out = dropout(out, hp, training, seedFor(`out${i}`));
+    return addLayerNorm(
+      out,
+      h1,
+      this.p(`${pre}.output.LayerNorm.weight`),
+      this.p(`${pre}.output.LayerNorm.bias`),
+      eps,
+    );
   }
 
   /** Number of scalar parameters (HF `num_parameters()`). */

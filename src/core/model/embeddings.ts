@@ -46,36 +46,41 @@ export function embed(
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [word, position, tokenType, gamma, beta] = args as tf.Tensor[];
     const save = args[5] as tf.GradSaveFunc;
-    const typeRows = oneHot ? tf.matMul(oneHot, tokenType) : tf.slice(tokenType, [0, 0], [1, H]);
-    const sum = tf.add(
-      tf.reshape(tf.add(tf.gather(word, flatIds), typeRows), [B, T, H]),
-      tf.slice(position, [0, 0], [T, H]),
-    );
-    const { y, xhat, rstd } = layerNormForward(tf.reshape(sum, [N, H]), gamma, beta, eps);
+    // tidy: the sums and LayerNorm temporaries go now, not when the whole step ends
+    const { y, xhat, rstd } = tf.tidy(() => {
+      const typeRows = oneHot ? tf.matMul(oneHot, tokenType) : tf.slice(tokenType, [0, 0], [1, H]);
+      const sum = tf.add(
+        tf.reshape(tf.add(tf.gather(word, flatIds), typeRows), [B, T, H]),
+        tf.slice(position, [0, 0], [T, H]),
+      );
+      const ln = layerNormForward(tf.reshape(sum, [N, H]), gamma, beta, eps);
+      return { ...ln, y: drop ? applyDropout(ln.y, dropoutRate, seedHash) : ln.y };
+    });
     save([xhat, rstd, gamma, flatIds, ...(oneHot ? [oneHot] : [])]);
     return {
-      value: drop ? applyDropout(y, dropoutRate, seedHash) : y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sr, sg, sids, soh] = saved;
-        const dln = (drop ? applyDropout(dy, dropoutRate, seedHash) : dy) as tf.Tensor2D;
-        const [dsum, dgamma, dbeta] = layerNormBackward(dln, sx, sr, sg);
-        // scatterND sums duplicate ids (checked on cpu, wasm and webgpu), as the gradient needs.
-        const dWord = tf.scatterND(tf.reshape(sids, [N, 1]), dsum, [vocab, H]);
-        const dType = soh
-          ? tf.matMul(soh, dsum, true, false)
-          : tf.pad(tf.reshape(columnSums(dsum), [1, H]), [
-              [0, typeVocab - 1],
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sr, sg, sids, soh] = saved;
+          const dln = (drop ? applyDropout(dy, dropoutRate, seedHash) : dy) as tf.Tensor2D;
+          const [dsum, dgamma, dbeta] = layerNormBackward(dln, sx, sr, sg);
+          // scatterND sums duplicate ids (checked on cpu, wasm and webgpu), as the gradient needs.
+          const dWord = tf.scatterND(tf.reshape(sids, [N, 1]), dsum, [vocab, H]);
+          const dType = soh
+            ? tf.matMul(soh, dsum, true, false)
+            : tf.pad(tf.reshape(columnSums(dsum), [1, H]), [
+                [0, typeVocab - 1],
+                [0, 0],
+              ]);
+          const dPos = tf.pad(
+            tf.reshape(columnSums(tf.reshape(dsum, [B, T * H]) as tf.Tensor2D), [T, H]),
+            [
+              [0, maxPositions - T],
               [0, 0],
-            ]);
-        const dPos = tf.pad(
-          tf.reshape(columnSums(tf.reshape(dsum, [B, T * H]) as tf.Tensor2D), [T, H]),
-          [
-            [0, maxPositions - T],
-            [0, 0],
-          ],
-        );
-        return [dWord, dPos, dType, dgamma, dbeta];
-      },
+            ],
+          );
+          return [dWord, dPos, dType, dgamma, dbeta];
+        }),
     };
   });
   return fn(p.word, p.position, p.tokenType, p.gamma, p.beta) as tf.Tensor2D;

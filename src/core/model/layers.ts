@@ -35,12 +35,13 @@ const denseWithBias = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
   const save = args[3] as tf.GradSaveFunc;
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x, w, false, true), b),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, sw), tf.matMul(dy2, sx, true, false), columnSums(dy2)];
-    },
+    value: tf.tidy(() => tf.add(tf.matMul(x, w, false, true), b)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const dy2 = dy as tf.Tensor2D;
+        return [tf.matMul(dy2, sw), tf.matMul(dy2, sx, true, false), columnSums(dy2)];
+      }),
   };
 });
 
@@ -115,19 +116,63 @@ function layerNorm2d(eps: number) {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const gamma = args[1] as tf.Tensor1D;
     const save = args[3] as tf.GradSaveFunc;
-    const { y, xhat, rstd } = layerNormForward(
-      args[0] as tf.Tensor2D,
-      gamma,
-      args[2] as tf.Tensor,
-      eps,
+    // tidy: the forward's temporaries go now, not when the whole step ends
+    const { y, xhat, rstd } = tf.tidy(() =>
+      layerNormForward(args[0] as tf.Tensor2D, gamma, args[2] as tf.Tensor, eps),
     );
     save([xhat, rstd, gamma]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2]),
+        tf.tidy(() => layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2])),
     };
   });
+}
+
+/** `LayerNorm(a + b)` over [N, H] (a residual connection), the sum never kept for the tape. */
+function residualLayerNorm2d(eps: number) {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const gamma = args[2] as tf.Tensor1D;
+    const save = args[4] as tf.GradSaveFunc;
+    const { y, xhat, rstd } = tf.tidy(() =>
+      layerNormForward(
+        tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor) as tf.Tensor2D,
+        gamma,
+        args[3] as tf.Tensor,
+        eps,
+      ),
+    );
+    save([xhat, rstd, gamma]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [dx, dg, db] = layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2]);
+          return [dx, tf.clone(dx), dg, db];
+        }),
+    };
+  });
+}
+
+const residualLayerNormByEps = new Map<number, ReturnType<typeof residualLayerNorm2d>>();
+
+/**
+ * `LayerNorm(x + residual)` over the last axis of [N, H] tensors: BERT's "add & norm", one op
+ * for the tape (the sum is not kept, and neither are the inputs for it).
+ */
+export function addLayerNorm(
+  x: tf.Tensor,
+  residual: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  eps: number,
+): tf.Tensor {
+  let fn = residualLayerNormByEps.get(eps);
+  if (!fn) {
+    fn = residualLayerNorm2d(eps);
+    residualLayerNormByEps.set(eps, fn);
+  }
+  return fn(x, residual, gamma, beta);
 }
 
 const layerNormByEps = new Map<number, ReturnType<typeof layerNorm2d>>();
@@ -169,15 +214,16 @@ const geluExact = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) =>
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [fused.backward(saved[0], dy)],
     };
   }
-  const cdf = tf.mul(tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1), 0.5);
+  const cdf = tf.tidy(() => tf.mul(tf.add(tf.erf(tf.mul(x, SQRT_HALF)), 1), 0.5));
   save([x, cdf]);
   return {
     value: tf.mul(x, cdf),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sc] = saved;
-      const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
-      return [tf.mul(dy, tf.add(sc, tf.mul(sx, pdf)))];
-    },
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.tidy(() => {
+        const [sx, sc] = saved;
+        const pdf = tf.mul(tf.exp(tf.mul(tf.square(sx), -0.5)), INV_SQRT_2PI);
+        return [tf.mul(dy, tf.add(sc, tf.mul(sx, pdf)))];
+      }),
   };
 });
 
@@ -274,22 +320,26 @@ export function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.T
 
 /**
  * Scaled dot-product attention over all heads at once, with its gradient written out:
- * `softmax(q k^T * scale + mask)` (dropout on the probabilities when training) times v. q, k
- * and v come stacked on axis 1, as the fused QKV projection gives them, and their gradient goes
- * back stacked the same way (one concat), so the tape sees one op, not twenty.
+ * `softmax(q k^T * scale + mask)` (dropout on the probabilities when training) times v, from the
+ * fused QKV projection's output to the heads' context, so the tape sees one op, not twenty, and
+ * keeps only the head-major QKV and the probabilities for the backward pass.
  *
- * @param qkv float32 [B, 3 nH, T, dH]: query heads, then key heads, then value heads
+ * @param qkv float32 [B*T, 3H]: query, key and value projections side by side (HF order)
  * @param maskAdd float32 [B, 1, 1, T] added to the scores (0 or float32 min), or null
- * @returns float32 [B, nH, T, dH]
+ * @returns float32 [B*T, H]: the heads' contexts side by side
  */
 export function attention(
-  qkv: tf.Tensor4D,
+  qkv: tf.Tensor2D,
+  dims: { batch: number; seqLen: number; heads: number },
   maskAdd: tf.Tensor | null,
   scale: number,
   dropoutRate: number,
   training: boolean,
   seed?: number | string,
-): tf.Tensor4D {
+): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: nH } = dims;
+  const H = (qkv.shape[1] as number) / 3;
+  const dH = H / nH;
   const drop = training && dropoutRate > 0 && dropoutRate < 1;
   const seedHash = drop ? dropoutSeed(seed ?? Math.random()) : 0;
   const dropped = (p: tf.Tensor) => {
@@ -297,30 +347,42 @@ export function attention(
     if (dropoutRate >= 1) return tf.zerosLike(p);
     return applyDropout(p, dropoutRate, seedHash);
   };
+  // [B*T, k*H] <-> [B, k*nH, T, dH]
+  const toHeads = (t: tf.Tensor, k: number) =>
+    tf.transpose(tf.reshape(t, [B, T, k * nH, dH]), [0, 2, 1, 3]);
+  const fromHeads = (t: tf.Tensor, k: number) =>
+    tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B * T, k * H]);
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const [q, k, v] = tf.split(x, 3, 1);
-    let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, nH, T, T]
-    if (maskAdd) scores = tf.add(scores, maskAdd);
-    const probs = tf.softmax(scores, -1);
-    save([q, k, v, probs]);
+    // tidy: scores, masked scores and the q, k, v copies go as soon as they are used (the
+    // backward splits x again rather than keeping three more copies of it).
+    const { x, probs, value } = tf.tidy(() => {
+      const heads = toHeads(args[0] as tf.Tensor, 3);
+      const [q, k, v] = tf.split(heads, 3, 1);
+      let scores = tf.mul(tf.matMul(q, k, false, true), scale); // [B, nH, T, T]
+      if (maskAdd) scores = tf.add(scores, maskAdd);
+      const p = tf.softmax(scores, -1);
+      return { x: heads, probs: p, value: fromHeads(tf.matMul(dropped(p), v), 1) };
+    });
+    save([x, probs]);
     return {
-      value: tf.matMul(dropped(probs), v),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sq, sk, sv, sp] = saved;
-        const pd = dropped(sp);
-        const dv = tf.matMul(pd, dy, true, false);
-        const dp = dropped(tf.matMul(dy, sv, false, true)); // the same mask
-        // softmax: ds = p * (dp - sum(dp * p))
-        const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale);
-        const dq = tf.matMul(ds, sk);
-        const dk = tf.matMul(ds, sq, true, false);
-        return [tf.concat([dq, dk, dv], 1)];
-      },
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sp] = saved;
+          const [sq, sk, sv] = tf.split(sx, 3, 1);
+          const g = toHeads(dy, 1);
+          const dv = tf.matMul(dropped(sp), g, true, false);
+          const dp = dropped(tf.matMul(g, sv, false, true)); // the same mask
+          // softmax: ds = p * (dp - sum(dp * p))
+          const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale);
+          const dq = tf.matMul(ds, sk);
+          const dk = tf.matMul(ds, sq, true, false);
+          return [fromHeads(tf.concat([dq, dk, dv], 1), 3)];
+        }),
     };
   });
-  return fn(qkv) as tf.Tensor4D;
+  return fn(qkv) as tf.Tensor2D;
 }
 
 /**

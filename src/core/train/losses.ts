@@ -57,6 +57,20 @@ export function crossEntropy(
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const z = args[0] as tf.Tensor2D;
     const save = args[1] as tf.GradSaveFunc;
+    const { coef, logp } = tf.tidy(() => coefficients(z));
+    save([coef, logp]);
+    return {
+      value: tf.neg(tf.sum(tf.mul(coef, logp))) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [a, lp] = saved;
+          const g = tf.sub(tf.mul(tf.exp(lp), tf.sum(a, -1, true)), a);
+          return [tf.mul(g, dy)];
+        }),
+    };
+  });
+  /** log-softmax of z and the coefficients A. */
+  function coefficients(z: tf.Tensor): { coef: tf.Tensor; logp: tf.Tensor } {
     const logp = tf.logSoftmax(z.toFloat(), -1);
     // One-hot rows are all zero for ignored labels (out of range), so they drop out everywhere.
     const oneHot = tf.oneHot(tf.reshape(labels, [-1]).toInt(), numClasses).toFloat();
@@ -68,17 +82,8 @@ export function crossEntropy(
       const valid = tf.sum(oneHot, -1, true); // [B, 1]: 1 or 0
       coef = tf.add(coef, tf.mul(w ? tf.mul(valid, w) : valid, eps / numClasses));
     }
-    coef = tf.div(coef, denom);
-    save([coef, logp]);
-    return {
-      value: tf.neg(tf.sum(tf.mul(coef, logp))) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [a, lp] = saved;
-        const g = tf.sub(tf.mul(tf.exp(lp), tf.sum(a, -1, true)), a);
-        return [tf.mul(g, dy)];
-      },
-    };
-  });
+    return { coef: tf.div(coef, denom), logp };
+  }
   return fn(logits) as tf.Scalar;
 }
 
