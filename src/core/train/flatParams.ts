@@ -115,21 +115,9 @@ export function concatFlat(tensors: readonly tf.Tensor[]): tf.Tensor1D {
 export function splitFlat(flat: tf.Tensor, bucket: Bucket): tf.Tensor[] {
   if (bucket.names.length === 1) return [flat.reshape(bucket.shapes[0] as number[])];
   const sizes = bucket.sizes as number[];
-  const parts = tf.getBackend() === 'wasm' ? splitTree(flat, sizes) : tf.split(flat, sizes);
-  return parts.map((t, i) => t.reshape(bucket.shapes[i] as number[]));
-}
-
-/**
- * `tf.split` as a binary tree of two-way splits. The WASM backend's Slice copies its whole input
- * out of the heap for every slice (`readSync`), so a k-way split of n elements moves k * n; the
- * tree moves about 2 n per level.
- */
-function splitTree(x: tf.Tensor, sizes: number[]): tf.Tensor[] {
-  if (sizes.length === 1) return [x];
-  const half = sizes.length >> 1;
-  const left = sizes.slice(0, half).reduce((a, b) => a + b, 0);
-  const [l, r] = tf.split(x, [left, x.size - left]);
-  return [...splitTree(l, sizes.slice(0, half)), ...splitTree(r, sizes.slice(half))];
+  // One split (on wasm the studio's SplitV copies each piece once; TF.js's own copied the
+  // whole input per piece, which a tree of two-way splits worked around).
+  return tf.split(flat, sizes).map((t, i) => t.reshape(bucket.shapes[i] as number[]));
 }
 
 /**
