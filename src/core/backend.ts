@@ -47,6 +47,13 @@ async function registerWasm(opts: BackendOptions): Promise<void> {
   installWasmKernels();
 }
 
+/** "N threads" of the wasm backend (1 unless the page is cross-origin isolated). */
+async function wasmThreadsLabel(): Promise<string> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const n = wasm.getThreadsCount();
+  return n === 1 ? '1 thread' : `${n} threads`;
+}
+
 async function tryBackend(name: BackendName, opts: BackendOptions): Promise<boolean> {
   try {
     if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
@@ -111,7 +118,7 @@ export async function selectBackend(
       if (wasmSpeed > gpuSpeed) {
         return {
           name: 'wasm',
-          reason: `the WebGPU adapter is a software fallback (${gpuSpeed.toFixed(1)} GFLOP/s); WASM measured ${wasmSpeed.toFixed(1)} GFLOP/s`,
+          reason: `the WebGPU adapter is a software fallback (${gpuSpeed.toFixed(1)} GFLOP/s); WASM measured ${wasmSpeed.toFixed(1)} GFLOP/s on ${await wasmThreadsLabel()}`,
           ...gpuFacts,
         };
       }
@@ -131,7 +138,11 @@ export async function selectBackend(
     }
   }
   if (await tryBackend('wasm', opts)) {
-    return { name: 'wasm', reason: `${noGpu}; using WebAssembly`, ...gpuFacts };
+    return {
+      name: 'wasm',
+      reason: `${noGpu}; using WebAssembly on ${await wasmThreadsLabel()}`,
+      ...gpuFacts,
+    };
   }
   await tryBackend('cpu', opts);
   return {
