@@ -27,27 +27,21 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
+/** `c (+)= a @ b` (or `a^T @ b`) over byte offsets: see gemmWat.ts. */
+type GemmFn = (
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  lda: number,
+  acc: number,
+) => void;
+
 interface GemmExports {
-  gemm(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    lda: number,
-    acc: number,
-  ): void;
-  gemmTN(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    lda: number,
-    acc: number,
-  ): void;
+  gemm: GemmFn;
+  gemmTN: GemmFn;
   gemv(a: number, b: number, c: number, k: number, n: number): void;
   geluForward(x: number, unused: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
