@@ -53,6 +53,12 @@ def main():
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--skip", type=int, default=2, help="steps left out of the timed window")
     p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="cuda: the same run on the GPU (steps timed after torch.cuda.synchronize())",
+    )
     a = p.parse_args()
 
     try:
@@ -117,6 +123,8 @@ def main():
 
     class StepTimer(TrainerCallback):
         def on_step_end(self, args, state, control, **kwargs):
+            if a.device == "cuda":
+                torch.cuda.synchronize()
             ends.append(time.perf_counter())
 
     collator = DataCollatorWithPadding(tok, padding="longest")
@@ -133,7 +141,7 @@ def main():
             eval_strategy="no",
             logging_strategy="no",
             disable_tqdm=True,
-            use_cpu=True,
+            use_cpu=a.device == "cpu",
             dataloader_num_workers=0,
         )
         trainer = Trainer(
@@ -160,6 +168,7 @@ def main():
             "torch": torch.__version__,
             "transformers": transformers.__version__,
             "threads": torch.get_num_threads(),
+            "device": torch.cuda.get_device_name(0) if a.device == "cuda" else "cpu",
             "optim": getattr(args.optim, "value", str(args.optim)),
             "steps": len(ends),
             "timed_steps": timed_steps,
