@@ -3,7 +3,7 @@
  */
 import type { ProblemType } from '../model/config';
 import * as tf from '@tensorflow/tfjs';
-import { collateBatch } from '../tokenize/collate';
+import { collateBatch, type CollatedBatch } from '../tokenize/collate';
 import type { EncodedDataset } from '../tokenize/encode';
 
 export type { ProblemType };
@@ -41,29 +41,40 @@ export function batchTensors(
   opts: CollateOptions,
 ): TensorBatch {
   const b = collateBatch(ds.encoded, indices, opts);
-  const shape: [number, number] = [b.batchSize, b.seqLen];
   let tokens = 0;
   for (let i = 0; i < b.attentionMask.length; i++) tokens += b.attentionMask[i];
-  const n = indices.length;
-  let labels: tf.Tensor;
-  if (problemType === 'single_label_classification') {
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) ids[i] = ds.labels[indices[i]];
-    labels = tf.tensor1d(ids, 'int32');
-  } else {
-    const w = ds.labelWidth;
-    const vals = new Float32Array(n * w);
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < w; j++) vals[i * w + j] = ds.labels[indices[i] * w + j];
-    labels = problemType === 'regression' ? tf.tensor1d(vals) : tf.tensor2d(vals, [n, w]);
-  }
+  return { ...inputTensors(b), labels: labelTensor(ds, indices, problemType), tokens };
+}
+
+/** The model inputs of a collated batch as tensors (caller disposes them). */
+export function inputTensors(
+  b: CollatedBatch,
+): Pick<TensorBatch, 'input_ids' | 'attention_mask' | 'token_type_ids'> {
+  const shape: [number, number] = [b.batchSize, b.seqLen];
   return {
     input_ids: tf.tensor2d(b.inputIds, shape, 'int32'),
     attention_mask: tf.tensor2d(b.attentionMask, shape, 'int32'),
     token_type_ids: tf.tensor2d(b.tokenTypeIds, shape, 'int32'),
-    labels,
-    tokens,
   };
+}
+
+/** The labels of rows `indices` as a tensor: int32 [n], float32 [n] or float32 [n, labelWidth]. */
+export function labelTensor(
+  ds: LabeledDataset,
+  indices: ArrayLike<number>,
+  problemType: ProblemType,
+): tf.Tensor {
+  const n = indices.length;
+  if (problemType === 'single_label_classification') {
+    const ids = new Int32Array(n);
+    for (let i = 0; i < n; i++) ids[i] = ds.labels[indices[i]];
+    return tf.tensor1d(ids, 'int32');
+  }
+  const w = ds.labelWidth;
+  const vals = new Float32Array(n * w);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < w; j++) vals[i * w + j] = ds.labels[indices[i] * w + j];
+  return problemType === 'regression' ? tf.tensor1d(vals) : tf.tensor2d(vals, [n, w]);
 }
 
 /**

@@ -1,18 +1,51 @@
 /**
  * The evaluation loop: logits for every row in order, the sample-weighted mean loss (as HF's
- * `evaluation_loop`), and `compute_metrics` with the `eval_` prefix.
+ * `evaluation_loop`), and `compute_metrics` with the `eval_` prefix. Where a batch's logits come
+ * from is a {@link LogitsSource}: this thread by default; the Node CLI's data-parallel replicas
+ * (`parallel/`) split each batch into contiguous shares of rows. The loss and the metrics are
+ * computed here, on the gathered logits, either way.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertForSequenceClassification } from '../model/bert';
+import { collateBatch, type CollatedBatch } from '../tokenize/collate';
 import {
-  batchTensors,
-  disposeBatch,
-  inputsOf,
+  inputTensors,
+  labelTensor,
   type CollateOptions,
   type LabeledDataset,
   type ProblemType,
 } from './dataset';
 import { computeMetrics } from './metrics';
+
+/**
+ * Computes evaluation logits: forward only (training false, no tape), at the model's weights as
+ * of the last {@link LogitsSource.begin}.
+ */
+export interface LogitsSource {
+  /**
+   * Called before an evaluation's first batch: the weights as they are now are the ones to use
+   * until the evaluation ends (replicas get a copy of them here).
+   */
+  begin(): Promise<void>;
+  /** Row-major logits [b.batchSize, num_labels] of a collated batch, rows in order. */
+  logits(b: CollatedBatch): Promise<Float32Array>;
+}
+
+/** The default {@link LogitsSource}: `model` on this thread, a batch at a time. */
+export function inProcessLogits(model: BertForSequenceClassification): LogitsSource {
+  return {
+    begin: async () => {},
+    logits: async (b) => {
+      const logits = tf.tidy(() => {
+        const inputs = inputTensors(b);
+        return model.forward(inputs, { training: false }).logits;
+      });
+      const values = await logits.data<'float32'>();
+      logits.dispose();
+      return values;
+    },
+  };
+}
 
 export interface EvalOutput {
   /** Row-major logits [N, num_labels]. */
@@ -26,13 +59,24 @@ export async function evaluateModel(o: {
   dataset: LabeledDataset;
   problemType: ProblemType;
   numLabels: number;
+  /** Rows per batch (HF's per_device_eval_batch_size): what a parallel source splits. */
   batchSize: number;
   collate: CollateOptions;
   lossOf?: (logits: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
+  /** Where the logits come from. Default: this thread ({@link inProcessLogits}). */
+  logits?: LogitsSource;
 }): Promise<EvalOutput> {
   const t0 = performance.now();
   const { dataset: ds, numLabels } = o;
-  const logits = await predictLogits(o.model, ds, o.batchSize, o.collate, o.problemType, o.lossOf);
+  const logits = await predictLogits(
+    o.model,
+    ds,
+    o.batchSize,
+    o.collate,
+    o.problemType,
+    o.lossOf,
+    o.logits,
+  );
   const seconds = (performance.now() - t0) / 1000;
   const steps = Math.ceil(ds.size / o.batchSize);
   const metrics: Record<string, number> = { eval_loss: logits.loss };
@@ -48,7 +92,10 @@ export async function evaluateModel(o: {
   return { logits: logits.logits, metrics };
 }
 
-/** Runs the model over a split in order; returns logits and (when `lossOf` is given) mean loss. */
+/**
+ * Runs the model over a split in order (batches of `batchSize` rows, each given whole to
+ * `source`); returns logits and (when `lossOf` is given) the sample-weighted mean loss.
+ */
 export async function predictLogits(
   model: BertForSequenceClassification,
   ds: LabeledDataset,
@@ -56,23 +103,31 @@ export async function predictLogits(
   collate: CollateOptions,
   problemType: ProblemType,
   lossOf?: (logits: tf.Tensor, labels: tf.Tensor) => tf.Scalar,
+  source: LogitsSource = inProcessLogits(model),
 ): Promise<{ logits: Float32Array; loss: number }> {
   const width = model.config.num_labels;
   const out = new Float32Array(ds.size * width);
-  let lossTotal = 0;
-  for (let start = 0; start < ds.size; start += batchSize) {
-    const idx = new Uint32Array(Math.min(batchSize, ds.size - start));
-    for (let i = 0; i < idx.length; i++) idx[i] = start + i;
-    const batch = batchTensors(ds, idx, problemType, collate);
-    const [logits, loss] = tf.tidy(() => {
-      const { logits } = model.forward(inputsOf(batch), { training: false });
-      return [logits, lossOf ? lossOf(logits, batch.labels) : tf.scalar(0)] as const;
-    });
-    disposeBatch(batch);
-    const [l, v] = await Promise.all([logits.data(), loss.data()]);
-    tf.dispose([logits, loss]);
-    out.set(l as Float32Array, start * width);
-    lossTotal += v[0] * idx.length;
+  // Each batch's mean loss, read back at the end (no sync per batch for it).
+  const losses: { loss: tf.Scalar; rows: number }[] = [];
+  try {
+    await source.begin();
+    for (let start = 0; start < ds.size; start += batchSize) {
+      const idx = new Uint32Array(Math.min(batchSize, ds.size - start));
+      for (let i = 0; i < idx.length; i++) idx[i] = start + i;
+      const values = await source.logits(collateBatch(ds.encoded, idx, collate));
+      out.set(values, start * width);
+      if (lossOf) {
+        const loss = tf.tidy(() =>
+          lossOf(tf.tensor2d(values, [idx.length, width]), labelTensor(ds, idx, problemType)),
+        );
+        losses.push({ loss, rows: idx.length });
+      }
+    }
+    const values = await Promise.all(losses.map((l) => l.loss.data()));
+    let lossTotal = 0;
+    values.forEach((v, i) => (lossTotal += v[0] * losses[i].rows));
+    return { logits: out, loss: ds.size > 0 ? lossTotal / ds.size : 0 };
+  } finally {
+    tf.dispose(losses.map((l) => l.loss));
   }
-  return { logits: out, loss: ds.size > 0 ? lossTotal / ds.size : 0 };
 }
