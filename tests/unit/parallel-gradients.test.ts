@@ -216,7 +216,7 @@ describe('ParallelGradients', () => {
     for (let i = 0; i < ref.weights.length; i++) {
       expect(got.weights[i]).toBeCloseTo(ref.weights[i], 5);
     }
-    // train() closed the source: its workers have exited.
+    // dispose() closed the source: its workers have exited.
     expect(got.source).not.toBeNull();
     expect((got.source as unknown as { started: unknown }).started).toBeNull();
   });

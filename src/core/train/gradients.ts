@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertForSequenceClassification } from '../model/bert';
 import { batchTensors, disposeBatch, inputsOf, type CollateOptions } from './dataset';
 import type { LabeledDataset, ProblemType } from './dataset';
+import type { LogitsSource } from './evaluate';
 import { computeLoss, type LossOptions } from './losses';
 import { deriveSeed } from './rng';
 
@@ -41,6 +42,11 @@ export interface GradientSource {
   compute(groups: Uint32Array[], step: number): Promise<StepGradients>;
   /** Frees what the source holds (workers, buffers); `compute` may start it again. */
   close(): Promise<void>;
+  /**
+   * Evaluation logits from the same compute (the replicas of `parallel/`), at the model's current
+   * weights; the Trainer's evaluations use it when present, this thread otherwise.
+   */
+  readonly forward?: LogitsSource;
 }
 
 /** Builds a gradient source for a run; {@link TrainerOptions.gradients}. */

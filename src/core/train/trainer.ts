@@ -50,7 +50,9 @@ export interface TrainerOptions {
   /**
    * Where each step's gradients come from. Default: this thread ({@link inProcessGradients}).
    * The Node CLI passes `parallel/`'s worker_threads replicas. Clipping and the AdamW step stay
-   * here either way; the source is closed when `train()` ends (or fails).
+   * here either way. Evaluations use the source's `forward` when it has one (the same replicas,
+   * each eval batch split into shares). The source is closed by `dispose()` (or when `train()`
+   * fails), so an evaluation after `train()` still has it.
    */
   gradients?: GradientSourceFactory;
 }
@@ -344,6 +346,7 @@ export class Trainer {
       batchSize: this.opts.args.per_device_eval_batch_size,
       collate: this.collateOptions(),
       lossOf: (logits, labels) => this.lossOf(logits, labels),
+      logits: this.gradients.forward,
     });
   }
 
@@ -405,8 +408,9 @@ export class Trainer {
   async train(): Promise<TrainOutput> {
     try {
       return await this.trainLoop();
-    } finally {
+    } catch (e) {
       await this.gradients.close();
+      throw e;
     }
   }
 
@@ -560,7 +564,7 @@ export class Trainer {
     c.should_save = false;
   }
 
-  /** Frees the optimizer state and the gradient source (the model belongs to the caller). */
+  /** Frees the optimizer state and the gradient source (its workers end; the model belongs to the caller). */
   dispose(): void {
     this.optimizer.dispose();
     void this.gradients.close();

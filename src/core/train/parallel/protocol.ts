@@ -1,6 +1,7 @@
 /**
  * Messages between the main thread and a gradient replica (a worker_threads worker), and the
- * flat layout of the parameters in the shared weight and gradient buffers.
+ * flat layout of the parameters in the shared weight and gradient buffers. A replica also
+ * computes evaluation logits of a share of rows ('forward').
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../../model/config';
@@ -38,7 +39,7 @@ export function layoutOf(params: Map<string, { shape: number[] }>): ParamLayout 
 export const WORD_EMBEDDINGS = 'bert.embeddings.word_embeddings.weight';
 
 /** The sorted distinct token ids of `shares`: the word-embedding rows they read and touch. */
-export function rowsOf(shares: ShareBatch[]): Int32Array {
+export function rowsOf(shares: Pick<ShareBatch, 'inputIds'>[]): Int32Array {
   const seen = new Set<number>();
   for (const s of shares) for (const id of s.inputIds) seen.add(id);
   return Int32Array.from(seen).sort();
@@ -94,13 +95,29 @@ export interface StepMessage {
   shares: ShareBatch[];
 }
 
+/** Rows of one evaluation batch: forward only (training false), logits back in row order. */
+export interface ForwardShare {
+  rows: number;
+  seqLen: number;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds: Int32Array;
+}
+
+export interface ForwardMessage {
+  type: 'forward';
+  id: number;
+  share: ForwardShare;
+}
+
 /** Selects the backend ahead of `init` (workers started before the model exists). */
 export interface WarmMessage {
   type: 'warm';
   backend: InitMessage['backend'];
 }
 
-export type ToReplica = WarmMessage | InitMessage | StepMessage | { type: 'close' };
+export type ToReplica =
+  WarmMessage | InitMessage | StepMessage | ForwardMessage | { type: 'close' };
 
 export type FromReplica =
   | { type: 'ready' }
@@ -110,4 +127,6 @@ export type FromReplica =
    * 0 for a parameter that got none.
    */
   | { type: 'done'; id: number; loss: number; has: Uint8Array }
+  /** Row-major logits [rows, num_labels] of a 'forward' share. */
+  | { type: 'logits'; id: number; logits: Float32Array }
   | { type: 'error'; message: string; stack?: string };

@@ -2,7 +2,9 @@
  * A gradient replica: a worker_threads worker holding a copy of the model on its own
  * single-threaded TF.js backend. Per step it loads the main thread's weights from the shared
  * buffer (when they changed), runs forward/backward over its shares of the step's micro-batches,
- * and writes the summed gradients into its shared gradient buffer. Started by `workerGradients.ts`.
+ * and writes the summed gradients into its shared gradient buffer. Per evaluation batch
+ * ('forward') it loads them the same way and returns its share's logits (training false, no
+ * tape). Started by `workerGradients.ts`.
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -13,6 +15,7 @@ import {
   WORD_EMBEDDINGS,
   readRows,
   rowsOf,
+  type ForwardMessage,
   type FromReplica,
   type InitMessage,
   type ShareBatch,
@@ -30,6 +33,8 @@ interface Replica {
   /** Index of the word embeddings in the layout (-1: none), and their rows as this replica has them. */
   embIndex: number;
   embRows: Float32Array | null;
+  /** The weights version each row of `embRows` was copied at (-1: never). */
+  embStamp: Int32Array | null;
 }
 
 const port = parentPort;
@@ -65,12 +70,14 @@ async function start(init: InitMessage): Promise<Replica> {
     version: -1,
     embIndex: init.layout.names.indexOf(WORD_EMBEDDINGS),
     embRows: null,
+    embStamp: null,
   };
 }
 
 /**
  * Copies the main thread's weights into the model when their version moved; of the word
- * embeddings, only the rows this step reads (`rows`): the others do not enter its gradients.
+ * embeddings, only the rows this step reads (`rows`; the others do not enter its gradients) that
+ * were not copied at this version yet.
  */
 function syncWeights(r: Replica, rows: Int32Array): void {
   // Atomics.load orders the main thread's plain writes of `weights` before this read.
@@ -80,13 +87,20 @@ function syncWeights(r: Replica, rows: Int32Array): void {
   names.forEach((name, j) => {
     let values: Float32Array;
     if (j === r.embIndex) {
-      // Every step: rows this replica has not read before may be read now.
+      // Rows this replica has not read at this version may be read now (a training step bumps
+      // the version each time; an evaluation's batches share one).
       const width = shapes[j][1];
       r.embRows ??= new Float32Array(sizes[j]);
+      r.embStamp ??= new Int32Array(shapes[j][0]).fill(-1);
+      let copied = 0;
       for (const row of rows) {
+        if (r.embStamp[row] === version) continue;
         const at = row * width;
         r.embRows.set(r.weights.subarray(offsets[j] + at, offsets[j] + at + width), at);
+        r.embStamp[row] = version;
+        copied++;
       }
+      if (copied === 0) return;
       // wasm copies a new tensor's values at once; the cpu backend keeps the array itself.
       values = tf.getBackend() === 'wasm' ? r.embRows : r.embRows.slice();
     } else if (moved) {
@@ -148,6 +162,22 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   return { type: 'done', id: m.id, loss: lossValue, has };
 }
 
+/** Logits of an evaluation share at the main thread's current weights. */
+function forward(r: Replica, m: ForwardMessage): Promise<Float32Array> {
+  const s = m.share;
+  syncWeights(r, rowsOf([s]));
+  const shape: [number, number] = [s.rows, s.seqLen];
+  const logits = tf.tidy(() => {
+    const inputs = {
+      input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+      attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+      token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+    };
+    return r.model.forward(inputs, { training: false }).logits;
+  });
+  return logits.data<'float32'>().finally(() => logits.dispose());
+}
+
 // One message at a time: the main thread sends the next step only after this one's reply.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (m: ToReplica) => {
@@ -161,6 +191,11 @@ port.on('message', (m: ToReplica) => {
       } else if (m.type === 'step') {
         if (!replica) throw new Error('replica: step before init');
         post(await step(replica, m));
+      } else if (m.type === 'forward') {
+        if (!replica) throw new Error('replica: forward before init');
+        const logits = await forward(replica, m);
+        // A few floats per row: copied, not transferred (the array may be the backend's own).
+        post({ type: 'logits', id: m.id, logits });
       } else if (m.type === 'close') {
         port.close();
       }

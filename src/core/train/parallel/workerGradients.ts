@@ -12,6 +12,12 @@
  * Dropout masks of share k of micro-batch i are seeded from (seed, step, i, k): with dropout on,
  * results depend on the number of replicas (with dropout 0 they do not, up to rounding).
  *
+ * Evaluation ({@link ParallelGradients.forward}, a {@link LogitsSource}) uses the same replicas:
+ * `begin` writes all of this thread's weights to the shared buffer (the last optimizer step
+ * happened after the last broadcast), then each eval batch is split into the same contiguous
+ * shares, forward only (training false, no tape), and the logits are gathered in row order; the
+ * loss and metrics are computed from them on this thread as without replicas.
+ *
  * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
  */
 import { Worker } from 'node:worker_threads';
@@ -19,7 +25,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { collateBatch } from '../../tokenize/collate';
+import { collateBatch, type CollatedBatch } from '../../tokenize/collate';
+import type { BertForSequenceClassification } from '../../model/bert';
+import type { LogitsSource } from '../evaluate';
 import {
   accumulateInto,
   batchGradients,
@@ -35,6 +43,7 @@ import {
   layoutOf,
   readRows,
   rowsOf,
+  type ForwardShare,
   type FromReplica,
   type ParamLayout,
   type ShareBatch,
@@ -67,6 +76,32 @@ export function parallelGradients(
     pool = null;
     if (handles) unclaimed.delete(handles);
     return new ParallelGradients(ctx, opts, handles ?? undefined);
+  };
+}
+
+/**
+ * The context of a source used only for its {@link ParallelGradients.forward} (an evaluation
+ * with no training, e.g. `studio evaluate`): no training rows, the model's own problem type.
+ */
+export function evaluationContext(model: BertForSequenceClassification): GradientContext {
+  return {
+    model,
+    train: {
+      encoded: {
+        ids: new Uint16Array(0),
+        offsets: new Uint32Array(1),
+        typeIds: null,
+        truncated: 0,
+      },
+      labels: new Int32Array(0),
+      labelWidth: 1,
+      size: 0,
+    },
+    problemType: model.config.problem_type ?? 'single_label_classification',
+    numLabels: model.config.num_labels,
+    collate: { padding: 'longest', maxLength: model.config.max_position_embeddings, padId: 0 },
+    loss: {},
+    seed: 0,
   };
 }
 
@@ -252,14 +287,14 @@ export class ParallelGradients implements GradientSource {
 
   /**
    * Writes this thread's weights where the workers read them (of the word embeddings, only the
-   * rows `rows` the workers' shares read), and bumps their version.
+   * rows `rows` the workers' shares read; all of them when null), and bumps their version.
    */
-  private async broadcast(rows: Int32Array): Promise<void> {
+  private async broadcast(rows: Int32Array | null): Promise<void> {
     const weights = this.weights as Float32Array;
     const { names, offsets, shapes } = this.layout;
     for (let j = 0; j < names.length; j++) {
       const v = this.ctx.model.params.get(names[j]) as tf.Variable;
-      if (names[j] === WORD_EMBEDDINGS) {
+      if (names[j] === WORD_EMBEDDINGS && rows !== null) {
         const width = shapes[j][1];
         const values = await readRows(v, rows);
         for (let k = 0; k < rows.length; k++) {
@@ -459,6 +494,84 @@ export class ParallelGradients implements GradientSource {
       if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
     }
     return { grads, loss: tf.scalar(lossSum), tokens };
+  }
+
+  /**
+   * Evaluation logits over the same replicas (see the module comment). `begin` must come before
+   * an evaluation's batches: it sends the current weights.
+   */
+  readonly forward: LogitsSource = {
+    begin: () => this.beginForward(),
+    logits: (b) => this.forwardLogits(b),
+  };
+
+  private async beginForward(): Promise<void> {
+    const handles = await this.start();
+    if (handles.length > 0) await this.broadcast(null);
+  }
+
+  private async forwardLogits(b: CollatedBatch): Promise<Float32Array> {
+    const handles = await this.start();
+    const R = this.shares;
+    const n = b.batchSize;
+    const T = b.seqLen;
+    const width = this.ctx.model.config.num_labels;
+    const out = new Float32Array(n * width);
+    const from = (k: number) => Math.floor((k * n) / R);
+    const shareOf = (k: number): ForwardShare => ({
+      rows: from(k + 1) - from(k),
+      seqLen: T,
+      inputIds: b.inputIds.slice(from(k) * T, from(k + 1) * T),
+      attentionMask: b.attentionMask.slice(from(k) * T, from(k + 1) * T),
+      tokenTypeIds: b.tokenTypeIds.slice(from(k) * T, from(k + 1) * T),
+    });
+    const offset = this.opts.mainReplica ? 1 : 0;
+    const id = this.nextId++;
+    const replies = handles.map(async (h, w) => {
+      const k = w + offset;
+      if (from(k + 1) === from(k)) return;
+      const share = shareOf(k);
+      const transfer = [
+        share.inputIds.buffer,
+        share.attentionMask.buffer,
+        share.tokenTypeIds.buffer,
+      ];
+      const m = await h.request(
+        { type: 'forward', id, share } satisfies ToReplica,
+        transfer as ArrayBuffer[],
+      );
+      if (m.type !== 'logits') throw new Error(`gradient replica ${h.index}: unexpected ${m.type}`);
+      out.set(m.logits, from(k) * width);
+    });
+    // A failing replica must not leave an unhandled rejection behind while this thread works.
+    const settled = Promise.allSettled(replies);
+    try {
+      if (this.opts.mainReplica && from(1) > 0) out.set(await this.mainForward(shareOf(0)), 0);
+    } catch (e) {
+      await settled;
+      throw e;
+    }
+    const failed = (await settled).find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return out;
+  }
+
+  /** Share 0 of an evaluation batch on this thread. */
+  private async mainForward(s: ForwardShare): Promise<Float32Array> {
+    const shape: [number, number] = [s.rows, s.seqLen];
+    const logits = tf.tidy(() => {
+      const inputs = {
+        input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+        attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+        token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+      };
+      return this.ctx.model.forward(inputs, { training: false }).logits;
+    });
+    try {
+      return await logits.data<'float32'>();
+    } finally {
+      logits.dispose();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,214 @@
+/**
+ * Data-parallel evaluation over the gradient replicas: each eval batch split into contiguous
+ * shares, logits gathered in row order, so logits, eval_loss and metrics are one process's; the
+ * replicas get the current weights before each evaluation (also after the last optimizer step);
+ * nothing leaks and the workers end.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/core/backend';
+import { BertForSequenceClassification } from '../../src/core/model/bert';
+import { smallBertConfig, type ProblemType } from '../../src/core/model/config';
+import { parseTrainingArguments } from '../../src/core/train/args';
+import type { LabeledDataset } from '../../src/core/train/dataset';
+import { evaluateModel, type EvalOutput, type LogitsSource } from '../../src/core/train/evaluate';
+import { computeLoss } from '../../src/core/train/losses';
+import { createRng } from '../../src/core/train/rng';
+import { Trainer } from '../../src/core/train/trainer';
+import {
+  ParallelGradients,
+  evaluationContext,
+  parallelGradients,
+} from '../../src/core/train/parallel/workerGradients';
+
+const VOCAB = 300;
+const MAX_LEN = 12;
+
+function dataset(n: number, problemType: ProblemType, seed = 1): LabeledDataset {
+  const rng = createRng(seed);
+  const offsets = new Uint32Array(n + 1);
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = 3 + rng.nextInt(MAX_LEN - 2);
+    ids.push(2);
+    for (let t = 1; t < len; t++) ids.push(5 + rng.nextInt(VOCAB - 5));
+    offsets[i + 1] = ids.length;
+  }
+  const width = problemType === 'multi_label_classification' ? 3 : 1;
+  const labels =
+    problemType === 'single_label_classification'
+      ? Int32Array.from({ length: n }, () => rng.nextInt(2))
+      : Float32Array.from({ length: n * width }, () =>
+          problemType === 'regression' ? rng.normal() : rng.nextInt(2),
+        );
+  return {
+    encoded: { ids: Uint16Array.from(ids), offsets, typeIds: null, truncated: 0 },
+    labels,
+    labelWidth: width,
+    size: n,
+  };
+}
+
+function model(problemType: ProblemType, seed = 3): BertForSequenceClassification {
+  const numLabels =
+    problemType === 'multi_label_classification' ? 3 : problemType === 'regression' ? 1 : 2;
+  const config = smallBertConfig({
+    vocabSize: VOCAB,
+    numLabels,
+    maxLength: MAX_LEN,
+    hiddenSize: 16,
+    numLayers: 1,
+    numHeads: 2,
+    intermediateSize: 32,
+    hiddenDropoutProb: 0.1, // off in evaluation
+    attentionProbsDropoutProb: 0.1,
+    problemType,
+  });
+  return BertForSequenceClassification.create(config, seed);
+}
+
+function evaluate(
+  m: BertForSequenceClassification,
+  ds: LabeledDataset,
+  problemType: ProblemType,
+  batchSize: number,
+  logits?: LogitsSource,
+): Promise<EvalOutput> {
+  return evaluateModel({
+    model: m,
+    dataset: ds,
+    problemType,
+    numLabels: m.config.num_labels,
+    batchSize,
+    collate: { padding: 'longest', maxLength: MAX_LEN, padId: 0, padToMultipleOf: 8 },
+    lossOf: (l, y) => computeLoss(problemType, l, y, {}),
+    logits,
+  });
+}
+
+/** Same logits (1e-5 of the largest), and every metric but the timings within 1e-5. */
+function expectSame(got: EvalOutput, ref: EvalOutput): void {
+  expect(got.logits.length).toBe(ref.logits.length);
+  let scale = 0;
+  for (const v of ref.logits) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < ref.logits.length; i++) {
+    expect(Math.abs(got.logits[i] - ref.logits[i])).toBeLessThan(1e-5 * Math.max(scale, 1));
+  }
+  const timing = /runtime|per_second/;
+  const keys = Object.keys(ref.metrics).filter((k) => !timing.test(k));
+  expect(Object.keys(got.metrics).filter((k) => !timing.test(k))).toEqual(keys);
+  expect(keys).toContain('eval_loss');
+  for (const k of keys) expect(Math.abs(got.metrics[k] - ref.metrics[k])).toBeLessThan(1e-5);
+}
+
+/** Multiplies every weight by `f` (weights change with no training step in between). */
+function scaleWeights(m: BertForSequenceClassification, f: number): void {
+  for (const v of m.params.values()) {
+    const t = tf.mul(v, f);
+    v.assign(t);
+    t.dispose();
+  }
+}
+
+const started = (s: ParallelGradients) => (s as unknown as { started: unknown }).started;
+
+beforeAll(async () => {
+  tf.env().set('PROD', true);
+  await selectBackend('wasm');
+});
+
+const sources: ParallelGradients[] = [];
+afterAll(async () => {
+  await Promise.all(sources.map((s) => s.close()));
+});
+
+describe('parallel evaluation', () => {
+  const cases: [string, ProblemType, number, boolean][] = [
+    ['single-label, 3 shares with this thread', 'single_label_classification', 3, true],
+    ['multi-label, 2 workers', 'multi_label_classification', 2, false],
+    ['regression, 2 shares with this thread', 'regression', 2, true],
+  ];
+  it.each(cases)('%s: the logits and metrics of one process', async (_n, pt, r, main) => {
+    const m = model(pt);
+    // 23 rows in batches of 10: shares of 3/3/4 rows, and a last batch of 3 rows (1 each).
+    const ds = dataset(23, pt);
+    const before = tf.memory().numTensors; // the model's variables included
+    const ref = await evaluate(m, ds, pt, 10);
+    const par = new ParallelGradients(evaluationContext(m), { replicas: r, mainReplica: main });
+    sources.push(par);
+    expectSame(await evaluate(m, ds, pt, 10, par.forward), ref);
+    // A batch with fewer rows than shares: some replicas get none.
+    expectSame(await evaluate(m, ds, pt, 2, par.forward), await evaluate(m, ds, pt, 2));
+    // The weights change (no training step): the next evaluation sends them again.
+    scaleWeights(m, 3);
+    const ref2 = await evaluate(m, ds, pt, 10);
+    let moved = 0;
+    ref2.logits.forEach((v, i) => (moved = Math.max(moved, Math.abs(v - ref.logits[i]))));
+    expect(moved).toBeGreaterThan(1e-2);
+    expectSame(await evaluate(m, ds, pt, 10, par.forward), ref2);
+    await par.close();
+    expect(started(par)).toBeNull();
+    expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it("the Trainer's evaluations run on its replicas at the current weights, also after train()", async () => {
+    const pt = 'single_label_classification';
+    const train = dataset(30, pt, 5);
+    const evalSet = dataset(21, pt, 6);
+    const args = parseTrainingArguments({
+      output_dir: 'out',
+      per_device_train_batch_size: 8,
+      per_device_eval_batch_size: 8, // 21 rows: 8, 8, 5; 2 shares of 4 / 4 / 2-3 rows
+      learning_rate: 5e-3,
+      max_steps: 3,
+      eval_strategy: 'steps',
+      eval_steps: 2,
+      logging_steps: 1,
+      save_strategy: 'no',
+    }).args;
+    const before = tf.memory().numTensors;
+    const m = model(pt, 4);
+    let source: ParallelGradients | null = null;
+    const factory = parallelGradients({ replicas: 2, mainReplica: true });
+    const trainer = new Trainer({
+      model: m,
+      args,
+      train,
+      eval: evalSet,
+      problemType: pt,
+      numLabels: 2,
+      padId: 0,
+      maxLength: MAX_LEN,
+      gradients: (ctx) => (source = factory(ctx) as ParallelGradients),
+    });
+    const forward = (source as unknown as ParallelGradients).forward;
+    let calls = 0;
+    const logits = forward.logits;
+    forward.logits = (b) => {
+      calls++;
+      return logits(b);
+    };
+    const out = await trainer.train();
+    // The evaluation at step 2 ran on the replicas (3 batches).
+    expect(calls).toBe(3);
+    expect(out.state.log_history.some((e) => 'eval_loss' in e && e.step === 2)).toBe(true);
+    // After the last optimizer step (step 3): the replicas had step 2's weights until now.
+    const got = await trainer.runEval(evalSet);
+    expect(calls).toBe(6);
+    const ref = await evaluateModel({
+      model: m,
+      dataset: evalSet,
+      problemType: pt,
+      numLabels: 2,
+      batchSize: 8,
+      collate: { padding: 'longest', maxLength: MAX_LEN, padId: 0, padToMultipleOf: 8 },
+      lossOf: (l, y) => computeLoss(pt, l, y, {}),
+    });
+    expectSame(got, ref);
+    trainer.dispose();
+    expect(started(source as unknown as ParallelGradients)).toBeNull();
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
