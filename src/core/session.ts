@@ -16,6 +16,7 @@ import { fastTokenizer } from './tokenize/fastWordPiece';
 import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
 import { parseTrainingArguments, type TrainingArguments } from './train/args';
 import type { EvalRows } from './train/evalDetails';
+import type { LogitsSource } from './train/evaluate';
 import type { LogEntry } from './train/state';
 import type { Trainer } from './train/trainer';
 import { tableDataReport } from './session/dataReport';
@@ -387,12 +388,14 @@ export class StudioSession {
 
   /**
    * Evaluates the current model on the loaded table (labels must be among the model's).
-   * Returns `eval_`-prefixed metrics as the Trainer logs them.
+   * Returns `eval_`-prefixed metrics as the Trainer logs them. `logits`: where each batch's
+   * logits come from (default: this thread).
    */
   async evaluateTable(
     columns: ColumnChoice,
     maxLength: number,
     batchSize = 32,
+    logits?: LogitsSource,
   ): Promise<Record<string, number>> {
     const model = this.model;
     const tok = this.tokenizer;
@@ -400,6 +403,15 @@ export class StudioSession {
     if (!model || !tok)
       throw new Error('There is no model yet: train one or load an exported one.');
     if (!t) throw new Error('No data is loaded yet.');
-    return evaluateOnTable(model, tok, this.labels.length, t, columns, maxLength, batchSize);
+    return evaluateOnTable(
+      model,
+      tok,
+      this.labels.length,
+      t,
+      columns,
+      maxLength,
+      batchSize,
+      logits,
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { ProblemType } from '../model/config';
 import { encodeDataset } from '../tokenize/encode';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { batchTensors, disposeBatch, inputsOf, type LabeledDataset } from '../train/dataset';
-import { evaluateModel } from '../train/evaluate';
+import { evaluateModel, type LogitsSource } from '../train/evaluate';
 import { computeLoss } from '../train/losses';
 import { sigmoid, softmax } from '../train/metrics';
 import { extractExamples, type NamedTable } from './examples';
@@ -78,7 +78,8 @@ export async function predictTexts(
 
 /**
  * Single-label metrics of `model` on table `t`'s chosen columns (labels must be among the
- * model's `label2id`), `eval_`-prefixed as the Trainer logs them.
+ * model's `label2id`), `eval_`-prefixed as the Trainer logs them. `logits`: where each batch's
+ * logits come from (default this thread; the CLI may pass replicas).
  */
 export async function evaluateOnTable(
   model: BertForSequenceClassification,
@@ -88,6 +89,7 @@ export async function evaluateOnTable(
   columns: ColumnChoice,
   maxLength: number,
   batchSize: number,
+  logits?: LogitsSource,
 ): Promise<Record<string, number>> {
   const ex = extractExamples(t, columns);
   const label2id = model.config.label2id ?? {};
@@ -105,6 +107,7 @@ export async function evaluateOnTable(
     batchSize,
     collate: { padding: 'longest', maxLength, padId: tok.padId },
     lossOf: (logits, labels) => computeLoss('single_label_classification', logits, labels, {}),
+    logits,
   });
   return out.metrics;
 }
