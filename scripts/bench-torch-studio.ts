@@ -5,12 +5,16 @@
  * `StudioSession.train` with a from-scratch model, no checkpoints, data parallel over
  * worker_threads as the CLI's --num_replicas default (one replica per core with wasm, at most one
  * per row of a batch; `--replicas N` sets it, 1 = one thread); then evaluates the validation
- * file the way the Trainer's evaluate does (forward only, loss and metrics). Prints one line
+ * file the way the Trainer's evaluate does (`Trainer.runEval`: forward only, loss and metrics, on
+ * the run's replicas as `studio train`'s evaluations, each eval batch split into their shares).
+ * `StudioSession.train`'s own steps (buildModel, newTrainer, runTrainer) are made here so the
+ * Trainer, and its replicas, outlive the run for the timed evaluation. Prints one line
  * `BENCH_JSON {...}`:
  *
  *   train_samples_per_second  from the end of step `--skip` to the end of the last step
  *                             (on_step_end), so start-up and warm-up are left out
- *   eval_samples_per_second   an evaluation after the Trainer's own one (the warm-up)
+ *   eval_samples_per_second   an evaluation after the Trainer's own one (the warm-up; the
+ *                             replicas' weights are sent again before it)
  *   peak_rss_mib              VmHWM of /proc/self/status at the end of the timed passes
  *   kernels_per_step          with --kernels: TF.js kernels of one full training step (forward,
  *                             backward, clipping, AdamW), counted by tf.profile in a separate
@@ -28,8 +32,9 @@ import { StudioSession } from '../src/core/session';
 import { fastTokenizer } from '../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
 import type { TrainerCallback } from '../src/core/train/callbacks';
-import { evaluateModel } from '../src/core/train/evaluate';
-import { computeLoss } from '../src/core/train/losses';
+import { buildModel } from '../src/core/session/model';
+import { newTrainer, runTrainer } from '../src/core/session/training';
+import { parseTrainingArguments } from '../src/core/train/args';
 import { parallelGradients } from '../src/core/train/parallel/workerGradients';
 
 const argv = process.argv.slice(2);
@@ -106,8 +111,13 @@ async function main() {
   const ends: number[] = [];
   const timer: TrainerCallback = { on_step_end: () => void ends.push(performance.now()) };
   const t0 = performance.now();
-  // Ends with the Trainer's evaluation (no eval_strategy): the eval warm-up.
-  const result = await session.train(spec, args, {
+  const p = session.prepared;
+  const tok = session.tokenizer;
+  if (!p || !tok) throw new Error('no prepared data');
+  // As StudioSession.train.
+  const parsed = parseTrainingArguments(args).args;
+  const { model } = buildModel(spec, p, tok, null, parsed.seed);
+  const trainer = newTrainer(model, parsed, p, tok, maxLength, {
     callbacks: [timer],
     gradients:
       replicas > 1
@@ -118,25 +128,16 @@ async function main() {
           })
         : undefined,
   });
+  // Ends with the Trainer's evaluation (no eval_strategy): the eval warm-up.
+  const result = await runTrainer(trainer, []);
   const trainWall = (performance.now() - t0) / 1000;
   const window = (ends[ends.length - 1] - (skip > 0 ? ends[skip - 1] : t0)) / 1000;
   const timedSteps = ends.length - skip;
 
-  const p = session.prepared;
-  const model = session.model;
-  const tok = session.tokenizer;
-  if (!p || !model) throw new Error('training left no model');
   const t1 = performance.now();
-  await evaluateModel({
-    model,
-    dataset: p.validation,
-    problemType: p.problemType,
-    numLabels: p.maps.labels.length,
-    batchSize: evalBatch,
-    collate: { padding: 'longest', maxLength, padId: tok.padId },
-    lossOf: (logits, labels) => computeLoss(p.problemType, logits, labels),
-  });
+  await trainer.runEval(p.validation);
   const evalSeconds = (performance.now() - t1) / 1000;
+  trainer.dispose();
   const peak = peakRssMib();
   let parameters = 0;
   for (const v of model.params.values()) parameters += v.size;
