@@ -105,6 +105,50 @@ describe('studio train --num_replicas', () => {
     expect(missing.err).toMatch(/does not exist/);
   });
 
+  it('studio evaluate --num_replicas 3 gives the metrics of one thread (batch 7: uneven shares)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-par-'));
+    const csv = smallCsv(dir);
+    const out = join(dir, 'out');
+    const trained = await runCli([
+      'train',
+      '--train_file',
+      csv,
+      '--output_dir',
+      out,
+      ...TINY,
+      '--max_steps',
+      '2',
+      '--save_strategy',
+      'no',
+      '--num_replicas',
+      '1',
+    ]);
+    expect(trained.code, trained.err).toBe(0);
+    const evaluate = async (replicas: string) => {
+      const r = await runCli([
+        'evaluate',
+        '--model_dir',
+        out,
+        '--validation_file',
+        csv,
+        '--per_device_eval_batch_size',
+        '7',
+        '--num_replicas',
+        replicas,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      return { metrics: JSON.parse(r.out) as Record<string, number>, err: r.err };
+    };
+    const one = await evaluate('1');
+    const three = await evaluate('3');
+    expect(one.err).not.toMatch(/data parallel/);
+    expect(three.err).toMatch(/data parallel: 3 replicas/);
+    for (const k of Object.keys(one.metrics).filter((k) => !/runtime|per_second/.test(k))) {
+      expect(Math.abs(three.metrics[k] - one.metrics[k]), k).toBeLessThan(1e-5);
+    }
+    expect(one.metrics.eval_loss).toBeGreaterThan(0);
+  });
+
   it('rejects a bad count and documents the flag', async () => {
     const bad = await runCli(['train', '--train_file', 'x.csv', '--num_replicas', '0']);
     expect(bad.code).not.toBe(0);
