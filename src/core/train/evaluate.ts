@@ -7,14 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BertForSequenceClassification } from '../model/bert';
-import { collateBatch, type CollatedBatch } from '../tokenize/collate';
-import {
-  inputTensors,
-  labelTensor,
-  type CollateOptions,
-  type LabeledDataset,
-  type ProblemType,
-} from './dataset';
+import { collateBatch, type CollatedBatch, type CollateOptions } from '../tokenize/collate';
+import { inputTensors, labelTensor, type LabeledDataset, type ProblemType } from './dataset';
 import { computeMetrics } from './metrics';
 
 /**
