@@ -17,7 +17,7 @@
  * `--skip` (2) to the end of the last step; eval samples/s is a second evaluation (forward only,
  * batch `--eval-batch`) after a first one. Peak RSS: ru_maxrss of the python process, VmHWM of
  * the Node one. Other flags: --batch 32, --max-length 128, --eval-rows 512, --python python3
- * (or $PYTHON).
+ * (or $PYTHON), --torch-device cuda (the transformers side on a GPU).
  *
  * --page also trains each shape in the built page (`npm run build` first) in headless Chromium's
  * worker (scripts/bench-torch-page.ts), train samples/s only: --page-backends wasm,webgpu,
@@ -167,6 +167,8 @@ async function main() {
         ...shapeArgs(s),
         '--threads',
         String(cpus().length),
+        '--device',
+        flag('torch-device', 'cpu'),
       ]);
       torch = r.json;
       if (!torch || torch.error) {
