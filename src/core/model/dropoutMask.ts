@@ -1,7 +1,7 @@
 /**
  * The studio's dropout masks: element i of a tensor is kept where a hash of (seed, i) clears the
  * rate. Counter-based, so the mask needs no stored random state: the backward pass recomputes it,
- * wasm computes it in its kernel (`kernels/gemmWat.ts`, the same hash), and every backend draws
+ * wasm computes it in its kernel (`kernels/elementwiseWat.ts`, the same hash), and every backend draws
  * the same mask for the same seed.
  */
 
