@@ -170,7 +170,7 @@ describe('parallel evaluation', () => {
     const before = tf.memory().numTensors;
     const m = model(pt, 4);
     let source: ParallelGradients | null = null;
-    const factory = parallelGradients({ replicas: 2, mainReplica: true });
+    const factory = parallelGradients({ replicas: 2, mainReplica: true, minSplitFlops: 0 });
     const trainer = new Trainer({
       model: m,
       args,

@@ -149,7 +149,7 @@ describe('ParallelGradients', () => {
     const m = model(pt);
     const before = tf.memory().numTensors; // the model's variables included
     const ctx = context(m, train, pt, loss);
-    const par = new ParallelGradients(ctx, { replicas: r, mainReplica: main });
+    const par = new ParallelGradients(ctx, { replicas: r, mainReplica: main, minSplitFlops: 0 });
     sources.push(par);
     // Two micro-batches (gradient accumulation): 7 rows (not divisible by r) and 2 rows (short,
     // fewer rows than shares when r = 3: a replica gets none).
@@ -160,6 +160,22 @@ describe('ParallelGradients', () => {
     expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
     await par.close();
     expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it('a step under minSplitFlops runs on this thread alone: exactly the in-process result', async () => {
+    const pt = 'single_label_classification';
+    const train = dataset(23, pt);
+    const m = model(pt);
+    const ctx = context(m, train, pt, {});
+    const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true }); // default: 1 GFLOP
+    sources.push(par);
+    const groups = [idx(0, 3, 5, 8, 11, 13, 22)];
+    const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
+    const got = await read(await par.compute(groups, 0));
+    expect(got.loss).toBe(ref.loss);
+    expect(maxRelDiff(got.grads, ref.grads)).toBe(0);
+    await par.close();
     m.dispose();
   });
 
@@ -204,7 +220,7 @@ describe('ParallelGradients', () => {
       return { logs, weights, source: source as ParallelGradients | null };
     };
     const ref = await run();
-    const got = await run(parallelGradients({ replicas: 2 }));
+    const got = await run(parallelGradients({ replicas: 2, minSplitFlops: 0 }));
     expect(got.logs.map((l) => l.step)).toEqual(ref.logs.map((l) => l.step));
     expect(ref.logs).toHaveLength(4);
     got.logs.forEach((l, i) => {
@@ -236,7 +252,12 @@ describe('ParallelGradients', () => {
       padId: 0,
       maxLength: MAX_LEN,
       gradients: (ctx) =>
-        (source = new ParallelGradients(ctx, { replicas: 2, mainReplica: true, workerUrl })),
+        (source = new ParallelGradients(ctx, {
+          replicas: 2,
+          mainReplica: true,
+          workerUrl,
+          minSplitFlops: 0,
+        })),
     });
     await expect(trainer.train()).rejects.toThrow(
       /gradient replica 0 failed: .*deliberate failure/,
@@ -251,7 +272,7 @@ describe('ParallelGradients', () => {
     const pt = 'single_label_classification';
     const m = model(pt, 0.2);
     const ctx = context(m, dataset(12, pt), pt);
-    const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true });
+    const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true, minSplitFlops: 0 });
     sources.push(par);
     const groups = [idx(0, 1, 2, 3, 4, 5, 6)];
     const a = await read(await par.compute(groups, 3));

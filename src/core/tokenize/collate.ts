@@ -30,6 +30,25 @@ export interface CollateOptions {
   padToMultipleOf?: number;
 }
 
+/** The sequence length {@link collateBatch} pads rows `indices` to. */
+export function paddedLength(
+  ds: EncodedDataset,
+  indices: ArrayLike<number>,
+  opts: CollateOptions,
+): number {
+  if (opts.padding === 'max_length') return opts.maxLength;
+  let longest = 0;
+  for (let b = 0; b < indices.length; b++) {
+    const i = indices[b];
+    longest = Math.max(longest, ds.offsets[i + 1] - ds.offsets[i]);
+  }
+  const m = opts.padToMultipleOf;
+  if (m && m > 1 && longest % m !== 0) {
+    return Math.max(longest, Math.min(Math.ceil(longest / m) * m, opts.maxLength));
+  }
+  return longest;
+}
+
 /** Gather rows `indices` of `ds` into a padded batch (rows longer than the target are cut). */
 export function collateBatch(
   ds: EncodedDataset,
@@ -37,21 +56,7 @@ export function collateBatch(
   opts: CollateOptions,
 ): CollatedBatch {
   const batchSize = indices.length;
-  let longest = 0;
-  for (let b = 0; b < batchSize; b++) {
-    const i = indices[b];
-    longest = Math.max(longest, ds.offsets[i + 1] - ds.offsets[i]);
-  }
-  let seqLen: number;
-  if (opts.padding === 'max_length') {
-    seqLen = opts.maxLength;
-  } else {
-    seqLen = longest;
-    const m = opts.padToMultipleOf;
-    if (m && m > 1 && seqLen % m !== 0) {
-      seqLen = Math.max(longest, Math.min(Math.ceil(seqLen / m) * m, opts.maxLength));
-    }
-  }
+  const seqLen = paddedLength(ds, indices, opts);
   const size = batchSize * seqLen;
   const inputIds = new Int32Array(size);
   const attentionMask = new Int32Array(size);
