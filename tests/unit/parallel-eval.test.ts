@@ -7,65 +7,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { smallBertConfig, type ProblemType } from '../../src/core/model/config';
+import type { BertForSequenceClassification } from '../../src/core/model/bert';
+import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
 import { evaluateModel, type EvalOutput, type LogitsSource } from '../../src/core/train/evaluate';
 import { computeLoss } from '../../src/core/train/losses';
-import { createRng } from '../../src/core/train/rng';
 import { Trainer } from '../../src/core/train/trainer';
 import {
   ParallelGradients,
   evaluationContext,
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
-
-const VOCAB = 300;
-const MAX_LEN = 12;
-
-function dataset(n: number, problemType: ProblemType, seed = 1): LabeledDataset {
-  const rng = createRng(seed);
-  const offsets = new Uint32Array(n + 1);
-  const ids: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const len = 3 + rng.nextInt(MAX_LEN - 2);
-    ids.push(2);
-    for (let t = 1; t < len; t++) ids.push(5 + rng.nextInt(VOCAB - 5));
-    offsets[i + 1] = ids.length;
-  }
-  const width = problemType === 'multi_label_classification' ? 3 : 1;
-  const labels =
-    problemType === 'single_label_classification'
-      ? Int32Array.from({ length: n }, () => rng.nextInt(2))
-      : Float32Array.from({ length: n * width }, () =>
-          problemType === 'regression' ? rng.normal() : rng.nextInt(2),
-        );
-  return {
-    encoded: { ids: Uint16Array.from(ids), offsets, typeIds: null, truncated: 0 },
-    labels,
-    labelWidth: width,
-    size: n,
-  };
-}
-
-function model(problemType: ProblemType, seed = 3): BertForSequenceClassification {
-  const numLabels =
-    problemType === 'multi_label_classification' ? 3 : problemType === 'regression' ? 1 : 2;
-  const config = smallBertConfig({
-    vocabSize: VOCAB,
-    numLabels,
-    maxLength: MAX_LEN,
-    hiddenSize: 16,
-    numLayers: 1,
-    numHeads: 2,
-    intermediateSize: 32,
-    hiddenDropoutProb: 0.1, // off in evaluation
-    attentionProbsDropoutProb: 0.1,
-    problemType,
-  });
-  return BertForSequenceClassification.create(config, seed);
-}
+import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
 function evaluate(
   m: BertForSequenceClassification,
@@ -129,9 +83,9 @@ describe('parallel evaluation', () => {
     ['regression, 2 shares with this thread', 'regression', 2, true],
   ];
   it.each(cases)('%s: the logits and metrics of one process', async (_n, pt, r, main) => {
-    const m = model(pt);
+    const m = tinyModel(pt, { dropout: 0.1 }); // dropout: off in evaluation
     // 23 rows in batches of 10: shares of 3/3/4 rows, and a last batch of 3 rows (1 each).
-    const ds = dataset(23, pt);
+    const ds = tinyDataset(23, pt);
     const before = tf.memory().numTensors; // the model's variables included
     const ref = await evaluate(m, ds, pt, 10);
     const par = new ParallelGradients(evaluationContext(m), { replicas: r, mainReplica: main });
@@ -154,8 +108,8 @@ describe('parallel evaluation', () => {
 
   it("the Trainer's evaluations run on its replicas at the current weights, also after train()", async () => {
     const pt = 'single_label_classification';
-    const train = dataset(30, pt, 5);
-    const evalSet = dataset(21, pt, 6);
+    const train = tinyDataset(30, pt, 5);
+    const evalSet = tinyDataset(21, pt, 6);
     const args = parseTrainingArguments({
       output_dir: 'out',
       per_device_train_batch_size: 8,
@@ -168,7 +122,7 @@ describe('parallel evaluation', () => {
       save_strategy: 'no',
     }).args;
     const before = tf.memory().numTensors;
-    const m = model(pt, 4);
+    const m = tinyModel(pt, { seed: 4, dropout: 0.1 });
     let source: ParallelGradients | null = null;
     const factory = parallelGradients({ replicas: 2, mainReplica: true, minSplitFlops: 0 });
     const trainer = new Trainer({

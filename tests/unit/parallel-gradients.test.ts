@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { smallBertConfig, type ProblemType } from '../../src/core/model/config';
+import type { BertForSequenceClassification } from '../../src/core/model/bert';
+import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
 import {
@@ -15,61 +15,13 @@ import {
   type GradientContext,
   type StepGradients,
 } from '../../src/core/train/gradients';
-import { createRng } from '../../src/core/train/rng';
 import { isTrainLog, type TrainLogEntry } from '../../src/core/train/state';
 import { Trainer } from '../../src/core/train/trainer';
 import {
   ParallelGradients,
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
-
-// Large enough that most rows of the word embeddings are new to a replica at each step.
-const VOCAB = 300;
-const MAX_LEN = 12;
-
-/** `n` rows of 3..12 random tokens, with labels for `problemType` (2 classes / 3 labels). */
-function dataset(n: number, problemType: ProblemType, seed = 1): LabeledDataset {
-  const rng = createRng(seed);
-  const offsets = new Uint32Array(n + 1);
-  const ids: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const len = 3 + rng.nextInt(MAX_LEN - 2);
-    ids.push(2);
-    for (let t = 1; t < len; t++) ids.push(5 + rng.nextInt(VOCAB - 5));
-    offsets[i + 1] = ids.length;
-  }
-  const width = problemType === 'multi_label_classification' ? 3 : 1;
-  const labels =
-    problemType === 'single_label_classification'
-      ? Int32Array.from({ length: n }, () => rng.nextInt(2))
-      : Float32Array.from({ length: n * width }, () =>
-          problemType === 'regression' ? rng.normal() : rng.nextInt(2),
-        );
-  return {
-    encoded: { ids: Uint16Array.from(ids), offsets, typeIds: null, truncated: 0 },
-    labels,
-    labelWidth: width,
-    size: n,
-  };
-}
-
-function model(problemType: ProblemType, dropout = 0): BertForSequenceClassification {
-  const numLabels =
-    problemType === 'multi_label_classification' ? 3 : problemType === 'regression' ? 1 : 2;
-  const config = smallBertConfig({
-    vocabSize: VOCAB,
-    numLabels,
-    maxLength: MAX_LEN,
-    hiddenSize: 16,
-    numLayers: 1,
-    numHeads: 2,
-    intermediateSize: 32,
-    hiddenDropoutProb: dropout,
-    attentionProbsDropoutProb: dropout,
-    problemType,
-  });
-  return BertForSequenceClassification.create(config, 3);
-}
+import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
 function context(
   m: BertForSequenceClassification,
@@ -145,8 +97,8 @@ describe('ParallelGradients', () => {
     ['regression, 2 workers', 'regression', {}, 2, false],
   ];
   it.each(cases)('%s: same loss and gradients as one process', async (_n, pt, loss, r, main) => {
-    const train = dataset(23, pt);
-    const m = model(pt);
+    const train = tinyDataset(23, pt);
+    const m = tinyModel(pt);
     const before = tf.memory().numTensors; // the model's variables included
     const ctx = context(m, train, pt, loss);
     const par = new ParallelGradients(ctx, { replicas: r, mainReplica: main, minSplitFlops: 0 });
@@ -165,8 +117,8 @@ describe('ParallelGradients', () => {
 
   it('a step under minSplitFlops runs on this thread alone: exactly the in-process result', async () => {
     const pt = 'single_label_classification';
-    const train = dataset(23, pt);
-    const m = model(pt);
+    const train = tinyDataset(23, pt);
+    const m = tinyModel(pt);
     const ctx = context(m, train, pt, {});
     const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true }); // default: 1 GFLOP
     sources.push(par);
@@ -181,7 +133,7 @@ describe('ParallelGradients', () => {
 
   it('the Trainer gives the same losses and grad norms as in-process, and ends its workers', async () => {
     const pt = 'single_label_classification';
-    const train = dataset(30, pt, 5);
+    const train = tinyDataset(30, pt, 5);
     const args = parseTrainingArguments({
       output_dir: 'out',
       per_device_train_batch_size: 8, // 30 rows: the last batch has 6
@@ -194,7 +146,7 @@ describe('ParallelGradients', () => {
     }).args;
     const run = async (gradients?: ReturnType<typeof parallelGradients>) => {
       const before = tf.memory().numTensors;
-      const m = model(pt);
+      const m = tinyModel(pt);
       let source: ParallelGradients | null = null;
       const trainer = new Trainer({
         model: m,
@@ -240,13 +192,13 @@ describe('ParallelGradients', () => {
   it('a failing replica is a clear error, not a hang, and train() ends the workers', async () => {
     const pt = 'single_label_classification';
     const before = tf.memory().numTensors;
-    const m = model(pt);
+    const m = tinyModel(pt);
     const workerUrl = new URL('./helpers/failingReplica.ts', import.meta.url);
     let source: ParallelGradients | null = null;
     const trainer = new Trainer({
       model: m,
       args: parseTrainingArguments({ output_dir: 'out', max_steps: 2, save_strategy: 'no' }).args,
-      train: dataset(10, pt),
+      train: tinyDataset(10, pt),
       problemType: pt,
       numLabels: 2,
       padId: 0,
@@ -270,8 +222,8 @@ describe('ParallelGradients', () => {
 
   it('with dropout, the same step gives the same gradients again (seeded per share)', async () => {
     const pt = 'single_label_classification';
-    const m = model(pt, 0.2);
-    const ctx = context(m, dataset(12, pt), pt);
+    const m = tinyModel(pt, { dropout: 0.2 });
+    const ctx = context(m, tinyDataset(12, pt), pt);
     const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true, minSplitFlops: 0 });
     sources.push(par);
     const groups = [idx(0, 1, 2, 3, 4, 5, 6)];
@@ -287,9 +239,12 @@ describe('ParallelGradients', () => {
 
   it('a replica that cannot start is a clear error', async () => {
     const pt = 'single_label_classification';
-    const m = model(pt);
+    const m = tinyModel(pt);
     const workerUrl = new URL('./helpers/missingReplica.ts', import.meta.url);
-    const par = new ParallelGradients(context(m, dataset(4, pt), pt), { replicas: 1, workerUrl });
+    const par = new ParallelGradients(context(m, tinyDataset(4, pt), pt), {
+      replicas: 1,
+      workerUrl,
+    });
     await expect(par.compute([idx(0, 1)], 0)).rejects.toThrow(/gradient replica 0 failed/);
     await par.close();
     m.dispose();
