@@ -20,7 +20,7 @@ import {
   type BertConfig,
 } from '../../src/core/model/config';
 import { bertParamSpecs } from '../../src/core/model/init';
-import { embeddingLookup } from '../../src/core/model/layers';
+import { embed, type EmbeddingParams } from '../../src/core/model/embeddings';
 import { AdamW } from '../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../src/core/train/clip';
 import { bceWithLogits, mse } from '../../src/core/train/losses';
@@ -201,32 +201,66 @@ describe('wasm backend (with the studio kernels, as selectBackend installs them)
     await tf.setBackend('cpu');
   });
 
-  it('embedding gradient sums duplicate ids on cpu and wasm', async () => {
+  it('embeddings: the written-out gradients (duplicate ids summed) equal the tape gradients, on cpu and wasm', async () => {
+    const V = 7;
+    const H = 4;
+    const ids = [
+      [1, 3, 1],
+      [1, 0, 6],
+    ];
+    const types = [
+      [0, 1, 1],
+      [0, 0, 1],
+    ];
+    const vals = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k) / 2);
+    /** Gradients of sum(embed(...) * w) w.r.t. the five tables, with `embedFn` or the tape. */
+    const grads = async (taped: boolean) => {
+      const start = tf.memory().numTensors;
+      const tables = [
+        tf.tensor2d(vals(V * H, 1.3), [V, H]),
+        tf.tensor2d(vals(5 * H, 0.7), [5, H]),
+        tf.tensor2d(vals(2 * H, 2.1), [2, H]),
+        tf.tensor1d(vals(H, 0.4).map((x) => 1 + x)),
+        tf.tensor1d(vals(H, 0.9)),
+      ];
+      const idT = tf.tensor2d(ids, undefined, 'int32');
+      const typeT = tf.tensor2d(types, undefined, 'int32');
+      const w = tf.tensor2d(vals(6 * H, 0.37), [6, H]);
+      const f = (word: tf.Tensor, pos: tf.Tensor, tt: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        if (!taped) {
+          const p = { word, position: pos, tokenType: tt, gamma: g, beta: b } as EmbeddingParams;
+          return tf.sum(
+            tf.mul(embed(p, idT as tf.Tensor2D, typeT as tf.Tensor2D, 1e-12, 0, false), w),
+          );
+        }
+        const x = tf.add(
+          tf.add(tf.gather(word, idT), tf.gather(tt, typeT)),
+          tf.slice(pos, [0, 0], [3, H]),
+        );
+        const mean = tf.mean(x, -1, true);
+        const c = tf.sub(x, mean);
+        const y = tf.add(
+          tf.mul(tf.mul(c, tf.rsqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-12))), g),
+          b,
+        );
+        return tf.sum(tf.mul(tf.reshape(y, [6, H]), w));
+      };
+      const gs = tf.grads(f)(tables);
+      const out = await Promise.all(gs.map(async (t) => Array.from(await t.data())));
+      tf.dispose([...tables, idT, typeT, w, ...gs]);
+      expect(tf.memory().numTensors).toBe(start);
+      return out;
+    };
+    await tf.setBackend('cpu');
+    const want = await grads(true); // tf.gather's own gradient (UnsortedSegmentSum: not on wasm)
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
-      const start = tf.memory().numTensors;
-      const table = tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [5, 2]);
-      const ids = tf.tensor2d(
-        [
-          [1, 3, 1],
-          [1, 0, 4],
-        ],
-        undefined,
-        'int32',
-      );
-      const w = tf.tensor3d(
-        [...Array(12).keys()].map((i) => i + 1),
-        [2, 3, 2],
-      );
-      const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(embeddingLookup(t, ids), w)))(table);
-      // Without a tape, the lookup must not keep tensors for backprop (tidy frees intermediates).
-      const looked = tf.tidy(() => embeddingLookup(table, ids));
-      // Rows: id 0 <- w[1,1]; id 1 <- w[0,0] + w[0,2] + w[1,0]; id 3 <- w[0,1]; id 4 <- w[1,2].
-      expect(Array.from(await g.data())).toEqual([9, 10, 1 + 5 + 7, 2 + 6 + 8, 0, 0, 3, 4, 11, 12]);
-      expect(Array.from(await looked.data())).toEqual([3, 4, 7, 8, 3, 4, 3, 4, 1, 2, 9, 10]);
-      tf.dispose([table, ids, w, g, looked]);
-      expect(tf.memory().numTensors).toBe(start);
+      const got = await grads(false);
+      got.forEach((g, i) => expect(maxAbsDiff(g, want[i])).toBeLessThan(1e-5));
     }
+    // id 1 appears three times, id 2 never: its rows of the word-table gradient are 0 and not 0.
+    expect(want[0].slice(2 * H, 3 * H).every((x) => x === 0)).toBe(true);
+    expect(want[0].slice(H, 2 * H).some((x) => x !== 0)).toBe(true);
   });
 
   it('gives the same logits and gradients as cpu', async () => {

@@ -111,24 +111,6 @@ export function layerNormBackward(
   return [dx, columnSums(tf.mul(dy, xhat) as tf.Tensor2D), columnSums(dy)];
 }
 
-/** LayerNorm over the last axis of [N, H], with its gradient written out (one per eps). */
-function layerNorm2d(eps: number) {
-  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const gamma = args[1] as tf.Tensor1D;
-    const save = args[3] as tf.GradSaveFunc;
-    // tidy: the forward's temporaries go now, not when the whole step ends
-    const { y, xhat, rstd } = tf.tidy(() =>
-      layerNormForward(args[0] as tf.Tensor2D, gamma, args[2] as tf.Tensor, eps),
-    );
-    save([xhat, rstd, gamma]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2])),
-    };
-  });
-}
-
 /** `LayerNorm(a + b)` over [N, H] (a residual connection), the sum never kept for the tape. */
 function residualLayerNorm2d(eps: number) {
   return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
@@ -173,25 +155,6 @@ export function addLayerNorm(
     residualLayerNormByEps.set(eps, fn);
   }
   return fn(x, residual, gamma, beta);
-}
-
-const layerNormByEps = new Map<number, ReturnType<typeof layerNorm2d>>();
-
-/**
- * `torch.nn.LayerNorm` over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`, with the
- * biased variance (divide by N), as torch computes it; its backward is the closed form (a dozen
- * kernels instead of the tape's thirty).
- */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
-  let fn = layerNormByEps.get(eps);
-  if (!fn) {
-    fn = layerNorm2d(eps);
-    layerNormByEps.set(eps, fn);
-  }
-  const h = x.shape[x.rank - 1];
-  const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, h]);
-  const y = fn(x2, gamma, beta);
-  return x.rank === 2 ? y : tf.reshape(y, x.shape);
 }
 
 const SQRT_HALF = Math.SQRT1_2;
@@ -251,61 +214,6 @@ export function activation(x: tf.Tensor, act: BertActivation): tf.Tensor {
       throw new Error(`Unsupported activation ${String(never)}`);
     }
   }
-}
-
-/** `table[ids]` whose gradient scatters `dy` back into a dense `[V, H]` table (see below). */
-const gatherRows = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const table = args[0] as tf.Tensor2D;
-  const ids = args[1] as tf.Tensor1D;
-  const save = args[2] as tf.GradSaveFunc;
-  // Saved through the engine (not captured): callers' tidy scopes may end before backprop.
-  save([ids]);
-  const [vocab, hidden] = table.shape;
-  return {
-    value: tf.gather(table, ids),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const idx = tf.reshape(saved[0], [-1, 1]);
-      // scatterND sums duplicate indices (checked on cpu, wasm and webgpu), as the gradient needs.
-      const dTable = tf.scatterND(idx, dy, [vocab, hidden]);
-      // ids are integers: no gradient, but the tape wants a float32 tensor of their shape.
-      return [dTable, tf.zeros(saved[0].shape, 'float32')];
-    },
-  };
-});
-
-/**
- * Embedding lookup `table[ids]` with a gradient built from `scatterND` instead of tf.gather's own
- * gradient, which needs `UnsortedSegmentSum` — a kernel the wasm backend lacks. The gradient is a
- * dense `[V, H]` tensor, like torch's non-sparse embedding. No int32 tensor is transposed (TF.js
- * WebGPU int32 transpose bug, tfjs#8638).
- *
- * @param table float32 [V, H]
- * @param ids int32 [B, T]
- * @returns float32 [B, T, H]
- */
-export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
-  const hidden = table.shape[1] as number;
-  const flat =
-    ids.dtype === 'int32' ? tf.reshape(ids, [-1]) : tf.cast(tf.reshape(ids, [-1]), 'int32');
-  return tf.reshape(gatherRows(table, flat), [...ids.shape, hidden]);
-}
-
-/**
- * Token-type embeddings for `[N]` positions as a one-hot matmul, `oneHot(types) @ table`: the
- * table has a handful of rows (2 in BERT), so this is one small matmul forward and one backward,
- * where a gather costs a slow lookup and its gradient a scatter. Without types (HF's default of
- * all zeros) it is row 0 broadcast.
- *
- * @param table float32 [typeVocab, H]
- * @param types int32 [B, T], or null for all zeros
- * @param n B * T
- * @returns float32 [N, H] (or [1, H], broadcasting, without types)
- */
-export function typeEmbedding(table: tf.Tensor, types: tf.Tensor | null, n: number): tf.Tensor {
-  const [vocab, hidden] = table.shape as [number, number];
-  if (!types) return tf.slice(table, [0, 0], [1, hidden]);
-  const oneHot = tf.cast(tf.oneHot(tf.reshape(types, [n]), vocab), 'float32');
-  return tf.matMul(oneHot, table);
 }
 
 /** `x * mask / (1 - rate)` with the hashed mask of (seedHash, element index). */
