@@ -4,7 +4,7 @@
  * buffer (when they changed), runs forward/backward over its shares of the step's micro-batches,
  * and writes the summed gradients into its shared gradient buffer. Per evaluation batch
  * ('forward') it loads them the same way and returns its share's logits (training false, no
- * tape). Started by `workerGradients.ts`.
+ * tape). Started by `replicaHandle.ts` (for `workerGradients.ts`).
  */
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';

@@ -20,10 +20,6 @@
  *
  * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { collateBatch, paddedLength, type CollatedBatch } from '../../tokenize/collate';
 import type { BertForSequenceClassification } from '../../model/bert';
@@ -39,6 +35,8 @@ import {
 } from '../gradients';
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../rng';
+import { ReplicaHandle, startWorkers } from './replicaHandle';
+import { microBatchShare, sumParts, type Part } from './shares';
 import {
   WORD_EMBEDDINGS,
   layoutOf,
@@ -50,6 +48,8 @@ import {
   type ShareBatch,
   type ToReplica,
 } from './protocol';
+
+export { startTsWorker } from './replicaHandle';
 
 export interface ParallelOptions {
   /** Shares per micro-batch (replicas, this thread included when `mainReplica`). At least 1. */
@@ -132,108 +132,6 @@ export async function closeUnclaimedWorkers(): Promise<void> {
   const pools = [...unclaimed];
   unclaimed.clear();
   await Promise.all(pools.flat().map((h) => h.terminate()));
-}
-
-/** The workers of `opts`, started, each told its backend (unref'd until a source takes them). */
-function startWorkers(opts: ParallelOptions): ReplicaHandle[] {
-  const n = opts.mainReplica ? opts.replicas - 1 : opts.replicas;
-  const url = opts.workerUrl ?? new URL('./replica.ts', import.meta.url);
-  return Array.from({ length: Math.max(0, n) }, (_, k) => {
-    const h = new ReplicaHandle(k, startTsWorker(url));
-    h.worker.unref();
-    h.worker.postMessage({ type: 'warm', backend: opts.backend ?? 'wasm' } satisfies ToReplica);
-    return h;
-  });
-}
-
-/**
- * Starts a worker on a TypeScript file: tsx's ESM hooks are registered in the worker first (a
- * worker does not inherit `--import tsx` hooks, nor those `register()`ed by `studio.mjs`). A
- * failure to load it (a rejected import) reaches the parent as the worker's 'error' event.
- */
-export function startTsWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
-  const code =
-    `import(${JSON.stringify(api)})` +
-    `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
-}
-
-/** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
-interface Part {
-  loss: number;
-  /** Its word-embedding rows ({@link rowsOf}). */
-  rows: Int32Array;
-  grad(j: number): { src: Float32Array; at: number } | null;
-}
-
-/** `out[o..o+n) += src[s..s+n)` (float32 additions, in index order). */
-function addInto(out: Float32Array, o: number, src: Float32Array, s: number, n: number): void {
-  for (let e = 0; e < n; e++) out[o + e] += src[s + e];
-}
-
-interface Pending {
-  resolve: (m: FromReplica) => void;
-  reject: (e: Error) => void;
-}
-
-/** One worker and the reply it owes. */
-class ReplicaHandle {
-  private pending: Pending | null = null;
-  private failure: Error | null = null;
-  private exited = false;
-  readonly exitedPromise: Promise<void>;
-  /** float32 [layout.total] (shared): where the worker writes its gradients. */
-  grads: Float32Array = new Float32Array(0);
-
-  constructor(
-    readonly index: number,
-    readonly worker: Worker,
-  ) {
-    worker.on('message', (m: FromReplica) => {
-      const p = this.pending;
-      this.pending = null;
-      if (m.type === 'error') {
-        this.fail(new Error(`gradient replica ${index} failed: ${m.message}`), p);
-      } else p?.resolve(m);
-    });
-    worker.on('error', (e) =>
-      this.fail(new Error(`gradient replica ${index} failed: ${e.message}`)),
-    );
-    this.exitedPromise = new Promise((resolve) =>
-      worker.on('exit', (code) => {
-        this.exited = true;
-        this.fail(new Error(`gradient replica ${index} exited (code ${code}) during a step`));
-        resolve();
-      }),
-    );
-  }
-
-  private fail(e: Error, p: Pending | null = this.pending): void {
-    this.failure ??= e;
-    this.pending = null;
-    p?.reject(this.failure);
-  }
-
-  /** Posts `message` (transferring `transfer`) and resolves with the reply. */
-  request(message: unknown, transfer: ArrayBuffer[] = []): Promise<FromReplica> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.worker.postMessage(message, transfer);
-    });
-  }
-
-  async terminate(): Promise<void> {
-    this.pending = null;
-    this.failure ??= new Error(`gradient replica ${this.index} was closed`);
-    if (!this.exited) await this.worker.terminate();
-    await this.exitedPromise;
-  }
 }
 
 /** See the module comment. */
@@ -339,30 +237,6 @@ export class ParallelGradients implements GradientSource {
     Atomics.store(this.control as Int32Array, 0, this.version);
   }
 
-  /** Rows [from, to) of a collated micro-batch, as a share. */
-  private shareOf(
-    b: ReturnType<typeof collateBatch>,
-    labels: Int32Array | Float32Array,
-    from: number,
-    to: number,
-    denominator: number,
-    seed: number,
-  ): ShareBatch {
-    const T = b.seqLen;
-    const w = this.ctx.train.labelWidth;
-    return {
-      rows: to - from,
-      seqLen: T,
-      inputIds: b.inputIds.slice(from * T, to * T),
-      attentionMask: b.attentionMask.slice(from * T, to * T),
-      tokenTypeIds: b.tokenTypeIds.slice(from * T, to * T),
-      labels: labels.slice(from * w, to * w),
-      labelWidth: w,
-      denominator,
-      seed,
-    };
-  }
-
   async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
     if (this.opts.mainReplica && this.smallStep(groups)) {
       // Nothing here reads the replicas' weights: the next split step broadcasts current ones.
@@ -394,7 +268,7 @@ export class ParallelGradients implements GradientSource {
         const to = Math.floor(((k + 1) * idx.length) / R);
         if (to === from) continue;
         const seed = deriveSeed(this.ctx.seed, step, i, k);
-        perShare[k].push(this.shareOf(b, labels, from, to, denominator, seed));
+        perShare[k].push(microBatchShare(b, labels, w, from, to, denominator, seed));
       }
     });
     // Before the shares' arrays are transferred (detached here).
@@ -454,7 +328,7 @@ export class ParallelGradients implements GradientSource {
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
-    return this.sum(parts, tokens);
+    return sumParts(this.layout, parts, tokens);
   }
 
   /** Share 0 on this thread, read back as arrays so it is summed like the others. */
@@ -500,37 +374,6 @@ export class ParallelGradients implements GradientSource {
     const lossValue = (await a.loss.data())[0];
     tf.dispose([a.loss, ...a.grads.values()]);
     return { loss: lossValue, grads };
-  }
-
-  /**
-   * Sums the shares' gradients and losses in share order into new tensors. Of the word
-   * embeddings, only each share's rows are added (they come compact, row k at k * width): its
-   * gradient is exactly zero elsewhere.
-   */
-  private sum(parts: Part[], tokens: number): StepGradients {
-    const { names, shapes, sizes } = this.layout;
-    const grads = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    for (const p of parts) lossSum += p.loss;
-    for (let j = 0; j < names.length; j++) {
-      const sparse = names[j] === WORD_EMBEDDINGS;
-      const width = shapes[j][1];
-      let out: Float32Array | null = null;
-      for (const p of parts) {
-        const g = p.grad(j);
-        if (!g) continue;
-        if (sparse) {
-          out ??= new Float32Array(sizes[j]);
-          const r = p.rows;
-          for (let k = 0; k < r.length; k++) {
-            addInto(out, r[k] * width, g.src, g.at + k * width, width);
-          }
-        } else if (out === null) out = g.src.slice(g.at, g.at + sizes[j]);
-        else addInto(out, 0, g.src, g.at, sizes[j]);
-      }
-      if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
-    }
-    return { grads, loss: tf.scalar(lossSum), tokens };
   }
 
   /**
