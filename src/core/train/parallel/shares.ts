@@ -12,7 +12,7 @@ import { WORD_EMBEDDINGS, type ParamLayout, type ShareBatch } from './protocol';
 /** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
 export interface Part {
   loss: number;
-  /** Its word-embedding rows ({@link rowsOf}). */
+  /** Its word-embedding rows (`rowsOf` (protocol.ts)). */
   rows: Int32Array;
   grad(j: number): { src: Float32Array; at: number } | null;
 }
