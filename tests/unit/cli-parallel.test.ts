@@ -1,37 +1,14 @@
 /** `studio train --num_replicas`: data-parallel training from the command line. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TINY_MODEL_FLAGS, smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
-const TINY = [
-  '--hidden_size',
-  '16',
-  '--num_hidden_layers',
-  '1',
-  '--num_attention_heads',
-  '2',
-  '--intermediate_size',
-  '32',
-  '--max_length',
-  '24',
-];
-
-function smallCsv(dir: string): string {
-  const lines = readFileSync('tests/fixtures/data/SMSSpamCollection-300.tsv', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, 60)
-    .map((l) => {
-      const [label, text] = l.split('\t');
-      return `${label},"${text.replace(/"/g, '""')}"`;
-    });
-  const path = join(dir, 'sms.csv');
-  writeFileSync(path, `label,text\n${lines.join('\n')}\n`);
-  return path;
-}
+const TINY = TINY_MODEL_FLAGS;
+const smallCsv = (dir: string): string => smallSmsCsv(dir, 60);
 
 describe('studio train --num_replicas', () => {
   afterEach(() => vi.restoreAllMocks());

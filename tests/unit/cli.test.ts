@@ -1,36 +1,12 @@
-import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TINY_MODEL_FLAGS, smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
-const TINY = [
-  '--hidden_size',
-  '16',
-  '--num_hidden_layers',
-  '1',
-  '--num_attention_heads',
-  '2',
-  '--intermediate_size',
-  '32',
-  '--max_length',
-  '24',
-];
-
-/** 120 rows of the real SMS data, as a small CSV. */
-function smallCsv(dir: string): string {
-  const lines = readFileSync('tests/fixtures/data/SMSSpamCollection-300.tsv', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .slice(0, 120)
-    .map((l) => {
-      const [label, text] = l.split('\t');
-      return `${label},"${text.replace(/"/g, '""')}"`;
-    });
-  const path = join(dir, 'sms.csv');
-  writeFileSync(path, `label,text\n${lines.join('\n')}\n`);
-  return path;
-}
+const TINY = TINY_MODEL_FLAGS;
+const smallCsv = (dir: string): string => smallSmsCsv(dir, 120);
 
 const losses = (dir: string): number[] =>
   (

@@ -1,0 +1,32 @@
+/** Inputs of the command-line tests: a tiny model's flags and a small CSV of real SMS rows. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** `studio train` flags of a one-layer BERT (hidden 16) at 24 tokens. */
+export const TINY_MODEL_FLAGS = [
+  '--hidden_size',
+  '16',
+  '--num_hidden_layers',
+  '1',
+  '--num_attention_heads',
+  '2',
+  '--intermediate_size',
+  '32',
+  '--max_length',
+  '24',
+];
+
+/** The first `rows` rows of the real SMS data as `dir/sms.csv` (header `label,text`). */
+export function smallSmsCsv(dir: string, rows: number): string {
+  const lines = readFileSync('tests/fixtures/data/SMSSpamCollection-300.tsv', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, rows)
+    .map((l) => {
+      const [label, text] = l.split('\t');
+      return `${label},"${text.replace(/"/g, '""')}"`;
+    });
+  const path = join(dir, 'sms.csv');
+  writeFileSync(path, `label,text\n${lines.join('\n')}\n`);
+  return path;
+}
