@@ -170,6 +170,21 @@ const modelFlags: Record<string, FlagSpec> = {
 };
 
 /**
+ * The replicas' source factory for `replicas` > 1 (undefined for one thread), started now so the
+ * workers load meanwhile. This thread computes a share too: as fast as only coordinating, and one
+ * model copy fewer.
+ */
+function startReplicas(replicas: number, backend: string) {
+  if (replicas <= 1) return undefined;
+  return parallelGradients({
+    replicas,
+    mainReplica: true,
+    backend: backend as 'wasm' | 'cpu',
+    prestart: true,
+  });
+}
+
+/**
  * --num_replicas, or one per core (at most one per row of a batch) on the wasm backend: its Node
  * build runs on one thread.
  */
@@ -227,16 +242,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   await useBackend(backend);
   const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
   // Started now, so the workers load while this thread reads and tokenizes the data.
-  const gradients =
-    replicas > 1
-      ? parallelGradients({
-          replicas,
-          // This thread computes a share too: as fast as only coordinating, one model fewer.
-          mainReplica: true,
-          backend: backend as 'wasm' | 'cpu',
-          prestart: true,
-        })
-      : undefined;
+  const gradients = startReplicas(replicas, backend);
   if (replicas > 1) {
     log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
   }
@@ -522,15 +528,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
   // and row lengths, not on the rows alone (see the flag's help).
   const replicas = v.num_replicas === undefined ? 1 : replicasOf(v, backend, batchSize);
   // Started now: the workers load while this thread tokenizes the rows.
-  const source =
-    replicas > 1
-      ? parallelGradients({
-          replicas,
-          mainReplica: true,
-          backend: backend as 'wasm' | 'cpu',
-          prestart: true,
-        })(evaluationContext(model))
-      : null;
+  const source = startReplicas(replicas, backend)?.(evaluationContext(model)) ?? null;
   if (replicas > 1) log(`data parallel: ${replicas} replicas (worker_threads), batches split`);
   try {
     const metrics = await session.evaluateTable(
