@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../backend';
 import { BertForSequenceClassification } from '../../model/bert';
 import { accumulateInto, batchGradients } from '../gradients';
+import { shareLogits } from './shares';
 import {
   WORD_EMBEDDINGS,
   readRows,
@@ -164,18 +165,8 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
 
 /** Logits of an evaluation share at the main thread's current weights. */
 function forward(r: Replica, m: ForwardMessage): Promise<Float32Array> {
-  const s = m.share;
-  syncWeights(r, rowsOf([s]));
-  const shape: [number, number] = [s.rows, s.seqLen];
-  const logits = tf.tidy(() => {
-    const inputs = {
-      input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
-      attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-      token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
-    };
-    return r.model.forward(inputs, { training: false }).logits;
-  });
-  return logits.data<'float32'>().finally(() => logits.dispose());
+  syncWeights(r, rowsOf([m.share]));
+  return shareLogits(r.model, m.share);
 }
 
 // One message at a time: the main thread sends the next step only after this one's reply.

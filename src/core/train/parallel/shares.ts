@@ -5,9 +5,10 @@
  * which replica finished first.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BertForSequenceClassification } from '../../model/bert';
 import type { collateBatch } from '../../tokenize/collate';
 import type { StepGradients } from '../gradients';
-import { WORD_EMBEDDINGS, type ParamLayout, type ShareBatch } from './protocol';
+import { WORD_EMBEDDINGS, type ForwardShare, type ParamLayout, type ShareBatch } from './protocol';
 
 /** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
 export interface Part {
@@ -76,4 +77,25 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
     if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
   }
   return { grads, loss: tf.scalar(lossSum), tokens };
+}
+
+/** Logits of an evaluation share (forward only, no dropout), read back to the host. */
+export async function shareLogits(
+  model: BertForSequenceClassification,
+  s: ForwardShare,
+): Promise<Float32Array> {
+  const shape: [number, number] = [s.rows, s.seqLen];
+  const logits = tf.tidy(() => {
+    const inputs = {
+      input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+      attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+      token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+    };
+    return model.forward(inputs, { training: false }).logits;
+  });
+  try {
+    return await logits.data<'float32'>();
+  } finally {
+    logits.dispose();
+  }
 }

@@ -36,7 +36,7 @@ import {
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../rng';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { microBatchShare, sumParts, type Part } from './shares';
+import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
 import {
   WORD_EMBEDDINGS,
   layoutOf,
@@ -426,7 +426,8 @@ export class ParallelGradients implements GradientSource {
     // A failing replica must not leave an unhandled rejection behind while this thread works.
     const settled = Promise.allSettled(replies);
     try {
-      if (this.opts.mainReplica && from(1) > 0) out.set(await this.mainForward(shareOf(0)), 0);
+      if (this.opts.mainReplica && from(1) > 0)
+        out.set(await shareLogits(this.ctx.model, shareOf(0)), 0);
     } catch (e) {
       await settled;
       throw e;
@@ -434,24 +435,6 @@ export class ParallelGradients implements GradientSource {
     const failed = (await settled).find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     return out;
-  }
-
-  /** Share 0 of an evaluation batch on this thread. */
-  private async mainForward(s: ForwardShare): Promise<Float32Array> {
-    const shape: [number, number] = [s.rows, s.seqLen];
-    const logits = tf.tidy(() => {
-      const inputs = {
-        input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
-        attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-        token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
-      };
-      return this.ctx.model.forward(inputs, { training: false }).logits;
-    });
-    try {
-      return await logits.data<'float32'>();
-    } finally {
-      logits.dispose();
-    }
   }
 
   async close(): Promise<void> {
