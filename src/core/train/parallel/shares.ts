@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertForSequenceClassification } from '../../model/bert';
 import type { collateBatch } from '../../tokenize/collate';
 import type { StepGradients } from '../gradients';
+import { inProcessLogits } from '../evaluate';
 import { WORD_EMBEDDINGS, type ForwardShare, type ParamLayout, type ShareBatch } from './protocol';
 
 /** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
@@ -79,23 +80,10 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
   return { grads, loss: tf.scalar(lossSum), tokens };
 }
 
-/** Logits of an evaluation share (forward only, no dropout), read back to the host. */
-export async function shareLogits(
+/** Logits of an evaluation share (forward only, no dropout), as this thread computes a batch's. */
+export function shareLogits(
   model: BertForSequenceClassification,
   s: ForwardShare,
 ): Promise<Float32Array> {
-  const shape: [number, number] = [s.rows, s.seqLen];
-  const logits = tf.tidy(() => {
-    const inputs = {
-      input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
-      attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-      token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
-    };
-    return model.forward(inputs, { training: false }).logits;
-  });
-  try {
-    return await logits.data<'float32'>();
-  } finally {
-    logits.dispose();
-  }
+  return inProcessLogits(model).logits({ ...s, batchSize: s.rows });
 }
