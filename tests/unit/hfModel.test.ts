@@ -183,9 +183,10 @@ describe('HF folders and TF.js weights', () => {
       id2label: { 0: 'ham', 1: 'spam' },
       label2id: { ham: 0, spam: 1 },
       problem_type: 'single_label_classification',
-      torch_dtype: 'float32',
+      dtype: 'float32',
     });
-    expect(typeof json.transformers_version).toBe('string');
+    expect(json.transformers_version).toBe('5.18.0');
+    expect(json).not.toHaveProperty('torch_dtype');
     expect(json).not.toHaveProperty('num_labels');
     expect(Object.keys(json)).toEqual([...Object.keys(json)].sort());
     expect(files['config.json'].endsWith('}\n')).toBe(true);

@@ -23,7 +23,7 @@ export interface HfModelFiles {
 
 /**
  * `model.save_pretrained(dir)`: config.json (architectures `['BertForSequenceClassification']`,
- * model_type, sizes, id2label/label2id, problem_type, torch_dtype float32, keys sorted as HF
+ * model_type, sizes, id2label/label2id, problem_type, dtype float32, keys sorted as HF
  * writes them) and model.safetensors (F32, HF names, PyTorch layout, `{"format": "pt"}`).
  * Reads the weights with `await data()` (safe on WebGPU).
  */

@@ -78,8 +78,11 @@ export const BERT_DEFAULTS = {
   num_labels: 2,
 } as const;
 
-/** The transformers version written into exported configs (the format they follow). */
-export const TRANSFORMERS_VERSION = '4.57.1';
+/**
+ * The transformers version written into exported configs: the format they follow (5.x writes
+ * `dtype` where 4.x wrote `torch_dtype`), checked by tests/python/interop.py.
+ */
+export const TRANSFORMERS_VERSION = '5.18.0';
 
 const posInt = z.number().int().positive();
 const prob = z.number().min(0).max(1);
@@ -326,7 +329,7 @@ export function bertConfigToJson(config: BertConfig): string {
     pad_token_id: config.pad_token_id,
     position_embedding_type: config.position_embedding_type,
     problem_type: config.problem_type,
-    torch_dtype: 'float32',
+    dtype: 'float32',
     transformers_version: TRANSFORMERS_VERSION,
     type_vocab_size: config.type_vocab_size,
     use_cache: true,
