@@ -6,9 +6,13 @@ import {
   defaultTrainingArguments,
   parseTrainingArguments,
   resolveSteps,
+  allArgumentsToJson,
+  STUDIO_ARGUMENT_KEYS,
+  studioArgumentsToJson,
   trainingArgumentFlagSpecs,
   trainingArgumentsToJson,
 } from '../../src/core/train/args';
+import { splitArgumentsJson } from '../../src/core/train/argsFile';
 import { parseFlags } from '../../src/core/train/flags';
 
 function expectArgError(input: unknown, argument: string, message: RegExp | string): void {
@@ -42,7 +46,6 @@ describe('TrainingArguments defaults', () => {
       lr_scheduler_type: 'linear',
       lr_scheduler_kwargs: {},
       warmup_steps: 0,
-      warmup_ratio: 0,
       logging_strategy: 'steps',
       logging_steps: 500,
       logging_first_step: false,
@@ -56,7 +59,7 @@ describe('TrainingArguments defaults', () => {
       greater_is_better: null,
       seed: 42,
       label_smoothing_factor: 0,
-      group_by_length: false,
+      train_sampling_strategy: 'random',
       early_stopping_patience: null,
       early_stopping_threshold: 0,
       resume_from_checkpoint: null,
@@ -84,9 +87,22 @@ describe('TrainingArguments defaults', () => {
       lr_scheduler_type: 'cosine',
       lr_scheduler_kwargs: { num_cycles: 0.25 },
     }).args;
-    const json = JSON.parse(JSON.stringify(trainingArgumentsToJson(custom)));
-    expect(Object.keys(json)).toEqual(Object.keys(d));
-    expect(parseTrainingArguments(json)).toEqual({ args: custom, notices: [] });
+    // training_args.json holds transformers' fields; studio_args.json the studio's extras.
+    const hfJson = JSON.parse(JSON.stringify(trainingArgumentsToJson(custom)));
+    const studioJson = JSON.parse(JSON.stringify(studioArgumentsToJson(custom)));
+    expect(Object.keys(studioJson)).toEqual([...STUDIO_ARGUMENT_KEYS]);
+    expect([...Object.keys(hfJson), ...Object.keys(studioJson)].sort()).toEqual(
+      Object.keys(d).sort(),
+    );
+    for (const k of STUDIO_ARGUMENT_KEYS) expect(hfJson).not.toHaveProperty(k);
+    expect(parseTrainingArguments({ ...hfJson, ...studioJson })).toEqual({
+      args: custom,
+      notices: [],
+    });
+    expect(parseTrainingArguments(allArgumentsToJson(custom))).toEqual({
+      args: custom,
+      notices: [],
+    });
   });
 });
 
@@ -177,7 +193,7 @@ describe('parseTrainingArguments: HF post_init resolution and errors', () => {
     expectArgError(
       { load_best_model_at_end: true },
       'load_best_model_at_end',
-      '--load_best_model_at_end requires the save and eval strategy to match, but found\n- Evaluation strategy: no\n- Save strategy: steps',
+      '--load_best_model_at_end requires the save and eval strategy to match, except when --save_strategy="best", but found\n- Evaluation strategy: no\n- Save strategy: steps',
     );
     expectArgError(
       { load_best_model_at_end: true, eval_strategy: 'steps', eval_steps: 30, save_steps: 100 },
@@ -315,9 +331,77 @@ describe('parseTrainingArguments: HF post_init resolution and errors', () => {
     );
   });
 
-  it('notes warmup_steps overriding warmup_ratio', () => {
-    const r = parseTrainingArguments({ warmup_steps: 5, warmup_ratio: 0.1 });
-    expect(r.notices.join()).toMatch(/warmup_steps will override any effect of warmup_ratio/);
+  it('takes warmup_steps as transformers 5 does: an integer, or a float below 1 for a ratio', () => {
+    expect(parseTrainingArguments({ warmup_steps: 0.1 }).args.warmup_steps).toBe(0.1);
+    expect(parseTrainingArguments({ warmup_steps: 12 }).args.warmup_steps).toBe(12);
+    expectArgError(
+      { warmup_steps: -1 },
+      'warmup_steps',
+      'warmup_steps must be an integer or a float',
+    );
+  });
+
+  it('reads the transformers 4 names warmup_ratio and group_by_length, with a notice each', () => {
+    const r = parseTrainingArguments({ warmup_ratio: 0.1, group_by_length: true });
+    expect(r.args.warmup_steps).toBe(0.1);
+    expect(r.args.train_sampling_strategy).toBe('group_by_length');
+    expect(r.args).not.toHaveProperty('warmup_ratio');
+    expect(r.args).not.toHaveProperty('group_by_length');
+    expect(r.notices).toHaveLength(2);
+    expect(r.notices[0]).toMatch(
+      /'warmup_ratio' is the transformers 4 name: read 0.1 as warmup_steps 0.1/,
+    );
+    expect(r.notices[1]).toMatch(/'group_by_length' .* train_sampling_strategy 'group_by_length'/);
+    // v4: a positive warmup_steps overrides warmup_ratio.
+    const both = parseTrainingArguments({ warmup_steps: 5, warmup_ratio: 0.1 });
+    expect(both.args.warmup_steps).toBe(5);
+    expect(both.notices.join()).toMatch(/warmup_steps \(5\) is set and overrides it/);
+    expect(parseTrainingArguments({ group_by_length: false }).args.train_sampling_strategy).toBe(
+      'random',
+    );
+    expectArgError({ warmup_ratio: 1.5 }, 'warmup_ratio', 'warmup_ratio must lie in range [0,1]');
+    expectArgError({ warmup_ratio: 1 }, 'warmup_ratio', /no transformers 5 form/);
+    expectArgError(
+      { group_by_length: true, train_sampling_strategy: 'sequential' },
+      'train_sampling_strategy',
+      /keep only one/,
+    );
+  });
+
+  it('checks train_sampling_strategy', () => {
+    expect(
+      parseTrainingArguments({ train_sampling_strategy: 'sequential' }).args
+        .train_sampling_strategy,
+    ).toBe('sequential');
+    expectArgError(
+      { train_sampling_strategy: 'batch_rebalance' },
+      'train_sampling_strategy',
+      /data-parallel processes/,
+    );
+    expectArgError({ train_sampling_strategy: 'shuffled' }, 'train_sampling_strategy', /random/);
+  });
+});
+
+describe('arguments files (HfArgumentParser.parse_json_file)', () => {
+  it('splits data, model and TrainingArguments keys, reading example-script names', () => {
+    const s = splitArgumentsJson({
+      learning_rate: 0.01,
+      max_seq_length: 48,
+      text_column: 'sms',
+      label_column: 'category',
+      model_name_or_path: 'prajjwal1/bert-tiny',
+      tokenizer_name: 'bert-base-uncased',
+      early_stopping_patience: 2,
+    });
+    expect(s.training).toEqual({ learning_rate: 0.01, early_stopping_patience: 2 });
+    expect(s.data).toEqual({ max_length: 48, text_column: 'sms', label_column: 'category' });
+    expect(s.model).toEqual({
+      model_name_or_path: 'prajjwal1/bert-tiny',
+      tokenizer_name_or_path: 'bert-base-uncased',
+    });
+    expect(s.notices.join('\n')).toMatch(/Read 'max_seq_length' .* as 'max_length'/);
+    expect(() => splitArgumentsJson({ max_seq_length: 1, max_length: 2 })).toThrow(/keep one/);
+    expect(() => splitArgumentsJson([1], 'x.json')).toThrow(/x.json must hold a JSON object/);
   });
 });
 

@@ -103,8 +103,11 @@ describe('schedule details', () => {
     ).toThrow(/num_cycles/);
   });
   it('warmupSteps follows get_warmup_steps', () => {
-    expect(warmupSteps({ warmup_steps: 7, warmup_ratio: 0.5 }, 100)).toBe(7);
-    expect(warmupSteps({ warmup_steps: 0, warmup_ratio: 0.1 }, 37)).toBe(4);
-    expect(warmupSteps({ warmup_steps: 0, warmup_ratio: 0 }, 37)).toBe(0);
+    expect(warmupSteps({ warmup_steps: 7 }, 100)).toBe(7);
+    expect(warmupSteps({ warmup_steps: 7.9 }, 100)).toBe(7); // int(), as transformers
+    expect(warmupSteps({ warmup_steps: 1 }, 100)).toBe(1);
+    expect(warmupSteps({ warmup_steps: 0.1 }, 37)).toBe(4); // a float below 1 is a ratio
+    expect(warmupSteps({ warmup_steps: 0.1 }, 48)).toBe(5);
+    expect(warmupSteps({ warmup_steps: 0 }, 37)).toBe(0);
   });
 });

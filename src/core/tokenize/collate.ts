@@ -91,13 +91,15 @@ function permutation(n: number, seed: number, epoch: number): Uint32Array {
 }
 
 export interface EpochOrderOptions {
-  /** HF `group_by_length`: rows' token counts and the per-device batch size. */
+  /** HF `train_sampling_strategy='sequential'`: the rows in file order, every epoch. */
+  sequential?: boolean;
+  /** HF `train_sampling_strategy='group_by_length'`: rows' token counts and the batch size. */
   groupByLength?: { lengths: ArrayLike<number>; batchSize: number };
 }
 
 /**
  * Order of the n training rows for an epoch: a seeded permutation (same seed and epoch, same
- * order). With groupByLength, HF's LengthGroupedSampler: the permutation is cut into megabatches
+ * order), or 0..n-1 with `sequential`. With groupByLength, HF's LengthGroupedSampler: the permutation is cut into megabatches
  * of mult * batchSize rows (mult = min(n / (4 * batchSize), 50), at least 1), each sorted by
  * length, longest first (stable), and the longest row of all is swapped to the very front so an
  * out-of-memory shows up on the first step.
@@ -108,6 +110,7 @@ export function epochOrder(
   epoch: number,
   opts: EpochOrderOptions = {},
 ): Uint32Array {
+  if (opts.sequential) return Uint32Array.from({ length: n }, (_, i) => i);
   const order = permutation(n, seed, epoch);
   const g = opts.groupByLength;
   if (!g) return order;

@@ -1,7 +1,9 @@
 /**
- * `TrainingArguments` with Hugging Face's names, defaults and validation messages, plus the
- * studio's extras (`class_weights`, `nan_policy`, early stopping). One serialisable object that
- * round-trips through JSON (`training_args.json`) and the command line.
+ * `TrainingArguments` as transformers 5.x defines them (names, defaults, validation messages),
+ * plus the studio's extras (`class_weights`, `nan_policy`, early stopping; see
+ * {@link STUDIO_ARGUMENT_KEYS}). One serialisable object that round-trips through JSON and the
+ * command line: `training_args.json` holds the transformers fields only, so
+ * `TrainingArguments(**json)` loads it in Python; the extras go to `studio_args.json`.
  */
 import { z } from 'zod';
 import type { FlagSpec } from './flags';
@@ -20,6 +22,9 @@ export class ArgumentsError extends Error {
 }
 
 const interval = z.enum(['no', 'steps', 'epoch']);
+
+/** transformers 5's `train_sampling_strategy` values the studio runs (see the alias notes). */
+export const TRAIN_SAMPLING_STRATEGIES = ['random', 'sequential', 'group_by_length'] as const;
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const int = z.number().int('expected an integer');
 
@@ -39,8 +44,7 @@ export const trainingArgumentsSchema = z.object({
   max_grad_norm: finite,
   lr_scheduler_type: z.enum(LR_SCHEDULER_TYPES),
   lr_scheduler_kwargs: z.record(z.string(), finite),
-  warmup_steps: int.min(0),
-  warmup_ratio: finite,
+  warmup_steps: finite,
   logging_strategy: interval,
   logging_steps: finite.min(0),
   logging_first_step: z.boolean(),
@@ -54,7 +58,7 @@ export const trainingArgumentsSchema = z.object({
   greater_is_better: z.boolean().nullable(),
   seed: int,
   label_smoothing_factor: finite.min(0).max(1),
-  group_by_length: z.boolean(),
+  train_sampling_strategy: z.enum(TRAIN_SAMPLING_STRATEGIES),
   early_stopping_patience: int.min(1).nullable(),
   early_stopping_threshold: finite.min(0),
   resume_from_checkpoint: z.string().nullable(),
@@ -84,7 +88,6 @@ export function defaultTrainingArguments(): TrainingArguments {
     lr_scheduler_type: 'linear',
     lr_scheduler_kwargs: {},
     warmup_steps: 0,
-    warmup_ratio: 0,
     logging_strategy: 'steps',
     logging_steps: 500,
     logging_first_step: false,
@@ -98,7 +101,7 @@ export function defaultTrainingArguments(): TrainingArguments {
     greater_is_better: null,
     seed: 42,
     label_smoothing_factor: 0,
-    group_by_length: false,
+    train_sampling_strategy: 'random',
     early_stopping_patience: null,
     early_stopping_threshold: 0,
     resume_from_checkpoint: null,
@@ -148,12 +151,8 @@ export const ARG_DOCS: Record<Key, { help: string; group: 'basic' | 'advanced' }
     group: 'advanced',
   },
   warmup_steps: {
-    help: 'Linear warmup over warmup_steps (overrides warmup_ratio when > 0).',
+    help: 'Steps of linear warmup from 0 to learning_rate: an integer, or a float in [0, 1) for a ratio of the total steps.',
     group: 'basic',
-  },
-  warmup_ratio: {
-    help: 'Linear warmup over warmup_ratio fraction of total steps.',
-    group: 'advanced',
   },
   logging_strategy: { help: 'The logging strategy to use: no, steps or epoch.', group: 'advanced' },
   logging_steps: {
@@ -195,16 +194,16 @@ export const ARG_DOCS: Record<Key, { help: string; group: 'basic' | 'advanced' }
     help: 'The label smoothing epsilon to apply (zero means no label smoothing).',
     group: 'advanced',
   },
-  group_by_length: {
-    help: 'Whether or not to group samples of roughly the same length together when batching.',
+  train_sampling_strategy: {
+    help: "Order of the training rows: 'random' (shuffled each epoch), 'sequential' (file order) or 'group_by_length' (rows of similar length batched together).",
     group: 'advanced',
   },
   early_stopping_patience: {
-    help: 'Stop training when the metric worsens for this many evaluations (needs evaluation; HF EarlyStoppingCallback).',
+    help: 'Studio extension (HF: EarlyStoppingCallback). Stop training when the metric worsens for this many evaluations (needs evaluation).',
     group: 'advanced',
   },
   early_stopping_threshold: {
-    help: 'How much the metric must improve to reset the early stopping patience counter.',
+    help: 'Studio extension (HF: EarlyStoppingCallback). How much the metric must improve to reset the early stopping patience counter.',
     group: 'advanced',
   },
   resume_from_checkpoint: {
@@ -212,11 +211,11 @@ export const ARG_DOCS: Record<Key, { help: string; group: 'basic' | 'advanced' }
     group: 'advanced',
   },
   class_weights: {
-    help: "Per-class loss weights for single-label classification: 'balanced' (sklearn) or a list of numbers.",
+    help: "Studio extension (HF: a Trainer subclass with a weighted loss). Per-class loss weights for single-label classification: 'balanced' (sklearn) or a list of numbers.",
     group: 'advanced',
   },
   nan_policy: {
-    help: "What to do when the loss is NaN or infinite: 'stop' training or 'skip' the update.",
+    help: "Studio extension (HF: a callback that stops on a non-finite loss). What to do when the loss is NaN or infinite: 'stop' training or 'skip' the update.",
     group: 'advanced',
   },
 };
@@ -337,10 +336,93 @@ const HF_IGNORED_KEYS = new Set([
   'world_size',
   'process_index',
   'hub_model_revision',
+  'use_cache',
+  'project',
+  'trackio_space_id',
+  'trackio_bucket_id',
+  'trackio_static_space_id',
+  'enable_jit_checkpoint',
+  'dataloader_multiprocessing_context',
+  'dataloader_in_order',
+  'ddp_static_graph',
 ]);
+
+/**
+ * The studio's own arguments, beyond transformers' `TrainingArguments`: written to
+ * `studio_args.json`, never to `training_args.json` (Python's `TrainingArguments(**json)` would
+ * reject them). Their transformers equivalents are in ARG_DOCS.
+ */
+export const STUDIO_ARGUMENT_KEYS = [
+  'early_stopping_patience',
+  'early_stopping_threshold',
+  'class_weights',
+  'nan_policy',
+] as const satisfies readonly Key[];
+export type StudioArgumentKey = (typeof STUDIO_ARGUMENT_KEYS)[number];
 
 /** Old names still found in users' files, mapped to the current HF name. */
 const ALIASES: Record<string, Key> = { evaluation_strategy: 'eval_strategy' };
+
+/**
+ * transformers 4's `warmup_ratio` and `group_by_length`, gone in 5: read into `warmup_steps` (a
+ * float below 1 is a ratio there) and `train_sampling_strategy`, with a one-line notice each.
+ * v4's rule that a positive `warmup_steps` overrides `warmup_ratio` is kept.
+ */
+function readV4Arguments(raw: Record<string, unknown>, notices: string[]): void {
+  if ('warmup_ratio' in raw) {
+    const ratio = raw.warmup_ratio;
+    delete raw.warmup_ratio;
+    if (typeof ratio !== 'number' || !Number.isFinite(ratio)) {
+      fail('warmup_ratio', `--warmup_ratio must be a number in [0, 1) (got ${showValue(ratio)}).`);
+    }
+    if (ratio < 0 || ratio > 1) fail('warmup_ratio', 'warmup_ratio must lie in range [0,1]');
+    const steps = raw.warmup_steps;
+    if (typeof steps === 'number' && steps > 0) {
+      notices.push(
+        `'warmup_ratio' is gone in transformers 5; warmup_steps (${steps}) is set and overrides it, as in transformers 4.`,
+      );
+    } else if (ratio === 1) {
+      fail(
+        'warmup_ratio',
+        'warmup_ratio 1 (warm up over the whole run) has no transformers 5 form: warmup_steps 1 ' +
+          'means one step. Set warmup_steps to the number of training steps instead.',
+      );
+    } else {
+      raw.warmup_steps = ratio;
+      notices.push(
+        `'warmup_ratio' is the transformers 4 name: read ${ratio} as warmup_steps ${ratio} (below 1, a ratio of the total steps).`,
+      );
+    }
+  }
+  if ('group_by_length' in raw) {
+    const g = raw.group_by_length;
+    delete raw.group_by_length;
+    if (typeof g !== 'boolean') {
+      fail('group_by_length', `--group_by_length must be true or false (got ${showValue(g)}).`);
+    }
+    const current = raw.train_sampling_strategy;
+    if (g && current !== undefined && current !== 'group_by_length') {
+      fail(
+        'train_sampling_strategy',
+        `Both --group_by_length true and --train_sampling_strategy ${showValue(current)} are set; ` +
+          "group_by_length is the transformers 4 form of train_sampling_strategy 'group_by_length': keep only one.",
+      );
+    }
+    if (g) raw.train_sampling_strategy = 'group_by_length';
+    notices.push(
+      `'group_by_length' is the transformers 4 name: read as train_sampling_strategy '${String(
+        raw.train_sampling_strategy ?? 'random',
+      )}'.`,
+    );
+  }
+  if (raw.train_sampling_strategy === 'batch_rebalance') {
+    fail(
+      'train_sampling_strategy',
+      "train_sampling_strategy 'batch_rebalance' balances tokens across data-parallel processes; " +
+        "the studio trains in one process: use 'group_by_length' (the closest) or 'random'.",
+    );
+  }
+}
 
 const KEYS = Object.keys(defaultTrainingArguments()) as Key[];
 
@@ -410,6 +492,7 @@ export function parseTrainingArguments(input: unknown): {
     delete raw[old];
     notices.push(`'${old}' is deprecated; read it as '${current}'.`);
   }
+  readV4Arguments(raw, notices);
 
   const ignoredHf: string[] = [];
   const unknown: string[] = [];
@@ -488,14 +571,7 @@ function postInit(a: TrainingArguments, notices: string[]): void {
   if (a.max_steps <= 0 && !(a.num_train_epochs > 0)) {
     fail('num_train_epochs', '--num_train_epochs must be > 0 when --max_steps is not set (> 0).');
   }
-  if (a.warmup_ratio < 0 || a.warmup_ratio > 1) {
-    fail('warmup_ratio', 'warmup_ratio must lie in range [0,1]');
-  }
-  if (a.warmup_ratio > 0 && a.warmup_steps > 0) {
-    notices.push(
-      'Both warmup_ratio and warmup_steps given, warmup_steps will override any effect of warmup_ratio during training',
-    );
-  }
+  if (a.warmup_steps < 0) fail('warmup_steps', 'warmup_steps must be an integer or a float');
   if (a.logging_strategy === 'steps' && a.logging_steps === 0) {
     fail(
       'logging_steps',
@@ -513,9 +589,14 @@ function postInit(a: TrainingArguments, notices: string[]): void {
       );
     }
   }
+  const strategyOf = {
+    logging_steps: a.logging_strategy,
+    eval_steps: a.eval_strategy,
+    save_steps: a.save_strategy,
+  };
   for (const k of STEP_KEYS) {
     const v = a[k];
-    if (v !== null && v > 1 && v !== Math.floor(v)) {
+    if (strategyOf[k] === 'steps' && v !== null && v > 1 && v !== Math.floor(v)) {
       fail(k, `--${k} must be an integer if bigger than 1: ${v}`);
     }
   }
@@ -526,7 +607,7 @@ function postInit(a: TrainingArguments, notices: string[]): void {
     if (a.eval_strategy !== a.save_strategy) {
       fail(
         'load_best_model_at_end',
-        '--load_best_model_at_end requires the save and eval strategy to match, but found\n' +
+        '--load_best_model_at_end requires the save and eval strategy to match, except when --save_strategy="best", but found\n' +
           `- Evaluation strategy: ${a.eval_strategy}\n- Save strategy: ${a.save_strategy}`,
       );
     }
@@ -618,14 +699,34 @@ function postInit(a: TrainingArguments, notices: string[]): void {
   }
 }
 
-/** The object written as `training_args.json`: every argument under its HF name, in schema order. */
-export function trainingArgumentsToJson(args: TrainingArguments): Record<string, unknown> {
+function copyKeys(args: TrainingArguments, keys: readonly Key[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of KEYS) {
+  for (const k of keys) {
     const v = args[k];
     out[k] = Array.isArray(v) ? [...v] : v !== null && typeof v === 'object' ? { ...v } : v;
   }
   return out;
+}
+
+const HF_KEYS = KEYS.filter((k) => !(STUDIO_ARGUMENT_KEYS as readonly string[]).includes(k));
+
+/**
+ * The object written as `training_args.json`: transformers' fields only, in schema order, so
+ * Python's `TrainingArguments(**json.load(f))` takes it as it is. The studio's extras are in
+ * {@link studioArgumentsToJson}.
+ */
+export function trainingArgumentsToJson(args: TrainingArguments): Record<string, unknown> {
+  return copyKeys(args, HF_KEYS);
+}
+
+/** The studio's extras ({@link STUDIO_ARGUMENT_KEYS}), as written to `studio_args.json`. */
+export function studioArgumentsToJson(args: TrainingArguments): Record<string, unknown> {
+  return copyKeys(args, STUDIO_ARGUMENT_KEYS);
+}
+
+/** Every argument, transformers' and the studio's: the form runs are stored and sent in. */
+export function allArgumentsToJson(args: TrainingArguments): Record<string, unknown> {
+  return copyKeys(args, KEYS);
 }
 
 /**

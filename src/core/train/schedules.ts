@@ -123,9 +123,13 @@ export function lrLambda(opts: ScheduleOptions, step: number): number {
   }
 }
 
-/** Python's `%` (result has the sign of the divisor). */
+/**
+ * Python's `%` (result has the sign of the divisor). Adds `b` only when the signs differ: the
+ * `((a % b) + b) % b` idiom rounds, e.g. 0.2 becomes 0.19999999999999996.
+ */
 function pyMod(a: number, b: number): number {
-  return ((a % b) + b) % b;
+  const r = a % b;
+  return r !== 0 && r < 0 !== b < 0 ? r + b : r;
 }
 
 /**
@@ -137,12 +141,10 @@ export function learningRateAt(opts: ScheduleOptions, step: number): number {
 }
 
 /**
- * HF's `TrainingArguments.get_warmup_steps`: `warmup_steps` if it is > 0, else
- * `ceil(maxSteps * warmup_ratio)`.
+ * transformers 5's `TrainingArguments.get_warmup_steps`: `int(warmup_steps)` when it is 1 or
+ * more, else a ratio of the total steps, `ceil(maxSteps * warmup_steps)`.
  */
-export function warmupSteps(
-  args: { warmup_steps: number; warmup_ratio: number },
-  maxSteps: number,
-): number {
-  return args.warmup_steps > 0 ? args.warmup_steps : Math.ceil(maxSteps * args.warmup_ratio);
+export function warmupSteps(args: { warmup_steps: number }, maxSteps: number): number {
+  const w = args.warmup_steps;
+  return w >= 1 ? Math.trunc(w) : Math.ceil(maxSteps * w);
 }
