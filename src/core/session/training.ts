@@ -43,13 +43,18 @@ export function newTrainer(
 }
 
 /**
- * Runs `trainer` to its end (or a stop). The final metrics are the last evaluation's, or a fresh
- * one when the run logged none or was stopped before its last evaluation.
+ * Runs `trainer` to its end (or a stop). The final metrics are the final model's: the last
+ * evaluation's when it was of these weights, else a fresh one (no evaluation ran, the run was
+ * stopped after its last one, or an earlier best checkpoint was loaded at the end).
  */
 export async function runTrainer(trainer: Trainer, notices: string[]): Promise<TrainResult> {
   const out = await trainer.train();
   let metrics = out.metrics;
-  if (Object.keys(metrics).length === 0 || out.stopped) metrics = await trainer.evaluate();
+  const lastEvalStep = out.state.log_history.findLast((e) => 'eval_loss' in e)?.step ?? null;
+  const finalStep = out.loaded_best_step ?? out.global_step;
+  if (Object.keys(metrics).length === 0 || lastEvalStep !== finalStep) {
+    metrics = await trainer.finalMetrics();
+  }
   return {
     globalStep: out.global_step,
     stopped: out.stopped,

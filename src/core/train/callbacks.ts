@@ -83,11 +83,11 @@ export function isImprovement(
 }
 
 /**
- * `transformers.EarlyStoppingCallback`: stops when the best-model metric has not improved by more
- * than `threshold` for `patience` evaluations in a row.
+ * `transformers.EarlyStoppingCallback`: stops when the best-model metric has not improved on the
+ * trainer's best so far (`state.best_metric`, updated after this callback sees an evaluation) by
+ * more than `threshold` for `patience` evaluations in a row.
  */
 export class EarlyStoppingCallback implements TrainerCallback {
-  private best: number | null = null;
   private waited = 0;
 
   constructor(
@@ -99,14 +99,13 @@ export class EarlyStoppingCallback implements TrainerCallback {
 
   on_evaluate(
     _args: TrainingArguments,
-    _state: CallbackState,
+    state: CallbackState,
     control: TrainerControl,
     metrics: Record<string, number>,
   ): void {
     const value = metrics[this.metricKey];
     if (value === undefined) return;
-    if (isImprovement(value, this.best, this.greaterIsBetter, this.threshold)) {
-      this.best = value;
+    if (isImprovement(value, state.best_metric, this.greaterIsBetter, this.threshold)) {
       this.waited = 0;
     } else {
       this.waited += 1;

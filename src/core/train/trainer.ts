@@ -61,8 +61,11 @@ export interface TrainOutput {
   global_step: number;
   training_loss: number;
   stopped: boolean;
+  /** The last evaluation's metrics (`{}` when none ran). */
   metrics: Record<string, number>;
   state: TrainerState;
+  /** With load_best_model_at_end: the step whose weights were loaded at the end, else null. */
+  loaded_best_step: number | null;
 }
 
 /** Raised when the loss or the gradients stop being finite. */
@@ -97,6 +100,10 @@ export class Trainer {
   /** logging/eval/save intervals in steps (HF reads values below 1 as a fraction of max_steps). */
   private readonly every: { log: number; eval: number; save: number };
   private readonly gradients: GradientSource;
+  /** Token count of each training row (special tokens included), for batch shapes and FLOPs. */
+  private readonly rowLengths: Uint32Array;
+  /** Parameters outside the embedding tables: HF's `num_parameters(exclude_embeddings=True)`. */
+  private readonly nonEmbeddingParameters: number;
   private stopRequested = false;
   private samplesSeen = 0;
   private tokensSeen = 0;
@@ -135,6 +142,13 @@ export class Trainer {
       decay: (name: string) => !hfNoDecay(name),
     });
     this.classWeights = this.resolveClassWeights();
+    this.rowLengths = lengthsOf(train.encoded);
+    this.nonEmbeddingParameters = 0;
+    for (const [name, v] of opts.model.params) {
+      if (!/embeddings\.(word|position|token_type)_embeddings\.weight$/.test(name)) {
+        this.nonEmbeddingParameters += v.size;
+      }
+    }
     this.gradients = (opts.gradients ?? inProcessGradients)({
       model: opts.model,
       train,
@@ -270,6 +284,7 @@ export class Trainer {
     const { grads, loss: lossSum, tokens } = await this.gradients.compute(groups, step);
     for (const g of groups) this.samplesSeen += g.length;
     this.tokensSeen += tokens;
+    this.state.total_flos += this.flosOf(groups);
     // Clipping and AdamW share one flattening of the gradients into the optimizer's buckets.
     const flat = this.optimizer.flattenGrads(grads);
     tf.dispose([...grads.values()]);
@@ -293,6 +308,22 @@ export class Trainer {
     flat.dispose();
     tf.dispose([norm, lossSum]);
     return { loss, norm: gradNorm };
+  }
+
+  /**
+   * HF's `floating_point_ops` summed over the micro-batches: 6 x tokens x non-embedding
+   * parameters, tokens counted as transformers' `DataCollatorWithPadding` pads (to the batch's
+   * longest row, or to max_length), not with the studio's extra padding to a multiple of 8.
+   */
+  private flosOf(groups: Uint32Array[]): number {
+    let tokens = 0;
+    for (const g of groups) {
+      let longest = 0;
+      for (const i of g) longest = Math.max(longest, this.rowLengths[i]);
+      if (this.opts.padding === 'max_length') longest = this.opts.maxLength;
+      tokens += g.length * longest;
+    }
+    return 6 * tokens * this.nonEmbeddingParameters;
   }
 
   private collateOptions() {
@@ -328,12 +359,22 @@ export class Trainer {
     const out = await this.runEval(this.opts.eval);
     const entry = {
       ...out.metrics,
-      epoch: round(this.state.epoch),
+      epoch: this.state.epoch,
       step: this.state.global_step,
     } as LogEntry;
     this.log(entry);
     this.emit('on_evaluate', out.metrics);
     return out.metrics;
+  }
+
+  /**
+   * The metrics of the model as it is now, as a training script's `trainer.evaluate()` after
+   * `train()`: not added to the log history (trainer_state.json is the run's, as transformers'
+   * scripts save it before that evaluation).
+   */
+  async finalMetrics(): Promise<Record<string, number>> {
+    if (!this.opts.eval) throw new Error('No validation set: evaluation needs one.');
+    return (await this.runEval(this.opts.eval)).metrics;
   }
 
   /** Logits and metrics on any labelled split, without logging. */
@@ -350,21 +391,39 @@ export class Trainer {
     });
   }
 
-  private async save(lastEvalMetrics: Record<string, number> | null): Promise<void> {
+  /**
+   * transformers 5's `_determine_best_metric`, after every evaluation: a strict improvement on
+   * `best_metric` (for `metric_for_best_model`, when set) becomes the best, at this step.
+   * @returns whether this evaluation is the new best.
+   */
+  private determineBestMetric(metrics: Record<string, number>): boolean {
+    const { args } = this.opts;
+    if (args.metric_for_best_model === null) return false;
+    const key = bestMetricKey(args.metric_for_best_model);
+    const value = metrics[key];
+    if (value === undefined) {
+      throw new Error(
+        `metric_for_best_model is '${key}', which is not among the evaluation metrics ` +
+          `(${Object.keys(metrics).join(', ')}): set metric_for_best_model to one of them.`,
+      );
+    }
+    if (!isImprovement(value, this.state.best_metric, this.greaterIsBetter())) return false;
+    this.state.best_metric = value;
+    if (args.save_strategy !== 'no') this.state.best_global_step = this.state.global_step;
+    return true;
+  }
+
+  private async save(): Promise<void> {
     const store = this.opts.checkpoints;
     if (!store) return;
     const name = `checkpoint-${this.state.global_step}`;
     const { args } = this.opts;
-    if (lastEvalMetrics) {
-      const key = bestMetricKey(this.metricForBest());
-      const value = lastEvalMetrics[key];
-      if (
-        value !== undefined &&
-        isImprovement(value, this.state.best_metric, this.greaterIsBetter())
-      ) {
-        this.state.best_metric = value;
-        this.state.best_global_step = this.state.global_step;
-        this.state.best_model_checkpoint = `${args.output_dir}/${name}`;
+    // As `_save_checkpoint`: the best step's checkpoint becomes best_model_checkpoint once saved.
+    const best = this.state.best_global_step;
+    if (best !== null) {
+      const bestName = `checkpoint-${best}`;
+      if (bestName === name || (await store.list()).includes(bestName)) {
+        this.state.best_model_checkpoint = `${args.output_dir}/${bestName}`;
       }
     }
     const epochIndex = Math.floor(this.state.global_step / this.stepsPerEpoch);
@@ -381,8 +440,8 @@ export class Trainer {
       trainingArgs: trainingArgumentsToJson(args),
     });
     await store.write(name, files);
-    const best = this.state.best_model_checkpoint?.split('/').pop() ?? null;
-    for (const old of checkpointsToRotate(await store.list(), args.save_total_limit, best)) {
+    const keep = this.state.best_model_checkpoint?.split('/').pop() ?? null;
+    for (const old of checkpointsToRotate(await store.list(), args.save_total_limit, keep)) {
       await store.remove(old);
     }
     this.emit('on_save', name);
@@ -437,10 +496,10 @@ export class Trainer {
     const flushLog = () => {
       if (stepsSinceLog === 0) return;
       this.log({
-        loss: round(lossSinceLog / stepsSinceLog),
+        loss: lossSinceLog / stepsSinceLog,
         grad_norm: lastNorm,
         learning_rate: this.lrForLog(this.state.global_step - 1),
-        epoch: round(this.state.epoch),
+        epoch: this.state.epoch,
         step: this.state.global_step,
       });
       lossSinceLog = 0;
@@ -449,9 +508,11 @@ export class Trainer {
     const numEpochs = Math.ceil(this.state.num_train_epochs);
     outer: for (let epoch = startEpoch; epoch < numEpochs; epoch++) {
       const order = epochOrder(this.opts.train.size, args.seed, epoch, {
-        groupByLength: args.group_by_length
-          ? { lengths: lengthsOf(this.opts.train.encoded), batchSize }
-          : undefined,
+        sequential: args.train_sampling_strategy === 'sequential',
+        groupByLength:
+          args.train_sampling_strategy === 'group_by_length'
+            ? { lengths: lengthsOf(this.opts.train.encoded), batchSize }
+            : undefined,
       });
       const batches = batchesOf(order, batchSize);
       this.control.should_epoch_stop = false;
@@ -473,7 +534,7 @@ export class Trainer {
           stepsSinceLog += 1;
           totalLoss += loss;
           totalSteps += 1;
-          lastNorm = round(norm, 6);
+          lastNorm = norm;
         }
         this.state.global_step += 1;
         this.state.epoch = epoch + Math.min(1, ((s + 1) * ga) / batches.length);
@@ -487,11 +548,7 @@ export class Trainer {
         c.should_save = args.save_strategy === 'steps' && gs % this.every.save === 0;
         if (gs >= this.state.max_steps) c.should_training_stop = true;
         this.emit('on_step_end');
-        await this.maybeLogEvalSave(
-          flushLog,
-          (m) => (lastEval = m),
-          () => lastEval,
-        );
+        await this.maybeLogEvalSave(flushLog, (m) => (lastEval = m));
         if (this.stopRequested) c.should_training_stop = true;
         if (c.should_training_stop || c.should_epoch_stop) break;
         if (this.opts.yieldEachStep) await new Promise((r) => setTimeout(r, 0));
@@ -503,19 +560,19 @@ export class Trainer {
       c.should_evaluate = args.eval_strategy === 'epoch';
       c.should_save = args.save_strategy === 'epoch';
       this.emit('on_epoch_end');
-      await this.maybeLogEvalSave(
-        flushLog,
-        (m) => (lastEval = m),
-        () => lastEval,
-      );
+      await this.maybeLogEvalSave(flushLog, (m) => (lastEval = m));
       if (c.should_training_stop || this.stopRequested) break;
     }
-    flushLog();
+    // As transformers: losses since the last log entry count in train_loss, with no entry of their own.
     const stopped = this.stopRequested || this.state.global_step < this.state.max_steps;
+    let loadedBestStep: number | null = null;
     if (args.load_best_model_at_end && this.state.best_model_checkpoint && this.opts.checkpoints) {
       const name = this.state.best_model_checkpoint.split('/').pop() as string;
       const files = await this.opts.checkpoints.read(name);
-      if (files) assignParams(this.opts.model.params, decodeCheckpoint(files).weights);
+      if (files) {
+        assignParams(this.opts.model.params, decodeCheckpoint(files).weights);
+        loadedBestStep = Number(name.slice('checkpoint-'.length));
+      }
     }
     const runtime = now() - this.startTime;
     const trainedSteps = this.state.global_step - stepsBefore;
@@ -526,7 +583,7 @@ export class Trainer {
       train_steps_per_second: round(trainedSteps / Math.max(runtime, 1e-9), 3),
       total_flos: this.state.total_flos,
       train_loss: trainLoss,
-      epoch: round(this.state.epoch),
+      epoch: this.state.epoch,
       step: this.state.global_step,
     };
     this.log(summary);
@@ -537,28 +594,24 @@ export class Trainer {
       stopped,
       metrics: lastEval ?? {},
       state: this.state,
+      loaded_best_step: loadedBestStep,
     };
   }
 
   private async maybeLogEvalSave(
     flushLog: () => void,
     setEval: (m: Record<string, number>) => void,
-    getEval: () => Record<string, number> | null,
   ): Promise<void> {
     const c = this.control;
     if (c.should_log) flushLog();
     if (c.should_evaluate && this.opts.eval) {
+      // on_evaluate (early stopping) sees the best so far; then the best is updated.
       const metrics = await this.evaluate();
       setEval(metrics);
-      if (this.opts.args.save_strategy === 'best') {
-        const value = metrics[bestMetricKey(this.metricForBest())];
-        const better =
-          value !== undefined &&
-          isImprovement(value, this.state.best_metric, this.greaterIsBetter());
-        if (better) c.should_save = true;
-      }
+      const isNewBest = this.determineBestMetric(metrics);
+      if (this.opts.args.save_strategy === 'best') c.should_save = isNewBest;
     }
-    if (c.should_save) await this.save(c.should_evaluate ? getEval() : null);
+    if (c.should_save) await this.save();
     c.should_log = false;
     c.should_evaluate = false;
     c.should_save = false;
