@@ -28,7 +28,8 @@ import {
   modelCardFor,
   modelFilesFromZip,
 } from './session/exportImport';
-import { buildModel, estimateRunMemory } from './session/model';
+import { modelInputLength } from './session/maxLength';
+import { buildModel, estimateRunMemory, type BaseModel } from './session/model';
 import { evaluateOnTable, predictTexts } from './session/predict';
 import { prepareSplits, type RowEncoder } from './session/prepare';
 import { readCheckpoint, type PretrainedCheckpoint } from './session/pretrained';
@@ -49,6 +50,8 @@ import type {
   TrainResult,
 } from './session/types';
 
+export type { LengthLimit } from './session/maxLength';
+export type { BaseModel } from './session/model';
 export type {
   ColumnChoice,
   DatasetSummary,
@@ -61,6 +64,7 @@ export type {
   TableSummary,
   TrainedTokenizerModel,
   TrainResult,
+  Truncation,
 } from './session/types';
 
 /** The studio's state from a dropped file to an exported model; see the module comment. */
@@ -77,7 +81,13 @@ export class StudioSession {
   /** The loaded pretrained checkpoint's bytes (kept: each run starts from them), or null. */
   pretrained: PretrainedCheckpoint | null = null;
   /** The checkpoint the current model was fine-tuned from (for the model card), or null. */
-  baseModel: string | null = null;
+  baseModel: BaseModel | null = null;
+  /**
+   * Tokens the current model reads: the max_length it was trained with, or for a loaded model
+   * its tokenizer's model_max_length within its max_position_embeddings. Predictions cut texts
+   * there, and exports write it as tokenizer_config.json's model_max_length. Null: no model.
+   */
+  inputLength: number | null = null;
   /** The last run's final metrics (for the model card). */
   lastMetrics: Record<string, number> = {};
   private trainer: Trainer | null = null;
@@ -167,13 +177,16 @@ export class StudioSession {
    * (BERT family only) and the weights (header, dtypes, names and shapes against the config) with
    * a specific message, keeps the bytes for `train({kind: 'pretrained'})`, and replaces the
    * tokenizer with the checkpoint's own when it has one (the data must then be prepared again).
-   * File names may carry a folder prefix ("bert-mini/config.json").
+   * File names may carry a folder prefix ("bert-mini/config.json"). `hubId`: the Hub id
+   * (`owner/name`) it was downloaded as, for the model card's base_model; null otherwise.
+   * `info.lengthLimit` is the longest max_length it takes (see session/maxLength.ts).
    */
   async loadPretrained(
     files: Record<string, Uint8Array>,
     name = 'dropped files',
+    hubId: string | null = null,
   ): Promise<PretrainedInfo> {
-    const { checkpoint, tokenizer } = await readCheckpoint(files, name, this.tokenizer);
+    const { checkpoint, tokenizer } = await readCheckpoint(files, name, this.tokenizer, hubId);
     if (tokenizer) {
       this.tokenizer = fastTokenizer(tokenizer);
       this.prepared = null;
@@ -272,6 +285,7 @@ export class StudioSession {
     this.model = null;
     const built = buildModel(spec, p, tok, this.pretrained, args.seed);
     this.model = built.model;
+    this.inputLength = spec.max_length;
     this.baseModel = built.baseModel;
     this.pretrainedNotices = built.notices;
     this.labels = p.maps.labels;
@@ -317,13 +331,16 @@ export class StudioSession {
     return true;
   }
 
-  /** Class probabilities for each text. */
+  /**
+   * Class probabilities for each text, cut at the tokens the model reads ({@link inputLength});
+   * each prediction says whether its text was cut.
+   */
   async predict(texts: string[]): Promise<Prediction[]> {
     const model = this.model;
     const tok = this.tokenizer;
     if (!model || !tok)
       throw new Error('There is no model yet: train one or load an exported one.');
-    return predictTexts(model, tok, this.labels, texts, this.prepared?.options.maxLength);
+    return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
   }
 
   /**
@@ -348,9 +365,24 @@ export class StudioSession {
     return exportModelZip(
       model,
       tok,
-      { args: this.args, logHistory: this.logHistory },
+      { args: this.args, logHistory: this.logHistory, maxLength: this.modelInputLength(model) },
       this.modelCard(),
     );
+  }
+
+  /** {@link inputLength} of `model`, which is the current one. */
+  private modelInputLength(model: BertForSequenceClassification): number {
+    return this.inputLength ?? model.config.max_position_embeddings;
+  }
+
+  /**
+   * tokenizer_config.json's model_max_length for an export of the current model: the tokens it
+   * reads (see {@link inputLength}).
+   */
+  exportMaxLength(): number {
+    const model = this.model;
+    if (!model) throw new Error('There is no model to export yet: train one first.');
+    return this.modelInputLength(model);
   }
 
   /** README.md for the current model: metrics, labels, training arguments, how to load it. */
@@ -362,6 +394,7 @@ export class StudioSession {
       metrics: this.lastMetrics,
       args: this.args,
       logHistory: this.logHistory,
+      maxLength: this.modelInputLength(model),
       datasetName: datasetName ?? this.table?.fileName ?? null,
     });
   }
@@ -381,6 +414,10 @@ export class StudioSession {
     const { model, tokenizer, labels } = await loadModelFiles(files);
     this.model?.dispose();
     this.model = model;
+    this.inputLength = modelInputLength(
+      model.config.max_position_embeddings,
+      tokenizer.modelMaxLength,
+    );
     this.tokenizer = fastTokenizer(tokenizer);
     this.labels = labels;
     return { labels: this.labels, tokenizer: tokenizer.name };

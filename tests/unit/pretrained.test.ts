@@ -303,7 +303,9 @@ describe('fine-tuning a pretrained checkpoint in a session', () => {
     expect(config.label2id).toEqual({ neg: 0, pos: 1 });
     expect(config.problem_type).toBe('single_label_classification');
     const readme = strFromU8(zip['README.md']);
-    expect(readme).toMatch(/base_model: "bert-tiny-random"/);
+    // Loaded from files, not the Hub: named in the text, no base_model (a Hub repo id).
+    expect(readme).toMatch(/fine-tuned version of `bert-tiny-random`/);
+    expect(readme).not.toMatch(/base_model/);
     expect(readme).toMatch(/AutoModelForSequenceClassification\.from_pretrained/);
     expect(readme).toMatch(/\| 1 \| pos \|/);
     expect(readme).toMatch(/eval_accuracy/);

@@ -5,11 +5,22 @@
  */
 import type { BertConfig } from '../model/config';
 import type { LogEntry } from '../train/state';
+import { hubRepoId } from './modelSource';
 
 export interface ModelCardInput {
   config: BertConfig;
-  /** The checkpoint fine-tuned, or null for a model trained from scratch. */
+  /**
+   * The checkpoint fine-tuned (its name: a Hub id, a folder's name, "dropped files"), or null
+   * for a model trained from scratch.
+   */
   baseModel: string | null;
+  /**
+   * Its Hub id (`owner/name`), written as `base_model` (the Hub links a repo id; a local path
+   * does not belong in a shared file); null when it did not come from the Hub.
+   */
+  baseModelHubId: string | null;
+  /** Tokens the model reads (the max_length it was trained with; model_max_length). */
+  maxLength: number;
   /** Final evaluation metrics (`eval_`-prefixed), possibly empty. */
   metrics: Record<string, number>;
   /** TrainingArguments as written to training_args.json, or null. */
@@ -56,7 +67,8 @@ export function modelCard(input: ModelCardInput): string {
     'library_name: transformers',
     'pipeline_tag: text-classification',
   ];
-  if (input.baseModel) lines.push(`base_model: ${JSON.stringify(input.baseModel)}`);
+  const hubId = input.baseModelHubId === null ? null : hubRepoId(input.baseModelHubId);
+  if (hubId) lines.push(`base_model: ${JSON.stringify(hubId)}`);
   lines.push('tags:', '- generated_from_trainer', '- trainer-studio', '---', '');
   lines.push('# Model', '');
   lines.push(
@@ -121,6 +133,10 @@ export function modelCard(input: ModelCardInput): string {
     'pred = model(**inputs).logits.argmax(-1).item()',
     'print(model.config.id2label[pred])',
     '```',
+    '',
+    `With \`truncation=True\` a text is cut to its first ${input.maxLength} tokens, the max_length ` +
+      'the model was trained with (`model_max_length` in tokenizer_config.json); ' +
+      '`pipeline("text-classification", model="path/to/this/folder", truncation=True)` does the same.',
     '',
     'The `tfjs/` folder holds the same weights for TensorFlow.js (`tf.io.loadWeights`).',
     '',

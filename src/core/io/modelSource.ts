@@ -95,6 +95,19 @@ export function modelBaseUrl(source: string): { baseUrl: string; name: string } 
   );
 }
 
+/**
+ * The Hub repo id a source names, in `owner/name` form with any `@revision` dropped (what a model
+ * card's `base_model` holds), or null for anything else: a URL, a bare name, a local path.
+ * Only for a source that is not a local folder (a relative folder "ckpt/bert" looks the same).
+ */
+export function hubRepoId(source: string): string | null {
+  const s = source.trim();
+  if (/^https?:\/\//i.test(s)) return null;
+  const at = s.indexOf('@');
+  const id = at < 0 ? s : s.slice(0, at);
+  return id.includes('/') && HUB_ID.test(id) && !id.includes('..') ? id : null;
+}
+
 /** The fetch function and cache `opts` ask for (defaults: global fetch, the Cache API). */
 export async function fetchSetup(
   opts: FetchModelOptions,

@@ -8,9 +8,11 @@ import { modelCard } from '../io/modelCard';
 import { exportTfjsWeights } from '../io/tfjsWeights';
 import type { BertForSequenceClassification } from '../model/bert';
 import { countParameters } from '../model/memory';
+import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
 import type { LogEntry } from '../train/state';
+import type { BaseModel } from './model';
 import { labelsOf } from './pretrained';
 
 /** What the model card and the export say of how a model was trained. */
@@ -18,6 +20,8 @@ export interface TrainingRecord {
   /** The run's arguments, or null for a model loaded rather than trained. */
   args: TrainingArguments | null;
   logHistory: LogEntry[];
+  /** Tokens the model reads: the max_length it was trained with (see session/maxLength.ts). */
+  maxLength: number;
 }
 
 /** An HF model folder's files, JSON parsed: what `loadModelFiles` loads. */
@@ -32,14 +36,16 @@ export interface ModelFiles {
 export function modelCardFor(
   model: BertForSequenceClassification,
   run: TrainingRecord & {
-    baseModel: string | null;
+    baseModel: BaseModel | null;
     metrics: Record<string, number>;
     datasetName: string | null;
   },
 ): string {
   return modelCard({
     config: model.config,
-    baseModel: run.baseModel,
+    baseModel: run.baseModel?.name ?? null,
+    baseModelHubId: run.baseModel?.hubId ?? null,
+    maxLength: Math.min(run.maxLength, model.config.max_position_embeddings),
     metrics: run.metrics,
     trainingArgs: run.args
       ? (trainingArgumentsToJson(run.args) as unknown as Record<string, unknown>)
@@ -51,8 +57,9 @@ export function modelCardFor(
 }
 
 /**
- * The export zip: HF folder files, TF.js weights, the tokenizer, training_args.json and
- * trainer_state.json when there was a run, and `readme` as README.md.
+ * The export zip: HF folder files, TF.js weights, the tokenizer (tokenizer_config.json's
+ * model_max_length set to `run.maxLength`), training_args.json and trainer_state.json when there
+ * was a run, and `readme` as README.md.
  */
 export async function exportModelZip(
   model: BertForSequenceClassification,
@@ -66,7 +73,13 @@ export async function exportModelZip(
     'config.json': strToU8(hf['config.json']),
     'model.safetensors': hf['model.safetensors'],
     'tokenizer.json': strToU8(JSON.stringify(tok.files.tokenizerJson)),
-    'tokenizer_config.json': strToU8(JSON.stringify(tok.files.tokenizerConfig, null, 2)),
+    'tokenizer_config.json': strToU8(
+      exportedTokenizerConfigJson(
+        tok.files.tokenizerConfig,
+        run.maxLength,
+        model.config.max_position_embeddings,
+      ),
+    ),
     'tfjs/model.json': strToU8(tfjs['model.json']),
     'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
   };

@@ -9,6 +9,12 @@ import type { Tokenizer } from '../tokenize/tokenizer';
 import { modelFromCheckpoint, type PretrainedCheckpoint } from './pretrained';
 import type { ModelSpec, Prepared } from './types';
 
+/** The checkpoint a model was fine-tuned from: its name, and its Hub id when it has one. */
+export interface BaseModel {
+  name: string;
+  hubId: string | null;
+}
+
 /**
  * A fresh model for `spec` and the prepared data, with the checkpoint it comes from (null from
  * scratch) and HF's loading warnings ([] from scratch).
@@ -19,7 +25,7 @@ export function buildModel(
   tok: Tokenizer,
   pretrained: PretrainedCheckpoint | null,
   seed: number,
-): { model: BertForSequenceClassification; baseModel: string | null; notices: string[] } {
+): { model: BertForSequenceClassification; baseModel: BaseModel | null; notices: string[] } {
   if (spec.kind === 'pretrained') {
     if (!pretrained) throw new Error('Load a pretrained model before fine-tuning it.');
     const { model, notices } = modelFromCheckpoint(
@@ -29,7 +35,7 @@ export function buildModel(
       spec.max_length,
       seed,
     );
-    return { model, baseModel: pretrained.name, notices };
+    return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
   const config = smallBertConfig({
     vocabSize: tok.vocabSize,

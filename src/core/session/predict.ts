@@ -5,14 +5,14 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeLabels } from '../data/labels';
 import type { BertForSequenceClassification } from '../model/bert';
 import type { ProblemType } from '../model/config';
-import { encodeDataset } from '../tokenize/encode';
+import { encodeDataset, lengthOf, type EncodedDataset } from '../tokenize/encode';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { batchTensors, disposeBatch, inputsOf, type LabeledDataset } from '../train/dataset';
 import { evaluateModel, type LogitsSource } from '../train/evaluate';
 import { computeLoss } from '../train/losses';
 import { sigmoid, softmax } from '../train/metrics';
 import { extractExamples, type NamedTable } from './examples';
-import type { ColumnChoice, Prediction } from './types';
+import type { ColumnChoice, Prediction, Truncation } from './types';
 
 /**
  * Predictions from row-major logits: softmax over classes (single-label), a sigmoid per label
@@ -28,7 +28,7 @@ export function predictionsFrom(
   const out: Prediction[] = [];
   if (problemType === 'regression') {
     for (let i = 0; i < rows; i++) {
-      out.push({ label: logits[i].toPrecision(4), probs: [logits[i]], labels });
+      out.push({ label: logits[i].toPrecision(4), probs: [logits[i]], labels, truncation: null });
     }
     return out;
   }
@@ -40,25 +40,45 @@ export function predictionsFrom(
       problemType === 'multi_label_classification'
         ? labels.filter((_, j) => p[j] > 0.5).join(';') || '(none)'
         : labels[best];
-    out.push({ label, probs: p, labels });
+    out.push({ label, probs: p, labels, truncation: null });
   }
   return out;
 }
 
 /**
+ * How each row of `encoded` was cut at `maxLength`: only a row that fills it may have been, and
+ * its text is encoded again in full to count its tokens.
+ */
+function truncations(
+  tok: Tokenizer,
+  texts: string[],
+  encoded: EncodedDataset,
+  maxLength: number,
+): (Truncation | null)[] {
+  return texts.map((text, i) => {
+    if (lengthOf(encoded, i) < maxLength) return null;
+    const tokens = tok.encode(text).ids.length;
+    return tokens > maxLength ? { tokens, kept: maxLength } : null;
+  });
+}
+
+/**
  * The model's prediction for each text, in one batch padded to the longest row. Texts are cut
- * at the prepared data's `maxLength` (128 when nothing is prepared), within the model's positions.
+ * at `maxLength` (the max_length the model was trained with; see session/maxLength.ts), within
+ * the model's positions, as transformers' `truncation=True` cuts them at model_max_length; each
+ * prediction says whether its text was cut.
  */
 export async function predictTexts(
   model: BertForSequenceClassification,
   tok: Tokenizer,
   labels: string[],
   texts: string[],
-  preparedMaxLength: number | undefined,
+  modelMaxLength: number,
 ): Promise<Prediction[]> {
-  const maxLength = Math.min(model.config.max_position_embeddings, preparedMaxLength ?? 128);
+  const maxLength = Math.min(model.config.max_position_embeddings, modelMaxLength);
+  const encoded = encodeDataset(tok, texts, null, maxLength);
   const ds: LabeledDataset = {
-    encoded: encodeDataset(tok, texts, null, maxLength),
+    encoded,
     labels: new Int32Array(texts.length),
     labelWidth: 1,
     size: texts.length,
@@ -73,7 +93,11 @@ export async function predictTexts(
   disposeBatch(batch);
   const values = (await logits.data()) as Float32Array;
   logits.dispose();
-  return predictionsFrom(values, labels, model.config.problem_type);
+  const cuts = truncations(tok, texts, encoded, maxLength);
+  return predictionsFrom(values, labels, model.config.problem_type).map((p, i) => ({
+    ...p,
+    truncation: cuts[i],
+  }));
 }
 
 /**

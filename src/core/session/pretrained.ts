@@ -11,11 +11,14 @@ import { parseBertConfig, type BertConfig, type ProblemType } from '../model/con
 import { countParameters } from '../model/memory';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
+import { checkpointLengthLimit } from './maxLength';
 import type { PretrainedInfo } from './types';
 
 /** A loaded checkpoint as the session keeps it: the bytes stay, as each run starts from them. */
 export interface PretrainedCheckpoint {
   name: string;
+  /** Its Hub id (`owner/name`) when it came from the Hub, else null (a folder, files, a URL). */
+  hubId: string | null;
   config: BertConfig;
   weights: Uint8Array;
   info: PretrainedInfo;
@@ -38,12 +41,14 @@ export function labelsOf(config: Pick<BertConfig, 'id2label'>): string[] {
  * prefix): validates the config (BERT family only) and the weights (header, dtypes, names and
  * shapes against the config) with a specific message. Returns the checkpoint and its own
  * tokenizer, or null when it ships none; `current` is the tokenizer then used instead (checked
- * against the vocabulary and named in a notice). Nothing is kept here: the caller keeps both.
+ * against the vocabulary and named in a notice). `hubId`: the Hub id it was downloaded as, if
+ * so. Nothing is kept here: the caller keeps both.
  */
 export async function readCheckpoint(
   files: Record<string, Uint8Array>,
   name: string,
   current: Tokenizer | null,
+  hubId: string | null = null,
 ): Promise<{ checkpoint: PretrainedCheckpoint; tokenizer: Tokenizer | null }> {
   const byBase = new Map<string, Uint8Array>();
   for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
@@ -86,6 +91,7 @@ export async function readCheckpoint(
     tokenizer: null,
     tokenizerVocabSize: null,
     notices: loaded.notices,
+    lengthLimit: checkpointLengthLimit(config.max_position_embeddings, Infinity),
   };
   loaded.model.dispose();
   if (encoderMissing.length > 0) {
@@ -107,6 +113,13 @@ export async function readCheckpoint(
         `${tokenizer ? "the checkpoint's tokenizer files do not belong to it" : "add the checkpoint's tokenizer files (tokenizer.json or vocab.txt)"}.`,
     );
   }
+  const usedTokenizer = tokenizer ?? current;
+  if (usedTokenizer) {
+    info.lengthLimit = checkpointLengthLimit(
+      config.max_position_embeddings,
+      usedTokenizer.modelMaxLength,
+    );
+  }
   if (tokenizer) {
     info.tokenizer = tokenizer.name;
     info.tokenizerVocabSize = tokenizer.vocabSize;
@@ -116,7 +129,7 @@ export async function readCheckpoint(
         `is used. Its ids must be the ones the model was trained with.`,
     );
   }
-  return { checkpoint: { name, config, weights, info }, tokenizer };
+  return { checkpoint: { name, hubId, config, weights, info }, tokenizer };
 }
 
 /**

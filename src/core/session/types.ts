@@ -7,6 +7,7 @@ import type { ParsedTable } from '../data/table';
 import type { ProblemType } from '../model/config';
 import type { LabeledDataset } from '../train/dataset';
 import type { LogEntry, TrainerState } from '../train/state';
+import type { LengthLimit } from './maxLength';
 
 /** What the UI shows of a parsed file: columns, a preview and what was unusual. */
 export interface TableSummary {
@@ -115,6 +116,11 @@ export interface PretrainedInfo {
   tokenizerVocabSize: number | null;
   /** Loading warnings in HF's words (unused / newly initialised / mismatched weights). */
   notices: string[];
+  /**
+   * The longest max_length the checkpoint takes: its max_position_embeddings, or its (else the
+   * current) tokenizer's model_max_length when lower. A longer max_length is lowered to it.
+   */
+  lengthLimit: LengthLimit;
 }
 
 /** What a finished (or stopped) training run returns. */
@@ -136,6 +142,14 @@ export interface Prediction {
   /** Probability of each label, in `labels` order. */
   probs: number[];
   labels: string[];
+  /** How the text was cut to the model's max_length, or null when it fit. */
+  truncation: Truncation | null;
+}
+
+/** A text longer than the model reads: its tokens and the first ones kept (special tokens included). */
+export interface Truncation {
+  tokens: number;
+  kept: number;
 }
 
 /** A table read from a user's file, with the name and text encoding it was read with. */
