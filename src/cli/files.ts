@@ -1,7 +1,7 @@
 /** Reading inputs and writing an HF output folder from the command line. */
 import { createReadStream } from 'node:fs';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +9,11 @@ import { fileURLToPath } from 'node:url';
 export function bundledTokenizerDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   return resolve(here, '../../public/tokenizers/bert-base-uncased');
+}
+
+/** A folder's own name ("bert-mini" for "models/bert-mini/" or "."), not its path. */
+export function folderName(path: string): string {
+  return basename(resolve(path));
 }
 
 export async function readBytes(path: string, what: string): Promise<Uint8Array> {

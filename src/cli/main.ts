@@ -4,16 +4,18 @@
  */
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import {
   fetchModelFiles,
+  hubRepoId,
   OPTIONAL_MODEL_FILES,
   REQUIRED_MODEL_FILES,
 } from '../core/io/modelSource';
 import { selectBackend, type BackendName } from '../core/backend';
 import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
 import { exportHfModel } from '../core/io/hfModel';
-import { StudioSession, type ColumnChoice } from '../core/session';
+import { StudioSession, type ColumnChoice, type PretrainedInfo } from '../core/session';
+import { checkpointLengthLimit, fitMaxLength } from '../core/session/maxLength';
 import type { ReadOptions } from '../core/data/read';
 import type { DataReport } from '../core/data/report';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
@@ -25,9 +27,17 @@ import {
   trainingArgumentsToJson,
 } from '../core/train/args';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
-import { bundledTokenizerDir, openDataFile, readBytes, readJson, writeFiles } from './files';
+import {
+  bundledTokenizerDir,
+  folderName,
+  openDataFile,
+  readBytes,
+  readJson,
+  writeFiles,
+} from './files';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
+import { tokenizerOutputFiles } from './tokenizerFiles';
 import { availableParallelism } from 'node:os';
 import {
   closeUnclaimedWorkers,
@@ -270,8 +280,11 @@ async function trainCommand(argv: string[]): Promise<void> {
     );
   }
   const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
-  if (pretrained) {
-    const info = await session.loadPretrained(await readPretrained(pretrained), pretrained);
+  const checkpoint = pretrained ? await readPretrained(pretrained) : null;
+  const info = checkpoint
+    ? await session.loadPretrained(checkpoint.files, checkpoint.name, checkpoint.hubId)
+    : null;
+  if (info) {
     log(
       `loaded ${pretrained}: ${info.parameters.toLocaleString('en-US')} parameters ` +
         `(${info.num_hidden_layers} layers, hidden ${info.hidden_size}, ${info.dtypes.join('/')}); ` +
@@ -323,7 +336,7 @@ async function trainCommand(argv: string[]): Promise<void> {
         `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
     );
   }
-  const maxLength = Number(v.max_length ?? 64);
+  const maxLength = checkpointMaxLength(Number(v.max_length ?? 64), info, session);
   const t0 = performance.now();
   const ds = session.prepare({
     columns,
@@ -368,21 +381,12 @@ async function trainCommand(argv: string[]): Promise<void> {
   const tok = session.tokenizer;
   if (!model || !tok) throw new Error('Training produced no model.');
   const hf = await exportHfModel(model);
-  const tokFiles: Record<string, Uint8Array | string> = {};
-  if (!tokIsDir) {
-    tokFiles['tokenizer.json'] = JSON.stringify(tok.files.tokenizerJson);
-    tokFiles['tokenizer_config.json'] = JSON.stringify(tok.files.tokenizerConfig, null, 2);
-  }
-  const srcDir = tokDir ?? '';
-  for (const f of tokIsDir ? await readdir(srcDir) : []) {
-    if (
-      /^(tokenizer\.json|tokenizer_config\.json|vocab\.txt|special_tokens_map\.json|merges\.txt|vocab\.json)$/.test(
-        f,
-      )
-    ) {
-      tokFiles[f] = await readBytes(join(srcDir, f), 'tokenizer file');
-    }
-  }
+  const tokFiles = await tokenizerOutputFiles(
+    tok,
+    tokIsDir ? tokDir : null,
+    session.exportMaxLength(),
+    model.config.max_position_embeddings,
+  );
   const trainMetrics = result.logHistory.at(-1) ?? {};
   const json = (x: unknown) => JSON.stringify(x, null, 2);
   await writeFiles(outDir, {
@@ -433,8 +437,32 @@ function logDataReport(r: DataReport): void {
   if (r.capped) log(`  warning: ${r.capped}`);
 }
 
-/** A checkpoint's files from a local folder, or downloaded from a folder URL / Hub id. */
-async function readPretrained(source: string): Promise<Record<string, Uint8Array>> {
+/**
+ * max_length for the run: `requested`, lowered with a notice to what a pretrained checkpoint
+ * (`info`) and the tokenizer chosen for it take, as transformers' example scripts do.
+ */
+function checkpointMaxLength(
+  requested: number,
+  info: PretrainedInfo | null,
+  session: StudioSession,
+): number {
+  if (!info) return requested;
+  const limit = checkpointLengthLimit(
+    info.max_position_embeddings,
+    session.tokenizer?.modelMaxLength ?? Infinity,
+  );
+  const fit = fitMaxLength(requested, limit);
+  if (fit.notice) log(`notice: ${fit.notice}`);
+  return fit.maxLength;
+}
+
+/**
+ * A checkpoint's files from a local folder (named after the folder), or downloaded from a folder
+ * URL / Hub id (its Hub id kept for the model card's base_model).
+ */
+async function readPretrained(
+  source: string,
+): Promise<{ files: Record<string, Uint8Array>; name: string; hubId: string | null }> {
   const isDir = await stat(source).then(
     (st) => st.isDirectory(),
     () => false,
@@ -451,7 +479,7 @@ async function readPretrained(source: string): Promise<Record<string, Uint8Array
       )
         files[f] = await readBytes(path, f);
     }
-    return files;
+    return { files, name: folderName(source), hubId: null };
   }
   let lastPct = -1;
   const fetched = await fetchModelFiles(source, {
@@ -464,7 +492,7 @@ async function readPretrained(source: string): Promise<Record<string, Uint8Array
       lastPct = pct;
     },
   });
-  return fetched.files;
+  return { files: fetched.files, name: fetched.name, hubId: hubRepoId(source) };
 }
 
 async function loadModelDir(session: StudioSession, dir: string): Promise<void> {
@@ -488,7 +516,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
     label_column: dataFlags.label_column,
     max_length: {
       type: 'number',
-      help: "tokens per row (default: the model's max_position_embeddings)",
+      help: "tokens per row (default: the model's, tokenizer_config.json's model_max_length within max_position_embeddings)",
     },
     per_device_eval_batch_size: {
       type: 'number',
@@ -537,7 +565,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
         label: v.label_column ? String(v.label_column) : table.guess.label,
         ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
       },
-      Number(v.max_length ?? model.config.max_position_embeddings),
+      Number(v.max_length ?? session.exportMaxLength()),
       batchSize,
       source?.forward,
     );

@@ -1,7 +1,10 @@
 /**
  * `studio predict`: labels and probabilities for the rows of a CSV/TSV file, or raw logits for a
  * JSON file of pre-tokenized batches (`input_ids`, `token_type_ids`, `attention_mask` as lists of
- * lists), so any checkpoint can be checked against a reference computed elsewhere.
+ * lists), so any checkpoint can be checked against a reference computed elsewhere. Texts are cut
+ * where the model's tokenizer_config.json says (model_max_length: the max_length it was trained
+ * with), as transformers' `pipeline(..., truncation=True)` cuts them; each row says whether its
+ * text was cut (`truncated`), and a notice on standard error counts them.
  */
 import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -108,17 +111,26 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
       throw new Error(`There is no column "${col}"; columns: ${table.columns.join(', ')}.`);
     const texts = (session.table?.rows ?? []).map((r) => r[ci] ?? '');
     lines = [];
+    let cut = 0;
     for (let i = 0; i < texts.length; i += 64) {
       const preds = await session.predict(texts.slice(i, i + 64));
-      preds.forEach((p, j) =>
+      preds.forEach((p, j) => {
+        if (p.truncation) cut++;
         lines.push(
           JSON.stringify({
             text: texts[i + j],
             label: p.label,
             score: Math.max(...p.probs),
             probs: Object.fromEntries(p.labels.map((l, k) => [l, p.probs[k]])),
+            truncated: p.truncation !== null,
           }),
-        ),
+        );
+      });
+    }
+    if (cut > 0) {
+      process.stderr.write(
+        `notice: ${cut} of ${texts.length} texts were cut to the model's ` +
+          `${session.exportMaxLength()} tokens (model_max_length; "truncated": true)\n`,
       );
     }
   }
