@@ -134,7 +134,8 @@ export function ModelPicker(p: Props) {
           <p className="summary-line">
             Checkpoint: <strong>{p.pretrained.name}</strong> · {formatInt(p.pretrained.parameters)}{' '}
             parameters · {p.pretrained.num_hidden_layers} layers, hidden {p.pretrained.hidden_size},{' '}
-            {p.pretrained.num_attention_heads} heads · {p.pretrained.dtypes.join('/')}
+            {p.pretrained.num_attention_heads} heads · {p.pretrained.dtypes.join('/')} · reads up to{' '}
+            {p.pretrained.lengthLimit.maxLength} tokens
           </p>
           <p className="hint">
             Tokenizer:{' '}

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react';
 import type { Prediction } from '../worker/client';
 import { FileButton } from './FileButton';
-import { formatProbabilities, rankPrediction } from './format';
+import { formatProbabilities, formatTruncation, rankPrediction } from './format';
 import { Section } from './Section';
 import type { ModelInfo } from './useStudio';
 
@@ -47,6 +47,7 @@ export function TryIt(p: Props) {
 
   const shown = canPredict && model && result && text.trim() !== '' ? result.prediction : null;
   const top = shown ? rankPrediction(shown)[0] : null;
+  const cut = shown ? formatTruncation(shown) : null;
 
   return (
     <Section n={5} title="Try it & export">
@@ -82,6 +83,9 @@ export function TryIt(p: Props) {
           </span>
         )}
       </div>
+      <p className="hint" role="status" data-testid="prediction-truncation">
+        {cut}
+      </p>
       <div className="actions">
         <button
           type="button"

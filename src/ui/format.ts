@@ -96,6 +96,19 @@ export function formatProbabilities(p: Prediction): string {
 }
 
 /**
+ * What Try it says of a text longer than the model reads, e.g. "Cut to the first 64 tokens the
+ * model was trained on (text had 412)"; null when the text fit.
+ */
+export function formatTruncation(p: Prediction): string | null {
+  const t = p.truncation;
+  if (!t) return null;
+  return (
+    `Cut to the first ${formatInt(t.kept)} tokens the model was trained on ` +
+    `(text had ${formatInt(t.tokens)})`
+  );
+}
+
+/**
  * Optimizer steps a run will take, as HF's Trainer computes it: `max_steps` when > 0, else
  * `ceil(num_train_epochs * max(floor(ceil(rows / batch) / accumulation), 1))`.
  */

@@ -72,7 +72,13 @@ export function useStudio() {
     training: run.training,
     notices,
   });
-  const pre = usePretrained({ clientRef, setTokenizer: tok.setTokenizer, notices });
+  const pre = usePretrained({
+    clientRef,
+    setTokenizer: tok.setTokenizer,
+    settingsRef,
+    setModelSize: settingsActions.setModelSize,
+    notices,
+  });
   const memory = useMemoryEstimate({
     clientRef,
     backend: worker.backend,

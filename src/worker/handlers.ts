@@ -3,7 +3,7 @@
  * Progress and logs stream back as events through `emit`.
  */
 import { selectBackend, type BackendOptions } from '../core/backend';
-import { fetchModelFiles } from '../core/io/modelSource';
+import { fetchModelFiles, hubRepoId } from '../core/io/modelSource';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { StudioSession } from '../core/session';
 import { parseTrainingArguments, trainingArgumentsToJson } from '../core/train/args';
@@ -366,7 +366,7 @@ export function createHandlers(
         const fetched = await fetchModelFiles(source.url, {
           onProgress: (progress) => ctx.emit({ kind: 'download', progress }),
         });
-        return session.loadPretrained(fetched.files, fetched.name);
+        return session.loadPretrained(fetched.files, fetched.name, hubRepoId(source.url));
       }
       const files: Record<string, Uint8Array> = {};
       for (const [k, v] of Object.entries(source.files)) files[k] = new Uint8Array(v);

@@ -9,6 +9,7 @@ import {
   formatEta,
   formatInt,
   formatProbabilities,
+  formatTruncation,
   formatProgressText,
 } from '../../src/ui/format';
 import { SETTINGS_KEY, loadSettings, parseSettings, saveSettings } from '../../src/ui/persist';
@@ -112,9 +113,21 @@ describe('text lines', () => {
   });
 
   it('lists probabilities most probable first', () => {
-    expect(
-      formatProbabilities({ label: 'spam', labels: ['ham', 'spam'], probs: [0.031, 0.969] }),
-    ).toBe('spam 0.97 · ham 0.03');
+    const p = { label: 'spam', labels: ['ham', 'spam'], probs: [0.031, 0.969], truncation: null };
+    expect(formatProbabilities(p)).toBe('spam 0.97 · ham 0.03');
+    expect(formatTruncation(p)).toBeNull();
+  });
+
+  it('says when a text was cut to the tokens the model reads', () => {
+    const p = {
+      label: 'ham',
+      labels: ['ham', 'spam'],
+      probs: [0.9, 0.1],
+      truncation: { tokens: 1412, kept: 64 },
+    };
+    expect(formatTruncation(p)).toBe(
+      'Cut to the first 64 tokens the model was trained on (text had 1,412)',
+    );
   });
 });
 

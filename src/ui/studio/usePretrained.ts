@@ -1,7 +1,8 @@
 /** The model picker's source and the pretrained checkpoint loaded into the worker. */
 import { useCallback, useState, type Dispatch, type RefObject, type SetStateAction } from 'react';
+import { fitMaxLength } from '../../core/session/maxLength';
 import type { ModelSpec, PretrainedInfo, StudioClient, TokenizerInfo } from '../../worker/client';
-import type { ModelSizes } from '../defaults';
+import type { ModelSizes, StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
 
@@ -13,17 +14,29 @@ export interface PretrainedDeps {
   clientRef: RefObject<StudioClient | null>;
   /** A checkpoint's own tokenizer replaces the loaded one (the data is re-prepared with it). */
   setTokenizer: Dispatch<SetStateAction<TokenizerInfo | null>>;
+  /** The latest settings: a checkpoint that takes fewer tokens lowers their max_length. */
+  settingsRef: RefObject<StudioSettings>;
+  setModelSize: <K extends keyof ModelSizes>(key: K, v: ModelSizes[K]) => void;
   notices: Notices;
 }
 
 /** The model source, the loaded checkpoint, and the model spec Train builds from them. */
-export function usePretrained({ clientRef, setTokenizer, notices }: PretrainedDeps) {
+export function usePretrained({
+  clientRef,
+  setTokenizer,
+  settingsRef,
+  setModelSize,
+  notices,
+}: PretrainedDeps) {
   const { setStatus, setError, setDownload } = notices;
   const [modelSource, setModelSource] = useState<ModelSource>('scratch');
   const [pretrained, setPretrained] = useState<PretrainedInfo | null>(null);
   const [loadingPretrained, setLoadingPretrained] = useState(false);
 
-  /** Loads a pretrained checkpoint from dropped files or a URL / Hub id into the worker. */
+  /**
+   * Loads a pretrained checkpoint from dropped files or a URL / Hub id into the worker; a
+   * max_length above what it takes is lowered now, with a notice (not an error at Train).
+   */
   const loadPretrained = useCallback(
     async (source: File[] | string) => {
       const client = clientRef.current;
@@ -46,15 +59,17 @@ export function usePretrained({ clientRef, setTokenizer, notices }: PretrainedDe
         if (info.tokenizer && info.tokenizerVocabSize !== null) {
           setTokenizer({ name: info.tokenizer, vocabSize: info.tokenizerVocabSize });
         }
+        const fit = fitMaxLength(settingsRef.current.model.max_length, info.lengthLimit);
+        if (fit.notice) setModelSize('max_length', fit.maxLength);
         setError(null);
-        setStatus(`Loaded ${info.name}`);
+        setStatus(fit.notice ? `Loaded ${info.name}. ${fit.notice}.` : `Loaded ${info.name}`);
       } catch (err) {
         setError(errorMessage(err));
       } finally {
         setLoadingPretrained(false);
       }
     },
-    [clientRef, setTokenizer, setStatus, setError, setDownload],
+    [clientRef, setTokenizer, settingsRef, setModelSize, setStatus, setError, setDownload],
   );
 
   /** The model Train builds: the loaded checkpoint when the picker is on a pretrained source. */
