@@ -2,7 +2,7 @@
  * `studio train | evaluate | predict`: the command-line counterpart of a `transformers` training
  * script using `HfArgumentParser`. Same core as the browser studio.
  */
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { stat } from 'node:fs/promises';
 import {
@@ -26,6 +26,7 @@ import {
   trainingArgumentFlagSpecs,
   trainingArgumentsToJson,
 } from '../core/train/args';
+import { STUDIO_ARGS_FILE, splitArgumentsJson, studioArgsFile } from '../core/train/argsFile';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import {
   bundledTokenizerDir,
@@ -165,7 +166,10 @@ const modelFlags: Record<string, FlagSpec> = {
   },
   args_json: {
     type: 'string',
-    help: 'training_args.json to start from (flags override it)',
+    help:
+      'arguments JSON to start from (flags override it): a training_args.json (its studio_args.json ' +
+      'beside it is read too) or one object holding data, model and TrainingArguments keys together, ' +
+      "as HfArgumentParser's parse_json_file splits them",
     group: 'Runtime',
   },
   num_replicas: {
@@ -238,16 +242,23 @@ async function trainCommand(argv: string[]): Promise<void> {
     process.stdout.write(`${formatHelp(specs, 'studio train')}\n`);
     return;
   }
-  const v = values as Record<string, string | number | boolean | undefined>;
+  const v = { ...values } as Record<string, string | number | boolean | undefined>;
+  const fromJson = v.args_json ? await readArgumentsJson(String(v.args_json)) : null;
+  if (fromJson) {
+    fromJson.notices.forEach((n) => log(`notice: ${n}`));
+    // Flags win over the file; the file's data and model keys fill the flags not given.
+    for (const [k, value] of Object.entries({ ...fromJson.data, ...fromJson.model })) {
+      if (!(k in values)) v[k] = checkedFileValue(k, value, (specs as Record<string, FlagSpec>)[k]);
+    }
+  }
+  const rawArgs: Record<string, unknown> = { ...fromJson?.training };
+  for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
+  const { args, notices } = parseTrainingArguments(rawArgs);
+  notices.forEach((n) => log(`notice: ${n}`));
   if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
   if (v.model_type !== undefined && v.model_type !== 'transformer' && v.model_type !== 'bert') {
     throw new Error(`--model_type must be "transformer" (got "${v.model_type}").`);
   }
-  const fromJson = v.args_json ? await readJson(String(v.args_json), '--args_json') : {};
-  const rawArgs: Record<string, unknown> = { ...fromJson };
-  for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
-  const { args, notices } = parseTrainingArguments(rawArgs);
-  notices.forEach((n) => log(`notice: ${n}`));
   const backend = String(v.backend ?? 'wasm');
   await useBackend(backend);
   const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
@@ -393,6 +404,23 @@ async function trainCommand(argv: string[]): Promise<void> {
     ...hf,
     ...tokFiles,
     'training_args.json': json(trainingArgumentsToJson(args)),
+    [STUDIO_ARGS_FILE]: json(
+      studioArgsFile(args, {
+        max_length: maxLength,
+        text_column: columns.text,
+        label_column: columns.label,
+        text_pair_column: columns.textPair,
+        ...(pretrained
+          ? {}
+          : {
+              model_type: 'transformer' as const,
+              hidden_size: Number(v.hidden_size ?? 64),
+              num_hidden_layers: Number(v.num_hidden_layers ?? 2),
+              num_attention_heads: Number(v.num_attention_heads ?? 4),
+              intermediate_size: Number(v.intermediate_size ?? 128),
+            }),
+      }),
+    ),
     'trainer_state.json': json(result.state),
     'train_results.json': json(trainMetrics),
     'eval_results.json': json(result.metrics),
@@ -409,6 +437,41 @@ async function trainCommand(argv: string[]): Promise<void> {
   );
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
+}
+
+/**
+ * An --args_json file split into data, model and TrainingArguments keys. A studio_args.json
+ * beside it (the studio's extras, written with every training_args.json) is read under it.
+ */
+async function readArgumentsJson(path: string) {
+  const file = await readJson(path, '--args_json');
+  const siblingPath = join(dirname(path), STUDIO_ARGS_FILE);
+  const readSibling =
+    basename(path) !== STUDIO_ARGS_FILE &&
+    (await stat(siblingPath).then(
+      (st) => st.isFile(),
+      () => false,
+    ));
+  const sibling = readSibling ? await readJson(siblingPath, STUDIO_ARGS_FILE) : {};
+  const split = splitArgumentsJson({ ...sibling, ...file }, `--args_json ${path}`);
+  if (readSibling) split.notices.unshift(`read ${siblingPath} too (the studio's own arguments)`);
+  return split;
+}
+
+/** A data or model argument from --args_json, checked against its flag's type. */
+function checkedFileValue(
+  key: string,
+  value: unknown,
+  spec: FlagSpec | undefined,
+): string | number | boolean | undefined {
+  if (value === null || value === undefined) return undefined;
+  const want = spec?.type === 'number' ? 'number' : spec?.type === 'boolean' ? 'boolean' : 'string';
+  if (typeof value !== want) {
+    throw new Error(
+      `--args_json: '${key}' must be a ${want} (got ${JSON.stringify(value)}). ${spec?.help ?? ''}`.trim(),
+    );
+  }
+  return value as string | number | boolean;
 }
 
 /** The data report's lines the summary above lacks: rows used, anomaly kinds, task, lengths. */

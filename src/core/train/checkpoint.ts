@@ -1,14 +1,15 @@
 /**
  * What a `checkpoint-N` folder holds, as HF lays it out (with portable formats in place of
  * pickles): `model.safetensors` + `config.json`, `optimizer.safetensors` (AdamW moments, HF
- * parameter names), `scheduler.json`, `rng_state.json`, `trainer_state.json` and
- * `training_args.json`. Together they resume a run exactly.
+ * parameter names), `scheduler.json`, `rng_state.json`, `trainer_state.json`,
+ * `training_args.json` and `studio_args.json`. Together they resume a run exactly.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import type { CheckpointFiles } from '../io/checkpointStore';
 import type { AdamWState } from './adamw';
 import type { TrainerState } from './state';
+import { STUDIO_ARGS_FILE } from './argsFile';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -67,7 +68,9 @@ export async function encodeCheckpoint(parts: {
   optimizer: AdamWState;
   state: TrainerState;
   rng: RngState;
+  /** training_args.json (transformers' fields) and studio_args.json (the studio's extras). */
   trainingArgs: unknown;
+  studioArgs: unknown;
 }): Promise<CheckpointFiles> {
   const moments = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, v] of parts.params) {
@@ -90,6 +93,7 @@ export async function encodeCheckpoint(parts: {
     'rng_state.json': jsonFile(parts.rng),
     'trainer_state.json': jsonFile(parts.state),
     'training_args.json': jsonFile(parts.trainingArgs),
+    [STUDIO_ARGS_FILE]: jsonFile(parts.studioArgs),
   };
 }
 

@@ -10,7 +10,7 @@ import type { CheckpointStore } from '../io/checkpointStore';
 import { checkpointsToRotate } from '../io/checkpointStore';
 import { AdamW, hfNoDecay } from './adamw';
 import type { TrainingArguments } from './args';
-import { resolveSteps, trainingArgumentsToJson } from './args';
+import { resolveSteps, studioArgumentsToJson, trainingArgumentsToJson } from './args';
 import {
   EarlyStoppingCallback,
   bestMetricKey,
@@ -438,6 +438,7 @@ export class Trainer {
         steps_in_epoch: this.state.global_step - epochIndex * this.stepsPerEpoch,
       },
       trainingArgs: trainingArgumentsToJson(args),
+      studioArgs: studioArgumentsToJson(args),
     });
     await store.write(name, files);
     const keep = this.state.best_model_checkpoint?.split('/').pop() ?? null;

@@ -1,0 +1,119 @@
+/**
+ * Arguments files as `HfArgumentParser.parse_json_file` reads them: one JSON object may hold the
+ * data and model arguments of a training script beside `TrainingArguments`, and is split by key.
+ * Also the studio's own file, `studio_args.json`, written beside `training_args.json` with what
+ * transformers' `TrainingArguments` has no field for, and read back with it.
+ */
+import { ArgumentsError, STUDIO_ARGUMENT_KEYS, studioArgumentsToJson } from './args';
+import type { TrainingArguments } from './args';
+
+/** The studio's arguments file, beside `training_args.json`. */
+export const STUDIO_ARGS_FILE = 'studio_args.json';
+
+/** Data arguments (`DataTrainingArguments` in transformers' example scripts). */
+export const DATA_ARGUMENT_KEYS = [
+  'train_file',
+  'validation_file',
+  'validation_split',
+  'text_column',
+  'text_pair_column',
+  'label_column',
+  'max_length',
+  'header',
+  'delimiter',
+] as const;
+
+/** Model arguments (`ModelArguments` in transformers' example scripts, plus the studio's sizes). */
+export const MODEL_ARGUMENT_KEYS = [
+  'model_name_or_path',
+  'tokenizer_name_or_path',
+  'train_tokenizer_vocab_size',
+  'train_tokenizer_model',
+  'model_type',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+] as const;
+
+export type DataArgumentKey = (typeof DATA_ARGUMENT_KEYS)[number];
+export type ModelArgumentKey = (typeof MODEL_ARGUMENT_KEYS)[number];
+
+/** Names transformers' example scripts (run_glue.py, run_classification.py) use for ours. */
+const SCRIPT_ALIASES: Record<string, DataArgumentKey | ModelArgumentKey> = {
+  max_seq_length: 'max_length',
+  tokenizer_name: 'tokenizer_name_or_path',
+};
+
+/** One arguments JSON split into its parts; `training` goes to `parseTrainingArguments`. */
+export interface SplitArguments {
+  training: Record<string, unknown>;
+  data: Partial<Record<DataArgumentKey, unknown>>;
+  model: Partial<Record<ModelArgumentKey, unknown>>;
+  notices: string[];
+}
+
+/**
+ * Splits an arguments object by key, as HfArgumentParser does across its dataclasses: data and
+ * model keys out, everything else left for TrainingArguments (which names unknown keys).
+ * `source` names the file in messages.
+ */
+export function splitArgumentsJson(input: unknown, source = 'the arguments file'): SplitArguments {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw new ArgumentsError(`${source} must hold a JSON object of arguments.`, 'args_json');
+  }
+  const out: SplitArguments = { training: {}, data: {}, model: {}, notices: [] };
+  for (const [rawKey, value] of Object.entries(input as Record<string, unknown>)) {
+    const key = SCRIPT_ALIASES[rawKey] ?? rawKey;
+    if (key !== rawKey) {
+      if (key in input) {
+        throw new ArgumentsError(
+          `${source} sets both '${rawKey}' and '${key}'; they are the same argument: keep one.`,
+          key,
+        );
+      }
+      out.notices.push(`Read '${rawKey}' (transformers' example scripts) as '${key}'.`);
+    }
+    if ((DATA_ARGUMENT_KEYS as readonly string[]).includes(key)) {
+      out.data[key as DataArgumentKey] = value;
+    } else if ((MODEL_ARGUMENT_KEYS as readonly string[]).includes(key)) {
+      out.model[key as ModelArgumentKey] = value;
+    } else {
+      out.training[key] = value;
+    }
+  }
+  return out;
+}
+
+/** The data and model arguments of a run that `studio_args.json` records (no file paths). */
+export interface RecordedRunArguments {
+  max_length: number;
+  text_column?: string;
+  label_column?: string;
+  text_pair_column?: string;
+  /** From-scratch models: their sizes, so the file re-creates the same model. */
+  model_type?: 'transformer';
+  hidden_size?: number;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  intermediate_size?: number;
+}
+
+/**
+ * `studio_args.json`: the studio's extras to `TrainingArguments` (class_weights, nan_policy,
+ * early stopping) and the run's data and model arguments, in the flat form `--args_json` and the
+ * page's import read back.
+ */
+export function studioArgsFile(
+  args: TrainingArguments,
+  run: RecordedRunArguments,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...studioArgumentsToJson(args) };
+  for (const [k, v] of Object.entries(run)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Whether a key of an arguments file is one of the studio's extras to TrainingArguments. */
+export function isStudioArgument(key: string): boolean {
+  return (STUDIO_ARGUMENT_KEYS as readonly string[]).includes(key);
+}
