@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Api, ArgInfo, RequestName } from '../worker/client';
+import type { Api, ArgInfo, ColumnChoice, RequestName } from '../worker/client';
 import {
   ADVANCED_ARGS_KEY,
   parseFieldValue,
   parseOverrides,
+  runArgsFromFile,
   splitImportedArgs,
 } from './advancedArgs';
-import { DEFAULT_ARGS, type UiArgs } from './defaults';
+import { DEFAULT_ARGS, type ModelSizes, type UiArgs } from './defaults';
 import { FileButton } from './FileButton';
 import { browserStorage } from './persist';
 
@@ -36,6 +37,11 @@ interface Props {
   onBasic: <K extends keyof UiArgs>(key: K, v: UiArgs[K]) => void;
   overrides: Record<string, unknown>;
   onOverrides: (o: Record<string, unknown>) => void;
+  /** The run's columns and model sizes: an arguments file may set them, studio_args.json records them. */
+  columns: ColumnChoice | null;
+  sizes: ModelSizes;
+  onColumns: (c: ColumnChoice) => void;
+  onModelSize: <K extends keyof ModelSizes>(key: K, v: ModelSizes[K]) => void;
   onError: (message: string) => void;
 }
 
@@ -59,6 +65,10 @@ export function AdvancedArgs({
   onBasic,
   overrides,
   onOverrides,
+  columns,
+  sizes,
+  onColumns,
+  onModelSize,
   onError,
 }: Props) {
   const [catalog, setCatalog] = useState<ArgInfo[] | null>(null);
@@ -76,34 +86,70 @@ export function AdvancedArgs({
     onOverrides(next);
   };
 
-  const onImport = async (file: File) => {
+  /**
+   * One or more arguments files: a training_args.json, its studio_args.json, or one object with
+   * data, model and TrainingArguments keys together. Later files win on a shared key.
+   */
+  const onImport = async (files: File[]) => {
     try {
-      let json: unknown;
-      try {
-        json = JSON.parse(await file.text());
-      } catch {
-        throw new Error(`${file.name} is not valid JSON.`);
+      const merged: Record<string, unknown> = {};
+      // studio_args.json first, so a training_args.json chosen with it wins on shared keys.
+      const ordered = [...files].sort(
+        (a, b) => Number(b.name === 'studio_args.json') - Number(a.name === 'studio_args.json'),
+      );
+      for (const file of ordered) {
+        let json: unknown;
+        try {
+          json = JSON.parse(await file.text());
+        } catch {
+          throw new Error(`${file.name} is not valid JSON.`);
+        }
+        if (!json || typeof json !== 'object' || Array.isArray(json)) {
+          throw new Error(`${file.name} must hold one JSON object of arguments.`);
+        }
+        Object.assign(merged, json);
       }
-      if (!json || typeof json !== 'object' || Array.isArray(json)) {
-        throw new Error(`${file.name} must hold one JSON object of TrainingArguments.`);
-      }
-      const checked = await call('checkArgs', { args: json as Record<string, unknown> });
+      const checked = await call('checkArgs', { args: merged });
       const cat = catalog ?? (await call('argsCatalog', {}));
       setCatalog(cat);
       const defaults = Object.fromEntries(cat.map((a) => [a.name, a.default]));
       const { basic, overrides: extra } = splitImportedArgs(checked.args, BASIC_KEYS, defaults);
       for (const [k, v] of Object.entries(basic)) onBasic(k as keyof UiArgs, v as never);
       onOverrides(extra);
-      setNotices([`Imported ${file.name}.`, ...checked.notices]);
+      const run = runArgsFromFile(checked.data, checked.model, columns);
+      if (run.columns && run.columns !== columns) onColumns(run.columns);
+      for (const [k, v] of Object.entries(run.sizes)) {
+        onModelSize(k as keyof ModelSizes, v);
+      }
+      setNotices([
+        `Imported ${files.map((f) => f.name).join(' and ')}.`,
+        ...checked.notices,
+        ...run.notices,
+      ]);
     } catch (e) {
       onError((e as Error).message);
     }
   };
 
-  const onExport = async () => {
+  /**
+   * training_args.json (transformers' fields: `TrainingArguments(**json)` loads it) or
+   * studio_args.json (the studio's extras, max_length, the columns and model sizes).
+   */
+  const onExport = async (which: 'training' | 'studio') => {
     try {
       const checked = await call('checkArgs', { args: { ...overrides, ...basicArgs } });
-      download('training_args.json', `${JSON.stringify(checked.args, null, 2)}\n`);
+      const file =
+        which === 'training'
+          ? checked.trainingArgs
+          : {
+              ...checked.studioArgs,
+              ...sizes,
+              ...(columns?.text ? { text_column: columns.text } : {}),
+              ...(columns?.label ? { label_column: columns.label } : {}),
+              ...(columns?.textPair ? { text_pair_column: columns.textPair } : {}),
+            };
+      const name = which === 'training' ? 'training_args.json' : 'studio_args.json';
+      download(name, `${JSON.stringify(file, null, 2)}\n`);
       setNotices(checked.notices);
     } catch (e) {
       onError((e as Error).message);
@@ -118,11 +164,15 @@ export function AdvancedArgs({
           label="Import training_args.json"
           inputLabel="Choose a training_args.json"
           accept=".json,application/json"
+          multiple
           disabled={disabled}
-          onFiles={([f]) => void onImport(f)}
+          onFiles={(files) => void onImport(files)}
         />
-        <button type="button" className="secondary" onClick={() => void onExport()}>
+        <button type="button" className="secondary" onClick={() => void onExport('training')}>
           Export training_args.json
+        </button>
+        <button type="button" className="secondary" onClick={() => void onExport('studio')}>
+          Export studio_args.json
         </button>
       </div>
       {notices.length > 0 && (

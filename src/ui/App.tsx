@@ -68,11 +68,15 @@ export function App() {
         onBasic={s.setArg}
         overrides={overrides}
         onOverrides={setOverrides}
+        columns={s.settings.columns}
+        sizes={s.settings.model}
+        onColumns={s.setColumns}
+        onModelSize={s.setModelSize}
         onError={s.reportError}
       />
     ),
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- s.call/setArg/reportError are stable
-    [locked, s.settings.args, overrides, setOverrides],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- s.call/setArg/setColumns/setModelSize/reportError are stable
+    [locked, s.settings.args, s.settings.columns, s.settings.model, overrides, setOverrides],
   );
   const blockedReason = s.workerDead
     ? 'The training worker stopped: restart it (above).'

@@ -2,7 +2,8 @@
  * The advanced TrainingArguments the user set beyond the basic fields: kept as overrides of HF's
  * defaults, persisted between visits, and split out of an imported training_args.json.
  */
-import type { UiArgs } from './defaults';
+import type { ColumnChoice } from '../worker/client';
+import type { ModelSizes, UiArgs } from './defaults';
 
 export const ADVANCED_ARGS_KEY = 'trainer-studio.advanced-args.v1';
 
@@ -65,4 +66,63 @@ export function parseFieldValue(
     }
   }
   return { ok: true, value: t };
+}
+
+const MODEL_SIZE_KEYS = [
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'max_length',
+] as const satisfies readonly (keyof ModelSizes)[];
+
+/**
+ * What an imported arguments file's data and model keys change in the page: the columns (text,
+ * label, pair), max_length and the from-scratch sizes. Keys the page takes elsewhere (files,
+ * checkpoints, tokenizers) are named in a notice; values of the wrong type are skipped with one.
+ */
+export function runArgsFromFile(
+  data: Record<string, unknown>,
+  model: Record<string, unknown>,
+  columns: ColumnChoice | null,
+): { columns: ColumnChoice | null; sizes: Partial<ModelSizes>; notices: string[] } {
+  const notices: string[] = [];
+  const sizes: Partial<ModelSizes> = {};
+  const all: Record<string, unknown> = { ...data, ...model };
+  for (const k of MODEL_SIZE_KEYS) {
+    const v = all[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) sizes[k] = v;
+    else notices.push(`Skipped ${k} ${JSON.stringify(v)}: it must be a positive whole number.`);
+  }
+  let nextColumns = columns;
+  const col = (k: string): string | undefined => {
+    const v = all[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'string' && v !== '') return v;
+    notices.push(`Skipped ${k} ${JSON.stringify(v)}: it must be a column name.`);
+    return undefined;
+  };
+  const text = col('text_column');
+  const label = col('label_column');
+  const pair = col('text_pair_column');
+  if (text !== undefined || label !== undefined || pair !== undefined) {
+    nextColumns = {
+      text: text ?? columns?.text ?? '',
+      label: label ?? columns?.label ?? '',
+      ...((pair ?? columns?.textPair) ? { textPair: pair ?? columns?.textPair } : {}),
+    };
+  }
+  const elsewhere = Object.keys(all).filter(
+    (k) =>
+      !(MODEL_SIZE_KEYS as readonly string[]).includes(k) &&
+      !['text_column', 'label_column', 'text_pair_column'].includes(k),
+  );
+  if (elsewhere.length) {
+    notices.push(
+      `Not taken from the file: ${elsewhere.sort().join(', ')} (the page takes files, ` +
+        'checkpoints and tokenizers from its own controls).',
+    );
+  }
+  return { columns: nextColumns, sizes, notices };
 }

@@ -205,8 +205,8 @@ export const ARG_SPECS: Record<UiArgsNumberKey, NumberFieldSpec> = {
   warmup_steps: {
     min: 0,
     max: 10_000_000,
-    integer: true,
-    hint: 'Steps of linear warm-up from 0 to learning_rate.',
+    integer: false,
+    hint: 'Steps of linear warm-up from 0 to learning_rate; below 1, a fraction of all steps (0.1: the first 10%).',
   },
   logging_steps: {
     min: 1,

@@ -4,6 +4,7 @@
  */
 import {
   ARG_DOCS,
+  TRAIN_SAMPLING_STRATEGIES,
   defaultTrainingArguments,
   trainingArgumentFlagSpecs,
   type TrainingArguments,
@@ -28,6 +29,7 @@ const CHOICES: Partial<Record<keyof TrainingArguments, readonly string[]>> = {
   eval_strategy: ['no', 'steps', 'epoch'],
   save_strategy: ['no', 'steps', 'epoch', 'best'],
   nan_policy: ['stop', 'skip'],
+  train_sampling_strategy: TRAIN_SAMPLING_STRATEGIES,
 };
 
 export function argsCatalog(): ArgInfo[] {

@@ -6,7 +6,13 @@ import { selectBackend, type BackendOptions } from '../core/backend';
 import { fetchModelFiles, hubRepoId } from '../core/io/modelSource';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { StudioSession } from '../core/session';
-import { parseTrainingArguments, trainingArgumentsToJson } from '../core/train/args';
+import {
+  allArgumentsToJson,
+  parseTrainingArguments,
+  studioArgumentsToJson,
+  trainingArgumentsToJson,
+} from '../core/train/args';
+import { STUDIO_ARGS_FILE, splitArgumentsJson } from '../core/train/argsFile';
 import type { TrainerCallback } from '../core/train/callbacks';
 import { argsCatalog } from './argsCatalog';
 import type { TokenizerPool } from '../core/tokenize/pool';
@@ -552,10 +558,17 @@ export function createHandlers(
       const state = strToU8(
         JSON.stringify({ log_history: rec.logHistory, global_step: rec.globalStep }, null, 2),
       );
-      const args = strToU8(JSON.stringify(rec.args, null, 2));
+      const parsed = parseTrainingArguments(rec.args).args;
+      const json = (x: unknown) => strToU8(JSON.stringify(x, null, 2));
       return {
         fileName: `${id}-state.zip`,
-        zip: ownBuffer(zipSync({ 'trainer_state.json': state, 'training_args.json': args })),
+        zip: ownBuffer(
+          zipSync({
+            'trainer_state.json': state,
+            'training_args.json': json(trainingArgumentsToJson(parsed)),
+            [STUDIO_ARGS_FILE]: json(studioArgumentsToJson(parsed)),
+          }),
+        ),
       };
     },
     async testHooks({ quota, loseDeviceAtStep }) {
@@ -583,8 +596,16 @@ export function createHandlers(
       return argsCatalog();
     },
     async checkArgs({ args }) {
-      const parsed = parseTrainingArguments(args);
-      return { args: trainingArgumentsToJson(parsed.args), notices: parsed.notices };
+      const split = splitArgumentsJson(args);
+      const parsed = parseTrainingArguments(split.training);
+      return {
+        args: allArgumentsToJson(parsed.args),
+        trainingArgs: trainingArgumentsToJson(parsed.args),
+        studioArgs: studioArgumentsToJson(parsed.args),
+        data: split.data,
+        model: split.model,
+        notices: [...split.notices, ...parsed.notices],
+      };
     },
     transferOf(result: unknown): Transferable[] {
       if (result && typeof result === 'object' && 'zip' in result) {

@@ -136,10 +136,21 @@ export interface Api {
    * kept (see `buildEvalDetails`). The UI asks once after a run ends or stops.
    */
   evalRows: [Record<string, never>, EvalRows];
-  /** Validates arguments as the trainer will (HF's rules); returns training_args.json's form. */
+  /**
+   * Validates arguments as the trainer will (HF's rules). `args` may hold data and model keys
+   * too (one arguments JSON, split as HfArgumentParser does). Returns every argument (`args`),
+   * the training_args.json and studio_args.json forms, and the data and model keys found.
+   */
   checkArgs: [
     { args: Record<string, unknown> },
-    { args: Record<string, unknown>; notices: string[] },
+    {
+      args: Record<string, unknown>;
+      trainingArgs: Record<string, unknown>;
+      studioArgs: Record<string, unknown>;
+      data: Record<string, unknown>;
+      model: Record<string, unknown>;
+      notices: string[];
+    },
   ];
   /** Pauses a run between steps (nothing is lost); `resumeTraining` continues it. */
   pause: [Record<string, never>, { paused: boolean }];

@@ -70,47 +70,70 @@ async function importsAndExportsTrainingArgs(ctx: E2EContext): Promise<void> {
     string,
     unknown
   >;
-  // An older file: the renamed `evaluation_strategy` instead of `eval_strategy`.
+  // A transformers 4 file (warmup_ratio, group_by_length, evaluation_strategy) with the
+  // studio's extras and a data key beside the TrainingArguments, as one arguments JSON.
   const { eval_strategy: _renamed, ...rest } = args;
   const edited = {
     ...rest,
     learning_rate: 0.00031,
     warmup_ratio: 0.1,
+    group_by_length: true,
     evaluation_strategy: 'epoch',
+    nan_policy: 'skip',
+    max_length: 48,
   };
   await page.getByLabel('Choose a training_args.json').setInputFiles({
     name: 'training_args.json',
     mimeType: 'application/json',
     buffer: Buffer.from(JSON.stringify(edited)),
   });
-  // The basic field shows the imported value; the old alias is accepted with a notice.
+  // The basic fields show the imported values; the v4 names are read with a notice each.
   await waitFor(
     'learning_rate to show the imported value',
     async () =>
       Number(await page.getByLabel('learning_rate', { exact: true }).inputValue()) === 0.00031,
   );
   assert.equal(await page.getByLabel('eval_strategy', { exact: true }).inputValue(), 'epoch');
-  await waitFor('a notice about the evaluation_strategy alias', async () =>
-    /evaluation_strategy/.test((await page.locator('.advanced-args').textContent()) ?? ''),
-  );
-  // The advanced override is shown after opening the advanced section.
+  assert.equal(Number(await page.getByLabel('warmup_steps', { exact: true }).inputValue()), 0.1);
+  assert.equal(Number(await page.getByLabel('max_length', { exact: true }).inputValue()), 48);
+  const notes = (await page.locator('.advanced-args').textContent()) ?? '';
+  for (const old of ['evaluation_strategy', 'warmup_ratio', 'group_by_length']) {
+    assert.match(notes, new RegExp(old), `a notice about ${old}`);
+  }
+  // The advanced overrides are shown after opening the advanced section.
   await page.getByText('Advanced: every other TrainingArguments field').click();
-  const warmup = page.getByLabel('warmup_ratio', { exact: true });
-  await waitFor('warmup_ratio in the advanced form', async () => (await warmup.count()) > 0);
-  assert.equal(Number(await warmup.inputValue()), 0.1);
+  const sampling = page.getByLabel('train_sampling_strategy', { exact: true });
+  await waitFor(
+    'train_sampling_strategy in the advanced form',
+    async () => (await sampling.count()) > 0,
+  );
+  assert.equal(await sampling.inputValue(), 'group_by_length');
+  assert.equal(await page.getByLabel('nan_policy', { exact: true }).inputValue(), 'skip');
 
-  const [download] = await Promise.all([
-    page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Export training_args.json' }).click(),
-  ]);
-  const file = path.join(ctx.outDir, 'training_args.json');
-  await download.saveAs(file);
-  const exported = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  const save = async (button: string, name: string) => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: button }).click(),
+    ]);
+    const file = path.join(ctx.outDir, name);
+    await download.saveAs(file);
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  };
+  // training_args.json: transformers 5 fields only, so TrainingArguments(**json) loads it.
+  const exported = await save('Export training_args.json', 'training_args.json');
   assert.equal(exported.learning_rate, 0.00031);
-  assert.equal(exported.warmup_ratio, 0.1);
+  assert.equal(exported.warmup_steps, 0.1);
+  assert.equal(exported.train_sampling_strategy, 'group_by_length');
   assert.equal(exported.eval_strategy, 'epoch');
   assert.equal(exported.adam_beta2, 0.999);
-  assert.ok(!('evaluation_strategy' in exported), 'the alias is written under its new name');
+  for (const gone of ['evaluation_strategy', 'warmup_ratio', 'group_by_length', 'nan_policy']) {
+    assert.ok(!(gone in exported), `${gone} is not in training_args.json`);
+  }
+  // studio_args.json: the extras and the run's data and model arguments.
+  const studio = await save('Export studio_args.json', 'studio_args.json');
+  assert.equal(studio.nan_policy, 'skip');
+  assert.equal(studio.max_length, 48);
+  assert.ok(!('learning_rate' in studio));
 
   // HF's own rule: load_best_model_at_end needs matching save and eval strategies.
   await page.getByLabel('Choose a training_args.json').setInputFiles({

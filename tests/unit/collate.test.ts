@@ -91,3 +91,14 @@ describe('epochOrder and batchesOf', () => {
     expect(() => batchesOf([1], 0)).toThrow(RangeError);
   });
 });
+
+describe('epochOrder: train_sampling_strategy sequential', () => {
+  it('is the file order in every epoch', () => {
+    for (const epoch of [0, 1, 5]) {
+      expect(Array.from(epochOrder(7, 42, epoch, { sequential: true }))).toEqual([
+        0, 1, 2, 3, 4, 5, 6,
+      ]);
+    }
+    expect(Array.from(epochOrder(7, 42, 0))).not.toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});

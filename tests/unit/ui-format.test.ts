@@ -297,7 +297,7 @@ describe('settings persistence', () => {
         learning_rate: 0,
         num_train_epochs: 2,
         per_device_train_batch_size: 32,
-        warmup_steps: 2.5, // not an integer -> rejected
+        warmup_steps: -0.5, // below 0 -> rejected (floats are fine: below 1, a ratio)
         eval_strategy: 'sometimes',
         lr_scheduler_type: 'cosine_with_restarts',
         seed: -1,
