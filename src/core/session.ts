@@ -365,7 +365,12 @@ export class StudioSession {
     return exportModelZip(
       model,
       tok,
-      { args: this.args, logHistory: this.logHistory, maxLength: this.modelInputLength(model) },
+      {
+        args: this.args,
+        logHistory: this.logHistory,
+        maxLength: this.modelInputLength(model),
+        columns: this.args ? this.prepared?.options.columns : undefined,
+      },
       this.modelCard(),
     );
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,6 +19,78 @@ const losses = (dir: string): number[] =>
 
 describe('studio CLI', () => {
   afterEach(() => vi.restoreAllMocks());
+
+  it('reads one arguments JSON as HfArgumentParser splits it, and writes it back as two files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-cli-args-'));
+    const csv = smallCsv(dir);
+    const argsFile = join(dir, 'args.json');
+    writeFileSync(
+      argsFile,
+      JSON.stringify({
+        train_file: csv,
+        validation_split: 0.2,
+        max_seq_length: 20,
+        hidden_size: 16,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        intermediate_size: 32,
+        max_steps: 3,
+        warmup_ratio: 0.5,
+        group_by_length: true,
+        nan_policy: 'skip',
+        per_device_train_batch_size: 8,
+        logging_steps: 1,
+      }),
+    );
+    const out = join(dir, 'out');
+    const r = await runCli(['train', '--args_json', argsFile, '--output_dir', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/notice: Read 'max_seq_length' .* as 'max_length'/);
+    expect(r.err).toMatch(
+      /notice: 'warmup_ratio' is the transformers 4 name: read 0.5 as warmup_steps 0.5/,
+    );
+    expect(r.err).toMatch(/notice: 'group_by_length' is the transformers 4 name/);
+    const hf = JSON.parse(readFileSync(join(out, 'training_args.json'), 'utf8'));
+    expect(hf).toMatchObject({ warmup_steps: 0.5, train_sampling_strategy: 'group_by_length' });
+    for (const k of [
+      'nan_policy',
+      'class_weights',
+      'early_stopping_patience',
+      'warmup_ratio',
+      'max_length',
+    ]) {
+      expect(hf, k).not.toHaveProperty(k);
+    }
+    const studio = JSON.parse(readFileSync(join(out, 'studio_args.json'), 'utf8'));
+    expect(studio).toMatchObject({ nan_policy: 'skip', max_length: 20, hidden_size: 16 });
+    // The warmup ratio: ceil(3 * 0.5) = 2 steps, so step 2's learning rate is half the peak.
+    const logged = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')).log_history;
+    expect(logged.slice(0, 2).map((e: { learning_rate: number }) => e.learning_rate)).toEqual([
+      0, 2.5e-5,
+    ]);
+    // Read back: training_args.json brings its studio_args.json along.
+    const again = await runCli([
+      'train',
+      '--train_file',
+      csv,
+      '--args_json',
+      join(out, 'training_args.json'),
+      '--output_dir',
+      join(dir, 'again'),
+      '--max_steps',
+      '1',
+    ]);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/notice: read .*studio_args\.json too/);
+    expect(again.err).toMatch(/truncated at 20 tokens/);
+    const studio2 = JSON.parse(readFileSync(join(dir, 'again', 'studio_args.json'), 'utf8'));
+    expect(studio2).toMatchObject({ nan_policy: 'skip', max_length: 20, hidden_size: 16 });
+    // A data key of the wrong type is named.
+    writeFileSync(argsFile, JSON.stringify({ train_file: csv, max_length: '64' }));
+    const bad = await runCli(['train', '--args_json', argsFile, '--output_dir', join(dir, 'bad')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--args_json: 'max_length' must be a number \(got "64"\)/);
+  });
 
   it('trains, writes an HF output_dir, evaluates and predicts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-'));

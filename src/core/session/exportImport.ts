@@ -11,6 +11,8 @@ import { countParameters } from '../model/memory';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
+import { STUDIO_ARGS_FILE, studioArgsFile } from '../train/argsFile';
+import type { ColumnChoice } from './types';
 import type { LogEntry } from '../train/state';
 import type { BaseModel } from './model';
 import { labelsOf } from './pretrained';
@@ -22,6 +24,8 @@ export interface TrainingRecord {
   logHistory: LogEntry[];
   /** Tokens the model reads: the max_length it was trained with (see session/maxLength.ts). */
   maxLength: number;
+  /** The columns it was trained on, when known (recorded in studio_args.json). */
+  columns?: ColumnChoice;
 }
 
 /** An HF model folder's files, JSON parsed: what `loadModelFiles` loads. */
@@ -58,8 +62,8 @@ export function modelCardFor(
 
 /**
  * The export zip: HF folder files, TF.js weights, the tokenizer (tokenizer_config.json's
- * model_max_length set to `run.maxLength`), training_args.json and trainer_state.json when there
- * was a run, and `readme` as README.md.
+ * model_max_length set to `run.maxLength`), training_args.json, studio_args.json and
+ * trainer_state.json when there was a run, and `readme` as README.md.
  */
 export async function exportModelZip(
   model: BertForSequenceClassification,
@@ -86,6 +90,18 @@ export async function exportModelZip(
   if (run.args) {
     files['training_args.json'] = strToU8(
       JSON.stringify(trainingArgumentsToJson(run.args), null, 2),
+    );
+    files[STUDIO_ARGS_FILE] = strToU8(
+      JSON.stringify(
+        studioArgsFile(run.args, {
+          max_length: run.maxLength,
+          text_column: run.columns?.text,
+          label_column: run.columns?.label,
+          text_pair_column: run.columns?.textPair,
+        }),
+        null,
+        2,
+      ),
     );
   }
   if (run.logHistory.length > 0) {
