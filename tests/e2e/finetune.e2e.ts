@@ -124,8 +124,16 @@ async function finetune(ctx: E2EContext): Promise<void> {
   const config = JSON.parse(strFromU8(files['config.json'])) as Record<string, unknown>;
   assert.deepEqual(config.id2label, { '0': 'neg', '1': 'pos' });
   assert.equal(config.vocab_size, 120);
-  // Dropped files carry no folder name: the card names them as such.
-  assert.match(strFromU8(files['README.md']), /base_model: "dropped files"/);
+  // Dropped files carry no folder name: the card names them as such, with no base_model (a Hub
+  // id only).
+  assert.match(strFromU8(files['README.md']), /fine-tuned version of `dropped files`/);
+  assert.doesNotMatch(strFromU8(files['README.md']), /base_model/);
+  // The max_length trained with (16), not the checkpoint tokenizer's 64.
+  const tokConfig = JSON.parse(strFromU8(files['tokenizer_config.json'])) as Record<
+    string,
+    unknown
+  >;
+  assert.equal(tokConfig.model_max_length, 16);
   assert.match(strFromU8(files['README.md']), /\| 1 \| pos \|/);
 
   // Try it in the browser (WebGPU), then the same text in Node from the exported files.
