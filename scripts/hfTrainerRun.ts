@@ -36,7 +36,7 @@ export interface RunComparison {
   /** Problems that are not a number off: missing or extra entries, other steps, other keys. */
   structural: string[];
   keys: KeyReport[];
-  /** global_step, best_global_step, best_metric. */
+  /** global_step, best_global_step, best_metric, stateful_callbacks. */
   state: { key: string; hf: unknown; studio: unknown; ok: boolean }[];
   /** Largest |p_studio - softmax(hf final logits)| over the validation rows. */
   probabilities: { worst: number; rows: number; ok: boolean } | null;
@@ -47,6 +47,15 @@ const diff = (kind: 'relative' | 'exact', hf: number, ours: number): number =>
   kind === 'exact'
     ? Math.abs(hf - ours)
     : Math.abs(hf - ours) / Math.max(Math.abs(hf), Number.MIN_VALUE);
+
+/** JSON with object keys sorted, to compare nested values whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
+      : x,
+  );
+}
 
 function softmax(row: number[]): number[] {
   const m = Math.max(...row);
@@ -106,6 +115,11 @@ export function compareRuns(
     { key: 'global_step', hf: hf.global_step, studio: studioState.global_step },
     { key: 'best_global_step', hf: hf.best_global_step, studio: studioState.best_global_step },
     { key: 'best_metric', hf: hf.best_metric, studio: studioState.best_metric },
+    {
+      key: 'stateful_callbacks',
+      hf: canonical(hf.stateful_callbacks),
+      studio: canonical(studioState.stateful_callbacks),
+    },
   ].map((x) => ({
     ...x,
     ok:

@@ -91,8 +91,8 @@ export class EarlyStoppingCallback implements TrainerCallback {
   private waited = 0;
 
   constructor(
-    private readonly patience: number,
-    private readonly threshold: number,
+    readonly patience: number,
+    readonly threshold: number,
     private readonly metricKey: string,
     private readonly greaterIsBetter: boolean,
   ) {}
@@ -111,5 +111,16 @@ export class EarlyStoppingCallback implements TrainerCallback {
       this.waited += 1;
       if (this.waited >= this.patience) control.should_training_stop = true;
     }
+  }
+
+  /** As `ExportableState.state()`, for trainer_state.json's `stateful_callbacks`. */
+  exportState(): Record<string, unknown> {
+    return {
+      args: {
+        early_stopping_patience: this.patience,
+        early_stopping_threshold: this.threshold,
+      },
+      attributes: { early_stopping_patience_counter: this.waited },
+    };
   }
 }

@@ -418,6 +418,7 @@ export class Trainer {
     if (!store) return;
     const name = `checkpoint-${this.state.global_step}`;
     const { args } = this.opts;
+    this.state.stateful_callbacks = this.statefulCallbacks();
     // As `_save_checkpoint`: the best step's checkpoint becomes best_model_checkpoint once saved.
     const best = this.state.best_global_step;
     if (best !== null) {
@@ -446,6 +447,30 @@ export class Trainer {
       await store.remove(old);
     }
     this.emit('on_save', name);
+  }
+
+  /**
+   * trainer_state.json's `stateful_callbacks` as transformers writes them when saving: the
+   * control (log and evaluate already handled, save in progress) and early stopping's counter.
+   */
+  private statefulCallbacks(): Record<string, unknown> {
+    const c = this.control;
+    const out: Record<string, unknown> = {
+      TrainerControl: {
+        args: {
+          should_epoch_stop: c.should_epoch_stop,
+          should_evaluate: false,
+          should_log: false,
+          should_save: true,
+          should_training_stop: c.should_training_stop,
+        },
+        attributes: {},
+      },
+    };
+    for (const cb of this.callbacks) {
+      if (cb instanceof EarlyStoppingCallback) out.EarlyStoppingCallback = cb.exportState();
+    }
+    return out;
   }
 
   /** Restores weights, optimizer, schedule position and history from a checkpoint folder. */
