@@ -104,7 +104,8 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     const rows = b.input_ids.map((_, i) => data.slice(i * width, (i + 1) * width));
     lines = [JSON.stringify({ logits: rows })];
   } else {
-    const table = await session.loadTable(basename(v.input_file), bytes);
+    // Texts alone are enough to predict on: one column is a table here.
+    const table = await session.loadTable(basename(v.input_file), bytes, { minColumns: 1 });
     const col = v.text_column ?? table.guess.text;
     const ci = table.columns.indexOf(col);
     if (ci < 0)

@@ -20,6 +20,26 @@ const losses = (dir: string): number[] =>
 describe('studio CLI', () => {
   afterEach(() => vi.restoreAllMocks());
 
+  it('predicts on a file of texts alone (one column)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-cli-predict-'));
+    const texts = join(dir, 'texts.csv');
+    writeFileSync(texts, 'text\nfree prize call now\nsee you at lunch\n');
+    const r = await runCli([
+      'predict',
+      '--model_dir',
+      'tests/fixtures/hf-trainer-run/checkpoint',
+      '--input_file',
+      texts,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const rows = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((x) => x.text)).toEqual(['free prize call now', 'see you at lunch']);
+    expect(Object.keys(rows[0].probs)).toEqual(['ham', 'spam']);
+  });
+
   it('reads one arguments JSON as HfArgumentParser splits it, and writes it back as two files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-cli-args-'));
     const csv = smallCsv(dir);

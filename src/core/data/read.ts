@@ -46,6 +46,8 @@ export interface ReadOptions {
   maxRows?: number;
   /** Most columns a table may have before it is refused as not a training table. Default 10,000. */
   maxColumns?: number;
+  /** CSV: fewest columns (see ParseTableOptions.minColumns). Default 2. */
+  minColumns?: 1 | 2;
 }
 
 export interface ReadProgress {
@@ -134,6 +136,7 @@ export async function readTableFile(
     hasHeader: opts.hasHeader,
     quoting: opts.quoting,
     maxRows: maxRows + 1,
+    minColumns: opts.minColumns,
   });
   checkColumns(parsed.columns.length, opts.maxColumns);
   let rowNote: string | null = null;

@@ -39,6 +39,11 @@ export interface ParseTableOptions {
   quoting?: boolean;
   /** Read at most this many data rows (a preview); rows beyond are not parsed. */
   maxRows?: number;
+  /**
+   * Fewest columns the table needs: 2 for training (text and label, the default), 1 for texts
+   * to predict on.
+   */
+  minColumns?: 1 | 2;
 }
 
 const CANDIDATE_DELIMITERS = ['\t', ',', ';', '|'] as const;
@@ -172,7 +177,7 @@ export function parseTable(text: string, opts: ParseTableOptions = {}): ParsedTa
   }
 
   const columns = nameColumns(headerRecord, width);
-  if (columns.length < 2) {
+  if (columns.length < (opts.minColumns ?? 2)) {
     const shown = delimiter === '\t' ? 'tab' : `"${delimiter}"`;
     throw new DataError(
       'one-column',
