@@ -18,7 +18,7 @@ import { smallBertConfig } from '../../src/core/model/config';
 import { AdamW, hfNoDecay } from '../../src/core/train/adamw';
 import { clipFlatGradsByGlobalNorm } from '../../src/core/train/clip';
 import { batchGradients, type GradientBatch } from '../../src/core/train/gradients';
-import { deriveSeed } from '../../src/core/train/rng';
+import { deriveSeed } from '../../src/core/util/rng';
 import type { BenchRequest, BenchResult, MemoryReport } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

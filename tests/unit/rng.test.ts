@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed, permutation, shuffle } from '../../src/core/train/rng';
+import { createRng, deriveSeed, permutation, shuffle } from '../../src/core/util/rng';
 
 describe('rng', () => {
   it('is deterministic per seed and differs across seeds', () => {

@@ -2,7 +2,7 @@
  * Seeded stratified train/validation split: every class keeps its share in both parts, and the
  * same seed gives the same split on every host.
  */
-import { createRng } from '../train/rng';
+import { createRng } from '../util/rng';
 
 export interface Split {
   /** Row indices (into the label array), ascending. */

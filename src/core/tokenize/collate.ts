@@ -3,7 +3,7 @@
  * batches with the last partial one kept (HF dataloader, drop_last=False), and padding into the
  * flat int32 arrays a `[B, T]` batch tensor is made from (HF DataCollatorWithPadding).
  */
-import { createRng, deriveSeed } from '../train/rng';
+import { createRng, deriveSeed } from '../util/rng';
 import type { EncodedDataset } from './encode';
 
 export interface CollatedBatch {

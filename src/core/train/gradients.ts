@@ -10,7 +10,7 @@ import { batchTensors, disposeBatch, inputsOf, type CollateOptions } from './dat
 import type { LabeledDataset, ProblemType } from './dataset';
 import type { LogitsSource } from './evaluate';
 import { computeLoss, type LossOptions } from './losses';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../util/rng';
 
 /** What a gradient source needs to know about the run (given by the Trainer). */
 export interface GradientContext {

@@ -5,7 +5,7 @@
 import { BertForSequenceClassification } from '../../../src/core/model/bert';
 import { smallBertConfig, type ProblemType } from '../../../src/core/model/config';
 import type { LabeledDataset } from '../../../src/core/train/dataset';
-import { createRng } from '../../../src/core/train/rng';
+import { createRng } from '../../../src/core/util/rng';
 
 /** Large enough that most rows of the word embeddings are new to a replica at each step. */
 export const VOCAB = 300;

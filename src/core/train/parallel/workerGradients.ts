@@ -34,7 +34,7 @@ import {
   type StepGradients,
 } from '../gradients';
 import { lossDenominator } from '../losses';
-import { deriveSeed } from '../rng';
+import { deriveSeed } from '../../util/rng';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
 import {
