@@ -16,7 +16,6 @@ import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
 import { exportHfModel } from '../core/io/hfModel';
 import { StudioSession, type ColumnChoice, type PretrainedInfo } from '../core/session';
 import { checkpointLengthLimit, fitMaxLength } from '../core/session/maxLength';
-import type { ReadOptions } from '../core/data/read';
 import type { DataReport } from '../core/data/report';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
@@ -26,7 +25,7 @@ import {
   trainingArgumentFlagSpecs,
   trainingArgumentsToJson,
 } from '../core/train/args';
-import { STUDIO_ARGS_FILE, splitArgumentsJson, studioArgsFile } from '../core/train/argsFile';
+import { STUDIO_ARGS_FILE, splitArgumentsJson, studioArgsFile } from '../core/config/argsFile';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import {
   bundledTokenizerDir,
@@ -38,6 +37,9 @@ import {
 } from './files';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
+import { checkRunFlags, dataFlags, modelFlags, readOptionsOf, runtimeFlags } from './flagSpecs';
+import { defaultDataArguments } from '../core/config/dataArguments';
+import { defaultModelArguments } from '../core/config/modelArguments';
 import { tokenizerOutputFiles } from './tokenizerFiles';
 import { availableParallelism } from 'node:os';
 import {
@@ -45,143 +47,6 @@ import {
   evaluationContext,
   parallelGradients,
 } from '../core/train/parallel/workerGradients';
-
-const dataFlags: Record<string, FlagSpec> = {
-  train_file: { type: 'string', help: 'CSV/TSV file to train on', group: 'DataArguments' },
-  validation_file: {
-    type: 'string',
-    help: 'separate validation file (else a split of train_file)',
-    group: 'DataArguments',
-  },
-  validation_split: {
-    type: 'number',
-    help: 'fraction of train_file held out for validation',
-    default: 0.1,
-    group: 'DataArguments',
-  },
-  text_column: {
-    type: 'string',
-    help: 'column holding the text (guessed when left out)',
-    group: 'DataArguments',
-  },
-  text_pair_column: {
-    type: 'string',
-    help: 'optional second text column (sentence pairs)',
-    group: 'DataArguments',
-  },
-  label_column: {
-    type: 'string',
-    help: 'column holding the label (guessed when left out)',
-    group: 'DataArguments',
-  },
-  max_length: {
-    type: 'number',
-    help: 'tokens per row after truncation, special tokens included',
-    default: 64,
-    group: 'DataArguments',
-  },
-  header: {
-    type: 'boolean',
-    help: 'whether row 1 of a CSV/TSV names the columns (detected when left out; --no_header for files without one)',
-    group: 'DataArguments',
-  },
-  delimiter: {
-    type: 'string',
-    help: "CSV field separator, e.g. ',' ';' or 'tab' (sniffed when left out)",
-    group: 'DataArguments',
-  },
-};
-
-/** readTableFile options from --header/--no_header and --delimiter ("tab" and "\\t" mean a tab). */
-function readOptionsOf(v: Record<string, unknown>): ReadOptions {
-  const opts: ReadOptions = {};
-  if (typeof v.header === 'boolean') opts.hasHeader = v.header;
-  if (typeof v.delimiter === 'string') {
-    const d = /^(tab|\\t)$/i.test(v.delimiter) ? '\t' : v.delimiter;
-    if (d.length !== 1)
-      throw new Error(`--delimiter must be one character or "tab" (got "${v.delimiter}").`);
-    opts.delimiter = d;
-  }
-  return opts;
-}
-
-const modelFlags: Record<string, FlagSpec> = {
-  model_name_or_path: {
-    type: 'string',
-    help: 'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out',
-    group: 'ModelArguments',
-  },
-  train_tokenizer_vocab_size: {
-    type: 'number',
-    help: 'train a WordPiece tokenizer of this many tokens on the text column instead (from-scratch models)',
-    group: 'ModelArguments',
-  },
-  train_tokenizer_model: {
-    type: 'string',
-    help: "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
-    default: 'wordpiece',
-    group: 'ModelArguments',
-  },
-  tokenizer_name_or_path: {
-    type: 'string',
-    help: 'folder with tokenizer.json and tokenizer_config.json, or a Hub id (owner/name@revision) or folder URL to download them from',
-    default: 'bundled bert-base-uncased',
-    group: 'ModelArguments',
-  },
-  model_type: {
-    type: 'string',
-    help: "'transformer': a small BERT encoder trained from scratch",
-    default: 'transformer',
-    group: 'ModelArguments',
-  },
-  hidden_size: {
-    type: 'number',
-    help: 'hidden size of the from-scratch model',
-    default: 64,
-    group: 'ModelArguments',
-  },
-  num_hidden_layers: {
-    type: 'number',
-    help: 'encoder layers',
-    default: 2,
-    group: 'ModelArguments',
-  },
-  num_attention_heads: {
-    type: 'number',
-    help: 'attention heads per layer',
-    default: 4,
-    group: 'ModelArguments',
-  },
-  intermediate_size: {
-    type: 'number',
-    help: 'feed-forward size',
-    default: 128,
-    group: 'ModelArguments',
-  },
-  backend: {
-    type: 'string',
-    help: 'TF.js backend: wasm (fast on CPU) or cpu',
-    default: 'wasm',
-    group: 'Runtime',
-  },
-  args_json: {
-    type: 'string',
-    help:
-      'arguments JSON to start from (flags override it): a training_args.json (its studio_args.json ' +
-      'beside it is read too) or one object holding data, model and TrainingArguments keys together, ' +
-      "as HfArgumentParser's parse_json_file splits them",
-    group: 'Runtime',
-  },
-  num_replicas: {
-    type: 'number',
-    help:
-      'studio only: train on this many threads (data parallel: each computes the gradients of its ' +
-      'share of every batch, one optimizer step on the summed gradients; with dropout the results ' +
-      'depend on this number); 1 = a single thread',
-    default: 'one per core with wasm, else 1',
-    group: 'Runtime',
-  },
-};
 
 /**
  * The replicas' source factory for `replicas` > 1 (undefined for one thread), started now so the
@@ -220,6 +85,10 @@ const USAGE = `Usage:
   studio predict --model_dir out --input_file rows.csv|inputs.json [--output_file preds.jsonl]
   studio <command> --help`;
 
+/** The run config's defaults for the data and model flags not given. */
+const DATA_DEFAULTS = defaultDataArguments();
+const MODEL_DEFAULTS = defaultModelArguments();
+
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -236,7 +105,7 @@ async function useBackend(name: string): Promise<void> {
 
 async function trainCommand(argv: string[]): Promise<void> {
   const trainingSpecs = trainingArgumentFlagSpecs();
-  const specs = { ...dataFlags, ...modelFlags, ...trainingSpecs };
+  const specs = { ...dataFlags, ...modelFlags, ...runtimeFlags, ...trainingSpecs };
   const { values, rest } = parseFlags(argv, specs);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${formatHelp(specs, 'studio train')}\n`);
@@ -256,9 +125,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   const { args, notices } = parseTrainingArguments(rawArgs);
   notices.forEach((n) => log(`notice: ${n}`));
   if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
-  if (v.model_type !== undefined && v.model_type !== 'transformer' && v.model_type !== 'bert') {
-    throw new Error(`--model_type must be "transformer" (got "${v.model_type}").`);
-  }
+  checkRunFlags(v);
   const backend = String(v.backend ?? 'wasm');
   await useBackend(backend);
   const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
@@ -313,10 +180,8 @@ async function trainCommand(argv: string[]): Promise<void> {
         : pretrained && session.tokenizer
           ? null
           : bundledTokenizerDir();
-  const tokModel = String(v.train_tokenizer_model ?? 'wordpiece');
-  if (tokModel !== 'wordpiece' && tokModel !== 'bpe') {
-    throw new Error(`--train_tokenizer_model must be "wordpiece" or "bpe", got "${tokModel}".`);
-  }
+  const tokModel = (v.train_tokenizer_model ?? MODEL_DEFAULTS.train_tokenizer_model) as
+    'wordpiece' | 'bpe';
   const tokIsDir =
     tokDir !== null &&
     (await stat(tokDir).then(
@@ -347,11 +212,15 @@ async function trainCommand(argv: string[]): Promise<void> {
         `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
     );
   }
-  const maxLength = checkpointMaxLength(Number(v.max_length ?? 64), info, session);
+  const maxLength = checkpointMaxLength(
+    Number(v.max_length ?? DATA_DEFAULTS.max_length),
+    info,
+    session,
+  );
   const t0 = performance.now();
   const ds = session.prepare({
     columns,
-    validationFraction: Number(v.validation_split ?? 0.1),
+    validationFraction: Number(v.validation_split ?? DATA_DEFAULTS.validation_split),
     maxLength,
     seed: args.seed,
   });
@@ -375,10 +244,10 @@ async function trainCommand(argv: string[]): Promise<void> {
       ? { kind: 'pretrained', max_length: maxLength }
       : {
           kind: 'scratch',
-          hidden_size: Number(v.hidden_size ?? 64),
-          num_hidden_layers: Number(v.num_hidden_layers ?? 2),
-          num_attention_heads: Number(v.num_attention_heads ?? 4),
-          intermediate_size: Number(v.intermediate_size ?? 128),
+          hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
+          num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
+          num_attention_heads: Number(v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads),
+          intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
           max_length: maxLength,
         },
     args,
@@ -414,10 +283,12 @@ async function trainCommand(argv: string[]): Promise<void> {
           ? {}
           : {
               model_type: 'transformer' as const,
-              hidden_size: Number(v.hidden_size ?? 64),
-              num_hidden_layers: Number(v.num_hidden_layers ?? 2),
-              num_attention_heads: Number(v.num_attention_heads ?? 4),
-              intermediate_size: Number(v.intermediate_size ?? 128),
+              hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
+              num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
+              num_attention_heads: Number(
+                v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads,
+              ),
+              intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
             }),
       }),
     ),
@@ -586,7 +457,7 @@ async function evaluateCommand(argv: string[]): Promise<void> {
       help: 'batch size (with replicas, each batch is split into their shares)',
       default: 32,
     },
-    backend: modelFlags.backend,
+    backend: runtimeFlags.backend,
     num_replicas: {
       type: 'number',
       help:

@@ -12,7 +12,7 @@ import {
   studioArgumentsToJson,
   trainingArgumentsToJson,
 } from '../core/train/args';
-import { STUDIO_ARGS_FILE, splitArgumentsJson } from '../core/train/argsFile';
+import { STUDIO_ARGS_FILE, splitArgumentsJson } from '../core/config/argsFile';
 import type { TrainerCallback } from '../core/train/callbacks';
 import { argsCatalog } from './argsCatalog';
 import type { TokenizerPool } from '../core/tokenize/pool';

@@ -12,7 +12,7 @@ import {
   trainingArgumentFlagSpecs,
   trainingArgumentsToJson,
 } from '../../src/core/train/args';
-import { splitArgumentsJson } from '../../src/core/train/argsFile';
+import { splitArgumentsJson } from '../../src/core/config/argsFile';
 import { parseFlags } from '../../src/core/train/flags';
 
 function expectArgError(input: unknown, argument: string, message: RegExp | string): void {

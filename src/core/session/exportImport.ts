@@ -11,7 +11,7 @@ import { countParameters } from '../model/memory';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
-import { STUDIO_ARGS_FILE, studioArgsFile } from '../train/argsFile';
+import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
 import type { ColumnChoice } from './types';
 import type { LogEntry } from '../train/state';
 import type { BaseModel } from './model';

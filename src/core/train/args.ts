@@ -20,6 +20,9 @@ import { closestName } from './flags';
 import { HF_IGNORED_KEYS } from './hfIgnoredKeys';
 
 export { ArgumentsError } from './argsError';
+
+/** The studio's arguments file, written beside `training_args.json` (see config/argsFile.ts). */
+export const STUDIO_ARGS_FILE = 'studio_args.json';
 export {
   ARG_DOCS,
   STUDIO_ARGUMENT_KEYS,

@@ -9,7 +9,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import type { CheckpointFiles } from '../io/checkpointStore';
 import type { AdamWState } from './adamw';
 import type { TrainerState } from './state';
-import { STUDIO_ARGS_FILE } from './argsFile';
+import { STUDIO_ARGS_FILE } from './args';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -4,40 +4,21 @@
  * Also the studio's own file, `studio_args.json`, written beside `training_args.json` with what
  * transformers' `TrainingArguments` has no field for, and read back with it.
  */
-import { ArgumentsError, STUDIO_ARGUMENT_KEYS, studioArgumentsToJson } from './args';
-import type { TrainingArguments } from './args';
+import { ArgumentsError, STUDIO_ARGUMENT_KEYS, studioArgumentsToJson } from '../train/args';
+import type { TrainingArguments } from '../train/args';
+import { DATA_FIELDS } from './dataArguments';
+import { MODEL_FIELDS } from './modelArguments';
 
-/** The studio's arguments file, beside `training_args.json`. */
-export const STUDIO_ARGS_FILE = 'studio_args.json';
+export { STUDIO_ARGS_FILE } from '../train/args';
 
 /** Data arguments (`DataTrainingArguments` in transformers' example scripts). */
-export const DATA_ARGUMENT_KEYS = [
-  'train_file',
-  'validation_file',
-  'validation_split',
-  'text_column',
-  'text_pair_column',
-  'label_column',
-  'max_length',
-  'header',
-  'delimiter',
-] as const;
+export const DATA_ARGUMENT_KEYS = Object.keys(DATA_FIELDS) as (keyof typeof DATA_FIELDS)[];
 
 /** Model arguments (`ModelArguments` in transformers' example scripts, plus the studio's sizes). */
-export const MODEL_ARGUMENT_KEYS = [
-  'model_name_or_path',
-  'tokenizer_name_or_path',
-  'train_tokenizer_vocab_size',
-  'train_tokenizer_model',
-  'model_type',
-  'hidden_size',
-  'num_hidden_layers',
-  'num_attention_heads',
-  'intermediate_size',
-] as const;
+export const MODEL_ARGUMENT_KEYS = Object.keys(MODEL_FIELDS) as (keyof typeof MODEL_FIELDS)[];
 
-export type DataArgumentKey = (typeof DATA_ARGUMENT_KEYS)[number];
-export type ModelArgumentKey = (typeof MODEL_ARGUMENT_KEYS)[number];
+export type DataArgumentKey = keyof typeof DATA_FIELDS;
+export type ModelArgumentKey = keyof typeof MODEL_FIELDS;
 
 /** Names transformers' example scripts (run_glue.py, run_classification.py) use for ours. */
 const SCRIPT_ALIASES: Record<string, DataArgumentKey | ModelArgumentKey> = {

@@ -1,0 +1,82 @@
+/**
+ * The model arguments of a run (transformers' ModelArguments, plus the sizes of a model trained
+ * from scratch): the checkpoint or the sizes, and the tokenizer. Defined once; see `fields.ts`.
+ */
+import { z } from 'zod';
+import { configField, defaultsOf, limitedNumber, schemaOf, type NumberLimits } from './fields';
+
+const size = (min: number, max: number): NumberLimits => ({ min, max, integer: true });
+const HIDDEN = size(4, 1024);
+const LAYERS = size(1, 24);
+const HEADS = size(1, 64);
+const INTERMEDIATE = size(4, 8192);
+const VOCAB = size(300, 65_536);
+
+export const MODEL_FIELDS = {
+  model_name_or_path: configField(
+    z.string().min(1).nullable(),
+    null,
+    'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out',
+    'string',
+  ),
+  tokenizer_name_or_path: configField(
+    z.string().min(1).nullable(),
+    null,
+    'folder with tokenizer.json and tokenizer_config.json, or a Hub id (owner/name@revision) or folder URL to download them from',
+    'string',
+    { shownDefault: "the checkpoint's own, else bundled bert-base-uncased" },
+  ),
+  train_tokenizer_vocab_size: configField(
+    limitedNumber(VOCAB).nullable(),
+    null,
+    'train a tokenizer of this many tokens on the text column instead (from-scratch models)',
+    'number',
+    { limits: VOCAB },
+  ),
+  train_tokenizer_model: configField(
+    z.enum(['wordpiece', 'bpe']),
+    'wordpiece',
+    "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
+    'string',
+  ),
+  model_type: configField(
+    z.enum(['transformer', 'bert']),
+    'transformer',
+    "'transformer': a small BERT encoder trained from scratch",
+    'string',
+  ),
+  hidden_size: configField(
+    limitedNumber(HIDDEN),
+    64,
+    'BertConfig.hidden_size of the from-scratch model: width of every token vector (divisible by the heads)',
+    'number',
+    { limits: HIDDEN },
+  ),
+  num_hidden_layers: configField(
+    limitedNumber(LAYERS),
+    2,
+    'BertConfig.num_hidden_layers: how many transformer blocks are stacked',
+    'number',
+    { limits: LAYERS },
+  ),
+  num_attention_heads: configField(
+    limitedNumber(HEADS),
+    4,
+    'BertConfig.num_attention_heads: attention heads per block',
+    'number',
+    { limits: HEADS },
+  ),
+  intermediate_size: configField(
+    limitedNumber(INTERMEDIATE),
+    128,
+    'BertConfig.intermediate_size: width of the feed-forward layer (HF uses 4x hidden)',
+    'number',
+    { limits: INTERMEDIATE },
+  ),
+};
+
+export type ModelArguments = {
+  [K in keyof typeof MODEL_FIELDS]: z.infer<(typeof MODEL_FIELDS)[K]['schema']>;
+};
+export const modelArgumentsSchema = schemaOf(MODEL_FIELDS);
+export const defaultModelArguments = (): ModelArguments => defaultsOf(MODEL_FIELDS);
