@@ -42,8 +42,14 @@ function onnxRuntimeStub(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * `vite build --mode e2e` (npm run build:e2e, the e2e tests' build) turns the fault-injection
+ * test hooks on (src/core/buildFlags.ts); every other build, `npm run build` and `npm start`
+ * included, leaves them out of the bundle.
+ */
+export default defineConfig(({ mode }) => ({
   base: './',
+  define: { __STUDIO_TEST_HOOKS__: JSON.stringify(mode === 'e2e') },
   // No @vitejs/plugin-react: esbuild's automatic JSX runtime is all React 19 needs here.
   esbuild: { jsx: 'automatic' },
   plugins: [onnxRuntimeStub()],
@@ -87,4 +93,4 @@ export default defineConfig({
   preview: {
     headers: { ...SECURITY_HEADERS },
   },
-});
+}));

@@ -6,6 +6,9 @@ import type { Api, RequestName, SerializedError, WorkerEvent, WorkerMessage } fr
 
 export * from './protocol';
 
+/** Whether this build has the e2e tests' fault-injection hooks (src/core/buildFlags.ts). */
+export { TEST_HOOKS } from '../core/buildFlags';
+
 /** An error raised in the worker, carried across with its original name. */
 export class WorkerError extends Error {
   constructor(err: SerializedError) {

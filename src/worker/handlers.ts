@@ -17,6 +17,7 @@ import type { TrainerCallback } from '../core/train/callbacks';
 import { argsCatalog } from './argsCatalog';
 import type { TokenizerPool } from '../core/tokenize/pool';
 import { createWebTokenizerPool } from './tokenizePool';
+import { createTestHooks } from './testHooks';
 import * as tf from '@tensorflow/tfjs';
 import { IdbCheckpointStore } from '../core/io/checkpointStoreIdb';
 import { hasIndexedDb } from '../core/io/idb';
@@ -111,11 +112,8 @@ export function createHandlers(
   let tokenizerName = '';
   /** The run in progress' record id (live: not "interrupted"). */
   let liveRunId: string | null = null;
-  /** Test hooks (e2e only): simulated full quota, simulated WebGPU device loss. */
-  const hooks: { quota: boolean; loseDeviceAtStep: number | null } = {
-    quota: false,
-    loseDeviceAtStep: null,
-  };
+  /** Test hooks (e2e build only): simulated full quota, simulated WebGPU device loss. */
+  const hooks = createTestHooks();
   /** Set when the WebGPU device is lost: the reason, shown instead of the raw failure. */
   let deviceLost: string | null = null;
   const warn = (message: string) => ctx.emit({ kind: 'warning', message });
@@ -181,13 +179,10 @@ export function createHandlers(
       }
     }
     const rec = recorder;
-    // The quota test hook lets the run's first checkpoint through, then fills the storage, so
-    // a test sees the last good checkpoint survive the failed writes after it.
-    let checkpointWrites = 0;
     const store = rec
       ? new IdbCheckpointStore(rec.record.id, {
           onQuota: (e) => warn(e.message),
-          simulateQuota: () => hooks.quota && checkpointWrites++ >= 1,
+          simulateQuota: hooks.checkpointQuota(),
         })
       : undefined;
     if (rec) {
@@ -215,11 +210,7 @@ export function createHandlers(
         if (rec && rec.record.maxSteps !== state.max_steps) rec.record.maxSteps = state.max_steps;
       },
       on_step_end(_a, state) {
-        if (hooks.loseDeviceAtStep !== null && state.global_step === hooks.loseDeviceAtStep) {
-          hooks.loseDeviceAtStep = null;
-          const dev = (tf.backend() as unknown as { device?: { destroy(): void } }).device;
-          dev?.destroy();
-        }
+        hooks.afterStep(state.global_step);
       },
       on_save() {
         if (rec && store) {
@@ -571,9 +562,8 @@ export function createHandlers(
         ),
       };
     },
-    async testHooks({ quota, loseDeviceAtStep }) {
-      hooks.quota = Boolean(quota);
-      hooks.loseDeviceAtStep = loseDeviceAtStep ?? null;
+    async testHooks(request) {
+      hooks.set(request);
       return { ok: true };
     },
     async exportModel() {

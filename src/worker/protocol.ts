@@ -167,9 +167,10 @@ export interface Api {
   /** A stored run as a file: its HF zip when the final model is stored, else trainer_state.json. */
   exportRun: [{ id: string }, { fileName: string; zip: ArrayBuffer }];
   /**
-   * Test hooks for the e2e tests only (page URL flags, read by the UI at start): `?e2e-quota=1`
-   * lets a run's first checkpoint through and then fails writes as a full quota would;
-   * `?e2e-device-loss=N` destroys the WebGPU device after optimizer step N.
+   * Test hooks for the e2e tests, in test builds only (`TEST_HOOKS`, src/worker/testHooks.ts;
+   * the production worker refuses the request). Page URL flags, read by the UI at start:
+   * `?e2e-quota=1` lets a run's first checkpoint through and then fails writes as a full quota
+   * would; `?e2e-device-loss=N` destroys the WebGPU device after optimizer step N.
    */
   testHooks: [{ quota?: boolean; loseDeviceAtStep?: number }, { ok: true }];
 }

@@ -1,7 +1,7 @@
 /**
- * End-to-end test runner: serves `dist/` (build it first: `npm run build`), launches Debian's
- * headless Chromium through playwright-core with WebGPU on SwiftShader, and runs every
- * `tests/e2e/*.e2e.ts` file in order.
+ * End-to-end test runner: serves `dist/` (build it first: `npm run build:e2e`, the build with the
+ * test hooks), launches Debian's headless Chromium through playwright-core with WebGPU on
+ * SwiftShader, and runs every `tests/e2e/*.e2e.ts` file in order.
  *
  *   node --import tsx tests/e2e/run.ts [name-filter ...]
  *
@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
+import { TEST_HOOK_MARKERS, testHookMarkersIn } from '../../scripts/testHookMarkers';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 import type { E2EContext, E2EModule, E2ETest } from './harness';
 
@@ -32,7 +33,16 @@ async function checkPrerequisites(): Promise<void> {
     await access(path.join(distDir, 'index.html'));
   } catch {
     throw new SetupError(
-      `No build in ${distDir}: run \`npm run build\` first (npm run test:e2e does).`,
+      `No build in ${distDir}: run \`npm run build:e2e\` first (npm run test:e2e does).`,
+    );
+  }
+  // The fault-injection tests need the hooks, which only the e2e build has.
+  const markers = new Set((await testHookMarkersIn(distDir)).map((f) => f.marker));
+  const missing = TEST_HOOK_MARKERS.filter((m) => !markers.has(m));
+  if (missing.length > 0) {
+    throw new SetupError(
+      `${distDir} is not an e2e build (it lacks the test hooks: ${missing.join(', ')}): run ` +
+        '`npm run build:e2e` first (npm run test:e2e does).',
     );
   }
   try {

@@ -7,6 +7,7 @@
  * skipped, so training goes on and the last good checkpoint stays; without `onQuota` it throws
  * {@link StorageQuotaError}.
  */
+import { TEST_HOOKS } from '../buildFlags';
 import type { CheckpointFiles, CheckpointStore } from './checkpointStore';
 import {
   STORES,
@@ -21,8 +22,9 @@ export interface IdbCheckpointStoreOptions {
   /** Called instead of throwing when a write hits the quota; the checkpoint is not saved. */
   onQuota?: (err: StorageQuotaError) => void;
   /**
-   * Test hook: when it returns true, a write fails as a full quota would (a QuotaExceededError
-   * DOMException raised inside the transaction, which is then aborted).
+   * Test hook (test builds only, see `TEST_HOOKS`): when it returns true, a write fails as a full
+   * quota would (a QuotaExceededError DOMException raised inside the transaction, which is then
+   * aborted). Ignored in the production build.
    */
   simulateQuota?: () => boolean;
 }
@@ -67,7 +69,7 @@ export class IdbCheckpointStore implements CheckpointStore {
     try {
       await inTransaction([STORES.checkpoints], 'readwrite', (tx) => {
         tx.objectStore(STORES.checkpoints).put(record, this.key(name));
-        if (this.opts.simulateQuota?.()) {
+        if (TEST_HOOKS && this.opts.simulateQuota?.()) {
           throw new DOMException('Simulated full quota (test hook).', 'QuotaExceededError');
         }
       });

@@ -1,5 +1,5 @@
-/** Options the page URL carries: the preferred backend and the e2e tests' hooks. */
-import type { Api, BackendInfo } from '../../worker/client';
+/** Options the page URL carries: the preferred backend and (test builds) the e2e tests' hooks. */
+import { TEST_HOOKS, type Api, type BackendInfo } from '../../worker/client';
 
 /** A backend the user can ask for; 'auto' lets the worker pick (WebGPU first). */
 export type BackendChoice = BackendInfo['name'] | 'auto';
@@ -13,11 +13,16 @@ export function backendFromUrl(search: string): BackendChoice {
 }
 
 /**
- * e2e test hooks from the page URL (tests only): `e2e-quota=1` simulates a full storage quota
- * for checkpoint writes, `e2e-device-loss=N` loses the WebGPU device after step N. Null when
- * the URL has neither, so ordinary pages never call `testHooks`.
+ * e2e test hooks from the page URL, in test builds only (`TEST_HOOKS`; always null in the
+ * production build, which leaves this code out): `e2e-quota=1` simulates a full storage quota for
+ * checkpoint writes, `e2e-device-loss=N` loses the WebGPU device after step N. Null when the URL
+ * has neither, so ordinary pages never call `testHooks`.
  */
 export function e2eHooksFromUrl(search: string): Api['testHooks'][0] | null {
+  return TEST_HOOKS ? testHooksFromQuery(search) : null;
+}
+
+function testHooksFromQuery(search: string): Api['testHooks'][0] | null {
   const q = new URLSearchParams(search);
   const hooks: Api['testHooks'][0] = {};
   if (q.get('e2e-quota') === '1') hooks.quota = true;

@@ -5,6 +5,7 @@
 import { startTransition, useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import {
   StudioClient,
+  TEST_HOOKS,
   type Api,
   type BackendInfo,
   type LogEntry,
@@ -88,14 +89,17 @@ export function useWorker({
         const info = await client.call('init', { preferred });
         if (cancelled) return;
         setBackend(info);
-        // e2e test hooks, read once at start (see e2eHooksFromUrl): `?e2e-quota=1` makes
-        // checkpoint writes fail as a full quota would, `?e2e-device-loss=N` destroys the
-        // WebGPU device after optimizer step N. Ordinary URLs carry neither: nothing is sent.
-        // Sent to the first worker only: a restarted worker (recovery) trains without them.
-        const hooks = e2eHooksFromUrl(pageSearch());
-        if (hooks && !hooksSent.current) {
-          hooksSent.current = true;
-          await client.call('testHooks', hooks);
+        // e2e test hooks (test builds only), read once at start (see e2eHooksFromUrl):
+        // `?e2e-quota=1` makes checkpoint writes fail as a full quota would,
+        // `?e2e-device-loss=N` destroys the WebGPU device after optimizer step N. Ordinary URLs
+        // carry neither: nothing is sent. Sent to the first worker only: a restarted worker
+        // (recovery) trains without them.
+        if (TEST_HOOKS) {
+          const hooks = e2eHooksFromUrl(pageSearch());
+          if (hooks && !hooksSent.current) {
+            hooksSent.current = true;
+            await client.call('testHooks', hooks);
+          }
         }
         setStatus('Loading data…');
         await openStartFile(client, isCancelled);
