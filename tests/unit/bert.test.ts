@@ -358,7 +358,7 @@ describe('training behaviour (cpu)', () => {
     model.dispose();
   });
 
-  it('picks the loss from the labels as HF does (multi-label BCE, regression MSE)', async () => {
+  it('picks the loss from the labels as HF does (multi-label BCE, regression MSE), config unchanged', async () => {
     const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
     const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
     // Multi-label: float multi-hot labels, problem_type unset -> multi_label_classification.
@@ -373,7 +373,9 @@ describe('training behaviour (cpu)', () => {
       [0, 0, 0],
     ]);
     const mlOut = ml.forward({ input_ids: ids, attention_mask: mask, labels: mlLabels });
-    expect(ml.config.problem_type).toBe('multi_label_classification');
+    expect(ml.problemTypeOf(mlLabels)).toBe('multi_label_classification');
+    // HF's forward writes the problem type it picks into the config; here forward leaves it.
+    expect(ml.config.problem_type).toBeNull();
     const mlRef = bceWithLogits(mlOut.logits, mlLabels);
     expect((await (mlOut.loss as tf.Scalar).data())[0]).toBeCloseTo((await mlRef.data())[0], 6);
     // Regression: num_labels 1 -> MSE on logits [B, 1] vs labels [B].
@@ -383,7 +385,8 @@ describe('training behaviour (cpu)', () => {
     );
     const rgLabels = tf.tensor1d([0.5, -1, 2, 0.25]);
     const rgOut = rg.forward({ input_ids: ids, attention_mask: mask, labels: rgLabels });
-    expect(rg.config.problem_type).toBe('regression');
+    expect(rg.problemTypeOf(rgLabels)).toBe('regression');
+    expect(rg.config.problem_type).toBeNull();
     expect(rgOut.logits.shape).toEqual([4, 1]);
     const rgRef = mse(rgOut.logits, rgLabels);
     expect((await (rgOut.loss as tf.Scalar).data())[0]).toBeCloseTo((await rgRef.data())[0], 6);

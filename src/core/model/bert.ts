@@ -6,8 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { computeLoss, type LossOptions } from '../train/losses';
-import { problemTypeFor, type BertConfig } from './config';
+import { headLoss, type LossFunction } from '../train/losses';
+import { problemTypeFor, type BertConfig, type ProblemType } from './config';
 import { HEAD_PARAMS, bertParamSpecs, initParam } from './init';
 import { embed } from './embeddings';
 import { activation, addLayerNorm, attention, dropout, linear } from './layers';
@@ -32,8 +32,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Seeds every dropout mask; the same seed gives the same masks. Unseeded when absent. */
   seed?: number;
-  /** Label smoothing / class weights for the single-label cross-entropy. */
-  lossOptions?: LossOptions;
+  /**
+   * The loss of the labels: the run's (label smoothing, class weights; `headLoss` in
+   * `train/losses.ts`). Default: the head's plain loss for {@link BertForSequenceClassification.problemTypeOf}.
+   */
+  loss?: LossFunction;
 }
 
 /** Output of forward: `logits` float32 `[B, num_labels]`, `loss` when labels were given. */
@@ -190,10 +193,9 @@ export class BertForSequenceClassification {
 
   /**
    * HF `forward`. Returns new tensors owned by the caller (intermediates are freed); run it inside
-   * `tf.tidy` / `tf.variableGrads` as usual. When `labels` are given the loss follows
-   * `config.problem_type`; when that is unset it is decided from the labels (int32 ->
-   * single-label, float -> multi-label, num_labels 1 -> regression) and written back to the
-   * config, as HF does.
+   * `tf.tidy` / `tf.variableGrads` as usual. When `labels` are given the loss is `opts.loss`, or
+   * the plain loss of {@link problemTypeOf} the labels. The config is not changed (HF writes the
+   * problem type it decides back to the config; here the code that builds the model sets it).
    *
    * @returns logits float32 [B, num_labels], loss scalar
    */
@@ -216,11 +218,8 @@ export class BertForSequenceClassification {
         throw new Error(`forward: ${k} has shape [${t.shape}], input_ids has [${ids.shape}]`);
       }
     }
-    let problemType = c.problem_type;
-    if (batch.labels && problemType === null) {
-      problemType = problemTypeFor(c, batch.labels.dtype === 'int32' ? 'int' : 'float');
-      c.problem_type = problemType;
-    }
+    const labels = batch.labels;
+    const lossOf = labels ? (opts.loss ?? headLoss(this.problemTypeOf(labels))) : null;
     const seedFor = (site: string): string | undefined =>
       opts.seed === undefined ? undefined : `${opts.seed}:${site}`;
     const H = c.hidden_size;
@@ -273,10 +272,18 @@ export class BertForSequenceClassification {
         this.p('classifier.weight'),
         this.p('classifier.bias'),
       ) as tf.Tensor2D;
-      if (!batch.labels || problemType === null) return { logits };
-      const loss = computeLoss(problemType, logits, batch.labels, opts.lossOptions);
-      return { logits, loss };
+      if (!labels || !lossOf) return { logits };
+      return { logits, loss: lossOf(logits, labels) };
     });
+  }
+
+  /**
+   * The problem type of the head's loss for `labels`: `config.problem_type`, or where that is
+   * unset what HF's forward decides from them (int32 -> single-label, float -> multi-label,
+   * num_labels 1 -> regression). The config is not changed.
+   */
+  problemTypeOf(labels: tf.Tensor): ProblemType {
+    return problemTypeFor(this.config, labels.dtype === 'int32' ? 'int' : 'float');
   }
 
   /** Encoder layer i: attention, residual + LayerNorm, feed-forward, residual + LayerNorm. */

@@ -9,7 +9,7 @@ import type { BertForSequenceClassification } from '../model/bert';
 import { batchTensors, disposeBatch, inputsOf, type CollateOptions } from './dataset';
 import type { LabeledDataset, ProblemType } from './dataset';
 import type { LogitsSource } from './evaluate';
-import { computeLoss, type LossOptions } from './losses';
+import { headLoss, type HeadLossOptions, type LossOptions } from './losses';
 import { deriveSeed } from '../util/rng';
 
 /** What a gradient source needs to know about the run (given by the Trainer). */
@@ -20,8 +20,8 @@ export interface GradientContext {
   problemType: ProblemType;
   numLabels: number;
   collate: CollateOptions;
-  /** Label smoothing and class weights of the training loss. */
-  loss: Pick<LossOptions, 'labelSmoothing' | 'classWeights'>;
+  /** Label smoothing and class weights of the run's loss ({@link headLoss} with them). */
+  loss: HeadLossOptions;
   /** `args.seed`: dropout masks are derived from it, the step and the micro-batch. */
   seed: number;
 }
@@ -61,9 +61,9 @@ export interface GradientBatch {
 }
 
 /**
- * Forward + backward of one (share of a) micro-batch: the loss (`computeLoss` with `loss`
- * options, divided by `microBatches`) and its gradients by HF parameter name. New tensors, owned by
- * the caller.
+ * Forward + backward of one (share of a) micro-batch: the loss the model's forward pass returns
+ * for the labels ({@link headLoss} of `problemType` with `loss`), divided by `microBatches`, and its
+ * gradients by HF parameter name. New tensors, owned by the caller.
  *
  * @param microBatches the loss is divided by this (HF's Trainer scales each micro-batch's loss by
  *   1 / gradient_accumulation_steps)
@@ -78,8 +78,11 @@ export function batchGradients(
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const vars = [...model.params.values()];
   const { value, grads } = tf.variableGrads(() => {
-    const { logits } = model.forward(inputsOf({ ...batch, tokens: 0 }), { training: true, seed });
-    return computeLoss(problemType, logits, batch.labels, loss).div(microBatches) as tf.Scalar;
+    const out = model.forward(
+      { ...inputsOf({ ...batch, tokens: 0 }), labels: batch.labels },
+      { training: true, seed, loss: headLoss(problemType, loss) },
+    );
+    return (out.loss as tf.Scalar).div(microBatches) as tf.Scalar;
   }, vars);
   const nameOf = new Map([...model.params].map(([hf, v]) => [v.name, hf]));
   const named = new Map<string, tf.Tensor>();

@@ -159,6 +159,39 @@ export function computeLoss(
   }
 }
 
+/** A head's loss over a batch: logits and labels in, the mean loss out (a differentiable scalar). */
+export type LossFunction = (logits: tf.Tensor, labels: tf.Tensor) => tf.Scalar;
+
+/** The options a run's loss keeps for the whole run (the denominator is a batch's own). */
+export type HeadLossOptions = Pick<LossOptions, 'labelSmoothing' | 'classWeights'>;
+
+/**
+ * The classification head's loss for `problemType` with `opts` bound: the one definition the
+ * model's forward pass, the optimizer step (through it) and evaluation all use.
+ */
+export function headLoss(problemType: ProblemType, opts: LossOptions = {}): LossFunction {
+  return (logits, labels) => computeLoss(problemType, logits, labels, opts);
+}
+
+/**
+ * A run's `class_weights` as the loss takes them: 'balanced' from the training labels
+ * ({@link balancedClassWeights}), a list as given (one weight per label), none as undefined.
+ */
+export function resolveClassWeights(
+  classWeights: 'balanced' | number[] | null | undefined,
+  trainLabels: ArrayLike<number>,
+  numLabels: number,
+): number[] | undefined {
+  if (classWeights === null || classWeights === undefined) return undefined;
+  if (classWeights === 'balanced') return balancedClassWeights(trainLabels, numLabels);
+  if (classWeights.length !== numLabels) {
+    throw new Error(
+      `class_weights has ${classWeights.length} values but the task has ${numLabels} labels.`,
+    );
+  }
+  return classWeights;
+}
+
 /**
  * The denominator of the mean {@link computeLoss} takes over a batch, from its labels on the host:
  * `sum_i w[y_i]` over labels in [0, numLabels) for single-label (the number of such labels without
