@@ -2,6 +2,7 @@
  * Where checkpoints go: a folder per checkpoint (`checkpoint-N`) holding named files. The Node
  * command line writes real folders (`checkpointStoreFs.ts`); the browser keeps them in memory or in
  * IndexedDB. Writes are all-or-nothing so a crash mid-write leaves the previous checkpoint intact.
+ * Which checkpoints a run keeps is the trainer's (`train/checkpointRotation.ts`).
  */
 
 export type CheckpointFiles = Record<string, Uint8Array>;
@@ -32,30 +33,4 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async list(): Promise<string[]> {
     return [...this.folders.keys()];
   }
-}
-
-/** The step number of a `checkpoint-N` name, or NaN. */
-export function checkpointStep(name: string): number {
-  const m = /^checkpoint-(\d+)$/.exec(name);
-  return m ? Number(m[1]) : NaN;
-}
-
-/**
- * Names to delete so that at most `limit` checkpoints remain, oldest first, never the best one
- * (HF's `_rotate_checkpoints`).
- */
-export function checkpointsToRotate(
-  names: string[],
-  limit: number | null,
-  best: string | null,
-): string[] {
-  if (limit === null || limit <= 0) return [];
-  const sorted = names
-    .filter((n) => Number.isFinite(checkpointStep(n)))
-    .sort((a, b) => checkpointStep(a) - checkpointStep(b));
-  // HF keeps the best checkpoint even when that means keeping limit + 1 with limit 1.
-  const effectiveLimit = best !== null && limit === 1 && sorted.at(-1) !== best ? 2 : limit;
-  const excess = sorted.length - effectiveLimit;
-  if (excess <= 0) return [];
-  return sorted.filter((n) => n !== best).slice(0, excess);
 }

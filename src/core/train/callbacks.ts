@@ -1,7 +1,7 @@
 /**
  * HF's callback API (`transformers.TrainerCallback`): events with the run's state and a control
  * object whose flags steer the loop. The UI's charts and progress bar, the command line's log
- * lines and early stopping are all callbacks.
+ * lines and early stopping (`bestModel.ts`) are all callbacks.
  */
 import type { TrainingArguments } from './args';
 import type { LogEntry } from './state';
@@ -56,6 +56,34 @@ export interface TrainerCallback {
   on_train_end?(args: TrainingArguments, state: CallbackState, control: TrainerControl): void;
 }
 
+/** What callbacks see of `state` now (see {@link CallbackState}). */
+export function callbackStateOf(
+  state: Pick<
+    CallbackState,
+    | 'global_step'
+    | 'max_steps'
+    | 'epoch'
+    | 'num_train_epochs'
+    | 'log_history'
+    | 'best_metric'
+    | 'best_model_checkpoint'
+  >,
+  samplesSeen: number,
+  elapsed: number,
+): CallbackState {
+  return {
+    global_step: state.global_step,
+    max_steps: state.max_steps,
+    epoch: state.epoch,
+    num_train_epochs: state.num_train_epochs,
+    log_history: state.log_history,
+    best_metric: state.best_metric,
+    best_model_checkpoint: state.best_model_checkpoint,
+    samples_seen: samplesSeen,
+    elapsed,
+  };
+}
+
 export function newControl(): TrainerControl {
   return {
     should_training_stop: false,
@@ -66,61 +94,40 @@ export function newControl(): TrainerControl {
   };
 }
 
-/** The metric name as logged (`eval_` prefixed) for `metric_for_best_model`. */
-export function bestMetricKey(metric: string): string {
-  return metric.startsWith('eval_') ? metric : `eval_${metric}`;
+/**
+ * A callback whose state trainer_state.json keeps (transformers' `ExportableState`), under
+ * `exportName` in `stateful_callbacks`.
+ */
+export interface ExportableCallback extends TrainerCallback {
+  readonly exportName: string;
+  exportState(): Record<string, unknown>;
 }
 
-/** True when `value` improves on `best` by more than `threshold` in the metric's direction. */
-export function isImprovement(
-  value: number,
-  best: number | null,
-  greaterIsBetter: boolean,
-  threshold = 0,
-): boolean {
-  if (best === null) return true;
-  return greaterIsBetter ? value > best + threshold : value < best - threshold;
+function isExportable(cb: TrainerCallback): cb is ExportableCallback {
+  const c = cb as Partial<ExportableCallback>;
+  return typeof c.exportName === 'string' && typeof c.exportState === 'function';
 }
 
 /**
- * `transformers.EarlyStoppingCallback`: stops when the best-model metric has not improved on the
- * trainer's best so far (`state.best_metric`, updated after this callback sees an evaluation) by
- * more than `threshold` for `patience` evaluations in a row.
+ * trainer_state.json's `stateful_callbacks` as transformers writes them when saving: the control
+ * (log and evaluate already handled, save in progress), then each exportable callback's state.
  */
-export class EarlyStoppingCallback implements TrainerCallback {
-  private waited = 0;
-
-  constructor(
-    readonly patience: number,
-    readonly threshold: number,
-    private readonly metricKey: string,
-    private readonly greaterIsBetter: boolean,
-  ) {}
-
-  on_evaluate(
-    _args: TrainingArguments,
-    state: CallbackState,
-    control: TrainerControl,
-    metrics: Record<string, number>,
-  ): void {
-    const value = metrics[this.metricKey];
-    if (value === undefined) return;
-    if (isImprovement(value, state.best_metric, this.greaterIsBetter, this.threshold)) {
-      this.waited = 0;
-    } else {
-      this.waited += 1;
-      if (this.waited >= this.patience) control.should_training_stop = true;
-    }
-  }
-
-  /** As `ExportableState.state()`, for trainer_state.json's `stateful_callbacks`. */
-  exportState(): Record<string, unknown> {
-    return {
+export function statefulCallbacks(
+  control: TrainerControl,
+  callbacks: readonly TrainerCallback[],
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    TrainerControl: {
       args: {
-        early_stopping_patience: this.patience,
-        early_stopping_threshold: this.threshold,
+        should_epoch_stop: control.should_epoch_stop,
+        should_evaluate: false,
+        should_log: false,
+        should_save: true,
+        should_training_stop: control.should_training_stop,
       },
-      attributes: { early_stopping_patience_counter: this.waited },
-    };
-  }
+      attributes: {},
+    },
+  };
+  for (const cb of callbacks) if (isExportable(cb)) out[cb.exportName] = cb.exportState();
+  return out;
 }

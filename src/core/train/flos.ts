@@ -1,0 +1,35 @@
+/**
+ * `total_flos` as transformers counts it: `floating_point_ops` = 6 x tokens x parameters outside
+ * the embedding tables, per micro-batch, summed over the run.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** HF's `num_parameters(exclude_embeddings=True)`: the word, position and token type tables are left out. */
+export function nonEmbeddingParameterCount(params: Map<string, tf.Variable>): number {
+  let n = 0;
+  for (const [name, v] of params) {
+    if (!/embeddings\.(word|position|token_type)_embeddings\.weight$/.test(name)) n += v.size;
+  }
+  return n;
+}
+
+/**
+ * The FLOPs of one optimizer step over `groups` (row indices per micro-batch), tokens counted as
+ * transformers' `DataCollatorWithPadding` pads: to each batch's longest row (`rowLengths`), or to
+ * `paddedTo` (padding to max_length). The studio's extra padding to a multiple of 8 is left out.
+ */
+export function stepFlos(
+  groups: Uint32Array[],
+  rowLengths: Uint32Array,
+  paddedTo: number | null,
+  nonEmbeddingParameters: number,
+): number {
+  let tokens = 0;
+  for (const g of groups) {
+    let longest = 0;
+    for (const i of g) longest = Math.max(longest, rowLengths[i]);
+    if (paddedTo !== null) longest = paddedTo;
+    tokens += g.length * longest;
+  }
+  return 6 * tokens * nonEmbeddingParameters;
+}
