@@ -15,8 +15,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { diffArgs } from '../core/io/runStore';
-import type { LogEntry, RunRecord } from '../worker/client';
+import { diffArgs, type LogEntry, type RunRecord } from '../worker/client';
 import { formatDateTime } from './format';
 
 /** One colour per run (the studio's chart palette, then darker variants). */

@@ -1,9 +1,5 @@
 import { useDeferredValue, useId, useMemo, useState } from 'react';
-import {
-  splitKept,
-  type ClassificationDetails,
-  type RowPrediction,
-} from '../core/train/evalDetails';
+import { splitKept, type ClassificationDetails, type RowPrediction } from '../worker/client';
 
 type SortKey = 'confidence' | 'label' | 'pred' | 'text';
 /** Rows drawn at once; the search narrows the rest. */

@@ -6,8 +6,15 @@
  * is rendered as text.
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { recordsToCsv, type CsvCell } from '../core/io/csvExport';
-import type { Api, LogEntry, RequestName, RunList, RunRecord } from '../worker/client';
+import {
+  recordsToCsv,
+  type Api,
+  type CsvCell,
+  type LogEntry,
+  type RequestName,
+  type RunList,
+  type RunRecord,
+} from '../worker/client';
 import { CompareRuns } from './CompareRuns';
 import { downloadBlob, downloadText } from './exportData';
 import { formatBytes, formatDateTime } from './format';

@@ -6,8 +6,24 @@ import type { Api, RequestName, SerializedError, WorkerEvent, WorkerMessage } fr
 
 export * from './protocol';
 
-/** Whether this build has the e2e tests' fault-injection hooks (src/core/buildFlags.ts). */
+/**
+ * Pure core helpers the page runs itself: CSV text, evaluation tables and curves, the arguments
+ * diff of compared runs, the max_length a checkpoint takes, and the build's test-hook flag. The
+ * UI reaches core only through this module (eslint.config.js).
+ */
 export { TEST_HOOKS } from '../core/buildFlags';
+export { recordsToCsv, toCsv, type CsvCell } from '../core/io/csvExport';
+export { diffArgs } from '../core/io/runStore';
+export { fitMaxLength } from '../core/session/maxLength';
+export {
+  buildEvalDetails,
+  splitKept,
+  type ClassificationDetails,
+  type CurvePoint,
+  type EvalDetails,
+  type RegressionDetails,
+  type RowPrediction,
+} from '../core/train/evalDetails';
 
 /** An error raised in the worker, carried across with its original name. */
 export class WorkerError extends Error {

@@ -1,7 +1,12 @@
 /** The model picker's source and the pretrained checkpoint loaded into the worker. */
 import { useCallback, useState, type Dispatch, type RefObject, type SetStateAction } from 'react';
-import { fitMaxLength } from '../../core/session/maxLength';
-import type { ModelSpec, PretrainedInfo, StudioClient, TokenizerInfo } from '../../worker/client';
+import {
+  fitMaxLength,
+  type ModelSpec,
+  type PretrainedInfo,
+  type StudioClient,
+  type TokenizerInfo,
+} from '../../worker/client';
 import type { ModelSizes, StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
