@@ -1,6 +1,7 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { AdvancedArgs, useArgOverrides } from './AdvancedArgs';
 import { ArgsPanel } from './ArgsPanel';
+import { ShareLink } from './ShareLink';
 import { ImportRun } from './ImportRun';
 import { RunHistory } from './RunHistory';
 import { BackendBar } from './BackendBar';
@@ -99,12 +100,15 @@ export function App() {
             your own CSV, watch it learn, export it for <code>transformers</code>.
           </p>
         </div>
-        <BackendBar
-          preferred={s.preferred}
-          backend={s.backend}
-          disabled={locked}
-          onChoose={s.chooseBackend}
-        />
+        <div className="header-tools">
+          <BackendBar
+            preferred={s.preferred}
+            backend={s.backend}
+            disabled={locked}
+            onChoose={s.chooseBackend}
+          />
+          <ShareLink settings={s.settings} overrides={overrides} />
+        </div>
       </header>
       <p className="status" data-testid="status" role="status" aria-live="polite">
         {s.status}

@@ -1,8 +1,12 @@
 /**
- * Settings that survive a reload, kept in localStorage. What is read back is validated field by
- * field: a bad or missing field falls back to its default, garbage falls back to all defaults.
+ * Settings that survive a reload, kept in localStorage as a versioned run config (see
+ * settingsConfig.ts), with the one page-only choice a config cannot hold (tokenizer files kept in
+ * the browser). What is read back is validated field by field: a bad or missing field falls back
+ * to its default, garbage falls back to all defaults. Settings stored before the run config
+ * (`trainer-studio.settings.v1`, the settings object itself) are read and rewritten.
  */
-import type { ColumnChoice, TokenizerSource } from '../worker/client';
+import { parseRunConfig, type ColumnChoice, type TokenizerSource } from '../worker/client';
+import { runConfigOfSettings, settingsOfRunConfig } from './settingsConfig';
 import {
   ARG_SPECS,
   BUNDLED_TOKENIZERS,
@@ -21,8 +25,12 @@ import {
   type UiArgsNumberKey,
 } from './defaults';
 
-/** The localStorage key; bump the version when the shape changes incompatibly. */
-export const SETTINGS_KEY = 'trainer-studio.settings.v1';
+/** The localStorage key of the stored run config; bump the version when the shape changes. */
+export const SETTINGS_KEY = 'trainer-studio.settings.v2';
+/** Where settings were kept before, as the settings object itself. */
+export const LEGACY_SETTINGS_KEY = 'trainer-studio.settings.v1';
+/** The stored form's version. */
+export const STORED_SETTINGS_VERSION = 2;
 
 type Obj = Record<string, unknown>;
 
@@ -71,8 +79,9 @@ function parseTokenizer(
 }
 
 /**
- * Parses stored settings (a JSON string, or null when nothing is stored) into valid settings,
- * falling back to the defaults for anything missing, of the wrong type or out of range.
+ * Parses stored settings (a JSON string, or null when nothing is stored): the versioned run
+ * config, or the older settings object. Anything missing, of the wrong type or out of range
+ * falls back to its default.
  */
 export function parseSettings(raw: string | null): StudioSettings {
   let data: unknown = null;
@@ -83,6 +92,41 @@ export function parseSettings(raw: string | null): StudioSettings {
       data = null;
     }
   }
+  if (isObj(data) && data.version === STORED_SETTINGS_VERSION && isObj(data.config)) {
+    let config = data.config as unknown as RunConfigLike;
+    try {
+      config = parseRunConfig(data.config).config;
+    } catch {
+      // Keep what can be read: the field-by-field validation below repairs the rest.
+    }
+    const page = isObj(data.page) ? data.page : {};
+    const base =
+      page.tokenizerKept === true
+        ? { ...DEFAULT_SETTINGS, tokenizer: { kept: true as const } }
+        : DEFAULT_SETTINGS;
+    return settingsOfRunConfig(normalise(config), base, validateSettings).settings;
+  }
+  return validateSettings(data);
+}
+
+type RunConfigLike = Parameters<typeof settingsOfRunConfig>[0];
+
+/** A stored config whose parts may be missing, with the parts every config has. */
+function normalise(c: RunConfigLike): RunConfigLike {
+  const part = (v: unknown) => (isObj(v) ? v : {});
+  return {
+    version: c.version,
+    data: part(c.data),
+    model: part(c.model),
+    training: part(c.training),
+  };
+}
+
+/**
+ * The settings object (the stored shape before the run config, and what conversions build),
+ * validated field by field.
+ */
+export function validateSettings(data: unknown): StudioSettings {
   const d = isObj(data) ? data : {};
   const m = isObj(d.model) ? d.model : {};
   const a = isObj(d.args) ? d.args : {};
@@ -115,7 +159,9 @@ export function parseSettings(raw: string | null): StudioSettings {
 /** Reads settings from `storage` (defaults when storage is missing, blocked or holds garbage). */
 export function loadSettings(storage: Pick<Storage, 'getItem'> | undefined): StudioSettings {
   try {
-    return parseSettings(storage?.getItem(SETTINGS_KEY) ?? null);
+    return parseSettings(
+      storage?.getItem(SETTINGS_KEY) ?? storage?.getItem(LEGACY_SETTINGS_KEY) ?? null,
+    );
   } catch {
     // Storage access can throw (privacy modes, sandboxed iframes): run with defaults.
     return parseSettings(null);
@@ -128,10 +174,19 @@ export function saveSettings(
   settings: StudioSettings,
 ): void {
   try {
-    storage?.setItem(SETTINGS_KEY, JSON.stringify(settings));
+    storage?.setItem(SETTINGS_KEY, JSON.stringify(storedSettings(settings)));
   } catch {
     /* not worth an error banner */
   }
+}
+
+/** What localStorage keeps of `settings`: the run config, and the page-only tokenizer choice. */
+export function storedSettings(settings: StudioSettings): Record<string, unknown> {
+  return {
+    version: STORED_SETTINGS_VERSION,
+    config: runConfigOfSettings(settings, {}),
+    page: settings.tokenizer && 'kept' in settings.tokenizer ? { tokenizerKept: true } : {},
+  };
 }
 
 /** localStorage when the page may use it, else undefined. */

@@ -8,13 +8,21 @@ export * from './protocol';
 
 /**
  * Pure core helpers the page runs itself: CSV text, evaluation tables and curves, the arguments
- * diff of compared runs, the max_length a checkpoint takes, and the build's test-hook flag. The
+ * diff of compared runs, the max_length a checkpoint takes, the share link's run config, and the
+ * build's test-hook flag. The
  * UI reaches core only through this module (eslint.config.js).
  */
 export { TEST_HOOKS } from '../core/buildFlags';
 export { recordsToCsv, toCsv, type CsvCell } from '../core/io/csvExport';
 export { diffArgs } from '../core/io/runStore';
 export { fitMaxLength } from '../core/session/maxLength';
+export { configFromHash, LINK_CANNOT_CARRY, shareLinkHash } from '../core/config/shareLink';
+export {
+  parseRunConfig,
+  RUN_CONFIG_VERSION,
+  RunConfigError,
+  type RunConfig,
+} from '../core/config/runConfig';
 export {
   buildEvalDetails,
   splitKept,

@@ -1,7 +1,8 @@
 /**
  * HF files in and out of the studio: a trainer_state.json written by the command line is charted,
  * and a training_args.json is imported into the form (basic fields and advanced overrides) and
- * exported again with HF's names. Nothing trains here.
+ * exported again with HF's names; a share link carries the settings to a fresh browser. Nothing
+ * trains here.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import {
   chartPoints,
   openStudio,
   pageState,
+  setField,
   textOf,
   waitFor,
   waitForBackend,
@@ -156,7 +158,52 @@ async function importsAndExportsTrainingArgs(ctx: E2EContext): Promise<void> {
   );
 }
 
+async function shareLinkRestoresSettings(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await setField(page, 'learning_rate', 0.0007);
+  await page.getByLabel('learning_rate', { exact: true }).blur();
+  await setField(page, 'max_length', 40);
+  await page.getByLabel('max_length', { exact: true }).blur();
+  await page.getByText('Advanced: every other TrainingArguments field').click();
+  const policy = page.getByLabel('nan_policy', { exact: true });
+  await waitFor('nan_policy in the advanced form', async () => (await policy.count()) > 0);
+  await policy.selectOption('skip');
+  await page.getByRole('button', { name: 'Copy link to these settings' }).click();
+  const field = page.getByLabel('Link to these settings');
+  await waitFor('the link to be shown', async () => (await field.count()) > 0);
+  const link = await field.inputValue();
+  assert.match(link, /#config=[A-Za-z0-9_-]+$/);
+  assert.ok(link.startsWith(ctx.baseUrl), link);
+
+  // A fresh browser (no stored settings) opened on the link has the same settings.
+  const other = await openStudio(ctx, link.slice(ctx.baseUrl.length));
+  await waitForBackend(other);
+  assert.equal(
+    Number(await other.getByLabel('learning_rate', { exact: true }).inputValue()),
+    0.0007,
+  );
+  assert.equal(Number(await other.getByLabel('max_length', { exact: true }).inputValue()), 40);
+  const notice = await textOf(other.getByTestId('link-notice'));
+  assert.match(notice, /Settings restored from the link/);
+  assert.match(notice, /not the data file/);
+  assert.ok(!other.url().includes('#config='), `the hash is cleared: ${other.url()}`);
+  await other.getByText('Advanced: every other TrainingArguments field').click();
+  const policy2 = other.getByLabel('nan_policy', { exact: true });
+  await waitFor('nan_policy in the advanced form', async () => (await policy2.count()) > 0);
+  assert.equal(await policy2.inputValue(), 'skip');
+
+  // A link cut short says so, and the studio opens with its defaults.
+  const cut = await openStudio(
+    ctx,
+    `?backend=wasm${link.slice(link.indexOf('#'), link.indexOf('#') + 20)}`,
+  );
+  await waitForBackend(cut);
+  assert.match(await textOf(cut.getByTestId('link-notice')), /cannot be read/);
+}
+
 export const tests = [
   { name: 'charts a trainer_state.json written by the command line', fn: chartsTrainerState },
   { name: 'imports and exports training_args.json', fn: importsAndExportsTrainingArgs },
+  { name: 'a share link restores the settings in a fresh browser', fn: shareLinkRestoresSettings },
 ];

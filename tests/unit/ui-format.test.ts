@@ -12,7 +12,13 @@ import {
   formatTruncation,
   formatProgressText,
 } from '../../src/ui/format';
-import { SETTINGS_KEY, loadSettings, parseSettings, saveSettings } from '../../src/ui/persist';
+import {
+  LEGACY_SETTINGS_KEY,
+  SETTINGS_KEY,
+  loadSettings,
+  parseSettings,
+  saveSettings,
+} from '../../src/ui/persist';
 import { appendLogs, downsampleMinMax, emptySeries, type Point } from '../../src/ui/series';
 import { backendFromUrl } from '../../src/ui/useStudio';
 
@@ -241,8 +247,31 @@ describe('settings persistence', () => {
       },
     };
     saveSettings(store, settings);
-    expect(JSON.parse(store.getItem(SETTINGS_KEY) ?? 'null')).toEqual(settings);
+    // Stored as a versioned run config: the page's fields under transformers' names.
+    const stored = JSON.parse(store.getItem(SETTINGS_KEY) ?? 'null');
+    expect(stored.version).toBe(2);
+    expect(stored.config.version).toBe(1);
+    expect(stored.config.data).toMatchObject({ text_column: 'v2', validation_split: 0.2 });
+    expect(stored.config.training).toMatchObject({ learning_rate: 1e-3, max_steps: 200 });
     expect(loadSettings(store)).toEqual(settings);
+    // A page value equal to transformers' default (not the page's) survives.
+    const hfLr = { ...settings, args: { ...settings.args, learning_rate: 5e-5 } };
+    saveSettings(store, hfLr);
+    expect(loadSettings(store)).toEqual(hfLr);
+  });
+
+  it('reads and rewrites the settings stored before the run config', () => {
+    const store = new MemoryStorage();
+    const old = {
+      ...DEFAULT_SETTINGS,
+      validationFraction: 0.3,
+      tokenizer: { kept: true as const },
+    };
+    store.setItem(LEGACY_SETTINGS_KEY, JSON.stringify(old));
+    expect(loadSettings(store)).toEqual(old);
+    saveSettings(store, loadSettings(store));
+    expect(JSON.parse(store.getItem(SETTINGS_KEY) ?? 'null').page).toEqual({ tokenizerKept: true });
+    expect(loadSettings(store)).toEqual(old);
   });
 
   it('keeps a bundled, Hub, trained or kept tokenizer choice, and drops malformed ones', () => {

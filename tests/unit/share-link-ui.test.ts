@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { ADVANCED_ARGS_KEY } from '../../src/ui/advancedArgs';
+import { DEFAULT_ARGS, DEFAULT_SETTINGS, type StudioSettings } from '../../src/ui/defaults';
+import { loadSettings, saveSettings, SETTINGS_KEY } from '../../src/ui/persist';
+import {
+  applyShareLink,
+  LINK_NOTICE_KEY,
+  runConfigOfSettings,
+  shareLinkOf,
+  takeLinkNotice,
+} from '../../src/ui/studio/shareLink';
+
+class MemoryStorage {
+  data = new Map<string, string>();
+  getItem(k: string): string | null {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string): void {
+    this.data.set(k, v);
+  }
+  removeItem(k: string): void {
+    this.data.delete(k);
+  }
+}
+
+const settings: StudioSettings = {
+  ...DEFAULT_SETTINGS,
+  columns: { text: 'sms', label: 'category' },
+  validationFraction: 0.25,
+  model: { ...DEFAULT_SETTINGS.model, hidden_size: 32, max_length: 40 },
+  args: { ...DEFAULT_ARGS, learning_rate: 7e-4, lr_scheduler_type: 'cosine' },
+  tokenizer: { kind: 'hub', id: 'google-bert/bert-base-multilingual-cased' },
+};
+const overrides = { nan_policy: 'skip', gradient_accumulation_steps: 2 };
+
+describe('share link in the page', () => {
+  it("opens in a fresh browser with the sender's settings and advanced arguments", () => {
+    const link = shareLinkOf(runConfigOfSettings(settings, overrides), 'http://x/?backend=wasm#old');
+    expect(link.startsWith('http://x/?backend=wasm#config=')).toBe(true);
+    const local = new MemoryStorage();
+    const session = new MemoryStorage();
+    expect(applyShareLink(link.slice(link.indexOf('#')), local, session)).toBe('');
+    expect(loadSettings(local)).toEqual(settings);
+    expect(JSON.parse(local.getItem(ADVANCED_ARGS_KEY) ?? '{}')).toEqual(overrides);
+    const notice = takeLinkNotice(session);
+    expect(notice[0]).toMatch(/Settings restored from the link \(\d+ values\)/);
+    expect(notice.at(-1)).toMatch(/not the data file/);
+    expect(session.getItem(LINK_NOTICE_KEY)).toBeNull(); // said once
+  });
+
+  it('leaves the page alone without a link, and says when a link cannot be read', () => {
+    const local = new MemoryStorage();
+    saveSettings(local, settings);
+    const session = new MemoryStorage();
+    expect(applyShareLink('#step-3', local, session)).toBeNull();
+    expect(applyShareLink('#config=%%%', local, session)).toBe('');
+    expect(takeLinkNotice(session).join()).toMatch(/cannot be read/);
+    expect(loadSettings(local)).toEqual(settings);
+    expect(local.getItem(SETTINGS_KEY)).not.toBeNull();
+  });
+
+  it('keeps trained and bundled tokenizer choices through the stored config', () => {
+    for (const tokenizer of [
+      { trainVocabSize: 4000, model: 'bpe' as const },
+      { kind: 'bundled' as const, name: 'bert-base-cased' as const },
+    ]) {
+      const local = new MemoryStorage();
+      saveSettings(local, { ...settings, tokenizer });
+      expect(loadSettings(local).tokenizer).toEqual(tokenizer);
+    }
+  });
+});
