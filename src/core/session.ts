@@ -4,24 +4,19 @@
  * dropped file to an exported model is the same code everywhere.
  *
  * The class holds the state and checks that each step has what it needs; the work itself is in
- * `./session/` (one module per step), as free functions of what they use.
+ * `./session/` (one module per step), as free functions of what they use. The data half (table,
+ * tokenizer, prepared splits) is `SessionData` (session/data.ts), which this class extends.
  */
-import type { DataReport } from './data/report';
-import type { ReadInput, ReadOptions, ReadProgress } from './data/read';
 import type { MemoryEstimate, MemoryLimits } from './model/memory';
 import type { BertForSequenceClassification } from './model/bert';
-import type { EncodedDataset } from './tokenize/encode';
-import { encoderFromRows } from './tokenize/gather';
 import { fastTokenizer } from './tokenize/fastWordPiece';
-import { loadTokenizer, type Tokenizer } from './tokenize/tokenizer';
 import { parseTrainingArguments, type TrainingArguments } from './train/args';
 import type { EvalRows } from './train/evalDetails';
 import type { LogitsSource } from './train/evaluate';
-import type { LogEntry } from './train/state';
+import type { LogEntry, TrainerState } from './train/state';
 import type { Trainer } from './train/trainer';
-import { tableDataReport } from './session/dataReport';
+import { SessionData } from './session/data';
 import { validationEvalRows } from './session/evalRows';
-import { extractExamples } from './session/examples';
 import {
   exportModelZip,
   loadModelFiles,
@@ -31,22 +26,13 @@ import {
 import { modelInputLength } from './session/maxLength';
 import { buildModel, estimateRunMemory, type BaseModel } from './session/model';
 import { evaluateOnTable, predictTexts } from './session/predict';
-import { prepareSplits, type RowEncoder } from './session/prepare';
 import { readCheckpoint, type PretrainedCheckpoint } from './session/pretrained';
-import { readTableFile, summarizeTable } from './session/table';
-import { trainTableTokenizer } from './session/tokenizerTraining';
 import { newTrainer, runTrainer, type RunOptions } from './session/training';
 import type {
   ColumnChoice,
-  DatasetSummary,
-  LoadedTable,
   ModelSpec,
   Prediction,
-  Prepared,
-  PrepareOptions,
   PretrainedInfo,
-  TableSummary,
-  TrainedTokenizerModel,
   TrainResult,
 } from './session/types';
 
@@ -68,16 +54,13 @@ export type {
 } from './session/types';
 
 /** The studio's state from a dropped file to an exported model; see the module comment. */
-export class StudioSession {
-  table: LoadedTable | null = null;
-  /** A separate validation file; without one, `prepare` splits the table. */
-  validationTable: LoadedTable | null = null;
-  tokenizer: Tokenizer | null = null;
-  prepared: Prepared | null = null;
+export class StudioSession extends SessionData {
   model: BertForSequenceClassification | null = null;
   labels: string[] = [];
   args: TrainingArguments | null = null;
   logHistory: LogEntry[] = [];
+  /** The last run's trainer state (its trainer_state.json), or null for a loaded model. */
+  trainerState: TrainerState | null = null;
   /** The loaded pretrained checkpoint's bytes (kept: each run starts from them), or null. */
   pretrained: PretrainedCheckpoint | null = null;
   /** The checkpoint the current model was fine-tuned from (for the model card), or null. */
@@ -93,83 +76,6 @@ export class StudioSession {
   private trainer: Trainer | null = null;
   /** HF loading warnings of the last fine-tuning run's model. */
   pretrainedNotices: string[] = [];
-
-  /**
-   * Parses a file (bytes, or a Blob read in chunks so a large file never sits in memory whole);
-   * on failure the previously loaded table stays.
-   */
-  async loadTable(
-    fileName: string,
-    bytes: ReadInput,
-    opts: ReadOptions = {},
-    onProgress?: (p: ReadProgress) => void,
-  ): Promise<TableSummary> {
-    const parsed = await readTableFile(fileName, bytes, opts, onProgress);
-    this.table = { ...parsed, fileName };
-    this.prepared = null;
-    return this.tableSummary();
-  }
-
-  /** Uses a separate file for validation instead of a split of the training file. */
-  async loadValidationTable(
-    fileName: string,
-    bytes: ReadInput,
-    opts: ReadOptions = {},
-  ): Promise<void> {
-    this.validationTable = { ...(await readTableFile(fileName, bytes, opts)), fileName };
-    this.prepared = null;
-  }
-
-  /** What the UI shows of the loaded table: columns, a preview, anomalies, a column guess. */
-  tableSummary(): TableSummary {
-    const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
-    return summarizeTable(t);
-  }
-
-  /**
-   * The data report of the loaded table for the chosen columns (see data/report.ts): rows,
-   * detected task, class balance, empty and duplicate rows, examples per class, and token
-   * lengths at the current tokenizer over an evenly spaced sample of up to `sampleRows` rows.
-   */
-  dataReport(columns: ColumnChoice, maxLength: number, sampleRows = 5000): DataReport {
-    const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
-    return tableDataReport(t, this.tokenizer, columns, maxLength, sampleRows);
-  }
-
-  /**
-   * Trains a tokenizer of `vocabSize` tokens on the loaded table's `textColumn` (and
-   * `pairColumn`) and makes it the current tokenizer (for models trained from scratch; it is
-   * exported with the model as tokenizer.json): a BERT WordPiece (default; see
-   * tokenize/trainWordPiece.ts) or a RoBERTa-style byte-level BPE (tokenize/trainBpe.ts).
-   */
-  async trainTokenizer(
-    textColumn: string,
-    vocabSize: number,
-    opts: { pairColumn?: string; lowercase?: boolean; model?: TrainedTokenizerModel } = {},
-  ): Promise<Tokenizer> {
-    const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
-    return this.setTokenizerFiles(trainTableTokenizer(t, textColumn, vocabSize, opts));
-  }
-
-  /** Loads a tokenizer from its tokenizer.json + tokenizer_config.json and makes it current. */
-  async setTokenizerFiles(files: {
-    tokenizerJson: object;
-    tokenizerConfig: object;
-  }): Promise<Tokenizer> {
-    return this.useTokenizer(await loadTokenizer(files));
-  }
-
-  /** Makes `tok` the current tokenizer; the data must be prepared again. */
-  useTokenizer(tok: Tokenizer): Tokenizer {
-    // The fast WordPiece and byte-level BPE paths give transformers.js's ids 4-10x faster
-    // (tests/unit/tokenize*, train-bpe); other tokenizers keep transformers.js's own encoding.
-    this.tokenizer = fastTokenizer(tok);
-    this.prepared = null;
-    return this.tokenizer;
-  }
 
   /**
    * Loads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
@@ -216,60 +122,6 @@ export class StudioSession {
     );
   }
 
-  /**
-   * `prepare` with the rows tokenized by `encodeAll` (e.g. a pool of workers, one per core):
-   * every usable row of the file is encoded once, then the split takes its rows from that.
-   * Results are identical to `prepare`'s.
-   */
-  async preparePooled(
-    options: PrepareOptions,
-    encodeAll: (
-      texts: string[],
-      pairs: string[] | null,
-      maxLength: number,
-    ) => Promise<EncodedDataset>,
-  ): Promise<DatasetSummary> {
-    const t = this.table;
-    const tok = this.tokenizer;
-    if (!t || !tok) return this.prepare(options); // throws the usual message
-    const main = extractExamples(t, options.columns);
-    const all = await encodeAll(main.texts, main.pairs, options.maxLength);
-    return this.prepareWith(
-      options,
-      encoderFromRows(tok, all, main.texts, main.pairs, options.maxLength),
-    );
-  }
-
-  /** Validates the columns, encodes labels, splits and tokenizes. */
-  prepare(
-    options: PrepareOptions,
-    onProgress?: (done: number, total: number) => void,
-  ): DatasetSummary {
-    return this.prepareWith(options, null, onProgress);
-  }
-
-  /** `prepare`, with the rows from `encodeRows` when given (see `preparePooled`). */
-  private prepareWith(
-    options: PrepareOptions,
-    encodeRows: RowEncoder | null,
-    onProgress?: (done: number, total: number) => void,
-  ): DatasetSummary {
-    const t = this.table;
-    const tok = this.tokenizer;
-    if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
-    if (!tok) throw new Error('No tokenizer is loaded yet.');
-    const { prepared, summary } = prepareSplits(
-      t,
-      this.validationTable,
-      tok,
-      options,
-      encodeRows,
-      onProgress,
-    );
-    this.prepared = prepared;
-    return summary;
-  }
-
   /** Builds a fresh model for the prepared data and trains it. */
   async train(spec: ModelSpec, rawArgs: unknown, opts: RunOptions = {}): Promise<TrainResult> {
     const p = this.prepared;
@@ -300,6 +152,7 @@ export class StudioSession {
     } finally {
       // Also after a failed or interrupted run: the log shows how far it got.
       this.logHistory = trainer.state.log_history;
+      this.trainerState = trainer.state;
       trainer.dispose();
       this.trainer = null;
     }
@@ -368,6 +221,7 @@ export class StudioSession {
       {
         args: this.args,
         logHistory: this.logHistory,
+        state: this.trainerState,
         maxLength: this.modelInputLength(model),
         columns: this.args ? this.prepared?.options.columns : undefined,
       },

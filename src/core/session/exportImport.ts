@@ -13,7 +13,8 @@ import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
 import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
 import type { ColumnChoice } from './types';
-import type { LogEntry } from '../train/state';
+import type { LogEntry, TrainerState } from '../train/state';
+import { trainerStateJson } from '../io/trainerState';
 import type { BaseModel } from './model';
 import { labelsOf } from './pretrained';
 
@@ -22,6 +23,8 @@ export interface TrainingRecord {
   /** The run's arguments, or null for a model loaded rather than trained. */
   args: TrainingArguments | null;
   logHistory: LogEntry[];
+  /** The run's trainer state (trainer_state.json), when it is known. */
+  state?: TrainerState | null;
   /** Tokens the model reads: the max_length it was trained with (see session/maxLength.ts). */
   maxLength: number;
   /** The columns it was trained on, when known (recorded in studio_args.json). */
@@ -105,7 +108,9 @@ export async function exportModelZip(
     );
   }
   if (run.logHistory.length > 0) {
-    files['trainer_state.json'] = strToU8(JSON.stringify({ log_history: run.logHistory }, null, 2));
+    files['trainer_state.json'] = strToU8(
+      trainerStateJson(run.state ?? null, { logHistory: run.logHistory, args: run.args }),
+    );
   }
   files['README.md'] = strToU8(readme);
   return zipSync(files, { level: 6 });
