@@ -2,7 +2,14 @@
  * The UI's handle on the training worker: typed calls, streamed events, and a clear error when
  * the worker dies (the UI never waits forever on a dead worker).
  */
-import type { Api, RequestName, SerializedError, WorkerEvent, WorkerMessage } from './protocol';
+import type {
+  Api,
+  RequestName,
+  SerializedError,
+  StudioErrorCode,
+  WorkerEvent,
+  WorkerMessage,
+} from './protocol';
 
 export * from './protocol';
 
@@ -33,12 +40,20 @@ export {
   type RowPrediction,
 } from '../core/train/evalDetails';
 
-/** An error raised in the worker, carried across with its original name. */
+/** An error raised in the worker, carried across with its original name and its code. */
 export class WorkerError extends Error {
+  readonly code: StudioErrorCode;
+
   constructor(err: SerializedError) {
     super(err.message);
     this.name = err.name;
+    this.code = err.code ?? 'internal';
   }
+}
+
+/** The code of an error from a call (`internal` for errors that did not come from the worker). */
+export function errorCodeOf(err: unknown): StudioErrorCode {
+  return err instanceof WorkerError ? err.code : 'internal';
 }
 
 interface Pending {

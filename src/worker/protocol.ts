@@ -2,7 +2,7 @@
  * The typed protocol between the UI (main thread) and the training worker.
  *
  * Every request carries an id; the worker answers each with exactly one reply (`ok` with the
- * result, or an error as `{name, message}`). While a request runs, the worker may send events
+ * result, or an error as `{name, message, code}`). While a request runs, the worker may send events
  * (progress, logs, evaluation results). Large buffers (file bytes, weights, zips) are transferred.
  */
 import type { DataReport } from '../core/data/report';
@@ -26,6 +26,9 @@ import type { DownloadProgress } from '../core/io/modelSource';
 import type { MemoryEstimate } from '../core/model/memory';
 import type { PretrainedInfo } from '../core/session';
 import type { EvalRows } from '../core/train/evalDetails';
+import type { Progress } from '../core/run/progress';
+import type { RunList } from '../core/run/service';
+import type { SerializedError, StudioErrorCode } from '../core/run/errors';
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
 
@@ -68,16 +71,7 @@ export interface TokenizerInfo {
 export type { TrainedTokenizerModel };
 
 /** Live progress, sent at most a few times per second. */
-export interface Progress {
-  step: number;
-  maxSteps: number;
-  epoch: number;
-  /** Training samples per second over the run so far. */
-  samplesPerSecond: number;
-  /** Estimated seconds to the end, null before the first steps. */
-  etaSeconds: number | null;
-  phase: 'preparing' | 'training' | 'evaluating' | 'done';
-}
+export type { Progress };
 
 /** Request name -> [parameters, result]. */
 export interface Api {
@@ -185,14 +179,9 @@ export interface RequestMessage<K extends RequestName = RequestName> {
 
 /** A stored run as the history lists it (see core/io/runStore.ts RunRecord). */
 export type { RunRecord, StorageUse } from '../core/io/runStore';
-import type { RunRecord, StorageUse } from '../core/io/runStore';
 
-export interface RunList {
-  runs: RunRecord[];
-  /** Ids of runs that did not end and no live worker holds: offer "Resume". */
-  interrupted: string[];
-  storage: StorageUse;
-}
+/** Stored runs (newest first), which are interrupted, and the storage used. */
+export type { RunList };
 
 export type WorkerEvent =
   | { kind: 'progress'; progress: Progress }
@@ -206,10 +195,11 @@ export type WorkerEvent =
   /** Reading a data file: bytes read so far of the file's size. */
   | { kind: 'read'; progress: ReadProgress };
 
-export interface SerializedError {
-  name: string;
-  message: string;
-}
+/**
+ * An error as it crosses: its class name, the message for the user, and its kind as a code the
+ * page switches on (`device-lost`, `quota-exceeded`, `non-finite-loss`, ...: core/run/errors.ts).
+ */
+export type { SerializedError, StudioErrorCode };
 
 export type WorkerMessage =
   | { type: 'reply'; id: number; ok: true; result: unknown }

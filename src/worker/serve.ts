@@ -1,4 +1,5 @@
 /** Dispatches protocol requests to handlers and posts exactly one reply per request. */
+import { serializeError } from '../core/run/errors';
 import type { RequestMessage, RequestName, WorkerMessage } from './protocol';
 
 interface Port {
@@ -20,7 +21,7 @@ export function serveRequests(port: Port, handlers: AnyHandlers): void {
           type: 'reply',
           id,
           ok: false,
-          error: { name: 'ProtocolError', message: `Unknown request "${name}".` },
+          error: { name: 'ProtocolError', message: `Unknown request "${name}".`, code: 'protocol' },
         },
         [],
       );
@@ -29,13 +30,8 @@ export function serveRequests(port: Port, handlers: AnyHandlers): void {
     handler(params).then(
       (result) =>
         port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
-      (err: unknown) => {
-        const e = err instanceof Error ? err : new Error(String(err));
-        port.postMessage(
-          { type: 'reply', id, ok: false, error: { name: e.name, message: e.message } },
-          [],
-        );
-      },
+      (err: unknown) =>
+        port.postMessage({ type: 'reply', id, ok: false, error: serializeError(err) }, []),
     );
   });
 }

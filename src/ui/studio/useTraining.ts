@@ -6,13 +6,14 @@ import {
   type RefObject,
   type SetStateAction,
 } from 'react';
-import type {
-  DatasetSummary,
-  MemoryEstimate,
-  ModelSpec,
-  PretrainedInfo,
-  StudioClient,
-  TrainingArguments,
+import {
+  errorCodeOf,
+  type DatasetSummary,
+  type MemoryEstimate,
+  type ModelSpec,
+  type PretrainedInfo,
+  type StudioClient,
+  type TrainingArguments,
 } from '../../worker/client';
 import type { ModelSizes, StudioSettings } from '../defaults';
 import { errorMessage, estimateMaxSteps } from '../format';
@@ -72,7 +73,7 @@ export function useTraining({
     (err: unknown) => {
       setError(errorMessage(err));
       setStatus('Training failed');
-      if (err instanceof Error && err.name === 'DeviceLostError') setWorkerDead(err.message);
+      if (errorCodeOf(err) === 'device-lost') setWorkerDead(errorMessage(err));
     },
     [setError, setStatus, setWorkerDead],
   );

@@ -1,0 +1,232 @@
+/**
+ * What a run records of its inputs: the data file the table was read from (stored with the run
+ * for Resume, and kept for the next visit), how it was prepared, the tokenizer's name, the
+ * backend. `RunService` (./service.ts) builds its runs on this.
+ */
+import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
+import { StudioSession, type ModelSpec, type PrepareOptions } from '../session';
+import type { TokenizerPool } from '../tokenize/pool';
+import type { Tokenizer } from '../tokenize/tokenizer';
+import { StudioError } from './errors';
+import type { RunServiceDeps } from './types';
+
+/** Files with more rows than this are tokenized by the pool (when there is one). */
+export const POOL_MIN_ROWS = 20_000;
+
+/** Least time between two `read` progress reports while a data file is read, ms. */
+const READ_EVENT_MS = 150;
+
+/** The data file a run stores for Resume (a Blob: a reference, read again only when stored). */
+export interface TableFile {
+  fileName: string;
+  data: Blob | Uint8Array;
+  bytesRead: number;
+}
+
+/**
+ * The bytes of a loaded data file a run stores for Resume: only what the reader used. One byte
+ * more than that, so a file capped at the byte budget is capped again at the same place when
+ * read back (its cut last line dropped again) and gives the same rows.
+ */
+export async function storedBytes(file: TableFile): Promise<Uint8Array> {
+  if (file.data instanceof Uint8Array) return file.data;
+  return new Uint8Array(await file.data.slice(0, file.bytesRead + 1).arrayBuffer());
+}
+
+export const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** A session and what its runs record of their inputs; see the module comment. */
+export class RunInputs {
+  readonly session: StudioSession;
+  /** The loaded data file (kept so a run can store it and be resumed after a reload). */
+  protected tableFile: TableFile | null = null;
+  protected lastPrepare: PrepareOptions | null = null;
+  protected tokenizerName = '';
+  /** Counts loads and forgets of the kept data file: a pending write of an older one is skipped. */
+  private keepSeq = 0;
+  private pool: TokenizerPool | null = null;
+  /** True from the moment a run is asked for until it ends (its trainer starts later). */
+  protected starting = false;
+  protected backend = '?';
+  private maxBufferBytes: number | undefined;
+
+  constructor(protected readonly deps: RunServiceDeps) {
+    this.session = deps.session ?? new StudioSession();
+  }
+
+  protected warn(message: string): void {
+    this.deps.events.warning(message);
+  }
+
+  protected status(message: string): void {
+    this.deps.events.status?.(message);
+  }
+
+  /** The backend runs train on (recorded with them) and its largest buffer, bytes. */
+  setBackend(name: string, maxBufferBytes?: number): void {
+    this.backend = name;
+    this.maxBufferBytes = maxBufferBytes;
+  }
+
+  /** Memory a run of `spec` at `batchSize` needs, against the backend's limits. */
+  estimateMemory(spec: ModelSpec, batchSize: number) {
+    return this.session.estimateMemory(spec, batchSize, { maxBufferBytes: this.maxBufferBytes });
+  }
+
+  /** Fails with `busy` while a run is in progress. */
+  assertIdle(message = 'A run is already in progress: stop it first.'): void {
+    if (this.session.training || this.starting) {
+      throw new StudioError('busy', message, 'RunInProgressError');
+    }
+  }
+
+  /**
+   * Reads a data file into the session, with progress at most every 150 ms while reading, and
+   * remembers it for the runs; `keep`: also keep it for the next visit (written after the
+   * reply, up to the bytes the reader used; a file loaded or forgotten meanwhile wins).
+   */
+  async loadTable(
+    fileName: string,
+    data: ReadInput,
+    opts: { keep?: boolean; read?: ReadOptions; onProgress?: (p: ReadProgress) => void } = {},
+  ) {
+    let last = 0;
+    const summary = await this.session.loadTable(fileName, data, opts.read ?? {}, (progress) => {
+      const now = Date.now();
+      if (progress.phase === 'reading' && now - last < READ_EVENT_MS) return;
+      last = now;
+      opts.onProgress?.(progress);
+    });
+    const stored =
+      data instanceof Uint8Array || (typeof Blob !== 'undefined' && data instanceof Blob);
+    this.tableFile = stored ? { fileName, data, bytesRead: summary.bytesRead ?? 0 } : null;
+    const seq = ++this.keepSeq;
+    const kept = this.deps.kept;
+    const file = this.tableFile;
+    if (opts.keep && kept && file) {
+      void storedBytes(file)
+        .then((bytes) =>
+          seq === this.keepSeq ? kept.keepDataFile(file.fileName, bytes) : undefined,
+        )
+        .catch((err: unknown) => this.warn(messageOf(err)));
+    }
+    return summary;
+  }
+
+  /** Opens the kept data file; null when none is kept (or it no longer reads: then forgotten). */
+  async restoreTable() {
+    const kept = this.deps.kept;
+    const file = kept ? await kept.keptDataFile() : null;
+    if (!kept || !file) return null;
+    try {
+      return await this.loadTable(file.fileName, file.bytes);
+    } catch {
+      // Read before, so this is unexpected (a newer reader, a damaged record): forget it and
+      // let the page open the demo.
+      await kept.forgetDataFile().catch(() => undefined);
+      return null;
+    }
+  }
+
+  /** Forgets the kept data file (the demo opens on the next visit). */
+  async forgetTable(): Promise<void> {
+    this.keepSeq++;
+    await this.deps.kept?.forgetDataFile();
+  }
+
+  /** Makes `tok` the session's tokenizer, recorded by runs as `name`. */
+  useTokenizer(tok: Tokenizer, name: string): Tokenizer {
+    const t = this.session.useTokenizer(tok);
+    this.tokenizerName = name;
+    return t;
+  }
+
+  /** Loads a tokenizer from its two JSON files; recorded by runs as `name` (else its own). */
+  async setTokenizerFiles(
+    files: { tokenizerJson: object; tokenizerConfig: object },
+    name?: string,
+  ): Promise<Tokenizer> {
+    const tok = await this.session.setTokenizerFiles(files);
+    this.tokenizerName = name ?? tok.name;
+    return tok;
+  }
+
+  /** Trains a tokenizer on the loaded table (see `StudioSession.trainTokenizer`). */
+  async trainTokenizer(...args: Parameters<StudioSession['trainTokenizer']>): Promise<Tokenizer> {
+    const tok = await this.session.trainTokenizer(...args);
+    this.tokenizerName = tok.name;
+    return tok;
+  }
+
+  /**
+   * Loads dropped tokenizer files (file name -> text: tokenizer.json, optionally
+   * tokenizer_config.json); `keep`: keep them for the next visit (after the reply).
+   */
+  async loadTokenizerFiles(files: Record<string, string>, keep = false): Promise<Tokenizer> {
+    const byBase = new Map<string, string>();
+    for (const [k, v] of Object.entries(files)) byBase.set(k.split('/').pop() as string, v);
+    const parse = (name: string): object | undefined => {
+      const text = byBase.get(name);
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as object;
+      } catch {
+        throw new StudioError('tokenizer', `${name} is not valid JSON.`, 'TokenizerFileError');
+      }
+    };
+    const tokenizerJson = parse('tokenizer.json');
+    if (!tokenizerJson) {
+      throw new StudioError(
+        'tokenizer',
+        `Tokenizer files need a tokenizer.json (and optionally tokenizer_config.json); got ${[...byBase.keys()].join(', ') || 'none'}.`,
+        'TokenizerFileError',
+      );
+    }
+    const tok = await this.setTokenizerFiles({
+      tokenizerJson,
+      tokenizerConfig: parse('tokenizer_config.json') ?? {},
+    });
+    const kept = this.deps.kept;
+    if (keep && kept) {
+      void kept.keepTokenizerFiles(files).catch((err: unknown) => this.warn(messageOf(err)));
+    }
+    return tok;
+  }
+
+  /** Loads the tokenizer files kept by {@link loadTokenizerFiles} (an error if none are). */
+  async restoreTokenizerFiles(): Promise<Tokenizer> {
+    const files = this.deps.kept ? await this.deps.kept.keptTokenizerFiles() : null;
+    if (!files) {
+      throw new StudioError(
+        'not-found',
+        'The tokenizer files you chose last time are no longer in this browser: drop them again.',
+      );
+    }
+    return this.loadTokenizerFiles(files);
+  }
+
+  /** Prepares the splits (large files through the tokenizer pool) and remembers how. */
+  async prepare(options: PrepareOptions) {
+    const s = this.session;
+    const rows = s.table?.rows.length ?? 0;
+    const tok = s.tokenizer;
+    if (rows > POOL_MIN_ROWS && tok && this.deps.tokenizerPool)
+      this.pool ??= this.deps.tokenizerPool();
+    const pool = rows > POOL_MIN_ROWS ? this.pool : null;
+    const summary =
+      pool && tok
+        ? await s.preparePooled(options, (texts, pairs, maxLength) =>
+            pool.encode(tok.files, texts, {
+              pairs,
+              maxLength,
+              onProgress: (done, total) =>
+                this.status(
+                  `Tokenizing in ${pool.size} workers… ${Math.round((100 * done) / total)}%`,
+                ),
+            }),
+          )
+        : s.prepare(options);
+    this.lastPrepare = options;
+    return summary;
+  }
+}

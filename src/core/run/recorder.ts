@@ -1,0 +1,87 @@
+/**
+ * Keeps one run's record in step with its training: created at the start (with the data file's
+ * bytes), updated on logs at most every `intervalMs`, closed with a status. Storage failures are
+ * reported through `onWarning` and never stop training.
+ */
+import { blobKey, fingerprint, newRunId, throttle, type RunRecord } from '../io/runStore';
+import type { LogEntry } from '../train/state';
+import type { RunStore } from './stores';
+
+/** What a new run record starts from (the rest is filled as the run goes). */
+export type RunStart = Pick<
+  RunRecord,
+  'fileName' | 'tokenizer' | 'model' | 'prepare' | 'args' | 'backend' | 'maxSteps'
+>;
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class RunRecorder {
+  readonly record: RunRecord;
+  private readonly writer: ReturnType<typeof throttle>;
+
+  constructor(
+    readonly store: RunStore,
+    record: RunRecord,
+    private readonly onWarning: (message: string) => void,
+    intervalMs = 1000,
+  ) {
+    this.record = record;
+    this.writer = throttle(() => this.write(), intervalMs);
+  }
+
+  /** Creates the record of a new run and stores its data file. */
+  static async start(
+    store: RunStore,
+    start: RunStart,
+    dataBytes: Uint8Array,
+    onWarning: (message: string) => void,
+    id = newRunId(),
+  ): Promise<RunRecorder> {
+    const now = Date.now();
+    const rec: RunRecord = {
+      ...start,
+      id,
+      created: now,
+      updated: now,
+      status: 'running',
+      reason: null,
+      dataFingerprint: await fingerprint(dataBytes),
+      modelConfig: null,
+      logHistory: [],
+      metrics: null,
+      globalStep: 0,
+      checkpoints: [],
+      hasModelZip: false,
+    };
+    const r = new RunRecorder(store, rec, onWarning);
+    try {
+      await store.putBlob(blobKey.data(id), dataBytes);
+    } catch (e) {
+      onWarning(message(e));
+    }
+    await r.writer.flush();
+    return r;
+  }
+
+  private async write(): Promise<void> {
+    this.record.updated = Date.now();
+    try {
+      await this.store.put(this.record);
+    } catch (e) {
+      this.onWarning(message(e));
+    }
+  }
+
+  /** A log entry arrived: record it (throttled write). */
+  log(entry: LogEntry, globalStep: number): void {
+    this.record.logHistory.push(entry);
+    this.record.globalStep = globalStep;
+    this.writer.call();
+  }
+
+  /** Updates fields and writes at once. */
+  async update(fields: Partial<RunRecord>): Promise<void> {
+    Object.assign(this.record, fields);
+    await this.writer.flush();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A stored run's model spec and preparation options, read back from its record (JSON from an
+ * earlier visit, maybe of an older version) and checked, so a resumed run trains what it did.
+ */
+import type { RunRecord } from '../io/runStore';
+import type { PrepareOptions, ScratchModelSpec } from '../session';
+import { StudioError } from './errors';
+
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === 'object';
+
+function damaged(what: string): StudioError {
+  return new StudioError('not-resumable', `This run's stored ${what} cannot be read back.`);
+}
+
+/** The spec of a stored run's model; only models trained from scratch resume after a reload. */
+export function storedModelSpec(rec: RunRecord): ScratchModelSpec {
+  const m = rec.model;
+  if (m.kind !== 'scratch') {
+    throw new StudioError(
+      'not-resumable',
+      'Only runs of models trained from scratch can be resumed after a reload.',
+    );
+  }
+  const sizes = ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'];
+  if (!isNum(m.max_length) || sizes.some((k) => !isNum(m[k]))) throw damaged('model');
+  return {
+    kind: 'scratch',
+    hidden_size: m.hidden_size as number,
+    num_hidden_layers: m.num_hidden_layers as number,
+    num_attention_heads: m.num_attention_heads as number,
+    intermediate_size: m.intermediate_size as number,
+    max_length: m.max_length,
+  };
+}
+
+/** How a stored run's data was prepared. */
+export function storedPrepareOptions(rec: RunRecord): PrepareOptions {
+  const p = rec.prepare;
+  const c = p.columns;
+  if (!isObj(c) || typeof c.text !== 'string' || typeof c.label !== 'string') {
+    throw damaged('columns');
+  }
+  if (!isNum(p.validationFraction) || !isNum(p.maxLength) || !isNum(p.seed)) {
+    throw damaged('preparation');
+  }
+  return {
+    ...p,
+    columns: { ...c, text: c.text, label: c.label },
+    validationFraction: p.validationFraction,
+    maxLength: p.maxLength,
+    seed: p.seed,
+  } as PrepareOptions;
+}

@@ -1,0 +1,406 @@
+/**
+ * The run service on real file-system stores in a temp folder: a run recorded (record, data
+ * file, checkpoints, final model zip, lock), stopped and resumed from its checkpoint on the same
+ * record, exported (its zip, or a full trainer_state.json from the stored log), deleted; a lost
+ * device and bad requests as coded errors; the data file kept for the next visit. IndexedDB's
+ * stores are the same interfaces, exercised in Chromium by tests/e2e/persistence.e2e.ts
+ * (fake-indexeddb is not installed).
+ */
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { StorageQuotaError } from '../../src/core/io/idb';
+import { trainerStateFromLog, trainerStateJson } from '../../src/core/io/trainerState';
+import {
+  ERROR_CODES,
+  StudioError,
+  errorCode,
+  runFailure,
+  serializeError,
+} from '../../src/core/run/errors';
+import { FsRunOutput, FsRunStore, fsCheckpointStores } from '../../src/core/run/fsStores';
+import { webLocks } from '../../src/core/run/idbStores';
+import { RunService } from '../../src/core/run/service';
+import type { KeptFiles, Locks } from '../../src/core/run/stores';
+import { ArgumentsError } from '../../src/core/train/argsError';
+import { DataError } from '../../src/core/data/errors';
+import type { LogEntry } from '../../src/core/train/state';
+import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
+
+const TINY = {
+  kind: 'scratch' as const,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_length: 24,
+};
+const ARGS = {
+  max_steps: 4,
+  per_device_train_batch_size: 8,
+  logging_steps: 1,
+  eval_strategy: 'steps',
+  eval_steps: 2,
+  learning_rate: 1e-3,
+  seed: 3,
+};
+const PREPARE = {
+  columns: { text: 'sentence', label: 'label' },
+  validationFraction: 0.2,
+  maxLength: 24,
+  seed: 3,
+};
+
+/** The first 80 rows of SST-2's training sample, as bytes. */
+const DATA = new TextEncoder().encode(
+  readFileSync('tests/fixtures/data/sst2-train-300.tsv', 'utf8')
+    .split('\n')
+    .slice(0, 81)
+    .join('\n'),
+);
+
+/** Kept files in memory (the browser keeps them in IndexedDB). */
+function memoryKept(): KeptFiles & { data: { fileName: string; bytes: Uint8Array } | null } {
+  let tokenizer: Record<string, string> | null = null;
+  return {
+    data: null,
+    async keepDataFile(fileName, bytes) {
+      this.data = { fileName, bytes };
+    },
+    async keptDataFile() {
+      return this.data;
+    },
+    async forgetDataFile() {
+      this.data = null;
+    },
+    async keepTokenizerFiles(files) {
+      tokenizer = files;
+    },
+    async keptTokenizerFiles() {
+      return tokenizer;
+    },
+  };
+}
+
+/** Locks in this process: which ids are held now, and every id ever held. */
+function memoryLocks(): Locks & { now: Set<string>; ever: string[] } {
+  const now = new Set<string>();
+  const ever: string[] = [];
+  return {
+    now,
+    ever,
+    hold(id) {
+      now.add(id);
+      ever.push(id);
+      return () => now.delete(id);
+    },
+    async held() {
+      return new Set(now);
+    },
+  };
+}
+
+function newService(dir: string) {
+  const warnings: string[] = [];
+  const runIds: string[] = [];
+  const locks = memoryLocks();
+  const kept = memoryKept();
+  const runs = new FsRunStore(join(dir, 'runs'));
+  const service = new RunService({
+    events: { warning: (m) => warnings.push(m), run: (id) => runIds.push(id) },
+    runs,
+    // One checkpoint folder per run, as the IndexedDB store keeps one per run.
+    checkpoints: {
+      forRun: (id, hooks) => fsCheckpointStores(join(dir, id ?? 'unrecorded')).forRun(id, hooks),
+    },
+    kept,
+    locks,
+    resumable: true,
+  });
+  return { service, warnings, runIds, locks, kept, runs };
+}
+
+async function prepared(dir: string) {
+  const t = newService(dir);
+  await t.service.loadTable('sst2.tsv', DATA, { keep: true });
+  t.service.useTokenizer(
+    await loadTokenizerFromDir('public/tokenizers/bert-base-uncased'),
+    'bert-base-uncased',
+  );
+  await t.service.prepare(PREPARE);
+  return t;
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'run-service-'));
+
+describe('trainer_state.json (one writer)', () => {
+  it('writes a run’s own state as it is', () => {
+    const state = trainerStateFromLog({ logHistory: [], globalStep: 3, maxSteps: 9 });
+    expect(JSON.parse(trainerStateJson(state))).toEqual(state);
+    expect(trainerStateJson(state)).toBe(JSON.stringify(state, null, 2));
+  });
+
+  it('fills HF’s fields from a stored log and the arguments', () => {
+    const log = [
+      { loss: 0.7, grad_norm: 1, learning_rate: 1e-3, epoch: 0.5, step: 5 },
+      { loss: 0.6, grad_norm: 1, learning_rate: 1e-3, epoch: 1, step: 10 },
+    ] as LogEntry[];
+    const s = trainerStateFromLog({
+      logHistory: log,
+      globalStep: 10,
+      maxSteps: 20,
+      args: {
+        logging_steps: 5,
+        eval_steps: null,
+        save_steps: 0.5,
+        per_device_train_batch_size: 4,
+        num_train_epochs: 2,
+        max_steps: -1,
+      },
+    });
+    expect(s).toMatchObject({
+      global_step: 10,
+      max_steps: 20,
+      epoch: 1,
+      logging_steps: 5,
+      eval_steps: 5,
+      save_steps: 10,
+      num_train_epochs: 2,
+      train_batch_size: 4,
+      best_metric: null,
+      best_global_step: null,
+      best_model_checkpoint: null,
+      log_history: log,
+      is_world_process_zero: true,
+      stateful_callbacks: {},
+    });
+    // What only the log knows: the last entry's step; nothing at all still has every key.
+    expect(trainerStateFromLog({ logHistory: log }).global_step).toBe(10);
+    expect(Object.keys(trainerStateFromLog({ logHistory: [] })).sort()).toEqual(
+      Object.keys(s).sort(),
+    );
+  });
+});
+
+describe('error codes', () => {
+  it('maps the core’s error classes to codes and serialises them', () => {
+    expect(errorCode(new DataError('no-rows', 'x'))).toBe('data');
+    expect(errorCode(new ArgumentsError('x', 'learning_rate'))).toBe('arguments');
+    expect(errorCode(new StorageQuotaError('checkpoint-2'))).toBe('quota-exceeded');
+    expect(errorCode(Object.assign(new Error('x'), { name: 'NonFiniteLossError' }))).toBe(
+      'non-finite-loss',
+    );
+    expect(errorCode(new StudioError('busy', 'x'))).toBe('busy');
+    expect(errorCode(new Error('x'))).toBe('internal');
+    expect(errorCode('a string')).toBe('internal');
+    expect(serializeError(new DataError('no-rows', 'No rows.'))).toEqual({
+      name: 'DataError',
+      message: 'No rows.',
+      code: 'data',
+    });
+    expect(ERROR_CODES).toContain('device-lost');
+  });
+
+  it('classifies a failed run: a lost device, memory, else the error as it is', () => {
+    const lost = runFailure(new Error('anything'), 'destroyed');
+    expect([lost.name, errorCode(lost)]).toEqual(['DeviceLostError', 'device-lost']);
+    expect(lost.message).toMatch(/GPU device was lost \(destroyed\).*resume it/);
+    const oom = runFailure(new Error('Failed to allocate: out of memory'), null);
+    expect([oom.name, errorCode(oom)]).toEqual(['OutOfMemoryError', 'out-of-memory']);
+    const other = new ArgumentsError('bad', 'x');
+    expect(runFailure(other, null)).toBe(other);
+  });
+});
+
+describe('RunService on the file system', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('records a run, resumes it after a stop, exports and deletes it', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    const { service, runs, locks } = t;
+    // Stopped after step 2, once checkpoint-2 is written (saved at each evaluation).
+    const stopAt2 = {
+      on_save: () => service.session.stop(),
+    };
+    const first = await service.train(TINY, ARGS, { callbacks: [stopAt2] });
+    expect(first.stopped).toBe(true);
+    expect(first.globalStep).toBe(2);
+    const [id] = t.runIds;
+    expect(locks.ever).toEqual([id]);
+    expect(locks.now.size).toBe(0);
+    let rec = await runs.get(id);
+    expect(rec).toMatchObject({
+      status: 'stopped',
+      fileName: 'sst2.tsv',
+      tokenizer: { name: 'bert-base-uncased' },
+      model: TINY,
+      prepare: PREPARE,
+      checkpoints: ['checkpoint-2'],
+      globalStep: 2,
+      hasModelZip: true,
+    });
+    expect(rec?.args).toMatchObject({ save_steps: 2, save_total_limit: 2 });
+    expect(readdirSync(join(dir, id))).toEqual(['checkpoint-2']);
+    expect(await runs.getBlob(`${id}/data`)).toEqual(DATA);
+
+    // A stopped run with a checkpoint is listed, not interrupted (it ended).
+    const listed = await service.listRuns();
+    expect(listed.runs.map((r) => r.id)).toEqual([id]);
+    expect(listed.interrupted).toEqual([]);
+
+    // Resume: the same record goes on from checkpoint-2 to the end, its log continuing.
+    const resumed = await service.resume(id);
+    expect(resumed.stopped).toBe(false);
+    expect(resumed.globalStep).toBe(4);
+    expect(t.runIds).toEqual([id, id]);
+    rec = await runs.get(id);
+    expect(rec?.status).toBe('finished');
+    expect(rec?.checkpoints).toEqual(['checkpoint-2', 'checkpoint-4']);
+    const steps = rec?.logHistory.filter((e) => 'loss' in e && 'grad_norm' in e).map((e) => e.step);
+    expect(steps).toEqual([1, 2, 3, 4]);
+
+    // Its export is the final model's zip, with the trainer's own state.
+    const zip = await service.exportRun(id);
+    expect(zip.fileName).toBe(`${id}.zip`);
+    const files = unzipSync(zip.zip);
+    const state = JSON.parse(strFromU8(files['trainer_state.json']));
+    expect(state).toMatchObject({ global_step: 4, max_steps: 4, eval_steps: 2, logging_steps: 1 });
+    expect(state.log_history.length).toBe(rec?.logHistory.length);
+
+    // Without its model zip: trainer_state.json (full shape) and the arguments.
+    await runs.put({ ...(rec as NonNullable<typeof rec>), hasModelZip: false });
+    const stateZip = unzipSync((await service.exportRun(id)).zip);
+    expect(Object.keys(stateZip).sort()).toEqual([
+      'studio_args.json',
+      'trainer_state.json',
+      'training_args.json',
+    ]);
+    const filled = JSON.parse(strFromU8(stateZip['trainer_state.json']));
+    expect(filled).toMatchObject({ global_step: 4, max_steps: 4, logging_steps: 1, eval_steps: 2 });
+    expect(filled.best_metric).toBeNull();
+    expect(Object.keys(filled).sort()).toEqual(Object.keys(state).sort());
+
+    await service.deleteRun(id);
+    expect(await runs.get(id)).toBeNull();
+    expect((await service.listRuns()).runs).toEqual([]);
+  });
+
+  it('stores a run stopped by a lost device as interrupted, with a device-lost error', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    const loseAt2 = {
+      on_step_end: (_a: unknown, s: { global_step: number }) => {
+        if (s.global_step === 2) t.service.deviceLost('destroyed: test');
+      },
+    };
+    const err = await t.service
+      .train(TINY, ARGS, { callbacks: [loseAt2] })
+      .catch((e: unknown) => e);
+    expect(errorCode(err)).toBe('device-lost');
+    expect(t.warnings).toContain('The GPU device was lost (destroyed: test).');
+    const rec = await t.runs.get(t.runIds[0]);
+    expect(rec?.status).toBe('interrupted');
+    expect(rec?.reason).toMatch(/GPU device was lost/);
+    expect(t.locks.now.size).toBe(0);
+    // The checkpoint of step 2 was saved: the run is offered for Resume.
+    expect(rec?.checkpoints).toEqual(['checkpoint-2']);
+    expect((await t.service.listRuns()).interrupted).toEqual([rec?.id]);
+  });
+
+  it('answers bad requests with codes', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    await expect(t.service.resume('run-nope')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.service.exportRun('run-nope')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.service.restoreTokenizerFiles()).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.service.loadTokenizerFiles({ 'vocab.txt': 'a' })).rejects.toMatchObject({
+      code: 'tokenizer',
+    });
+    const running = t.service.train(TINY, { ...ARGS, max_steps: 2 });
+    await expect(t.service.train(TINY, ARGS)).rejects.toMatchObject({ code: 'busy' });
+    await running;
+  });
+
+  it('keeps the open data file for the next visit, and forgets it', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.kept.data?.fileName).toBe('sst2.tsv');
+    expect(t.kept.data?.bytes).toEqual(DATA);
+    const next = new RunService({ events: { warning: () => {} }, kept: t.kept });
+    expect((await next.restoreTable())?.rowCount).toBe(80);
+    await next.forgetTable();
+    expect(await next.restoreTable()).toBeNull();
+  });
+
+  it('writes the command line’s output folder without recording a run', async () => {
+    const dir = tmp();
+    const out = join(dir, 'out');
+    const service = new RunService({
+      events: { warning: () => {} },
+      checkpoints: fsCheckpointStores(out),
+    });
+    await service.loadTable('sst2.tsv', DATA);
+    service.useTokenizer(await loadTokenizerFromDir('public/tokenizers/bert-base-uncased'), 'b');
+    await service.prepare(PREPARE);
+    const result = await service.train(TINY, { ...ARGS, save_steps: 4 });
+    await service.saveOutput(new FsRunOutput(out), {
+      tokenizerFiles: { 'tokenizer.json': '{}' },
+      studioArgs: { max_length: 24, text_column: 'sentence', label_column: 'label' },
+      datasetName: 'sst2.tsv',
+    });
+    expect(readdirSync(out).sort()).toEqual([
+      'README.md',
+      'all_results.json',
+      'checkpoint-4',
+      'config.json',
+      'eval_results.json',
+      'model.safetensors',
+      'studio_args.json',
+      'tokenizer.json',
+      'train_results.json',
+      'trainer_state.json',
+      'training_args.json',
+    ]);
+    expect(readFileSync(join(out, 'trainer_state.json'), 'utf8')).toBe(
+      JSON.stringify(result.state, null, 2),
+    );
+    expect((await service.listRuns()).runs).toEqual([]);
+  });
+});
+
+describe('Web Locks', () => {
+  /** The lock manager's contract as far as webLocks uses it: a held lock until its promise ends. */
+  function fakeLockManager() {
+    const held = new Set<string>();
+    return {
+      held,
+      async request(name: string, callback: () => Promise<void>) {
+        held.add(name);
+        await callback();
+        held.delete(name);
+      },
+      async query() {
+        return { held: [...held].map((name) => ({ name })) };
+      },
+    };
+  }
+
+  it('holds a run’s lock until it is released, without polling', async () => {
+    const manager = fakeLockManager();
+    const locks = webLocks(manager);
+    const release = locks.hold('run-a');
+    expect(await locks.held()).toEqual(new Set(['run-a']));
+    manager.held.add('another-app-lock');
+    expect(await locks.held()).toEqual(new Set(['run-a']));
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await locks.held()).toEqual(new Set());
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * The worker's handlers as the page sees them: the typed client talking to `serveRequests` over
+ * a fake port (messages delivered asynchronously, as between threads), with the run service on
+ * file-system stores in a temp folder. Errors arrive as `{name, message, code}` and the client
+ * rethrows them with their code.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { FsRunStore, fsCheckpointStores } from '../../src/core/run/fsStores';
+import type { KeptFiles } from '../../src/core/run/stores';
+import { StudioClient, WorkerError, errorCodeOf } from '../../src/worker/client';
+import { createHandlers } from '../../src/worker/handlers';
+import type { RequestMessage, WorkerEvent, WorkerMessage } from '../../src/worker/protocol';
+import { serveRequests } from '../../src/worker/serve';
+
+type Listener = (ev: { data: unknown }) => void;
+
+/** A worker whose other side is `serveRequests` in this thread; records what it transfers. */
+function connectedWorker(dir: string) {
+  const toClient: Listener[] = [];
+  const toWorker: Listener[] = [];
+  const transfers: Transferable[][] = [];
+  const later = (fns: Listener[], data: unknown) =>
+    setTimeout(() => fns.forEach((f) => f({ data })), 0);
+  const port = {
+    addEventListener: (_type: 'message', fn: (ev: MessageEvent<RequestMessage>) => void) =>
+      toWorker.push(fn as unknown as Listener),
+    postMessage: (message: WorkerMessage, transfer: Transferable[]) => {
+      transfers.push(transfer);
+      later(toClient, message);
+    },
+  };
+  const worker = {
+    addEventListener: (type: string, fn: Listener) => {
+      if (type === 'message') toClient.push(fn);
+    },
+    postMessage: (message: unknown) => later(toWorker, message),
+    terminate: () => {},
+  };
+  const kept: Record<string, unknown> = {};
+  const memoryKept: KeptFiles = {
+    keepDataFile: async (fileName, bytes) => void (kept.data = { fileName, bytes }),
+    keptDataFile: async () => (kept.data as { fileName: string; bytes: Uint8Array }) ?? null,
+    forgetDataFile: async () => void delete kept.data,
+    keepTokenizerFiles: async (files) => void (kept.tokenizer = files),
+    keptTokenizerFiles: async () => (kept.tokenizer as Record<string, string>) ?? null,
+  };
+  const events: WorkerEvent[] = [];
+  const handlers = createHandlers({
+    emit: (event) => port.postMessage({ type: 'event', event }, []),
+    assetUrl: (path) => path,
+    backendOptions: {},
+    stores: {
+      runs: new FsRunStore(join(dir, 'runs')),
+      checkpoints: {
+        forRun: (id, hooks) => fsCheckpointStores(join(dir, id ?? 'none')).forRun(id, hooks),
+      },
+      kept: memoryKept,
+      locks: null,
+    },
+  });
+  serveRequests(port, handlers);
+  const client = new StudioClient(worker as unknown as Worker);
+  client.on((e) => events.push(e));
+  return { client, events, transfers, worker };
+}
+
+const tokenizerFiles = () =>
+  Object.fromEntries(
+    ['tokenizer.json', 'tokenizer_config.json'].map((f) => [
+      `bert/${f}`,
+      readFileSync(join('public/tokenizers/bert-base-uncased', f), 'utf8'),
+    ]),
+  );
+
+const data = () =>
+  new TextEncoder().encode(
+    readFileSync('tests/fixtures/data/sst2-train-300.tsv', 'utf8')
+      .split('\n')
+      .slice(0, 61)
+      .join('\n'),
+  ).buffer as ArrayBuffer;
+
+const TINY = {
+  kind: 'scratch' as const,
+  hidden_size: 16,
+  num_hidden_layers: 1,
+  num_attention_heads: 2,
+  intermediate_size: 32,
+  max_length: 16,
+};
+
+describe('worker handlers over a port', () => {
+  it('answers an unknown request with a protocol error', async () => {
+    const { client } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    const err = await client.call('nope' as 'stop', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err).toMatchObject({ name: 'ProtocolError', code: 'protocol' });
+  });
+
+  it('trains, records, lists, exports and deletes a run; errors carry codes', async () => {
+    const { client, events, transfers } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    expect((await client.call('init', { preferred: 'cpu' })).name).toBe('cpu');
+    const table = await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    expect(table.rowCount).toBe(60);
+    const tok = await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: true });
+    expect(tok.vocabSize).toBe(30522);
+    expect((await client.call('restoreTokenizerFiles', {})).vocabSize).toBe(30522);
+    await client.call('prepare', {
+      columns: { text: 'sentence', label: 'label' },
+      validationFraction: 0.2,
+      maxLength: 16,
+      seed: 1,
+    });
+    const args = { max_steps: 2, per_device_train_batch_size: 8, logging_steps: 1, eval_steps: 2 };
+    const result = await client.call('train', { model: TINY, args: args as never });
+    expect(result.globalStep).toBe(2);
+    const runEvent = events.find((e) => e.kind === 'run');
+    expect(runEvent).toBeDefined();
+    const id = (runEvent as { id: string }).id;
+    expect(events.some((e) => e.kind === 'progress')).toBe(true);
+    expect(events.filter((e) => e.kind === 'log').length).toBeGreaterThanOrEqual(2);
+    expect(events.filter((e) => e.kind === 'status').map((e) => e.message)).toEqual(
+      expect.arrayContaining(['Tokenizing…', 'Training…', 'Finished']),
+    );
+
+    const list = await client.call('listRuns', {});
+    expect(list.runs.map((r) => [r.id, r.status, r.checkpoints])).toEqual([
+      [id, 'finished', ['checkpoint-2']],
+    ]);
+    expect(list.interrupted).toEqual([]);
+
+    const exported = await client.call('exportRun', { id });
+    expect(exported.fileName).toBe(`${id}.zip`);
+    // The zip's buffer was transferred, not copied.
+    expect(transfers.some((t) => t.length === 1 && t[0] instanceof ArrayBuffer)).toBe(true);
+    const state = JSON.parse(
+      strFromU8(unzipSync(new Uint8Array(exported.zip))['trainer_state.json']),
+    );
+    expect(state).toMatchObject({ global_step: 2, max_steps: 2, train_batch_size: 8 });
+
+    const notFound = await client.call('resumeRun', { id: 'run-gone' }).catch((e: unknown) => e);
+    expect(errorCodeOf(notFound)).toBe('not-found');
+    expect((notFound as Error).message).toBe('There is no stored run run-gone.');
+    const badArgs = await client
+      .call('checkArgs', { args: { lr_scheduler_type: 'sideways' } })
+      .catch((e: unknown) => e);
+    expect(errorCodeOf(badArgs)).toBe('arguments');
+
+    expect(await client.call('deleteRun', { id })).toEqual({ deleted: true });
+    expect((await client.call('listRuns', {})).runs).toEqual([]);
+  });
+});
