@@ -1,13 +1,19 @@
 /**
- * The studio's own defaults and limits for the fields the UI edits. Everything the UI does not
- * edit is left out of the request, and the worker fills HF's `TrainingArguments` defaults for it.
- * Kept here (not imported from core) because the UI may only import types from core.
+ * The page's defaults for the fields it edits, and their limits and help from the run config's
+ * field tables (src/core/config, src/core/train/argsFields.ts: each field defined once). Everything
+ * the page does not edit is left out of the request, and the worker fills HF's
+ * `TrainingArguments` defaults for it.
  */
-import type {
-  ColumnChoice,
-  ModelSpec,
-  TokenizerSource,
-  TrainedTokenizerModel,
+import {
+  ARG_DOCS,
+  ARG_LIMITS,
+  DATA_FIELDS,
+  MODEL_FIELDS,
+  type ColumnChoice,
+  type ModelSpec,
+  type NumberLimits,
+  type TokenizerSource,
+  type TrainedTokenizerModel,
 } from '../worker/client';
 
 /** LR schedules HF's `get_scheduler` knows and the trainer implements. */
@@ -75,12 +81,7 @@ export interface TrainedTokenizerChoice {
 export const BUNDLED_TOKENIZERS = ['bert-base-uncased', 'bert-base-cased'] as const;
 
 /** Limits of a numeric field, and the Hugging Face meaning shown under it. */
-export interface NumberFieldSpec {
-  min: number;
-  max: number;
-  integer: boolean;
-  /** True when `min` itself is not allowed (e.g. a learning rate of 0). */
-  exclusiveMin?: boolean;
+export interface NumberFieldSpec extends NumberLimits {
   hint: string;
 }
 
@@ -123,109 +124,47 @@ export const DEFAULT_SETTINGS: StudioSettings = {
   args: DEFAULT_ARGS,
 };
 
-export const VALIDATION_FRACTION_SPEC: NumberFieldSpec = {
-  min: 0.01,
-  max: 0.9,
-  integer: false,
-  hint: 'Share of rows held out (stratified, seeded) to evaluate on; like a validation split.',
-};
+/** A page field's spec: the config's limits and help. */
+function spec(limits: NumberLimits | undefined, hint: string): NumberFieldSpec {
+  if (!limits) throw new Error(`No page limits for the field "${hint}".`);
+  return { ...limits, hint };
+}
+
+export const VALIDATION_FRACTION_SPEC: NumberFieldSpec = spec(
+  DATA_FIELDS.validation_split.limits,
+  DATA_FIELDS.validation_split.help,
+);
 
 export const MODEL_SPECS: Record<keyof ModelSizes, NumberFieldSpec> = {
-  hidden_size: {
-    min: 4,
-    max: 1024,
-    integer: true,
-    hint: 'BertConfig.hidden_size: width of every token vector. Must be divisible by the heads.',
-  },
-  num_hidden_layers: {
-    min: 1,
-    max: 24,
-    integer: true,
-    hint: 'BertConfig.num_hidden_layers: how many transformer blocks are stacked.',
-  },
-  num_attention_heads: {
-    min: 1,
-    max: 64,
-    integer: true,
-    hint: 'BertConfig.num_attention_heads: attention heads per block.',
-  },
-  intermediate_size: {
-    min: 4,
-    max: 8192,
-    integer: true,
-    hint: 'BertConfig.intermediate_size: width of the feed-forward layer (HF uses 4x hidden).',
-  },
-  max_length: {
-    min: 8,
-    max: 512,
-    integer: true,
-    hint: 'Tokenizer max_length: rows are truncated to this many tokens ([CLS] and [SEP] included).',
-  },
+  hidden_size: spec(MODEL_FIELDS.hidden_size.limits, MODEL_FIELDS.hidden_size.help),
+  num_hidden_layers: spec(
+    MODEL_FIELDS.num_hidden_layers.limits,
+    MODEL_FIELDS.num_hidden_layers.help,
+  ),
+  num_attention_heads: spec(
+    MODEL_FIELDS.num_attention_heads.limits,
+    MODEL_FIELDS.num_attention_heads.help,
+  ),
+  intermediate_size: spec(
+    MODEL_FIELDS.intermediate_size.limits,
+    MODEL_FIELDS.intermediate_size.help,
+  ),
+  max_length: spec(DATA_FIELDS.max_length.limits, DATA_FIELDS.max_length.help),
 };
 
+const argSpec = (k: UiArgsNumberKey): NumberFieldSpec => spec(ARG_LIMITS[k], ARG_DOCS[k].help);
+
 export const ARG_SPECS: Record<UiArgsNumberKey, NumberFieldSpec> = {
-  learning_rate: {
-    min: 0,
-    exclusiveMin: true,
-    max: 1,
-    integer: false,
-    hint: 'Peak AdamW learning rate. HF defaults to 5e-5 for fine-tuning; a model trained from scratch needs more, hence 5e-4.',
-  },
-  num_train_epochs: {
-    min: 0,
-    exclusiveMin: true,
-    max: 1000,
-    integer: false,
-    hint: 'Passes over the training split (fractions allowed). Ignored when max_steps > 0.',
-  },
-  max_steps: {
-    min: -1,
-    max: 10_000_000,
-    integer: true,
-    hint: 'If > 0: total optimizer steps, overriding num_train_epochs. -1 means use epochs.',
-  },
-  per_device_train_batch_size: {
-    min: 1,
-    max: 4096,
-    integer: true,
-    hint: 'Rows per training step (one device here).',
-  },
-  per_device_eval_batch_size: {
-    min: 1,
-    max: 4096,
-    integer: true,
-    hint: 'Rows per evaluation batch; only speed and memory, not results.',
-  },
-  weight_decay: {
-    min: 0,
-    max: 1,
-    integer: false,
-    hint: 'Decoupled AdamW weight decay; never applied to biases or LayerNorm weights.',
-  },
-  warmup_steps: {
-    min: 0,
-    max: 10_000_000,
-    integer: false,
-    hint: 'Steps of linear warm-up from 0 to learning_rate; below 1, a fraction of all steps (0.1: the first 10%).',
-  },
-  logging_steps: {
-    min: 1,
-    max: 10_000_000,
-    integer: true,
-    hint: 'Log loss, grad_norm and learning_rate every this many steps (points on the charts).',
-  },
-  eval_steps: {
-    min: 1,
-    max: 10_000_000,
-    integer: true,
-    hint: 'Evaluate every this many steps when eval_strategy is "steps".',
-  },
-  seed: {
-    min: 0,
-    max: 4_294_967_295,
-    integer: true,
-    hint: 'Random seed for initialisation, shuffling, dropout and the validation split.',
-  },
+  learning_rate: argSpec('learning_rate'),
+  num_train_epochs: argSpec('num_train_epochs'),
+  max_steps: argSpec('max_steps'),
+  per_device_train_batch_size: argSpec('per_device_train_batch_size'),
+  per_device_eval_batch_size: argSpec('per_device_eval_batch_size'),
+  weight_decay: argSpec('weight_decay'),
+  warmup_steps: argSpec('warmup_steps'),
+  logging_steps: argSpec('logging_steps'),
+  eval_steps: argSpec('eval_steps'),
+  seed: argSpec('seed'),
 };
 
 export const EVAL_STRATEGY_HINT =

@@ -6,14 +6,9 @@
 import { z } from 'zod';
 import type { FlagSpec, FlagType } from '../train/flags';
 
-/** Limits of a number field (the page checks them as the user types). */
-export interface NumberLimits {
-  min: number;
-  max: number;
-  integer: boolean;
-  /** True when `min` itself is not allowed (e.g. a learning rate of 0). */
-  exclusiveMin?: boolean;
-}
+import type { NumberLimits } from '../train/argsFields';
+
+export type { NumberLimits } from '../train/argsFields';
 
 export interface ConfigField<S extends z.ZodType = z.ZodType> {
   schema: S;

@@ -25,10 +25,12 @@ export { ArgumentsError } from './argsError';
 export const STUDIO_ARGS_FILE = 'studio_args.json';
 export {
   ARG_DOCS,
+  ARG_LIMITS,
   STUDIO_ARGUMENT_KEYS,
   TRAIN_SAMPLING_STRATEGIES,
   defaultTrainingArguments,
   trainingArgumentsSchema,
+  type NumberLimits,
   type StudioArgumentKey,
   type TrainingArguments,
 } from './argsFields';

@@ -5,6 +5,15 @@
 import { z } from 'zod';
 import { LR_SCHEDULER_TYPES } from './schedules';
 
+/** Limits of a number field (the page checks them as the user types). */
+export interface NumberLimits {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** True when `min` itself is not allowed (e.g. a learning rate of 0). */
+  exclusiveMin?: boolean;
+}
+
 const interval = z.enum(['no', 'steps', 'epoch']);
 
 /** transformers 5's `train_sampling_strategy` values the studio runs (see the alias notes). */
@@ -18,6 +27,8 @@ interface ArgField<S extends z.ZodType> {
   default: z.infer<S>;
   help: string;
   group: 'basic' | 'advanced';
+  /** The page's limits, for the numbers it shows up front. */
+  limits?: NumberLimits;
 }
 
 function field<S extends z.ZodType>(
@@ -25,8 +36,9 @@ function field<S extends z.ZodType>(
   dflt: z.infer<S>,
   help: string,
   group: 'basic' | 'advanced',
+  limits?: NumberLimits,
 ): ArgField<S> {
-  return { schema, default: dflt, help, group };
+  return { schema, default: dflt, help, group, ...(limits ? { limits } : {}) };
 }
 
 /**
@@ -45,27 +57,43 @@ const FIELDS = {
     3,
     'Total number of training epochs to perform (a fraction stops mid-epoch).',
     'basic',
+    { min: 0, exclusiveMin: true, max: 1000, integer: false },
   ),
   max_steps: field(
     int.min(-1),
     -1,
     'If > 0: total number of optimizer steps to perform; overrides num_train_epochs.',
     'basic',
+    { min: -1, max: 10_000_000, integer: true },
   ),
-  per_device_train_batch_size: field(int.min(1), 8, 'Batch size for training.', 'basic'),
-  per_device_eval_batch_size: field(int.min(1), 8, 'Batch size for evaluation.', 'advanced'),
+  per_device_train_batch_size: field(int.min(1), 8, 'Batch size for training.', 'basic', {
+    min: 1,
+    max: 4096,
+    integer: true,
+  }),
+  per_device_eval_batch_size: field(int.min(1), 8, 'Batch size for evaluation.', 'advanced', {
+    min: 1,
+    max: 4096,
+    integer: true,
+  }),
   gradient_accumulation_steps: field(
     int.min(1),
     1,
     'Number of update steps to accumulate the gradients for, before performing a backward/update pass.',
     'advanced',
   ),
-  learning_rate: field(finite.min(0), 5e-5, 'The initial learning rate for AdamW.', 'basic'),
+  learning_rate: field(finite.min(0), 5e-5, 'The initial learning rate for AdamW.', 'basic', {
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    integer: false,
+  }),
   weight_decay: field(
     finite.min(0),
     0,
     'Weight decay for AdamW (never applied to biases and LayerNorm weights).',
     'basic',
+    { min: 0, max: 1, integer: false },
   ),
   adam_beta1: field(finite.min(0).lt(1), 0.9, 'Beta1 for AdamW optimizer.', 'advanced'),
   adam_beta2: field(finite.min(0).lt(1), 0.999, 'Beta2 for AdamW optimizer.', 'advanced'),
@@ -93,6 +121,7 @@ const FIELDS = {
     0,
     'Steps of linear warmup from 0 to learning_rate: an integer, or a float in [0, 1) for a ratio of the total steps.',
     'basic',
+    { min: 0, max: 10_000_000, integer: false },
   ),
   logging_strategy: field(
     interval,
@@ -105,6 +134,7 @@ const FIELDS = {
     500,
     'Log every X updates steps (a value < 1 is a ratio of total training steps).',
     'basic',
+    { min: 1, max: 10_000_000, integer: true },
   ),
   logging_first_step: field(z.boolean(), false, 'Log the first global_step.', 'advanced'),
   eval_strategy: field(
@@ -118,6 +148,7 @@ const FIELDS = {
     null,
     'Run an evaluation every X steps (defaults to logging_steps; a value < 1 is a ratio of total steps).',
     'basic',
+    { min: 1, max: 10_000_000, integer: true },
   ),
   save_strategy: field(
     z.enum(['no', 'steps', 'epoch', 'best']),
@@ -155,7 +186,11 @@ const FIELDS = {
     'Whether the metric_for_best_model should be maximized or not (default: false for metrics ending in loss).',
     'advanced',
   ),
-  seed: field(int, 42, 'Random seed that will be set at the beginning of training.', 'basic'),
+  seed: field(int, 42, 'Random seed that will be set at the beginning of training.', 'basic', {
+    min: 0,
+    max: 4_294_967_295,
+    integer: true,
+  }),
   label_smoothing_factor: field(
     finite.min(0).max(1),
     0,
@@ -221,6 +256,11 @@ export type TrainingArguments = z.infer<typeof trainingArgumentsSchema>;
 export function defaultTrainingArguments(): TrainingArguments {
   return structuredClone(mapFields((f) => f.default)) as TrainingArguments;
 }
+
+/** The page's limits of the arguments it shows up front. */
+export const ARG_LIMITS = Object.fromEntries(
+  Object.entries(FIELDS).flatMap(([k, f]) => ('limits' in f && f.limits ? [[k, f.limits]] : [])),
+) as Partial<Record<Key, NumberLimits>>;
 
 /** One-line help per argument and where the UI shows it. */
 export const ARG_DOCS: Record<Key, { help: string; group: 'basic' | 'advanced' }> = mapFields(
