@@ -6,9 +6,13 @@ import {
   bceWithLogits,
   computeLoss,
   crossEntropy,
+  headLoss,
   lossDenominator,
   mse,
+  resolveClassWeights,
 } from '../../src/core/train/losses';
+import { batchGradients } from '../../src/core/train/gradients';
+import { tinyModel } from './helpers/tinyTask';
 import type { LossOptions } from '../../src/core/train/losses';
 
 const rel = (a: number, e: number) => Math.abs(a - e) / Math.abs(e);
@@ -257,5 +261,61 @@ describe('denominator: shares of a batch add up to the whole batch', () => {
     const b = await shareSum('regression', reg, [0.5, -1, 2, 0.25, 1], [0, 1, 4, 5]);
     expect(rel(b.parts, b.whole)).toBeLessThan(1e-6);
     expect(lossDenominator('regression', [1, 2, 3], { numLabels: 1 })).toBe(3);
+  });
+});
+
+describe('one loss path', () => {
+  it("the optimizer step's loss is the model head's, with smoothing and class weights", async () => {
+    const model = tinyModel('single_label_classification');
+    const batch = {
+      input_ids: tf.tensor2d(
+        [
+          [2, 40, 41, 42],
+          [2, 90, 7, 0],
+          [2, 13, 0, 0],
+        ],
+        undefined,
+        'int32',
+      ),
+      attention_mask: tf.tensor2d(
+        [
+          [1, 1, 1, 1],
+          [1, 1, 1, 0],
+          [1, 1, 0, 0],
+        ],
+        undefined,
+        'int32',
+      ),
+      token_type_ids: tf.zeros([3, 4], 'int32') as tf.Tensor2D,
+      labels: tf.tensor1d([1, 0, 1], 'int32'),
+    };
+    const opts = { labelSmoothing: 0.1, classWeights: [2, 0.5] };
+    const loss = headLoss('single_label_classification', opts);
+    // The head's loss, computed on the forward pass's own logits...
+    const fwd = model.forward(batch, { loss });
+    const onLogits = computeLoss('single_label_classification', fwd.logits, batch.labels, opts);
+    expect(await val(fwd.loss as tf.Scalar)).toBe(await val(onLogits));
+    // ...is the loss the gradients come from (here over 2 micro-batches).
+    const g = batchGradients(model, 'single_label_classification', batch, opts, 0, 2);
+    const direct = model.forward(batch, { loss });
+    const half = tf.div(direct.loss as tf.Scalar, 2) as tf.Scalar;
+    expect(await val(g.loss)).toBe(await val(half));
+    // Without options the forward pass takes the plain loss of the config's problem type.
+    const plain = model.forward(batch);
+    const ce = crossEntropy(plain.logits, batch.labels);
+    expect(await val(plain.loss as tf.Scalar)).toBe(await val(ce));
+    tf.dispose([fwd.logits, direct.logits, direct.loss as tf.Scalar, plain.logits]);
+    tf.dispose([...g.grads.values()]);
+    tf.dispose(Object.values(batch));
+    model.dispose();
+  });
+
+  it('resolves class_weights: balanced from the labels, a list as given, checked', () => {
+    expect(resolveClassWeights(null, [0, 1], 2)).toBeUndefined();
+    expect(resolveClassWeights('balanced', [0, 0, 0, 1], 2)).toEqual([4 / 6, 2]);
+    expect(resolveClassWeights([1, 3], [0, 1], 2)).toEqual([1, 3]);
+    expect(() => resolveClassWeights([1, 2, 3], [0, 1], 2)).toThrow(
+      /class_weights has 3 values but the task has 2 labels/,
+    );
   });
 });
