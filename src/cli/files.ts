@@ -1,7 +1,7 @@
-/** Reading inputs and writing an HF output folder from the command line. */
+/** Reading the command line's inputs (the output folder is the run service's: core/run/fsStores.ts). */
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -56,16 +56,5 @@ export async function readJson(path: string, what: string): Promise<object> {
     return JSON.parse(text) as object;
   } catch {
     throw new Error(`${what} ${path} is not valid JSON.`);
-  }
-}
-
-export async function writeFiles(
-  dir: string,
-  files: Record<string, Uint8Array | string>,
-): Promise<void> {
-  for (const [name, data] of Object.entries(files)) {
-    const path = join(dir, name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, data);
   }
 }

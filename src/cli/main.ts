@@ -12,29 +12,17 @@ import {
   REQUIRED_MODEL_FILES,
 } from '../core/io/modelSource';
 import { selectBackend, type BackendName } from '../core/backend';
-import { FsCheckpointStore } from '../core/io/checkpointStoreFs';
-import { exportHfModel } from '../core/io/hfModel';
+import { FsRunOutput, fsCheckpointStores } from '../core/run/fsStores';
+import { RunService } from '../core/run/service';
 import { StudioSession, type ColumnChoice, type PretrainedInfo } from '../core/session';
 import { checkpointLengthLimit, fitMaxLength } from '../core/session/maxLength';
 import type { DataReport } from '../core/data/report';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
-import { fastTokenizer } from '../core/tokenize/fastWordPiece';
-import {
-  parseTrainingArguments,
-  trainingArgumentFlagSpecs,
-  trainingArgumentsToJson,
-} from '../core/train/args';
-import { STUDIO_ARGS_FILE, splitArgumentsJson, studioArgsFile } from '../core/config/argsFile';
+import { parseTrainingArguments, trainingArgumentFlagSpecs } from '../core/train/args';
+import { STUDIO_ARGS_FILE, splitArgumentsJson } from '../core/config/argsFile';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
-import {
-  bundledTokenizerDir,
-  folderName,
-  openDataFile,
-  readBytes,
-  readJson,
-  writeFiles,
-} from './files';
+import { bundledTokenizerDir, folderName, openDataFile, readBytes, readJson } from './files';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
 import { checkRunFlags, dataFlags, modelFlags, readOptionsOf, runtimeFlags } from './flagSpecs';
@@ -135,13 +123,19 @@ async function trainCommand(argv: string[]): Promise<void> {
     log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
   }
 
-  const session = new StudioSession();
+  const outDir = args.output_dir;
+  // The page's run service, on the file system: checkpoints and the output folder in output_dir.
+  const service = new RunService({
+    events: { warning: (message) => log(`warning: ${message}`) },
+    checkpoints: fsCheckpointStores(outDir),
+  });
+  const session = service.session;
   const trainFile = String(v.train_file);
   const readOpts = readOptionsOf(v);
-  const table = await session.loadTable(
+  const table = await service.loadTable(
     basename(trainFile),
     await openDataFile(trainFile, '--train_file'),
-    readOpts,
+    { read: readOpts },
   );
   log(
     `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
@@ -189,11 +183,11 @@ async function trainCommand(argv: string[]): Promise<void> {
       () => false,
     ));
   if (tokDir !== null && tokIsDir) {
-    session.tokenizer = fastTokenizer(await loadTokenizerFromDir(tokDir));
+    service.useTokenizer(await loadTokenizerFromDir(tokDir), tokDir);
   } else if (tokDir !== null) {
     // Not a folder here: a Hub id or folder URL (no Cache API in Node: downloaded each run).
     const fetched = await fetchTokenizer(tokDir, { cache: null });
-    session.useTokenizer(fetched.tokenizer);
+    service.useTokenizer(fetched.tokenizer, fetched.name);
     log(`downloaded the tokenizer ${fetched.name} (${fetched.tokenizer.vocabSize} tokens)`);
   }
   const columns: ColumnChoice = {
@@ -203,7 +197,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   };
   if (trainVocab !== null) {
     const t1 = performance.now();
-    const tok = await session.trainTokenizer(columns.text, trainVocab, {
+    const tok = await service.trainTokenizer(columns.text, trainVocab, {
       pairColumn: columns.textPair,
       model: tokModel,
     });
@@ -218,7 +212,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     session,
   );
   const t0 = performance.now();
-  const ds = session.prepare({
+  const ds = await service.prepare({
     columns,
     validationFraction: Number(v.validation_split ?? DATA_DEFAULTS.validation_split),
     maxLength,
@@ -238,8 +232,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
   logDataReport(session.dataReport(columns, maxLength));
 
-  const outDir = args.output_dir;
-  const result = await session.train(
+  const result = await service.train(
     pretrained
       ? { kind: 'pretrained', max_length: maxLength }
       : {
@@ -251,53 +244,39 @@ async function trainCommand(argv: string[]): Promise<void> {
           max_length: maxLength,
         },
     args,
-    {
-      callbacks: [progressCallback(process.stderr)],
-      checkpoints: new FsCheckpointStore(outDir),
-      gradients,
-    },
+    { callbacks: [progressCallback(process.stderr)], gradients },
   );
   const model = session.model;
   const tok = session.tokenizer;
   if (!model || !tok) throw new Error('Training produced no model.');
-  const hf = await exportHfModel(model);
-  const tokFiles = await tokenizerOutputFiles(
+  const tokenizerFiles = await tokenizerOutputFiles(
     tok,
     tokIsDir ? tokDir : null,
     session.exportMaxLength(),
     model.config.max_position_embeddings,
   );
-  const trainMetrics = result.logHistory.at(-1) ?? {};
-  const json = (x: unknown) => JSON.stringify(x, null, 2);
-  await writeFiles(outDir, {
-    ...hf,
-    ...tokFiles,
-    'training_args.json': json(trainingArgumentsToJson(args)),
-    [STUDIO_ARGS_FILE]: json(
-      studioArgsFile(args, {
-        max_length: maxLength,
-        text_column: columns.text,
-        label_column: columns.label,
-        text_pair_column: columns.textPair,
-        ...(pretrained
-          ? {}
-          : {
-              model_type: 'transformer' as const,
-              hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
-              num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
-              num_attention_heads: Number(
-                v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads,
-              ),
-              intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
-            }),
-      }),
-    ),
-    'trainer_state.json': json(result.state),
-    'train_results.json': json(trainMetrics),
-    'eval_results.json': json(result.metrics),
-    'all_results.json': json({ ...trainMetrics, ...result.metrics }),
-    'README.md': session.modelCard(basename(trainFile)),
+  await service.saveOutput(new FsRunOutput(outDir), {
+    tokenizerFiles,
+    studioArgs: {
+      max_length: maxLength,
+      text_column: columns.text,
+      label_column: columns.label,
+      text_pair_column: columns.textPair,
+      ...(pretrained
+        ? {}
+        : {
+            model_type: 'transformer' as const,
+            hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
+            num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
+            num_attention_heads: Number(
+              v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads,
+            ),
+            intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
+          }),
+    },
+    datasetName: basename(trainFile),
   });
+  const json = (x: unknown) => JSON.stringify(x, null, 2);
   for (const n of result.notices ?? []) log(`notice: ${n}`);
   log(
     formatLogLine({
