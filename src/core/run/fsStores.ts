@@ -30,6 +30,7 @@ export class FsRunOutput implements RunOutput {
 /**
  * Run records in a folder: `<id>.json`, and a run's blobs (its data file, its model zip) as
  * `<id>/<what>`. Writes go through a temporary file and a rename, so a crash keeps the last one.
+ * A run's checkpoints are its `CheckpointStores`' folders, which `delete` leaves alone.
  */
 export class FsRunStore implements RunStore {
   constructor(readonly dir: string) {}

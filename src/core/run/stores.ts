@@ -17,7 +17,7 @@ export interface RunStore {
   get(id: string): Promise<RunRecord | null>;
   /** All runs, newest first. */
   list(): Promise<RunRecord[]>;
-  /** Deletes a run with its checkpoints and blobs. */
+  /** Deletes a run with its blobs (and in IndexedDB, which holds them too, its checkpoints). */
   delete(id: string): Promise<void>;
   putBlob(key: string, bytes: Uint8Array): Promise<void>;
   getBlob(key: string): Promise<Uint8Array | null>;
