@@ -4,6 +4,8 @@
  * Each malformed input must end in a specific error (never a TypeError / RangeError /
  * ReferenceError / SyntaxError escaping from deep inside), within a bounded time per input, with
  * no leaked tensors. The number of inputs tried per loader is printed ("fuzz: <loader> tried N").
+ * These are CI's fixed-seed runs; `npm run fuzz` runs every loader of tests/fuzz/loaders.ts with
+ * 10,000 inputs each.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +20,8 @@ import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
 import { parseTrainingArguments } from '../../src/core/train/args';
+import { hostileSafetensors, mutatedBytes, mutatedObject } from '../fuzz/inputs';
+import { FUZZ_LOADERS, TRAINING_ARGS, cleanOutcome } from '../fuzz/loaders';
 
 // A fixed seed keeps CI reproducible (the same inputs every run); FUZZ_SEED=<n> explores others,
 // and a failure prints its seed and counterexample to turn into a fixed test.
@@ -32,9 +36,6 @@ const LIMIT_MS = 2000;
 const counts: Record<string, { tried: number; accepted: number; errors: Record<string, number> }> =
   {};
 
-/** Errors that mean "crashed inside", not "rejected the input with a reason". */
-const CRASHES = [TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError];
-
 /**
  * Runs one input through a loader: it may succeed, or fail with a specific error (an Error with a
  * message, not one of the built-in crash types). Records the outcome and the time taken.
@@ -43,118 +44,11 @@ async function expectCleanOutcome(loader: string, run: () => unknown): Promise<v
   const c = (counts[loader] ??= { tried: 0, accepted: 0, errors: {} });
   c.tried++;
   const t0 = performance.now();
-  try {
-    await run();
-    c.accepted++;
-  } catch (err) {
-    if (!(err instanceof Error) || CRASHES.some((C) => err.constructor === C) || !err.message) {
-      throw new Error(
-        `${loader}: crashed with ${err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err)}`,
-      );
-    }
-    const key = `${err.name}: ${err.message.slice(0, 60)}`;
-    c.errors[key] = (c.errors[key] ?? 0) + 1;
-  }
+  const outcome = await cleanOutcome(loader, run);
+  if (outcome === null) c.accepted++;
+  else c.errors[outcome] = (c.errors[outcome] ?? 0) + 1;
   const ms = performance.now() - t0;
   if (ms > LIMIT_MS) throw new Error(`${loader}: one input took ${ms.toFixed(0)} ms`);
-}
-
-/** Byte-level mutations of a valid file: flips, truncation, splices, length-field attacks. */
-function mutatedBytes(base: Uint8Array): fc.Arbitrary<Uint8Array> {
-  const flip = fc
-    .array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })
-    .map((edits) => {
-      const b = base.slice();
-      for (const [i, v] of edits) b[i % b.length] = v;
-      return b;
-    });
-  const truncate = fc.nat({ max: base.length }).map((n) => base.slice(0, n));
-  const splice = fc
-    .tuple(fc.nat({ max: base.length }), fc.uint8Array({ maxLength: 64 }))
-    .map(([at, ins]) => {
-      const out = new Uint8Array(base.length + ins.length);
-      out.set(base.subarray(0, at));
-      out.set(ins, at);
-      out.set(base.subarray(at), at + ins.length);
-      return out;
-    });
-  const headerLen = fc
-    .oneof(
-      fc.constant(0),
-      fc.constant(2 ** 53),
-      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(Number),
-      fc.nat(),
-    )
-    .map((n) => {
-      const b = base.slice();
-      new DataView(b.buffer).setBigUint64(0, BigInt(Math.min(n, Number.MAX_SAFE_INTEGER)), true);
-      return b;
-    });
-  return fc.oneof(flip, truncate, splice, headerLen, fc.uint8Array({ maxLength: 256 }));
-}
-
-/** A safetensors file with an adversarial JSON header. */
-const hostileSafetensors = fc
-  .tuple(
-    fc.dictionary(
-      fc.oneof(fc.string(), fc.constant('__metadata__'), fc.constant('__proto__')),
-      fc.oneof(
-        fc.record({
-          dtype: fc.oneof(
-            fc.constantFrom('F32', 'F16', 'BF16', 'F64', 'I64', 'U8', 'BOOL', 'X'),
-            fc.jsonValue(),
-          ),
-          shape: fc.oneof(
-            fc.array(fc.oneof(fc.nat(8), fc.integer(), fc.double(), fc.constant(2 ** 40))),
-            fc.jsonValue(),
-          ),
-          data_offsets: fc.oneof(
-            fc.tuple(fc.integer(), fc.integer()),
-            fc.array(fc.nat(64)),
-            fc.jsonValue(),
-          ),
-        }),
-        fc.jsonValue(),
-      ),
-      { maxKeys: 4 },
-    ),
-    fc.uint8Array({ maxLength: 64 }),
-  )
-  .map(([header, data]) => {
-    const h = strToU8(JSON.stringify(header));
-    const out = new Uint8Array(8 + h.length + data.length);
-    new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-    out.set(h, 8);
-    out.set(data, 8 + h.length);
-    return out;
-  });
-
-/** A JSON object with some fields of `base` replaced, deleted or added with hostile values. */
-function mutatedObject(base: Record<string, unknown>): fc.Arbitrary<unknown> {
-  const keys = Object.keys(base);
-  const hostile = fc.oneof(
-    fc.jsonValue(),
-    fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, 2 ** 31, 1e308, '', null, [], {}, '__proto__'),
-  );
-  const edit = fc.oneof(
-    fc.tuple(fc.constantFrom(...keys), hostile).map(([k, v]) => ({ k, v, del: false })),
-    fc.tuple(fc.constantFrom(...keys), fc.constant(null)).map(([k]) => ({ k, v: null, del: true })),
-    fc.tuple(fc.string(), hostile).map(([k, v]) => ({ k, v, del: false })),
-  );
-  return fc.oneof(
-    {
-      weight: 8,
-      arbitrary: fc.array(edit, { minLength: 1, maxLength: 4 }).map((edits) => {
-        const o: Record<string, unknown> = structuredClone(base);
-        for (const { k, v, del } of edits) {
-          if (del) delete o[k];
-          else o[k] = v;
-        }
-        return o;
-      }),
-    },
-    { weight: 2, arbitrary: fc.anything() },
-  );
 }
 
 describe('fuzzing the loaders with hostile input', () => {
@@ -194,25 +88,7 @@ describe('fuzzing the loaders with hostile input', () => {
   }, 120_000);
 
   it('training_args.json: parseTrainingArguments', async () => {
-    const valid = {
-      learning_rate: 5e-4,
-      num_train_epochs: 3,
-      max_steps: -1,
-      per_device_train_batch_size: 8,
-      warmup_steps: 0,
-      warmup_ratio: 0,
-      logging_steps: 10,
-      eval_strategy: 'steps',
-      eval_steps: 10,
-      save_strategy: 'steps',
-      save_steps: 10,
-      save_total_limit: 2,
-      seed: 42,
-      lr_scheduler_type: 'linear',
-      nan_policy: 'stop',
-      gradient_accumulation_steps: 1,
-      evaluation_strategy: 'steps',
-    };
+    const valid = TRAINING_ARGS;
     await fc.assert(
       fc.asyncProperty(mutatedObject(valid), (json) =>
         expectCleanOutcome('training_args.json', () => parseTrainingArguments(json)),
@@ -296,4 +172,15 @@ describe('fuzzing the loaders with hostile input', () => {
     session.model?.dispose();
     session.model = null;
   }, 300_000);
+
+  it('every loader of npm run fuzz runs (a few inputs each)', async () => {
+    expect(FUZZ_LOADERS.map((l) => l.name)).toContain('run records');
+    for (const loader of FUZZ_LOADERS) {
+      await fc.assert(
+        fc.asyncProperty(loader.inputs(), async (input) => void (await loader.load(input))),
+        { numRuns: 25 },
+      );
+      loader.done?.();
+    }
+  }, 120_000);
 });
