@@ -37,7 +37,7 @@ function stepsWhere(args: TrainingArguments, maxSteps: number, what: keyof FlowD
   const every = flowIntervals(args, maxSteps);
   const out: number[] = [];
   for (let gs = 1; gs <= maxSteps; gs++) {
-    if (decideFlow(args, every, 'step', { global_step: gs, max_steps: maxSteps })[what]) {
+    if (decideFlow(args, every, 'step', { global_step: gs, max_steps: maxSteps, epoch: 0 })[what]) {
       out.push(gs);
     }
   }
@@ -54,16 +54,31 @@ describe('decideFlow at a step end', () => {
       save_steps: 4,
     });
     expect(stepsWhere(args, 10, 'log')).toEqual([2, 4, 6, 8, 10]);
-    expect(stepsWhere(args, 10, 'evaluate')).toEqual([3, 6, 9]);
-    expect(stepsWhere(args, 10, 'save')).toEqual([4, 8]);
+    // At max_steps transformers 5 also evaluates and saves (by steps) off the interval.
+    expect(stepsWhere(args, 10, 'evaluate')).toEqual([3, 6, 9, 10]);
+    expect(stepsWhere(args, 10, 'save')).toEqual([4, 8, 10]);
     expect(stepsWhere(args, 10, 'stop')).toEqual([10]);
+    expect(stepsWhere(args, 12, 'evaluate')).toEqual([3, 6, 9, 12]);
   });
 
-  it('logs step 1 with logging_first_step (logging by steps)', () => {
+  it('waits eval_delay steps (or epochs) before the first evaluation', () => {
+    const args = argsOf({ eval_strategy: 'steps', eval_steps: 2, eval_delay: 5 });
+    expect(stepsWhere(args, 9, 'evaluate')).toEqual([6, 8, 9]);
+    const byEpoch = argsOf({ eval_strategy: 'epoch', eval_delay: 2 });
+    const every = flowIntervals(byEpoch, 30);
+    const at = (epoch: number) =>
+      decideFlow(byEpoch, every, 'epoch', { global_step: 10 * epoch, max_steps: 30, epoch })
+        .evaluate;
+    expect([1, 2, 3].map(at)).toEqual([false, true, true]);
+  });
+
+  it('logs step 1 with logging_first_step, whatever the logging strategy', () => {
     expect(stepsWhere(argsOf({ logging_steps: 4, logging_first_step: true }), 9, 'log')).toEqual([
       1, 4, 8,
     ]);
     expect(stepsWhere(argsOf({ logging_steps: 4 }), 9, 'log')).toEqual([4, 8]);
+    const byEpoch = argsOf({ logging_strategy: 'epoch', logging_first_step: true });
+    expect(stepsWhere(byEpoch, 9, 'log')).toEqual([1]);
   });
 
   it('does nothing by steps for the epoch and no strategies', () => {
@@ -78,7 +93,7 @@ describe('decideFlow at a step end', () => {
     expect(stepsWhere(args, 6, 'save')).toEqual([]);
     const off = argsOf({ logging_strategy: 'no', eval_strategy: 'no', save_strategy: 'no' });
     expect(
-      decideFlow(off, flowIntervals(off, 6), 'step', { global_step: 6, max_steps: 6 }),
+      decideFlow(off, flowIntervals(off, 6), 'step', { global_step: 6, max_steps: 6, epoch: 1 }),
     ).toEqual({ ...none, stop: true });
   });
 
@@ -113,7 +128,7 @@ describe('decideFlow at a step end', () => {
 describe('decideFlow at an epoch end', () => {
   it('logs, evaluates and saves where those go by epoch, and never stops', () => {
     const every = { log: 1, eval: 1, save: 1 };
-    const at = { global_step: 10, max_steps: 10 };
+    const at = { global_step: 10, max_steps: 10, epoch: 1 };
     expect(
       decideFlow(
         argsOf({ logging_strategy: 'epoch', eval_strategy: 'epoch', save_strategy: 'epoch' }),
@@ -163,7 +178,7 @@ describe("the flow over transformers' own Trainer runs", () => {
       // stopping ended the early-stopping run at its global_step.
       const logs: number[] = [];
       const evals: number[] = [];
-      const progress = { global_step: 0, max_steps: plan.maxSteps };
+      const progress = { global_step: 0, max_steps: plan.maxSteps, epoch: 0 };
       const record = (d: FlowDecision) => {
         if (d.log) logs.push(progress.global_step);
         if (d.evaluate) evals.push(progress.global_step);
@@ -172,6 +187,7 @@ describe("the flow over transformers' own Trainer runs", () => {
         let stop = false;
         for (let s = 0; s < plan.stepsPerEpoch && progress.global_step < hf.global_step; s++) {
           progress.global_step += 1;
+          progress.epoch = progress.global_step / plan.stepsPerEpoch;
           const d = decideFlow(args, plan.every, 'step', progress);
           record(d);
           stop = d.stop || progress.global_step === hf.global_step;

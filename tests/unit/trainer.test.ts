@@ -155,7 +155,7 @@ describe('Trainer', () => {
     const store = new MemoryCheckpointStore();
     const full = trainerFor(
       s,
-      argsOf({ max_steps: 10, save_strategy: 'steps', save_steps: 4, save_total_limit: 2 }),
+      argsOf({ max_steps: 10, save_strategy: 'steps', save_steps: 4, save_total_limit: 3 }),
       {
         checkpoints: store,
       },
@@ -163,7 +163,8 @@ describe('Trainer', () => {
     const outFull = await full.trainer.train();
     full.trainer.dispose();
     full.model.dispose();
-    expect((await store.list()).sort()).toEqual(['checkpoint-4', 'checkpoint-8']);
+    // Every 4 steps, and at max_steps (transformers 5's DefaultFlowCallback saves there too).
+    expect((await store.list()).sort()).toEqual(['checkpoint-10', 'checkpoint-4', 'checkpoint-8']);
 
     const resumed = trainerFor(
       s,

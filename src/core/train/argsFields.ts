@@ -150,6 +150,12 @@ const FIELDS = {
     'basic',
     { min: 1, max: 10_000_000, integer: true },
   ),
+  eval_delay: field(
+    finite.min(0),
+    0,
+    'Number of epochs or steps to wait for before the first evaluation can be performed, depending on the eval_strategy.',
+    'advanced',
+  ),
   save_strategy: field(
     z.enum(['no', 'steps', 'epoch', 'best']),
     'steps',

@@ -11,7 +11,7 @@ import { resolveSteps } from './args';
 /** The arguments the flow reads. */
 export type FlowArguments = Pick<
   TrainingArguments,
-  'logging_strategy' | 'logging_first_step' | 'eval_strategy' | 'save_strategy'
+  'logging_strategy' | 'logging_first_step' | 'eval_strategy' | 'save_strategy' | 'eval_delay'
 >;
 
 /** Logging, evaluation and saving intervals, in optimizer steps (each at least 1). */
@@ -44,6 +44,8 @@ export interface FlowProgress {
   /** Optimizer steps done, the one that just ended included. */
   global_step: number;
   max_steps: number;
+  /** Epochs done (fractional), for `eval_delay` at an epoch end. */
+  epoch: number;
 }
 
 /** What happens now. */
@@ -56,11 +58,14 @@ export interface FlowDecision {
 }
 
 /**
- * The flow at a step end or an epoch end. At a step end: log every `every.log` steps (and at
- * step 1 with `logging_first_step`) when logging by steps, evaluate and save every
- * `every.eval` / `every.save` steps when those go by steps, stop at `max_steps`. At an epoch end:
- * log, evaluate and save where those go by epoch. With `save_strategy` 'best' nothing is saved
- * here: {@link saveAfterEvaluation} decides after each evaluation.
+ * The flow at a step end or an epoch end, as transformers 5's DefaultFlowCallback decides it.
+ * At a step end: log at step 1 with `logging_first_step` (whatever the logging strategy) and
+ * every `every.log` steps when logging by steps; evaluate every `every.eval` steps when
+ * evaluating by steps and at least `eval_delay` steps in; save every `every.save` steps when
+ * saving by steps. At `max_steps` the run stops, and also evaluates (by steps, off the interval)
+ * and saves (by steps) there. At an epoch end: log, evaluate (from `eval_delay` epochs) and save
+ * where those go by epoch. With `save_strategy` 'best' nothing is saved here:
+ * {@link saveAfterEvaluation} decides after each evaluation.
  */
 export function decideFlow(
   args: FlowArguments,
@@ -71,19 +76,21 @@ export function decideFlow(
   if (at === 'epoch') {
     return {
       log: args.logging_strategy === 'epoch',
-      evaluate: args.eval_strategy === 'epoch',
+      evaluate: args.eval_strategy === 'epoch' && args.eval_delay <= progress.epoch,
       save: args.save_strategy === 'epoch',
       stop: false,
     };
   }
   const gs = progress.global_step;
+  const byStepsEval = args.eval_strategy === 'steps' && args.eval_delay <= gs;
+  const stop = gs >= progress.max_steps;
   return {
     log:
-      args.logging_strategy === 'steps' &&
-      (gs % every.log === 0 || (gs === 1 && args.logging_first_step)),
-    evaluate: args.eval_strategy === 'steps' && gs % every.eval === 0,
-    save: args.save_strategy === 'steps' && gs % every.save === 0,
-    stop: gs >= progress.max_steps,
+      (gs === 1 && args.logging_first_step) ||
+      (args.logging_strategy === 'steps' && gs % every.log === 0),
+    evaluate: byStepsEval && (gs % every.eval === 0 || stop),
+    save: args.save_strategy === 'steps' && (gs % every.save === 0 || stop),
+    stop,
   };
 }
 

@@ -11,7 +11,6 @@ export const HF_IGNORED_KEYS: ReadonlySet<string> = new Set([
   'per_gpu_train_batch_size',
   'per_gpu_eval_batch_size',
   'eval_accumulation_steps',
-  'eval_delay',
   'torch_empty_cache_steps',
   'log_level',
   'log_level_replica',
