@@ -1,0 +1,49 @@
+/** What every command shares: the log on stderr, the TF.js backend, the worker_threads replicas. */
+import { availableParallelism } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend, type BackendName } from '../core/backend';
+import { parallelGradients } from '../core/train/parallel/workerGradients';
+
+export function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export async function useBackend(name: string): Promise<void> {
+  if (!['wasm', 'cpu'].includes(name)) {
+    throw new Error(`--backend must be wasm or cpu in Node (got "${name}").`);
+  }
+  // PROD silences TF.js's console banner suggesting tfjs-node (a native build we do not use).
+  tf.env().set('PROD', true);
+  const b = await selectBackend(name as BackendName);
+  log(`backend: ${b.name}`);
+}
+
+/**
+ * The replicas' source factory for `replicas` > 1 (undefined for one thread), started now so the
+ * workers load meanwhile. This thread computes a share too: as fast as only coordinating, and one
+ * model copy fewer.
+ */
+export function startReplicas(replicas: number, backend: string) {
+  if (replicas <= 1) return undefined;
+  return parallelGradients({
+    replicas,
+    mainReplica: true,
+    backend: backend as 'wasm' | 'cpu',
+    prestart: true,
+  });
+}
+
+/**
+ * --num_replicas, or one per core (at most one per row of a batch) on the wasm backend: its Node
+ * build runs on one thread.
+ */
+export function replicasOf(v: Record<string, unknown>, backend: string, batchSize: number): number {
+  if (v.num_replicas === undefined) {
+    return backend === 'wasm' ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
+  }
+  const n = Number(v.num_replicas);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new Error(`--num_replicas must be a positive integer (got ${String(v.num_replicas)}).`);
+  }
+  return n;
+}
