@@ -246,6 +246,12 @@ describe('RunService on the file system', () => {
       hasModelZip: true,
     });
     expect(rec?.args).toMatchObject({ save_steps: 2, save_total_limit: 2 });
+    // Stored at version 2 with the run config (its arguments under transformers' names).
+    expect(rec?.version).toBe(2);
+    expect((rec?.config as { training: object }).training).toMatchObject({
+      save_steps: 2,
+      save_total_limit: 2,
+    });
     expect(readdirSync(join(dir, id))).toEqual(['checkpoint-2']);
     expect(await runs.getBlob(`${id}/data`)).toEqual(DATA);
 
@@ -402,5 +408,60 @@ describe('Web Locks', () => {
     release();
     await new Promise((r) => setTimeout(r, 0));
     expect(await locks.held()).toEqual(new Set());
+  });
+});
+
+describe('run records: version and run config', () => {
+  it('stores new records at version 2 with their run config, and migrates version 1 records', async () => {
+    const dir = tmp();
+    const runs = new FsRunStore(join(dir, 'runs'));
+    const v1 = {
+      id: 'run-old',
+      created: 1,
+      updated: 1,
+      status: 'finished',
+      reason: null,
+      fileName: 'sms.csv',
+      dataFingerprint: 'x',
+      tokenizer: { name: 'bert-base-uncased', vocabSize: 30522 },
+      model: {
+        kind: 'scratch',
+        hidden_size: 32,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        intermediate_size: 64,
+        max_length: 24,
+      },
+      modelConfig: null,
+      prepare: {
+        columns: { text: 'text', label: 'label' },
+        validationFraction: 0.2,
+        maxLength: 24,
+        seed: 42,
+      },
+      args: { learning_rate: 5e-4, warmup_ratio: 0.1, logging_steps: 5 },
+      backend: 'wasm',
+      logHistory: [],
+      metrics: null,
+      globalStep: 0,
+      maxSteps: 10,
+      checkpoints: [],
+      hasModelZip: false,
+    } as unknown as Parameters<typeof runs.put>[0];
+    await runs.put(v1);
+    const read = await runs.get('run-old');
+    expect(read?.version).toBe(2);
+    expect(read?.config).toEqual({
+      version: 1,
+      data: { text_column: 'text', label_column: 'label', validation_split: 0.2, max_length: 24 },
+      model: {
+        hidden_size: 32,
+        num_hidden_layers: 1,
+        num_attention_heads: 2,
+        intermediate_size: 64,
+      },
+      training: { learning_rate: 5e-4, warmup_steps: 0.1, logging_steps: 5 },
+    });
+    expect((await runs.list())[0].config).toEqual(read?.config);
   });
 });

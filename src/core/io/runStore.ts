@@ -19,8 +19,18 @@ import {
 
 export type RunStatus = 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'interrupted';
 
+/** The version of new run records: 2 holds the run config (records without one are version 1). */
+export const RUN_RECORD_VERSION = 2;
+
 /** One run as stored. JSON-only values (structured-clone safe). */
 export interface RunRecord {
+  /** Absent in records stored before the run config (version 1). */
+  version?: number;
+  /**
+   * The run's config (src/core/config/runConfig.ts): data, model and training arguments in one
+   * versioned object. Absent in version 1 records: see `migrateRunRecord`.
+   */
+  config?: Record<string, unknown>;
   id: string;
   /** ms since the epoch. */
   created: number;

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { FsCheckpointStore } from '../io/checkpointStoreFs';
 import type { RunRecord, StorageUse } from '../io/runStore';
 import type { CheckpointStores, RunOutput, RunStore } from './stores';
+import { migrateRunRecord } from './storedRun';
 
 /** Every run's checkpoints in `dir` (the command line's output_dir), as HF's Trainer writes them. */
 export function fsCheckpointStores(dir: string): CheckpointStores {
@@ -53,7 +54,7 @@ export class FsRunStore implements RunStore {
 
   async get(id: string): Promise<RunRecord | null> {
     try {
-      return JSON.parse(await readFile(this.recordPath(id), 'utf8')) as RunRecord;
+      return migrateRunRecord(JSON.parse(await readFile(this.recordPath(id), 'utf8')) as RunRecord);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw e;

@@ -16,12 +16,16 @@ import {
   storageEstimate,
 } from '../io/runStore';
 import type { CheckpointStores, KeptFiles, Locks, RunStore } from './stores';
+import { migrateRunRecord } from './storedRun';
 import type { RunServiceDeps } from './types';
 
 export const idbRunStore: RunStore = {
   put: putRun,
-  get: getRun,
-  list: listRuns,
+  get: async (id) => {
+    const r = await getRun(id);
+    return r && migrateRunRecord(r);
+  },
+  list: async () => (await listRuns()).map(migrateRunRecord),
   delete: deleteRun,
   putBlob,
   getBlob,

@@ -3,7 +3,15 @@
  * bytes), updated on logs at most every `intervalMs`, closed with a status. Storage failures are
  * reported through `onWarning` and never stop training.
  */
-import { blobKey, fingerprint, newRunId, throttle, type RunRecord } from '../io/runStore';
+import {
+  blobKey,
+  fingerprint,
+  newRunId,
+  RUN_RECORD_VERSION,
+  throttle,
+  type RunRecord,
+} from '../io/runStore';
+import { runConfigOfParts } from './storedRun';
 import type { LogEntry } from '../train/state';
 import type { RunStore } from './stores';
 
@@ -40,6 +48,8 @@ export class RunRecorder {
     const now = Date.now();
     const rec: RunRecord = {
       ...start,
+      version: RUN_RECORD_VERSION,
+      config: runConfigOfParts(start) as unknown as Record<string, unknown>,
       id,
       created: now,
       updated: now,

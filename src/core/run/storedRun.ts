@@ -2,7 +2,8 @@
  * A stored run's model spec and preparation options, read back from its record (JSON from an
  * earlier visit, maybe of an older version) and checked, so a resumed run trains what it did.
  */
-import type { RunRecord } from '../io/runStore';
+import { parseRunConfig, runConfigFromLegacy, type RunConfig } from '../config/runConfig';
+import { RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
 import type { PrepareOptions, ScratchModelSpec } from '../session';
 import { StudioError } from './errors';
 
@@ -51,4 +52,31 @@ export function storedPrepareOptions(rec: RunRecord): PrepareOptions {
     maxLength: p.maxLength,
     seed: p.seed,
   } as PrepareOptions;
+}
+
+/**
+ * The run config of a record's model spec, preparation options and arguments; a config that
+ * does not validate keeps what the record holds, unvalidated, rather than nothing.
+ */
+export function runConfigOfParts(parts: Pick<RunRecord, 'model' | 'prepare' | 'args'>): RunConfig {
+  const legacy = runConfigFromLegacy(parts as unknown as Record<string, unknown>);
+  try {
+    return parseRunConfig(legacy).config;
+  } catch {
+    return legacy as unknown as RunConfig;
+  }
+}
+
+/**
+ * A stored record at the current version: a version 1 record (before the run config) gets its
+ * config from its model spec, preparation options and arguments. Written back with the next
+ * update of the record.
+ */
+export function migrateRunRecord(rec: RunRecord): RunRecord {
+  if (rec.version === RUN_RECORD_VERSION && rec.config) return rec;
+  return {
+    ...rec,
+    version: RUN_RECORD_VERSION,
+    config: runConfigOfParts(rec) as unknown as Record<string, unknown>,
+  };
 }
