@@ -10,6 +10,7 @@ import type { CheckpointFiles } from '../io/checkpointStore';
 import type { AdamWState } from './adamw';
 import type { TrainerState } from './state';
 import { STUDIO_ARGS_FILE } from './args';
+import { trainerStateJson } from '../io/trainerState';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -91,7 +92,7 @@ export async function encodeCheckpoint(parts: {
       optimizer_step: parts.optimizer.step,
     }),
     'rng_state.json': jsonFile(parts.rng),
-    'trainer_state.json': jsonFile(parts.state),
+    'trainer_state.json': enc.encode(trainerStateJson(parts.state)),
     'training_args.json': jsonFile(parts.trainingArgs),
     [STUDIO_ARGS_FILE]: jsonFile(parts.studioArgs),
   };
