@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ARG_DOCS,
   ArgumentsError,
-  bestMetricKey,
   defaultTrainingArguments,
   parseTrainingArguments,
   resolveSteps,
@@ -13,6 +12,7 @@ import {
   trainingArgumentsToJson,
 } from '../../src/core/train/args';
 import { splitArgumentsJson } from '../../src/core/config/argsFile';
+import { bestMetricKey } from '../../src/core/train/bestModel';
 import { parseFlags } from '../../src/core/train/flags';
 
 function expectArgError(input: unknown, argument: string, message: RegExp | string): void {
@@ -218,7 +218,7 @@ describe('parseTrainingArguments: HF post_init resolution and errors', () => {
     }).args;
     expect(ok.metric_for_best_model).toBe('loss');
     expect(ok.greater_is_better).toBe(false);
-    expect(bestMetricKey(ok)).toBe('eval_loss');
+    expect(bestMetricKey(ok.metric_for_best_model ?? '')).toBe('eval_loss');
   });
 
   it('greater_is_better derives from the metric name unless given', () => {
@@ -232,10 +232,8 @@ describe('parseTrainingArguments: HF post_init resolution and errors', () => {
       parseTrainingArguments({ metric_for_best_model: 'mse', greater_is_better: false }).args
         .greater_is_better,
     ).toBe(false);
-    expect(bestMetricKey(parseTrainingArguments({ metric_for_best_model: 'accuracy' }).args)).toBe(
-      'eval_accuracy',
-    );
-    expect(bestMetricKey(defaultTrainingArguments())).toBeNull();
+    expect(bestMetricKey('accuracy')).toBe('eval_accuracy');
+    expect(defaultTrainingArguments().metric_for_best_model).toBeNull();
   });
 
   it('steps > 1 must be integers; fractional steps are ratios of max_steps', () => {

@@ -48,13 +48,6 @@ export function resolveSteps(value: number, maxSteps: number): number {
   return value > 0 && value < 1 ? Math.ceil(maxSteps * value) : value;
 }
 
-/** The key the trainer compares for the best model: HF prefixes `eval_` when missing. */
-export function bestMetricKey(args: TrainingArguments): string | null {
-  const m = args.metric_for_best_model;
-  if (m === null) return null;
-  return m.startsWith('eval_') ? m : `eval_${m}`;
-}
-
 /**
  * Reads a `training_args.json`-style object (HF's or ours) into validated `TrainingArguments`.
  *
