@@ -144,12 +144,14 @@ describe('parallel evaluation', () => {
       return logits(b);
     };
     const out = await trainer.train();
-    // The evaluation at step 2 ran on the replicas (3 batches).
-    expect(calls).toBe(3);
-    expect(out.state.log_history.some((e) => 'eval_loss' in e && e.step === 2)).toBe(true);
-    // After the last optimizer step (step 3): the replicas had step 2's weights until now.
-    const got = await trainer.runEval(evalSet);
+    // The evaluations at step 2 and at max_steps (3, as transformers 5 evaluates there) ran on
+    // the replicas (3 batches each).
     expect(calls).toBe(6);
+    const evalSteps = out.state.log_history.filter((e) => 'eval_loss' in e).map((e) => e.step);
+    expect(evalSteps).toEqual([2, 3]);
+    // After train(): the replicas still evaluate, at the final weights.
+    const got = await trainer.runEval(evalSet);
+    expect(calls).toBe(9);
     const ref = await evaluateModel({
       model: m,
       dataset: evalSet,

@@ -35,7 +35,10 @@ const overrides = { nan_policy: 'skip', gradient_accumulation_steps: 2 };
 
 describe('share link in the page', () => {
   it("opens in a fresh browser with the sender's settings and advanced arguments", () => {
-    const link = shareLinkOf(runConfigOfSettings(settings, overrides), 'http://x/?backend=wasm#old');
+    const link = shareLinkOf(
+      runConfigOfSettings(settings, overrides),
+      'http://x/?backend=wasm#old',
+    );
     expect(link.startsWith('http://x/?backend=wasm#config=')).toBe(true);
     const local = new MemoryStorage();
     const session = new MemoryStorage();
