@@ -10,12 +10,6 @@ import { describe, expect, it } from 'vitest';
 const MAX_LINES = 400;
 const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
 
-/**
- * Temporary: src/core/train/parallel/workerGradients.ts is being split right now (handlers.ts,
- * cli/main.ts and session.ts have landed). Remove this list once it has.
- */
-const BEING_SPLIT = new Set(['core/train/parallel/workerGradients.ts']);
-
 function lineCount(text: string): number {
   if (text === '') return 0;
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
@@ -34,7 +28,7 @@ describe('module size', () => {
     const all = modules();
     expect(all.length).toBeGreaterThan(50);
     const over = all
-      .filter((m) => m.lines > MAX_LINES && !BEING_SPLIT.has(m.file))
+      .filter((m) => m.lines > MAX_LINES)
       .map((m) => `src/${m.file}: ${m.lines} lines`);
     expect(over).toEqual([]);
   });

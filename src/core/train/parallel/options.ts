@@ -1,0 +1,61 @@
+/**
+ * The options of data parallelism over worker_threads, when a step is worth splitting, and the
+ * context of a source used for evaluation only (see workerGradients.ts).
+ */
+import type { BertForSequenceClassification } from '../../model/bert';
+import type { GradientContext } from '../gradients';
+
+export interface ParallelOptions {
+  /** Shares per micro-batch (replicas, this thread included when `mainReplica`). At least 1. */
+  replicas: number;
+  /** This thread computes share 0 itself (one worker fewer) instead of only coordinating. */
+  mainReplica?: boolean;
+  /** TF.js backend of the workers. Default 'wasm'. */
+  backend?: 'wasm' | 'cpu';
+  /** The worker script (tests substitute a failing one). Default `./replica.ts`. */
+  workerUrl?: URL;
+  /**
+   * A step whose micro-batches add up to fewer encoder FLOPs than this (6 x encoder parameters x
+   * padded tokens) runs on this thread alone: below ~1 GFLOP the shares' exchange (weights out,
+   * gradients back, a message each way) costs more than the second core gives (measured on the
+   * default model: 30 ms a step on one thread, 42 ms split, at 32 tokens; even at 64; 142 -> 107 ms
+   * at 128). Default {@link MIN_SPLIT_FLOPS}; 0 always splits.
+   */
+  minSplitFlops?: number;
+}
+
+/** See {@link ParallelOptions.minSplitFlops}. */
+export const MIN_SPLIT_FLOPS = 1e9;
+
+/** Dense-layer FLOPs of a training step over `tokens` padded tokens (6 x parameters x tokens). */
+export function encoderFlops(config: GradientContext['model']['config'], tokens: number): number {
+  const H = config.hidden_size;
+  const perLayer = 4 * H * H + 2 * H * config.intermediate_size;
+  return 6 * config.num_hidden_layers * perLayer * tokens;
+}
+
+/**
+ * The context of a source used only for its {@link ParallelGradients.forward} (an evaluation
+ * with no training, e.g. `studio evaluate`): no training rows, the model's own problem type.
+ */
+export function evaluationContext(model: BertForSequenceClassification): GradientContext {
+  return {
+    model,
+    train: {
+      encoded: {
+        ids: new Uint16Array(0),
+        offsets: new Uint32Array(1),
+        typeIds: null,
+        truncated: 0,
+      },
+      labels: new Int32Array(0),
+      labelWidth: 1,
+      size: 0,
+    },
+    problemType: model.config.problem_type ?? 'single_label_classification',
+    numLabels: model.config.num_labels,
+    collate: { padding: 'longest', maxLength: model.config.max_position_embeddings, padId: 0 },
+    loss: {},
+    seed: 0,
+  };
+}
