@@ -1,4 +1,5 @@
 /** Entry point: mounts the studio. */
+import '../worker/zodJitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -23,6 +23,10 @@ import { StudioSession } from '../../src/core/session';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
 import { parseTrainingArguments } from '../../src/core/train/args';
+import { shareLinkHash } from '../../src/core/config/shareLink';
+import type { RunConfig } from '../../src/core/config/runConfig';
+import { loadSettings } from '../../src/ui/persist';
+import { applyShareLink, takeLinkNotice } from '../../src/ui/studio/shareLink';
 import { appendLogs, downsampleMinMax, emptySeries, parseLogHistory } from '../../src/ui/series';
 import { writeParquet } from '../unit/helpers/parquetWriter';
 import {
@@ -328,6 +332,51 @@ const runRecords = model(
   },
 );
 
+/** A share link's run config as the page writes one. */
+const SHARED_CONFIG = {
+  version: 1,
+  data: { text_column: 'sms', label_column: 'category', max_length: 48, validation_split: 0.2 },
+  model: { hidden_size: 64, num_attention_heads: 4, tokenizer_name_or_path: 'bert-base-uncased' },
+  training: { ...TRAINING_ARGS, warmup_steps: 0.1 },
+};
+
+/** In-memory Storage for the page's settings and the link notice. */
+class MemoryStorage {
+  data = new Map<string, string>();
+  getItem(k: string): string | null {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string): void {
+    this.data.set(k, v);
+  }
+  removeItem(k: string): void {
+    this.data.delete(k);
+  }
+}
+
+/**
+ * The share link as the page opens one: mutated configs and cut or garbled hashes. The settings
+ * it leaves must load; a link it cannot read must say so in the notice.
+ */
+const shareLink = model(
+  'share link',
+  () =>
+    fc.oneof(
+      mutatedObject(SHARED_CONFIG).map((c) => shareLinkHash(c as unknown as RunConfig)),
+      fc
+        .tuple(mutatedObject(SHARED_CONFIG), fc.nat(400))
+        .map(([c, n]) => shareLinkHash(c as unknown as RunConfig).slice(0, 8 + n)),
+      fc.string({ maxLength: 300 }).map((t) => `#config=${t}`),
+    ),
+  (hash: string) => {
+    const local = new MemoryStorage();
+    const session = new MemoryStorage();
+    if (applyShareLink(hash, local, session) === null) return;
+    loadSettings(local);
+    if (takeLinkNotice(session).length === 0) throw new Error('share link: no notice');
+  },
+);
+
 /** Every loader `npm run fuzz` runs, in order. */
 export const FUZZ_LOADERS: readonly FuzzLoader[] = [
   csv,
@@ -341,4 +390,5 @@ export const FUZZ_LOADERS: readonly FuzzLoader[] = [
   tokenizer,
   exportedZip,
   runRecords,
+  shareLink,
 ] as FuzzLoader[];
