@@ -38,6 +38,7 @@ import {
   mutatedObject,
   tableRecord,
 } from './inputs';
+import { MemoryStorage } from '../unit/helpers/memoryStorage';
 
 /** null: the input was accepted; a string: it was rejected, with this (shortened) message. */
 export type Outcome = string | null;
@@ -339,20 +340,6 @@ const SHARED_CONFIG = {
   model: { hidden_size: 64, num_attention_heads: 4, tokenizer_name_or_path: 'bert-base-uncased' },
   training: { ...TRAINING_ARGS, warmup_steps: 0.1 },
 };
-
-/** In-memory Storage for the page's settings and the link notice. */
-class MemoryStorage {
-  data = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.data.set(k, v);
-  }
-  removeItem(k: string): void {
-    this.data.delete(k);
-  }
-}
 
 /**
  * The share link as the page opens one: mutated configs and cut or garbled hashes. The settings

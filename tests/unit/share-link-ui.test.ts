@@ -9,19 +9,7 @@ import {
   shareLinkOf,
   takeLinkNotice,
 } from '../../src/ui/studio/shareLink';
-
-class MemoryStorage {
-  data = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.data.set(k, v);
-  }
-  removeItem(k: string): void {
-    this.data.delete(k);
-  }
-}
+import { MemoryStorage } from './helpers/memoryStorage';
 
 const settings: StudioSettings = {
   ...DEFAULT_SETTINGS,

@@ -21,6 +21,7 @@ import {
 } from '../../src/ui/persist';
 import { appendLogs, downsampleMinMax, emptySeries, type Point } from '../../src/ui/series';
 import { backendFromUrl } from '../../src/ui/useStudio';
+import { MemoryStorage } from './helpers/memoryStorage';
 
 describe('formatEta', () => {
   it('formats seconds, minutes and hours', () => {
@@ -220,16 +221,6 @@ describe('chart series', () => {
     expect(out.every((p) => set.has(p))).toBe(true);
   });
 });
-
-class MemoryStorage {
-  data = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.data.set(k, v);
-  }
-}
 
 describe('settings persistence', () => {
   it('round-trips valid settings', () => {
