@@ -425,8 +425,14 @@ async function compareTwoRuns(ctx: E2EContext): Promise<void> {
     'false',
     'seed is the same',
   );
-  const legend = await textOf(page.getByTestId('compare-loss').locator('.recharts-legend-wrapper'));
-  assert.match(legend, /#1 .*#2 /, `legend names both runs: ${legend}`);
+  // recharts draws the legend after the lines: wait for it rather than read it at once.
+  const legendBox = page.getByTestId('compare-loss').locator('.recharts-legend-wrapper');
+  await waitFor(
+    'the legend to name both runs',
+    async () => /#1 .*#2 /.test(await textOf(legendBox)),
+    {},
+    () => textOf(legendBox),
+  );
   await compare.scrollIntoViewIfNeeded();
   await page.screenshot({
     path: path.join(ctx.outDir, 'runs-compare.png'),
