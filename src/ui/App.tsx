@@ -1,6 +1,8 @@
 import { memo, useDeferredValue, useMemo } from 'react';
 import { AdvancedArgs, useArgOverrides } from './AdvancedArgs';
 import { ArgsPanel } from './ArgsPanel';
+import { DemoNotice } from './DemoNotice';
+import { RunBar } from './RunBar';
 import { ShareLink } from './ShareLink';
 import { ImportRun } from './ImportRun';
 import { RunHistory } from './RunHistory';
@@ -110,6 +112,21 @@ export function App() {
           <ShareLink settings={s.settings} overrides={overrides} />
         </div>
       </header>
+      <RunBar
+        args={s.settings.args}
+        dataset={s.dataset}
+        ready={s.ready && !s.modelProblem}
+        blockedReason={blockedReason}
+        training={s.training}
+        stopping={s.stopping}
+        progress={s.progress}
+        error={s.error}
+        onTrain={() => void s.train(overrides)}
+        onStop={() => void s.stop()}
+        paused={s.paused}
+        onPause={() => void s.pause()}
+        onResume={() => void s.resumeTraining()}
+      />
       <p className="status" data-testid="status" role="status" aria-live="polite">
         {s.status}
       </p>
@@ -124,6 +141,13 @@ export function App() {
         }}
       />
       <main>
+        {s.demoLoaded && (
+          <DemoNotice
+            rows={s.table?.rowCount ?? null}
+            disabled={locked || s.loadingFile}
+            onFile={s.loadFile}
+          />
+        )}
         <DataPanelMemo
           table={s.table}
           dataset={s.dataset}
@@ -159,22 +183,11 @@ export function App() {
         </div>
         <TrainPanel
           args={s.settings.args}
-          dataset={s.dataset}
-          ready={s.ready && !s.modelProblem}
-          blockedReason={blockedReason}
           training={s.training}
-          stopping={s.stopping}
-          progress={s.progress}
-          series={s.series}
           logs={s.logs}
           throughput={s.throughput}
           onError={s.reportError}
           finalMetrics={s.finalMetrics}
-          onTrain={() => void s.train(overrides)}
-          onStop={() => void s.stop()}
-          paused={s.paused}
-          onPause={() => void s.pause()}
-          onResume={() => void s.resumeTraining()}
         />
         <TryItMemo
           model={s.model}

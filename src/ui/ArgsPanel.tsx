@@ -35,7 +35,7 @@ export function ArgsPanel({ args, disabled, onChange, children }: Props) {
   const evalId = useId();
   const schedId = useId();
   return (
-    <Section n={3} title="Training arguments">
+    <Section n={3} title="Training arguments" anchor="step-args">
       <p className="hint">
         Names and meanings follow <code>transformers.TrainingArguments</code>; anything not shown
         keeps HF&apos;s default (AdamW betas 0.9/0.999, max_grad_norm 1.0, …).

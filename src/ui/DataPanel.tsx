@@ -93,7 +93,7 @@ export function DataPanel(p: Props) {
   const table = p.table;
   const cols = p.columns;
   return (
-    <Section n={1} title="Data">
+    <Section n={1} title="Data" anchor="step-data">
       <DropZone onFile={p.onFile} disabled={p.disabled || p.loadingFile}>
         <p className="file-line">
           {table ? (

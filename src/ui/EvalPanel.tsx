@@ -53,7 +53,7 @@ export function ModelViews({
     }
   }, [rows, onError]);
   return (
-    <Section n={6} title="Evaluate: what the model learned">
+    <Section n={6} title="Evaluate: what the model learned" anchor="step-evaluate">
       {!details ? (
         <p className="muted">Train a model to see its evaluation and its mistakes here.</p>
       ) : (

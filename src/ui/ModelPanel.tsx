@@ -65,7 +65,7 @@ export function ModelPanel({
   const busy = disabled || Boolean(tokenizerLoading);
   const kind = tokenizer?.model && tokenizer.model !== 'unknown' ? `${tokenizer.model}, ` : '';
   return (
-    <Section n={2} title="Model & tokenizer">
+    <Section n={2} title="Model & tokenizer" anchor="step-model">
       <p className="summary-line" data-testid="tokenizer-summary">
         Tokenizer:{' '}
         {tokenizer ? (

@@ -100,7 +100,7 @@ export function RunHistory(props: {
     [comparing, runs],
   );
   return (
-    <Section n={7} title="Run history">
+    <Section n={7} title="Run history" anchor="step-history">
       <p data-testid="storage-used">
         Storage used: {mb(list?.storage.usage ?? null)} of {mb(list?.storage.quota ?? null)}
       </p>

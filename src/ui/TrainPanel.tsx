@@ -1,33 +1,18 @@
-import type { DatasetSummary, LogEntry, Progress } from '../worker/client';
+import type { LogEntry } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { Charts } from './Charts';
-import { estimateMaxSteps, formatInt, formatMetric } from './format';
-import { ProgressBar } from './ProgressBar';
+import { formatMetric } from './format';
 import { Section } from './Section';
-import type { Series } from './series';
 import type { ThroughputPoint } from './useStudio';
 
 interface Props {
   args: UiArgs;
-  dataset: DatasetSummary | null;
-  ready: boolean;
-  /** Why Train is disabled, when it is and not because a run is going. */
-  blockedReason: string | null;
   training: boolean;
-  stopping: boolean;
-  progress: Progress | null;
-  series: Series;
   /** The run's log entries and throughput samples (the charts' data). */
   logs: readonly LogEntry[];
   throughput: readonly ThroughputPoint[];
   onError?: (err: unknown) => void;
   finalMetrics: Record<string, number> | null;
-  onTrain: () => void;
-  onStop: () => void;
-  /** The run is paused between steps; Pause/Resume show only when these are given. */
-  paused?: boolean;
-  onPause?: () => void;
-  onResume?: () => void;
 }
 
 /** Metrics always listed after a run, in this order; others the worker reports follow. */
@@ -41,64 +26,13 @@ const HIDDEN_METRICS = new Set([
   'step',
 ]);
 
-/** 4 Train: start/stop, progress, live charts and the final metrics. */
+/** 4 Train: the live charts and the final metrics (Train, Pause, Stop and progress: the run bar). */
 export function TrainPanel(p: Props) {
-  const planned = p.dataset ? estimateMaxSteps(p.dataset.trainRows, p.args) : null;
-  const idleProgress: Progress | null =
-    planned === null
-      ? null
-      : {
-          step: 0,
-          maxSteps: planned,
-          epoch: 0,
-          samplesPerSecond: NaN,
-          etaSeconds: null,
-          phase: 'preparing',
-        };
-  const progress = p.progress ?? idleProgress;
   return (
-    <Section n={4} title="Train">
-      <div className="actions">
-        <button
-          type="button"
-          className="primary"
-          onClick={p.onTrain}
-          disabled={p.training || !p.ready}
-        >
-          Train
-        </button>
-        {p.onPause && p.onResume && (
-          <button
-            type="button"
-            onClick={p.paused ? p.onResume : p.onPause}
-            disabled={!p.training || p.stopping}
-            aria-pressed={p.paused ?? false}
-          >
-            {p.paused ? 'Resume' : 'Pause'}
-          </button>
-        )}
-        <button type="button" onClick={p.onStop} disabled={!p.training}>
-          Stop
-        </button>
-        <p className="hint">
-          {p.training
-            ? p.paused && !p.stopping
-              ? 'Paused between steps: nothing is lost. Resume goes on from here.'
-              : p.stopping
-                ? 'Stopping after the current step; what was trained is kept.'
-                : 'Stop keeps what was trained so far: you can still export and try it.'
-            : p.blockedReason
-              ? p.blockedReason
-              : planned !== null
-                ? `${formatInt(planned)} optimizer steps of ${p.args.per_device_train_batch_size} rows.`
-                : ''}
-        </p>
-      </div>
-      {progress ? (
-        <ProgressBar progress={progress} />
-      ) : (
-        <p className="muted">Load data to see the plan.</p>
-      )}
+    <Section n={4} title="Train" anchor="step-train">
+      <p className="hint">
+        Train, Pause and Stop are in the run bar at the top, with the progress and the ETA.
+      </p>
       <Charts
         logs={p.logs}
         throughput={p.throughput}

@@ -50,7 +50,7 @@ export function TryIt(p: Props) {
   const cut = shown ? formatTruncation(shown) : null;
 
   return (
-    <Section n={5} title="Try it & export">
+    <Section n={5} title="Try it & export" anchor="step-try">
       <div className="field">
         <label htmlFor={textId}>Text to classify</label>
         <textarea

@@ -20,7 +20,7 @@ export const DATA_FIELDS = {
   validation_split: configField(
     limitedNumber(VALIDATION_SPLIT),
     0.1,
-    'fraction of train_file held out for validation (stratified, seeded)',
+    'fraction of the training file held out for validation (stratified, seeded)',
     'number',
     { limits: VALIDATION_SPLIT },
   ),

@@ -1,0 +1,129 @@
+import { useEffect, useRef } from 'react';
+import type { DatasetSummary, Progress } from '../worker/client';
+import type { UiArgs } from './defaults';
+import { estimateMaxSteps, formatInt } from './format';
+import { ProgressBar } from './ProgressBar';
+
+/** The page's steps, as the step bar links to them (each Section's `anchor`). */
+export const STEPS = [
+  { anchor: 'step-data', label: '1 Data' },
+  { anchor: 'step-model', label: '2 Model' },
+  { anchor: 'step-args', label: '3 Arguments' },
+  { anchor: 'step-train', label: '4 Train' },
+  { anchor: 'step-try', label: '5 Try & export' },
+  { anchor: 'step-evaluate', label: '6 Evaluate' },
+  { anchor: 'step-history', label: '7 History' },
+] as const;
+
+interface Props {
+  args: UiArgs;
+  dataset: DatasetSummary | null;
+  ready: boolean;
+  /** Why Train is disabled, when it is and not because a run is going. */
+  blockedReason: string | null;
+  training: boolean;
+  stopping: boolean;
+  progress: Progress | null;
+  /** The last error about the run (also in the banner), said beside the controls. */
+  error: string | null;
+  onTrain: () => void;
+  onStop: () => void;
+  /** The run is paused between steps; Pause/Resume show only when these are given. */
+  paused?: boolean;
+  onPause?: () => void;
+  onResume?: () => void;
+}
+
+/**
+ * The run bar, in view wherever the page is scrolled: Train, Pause and Stop, the progress with
+ * its ETA, why Train is not available, the run's last error, and links to the five steps.
+ */
+export function RunBar(p: Props) {
+  const planned = p.dataset ? estimateMaxSteps(p.dataset.trainRows, p.args) : null;
+  const idleProgress: Progress | null =
+    planned === null
+      ? null
+      : {
+          step: 0,
+          maxSteps: planned,
+          epoch: 0,
+          samplesPerSecond: NaN,
+          etaSeconds: null,
+          phase: 'preparing',
+        };
+  const progress = p.progress ?? idleProgress;
+  const stopRef = useRef<HTMLButtonElement>(null);
+  const trainRef = useRef<HTMLButtonElement>(null);
+  const wasTraining = useRef(p.training);
+  // Keyboard focus follows the run: to Stop once it starts, back to Train when it ends (the
+  // button pressed becomes disabled, and focus would fall to the page).
+  useEffect(() => {
+    if (p.training && !wasTraining.current) stopRef.current?.focus();
+    if (!p.training && wasTraining.current && document.activeElement === stopRef.current) {
+      trainRef.current?.focus();
+    }
+    wasTraining.current = p.training;
+  }, [p.training]);
+  const hint = p.training
+    ? p.paused && !p.stopping
+      ? 'Paused between steps: nothing is lost. Resume goes on from here.'
+      : p.stopping
+        ? 'Stopping after the current step; what was trained is kept.'
+        : 'Stop keeps what was trained so far: you can still export and try it.'
+    : p.blockedReason
+      ? p.blockedReason
+      : planned !== null
+        ? `${formatInt(planned)} optimizer steps of ${p.args.per_device_train_batch_size} rows.`
+        : '';
+  return (
+    <section className="run-bar" aria-label="Run">
+      <div className="run-controls">
+        <button
+          ref={trainRef}
+          type="button"
+          className="primary"
+          onClick={p.onTrain}
+          disabled={p.training || !p.ready}
+          aria-describedby="run-bar-hint"
+        >
+          Train
+        </button>
+        {p.onPause && p.onResume && (
+          <button
+            type="button"
+            onClick={p.paused ? p.onResume : p.onPause}
+            disabled={!p.training || p.stopping}
+            aria-pressed={p.paused ?? false}
+          >
+            {p.paused ? 'Resume' : 'Pause'}
+          </button>
+        )}
+        <button ref={stopRef} type="button" onClick={p.onStop} disabled={!p.training}>
+          Stop
+        </button>
+        <div className="run-progress">
+          {progress ? (
+            <ProgressBar progress={progress} />
+          ) : (
+            <p className="muted">Load data to see the plan.</p>
+          )}
+        </div>
+      </div>
+      <p id="run-bar-hint" className="hint">
+        {hint}
+      </p>
+      {p.error && (
+        <p className="hint hint-error run-error" role="alert">
+          {p.error}
+        </p>
+      )}
+      <nav aria-label="Steps" className="step-bar">
+        {STEPS.map((s) => (
+          <a key={s.anchor} href={`#${s.anchor}`}>
+            {s.label}
+          </a>
+        ))}
+      </nav>
+    </section>
+  );
+}
