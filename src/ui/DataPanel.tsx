@@ -258,7 +258,9 @@ export function DataPanel(p: Props) {
 function DatasetNotes({ dataset }: { dataset: DatasetSummary }) {
   const notes: string[] = [`${dataset.meanTokens.toFixed(1)} tokens per row on average`];
   if (dataset.truncatedRows > 0)
-    notes.push(`${formatInt(dataset.truncatedRows)} rows cut at max_length`);
+    notes.push(
+      `${formatInt(dataset.truncatedRows)} of ${formatInt(dataset.trainRows + dataset.validationRows)} training and validation rows cut at max_length`,
+    );
   if (dataset.skippedRows.length > 0)
     notes.push(
       dataset.skippedMessage ??
