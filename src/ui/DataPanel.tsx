@@ -1,4 +1,4 @@
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
 import type {
   ColumnChoice,
   DataReport as Report,
@@ -64,11 +64,13 @@ function ColumnSelect(props: {
   allowNone?: boolean;
   onChange: (column: string) => void;
   hint: ReactNode;
+  selectRef?: RefObject<HTMLSelectElement | null>;
 }) {
   return (
     <div className="field">
       <label htmlFor={props.id}>{props.label}</label>
       <select
+        ref={props.selectRef}
         id={props.id}
         aria-label={props.label}
         value={props.value}
@@ -92,9 +94,25 @@ export function DataPanel(p: Props) {
   const ids = { text: useId(), label: useId(), pair: useId() };
   const table = p.table;
   const cols = p.columns;
+  const textSelect = useRef<HTMLSelectElement>(null);
+  const zone = useRef<HTMLDivElement>(null);
+  // A file the user chose or dropped: once read, focus goes to its text column (the next
+  // choice), not to the page top (the picker's button is disabled while the file is read).
+  const focusAfter = useRef<{ table: TableSummary | null } | null>(null);
+  const onFile = (file: File) => {
+    focusAfter.current = { table };
+    p.onFile(file);
+  };
+  useEffect(() => {
+    const pending = focusAfter.current;
+    if (!pending || p.loadingFile) return;
+    focusAfter.current = null;
+    if (table && table !== pending.table && textSelect.current) textSelect.current.focus();
+    else zone.current?.querySelector<HTMLButtonElement>('button.dropzone-title')?.focus();
+  }, [p.loadingFile, table]);
   return (
     <Section n={1} title="Data">
-      <DropZone onFile={p.onFile} disabled={p.disabled || p.loadingFile}>
+      <DropZone onFile={onFile} disabled={p.disabled || p.loadingFile} zoneRef={zone}>
         <p className="file-line">
           {table ? (
             <>
@@ -189,6 +207,7 @@ export function DataPanel(p: Props) {
           <ColumnSelect
             id={ids.text}
             label="Text column"
+            selectRef={textSelect}
             columns={table.columns}
             value={cols.text}
             disabled={p.disabled}

@@ -1,10 +1,12 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode, type RefObject } from 'react';
 
 interface Props {
   onFile: (file: File) => void;
   disabled?: boolean;
   /** Shown inside the zone, e.g. the current file. */
   children?: ReactNode;
+  /** The zone's element (to move focus back to its button). */
+  zoneRef?: RefObject<HTMLDivElement | null>;
 }
 
 /**
@@ -14,7 +16,7 @@ interface Props {
  * text). The picker is a visually hidden (not display:none) input so it stays labelled for tests
  * and AT, and it sits outside the button.
  */
-export function DropZone({ onFile, disabled, children }: Props) {
+export function DropZone({ onFile, disabled, children, zoneRef }: Props) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const open = () => {
@@ -22,6 +24,7 @@ export function DropZone({ onFile, disabled, children }: Props) {
   };
   return (
     <div
+      ref={zoneRef}
       className={`dropzone${over ? ' dropzone-over' : ''}`}
       data-testid="dropzone"
       aria-disabled={disabled || undefined}

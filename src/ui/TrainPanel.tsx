@@ -1,3 +1,4 @@
+import { useEffect, useRef, type FocusEvent } from 'react';
 import type { DatasetSummary, LogEntry, Progress } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { Charts } from './Charts';
@@ -56,13 +57,43 @@ export function TrainPanel(p: Props) {
           phase: 'preparing',
         };
   const progress = p.progress ?? idleProgress;
+  // Train disables itself: focus goes to Pause (or Stop) instead of the page top, and back to
+  // Train when the run ends (Pause and Stop disable then).
+  const trainButton = useRef<HTMLButtonElement>(null);
+  const pauseButton = useRef<HTMLButtonElement>(null);
+  const stopButton = useRef<HTMLButtonElement>(null);
+  const pressed = useRef(false);
+  useEffect(() => {
+    const lost = () => document.activeElement === null || document.activeElement === document.body;
+    if (p.training && pressed.current) {
+      pressed.current = false;
+      (pauseButton.current ?? stopButton.current)?.focus();
+    } else if (!p.training && onRunButton.current && lost()) {
+      trainButton.current?.focus();
+    }
+    if (!p.training) onRunButton.current = false;
+  }, [p.training]);
+  /** Focus is on Pause or Stop (a button disabled under it leaves no related target). */
+  const onRunButton = useRef(false);
+  const remember = {
+    onFocus: () => {
+      onRunButton.current = true;
+    },
+    onBlur: (e: FocusEvent<HTMLButtonElement>) => {
+      if (e.relatedTarget !== null) onRunButton.current = false;
+    },
+  };
   return (
     <Section n={4} title="Train">
       <div className="actions">
         <button
           type="button"
           className="primary"
-          onClick={p.onTrain}
+          ref={trainButton}
+          onClick={() => {
+            pressed.current = true;
+            p.onTrain();
+          }}
           disabled={p.training || !p.ready}
         >
           Train
@@ -70,6 +101,8 @@ export function TrainPanel(p: Props) {
         {p.onPause && p.onResume && (
           <button
             type="button"
+            ref={pauseButton}
+            {...remember}
             onClick={p.paused ? p.onResume : p.onPause}
             disabled={!p.training || p.stopping}
             aria-pressed={p.paused ?? false}
@@ -77,7 +110,13 @@ export function TrainPanel(p: Props) {
             {p.paused ? 'Resume' : 'Pause'}
           </button>
         )}
-        <button type="button" onClick={p.onStop} disabled={!p.training}>
+        <button
+          type="button"
+          ref={stopButton}
+          {...remember}
+          onClick={p.onStop}
+          disabled={!p.training}
+        >
           Stop
         </button>
         <p className="hint">
