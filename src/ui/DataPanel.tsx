@@ -4,6 +4,7 @@ import type {
   DataReport as Report,
   DatasetSummary,
   ReadProgress,
+  TableReadChoice,
   TableSummary,
 } from '../worker/client';
 import { DataReport } from './DataReport';
@@ -33,6 +34,101 @@ interface Props {
   onValidationFraction: (v: number) => void;
   /** The data report of the prepared dataset, when it has arrived. */
   report?: Report | null;
+  /** How CSV files are read (delimiter, header; detected when left out) and its control. */
+  readChoice?: TableReadChoice;
+  onReadChoice?: (read: TableReadChoice) => void;
+  /** A separate validation file, instead of a split of the training file. */
+  validation?: TableSummary | null;
+  onValidationFile?: (file: File) => void;
+  onClearValidation?: () => void;
+}
+
+/** The delimiters offered (as `--delimiter`); auto sniffs them. */
+const DELIMITERS: { value: string; label: string }[] = [
+  { value: '', label: 'auto (detected)' },
+  { value: ',', label: 'comma ,' },
+  { value: '\t', label: 'tab' },
+  { value: ';', label: 'semicolon ;' },
+  { value: '|', label: 'pipe |' },
+];
+
+const headerValue = (h: boolean | undefined) => (h === undefined ? '' : h ? 'yes' : 'no');
+
+/** The delimiter and header controls: each change reads the file again. */
+function ReadChoice(props: {
+  choice: TableReadChoice;
+  disabled: boolean;
+  onChange: (read: TableReadChoice) => void;
+}) {
+  const ids = { delimiter: useId(), header: useId() };
+  const c = props.choice;
+  return (
+    <div className="field-row read-choice" data-testid="read-choice">
+      <label htmlFor={ids.delimiter}>Delimiter</label>
+      <select
+        id={ids.delimiter}
+        value={c.delimiter ?? ''}
+        disabled={props.disabled}
+        onChange={(e) => {
+          const { delimiter: _d, ...rest } = c;
+          props.onChange(e.target.value ? { ...rest, delimiter: e.target.value } : rest);
+        }}
+      >
+        {DELIMITERS.map((d) => (
+          <option key={d.label} value={d.value}>
+            {d.label}
+          </option>
+        ))}
+      </select>
+      <label htmlFor={ids.header}>Header row</label>
+      <select
+        id={ids.header}
+        value={headerValue(c.hasHeader)}
+        disabled={props.disabled}
+        onChange={(e) => {
+          const { hasHeader: _h, ...rest } = c;
+          const v = e.target.value;
+          props.onChange(v ? { ...rest, hasHeader: v === 'yes' } : rest);
+        }}
+      >
+        <option value="">auto (detected)</option>
+        <option value="yes">yes: row 1 names the columns</option>
+        <option value="no">no: row 1 is data</option>
+      </select>
+    </div>
+  );
+}
+
+/** The validation file's line: its rows, columns and anomalies, and a button to drop it. */
+function ValidationFile(props: {
+  validation: TableSummary;
+  disabled: boolean;
+  onClear?: () => void;
+  headingRef: RefObject<HTMLHeadingElement | null>;
+}) {
+  const v = props.validation;
+  return (
+    <div className="validation-file" data-testid="validation-file">
+      <h3 tabIndex={-1} ref={props.headingRef}>
+        Validation file: {v.fileName}
+      </h3>
+      <p data-testid="validation-summary">
+        {formatInt(v.rowCount)} rows · {formatInt(v.columns.length)} columns ({v.columns.join(', ')}
+        ) · {formatInt(v.anomalyCount)} unusual row{v.anomalyCount === 1 ? '' : 's'}
+        {v.anomalyCount > 0 &&
+          `: ${v.anomalies
+            .slice(0, 3)
+            .map((a) => `row ${a.row}: ${a.message}`)
+            .join('; ')}`}
+        . It is used for evaluation instead of a split of the training file.
+      </p>
+      {props.onClear && (
+        <button type="button" className="small" disabled={props.disabled} onClick={props.onClear}>
+          Use a split of the training file instead
+        </button>
+      )}
+    </div>
+  );
 }
 
 /** How the file was read: "comma-separated", "tab-separated", "Parquet", "JSON Lines"…, "gzip". */
@@ -99,6 +195,18 @@ export function DataPanel(p: Props) {
   // A file the user chose or dropped: once read, focus goes to its text column (the next
   // choice), not to the page top (the picker's button is disabled while the file is read).
   const focusAfter = useRef<{ table: TableSummary | null } | null>(null);
+  const validationHeading = useRef<HTMLHeadingElement>(null);
+  const focusValidation = useRef<{ validation: TableSummary | null } | null>(null);
+  const onValidationFile = (file: File) => {
+    focusValidation.current = { validation: p.validation ?? null };
+    p.onValidationFile?.(file);
+  };
+  useEffect(() => {
+    const pending = focusValidation.current;
+    if (!pending || p.loadingFile) return;
+    focusValidation.current = null;
+    if (p.validation && p.validation !== pending.validation) validationHeading.current?.focus();
+  }, [p.loadingFile, p.validation]);
   const onFile = (file: File) => {
     focusAfter.current = { table };
     p.onFile(file);
@@ -151,6 +259,13 @@ export function DataPanel(p: Props) {
           </p>
         )}
       </DropZone>
+      {table && p.onReadChoice && (table.format === undefined || table.format === 'csv') && (
+        <ReadChoice
+          choice={p.readChoice ?? {}}
+          disabled={p.disabled || p.loadingFile}
+          onChange={p.onReadChoice}
+        />
+      )}
       {p.reading && (
         <ReadingProgress
           key={p.reading.name}
@@ -244,14 +359,42 @@ export function DataPanel(p: Props) {
               </>
             }
           />
-          <NumberField
-            name="validation fraction"
-            label="Validation fraction"
-            value={p.validationFraction}
-            spec={VALIDATION_FRACTION_SPEC}
-            onChange={p.onValidationFraction}
-            disabled={p.disabled}
-          />
+          {!p.validation && (
+            <NumberField
+              name="validation fraction"
+              label="Validation fraction"
+              value={p.validationFraction}
+              spec={VALIDATION_FRACTION_SPEC}
+              onChange={p.onValidationFraction}
+              disabled={p.disabled}
+            />
+          )}
+        </div>
+      )}
+
+      {table && p.onValidationFile && (
+        <div className="validation">
+          {p.validation ? (
+            <ValidationFile
+              validation={p.validation}
+              disabled={p.disabled || p.loadingFile}
+              onClear={p.onClearValidation}
+              headingRef={validationHeading}
+            />
+          ) : (
+            <DropZone
+              onFile={onValidationFile}
+              disabled={p.disabled || p.loadingFile}
+              title="Drop a validation file here, or choose one (optional)"
+              inputLabel="Choose a validation file"
+              testId="validation-dropzone"
+            >
+              <p className="hint">
+                Without one, the validation fraction above is split off the training file (
+                <code>--validation_file</code> on the command line).
+              </p>
+            </DropZone>
+          )}
         </div>
       )}
 

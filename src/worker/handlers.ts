@@ -19,10 +19,11 @@ import {
 import { splitArgumentsJson } from '../core/config/argsFile';
 import type { Tokenizer } from '../core/tokenize/tokenizer';
 import type { TrainResult } from '../core/session';
+import { summarizeTable } from '../core/session/table';
 import { argsCatalog } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
-import type { Api, RequestName, TokenizerInfo, WorkerEvent } from './protocol';
+import type { Api, RequestName, TableReadChoice, TokenizerInfo, WorkerEvent } from './protocol';
 
 type Handlers = {
   [K in RequestName]: (params: Api[K][0]) => Promise<Api[K][1]>;
@@ -76,8 +77,9 @@ export function createHandlers(
   const status = (message: string) => emit({ kind: 'status', message });
   /** Test hooks (e2e build only): simulated full quota, simulated WebGPU device loss. */
   const hooks = createTestHooks();
+  const stores = ctx.stores ?? browserRunStores();
   const service = new RunService({
-    ...(ctx.stores ?? browserRunStores()),
+    ...stores,
     events: {
       warning: (message) => emit({ kind: 'warning', message }),
       run: (id) => emit({ kind: 'run', id }),
@@ -88,6 +90,12 @@ export function createHandlers(
     hooks,
   });
   const session = service.session;
+  /** The data file last read (a Blob is a reference, not a copy), to read again on request. */
+  let lastTable: { fileName: string; data: Blob | Uint8Array } | null = null;
+  const readOptions = (read: TableReadChoice | undefined) => ({
+    ...(read?.delimiter !== undefined && { delimiter: read.delimiter }),
+    ...(read?.hasHeader !== undefined && { hasHeader: read.hasHeader }),
+  });
   const runOptions = (): TrainOptions => ({
     callbacks: [
       progressCallback(
@@ -125,14 +133,39 @@ export function createHandlers(
     async estimateMemory({ model, batchSize }) {
       return service.estimateMemory(model, batchSize);
     },
-    async loadTable({ fileName, file, keep }) {
+    async loadTable({ fileName, file, keep, read }) {
       const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
-      return service.loadTable(fileName, data, {
+      const summary = await service.loadTable(fileName, data, {
         keep,
+        read: readOptions(read),
+        onProgress: (progress) => emit({ kind: 'read', progress }),
+      });
+      lastTable = { fileName, data };
+      return summary;
+    },
+    async rereadTable({ read }) {
+      // The file read last, else the one kept from the last visit (what restoreTable opened).
+      const kept = lastTable ? null : await stores.kept?.keptDataFile();
+      const file = lastTable ?? (kept ? { fileName: kept.fileName, data: kept.bytes } : null);
+      if (!file) throw new Error('No data file is open to read again.');
+      return service.loadTable(file.fileName, file.data, {
+        read: readOptions(read),
         onProgress: (progress) => emit({ kind: 'read', progress }),
       });
     },
+    async loadValidationTable({ fileName, file, read }) {
+      const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
+      await session.loadValidationTable(fileName, data, readOptions(read));
+      if (!session.validationTable) throw new Error(`${fileName} was not read.`);
+      return summarizeTable(session.validationTable);
+    },
+    async clearValidationTable() {
+      session.validationTable = null;
+      session.prepared = null;
+      return { cleared: true as const };
+    },
     async restoreTable() {
+      lastTable = null;
       return service.restoreTable();
     },
     async forgetTable() {
