@@ -128,8 +128,9 @@ export async function selectedOption(page: Page, label: string): Promise<string>
 export async function dropFile(
   page: Page,
   file: { name: string; bytes: Uint8Array; type?: string },
+  zoneTestId = 'dropzone',
 ): Promise<void> {
-  const zone = page.getByTestId('dropzone');
+  const zone = page.getByTestId(zoneTestId);
   const dataTransfer = await page.evaluateHandle(
     ({ name, b64, type }) => {
       const bin = atob(b64);
