@@ -19,6 +19,7 @@ import {
 import { splitArgumentsJson } from '../core/config/argsFile';
 import type { Tokenizer } from '../core/tokenize/tokenizer';
 import type { TrainResult } from '../core/session';
+import * as keptFile from '../core/io/keptFile';
 import { summarizeTable } from '../core/session/table';
 import { argsCatalog } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
@@ -90,6 +91,9 @@ export function createHandlers(
     hooks,
   });
   const session = service.session;
+  /** The validation file is kept in IndexedDB (the browser's stores, not a test's). */
+  const keepsFiles = !ctx.stores && typeof indexedDB !== 'undefined';
+  const blobBytes = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
   /** The data file last read (a Blob is a reference, not a copy), to read again on request. */
   let lastTable: { fileName: string; data: Blob | Uint8Array } | null = null;
   const readOptions = (read: TableReadChoice | undefined) => ({
@@ -153,15 +157,33 @@ export function createHandlers(
         onProgress: (progress) => emit({ kind: 'read', progress }),
       });
     },
-    async loadValidationTable({ fileName, file, read }) {
+    async loadValidationTable({ fileName, file, read, keep }) {
       const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
       await session.loadValidationTable(fileName, data, readOptions(read));
       if (!session.validationTable) throw new Error(`${fileName} was not read.`);
+      if (keep && keepsFiles) {
+        // Kept after the reply; a failure (a full quota) is a warning, the file stays in use.
+        void (data instanceof Uint8Array ? Promise.resolve(data) : blobBytes(data))
+          .then((bytes) => keptFile.keepDataFile(fileName, bytes, 'validation'))
+          .catch((err: unknown) => emit({ kind: 'warning', message: String(err) }));
+      }
       return summarizeTable(session.validationTable);
+    },
+    async restoreValidationTable({ read }) {
+      const kept = keepsFiles ? await keptFile.keptDataFile('validation') : null;
+      if (!kept) return null;
+      try {
+        await session.loadValidationTable(kept.fileName, kept.bytes, readOptions(read));
+      } catch {
+        await keptFile.forgetDataFile('validation').catch(() => undefined);
+        return null;
+      }
+      return session.validationTable ? summarizeTable(session.validationTable) : null;
     },
     async clearValidationTable() {
       session.validationTable = null;
       session.prepared = null;
+      if (keepsFiles) await keptFile.forgetDataFile('validation');
       return { cleared: true as const };
     },
     async restoreTable() {

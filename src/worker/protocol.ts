@@ -96,13 +96,16 @@ export interface Api {
   rereadTable: [{ read: TableReadChoice }, TableSummary];
   /**
    * A separate validation file (used instead of a split of the training file until cleared),
-   * read with the same options; its summary (rows, columns, anomalies).
+   * read with the same options; its summary (rows, columns, anomalies). `keep`: kept in
+   * IndexedDB for the next visit, as the training file.
    */
   loadValidationTable: [
-    { fileName: string; file: Blob | ArrayBuffer; read?: TableReadChoice },
+    { fileName: string; file: Blob | ArrayBuffer; read?: TableReadChoice; keep?: boolean },
     TableSummary,
   ];
-  /** Goes back to a split of the training file for validation. */
+  /** Opens the validation file kept by `loadValidationTable` with `keep`; null when none. */
+  restoreValidationTable: [{ read?: TableReadChoice }, TableSummary | null];
+  /** Goes back to a split of the training file for validation (and forgets the kept one). */
   clearValidationTable: [Record<string, never>, { cleared: true }];
   /** Opens the data file kept by the last `loadTable` with `keep`; null when none is kept. */
   restoreTable: [Record<string, never>, TableSummary | null];

@@ -83,6 +83,8 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
   /** A separate validation file (instead of a split), and the file itself for a new worker. */
   const [validation, setValidation] = useState<TableSummary | null>(null);
   const validationRef = useRef<LoadedFile | null>(null);
+  const validationShown = useRef(false);
+  validationShown.current = validation !== null;
 
   /** Shows a table the worker has read and picks columns (the saved ones if they fit). */
   const showTable = useCallback(
@@ -143,8 +145,11 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         else {
           const kept = await client.call('restoreTable', {});
           if (isCancelled()) return;
-          if (kept) showTable(kept, true);
-          else await sendTable(client, await fetchDemo(), true);
+          if (kept) {
+            showTable(kept, true);
+            const v = await client.call('restoreValidationTable', { read: readRef.current });
+            if (!isCancelled()) setValidation(v);
+          } else await sendTable(client, await fetchDemo(), true);
         }
       } catch (err) {
         if (!isCancelled()) setError(errorMessage(err));
@@ -187,6 +192,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     try {
       // Forgotten first: once the demo shows, a reload opens the demo too.
       await client.call('forgetTable', {});
+      await client.call('clearValidationTable', {});
+      validationRef.current = null;
+      setValidation(null);
       const summary = await sendTable(client, await fetchDemo(), false);
       setError(null);
       setStatus(`Loaded ${summary.fileName}`);
@@ -217,6 +225,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
           setValidation(
             await client.call('loadValidationTable', { fileName: v.name, file: v.data, read }),
           );
+        } else if (!v && validationShown.current) {
+          // The validation file kept from the last visit, read again too.
+          setValidation(await client.call('restoreValidationTable', { read }));
         }
         setError(null);
         setStatus(`Read ${summary.fileName} again`);
@@ -241,6 +252,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
           fileName: file.name,
           file,
           read: readRef.current,
+          keep: true,
         });
         validationRef.current = { name: file.name, data: file };
         setValidation(summary);
