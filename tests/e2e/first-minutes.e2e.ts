@@ -1,7 +1,7 @@
 /**
  * A newcomer's first minutes with the page's data controls, in real headless Chromium: the
  * delimiter and header controls read the file again, a separate validation file replaces the
- * split (with its own report, and focus on it), focus lands on the text column after a file is
+ * split (with its own report, and focus on it; kept for the next visit), focus lands on the text column after a file is
  * read, the token-length histogram is drawn before truncation with a max_length marker, and
  * (one short run) focus moves to Pause after Train and the mistakes table pages 20 at a time.
  */
@@ -21,6 +21,7 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  waitForKept,
 } from './helpers';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -155,6 +156,17 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   const [train1, val1] = await splitCounts(page, 250);
   assert.deepEqual([train1, val1], [200, 50], 'all 200 rows train, the 50 validate');
 
+  // Both files are kept for the next visit.
+  await waitForKept(page, 'kept/name', 'sms-200.csv');
+  await waitForKept(page, 'kept/validation-name', 'val.csv');
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'sms-200.csv');
+  await summary.waitFor({ timeout: 60_000 });
+  assert.match(await textOf(page.getByTestId('validation-file')), /val\.csv/);
+  assert.match(await textOf(summary), /^50 rows · 2 columns/);
+  assert.deepEqual(await splitCounts(page, 250), [200, 50], 'the kept validation file is used');
+
   // A bad validation file: the alert names it, and the good one stays.
   await button(page, 'Use a split of the training file instead').click();
   await splitCounts(page, 200);
@@ -168,6 +180,15 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   });
   assert.match(bad, /^val\.png is not a table: /);
   assert.equal(await fraction.count(), 1, 'still the split');
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'sms-200.csv');
+  await splitCounts(page, 200);
+  assert.equal(
+    await page.getByTestId('validation-file').count(),
+    0,
+    'the split, after a reload too',
+  );
 }
 
 /** One short run: focus to Pause after Train, and the mistakes table in pages of 20. */

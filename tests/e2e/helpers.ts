@@ -210,3 +210,31 @@ export function readSafetensorsHeader(
   }
   return header;
 }
+
+/**
+ * Waits until IndexedDB holds `key` in the studio's blob store ("kept/name" holding `text`, or
+ * any value when `text` is absent): the worker keeps files after it replies.
+ */
+export async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
+  await waitFor(`IndexedDB to keep ${key}`, () =>
+    page.evaluate(
+      ([k, t]) =>
+        new Promise<boolean>((resolve) => {
+          const open = indexedDB.open('trainer-studio');
+          open.onerror = () => resolve(false);
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('blobs')) return resolve(false);
+            const q = db.transaction('blobs').objectStore('blobs').get(k);
+            q.onerror = () => resolve(false);
+            q.onsuccess = () => {
+              const v = q.result as Uint8Array | undefined;
+              db.close();
+              resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
+            };
+          };
+        }),
+      [key, text ?? null] as const,
+    ),
+  );
+}
