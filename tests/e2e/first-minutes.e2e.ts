@@ -133,15 +133,18 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   await waitFor('the alert to go', async () => (await alert.count()) === 0, { timeoutMs: 30_000 });
   assert.equal(await textOf(page.getByTestId('file-name')), 'noheader.csv');
 
-  // A validation file instead of the split: the fraction field gives way to its report.
-  await header.selectOption('');
-  await delimiter.selectOption('');
+  // A new file is read as detected again: the choice was for the file before.
+  await header.selectOption('yes');
+  await waitFor('the header read', async () => (await previewRows(page))[0]?.[0] === rows[0][0]);
   await dropFile(page, {
     name: 'sms-200.csv',
     bytes: await fixtureBytes('e2e/sms-200.csv'),
     type: 'text/csv',
   });
   await waitForFileName(page, 'sms-200.csv');
+  assert.equal(await header.inputValue(), '', 'header back to auto for a new file');
+  assert.equal(await delimiter.inputValue(), '', 'delimiter back to auto for a new file');
+  // A validation file instead of the split: the fraction field gives way to its report.
   const fraction = page.getByLabel('validation fraction', { exact: true });
   assert.equal(await fraction.count(), 1);
   const [train0, val0] = await splitCounts(page, 200);

@@ -170,6 +170,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       if (!client) return;
       setLoadingFile(true);
       setStatus(`Reading ${file.name}…`);
+      // A new file is read as detected; a delimiter or header chosen after applies to it.
+      readRef.current = {};
+      setReadChoice({});
       try {
         const summary = await sendTable(client, { name: file.name, data: file }, false);
         setError(null); // an earlier file's error no longer applies
