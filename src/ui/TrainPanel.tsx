@@ -63,16 +63,6 @@ export function TrainPanel(p: Props) {
   const pauseButton = useRef<HTMLButtonElement>(null);
   const stopButton = useRef<HTMLButtonElement>(null);
   const pressed = useRef(false);
-  useEffect(() => {
-    const lost = () => document.activeElement === null || document.activeElement === document.body;
-    if (p.training && pressed.current) {
-      pressed.current = false;
-      (pauseButton.current ?? stopButton.current)?.focus();
-    } else if (!p.training && onRunButton.current && lost()) {
-      trainButton.current?.focus();
-    }
-    if (!p.training) onRunButton.current = false;
-  }, [p.training]);
   /** Focus is on Pause or Stop (a button disabled under it leaves no related target). */
   const onRunButton = useRef(false);
   const remember = {
@@ -83,6 +73,16 @@ export function TrainPanel(p: Props) {
       if (e.relatedTarget !== null) onRunButton.current = false;
     },
   };
+  useEffect(() => {
+    const lost = () => document.activeElement === null || document.activeElement === document.body;
+    if (p.training && pressed.current) {
+      pressed.current = false;
+      (pauseButton.current ?? stopButton.current)?.focus();
+    } else if (!p.training && onRunButton.current && lost()) {
+      trainButton.current?.focus();
+    }
+    if (!p.training) onRunButton.current = false;
+  }, [p.training]);
   return (
     <Section n={4} title="Train">
       <div className="actions">
