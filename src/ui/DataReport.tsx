@@ -49,7 +49,7 @@ export function DataReport({ report, table }: Props) {
   const lengthData = tl
     ? tl.bins.map((b, i) => ({
         label:
-          i === tl.bins.length - 1 && tl.atCap > 0
+          b.open || (i === tl.bins.length - 1 && tl.atCap > 0)
             ? `${b.from}+`
             : b.to - b.from <= 1
               ? String(b.from)

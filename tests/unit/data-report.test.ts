@@ -88,8 +88,11 @@ describe('computeDataReport', () => {
     expect(s.truncatedRows).toBe(4);
     expect(s.truncatedShare).toBeCloseTo(0.4);
     expect(s.bins.reduce((a, b) => a + b.count, 0)).toBe(lengths.length);
-    expect(s.bins.length).toBeLessThanOrEqual(32);
     expect(s.bins[s.bins.length - 1].to).toBeGreaterThan(1024);
+    expect(s.bins[s.bins.length - 1].open).toBe(true);
+    // At least half the bins up to max_length (width ceil(65 / 8) = 9), as many again after.
+    expect(s.cutBin).toBe(8);
+    expect(s.bins.length).toBe(24);
     expect(s.atCap).toBe(1);
     expect(s.p95).toBe(300);
     expect(s.median).toBe(50);

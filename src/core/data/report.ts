@@ -19,6 +19,8 @@ export interface LengthBin {
   from: number;
   to: number;
   count: number;
+  /** The last bin past max_length, wider than the others: it holds every longer row too. */
+  open?: true;
 }
 
 export interface TokenLengthStats {
@@ -185,9 +187,10 @@ export function measureCapFor(maxLength: number): number {
 }
 
 /**
- * Histogram of lengths measured before truncation: about `nBins` equal bins over [0, max_length]
- * when no row is longer, otherwise bins of one width on both sides of max_length (it falls on a
- * bin edge, `cutBin`), at most `2 * nBins` in all, the last one open-ended. Percentiles and the
+ * Histogram of lengths measured before truncation: `nBins` equal bins over [0, max_length] when
+ * no row is longer, otherwise bins of one width on both sides of max_length (it falls on a bin
+ * edge, `cutBin`): at least `nBins / 2` up to it and at most `nBins` past it, the last one
+ * open-ended (`open`) when the tail runs further. Percentiles and the
  * mean are of the real lengths; the rows cut are the rows longer than max_length.
  */
 export function lengthStats(t: LengthInput, nBins = 16): TokenLengthStats {
@@ -208,8 +211,9 @@ export function lengthStats(t: LengthInput, nBins = 16): TokenLengthStats {
   const measureCap = t.measureCap ?? Math.max(hi, maxLength);
   let atCap = 0;
   if (t.measureCap !== undefined) for (let i = 0; i < m; i++) if (sorted[i] >= measureCap) atCap++;
-  // Bins below max_length: fewer when the tail is long, so the whole chart stays near nBins.
-  const below = hi <= maxLength ? nBins : Math.max(2, Math.round((nBins * maxLength) / hi));
+  // Bins up to max_length: fewer when there is a tail (at least half), which gets as many more.
+  const half = Math.ceil(nBins / 2);
+  const below = hi <= maxLength ? nBins : Math.max(half, Math.round((nBins * maxLength) / hi));
   const width = Math.max(1, Math.ceil((maxLength + 1) / below));
   const bins: LengthBin[] = [];
   for (let from = 0; from <= maxLength; from += width) {
@@ -217,11 +221,15 @@ export function lengthStats(t: LengthInput, nBins = 16): TokenLengthStats {
   }
   const cutBin = bins.length;
   if (hi > maxLength) {
-    const limit = 2 * nBins;
+    const limit = cutBin + nBins;
     for (let from = maxLength + 1; from <= hi && bins.length < limit; from += width) {
       bins.push({ from, to: from + width, count: 0 });
     }
-    bins[bins.length - 1].to = Math.max(bins[bins.length - 1].to, hi + 1);
+    const last = bins[bins.length - 1];
+    if (last.to <= hi) {
+      last.to = hi + 1;
+      last.open = true;
+    }
   }
   for (let i = 0; i < m; i++) {
     const len = sorted[i];
