@@ -158,6 +158,10 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   assert.equal(await fraction.count(), 0, 'the split control gives way');
   const [train1, val1] = await splitCounts(page, 250);
   assert.deepEqual([train1, val1], [200, 50], 'all 200 rows train, the 50 validate');
+  await page.screenshot({
+    path: `${ctx.outDir}/first-minutes-data.png`,
+    clip: (await page.getByRole('region', { name: /Data/ }).first().boundingBox()) ?? undefined,
+  });
 
   // Both files are kept for the next visit.
   await waitForKept(page, 'kept/name', 'sms-200.csv');
