@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { benchInput, repoRoot } from './benchInput';
 import { guessColumns } from '../src/core/data/columns';
 import { readTableFile } from '../src/core/data/read';
-import { computeDataReport } from '../src/core/data/report';
+import { computeDataReport, measureCapFor } from '../src/core/data/report';
 import { encodeDataset } from '../src/core/tokenize/encode';
 import { withFastEncode } from '../src/core/tokenize/fastWordPiece';
 import { encodedBytes } from '../src/core/tokenize/parallel';
@@ -97,8 +97,11 @@ console.log(
   `transformers.js path (2,000-row sample): ${(sample.length / (tPlain / 1000)).toFixed(0)} rows/s, ${(plainTokens / (tPlain / 1000) / 1e6).toFixed(2)} M tokens/s`,
 );
 
-const lengths = new Uint32Array(ds.offsets.length - 1);
-for (let i = 0; i < lengths.length; i++) lengths[i] = ds.offsets[i + 1] - ds.offsets[i];
+// The report measures lengths before truncation (up to a cap far past max_length).
+const measureCap = measureCapFor(maxLength);
+const full = encodeDataset(tok, texts, null, measureCap);
+const lengths = new Uint32Array(full.offsets.length - 1);
+for (let i = 0; i < lengths.length; i++) lengths[i] = full.offsets[i + 1] - full.offsets[i];
 const report = computeDataReport(
   {
     texts,
@@ -108,7 +111,7 @@ const report = computeDataReport(
     columns: table.columns,
     anomalies: table.anomalies,
   },
-  { tokenLengths: { tokenizer: 'bert-base-uncased', maxLength, lengths, truncated: ds.truncated } },
+  { tokenLengths: { tokenizer: 'bert-base-uncased', maxLength, lengths, measureCap } },
 );
 console.log(
   `report: task ${report.task.problemType}, classes ${report.classBalance.map((c) => `${c.label} ${c.count}`).join(', ')}, duplicates ${report.duplicates.count}, truncated ${(100 * (report.tokenLengths?.truncatedShare ?? 0)).toFixed(1)}%, mean ${report.tokenLengths?.mean.toFixed(1)} tokens`,

@@ -13,7 +13,7 @@ export function logDataReport(r: DataReport): void {
   const tl = r.tokenLengths;
   if (tl) {
     log(
-      `  tokens per row at ${tl.tokenizer}: mean ${tl.mean.toFixed(1)}, median ${tl.median}, p95 ${tl.p95}; ` +
+      `  tokens per row at ${tl.tokenizer} (before truncation): mean ${tl.mean.toFixed(1)}, median ${tl.median}, p95 ${tl.p95}; ` +
         `${(tl.truncatedShare * 100).toFixed(1)}% of rows truncated at max_length ${tl.maxLength}` +
         (tl.measured < r.rows ? ` (sample of ${tl.measured})` : ''),
     );

@@ -163,6 +163,11 @@ export function App() {
           onColumns={s.setColumns}
           onValidationFraction={s.setValidationFraction}
           report={s.dataReport}
+          readChoice={s.readChoice}
+          onReadChoice={s.chooseRead}
+          validation={s.validation}
+          onValidationFile={s.loadValidationFile}
+          onClearValidation={s.clearValidationFile}
         />
         <div className="two-col">
           <ModelPanelMemo

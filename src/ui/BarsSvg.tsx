@@ -41,12 +41,15 @@ export const BarsSvg = memo(function BarsSvg({
   bars,
   color,
   allLabels = false,
+  marker,
 }: {
   bars: readonly Bar[];
   /** CSS colour of the bars (a theme variable is fine). */
   color: string;
   /** Label every bar (classes); otherwise at most eight evenly spaced labels (histogram bins). */
   allLabels?: boolean;
+  /** A dashed vertical line before bar `index` (e.g. max_length), labelled at its top. */
+  marker?: { index: number; label: string };
 }) {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
@@ -96,6 +99,27 @@ export const BarsSvg = memo(function BarsSvg({
           </rect>
         ))}
       </g>
+      {marker && marker.index > 0 && marker.index < bars.length && (
+        <g data-testid="bars-marker">
+          <line
+            x1={M.left + slot * marker.index}
+            x2={M.left + slot * marker.index}
+            y1={M.top}
+            y2={M.top + ph}
+            stroke="var(--text)"
+            strokeDasharray="4 3"
+            strokeWidth={1.5}
+          />
+          <text
+            x={M.left + slot * marker.index + 4}
+            y={M.top + 10}
+            fontSize={10}
+            fill="var(--text)"
+          >
+            {marker.label}
+          </text>
+        </g>
+      )}
     </svg>
   );
 });

@@ -17,6 +17,7 @@ import {
 } from 'recharts';
 import { diffArgs, type LogEntry, type RunRecord } from '../worker/client';
 import { formatDateTime } from './format';
+import { roundTicks } from './paging';
 
 /** One colour per run (the studio's chart palette, then darker variants). */
 const COLOURS = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', '#475569'];
@@ -68,14 +69,24 @@ function CompareChart({
         n++;
       }
     });
-    return { rows: [...byStep.values()].sort((a, b) => a.step - b.step), points: n };
+    const sorted = [...byStep.values()].sort((a, b) => a.step - b.step);
+    return { rows: sorted, points: n };
   }, [runs, curve.key]);
+  // Round ticks (0, 200, 400, 600 and the last step when it is far from 600), from 0 unless the
+  // runs start late (resumed far in): recharts' own ticks step from the first point (10, 210…).
+  const { domain, ticks } = useMemo(() => {
+    const first = rows[0]?.step ?? 0;
+    const last = rows[rows.length - 1]?.step ?? 0;
+    const lo = first <= last - first ? 0 : first;
+    return { domain: [lo, last] as [number, number], ticks: roundTicks(lo, last, 4) };
+  }, [rows]);
   if (points === 0) return null;
   return (
     <figure
       className="chart"
       data-testid={`compare-${curve.key}`}
       data-points={points}
+      data-ticks={ticks.join(' ')}
       aria-label={`${curve.title} of ${runs.length} runs by step: ${points} points`}
     >
       <figcaption>
@@ -92,7 +103,9 @@ function CompareChart({
               dataKey="step"
               type="number"
               allowDecimals={false}
-              domain={['dataMin', 'dataMax']}
+              domain={domain}
+              ticks={ticks}
+              interval={0}
               tick={{ fill: 'var(--muted)', fontSize: 11 }}
               stroke="var(--grid)"
             />

@@ -1,12 +1,14 @@
-import { useId, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
 import type {
   ColumnChoice,
   DataReport as Report,
   DatasetSummary,
   ReadProgress,
+  TableReadChoice,
   TableSummary,
 } from '../worker/client';
 import { DataReport } from './DataReport';
+import { ReadChoice, ValidationFile } from './DataFileControls';
 import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';
 import { formatDatasetSummary, formatInt } from './format';
@@ -33,6 +35,13 @@ interface Props {
   onValidationFraction: (v: number) => void;
   /** The data report of the prepared dataset, when it has arrived. */
   report?: Report | null;
+  /** How CSV files are read (delimiter, header; detected when left out) and its control. */
+  readChoice?: TableReadChoice;
+  onReadChoice?: (read: TableReadChoice) => void;
+  /** A separate validation file, instead of a split of the training file. */
+  validation?: TableSummary | null;
+  onValidationFile?: (file: File) => void;
+  onClearValidation?: () => void;
 }
 
 /** How the file was read: "comma-separated", "tab-separated", "Parquet", "JSON Lines"…, "gzip". */
@@ -64,11 +73,13 @@ function ColumnSelect(props: {
   allowNone?: boolean;
   onChange: (column: string) => void;
   hint: ReactNode;
+  selectRef?: RefObject<HTMLSelectElement | null>;
 }) {
   return (
     <div className="field">
       <label htmlFor={props.id}>{props.label}</label>
       <select
+        ref={props.selectRef}
         id={props.id}
         aria-label={props.label}
         value={props.value}
@@ -92,9 +103,37 @@ export function DataPanel(p: Props) {
   const ids = { text: useId(), label: useId(), pair: useId() };
   const table = p.table;
   const cols = p.columns;
+  const textSelect = useRef<HTMLSelectElement>(null);
+  const zone = useRef<HTMLDivElement>(null);
+  // A file the user chose or dropped: once read, focus goes to its text column (the next
+  // choice), not to the page top (the picker's button is disabled while the file is read).
+  const focusAfter = useRef<{ table: TableSummary | null } | null>(null);
+  const validationHeading = useRef<HTMLHeadingElement>(null);
+  const focusValidation = useRef<{ validation: TableSummary | null } | null>(null);
+  const onValidationFile = (file: File) => {
+    focusValidation.current = { validation: p.validation ?? null };
+    p.onValidationFile?.(file);
+  };
+  useEffect(() => {
+    const pending = focusValidation.current;
+    if (!pending || p.loadingFile) return;
+    focusValidation.current = null;
+    if (p.validation && p.validation !== pending.validation) validationHeading.current?.focus();
+  }, [p.loadingFile, p.validation]);
+  const onFile = (file: File) => {
+    focusAfter.current = { table };
+    p.onFile(file);
+  };
+  useEffect(() => {
+    const pending = focusAfter.current;
+    if (!pending || p.loadingFile) return;
+    focusAfter.current = null;
+    if (table && table !== pending.table && textSelect.current) textSelect.current.focus();
+    else zone.current?.querySelector<HTMLButtonElement>('button.dropzone-title')?.focus();
+  }, [p.loadingFile, table]);
   return (
     <Section n={1} title="Data" anchor="step-data">
-      <DropZone onFile={p.onFile} disabled={p.disabled || p.loadingFile}>
+      <DropZone onFile={onFile} disabled={p.disabled || p.loadingFile} zoneRef={zone}>
         <p className="file-line">
           {table ? (
             <>
@@ -133,6 +172,13 @@ export function DataPanel(p: Props) {
           </p>
         )}
       </DropZone>
+      {table && p.onReadChoice && (table.format === undefined || table.format === 'csv') && (
+        <ReadChoice
+          choice={p.readChoice ?? {}}
+          disabled={p.disabled || p.loadingFile}
+          onChange={p.onReadChoice}
+        />
+      )}
       {p.reading && (
         <ReadingProgress
           key={p.reading.name}
@@ -189,6 +235,7 @@ export function DataPanel(p: Props) {
           <ColumnSelect
             id={ids.text}
             label="Text column"
+            selectRef={textSelect}
             columns={table.columns}
             value={cols.text}
             disabled={p.disabled}
@@ -225,14 +272,42 @@ export function DataPanel(p: Props) {
               </>
             }
           />
-          <NumberField
-            name="validation fraction"
-            label="Validation fraction"
-            value={p.validationFraction}
-            spec={VALIDATION_FRACTION_SPEC}
-            onChange={p.onValidationFraction}
-            disabled={p.disabled}
-          />
+          {!p.validation && (
+            <NumberField
+              name="validation fraction"
+              label="Validation fraction"
+              value={p.validationFraction}
+              spec={VALIDATION_FRACTION_SPEC}
+              onChange={p.onValidationFraction}
+              disabled={p.disabled}
+            />
+          )}
+        </div>
+      )}
+
+      {table && p.onValidationFile && (
+        <div className="validation">
+          {p.validation ? (
+            <ValidationFile
+              validation={p.validation}
+              disabled={p.disabled || p.loadingFile}
+              onClear={p.onClearValidation}
+              headingRef={validationHeading}
+            />
+          ) : (
+            <DropZone
+              onFile={onValidationFile}
+              disabled={p.disabled || p.loadingFile}
+              title="Drop a validation file here, or choose one (optional)"
+              inputLabel="Choose a validation file"
+              testId="validation-dropzone"
+            >
+              <p className="hint">
+                Without one, the validation fraction above is split off the training file (
+                <code>--validation_file</code> on the command line).
+              </p>
+            </DropZone>
+          )}
         </div>
       )}
 
@@ -258,7 +333,9 @@ export function DataPanel(p: Props) {
 function DatasetNotes({ dataset }: { dataset: DatasetSummary }) {
   const notes: string[] = [`${dataset.meanTokens.toFixed(1)} tokens per row on average`];
   if (dataset.truncatedRows > 0)
-    notes.push(`${formatInt(dataset.truncatedRows)} rows cut at max_length`);
+    notes.push(
+      `${formatInt(dataset.truncatedRows)} of ${formatInt(dataset.trainRows + dataset.validationRows)} training and validation rows cut at max_length`,
+    );
   if (dataset.skippedRows.length > 0)
     notes.push(
       dataset.skippedMessage ??

@@ -47,11 +47,17 @@ export function DataReport({ report, table }: Props) {
   const classTotal = r.classBalance.reduce((a, c) => a + c.count, 0) || 1;
   const tl = r.tokenLengths;
   const lengthData = tl
-    ? tl.bins.map((b) => ({
-        label: b.to - b.from <= 1 ? String(b.from) : `${b.from}–${b.to - 1}`,
+    ? tl.bins.map((b, i) => ({
+        label:
+          b.open || (i === tl.bins.length - 1 && tl.atCap > 0)
+            ? `${b.from}+`
+            : b.to - b.from <= 1
+              ? String(b.from)
+              : `${b.from}–${b.to - 1}`,
         count: b.count,
       }))
     : [];
+  const cutShown = tl ? tl.bins.slice(tl.cutBin).reduce((a, b) => a + b.count, 0) : 0;
   return (
     <section className="data-report" data-testid="data-report" aria-labelledby="data-report-title">
       <h3 id="data-report-title">Data report</h3>
@@ -148,11 +154,30 @@ export function DataReport({ report, table }: Props) {
                 Tokens per row ({tl.tokenizer})
               </span>
             </figcaption>
-            <ReportBars bars={lengthData} color="var(--c3)" />
+            <div
+              className="chart-body"
+              aria-hidden="true"
+              data-testid="report-length-bars"
+              data-bins={tl.bins.length}
+              data-cut-bin={tl.cutBin}
+              data-cut-rows={cutShown}
+            >
+              <BarsSvg
+                bars={lengthData}
+                color="var(--c3)"
+                marker={{ index: tl.cutBin, label: `max_length ${tl.maxLength}` }}
+              />
+            </div>
             <p className="hint" data-testid="report-lengths">
-              {formatPercent(tl.truncatedShare)} of rows ({formatInt(tl.truncatedRows)} of{' '}
-              {formatInt(tl.measured)} measured) are longer than max_length {tl.maxLength} and get
-              cut. Mean {tl.mean.toFixed(1)} tokens, median {tl.median}, 95th percentile {tl.p95}.
+              Measured before truncation. {formatPercent(tl.truncatedShare)} of rows (
+              {formatInt(tl.truncatedRows)} of {formatInt(tl.measured)} measured
+              {tl.cutBin < tl.bins.length ? ', the bars right of the max_length line' : ''}) are
+              longer than max_length {tl.maxLength} and get cut. Mean {tl.mean.toFixed(1)} tokens,
+              median {tl.median}, 95th percentile {tl.p95}
+              {tl.atCap > 0
+                ? ` (${formatInt(tl.atCap)} rows counted at ${formatInt(tl.measureCap)}, the most measured)`
+                : ''}
+              .
             </p>
           </figure>
         )}

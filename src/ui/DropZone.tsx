@@ -1,10 +1,16 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 
 interface Props {
   onFile: (file: File) => void;
   disabled?: boolean;
   /** Shown inside the zone, e.g. the current file. */
   children?: ReactNode;
+  /** The zone's element (to move focus back to its button). */
+  zoneRef?: RefObject<HTMLDivElement | null>;
+  /** The button's text, the picker's label and the zone's test id (the data file's by default). */
+  title?: string;
+  inputLabel?: string;
+  testId?: string;
 }
 
 /**
@@ -14,7 +20,16 @@ interface Props {
  * text). The picker is a visually hidden (not display:none) input so it stays labelled for tests
  * and AT, and it sits outside the button.
  */
-export function DropZone({ onFile, disabled, children }: Props) {
+export function DropZone({
+  onFile,
+  disabled,
+  children,
+  zoneRef,
+  title = 'Drop a data file here, or choose one',
+  inputLabel = 'Choose a data file',
+  testId = 'dropzone',
+}: Props) {
+  const helpId = useId();
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const open = () => {
@@ -22,8 +37,9 @@ export function DropZone({ onFile, disabled, children }: Props) {
   };
   return (
     <div
+      ref={zoneRef}
       className={`dropzone${over ? ' dropzone-over' : ''}`}
-      data-testid="dropzone"
+      data-testid={testId}
       aria-disabled={disabled || undefined}
       // A mouse convenience: the whole zone opens the picker; keyboard users have the button.
       onClick={open}
@@ -47,15 +63,15 @@ export function DropZone({ onFile, disabled, children }: Props) {
         type="button"
         className="dropzone-title"
         disabled={disabled}
-        aria-describedby="dropzone-help"
+        aria-describedby={helpId}
         onClick={(e) => {
           e.stopPropagation();
           open();
         }}
       >
-        Drop a data file here, or choose one
+        {title}
       </button>
-      <p id="dropzone-help" className="hint">
+      <p id={helpId} className="hint">
         CSV, TSV, JSON Lines, JSON or Parquet, gzip&apos;d or not. One row per example: a text
         column and a label column. Encoding, delimiter and header are detected. Nothing leaves your
         computer.
@@ -66,7 +82,7 @@ export function DropZone({ onFile, disabled, children }: Props) {
         className="visually-hidden"
         type="file"
         tabIndex={-1}
-        aria-label="Choose a data file"
+        aria-label={inputLabel}
         accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => {

@@ -1,9 +1,10 @@
-import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
 import { splitKept, type ClassificationDetails, type RowPrediction } from '../worker/client';
+import { pageSlice } from './paging';
 
 type SortKey = 'confidence' | 'label' | 'pred' | 'text';
-/** Rows drawn at once; the search narrows the rest. */
-const PAGE = 200;
+/** Rows per page; the search and the sort work over all of them. */
+export const MISTAKES_PAGE = 20;
 
 const COLUMNS: { key: SortKey; title: string }[] = [
   { key: 'text', title: 'Text' },
@@ -42,6 +43,7 @@ export function Mistakes({ d }: { d: ClassificationDetails }) {
     desc: true,
   });
   const [showCut, setShowCut] = useState(true);
+  const [page, setPage] = useState(0);
   const searchId = useId();
   const cutId = useId();
   const q = useDeferredValue(query.trim().toLowerCase());
@@ -64,6 +66,9 @@ export function Mistakes({ d }: { d: ClassificationDetails }) {
     };
     return hit.sort((a, b) => dir * by[sort.key](a, b) || a.index - b.index);
   }, [d, q, sort]);
+  // A new search, sort or evaluation starts at the first page.
+  useEffect(() => setPage(0), [d, q, sort]);
+  const shown = pageSlice(rows.length, MISTAKES_PAGE, page);
   const truncated = d.mistakes.filter((r) => r.truncated).length;
   const toggle = (key: SortKey) =>
     setSort((s) => (s.key === key ? { key, desc: !s.desc } : { key, desc: key === 'confidence' }));
@@ -90,9 +95,31 @@ export function Mistakes({ d }: { d: ClassificationDetails }) {
       </div>
       <p className="hint" role="status" data-testid="mistakes-count">
         {d.mistakes.length} of {d.rows.length} validation rows are wrong
-        {q ? `; ${rows.length} match “${query.trim()}”` : ''}
-        {rows.length > PAGE ? `; showing the first ${PAGE}` : ''}.
+        {q ? `; ${rows.length} match “${query.trim()}”` : ''}.
       </p>
+      {rows.length > MISTAKES_PAGE && (
+        <nav className="field-row pager" aria-label="Mistakes pages" data-testid="mistakes-pager">
+          <button
+            type="button"
+            className="small"
+            disabled={shown.page === 0}
+            onClick={() => setPage(shown.page - 1)}
+          >
+            Previous mistakes
+          </button>
+          <span data-testid="mistakes-page" aria-live="polite">
+            {shown.label}
+          </span>
+          <button
+            type="button"
+            className="small"
+            disabled={shown.page >= shown.pages - 1}
+            onClick={() => setPage(shown.page + 1)}
+          >
+            Next mistakes
+          </button>
+        </nav>
+      )}
       <div className="table-wrap">
         <table aria-label="Validation mistakes" data-testid="mistakes-table" className="wrap-text">
           <thead>
@@ -116,7 +143,7 @@ export function Mistakes({ d }: { d: ClassificationDetails }) {
             </tr>
           </thead>
           <tbody>
-            {rows.slice(0, PAGE).map((r) => (
+            {rows.slice(shown.start, shown.end).map((r) => (
               <tr key={r.index}>
                 <td className="text-cell">
                   <TextCell row={r} showCut={showCut} />

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type FocusEvent } from 'react';
 import type { DatasetSummary, Progress } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { estimateMaxSteps, formatInt } from './format';
@@ -52,17 +52,31 @@ export function RunBar(p: Props) {
           phase: 'preparing',
         };
   const progress = p.progress ?? idleProgress;
-  const stopRef = useRef<HTMLButtonElement>(null);
-  const trainRef = useRef<HTMLButtonElement>(null);
-  const wasTraining = useRef(p.training);
-  // Keyboard focus follows the run: to Stop once it starts, back to Train when it ends (the
-  // button pressed becomes disabled, and focus would fall to the page).
+  // Train disables itself when pressed: focus goes to Pause (or Stop) instead of the page top,
+  // and back to Train when the run ends (Pause and Stop disable then).
+  const trainButton = useRef<HTMLButtonElement>(null);
+  const pauseButton = useRef<HTMLButtonElement>(null);
+  const stopButton = useRef<HTMLButtonElement>(null);
+  const pressed = useRef(false);
+  /** Focus is on Pause or Stop (a button disabled under it leaves no related target). */
+  const onRunButton = useRef(false);
+  const remember = {
+    onFocus: () => {
+      onRunButton.current = true;
+    },
+    onBlur: (e: FocusEvent<HTMLButtonElement>) => {
+      if (e.relatedTarget !== null) onRunButton.current = false;
+    },
+  };
   useEffect(() => {
-    if (p.training && !wasTraining.current) stopRef.current?.focus();
-    if (!p.training && wasTraining.current && document.activeElement === stopRef.current) {
-      trainRef.current?.focus();
+    const lost = () => document.activeElement === null || document.activeElement === document.body;
+    if (p.training && pressed.current) {
+      pressed.current = false;
+      (pauseButton.current ?? stopButton.current)?.focus();
+    } else if (!p.training && onRunButton.current && lost()) {
+      trainButton.current?.focus();
     }
-    wasTraining.current = p.training;
+    if (!p.training) onRunButton.current = false;
   }, [p.training]);
   const hint = p.training
     ? p.paused && !p.stopping
@@ -79,10 +93,13 @@ export function RunBar(p: Props) {
     <section className="run-bar" aria-label="Run">
       <div className="run-controls">
         <button
-          ref={trainRef}
+          ref={trainButton}
           type="button"
           className="primary"
-          onClick={p.onTrain}
+          onClick={() => {
+            pressed.current = true;
+            p.onTrain();
+          }}
           disabled={p.training || !p.ready}
           aria-describedby="run-bar-hint"
         >
@@ -91,6 +108,8 @@ export function RunBar(p: Props) {
         {p.onPause && p.onResume && (
           <button
             type="button"
+            ref={pauseButton}
+            {...remember}
             onClick={p.paused ? p.onResume : p.onPause}
             disabled={!p.training || p.stopping}
             aria-pressed={p.paused ?? false}
@@ -98,7 +117,13 @@ export function RunBar(p: Props) {
             {p.paused ? 'Resume' : 'Pause'}
           </button>
         )}
-        <button ref={stopRef} type="button" onClick={p.onStop} disabled={!p.training}>
+        <button
+          ref={stopButton}
+          type="button"
+          {...remember}
+          onClick={p.onStop}
+          disabled={!p.training}
+        >
           Stop
         </button>
         <div className="run-progress">

@@ -19,10 +19,12 @@ import {
 import { splitArgumentsJson } from '../core/config/argsFile';
 import type { Tokenizer } from '../core/tokenize/tokenizer';
 import type { TrainResult } from '../core/session';
+import * as keptFile from '../core/io/keptFile';
+import { summarizeTable } from '../core/session/table';
 import { argsCatalog } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
-import type { Api, RequestName, TokenizerInfo, WorkerEvent } from './protocol';
+import type { Api, RequestName, TableReadChoice, TokenizerInfo, WorkerEvent } from './protocol';
 
 type Handlers = {
   [K in RequestName]: (params: Api[K][0]) => Promise<Api[K][1]>;
@@ -76,8 +78,9 @@ export function createHandlers(
   const status = (message: string) => emit({ kind: 'status', message });
   /** Test hooks (e2e build only): simulated full quota, simulated WebGPU device loss. */
   const hooks = createTestHooks();
+  const stores = ctx.stores ?? browserRunStores();
   const service = new RunService({
-    ...(ctx.stores ?? browserRunStores()),
+    ...stores,
     events: {
       warning: (message) => emit({ kind: 'warning', message }),
       run: (id) => emit({ kind: 'run', id }),
@@ -88,6 +91,15 @@ export function createHandlers(
     hooks,
   });
   const session = service.session;
+  /** The validation file is kept in IndexedDB (the browser's stores, not a test's). */
+  const keepsFiles = !ctx.stores && typeof indexedDB !== 'undefined';
+  const blobBytes = async (b: Blob) => new Uint8Array(await b.arrayBuffer());
+  /** The data file last read (a Blob is a reference, not a copy), to read again on request. */
+  let lastTable: { fileName: string; data: Blob | Uint8Array } | null = null;
+  const readOptions = (read: TableReadChoice | undefined) => ({
+    ...(read?.delimiter !== undefined && { delimiter: read.delimiter }),
+    ...(read?.hasHeader !== undefined && { hasHeader: read.hasHeader }),
+  });
   const runOptions = (): TrainOptions => ({
     callbacks: [
       progressCallback(
@@ -125,14 +137,57 @@ export function createHandlers(
     async estimateMemory({ model, batchSize }) {
       return service.estimateMemory(model, batchSize);
     },
-    async loadTable({ fileName, file, keep }) {
+    async loadTable({ fileName, file, keep, read }) {
       const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
-      return service.loadTable(fileName, data, {
+      const summary = await service.loadTable(fileName, data, {
         keep,
+        read: readOptions(read),
+        onProgress: (progress) => emit({ kind: 'read', progress }),
+      });
+      lastTable = { fileName, data };
+      return summary;
+    },
+    async rereadTable({ read }) {
+      // The file read last, else the one kept from the last visit (what restoreTable opened).
+      const kept = lastTable ? null : await stores.kept?.keptDataFile();
+      const file = lastTable ?? (kept ? { fileName: kept.fileName, data: kept.bytes } : null);
+      if (!file) throw new Error('No data file is open to read again.');
+      return service.loadTable(file.fileName, file.data, {
+        read: readOptions(read),
         onProgress: (progress) => emit({ kind: 'read', progress }),
       });
     },
+    async loadValidationTable({ fileName, file, read, keep }) {
+      const data = file instanceof ArrayBuffer ? new Uint8Array(file) : file;
+      await session.loadValidationTable(fileName, data, readOptions(read));
+      if (!session.validationTable) throw new Error(`${fileName} was not read.`);
+      if (keep && keepsFiles) {
+        // Kept after the reply; a failure (a full quota) is a warning, the file stays in use.
+        void (data instanceof Uint8Array ? Promise.resolve(data) : blobBytes(data))
+          .then((bytes) => keptFile.keepDataFile(fileName, bytes, 'validation'))
+          .catch((err: unknown) => emit({ kind: 'warning', message: String(err) }));
+      }
+      return summarizeTable(session.validationTable);
+    },
+    async restoreValidationTable({ read }) {
+      const kept = keepsFiles ? await keptFile.keptDataFile('validation') : null;
+      if (!kept) return null;
+      try {
+        await session.loadValidationTable(kept.fileName, kept.bytes, readOptions(read));
+      } catch {
+        await keptFile.forgetDataFile('validation').catch(() => undefined);
+        return null;
+      }
+      return session.validationTable ? summarizeTable(session.validationTable) : null;
+    },
+    async clearValidationTable() {
+      session.validationTable = null;
+      session.prepared = null;
+      if (keepsFiles) await keptFile.forgetDataFile('validation');
+      return { cleared: true as const };
+    },
     async restoreTable() {
+      lastTable = null;
       return service.restoreTable();
     },
     async forgetTable() {

@@ -73,6 +73,12 @@ export type { TrainedTokenizerModel };
 /** Live progress, sent at most a few times per second. */
 export type { Progress };
 
+/** How to read a CSV file: left out, each is detected (as `--delimiter` and `--no_header`). */
+export interface TableReadChoice {
+  delimiter?: string;
+  hasHeader?: boolean;
+}
+
 /** Request name -> [parameters, result]. */
 export interface Api {
   /** Picks the backend: 'auto' measures and prefers WebGPU unless it is a slow software adapter. */
@@ -82,7 +88,25 @@ export interface Api {
    * in the worker with `read` progress events, or bytes. `keep`: keep it in IndexedDB so the
    * next visit opens it again (the user's files; not the demo).
    */
-  loadTable: [{ fileName: string; file: Blob | ArrayBuffer; keep?: boolean }, TableSummary];
+  loadTable: [
+    { fileName: string; file: Blob | ArrayBuffer; keep?: boolean; read?: TableReadChoice },
+    TableSummary,
+  ];
+  /** Reads the open data file again with other read options (delimiter, header). */
+  rereadTable: [{ read: TableReadChoice }, TableSummary];
+  /**
+   * A separate validation file (used instead of a split of the training file until cleared),
+   * read with the same options; its summary (rows, columns, anomalies). `keep`: kept in
+   * IndexedDB for the next visit, as the training file.
+   */
+  loadValidationTable: [
+    { fileName: string; file: Blob | ArrayBuffer; read?: TableReadChoice; keep?: boolean },
+    TableSummary,
+  ];
+  /** Opens the validation file kept by `loadValidationTable` with `keep`; null when none. */
+  restoreValidationTable: [{ read?: TableReadChoice }, TableSummary | null];
+  /** Goes back to a split of the training file for validation (and forgets the kept one). */
+  clearValidationTable: [Record<string, never>, { cleared: true }];
   /** Opens the data file kept by the last `loadTable` with `keep`; null when none is kept. */
   restoreTable: [Record<string, never>, TableSummary | null];
   /** Forgets the kept data file (the demo opens on the next visit). */

@@ -42,12 +42,12 @@ interface BadFile {
 }
 
 const BAD_FILES: BadFile[] = [
-  { name: 'empty.csv', bytes: new Uint8Array(0), message: /empty/i },
-  { name: 'photo.csv', bytes: binaryBytes(4096), message: /not look like a text|binary/i },
+  { name: 'empty.csv', bytes: new Uint8Array(0), message: /^empty\.csv is empty/ },
+  { name: 'sms.png', bytes: binaryBytes(4096), message: /^sms\.png is not a table: / },
   {
     name: 'one-column.csv',
     bytes: utf8('message\nhello there\nsee you at 5\nwin a prize now\nok\n'),
-    message: /one column/i,
+    message: /^Only one column was found in one-column\.csv .*choose it .* Delimiter control above/,
   },
 ];
 

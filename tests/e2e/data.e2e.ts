@@ -25,6 +25,7 @@ import {
   waitFor,
   waitForBackend,
   waitForFileName,
+  waitForKept,
 } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -169,7 +170,9 @@ async function realFilesReachTheReport(ctx: E2EContext): Promise<void> {
     );
     assert.match(
       await textOf(page.getByTestId('report-lengths')),
-      new RegExp(`^${c.truncated.replace('.', '\\.')} of rows .* max_length 64`),
+      new RegExp(
+        `^Measured before truncation\\. ${c.truncated.replace('.', '\\.')} of rows .* max_length 64`,
+      ),
     );
     const dups = await textOf(page.getByTestId('report-duplicates'));
     assert.equal(int(dups.split(' ')[0]), c.duplicates, `${c.name} duplicates: "${dups}"`);
@@ -352,34 +355,6 @@ async function gigabyteFileStreams(ctx: E2EContext): Promise<void> {
   } finally {
     await rm(file, { force: true });
   }
-}
-
-/**
- * Waits until IndexedDB holds `key` in the studio's blob store ("kept/name" holding `text`, or
- * any value when `text` is absent): the worker keeps files after it replies.
- */
-async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
-  await waitFor(`IndexedDB to keep ${key}`, () =>
-    page.evaluate(
-      ([k, t]) =>
-        new Promise<boolean>((resolve) => {
-          const open = indexedDB.open('trainer-studio');
-          open.onerror = () => resolve(false);
-          open.onsuccess = () => {
-            const db = open.result;
-            if (!db.objectStoreNames.contains('blobs')) return resolve(false);
-            const q = db.transaction('blobs').objectStore('blobs').get(k);
-            q.onerror = () => resolve(false);
-            q.onsuccess = () => {
-              const v = q.result as Uint8Array | undefined;
-              db.close();
-              resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
-            };
-          };
-        }),
-      [key, text ?? null] as const,
-    ),
-  );
 }
 
 /** Reloads the page and waits for the studio to reopen `fileName`. */

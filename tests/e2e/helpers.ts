@@ -128,8 +128,9 @@ export async function selectedOption(page: Page, label: string): Promise<string>
 export async function dropFile(
   page: Page,
   file: { name: string; bytes: Uint8Array; type?: string },
+  zoneTestId = 'dropzone',
 ): Promise<void> {
-  const zone = page.getByTestId('dropzone');
+  const zone = page.getByTestId(zoneTestId);
   const dataTransfer = await page.evaluateHandle(
     ({ name, b64, type }) => {
       const bin = atob(b64);
@@ -208,4 +209,32 @@ export function readSafetensorsHeader(
     }
   }
   return header;
+}
+
+/**
+ * Waits until IndexedDB holds `key` in the studio's blob store ("kept/name" holding `text`, or
+ * any value when `text` is absent): the worker keeps files after it replies.
+ */
+export async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
+  await waitFor(`IndexedDB to keep ${key}`, () =>
+    page.evaluate(
+      ([k, t]) =>
+        new Promise<boolean>((resolve) => {
+          const open = indexedDB.open('trainer-studio');
+          open.onerror = () => resolve(false);
+          open.onsuccess = () => {
+            const db = open.result;
+            if (!db.objectStoreNames.contains('blobs')) return resolve(false);
+            const q = db.transaction('blobs').objectStore('blobs').get(k);
+            q.onerror = () => resolve(false);
+            q.onsuccess = () => {
+              const v = q.result as Uint8Array | undefined;
+              db.close();
+              resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
+            };
+          };
+        }),
+      [key, text ?? null] as const,
+    ),
+  );
 }

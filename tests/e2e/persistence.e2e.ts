@@ -416,6 +416,20 @@ async function compareTwoRuns(ctx: E2EContext): Promise<void> {
     await page.getByTestId('compare-eval_loss').getAttribute('data-points'),
   );
   assert.equal(evalPoints, 4, 'both eval_loss curves (2 points each)');
+  // Round step ticks from 0 (recharts' own stepped from the first point: 1, 3, 5…).
+  const tickText = page
+    .getByTestId('compare-loss')
+    .locator('.recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value');
+  const ticks = await waitFor(
+    'the x ticks drawn',
+    async () => {
+      const t = await tickText.allTextContents();
+      return t.length > 0 ? t : undefined;
+    },
+    { timeoutMs: 10_000 },
+    () => page.getByTestId('compare-loss').innerHTML(),
+  );
+  assert.deepEqual(ticks, ['0', '2', '4', '6'], `x ticks: ${ticks.join(', ')}`);
   const lrRow = compare.locator('tr[data-arg="learning_rate"]');
   assert.equal(await lrRow.getAttribute('data-differs'), 'true', 'learning_rate differs');
   assert.match(await textOf(lrRow), /0\.001/);

@@ -205,7 +205,7 @@ async function views(ctx: E2EContext): Promise<void> {
       ),
     );
   if (wrong > 0) {
-    assert.equal(conf.length, wrong);
+    assert.equal(conf.length, Math.min(wrong, 20), 'the first page of 20');
     for (let i = 1; i < conf.length; i++) assert.ok(conf[i] <= conf[i - 1], `sorted: ${conf}`);
   }
 

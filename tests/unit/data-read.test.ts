@@ -130,3 +130,31 @@ describe('readTableFile', () => {
     );
   });
 });
+
+describe('readTableFile errors name the file', () => {
+  const fail = async (name: string, bytes: Uint8Array) => {
+    try {
+      await readTableFile(name, bytes);
+    } catch (e) {
+      if (isDataError(e)) return e;
+      throw e;
+    }
+    throw new Error(`${name} was read`);
+  };
+  it('a PNG: "sms.png is not a table: …"', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0, 1]);
+    const e = await fail('sms.png', png);
+    expect(e.code).toBe('binary-file');
+    expect(e.message).toMatch(/^sms\.png is not a table: it contains NUL bytes/);
+  });
+  it('one column: names the file and the delimiter control', async () => {
+    const e = await fail('data.csv', strToU8('message\nhello there\nsee you\nok\n'));
+    expect(e.code).toBe('one-column');
+    expect(e.message).toMatch(/^Only one column was found in data\.csv \(/);
+    expect(e.message).toMatch(/Delimiter control above/);
+  });
+  it('an empty file, named once', async () => {
+    const e = await fail('empty.csv', new Uint8Array(0));
+    expect(e.message.split('empty.csv').length).toBe(2);
+  });
+});

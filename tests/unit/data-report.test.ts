@@ -63,15 +63,40 @@ describe('computeDataReport', () => {
     expect(r.anomaliesByKind).toEqual({ ragged: 2, empty: 1 });
   });
 
-  it('bins token lengths and the truncated share', () => {
-    const s = lengthStats(
-      { tokenizer: 't', maxLength: 8, lengths: [2, 3, 8, 8, 5], truncated: 2 },
-      4,
-    );
-    expect(s.bins.map((b) => b.count)).toEqual([0, 2, 1, 2]);
-    expect(s.truncatedShare).toBeCloseTo(0.4);
+  it('bins token lengths within max_length', () => {
+    const s = lengthStats({ tokenizer: 't', maxLength: 8, lengths: [2, 3, 8, 8, 5] }, 4);
+    // Width ceil(9 / 4) = 3: [0,3) [3,6) [6,9); a row of exactly max_length is not cut.
+    expect(s.bins.map((b) => [b.from, b.to, b.count])).toEqual([
+      [0, 3, 1],
+      [3, 6, 2],
+      [6, 9, 2],
+    ]);
+    expect(s.cutBin).toBe(3);
+    expect(s.truncatedRows).toBe(0);
     expect(s.mean).toBeCloseTo(5.2);
     expect(s.median).toBe(5);
+  });
+
+  it('draws lengths past max_length, with percentiles of the real lengths', () => {
+    const lengths = [10, 20, 30, 40, 50, 60, 70, 150, 300, 1024];
+    const s = lengthStats({ tokenizer: 't', maxLength: 64, lengths, measureCap: 1024 }, 16);
+    // max_length falls on a bin edge; the bars after it hold exactly the rows it cuts.
+    expect(s.bins[s.cutBin].from).toBe(65);
+    expect(s.bins[s.cutBin - 1].to).toBe(65);
+    const past = s.bins.slice(s.cutBin).reduce((a, b) => a + b.count, 0);
+    expect(past).toBe(4);
+    expect(s.truncatedRows).toBe(4);
+    expect(s.truncatedShare).toBeCloseTo(0.4);
+    expect(s.bins.reduce((a, b) => a + b.count, 0)).toBe(lengths.length);
+    expect(s.bins[s.bins.length - 1].to).toBeGreaterThan(1024);
+    expect(s.bins[s.bins.length - 1].open).toBe(true);
+    // At least half the bins up to max_length (width ceil(65 / 8) = 9), as many again after.
+    expect(s.cutBin).toBe(8);
+    expect(s.bins.length).toBe(24);
+    expect(s.atCap).toBe(1);
+    expect(s.p95).toBe(300);
+    expect(s.median).toBe(50);
+    for (let i = 1; i < s.bins.length; i++) expect(s.bins[i].from).toBe(s.bins[i - 1].to);
   });
 
   it('on the real SMS file through the session, with bert-base-uncased lengths', async () => {

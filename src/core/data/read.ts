@@ -57,6 +57,36 @@ export async function readTableFile(
   opts: ReadOptions = {},
   onProgress?: (p: ReadProgress) => void,
 ): Promise<ReadTable> {
+  try {
+    return await readNamedFile(fileName, input, opts, onProgress);
+  } catch (err) {
+    throw err instanceof DataError ? namingFile(err, fileName) : err;
+  }
+}
+
+/**
+ * The error with the file named in it ("sms.png is not a table: …", "Only one column was found
+ * in data.csv …"), so a message read later (or about a validation file) says which file it was.
+ */
+export function namingFile(err: DataError, fileName: string): DataError {
+  if (!fileName || err.message.includes(fileName)) return err;
+  let message = err.message;
+  if (err.code === 'binary-file' && message.startsWith('This does not look like a text table')) {
+    message = `${fileName} is not a table${message.slice('This does not look like a text table'.length)}`;
+  } else if (err.code === 'one-column' && message.startsWith('Only one column was found')) {
+    message = `Only one column was found in ${fileName}${message.slice('Only one column was found'.length)}`;
+  } else {
+    message = `${fileName}: ${message}`;
+  }
+  return new DataError(err.code, message, { row: err.row, column: err.column });
+}
+
+async function readNamedFile(
+  fileName: string,
+  input: ReadInput,
+  opts: ReadOptions,
+  onProgress?: (p: ReadProgress) => void,
+): Promise<ReadTable> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const totalBytes = input instanceof Uint8Array ? input.length : isBlob(input) ? input.size : null;
   const raw = await collect(input, maxBytes, totalBytes, onProgress);

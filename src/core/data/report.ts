@@ -11,10 +11,16 @@ export interface ClassCount {
 }
 
 export interface LengthBin {
-  /** Token counts in [from, to); the last bin also holds rows cut at max_length. */
+  /**
+   * Token counts in [from, to), measured before truncation. The bins up to max_length end at
+   * `maxLength + 1` (a row of exactly max_length is not cut); the bins after it hold the rows
+   * max_length cuts. The last bin also holds rows at the measuring cap (`measureCap`).
+   */
   from: number;
   to: number;
   count: number;
+  /** The last bin past max_length, wider than the others: it holds every longer row too. */
+  open?: true;
 }
 
 export interface TokenLengthStats {
@@ -23,10 +29,17 @@ export interface TokenLengthStats {
   /** Rows measured (all, or an evenly spaced sample of a large file). */
   measured: number;
   bins: LengthBin[];
-  /** Share (0-1) of measured rows that max_length truncates. */
+  /** Index of the first bin past max_length (`bins.length` when no row is longer). */
+  cutBin: number;
+  /** Lengths were measured up to this many tokens; longer rows count as this long. */
+  measureCap: number;
+  /** Measured rows that reached the cap (their real length is at least `measureCap`). */
+  atCap: number;
+  /** Share (0-1) of measured rows that max_length truncates (longer than max_length). */
   truncatedShare: number;
+  /** Measured rows longer than max_length: the same rows as the bins from `cutBin` on. */
   truncatedRows: number;
-  /** Mean tokens per row after truncation, special tokens included. */
+  /** Mean tokens per row before truncation (up to `measureCap`), special tokens included. */
   mean: number;
   median: number;
   p95: number;
@@ -68,13 +81,8 @@ export interface ReportInput {
 
 export interface ReportOptions {
   task?: TaskOverride;
-  /** Token counts of measured rows (after truncation) and which were truncated. */
-  tokenLengths?: {
-    tokenizer: string;
-    maxLength: number;
-    lengths: ArrayLike<number>;
-    truncated: number;
-  };
+  /** Token counts of measured rows before truncation (see `lengthStats`). */
+  tokenLengths?: LengthInput;
   /** Histogram bins (default 16). */
   bins?: number;
 }
@@ -164,36 +172,84 @@ function clip(s: string): string {
   return s.length > EXAMPLE_CHARS ? `${s.slice(0, EXAMPLE_CHARS)}…` : s;
 }
 
-/** Histogram over [0, maxLength] in equal bins; lengths are after truncation (<= maxLength). */
-export function lengthStats(
-  t: { tokenizer: string; maxLength: number; lengths: ArrayLike<number>; truncated: number },
-  nBins = 16,
-): TokenLengthStats {
+/** Token counts of measured rows, before truncation, each at most `measureCap`. */
+export interface LengthInput {
+  tokenizer: string;
+  maxLength: number;
+  lengths: ArrayLike<number>;
+  /** The cap the lengths were measured at (default: no cap, the longest length). */
+  measureCap?: number;
+}
+
+/** The cap to measure lengths at for a max_length: far past it, so the tail is drawn. */
+export function measureCapFor(maxLength: number): number {
+  return Math.max(1024, 8 * maxLength);
+}
+
+/**
+ * Histogram of lengths measured before truncation: `nBins` equal bins over [0, max_length] when
+ * no row is longer, otherwise bins of one width on both sides of max_length (it falls on a bin
+ * edge, `cutBin`): at least `nBins / 2` up to it and at most `nBins` past it, the last one
+ * open-ended (`open`) when the tail runs further. Percentiles and the
+ * mean are of the real lengths; the rows cut are the rows longer than max_length.
+ */
+export function lengthStats(t: LengthInput, nBins = 16): TokenLengthStats {
   const m = t.lengths.length;
-  const width = Math.max(1, Math.ceil(t.maxLength / nBins));
-  const bins: LengthBin[] = [];
-  for (let from = 0; from < t.maxLength; from += width) {
-    bins.push({ from, to: Math.min(from + width, t.maxLength), count: 0 });
-  }
-  if (bins.length === 0) bins.push({ from: 0, to: 1, count: 0 });
+  const maxLength = Math.max(1, t.maxLength);
   const sorted = new Uint32Array(m);
   let sum = 0;
+  let hi = 0;
+  let cut = 0;
   for (let i = 0; i < m; i++) {
     const len = t.lengths[i];
     sorted[i] = len;
     sum += len;
-    const b = Math.min(bins.length - 1, Math.floor(len / width));
-    bins[b].count++;
+    if (len > hi) hi = len;
+    if (len > maxLength) cut++;
   }
   sorted.sort();
+  const measureCap = t.measureCap ?? Math.max(hi, maxLength);
+  let atCap = 0;
+  if (t.measureCap !== undefined) for (let i = 0; i < m; i++) if (sorted[i] >= measureCap) atCap++;
+  // Bins up to max_length: fewer when there is a tail (at least half), which gets as many more.
+  const half = Math.ceil(nBins / 2);
+  const below = hi <= maxLength ? nBins : Math.max(half, Math.round((nBins * maxLength) / hi));
+  const width = Math.max(1, Math.ceil((maxLength + 1) / below));
+  const bins: LengthBin[] = [];
+  for (let from = 0; from <= maxLength; from += width) {
+    bins.push({ from, to: Math.min(from + width, maxLength + 1), count: 0 });
+  }
+  const cutBin = bins.length;
+  if (hi > maxLength) {
+    const limit = cutBin + nBins;
+    for (let from = maxLength + 1; from <= hi && bins.length < limit; from += width) {
+      bins.push({ from, to: from + width, count: 0 });
+    }
+    const last = bins[bins.length - 1];
+    if (last.to <= hi) {
+      last.to = hi + 1;
+      last.open = true;
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    const len = sorted[i];
+    const b =
+      len <= maxLength
+        ? Math.min(cutBin - 1, Math.floor(len / width))
+        : Math.min(bins.length - 1, cutBin + Math.floor((len - maxLength - 1) / width));
+    bins[b].count++;
+  }
   const q = (p: number) => (m === 0 ? 0 : sorted[Math.min(m - 1, Math.floor(p * (m - 1)))]);
   return {
     tokenizer: t.tokenizer,
-    maxLength: t.maxLength,
+    maxLength,
     measured: m,
     bins,
-    truncatedShare: m === 0 ? 0 : t.truncated / m,
-    truncatedRows: t.truncated,
+    cutBin,
+    measureCap,
+    atCap,
+    truncatedShare: m === 0 ? 0 : cut / m,
+    truncatedRows: cut,
     mean: m === 0 ? 0 : sum / m,
     median: q(0.5),
     p95: q(0.95),

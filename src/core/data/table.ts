@@ -182,8 +182,8 @@ export function parseTable(text: string, opts: ParseTableOptions = {}): ParsedTa
     throw new DataError(
       'one-column',
       `Only one column was found (splitting rows at ${shown}). A training table needs a text ` +
-        'column and a label column: check the delimiter (comma, tab, semicolon or pipe) and pick ' +
-        'it by hand if it was guessed wrong.',
+        'column and a label column: if the delimiter was guessed wrong, choose it (comma, tab, ' +
+        'semicolon or pipe) with the Delimiter control above (on the command line: --delimiter).',
     );
   }
   if (rows.length === 0) {

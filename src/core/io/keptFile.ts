@@ -1,5 +1,5 @@
 /**
- * The data file the studio has open, kept in IndexedDB so a reload (or a crash of the tab) opens
+ * The data file the studio has open (and a separate validation file), kept in IndexedDB so a reload (or a crash of the tab) opens
  * it again instead of the demo, and the tokenizer files the user dropped: one of each at a time, in the `blobs` store under `kept/…` keys (run
  * ids never contain "/", so these never collide with a run's blobs). Only the bytes the reader
  * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
@@ -8,19 +8,31 @@ import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
 
 const KEY = { data: 'kept/data', name: 'kept/name', tokenizer: 'kept/tokenizer' } as const;
 
+/** Which data file: the training file, or the separate validation file. */
+export type KeptSlot = 'data' | 'validation';
+const SLOT_KEYS = {
+  data: { data: KEY.data, name: KEY.name },
+  validation: { data: 'kept/validation', name: 'kept/validation-name' },
+} as const;
+
 /** Keeps `bytes` as the open data file named `fileName`, replacing the one kept before. */
-export async function keepDataFile(fileName: string, bytes: Uint8Array): Promise<void> {
+export async function keepDataFile(
+  fileName: string,
+  bytes: Uint8Array,
+  slot: KeptSlot = 'data',
+): Promise<void> {
   const name = new TextEncoder().encode(fileName);
+  const key = SLOT_KEYS[slot];
   try {
     await inTransaction([STORES.blobs], 'readwrite', (tx) => {
       const store = tx.objectStore(STORES.blobs);
-      store.put(bytes, KEY.data);
-      store.put(name, KEY.name);
+      store.put(bytes, key.data);
+      store.put(name, key.name);
     });
   } catch (err) {
     if (!isQuotaError(err)) throw err;
     // A file the storage cannot hold is not kept; neither is the one before (it is not open).
-    await forgetDataFile().catch(() => undefined);
+    await forgetDataFile(slot).catch(() => undefined);
     throw new Error(
       `Browser storage is full: ${fileName} stays open but will not reopen after a reload. ` +
         'Delete old runs in Run history to make room.',
@@ -29,12 +41,15 @@ export async function keepDataFile(fileName: string, bytes: Uint8Array): Promise
 }
 
 /** The kept data file, or null when none is kept. */
-export async function keptDataFile(): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+export async function keptDataFile(
+  slot: KeptSlot = 'data',
+): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+  const key = SLOT_KEYS[slot];
   const p = await inTransaction([STORES.blobs], 'readonly', (tx) => {
     const store = tx.objectStore(STORES.blobs);
     return Promise.all([
-      reqResult(store.get(KEY.data) as IDBRequest<Uint8Array | undefined>),
-      reqResult(store.get(KEY.name) as IDBRequest<Uint8Array | undefined>),
+      reqResult(store.get(key.data) as IDBRequest<Uint8Array | undefined>),
+      reqResult(store.get(key.name) as IDBRequest<Uint8Array | undefined>),
     ]);
   });
   const [bytes, name] = await p;
@@ -43,11 +58,12 @@ export async function keptDataFile(): Promise<{ fileName: string; bytes: Uint8Ar
 }
 
 /** Forgets the kept data file (the demo opens on the next visit). */
-export async function forgetDataFile(): Promise<void> {
+export async function forgetDataFile(slot: KeptSlot = 'data'): Promise<void> {
+  const key = SLOT_KEYS[slot];
   await inTransaction([STORES.blobs], 'readwrite', (tx) => {
     const store = tx.objectStore(STORES.blobs);
-    store.delete(KEY.data);
-    store.delete(KEY.name);
+    store.delete(key.data);
+    store.delete(key.name);
   });
 }
 

@@ -11,7 +11,13 @@ import {
   type RefObject,
   type SetStateAction,
 } from 'react';
-import type { ColumnChoice, ReadProgress, StudioClient, TableSummary } from '../../worker/client';
+import type {
+  ColumnChoice,
+  ReadProgress,
+  StudioClient,
+  TableReadChoice,
+  TableSummary,
+} from '../../worker/client';
 import type { StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
@@ -69,6 +75,16 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     null,
   );
   const fileRef = useRef<LoadedFile | null>(null);
+  /** The file last sent (one that failed to read too: a delimiter chosen after is for it). */
+  const attemptRef = useRef<LoadedFile | null>(null);
+  /** How CSV files are read (delimiter, header): detected unless chosen. */
+  const [readChoice, setReadChoice] = useState<TableReadChoice>({});
+  const readRef = useRef<TableReadChoice>({});
+  /** A separate validation file (instead of a split), and the file itself for a new worker. */
+  const [validation, setValidation] = useState<TableSummary | null>(null);
+  const validationRef = useRef<LoadedFile | null>(null);
+  const validationShown = useRef(false);
+  validationShown.current = validation !== null;
 
   /** Shows a table the worker has read and picks columns (the saved ones if they fit). */
   const showTable = useCallback(
@@ -89,12 +105,29 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
    */
   const sendTable = useCallback(
     async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
+      attemptRef.current = file;
       setReading({ name: file.name, progress: null });
       const summary = await client
-        .call('loadTable', { fileName: file.name, file: file.data, keep: !file.demo })
+        .call('loadTable', {
+          fileName: file.name,
+          file: file.data,
+          keep: !file.demo,
+          read: readRef.current,
+        })
         .finally(() => setReading(null));
       fileRef.current = file;
       showTable(summary, keepSavedColumns, file.demo ?? false);
+      // A fresh worker gets the validation file again too.
+      const v = validationRef.current;
+      if (v) {
+        setValidation(
+          await client.call('loadValidationTable', {
+            fileName: v.name,
+            file: v.data,
+            read: readRef.current,
+          }),
+        );
+      }
       return summary;
     },
     [showTable],
@@ -112,8 +145,11 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         else {
           const kept = await client.call('restoreTable', {});
           if (isCancelled()) return;
-          if (kept) showTable(kept, true);
-          else await sendTable(client, await fetchDemo(), true);
+          if (kept) {
+            showTable(kept, true);
+            const v = await client.call('restoreValidationTable', { read: readRef.current });
+            if (!isCancelled()) setValidation(v);
+          } else await sendTable(client, await fetchDemo(), true);
         }
       } catch (err) {
         if (!isCancelled()) setError(errorMessage(err));
@@ -134,6 +170,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       if (!client) return;
       setLoadingFile(true);
       setStatus(`Reading ${file.name}…`);
+      // A new file is read as detected; a delimiter or header chosen after applies to it.
+      readRef.current = {};
+      setReadChoice({});
       try {
         const summary = await sendTable(client, { name: file.name, data: file }, false);
         setError(null); // an earlier file's error no longer applies
@@ -156,6 +195,9 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     try {
       // Forgotten first: once the demo shows, a reload opens the demo too.
       await client.call('forgetTable', {});
+      await client.call('clearValidationTable', {});
+      validationRef.current = null;
+      setValidation(null);
       const summary = await sendTable(client, await fetchDemo(), false);
       setError(null);
       setStatus(`Loaded ${summary.fileName}`);
@@ -166,8 +208,91 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     }
   }, [clientRef, sendTable, setError, setStatus]);
 
+  /** Reads the open file (and the validation file) again with another delimiter or header. */
+  const chooseRead = useCallback(
+    async (read: TableReadChoice) => {
+      const client = clientRef.current;
+      if (!client) return;
+      readRef.current = read;
+      setReadChoice(read);
+      setLoadingFile(true);
+      try {
+        // The file last sent (the one a one-column error was about), else the kept one.
+        const file = attemptRef.current ?? fileRef.current;
+        const summary = file
+          ? await sendTable(client, file, true)
+          : await client.call('rereadTable', { read });
+        if (!file) showTable(summary, true);
+        const v = validationRef.current;
+        if (v && !file) {
+          setValidation(
+            await client.call('loadValidationTable', { fileName: v.name, file: v.data, read }),
+          );
+        } else if (!v && validationShown.current) {
+          // The validation file kept from the last visit, read again too.
+          setValidation(await client.call('restoreValidationTable', { read }));
+        }
+        setError(null);
+        setStatus(`Read ${summary.fileName} again`);
+      } catch (err) {
+        setError(errorMessage(err));
+      } finally {
+        setLoadingFile(false);
+      }
+    },
+    [clientRef, sendTable, setError, setStatus, showTable],
+  );
+
+  /** Uses `file` for validation instead of a split of the training file. */
+  const loadValidationFile = useCallback(
+    async (file: File) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setLoadingFile(true);
+      setStatus(`Reading ${file.name}…`);
+      try {
+        const summary = await client.call('loadValidationTable', {
+          fileName: file.name,
+          file,
+          read: readRef.current,
+          keep: true,
+        });
+        validationRef.current = { name: file.name, data: file };
+        setValidation(summary);
+        setDataVersion((v) => v + 1); // prepared again with it
+        setError(null);
+        setStatus(`Loaded ${summary.fileName} for validation`);
+      } catch (err) {
+        setError(errorMessage(err));
+        setStatus('Ready');
+      } finally {
+        setLoadingFile(false);
+      }
+    },
+    [clientRef, setError, setStatus],
+  );
+
+  /** Back to a split of the training file. */
+  const clearValidationFile = useCallback(async () => {
+    const client = clientRef.current;
+    if (!client) return;
+    try {
+      await client.call('clearValidationTable', {});
+      validationRef.current = null;
+      setValidation(null);
+      setDataVersion((v) => v + 1);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }, [clientRef, setError]);
+
   return {
     table,
+    readChoice,
+    chooseRead,
+    validation,
+    loadValidationFile,
+    clearValidationFile,
     dataVersion,
     loadingFile,
     demoLoaded,
