@@ -4,6 +4,7 @@
  */
 import { startTransition, useCallback, useRef, useState } from 'react';
 import type { EvalRows, LogEntry, Progress, TrainResult } from '../../worker/client';
+import type { ShownProgress } from '../format';
 import { appendLogs, emptySeries, type Series } from '../series';
 
 /** One throughput sample: training samples per second at a step. */
@@ -25,7 +26,7 @@ export function useRun(setStatus: (status: string) => void) {
   const [stopping, setStopping] = useState(false);
   /** The run in progress is paused between steps. */
   const [paused, setPaused] = useState(false);
-  const [progress, setProgress] = useState<Progress | null>(null);
+  const [progress, setProgress] = useState<ShownProgress | null>(null);
   const [series, setSeries] = useState<Series>(emptySeries);
   /** Every log entry of the shown run (the charts derive all their series from it). */
   const [logs, setLogs] = useState<LogEntry[]>([]);
@@ -82,7 +83,7 @@ export function useRun(setStatus: (status: string) => void) {
   }, []);
 
   /** Clears the last run's charts, metrics and views before a run; `p` is the new progress. */
-  const clearRun = useCallback((p: Progress | null) => {
+  const clearRun = useCallback((p: ShownProgress | null) => {
     setSeries(emptySeries());
     setLogs([]);
     setThroughput([]);
@@ -99,7 +100,17 @@ export function useRun(setStatus: (status: string) => void) {
     setSeries(appendLogs(emptySeries(), result.logHistory));
     setLogs(result.logHistory);
     setFinalMetrics(result.metrics);
-    setProgress((p) => (p ? { ...p, step: result.globalStep, etaSeconds: 0, phase: 'done' } : p));
+    setProgress((p) =>
+      p
+        ? {
+            ...p,
+            step: result.globalStep,
+            etaSeconds: 0,
+            phase: 'done',
+            outcome: result.stopped ? 'stopped' : 'finished',
+          }
+        : p,
+    );
   }, []);
 
   /** No run is in progress any more (finished, failed, or its worker is gone). */
