@@ -22,7 +22,7 @@ import { RunInputs, messageOf, storedBytes } from './inputs';
 import { RunRecorder } from './recorder';
 import { storedModelSpec, storedPrepareOptions } from './storedRun';
 import type { RunOutput, RunStore } from './stores';
-import type { ExportedFile, OutputOptions, RunList, TrainOptions } from './types';
+import type { ExportedFile, OpenedRun, OutputOptions, RunList, TrainOptions } from './types';
 
 export { POOL_MIN_ROWS } from './inputs';
 export type * from './types';
@@ -89,6 +89,35 @@ export class RunService extends RunInputs {
     this.lastPrepare = prep;
     this.status('Training…');
     return this.run(spec, { ...rec.args }, id, opts);
+  }
+
+  /**
+   * Opens a stored run again: its final model (the zip stored at its end) becomes the session's
+   * model, and its data file, when stored, is loaded and prepared as the run prepared it.
+   */
+  async openRun(id: string): Promise<OpenedRun> {
+    this.assertIdle('A run is in progress: stop it first.');
+    const { runs, rec } = await this.stored(id);
+    const notices: string[] = [];
+    const zip = rec.hasModelZip ? await runs.getBlob(blobKey.modelZip(id)) : null;
+    const model = zip ? await this.session.importZip(zip) : null;
+    if (!model) notices.push('The final model of this run was not stored.');
+    else this.tokenizerName = rec.tokenizer.name;
+    const bytes = await runs.getBlob(blobKey.data(id));
+    const table = bytes ? await this.session.loadTable(rec.fileName, bytes) : null;
+    if (!bytes) notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
+    else this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
+    let dataset = null;
+    if (table && model) {
+      try {
+        const prep = storedPrepareOptions(rec);
+        dataset = this.session.prepare(prep);
+        this.lastPrepare = prep;
+      } catch (e) {
+        notices.push(messageOf(e));
+      }
+    }
+    return { record: rec, model, table, dataset, notices };
   }
 
   /** The run store and run `id`'s record, or a `not-found` error. */

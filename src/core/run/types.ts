@@ -1,7 +1,7 @@
 /** The run service's dependencies, events and results (see ./service.ts). */
 import type { StorageUse } from '../io/runStore';
 import type { RunRecord } from '../io/runStore';
-import type { StudioSession } from '../session';
+import type { DatasetSummary, StudioSession, TableSummary } from '../session';
 import type { RunOptions } from '../session/training';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { RecordedRunArguments } from '../config/argsFile';
@@ -52,6 +52,19 @@ export interface RunList {
   /** Ids of runs that did not end and no live worker holds: offer "Resume". */
   interrupted: string[];
   storage: StorageUse;
+}
+
+/**
+ * A stored run opened again: its record, its final model when stored (loaded as the session's
+ * model), its data file when stored (loaded, and prepared as the run prepared it, so the
+ * evaluation views have its validation split); `notices` say what could not be restored.
+ */
+export interface OpenedRun {
+  record: RunRecord;
+  model: { labels: string[]; tokenizer: string } | null;
+  table: TableSummary | null;
+  dataset: DatasetSummary | null;
+  notices: string[];
 }
 
 /** A file the service hands out: its name and bytes. */
