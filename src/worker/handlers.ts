@@ -197,6 +197,9 @@ export function createHandlers(
     async resumeRun({ id }) {
       return ended(await service.resume(id, runOptions()));
     },
+    async openRun({ id }) {
+      return service.openRun(id);
+    },
     async exportRun({ id }) {
       return fileOf(await service.exportRun(id));
     },

@@ -27,7 +27,7 @@ import type { MemoryEstimate } from '../core/model/memory';
 import type { PretrainedInfo } from '../core/session';
 import type { EvalRows } from '../core/train/evalDetails';
 import type { Progress } from '../core/run/progress';
-import type { RunList } from '../core/run/service';
+import type { OpenedRun, RunList } from '../core/run/service';
 import type { SerializedError, StudioErrorCode } from '../core/run/errors';
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
@@ -158,6 +158,11 @@ export interface Api {
    * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
    */
   resumeRun: [{ id: string }, TrainResult];
+  /**
+   * Opens a stored run again (Reopen in the history): its final model becomes the model for
+   * predictions, evaluation and export, and its data file is loaded and prepared as it was.
+   */
+  openRun: [{ id: string }, OpenedRun];
   /** A stored run as a file: its HF zip when the final model is stored, else trainer_state.json. */
   exportRun: [{ id: string }, { fileName: string; zip: ArrayBuffer }];
   /**
@@ -182,6 +187,9 @@ export type { RunRecord, StorageUse } from '../core/io/runStore';
 
 /** Stored runs (newest first), which are interrupted, and the storage used. */
 export type { RunList };
+
+/** A stored run opened again: its record, model, data and what could not be restored. */
+export type { OpenedRun };
 
 export type WorkerEvent =
   | { kind: 'progress'; progress: Progress }

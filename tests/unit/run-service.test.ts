@@ -297,35 +297,41 @@ describe('RunService on the file system', () => {
     expect((await service.listRuns()).runs).toEqual([]);
   });
 
-  it('opens a stored run again after a reload: its model, data and validation split', async () => {
+  it('opens a stored run again after a reload: its model, and its rows on its data', async () => {
     const dir = tmp();
     const t = await prepared(dir);
     const result = await t.service.train(TINY, ARGS);
     const [id] = t.runIds;
     const before = await t.service.session.evalRows();
-    // A new service on the same folder (the page reloaded): nothing loaded.
-    const fresh = newService(dir);
-    await expect(fresh.service.session.evalRows()).rejects.toThrow(/no model/);
+    // A new service on the same folder (the page reloaded), with the page's data prepared
+    // again but no model.
+    const fresh = await prepared(dir);
+    const s = fresh.service.session;
+    const pageData = { table: s.table, prepared: s.prepared };
+    await expect(s.evalRows()).rejects.toThrow(/no model/);
     const opened = await fresh.service.openRun(id);
     expect(opened.notices).toEqual([]);
     expect(opened.record).toMatchObject({ id, status: 'finished', globalStep: result.globalStep });
     expect(opened.model?.labels).toEqual(['0', '1']);
-    expect(opened.table?.fileName).toBe('sst2.tsv');
     expect(opened.dataset?.validationRows).toBe(before.texts.length);
-    // The same model on the same validation rows: the same predictions.
-    const after = await fresh.service.session.evalRows();
-    expect(after.texts).toEqual(before.texts);
-    expect(Array.from(after.labels)).toEqual(Array.from(before.labels));
-    const close = Array.from(after.logits).every((v, i) => Math.abs(v - before.logits[i]) < 1e-4);
+    // The same model on the same validation rows: the same logits.
+    const rows = opened.evalRows;
+    expect(rows?.texts).toEqual(before.texts);
+    expect(Array.from(rows?.labels ?? [])).toEqual(Array.from(before.labels));
+    const close = Array.from(rows?.logits ?? []).every(
+      (v, i) => Math.abs(v - before.logits[i]) < 1e-4,
+    );
     expect(close).toBe(true);
-    const [p] = await fresh.service.session.predict(['a wonderful film']);
+    // The page's own data stays the session's; the model predicts.
+    expect(s.table).toBe(pageData.table);
+    expect(s.prepared).toBe(pageData.prepared);
+    const [p] = await s.predict(['a wonderful film']);
     expect(['0', '1']).toContain(p.label);
-    // Without its model zip: the data still opens, and the notice says what is missing.
+    // Without its model zip: the notice says what is missing.
     const rec = await t.runs.get(id);
     await t.runs.put({ ...(rec as NonNullable<typeof rec>), hasModelZip: false });
     const bare = await newService(dir).service.openRun(id);
-    expect(bare.model).toBeNull();
-    expect(bare.dataset).toBeNull();
+    expect(bare).toMatchObject({ model: null, dataset: null, evalRows: null });
     expect(bare.notices).toEqual(['The final model of this run was not stored.']);
     await expect(fresh.service.openRun('run-none')).rejects.toThrow(/no stored run/);
   });

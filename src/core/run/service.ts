@@ -93,7 +93,8 @@ export class RunService extends RunInputs {
 
   /**
    * Opens a stored run again: its final model (the zip stored at its end) becomes the session's
-   * model, and its data file, when stored, is loaded and prepared as the run prepared it.
+   * model, as an imported one does, and its validation rows are evaluated on its data file as
+   * the run prepared it. The page's own data file and preparation stay the session's.
    */
   async openRun(id: string): Promise<OpenedRun> {
     this.assertIdle('A run is in progress: stop it first.');
@@ -102,22 +103,26 @@ export class RunService extends RunInputs {
     const zip = rec.hasModelZip ? await runs.getBlob(blobKey.modelZip(id)) : null;
     const model = zip ? await this.session.importZip(zip) : null;
     if (!model) notices.push('The final model of this run was not stored.');
-    else this.tokenizerName = rec.tokenizer.name;
-    const bytes = await runs.getBlob(blobKey.data(id));
-    const table = bytes ? await this.session.loadTable(rec.fileName, bytes) : null;
-    if (!bytes) notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
-    else this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
+    const bytes = model ? await runs.getBlob(blobKey.data(id)) : null;
+    if (model && !bytes)
+      notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
+    const s = this.session;
+    const page = { table: s.table, validationTable: s.validationTable, prepared: s.prepared };
     let dataset = null;
-    if (table && model) {
-      try {
-        const prep = storedPrepareOptions(rec);
-        dataset = this.session.prepare(prep);
-        this.lastPrepare = prep;
-      } catch (e) {
-        notices.push(messageOf(e));
+    let evalRows = null;
+    try {
+      if (bytes) {
+        await s.loadTable(rec.fileName, bytes);
+        s.validationTable = null;
+        dataset = s.prepare(storedPrepareOptions(rec));
+        evalRows = await s.evalRows();
       }
+    } catch (e) {
+      notices.push(messageOf(e));
+    } finally {
+      Object.assign(s, page);
     }
-    return { record: rec, model, table, dataset, notices };
+    return { record: rec, model, dataset, evalRows, notices };
   }
 
   /** The run store and run `id`'s record, or a `not-found` error. */
