@@ -193,7 +193,7 @@ export function App() {
             call={s.call}
             refreshKey={s.status}
             training={locked}
-            onLogHistory={s.showLogHistory}
+            onReopen={s.reopenRun}
             onResume={s.resumeRun}
             onError={s.reportError}
           />

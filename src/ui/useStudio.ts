@@ -183,6 +183,7 @@ export function useStudio() {
     setArg: settingsActions.setArg,
     train: actions.train,
     resumeRun: actions.resumeRun,
+    reopenRun: actions.reopenRun,
     paused: run.paused,
     pause: actions.pause,
     resumeTraining: actions.resumeTraining,
