@@ -1,0 +1,182 @@
+/**
+ * A stored run opened again: a tiny model trained and stopped says "Stopped at step N / M" (no
+ * ETA); after a reload, Reopen in the Run history brings back its charts, the progress line at
+ * its last step and its final model: Try it predicts, the evaluation view shows its metrics on
+ * the run's validation split, and Export model downloads it.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { strFromU8, unzipSync } from 'fflate';
+import type { Locator, Page } from 'playwright-core';
+import type { E2EContext, E2ETest } from './harness';
+import {
+  chartPoints,
+  dropFile,
+  fixtureBytes,
+  pageState,
+  setField,
+  textOf,
+  waitFor,
+  waitForBackend,
+  waitForFileName,
+  TINY_MODEL,
+} from './helpers';
+
+const FILE_NAME = 'sms-200.csv';
+const ARGS = {
+  max_steps: 400,
+  per_device_train_batch_size: 8,
+  logging_steps: 1,
+  learning_rate: 0.001,
+};
+
+const button = (scope: Page | Locator, name: string) =>
+  scope.getByRole('button', { name, exact: true });
+
+const status = (page: Page) => textOf(page.getByTestId('status'));
+const progressText = (page: Page) => textOf(page.getByTestId('progress-text'));
+
+async function progressStep(page: Page): Promise<number> {
+  const bar = page.getByRole('progressbar', { name: 'Training progress' });
+  if ((await bar.count()) === 0) return 0;
+  return Number((await bar.getAttribute('aria-valuenow', { timeout: 1000 })) ?? 0);
+}
+
+async function waitTrainable(page: Page): Promise<void> {
+  await waitFor(
+    'the Train button to be enabled',
+    () => button(page, 'Train').isEnabled(),
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+}
+
+async function stopThenReopen(ctx: E2EContext): Promise<void> {
+  const { log } = ctx;
+  const context = await ctx.browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${ctx.baseUrl}?backend=wasm`);
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  const bytes = await fixtureBytes(`e2e/${FILE_NAME}`);
+  await dropFile(page, { name: FILE_NAME, bytes, type: 'text/csv' });
+  await waitForFileName(page, FILE_NAME);
+  for (const [k, v] of Object.entries(TINY_MODEL)) await setField(page, k, v);
+  for (const [k, v] of Object.entries(ARGS)) await setField(page, k, v);
+  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  await waitTrainable(page);
+
+  // Train, and Stop after a few steps.
+  await button(page, 'Train').click();
+  await waitFor(
+    'step >= 4',
+    async () => (await progressStep(page)) >= 4,
+    { timeoutMs: 120_000, intervalMs: 25 },
+    () => pageState(page),
+  );
+  await button(page, 'Stop').click();
+  const stopped = await waitFor(
+    'the run to stop',
+    async () => {
+      const s = await status(page);
+      return /^Stopped at step \d+/.test(s) ? s : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 100 },
+    () => pageState(page),
+  );
+  const step = Number(/step (\d+)/.exec(stopped)![1]);
+  assert.ok(step < ARGS.max_steps, `stopped before the end (${stopped})`);
+  const line = await progressText(page);
+  log(`after Stop: status "${stopped}", progress "${line}"`);
+  assert.match(line, new RegExp(`^Stopped at step ${step} / ${ARGS.max_steps} · epoch \\d`));
+  assert.doesNotMatch(line, /ETA/, 'no ETA once stopped');
+  const lossPoints = await chartPoints(page, 'loss');
+  assert.equal(lossPoints, step, 'one loss point per step trained');
+
+  // Reload: no model until the run is reopened.
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, FILE_NAME, 120_000);
+  await waitTrainable(page);
+  assert.equal(await textOf(page.getByTestId('prediction')), 'No model yet.');
+  const row = page.locator('tr[data-run-id]').first();
+  await waitFor('the run in the history', async () => (await row.count()) === 1);
+  assert.equal(await row.getAttribute('data-status'), 'stopped');
+  await button(row, 'Reopen').click();
+  const shown = await waitFor(
+    'the reopened run',
+    async () => {
+      const s = await status(page);
+      return s.startsWith('Showing a reopened run') ? s : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  log(`reopened: status "${shown}", progress "${await progressText(page)}"`);
+  assert.match(shown, new RegExp(`^Showing a reopened run: ${FILE_NAME.replace('.', '\\.')}, `));
+  assert.match(
+    await progressText(page),
+    new RegExp(
+      `^Run of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d: stopped at step ${step} / ${ARGS.max_steps}`,
+    ),
+  );
+  assert.equal(await chartPoints(page, 'loss'), lossPoints, 'its loss curve is charted again');
+
+  // Try it predicts with the reopened model.
+  await page.getByLabel('Text to classify').fill('WINNER! Claim your free prize now');
+  const pred = await waitFor(
+    'a prediction',
+    async () => {
+      const t = await textOf(page.getByTestId('prediction'));
+      return /(ham|spam).*\d/.test(t) ? t : undefined;
+    },
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  log(`try it: ${pred}`);
+
+  // The evaluation view: the model on the run's validation split.
+  await waitFor('the evaluation view', () => page.getByTestId('eval-view').isVisible(), {
+    timeoutMs: 60_000,
+  });
+  const acc = Number(await textOf(page.getByTestId('eval-accuracy')));
+  log(`evaluation: accuracy ${acc}`);
+  assert.ok(acc >= 0 && acc <= 1, `an accuracy (${acc})`);
+  const cm = await page
+    .getByRole('table', { name: /^Confusion matrix/ })
+    .evaluate((t) =>
+      Array.from(t.querySelectorAll('td[data-count]'), (c) => Number(c.getAttribute('data-count'))),
+    );
+  assert.equal(cm.length, 4, 'a 2 x 2 confusion matrix');
+  // The page prepared the same file with the same settings: the same validation rows.
+  const summary = await textOf(page.getByTestId('dataset-summary'));
+  const validationRows = Number(/([\d,]+) validation/.exec(summary)![1].replace(',', ''));
+  assert.equal(
+    cm.reduce((a, b) => a + b, 0),
+    validationRows,
+    `every validation row counted (${summary})`,
+  );
+
+  // Export model downloads the reopened model.
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    button(page, 'Export model').click(),
+  ]);
+  const zipPath = path.join(ctx.outDir, 'reopened-model.zip');
+  await download.saveAs(zipPath);
+  const files = unzipSync(new Uint8Array(await readFile(zipPath)));
+  const configName = Object.keys(files).find((n) => n.endsWith('config.json') && !n.includes('_'));
+  assert.ok(configName, `config.json in ${Object.keys(files).join(', ')}`);
+  const config = JSON.parse(strFromU8(files[configName])) as { id2label: Record<string, string> };
+  assert.deepEqual(Object.values(config.id2label).sort(), ['ham', 'spam']);
+  assert.equal(
+    (config as unknown as { hidden_size: number }).hidden_size,
+    TINY_MODEL.hidden_size,
+    'the run’s model, not another',
+  );
+}
+
+export const tests: E2ETest[] = [
+  { name: 'reopen: Stop says where it stopped; Reopen restores the model', fn: stopThenReopen },
+];
