@@ -114,6 +114,7 @@ export function createHandlers(
       if ('url' in source) {
         status(`Downloading ${source.url}…`);
         const fetched = await fetchModelFiles(source.url, {
+          refresh: source.refresh,
           onProgress: (progress) => emit({ kind: 'download', progress }),
         });
         return session.loadPretrained(fetched.files, fetched.name, hubRepoId(source.url));
@@ -143,6 +144,7 @@ export function createHandlers(
       if (source.kind === 'hub') {
         status(`Downloading the tokenizer ${source.id}…`);
         const fetched = await fetchTokenizer(source.id, {
+          refresh: source.refresh,
           onProgress: (progress) => emit({ kind: 'download', progress }),
         });
         return tokenizerInfo(service.useTokenizer(fetched.tokenizer, fetched.name), fetched.name);

@@ -57,7 +57,9 @@ export interface BackendInfo {
 
 /** A tokenizer to load: one the app bundles, or any Hugging Face Hub id (`owner/name@rev`). */
 export type TokenizerSource =
-  { kind: 'bundled'; name: 'bert-base-uncased' | 'bert-base-cased' } | { kind: 'hub'; id: string };
+  | { kind: 'bundled'; name: 'bert-base-uncased' | 'bert-base-cased' }
+  /** `refresh`: fetch again files the Cache API holds (a Hub `main` that may have changed). */
+  | { kind: 'hub'; id: string; refresh?: boolean };
 
 export interface TokenizerInfo {
   /** The bundled name, the Hub id (as given, with its @revision), or the files' name_or_path. */
@@ -120,7 +122,11 @@ export interface Api {
    * files (name -> bytes, transferred) or a folder URL / Hub id (downloaded with `download`
    * events, cached). Its tokenizer replaces the current one: prepare the data again.
    */
-  loadPretrained: [{ files: Record<string, ArrayBuffer> } | { url: string }, PretrainedInfo];
+  /** `refresh`: fetch again files the Cache API holds (a Hub `main` that may have changed). */
+  loadPretrained: [
+    { files: Record<string, ArrayBuffer> } | { url: string; refresh?: boolean },
+    PretrainedInfo,
+  ];
   /** Memory a run of this model at this batch size needs, against the backend's limits. */
   estimateMemory: [{ model: ModelSpec; batchSize: number }, MemoryEstimate];
   /** Every TrainingArguments field with its help, kind and HF default, for the form. */

@@ -41,9 +41,10 @@ export function usePretrained({
   /**
    * Loads a pretrained checkpoint from dropped files or a URL / Hub id into the worker; a
    * max_length above what it takes is lowered now, with a notice (not an error at Train).
+   * `refresh`: a URL / Hub id's files are fetched again even when the browser cache holds them.
    */
   const loadPretrained = useCallback(
-    async (source: File[] | string) => {
+    async (source: File[] | string, refresh = false) => {
       const client = clientRef.current;
       if (!client) return;
       setLoadingPretrained(true);
@@ -51,7 +52,7 @@ export function usePretrained({
       try {
         let info: PretrainedInfo;
         if (typeof source === 'string') {
-          info = await client.call('loadPretrained', { url: source });
+          info = await client.call('loadPretrained', { url: source, refresh });
         } else {
           const files: Record<string, ArrayBuffer> = {};
           for (const f of source) {
