@@ -117,11 +117,40 @@ export function createHandlers(
           refresh: source.refresh,
           onProgress: (progress) => emit({ kind: 'download', progress }),
         });
-        return session.loadPretrained(fetched.files, fetched.name, hubRepoId(source.url));
+        const info = await session.loadPretrained(
+          fetched.files,
+          fetched.name,
+          hubRepoId(source.url),
+        );
+        service.keepCheckpoint({ url: source.url });
+        return info;
       }
       const files: Record<string, Uint8Array> = {};
       for (const [k, v] of Object.entries(source.files)) files[k] = new Uint8Array(v);
-      return session.loadPretrained(files, pretrainedName(Object.keys(files)));
+      const info = await session.loadPretrained(files, pretrainedName(Object.keys(files)));
+      service.keepCheckpoint({ files });
+      return info;
+    },
+    async restorePretrained() {
+      const kept = await service.keptCheckpoint();
+      if (!kept) return null;
+      if ('files' in kept) {
+        const info = await session.loadPretrained(
+          kept.files,
+          pretrainedName(Object.keys(kept.files)),
+        );
+        return { source: 'files' as const, info };
+      }
+      status(`Loading ${kept.url}…`);
+      const fetched = await fetchModelFiles(kept.url, {
+        onProgress: (progress) => emit({ kind: 'download', progress }),
+      });
+      const info = await session.loadPretrained(fetched.files, fetched.name, hubRepoId(kept.url));
+      return { source: 'url' as const, url: kept.url, info };
+    },
+    async forgetPretrained() {
+      await service.forgetCheckpoint();
+      return { forgotten: true };
     },
     async estimateMemory({ model, batchSize }) {
       return service.estimateMemory(model, batchSize);

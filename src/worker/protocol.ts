@@ -127,6 +127,20 @@ export interface Api {
     { files: Record<string, ArrayBuffer> } | { url: string; refresh?: boolean },
     PretrainedInfo,
   ];
+  /**
+   * Loads the checkpoint chosen on an earlier visit (kept: its URL / Hub id, from the Cache API
+   * where it holds the files, or its dropped files); null when none is kept.
+   */
+  restorePretrained: [
+    Record<string, never>,
+    (
+      | { source: 'url'; url: string; info: PretrainedInfo }
+      | { source: 'files'; info: PretrainedInfo }
+      | null
+    ),
+  ];
+  /** Forgets the kept checkpoint (a model trained from scratch is chosen). */
+  forgetPretrained: [Record<string, never>, { forgotten: boolean }];
   /** Memory a run of this model at this batch size needs, against the backend's limits. */
   estimateMemory: [{ model: ModelSpec; batchSize: number }, MemoryEstimate];
   /** Every TrainingArguments field with its help, kind and HF default, for the form. */
