@@ -2,7 +2,8 @@
  * A stored run opened again: a tiny model trained and stopped says "Stopped at step N / M" (no
  * ETA); after a reload, Reopen in the Run history brings back its charts, the progress line at
  * its last step and its final model: Try it predicts, the evaluation view shows its metrics on
- * the run's validation split, and Export model downloads it.
+ * the run's validation split, and Export model downloads it. A dropped checkpoint and its
+ * tokenizer come back after a reload (kept in IndexedDB) until From scratch is chosen.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { strFromU8, unzipSync } from 'fflate';
 import type { Locator, Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  FIXTURES,
   chartPoints,
   dropFile,
   fixtureBytes,
@@ -177,6 +179,78 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   );
 }
 
+/** Whether IndexedDB's blobs store holds `key` now. */
+async function keptNow(page: Page, key: string): Promise<boolean> {
+  return page.evaluate(
+    (k) =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open('trainer-studio');
+        open.onerror = () => resolve(false);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('blobs')) return resolve(false);
+          const q = db.transaction('blobs').objectStore('blobs').get(k);
+          q.onerror = () => resolve(false);
+          q.onsuccess = () => {
+            db.close();
+            resolve(q.result !== undefined);
+          };
+        };
+      }),
+    key,
+  );
+}
+
+async function checkpointSurvivesReload(ctx: E2EContext): Promise<void> {
+  const context = await ctx.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${ctx.baseUrl}?backend=wasm`);
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await waitTrainable(page);
+  const ckpt = path.join(FIXTURES, 'bert-tiny-random');
+  await page.getByRole('radio', { name: 'Pretrained files' }).check();
+  await page
+    .getByLabel('Choose pretrained model files', { exact: true })
+    .setInputFiles(
+      ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
+        path.join(ckpt, f),
+      ),
+    );
+  const info = page.getByTestId('pretrained-info');
+  const loaded = async () =>
+    /Checkpoint: .*2 layers, hidden 32.*Tokenizer: bert-tiny-random/.test(await textOf(info)) &&
+    /bert-tiny-random/.test(await textOf(page.getByTestId('tokenizer-summary')));
+  await waitFor('the checkpoint to load', loaded, { timeoutMs: 60_000 }, () => pageState(page));
+  await waitFor('the checkpoint kept', () => keptNow(page, 'kept/checkpoint'));
+
+  await page.reload();
+  await waitForBackend(page);
+  await waitFor(
+    'the checkpoint and its tokenizer after the reload',
+    loaded,
+    { timeoutMs: 120_000 },
+    () => pageState(page),
+  );
+  assert.ok(await page.getByRole('radio', { name: 'Pretrained files' }).isChecked());
+  ctx.log(`after the reload: ${(await textOf(info)).slice(0, 100)}`);
+  await waitTrainable(page);
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
+
+  // From scratch: the checkpoint is forgotten for the next visit.
+  await page.getByRole('radio', { name: 'From scratch' }).check();
+  await waitFor('the checkpoint forgotten', async () => !(await keptNow(page, 'kept/checkpoint')));
+  await page.reload();
+  await waitForBackend(page);
+  await waitTrainable(page);
+  assert.ok(await page.getByRole('radio', { name: 'From scratch' }).isChecked());
+  assert.equal(await info.count(), 0, 'no checkpoint shown');
+}
+
 export const tests: E2ETest[] = [
+  {
+    name: 'reopen: a dropped checkpoint and its tokenizer survive a reload',
+    fn: checkpointSurvivesReload,
+  },
   { name: 'reopen: Stop says where it stopped; Reopen restores the model', fn: stopThenReopen },
 ];
