@@ -336,6 +336,50 @@ describe('RunService on the file system', () => {
     await expect(fresh.service.openRun('run-none')).rejects.toThrow(/no stored run/);
   });
 
+  it('resumes a run that fine-tuned a checkpoint once that checkpoint is loaded again', async () => {
+    const dir = tmp();
+    const ckpt = (f: string) =>
+      new Uint8Array(readFileSync(join('tests/fixtures/bert-tiny-random', f)));
+    const files = () => ({
+      'config.json': ckpt('config.json'),
+      'model.safetensors': ckpt('model.safetensors'),
+      'tokenizer.json': ckpt('tokenizer.json'),
+      'tokenizer_config.json': ckpt('tokenizer_config.json'),
+    });
+    const prepare = { ...PREPARE, maxLength: 16 };
+    const page = async () => {
+      const t = newService(dir);
+      await t.service.loadTable('sst2.tsv', DATA);
+      return t;
+    };
+    const t = await page();
+    await t.service.session.loadPretrained(files(), 'bert-tiny-random');
+    await t.service.prepare(prepare);
+    const spec = { kind: 'pretrained' as const, max_length: 16 };
+    const stopAt2 = { on_save: () => t.service.session.stop() };
+    const first = await t.service.train(spec, ARGS, { callbacks: [stopAt2] });
+    expect(first.globalStep).toBe(2);
+    const [id] = t.runIds;
+    const rec = await t.runs.get(id);
+    // Interrupted (the tab closed) before its end: the config is there from its first save.
+    await t.runs.put({ ...(rec as NonNullable<typeof rec>), status: 'interrupted' });
+    expect(rec?.modelConfig).toMatchObject({ hidden_size: 32, num_hidden_layers: 2 });
+
+    // After a reload without the checkpoint: not resumable, and the message says what to do.
+    const bare = await page();
+    await expect(bare.service.resume(id)).rejects.toMatchObject({
+      code: 'not-resumable',
+      message: expect.stringMatching(/load that checkpoint/),
+    });
+    // With the checkpoint loaded again: resumed from checkpoint-2 to the end.
+    const again = await page();
+    await again.service.session.loadPretrained(files(), 'bert-tiny-random');
+    const resumed = await again.service.resume(id);
+    expect(resumed.stopped).toBe(false);
+    expect(resumed.globalStep).toBe(4);
+    expect((await again.runs.get(id))?.status).toBe('finished');
+  });
+
   it('stores a run stopped by a lost device as interrupted, with a device-lost error', async () => {
     const dir = tmp();
     const t = await prepared(dir);

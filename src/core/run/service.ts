@@ -29,6 +29,9 @@ export type * from './types';
 
 const byStep = (a: string, b: string) => Number(a.split('-')[1]) - Number(b.split('-')[1]);
 const json = (x: unknown) => JSON.stringify(x, null, 2);
+/** A model's config.json as a plain object, or null without a model. */
+const configJson = (model: { config: object } | null) =>
+  model ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>) : null;
 
 export class RunService extends RunInputs {
   /** The run in progress' record id (live: not "interrupted"). */
@@ -73,7 +76,8 @@ export class RunService extends RunInputs {
 
   private async resumeStored(id: string, opts: TrainOptions): Promise<TrainResult> {
     const { runs, rec } = await this.stored(id);
-    const spec = storedModelSpec(rec);
+    const base = this.session.pretrained?.config;
+    const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
     const bytes = await runs.getBlob(blobKey.data(id));
     if (!bytes) {
       throw new StudioError(
@@ -206,6 +210,7 @@ export class RunService extends RunInputs {
       release = this.deps.locks?.hold(id);
     }
     const hooks = this.deps.hooks;
+    const session = this.session;
     const recordCallback: TrainerCallback = {
       on_log(_a, state, _c, entry) {
         rec?.log(entry, state.global_step);
@@ -216,6 +221,8 @@ export class RunService extends RunInputs {
       },
       on_save() {
         if (rec) {
+          // The model's config with its first checkpoint: a resume checks its base against it.
+          rec.record.modelConfig ??= configJson(session.model);
           void checkpointNames().then((names) => {
             rec.record.checkpoints = names;
             return rec.update({});
@@ -268,9 +275,7 @@ export class RunService extends RunInputs {
       logHistory: result.logHistory,
       metrics: result.metrics,
       globalStep: result.globalStep,
-      modelConfig: model
-        ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>)
-        : null,
+      modelConfig: configJson(model),
       checkpoints,
       hasModelZip,
     });
