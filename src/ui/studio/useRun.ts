@@ -113,6 +113,8 @@ export function useRun(setStatus: (status: string) => void) {
         ? {
             ...p,
             step: result.globalStep,
+            // The last progress event may be older than the last step (they are throttled).
+            epoch: result.logHistory.at(-1)?.epoch ?? p.epoch,
             etaSeconds: 0,
             phase: 'done',
             outcome: result.stopped ? 'stopped' : 'finished',
