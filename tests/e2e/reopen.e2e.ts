@@ -90,6 +90,7 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   const step = Number(/step (\d+)/.exec(stopped)![1]);
   assert.ok(step < ARGS.max_steps, `stopped before the end (${stopped})`);
   const line = await progressText(page);
+  const epoch = /epoch ([\d.]+)/.exec(line)![1];
   log(`after Stop: status "${stopped}", progress "${line}"`);
   assert.match(line, new RegExp(`^Stopped at step ${step} / ${ARGS.max_steps} · epoch \\d`));
   assert.doesNotMatch(line, /ETA/, 'no ETA once stopped');
@@ -120,7 +121,7 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   assert.match(
     await progressText(page),
     new RegExp(
-      `^Run of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d: stopped at step ${step} / ${ARGS.max_steps}`,
+      `^Run of \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d: stopped at step ${step} / ${ARGS.max_steps} · epoch ${epoch}$`,
     ),
   );
   assert.equal(await chartPoints(page, 'loss'), lossPoints, 'its loss curve is charted again');
@@ -208,21 +209,8 @@ async function checkpointSurvivesReload(ctx: E2EContext): Promise<void> {
   await waitForBackend(page);
   await waitForFileName(page, 'spam.csv', 120_000);
   await waitTrainable(page);
-  const ckpt = path.join(FIXTURES, 'bert-tiny-random');
-  await page.getByRole('radio', { name: 'Pretrained files' }).check();
-  await page
-    .getByLabel('Choose pretrained model files', { exact: true })
-    .setInputFiles(
-      ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
-        path.join(ckpt, f),
-      ),
-    );
+  const loaded = await dropCheckpoint(page);
   const info = page.getByTestId('pretrained-info');
-  const loaded = async () =>
-    /Checkpoint: .*2 layers, hidden 32.*Tokenizer: bert-tiny-random/.test(await textOf(info)) &&
-    /bert-tiny-random/.test(await textOf(page.getByTestId('tokenizer-summary')));
-  await waitFor('the checkpoint to load', loaded, { timeoutMs: 60_000 }, () => pageState(page));
-  await waitFor('the checkpoint kept', () => keptNow(page, 'kept/checkpoint'));
 
   await page.reload();
   await waitForBackend(page);
@@ -247,7 +235,95 @@ async function checkpointSurvivesReload(ctx: E2EContext): Promise<void> {
   assert.equal(await info.count(), 0, 'no checkpoint shown');
 }
 
+/** Drops the fixture checkpoint's files on the model picker and waits for it to load. */
+async function dropCheckpoint(page: Page): Promise<() => Promise<boolean>> {
+  const ckpt = path.join(FIXTURES, 'bert-tiny-random');
+  await page.getByRole('radio', { name: 'Pretrained files' }).check();
+  await page
+    .getByLabel('Choose pretrained model files', { exact: true })
+    .setInputFiles(
+      ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].map((f) =>
+        path.join(ckpt, f),
+      ),
+    );
+  const loaded = async () =>
+    /Checkpoint: .*2 layers, hidden 32.*Tokenizer: bert-tiny-random/.test(
+      await textOf(page.getByTestId('pretrained-info')),
+    ) && /bert-tiny-random/.test(await textOf(page.getByTestId('tokenizer-summary')));
+  await waitFor('the checkpoint to load', loaded, { timeoutMs: 60_000 }, () => pageState(page));
+  await waitFor('the checkpoint kept', () => keptNow(page, 'kept/checkpoint'));
+  return loaded;
+}
+
+async function fineTunedRunResumes(ctx: E2EContext): Promise<void> {
+  const context = await ctx.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${ctx.baseUrl}?backend=wasm`);
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await dropFile(page, {
+    name: 'tiny.csv',
+    bytes: await fixtureBytes('e2e/tiny-sentiment.csv'),
+    type: 'text/csv',
+  });
+  await waitForFileName(page, 'tiny.csv');
+  const loaded = await dropCheckpoint(page);
+  const args = {
+    max_length: 16,
+    max_steps: 400,
+    per_device_train_batch_size: 4,
+    logging_steps: 1,
+    eval_steps: 2, // save_steps follows: a checkpoint every 2 steps
+    learning_rate: 0.005,
+  };
+  for (const [k, v] of Object.entries(args)) await setField(page, k, v);
+  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  await waitTrainable(page);
+  await button(page, 'Train').click();
+  await waitFor(
+    'step >= 5',
+    async () => (await progressStep(page)) >= 5,
+    { timeoutMs: 120_000, intervalMs: 25 },
+    () => pageState(page),
+  );
+  await button(page, 'Pause').click();
+  await waitFor('the run to pause', async () => (await status(page)) === 'Paused');
+  const pausedAt = await progressStep(page);
+  ctx.log(`paused at step ${pausedAt}; reloading`);
+  await page.reload();
+  await waitForBackend(page);
+  await waitFor('the checkpoint after the reload', loaded, { timeoutMs: 120_000 }, () =>
+    pageState(page),
+  );
+  const row = page.locator('tr[data-run-id]').first();
+  const resume = button(row, 'Resume');
+  await waitFor(
+    'Resume offered',
+    async () => (await resume.count()) === 1 && (await resume.isEnabled()),
+    { timeoutMs: 60_000 },
+    async () => `row "${await textOf(row)}" ${await pageState(page)}`,
+  );
+  await resume.click();
+  const ended = await waitFor(
+    'the resumed run to finish',
+    async () => {
+      const s = await status(page);
+      return /^(Finished|Stopped)/.test(s) ? s : undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 200 },
+    () => pageState(page),
+  );
+  assert.equal(ended, 'Finished');
+  assert.match(await progressText(page), new RegExp(`^Finished: step ${args.max_steps} / `));
+  assert.equal(await row.getAttribute('data-status'), 'finished');
+  assert.equal(await page.getByRole('alert').count(), 0, 'no alert');
+}
+
 export const tests: E2ETest[] = [
+  {
+    name: 'reopen: a run fine-tuned from a dropped checkpoint resumes after a reload',
+    fn: fineTunedRunResumes,
+  },
   {
     name: 'reopen: a dropped checkpoint and its tokenizer survive a reload',
     fn: checkpointSurvivesReload,
