@@ -46,7 +46,7 @@ export function App() {
         loading={s.loadingPretrained}
         memory={s.memory}
         disabled={locked}
-        onLoad={(src) => void s.loadPretrained(src)}
+        onLoad={(src, refresh) => void s.loadPretrained(src, refresh)}
         learningRate={s.settings.args.learning_rate}
         onFineTuneLr={() => s.setArg('learning_rate', FINE_TUNE_LR)}
       />
@@ -211,7 +211,7 @@ export function App() {
             call={s.call}
             refreshKey={s.status}
             training={locked}
-            onLogHistory={s.showLogHistory}
+            onReopen={s.reopenRun}
             onResume={s.resumeRun}
             onError={s.reportError}
           />

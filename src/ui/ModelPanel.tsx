@@ -146,6 +146,14 @@ export function ModelPanel({
             <button type="submit" disabled={busy || !hubId.trim()}>
               Load from the Hub
             </button>
+            <button
+              type="button"
+              disabled={busy || !hubId.trim()}
+              title="Fetch the files again instead of the browser's copy (a Hub branch such as main may have changed; a copy over a day old is fetched again anyway)"
+              onClick={() => onTokenizer({ kind: 'hub', id: hubId.trim(), refresh: true })}
+            >
+              Download again
+            </button>
           </form>
           {tokenizerLoading && download && (
             <DownloadBar download={download} label="Tokenizer download progress" />

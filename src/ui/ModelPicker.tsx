@@ -12,7 +12,8 @@ interface Props {
   loading: boolean;
   memory: MemoryEstimate | null;
   disabled: boolean;
-  onLoad: (source: File[] | string) => void;
+  /** `refresh`: fetch a URL / Hub id again, past the browser cache (Download again). */
+  onLoad: (source: File[] | string, refresh?: boolean) => void;
   /** Sets learning_rate to the usual fine-tuning value. */
   onFineTuneLr?: () => void;
   learningRate?: number;
@@ -124,6 +125,16 @@ export function ModelPicker(p: Props) {
           <button type="submit" disabled={busy || !url.trim()}>
             Load
           </button>
+          {p.pretrained && (
+            <button
+              type="button"
+              disabled={busy || !url.trim()}
+              title="Fetch the files again instead of the browser's copy (a Hub branch such as main may have changed; a copy over a day old is fetched again anyway)"
+              onClick={() => p.onLoad(url.trim(), true)}
+            >
+              Download again
+            </button>
+          )}
         </form>
       )}
       {p.source !== 'scratch' && p.loading && p.download && (

@@ -1,8 +1,7 @@
-import type { Progress } from '../worker/client';
-import { formatProgressText } from './format';
+import { formatProgressText, type ShownProgress } from './format';
 
 interface Props {
-  progress: Progress;
+  progress: ShownProgress;
 }
 
 /** The run's progress: a progressbar (step of max steps) and the text line under it. */

@@ -1,7 +1,7 @@
 /**
- * Run history: stored runs with their key metrics, storage used, and per run Reopen (chart its
- * log_history), Export (HF zip or trainer_state.json), Log CSV, Delete, and Resume for
- * interrupted runs. Tick 2+ runs and press Compare to overlay their curves and set their
+ * Run history: stored runs with their key metrics, storage used, and per run Reopen (its charts,
+ * last step and final model), Export (HF zip or trainer_state.json), Log CSV, Delete, and Resume
+ * for interrupted runs. Tick 2+ runs and press Compare to overlay their curves and set their
  * TrainingArguments side by side (`CompareRuns`). Everything from the user's data (file names)
  * is rendered as text.
  */
@@ -43,11 +43,12 @@ export function RunHistory(props: {
   /** Re-read the list when this changes (e.g. after a run ends). */
   refreshKey: unknown;
   training: boolean;
-  onLogHistory: (entries: LogEntry[]) => void;
+  /** Reopen: the run's charts, last step and final model. */
+  onReopen: (id: string) => void;
   onResume: (id: string) => void;
   onError: (err: unknown) => void;
 }) {
-  const { call, refreshKey, training, onLogHistory, onResume, onError } = props;
+  const { call, refreshKey, training, onReopen, onResume, onError } = props;
   const [list, setList] = useState<RunList | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [comparing, setComparing] = useState<readonly string[] | null>(null);
@@ -176,7 +177,7 @@ export function RunHistory(props: {
                               Resume
                             </button>
                           )}
-                          <button type="button" onClick={() => onLogHistory(r.logHistory)}>
+                          <button type="button" disabled={training} onClick={() => onReopen(r.id)}>
                             Reopen
                           </button>
                           <button type="button" onClick={() => void download(r.id)}>

@@ -48,8 +48,29 @@ export function formatEta(seconds: number | null): string {
   return `${h}h ${String(m).padStart(2, '0')}m`;
 }
 
-/** "step 40 / 939 · epoch 0.13 · 52.1 samples/s · ETA 3m 20s". */
-export function formatProgressText(p: Progress): string {
+/**
+ * The progress the page shows: a run in progress, or one that ended (`outcome`), maybe a stored
+ * run reopened from the history (`runOf`: when it was started, as the history shows it).
+ */
+export interface ShownProgress extends Progress {
+  outcome?: 'stopped' | 'finished';
+  runOf?: string;
+}
+
+/**
+ * "step 40 / 939 · epoch 0.13 · 52.1 samples/s · ETA 3m 20s" while a run trains; once it ended
+ * "Stopped at step 697 / 1,014 · epoch 1.37" (no ETA), or for a reopened run
+ * "Run of 2026-12-01 10:35: finished: step 1,014 / 1,014 · epoch 2.00".
+ */
+export function formatProgressText(p: ShownProgress): string {
+  if (p.outcome) {
+    const steps = `step ${formatInt(p.step)} / ${formatInt(p.maxSteps)}`;
+    const ended = p.outcome === 'stopped' ? `stopped at ${steps}` : `finished: ${steps}`;
+    const line = p.runOf
+      ? `Run of ${p.runOf}: ${ended}`
+      : ended.charAt(0).toUpperCase() + ended.slice(1);
+    return `${line} · epoch ${p.epoch.toFixed(2)}`;
+  }
   const sps = Number.isFinite(p.samplesPerSecond) ? p.samplesPerSecond.toFixed(1) : '—';
   return (
     `step ${formatInt(p.step)} / ${formatInt(p.maxSteps)} · epoch ${p.epoch.toFixed(2)} · ` +

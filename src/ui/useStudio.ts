@@ -53,6 +53,13 @@ export function useStudio() {
     preparedKey,
     notices,
   });
+  const pre = usePretrained({
+    clientRef,
+    setTokenizer: tok.setTokenizer,
+    settingsRef,
+    setModelSize: settingsActions.setModelSize,
+    notices,
+  });
   const worker = useWorker({
     clientRef,
     notices,
@@ -61,6 +68,7 @@ export function useStudio() {
     onRead: data.onRead,
     openStartFile: data.openStartFile,
     loadStartTokenizer: tok.loadStartTokenizer,
+    restoreStartPretrained: pre.restoreStartPretrained,
   });
   const prep = usePrepare({
     clientRef,
@@ -70,13 +78,6 @@ export function useStudio() {
     tokenizer: tok.tokenizer,
     settings,
     training: run.training,
-    notices,
-  });
-  const pre = usePretrained({
-    clientRef,
-    setTokenizer: tok.setTokenizer,
-    settingsRef,
-    setModelSize: settingsActions.setModelSize,
     notices,
   });
   const memory = useMemoryEstimate({
@@ -188,6 +189,7 @@ export function useStudio() {
     setArg: settingsActions.setArg,
     train: actions.train,
     resumeRun: actions.resumeRun,
+    reopenRun: actions.reopenRun,
     paused: run.paused,
     pause: actions.pause,
     resumeTraining: actions.resumeTraining,

@@ -126,13 +126,43 @@ export function createHandlers(
       if ('url' in source) {
         status(`Downloading ${source.url}…`);
         const fetched = await fetchModelFiles(source.url, {
+          refresh: source.refresh,
           onProgress: (progress) => emit({ kind: 'download', progress }),
         });
-        return session.loadPretrained(fetched.files, fetched.name, hubRepoId(source.url));
+        const info = await session.loadPretrained(
+          fetched.files,
+          fetched.name,
+          hubRepoId(source.url),
+        );
+        service.keepCheckpoint({ url: source.url });
+        return info;
       }
       const files: Record<string, Uint8Array> = {};
       for (const [k, v] of Object.entries(source.files)) files[k] = new Uint8Array(v);
-      return session.loadPretrained(files, pretrainedName(Object.keys(files)));
+      const info = await session.loadPretrained(files, pretrainedName(Object.keys(files)));
+      service.keepCheckpoint({ files });
+      return info;
+    },
+    async restorePretrained() {
+      const kept = await service.keptCheckpoint();
+      if (!kept) return null;
+      if ('files' in kept) {
+        const info = await session.loadPretrained(
+          kept.files,
+          pretrainedName(Object.keys(kept.files)),
+        );
+        return { source: 'files' as const, info };
+      }
+      status(`Loading ${kept.url}…`);
+      const fetched = await fetchModelFiles(kept.url, {
+        onProgress: (progress) => emit({ kind: 'download', progress }),
+      });
+      const info = await session.loadPretrained(fetched.files, fetched.name, hubRepoId(kept.url));
+      return { source: 'url' as const, url: kept.url, info };
+    },
+    async forgetPretrained() {
+      await service.forgetCheckpoint();
+      return { forgotten: true };
     },
     async estimateMemory({ model, batchSize }) {
       return service.estimateMemory(model, batchSize);
@@ -198,6 +228,7 @@ export function createHandlers(
       if (source.kind === 'hub') {
         status(`Downloading the tokenizer ${source.id}…`);
         const fetched = await fetchTokenizer(source.id, {
+          refresh: source.refresh,
           onProgress: (progress) => emit({ kind: 'download', progress }),
         });
         return tokenizerInfo(service.useTokenizer(fetched.tokenizer, fetched.name), fetched.name);
@@ -251,6 +282,9 @@ export function createHandlers(
     },
     async resumeRun({ id }) {
       return ended(await service.resume(id, runOptions()));
+    },
+    async openRun({ id }) {
+      return service.openRun(id);
     },
     async exportRun({ id }) {
       return fileOf(await service.exportRun(id));

@@ -27,7 +27,7 @@ import type { MemoryEstimate } from '../core/model/memory';
 import type { PretrainedInfo } from '../core/session';
 import type { EvalRows } from '../core/train/evalDetails';
 import type { Progress } from '../core/run/progress';
-import type { RunList } from '../core/run/service';
+import type { OpenedRun, RunList } from '../core/run/service';
 import type { SerializedError, StudioErrorCode } from '../core/run/errors';
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
@@ -57,7 +57,9 @@ export interface BackendInfo {
 
 /** A tokenizer to load: one the app bundles, or any Hugging Face Hub id (`owner/name@rev`). */
 export type TokenizerSource =
-  { kind: 'bundled'; name: 'bert-base-uncased' | 'bert-base-cased' } | { kind: 'hub'; id: string };
+  | { kind: 'bundled'; name: 'bert-base-uncased' | 'bert-base-cased' }
+  /** `refresh`: fetch again files the Cache API holds (a Hub `main` that may have changed). */
+  | { kind: 'hub'; id: string; refresh?: boolean };
 
 export interface TokenizerInfo {
   /** The bundled name, the Hub id (as given, with its @revision), or the files' name_or_path. */
@@ -144,7 +146,25 @@ export interface Api {
    * files (name -> bytes, transferred) or a folder URL / Hub id (downloaded with `download`
    * events, cached). Its tokenizer replaces the current one: prepare the data again.
    */
-  loadPretrained: [{ files: Record<string, ArrayBuffer> } | { url: string }, PretrainedInfo];
+  /** `refresh`: fetch again files the Cache API holds (a Hub `main` that may have changed). */
+  loadPretrained: [
+    { files: Record<string, ArrayBuffer> } | { url: string; refresh?: boolean },
+    PretrainedInfo,
+  ];
+  /**
+   * Loads the checkpoint chosen on an earlier visit (kept: its URL / Hub id, from the Cache API
+   * where it holds the files, or its dropped files); null when none is kept.
+   */
+  restorePretrained: [
+    Record<string, never>,
+    (
+      | { source: 'url'; url: string; info: PretrainedInfo }
+      | { source: 'files'; info: PretrainedInfo }
+      | null
+    ),
+  ];
+  /** Forgets the kept checkpoint (a model trained from scratch is chosen). */
+  forgetPretrained: [Record<string, never>, { forgotten: boolean }];
   /** Memory a run of this model at this batch size needs, against the backend's limits. */
   estimateMemory: [{ model: ModelSpec; batchSize: number }, MemoryEstimate];
   /** Every TrainingArguments field with its help, kind and HF default, for the form. */
@@ -182,6 +202,11 @@ export interface Api {
    * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
    */
   resumeRun: [{ id: string }, TrainResult];
+  /**
+   * Opens a stored run again (Reopen in the history): its final model becomes the model for
+   * predictions, evaluation and export, and its data file is loaded and prepared as it was.
+   */
+  openRun: [{ id: string }, OpenedRun];
   /** A stored run as a file: its HF zip when the final model is stored, else trainer_state.json. */
   exportRun: [{ id: string }, { fileName: string; zip: ArrayBuffer }];
   /**
@@ -206,6 +231,9 @@ export type { RunRecord, StorageUse } from '../core/io/runStore';
 
 /** Stored runs (newest first), which are interrupted, and the storage used. */
 export type { RunList };
+
+/** A stored run opened again: its record, model, data and what could not be restored. */
+export type { OpenedRun };
 
 export type WorkerEvent =
   | { kind: 'progress'; progress: Progress }

@@ -103,6 +103,22 @@ async function hubTokenizerSurvivesReload(ctx: E2EContext): Promise<void> {
   assert.match(await textOf(page.getByTestId('tokenizer-summary')), /google-bert\/bert-base-cased/);
   await page.screenshot({ path: path.join(ctx.outDir, 'hub-tokenizer.png'), fullPage: true });
 
+  // Download again: a cached `main` is fetched over the network once more.
+  await idField.fill(HUB_ID);
+  await page.getByRole('button', { name: 'Download again' }).click();
+  await waitFor(
+    'the tokenizer fetched again',
+    async () =>
+      served.length >= requests + 2 && (await textOf(page.getByTestId('status'))) === 'Ready',
+    { timeoutMs: 60_000 },
+    async () => `served ${served.slice(requests).join(', ')} ${await pageState(page)}`,
+  );
+  assert.deepEqual(served.slice(requests), [
+    '/google-bert/bert-base-cased/resolve/main/tokenizer.json',
+    '/google-bert/bert-base-cased/resolve/main/tokenizer_config.json',
+  ]);
+  assert.match(await textOf(page.getByTestId('tokenizer-summary')), /google-bert\/bert-base-cased/);
+
   // A byte-level BPE trained on the data's texts: RoBERTa-style, and the report follows it.
   await page
     .getByRole('combobox', { name: 'Tokenizer', exact: true })

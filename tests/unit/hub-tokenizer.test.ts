@@ -7,7 +7,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelBaseUrl, type DownloadProgress } from '../../src/core/io/modelSource';
+import {
+  CACHE_MAX_AGE_MS,
+  cacheIsFresh,
+  modelBaseUrl,
+  type DownloadProgress,
+} from '../../src/core/io/modelSource';
 import { memoryCache } from './helpers/memoryCache';
 import { fetchTokenizer } from '../../src/core/io/tokenizerSource';
 import type { Tokenizer } from '../../src/core/tokenize/tokenizer';
@@ -131,6 +136,37 @@ describe('a tokenizer by Hub id', () => {
     expect(events.length).toBeGreaterThan(0);
     expect(events.every((e) => e.fromCache)).toBe(true);
     expectSameIds(second.tokenizer, local);
+  }, 60_000);
+
+  it('fetches a cached `main` again after a day, or when asked; a pinned commit never', async () => {
+    const cache = memoryCache();
+    const day = CACHE_MAX_AGE_MS;
+    const t0 = Date.UTC(2026, 11, 1);
+    hits.length = 0;
+    const get = (now: number, refresh = false) =>
+      fetchTokenizer('bert-base-uncased', { fetch: hubFetch, cache, now, refresh });
+    await get(t0);
+    expect(hits).toHaveLength(2);
+    await get(t0 + day - 1); // under a day old: the cached copy
+    expect(hits).toHaveLength(2);
+    await get(t0 + 1000, true); // Download again: over the network
+    expect(hits).toHaveLength(4);
+    await get(t0 + 1000 + day); // a day after that download: fetched again
+    expect(hits).toHaveLength(6);
+    // Offline, an old copy still serves.
+    const offline = () => Promise.reject(new Error('offline'));
+    const old = await fetchTokenizer('bert-base-uncased', {
+      fetch: offline,
+      cache,
+      now: t0 + 10 * day,
+    });
+    expect(old.tokenizer.vocabSize).toBe(30522);
+    // A copy cached without its date counts as old; a commit's files never change.
+    const undated = new Response('x');
+    const url = 'https://huggingface.co/a/b/resolve/main/tokenizer.json';
+    expect(cacheIsFresh(url, undated, false, t0)).toBe(false);
+    const pinned = `https://huggingface.co/a/b/resolve/${'0123456789abcdef'.repeat(3).slice(0, 40)}/x`;
+    expect(cacheIsFresh(pinned, undated, true, t0)).toBe(true);
   }, 60_000);
 
   it('fetches a revision, and builds a WordPiece tokenizer from a vocab.txt-only repo', async () => {

@@ -297,6 +297,89 @@ describe('RunService on the file system', () => {
     expect((await service.listRuns()).runs).toEqual([]);
   });
 
+  it('opens a stored run again after a reload: its model, and its rows on its data', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    const result = await t.service.train(TINY, ARGS);
+    const [id] = t.runIds;
+    const before = await t.service.session.evalRows();
+    // A new service on the same folder (the page reloaded), with the page's data prepared
+    // again but no model.
+    const fresh = await prepared(dir);
+    const s = fresh.service.session;
+    const pageData = { table: s.table, prepared: s.prepared };
+    await expect(s.evalRows()).rejects.toThrow(/no model/);
+    const opened = await fresh.service.openRun(id);
+    expect(opened.notices).toEqual([]);
+    expect(opened.record).toMatchObject({ id, status: 'finished', globalStep: result.globalStep });
+    expect(opened.model?.labels).toEqual(['0', '1']);
+    expect(opened.dataset?.validationRows).toBe(before.texts.length);
+    // The same model on the same validation rows: the same logits.
+    const rows = opened.evalRows;
+    expect(rows?.texts).toEqual(before.texts);
+    expect(Array.from(rows?.labels ?? [])).toEqual(Array.from(before.labels));
+    const close = Array.from(rows?.logits ?? []).every(
+      (v, i) => Math.abs(v - before.logits[i]) < 1e-4,
+    );
+    expect(close).toBe(true);
+    // The page's own data stays the session's; the model predicts.
+    expect(s.table).toBe(pageData.table);
+    expect(s.prepared).toBe(pageData.prepared);
+    const [p] = await s.predict(['a wonderful film']);
+    expect(['0', '1']).toContain(p.label);
+    // Without its model zip: the notice says what is missing.
+    const rec = await t.runs.get(id);
+    await t.runs.put({ ...(rec as NonNullable<typeof rec>), hasModelZip: false });
+    const bare = await newService(dir).service.openRun(id);
+    expect(bare).toMatchObject({ model: null, dataset: null, evalRows: null });
+    expect(bare.notices).toEqual(['The final model of this run was not stored.']);
+    await expect(fresh.service.openRun('run-none')).rejects.toThrow(/no stored run/);
+  });
+
+  it('resumes a run that fine-tuned a checkpoint once that checkpoint is loaded again', async () => {
+    const dir = tmp();
+    const ckpt = (f: string) =>
+      new Uint8Array(readFileSync(join('tests/fixtures/bert-tiny-random', f)));
+    const files = () => ({
+      'config.json': ckpt('config.json'),
+      'model.safetensors': ckpt('model.safetensors'),
+      'tokenizer.json': ckpt('tokenizer.json'),
+      'tokenizer_config.json': ckpt('tokenizer_config.json'),
+    });
+    const prepare = { ...PREPARE, maxLength: 16 };
+    const page = async () => {
+      const t = newService(dir);
+      await t.service.loadTable('sst2.tsv', DATA);
+      return t;
+    };
+    const t = await page();
+    await t.service.session.loadPretrained(files(), 'bert-tiny-random');
+    await t.service.prepare(prepare);
+    const spec = { kind: 'pretrained' as const, max_length: 16 };
+    const stopAt2 = { on_save: () => t.service.session.stop() };
+    const first = await t.service.train(spec, ARGS, { callbacks: [stopAt2] });
+    expect(first.globalStep).toBe(2);
+    const [id] = t.runIds;
+    const rec = await t.runs.get(id);
+    // Interrupted (the tab closed) before its end: the config is there from its first save.
+    await t.runs.put({ ...(rec as NonNullable<typeof rec>), status: 'interrupted' });
+    expect(rec?.modelConfig).toMatchObject({ hidden_size: 32, num_hidden_layers: 2 });
+
+    // After a reload without the checkpoint: not resumable, and the message says what to do.
+    const bare = await page();
+    await expect(bare.service.resume(id)).rejects.toMatchObject({
+      code: 'not-resumable',
+      message: expect.stringMatching(/load that checkpoint/),
+    });
+    // With the checkpoint loaded again: resumed from checkpoint-2 to the end.
+    const again = await page();
+    await again.service.session.loadPretrained(files(), 'bert-tiny-random');
+    const resumed = await again.service.resume(id);
+    expect(resumed.stopped).toBe(false);
+    expect(resumed.globalStep).toBe(4);
+    expect((await again.runs.get(id))?.status).toBe('finished');
+  });
+
   it('stores a run stopped by a lost device as interrupted, with a device-lost error', async () => {
     const dir = tmp();
     const t = await prepared(dir);

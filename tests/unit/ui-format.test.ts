@@ -96,6 +96,26 @@ describe('text lines', () => {
     ).toBe('step 1,200 / 12,000 · epoch 1.00 · — samples/s · ETA —');
   });
 
+  it('formats an ended run without an ETA', () => {
+    const p = {
+      step: 697,
+      maxSteps: 1014,
+      epoch: 1.3746,
+      samplesPerSecond: 40,
+      etaSeconds: 0,
+      phase: 'done' as const,
+    };
+    expect(formatProgressText({ ...p, outcome: 'stopped' })).toBe(
+      'Stopped at step 697 / 1,014 · epoch 1.37',
+    );
+    expect(formatProgressText({ ...p, step: 1014, epoch: 2, outcome: 'finished' })).toBe(
+      'Finished: step 1,014 / 1,014 · epoch 2.00',
+    );
+    expect(formatProgressText({ ...p, outcome: 'stopped', runOf: '2026-12-01 10:35' })).toBe(
+      'Run of 2026-12-01 10:35: stopped at step 697 / 1,014 · epoch 1.37',
+    );
+  });
+
   it('summarises a dataset', () => {
     const summary = {
       trainRows: 5016,

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { FsRunStore, fsCheckpointStores } from '../../src/core/run/fsStores';
+import type { KeptCheckpoint } from '../../src/core/io/keptFile';
 import type { KeptFiles } from '../../src/core/run/stores';
 import { StudioClient, WorkerError, errorCodeOf } from '../../src/worker/client';
 import { createHandlers } from '../../src/worker/handlers';
@@ -47,6 +48,9 @@ function connectedWorker(dir: string) {
     forgetDataFile: async () => void delete kept.data,
     keepTokenizerFiles: async (files) => void (kept.tokenizer = files),
     keptTokenizerFiles: async () => (kept.tokenizer as Record<string, string>) ?? null,
+    keepCheckpoint: async (source) => void (kept.checkpoint = source),
+    keptCheckpoint: async () => (kept.checkpoint as KeptCheckpoint) ?? null,
+    forgetCheckpoint: async () => void delete kept.checkpoint,
   };
   const events: WorkerEvent[] = [];
   const handlers = createHandlers({
@@ -65,7 +69,7 @@ function connectedWorker(dir: string) {
   serveRequests(port, handlers);
   const client = new StudioClient(worker as unknown as Worker);
   client.on((e) => events.push(e));
-  return { client, events, transfers, worker };
+  return { client, events, transfers, worker, kept };
 }
 
 const tokenizerFiles = () =>
@@ -99,6 +103,33 @@ describe('worker handlers over a port', () => {
     const err = await client.call('nope' as 'stop', {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerError);
     expect(err).toMatchObject({ name: 'ProtocolError', code: 'protocol' });
+  });
+
+  it('keeps dropped checkpoint files for the next visit, and forgets them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    const first = connectedWorker(dir);
+    await first.client.call('init', { preferred: 'cpu' });
+    expect(await first.client.call('restorePretrained', {})).toBeNull();
+    const ckpt = 'tests/fixtures/bert-tiny-random';
+    const names = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+    const files = Object.fromEntries(
+      names.map((f) => [
+        `bert-tiny-random/${f}`,
+        new Uint8Array(readFileSync(join(ckpt, f))).buffer,
+      ]),
+    );
+    const info = await first.client.call('loadPretrained', { files });
+    expect(info).toMatchObject({ name: 'bert-tiny-random', tokenizer: 'bert-tiny-random' });
+    await new Promise((r) => setTimeout(r, 10)); // kept after the reply
+    // The next visit: a new worker with the same kept files loads the same checkpoint.
+    const second = connectedWorker(dir);
+    Object.assign(second.kept, first.kept);
+    await second.client.call('init', { preferred: 'cpu' });
+    const restored = await second.client.call('restorePretrained', {});
+    expect(restored?.source).toBe('files');
+    expect(restored?.info).toEqual(info);
+    await second.client.call('forgetPretrained', {});
+    expect(await second.client.call('restorePretrained', {})).toBeNull();
   });
 
   it('trains, records, lists, exports and deletes a run; errors carry codes', async () => {

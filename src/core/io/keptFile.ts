@@ -1,12 +1,25 @@
 /**
- * The data file the studio has open (and a separate validation file), kept in IndexedDB so a reload (or a crash of the tab) opens
- * it again instead of the demo, and the tokenizer files the user dropped: one of each at a time, in the `blobs` store under `kept/…` keys (run
+ * The data file the studio has open (and a separate validation file), kept in IndexedDB so a
+ * reload (or a crash of the tab) opens it again instead of the demo, the tokenizer files the user
+ * dropped and the pretrained checkpoint chosen: one of each at a time, in the `blobs` store under
+ * `kept/…` keys (run
  * ids never contain "/", so these never collide with a run's blobs). Only the bytes the reader
  * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
  */
 import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
 
-const KEY = { data: 'kept/data', name: 'kept/name', tokenizer: 'kept/tokenizer' } as const;
+const KEY = {
+  data: 'kept/data',
+  name: 'kept/name',
+  tokenizer: 'kept/tokenizer',
+  checkpoint: 'kept/checkpoint',
+} as const;
+
+/**
+ * The pretrained checkpoint chosen: by URL or Hub id (fetched again on the next visit, from the
+ * browser's Cache API where it holds the files), or the dropped files themselves.
+ */
+export type KeptCheckpoint = { url: string } | { files: Record<string, Uint8Array> };
 
 /** Which data file: the training file, or the separate validation file. */
 export type KeptSlot = 'data' | 'validation';
@@ -95,4 +108,45 @@ export async function keptTokenizerFiles(): Promise<Record<string, string> | nul
   return Object.fromEntries(
     Object.entries(files).filter((e): e is [string, string] => typeof e[1] === 'string'),
   );
+}
+
+/** Keeps the chosen checkpoint (its URL / Hub id, or its dropped files), replacing the last. */
+export async function keepCheckpoint(source: KeptCheckpoint): Promise<void> {
+  const value = 'url' in source ? { url: source.url } : { files: { ...source.files } };
+  await inTransaction([STORES.blobs], 'readwrite', (tx) => {
+    tx.objectStore(STORES.blobs).put(value, KEY.checkpoint);
+  }).catch((err: unknown) => {
+    if (!isQuotaError(err)) throw err;
+    throw new Error(
+      'Browser storage is full: the checkpoint is in use but will not be there after a ' +
+        'reload. Delete old runs in Run history to make room.',
+    );
+  });
+}
+
+/** The kept checkpoint, or null when none is kept (or what is kept is not one). */
+export async function keptCheckpoint(): Promise<KeptCheckpoint | null> {
+  const p = await inTransaction([STORES.blobs], 'readonly', (tx) =>
+    reqResult(tx.objectStore(STORES.blobs).get(KEY.checkpoint) as IDBRequest<unknown>),
+  );
+  return keptCheckpointOf(await p);
+}
+
+/** A stored value read back as a kept checkpoint, or null when it is not one. */
+export function keptCheckpointOf(v: unknown): KeptCheckpoint | null {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as { url?: unknown; files?: unknown };
+  if (typeof o.url === 'string') return { url: o.url };
+  if (!o.files || typeof o.files !== 'object') return null;
+  const files = Object.entries(o.files).filter(
+    (e): e is [string, Uint8Array] => e[1] instanceof Uint8Array,
+  );
+  return files.length ? { files: Object.fromEntries(files) } : null;
+}
+
+/** Forgets the kept checkpoint (a model trained from scratch was chosen). */
+export async function forgetCheckpoint(): Promise<void> {
+  await inTransaction([STORES.blobs], 'readwrite', (tx) => {
+    tx.objectStore(STORES.blobs).delete(KEY.checkpoint);
+  });
 }

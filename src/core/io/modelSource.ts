@@ -45,6 +45,31 @@ export interface FetchModelOptions {
   cache?: CacheLike | null;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
+  /** Fetch again even a cached copy of a file that can change (see {@link cacheIsFresh}). */
+  refresh?: boolean;
+  /** Now, ms (tests). */
+  now?: number;
+}
+
+/** The header a cached copy carries: when it was fetched, ms since the epoch. */
+export const CACHED_AT_HEADER = 'x-trainer-studio-cached-at';
+
+/** How long a cached copy of a file that can change is used before it is fetched again. */
+export const CACHE_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/** A Hub URL pinned to a commit (`/resolve/<40 hex>/`): its files never change. */
+const PINNED = /\/resolve\/[0-9a-f]{40}\//;
+
+/**
+ * Whether a cached copy of `url` may be used as it is: always for a Hub commit; for a branch
+ * (`main`), a tag or another URL, while under a day old and no `refresh` is asked for. A copy
+ * cached without its date counts as old.
+ */
+export function cacheIsFresh(url: string, cached: Response, refresh = false, now = Date.now()) {
+  if (PINNED.test(url)) return true;
+  if (refresh) return false;
+  const at = Number(cached.headers.get(CACHED_AT_HEADER));
+  return Number.isFinite(at) && at > 0 && now - at < CACHE_MAX_AGE_MS;
 }
 
 /** A fetched checkpoint: file name -> bytes, and where it came from. */
@@ -164,8 +189,9 @@ async function readBody(
 }
 
 /**
- * Fetches `<baseUrl>/<file>`: from the cache when there, else from the network (then cached),
- * reporting progress. Returns null for a 404 (or the Hub's 401 for a missing repo) of an
+ * Fetches `<baseUrl>/<file>`: from the cache when there and fresh ({@link cacheIsFresh}), else
+ * from the network (then cached; an old copy still serves when the network fails), reporting
+ * progress. Returns null for a 404 (or the Hub's 401 for a missing repo) of an
  * optional file; throws a message with the URL and the likely cause otherwise.
  */
 export async function fetchFile(
@@ -178,14 +204,19 @@ export async function fetchFile(
 ): Promise<Uint8Array | null> {
   const url = `${baseUrl}/${file}`;
   const hit = cache ? await cache.match(url).catch(() => undefined) : undefined;
-  if (hit) return readBody(hit, file, true, opts.onProgress);
+  if (hit && cacheIsFresh(url, hit, opts.refresh, opts.now)) {
+    return readBody(hit, file, true, opts.onProgress);
+  }
   let res: Response;
   try {
     res = await fetchFn(url, { signal: opts.signal });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
+    // Offline: an older cached copy still serves.
+    if (hit) return readBody(hit, file, true, opts.onProgress);
     throw new Error(`Could not download ${url}: ${(e as Error).message || 'network error'}.`);
   }
+  if (!res.ok && hit && res.status >= 500) return readBody(hit, file, true, opts.onProgress);
   if (!res.ok) {
     if (!required && (res.status === 404 || res.status === 401)) return null;
     const why =
@@ -203,7 +234,10 @@ export async function fetchFile(
       .put(
         url,
         new Response(bytes as Uint8Array<ArrayBuffer>, {
-          headers: { 'content-length': String(bytes.length) },
+          headers: {
+            'content-length': String(bytes.length),
+            [CACHED_AT_HEADER]: String(opts.now ?? Date.now()),
+          },
         }),
       )
       .catch(() => undefined);

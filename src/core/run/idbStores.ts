@@ -49,6 +49,9 @@ export const idbKeptFiles: KeptFiles = {
   forgetDataFile: kept.forgetDataFile,
   keepTokenizerFiles: kept.keepTokenizerFiles,
   keptTokenizerFiles: kept.keptTokenizerFiles,
+  keepCheckpoint: kept.keepCheckpoint,
+  keptCheckpoint: kept.keptCheckpoint,
+  forgetCheckpoint: kept.forgetCheckpoint,
 };
 
 const LOCK_PREFIX = 'trainer-studio-run-';

@@ -4,6 +4,7 @@
  * backend. `RunService` (./service.ts) builds its runs on this.
  */
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
+import type { KeptCheckpoint } from '../io/keptFile';
 import { StudioSession, type ModelSpec, type PrepareOptions } from '../session';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
@@ -132,6 +133,21 @@ export class RunInputs {
   async forgetTable(): Promise<void> {
     this.keepSeq++;
     await this.deps.kept?.forgetDataFile();
+  }
+
+  /** Keeps the chosen checkpoint for the next visit (after the reply; a failure warns). */
+  keepCheckpoint(source: KeptCheckpoint): void {
+    this.deps.kept?.keepCheckpoint?.(source).catch((err: unknown) => this.warn(messageOf(err)));
+  }
+
+  /** The checkpoint kept from an earlier visit, or null. */
+  async keptCheckpoint(): Promise<KeptCheckpoint | null> {
+    return (await this.deps.kept?.keptCheckpoint?.()) ?? null;
+  }
+
+  /** Forgets the kept checkpoint (a model trained from scratch is chosen; the session's stays). */
+  async forgetCheckpoint(): Promise<void> {
+    await this.deps.kept?.forgetCheckpoint?.();
   }
 
   /** Makes `tok` the session's tokenizer, recorded by runs as `name`. */

@@ -22,13 +22,16 @@ import { RunInputs, messageOf, storedBytes } from './inputs';
 import { RunRecorder } from './recorder';
 import { storedModelSpec, storedPrepareOptions } from './storedRun';
 import type { RunOutput, RunStore } from './stores';
-import type { ExportedFile, OutputOptions, RunList, TrainOptions } from './types';
+import type { ExportedFile, OpenedRun, OutputOptions, RunList, TrainOptions } from './types';
 
 export { POOL_MIN_ROWS } from './inputs';
 export type * from './types';
 
 const byStep = (a: string, b: string) => Number(a.split('-')[1]) - Number(b.split('-')[1]);
 const json = (x: unknown) => JSON.stringify(x, null, 2);
+/** A model's config.json as a plain object, or null without a model. */
+const configJson = (model: { config: object } | null) =>
+  model ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>) : null;
 
 export class RunService extends RunInputs {
   /** The run in progress' record id (live: not "interrupted"). */
@@ -73,7 +76,8 @@ export class RunService extends RunInputs {
 
   private async resumeStored(id: string, opts: TrainOptions): Promise<TrainResult> {
     const { runs, rec } = await this.stored(id);
-    const spec = storedModelSpec(rec);
+    const base = this.session.pretrained?.config;
+    const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
     const bytes = await runs.getBlob(blobKey.data(id));
     if (!bytes) {
       throw new StudioError(
@@ -89,6 +93,40 @@ export class RunService extends RunInputs {
     this.lastPrepare = prep;
     this.status('Training…');
     return this.run(spec, { ...rec.args }, id, opts);
+  }
+
+  /**
+   * Opens a stored run again: its final model (the zip stored at its end) becomes the session's
+   * model, as an imported one does, and its validation rows are evaluated on its data file as
+   * the run prepared it. The page's own data file and preparation stay the session's.
+   */
+  async openRun(id: string): Promise<OpenedRun> {
+    this.assertIdle('A run is in progress: stop it first.');
+    const { runs, rec } = await this.stored(id);
+    const notices: string[] = [];
+    const zip = rec.hasModelZip ? await runs.getBlob(blobKey.modelZip(id)) : null;
+    const model = zip ? await this.session.importZip(zip) : null;
+    if (!model) notices.push('The final model of this run was not stored.');
+    const bytes = model ? await runs.getBlob(blobKey.data(id)) : null;
+    if (model && !bytes)
+      notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
+    const s = this.session;
+    const page = { table: s.table, validationTable: s.validationTable, prepared: s.prepared };
+    let dataset = null;
+    let evalRows = null;
+    try {
+      if (bytes) {
+        await s.loadTable(rec.fileName, bytes);
+        s.validationTable = null;
+        dataset = s.prepare(storedPrepareOptions(rec));
+        evalRows = await s.evalRows();
+      }
+    } catch (e) {
+      notices.push(messageOf(e));
+    } finally {
+      Object.assign(s, page);
+    }
+    return { record: rec, model, dataset, evalRows, notices };
   }
 
   /** The run store and run `id`'s record, or a `not-found` error. */
@@ -172,6 +210,7 @@ export class RunService extends RunInputs {
       release = this.deps.locks?.hold(id);
     }
     const hooks = this.deps.hooks;
+    const session = this.session;
     const recordCallback: TrainerCallback = {
       on_log(_a, state, _c, entry) {
         rec?.log(entry, state.global_step);
@@ -182,6 +221,8 @@ export class RunService extends RunInputs {
       },
       on_save() {
         if (rec) {
+          // The model's config with its first checkpoint: a resume checks its base against it.
+          rec.record.modelConfig ??= configJson(session.model);
           void checkpointNames().then((names) => {
             rec.record.checkpoints = names;
             return rec.update({});
@@ -234,9 +275,7 @@ export class RunService extends RunInputs {
       logHistory: result.logHistory,
       metrics: result.metrics,
       globalStep: result.globalStep,
-      modelConfig: model
-        ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>)
-        : null,
+      modelConfig: configJson(model),
       checkpoints,
       hasModelZip,
     });

@@ -4,7 +4,7 @@
  */
 import { parseRunConfig, runConfigFromLegacy, type RunConfig } from '../config/runConfig';
 import { RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
-import type { PrepareOptions, ScratchModelSpec } from '../session';
+import type { ModelSpec, PrepareOptions } from '../session';
 import { StudioError } from './errors';
 
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -14,15 +14,39 @@ function damaged(what: string): StudioError {
   return new StudioError('not-resumable', `This run's stored ${what} cannot be read back.`);
 }
 
-/** The spec of a stored run's model; only models trained from scratch resume after a reload. */
-export function storedModelSpec(rec: RunRecord): ScratchModelSpec {
+/** The config keys that fix a model's shape: a checkpoint must match them to resume a run. */
+const SHAPE_KEYS = [
+  'vocab_size',
+  'hidden_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'intermediate_size',
+  'max_position_embeddings',
+];
+
+/**
+ * The spec of a stored run's model. A run that fine-tuned a checkpoint resumes when that
+ * checkpoint is loaded again (`pretrained`: the loaded one's config; its shape must be the run
+ * model's): its weights come from the run's own checkpoint, the base only builds the model.
+ */
+export function storedModelSpec(
+  rec: RunRecord,
+  pretrained: Record<string, unknown> | null = null,
+): ModelSpec {
   const m = rec.model;
-  if (m.kind !== 'scratch') {
-    throw new StudioError(
-      'not-resumable',
-      'Only runs of models trained from scratch can be resumed after a reload.',
-    );
+  if (m.kind === 'pretrained') {
+    if (!isNum(m.max_length)) throw damaged('model');
+    const run = rec.modelConfig;
+    if (!pretrained || !run || SHAPE_KEYS.some((k) => pretrained[k] !== run[k])) {
+      throw new StudioError(
+        'not-resumable',
+        'This run fine-tuned a pretrained checkpoint: load that checkpoint (Model & tokenizer) ' +
+          'to resume it.',
+      );
+    }
+    return { kind: 'pretrained', max_length: m.max_length };
   }
+  if (m.kind !== 'scratch') throw damaged('model');
   const sizes = ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'];
   if (!isNum(m.max_length) || sizes.some((k) => !isNum(m[k]))) throw damaged('model');
   return {

@@ -7,6 +7,7 @@
  */
 import type { CheckpointStore } from '../io/checkpointStore';
 import type { StorageQuotaError } from '../io/idb';
+import type { KeptCheckpoint } from '../io/keptFile';
 import type { RunRecord, StorageUse } from '../io/runStore';
 
 export type { RunRecord, StorageUse };
@@ -46,6 +47,10 @@ export interface KeptFiles {
   forgetDataFile(): Promise<void>;
   keepTokenizerFiles(files: Record<string, string>): Promise<void>;
   keptTokenizerFiles(): Promise<Record<string, string> | null>;
+  /** The pretrained checkpoint chosen (absent where checkpoints are not kept: the CLI). */
+  keepCheckpoint?(source: KeptCheckpoint): Promise<void>;
+  keptCheckpoint?(): Promise<KeptCheckpoint | null>;
+  forgetCheckpoint?(): Promise<void>;
 }
 
 /** Marks runs live while they train, so other tabs (or this one after a reload) see them. */

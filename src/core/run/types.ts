@@ -1,7 +1,8 @@
 /** The run service's dependencies, events and results (see ./service.ts). */
 import type { StorageUse } from '../io/runStore';
 import type { RunRecord } from '../io/runStore';
-import type { StudioSession } from '../session';
+import type { DatasetSummary, StudioSession } from '../session';
+import type { EvalRows } from '../train/evalDetails';
 import type { RunOptions } from '../session/training';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { RecordedRunArguments } from '../config/argsFile';
@@ -52,6 +53,20 @@ export interface RunList {
   /** Ids of runs that did not end and no live worker holds: offer "Resume". */
   interrupted: string[];
   storage: StorageUse;
+}
+
+/**
+ * A stored run opened again: its record, its final model when stored (now the session's
+ * model), and when its data file is stored too, its validation split as the run prepared it
+ * and the model's rows on it (for the evaluation views); `notices` say what could not be
+ * restored.
+ */
+export interface OpenedRun {
+  record: RunRecord;
+  model: { labels: string[]; tokenizer: string } | null;
+  dataset: DatasetSummary | null;
+  evalRows: EvalRows | null;
+  notices: string[];
 }
 
 /** A file the service hands out: its name and bytes. */

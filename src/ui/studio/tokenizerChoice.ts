@@ -51,7 +51,8 @@ export function callTokenizer(
  * browser's storage (the worker keeps them).
  */
 export function persistedTokenizer(src: TokenizerChoice): StudioSettings['tokenizer'] {
-  if ('kind' in src) return src;
+  // A Download again is not remembered: the next visit uses the cache as usual.
+  if ('kind' in src) return src.kind === 'hub' ? { kind: 'hub', id: src.id } : src;
   if ('trainVocabSize' in src) {
     return { trainVocabSize: src.trainVocabSize, model: src.model ?? 'wordpiece' };
   }

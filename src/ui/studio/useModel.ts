@@ -8,7 +8,8 @@ import type { Notices } from './useNotices';
 /** The model available for predictions and export. */
 export interface ModelInfo {
   labels: string[];
-  source: 'trained' | 'imported';
+  /** Trained here, imported from a zip, or a stored run's final model (Reopen in the history). */
+  source: 'trained' | 'imported' | 'reopened';
 }
 
 /** What the model hook needs from the studio. */

@@ -10,6 +10,7 @@ import {
 import type { ModelSizes, StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
+import type { BootStep } from './useWorker';
 
 /** The model picker's source: from scratch, dropped checkpoint files, or a URL / Hub id. */
 export type ModelSource = 'scratch' | 'files' | 'url';
@@ -39,11 +40,29 @@ export function usePretrained({
   const [loadingPretrained, setLoadingPretrained] = useState(false);
 
   /**
+   * Shows a checkpoint the worker loaded: its own tokenizer replaces the loaded one, and a
+   * max_length above what it takes is lowered (the notice is returned).
+   */
+  const showPretrained = useCallback(
+    (info: PretrainedInfo): string | null => {
+      setPretrained(info);
+      if (info.tokenizer && info.tokenizerVocabSize !== null) {
+        setTokenizer({ name: info.tokenizer, vocabSize: info.tokenizerVocabSize });
+      }
+      const fit = fitMaxLength(settingsRef.current.model.max_length, info.lengthLimit);
+      if (fit.notice) setModelSize('max_length', fit.maxLength);
+      return fit.notice;
+    },
+    [setTokenizer, settingsRef, setModelSize],
+  );
+
+  /**
    * Loads a pretrained checkpoint from dropped files or a URL / Hub id into the worker; a
    * max_length above what it takes is lowered now, with a notice (not an error at Train).
+   * `refresh`: a URL / Hub id's files are fetched again even when the browser cache holds them.
    */
   const loadPretrained = useCallback(
-    async (source: File[] | string) => {
+    async (source: File[] | string, refresh = false) => {
       const client = clientRef.current;
       if (!client) return;
       setLoadingPretrained(true);
@@ -51,7 +70,7 @@ export function usePretrained({
       try {
         let info: PretrainedInfo;
         if (typeof source === 'string') {
-          info = await client.call('loadPretrained', { url: source });
+          info = await client.call('loadPretrained', { url: source, refresh });
         } else {
           const files: Record<string, ArrayBuffer> = {};
           for (const f of source) {
@@ -60,21 +79,47 @@ export function usePretrained({
           }
           info = await client.call('loadPretrained', { files }, Object.values(files));
         }
-        setPretrained(info);
-        if (info.tokenizer && info.tokenizerVocabSize !== null) {
-          setTokenizer({ name: info.tokenizer, vocabSize: info.tokenizerVocabSize });
-        }
-        const fit = fitMaxLength(settingsRef.current.model.max_length, info.lengthLimit);
-        if (fit.notice) setModelSize('max_length', fit.maxLength);
+        const notice = showPretrained(info);
         setError(null);
-        setStatus(fit.notice ? `Loaded ${info.name}. ${fit.notice}.` : `Loaded ${info.name}`);
+        setStatus(notice ? `Loaded ${info.name}. ${notice}.` : `Loaded ${info.name}`);
       } catch (err) {
         setError(errorMessage(err));
       } finally {
         setLoadingPretrained(false);
       }
     },
-    [clientRef, setTokenizer, settingsRef, setModelSize, setStatus, setError, setDownload],
+    [clientRef, showPretrained, setStatus, setError, setDownload],
+  );
+
+  /**
+   * Boot: the checkpoint chosen on an earlier visit, loaded again (after the tokenizer: its own
+   * replaces it); a failure is shown and the boot goes on without it.
+   */
+  const restoreStartPretrained: BootStep = useCallback(
+    async (client, isCancelled) => {
+      try {
+        const kept = await client.call('restorePretrained', {});
+        if (!kept || isCancelled()) return;
+        showPretrained(kept.info);
+        setModelSource(kept.source);
+      } catch (err) {
+        if (!isCancelled()) setError(`The checkpoint of your last visit: ${errorMessage(err)}`);
+      }
+    },
+    [showPretrained, setError],
+  );
+
+  /** Switches the model source; from scratch, the kept checkpoint is forgotten for next time. */
+  const chooseModelSource = useCallback(
+    (source: ModelSource) => {
+      setModelSource(source);
+      if (source === 'scratch') {
+        clientRef.current
+          ?.call('forgetPretrained', {})
+          .catch((err: unknown) => setError(errorMessage(err)));
+      }
+    },
+    [clientRef, setError],
   );
 
   /** The model Train builds: the loaded checkpoint when the picker is on a pretrained source. */
@@ -88,11 +133,12 @@ export function usePretrained({
 
   return {
     modelSource,
-    setModelSource,
+    setModelSource: chooseModelSource,
     pretrained,
     setPretrained,
     loadingPretrained,
     loadPretrained,
+    restoreStartPretrained,
     specOf,
   };
 }

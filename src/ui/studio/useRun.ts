@@ -3,7 +3,8 @@
  * throughput, final metrics and evaluation rows. Log events are batched into chart updates.
  */
 import { startTransition, useCallback, useRef, useState } from 'react';
-import type { EvalRows, LogEntry, Progress, TrainResult } from '../../worker/client';
+import type { EvalRows, LogEntry, Progress, RunRecord, TrainResult } from '../../worker/client';
+import { formatDateTime, type ShownProgress } from '../format';
 import { appendLogs, emptySeries, type Series } from '../series';
 
 /** One throughput sample: training samples per second at a step. */
@@ -11,6 +12,14 @@ export interface ThroughputPoint {
   step: number;
   epoch: number;
   value: number;
+}
+
+/** The `eval_` metrics of a history's last evaluation, or null without one. */
+function lastEvalMetrics(entries: LogEntry[]): Record<string, number> | null {
+  const last = entries.filter((e) => 'eval_loss' in e).at(-1) as Record<string, number> | undefined;
+  return last
+    ? Object.fromEntries(Object.entries(last).filter(([k]) => k.startsWith('eval_')))
+    : null;
 }
 
 /** Log entries are batched into chart updates at most this often. */
@@ -25,7 +34,7 @@ export function useRun(setStatus: (status: string) => void) {
   const [stopping, setStopping] = useState(false);
   /** The run in progress is paused between steps. */
   const [paused, setPaused] = useState(false);
-  const [progress, setProgress] = useState<Progress | null>(null);
+  const [progress, setProgress] = useState<ShownProgress | null>(null);
   const [series, setSeries] = useState<Series>(emptySeries);
   /** Every log entry of the shown run (the charts derive all their series from it). */
   const [logs, setLogs] = useState<LogEntry[]>([]);
@@ -82,7 +91,7 @@ export function useRun(setStatus: (status: string) => void) {
   }, []);
 
   /** Clears the last run's charts, metrics and views before a run; `p` is the new progress. */
-  const clearRun = useCallback((p: Progress | null) => {
+  const clearRun = useCallback((p: ShownProgress | null) => {
     setSeries(emptySeries());
     setLogs([]);
     setThroughput([]);
@@ -99,7 +108,19 @@ export function useRun(setStatus: (status: string) => void) {
     setSeries(appendLogs(emptySeries(), result.logHistory));
     setLogs(result.logHistory);
     setFinalMetrics(result.metrics);
-    setProgress((p) => (p ? { ...p, step: result.globalStep, etaSeconds: 0, phase: 'done' } : p));
+    setProgress((p) =>
+      p
+        ? {
+            ...p,
+            step: result.globalStep,
+            // The last progress event may be older than the last step (they are throttled).
+            epoch: result.logHistory.at(-1)?.epoch ?? p.epoch,
+            etaSeconds: 0,
+            phase: 'done',
+            outcome: result.stopped ? 'stopped' : 'finished',
+          }
+        : p,
+    );
   }, []);
 
   /** No run is in progress any more (finished, failed, or its worker is gone). */
@@ -109,22 +130,46 @@ export function useRun(setStatus: (status: string) => void) {
     setPaused(false);
   }, []);
 
-  /** Charts a finished run's `log_history` (from an imported trainer_state.json). */
+  /** Charts a finished run's `log_history` and shows its last evaluation's metrics. */
+  const chartHistory = useCallback((entries: LogEntry[]) => {
+    setSeries(appendLogs(emptySeries(), entries));
+    setLogs(entries);
+    setThroughput([]);
+    setFinalMetrics(lastEvalMetrics(entries));
+  }, []);
+
+  /** Charts an imported trainer_state.json's `log_history` (no model comes with it). */
   const showLogHistory = useCallback(
     (entries: LogEntry[]) => {
-      setSeries(appendLogs(emptySeries(), entries));
-      setLogs(entries);
-      setThroughput([]);
-      const evals = entries.filter((e) => 'eval_loss' in e);
-      const last = evals.at(-1) as Record<string, number> | undefined;
-      setFinalMetrics(
-        last
-          ? Object.fromEntries(Object.entries(last).filter(([k]) => k.startsWith('eval_')))
-          : null,
-      );
+      chartHistory(entries);
+      setEvalRows(null);
+      setProgress(null);
       setStatus(`Showing an imported run (${entries.length} log entries)`);
     },
-    [setStatus],
+    [chartHistory, setStatus],
+  );
+
+  /**
+   * Shows a stored run opened again from the history: its charts, final metrics, the model's
+   * validation rows (when its data was stored) and the progress line at its last step.
+   */
+  const showStoredRun = useCallback(
+    (rec: RunRecord, rows: EvalRows | null) => {
+      chartHistory(rec.logHistory);
+      if (rec.metrics) setFinalMetrics(rec.metrics);
+      setEvalRows(rows);
+      setProgress({
+        step: rec.globalStep,
+        maxSteps: rec.maxSteps,
+        epoch: rec.logHistory.at(-1)?.epoch ?? 0,
+        samplesPerSecond: NaN,
+        etaSeconds: null,
+        phase: 'done',
+        outcome: rec.status === 'finished' ? 'finished' : 'stopped',
+        runOf: formatDateTime(rec.created),
+      });
+    },
+    [chartHistory],
   );
 
   return {
@@ -149,6 +194,7 @@ export function useRun(setStatus: (status: string) => void) {
     showResult,
     endRun,
     showLogHistory,
+    showStoredRun,
   };
 }
 

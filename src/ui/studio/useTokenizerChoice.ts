@@ -81,7 +81,9 @@ export function useTokenizerChoice({
       setDownload(null);
       try {
         const tok = await callTokenizer(client, src, settingsRef.current.columns);
-        tokenizerRef.current = src;
+        // A Download again is done: a new worker loads it from the cache.
+        tokenizerRef.current =
+          'kind' in src && src.kind === 'hub' ? { kind: 'hub', id: src.id } : src;
         setSettings((s) => ({ ...s, tokenizer: persistedTokenizer(src) }));
         preparedKey.current = '';
         setTokenizer(tok);

@@ -16,7 +16,7 @@ import {
   type TrainingArguments,
 } from '../../worker/client';
 import type { ModelSizes, StudioSettings } from '../defaults';
-import { errorMessage, estimateMaxSteps } from '../format';
+import { errorMessage, estimateMaxSteps, formatDateTime } from '../format';
 import type { ModelInfo } from './useModel';
 import type { Notices } from './useNotices';
 import type { ModelSource } from './usePretrained';
@@ -211,6 +211,35 @@ export function useTraining({
     ],
   );
 
+  /**
+   * Opens a stored run again (Reopen in the history): its charts, metrics and last step, and its
+   * final model for Try it, the evaluation views and Export (evaluated on its own data file).
+   */
+  const { showStoredRun } = run;
+  const reopenRun = useCallback(
+    async (id: string) => {
+      const client = clientRef.current;
+      if (!client) return;
+      setError(null);
+      setStatus('Opening the run…');
+      try {
+        const opened = await client.call('openRun', { id });
+        const rec = opened.record;
+        const missing = opened.notices.length ? ` · ${opened.notices.join(' ')}` : '';
+        startTransition(() => {
+          showStoredRun(rec, opened.evalRows);
+          setModel(opened.model ? { labels: opened.model.labels, source: 'reopened' } : null);
+          setStatus(
+            `Showing a reopened run: ${rec.fileName}, ${formatDateTime(rec.created)}${missing}`,
+          );
+        });
+      } catch (err) {
+        setError(errorMessage(err));
+      }
+    },
+    [clientRef, showStoredRun, setModel, setStatus, setError],
+  );
+
   /** Runs a request about the run in progress; its failure shows in the error banner. */
   const tellRun = useCallback(
     async (request: (client: StudioClient) => Promise<void>) => {
@@ -258,5 +287,5 @@ export function useTraining({
     [tellRun, setPaused, setStatus],
   );
 
-  return { train, resumeRun, stop, pause, resumeTraining };
+  return { train, resumeRun, reopenRun, stop, pause, resumeTraining };
 }

@@ -34,6 +34,8 @@ export interface WorkerDeps {
   openStartFile: BootStep;
   /** Boot: the tokenizer into the new worker (its failure fails the boot). */
   loadStartTokenizer: BootStep;
+  /** Boot: the checkpoint of the last visit, after the tokenizer (its failure is shown there). */
+  restoreStartPretrained: BootStep;
 }
 
 /** The worker's backend and health, and the actions that replace it. */
@@ -45,6 +47,7 @@ export function useWorker({
   onRead,
   openStartFile,
   loadStartTokenizer,
+  restoreStartPretrained,
 }: WorkerDeps) {
   const { setStatus, setError, setDownload } = notices;
   const [preferred, setPreferred] = useState<BackendChoice>(() => backendFromUrl(pageSearch()));
@@ -107,6 +110,8 @@ export function useWorker({
         setStatus('Loading the tokenizer…');
         await loadStartTokenizer(client, isCancelled);
         if (cancelled) return;
+        await restoreStartPretrained(client, isCancelled);
+        if (cancelled) return;
         setStatus('Ready');
       } catch (err) {
         if (!cancelled) {
@@ -129,6 +134,7 @@ export function useWorker({
     onEvent,
     openStartFile,
     loadStartTokenizer,
+    restoreStartPretrained,
     setStatus,
     setError,
   ]);
