@@ -2,6 +2,7 @@ import { memo, useDeferredValue, useMemo } from 'react';
 import { AdvancedArgs, useArgOverrides } from './AdvancedArgs';
 import { ArgsPanel } from './ArgsPanel';
 import { DemoNotice } from './DemoNotice';
+import { LastRun } from './LastRun';
 import { RunBar } from './RunBar';
 import { ShareLink } from './ShareLink';
 import { ImportRun } from './ImportRun';
@@ -141,6 +142,13 @@ export function App() {
         }}
       />
       <main>
+        <LastRun
+          call={s.call}
+          ready={s.backend !== null}
+          hidden={s.training || s.logs.length > 0}
+          onReopen={s.reopenRun}
+          onResume={s.resumeRun}
+        />
         {s.demoLoaded && (
           <DemoNotice
             rows={s.table?.rowCount ?? null}

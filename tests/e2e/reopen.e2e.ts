@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Locator, Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
@@ -26,6 +27,10 @@ import {
 } from './helpers';
 
 const FILE_NAME = 'sms-200.csv';
+const SCREENSHOTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../docs/screenshots',
+);
 const ARGS = {
   max_steps: 400,
   per_device_train_batch_size: 8,
@@ -106,9 +111,16 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   const row = page.locator('tr[data-run-id]').first();
   await waitFor('the run in the history', async () => (await row.count()) === 1);
   assert.equal(await row.getAttribute('data-status'), 'stopped');
-  await button(row, 'Reopen').click();
+  // The top of the page says where the last run was left, one click from showing it again.
+  const lastRun = page.getByTestId('last-run');
+  await waitFor('the last run line', async () => (await lastRun.count()) === 1);
+  assert.match(
+    await textOf(lastRun),
+    new RegExp(`Your last run: ${FILE_NAME.replace('.', '\\.')}, .*stopped at step ${step} / `),
+  );
+  await button(lastRun, 'Reopen the last run').click();
   const shown = await waitFor(
-    'the reopened run',
+    'the reopened run (from the last run line)',
     async () => {
       const s = await status(page);
       return s.startsWith('Showing a reopened run') ? s : undefined;
@@ -125,6 +137,10 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
     ),
   );
   assert.equal(await chartPoints(page, 'loss'), lossPoints, 'its loss curve is charted again');
+  // For the README: the reopened run under the run bar, its charts in view.
+  await page.getByRole('link', { name: '4 Train' }).click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'reopened-run.png') });
 
   // Try it predicts with the reopened model.
   await page.getByLabel('Text to classify').fill('WINNER! Claim your free prize now');
