@@ -10,10 +10,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
-import type { Page } from 'playwright-core';
 import { StudioSession } from '../../src/core/session';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
   FIXTURES,
   dropFile,
   openStudio,
@@ -29,8 +29,6 @@ import {
 
 const CKPT = path.join(FIXTURES, 'bert-tiny-random');
 const LABELS = ['neg', 'pos'];
-
-const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
 async function finetune(ctx: E2EContext): Promise<void> {
   const page = await openStudio(ctx, '?backend=webgpu');

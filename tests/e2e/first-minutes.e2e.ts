@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
   TINY_MODEL,
   dropFile,
   fixtureBytes,
@@ -25,8 +26,6 @@ import {
 } from './helpers';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
-
 /** The accessible name (aria-label, else text) and tag of the focused element. */
 async function focused(page: Page): Promise<string> {
   return page.evaluate(() => {

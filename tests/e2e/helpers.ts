@@ -21,6 +21,10 @@ export const TINY_MODEL = {
   max_length: 32,
 } as const;
 
+/** The button named exactly `name` in `scope` (the page or a part of it). */
+export const button = (scope: Page | Locator, name: string) =>
+  scope.getByRole('button', { name, exact: true });
+
 /** Backend names the studio reports at the start of `data-testid="backend"`. */
 const BACKEND_TEXT = /^(webgpu|webgl|wasm|cpu)\b/;
 
@@ -212,29 +216,32 @@ export function readSafetensorsHeader(
 }
 
 /**
- * Waits until IndexedDB holds `key` in the studio's blob store ("kept/name" holding `text`, or
- * any value when `text` is absent): the worker keeps files after it replies.
+ * Whether IndexedDB's blob store holds `key` now ("kept/name" holding `text`, or any value when
+ * `text` is absent).
  */
-export async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
-  await waitFor(`IndexedDB to keep ${key}`, () =>
-    page.evaluate(
-      ([k, t]) =>
-        new Promise<boolean>((resolve) => {
-          const open = indexedDB.open('trainer-studio');
-          open.onerror = () => resolve(false);
-          open.onsuccess = () => {
-            const db = open.result;
-            if (!db.objectStoreNames.contains('blobs')) return resolve(false);
-            const q = db.transaction('blobs').objectStore('blobs').get(k);
-            q.onerror = () => resolve(false);
-            q.onsuccess = () => {
-              const v = q.result as Uint8Array | undefined;
-              db.close();
-              resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
-            };
+export async function keptNow(page: Page, key: string, text?: string): Promise<boolean> {
+  return page.evaluate(
+    ([k, t]) =>
+      new Promise<boolean>((resolve) => {
+        const open = indexedDB.open('trainer-studio');
+        open.onerror = () => resolve(false);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('blobs')) return resolve(false);
+          const q = db.transaction('blobs').objectStore('blobs').get(k);
+          q.onerror = () => resolve(false);
+          q.onsuccess = () => {
+            const v = q.result as Uint8Array | undefined;
+            db.close();
+            resolve(v !== undefined && (t === null || new TextDecoder().decode(v) === t));
           };
-        }),
-      [key, text ?? null] as const,
-    ),
+        };
+      }),
+    [key, text ?? null] as const,
   );
+}
+
+/** Waits until IndexedDB holds `key` (see keptNow): the worker keeps files after it replies. */
+export async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
+  await waitFor(`IndexedDB to keep ${key}`, () => keptNow(page, key, text));
 }

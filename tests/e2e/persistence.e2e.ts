@@ -12,9 +12,10 @@
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
   chartPoints,
   dropFile,
   fixtureBytes,
@@ -43,9 +44,6 @@ interface StoredRun {
   logHistory: Record<string, number>[];
   args: Record<string, unknown>;
 }
-
-const button = (scope: Page | Locator, name: string) =>
-  scope.getByRole('button', { name, exact: true });
 
 /** Every stored run record, read straight from the studio's IndexedDB (`trainer-studio`). */
 async function storedRuns(page: Page): Promise<StoredRun[]> {

@@ -10,9 +10,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { strFromU8, unzipSync } from 'fflate';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
+  keptNow,
   FIXTURES,
   chartPoints,
   dropFile,
@@ -37,9 +39,6 @@ const ARGS = {
   logging_steps: 1,
   learning_rate: 0.001,
 };
-
-const button = (scope: Page | Locator, name: string) =>
-  scope.getByRole('button', { name, exact: true });
 
 const status = (page: Page) => textOf(page.getByTestId('status'));
 const progressText = (page: Page) => textOf(page.getByTestId('progress-text'));
@@ -193,28 +192,6 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
     (config as unknown as { hidden_size: number }).hidden_size,
     TINY_MODEL.hidden_size,
     'the run’s model, not another',
-  );
-}
-
-/** Whether IndexedDB's blobs store holds `key` now. */
-async function keptNow(page: Page, key: string): Promise<boolean> {
-  return page.evaluate(
-    (k) =>
-      new Promise<boolean>((resolve) => {
-        const open = indexedDB.open('trainer-studio');
-        open.onerror = () => resolve(false);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('blobs')) return resolve(false);
-          const q = db.transaction('blobs').objectStore('blobs').get(k);
-          q.onerror = () => resolve(false);
-          q.onsuccess = () => {
-            db.close();
-            resolve(q.result !== undefined);
-          };
-        };
-      }),
-    key,
   );
 }
 

@@ -13,6 +13,7 @@ import Papa from 'papaparse';
 import type { Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
   chartPoints,
   dropFile,
   fixtureBytes,
@@ -43,8 +44,6 @@ const ARGS = {
   eval_steps: 3,
   learning_rate: 0.001,
 };
-
-const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
 /** Waits until Train is enabled: backend, data, tokenizer and the prepared dataset are ready. */
 async function waitTrainable(page: Page, timeoutMs = 120_000) {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { E2EContext, E2ETest } from './harness';
 import {
+  button,
   chartPoints,
   dropFile,
   fixtureBytes,
@@ -47,8 +48,6 @@ const ARGS = {
  * for a core. Both worsts are printed.
  */
 const LONG_TASK_BOUND_MS = 50;
-
-const button = (page: Page, name: string) => page.getByRole('button', { name, exact: true });
 
 async function download(page: Page, click: () => Promise<void>, outDir: string) {
   const [d] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), click()]);
