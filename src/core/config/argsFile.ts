@@ -4,7 +4,7 @@
  * Also the studio's own file, `studio_args.json`, written beside `training_args.json` with what
  * transformers' `TrainingArguments` has no field for, and read back with it.
  */
-import { ArgumentsError, STUDIO_ARGUMENT_KEYS, studioArgumentsToJson } from '../train/args';
+import { ArgumentsError, studioArgumentsToJson } from '../train/args';
 import type { TrainingArguments } from '../train/args';
 import { DATA_FIELDS } from './dataArguments';
 import { MODEL_FIELDS } from './modelArguments';
@@ -92,9 +92,4 @@ export function studioArgsFile(
   const out: Record<string, unknown> = { ...studioArgumentsToJson(args) };
   for (const [k, v] of Object.entries(run)) if (v !== undefined) out[k] = v;
   return out;
-}
-
-/** Whether a key of an arguments file is one of the studio's extras to TrainingArguments. */
-export function isStudioArgument(key: string): boolean {
-  return (STUDIO_ARGUMENT_KEYS as readonly string[]).includes(key);
 }

@@ -31,14 +31,6 @@ export function configField<S extends z.ZodType>(
   return { schema, default: dflt, help, flag, ...extra };
 }
 
-/** True when `v` satisfies `limits`. */
-export function withinLimits(limits: NumberLimits, v: number): boolean {
-  if (!Number.isFinite(v)) return false;
-  if (limits.integer && !Number.isInteger(v)) return false;
-  if (limits.exclusiveMin ? v <= limits.min : v < limits.min) return false;
-  return v <= limits.max;
-}
-
 /** A zod number schema that enforces `limits`. */
 export function limitedNumber(limits: NumberLimits): z.ZodNumber {
   let s = limits.integer ? z.number().int('expected an integer') : z.number();
