@@ -13,18 +13,27 @@ const ORT_STUB_ID = '\0trainer-studio:onnxruntime-stub';
 
 /**
  * transformers.js' web build imports onnxruntime-web (`onnxruntime-web/webgpu`) at the top level,
- * for its model pipelines. The studio uses only its tokenizers (pure JS), never an ONNX session,
+ * for its model pipelines. The worker uses only its tokenizers (pure JS), never an ONNX session,
  * yet bundling onnxruntime-web emits its 26.9 MB asyncify `.wasm` (6.7 MB gzipped) into `dist/`
  * and ~0.5 MB of glue into the worker. This plugin swaps those imports for a stub exposing just
  * what transformers.js reads at import time (`env`, `InferenceSession`, `Tensor`); with an empty
  * `env` it skips all its WASM set-up, and creating an ONNX session fails with a clear message.
+ *
+ * The page itself (`page: true`) runs exported ONNX models in "Use it in your web page"
+ * (src/ui/webPageCheck.ts, loaded on demand): there `onnxruntime-web/webgpu` becomes the
+ * WASM-only build (`onnxruntime-web/wasm`, 14 MB binary instead of 28 MB), and only
+ * onnxruntime-node is stubbed.
  */
-function onnxRuntimeStub(): Plugin {
+function onnxRuntimeStub({ page = false }: { page?: boolean } = {}): Plugin {
+  const stubbed = page ? /^onnxruntime-node(\/.*)?$/ : /^onnxruntime-(web|node)(\/.*)?$/;
   return {
     name: 'trainer-studio:onnxruntime-stub',
     enforce: 'pre',
-    resolveId(source) {
-      return /^onnxruntime-(web|node)(\/.*)?$/.test(source) ? ORT_STUB_ID : null;
+    async resolveId(source, importer, options) {
+      if (page && source === 'onnxruntime-web/webgpu') {
+        return this.resolve('onnxruntime-web/wasm', importer, { ...options, skipSelf: true });
+      }
+      return stubbed.test(source) ? ORT_STUB_ID : null;
     },
     load(id) {
       if (id !== ORT_STUB_ID) return null;
@@ -33,8 +42,8 @@ function onnxRuntimeStub(): Plugin {
         'export const env = {};',
         'export const InferenceSession = {',
         '  create() {',
-        "    return Promise.reject(new Error('ONNX models are not available in Trainer Studio: " +
-          "onnxruntime-web is left out of the bundle (only tokenizers are used).'));",
+        "    return Promise.reject(new Error('ONNX models are not available in the studio worker: " +
+          "onnxruntime-web is left out of its bundle (only tokenizers are used).'));",
         '  },',
         '};',
       ].join('\n');
@@ -52,7 +61,7 @@ export default defineConfig(({ mode }) => ({
   define: { __STUDIO_TEST_HOOKS__: JSON.stringify(mode === 'e2e') },
   // No @vitejs/plugin-react: esbuild's automatic JSX runtime is all React 19 needs here.
   esbuild: { jsx: 'automatic' },
-  plugins: [onnxRuntimeStub()],
+  plugins: [onnxRuntimeStub({ page: true })],
   build: {
     target: 'es2022',
     // TF.js and the tokenizer library are large single modules; that is expected, not a mistake.

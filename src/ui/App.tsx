@@ -209,6 +209,7 @@ export function App() {
           training={s.training}
           predict={s.predict}
           onExport={s.exportModel}
+          exported={s.exported}
           onImport={s.importModel}
           onError={s.reportError}
         />

@@ -4,6 +4,7 @@ import { FileButton } from './FileButton';
 import { formatProbabilities, formatTruncation, rankPrediction } from './format';
 import { Section } from './Section';
 import type { ModelInfo } from './useStudio';
+import { WebPageDeploy, type ExportedZip } from './WebPageDeploy';
 
 interface Props {
   model: ModelInfo | null;
@@ -13,6 +14,8 @@ interface Props {
   training: boolean;
   predict: (text: string) => Promise<Prediction | null>;
   onExport: () => void;
+  /** The last export of this model (for "Use it in your web page"), or null. */
+  exported: ExportedZip | null;
   onImport: (file: File) => void;
   onError: (err: unknown) => void;
 }
@@ -103,9 +106,13 @@ export function TryIt(p: Props) {
         />
         <p className="hint">
           Export: a zip of the HF folder (config.json, model.safetensors, tokenizer files,
-          training_args.json, trainer_state.json) for <code>from_pretrained</code>.
+          training_args.json, trainer_state.json) for <code>from_pretrained</code>, ONNX files (
+          <code>onnx/</code>) for transformers.js, and TF.js weights.
         </p>
       </div>
+      {p.exported && model && !p.training && (
+        <WebPageDeploy exported={p.exported} text={text} predict={predict} />
+      )}
     </Section>
   );
 }

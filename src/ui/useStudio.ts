@@ -207,6 +207,7 @@ export function useStudio() {
     call: worker.call,
     stop: actions.stop,
     exportModel: mdl.exportModel,
+    exported: mdl.exported,
     importModel: mdl.importModel,
     predict: mdl.predict,
     reportError,

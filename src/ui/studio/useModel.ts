@@ -23,6 +23,14 @@ export function useModel({ clientRef, notices }: ModelDeps) {
   const { setStatus, setError } = notices;
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [busy, setBusy] = useState<'export' | 'import' | null>(null);
+  /** The last export, kept for "Use it in your web page" (cleared when the model changes). */
+  const [exported, setExported] = useState<{ fileName: string; zip: Uint8Array } | null>(null);
+
+  /** The model changed (trained, imported, reopened, or none): the last export no longer is it. */
+  const changeModel = useCallback((next: ModelInfo | null) => {
+    setModel(next);
+    setExported(null);
+  }, []);
 
   const exportModel = useCallback(async () => {
     const client = clientRef.current;
@@ -31,6 +39,7 @@ export function useModel({ clientRef, notices }: ModelDeps) {
     try {
       const { fileName, zip } = await client.call('exportModel', {});
       downloadBlob(new Blob([zip], { type: 'application/zip' }), fileName);
+      setExported({ fileName, zip: new Uint8Array(zip) });
       setStatus(`Exported ${fileName}`);
     } catch (err) {
       setError(errorMessage(err));
@@ -47,7 +56,7 @@ export function useModel({ clientRef, notices }: ModelDeps) {
       try {
         const zip = await file.arrayBuffer();
         const info = await client.call('importModel', { zip }, [zip]);
-        setModel({ labels: info.labels, source: 'imported' });
+        changeModel({ labels: info.labels, source: 'imported' });
         setStatus(`Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})`);
       } catch (err) {
         setError(errorMessage(err));
@@ -55,7 +64,7 @@ export function useModel({ clientRef, notices }: ModelDeps) {
         setBusy(null);
       }
     },
-    [clientRef, setStatus, setError],
+    [clientRef, setStatus, setError, changeModel],
   );
 
   /** Classifies one text with the current model. */
@@ -69,5 +78,5 @@ export function useModel({ clientRef, notices }: ModelDeps) {
     [clientRef],
   );
 
-  return { model, setModel, busy, exportModel, importModel, predict };
+  return { model, setModel: changeModel, busy, exported, exportModel, importModel, predict };
 }

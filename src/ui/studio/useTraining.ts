@@ -33,7 +33,7 @@ export interface TrainingDeps {
   specOf: (sizes: ModelSizes) => ModelSpec;
   memory: MemoryEstimate | null;
   run: Run;
-  setModel: Dispatch<SetStateAction<ModelInfo | null>>;
+  setModel: (model: ModelInfo | null) => void;
   /** A lost GPU device marks the worker dead (the UI offers a restart). */
   setWorkerDead: Dispatch<SetStateAction<string | null>>;
   notices: Notices;
