@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../src/core/io/checkpointStore';
 import type { BertForSequenceClassification } from '../../src/core/model/bert';
 import { parseTrainingArguments } from '../../src/core/train/args';
+import { ArgumentsError } from '../../src/core/train/argsError';
+import { checkMetricForBest, evalMetricKeys } from '../../src/core/train/bestModel';
 import { decodeCheckpoint } from '../../src/core/train/checkpoint';
 import type { LabeledDataset } from '../../src/core/train/dataset';
 import { isEvalLog, isTrainLog, type LogEntry } from '../../src/core/train/state';
@@ -38,6 +40,7 @@ async function run(
     train: learnable(48, 1),
     eval: learnable(24, 2),
   },
+  steps: number[] = [],
 ): Promise<Run> {
   const { args } = parseTrainingArguments({
     output_dir: 'out',
@@ -53,17 +56,28 @@ async function run(
   const model = tinyModel(PT);
   const store = new MemoryCheckpointStore();
   const saves: number[] = [];
-  const trainer = new Trainer({
-    model,
-    args,
-    ...data,
-    problemType: PT,
-    numLabels: 2,
-    padId: 0,
-    maxLength: MAX_LEN,
-    checkpoints: store,
-    callbacks: [{ on_save: (_a, s) => void saves.push(s.global_step) }],
-  });
+  const make = () =>
+    new Trainer({
+      model,
+      args,
+      ...data,
+      problemType: PT,
+      numLabels: 2,
+      padId: 0,
+      maxLength: MAX_LEN,
+      checkpoints: store,
+      callbacks: [
+        { on_save: (_a, s) => void saves.push(s.global_step) },
+        { on_step_end: (_a, s) => void steps.push(s.global_step) },
+      ],
+    });
+  let trainer: Trainer;
+  try {
+    trainer = make();
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   const out = await trainer.train();
   return { out, trainer, model, store, saves };
 }
@@ -190,6 +204,51 @@ describe('load_best_model_at_end', () => {
     expect(metrics.eval_loss).toBe(best.loss);
     expect(metrics.eval_loss).toBeLessThan(evals.at(-1)!.loss);
     done(r);
+  });
+});
+
+describe('metric_for_best_model', () => {
+  it('names a metric the evaluations do not log: fails before the first step, listing them', async () => {
+    // The Trainer's constructor throws, so no step runs (and no model is left to free).
+    const steps: number[] = [];
+    const err = await run(
+      { metric_for_best_model: 'f1', load_best_model_at_end: true, save_strategy: 'steps' },
+      undefined,
+      steps,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArgumentsError);
+    expect((err as ArgumentsError).argument).toBe('metric_for_best_model');
+    expect(String(err)).toMatch(/metric_for_best_model is 'f1'.*eval_accuracy.*eval_f1_macro/);
+    expect(steps).toEqual([]);
+  });
+
+  it('takes every metric an evaluation logs, with or without the eval_ prefix', () => {
+    for (const pt of [
+      'single_label_classification',
+      'multi_label_classification',
+      'regression',
+    ] as const) {
+      const keys = evalMetricKeys(pt, 3);
+      expect(keys).toContain('eval_loss');
+      for (const k of keys) {
+        expect(() =>
+          checkMetricForBest({ metric_for_best_model: k, greater_is_better: null }, pt, 3),
+        ).not.toThrow();
+        const bare = k.replace(/^eval_/, '');
+        expect(() =>
+          checkMetricForBest({ metric_for_best_model: bare, greater_is_better: null }, pt, 3),
+        ).not.toThrow();
+      }
+    }
+    expect(evalMetricKeys('regression', 1)).toContain('eval_mse');
+    expect(evalMetricKeys('multi_label_classification', 3)).toContain('eval_exact_match');
+    expect(() =>
+      checkMetricForBest(
+        { metric_for_best_model: 'accuracy', greater_is_better: null },
+        'regression',
+        1,
+      ),
+    ).toThrow(ArgumentsError);
   });
 });
 

@@ -4,7 +4,10 @@
  * step's checkpoint is saved it becomes `best_model_checkpoint`; `EarlyStoppingCallback` stops a
  * run whose metric stops improving.
  */
+import type { ProblemType } from '../model/config';
 import type { TrainingArguments } from './args';
+import { fail } from './argsError';
+import { computeMetrics } from './metrics';
 import type { CallbackState, ExportableCallback, TrainerControl } from './callbacks';
 import type { TrainerState } from './state';
 
@@ -36,6 +39,47 @@ export function greaterIsBetter(args: BestArguments): boolean {
   const g = args.greater_is_better;
   if (g !== null && g !== undefined) return g;
   return !metricForBest(args).endsWith('loss');
+}
+
+/** Keys every evaluation logs besides compute_metrics' (see evaluate.ts). */
+const EVAL_LOOP_KEYS = ['loss', 'runtime', 'samples_per_second', 'steps_per_second'];
+
+/** The `eval_*` keys an evaluation of a `problemType` model with `numLabels` labels logs. */
+export function evalMetricKeys(problemType: ProblemType, numLabels: number): string[] {
+  // compute_metrics on one made-up row names the metrics; their values do not matter here.
+  const rowLabels = problemType === 'single_label_classification' ? 1 : numLabels;
+  const names = Object.keys(
+    computeMetrics(
+      problemType,
+      new Float32Array(numLabels),
+      new Float32Array(rowLabels),
+      numLabels,
+    ),
+  );
+  return [...EVAL_LOOP_KEYS, ...names].map((k) => `eval_${k}`);
+}
+
+/**
+ * Before training: `metric_for_best_model` must name a metric the evaluations will log, so a
+ * misspelt name fails at once rather than at the first evaluation, minutes in (transformers
+ * fails there, with a KeyError).
+ * @throws ArgumentsError naming metric_for_best_model and the metrics there are
+ */
+export function checkMetricForBest(
+  args: BestArguments,
+  problemType: ProblemType,
+  numLabels: number,
+): void {
+  if (args.metric_for_best_model === null) return;
+  const key = bestMetricKey(args.metric_for_best_model);
+  const keys = evalMetricKeys(problemType, numLabels);
+  if (keys.includes(key)) return;
+  fail(
+    'metric_for_best_model',
+    `metric_for_best_model is '${args.metric_for_best_model}', but the evaluations will log ` +
+      `only ${keys.join(', ')}: set metric_for_best_model to one of them (the eval_ prefix is ` +
+      'optional).',
+  );
 }
 
 /**

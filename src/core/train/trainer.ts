@@ -13,7 +13,7 @@ import { batchesOf, epochOrder } from '../tokenize/collate';
 import { lengthsOf } from '../tokenize/encode';
 import { AdamW, hfNoDecay } from './adamw';
 import type { TrainingArguments } from './args';
-import { EarlyStoppingCallback, determineBestMetric } from './bestModel';
+import { EarlyStoppingCallback, checkMetricForBest, determineBestMetric } from './bestModel';
 import {
   callbackStateOf,
   newControl,
@@ -103,6 +103,10 @@ export class Trainer {
 
   constructor(private readonly opts: TrainerOptions) {
     const { args, train, model } = opts;
+    // Checked first, before anything is allocated: a misnamed metric fails before step 1.
+    if (opts.eval && args.eval_strategy !== 'no') {
+      checkMetricForBest(args, opts.problemType, opts.numLabels);
+    }
     this.callbacks = [...(opts.callbacks ?? [])];
     const earlyStopping = EarlyStoppingCallback.fromArgs(args);
     if (earlyStopping) this.callbacks.push(earlyStopping);
