@@ -13,6 +13,7 @@ import {
   type BertConfig,
   type ProblemType,
 } from '../model/config';
+import { onnxFiles, type BertWeights, type OnnxFiles } from './onnx/bertOnnx';
 import { readSafetensors, writeSafetensors } from './safetensors';
 
 /** The two files of an exported model, by file name. */
@@ -28,11 +29,27 @@ export interface HfModelFiles {
  * Reads the weights with `await data()` (safe on WebGPU).
  */
 export async function exportHfModel(model: BertForSequenceClassification): Promise<HfModelFiles> {
-  const weights = await model.weights();
+  return hfModelFiles(model.config, await model.weights());
+}
+
+/** {@link exportHfModel}'s files from weights already on the host (`model.weights()`). */
+export function hfModelFiles(config: BertConfig, weights: BertWeights): HfModelFiles {
   return {
-    'config.json': bertConfigToJson(model.config),
+    'config.json': bertConfigToJson(config),
     'model.safetensors': writeSafetensors(weights, { format: 'pt' }),
   };
+}
+
+/**
+ * The model's files in every export (the page's zip, the CLI's output_dir): config.json and
+ * model.safetensors for Python, `onnx/model.onnx` and `onnx/model_quantized.onnx` for
+ * transformers.js and onnxruntime, from one read of the weights.
+ */
+export async function exportModelFiles(
+  model: BertForSequenceClassification,
+): Promise<HfModelFiles & OnnxFiles> {
+  const weights = await model.weights();
+  return { ...hfModelFiles(model.config, weights), ...onnxFiles(model.config, weights) };
 }
 
 /** Overrides of {@link loadHfModel}, as keyword arguments of `from_pretrained`. */

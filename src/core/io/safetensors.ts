@@ -293,7 +293,7 @@ export function readSafetensors(
  * A file written from tensors read out of a Python-written F32 file is byte-identical to it.
  */
 export function writeSafetensors(
-  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  tensors: ReadonlyMap<string, { shape: number[]; data: Float32Array }>,
   metadata?: Record<string, string>,
 ): Uint8Array {
   const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -7,7 +7,7 @@
  */
 import { strToU8, zipSync } from 'fflate';
 import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
-import { exportHfModel } from '../io/hfModel';
+import { exportModelFiles } from '../io/hfModel';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
@@ -341,8 +341,8 @@ export class RunService extends RunInputs {
 
   /**
    * The output folder of the last finished run, as `transformers`' example scripts write it:
-   * the HF model files, the tokenizer, training_args.json, studio_args.json, trainer_state.json,
-   * train/eval/all_results.json and the model card.
+   * the HF model files, the ONNX files (onnx/), the tokenizer, training_args.json,
+   * studio_args.json, trainer_state.json, train/eval/all_results.json and the model card.
    */
   async outputFiles(o: OutputOptions): Promise<Record<string, Uint8Array | string>> {
     const result = this.lastResult;
@@ -352,7 +352,7 @@ export class RunService extends RunInputs {
       throw new StudioError('internal', 'Training produced no model.');
     const trainMetrics = result.logHistory.at(-1) ?? {};
     return {
-      ...(await exportHfModel(s.model)),
+      ...(await exportModelFiles(s.model)),
       ...o.tokenizerFiles,
       'training_args.json': json(trainingArgumentsToJson(args)),
       [STUDIO_ARGS_FILE]: json(studioArgsFile(args, o.studioArgs)),

@@ -3,7 +3,7 @@
  * arguments and log, model card), and loading such a zip or HF folder back as a model.
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { exportHfModel, loadHfModel } from '../io/hfModel';
+import { exportModelFiles, loadHfModel } from '../io/hfModel';
 import { modelCard } from '../io/modelCard';
 import { exportTfjsWeights } from '../io/tfjsWeights';
 import type { BertForSequenceClassification } from '../model/bert';
@@ -64,7 +64,8 @@ export function modelCardFor(
 }
 
 /**
- * The export zip: HF folder files, TF.js weights, the tokenizer (tokenizer_config.json's
+ * The export zip: HF folder files, the ONNX files (`onnx/model.onnx`, `onnx/model_quantized.onnx`,
+ * for transformers.js), TF.js weights, the tokenizer (tokenizer_config.json's
  * model_max_length set to `run.maxLength`), training_args.json, studio_args.json and
  * trainer_state.json when there was a run, and `readme` as README.md.
  */
@@ -74,11 +75,13 @@ export async function exportModelZip(
   run: TrainingRecord,
   readme: string,
 ): Promise<Uint8Array> {
-  const hf = await exportHfModel(model);
+  const hf = await exportModelFiles(model);
   const tfjs = await exportTfjsWeights(model);
   const files: Record<string, Uint8Array> = {
     'config.json': strToU8(hf['config.json']),
     'model.safetensors': hf['model.safetensors'],
+    'onnx/model.onnx': hf['onnx/model.onnx'],
+    'onnx/model_quantized.onnx': hf['onnx/model_quantized.onnx'],
     'tokenizer.json': strToU8(JSON.stringify(tok.files.tokenizerJson)),
     'tokenizer_config.json': strToU8(
       exportedTokenizerConfigJson(

@@ -1,0 +1,272 @@
+/**
+ * `BertForSequenceClassification` as an ONNX graph, op for op what `model/bert.ts` computes in
+ * inference: embeddings (word + token type, + positions 0..T-1, LayerNorm), per layer attention
+ * with HF's additive mask (`(1 - mask) * float32 min`), `softmax(q k^T * 1/sqrt(d))`, add & norm,
+ * the feed-forward with `hidden_act`, add & norm; the pooler (`tanh(dense(h[:, 0]))`) and the
+ * classifier. Dropout is the identity at inference and is left out.
+ *
+ * How a Linear layer and the word-embedding lookup are written is the caller's choice
+ * ({@link BertGraphOps}): float MatMul + Add for `onnx/model.onnx`, int8 for the quantized file.
+ */
+import type { BertActivation, BertConfig } from '../../model/config';
+import type { Dim, GraphBuilder } from './graphBuilder';
+import { DataType } from './proto';
+
+/** A parameter as the model holds it on the host: HF name, PyTorch layout, row-major. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Parameters by HF name, as `BertForSequenceClassification.weights()` returns them. */
+export type BertWeights = ReadonlyMap<string, HostTensor>;
+
+/** How the graph writes the layers whose weights dominate the file. */
+export interface BertGraphOps {
+  /** `x @ weight^T + bias` for `weight` [out, in] (PyTorch layout); returns the output's name. */
+  linear(g: GraphBuilder, x: string, name: string, weight: HostTensor, bias: HostTensor): string;
+  /** Rows of the word embeddings [vocab, H] at `ids` (int64 [B, T]): float [B, T, H]. */
+  embeddingRows(g: GraphBuilder, table: HostTensor, ids: string, name: string): string;
+}
+
+/** The graph's input names, each int64 [batch_size, sequence_length]. */
+export const ONNX_INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
+/** The graph's output: float32 [batch_size, num_labels]. */
+export const ONNX_OUTPUT_NAME = 'logits';
+
+/** torch.finfo(torch.float32).min, the additive mask value of bert.ts and HF. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
+/** `[out, in]` -> `[in, out]`, the right operand of `x @ W^T` as ONNX's MatMul takes it. */
+export function transposed(w: HostTensor): Float32Array {
+  const [rows, cols] = w.shape;
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c];
+  }
+  return out;
+}
+
+/** The float32 form: MatMul by the transposed weight, then Add the bias. */
+export const FLOAT_OPS: BertGraphOps = {
+  linear(g, x, name, weight, bias) {
+    const [out, inDim] = weight.shape;
+    const w = g.float(`${name}.weight`, [inDim, out], transposed(weight));
+    const b = g.float(`${name}.bias`, [out], bias.data);
+    return g.op('Add', [g.op('MatMul', [x, w], `${name}/MatMul`), b], `${name}/Add`);
+  },
+  embeddingRows(g, table, ids, name) {
+    return g.op(
+      'Gather',
+      [g.float(`${name}.weight`, table.shape, table.data), ids],
+      `${name}/Gather`,
+    );
+  },
+};
+
+function param(weights: BertWeights, name: string): HostTensor {
+  const t = weights.get(name);
+  if (!t) throw new Error(`ONNX export: the weights have no '${name}'`);
+  return t;
+}
+
+/** HF `ACT2FN[act]` as ONNX ops, the same formulas as `model/layers.ts` `activation`. */
+function activation(g: GraphBuilder, x: string, act: BertActivation, name: string): string {
+  switch (act) {
+    case 'gelu':
+    case 'gelu_python': {
+      // x * 0.5 (1 + erf(x / sqrt 2)), the exact GELU
+      const erf = g.op(
+        'Erf',
+        [g.op('Mul', [x, g.scalar(Math.SQRT1_2)], `${name}/Scale`)],
+        `${name}/Erf`,
+      );
+      const cdf = g.op(
+        'Mul',
+        [g.op('Add', [erf, g.scalar(1)], `${name}/Add`), g.scalar(0.5)],
+        `${name}/Half`,
+      );
+      return g.op('Mul', [x, cdf], `${name}/Mul`);
+    }
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+    case 'gelu_fast': {
+      // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      const cube = g.op('Mul', [g.op('Mul', [x, x], `${name}/Sq`), x], `${name}/Cube`);
+      const sum = g.op(
+        'Add',
+        [x, g.op('Mul', [cube, g.scalar(0.044715)], `${name}/C`)],
+        `${name}/Sum`,
+      );
+      const inner = g.op('Mul', [sum, g.scalar(Math.sqrt(2 / Math.PI))], `${name}/Inner`);
+      const t = g.op('Add', [g.op('Tanh', [inner], `${name}/Tanh`), g.scalar(1)], `${name}/Add`);
+      return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)], `${name}/Half`), t], `${name}/Mul`);
+    }
+    case 'relu':
+      return g.op('Relu', [x], `${name}/Relu`);
+    case 'silu':
+    case 'swish':
+      return g.op('Mul', [x, g.op('Sigmoid', [x], `${name}/Sigmoid`)], `${name}/Mul`);
+    default: {
+      const never: never = act;
+      throw new Error(`ONNX export: unsupported activation ${String(never)}`);
+    }
+  }
+}
+
+/** LayerNorm over the last axis (opset 17's LayerNormalization). */
+function layerNorm(
+  g: GraphBuilder,
+  x: string,
+  w: BertWeights,
+  prefix: string,
+  eps: number,
+): string {
+  const gamma = param(w, `${prefix}.weight`);
+  const beta = param(w, `${prefix}.bias`);
+  return g.op(
+    'LayerNormalization',
+    [
+      x,
+      g.float(`${prefix}.weight`, gamma.shape, gamma.data),
+      g.float(`${prefix}.bias`, beta.shape, beta.data),
+    ],
+    `${prefix}/LayerNormalization`,
+    { axis: { int: -1 }, epsilon: eps },
+  );
+}
+
+/**
+ * Adds BERT's graph to `g`: inputs `input_ids`, `attention_mask`, `token_type_ids` (int64
+ * [batch_size, sequence_length]) and output `logits` (float32 [batch_size, num_labels]).
+ */
+export function addBertGraph(
+  g: GraphBuilder,
+  c: BertConfig,
+  w: BertWeights,
+  ops: BertGraphOps,
+): void {
+  const dims: Dim[] = ['batch_size', 'sequence_length'];
+  const [ids, mask, types] = ONNX_INPUT_NAMES.map((n) => g.input(n, DataType.INT64, dims));
+  const H = c.hidden_size;
+  const nH = c.num_attention_heads;
+  const dH = H / nH;
+  const eps = c.layer_norm_eps;
+  const linear = (x: string, prefix: string) =>
+    ops.linear(g, x, prefix, param(w, `${prefix}.weight`), param(w, `${prefix}.bias`));
+
+  // Embeddings: (word + token type) + position rows 0..T-1, then LayerNorm.
+  const e = 'bert.embeddings';
+  const words = ops.embeddingRows(
+    g,
+    param(w, `${e}.word_embeddings.weight`),
+    ids,
+    `${e}.word_embeddings`,
+  );
+  const typeTable = param(w, `${e}.token_type_embeddings.weight`);
+  const typeRows = g.op(
+    'Gather',
+    [g.float(`${e}.token_type_embeddings.weight`, typeTable.shape, typeTable.data), types],
+    `${e}.token_type_embeddings/Gather`,
+  );
+  const posTable = param(w, `${e}.position_embeddings.weight`);
+  const seqLen = g.op('Shape', [ids], `${e}/SequenceLength`, {
+    start: { int: 1 },
+    end: { int: 2 },
+  });
+  const posRows = g.op(
+    'Slice',
+    [
+      g.float(`${e}.position_embeddings.weight`, posTable.shape, posTable.data),
+      g.ints([0]),
+      seqLen,
+      g.ints([0]),
+    ],
+    `${e}.position_embeddings/Slice`,
+  );
+  const sum = g.op(
+    'Add',
+    [g.op('Add', [words, typeRows], `${e}/AddTypes`), posRows],
+    `${e}/AddPositions`,
+  );
+  let h = layerNorm(g, sum, w, `${e}.LayerNorm`, eps);
+
+  // Additive mask [B, 1, 1, T]: 0 where attended, float32 min where padded.
+  const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: DataType.FLOAT } });
+  const inverted = g.op('Sub', [g.scalar(1), maskF], 'mask/Invert');
+  const maskAdd = g.op(
+    'Unsqueeze',
+    [g.op('Mul', [inverted, g.scalar(FLOAT32_MIN)], 'mask/Scale'), g.ints([1, 2])],
+    'mask/Unsqueeze',
+  );
+
+  const heads = (x: string, perm: number[], name: string) =>
+    g.op(
+      'Transpose',
+      [g.op('Reshape', [x, g.ints([0, 0, nH, dH])], `${name}/Reshape`)],
+      `${name}/Transpose`,
+      {
+        perm,
+      },
+    );
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const pre = `bert.encoder.layer.${i}`;
+    const att = `${pre}.attention.self`;
+    const q = heads(linear(h, `${att}.query`), [0, 2, 1, 3], `${att}/query`); // [B, nH, T, dH]
+    const kT = heads(linear(h, `${att}.key`), [0, 2, 3, 1], `${att}/key`); // [B, nH, dH, T]
+    const v = heads(linear(h, `${att}.value`), [0, 2, 1, 3], `${att}/value`);
+    const scores = g.op(
+      'Add',
+      [
+        g.op(
+          'Mul',
+          [g.op('MatMul', [q, kT], `${att}/Scores`), g.scalar(1 / Math.sqrt(dH))],
+          `${att}/Scale`,
+        ),
+        maskAdd,
+      ],
+      `${att}/Mask`,
+    );
+    const probs = g.op('Softmax', [scores], `${att}/Softmax`, { axis: { int: -1 } });
+    const ctx = g.op(
+      'Reshape',
+      [
+        g.op('Transpose', [g.op('MatMul', [probs, v], `${att}/Context`)], `${att}/Merge`, {
+          perm: [0, 2, 1, 3],
+        }),
+        g.ints([0, 0, H]),
+      ],
+      `${att}/MergeReshape`,
+    );
+    const attnOut = linear(ctx, `${pre}.attention.output.dense`);
+    const h1 = layerNorm(
+      g,
+      g.op('Add', [attnOut, h], `${pre}.attention.output/Residual`),
+      w,
+      `${pre}.attention.output.LayerNorm`,
+      eps,
+    );
+    const inter = activation(
+      g,
+      linear(h1, `${pre}.intermediate.dense`),
+      c.hidden_act,
+      `${pre}.intermediate/act`,
+    );
+    const out = linear(inter, `${pre}.output.dense`);
+    h = layerNorm(
+      g,
+      g.op('Add', [out, h1], `${pre}.output/Residual`),
+      w,
+      `${pre}.output.LayerNorm`,
+      eps,
+    );
+  }
+
+  // Pooler tanh(dense(h[:, 0])), then the classifier.
+  const first = g.op('Gather', [h, g.int64('pooler.first_token', [], [0])], 'bert.pooler/First', {
+    axis: { int: 1 },
+  });
+  const pooled = g.op('Tanh', [linear(first, 'bert.pooler.dense')], 'bert.pooler/Tanh');
+  const logits = g.op('Identity', [linear(pooled, 'classifier')], ONNX_OUTPUT_NAME);
+  g.output(logits, DataType.FLOAT, ['batch_size', c.num_labels]);
+}
