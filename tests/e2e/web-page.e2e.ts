@@ -25,7 +25,7 @@ const SCREENSHOTS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../docs/screenshots',
 );
-const TEXT = 'WINNER! Claim your free prize now, text WIN to 80086';
+const TEXT = 'Are we still meeting for lunch tomorrow? I can bring the notes.';
 
 async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
   const page = await openStudio(ctx, '?backend=wasm');
@@ -40,7 +40,7 @@ async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
     { timeoutMs: 120_000 },
     () => pageState(page),
   );
-  for (const [k, v] of Object.entries({ ...TINY_MODEL, max_steps: 8, learning_rate: 0.003 })) {
+  for (const [k, v] of Object.entries({ ...TINY_MODEL, max_steps: 60, learning_rate: 0.003 })) {
     await setField(page, k, v);
   }
   await waitFor('Train to be enabled', () => button(page, 'Train').isEnabled(), {
@@ -92,14 +92,18 @@ async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
   const row = (runtime: string) => table.locator(`tr[data-runtime="${runtime}"]`);
   const studioTop = await row('studio').getAttribute('data-top-label');
   assert.ok(studioTop, 'the studio row names its top label');
+  const margin = Number(await row('studio').getAttribute('data-margin'));
   for (const [dtype, tolerance] of [
     ['fp32', 1e-4],
     ['q8', 0.02],
   ] as const) {
     const r = row(`transformers.js ${dtype}`);
-    assert.equal(await r.getAttribute('data-top-label'), studioTop, `${dtype} top label`);
     const diff = Number(await r.getAttribute('data-max-difference'));
     assert.ok(Number.isFinite(diff) && diff <= tolerance, `${dtype}: difference ${diff}`);
+    // The top label can only change where the studio's two best are within twice the difference.
+    if (margin > 2 * diff) {
+      assert.equal(await r.getAttribute('data-top-label'), studioTop, `${dtype} top label`);
+    }
     ctx.log(`${dtype}: ${(await textOf(r)).replace(/\s+/g, ' ')}`);
   }
   assert.deepEqual(
@@ -107,8 +111,12 @@ async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
     [],
     'no CSP violation',
   );
-  await panel.scrollIntoViewIfNeeded();
-  await panel.screenshot({ path: path.join(SCREENSHOTS, 'web-page.png') });
+  // The panel below the sticky run bar, whole, for the README.
+  await page.setViewportSize({ width: 1100, height: 1500 });
+  await panel.evaluate((el) => window.scrollTo(0, el.getBoundingClientRect().top + scrollY - 130));
+  const box = await panel.boundingBox();
+  assert.ok(box, 'the panel has a box');
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'web-page.png'), clip: box });
 }
 
 export const tests: E2ETest[] = [
