@@ -25,7 +25,9 @@ export function ShareLink({ settings, overrides }: Props) {
   const [restored, setRestored] = useState<string[]>(() => takeLinkNotice(sessionStore()));
 
   const onCopy = async () => {
-    const url = shareLinkOf(runConfigOfSettings(settings, overrides), location.href);
+    // The delimiter and header chosen are for this page's file, not the one the link opens.
+    const { read: _ownFile, ...shared } = settings;
+    const url = shareLinkOf(runConfigOfSettings(shared, overrides), location.href);
     setLink(url);
     try {
       await navigator.clipboard.writeText(url);

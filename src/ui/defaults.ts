@@ -64,6 +64,11 @@ export interface StudioSettings {
    * browser's storage by the worker; `{ kept: true }` here).
    */
   tokenizer?: TokenizerSource | TrainedTokenizerChoice | KeptTokenizerChoice;
+  /**
+   * How the data file is read where detection was overruled (delimiter, header row), had again
+   * on the next visit for the kept file; a new file is read as detected.
+   */
+  read?: { delimiter?: string; hasHeader?: boolean };
 }
 
 /** The tokenizer files the user dropped, kept in the browser's storage. */

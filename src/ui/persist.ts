@@ -143,8 +143,10 @@ export function validateSettings(data: unknown): StudioSettings {
   args.lr_scheduler_type = oneOf(SCHEDULERS, a.lr_scheduler_type, args.lr_scheduler_type);
 
   const tokenizer = parseTokenizer(d.tokenizer);
+  const read = parseRead(d.read);
   return {
     ...(tokenizer ? { tokenizer } : {}),
+    ...(read ? { read } : {}),
     columns: parseColumns(d.columns),
     validationFraction: num(
       VALIDATION_FRACTION_SPEC,
@@ -154,6 +156,20 @@ export function validateSettings(data: unknown): StudioSettings {
     model,
     args,
   };
+}
+
+/** The delimiters the page offers (DataFileControls); any other stored value is dropped. */
+const READ_DELIMITERS = [',', '\t', ';', '|'];
+
+/** A stored read choice (delimiter, header row), or undefined when none holds. */
+function parseRead(v: unknown): StudioSettings['read'] {
+  if (!isObj(v)) return undefined;
+  const out: NonNullable<StudioSettings['read']> = {};
+  if (typeof v.delimiter === 'string' && READ_DELIMITERS.includes(v.delimiter)) {
+    out.delimiter = v.delimiter;
+  }
+  if (typeof v.hasHeader === 'boolean') out.hasHeader = v.hasHeader;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** Reads settings from `storage` (defaults when storage is missing, blocked or holds garbage). */

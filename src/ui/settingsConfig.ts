@@ -40,6 +40,10 @@ export function runConfigOfSettings(
             ...(s.columns.textPair ? { text_pair_column: s.columns.textPair } : {}),
           }
         : {}),
+      ...(s.read?.delimiter !== undefined
+        ? { delimiter: s.read.delimiter === '\t' ? 'tab' : s.read.delimiter }
+        : {}),
+      ...(s.read?.hasHeader !== undefined ? { header: s.read.hasHeader } : {}),
     },
     model,
     training: { ...overrides, ...s.args },
@@ -92,9 +96,16 @@ export function settingsOfRunConfig(
   } else if (typeof tok === 'string') {
     tokenizer = { kind: 'hub', id: tok };
   }
+  const read = {
+    ...(typeof data.delimiter === 'string'
+      ? { delimiter: /^(tab|\\t)$/i.test(data.delimiter) ? '\t' : data.delimiter }
+      : {}),
+    ...(typeof data.header === 'boolean' ? { hasHeader: data.header } : {}),
+  };
   // Through the settings' own validation, so a config can set nothing the page would not accept.
   const settings = validateSettings({
     ...base,
+    ...(Object.keys(read).length > 0 ? { read } : {}),
     columns,
     validationFraction: data.validation_split ?? base.validationFraction,
     model: sizes,

@@ -216,9 +216,9 @@ export function createHandlers(
       if (keepsFiles) await keptFile.forgetDataFile('validation');
       return { cleared: true as const };
     },
-    async restoreTable() {
+    async restoreTable({ read }) {
       lastTable = null;
-      return service.restoreTable();
+      return service.restoreTable(readOptions(read));
     },
     async forgetTable() {
       await service.forgetTable();

@@ -110,7 +110,7 @@ export interface Api {
   /** Goes back to a split of the training file for validation (and forgets the kept one). */
   clearValidationTable: [Record<string, never>, { cleared: true }];
   /** Opens the data file kept by the last `loadTable` with `keep`; null when none is kept. */
-  restoreTable: [Record<string, never>, TableSummary | null];
+  restoreTable: [{ read?: TableReadChoice }, TableSummary | null];
   /** Forgets the kept data file (the demo opens on the next visit). */
   forgetTable: [Record<string, never>, { forgotten: true }];
   /**

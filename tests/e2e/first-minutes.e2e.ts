@@ -107,6 +107,16 @@ async function dataControls(ctx: E2EContext): Promise<void> {
     async () => JSON.stringify(await previewRows(page)),
   );
   assert.notDeepEqual(firstBefore, rows[0], 'auto read row 1 as data');
+  // The choice holds for the kept file after a reload.
+  await page.reload();
+  await waitForFileName(page, 'noheader.csv');
+  await waitFor(
+    'row 1 read as the header after a reload',
+    async () => JSON.stringify((await previewRows(page))[0]) === JSON.stringify(rows[0]),
+    { timeoutMs: 60_000 },
+    async () => JSON.stringify(await previewRows(page)),
+  );
+  assert.equal(await header.inputValue(), 'yes', 'the header choice shown after a reload');
   await header.selectOption('no');
   await waitFor(
     'row 1 read as data again',

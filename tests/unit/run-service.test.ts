@@ -424,6 +424,13 @@ describe('RunService on the file system', () => {
     expect(t.kept.data?.bytes).toEqual(DATA);
     const next = new RunService({ events: { warning: () => {} }, kept: t.kept });
     expect((await next.restoreTable())?.rowCount).toBe(80);
+    // Read with the delimiter and header chosen for it; a choice that no longer reads it gives
+    // way to detection rather than losing the file.
+    const noHeader = await next.restoreTable({ hasHeader: false });
+    expect(noHeader).toMatchObject({ hasHeader: false, rowCount: 81 });
+    const detected = await next.restoreTable({ delimiter: '|' });
+    expect(detected).toMatchObject({ delimiter: '\t', rowCount: 80 });
+    expect(t.kept.data?.fileName).toBe('sst2.tsv');
     await next.forgetTable();
     expect(await next.restoreTable()).toBeNull();
   });

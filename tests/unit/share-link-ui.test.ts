@@ -50,6 +50,29 @@ describe('share link in the page', () => {
     expect(local.getItem(SETTINGS_KEY)).not.toBeNull();
   });
 
+  it('keeps the delimiter and header chosen through the stored config (a tab as "tab")', () => {
+    for (const read of [
+      { delimiter: '\t', hasHeader: false },
+      { hasHeader: true },
+      { delimiter: ';' },
+    ]) {
+      const local = new MemoryStorage();
+      saveSettings(local, { ...settings, read });
+      expect(loadSettings(local).read).toEqual(read);
+    }
+    const config = runConfigOfSettings(
+      { ...settings, read: { delimiter: '\t', hasHeader: false } },
+      {},
+    );
+    expect(config.data).toMatchObject({ delimiter: 'tab', header: false });
+    // A stored delimiter the page does not offer is dropped, not used.
+    const local = new MemoryStorage();
+    saveSettings(local, { ...settings, read: { delimiter: 'x' } });
+    expect(loadSettings(local).read).toBeUndefined();
+    saveSettings(local, settings);
+    expect(loadSettings(local).read).toBeUndefined();
+  });
+
   it('keeps trained and bundled tokenizer choices through the stored config', () => {
     for (const tokenizer of [
       { trainVocabSize: 4000, model: 'bpe' as const },

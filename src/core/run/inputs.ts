@@ -5,7 +5,12 @@
  */
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
 import type { KeptCheckpoint } from '../io/keptFile';
-import { StudioSession, type ModelSpec, type PrepareOptions } from '../session';
+import {
+  StudioSession,
+  type ModelSpec,
+  type PrepareOptions,
+  type TableSummary,
+} from '../session';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { StudioError } from './errors';
@@ -114,14 +119,19 @@ export class RunInputs {
     return summary;
   }
 
-  /** Opens the kept data file; null when none is kept (or it no longer reads: then forgotten). */
-  async restoreTable() {
+  /**
+   * Opens the kept data file, read with `read` (the delimiter and header chosen for it);
+   * null when none is kept (or it no longer reads: then forgotten).
+   */
+  async restoreTable(read: ReadOptions = {}): Promise<TableSummary | null> {
     const kept = this.deps.kept;
     const file = kept ? await kept.keptDataFile() : null;
     if (!kept || !file) return null;
     try {
-      return await this.loadTable(file.fileName, file.bytes);
+      return await this.loadTable(file.fileName, file.bytes, { read });
     } catch {
+      // A delimiter or header chosen for it that no longer reads: as detected, before giving up.
+      if (Object.keys(read).length > 0) return this.restoreTable();
       // Read before, so this is unexpected (a newer reader, a damaged record): forget it and
       // let the page open the demo.
       await kept.forgetDataFile().catch(() => undefined);

@@ -77,9 +77,27 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
   const fileRef = useRef<LoadedFile | null>(null);
   /** The file last sent (one that failed to read too: a delimiter chosen after is for it). */
   const attemptRef = useRef<LoadedFile | null>(null);
-  /** How CSV files are read (delimiter, header): detected unless chosen. */
-  const [readChoice, setReadChoice] = useState<TableReadChoice>({});
-  const readRef = useRef<TableReadChoice>({});
+  /**
+   * How CSV files are read (delimiter, header): detected unless chosen. The choice is kept in
+   * the settings, so the file kept from the last visit is read as it was.
+   */
+  const [readChoice, setReadChoiceState] = useState<TableReadChoice>(
+    () => settingsRef.current.read ?? {},
+  );
+  const readRef = useRef<TableReadChoice>(settingsRef.current.read ?? {});
+  /** The choice the next read uses; `keep`: also kept in the settings (once it has read). */
+  const setReadChoice = useCallback(
+    (read: TableReadChoice, keep = true) => {
+      readRef.current = read;
+      setReadChoiceState(read);
+      if (!keep) return;
+      setSettings((s) => {
+        const { read: _old, ...rest } = s;
+        return Object.keys(read).length > 0 ? { ...rest, read } : rest;
+      });
+    },
+    [setSettings],
+  );
   /** A separate validation file (instead of a split), and the file itself for a new worker. */
   const [validation, setValidation] = useState<TableSummary | null>(null);
   const validationRef = useRef<LoadedFile | null>(null);
@@ -143,9 +161,15 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       try {
         if (fileRef.current) await sendTable(client, fileRef.current, true);
         else {
-          const kept = await client.call('restoreTable', {});
+          const kept = await client.call('restoreTable', { read: readRef.current });
           if (isCancelled()) return;
           if (kept) {
+            // Read as detected when the kept choice no longer read it: the choice is dropped.
+            const choice = readRef.current;
+            const held =
+              (choice.delimiter === undefined || choice.delimiter === kept.delimiter) &&
+              (choice.hasHeader === undefined || choice.hasHeader === kept.hasHeader);
+            if (!held) setReadChoice({});
             showTable(kept, true);
             const v = await client.call('restoreValidationTable', { read: readRef.current });
             if (!isCancelled()) setValidation(v);
@@ -155,7 +179,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         if (!isCancelled()) setError(errorMessage(err));
       }
     },
-    [sendTable, showTable, setError],
+    [sendTable, showTable, setError, setReadChoice],
   );
 
   /** A read event: the progress of the file being read. */
@@ -171,7 +195,6 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       setLoadingFile(true);
       setStatus(`Reading ${file.name}…`);
       // A new file is read as detected; a delimiter or header chosen after applies to it.
-      readRef.current = {};
       setReadChoice({});
       try {
         const summary = await sendTable(client, { name: file.name, data: file }, false);
@@ -184,7 +207,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         setLoadingFile(false);
       }
     },
-    [clientRef, sendTable, setError, setStatus],
+    [clientRef, sendTable, setError, setStatus, setReadChoice],
   );
 
   /** Opens the bundled demo again and forgets the kept file (the demo opens next time too). */
@@ -198,6 +221,8 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       await client.call('clearValidationTable', {});
       validationRef.current = null;
       setValidation(null);
+      // The demo is read as detected.
+      setReadChoice({});
       const summary = await sendTable(client, await fetchDemo(), false);
       setError(null);
       setStatus(`Loaded ${summary.fileName}`);
@@ -206,15 +231,15 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     } finally {
       setLoadingFile(false);
     }
-  }, [clientRef, sendTable, setError, setStatus]);
+  }, [clientRef, sendTable, setError, setStatus, setReadChoice]);
 
   /** Reads the open file (and the validation file) again with another delimiter or header. */
   const chooseRead = useCallback(
     async (read: TableReadChoice) => {
       const client = clientRef.current;
       if (!client) return;
-      readRef.current = read;
-      setReadChoice(read);
+      // Kept in the settings only once the file reads with it (a reload must not fail on it).
+      setReadChoice(read, false);
       setLoadingFile(true);
       try {
         // The file last sent (the one a one-column error was about), else the kept one.
@@ -232,6 +257,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
           // The validation file kept from the last visit, read again too.
           setValidation(await client.call('restoreValidationTable', { read }));
         }
+        setReadChoice(read);
         setError(null);
         setStatus(`Read ${summary.fileName} again`);
       } catch (err) {
@@ -240,7 +266,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         setLoadingFile(false);
       }
     },
-    [clientRef, sendTable, setError, setStatus, showTable],
+    [clientRef, sendTable, setError, setStatus, showTable, setReadChoice],
   );
 
   /** Uses `file` for validation instead of a split of the training file. */
