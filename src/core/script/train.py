@@ -641,8 +641,12 @@ def main(argv):
             print(f"continuing the studio's run from step {step} ({resume})", flush=True)
     result = trainer.train(resume_from_checkpoint=resume)
     metrics = dict(result.metrics)
+    last_eval = next((e for e in reversed(trainer.state.log_history) if "eval_loss" in e), None)
     if trainer.eval_dataset is not None:
-        metrics.update(trainer.evaluate())
+        if last_eval is None or last_eval["step"] != trainer.state.global_step or args.load_best_model_at_end:
+            metrics.update(trainer.evaluate())  # the final model's metrics, as the studio reports
+        else:
+            metrics.update({k: v for k, v in last_eval.items() if k.startswith("eval_")})
     trainer.save_model(args.output_dir)
     trainer.save_state()
     if trainer.is_world_process_zero():
