@@ -209,6 +209,7 @@ export function App() {
           training={s.training}
           predict={s.predict}
           onExport={s.exportModel}
+          call={s.call}
           onImport={s.importModel}
           onError={s.reportError}
         />

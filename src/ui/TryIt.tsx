@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, type ComponentProps } from 'react';
+import { RunElsewhere } from './RunElsewhere';
 import type { Prediction } from '../worker/client';
 import { FileButton } from './FileButton';
 import { formatProbabilities, formatTruncation, rankPrediction } from './format';
@@ -15,6 +16,7 @@ interface Props {
   onExport: () => void;
   onImport: (file: File) => void;
   onError: (err: unknown) => void;
+  call: ComponentProps<typeof RunElsewhere>['call'];
 }
 
 /** Wait after the last keystroke before classifying. */
@@ -94,6 +96,11 @@ export function TryIt(p: Props) {
         >
           Export model
         </button>
+        <RunElsewhere
+          call={p.call}
+          disabled={model?.source !== 'trained' || p.training}
+          onError={onError}
+        />
         <FileButton
           label="Load exported model"
           inputLabel="Choose an exported model zip"

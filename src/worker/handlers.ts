@@ -296,6 +296,10 @@ export function createHandlers(
     async exportModel() {
       return fileOf(await service.exportModel());
     },
+    async exportScript() {
+      const { leftOut, ...file } = await service.exportScript();
+      return { ...fileOf(file), leftOut };
+    },
     async importModel({ zip }) {
       return session.importZip(new Uint8Array(zip));
     },

@@ -9,6 +9,7 @@ import { strToU8, zipSync } from 'fflate';
 import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
 import { exportHfModel } from '../io/hfModel';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
+import { exportScriptBundle, type ScriptExport } from './scriptExport';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import {
@@ -40,6 +41,8 @@ export class RunService extends RunInputs {
   private deviceLostReason: string | null = null;
   /** The last finished run's result (for its output folder). */
   private lastResult: TrainResult | null = null;
+  /** The stored run the session last trained (its checkpoints go with "Run it elsewhere"). */
+  private lastRunId: string | null = null;
 
   /** The GPU device was lost: the run in progress stops and fails as `device-lost`. */
   deviceLost(reason: string): void {
@@ -186,6 +189,7 @@ export class RunService extends RunInputs {
     }
     const rec = await this.recorder(spec, args, resumeId);
     const id = rec?.record.id ?? null;
+    this.lastRunId = id;
     const store = this.deps.checkpoints?.forRun(id, {
       onQuota: (e) => this.warn(e.message),
       simulateQuota: this.deps.hooks?.checkpointQuota(),
@@ -332,6 +336,12 @@ export class RunService extends RunInputs {
         [STUDIO_ARGS_FILE]: strToU8(json(studioArgumentsToJson(parsed))),
       }),
     };
+  }
+
+  /** The last run as a transformers Trainer script bundle (core/run/scriptExport.ts). */
+  exportScript(): Promise<ScriptExport> {
+    const store = this.deps.checkpoints?.forRun(this.lastRunId, { onQuota: () => {} });
+    return exportScriptBundle(this.session, store);
   }
 
   /** The session's model as the studio's zip. */
