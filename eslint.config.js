@@ -5,14 +5,15 @@ import globals from 'globals';
 
 /**
  * Imports go one way: ui -> worker (client, protocol) -> core, and inside core from the top
- * down: run -> session -> config -> train -> io -> model, tokenize, data -> kernels, util.
+ * down: run -> script -> session -> config -> train -> io -> model, tokenize, data -> kernels,
+ * util.
  * src/ui reaches core only through src/worker/client.ts, which re-exports the pure helpers the
  * page runs itself. Each folder has one rule entry naming every folder it must not import from
  * (`unless`: one module of it is allowed; `typesOnly`: `import type` is allowed).
  */
 const UP = 'imports go ui -> worker client -> core';
 const DOWN =
-  'inside core, imports go run -> session -> config -> train -> io -> model, tokenize, data';
+  'inside core, imports go run -> script -> session -> config -> train -> io -> model, tokenize, data';
 const up = (...folders) => folders.map((folder) => ({ folder, path: folder, note: UP }));
 const down = (...folders) =>
   folders.map((f) => {
@@ -45,7 +46,7 @@ const coreFolder = (folder, banned) =>
     [`src/core/${folder}/**/*.{ts,tsx}`],
     [...up('ui', 'worker', 'cli'), ...down(...banned)],
   );
-const BELOW_IO = ['io', 'train', 'config', 'session', 'run'];
+const BELOW_IO = ['io', 'train', 'config', 'session', 'script', 'run'];
 
 const layering = [
   layer(
@@ -73,12 +74,21 @@ const layering = [
   coreFolder('data', BELOW_IO),
   coreFolder('tokenize', BELOW_IO),
   // The model's loss head is the one thing it takes from train.
-  coreFolder('model', ['io', { folder: 'train', unless: 'losses' }, 'config', 'session', 'run']),
+  coreFolder('model', [
+    'io',
+    { folder: 'train', unless: 'losses' },
+    'config',
+    'session',
+    'script',
+    'run',
+  ]),
   // io serialises what train decides: it may name train's types, never call into it.
-  coreFolder('io', [{ folder: 'train', typesOnly: true }, 'config', 'session', 'run']),
-  coreFolder('train', ['config', 'session', 'run']),
-  coreFolder('config', ['session', 'run']),
-  coreFolder('session', ['run']),
+  coreFolder('io', [{ folder: 'train', typesOnly: true }, 'config', 'session', 'script', 'run']),
+  coreFolder('train', ['config', 'session', 'script', 'run']),
+  coreFolder('config', ['session', 'script', 'run']),
+  coreFolder('session', ['script', 'run']),
+  // The script bundle reads a prepared session; the run service may build one.
+  coreFolder('script', ['run']),
   coreFolder('run', []),
 ];
 

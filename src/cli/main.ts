@@ -3,24 +3,14 @@
  * script using `HfArgumentParser`. Same core as the browser studio.
  */
 import { basename } from 'node:path';
-import { stat } from 'node:fs/promises';
-import { FsRunOutput, fsCheckpointStores } from '../core/run/fsStores';
-import { RunService } from '../core/run/service';
-import type { ColumnChoice } from '../core/session';
-import { fetchTokenizer } from '../core/io/tokenizerSource';
-import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
-import { parseTrainingArguments, trainingArgumentFlagSpecs } from '../core/train/args';
-import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
-import { bundledTokenizerDir, openDataFile } from './files';
+import { FsRunOutput } from '../core/run/fsStores';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
-import { checkedFileValue, readArgumentsJson } from './argsJson';
-import { logDataReport } from './dataReport';
 import { evaluateCommand } from './evaluate';
-import { checkpointMaxLength, loadModelDir, readPretrained } from './modelFiles';
+import { exportScriptCommand } from './exportScript';
+import { loadModelDir } from './modelFiles';
+import { prepareRun } from './prepareRun';
 import { log, replicasOf, startReplicas, useBackend } from './runtime';
-import { checkRunFlags, dataFlags, modelFlags, readOptionsOf, runtimeFlags } from './flagSpecs';
-import { defaultDataArguments } from '../core/config/dataArguments';
 import { defaultModelArguments } from '../core/config/modelArguments';
 import { tokenizerOutputFiles } from './tokenizerFiles';
 import { closeUnclaimedWorkers } from '../core/train/parallel/workerGradients';
@@ -30,173 +20,36 @@ const USAGE = `Usage:
                --output_dir out [--text_column text --label_column label] [model and TrainingArguments flags]
   studio evaluate --model_dir out --validation_file val.csv
   studio predict --model_dir out --input_file rows.csv|inputs.json [--output_file preds.jsonl]
+  studio export-script [the flags of train] --output_dir bundle   (train.py for transformers' Trainer)
   studio <command> --help`;
 
-/** The run config's defaults for the data and model flags not given. */
-const DATA_DEFAULTS = defaultDataArguments();
+/** The run config's defaults for the model flags not given. */
 const MODEL_DEFAULTS = defaultModelArguments();
 
 async function trainCommand(argv: string[]): Promise<void> {
-  const trainingSpecs = trainingArgumentFlagSpecs();
-  const specs = { ...dataFlags, ...modelFlags, ...runtimeFlags, ...trainingSpecs };
-  const { values, rest } = parseFlags(argv, specs);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${formatHelp(specs, 'studio train')}\n`);
-    return;
-  }
-  const v = { ...values } as Record<string, string | number | boolean | undefined>;
-  const fromJson = v.args_json ? await readArgumentsJson(String(v.args_json)) : null;
-  if (fromJson) {
-    fromJson.notices.forEach((n) => log(`notice: ${n}`));
-    // Flags win over the file; the file's data and model keys fill the flags not given.
-    for (const [k, value] of Object.entries({ ...fromJson.data, ...fromJson.model })) {
-      if (!(k in values)) v[k] = checkedFileValue(k, value, (specs as Record<string, FlagSpec>)[k]);
-    }
-  }
-  const rawArgs: Record<string, unknown> = { ...fromJson?.training };
-  for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
-  const { args, notices } = parseTrainingArguments(rawArgs);
-  notices.forEach((n) => log(`notice: ${n}`));
-  if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
-  checkRunFlags(v);
-  const backend = String(v.backend ?? 'wasm');
-  await useBackend(backend);
-  const replicas = replicasOf(v, backend, args.per_device_train_batch_size);
-  // Started now, so the workers load while this thread reads and tokenizes the data.
-  const gradients = startReplicas(replicas, backend);
-  if (replicas > 1) {
-    log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
-  }
-
-  const outDir = args.output_dir;
-  // The page's run service, on the file system: checkpoints and the output folder in output_dir.
-  const service = new RunService({
-    events: { warning: (message) => log(`warning: ${message}`) },
-    checkpoints: fsCheckpointStores(outDir),
+  const run = await prepareRun(argv, 'studio train', {
+    startGradients: (v, backend, batchSize) => {
+      const replicas = replicasOf(v, backend, batchSize);
+      // Started now, so the workers load while this thread reads and tokenizes the data.
+      const gradients = startReplicas(replicas, backend);
+      if (replicas > 1) {
+        log(`data parallel: ${replicas} replicas (worker_threads), gradients summed each step`);
+      }
+      return gradients;
+    },
   });
-  const session = service.session;
-  const trainFile = String(v.train_file);
-  const readOpts = readOptionsOf(v);
-  const table = await service.loadTable(
-    basename(trainFile),
-    await openDataFile(trainFile, '--train_file'),
-    { read: readOpts },
-  );
-  log(
-    `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
-      `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
-      `${table.hasHeader ? 'header' : 'no header'}, ${table.anomalyCount} anomalies`,
-  );
-  for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
-  if (v.validation_file) {
-    const vf = String(v.validation_file);
-    await session.loadValidationTable(
-      basename(vf),
-      await openDataFile(vf, '--validation_file'),
-      readOpts,
-    );
-  }
-  const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
-  const checkpoint = pretrained ? await readPretrained(pretrained) : null;
-  const info = checkpoint
-    ? await session.loadPretrained(checkpoint.files, checkpoint.name, checkpoint.hubId)
-    : null;
-  if (info) {
-    log(
-      `loaded ${pretrained}: ${info.parameters.toLocaleString('en-US')} parameters ` +
-        `(${info.num_hidden_layers} layers, hidden ${info.hidden_size}, ${info.dtypes.join('/')}); ` +
-        `tokenizer ${info.tokenizer ?? '(none in the checkpoint)'}`,
-    );
-  }
-  // As run_glue.py: the tokenizer defaults to the model's own files.
-  const trainVocab =
-    v.train_tokenizer_vocab_size !== undefined ? Number(v.train_tokenizer_vocab_size) : null;
-  const tokDir =
-    trainVocab !== null
-      ? null
-      : v.tokenizer_name_or_path
-        ? String(v.tokenizer_name_or_path)
-        : pretrained && session.tokenizer
-          ? null
-          : bundledTokenizerDir();
-  const tokModel = (v.train_tokenizer_model ?? MODEL_DEFAULTS.train_tokenizer_model) as
-    'wordpiece' | 'bpe';
-  const tokIsDir =
-    tokDir !== null &&
-    (await stat(tokDir).then(
-      (st) => st.isDirectory(),
-      () => false,
-    ));
-  if (tokDir !== null && tokIsDir) {
-    service.useTokenizer(await loadTokenizerFromDir(tokDir), tokDir);
-  } else if (tokDir !== null) {
-    // Not a folder here: a Hub id or folder URL (no Cache API in Node: downloaded each run).
-    const fetched = await fetchTokenizer(tokDir, { cache: null });
-    service.useTokenizer(fetched.tokenizer, fetched.name);
-    log(`downloaded the tokenizer ${fetched.name} (${fetched.tokenizer.vocabSize} tokens)`);
-  }
-  const columns: ColumnChoice = {
-    text: v.text_column ? String(v.text_column) : table.guess.text,
-    label: v.label_column ? String(v.label_column) : table.guess.label,
-    ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
-  };
-  if (trainVocab !== null) {
-    const t1 = performance.now();
-    const tok = await service.trainTokenizer(columns.text, trainVocab, {
-      pairColumn: columns.textPair,
-      model: tokModel,
-    });
-    log(
-      `trained a ${tokModel === 'bpe' ? 'byte-level BPE' : 'WordPiece'} tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
-        `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
-    );
-  }
-  const maxLength = checkpointMaxLength(
-    Number(v.max_length ?? DATA_DEFAULTS.max_length),
-    info,
-    session,
-  );
-  const t0 = performance.now();
-  const ds = await service.prepare({
-    columns,
-    validationFraction: Number(v.validation_split ?? DATA_DEFAULTS.validation_split),
-    maxLength,
-    seed: args.seed,
+  if (!run) return;
+  const { v, args, service, session, outDir, trainFile, pretrained, columns, maxLength } = run;
+  const result = await service.train(run.spec, args, {
+    callbacks: [progressCallback(process.stderr)],
+    gradients: run.gradients,
   });
-  log(
-    `text column "${columns.text}", label column "${columns.label}"; labels ${ds.labels
-      .map((l, i) => `${l} (${ds.classCounts[i]})`)
-      .join(', ')}`,
-  );
-  log(
-    `train ${ds.trainRows} rows, validation ${ds.validationRows} rows; ${ds.skippedRows.length} rows skipped; ` +
-      `${ds.truncatedRows} truncated at ${maxLength} tokens; mean ${ds.meanTokens.toFixed(1)} tokens; ` +
-      `tokenized in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  if (ds.skippedMessage) log(`  ${ds.skippedMessage}`);
-  if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
-  logDataReport(session.dataReport(columns, maxLength));
-
-  const result = await service.train(
-    pretrained
-      ? { kind: 'pretrained', max_length: maxLength }
-      : {
-          kind: 'scratch',
-          hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
-          num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
-          num_attention_heads: Number(v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads),
-          intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
-          max_length: maxLength,
-        },
-    args,
-    { callbacks: [progressCallback(process.stderr)], gradients },
-  );
   const model = session.model;
   const tok = session.tokenizer;
   if (!model || !tok) throw new Error('Training produced no model.');
   const tokenizerFiles = await tokenizerOutputFiles(
     tok,
-    tokIsDir ? tokDir : null,
+    run.tokDir,
     session.exportMaxLength(),
     model.config.max_position_embeddings,
   );
@@ -240,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'train') await trainCommand(rest);
     else if (command === 'evaluate') await evaluateCommand(rest);
     else if (command === 'predict') await predictCommand(rest, { loadModelDir, useBackend });
+    else if (command === 'export-script') await exportScriptCommand(rest);
     else {
       process.stdout.write(`${USAGE}\n`);
       return command === undefined || command === '--help' || command === '-h' ? 0 : 2;

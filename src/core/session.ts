@@ -58,6 +58,8 @@ export class StudioSession extends SessionData {
   model: BertForSequenceClassification | null = null;
   labels: string[] = [];
   args: TrainingArguments | null = null;
+  /** The model the last run trained (its sizes, or the checkpoint's max_length). */
+  spec: ModelSpec | null = null;
   logHistory: LogEntry[] = [];
   /** The last run's trainer state (its trainer_state.json), or null for a loaded model. */
   trainerState: TrainerState | null = null;
@@ -142,6 +144,7 @@ export class StudioSession extends SessionData {
     this.pretrainedNotices = built.notices;
     this.labels = p.maps.labels;
     this.args = args;
+    this.spec = spec;
     const trainer = newTrainer(built.model, args, p, tok, spec.max_length, opts);
     this.trainer = trainer;
     try {

@@ -210,6 +210,15 @@ export function App() {
           predict={s.predict}
           onExport={s.exportModel}
           exported={s.exported}
+          call={s.call}
+          runSetup={
+            s.ready && !s.modelProblem && (s.modelSource === 'scratch' || s.pretrained)
+              ? () => ({
+                  model: s.specOf(s.settings.model),
+                  args: { ...overrides, ...s.settings.args },
+                })
+              : null
+          }
           onImport={s.importModel}
           onError={s.reportError}
         />

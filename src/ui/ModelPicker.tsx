@@ -181,6 +181,13 @@ export function ModelPicker(p: Props) {
               ? 'may not fit'
               : 'will not fit'}{' '}
           — {p.memory.message}
+          {p.memory.verdict !== 'fits' && (
+            <>
+              {' '}
+              Or train it outside the browser: <a href="#step-try">Run it elsewhere</a> writes this
+              run as a transformers Trainer script for Accelerate (one GPU or many).
+            </>
+          )}
         </p>
       )}
     </div>

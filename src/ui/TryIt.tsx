@@ -1,4 +1,5 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useState, type ComponentProps } from 'react';
+import { RunElsewhere } from './RunElsewhere';
 import type { Prediction } from '../worker/client';
 import { FileButton } from './FileButton';
 import { formatProbabilities, formatTruncation, rankPrediction } from './format';
@@ -18,6 +19,9 @@ interface Props {
   exported: ExportedZip | null;
   onImport: (file: File) => void;
   onError: (err: unknown) => void;
+  call: ComponentProps<typeof RunElsewhere>['call'];
+  /** The model and arguments a run would have now; null until the data is prepared. */
+  runSetup: ComponentProps<typeof RunElsewhere>['setup'];
 }
 
 /** Wait after the last keystroke before classifying. */
@@ -97,6 +101,12 @@ export function TryIt(p: Props) {
         >
           Export model
         </button>
+        <RunElsewhere
+          call={p.call}
+          setup={p.runSetup}
+          disabled={p.runSetup === null || p.training}
+          onError={onError}
+        />
         <FileButton
           label="Load exported model"
           inputLabel="Choose an exported model zip"

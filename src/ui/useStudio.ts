@@ -198,6 +198,7 @@ export function useStudio() {
     modelSource: pre.modelSource,
     setModelSource: pre.setModelSource,
     pretrained: pre.pretrained,
+    specOf: pre.specOf,
     download,
     loadingPretrained: pre.loadingPretrained,
     loadingTokenizer: tok.loadingTokenizer,

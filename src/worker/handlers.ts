@@ -296,6 +296,12 @@ export function createHandlers(
     async exportModel() {
       return fileOf(await service.exportModel());
     },
+    async exportScript({ model, args }) {
+      const { leftOut, ...file } = await service.exportScript(
+        model ? { model, args: args ?? {} } : undefined,
+      );
+      return { ...fileOf(file), leftOut };
+    },
     async importModel({ zip }) {
       return session.importZip(new Uint8Array(zip));
     },

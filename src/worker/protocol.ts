@@ -137,6 +137,15 @@ export interface Api {
   train: [{ model: ModelSpec; args: TrainingArguments }, TrainResult];
   stop: [Record<string, never>, { stopping: boolean }];
   exportModel: [Record<string, never>, { fileName: string; zip: ArrayBuffer }];
+  /**
+   * "Run it elsewhere": the last run as a transformers Trainer script bundle (train.py,
+   * args.json, accelerate_config.yaml, the data splits, tokenizer, step-0 weights and, for a
+   * run that did not reach its end, its last checkpoint), zipped.
+   */
+  exportScript: [
+    { model?: ModelSpec; args?: Partial<TrainingArguments> },
+    { fileName: string; zip: ArrayBuffer; leftOut: string[] },
+  ];
   importModel: [{ zip: ArrayBuffer }, { labels: string[]; tokenizer: string }];
   predict: [{ texts: string[] }, Prediction[]];
   /** The data report of the loaded table (rows, task, class balance, token lengths...). */

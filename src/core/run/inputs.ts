@@ -5,12 +5,7 @@
  */
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
 import type { KeptCheckpoint } from '../io/keptFile';
-import {
-  StudioSession,
-  type ModelSpec,
-  type PrepareOptions,
-  type TableSummary,
-} from '../session';
+import { StudioSession, type ModelSpec, type PrepareOptions, type TableSummary } from '../session';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { StudioError } from './errors';

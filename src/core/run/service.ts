@@ -9,9 +9,11 @@ import { strToU8, zipSync } from 'fflate';
 import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
 import { exportModelFiles } from '../io/hfModel';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
+import { exportScriptBundle, type ScriptExport } from './scriptExport';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import {
+  allArgumentsToJson,
   parseTrainingArguments,
   studioArgumentsToJson,
   trainingArgumentsToJson,
@@ -40,6 +42,8 @@ export class RunService extends RunInputs {
   private deviceLostReason: string | null = null;
   /** The last finished run's result (for its output folder). */
   private lastResult: TrainResult | null = null;
+  /** The stored run the session last trained (its checkpoints go with "Run it elsewhere"). */
+  private lastRunId: string | null = null;
 
   /** The GPU device was lost: the run in progress stops and fails as `device-lost`. */
   deviceLost(reason: string): void {
@@ -186,6 +190,7 @@ export class RunService extends RunInputs {
     }
     const rec = await this.recorder(spec, args, resumeId);
     const id = rec?.record.id ?? null;
+    this.lastRunId = id;
     const store = this.deps.checkpoints?.forRun(id, {
       onQuota: (e) => this.warn(e.message),
       simulateQuota: this.deps.hooks?.checkpointQuota(),
@@ -332,6 +337,29 @@ export class RunService extends RunInputs {
         [STUDIO_ARGS_FILE]: strToU8(json(studioArgumentsToJson(parsed))),
       }),
     };
+  }
+
+  /**
+   * A transformers Trainer script bundle (core/run/scriptExport.ts): of `setup` (the model and
+   * arguments as the page holds them, for a run not started here, e.g. one too large for the
+   * tab), else of the last run, with its last checkpoint when it stopped early.
+   */
+  exportScript(setup?: { model: ModelSpec; args: object }): Promise<ScriptExport> {
+    if (setup) {
+      const { args, notices } = parseTrainingArguments({ ...setup.args });
+      const last = { spec: this.session.spec, args: this.session.args };
+      const same =
+        last.spec !== null &&
+        last.args !== null &&
+        JSON.stringify(last.spec) === JSON.stringify(setup.model) &&
+        JSON.stringify(allArgumentsToJson(last.args)) === JSON.stringify(allArgumentsToJson(args));
+      if (!same) {
+        notices.forEach((message) => this.warn(message));
+        return exportScriptBundle(this.session, undefined, { spec: setup.model, args });
+      }
+    }
+    const store = this.deps.checkpoints?.forRun(this.lastRunId, { onQuota: () => {} });
+    return exportScriptBundle(this.session, store);
   }
 
   /** The session's model as the studio's zip. */

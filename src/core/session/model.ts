@@ -37,7 +37,20 @@ export function buildModel(
     );
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
-  const config = smallBertConfig({
+  return {
+    model: BertForSequenceClassification.create(scratchConfig(spec, p, tok), seed),
+    baseModel: null,
+    notices: [],
+  };
+}
+
+/** The config of a from-scratch model of `spec` for the prepared data and tokenizer. */
+export function scratchConfig(
+  spec: Extract<ModelSpec, { kind: 'scratch' }>,
+  p: Prepared,
+  tok: Tokenizer,
+): BertConfig {
+  return smallBertConfig({
     vocabSize: tok.vocabSize,
     numLabels: p.maps.labels.length,
     maxLength: spec.max_length,
@@ -49,11 +62,6 @@ export function buildModel(
     padTokenId: tok.padId,
     problemType: p.problemType,
   });
-  return {
-    model: BertForSequenceClassification.create(config, seed),
-    baseModel: null,
-    notices: [],
-  };
 }
 
 /**

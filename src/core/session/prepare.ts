@@ -19,6 +19,47 @@ export type RowEncoder = (
 ) => EncodedDataset;
 
 /**
+ * The examples of each split before tokenizing: the task and its label coder, the train and
+ * validation rows (texts, pairs, label strings) and their encoded targets. A separate
+ * `validationTable` is the validation split; else the table is split (seeded, stratified).
+ */
+export function splitExamples(
+  table: NamedTable,
+  validationTable: NamedTable | null,
+  options: Pick<PrepareOptions, 'columns' | 'validationFraction' | 'seed' | 'task'>,
+) {
+  const main = extractExamples(table, options.columns);
+  // validateExamples (in extractExamples) already rejected a single class.
+  const task = detectTask(main.labels, options.task ? { problemType: options.task } : {});
+  const coder = labelCoder(task);
+  const mainLabels = coder.encode(main.labels);
+  if (validationTable) {
+    const valPart = extractExamples(validationTable, options.columns);
+    return {
+      task,
+      coder,
+      main,
+      mainLabels,
+      trainPart: main,
+      valPart,
+      trainLabels: mainLabels,
+      valLabels: coder.encode(valPart.labels),
+    };
+  }
+  const split = stratifiedSplit(coder.strata(mainLabels), options.validationFraction, options.seed);
+  return {
+    task,
+    coder,
+    main,
+    mainLabels,
+    trainPart: subset(main, split.train),
+    valPart: subset(main, split.validation),
+    trainLabels: coder.pick(mainLabels, split.train),
+    valLabels: coder.pick(mainLabels, split.validation),
+  };
+}
+
+/**
  * Validates the columns, encodes labels, splits (seeded, stratified) unless `validationTable` is
  * given, and tokenizes each split with `tok`, or takes its rows from `encodeRows` when given.
  * Returns the splits to keep and what the UI shows of them.
@@ -31,32 +72,9 @@ export function prepareSplits(
   encodeRows: RowEncoder | null,
   onProgress?: (done: number, total: number) => void,
 ): { prepared: Prepared; summary: DatasetSummary } {
-  const main = extractExamples(table, options.columns);
-  // validateExamples (in extractExamples) already rejected a single class.
-  const task = detectTask(main.labels, options.task ? { problemType: options.task } : {});
-  const coder = labelCoder(task);
+  const { task, coder, main, mainLabels, trainPart, valPart, trainLabels, valLabels } =
+    splitExamples(table, validationTable, options);
   const maps = coder.maps;
-  const mainLabels = coder.encode(main.labels);
-  let trainPart: Examples;
-  let valPart: Examples;
-  let trainLabels: Int32Array | Float32Array;
-  let valLabels: Int32Array | Float32Array;
-  if (validationTable) {
-    trainPart = main;
-    trainLabels = mainLabels;
-    valPart = extractExamples(validationTable, options.columns);
-    valLabels = coder.encode(valPart.labels);
-  } else {
-    const split = stratifiedSplit(
-      coder.strata(mainLabels),
-      options.validationFraction,
-      options.seed,
-    );
-    trainPart = subset(main, split.train);
-    valPart = subset(main, split.validation);
-    trainLabels = coder.pick(mainLabels, split.train);
-    valLabels = coder.pick(mainLabels, split.validation);
-  }
   const build = (part: Examples, labels: Int32Array | Float32Array): LabeledDataset => ({
     encoded: encodeRows
       ? encodeRows(part.texts, part.pairs, options.maxLength)

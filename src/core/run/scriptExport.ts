@@ -1,0 +1,37 @@
+/**
+ * "Run it elsewhere" from the run service: the session's last run as a script bundle zip, with
+ * that run's last stored checkpoint when it stopped before its end (train.py continues it).
+ */
+import type { CheckpointStore } from '../io/checkpointStore';
+import { zipScriptBundle } from '../script/bundle';
+import { scriptBundleFromSession, type FromSessionOptions } from '../script/fromSession';
+import type { StudioSession } from '../session';
+import { lastCheckpoint } from '../io/runStore';
+
+/** The zip and what was left out of it (too large). */
+export interface ScriptExport {
+  fileName: string;
+  zip: Uint8Array;
+  leftOut: string[];
+}
+
+/**
+ * The bundle of `session`'s last run (`store` holds that run's checkpoints, when kept), or of
+ * `setup`'s model and arguments (a run not trained here: no checkpoint).
+ */
+export async function exportScriptBundle(
+  session: StudioSession,
+  store: CheckpointStore | undefined,
+  setup: Pick<FromSessionOptions, 'spec' | 'args'> = {},
+): Promise<ScriptExport> {
+  const state = setup.spec ? null : session.trainerState;
+  const unfinished = state !== null && state.max_steps > 0 && state.global_step < state.max_steps;
+  let checkpoint = null;
+  if (unfinished && store) {
+    const name = lastCheckpoint(await store.list());
+    const files = name ? await store.read(name) : null;
+    if (name && files) checkpoint = { step: Number(name.split('-')[1]), files };
+  }
+  const { files, leftOut } = await scriptBundleFromSession(session, { ...setup, checkpoint });
+  return { fileName: 'trainer-studio-run.zip', zip: zipScriptBundle(files), leftOut };
+}

@@ -1,0 +1,143 @@
+/**
+ * A script bundle's inputs from a studio session: the splits as prepared (the same rows, in the
+ * same order), the labels and task, the tokenizer, the model as the last run built it at step 0
+ * (rebuilt from its spec and seed: the studio's initialisation is a pure function of them), the
+ * memory estimate and measured speed, and a checkpoint to continue from when given.
+ */
+import { applyConfigOverrides, exportHfModel } from '../io/hfModel';
+import { bertConfigToJson, type BertConfig } from '../model/config';
+import { countParameters } from '../model/memory';
+import type { ModelSpec, StudioSession } from '../session';
+import { buildModel, scratchConfig } from '../session/model';
+import { splitExamples } from '../session/prepare';
+import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
+import type { TrainingArguments } from '../train/args';
+import { buildScriptBundle, type ScriptBundle } from './bundle';
+import {
+  DEFAULT_BUNDLE_LIMITS,
+  type BundleFiles,
+  type BundleLimits,
+  type ScriptBundleInput,
+} from './bundleTypes';
+
+export interface FromSessionOptions {
+  /** The run's arguments (default: the session's last run's). */
+  args?: TrainingArguments;
+  /** The model to train (default: the session's last run's). */
+  spec?: ModelSpec;
+  /** Tokenizer files as the caller has them (the CLI: the folder's own); default tokenizer.json + config. */
+  tokenizerFiles?: BundleFiles;
+  /** A studio checkpoint-N folder to continue from. */
+  checkpoint?: { step: number; files: Record<string, Uint8Array> } | null;
+  /** The base checkpoint's name for train.py (default: its Hub id, else its name). */
+  base?: string | null;
+  limits?: BundleLimits;
+}
+
+const NOT_A_CSV = /\.(jsonl|ndjson|json|parquet)(\.gz)?$/i;
+
+/**
+ * The bundle of the session's prepared data and last model spec.
+ * @throws Error when the data is not prepared or no run (spec and arguments) is known
+ */
+export async function scriptBundleFromSession(
+  session: StudioSession,
+  opts: FromSessionOptions = {},
+): Promise<ScriptBundle> {
+  const input = await scriptBundleInput(session, opts);
+  return buildScriptBundle(input, opts.limits);
+}
+
+export async function scriptBundleInput(
+  session: StudioSession,
+  opts: FromSessionOptions = {},
+): Promise<ScriptBundleInput> {
+  const p = session.prepared;
+  const tok = session.tokenizer;
+  const table = session.table;
+  const spec = opts.spec ?? session.spec;
+  const args = opts.args ?? session.args;
+  if (!p || !tok || !table)
+    throw new Error('Prepare the data before exporting the run as a script.');
+  if (!spec || !args)
+    throw new Error('Train (or start) a run first: the script bundle is of a run.');
+  const parts = splitExamples(table, session.validationTable, p.options);
+  // The step-0 model's config, known without building it: a model over the bundle's weight limit
+  // (one too large for the tab, the case the bundle is for) is never built here.
+  let config: BertConfig;
+  if (spec.kind === 'scratch') config = scratchConfig(spec, p, tok);
+  else {
+    if (!session.pretrained) throw new Error('Load a pretrained model before exporting its run.');
+    config = {
+      ...applyConfigOverrides(session.pretrained.config, {
+        id2label: p.maps.id2label,
+        label2id: p.maps.label2id,
+      }),
+      problem_type: p.problemType,
+    };
+  }
+  const parameters = countParameters(config);
+  const weightsBytes = 4 * parameters;
+  let configJson = bertConfigToJson(config);
+  let initialWeights: Uint8Array | null = null;
+  if (weightsBytes <= (opts.limits ?? DEFAULT_BUNDLE_LIMITS).weightsBytes) {
+    const { model } = buildModel(spec, p, tok, session.pretrained, args.seed);
+    try {
+      const hf = await exportHfModel(model);
+      configJson = hf['config.json'];
+      initialWeights = hf['model.safetensors'];
+    } finally {
+      model.dispose();
+    }
+  }
+  const estimate = session.estimateMemory(spec, args.per_device_train_batch_size);
+  const speed = session.trainerState?.log_history
+    .map((e) => (e as unknown as Record<string, unknown>).train_samples_per_second)
+    .findLast((x) => typeof x === 'number') as number | undefined;
+  const columns = p.options.columns;
+  const csv = !NOT_A_CSV.test(table.fileName);
+  return {
+    args,
+    data: {
+      textColumn: columns.text,
+      labelColumn: columns.label,
+      textPairColumn: columns.textPair,
+      maxLength: p.options.maxLength,
+      problemType: p.problemType,
+      labels: p.maps.labels,
+      labelDelimiter: parts.task.labelDelimiter,
+      train: parts.trainPart,
+      validation: parts.valPart,
+      sourceFile: table.fileName,
+      validationSourceFile: session.validationTable?.fileName ?? null,
+      validationSplit: p.options.validationFraction,
+      header: csv ? table.hasHeader : null,
+      delimiter: csv ? (table.delimiter === '\t' ? 'tab' : table.delimiter) : null,
+    },
+    model: {
+      kind: spec.kind,
+      base:
+        spec.kind === 'pretrained'
+          ? (opts.base ?? session.pretrained?.hubId ?? session.pretrained?.name ?? null)
+          : null,
+      config: configJson,
+      initialWeights,
+      weightsBytes,
+      parameters,
+    },
+    tokenizer: opts.tokenizerFiles ?? {
+      'tokenizer.json': JSON.stringify(tok.files.tokenizerJson),
+      'tokenizer_config.json': exportedTokenizerConfigJson(
+        tok.files.tokenizerConfig,
+        p.options.maxLength,
+        config.max_position_embeddings,
+      ),
+    },
+    checkpoint: opts.checkpoint ?? null,
+    fit: {
+      memoryBytes: estimate.totalBytes,
+      memoryBudgetBytes: estimate.budgetBytes,
+      samplesPerSecond: speed ?? null,
+    },
+  };
+}
