@@ -41,7 +41,12 @@ describe('studio train / predict: the trained max_length travels with the folder
     expect(r.code, r.err).toBe(0);
     const bundled = readJson('public/tokenizers/bert-base-uncased', 'tokenizer_config.json');
     expect(bundled.model_max_length).toBe(512);
-    expect(readJson(out, 'tokenizer_config.json')).toEqual({ ...bundled, model_max_length: 24 });
+    // The bundled file names no tokenizer_class; the export names transformers' BertTokenizer.
+    expect(readJson(out, 'tokenizer_config.json')).toEqual({
+      ...bundled,
+      model_max_length: 24,
+      tokenizer_class: 'BertTokenizer',
+    });
     expect(readFileSync(join(out, 'vocab.txt'), 'utf8')).toBe(
       readFileSync('public/tokenizers/bert-base-uncased/vocab.txt', 'utf8'),
     );

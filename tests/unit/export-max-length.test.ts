@@ -82,6 +82,12 @@ describe('tokenizer_config.json of an export', () => {
     );
   });
 
+  it('names BertTokenizer where the config names no class (transformers.js needs it for token_type_ids)', () => {
+    expect(exportedTokenizerConfig({}, 8, 8).tokenizer_class).toBe('BertTokenizer');
+    const named = { tokenizer_class: 'RobertaTokenizer' };
+    expect(exportedTokenizerConfig(named, 8, 8).tokenizer_class).toBe('RobertaTokenizer');
+  });
+
   it('a model trained at max_length 16 exports model_max_length 16, predicts cut there and says so', async () => {
     const s = await trainedFromScratch(16);
     const zip = unzipSync(await s.exportZip());

@@ -458,12 +458,14 @@ describe('RunService on the file system', () => {
       'config.json',
       'eval_results.json',
       'model.safetensors',
+      'onnx',
       'studio_args.json',
       'tokenizer.json',
       'train_results.json',
       'trainer_state.json',
       'training_args.json',
     ]);
+    expect(readdirSync(join(out, 'onnx')).sort()).toEqual(['model.onnx', 'model_quantized.onnx']);
     expect(readFileSync(join(out, 'trainer_state.json'), 'utf8')).toBe(
       JSON.stringify(result.state, null, 2),
     );

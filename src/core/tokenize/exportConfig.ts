@@ -4,6 +4,12 @@
  * `max_position_embeddings`), so `studio predict`, the page's Try it and Python's `pipeline(...,
  * truncation=True)` all cut a long text where training did. A `name_or_path` that is a local
  * path is left out: it does not belong in a folder people share.
+ *
+ * A config that names no `tokenizer_class` (Google's original BERT files, the bundled
+ * bert-base-uncased among them) gets `BertTokenizer`, the class transformers (Python) picks from
+ * config.json's model_type, `bert`, which every studio model has. transformers.js reads the class
+ * from tokenizer_config.json alone, and its fallback, PreTrainedTokenizer, returns no
+ * `token_type_ids`, so the second text of a pair would be read as segment 0.
  */
 
 /** A name_or_path that is a file-system path (absolute, home- or dot-relative, Windows). */
@@ -21,6 +27,7 @@ export function exportedTokenizerConfig(
     ...(config as Record<string, unknown>),
     model_max_length: Math.min(maxLength, maxPositionEmbeddings),
   };
+  if (out.tokenizer_class == null) out.tokenizer_class = 'BertTokenizer';
   if (typeof out.name_or_path === 'string' && isLocalPath(out.name_or_path)) {
     delete out.name_or_path;
   }
