@@ -10,6 +10,7 @@
 import type { MemoryEstimate, MemoryLimits } from './model/memory';
 import type { BertForSequenceClassification } from './model/bert';
 import { fastTokenizer } from './tokenize/fastWordPiece';
+import type { Tokenizer } from './tokenize/tokenizer';
 import { parseTrainingArguments, type TrainingArguments } from './train/args';
 import type { EvalRows } from './train/evalDetails';
 import type { LogitsSource } from './train/evaluate';
@@ -56,6 +57,12 @@ export type {
 /** The studio's state from a dropped file to an exported model; see the module comment. */
 export class StudioSession extends SessionData {
   model: BertForSequenceClassification | null = null;
+  /**
+   * The current model's tokenizer: the one its run trained with, or an imported zip's own. The
+   * data's (`tokenizer`, what the next run trains with) stays as chosen: importing a model does
+   * not change what a run of the page trains on.
+   */
+  modelTokenizer: Tokenizer | null = null;
   labels: string[] = [];
   args: TrainingArguments | null = null;
   /** The model the last run trained (its sizes, or the checkpoint's max_length). */
@@ -137,8 +144,10 @@ export class StudioSession extends SessionData {
     const { args } = parseTrainingArguments(rawArgs);
     this.model?.dispose();
     this.model = null;
+    this.modelTokenizer = null;
     const built = buildModel(spec, p, tok, this.pretrained, args.seed);
     this.model = built.model;
+    this.modelTokenizer = tok;
     this.inputLength = spec.max_length;
     this.baseModel = built.baseModel;
     this.pretrainedNotices = built.notices;
@@ -193,7 +202,7 @@ export class StudioSession extends SessionData {
    */
   async predict(texts: string[]): Promise<Prediction[]> {
     const model = this.model;
-    const tok = this.tokenizer;
+    const tok = this.modelTokenizer;
     if (!model || !tok)
       throw new Error('There is no model yet: train one or load an exported one.');
     return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
@@ -205,10 +214,15 @@ export class StudioSession extends SessionData {
    */
   async evalRows(batchSize = 32): Promise<EvalRows> {
     const model = this.model;
-    const tok = this.tokenizer;
+    const tok = this.modelTokenizer;
     const p = this.prepared;
     if (!model || !tok) throw new Error('There is no model yet: train one first.');
     if (!p) throw new Error('There is no prepared validation split.');
+    if (tok !== this.tokenizer) {
+      throw new Error(
+        "The validation split was tokenized with another tokenizer than this model's: evaluate it on a file instead.",
+      );
+    }
     if (this.training) throw new Error('A run is in progress: wait for it to end.');
     return validationEvalRows(model, tok, p, batchSize);
   }
@@ -216,7 +230,7 @@ export class StudioSession extends SessionData {
   /** The trained model as a zip: HF folder files, TF.js weights and the tokenizer. */
   async exportZip(): Promise<Uint8Array> {
     const model = this.model;
-    const tok = this.tokenizer;
+    const tok = this.modelTokenizer;
     if (!model || !tok) throw new Error('There is no model to export yet: train one first.');
     return exportModelZip(
       model,
@@ -280,7 +294,7 @@ export class StudioSession extends SessionData {
       model.config.max_position_embeddings,
       tokenizer.modelMaxLength,
     );
-    this.tokenizer = fastTokenizer(tokenizer);
+    this.modelTokenizer = fastTokenizer(tokenizer);
     this.labels = labels;
     return { labels: this.labels, tokenizer: tokenizer.name };
   }
@@ -297,7 +311,7 @@ export class StudioSession extends SessionData {
     logits?: LogitsSource,
   ): Promise<Record<string, number>> {
     const model = this.model;
-    const tok = this.tokenizer;
+    const tok = this.modelTokenizer;
     const t = this.table;
     if (!model || !tok)
       throw new Error('There is no model yet: train one or load an exported one.');

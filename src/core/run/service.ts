@@ -115,13 +115,20 @@ export class RunService extends RunInputs {
     if (model && !bytes)
       notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
     const s = this.session;
-    const page = { table: s.table, validationTable: s.validationTable, prepared: s.prepared };
+    const page = {
+      table: s.table,
+      validationTable: s.validationTable,
+      prepared: s.prepared,
+      tokenizer: s.tokenizer,
+    };
     let dataset = null;
     let evalRows = null;
     try {
       if (bytes) {
         await s.loadTable(rec.fileName, bytes);
         s.validationTable = null;
+        // The run's rows as the run tokenized them: with its own tokenizer (the stored zip's).
+        s.tokenizer = s.modelTokenizer;
         dataset = s.prepare(storedPrepareOptions(rec));
         evalRows = await s.evalRows();
       }
