@@ -372,7 +372,7 @@ describe('a from-scratch model with a trained BPE tokenizer', () => {
     // The exported folder loads back with the same tokenizer.
     const back = new StudioSession();
     await back.importZip(await s.exportZip());
-    expect(back.tokenizer?.encode('a gripping film').ids).toEqual(
+    expect(back.modelTokenizer?.encode('a gripping film').ids).toEqual(
       s.tokenizer?.encode('a gripping film').ids,
     );
     back.model?.dispose();

@@ -5,7 +5,8 @@
 import type { CheckpointStore } from '../io/checkpointStore';
 import { zipScriptBundle } from '../script/bundle';
 import { scriptBundleFromSession, type FromSessionOptions } from '../script/fromSession';
-import type { StudioSession } from '../session';
+import type { ModelSpec, StudioSession } from '../session';
+import { allArgumentsToJson, parseTrainingArguments, type TrainingArguments } from '../train/args';
 import { lastCheckpoint } from '../io/runStore';
 
 /** The zip and what was left out of it (too large). */
@@ -13,6 +14,23 @@ export interface ScriptExport {
   fileName: string;
   zip: Uint8Array;
   leftOut: string[];
+}
+
+/**
+ * `setup` (a model and raw arguments, as the page holds them) parsed, or null when it is the
+ * session's last run (whose bundle then carries that run's last checkpoint).
+ */
+export function ownSetup(
+  session: StudioSession,
+  setup: { model: ModelSpec; args: object },
+): { spec: ModelSpec; args: TrainingArguments; notices: string[] } | null {
+  const { args, notices } = parseTrainingArguments({ ...setup.args });
+  const same =
+    session.spec !== null &&
+    session.args !== null &&
+    JSON.stringify(session.spec) === JSON.stringify(setup.model) &&
+    JSON.stringify(allArgumentsToJson(session.args)) === JSON.stringify(allArgumentsToJson(args));
+  return same ? null : { spec: setup.model, args, notices };
 }
 
 /**

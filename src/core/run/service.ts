@@ -9,11 +9,10 @@ import { strToU8, zipSync } from 'fflate';
 import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
 import { exportModelFiles } from '../io/hfModel';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
-import { exportScriptBundle, type ScriptExport } from './scriptExport';
+import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import {
-  allArgumentsToJson,
   parseTrainingArguments,
   studioArgumentsToJson,
   trainingArgumentsToJson,
@@ -352,18 +351,10 @@ export class RunService extends RunInputs {
    * tab), else of the last run, with its last checkpoint when it stopped early.
    */
   exportScript(setup?: { model: ModelSpec; args: object }): Promise<ScriptExport> {
-    if (setup) {
-      const { args, notices } = parseTrainingArguments({ ...setup.args });
-      const last = { spec: this.session.spec, args: this.session.args };
-      const same =
-        last.spec !== null &&
-        last.args !== null &&
-        JSON.stringify(last.spec) === JSON.stringify(setup.model) &&
-        JSON.stringify(allArgumentsToJson(last.args)) === JSON.stringify(allArgumentsToJson(args));
-      if (!same) {
-        notices.forEach((message) => this.warn(message));
-        return exportScriptBundle(this.session, undefined, { spec: setup.model, args });
-      }
+    const own = setup ? ownSetup(this.session, setup) : null;
+    if (own) {
+      own.notices.forEach((message) => this.warn(message));
+      return exportScriptBundle(this.session, undefined, own);
     }
     const store = this.deps.checkpoints?.forRun(this.lastRunId, { onQuota: () => {} });
     return exportScriptBundle(this.session, store);

@@ -631,7 +631,8 @@ def main(argv):
     resume = args.resume_from_checkpoint
     studio_ck = resolve(model_args.studio_checkpoint, base)
     if studio_ck:
-        step = json.load(open(os.path.join(studio_ck, "trainer_state.json")))["global_step"]
+        with open(os.path.join(studio_ck, "trainer_state.json"), encoding="utf-8") as f:
+            step = json.load(f)["global_step"]
         resume = os.path.join(args.output_dir, f"checkpoint-{step}")
         with args.main_process_first(local=False, desc="converting the studio checkpoint"):
             if not os.path.exists(os.path.join(resume, "optimizer.pt")):
@@ -641,12 +642,16 @@ def main(argv):
             print(f"continuing the studio's run from step {step} ({resume})", flush=True)
     result = trainer.train(resume_from_checkpoint=resume)
     metrics = dict(result.metrics)
+    # train_results.json and eval_results.json, both also in all_results.json (as the studio writes).
+    trainer.save_metrics("train", result.metrics)
     last_eval = next((e for e in reversed(trainer.state.log_history) if "eval_loss" in e), None)
     if trainer.eval_dataset is not None:
         if last_eval is None or last_eval["step"] != trainer.state.global_step or args.load_best_model_at_end:
-            metrics.update(trainer.evaluate())  # the final model's metrics, as the studio reports
+            eval_metrics = trainer.evaluate()  # the final model's metrics, as the studio reports
         else:
-            metrics.update({k: v for k, v in last_eval.items() if k.startswith("eval_")})
+            eval_metrics = {k: v for k, v in last_eval.items() if k.startswith("eval_")}
+        trainer.save_metrics("eval", eval_metrics)
+        metrics.update(eval_metrics)
     trainer.save_model(args.output_dir)
     trainer.save_state()
     if trainer.is_world_process_zero():
