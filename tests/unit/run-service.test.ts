@@ -255,6 +255,16 @@ describe('RunService on the file system', () => {
     expect(readdirSync(join(dir, id))).toEqual(['checkpoint-2']);
     expect(await runs.getBlob(`${id}/data`)).toEqual(DATA);
 
+    // Run it elsewhere with the page's settings: the stopped run's own carry its checkpoint to
+    // continue from; other settings are a new run (no checkpoint).
+    const bundled = async (args: object) =>
+      Object.keys(unzipSync((await service.exportScript({ model: TINY, args })).zip));
+    const same = await bundled(ARGS);
+    expect(same.some((n) => n.includes('/checkpoint-2/'))).toBe(true);
+    const other = await bundled({ ...ARGS, learning_rate: 5e-4 });
+    expect(other.some((n) => n.includes('checkpoint-'))).toBe(false);
+    expect(other).toContain('trainer-studio-run/initial_weights/model.safetensors');
+
     // A stopped run with a checkpoint is listed, not interrupted (it ended).
     const listed = await service.listRuns();
     expect(listed.runs.map((r) => r.id)).toEqual([id]);

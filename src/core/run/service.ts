@@ -6,10 +6,10 @@
  * the worker's handlers and the CLI only translate their requests into its calls.
  */
 import { strToU8, zipSync } from 'fflate';
-import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
-import { exportModelFiles } from '../io/hfModel';
+import { STUDIO_ARGS_FILE } from '../config/argsFile';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
+import { outputFolderFiles } from './outputFolder';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import {
@@ -190,10 +190,7 @@ export class RunService extends RunInputs {
     resumeId: string | null,
     opts: TrainOptions,
   ): Promise<TrainResult> {
-    if (this.deps.resumable) {
-      args.save_steps ??= args.eval_steps ?? args.logging_steps ?? 500;
-      args.save_total_limit ??= 2;
-    }
+    this.withCheckpointDefaults(args);
     const rec = await this.recorder(spec, args, resumeId);
     const id = rec?.record.id ?? null;
     this.lastRunId = id;
@@ -351,13 +348,27 @@ export class RunService extends RunInputs {
    * tab), else of the last run, with its last checkpoint when it stopped early.
    */
   exportScript(setup?: { model: ModelSpec; args: object }): Promise<ScriptExport> {
-    const own = setup ? ownSetup(this.session, setup) : null;
+    const own = setup
+      ? ownSetup(this.session, {
+          model: setup.model,
+          args: this.withCheckpointDefaults({ ...setup.args } as Record<string, unknown>),
+        })
+      : null;
     if (own) {
       own.notices.forEach((message) => this.warn(message));
       return exportScriptBundle(this.session, undefined, own);
     }
     const store = this.deps.checkpoints?.forRun(this.lastRunId, { onQuota: () => {} });
     return exportScriptBundle(this.session, store);
+  }
+
+  /** A page run's checkpoints (`resumable`): saved at each evaluation by default, 2 kept. */
+  private withCheckpointDefaults(args: Record<string, unknown>): Record<string, unknown> {
+    if (this.deps.resumable) {
+      args.save_steps ??= args.eval_steps ?? args.logging_steps ?? 500;
+      args.save_total_limit ??= 2;
+    }
+    return args;
   }
 
   /** The session's model as the studio's zip. */
@@ -371,23 +382,8 @@ export class RunService extends RunInputs {
    * studio_args.json, trainer_state.json, train/eval/all_results.json and the model card.
    */
   async outputFiles(o: OutputOptions): Promise<Record<string, Uint8Array | string>> {
-    const result = this.lastResult;
-    const s = this.session;
-    const args = s.args;
-    if (!result || !s.model || !args)
-      throw new StudioError('internal', 'Training produced no model.');
-    const trainMetrics = result.logHistory.at(-1) ?? {};
-    return {
-      ...(await exportModelFiles(s.model)),
-      ...o.tokenizerFiles,
-      'training_args.json': json(trainingArgumentsToJson(args)),
-      [STUDIO_ARGS_FILE]: json(studioArgsFile(args, o.studioArgs)),
-      'trainer_state.json': trainerStateJson(result.state),
-      'train_results.json': json(trainMetrics),
-      'eval_results.json': json(result.metrics),
-      'all_results.json': json({ ...trainMetrics, ...result.metrics }),
-      'README.md': s.modelCard(o.datasetName),
-    };
+    if (!this.lastResult) throw new StudioError('internal', 'Training produced no model.');
+    return outputFolderFiles(this.session, this.lastResult, o);
   }
 
   /** Writes the last run's output folder ({@link outputFiles}) to `output`. */

@@ -1,0 +1,36 @@
+/**
+ * The output folder of a finished run, as `transformers`' example scripts write it: the HF model
+ * files, the ONNX files (onnx/), the tokenizer, training_args.json, studio_args.json,
+ * trainer_state.json, train/eval/all_results.json and the model card.
+ */
+import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
+import { exportModelFiles } from '../io/hfModel';
+import { trainerStateJson } from '../io/trainerState';
+import type { StudioSession, TrainResult } from '../session';
+import { trainingArgumentsToJson } from '../train/args';
+import { StudioError } from './errors';
+import type { OutputOptions } from './types';
+
+const json = (x: unknown) => JSON.stringify(x, null, 2);
+
+/** The files of `session`'s last run (`result`), by path. */
+export async function outputFolderFiles(
+  session: StudioSession,
+  result: TrainResult,
+  o: OutputOptions,
+): Promise<Record<string, Uint8Array | string>> {
+  const args = session.args;
+  if (!session.model || !args) throw new StudioError('internal', 'Training produced no model.');
+  const trainMetrics = result.logHistory.at(-1) ?? {};
+  return {
+    ...(await exportModelFiles(session.model)),
+    ...o.tokenizerFiles,
+    'training_args.json': json(trainingArgumentsToJson(args)),
+    [STUDIO_ARGS_FILE]: json(studioArgsFile(args, o.studioArgs)),
+    'trainer_state.json': trainerStateJson(result.state),
+    'train_results.json': json(trainMetrics),
+    'eval_results.json': json(result.metrics),
+    'all_results.json': json({ ...trainMetrics, ...result.metrics }),
+    'README.md': session.modelCard(o.datasetName),
+  };
+}
