@@ -10,7 +10,7 @@
  * cut row ends without [SEP] there, where transformers and the studio keep it: the comparisons
  * are on rows that fit, and one test shows what a cut row gives.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -37,6 +37,7 @@ import {
 } from './helpers/onnxDeploy';
 import { smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
+import { studioPredictions } from './helpers/studioPredict';
 
 const tmp = mkdtempSync(join(tmpdir(), 'studio-onnx-'));
 
@@ -147,39 +148,11 @@ describe('ONNX export in transformers.js', () => {
     const texts = smsRows()
       .slice(200)
       .map(([, t]) => t);
-    const out = join(tmp, 'finetuned-preds.jsonl');
-    const input = join(tmp, 'finetuned-input.csv');
-    writeFileSync(
-      input,
-      csvBytes(
-        ['text', 'label'],
-        texts.map((t) => [t, 'x']),
-      ),
-    );
-    const pred = await runCli([
-      'predict',
-      '--model_dir',
-      dir,
-      '--input_file',
-      input,
-      '--output_file',
-      out,
-    ]);
-    expect(pred.code, pred.err).toBe(0);
-    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
-      id2label: Record<string, string>;
-    };
-    const labels = Object.keys(config.id2label)
-      .sort((a, b) => Number(a) - Number(b))
-      .map((k) => config.id2label[k]);
-    const rows = readFileSync(out, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { probs: Record<string, number>; truncated?: boolean });
+    const { labels, rows } = await studioPredictions(dir, tmp, texts);
     const fits = rows.map((r, i) => (r.truncated ? -1 : i)).filter((i) => i >= 0);
     // bert-pos40's tokenizer has 120 tokens, so SMS rows are long in it: half fit in 40.
     expect(fits.length).toBeGreaterThanOrEqual(40);
-    const studio = rows.map((r) => labels.map((l) => r.probs[l]));
+    const studio = rows.map((r) => r.probs);
     const fp32 = await pipelineProbs('finetuned', 'fp32', texts, labels);
     const q8 = await pipelineProbs('finetuned', 'q8', texts, labels);
     const pick = (r: number[][]) => fits.map((i) => r[i]);

@@ -18,6 +18,7 @@ import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 import { smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
+import { studioPredictions } from './helpers/studioPredict';
 
 const probe = spawnSync('python3', ['-c', 'import torch, transformers'], { encoding: 'utf8' });
 const python = probe.status === 0;
@@ -74,39 +75,9 @@ function interopTexts(): string[] {
   ];
 }
 
-type Row = { probs: Record<string, number> };
-
 /** `studio predict` probabilities of `texts` with the folder `dir`, in the model's label order. */
 async function studioProbs(dir: string, tmp: string, texts: string[]): Promise<number[][]> {
-  const csv = join(tmp, 'texts.csv');
-  // A label column too: the table reader wants two columns.
-  writeFileSync(
-    csv,
-    `text,label\n${texts.map((t) => `"${t.replace(/"/g, '""')}",x`).join('\n')}\n`,
-  );
-  const out = join(tmp, `preds-${dir.split('/').pop()}.jsonl`);
-  const r = await runCli([
-    'predict',
-    '--model_dir',
-    dir,
-    '--input_file',
-    csv,
-    '--output_file',
-    out,
-  ]);
-  expect(r.code, r.err).toBe(0);
-  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as {
-    id2label: Record<string, string>;
-  };
-  const labels = Object.keys(config.id2label)
-    .sort((a, b) => Number(a) - Number(b))
-    .map((k) => config.id2label[k]);
-  const rows = readFileSync(out, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Row);
-  expect(rows).toHaveLength(texts.length);
-  return rows.map((row) => labels.map((l) => row.probs[l]));
+  return (await studioPredictions(dir, tmp, texts)).rows.map((r) => r.probs);
 }
 
 /** The studio's ids of `texts` with the tokenizer in `dir`, cut at its model_max_length. */
