@@ -206,6 +206,13 @@ export async function prepareRun(
         num_attention_heads: Number(v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads),
         intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
         max_length: maxLength,
+        // Recorded only when given: the spec of a default run stays as before.
+        ...(v.hidden_dropout_prob !== undefined && {
+          hidden_dropout_prob: Number(v.hidden_dropout_prob),
+        }),
+        ...(v.attention_probs_dropout_prob !== undefined && {
+          attention_probs_dropout_prob: Number(v.attention_probs_dropout_prob),
+        }),
       };
   return {
     v,

@@ -45,6 +45,8 @@ const ORDER: (keyof ModelSizes)[] = [
   'num_attention_heads',
   'intermediate_size',
   'max_length',
+  'hidden_dropout_prob',
+  'attention_probs_dropout_prob',
 ];
 
 /** 2 Model & tokenizer: the bundled tokenizer and the from-scratch BERT encoder's sizes. */

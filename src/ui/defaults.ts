@@ -48,7 +48,7 @@ export interface UiArgs {
 }
 
 /** The from-scratch model's sizes (`ModelSpec` without its `kind`). */
-export type ModelSizes = Omit<Extract<ModelSpec, { kind: 'scratch' }>, 'kind'>;
+export type ModelSizes = Required<Omit<Extract<ModelSpec, { kind: 'scratch' }>, 'kind'>>;
 
 /** Everything the studio remembers between visits. */
 export interface StudioSettings {
@@ -98,6 +98,8 @@ export const DEFAULT_MODEL: ModelSizes = {
   num_attention_heads: 4,
   intermediate_size: 128,
   max_length: 64,
+  hidden_dropout_prob: 0.1,
+  attention_probs_dropout_prob: 0.1,
 };
 
 /**
@@ -155,6 +157,14 @@ export const MODEL_SPECS: Record<keyof ModelSizes, NumberFieldSpec> = {
     MODEL_FIELDS.intermediate_size.help,
   ),
   max_length: spec(DATA_FIELDS.max_length.limits, DATA_FIELDS.max_length.help),
+  hidden_dropout_prob: spec(
+    MODEL_FIELDS.hidden_dropout_prob.limits,
+    MODEL_FIELDS.hidden_dropout_prob.help,
+  ),
+  attention_probs_dropout_prob: spec(
+    MODEL_FIELDS.attention_probs_dropout_prob.limits,
+    MODEL_FIELDS.attention_probs_dropout_prob.help,
+  ),
 };
 
 const argSpec = (k: UiArgsNumberKey): NumberFieldSpec => spec(ARG_LIMITS[k], ARG_DOCS[k].help);

@@ -21,6 +21,8 @@ export function runConfigOfSettings(
     num_hidden_layers: s.model.num_hidden_layers,
     num_attention_heads: s.model.num_attention_heads,
     intermediate_size: s.model.intermediate_size,
+    hidden_dropout_prob: s.model.hidden_dropout_prob,
+    attention_probs_dropout_prob: s.model.attention_probs_dropout_prob,
   };
   const t = s.tokenizer;
   if (t && 'kind' in t) model.tokenizer_name_or_path = t.kind === 'hub' ? t.id : t.name;
@@ -72,6 +74,8 @@ export function settingsOfRunConfig(
     'num_hidden_layers',
     'num_attention_heads',
     'intermediate_size',
+    'hidden_dropout_prob',
+    'attention_probs_dropout_prob',
   ] as const) {
     if (typeof model[k] === 'number') sizes[k] = model[k];
   }

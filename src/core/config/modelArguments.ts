@@ -11,6 +11,7 @@ const LAYERS = size(1, 24);
 const HEADS = size(1, 64);
 const INTERMEDIATE = size(4, 8192);
 const VOCAB = size(300, 65_536);
+const DROPOUT: NumberLimits = { min: 0, max: 0.9, integer: false };
 
 export const MODEL_FIELDS = {
   model_name_or_path: configField(
@@ -72,6 +73,20 @@ export const MODEL_FIELDS = {
     'BertConfig.intermediate_size: width of the feed-forward layer (HF uses 4x hidden)',
     'number',
     { limits: INTERMEDIATE },
+  ),
+  hidden_dropout_prob: configField(
+    limitedNumber(DROPOUT),
+    0.1,
+    'BertConfig.hidden_dropout_prob of the from-scratch model: dropout after embeddings, attention output and feed-forward (0 for runs that must repeat step for step elsewhere)',
+    'number',
+    { limits: DROPOUT },
+  ),
+  attention_probs_dropout_prob: configField(
+    limitedNumber(DROPOUT),
+    0.1,
+    'BertConfig.attention_probs_dropout_prob of the from-scratch model: dropout on the attention weights',
+    'number',
+    { limits: DROPOUT },
   ),
 };
 

@@ -61,6 +61,8 @@ export function scratchConfig(
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
     problemType: p.problemType,
+    hiddenDropoutProb: spec.hidden_dropout_prob,
+    attentionProbsDropoutProb: spec.attention_probs_dropout_prob,
   });
 }
 

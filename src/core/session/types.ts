@@ -94,6 +94,9 @@ export interface ScratchModelSpec {
   num_attention_heads: number;
   intermediate_size: number;
   max_length: number;
+  /** BertConfig's dropout rates (0.1 each when left out, HF's default). */
+  hidden_dropout_prob?: number;
+  attention_probs_dropout_prob?: number;
 }
 
 /** What the UI shows of a loaded pretrained checkpoint. */
