@@ -56,6 +56,11 @@ export function storedModelSpec(
     num_attention_heads: m.num_attention_heads as number,
     intermediate_size: m.intermediate_size as number,
     max_length: m.max_length,
+    // Runs stored before the dropout arguments have none: BertConfig's 0.1, as they trained.
+    ...(isNum(m.hidden_dropout_prob) && { hidden_dropout_prob: m.hidden_dropout_prob }),
+    ...(isNum(m.attention_probs_dropout_prob) && {
+      attention_probs_dropout_prob: m.attention_probs_dropout_prob,
+    }),
   };
 }
 
