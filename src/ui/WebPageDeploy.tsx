@@ -3,17 +3,18 @@
  * code (npm and CDN), and a live check that runs the just exported ONNX files with
  * transformers.js in this page and sets its scores beside the studio's own prediction.
  */
-import { useId, useMemo, useState } from 'react';
+import { useId, useState } from 'react';
 import { unzipSync } from 'fflate';
 import type { Prediction } from '../worker/client';
 import { errorMessage } from './format';
 import type { WebPageResult } from './webPageCheck';
 import { SERVED_FILES, cdnSnippet, folderLayout, modelNameOf, npmSnippet } from './webPageSnippets';
 
-/** The last export, as downloaded. */
+/** The last export, as downloaded: its name, the zip, and the names of its files. */
 export interface ExportedZip {
   fileName: string;
-  zip: Uint8Array;
+  blob: Blob;
+  names: string[];
 }
 
 interface Props {
@@ -77,8 +78,7 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
   const [running, setRunning] = useState(false);
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const names = useMemo(() => entryNames(exported.zip), [exported.zip]);
-  const hasOnnx = names.includes('onnx/model.onnx');
+  const hasOnnx = exported.names.includes('onnx/model.onnx');
 
   const run = async () => {
     setRunning(true);
@@ -90,7 +90,8 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
       const { classifyInWebPage } = await import('./webPageCheck');
       setStatus('Running the exported ONNX files (q8, then fp32)…');
       const served = new Set<string>(SERVED_FILES);
-      const files = unzipSync(exported.zip, { filter: (f) => served.has(f.name) });
+      const zip = new Uint8Array(await exported.blob.arrayBuffer());
+      const files = unzipSync(zip, { filter: (f) => served.has(f.name) });
       const results = await classifyInWebPage(files, text);
       setCheck({ text, studio, results });
       setStatus(null);
@@ -158,7 +159,7 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
 }
 
 /** The zip's file names, read from its directory (nothing is decompressed). */
-function entryNames(zip: Uint8Array): string[] {
+export function zipEntryNames(zip: Uint8Array): string[] {
   const names: string[] = [];
   try {
     unzipSync(zip, {

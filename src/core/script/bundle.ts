@@ -5,6 +5,7 @@
  * Pure: the page zips the files, `studio export-script` writes them to a folder.
  */
 import { strToU8, zipSync } from 'fflate';
+import { storedOrDeflated } from '../io/zipEntries';
 import { BUNDLE_PATHS, bundleArguments, splitJsonl } from './bundleArgs';
 import { bundleReadme } from './bundleReadme';
 import {
@@ -93,5 +94,5 @@ export function zipScriptBundle(files: BundleFiles, folder = 'trainer-studio-run
   for (const [name, content] of Object.entries(files)) {
     entries[`${folder}/${name}`] = typeof content === 'string' ? strToU8(content) : content;
   }
-  return zipSync(entries, { level: 6 });
+  return zipSync(storedOrDeflated(entries));
 }

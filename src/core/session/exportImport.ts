@@ -5,6 +5,7 @@
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { exportModelFiles, loadHfModel } from '../io/hfModel';
 import { modelCard } from '../io/modelCard';
+import { storedOrDeflated } from '../io/zipEntries';
 import { exportTfjsWeights } from '../io/tfjsWeights';
 import type { BertForSequenceClassification } from '../model/bert';
 import { countParameters } from '../model/memory';
@@ -116,7 +117,7 @@ export async function exportModelZip(
     );
   }
   files['README.md'] = strToU8(readme);
-  return zipSync(files, { level: 6 });
+  return zipSync(storedOrDeflated(files));
 }
 
 /**

@@ -2,6 +2,7 @@
 import { useCallback, useState, type RefObject } from 'react';
 import type { Prediction, StudioClient } from '../../worker/client';
 import { downloadBlob } from '../exportData';
+import { zipEntryNames, type ExportedZip } from '../WebPageDeploy';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
 
@@ -24,7 +25,7 @@ export function useModel({ clientRef, notices }: ModelDeps) {
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [busy, setBusy] = useState<'export' | 'import' | null>(null);
   /** The last export, kept for "Use it in your web page" (cleared when the model changes). */
-  const [exported, setExported] = useState<{ fileName: string; zip: Uint8Array } | null>(null);
+  const [exported, setExported] = useState<ExportedZip | null>(null);
 
   /** The model changed (trained, imported, reopened, or none): the last export no longer is it. */
   const changeModel = useCallback((next: ModelInfo | null) => {
@@ -38,8 +39,11 @@ export function useModel({ clientRef, notices }: ModelDeps) {
     setBusy('export');
     try {
       const { fileName, zip } = await client.call('exportModel', {});
-      downloadBlob(new Blob([zip], { type: 'application/zip' }), fileName);
-      setExported({ fileName, zip: new Uint8Array(zip) });
+      const blob = new Blob([zip], { type: 'application/zip' });
+      downloadBlob(blob, fileName);
+      // The Blob, not the bytes: a bert-base export is over 1 GB, which the browser may keep on
+      // disk; "Use it in your web page" reads it again only for its check.
+      setExported({ fileName, blob, names: zipEntryNames(new Uint8Array(zip)) });
       setStatus(`Exported ${fileName}`);
     } catch (err) {
       setError(errorMessage(err));
