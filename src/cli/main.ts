@@ -11,7 +11,7 @@ import { exportScriptCommand } from './exportScript';
 import { loadModelDir } from './modelFiles';
 import { prepareRun } from './prepareRun';
 import { log, replicasOf, startReplicas, useBackend } from './runtime';
-import { defaultModelArguments } from '../core/config/modelArguments';
+import type { ModelSpec } from '../core/session';
 import { tokenizerOutputFiles } from './tokenizerFiles';
 import { closeUnclaimedWorkers } from '../core/train/parallel/workerGradients';
 
@@ -22,9 +22,6 @@ const USAGE = `Usage:
   studio predict --model_dir out --input_file rows.csv|inputs.json [--output_file preds.jsonl]
   studio export-script [the flags of train] --output_dir bundle   (train.py for transformers' Trainer)
   studio <command> --help`;
-
-/** The run config's defaults for the model flags not given. */
-const MODEL_DEFAULTS = defaultModelArguments();
 
 async function trainCommand(argv: string[]): Promise<void> {
   const run = await prepareRun(argv, 'studio train', {
@@ -39,7 +36,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     },
   });
   if (!run) return;
-  const { v, args, service, session, outDir, trainFile, pretrained, columns, maxLength } = run;
+  const { args, service, session, outDir, trainFile, columns, maxLength } = run;
   const result = await service.train(run.spec, args, {
     callbacks: [progressCallback(process.stderr)],
     gradients: run.gradients,
@@ -60,17 +57,7 @@ async function trainCommand(argv: string[]): Promise<void> {
       text_column: columns.text,
       label_column: columns.label,
       text_pair_column: columns.textPair,
-      ...(pretrained
-        ? {}
-        : {
-            model_type: 'transformer' as const,
-            hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
-            num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
-            num_attention_heads: Number(
-              v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads,
-            ),
-            intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
-          }),
+      ...scratchModelArguments(run.spec),
     },
     datasetName: basename(trainFile),
   });
@@ -85,6 +72,13 @@ async function trainCommand(argv: string[]): Promise<void> {
   );
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
+}
+
+/** A from-scratch model's sizes and dropout as studio_args.json records them ({} fine-tuned). */
+function scratchModelArguments(spec: ModelSpec) {
+  if (spec.kind !== 'scratch') return {};
+  const { kind: _kind, max_length: _maxLength, ...sizes } = spec;
+  return { model_type: 'transformer' as const, ...sizes };
 }
 
 export async function main(argv: string[]): Promise<number> {

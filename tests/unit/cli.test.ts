@@ -54,6 +54,7 @@ describe('studio CLI', () => {
         num_hidden_layers: 1,
         num_attention_heads: 2,
         intermediate_size: 32,
+        hidden_dropout_prob: 0.05,
         max_steps: 3,
         warmup_ratio: 0.5,
         group_by_length: true,
@@ -82,7 +83,14 @@ describe('studio CLI', () => {
       expect(hf, k).not.toHaveProperty(k);
     }
     const studio = JSON.parse(readFileSync(join(out, 'studio_args.json'), 'utf8'));
-    expect(studio).toMatchObject({ nan_policy: 'skip', max_length: 20, hidden_size: 16 });
+    expect(studio).toMatchObject({
+      nan_policy: 'skip',
+      max_length: 20,
+      hidden_size: 16,
+      hidden_dropout_prob: 0.05,
+    });
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ hidden_dropout_prob: 0.05, attention_probs_dropout_prob: 0.1 });
     // The warmup ratio: ceil(3 * 0.5) = 2 steps, so step 2's learning rate is half the peak.
     const logged = JSON.parse(readFileSync(join(out, 'trainer_state.json'), 'utf8')).log_history;
     expect(logged.slice(0, 2).map((e: { learning_rate: number }) => e.learning_rate)).toEqual([
@@ -104,7 +112,12 @@ describe('studio CLI', () => {
     expect(again.err).toMatch(/notice: read .*studio_args\.json too/);
     expect(again.err).toMatch(/truncated at 20 tokens/);
     const studio2 = JSON.parse(readFileSync(join(dir, 'again', 'studio_args.json'), 'utf8'));
-    expect(studio2).toMatchObject({ nan_policy: 'skip', max_length: 20, hidden_size: 16 });
+    expect(studio2).toMatchObject({
+      nan_policy: 'skip',
+      max_length: 20,
+      hidden_size: 16,
+      hidden_dropout_prob: 0.05,
+    });
     // A data key of the wrong type is named.
     writeFileSync(argsFile, JSON.stringify({ train_file: csv, max_length: '64' }));
     const bad = await runCli(['train', '--args_json', argsFile, '--output_dir', join(dir, 'bad')]);

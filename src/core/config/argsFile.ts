@@ -78,6 +78,8 @@ export interface RecordedRunArguments {
   num_hidden_layers?: number;
   num_attention_heads?: number;
   intermediate_size?: number;
+  hidden_dropout_prob?: number;
+  attention_probs_dropout_prob?: number;
 }
 
 /**
