@@ -58,7 +58,8 @@ function configure(): void {
     const bytes = Object.hasOwn(files, name) ? files[name] : undefined;
     return Promise.resolve(
       bytes
-        ? new Response(bytes.slice(), {
+        ? // fflate's entries sit on plain ArrayBuffers: handed over as they are, not copied.
+          new Response(bytes as Uint8Array<ArrayBuffer>, {
             status: 200,
             headers: { 'Content-Length': `${bytes.length}` },
           })
