@@ -241,6 +241,7 @@ export class StudioSession extends SessionData {
         state: this.trainerState,
         maxLength: this.modelInputLength(model),
         columns: this.args ? this.prepared?.options.columns : undefined,
+        spec: this.args ? this.spec : null,
       },
       this.modelCard(),
     );

@@ -12,8 +12,8 @@ import { countParameters } from '../model/memory';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
-import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
-import type { ColumnChoice } from './types';
+import { recordedRunOf, runArgumentFiles } from '../config/runFiles';
+import type { ColumnChoice, ModelSpec } from './types';
 import type { LogEntry, TrainerState } from '../train/state';
 import { trainerStateJson } from '../io/trainerState';
 import type { BaseModel } from './model';
@@ -30,6 +30,8 @@ export interface TrainingRecord {
   maxLength: number;
   /** The columns it was trained on, when known (recorded in studio_args.json). */
   columns?: ColumnChoice;
+  /** The model the run built (recorded in studio_args.json: a from-scratch model's settings). */
+  spec?: ModelSpec | null;
 }
 
 /** An HF model folder's files, JSON parsed: what `loadModelFiles` loads. */
@@ -95,21 +97,15 @@ export async function exportModelZip(
     'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
   };
   if (run.args) {
-    files['training_args.json'] = strToU8(
-      JSON.stringify(trainingArgumentsToJson(run.args), null, 2),
-    );
-    files[STUDIO_ARGS_FILE] = strToU8(
-      JSON.stringify(
-        studioArgsFile(run.args, {
-          max_length: run.maxLength,
-          text_column: run.columns?.text,
-          label_column: run.columns?.label,
-          text_pair_column: run.columns?.textPair,
-        }),
-        null,
-        2,
-      ),
-    );
+    const recorded = recordedRunOf({
+      spec: run.spec,
+      args: run.args,
+      columns: run.columns,
+      maxLength: run.maxLength,
+    });
+    for (const [name, text] of Object.entries(runArgumentFiles(recorded))) {
+      files[name] = strToU8(text);
+    }
   }
   if (run.logHistory.length > 0) {
     files['trainer_state.json'] = strToU8(
