@@ -62,6 +62,13 @@ export const BERT_SCRATCH_FIELDS = {
     'number',
     { limits: DROPOUT },
   ),
+  classifier_dropout: configField(
+    limitedNumber(DROPOUT).nullable(),
+    null,
+    "BertConfig.classifier_dropout of the from-scratch model: dropout before the classifier (hidden_dropout_prob when left out, as transformers')",
+    'number',
+    { limits: DROPOUT },
+  ),
 };
 
 export const MODEL_FIELDS = {
