@@ -227,8 +227,11 @@ export class StudioSession extends SessionData {
     return validationEvalRows(model, tok, p, batchSize);
   }
 
-  /** The trained model as a zip: HF folder files, TF.js weights and the tokenizer. */
-  async exportZip(): Promise<Uint8Array> {
+  /**
+   * The trained model as a zip: HF folder files, TF.js weights and the tokenizer; in the one top
+   * folder `folder` when given (see `exportFolderName`).
+   */
+  async exportZip(folder = ''): Promise<Uint8Array> {
     const model = this.model;
     const tok = this.modelTokenizer;
     if (!model || !tok) throw new Error('There is no model to export yet: train one first.');
@@ -244,6 +247,7 @@ export class StudioSession extends SessionData {
         spec: this.args ? this.spec : null,
       },
       this.modelCard(),
+      folder,
     );
   }
 

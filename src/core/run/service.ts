@@ -10,6 +10,7 @@ import { recordedRunOfStored, runArgumentFileBytes } from '../config/runFiles';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { outputFolderFiles } from './outputFolder';
+import { exportFolderName } from '../session/exportImport';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import { parseTrainingArguments } from '../train/args';
@@ -365,9 +366,13 @@ export class RunService extends RunInputs {
     return args;
   }
 
-  /** The session's model as the studio's zip. */
+  /** The session's model as the studio's zip, named after it and unzipping as its folder. */
   async exportModel(): Promise<ExportedFile> {
-    return { fileName: 'trainer-studio-model.zip', zip: await this.session.exportZip() };
+    const name = exportFolderName({
+      baseModel: this.session.baseModel,
+      datasetName: this.session.table?.fileName ?? null,
+    });
+    return { fileName: `${name}.zip`, zip: await this.session.exportZip(name) };
   }
 
   /**
