@@ -87,7 +87,7 @@ export async function prepareRun(
   const early = resolveRun(config);
   early.notices.forEach((n) => log(`notice: ${n}`));
   const args = early.training;
-  const backend = String(v.backend ?? 'wasm');
+  const backend = String(v.backend ?? runtimeFlags.backend.default);
   await useBackend(backend);
   const gradients = opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   const outDir = args.output_dir;
