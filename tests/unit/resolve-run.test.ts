@@ -19,6 +19,7 @@ import {
 } from '../../src/core/config/runConfig';
 import {
   recordedRunOf,
+  recordedRunOfStored,
   runConfigOf,
   shareLinkOf,
   studioArgsOf,
@@ -150,5 +151,11 @@ describe('resolveRun', () => {
       maxLength: run.data.max_length,
     });
     expect(studioArgsOf(fromPartial)).toEqual(studioArgsOf(run));
+    // A stored run record (its spec and preparation as JSON) is recorded the same way.
+    const stored = recordedRunOfStored(
+      { model: { ...spec }, prepare: { columns: { text: 'text', label: 'label' }, maxLength: 64 } },
+      run.training,
+    );
+    expect(studioArgsOf(stored)).toEqual(studioArgsOf(run));
   });
 });

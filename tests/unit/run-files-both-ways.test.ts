@@ -146,5 +146,13 @@ describe('the same run by the command line and by the page', () => {
     expect(JSON.parse(cliFiles.studio)).toMatchObject({ ...MODEL, max_length: MAX_LENGTH });
     expect(pageFiles.studio).toBe(cliFiles.studio);
     expect(pageFiles.training).toBe(cliFiles.training);
+
+    // The stored run's export (its model zip as recorded) carries the same files too.
+    const [stored] = (await client.call('listRuns', {})).runs;
+    const storedZip = unzipSync(
+      new Uint8Array((await client.call('exportRun', { id: stored.id })).zip),
+    );
+    expect(strFromU8(storedZip['studio_args.json'])).toBe(cliFiles.studio);
+    expect(strFromU8(storedZip['training_args.json'])).toBe(cliFiles.training);
   }, 120_000);
 });
