@@ -116,12 +116,12 @@ export async function prepareRun(
   const ref: DataRef = { train: { name: trainFile, bytes: (await stat(trainFile)).size } };
   if (early.data.validation_file !== null) {
     const vf = early.data.validation_file;
-    ref.validation = { name: vf, bytes: (await stat(vf)).size };
     await session.loadValidationTable(
       basename(vf),
       await openDataFile(vf, '--validation_file'),
       readOpts,
     );
+    ref.validation = { name: vf, bytes: (await stat(vf)).size };
   }
   const resolved = resolveRun(config, { ...ref, guess: table.guess });
   const pretrained =
