@@ -73,7 +73,13 @@ describe('resolveRun', () => {
       source: 'pretrained',
       model_name_or_path: 'prajjwal1/bert-tiny',
     });
-    expect(run.data.tokenizer).toEqual({ source: 'checkpoint' });
+    expect(run.data.tokenizer).toEqual({
+      source: 'checkpoint',
+      model_name_or_path: 'prajjwal1/bert-tiny',
+    });
+    // Another checkpoint brings another tokenizer: the data is prepared again.
+    const other = resolveRun(config({ model: { model_name_or_path: 'bert-base-cased' } }), REF);
+    expect(other.fingerprint).not.toBe(run.fingerprint);
     expect(modelSpecOf(run.model, 24)).toEqual({ kind: 'pretrained', max_length: 24 });
     const trained = resolveRun(config({ model: { train_tokenizer_vocab_size: 500 } }), REF);
     expect(trained.data.tokenizer).toEqual({

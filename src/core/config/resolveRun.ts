@@ -57,7 +57,7 @@ export type ResolvedTokenizer =
   /** Trained on the text column (`train_tokenizer_vocab_size`, `train_tokenizer_model`). */
   | { source: 'trained'; model: 'wordpiece' | 'bpe'; vocab_size: number }
   /** The pretrained checkpoint's own (the bundled one when it has none). */
-  | { source: 'checkpoint' }
+  | { source: 'checkpoint'; model_name_or_path: string }
   /** The bundled bert-base-uncased. */
   | { source: 'bundled' };
 
@@ -154,7 +154,9 @@ function resolveTokenizer(m: ModelArguments, ref: DataRef): ResolvedTokenizer {
   }
   const named = m.tokenizer_name_or_path ?? ref.tokenizer ?? null;
   if (named !== null) return { source: 'named', name_or_path: named };
-  return m.model_name_or_path !== null ? { source: 'checkpoint' } : { source: 'bundled' };
+  return m.model_name_or_path !== null
+    ? { source: 'checkpoint', model_name_or_path: m.model_name_or_path }
+    : { source: 'bundled' };
 }
 
 /** The model branch the model arguments name (`model_type` picks the architecture). */
@@ -220,7 +222,9 @@ export function dataFingerprint(data: ResolvedData, seed: number, ref: DataRef =
  * Resolves `config` against `dataRef` (what is known of the data outside the config): every field
  * of the data and model tables set (their defaults where the config leaves one out), the model
  * as its architecture's branch, the TrainingArguments parsed, and the data's fingerprint. Files
- * named in `dataRef` win over the config's (the page's dropped files have no path).
+ * named in `dataRef` win over the config's (the page's dropped files have no path). A checkpoint
+ * is named by `model.model_name_or_path`: a path or Hub id, or the page's name for dropped
+ * files (their folder's name).
  *
  * @throws RunConfigError naming the field, for a value its table does not take or a key no
  *   table has; ArgumentsError for invalid TrainingArguments.
