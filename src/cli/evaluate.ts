@@ -45,7 +45,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const v = values as Record<string, string | number | undefined>;
   if (!v.model_dir || !v.validation_file)
     throw new Error('--model_dir and --validation_file are required.');
-  const backend = String(v.backend ?? 'wasm');
+  const backend = String(v.backend ?? specs.backend.default);
   await useBackend(backend);
   const session = new StudioSession();
   await loadModelDir(session, String(v.model_dir));
@@ -55,7 +55,9 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   );
   const model = session.model;
   if (!model) throw new Error('No model was loaded.');
-  const batchSize = Number(v.per_device_eval_batch_size ?? 32);
+  const batchSize = Number(
+    v.per_device_eval_batch_size ?? specs.per_device_eval_batch_size.default,
+  );
   // One thread unless asked: whether replicas pay for their start-up depends on the model size
   // and row lengths, not on the rows alone (see the flag's help).
   const replicas = v.num_replicas === undefined ? 1 : replicasOf(v, backend, batchSize);

@@ -6,6 +6,7 @@
 import { DATA_FIELDS } from '../core/config/dataArguments';
 import { flagSpecsOf, type ConfigField } from '../core/config/fields';
 import { MODEL_FIELDS } from '../core/config/modelArguments';
+import { RUN_CONFIG_VERSION, type RunConfig } from '../core/config/runConfig';
 import type { ReadOptions } from '../core/data/read';
 import type { FlagSpec } from '../core/train/flags';
 
@@ -71,4 +72,29 @@ export function readOptionsOf(v: Record<string, unknown>): ReadOptions {
     opts.delimiter = d;
   }
   return opts;
+}
+
+/**
+ * The run config the command line describes: the data and model flags given (or read from
+ * --args_json) under the run config's parts, checked against the same field tables
+ * ({@link checkRunFlags}), and the TrainingArguments given. Flags not given are left out, so
+ * `resolveRun` fills them from the tables.
+ */
+export function runConfigOfFlags(
+  values: Record<string, unknown>,
+  training: Record<string, unknown>,
+): RunConfig {
+  checkRunFlags(values);
+  const pick = (table: Record<string, ConfigField>) =>
+    Object.fromEntries(
+      Object.keys(table)
+        .filter((k) => values[k] !== undefined)
+        .map((k) => [k, values[k]]),
+    );
+  return {
+    version: RUN_CONFIG_VERSION,
+    data: pick(DATA_FIELDS),
+    model: pick(MODEL_FIELDS),
+    training,
+  };
 }

@@ -11,7 +11,6 @@ import { exportScriptCommand } from './exportScript';
 import { loadModelDir } from './modelFiles';
 import { prepareRun } from './prepareRun';
 import { log, replicasOf, startReplicas, useBackend } from './runtime';
-import type { ModelSpec } from '../core/session';
 import { tokenizerOutputFiles } from './tokenizerFiles';
 import { closeUnclaimedWorkers } from '../core/train/parallel/workerGradients';
 
@@ -36,7 +35,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     },
   });
   if (!run) return;
-  const { args, service, session, outDir, trainFile, columns, maxLength } = run;
+  const { args, service, session, outDir, trainFile } = run;
   const result = await service.train(run.spec, args, {
     callbacks: [progressCallback(process.stderr)],
     gradients: run.gradients,
@@ -52,13 +51,6 @@ async function trainCommand(argv: string[]): Promise<void> {
   );
   await service.saveOutput(new FsRunOutput(outDir), {
     tokenizerFiles,
-    studioArgs: {
-      max_length: maxLength,
-      text_column: columns.text,
-      label_column: columns.label,
-      text_pair_column: columns.textPair,
-      ...scratchModelArguments(run.spec),
-    },
     datasetName: basename(trainFile),
   });
   const json = (x: unknown) => JSON.stringify(x, null, 2);
@@ -72,13 +64,6 @@ async function trainCommand(argv: string[]): Promise<void> {
   );
   log(`saved the model, tokenizer and trainer_state.json to ${outDir}`);
   process.stdout.write(`${json(result.metrics)}\n`);
-}
-
-/** A from-scratch model's sizes and dropout as studio_args.json records them ({} fine-tuned). */
-function scratchModelArguments(spec: ModelSpec) {
-  if (spec.kind !== 'scratch') return {};
-  const { kind: _kind, max_length: _maxLength, ...sizes } = spec;
-  return { model_type: 'transformer' as const, ...sizes };
 }
 
 export async function main(argv: string[]): Promise<number> {

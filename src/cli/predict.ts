@@ -71,7 +71,7 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     return void process.stdout.write(`${formatHelp(specs, 'studio predict')}\n`);
   const v = values as Record<string, string | undefined>;
   if (!v.model_dir || !v.input_file) throw new Error('--model_dir and --input_file are required.');
-  await deps.useBackend(v.backend ?? 'wasm');
+  await deps.useBackend(v.backend ?? String(specs.backend.default));
   const session = new Session();
   await deps.loadModelDir(session, v.model_dir);
   const model = session.model;

@@ -10,11 +10,7 @@ import { RunService } from '../core/run/service';
 import type { ColumnChoice, ModelSpec, StudioSession } from '../core/session';
 import { fetchTokenizer } from '../core/io/tokenizerSource';
 import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
-import {
-  parseTrainingArguments,
-  trainingArgumentFlagSpecs,
-  type TrainingArguments,
-} from '../core/train/args';
+import { trainingArgumentFlagSpecs, type TrainingArguments } from '../core/train/args';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import type { GradientSourceFactory } from '../core/train/gradients';
 import { bundledTokenizerDir, openDataFile } from './files';
@@ -22,17 +18,21 @@ import { checkedFileValue, readArgumentsJson } from './argsJson';
 import { logDataReport } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
 import { log, useBackend } from './runtime';
-import { checkRunFlags, dataFlags, modelFlags, readOptionsOf, runtimeFlags } from './flagSpecs';
-import { defaultDataArguments } from '../core/config/dataArguments';
-import { defaultModelArguments } from '../core/config/modelArguments';
-
-/** The run config's defaults for the data and model flags not given. */
-const DATA_DEFAULTS = defaultDataArguments();
-const MODEL_DEFAULTS = defaultModelArguments();
+import { dataFlags, modelFlags, runConfigOfFlags, runtimeFlags } from './flagSpecs';
+import {
+  columnChoiceOf,
+  modelSpecOf,
+  resolveRun,
+  type DataRef,
+  type ResolvedRun,
+} from '../core/config/resolveRun';
+import type { ReadOptions } from '../core/data/read';
 
 /** A run read from the command line, its data prepared, not yet trained. */
 export interface PreparedRun {
   v: Record<string, string | number | boolean | undefined>;
+  /** The run the flags describe, resolved against the data read (columns guessed, fingerprint). */
+  resolved: ResolvedRun;
   args: TrainingArguments;
   service: RunService;
   session: StudioSession;
@@ -81,11 +81,13 @@ export async function prepareRun(
   }
   const rawArgs: Record<string, unknown> = { ...fromJson?.training };
   for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
-  const { args, notices } = parseTrainingArguments(rawArgs);
-  notices.forEach((n) => log(`notice: ${n}`));
   if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
-  checkRunFlags(v);
-  const backend = String(v.backend ?? 'wasm');
+  // The flags as a run config, resolved with the field tables' defaults (as the page's runs).
+  const config = runConfigOfFlags(v, rawArgs);
+  const early = resolveRun(config);
+  early.notices.forEach((n) => log(`notice: ${n}`));
+  const args = early.training;
+  const backend = String(v.backend ?? runtimeFlags.backend.default);
   await useBackend(backend);
   const gradients = opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   const outDir = args.output_dir;
@@ -96,7 +98,10 @@ export async function prepareRun(
   });
   const session = service.session;
   const trainFile = String(v.train_file);
-  const readOpts = readOptionsOf(v);
+  const readOpts: ReadOptions = {
+    ...(early.data.header !== null && { hasHeader: early.data.header }),
+    ...(early.data.delimiter !== null && { delimiter: early.data.delimiter }),
+  };
   const table = await service.loadTable(
     basename(trainFile),
     await openDataFile(trainFile, '--train_file'),
@@ -108,15 +113,19 @@ export async function prepareRun(
       `${table.hasHeader ? 'header' : 'no header'}, ${table.anomalyCount} anomalies`,
   );
   for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
-  if (v.validation_file) {
-    const vf = String(v.validation_file);
+  const ref: DataRef = { train: { name: trainFile, bytes: (await stat(trainFile)).size } };
+  if (early.data.validation_file !== null) {
+    const vf = early.data.validation_file;
     await session.loadValidationTable(
       basename(vf),
       await openDataFile(vf, '--validation_file'),
       readOpts,
     );
+    ref.validation = { name: vf, bytes: (await stat(vf)).size };
   }
-  const pretrained = v.model_name_or_path ? String(v.model_name_or_path) : null;
+  const resolved = resolveRun(config, { ...ref, guess: table.guess });
+  const pretrained =
+    resolved.model.source === 'pretrained' ? resolved.model.model_name_or_path : null;
   const checkpoint = pretrained ? await readPretrained(pretrained) : null;
   const info = checkpoint
     ? await session.loadPretrained(checkpoint.files, checkpoint.name, checkpoint.hubId)
@@ -129,18 +138,15 @@ export async function prepareRun(
     );
   }
   // As run_glue.py: the tokenizer defaults to the model's own files.
-  const trainVocab =
-    v.train_tokenizer_vocab_size !== undefined ? Number(v.train_tokenizer_vocab_size) : null;
+  const tokSource = resolved.data.tokenizer;
   const tokDir =
-    trainVocab !== null
+    tokSource.source === 'trained'
       ? null
-      : v.tokenizer_name_or_path
-        ? String(v.tokenizer_name_or_path)
-        : pretrained && session.tokenizer
+      : tokSource.source === 'named'
+        ? tokSource.name_or_path
+        : tokSource.source === 'checkpoint' && session.tokenizer
           ? null
           : bundledTokenizerDir();
-  const tokModel = (v.train_tokenizer_model ?? MODEL_DEFAULTS.train_tokenizer_model) as
-    'wordpiece' | 'bpe';
   const tokIsDir =
     tokDir !== null &&
     (await stat(tokDir).then(
@@ -155,31 +161,23 @@ export async function prepareRun(
     service.useTokenizer(fetched.tokenizer, fetched.name);
     log(`downloaded the tokenizer ${fetched.name} (${fetched.tokenizer.vocabSize} tokens)`);
   }
-  const columns: ColumnChoice = {
-    text: v.text_column ? String(v.text_column) : table.guess.text,
-    label: v.label_column ? String(v.label_column) : table.guess.label,
-    ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
-  };
-  if (trainVocab !== null) {
+  const columns: ColumnChoice = columnChoiceOf(resolved.data.columns);
+  if (tokSource.source === 'trained') {
     const t1 = performance.now();
-    const tok = await service.trainTokenizer(columns.text, trainVocab, {
+    const tok = await service.trainTokenizer(columns.text, tokSource.vocab_size, {
       pairColumn: columns.textPair,
-      model: tokModel,
+      model: tokSource.model,
     });
     log(
-      `trained a ${tokModel === 'bpe' ? 'byte-level BPE' : 'WordPiece'} tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
+      `trained a ${tokSource.model === 'bpe' ? 'byte-level BPE' : 'WordPiece'} tokenizer on "${columns.text}": ${tok.vocabSize} tokens in ` +
         `${((performance.now() - t1) / 1000).toFixed(1)} s (saved as tokenizer.json with the model)`,
     );
   }
-  const maxLength = checkpointMaxLength(
-    Number(v.max_length ?? DATA_DEFAULTS.max_length),
-    info,
-    session,
-  );
+  const maxLength = checkpointMaxLength(resolved.data.max_length, info, session);
   const t0 = performance.now();
   const ds = await service.prepare({
     columns,
-    validationFraction: Number(v.validation_split ?? DATA_DEFAULTS.validation_split),
+    validationFraction: resolved.data.validation_split,
     maxLength,
     seed: args.seed,
   });
@@ -197,25 +195,10 @@ export async function prepareRun(
   if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
   logDataReport(session.dataReport(columns, maxLength));
 
-  const spec: ModelSpec = pretrained
-    ? { kind: 'pretrained', max_length: maxLength }
-    : {
-        kind: 'scratch',
-        hidden_size: Number(v.hidden_size ?? MODEL_DEFAULTS.hidden_size),
-        num_hidden_layers: Number(v.num_hidden_layers ?? MODEL_DEFAULTS.num_hidden_layers),
-        num_attention_heads: Number(v.num_attention_heads ?? MODEL_DEFAULTS.num_attention_heads),
-        intermediate_size: Number(v.intermediate_size ?? MODEL_DEFAULTS.intermediate_size),
-        max_length: maxLength,
-        // Recorded only when given: the spec of a default run stays as before.
-        ...(v.hidden_dropout_prob !== undefined && {
-          hidden_dropout_prob: Number(v.hidden_dropout_prob),
-        }),
-        ...(v.attention_probs_dropout_prob !== undefined && {
-          attention_probs_dropout_prob: Number(v.attention_probs_dropout_prob),
-        }),
-      };
+  const spec: ModelSpec = modelSpecOf(resolved.model, maxLength);
   return {
     v,
+    resolved,
     args,
     service,
     session,

@@ -227,8 +227,11 @@ export class StudioSession extends SessionData {
     return validationEvalRows(model, tok, p, batchSize);
   }
 
-  /** The trained model as a zip: HF folder files, TF.js weights and the tokenizer. */
-  async exportZip(): Promise<Uint8Array> {
+  /**
+   * The trained model as a zip: HF folder files, TF.js weights and the tokenizer; in the one top
+   * folder `folder` when given (see `exportFolderName`).
+   */
+  async exportZip(folder = ''): Promise<Uint8Array> {
     const model = this.model;
     const tok = this.modelTokenizer;
     if (!model || !tok) throw new Error('There is no model to export yet: train one first.');
@@ -241,8 +244,10 @@ export class StudioSession extends SessionData {
         state: this.trainerState,
         maxLength: this.modelInputLength(model),
         columns: this.args ? this.prepared?.options.columns : undefined,
+        spec: this.args ? this.spec : null,
       },
       this.modelCard(),
+      folder,
     );
   }
 

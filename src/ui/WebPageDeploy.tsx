@@ -91,7 +91,14 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
       setStatus('Running the exported ONNX files (q8, then fp32)…');
       const served = new Set<string>(SERVED_FILES);
       const zip = new Uint8Array(await exported.blob.arrayBuffer());
-      const files = unzipSync(zip, { filter: (f) => served.has(f.name) });
+      // The export unzips as the model's folder: its files lie under that one top folder.
+      const top = topFolderOf(rawEntryNames(zip));
+      const inFolder = unzipSync(zip, {
+        filter: (f) => f.name.startsWith(top) && served.has(f.name.slice(top.length)),
+      });
+      const files = Object.fromEntries(
+        Object.entries(inFolder).map(([k, v]) => [k.slice(top.length), v]),
+      );
       const results = await classifyInWebPage(files, text);
       setCheck({ text, studio, results });
       setStatus(null);
@@ -158,8 +165,25 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
   );
 }
 
-/** The zip's file names, read from its directory (nothing is decompressed). */
+/**
+ * The zip's file names, read from its directory (nothing is decompressed), relative to the one
+ * top folder they lie in when they do.
+ */
 export function zipEntryNames(zip: Uint8Array): string[] {
+  const names = rawEntryNames(zip);
+  const top = topFolderOf(names);
+  return names.map((n) => n.slice(top.length));
+}
+
+/** The one folder every entry lies in (`name/`), or '' when they do not share one. */
+function topFolderOf(names: string[]): string {
+  const first = names[0]?.split('/')[0];
+  return first && names.length > 0 && names.every((n) => n.startsWith(`${first}/`))
+    ? `${first}/`
+    : '';
+}
+
+function rawEntryNames(zip: Uint8Array): string[] {
   const names: string[] = [];
   try {
     unzipSync(zip, {

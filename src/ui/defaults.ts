@@ -47,8 +47,20 @@ export interface UiArgs {
   lr_scheduler_type: SchedulerName;
 }
 
-/** The from-scratch model's sizes (`ModelSpec` without its `kind`). */
-export type ModelSizes = Required<Omit<Extract<ModelSpec, { kind: 'scratch' }>, 'kind'>>;
+/**
+ * The from-scratch model's settings the page edits (`ModelSpec`'s; the model table's others
+ * are left to their defaults).
+ */
+export type ModelSizes = Pick<
+  Required<Extract<ModelSpec, { kind: 'scratch' }>>,
+  | 'hidden_size'
+  | 'num_hidden_layers'
+  | 'num_attention_heads'
+  | 'intermediate_size'
+  | 'max_length'
+  | 'hidden_dropout_prob'
+  | 'attention_probs_dropout_prob'
+>;
 
 /** Everything the studio remembers between visits. */
 export interface StudioSettings {

@@ -109,7 +109,12 @@ async function finetune(ctx: E2EContext): Promise<void> {
   ]);
   const zipPath = path.join(ctx.outDir, 'finetuned-model.zip');
   await download.saveAs(zipPath);
-  const files = unzipSync(new Uint8Array(await readFile(zipPath)));
+  // The zip unzips as the model's folder (named after the data set and the checkpoint).
+  const inFolder = unzipSync(new Uint8Array(await readFile(zipPath)));
+  const top = `${download.suggestedFilename().replace(/\.zip$/, '')}/`;
+  const files = Object.fromEntries(
+    Object.entries(inFolder).map(([k, v]) => [k.startsWith(top) ? k.slice(top.length) : k, v]),
+  );
   for (const f of [
     'config.json',
     'model.safetensors',

@@ -65,9 +65,19 @@ async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
     page.waitForEvent('download', { timeout: 60_000 }),
     button(page, 'Export model').click(),
   ]);
+  // Named after the data set and the model, and unzipping as that folder.
+  assert.equal(download.suggestedFilename(), 'spam-bert.zip');
   const zipPath = path.join(ctx.outDir, 'web-page-model.zip');
   await download.saveAs(zipPath);
-  const files = unzipSync(new Uint8Array(await readFile(zipPath)));
+  const inFolder = unzipSync(new Uint8Array(await readFile(zipPath)));
+  const names = Object.keys(inFolder);
+  assert.ok(
+    names.every((n) => n.startsWith('spam-bert/')),
+    `every file in spam-bert/ (${names.join(', ')})`,
+  );
+  const files = Object.fromEntries(
+    Object.entries(inFolder).map(([k, v]) => [k.slice('spam-bert/'.length), v]),
+  );
   for (const f of ['onnx/model.onnx', 'onnx/model_quantized.onnx']) {
     assert.ok(files[f]?.length > 0, `${f} in the zip (${Object.keys(files).join(', ')})`);
   }
@@ -77,9 +87,9 @@ async function exportedOnnxRunsInThePage(ctx: E2EContext): Promise<void> {
   // The panel: the folder to serve and the snippets name the exported folder.
   await waitFor('the web page panel', async () => (await panel.count()) === 1);
   const layout = await textOf(panel.getByLabel('Folder to serve'));
-  assert.match(layout, /trainer-studio-model\//);
+  assert.match(layout, /spam-bert\//);
   assert.match(layout, /onnx\/model_quantized\.onnx/);
-  assert.match(await textOf(panel), /pipeline\('text-classification', 'trainer-studio-model'\)/);
+  assert.match(await textOf(panel), /pipeline\('text-classification', 'spam-bert'\)/);
 
   await button(panel, 'Check it in this page').click();
   const table = panel.getByTestId('web-page-check');

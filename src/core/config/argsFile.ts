@@ -1,13 +1,13 @@
 /**
  * Arguments files as `HfArgumentParser.parse_json_file` reads them: one JSON object may hold the
  * data and model arguments of a training script beside `TrainingArguments`, and is split by key.
- * Also the studio's own file, `studio_args.json`, written beside `training_args.json` with what
- * transformers' `TrainingArguments` has no field for, and read back with it.
+ * Also the studio's own file, `studio_args.json` (written by `runFiles.ts` beside
+ * `training_args.json` with what transformers' `TrainingArguments` has no field for), read back
+ * with it.
  */
-import { ArgumentsError, studioArgumentsToJson } from '../train/args';
-import type { TrainingArguments } from '../train/args';
-import { DATA_FIELDS } from './dataArguments';
-import { MODEL_FIELDS } from './modelArguments';
+import { ArgumentsError } from '../train/args';
+import { DATA_FIELDS, type DataArguments } from './dataArguments';
+import { MODEL_FIELDS, type BertScratchSettings } from './modelArguments';
 
 export { STUDIO_ARGS_FILE } from '../train/args';
 
@@ -66,32 +66,12 @@ export function splitArgumentsJson(input: unknown, source = 'the arguments file'
   return out;
 }
 
-/** The data and model arguments of a run that `studio_args.json` records (no file paths). */
-export interface RecordedRunArguments {
-  max_length: number;
-  text_column?: string;
-  label_column?: string;
-  text_pair_column?: string;
-  /** From-scratch models: their sizes, so the file re-creates the same model. */
-  model_type?: 'transformer';
-  hidden_size?: number;
-  num_hidden_layers?: number;
-  num_attention_heads?: number;
-  intermediate_size?: number;
-  hidden_dropout_prob?: number;
-  attention_probs_dropout_prob?: number;
-}
-
 /**
- * `studio_args.json`: the studio's extras to `TrainingArguments` (class_weights, nan_policy,
- * early stopping) and the run's data and model arguments, in the flat form `--args_json` and the
- * page's import read back.
+ * The data and model arguments of a run that `studio_args.json` records (no file paths): the
+ * data arguments it read and, from scratch, the model table's settings. Derived from the
+ * tables; `config/runFiles.ts` (`studioArgsOf`) writes them.
  */
-export function studioArgsFile(
-  args: TrainingArguments,
-  run: RecordedRunArguments,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...studioArgumentsToJson(args) };
-  for (const [k, v] of Object.entries(run)) if (v !== undefined) out[k] = v;
-  return out;
-}
+export type RecordedRunArguments = { max_length: number; model_type?: 'transformer' } & Partial<
+  Pick<DataArguments, 'text_column' | 'label_column' | 'text_pair_column'>
+> &
+  Partial<BertScratchSettings>;

@@ -51,7 +51,10 @@ export const DATA_FIELDS = {
     'boolean',
   ),
   delimiter: configField(
-    z.string().min(1).max(3).nullable(),
+    z
+      .string()
+      .regex(/^(?:[^]|tab|\\t)$/i, 'one character or "tab"')
+      .nullable(),
     null,
     "CSV field separator, e.g. ',' ';' or 'tab' (sniffed when left out)",
     'string',

@@ -13,39 +13,13 @@ const INTERMEDIATE = size(4, 8192);
 const VOCAB = size(300, 65_536);
 const DROPOUT: NumberLimits = { min: 0, max: 0.9, integer: false };
 
-export const MODEL_FIELDS = {
-  model_name_or_path: configField(
-    z.string().min(1).nullable(),
-    null,
-    'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out',
-    'string',
-  ),
-  tokenizer_name_or_path: configField(
-    z.string().min(1).nullable(),
-    null,
-    'folder with tokenizer.json and tokenizer_config.json, or a Hub id (owner/name@revision) or folder URL to download them from',
-    'string',
-    { shownDefault: "the checkpoint's own, else bundled bert-base-uncased" },
-  ),
-  train_tokenizer_vocab_size: configField(
-    limitedNumber(VOCAB).nullable(),
-    null,
-    'train a tokenizer of this many tokens on the text column instead (from-scratch models)',
-    'number',
-    { limits: VOCAB },
-  ),
-  train_tokenizer_model: configField(
-    z.enum(['wordpiece', 'bpe']),
-    'wordpiece',
-    "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
-    'string',
-  ),
-  model_type: configField(
-    z.enum(['transformer', 'bert']),
-    'transformer',
-    "'transformer': a small BERT encoder trained from scratch",
-    'string',
-  ),
+/**
+ * The from-scratch BERT model's settings: each is the `BertConfig` key of the same name, handed
+ * to the model's config as it is (see `bertScratchSettings`). A new model setting is one field
+ * here and the model code that reads it: the run config, the CLI's flags, the model spec,
+ * studio_args.json and the stored run record all follow from this table.
+ */
+export const BERT_SCRATCH_FIELDS = {
   hidden_size: configField(
     limitedNumber(HIDDEN),
     64,
@@ -88,6 +62,49 @@ export const MODEL_FIELDS = {
     'number',
     { limits: DROPOUT },
   ),
+  classifier_dropout: configField(
+    limitedNumber(DROPOUT).nullable(),
+    null,
+    "BertConfig.classifier_dropout of the from-scratch model: dropout before the classifier (hidden_dropout_prob when left out, as transformers')",
+    'number',
+    { limits: DROPOUT },
+  ),
+};
+
+export const MODEL_FIELDS = {
+  model_name_or_path: configField(
+    z.string().min(1).nullable(),
+    null,
+    'pretrained checkpoint to fine-tune: a folder, a folder URL or a Hub id (config.json + model.safetensors); from scratch when left out',
+    'string',
+  ),
+  tokenizer_name_or_path: configField(
+    z.string().min(1).nullable(),
+    null,
+    'folder with tokenizer.json and tokenizer_config.json, or a Hub id (owner/name@revision) or folder URL to download them from',
+    'string',
+    { shownDefault: "the checkpoint's own, else bundled bert-base-uncased" },
+  ),
+  train_tokenizer_vocab_size: configField(
+    limitedNumber(VOCAB).nullable(),
+    null,
+    'train a tokenizer of this many tokens on the text column instead (from-scratch models)',
+    'number',
+    { limits: VOCAB },
+  ),
+  train_tokenizer_model: configField(
+    z.enum(['wordpiece', 'bpe']),
+    'wordpiece',
+    "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
+    'string',
+  ),
+  model_type: configField(
+    z.enum(['transformer', 'bert']),
+    'transformer',
+    "'transformer': a small BERT encoder trained from scratch",
+    'string',
+  ),
+  ...BERT_SCRATCH_FIELDS,
 };
 
 export type ModelArguments = {
@@ -95,3 +112,41 @@ export type ModelArguments = {
 };
 export const modelArgumentsSchema = schemaOf(MODEL_FIELDS);
 export const defaultModelArguments = (): ModelArguments => defaultsOf(MODEL_FIELDS);
+
+/** The from-scratch BERT model's settings, every one set (see {@link BERT_SCRATCH_FIELDS}). */
+export type BertScratchSettings = {
+  [K in keyof typeof BERT_SCRATCH_FIELDS]: z.infer<(typeof BERT_SCRATCH_FIELDS)[K]['schema']>;
+};
+
+/** The settings that fix the from-scratch model's shape: a model spec always names them. */
+export type BertShapeKey =
+  'hidden_size' | 'num_hidden_layers' | 'num_attention_heads' | 'intermediate_size';
+
+/**
+ * Every from-scratch setting: `given`'s (a model spec, already checked) where it sets one, the
+ * table's default where not. The model's config checks the values again when it is built.
+ */
+export function bertScratchSettings(given: object = {}): BertScratchSettings {
+  const g = given as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(BERT_SCRATCH_FIELDS)) {
+    out[k] = g[k] !== undefined ? g[k] : structuredClone(f.default);
+  }
+  return out as BertScratchSettings;
+}
+
+/**
+ * The from-scratch settings `given` (JSON from a stored record or a file) holds valid values
+ * for, each checked against its field; none filled in.
+ */
+export function givenBertScratchSettings(
+  given: Record<string, unknown>,
+): Partial<BertScratchSettings> {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(BERT_SCRATCH_FIELDS)) {
+    if (given[k] === undefined) continue;
+    const r = (f.schema as z.ZodType).safeParse(given[k]);
+    if (r.success) out[k] = r.data;
+  }
+  return out as Partial<BertScratchSettings>;
+}

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { allArgumentsToJson, parseTrainingArguments } from '../train/args';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
 import type { ConfigField } from './fields';
-import { MODEL_FIELDS, type ModelArguments } from './modelArguments';
+import { BERT_SCRATCH_FIELDS, MODEL_FIELDS, type ModelArguments } from './modelArguments';
 
 export const RUN_CONFIG_VERSION = 1;
 
@@ -144,12 +144,8 @@ export function runConfigFromLegacy(
     max_length: prepare.maxLength ?? model.max_length,
   };
   const sizes: Record<string, unknown> = {};
-  for (const k of [
-    'hidden_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'intermediate_size',
-  ]) {
+  // Every setting of the model table's from-scratch model the record holds.
+  for (const k of Object.keys(BERT_SCRATCH_FIELDS)) {
     if (k in model) sizes[k] = model[k];
   }
   if (model.kind === 'pretrained' && typeof model.name === 'string') {

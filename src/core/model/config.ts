@@ -254,6 +254,11 @@ export interface SmallBertOptions {
   padTokenId?: number;
   id2label?: Record<string, string>;
   problemType?: ProblemType | null;
+  /**
+   * BertConfig keys set as they are (the run's from-scratch settings, see
+   * src/core/config/modelArguments.ts); they win over the options above.
+   */
+  settings?: Partial<BertConfig>;
 }
 
 /**
@@ -287,6 +292,7 @@ export function smallBertConfig(opts: SmallBertOptions): BertConfig {
     label2id: invertId2Label(id2label),
     problem_type: opts.problemType ?? null,
     torch_dtype: 'float32',
+    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
   });
 }
 

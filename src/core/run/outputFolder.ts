@@ -3,17 +3,20 @@
  * files, the ONNX files (onnx/), the tokenizer, training_args.json, studio_args.json,
  * trainer_state.json, train/eval/all_results.json and the model card.
  */
-import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
+import { recordedRunOf, runArgumentFiles } from '../config/runFiles';
 import { exportModelFiles } from '../io/hfModel';
 import { trainerStateJson } from '../io/trainerState';
 import type { StudioSession, TrainResult } from '../session';
-import { trainingArgumentsToJson } from '../train/args';
 import { StudioError } from './errors';
 import type { OutputOptions } from './types';
 
 const json = (x: unknown) => JSON.stringify(x, null, 2);
 
-/** The files of `session`'s last run (`result`), by path. */
+/**
+ * The files of `session`'s last run (`result`), by path. training_args.json and studio_args.json
+ * come from the run's one serializer (config/runFiles.ts), as the page's model zip does: the same
+ * run gives the same files. (`o.studioArgs` is not read: the session holds the run.)
+ */
 export async function outputFolderFiles(
   session: StudioSession,
   result: TrainResult,
@@ -25,8 +28,14 @@ export async function outputFolderFiles(
   return {
     ...(await exportModelFiles(session.model)),
     ...o.tokenizerFiles,
-    'training_args.json': json(trainingArgumentsToJson(args)),
-    [STUDIO_ARGS_FILE]: json(studioArgsFile(args, o.studioArgs)),
+    ...runArgumentFiles(
+      recordedRunOf({
+        spec: session.spec,
+        args,
+        columns: session.prepared?.options.columns,
+        maxLength: session.exportMaxLength(),
+      }),
+    ),
     'trainer_state.json': trainerStateJson(result.state),
     'train_results.json': json(trainMetrics),
     'eval_results.json': json(result.metrics),

@@ -6,17 +6,14 @@
  * the worker's handlers and the CLI only translate their requests into its calls.
  */
 import { strToU8, zipSync } from 'fflate';
-import { STUDIO_ARGS_FILE } from '../config/argsFile';
+import { recordedRunOfStored, runArgumentFileBytes } from '../config/runFiles';
 import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { outputFolderFiles } from './outputFolder';
+import { exportFolderName } from '../session/exportImport';
 import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
-import {
-  parseTrainingArguments,
-  studioArgumentsToJson,
-  trainingArgumentsToJson,
-} from '../train/args';
+import { parseTrainingArguments } from '../train/args';
 import type { TrainerCallback } from '../train/callbacks';
 import { StudioError, isResumableFailure, runFailure } from './errors';
 import { RunInputs, messageOf, storedBytes } from './inputs';
@@ -29,7 +26,6 @@ export { POOL_MIN_ROWS } from './inputs';
 export type * from './types';
 
 const byStep = (a: string, b: string) => Number(a.split('-')[1]) - Number(b.split('-')[1]);
-const json = (x: unknown) => JSON.stringify(x, null, 2);
 /** A model's config.json as a plain object, or null without a model. */
 const configJson = (model: { config: object } | null) =>
   model ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>) : null;
@@ -336,8 +332,7 @@ export class RunService extends RunInputs {
       fileName: `${id}-state.zip`,
       zip: zipSync({
         'trainer_state.json': strToU8(state),
-        'training_args.json': strToU8(json(trainingArgumentsToJson(parsed))),
-        [STUDIO_ARGS_FILE]: strToU8(json(studioArgumentsToJson(parsed))),
+        ...runArgumentFileBytes(recordedRunOfStored(rec, parsed)),
       }),
     };
   }
@@ -371,9 +366,13 @@ export class RunService extends RunInputs {
     return args;
   }
 
-  /** The session's model as the studio's zip. */
+  /** The session's model as the studio's zip, named after it and unzipping as its folder. */
   async exportModel(): Promise<ExportedFile> {
-    return { fileName: 'trainer-studio-model.zip', zip: await this.session.exportZip() };
+    const name = exportFolderName({
+      baseModel: this.session.baseModel,
+      datasetName: this.session.table?.fileName ?? null,
+    });
+    return { fileName: `${name}.zip`, zip: await this.session.exportZip(name) };
   }
 
   /**

@@ -2,6 +2,7 @@
  * A stored run's model spec and preparation options, read back from its record (JSON from an
  * earlier visit, maybe of an older version) and checked, so a resumed run trains what it did.
  */
+import { givenBertScratchSettings } from '../config/modelArguments';
 import { parseRunConfig, runConfigFromLegacy, type RunConfig } from '../config/runConfig';
 import { RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
 import type { ModelSpec, PrepareOptions } from '../session';
@@ -56,11 +57,8 @@ export function storedModelSpec(
     num_attention_heads: m.num_attention_heads as number,
     intermediate_size: m.intermediate_size as number,
     max_length: m.max_length,
-    // Runs stored before the dropout arguments have none: BertConfig's 0.1, as they trained.
-    ...(isNum(m.hidden_dropout_prob) && { hidden_dropout_prob: m.hidden_dropout_prob }),
-    ...(isNum(m.attention_probs_dropout_prob) && {
-      attention_probs_dropout_prob: m.attention_probs_dropout_prob,
-    }),
+    // The model table's other settings as stored; runs stored before one have none: its default.
+    ...givenBertScratchSettings(m),
   };
 }
 

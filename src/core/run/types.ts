@@ -82,8 +82,11 @@ export type TrainOptions = Pick<RunOptions, 'callbacks' | 'yieldEachStep' | 'gra
 export interface OutputOptions {
   /** The tokenizer's files (tokenizer_config.json's model_max_length already set). */
   tokenizerFiles: Record<string, Uint8Array | string>;
-  /** studio_args.json's data and model arguments. */
-  studioArgs: RecordedRunArguments;
+  /**
+   * @deprecated Not read: studio_args.json is written from the session's run by the one
+   * serializer (src/core/config/runFiles.ts).
+   */
+  studioArgs?: RecordedRunArguments;
   /** The dataset's name for the model card. */
   datasetName: string;
 }

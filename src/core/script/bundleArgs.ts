@@ -3,7 +3,7 @@
  * ModelArguments, DataArguments, StudioArguments and transformers 5's TrainingArguments (the
  * names `training_args.json` uses), with paths relative to the bundle's folder.
  */
-import { studioArgumentsToJson, trainingArgumentsToJson } from '../train/args';
+import { studioExtrasSet, trainingArgumentsOf } from '../config/runFiles';
 import type { ScriptBundleInput } from './bundleTypes';
 
 /** Where the bundle's parts lie, relative to its folder. */
@@ -31,7 +31,7 @@ export function bundleArguments(
   weightsCarried: boolean,
 ): Record<string, unknown> {
   const { data, model } = input;
-  const training = trainingArgumentsToJson(input.args);
+  const training = trainingArgumentsOf(input.args);
   // The bundle continues from the studio's checkpoint itself (studio_checkpoint below).
   delete training.resume_from_checkpoint;
   const dataArgs: Record<string, unknown> = dataCarried
@@ -64,14 +64,10 @@ export function bundleArguments(
     problem_type: data.problemType,
     label_list: data.labels,
     ...(data.labelDelimiter ? { label_delimiter: data.labelDelimiter } : {}),
-    ...withoutNulls(studioArgumentsToJson(input.args)),
+    ...studioExtrasSet(input.args),
     ...training,
     ...OVERRIDES,
   };
-}
-
-function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }
 
 /** JSON Lines of a split, one object per row under the run's own column names. */

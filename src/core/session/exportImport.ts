@@ -12,8 +12,8 @@ import { countParameters } from '../model/memory';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
-import { STUDIO_ARGS_FILE, studioArgsFile } from '../config/argsFile';
-import type { ColumnChoice } from './types';
+import { recordedRunOf, runArgumentFiles } from '../config/runFiles';
+import type { ColumnChoice, ModelSpec } from './types';
 import type { LogEntry, TrainerState } from '../train/state';
 import { trainerStateJson } from '../io/trainerState';
 import type { BaseModel } from './model';
@@ -30,6 +30,8 @@ export interface TrainingRecord {
   maxLength: number;
   /** The columns it was trained on, when known (recorded in studio_args.json). */
   columns?: ColumnChoice;
+  /** The model the run built (recorded in studio_args.json: a from-scratch model's settings). */
+  spec?: ModelSpec | null;
 }
 
 /** An HF model folder's files, JSON parsed: what `loadModelFiles` loads. */
@@ -65,16 +67,40 @@ export function modelCardFor(
 }
 
 /**
+ * The name an exported model goes by: its zip's name (without `.zip`), the one folder the zip
+ * holds, and the folder the web-page panel tells to serve. Folder-safe (letters, digits, `.`,
+ * `_`, `-`): the data set it was trained on and the model, e.g. `sst2-bert` (from scratch) or
+ * `sst2-bert-tiny` (fine-tuned from prajjwal1/bert-tiny); `model` when nothing is known.
+ */
+export function exportFolderName(o: {
+  baseModel: BaseModel | null;
+  datasetName: string | null;
+}): string {
+  const safe = (x: string) =>
+    x
+      .replace(/[^A-Za-z0-9._-]+/g, '-')
+      .replace(/-{2,}/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '');
+  const stem = o.datasetName?.replace(/(\.gz)?$/i, '').replace(/\.[^./\\]+$/, '') ?? '';
+  const base = o.baseModel ? (o.baseModel.hubId ?? o.baseModel.name).split(/[\\/]/).at(-1) : 'bert';
+  const name = safe([safe(stem), safe(base ?? '')].filter(Boolean).join('-')).slice(0, 80);
+  return safe(name) || 'model';
+}
+
+/**
  * The export zip: HF folder files, the ONNX files (`onnx/model.onnx`, `onnx/model_quantized.onnx`,
  * for transformers.js), TF.js weights, the tokenizer (tokenizer_config.json's
  * model_max_length set to `run.maxLength`), training_args.json, studio_args.json and
- * trainer_state.json when there was a run, and `readme` as README.md.
+ * trainer_state.json when there was a run, and `readme` as README.md. With `folder`
+ * (see {@link exportFolderName}) every file lies in that one top folder, so the zip unzips as
+ * the model's folder; the importer reads both layouts.
  */
 export async function exportModelZip(
   model: BertForSequenceClassification,
   tok: Tokenizer,
   run: TrainingRecord,
   readme: string,
+  folder = '',
 ): Promise<Uint8Array> {
   const hf = await exportModelFiles(model);
   const tfjs = await exportTfjsWeights(model);
@@ -95,21 +121,15 @@ export async function exportModelZip(
     'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
   };
   if (run.args) {
-    files['training_args.json'] = strToU8(
-      JSON.stringify(trainingArgumentsToJson(run.args), null, 2),
-    );
-    files[STUDIO_ARGS_FILE] = strToU8(
-      JSON.stringify(
-        studioArgsFile(run.args, {
-          max_length: run.maxLength,
-          text_column: run.columns?.text,
-          label_column: run.columns?.label,
-          text_pair_column: run.columns?.textPair,
-        }),
-        null,
-        2,
-      ),
-    );
+    const recorded = recordedRunOf({
+      spec: run.spec,
+      args: run.args,
+      columns: run.columns,
+      maxLength: run.maxLength,
+    });
+    for (const [name, text] of Object.entries(runArgumentFiles(recorded))) {
+      files[name] = strToU8(text);
+    }
   }
   if (run.logHistory.length > 0) {
     files['trainer_state.json'] = strToU8(
@@ -117,12 +137,15 @@ export async function exportModelZip(
     );
   }
   files['README.md'] = strToU8(readme);
-  return zipSync(storedOrDeflated(files));
+  const inFolder = folder
+    ? Object.fromEntries(Object.entries(files).map(([k, v]) => [`${folder}/${k}`, v]))
+    : files;
+  return zipSync(storedOrDeflated(inFolder));
 }
 
 /**
  * The model files in a zip made by `exportModelZip` (or any HF folder zipped with its
- * tokenizer; files may sit in a folder), with a message naming what is missing or not JSON.
+ * tokenizer), flat or in one top folder, with a message naming what is missing or not JSON.
  */
 export function modelFilesFromZip(bytes: Uint8Array): ModelFiles {
   let files: Record<string, Uint8Array>;

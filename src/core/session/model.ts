@@ -2,6 +2,7 @@
  * The model a training run starts from (a small BERT from scratch, or the loaded checkpoint with
  * a head for the data's labels), and the memory such a run would need.
  */
+import { bertScratchSettings } from '../config/modelArguments';
 import { BertForSequenceClassification } from '../model/bert';
 import { smallBertConfig, type BertConfig } from '../model/config';
 import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '../model/memory';
@@ -54,15 +55,10 @@ export function scratchConfig(
     vocabSize: tok.vocabSize,
     numLabels: p.maps.labels.length,
     maxLength: spec.max_length,
-    hiddenSize: spec.hidden_size,
-    numLayers: spec.num_hidden_layers,
-    numHeads: spec.num_attention_heads,
-    intermediateSize: spec.intermediate_size,
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
     problemType: p.problemType,
-    hiddenDropoutProb: spec.hidden_dropout_prob,
-    attentionProbsDropoutProb: spec.attention_probs_dropout_prob,
+    settings: bertScratchSettings(spec),
   });
 }
 

@@ -2,6 +2,7 @@
  * The types a studio session's callers see (the worker, the CLI, the UI through the protocol) and
  * the state the session keeps between steps. `src/core/session.ts` re-exports the public ones.
  */
+import type { BertScratchSettings, BertShapeKey } from '../config/modelArguments';
 import type { LabelMaps } from '../data/labels';
 import type { ParsedTable } from '../data/table';
 import type { ProblemType } from '../model/config';
@@ -86,18 +87,17 @@ export interface PretrainedModelSpec {
   max_length: number;
 }
 
-/** The from-scratch model's sizes (a small BERT encoder classifier). */
-export interface ScratchModelSpec {
+/**
+ * The from-scratch model (a small BERT encoder classifier): its shape, and any other setting of
+ * the model field table (`BERT_SCRATCH_FIELDS` in src/core/config/modelArguments.ts; those left
+ * out take the table's defaults). Derived from that table: a new model setting needs no change
+ * here.
+ */
+export type ScratchModelSpec = {
   kind: 'scratch';
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
   max_length: number;
-  /** BertConfig's dropout rates (0.1 each when left out, HF's default). */
-  hidden_dropout_prob?: number;
-  attention_probs_dropout_prob?: number;
-}
+} & Pick<BertScratchSettings, BertShapeKey> &
+  Partial<BertScratchSettings>;
 
 /** What the UI shows of a loaded pretrained checkpoint. */
 export interface PretrainedInfo {
