@@ -126,7 +126,7 @@ export function App() {
         onStop={() => void s.stop()}
         paused={s.paused}
         onPause={() => void s.pause()}
-        onResume={() => void s.resumeTraining()}
+        onResume={() => void s.unpause()}
       />
       <p className="status" data-testid="status" role="status" aria-live="polite">
         {s.status}
@@ -147,7 +147,7 @@ export function App() {
           ready={s.backend !== null}
           hidden={s.training || s.logs.length > 0}
           onReopen={s.reopenRun}
-          onResume={s.resumeRun}
+          onResume={s.continueRun}
         />
         {s.demoLoaded && (
           <DemoNotice
@@ -204,9 +204,10 @@ export function App() {
         />
         <TryItMemo
           model={s.model}
-          canPredict={!s.training && s.busy !== 'import'}
+          canPredict={(!s.training || s.paused) && s.busy !== 'import'}
           busy={s.busy}
           training={s.training}
+          paused={s.paused}
           predict={s.predict}
           onExport={s.exportModel}
           exported={s.exported}
@@ -230,11 +231,11 @@ export function App() {
             refreshKey={s.status}
             training={locked}
             onReopen={s.reopenRun}
-            onResume={s.resumeRun}
+            onResume={s.continueRun}
             onError={s.reportError}
           />
         )}
-        <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
+        <ImportRunMemo onImport={s.importRun} disabled={locked} />
       </main>
       <footer className="hint">
         Runs entirely on this device: TensorFlow.js in a Web Worker. Data never leaves the page.

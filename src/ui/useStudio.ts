@@ -8,7 +8,7 @@
  * memory estimated), which a fresh worker and a first render rely on.
  */
 import { useCallback, useRef } from 'react';
-import type { StudioClient } from '../worker/client';
+import type { RunRecord, StudioClient } from '../worker/client';
 import type { BackendChoice } from './studio/urlOptions';
 import { useDataFile } from './studio/useDataFile';
 import { useMemoryEstimate } from './studio/useMemoryEstimate';
@@ -43,8 +43,29 @@ export function useStudio() {
   /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
   const preparedKey = useRef('');
 
-  const run = useRun(notices.setStatus);
-  const data = useDataFile({ clientRef, settingsRef, setSettings, notices });
+  const run = useRun();
+  const { dispatch } = run;
+  const showRecord = useCallback(
+    (record: RunRecord) => dispatch({ type: 'stored', record, rows: null }),
+    [dispatch],
+  );
+  const mdl = useModel({ clientRef, notices, showRecord });
+  /** Latest run view and model, for the notice of a new training file. */
+  const shownRef = useRef({ view: run.view, model: mdl.model });
+  shownRef.current = { view: run.view, model: mdl.model };
+  const { setModel: setShownModel } = mdl;
+  const onNewFile = useCallback(() => {
+    const { view, model } = shownRef.current;
+    const cleared = [
+      ...(view.logs.length > 0 || view.progress ? ['the last run’s charts'] : []),
+      ...(view.evalRows ? ['its evaluation'] : []),
+      ...(model ? ['Try it’s model'] : []),
+    ];
+    dispatch({ type: 'clear' });
+    setShownModel(null);
+    return cleared;
+  }, [dispatch, setShownModel]);
+  const data = useDataFile({ clientRef, settingsRef, setSettings, notices, onNewFile });
   const tok = useTokenizerChoice({
     clientRef,
     savedTokenizer: settings.tokenizer,
@@ -63,8 +84,7 @@ export function useStudio() {
   const worker = useWorker({
     clientRef,
     notices,
-    onProgress: run.onProgress,
-    onLog: run.onLog,
+    onSnapshot: run.onSnapshot,
     onRead: data.onRead,
     openStartFile: data.openStartFile,
     loadStartTokenizer: tok.loadStartTokenizer,
@@ -90,7 +110,6 @@ export function useStudio() {
     specOf: pre.specOf,
     dataset: prep.dataset,
   });
-  const mdl = useModel({ clientRef, notices });
   const actions = useTraining({
     clientRef,
     settingsRef,
@@ -129,13 +148,19 @@ export function useStudio() {
   );
 
   /** Boots a fresh worker after a crash; the loaded file, tokenizer and data are sent again. */
-  const { endRun } = run;
   const restartWorker = useCallback(() => {
     setError(null);
     forgetWorker();
-    endRun();
+    dispatch({ type: 'workerLost' });
     reboot();
-  }, [setError, forgetWorker, endRun, reboot]);
+  }, [setError, forgetWorker, dispatch, reboot]);
+
+  // A paused run has a model: Try it, evaluation and Export work on it.
+  const model =
+    mdl.model ??
+    (run.paused && run.view.hasModel && prep.dataset
+      ? { labels: prep.dataset.labels, source: 'trained' as const }
+      : null);
 
   const ready = Boolean(
     worker.backend &&
@@ -160,14 +185,13 @@ export function useStudio() {
     preparing: prep.preparing,
     training: run.training,
     stopping: run.stopping,
-    progress: run.progress,
+    progress: run.view.progress,
     status,
-    series: run.series,
-    logs: run.logs,
-    throughput: run.throughput,
-    evalRows: run.evalRows,
-    finalMetrics: run.finalMetrics,
-    model: mdl.model,
+    logs: run.view.logs,
+    throughput: run.view.throughput,
+    evalRows: run.view.evalRows,
+    finalMetrics: run.view.finalMetrics,
+    model,
     busy: mdl.busy,
     error,
     /** Data, tokenizer and prepared dataset are in the worker: Train may start. */
@@ -188,11 +212,11 @@ export function useStudio() {
     setModelSize: settingsActions.setModelSize,
     setArg: settingsActions.setArg,
     train: actions.train,
-    resumeRun: actions.resumeRun,
+    continueRun: actions.continueRun,
     reopenRun: actions.reopenRun,
     paused: run.paused,
     pause: actions.pause,
-    resumeTraining: actions.resumeTraining,
+    unpause: actions.unpause,
     workerDead: worker.workerDead,
     restartWorker,
     modelSource: pre.modelSource,
@@ -204,7 +228,7 @@ export function useStudio() {
     loadingTokenizer: tok.loadingTokenizer,
     loadPretrained: pre.loadPretrained,
     memory,
-    showLogHistory: run.showLogHistory,
+    importRun: mdl.importRun,
     call: worker.call,
     stop: actions.stop,
     exportModel: mdl.exportModel,

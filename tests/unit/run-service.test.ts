@@ -271,7 +271,7 @@ describe('RunService on the file system', () => {
     expect(listed.interrupted).toEqual([]);
 
     // Resume: the same record goes on from checkpoint-2 to the end, its log continuing.
-    const resumed = await service.resume(id);
+    const resumed = await service.continueRun(id);
     expect(resumed.stopped).toBe(false);
     expect(resumed.globalStep).toBe(4);
     expect(t.runIds).toEqual([id, id]);
@@ -377,14 +377,14 @@ describe('RunService on the file system', () => {
 
     // After a reload without the checkpoint: not resumable, and the message says what to do.
     const bare = await page();
-    await expect(bare.service.resume(id)).rejects.toMatchObject({
+    await expect(bare.service.continueRun(id)).rejects.toMatchObject({
       code: 'not-resumable',
       message: expect.stringMatching(/load that checkpoint/),
     });
     // With the checkpoint loaded again: resumed from checkpoint-2 to the end.
     const again = await page();
     await again.service.session.loadPretrained(files(), 'bert-tiny-random');
-    const resumed = await again.service.resume(id);
+    const resumed = await again.service.continueRun(id);
     expect(resumed.stopped).toBe(false);
     expect(resumed.globalStep).toBe(4);
     expect((await again.runs.get(id))?.status).toBe('finished');
@@ -415,7 +415,7 @@ describe('RunService on the file system', () => {
   it('answers bad requests with codes', async () => {
     const dir = tmp();
     const t = await prepared(dir);
-    await expect(t.service.resume('run-nope')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.service.continueRun('run-nope')).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.exportRun('run-nope')).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.restoreTokenizerFiles()).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.loadTokenizerFiles({ 'vocab.txt': 'a' })).rejects.toMatchObject({

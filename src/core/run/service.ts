@@ -11,7 +11,10 @@ import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/ru
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { outputFolderFiles } from './outputFolder';
 import { trainerStateJson } from '../io/trainerState';
-import type { ModelSpec, TrainResult } from '../session';
+import type { ModelSpec, PrepareOptions, TrainResult } from '../session';
+import { readTableFile } from '../session/table';
+import { prepareSplits } from '../session/prepare';
+import { validationEvalRows } from '../session/evalRows';
 import {
   parseTrainingArguments,
   studioArgumentsToJson,
@@ -20,6 +23,8 @@ import {
 import type { TrainerCallback } from '../train/callbacks';
 import { StudioError, isResumableFailure, runFailure } from './errors';
 import { RunInputs, messageOf, storedBytes } from './inputs';
+import { importedRecord, parseTrainerState, trainerStateOfZip } from './imported';
+import { progressCallback } from './progress';
 import { RunRecorder } from './recorder';
 import { storedModelSpec, storedPrepareOptions } from './storedRun';
 import type { RunOutput, RunStore } from './stores';
@@ -35,8 +40,6 @@ const configJson = (model: { config: object } | null) =>
   model ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>) : null;
 
 export class RunService extends RunInputs {
-  /** The run in progress' record id (live: not "interrupted"). */
-  private liveRunId: string | null = null;
   /** Set when the GPU device is lost: the reason, shown instead of the raw failure. */
   private deviceLostReason: string | null = null;
   /** The last finished run's result (for its output folder). */
@@ -53,55 +56,124 @@ export class RunService extends RunInputs {
 
   // --- Runs ---
 
-  /** Trains a new run on the prepared data, recorded (when there is a run store). */
-  async train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
-    return this.exclusive(() => this.run(spec, { ...args }, null, opts));
+  /**
+   * Starts a new run: prepares the data with `prepare` when its fingerprint changed since the
+   * last preparation (else trains on the prepared data as it is), then trains, recorded (when
+   * there is a run store). Without `prepare`, trains on the data as last prepared.
+   */
+  async startRun(
+    spec: ModelSpec,
+    args: object,
+    opts: TrainOptions & { prepare?: PrepareOptions } = {},
+  ): Promise<TrainResult> {
+    this.assertIdle();
+    this.run.start(this.dataOfRun());
+    return this.settle(async () => {
+      if (opts.prepare) {
+        this.status('Tokenizing…');
+        await this.prepareIfChanged(opts.prepare);
+      }
+      this.status('Training…');
+      return this.trainRecorded(spec, { ...args }, null, opts);
+    });
   }
 
-  /** Runs `fn` as the one run in progress (`busy` while another is). */
-  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    this.assertIdle();
-    this.starting = true;
+  /** {@link startRun} on the data as last prepared. */
+  train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
+    return this.startRun(spec, args, opts);
+  }
+
+  /** Ends the run's state as its result or failure says (the snapshot tells the page). */
+  private async settle(fn: () => Promise<TrainResult>): Promise<TrainResult> {
     try {
-      return await fn();
-    } finally {
-      this.starting = false;
+      const result = await fn();
+      this.run.end(result);
+      this.status(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
+      return result;
+    } catch (e) {
+      this.run.fail(e, this.session.model !== null);
+      throw e;
     }
+  }
+
+  /** The data files of the run about to start, for its snapshots. */
+  private dataOfRun() {
+    const fileName = this.tableFile?.fileName ?? this.session.table?.fileName;
+    return fileName
+      ? { fileName, validationFileName: this.session.validationTable?.fileName ?? null }
+      : null;
+  }
+
+  /** Pauses the run in progress between steps; false when it cannot pause now. */
+  pause(): boolean {
+    return this.run.state === 'training' && this.session.pause() && this.run.pause();
+  }
+
+  /** Continues a paused run with its next step. */
+  unpause(): boolean {
+    return this.run.state === 'paused' && this.session.unpause() && this.run.unpause();
+  }
+
+  /** Stops the run in progress after its current step (what was trained is kept). */
+  stop(): boolean {
+    if (!this.run.active) return false;
+    this.session.stop();
+    return this.run.stop();
   }
 
   /**
-   * Resumes a stored run from its last checkpoint: reloads its data file and settings, prepares
-   * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
+   * Continues a stored run from its last checkpoint: reloads its data file (and validation
+   * file) and settings, prepares the data as before and trains on with `resume_from_checkpoint`
+   * (same record, same losses).
    */
-  async resume(id: string, opts: TrainOptions = {}): Promise<TrainResult> {
-    return this.exclusive(() => this.resumeStored(id, opts));
+  async continueRun(id: string, opts: TrainOptions = {}): Promise<TrainResult> {
+    this.assertIdle();
+    const { runs, rec } = await this.stored(id);
+    this.run.start({ fileName: rec.fileName, validationFileName: rec.validationFileName ?? null });
+    return this.settle(async () => {
+      const base = this.session.pretrained?.config;
+      const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
+      const bytes = await runs.getBlob(blobKey.data(id));
+      if (!bytes) {
+        throw new StudioError(
+          'not-found',
+          `The data file of this run (${rec.fileName}) was not stored.`,
+        );
+      }
+      this.status(`Continuing ${rec.fileName}…`);
+      const validation = await this.storedValidation(runs, rec);
+      await this.session.loadTable(rec.fileName, bytes);
+      this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
+      this.session.validationTable = validation?.table ?? null;
+      this.validationFile = validation?.file ?? null;
+      const prep = storedPrepareOptions(rec);
+      this.session.prepare(prep);
+      this.lastPrepare = prep;
+      this.status('Training…');
+      return this.trainRecorded(spec, { ...rec.args }, id, opts);
+    });
   }
 
-  private async resumeStored(id: string, opts: TrainOptions): Promise<TrainResult> {
-    const { runs, rec } = await this.stored(id);
-    const base = this.session.pretrained?.config;
-    const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
-    const bytes = await runs.getBlob(blobKey.data(id));
+  /** A stored run's validation file, read as the run read it; null for a run that split. */
+  private async storedValidation(runs: RunStore, rec: RunRecord) {
+    const name = rec.validationFileName;
+    if (!name) return null;
+    const bytes = await runs.getBlob(blobKey.validation(rec.id));
     if (!bytes) {
       throw new StudioError(
         'not-found',
-        `The data file of this run (${rec.fileName}) was not stored.`,
+        `The validation file of this run (${name}) was not stored.`,
       );
     }
-    this.status(`Resuming ${rec.fileName}…`);
-    await this.session.loadTable(rec.fileName, bytes);
-    this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
-    const prep = storedPrepareOptions(rec);
-    this.session.prepare(prep);
-    this.lastPrepare = prep;
-    this.status('Training…');
-    return this.run(spec, { ...rec.args }, id, opts);
+    const table = { ...(await readTableFile(name, bytes, {})), fileName: name };
+    return { table, file: { fileName: name, data: bytes, bytesRead: bytes.length } };
   }
 
   /**
    * Opens a stored run again: its final model (the zip stored at its end) becomes the session's
-   * model, as an imported one does, and its validation rows are evaluated on its data file as
-   * the run prepared it. The page's own data file and preparation stay the session's.
+   * model, as an imported one does, and it is evaluated on what the run evaluated: its own
+   * validation file when it had one, else its split of its data file, tokenized with the
+   * model's tokenizer. The page's data, tokenizer and preparation are not touched.
    */
   async openRun(id: string): Promise<OpenedRun> {
     this.assertIdle('A run is in progress: stop it first.');
@@ -109,34 +181,81 @@ export class RunService extends RunInputs {
     const notices: string[] = [];
     const zip = rec.hasModelZip ? await runs.getBlob(blobKey.modelZip(id)) : null;
     const model = zip ? await this.session.importZip(zip) : null;
-    if (!model) notices.push('The final model of this run was not stored.');
-    const bytes = model ? await runs.getBlob(blobKey.data(id)) : null;
-    if (model && !bytes)
-      notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
-    const s = this.session;
-    const page = {
-      table: s.table,
-      validationTable: s.validationTable,
-      prepared: s.prepared,
-      tokenizer: s.tokenizer,
-    };
+    const trained = rec.status !== 'imported'; // an imported run has no data of its own here
+    if (!model && (trained || rec.hasModelZip)) {
+      notices.push('The final model of this run was not stored.');
+    }
     let dataset = null;
     let evalRows = null;
     try {
-      if (bytes) {
-        await s.loadTable(rec.fileName, bytes);
-        s.validationTable = null;
-        // The run's rows as the run tokenized them: with its own tokenizer (the stored zip's).
-        s.tokenizer = s.modelTokenizer;
-        dataset = s.prepare(storedPrepareOptions(rec));
-        evalRows = await s.evalRows();
-      }
+      const evaluated = model && trained ? await this.storedEvaluation(runs, rec) : null;
+      if (evaluated) ({ dataset, evalRows } = evaluated);
     } catch (e) {
       notices.push(messageOf(e));
-    } finally {
-      Object.assign(s, page);
     }
     return { record: rec, model, dataset, evalRows, notices };
+  }
+
+  /** The opened model's rows on a stored run's validation data (see {@link openRun}). */
+  private async storedEvaluation(runs: RunStore, rec: RunRecord) {
+    const s = this.session;
+    const bytes = await runs.getBlob(blobKey.data(rec.id));
+    if (!bytes) throw new Error(`The data file of this run (${rec.fileName}) was not stored.`);
+    const tok = s.modelTokenizer;
+    if (!s.model || !tok) return null;
+    const table = { ...(await readTableFile(rec.fileName, bytes, {})), fileName: rec.fileName };
+    const validation = await this.storedValidation(runs, rec);
+    const { prepared, summary } = prepareSplits(
+      table,
+      validation?.table ?? null,
+      tok,
+      storedPrepareOptions(rec),
+      null,
+    );
+    return { dataset: summary, evalRows: await validationEvalRows(s.model, tok, prepared, 32) };
+  }
+
+  /**
+   * Records a trainer_state.json trained elsewhere as its own entry in the run history (status
+   * `imported`), beside the page's runs; the run shown and the model stay as they are.
+   */
+  async importRun(fileName: string, text: string): Promise<RunRecord> {
+    const rec = importedRecord(fileName, parseTrainerState(text, fileName));
+    const runs = this.deps.runs;
+    if (!runs) throw new StudioError('not-found', 'Runs are not stored here.');
+    await runs.put(rec);
+    return rec;
+  }
+
+  /**
+   * Loads an exported model (its zip) as the session's model and records it as its own entry
+   * in the run history (status `imported`, with its zip, so Reopen and Export work on it and
+   * its trainer_state.json, when it has one, charts it).
+   */
+  async importModel(
+    fileName: string,
+    zip: Uint8Array,
+  ): Promise<{ labels: string[]; tokenizer: string; record: RunRecord | null }> {
+    this.assertIdle('A run is in progress: stop it first.');
+    const info = await this.session.importZip(zip);
+    const runs = this.deps.runs;
+    if (!runs) return { ...info, record: null };
+    const state = trainerStateOfZip(zip);
+    const run = state
+      ? parseTrainerState(state, `${fileName}: trainer_state.json`)
+      : { logHistory: [], globalStep: 0, maxSteps: 0 };
+    const rec = importedRecord(fileName, run, {
+      config: configJson(this.session.model),
+      hasZip: true,
+    });
+    try {
+      await runs.putBlob(blobKey.modelZip(rec.id), zip);
+      await runs.put(rec);
+    } catch (e) {
+      this.warn(messageOf(e));
+      return { ...info, record: null };
+    }
+    return { ...info, record: rec };
   }
 
   /** The run store and run `id`'s record, or a `not-found` error. */
@@ -162,10 +281,12 @@ export class RunService extends RunInputs {
       return r;
     }
     if (!runs || !this.tableFile || !this.lastPrepare) return null;
+    const validation = this.session.validationTable ? this.validationFile : null;
     return RunRecorder.start(
       runs,
       {
         fileName: this.tableFile.fileName,
+        validationFileName: validation?.fileName ?? null,
         tokenizer: { name: this.tokenizerName, vocabSize: this.session.tokenizer?.vocabSize ?? 0 },
         model: { ...spec },
         prepare: { ...this.lastPrepare },
@@ -175,6 +296,7 @@ export class RunService extends RunInputs {
       },
       await storedBytes(this.tableFile),
       warn,
+      validation ? await storedBytes(validation) : null,
     );
   }
 
@@ -184,7 +306,7 @@ export class RunService extends RunInputs {
    * it trains, the final model's zip and status at the end, a failure classified (a lost device
    * or memory: "interrupted", resumable; else "failed").
    */
-  private async run(
+  private async trainRecorded(
     spec: ModelSpec,
     args: Record<string, unknown>,
     resumeId: string | null,
@@ -211,14 +333,14 @@ export class RunService extends RunInputs {
       );
     }
     let release: (() => void) | undefined;
+    const session = this.session;
+    this.run.training(id, () => session.logHistory);
     if (rec && id) {
-      this.liveRunId = id;
       this.deps.events.run?.(id);
       // Held while this run trains: another tab (or this one after a reload) sees it live.
       release = this.deps.locks?.hold(id);
     }
     const hooks = this.deps.hooks;
-    const session = this.session;
     const recordCallback: TrainerCallback = {
       on_log(_a, state, _c, entry) {
         rec?.log(entry, state.global_step);
@@ -239,8 +361,17 @@ export class RunService extends RunInputs {
       },
     };
     try {
+      // The page's snapshots follow the trainer's progress reports (at most every 200 ms).
+      const snapshots = this.deps.events.snapshot
+        ? [
+            progressCallback(
+              (p) => this.run.progress(p),
+              () => {},
+            ),
+          ]
+        : [];
       const result = await this.session.train(spec, args, {
-        callbacks: [...(opts.callbacks ?? []), recordCallback],
+        callbacks: [...(opts.callbacks ?? []), ...snapshots, recordCallback],
         yieldEachStep: opts.yieldEachStep,
         gradients: opts.gradients,
         checkpoints: store,
@@ -263,7 +394,6 @@ export class RunService extends RunInputs {
       }
       throw e;
     } finally {
-      this.liveRunId = null;
       release?.();
     }
   }
@@ -295,7 +425,8 @@ export class RunService extends RunInputs {
     if (!runs) return { runs: [], interrupted: [], storage: { usage: null, quota: null } };
     const list = await runs.list();
     const live = new Set<string>(this.deps.locks ? await this.deps.locks.held() : []);
-    if (this.liveRunId) live.add(this.liveRunId);
+    const liveId = this.run.liveId;
+    if (liveId) live.add(liveId);
     const interrupted = list
       .filter((r) => isInterrupted(r, live) && r.checkpoints.length > 0)
       .map((r) => r.id);
@@ -304,7 +435,7 @@ export class RunService extends RunInputs {
 
   /** Deletes a stored run with its checkpoints, data file and model zip (not the live one). */
   async deleteRun(id: string): Promise<void> {
-    if (id === this.liveRunId) {
+    if (id === this.run.liveId) {
       throw new StudioError(
         'busy',
         'This run is in progress: stop it before deleting it.',
