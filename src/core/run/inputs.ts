@@ -320,12 +320,16 @@ export class RunInputs {
   /** Prepares the data with `options` unless it is prepared so already (same fingerprint). */
   protected async prepareIfChanged(options: PrepareOptions): Promise<void> {
     if (this.session.prepared && this.fingerprintOf(options) === this.preparedFingerprint) return;
-    await this.prepare(options);
+    await this.prepareData(options);
   }
 
   /** Prepares the splits (large files through the tokenizer pool) and remembers how. */
   async prepare(options: PrepareOptions) {
     this.assertIdle('A run is in progress: its data stays as it is.');
+    return this.prepareData(options);
+  }
+
+  private async prepareData(options: PrepareOptions) {
     const s = this.session;
     const rows = s.table?.rows.length ?? 0;
     const tok = s.tokenizer;
