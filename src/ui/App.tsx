@@ -126,7 +126,7 @@ export function App() {
         onStop={() => void s.stop()}
         paused={s.paused}
         onPause={() => void s.pause()}
-        onResume={() => void s.unpause()}
+        onUnpause={() => void s.unpause()}
       />
       <p className="status" data-testid="status" role="status" aria-live="polite">
         {s.status}
@@ -147,7 +147,7 @@ export function App() {
           ready={s.backend !== null}
           hidden={s.training || s.logs.length > 0}
           onReopen={s.reopenRun}
-          onResume={s.continueRun}
+          onContinue={s.continueRun}
         />
         {s.demoLoaded && (
           <DemoNotice
@@ -231,7 +231,7 @@ export function App() {
             refreshKey={s.status}
             training={locked}
             onReopen={s.reopenRun}
-            onResume={s.continueRun}
+            onContinue={s.continueRun}
             onError={s.reportError}
           />
         )}
