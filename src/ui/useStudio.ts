@@ -40,8 +40,6 @@ export function useStudio() {
   const { status, error, download, reportError, dismissError, setError } = notices;
   /** The running worker's client (null between workers); every hook reads it at call time. */
   const clientRef = useRef<StudioClient | null>(null);
-  /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
-  const preparedKey = useRef('');
 
   const run = useRun();
   const { dispatch } = run;
@@ -71,7 +69,6 @@ export function useStudio() {
     savedTokenizer: settings.tokenizer,
     settingsRef,
     setSettings,
-    preparedKey,
     notices,
   });
   const pre = usePretrained({
@@ -92,10 +89,10 @@ export function useStudio() {
   });
   const prep = usePrepare({
     clientRef,
-    preparedKey,
     table: data.table,
     dataVersion: data.dataVersion,
     tokenizer: tok.tokenizer,
+    tokenizerVersion: tok.tokenizerVersion,
     settings,
     training: run.training,
     notices,
@@ -127,16 +124,15 @@ export function useStudio() {
   // A new worker starts empty: what the old one held (tokenizer, prepared data, model,
   // checkpoint) is forgotten here, and the boot sends file and tokenizer again.
   const { setTokenizer } = tok;
-  const { setPrepared } = prep;
+  const { reset: resetPrepared } = prep;
   const { setModel } = mdl;
   const { setPretrained } = pre;
   const forgetWorker = useCallback(() => {
     setTokenizer(null);
-    setPrepared(null);
+    resetPrepared();
     setModel(null);
     setPretrained(null); // the new worker does not hold the checkpoint: load it again
-    preparedKey.current = '';
-  }, [setTokenizer, setPrepared, setModel, setPretrained]);
+  }, [setTokenizer, resetPrepared, setModel, setPretrained]);
 
   const { switchBackend, reboot } = worker;
   const chooseBackend = useCallback(

@@ -1,13 +1,17 @@
 /**
  * The page's run view (src/ui/studio/runReducer.ts) as a pure reducer of the worker's snapshots
  * and the page's actions: a run's log built from snapshot deltas, the end's whole history
- * replacing it, a paused run's model, a stored run shown, a new data file clearing the views.
+ * replacing it, a paused run's model, a stored run shown, a new data file clearing the views;
+ * and the prepared dataset's reducer (src/ui/studio/prepareReducer.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { IDLE_SNAPSHOT, type RunSnapshot } from '../../src/core/run/runMachine';
 import type { RunRecord } from '../../src/core/io/runStore';
 import type { LogEntry } from '../../src/core/train/state';
 import type { EvalRows } from '../../src/core/train/evalDetails';
+import type { DataReport } from '../../src/core/data/report';
+import type { DatasetSummary } from '../../src/core/session';
+import { INITIAL_PREPARE_VIEW, prepareReducer } from '../../src/ui/studio/prepareReducer';
 import {
   INITIAL_RUN_VIEW,
   runActive,
@@ -138,5 +142,33 @@ describe('runReducer', () => {
     const v = runReducer(reduce(training()), { type: 'workerLost' });
     expect(v.state).toBe('failed');
     expect(runActive(v.state)).toBe(false);
+  });
+});
+
+describe('prepareReducer', () => {
+  const summary = { trainRows: 9 } as unknown as DatasetSummary;
+  const report = { rows: 10 } as unknown as DataReport;
+
+  it('shows the latest request’s answer only', () => {
+    let v = prepareReducer(INITIAL_PREPARE_VIEW, { type: 'request', key: 'a' });
+    v = prepareReducer(v, { type: 'request', key: 'b' });
+    expect([v.requested, v.seq, v.preparing]).toEqual(['b', 2, true]);
+    v = prepareReducer(v, { type: 'prepared', seq: 1, key: 'a', summary });
+    expect([v.prepared, v.preparing]).toEqual([null, true]);
+    v = prepareReducer(v, { type: 'prepared', seq: 2, key: 'b', summary });
+    expect([v.prepared, v.preparing]).toEqual([{ key: 'b', summary }, false]);
+    v = prepareReducer(v, { type: 'report', seq: 2, key: 'b', report });
+    expect(v.report).toEqual({ key: 'b', report });
+  });
+
+  it('a failure or a new worker makes the data prepare again', () => {
+    let v = prepareReducer(INITIAL_PREPARE_VIEW, { type: 'request', key: 'a' });
+    v = prepareReducer(v, { type: 'failed', seq: 1 });
+    expect([v.requested, v.prepared, v.preparing]).toEqual(['', null, false]);
+    v = prepareReducer(v, { type: 'request', key: 'a' });
+    v = prepareReducer(v, { type: 'reset' });
+    expect(v.requested).toBe('');
+    // The old worker's late answer is not shown.
+    expect(prepareReducer(v, { type: 'prepared', seq: 2, key: 'a', summary }).prepared).toBeNull();
   });
 });
