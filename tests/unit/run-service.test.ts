@@ -25,6 +25,7 @@ import { FsRunOutput, FsRunStore, fsCheckpointStores } from '../../src/core/run/
 import { webLocks } from '../../src/core/run/idbStores';
 import { RunService } from '../../src/core/run/service';
 import type { KeptFiles, Locks } from '../../src/core/run/stores';
+import type { RunSnapshot } from '../../src/core/run/runMachine';
 import { ArgumentsError } from '../../src/core/train/argsError';
 import { DataError } from '../../src/core/data/errors';
 import type { LogEntry } from '../../src/core/train/state';
@@ -641,6 +642,32 @@ describe('the one Run of a service', () => {
     await t.service.loadTable('other.tsv', DATA, { keep: true, fresh: true });
     expect(t.service.session.validationTable).toBeNull();
     expect(t.kept.validation).toBeNull();
+  });
+
+  it('publishes each run’s own log: no entry of the last run, each entry once', async () => {
+    const snaps: RunSnapshot[] = [];
+    const dir = tmp();
+    const t = await prepared(dir);
+    const service = new RunService({
+      events: { warning: () => {}, snapshot: (s) => snaps.push(s) },
+      session: t.service.session,
+    });
+    await service.startRun(TINY, ARGS, { prepare: PREPARE });
+    snaps.length = 0;
+    await service.startRun(TINY, { ...ARGS, logging_steps: 2 }, { prepare: PREPARE });
+    // The log as the page builds it from the deltas, before the end's whole history.
+    const live = snaps.slice(0, -1);
+    // The last run logged step 1; this one logs every 2 steps.
+    expect(live.flatMap((s) => s.log.entries.map((e) => e.step))).not.toContain(1);
+    const built: number[] = [];
+    for (const s of live) {
+      if (s.log.start === 0) built.length = 0;
+      expect(s.log.start).toBe(built.length);
+      built.push(...s.log.entries.map((e) => e.step));
+    }
+    const whole = snaps.at(-1)!.log.entries.map((e) => e.step);
+    expect(built).toEqual(whole.slice(0, built.length));
+    expect(whole.filter((step, i) => whole.indexOf(step) === i)[0]).toBe(2);
   });
 
   it('prepares again only when the data’s fingerprint changed', async () => {

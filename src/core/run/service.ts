@@ -334,7 +334,9 @@ export class RunService extends RunInputs {
     }
     let release: (() => void) | undefined;
     const session = this.session;
-    this.run.training(id, () => session.logHistory);
+    // The run's log is its own trainer's (not the last run's, until the trainer starts).
+    const last = session.trainerState;
+    this.run.training(id, () => (session.trainerState === last ? [] : session.logHistory));
     if (rec && id) {
       this.deps.events.run?.(id);
       // Held while this run trains: another tab (or this one after a reload) sees it live.
