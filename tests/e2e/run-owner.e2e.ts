@@ -132,6 +132,8 @@ async function reopenOnOwnValidation(ctx: E2EContext): Promise<void> {
   await waitForBackend(page);
   await waitForFileName(page, 'train.csv', 120_000);
   await page.getByTestId('validation-summary').waitFor({ timeout: 60_000 });
+  // The page's own data prepared first (its status line would follow the reopened run's).
+  await waitTrainable(page);
   const row = page.locator('tr[data-run-id]').first();
   await waitFor('the run in the history', async () => (await row.count()) === 1);
   await button(row, 'Reopen').click();
