@@ -86,7 +86,7 @@ export class RunInputs {
 
   /** Fails with `busy` while a run is in progress. */
   assertIdle(message = 'A run is already in progress: stop it first.'): void {
-    if (this.run.active || this.session.training) {
+    if (this.run.active) {
       throw new StudioError('busy', message, 'RunInProgressError');
     }
   }
