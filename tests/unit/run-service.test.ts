@@ -727,6 +727,8 @@ describe('the one Run of a service', () => {
     const state = JSON.stringify({
       global_step: 2,
       max_steps: 2,
+      train_batch_size: 16,
+      logging_steps: 1,
       log_history: [
         { loss: 0.7, step: 1, epoch: 0.5 },
         { eval_loss: 0.5, eval_accuracy: 0.9, step: 2, epoch: 1 },
@@ -738,6 +740,8 @@ describe('the one Run of a service', () => {
       fileName: 'trainer_state.json',
       globalStep: 2,
       metrics: { eval_loss: 0.5, eval_accuracy: 0.9 },
+      // Compared with the page's runs by the arguments its state names.
+      args: { per_device_train_batch_size: 16, logging_steps: 1 },
     });
     expect((await t.service.listRuns()).runs.map((r) => r.id)).toEqual([rec.id]);
     await expect(t.service.importRun('x.json', '{"a": 1}')).rejects.toMatchObject({

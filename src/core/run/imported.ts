@@ -8,11 +8,26 @@ import { newRunId, RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
 import type { LogEntry } from '../train/state';
 import { StudioError } from './errors';
 
+/** What an imported run records: its log, steps and the arguments its state names. */
+export interface ImportedRun {
+  logHistory: LogEntry[];
+  globalStep: number;
+  maxSteps: number;
+  /** TrainingArguments a trainer_state.json carries (for Compare), by their HF names. */
+  args?: Record<string, unknown>;
+}
+
+/** trainer_state.json's keys that are TrainingArguments (its `train_batch_size` per device). */
+const STATE_ARGS: Record<string, string> = {
+  logging_steps: 'logging_steps',
+  eval_steps: 'eval_steps',
+  save_steps: 'save_steps',
+  num_train_epochs: 'num_train_epochs',
+  train_batch_size: 'per_device_train_batch_size',
+};
+
 /** A trainer_state.json's log history and steps, checked (a specific error when it is not one). */
-export function parseTrainerState(
-  text: string,
-  fileName: string,
-): { logHistory: LogEntry[]; globalStep: number; maxSteps: number } {
+export function parseTrainerState(text: string, fileName: string): ImportedRun {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -40,10 +55,17 @@ export function parseTrainerState(
   const logHistory = history as LogEntry[];
   const lastStep = logHistory.at(-1)?.step ?? 0;
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  const record = state as Record<string, unknown>;
+  const args = Object.fromEntries(
+    Object.entries(STATE_ARGS)
+      .filter(([k]) => typeof record[k] === 'number')
+      .map(([k, name]) => [name, record[k]]),
+  );
   return {
     logHistory,
     globalStep: num(state.global_step, lastStep),
     maxSteps: num(state.max_steps, 0),
+    args,
   };
 }
 
@@ -68,7 +90,7 @@ function lastEvalMetrics(entries: LogEntry[]): Record<string, number> | null {
 /** The record of an imported run (`fileName`: what was opened). */
 export function importedRecord(
   fileName: string,
-  run: { logHistory: LogEntry[]; globalStep: number; maxSteps: number },
+  run: ImportedRun,
   model: { config: Record<string, unknown> | null; hasZip: boolean } = {
     config: null,
     hasZip: false,
@@ -89,7 +111,7 @@ export function importedRecord(
     model: { kind: 'imported', max_length: 0 },
     modelConfig: model.config,
     prepare: {},
-    args: {},
+    args: run.args ?? {},
     backend: 'imported',
     logHistory: run.logHistory,
     metrics: lastEvalMetrics(run.logHistory),
