@@ -36,12 +36,10 @@ export function modelSources(
 ) {
   const session = service.session;
   const status = (message: string) => emit({ kind: 'status', message });
-  const onProgress = (progress: Parameters<typeof emit>[0] & { kind: 'download' }) =>
-    emit(progress);
   const download = (url: string, refresh?: boolean) =>
     fetchModelFiles(url, {
       refresh,
-      onProgress: (progress) => onProgress({ kind: 'download', progress }),
+      onProgress: (progress) => emit({ kind: 'download', progress }),
     });
 
   return {
