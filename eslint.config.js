@@ -92,6 +92,44 @@ const layering = [
   coreFolder('run', []),
 ];
 
+/**
+ * Handlers only translate requests: the run service stores and holds the state. No handler
+ * imports a storage module (IndexedDB, the kept files, the run store's functions) or assigns a
+ * session's field.
+ */
+const STORAGE = 'handlers only translate requests: storage belongs to the run service (core/run)';
+const storage = (...paths) =>
+  paths.map((path) => ({ folder: path, path, note: STORAGE, from: '(\\.\\./)+' }));
+const handlerRules = [
+  layer(
+    'worker/handlers*.ts',
+    ['src/worker/handlers*.ts'],
+    [
+      ...up('ui', 'cli'),
+      ...storage(
+        'core/io/idb',
+        'core/io/keptFile',
+        'core/io/runStore',
+        'core/io/checkpointStoreIdb',
+        'core/run/idbStores',
+      ),
+    ],
+  ),
+  {
+    files: ['src/worker/handlers*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "AssignmentExpression > MemberExpression.left[object.name='session'], AssignmentExpression > MemberExpression.left[object.property.name='session']",
+          message: `A handler must not write a session field: ${STORAGE}.`,
+        },
+      ],
+    },
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -122,4 +160,5 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   ...layering,
+  ...handlerRules,
 );

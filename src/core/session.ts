@@ -67,8 +67,10 @@ export class StudioSession extends SessionData {
   args: TrainingArguments | null = null;
   /** The model the last run trained (its sizes, or the checkpoint's max_length). */
   spec: ModelSpec | null = null;
-  logHistory: LogEntry[] = [];
-  /** The last run's trainer state (its trainer_state.json), or null for a loaded model. */
+  /**
+   * The last run's trainer state (its trainer_state.json; the run in progress' while it trains),
+   * or null for a loaded model.
+   */
   trainerState: TrainerState | null = null;
   /** The loaded pretrained checkpoint's bytes (kept: each run starts from them), or null. */
   pretrained: PretrainedCheckpoint | null = null;
@@ -156,15 +158,13 @@ export class StudioSession extends SessionData {
     this.spec = spec;
     const trainer = newTrainer(built.model, args, p, tok, spec.max_length, opts);
     this.trainer = trainer;
+    // The run's log is its trainer state's log_history (also after a failed or stopped run).
+    this.trainerState = trainer.state;
     try {
       const result = await runTrainer(trainer, this.pretrainedNotices);
-      this.logHistory = result.logHistory;
       this.lastMetrics = result.metrics;
       return result;
     } finally {
-      // Also after a failed or interrupted run: the log shows how far it got.
-      this.logHistory = trainer.state.log_history;
-      this.trainerState = trainer.state;
       trainer.dispose();
       this.trainer = null;
     }
@@ -189,11 +189,27 @@ export class StudioSession extends SessionData {
     return true;
   }
 
-  /** Continues a paused run; false when nothing is training. */
-  resume(): boolean {
+  /** Continues a paused run with its next step; false when nothing is training. */
+  unpause(): boolean {
     if (!this.trainer) return false;
-    this.trainer.resume();
+    this.trainer.unpause();
     return true;
+  }
+
+  /** The run's log history: its trainer state's `log_history` ([] for a loaded model). */
+  get logHistory(): LogEntry[] {
+    return this.trainerState?.log_history ?? [];
+  }
+
+  /**
+   * Waits until the model holds still: at once without a run; while a run is paused, once its
+   * step in flight ended. A run training on refuses (its weights change with every step).
+   */
+  private async modelAtRest(what: string): Promise<void> {
+    const t = this.trainer;
+    if (!t) return;
+    if (!t.paused) throw new Error(`A run is in progress: pause it or wait for it to end ${what}.`);
+    await t.settled();
   }
 
   /**
@@ -205,6 +221,7 @@ export class StudioSession extends SessionData {
     const tok = this.modelTokenizer;
     if (!model || !tok)
       throw new Error('There is no model yet: train one or load an exported one.');
+    await this.modelAtRest('to try it');
     return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
   }
 
@@ -223,7 +240,7 @@ export class StudioSession extends SessionData {
         "The validation split was tokenized with another tokenizer than this model's: evaluate it on a file instead.",
       );
     }
-    if (this.training) throw new Error('A run is in progress: wait for it to end.');
+    await this.modelAtRest('to evaluate it');
     return validationEvalRows(model, tok, p, batchSize);
   }
 
@@ -235,6 +252,7 @@ export class StudioSession extends SessionData {
     const model = this.model;
     const tok = this.modelTokenizer;
     if (!model || !tok) throw new Error('There is no model to export yet: train one first.');
+    await this.modelAtRest('to export it');
     return exportModelZip(
       model,
       tok,

@@ -36,7 +36,7 @@ export function App() {
   // The other panels lock a moment after Train (the Train panel itself at once): disabling every
   // field re-renders them all, and a deferred value renders that in slices that yield to the
   // browser instead of one long task on the click.
-  const locked = useDeferredValue(s.training);
+  const locked = useDeferredValue(s.run.training);
   const picker = useMemo(
     () => (
       <ModelPicker
@@ -86,7 +86,7 @@ export function App() {
     ? 'The training worker stopped: restart it (above).'
     : s.modelProblem
       ? s.modelProblem
-      : !s.table
+      : !s.data.table
         ? 'Load a data file first.'
         : !s.tokenizer
           ? 'Loading the tokenizer…'
@@ -118,15 +118,15 @@ export function App() {
         dataset={s.dataset}
         ready={s.ready && !s.modelProblem}
         blockedReason={blockedReason}
-        training={s.training}
-        stopping={s.stopping}
-        progress={s.progress}
+        training={s.run.training}
+        stopping={s.run.stopping}
+        progress={s.run.progress}
         error={s.error}
-        onTrain={() => void s.train(overrides)}
-        onStop={() => void s.stop()}
-        paused={s.paused}
-        onPause={() => void s.pause()}
-        onResume={() => void s.resumeTraining()}
+        onTrain={() => void s.runActions.train(overrides)}
+        onStop={() => void s.runActions.stop()}
+        paused={s.run.paused}
+        onPause={() => void s.runActions.pause()}
+        onUnpause={() => void s.runActions.unpause()}
       />
       <p className="status" data-testid="status" role="status" aria-live="polite">
         {s.status}
@@ -145,37 +145,37 @@ export function App() {
         <LastRun
           call={s.call}
           ready={s.backend !== null}
-          hidden={s.training || s.logs.length > 0}
-          onReopen={s.reopenRun}
-          onResume={s.resumeRun}
+          hidden={s.run.training || s.run.logs.length > 0}
+          onReopen={s.runActions.reopenRun}
+          onContinue={s.runActions.continueRun}
         />
-        {s.demoLoaded && (
+        {s.data.demoLoaded && (
           <DemoNotice
-            rows={s.table?.rowCount ?? null}
-            disabled={locked || s.loadingFile}
-            onFile={s.loadFile}
+            rows={s.data.table?.rowCount ?? null}
+            disabled={locked || s.data.loadingFile}
+            onFile={s.data.loadFile}
           />
         )}
         <DataPanelMemo
-          table={s.table}
+          table={s.data.table}
           dataset={s.dataset}
           datasetCurrent={s.datasetCurrent}
           columns={s.settings.columns}
           validationFraction={s.settings.validationFraction}
-          loadingFile={s.loadingFile}
-          reading={s.reading}
+          loadingFile={s.data.loadingFile}
+          reading={s.data.reading}
           preparing={s.preparing}
           disabled={locked}
-          onFile={s.loadFile}
-          onDemo={s.demoLoaded ? undefined : s.openDemo}
+          onFile={s.data.loadFile}
+          onDemo={s.data.demoLoaded ? undefined : s.data.openDemo}
           onColumns={s.setColumns}
           onValidationFraction={s.setValidationFraction}
           report={s.dataReport}
-          readChoice={s.readChoice}
-          onReadChoice={s.chooseRead}
-          validation={s.validation}
-          onValidationFile={s.loadValidationFile}
-          onClearValidation={s.clearValidationFile}
+          readChoice={s.data.readChoice}
+          onReadChoice={s.data.chooseRead}
+          validation={s.data.validation}
+          onValidationFile={s.data.loadValidationFile}
+          onClearValidation={s.data.clearValidationFile}
         />
         <div className="two-col">
           <ModelPanelMemo
@@ -196,17 +196,18 @@ export function App() {
         </div>
         <TrainPanel
           args={s.settings.args}
-          training={s.training}
-          logs={s.logs}
-          throughput={s.throughput}
+          training={s.run.training}
+          logs={s.run.logs}
+          throughput={s.run.throughput}
           onError={s.reportError}
-          finalMetrics={s.finalMetrics}
+          finalMetrics={s.run.finalMetrics}
         />
         <TryItMemo
           model={s.model}
-          canPredict={!s.training && s.busy !== 'import'}
+          canPredict={(!s.run.training || s.run.paused) && s.busy !== 'import'}
           busy={s.busy}
-          training={s.training}
+          training={s.run.training}
+          paused={s.run.paused}
           predict={s.predict}
           onExport={s.exportModel}
           exported={s.exported}
@@ -222,19 +223,19 @@ export function App() {
           onImport={s.importModel}
           onError={s.reportError}
         />
-        <ModelViews rows={s.evalRows} onError={s.reportError} />
+        <ModelViews rows={s.run.evalRows} onError={s.reportError} />
         {/* Shown once the worker is up: the history is read from the worker's IndexedDB. */}
         {s.backend && (
           <RunHistoryMemo
             call={s.call}
             refreshKey={s.status}
             training={locked}
-            onReopen={s.reopenRun}
-            onResume={s.resumeRun}
+            onReopen={s.runActions.reopenRun}
+            onContinue={s.runActions.continueRun}
             onError={s.reportError}
           />
         )}
-        <ImportRunMemo onLogHistory={s.showLogHistory} onError={s.reportError} disabled={locked} />
+        <ImportRunMemo onImport={s.importRun} disabled={locked} />
       </main>
       <footer className="hint">
         Runs entirely on this device: TensorFlow.js in a Web Worker. Data never leaves the page.

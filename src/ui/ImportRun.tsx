@@ -1,22 +1,17 @@
-import type { LogEntry } from '../worker/client';
 import { FileButton } from './FileButton';
-import { parseLogHistory } from './series';
 
 interface Props {
-  onLogHistory: (entries: LogEntry[]) => void;
-  onError: (message: string) => void;
+  /** Records the file as its own entry in the run history (errors are shown by the caller). */
+  onImport: (file: File) => Promise<void>;
   disabled: boolean;
 }
 
-/** Charts a run trained elsewhere (the CLI, Python `transformers`) from its trainer_state.json. */
-export function ImportRun({ onLogHistory, onError, disabled }: Props) {
-  const onFile = async (file: File) => {
-    try {
-      onLogHistory(parseLogHistory(await file.text(), file.name));
-    } catch (e) {
-      onError((e as Error).message);
-    }
-  };
+/**
+ * Adds a run trained elsewhere (the CLI, Python `transformers`) to the run history from its
+ * trainer_state.json, beside the page's runs and comparable with them.
+ */
+export function ImportRun({ onImport, disabled }: Props) {
+  const onFile = (file: File) => void onImport(file);
   return (
     <div className="actions">
       <FileButton
@@ -24,11 +19,12 @@ export function ImportRun({ onLogHistory, onError, disabled }: Props) {
         inputLabel="Choose a trainer_state.json"
         accept=".json,application/json"
         disabled={disabled}
-        onFiles={([f]) => void onFile(f)}
+        onFiles={([f]) => onFile(f)}
       />
       <p className="hint">
-        Chart a run from the command line or from Python <code>transformers</code>: its{' '}
-        <code>output_dir/trainer_state.json</code> (or a checkpoint&apos;s).
+        Add a run from the command line or from Python <code>transformers</code> to the run history,
+        to compare it with yours: its <code>output_dir/trainer_state.json</code> (or a
+        checkpoint&apos;s).
       </p>
     </div>
   );

@@ -11,14 +11,15 @@ interface Props {
   /** A run has been started or shown in this visit: the line has done its job. */
   hidden: boolean;
   onReopen: (id: string) => void;
-  onResume: (id: string) => void;
+  /** Continues an interrupted run from its last checkpoint (not an unpause). */
+  onContinue: (id: string) => void;
 }
 
 /**
  * After a reload: the last run, where it was left, one click from being shown again (Reopen: its
  * charts, model and evaluation) or continued (Resume, for a run that did not end).
  */
-export function LastRun({ call, ready, hidden, onReopen, onResume }: Props) {
+export function LastRun({ call, ready, hidden, onReopen, onContinue }: Props) {
   const [list, setList] = useState<RunList | null>(null);
   useEffect(() => {
     if (!ready) return;
@@ -48,7 +49,7 @@ export function LastRun({ call, ready, hidden, onReopen, onResume }: Props) {
         Your last run: <strong>{last.fileName}</strong>, {formatDateTime(last.created)}, {where}.
       </p>
       {interrupted ? (
-        <button type="button" className="primary" onClick={() => onResume(last.id)}>
+        <button type="button" className="primary" onClick={() => onContinue(last.id)}>
           Resume the last run
         </button>
       ) : (

@@ -31,7 +31,7 @@ interface Props {
   /** The run is paused between steps; Pause/Resume show only when these are given. */
   paused?: boolean;
   onPause?: () => void;
-  onResume?: () => void;
+  onUnpause?: () => void;
 }
 
 /**
@@ -105,12 +105,12 @@ export function RunBar(p: Props) {
         >
           Train
         </button>
-        {p.onPause && p.onResume && (
+        {p.onPause && p.onUnpause && (
           <button
             type="button"
             ref={pauseButton}
             {...remember}
-            onClick={p.paused ? p.onResume : p.onPause}
+            onClick={p.paused ? p.onUnpause : p.onPause}
             disabled={!p.training || p.stopping}
             aria-pressed={p.paused ?? false}
           >

@@ -45,10 +45,11 @@ export function RunHistory(props: {
   training: boolean;
   /** Reopen: the run's charts, last step and final model. */
   onReopen: (id: string) => void;
-  onResume: (id: string) => void;
+  /** Resume: continues an interrupted run from its last checkpoint (not an unpause). */
+  onContinue: (id: string) => void;
   onError: (err: unknown) => void;
 }) {
-  const { call, refreshKey, training, onReopen, onResume, onError } = props;
+  const { call, refreshKey, training, onReopen, onContinue, onError } = props;
   const [list, setList] = useState<RunList | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [comparing, setComparing] = useState<readonly string[] | null>(null);
@@ -172,7 +173,7 @@ export function RunHistory(props: {
                               type="button"
                               className="primary"
                               disabled={training}
-                              onClick={() => onResume(r.id)}
+                              onClick={() => onContinue(r.id)}
                             >
                               Resume
                             </button>

@@ -13,6 +13,8 @@ interface Props {
   canPredict: boolean;
   busy: 'export' | 'import' | null;
   training: boolean;
+  /** The run in progress is paused: its model can be tried and exported. */
+  paused?: boolean;
   predict: (text: string) => Promise<Prediction | null>;
   onExport: () => void;
   /** The last export of this model (for "Use it in your web page"), or null. */
@@ -97,7 +99,7 @@ export function TryIt(p: Props) {
         <button
           type="button"
           onClick={p.onExport}
-          disabled={!model || p.training || p.busy !== null}
+          disabled={!model || (p.training && !p.paused) || p.busy !== null}
         >
           Export model
         </button>

@@ -8,7 +8,7 @@
  * memory estimated), which a fresh worker and a first render rely on.
  */
 import { useCallback, useRef } from 'react';
-import type { StudioClient } from '../worker/client';
+import type { RunRecord, StudioClient } from '../worker/client';
 import type { BackendChoice } from './studio/urlOptions';
 import { useDataFile } from './studio/useDataFile';
 import { useMemoryEstimate } from './studio/useMemoryEstimate';
@@ -40,17 +40,35 @@ export function useStudio() {
   const { status, error, download, reportError, dismissError, setError } = notices;
   /** The running worker's client (null between workers); every hook reads it at call time. */
   const clientRef = useRef<StudioClient | null>(null);
-  /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
-  const preparedKey = useRef('');
 
-  const run = useRun(notices.setStatus);
-  const data = useDataFile({ clientRef, settingsRef, setSettings, notices });
+  const run = useRun();
+  const { dispatch } = run;
+  const showRecord = useCallback(
+    (record: RunRecord) => dispatch({ type: 'stored', record, rows: null }),
+    [dispatch],
+  );
+  const mdl = useModel({ clientRef, notices, showRecord });
+  /** Latest run view and model, for the notice of a new training file. */
+  const shownRef = useRef({ view: run.view, model: mdl.model });
+  shownRef.current = { view: run.view, model: mdl.model };
+  const { setModel: setShownModel } = mdl;
+  const onNewFile = useCallback(() => {
+    const { view, model } = shownRef.current;
+    const cleared = [
+      ...(view.logs.length > 0 || view.progress ? ['the last run’s charts'] : []),
+      ...(view.evalRows ? ['its evaluation'] : []),
+      ...(model ? ['Try it’s model'] : []),
+    ];
+    dispatch({ type: 'clear' });
+    setShownModel(null);
+    return cleared;
+  }, [dispatch, setShownModel]);
+  const data = useDataFile({ clientRef, settingsRef, setSettings, notices, onNewFile });
   const tok = useTokenizerChoice({
     clientRef,
     savedTokenizer: settings.tokenizer,
     settingsRef,
     setSettings,
-    preparedKey,
     notices,
   });
   const pre = usePretrained({
@@ -63,8 +81,7 @@ export function useStudio() {
   const worker = useWorker({
     clientRef,
     notices,
-    onProgress: run.onProgress,
-    onLog: run.onLog,
+    onSnapshot: run.onSnapshot,
     onRead: data.onRead,
     openStartFile: data.openStartFile,
     loadStartTokenizer: tok.loadStartTokenizer,
@@ -72,10 +89,10 @@ export function useStudio() {
   });
   const prep = usePrepare({
     clientRef,
-    preparedKey,
     table: data.table,
     dataVersion: data.dataVersion,
     tokenizer: tok.tokenizer,
+    tokenizerVersion: tok.tokenizerVersion,
     settings,
     training: run.training,
     notices,
@@ -90,7 +107,6 @@ export function useStudio() {
     specOf: pre.specOf,
     dataset: prep.dataset,
   });
-  const mdl = useModel({ clientRef, notices });
   const actions = useTraining({
     clientRef,
     settingsRef,
@@ -108,16 +124,15 @@ export function useStudio() {
   // A new worker starts empty: what the old one held (tokenizer, prepared data, model,
   // checkpoint) is forgotten here, and the boot sends file and tokenizer again.
   const { setTokenizer } = tok;
-  const { setPrepared } = prep;
+  const { reset: resetPrepared } = prep;
   const { setModel } = mdl;
   const { setPretrained } = pre;
   const forgetWorker = useCallback(() => {
     setTokenizer(null);
-    setPrepared(null);
+    resetPrepared();
     setModel(null);
     setPretrained(null); // the new worker does not hold the checkpoint: load it again
-    preparedKey.current = '';
-  }, [setTokenizer, setPrepared, setModel, setPretrained]);
+  }, [setTokenizer, resetPrepared, setModel, setPretrained]);
 
   const { switchBackend, reboot } = worker;
   const chooseBackend = useCallback(
@@ -129,13 +144,19 @@ export function useStudio() {
   );
 
   /** Boots a fresh worker after a crash; the loaded file, tokenizer and data are sent again. */
-  const { endRun } = run;
   const restartWorker = useCallback(() => {
     setError(null);
     forgetWorker();
-    endRun();
+    dispatch({ type: 'workerLost' });
     reboot();
-  }, [setError, forgetWorker, endRun, reboot]);
+  }, [setError, forgetWorker, dispatch, reboot]);
+
+  // A paused run has a model: Try it, evaluation and Export work on it.
+  const model =
+    mdl.model ??
+    (run.paused && run.view.hasModel && prep.dataset
+      ? { labels: prep.dataset.labels, source: 'trained' as const }
+      : null);
 
   const ready = Boolean(
     worker.backend &&
@@ -147,27 +168,39 @@ export function useStudio() {
     !worker.workerDead,
   );
   return {
+    /** The open data file, its validation file and the actions that open them. */
+    data: {
+      table: data.table,
+      loadingFile: data.loadingFile,
+      reading: data.reading,
+      readChoice: data.readChoice,
+      chooseRead: data.chooseRead,
+      validation: data.validation,
+      loadValidationFile: data.loadValidationFile,
+      clearValidationFile: data.clearValidationFile,
+      openDemo: data.openDemo,
+      demoLoaded: data.demoLoaded,
+      loadFile: data.loadFile,
+    },
+    /** The run shown (the worker's snapshots, or a stored run reopened) and its flags. */
+    run: {
+      ...run.view,
+      training: run.training,
+      stopping: run.stopping,
+      paused: run.paused,
+    },
+    /** Train, continue a stored run, reopen one, pause, unpause, stop. */
+    runActions: actions,
     preferred: worker.preferred,
     backend: worker.backend,
     settings,
-    table: data.table,
     tokenizer: tok.tokenizer,
     dataset: prep.dataset,
     dataReport: prep.dataReport,
     chooseTokenizer: tok.chooseTokenizer,
-    loadingFile: data.loadingFile,
-    reading: data.reading,
     preparing: prep.preparing,
-    training: run.training,
-    stopping: run.stopping,
-    progress: run.progress,
     status,
-    series: run.series,
-    logs: run.logs,
-    throughput: run.throughput,
-    evalRows: run.evalRows,
-    finalMetrics: run.finalMetrics,
-    model: mdl.model,
+    model,
     busy: mdl.busy,
     error,
     /** Data, tokenizer and prepared dataset are in the worker: Train may start. */
@@ -175,24 +208,10 @@ export function useStudio() {
     datasetCurrent: prep.datasetCurrent,
     modelProblem: settingsActions.modelProblem,
     chooseBackend,
-    loadFile: data.loadFile,
-    readChoice: data.readChoice,
-    chooseRead: data.chooseRead,
-    validation: data.validation,
-    loadValidationFile: data.loadValidationFile,
-    clearValidationFile: data.clearValidationFile,
-    openDemo: data.openDemo,
-    demoLoaded: data.demoLoaded,
     setColumns: settingsActions.setColumns,
     setValidationFraction: settingsActions.setValidationFraction,
     setModelSize: settingsActions.setModelSize,
     setArg: settingsActions.setArg,
-    train: actions.train,
-    resumeRun: actions.resumeRun,
-    reopenRun: actions.reopenRun,
-    paused: run.paused,
-    pause: actions.pause,
-    resumeTraining: actions.resumeTraining,
     workerDead: worker.workerDead,
     restartWorker,
     modelSource: pre.modelSource,
@@ -204,9 +223,8 @@ export function useStudio() {
     loadingTokenizer: tok.loadingTokenizer,
     loadPretrained: pre.loadPretrained,
     memory,
-    showLogHistory: run.showLogHistory,
+    importRun: mdl.importRun,
     call: worker.call,
-    stop: actions.stop,
     exportModel: mdl.exportModel,
     exported: mdl.exported,
     importModel: mdl.importModel,

@@ -5,10 +5,15 @@
 import {
   ARG_DOCS,
   TRAIN_SAMPLING_STRATEGIES,
+  allArgumentsToJson,
   defaultTrainingArguments,
+  parseTrainingArguments,
+  studioArgumentsToJson,
   trainingArgumentFlagSpecs,
+  trainingArgumentsToJson,
   type TrainingArguments,
 } from '../core/train/args';
+import { splitArgumentsJson } from '../core/config/argsFile';
 import { LR_SCHEDULER_TYPES } from '../core/train/schedules';
 
 export interface ArgInfo {
@@ -57,4 +62,21 @@ export function argsCatalog(): ArgInfo[] {
       nullable: d === null,
     };
   });
+}
+
+/**
+ * Validates arguments as the trainer will (HF's rules); `args` may hold data and model keys too
+ * (one arguments JSON, split as HfArgumentParser does). See the protocol's `checkArgs`.
+ */
+export function checkArgs(args: Record<string, unknown>) {
+  const split = splitArgumentsJson(args);
+  const parsed = parseTrainingArguments(split.training);
+  return {
+    args: allArgumentsToJson(parsed.args),
+    trainingArgs: trainingArgumentsToJson(parsed.args),
+    studioArgs: studioArgumentsToJson(parsed.args),
+    data: split.data,
+    model: split.model,
+    notices: [...split.notices, ...parsed.notices],
+  };
 }

@@ -28,6 +28,8 @@ import type { PretrainedInfo } from '../core/session';
 import type { EvalRows } from '../core/train/evalDetails';
 import type { Progress } from '../core/run/progress';
 import type { OpenedRun, RunList } from '../core/run/service';
+import type { RunSnapshot, RunState } from '../core/run/runMachine';
+import type { RunRecord } from '../core/io/runStore';
 import type { SerializedError, StudioErrorCode } from '../core/run/errors';
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
@@ -91,7 +93,17 @@ export interface Api {
    * next visit opens it again (the user's files; not the demo).
    */
   loadTable: [
-    { fileName: string; file: Blob | ArrayBuffer; keep?: boolean; read?: TableReadChoice },
+    {
+      fileName: string;
+      file: Blob | ArrayBuffer;
+      keep?: boolean;
+      read?: TableReadChoice;
+      /**
+       * A new training file (not the open one read again): the old one's validation file no
+       * longer applies and is dropped (and forgotten for the next visit).
+       */
+      fresh?: boolean;
+    },
     TableSummary,
   ];
   /** Reads the open data file again with other read options (delimiter, header). */
@@ -134,7 +146,12 @@ export interface Api {
     TokenizerInfo,
   ];
   prepare: [PrepareOptions, DatasetSummary];
-  train: [{ model: ModelSpec; args: TrainingArguments }, TrainResult];
+  /**
+   * Starts a run (the worker's `startRun`): prepares the data with `prepare` when its
+   * fingerprint changed since the last preparation, then trains. Its state, progress and log
+   * stream as `snapshot` events; the reply is its result.
+   */
+  train: [{ model: ModelSpec; args: TrainingArguments; prepare?: PrepareOptions }, TrainResult];
   stop: [Record<string, never>, { stopping: boolean }];
   exportModel: [Record<string, never>, { fileName: string; zip: ArrayBuffer }];
   /**
@@ -146,7 +163,19 @@ export interface Api {
     { model?: ModelSpec; args?: Partial<TrainingArguments> },
     { fileName: string; zip: ArrayBuffer; leftOut: string[] },
   ];
-  importModel: [{ zip: ArrayBuffer }, { labels: string[]; tokenizer: string }];
+  /**
+   * Loads an exported model (its zip) for Try it, evaluation and Export, and records it as its
+   * own entry in the run history (`record`, status `imported`; null where runs are not stored).
+   */
+  importModel: [
+    { zip: ArrayBuffer; fileName?: string },
+    { labels: string[]; tokenizer: string; record: RunRecord | null },
+  ];
+  /**
+   * Records a trainer_state.json trained elsewhere as its own entry in the run history (status
+   * `imported`), comparable with the page's runs; the run shown stays as it is.
+   */
+  importRun: [{ fileName: string; text: string }, RunRecord];
   predict: [{ texts: string[] }, Prediction[]];
   /** The data report of the loaded table (rows, task, class balance, token lengths...). */
   dataReport: [{ columns: ColumnChoice; maxLength: number }, DataReport];
@@ -199,21 +228,23 @@ export interface Api {
       notices: string[];
     },
   ];
-  /** Pauses a run between steps (nothing is lost); `resumeTraining` continues it. */
+  /** Pauses a run between steps (nothing is lost); `unpause` goes on with its next step. */
   pause: [Record<string, never>, { paused: boolean }];
-  resumeTraining: [Record<string, never>, { paused: boolean }];
+  unpause: [Record<string, never>, { paused: boolean }];
   /** Stored runs (newest first), which are interrupted, and the storage used. */
   listRuns: [Record<string, never>, RunList];
   /** Deletes a run with its checkpoints, data file and model zip. */
   deleteRun: [{ id: string }, { deleted: boolean }];
   /**
-   * Resumes a stored run from its last checkpoint: reloads its data file and settings, prepares
-   * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
+   * Continues a stored run from its last checkpoint: reloads its data and validation files and
+   * settings, prepares the data as before and trains on with `resume_from_checkpoint` (same
+   * record, same losses).
    */
-  resumeRun: [{ id: string }, TrainResult];
+  continueRun: [{ id: string }, TrainResult];
   /**
    * Opens a stored run again (Reopen in the history): its final model becomes the model for
-   * predictions, evaluation and export, and its data file is loaded and prepared as it was.
+   * predictions, evaluation and export, evaluated on what the run evaluated (its validation
+   * file, else its split of its data file). The page's data stays as it is.
    */
   openRun: [{ id: string }, OpenedRun];
   /** A stored run as a file: its HF zip when the final model is stored, else trainer_state.json. */
@@ -244,13 +275,16 @@ export type { RunList };
 /** A stored run opened again: its record, model, data and what could not be restored. */
 export type { OpenedRun };
 
+/** The run's state machine and snapshots (core/run/runMachine.ts). */
+export type { RunSnapshot, RunState };
+
 export type WorkerEvent =
-  | { kind: 'progress'; progress: Progress }
+  /** The run's snapshot: after each change of its state and with each progress report. */
+  | { kind: 'snapshot'; snapshot: RunSnapshot }
   /** Something went wrong that does not stop the run (e.g. storage full: checkpoint not saved). */
   | { kind: 'warning'; message: string }
   /** The stored run record of the run in progress (its id, for Resume after a fault). */
   | { kind: 'run'; id: string }
-  | { kind: 'log'; entry: LogEntry }
   | { kind: 'status'; message: string }
   | { kind: 'download'; progress: DownloadProgress }
   /** Reading a data file: bytes read so far of the file's size. */

@@ -4,6 +4,7 @@ import './zodJitless';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { browserRunStores } from '../core/run/idbStores';
 import { createHandlers } from './handlers';
 import { serveRequests } from './serve';
 
@@ -17,6 +18,7 @@ const appRoot = new URL(
 const handlers = createHandlers({
   emit: (event) => scope.postMessage({ type: 'event', event }),
   assetUrl: (path) => new URL(path, appRoot).href,
+  stores: browserRunStores(),
   backendOptions: {
     wasmPaths: {
       'tfjs-backend-wasm.wasm': wasmPlain,

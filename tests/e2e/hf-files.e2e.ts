@@ -1,5 +1,6 @@
 /**
- * HF files in and out of the studio: a trainer_state.json written by the command line is charted,
+ * HF files in and out of the studio: a trainer_state.json written by the command line becomes its
+ * own entry in the run history, charted when reopened,
  * and a training_args.json is imported into the form (basic fields and advanced overrides) and
  * exported again with HF's names; a share link carries the settings to a fresh browser. Nothing
  * trains here.
@@ -39,6 +40,13 @@ async function chartsTrainerState(ctx: E2EContext): Promise<void> {
   await page
     .getByLabel('Choose a trainer_state.json')
     .setInputFiles(path.join(RUN, 'trainer_state.json'));
+  // Its own entry in the run history, beside the page's runs; Reopen charts it.
+  const row = page.locator('tr[data-status="imported"]');
+  await waitFor('the imported run in the history', async () => (await row.count()) === 1, {
+    timeoutMs: 30_000,
+  });
+  assert.equal(await chartPoints(page, 'loss'), 0, 'the page’s charts are not replaced');
+  await row.getByRole('button', { name: 'Reopen', exact: true }).click();
   await waitFor(
     'the imported run to be charted',
     async () => (await chartPoints(page, 'loss')) === losses,
@@ -50,7 +58,10 @@ async function chartsTrainerState(ctx: E2EContext): Promise<void> {
   const metrics = await textOf(page.getByTestId('final-metrics'));
   const lastAcc = evals.at(-1)?.eval_accuracy as number;
   assert.ok(metrics.includes(lastAcc.toFixed(4)), `final metrics "${metrics}" lack ${lastAcc}`);
-  assert.match(await textOf(page.getByTestId('status')), /imported run/i);
+  assert.match(
+    await textOf(page.getByTestId('status')),
+    /^Showing a reopened run: trainer_state\.json/,
+  );
   await page.screenshot({ path: path.join(ctx.outDir, 'imported-run.png'), fullPage: true });
 
   // A file that is not a trainer_state.json says so and charts nothing new.
@@ -63,6 +74,7 @@ async function chartsTrainerState(ctx: E2EContext): Promise<void> {
     /log_history/.test(await textOf(page.getByTestId('error'))),
   );
   assert.equal(await chartPoints(page, 'loss'), losses);
+  assert.equal(await row.count(), 1, 'nothing added to the history');
 }
 
 async function importsAndExportsTrainingArgs(ctx: E2EContext): Promise<void> {

@@ -2,8 +2,8 @@
  * "Run it elsewhere": before any run, the page's settings are saved as a transformers Trainer
  * script bundle; after a tiny run trained in the page (wasm), that run's bundle, whose zip holds train.py, args.json (the page's arguments), the launch files,
  * the page's splits, the tokenizer and the step-0 weights. Where python3 has torch and
- * transformers, the bundle's train.py runs (5 steps) and the page charts the trainer_state.json
- * it wrote with "Open trainer_state.json".
+ * transformers, the bundle's train.py runs (5 steps), and the trainer_state.json it wrote, opened
+ * with "Open trainer_state.json", becomes its own entry in the run history, charted when reopened.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -132,6 +132,11 @@ async function runElsewhere(ctx: E2EContext): Promise<void> {
   await page
     .getByLabel('Choose a trainer_state.json')
     .setInputFiles(path.join(dir, 'output/trainer_state.json'));
+  const row = page.locator('tr[data-status="imported"]');
+  await waitFor('the bundle run in the history', async () => (await row.count()) === 1, {
+    timeoutMs: 30_000,
+  });
+  await row.getByRole('button', { name: 'Reopen', exact: true }).click();
   await waitFor(
     'the bundle run to be charted',
     async () => (await chartPoints(page, 'loss')) === 5,

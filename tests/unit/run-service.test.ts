@@ -25,6 +25,7 @@ import { FsRunOutput, FsRunStore, fsCheckpointStores } from '../../src/core/run/
 import { webLocks } from '../../src/core/run/idbStores';
 import { RunService } from '../../src/core/run/service';
 import type { KeptFiles, Locks } from '../../src/core/run/stores';
+import type { RunSnapshot } from '../../src/core/run/runMachine';
 import { ArgumentsError } from '../../src/core/train/argsError';
 import { DataError } from '../../src/core/data/errors';
 import type { LogEntry } from '../../src/core/train/state';
@@ -63,10 +64,23 @@ const DATA = new TextEncoder().encode(
 );
 
 /** Kept files in memory (the browser keeps them in IndexedDB). */
-function memoryKept(): KeptFiles & { data: { fileName: string; bytes: Uint8Array } | null } {
+function memoryKept(): KeptFiles & {
+  data: { fileName: string; bytes: Uint8Array } | null;
+  validation: { fileName: string; bytes: Uint8Array } | null;
+} {
   let tokenizer: Record<string, string> | null = null;
   return {
     data: null,
+    validation: null,
+    async keepValidationFile(fileName, bytes) {
+      this.validation = { fileName, bytes };
+    },
+    async keptValidationFile() {
+      return this.validation;
+    },
+    async forgetValidationFile() {
+      this.validation = null;
+    },
     async keepDataFile(fileName, bytes) {
       this.data = { fileName, bytes };
     },
@@ -271,7 +285,7 @@ describe('RunService on the file system', () => {
     expect(listed.interrupted).toEqual([]);
 
     // Resume: the same record goes on from checkpoint-2 to the end, its log continuing.
-    const resumed = await service.resume(id);
+    const resumed = await service.continueRun(id);
     expect(resumed.stopped).toBe(false);
     expect(resumed.globalStep).toBe(4);
     expect(t.runIds).toEqual([id, id]);
@@ -377,14 +391,14 @@ describe('RunService on the file system', () => {
 
     // After a reload without the checkpoint: not resumable, and the message says what to do.
     const bare = await page();
-    await expect(bare.service.resume(id)).rejects.toMatchObject({
+    await expect(bare.service.continueRun(id)).rejects.toMatchObject({
       code: 'not-resumable',
       message: expect.stringMatching(/load that checkpoint/),
     });
     // With the checkpoint loaded again: resumed from checkpoint-2 to the end.
     const again = await page();
     await again.service.session.loadPretrained(files(), 'bert-tiny-random');
-    const resumed = await again.service.resume(id);
+    const resumed = await again.service.continueRun(id);
     expect(resumed.stopped).toBe(false);
     expect(resumed.globalStep).toBe(4);
     expect((await again.runs.get(id))?.status).toBe('finished');
@@ -415,7 +429,7 @@ describe('RunService on the file system', () => {
   it('answers bad requests with codes', async () => {
     const dir = tmp();
     const t = await prepared(dir);
-    await expect(t.service.resume('run-nope')).rejects.toMatchObject({ code: 'not-found' });
+    await expect(t.service.continueRun('run-nope')).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.exportRun('run-nope')).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.restoreTokenizerFiles()).rejects.toMatchObject({ code: 'not-found' });
     await expect(t.service.loadTokenizerFiles({ 'vocab.txt': 'a' })).rejects.toMatchObject({
@@ -565,5 +579,176 @@ describe('run records: version and run config', () => {
       training: { learning_rate: 5e-4, warmup_steps: 0.1, logging_steps: 5 },
     });
     expect((await runs.list())[0].config).toEqual(read?.config);
+  });
+});
+
+/** Rows 81-140 of SST-2's training sample (a separate validation file), as bytes. */
+const VALIDATION = new TextEncoder().encode(
+  readFileSync('tests/fixtures/data/sst2-train-300.tsv', 'utf8')
+    .split('\n')
+    .filter((_l, i) => i === 0 || (i > 80 && i <= 140))
+    .join('\n'),
+);
+
+describe('the one Run of a service', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('records its validation file; Reopen evaluates on it, not on a split of the data', async () => {
+    const dir = tmp();
+    const t = newService(dir);
+    await t.service.loadTable('sst2.tsv', DATA, { keep: true });
+    const val = await t.service.loadValidationTable('sst2-val.tsv', VALIDATION, { keep: true });
+    expect(val.rowCount).toBe(60);
+    t.service.useTokenizer(
+      await loadTokenizerFromDir('public/tokenizers/bert-base-uncased'),
+      'bert-base-uncased',
+    );
+    const result = await t.service.startRun(TINY, ARGS, { prepare: PREPARE });
+    const [id] = t.runIds;
+    const rec = await t.runs.get(id);
+    expect(rec?.validationFileName).toBe('sst2-val.tsv');
+    expect(await t.runs.getBlob(`${id}/validation`)).toEqual(VALIDATION);
+    // After a reload, the page holds another file (no validation file): Reopen evaluates the
+    // run's model on the run's validation file, and finds the metrics the run recorded.
+    const page = await prepared(dir);
+    const opened = await page.service.openRun(id);
+    expect(opened.notices).toEqual([]);
+    expect(opened.dataset?.validationRows).toBe(60);
+    expect(opened.evalRows?.texts).toHaveLength(60);
+    const rows = opened.evalRows!;
+    const k = rows.labelNames.length;
+    let right = 0;
+    for (let i = 0; i < rows.texts.length; i++) {
+      const row = Array.from(rows.logits.subarray(i * k, i * k + k));
+      if (row.indexOf(Math.max(...row)) === rows.labels[i]) right++;
+    }
+    expect(right / rows.texts.length).toBeCloseTo(result.metrics.eval_accuracy, 6);
+    // The page's own data was not touched (no validation file there).
+    expect(page.service.session.validationTable).toBeNull();
+    expect(page.service.session.table?.fileName).toBe('sst2.tsv');
+  });
+
+  it('a new training file drops the old one’s validation file (and the kept one)', async () => {
+    const t = newService(tmp());
+    await t.service.loadTable('sst2.tsv', DATA, { keep: true });
+    await t.service.loadValidationTable('sst2-val.tsv', VALIDATION, { keep: true });
+    await new Promise((r) => setTimeout(r, 10)); // kept after the reply
+    expect(t.kept.validation?.fileName).toBe('sst2-val.tsv');
+    // The same file read again (another delimiter) keeps it.
+    await t.service.loadTable('sst2.tsv', DATA, {});
+    expect(t.service.session.validationTable?.fileName).toBe('sst2-val.tsv');
+    await t.service.loadTable('other.tsv', DATA, { keep: true, fresh: true });
+    expect(t.service.session.validationTable).toBeNull();
+    expect(t.kept.validation).toBeNull();
+  });
+
+  it('publishes each run’s own log: no entry of the last run, each entry once', async () => {
+    const snaps: RunSnapshot[] = [];
+    const dir = tmp();
+    const t = await prepared(dir);
+    const service = new RunService({
+      events: { warning: () => {}, snapshot: (s) => snaps.push(s) },
+      session: t.service.session,
+    });
+    await service.startRun(TINY, ARGS, { prepare: PREPARE });
+    snaps.length = 0;
+    await service.startRun(TINY, { ...ARGS, logging_steps: 2 }, { prepare: PREPARE });
+    // The log as the page builds it from the deltas, before the end's whole history.
+    const live = snaps.slice(0, -1);
+    // The last run logged step 1; this one logs every 2 steps.
+    expect(live.flatMap((s) => s.log.entries.map((e) => e.step))).not.toContain(1);
+    const built: number[] = [];
+    for (const s of live) {
+      if (s.log.start === 0) built.length = 0;
+      expect(s.log.start).toBe(built.length);
+      built.push(...s.log.entries.map((e) => e.step));
+    }
+    const whole = snaps.at(-1)!.log.entries.map((e) => e.step);
+    expect(built).toEqual(whole.slice(0, built.length));
+    expect(whole.filter((step, i) => whole.indexOf(step) === i)[0]).toBe(2);
+  });
+
+  it('prepares again only when the data’s fingerprint changed', async () => {
+    const t = await prepared(tmp());
+    const before = t.service.session.prepared;
+    await t.service.startRun(TINY, { ...ARGS, max_steps: 1 }, { prepare: PREPARE });
+    expect(t.service.session.prepared).toBe(before);
+    await t.service.startRun(
+      TINY,
+      { ...ARGS, max_steps: 1 },
+      {
+        prepare: { ...PREPARE, seed: 4 },
+      },
+    );
+    expect(t.service.session.prepared).not.toBe(before);
+    expect(t.service.session.prepared?.options.seed).toBe(4);
+  });
+
+  it('a paused run has a model: predictions, evaluation and export work on it', async () => {
+    const t = await prepared(tmp());
+    const snaps: string[] = [];
+    let pausedAt = -1;
+    const checks: Promise<void>[] = [];
+    const s = t.service;
+    const pauseAt2 = {
+      on_step_end: (_a: unknown, state: { global_step: number }) => {
+        if (state.global_step !== 2) return;
+        expect(s.pause()).toBe(true);
+        pausedAt = state.global_step;
+        checks.push(
+          (async () => {
+            expect(s.run.state).toBe('paused');
+            const [p] = await s.session.predict(['a wonderful film']);
+            expect(['0', '1']).toContain(p.label);
+            const rows = await s.session.evalRows();
+            expect(rows.texts.length).toBeGreaterThan(0);
+            const zip = await s.exportModel();
+            expect(Object.keys(unzipSync(zip.zip)).some((n) => n.endsWith('config.json'))).toBe(
+              true,
+            );
+            snaps.push(s.run.state);
+            expect(s.unpause()).toBe(true);
+          })(),
+        );
+      },
+    };
+    const result = await s.startRun(TINY, ARGS, { callbacks: [pauseAt2] });
+    await Promise.all(checks);
+    expect(pausedAt).toBe(2);
+    expect(snaps).toEqual(['paused']);
+    expect(result.globalStep).toBe(ARGS.max_steps);
+    expect(s.run.state).toBe('finished');
+  });
+
+  it('an imported trainer_state.json is its own entry in the history', async () => {
+    const t = newService(tmp());
+    const state = JSON.stringify({
+      global_step: 2,
+      max_steps: 2,
+      train_batch_size: 16,
+      logging_steps: 1,
+      log_history: [
+        { loss: 0.7, step: 1, epoch: 0.5 },
+        { eval_loss: 0.5, eval_accuracy: 0.9, step: 2, epoch: 1 },
+      ],
+    });
+    const rec = await t.service.importRun('trainer_state.json', state);
+    expect(rec).toMatchObject({
+      status: 'imported',
+      fileName: 'trainer_state.json',
+      globalStep: 2,
+      metrics: { eval_loss: 0.5, eval_accuracy: 0.9 },
+      // Compared with the page's runs by the arguments its state names.
+      args: { per_device_train_batch_size: 16, logging_steps: 1 },
+    });
+    expect((await t.service.listRuns()).runs.map((r) => r.id)).toEqual([rec.id]);
+    await expect(t.service.importRun('x.json', '{"a": 1}')).rejects.toMatchObject({
+      code: 'data',
+    });
+    const opened = await t.service.openRun(rec.id);
+    expect(opened.notices).toEqual([]);
+    expect(opened.record.logHistory).toHaveLength(2);
   });
 });

@@ -152,8 +152,13 @@ describe('worker handlers over a port', () => {
     const runEvent = events.find((e) => e.kind === 'run');
     expect(runEvent).toBeDefined();
     const id = (runEvent as { id: string }).id;
-    expect(events.some((e) => e.kind === 'progress')).toBe(true);
-    expect(events.filter((e) => e.kind === 'log').length).toBeGreaterThanOrEqual(2);
+    // The run's snapshots: its states in order, its log whole at the end.
+    const snaps = events.flatMap((e) => (e.kind === 'snapshot' ? [e.snapshot] : []));
+    expect([...new Set(snaps.map((s) => s.state))]).toEqual(['preparing', 'training', 'finished']);
+    const last = snaps.at(-1)!;
+    expect(last).toMatchObject({ runId: id, hasModel: true, stopped: false, error: null });
+    expect(last.log.start).toBe(0);
+    expect(last.log.entries.filter((e) => 'loss' in e).length).toBe(2);
     expect(events.filter((e) => e.kind === 'status').map((e) => e.message)).toEqual(
       expect.arrayContaining(['Tokenizing…', 'Training…', 'Finished']),
     );
@@ -173,7 +178,7 @@ describe('worker handlers over a port', () => {
     );
     expect(state).toMatchObject({ global_step: 2, max_steps: 2, train_batch_size: 8 });
 
-    const notFound = await client.call('resumeRun', { id: 'run-gone' }).catch((e: unknown) => e);
+    const notFound = await client.call('continueRun', { id: 'run-gone' }).catch((e: unknown) => e);
     expect(errorCodeOf(notFound)).toBe('not-found');
     expect((notFound as Error).message).toBe('There is no stored run run-gone.');
     const badArgs = await client

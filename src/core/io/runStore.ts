@@ -17,7 +17,15 @@ import {
   reqResult,
 } from './idb';
 
-export type RunStatus = 'running' | 'paused' | 'finished' | 'stopped' | 'failed' | 'interrupted';
+export type RunStatus =
+  | 'running'
+  | 'paused'
+  | 'finished'
+  | 'stopped'
+  | 'failed'
+  | 'interrupted'
+  /** Not trained here: an imported trainer_state.json or exported model, charted beside. */
+  | 'imported';
 
 /** The version of new run records: 2 holds the run config (records without one are version 1). */
 export const RUN_RECORD_VERSION = 2;
@@ -39,6 +47,11 @@ export interface RunRecord {
   /** Why the run failed or was interrupted (the error message), else null. */
   reason: string | null;
   fileName: string;
+  /**
+   * The separate validation file the run evaluated on (its bytes in blob `"<id>/validation"`),
+   * or null/absent when it held out a split of the training file.
+   */
+  validationFileName?: string | null;
   /** SHA-256 of the data file's bytes, hex. */
   dataFingerprint: string;
   tokenizer: { name: string; vocabSize: number };
@@ -67,6 +80,7 @@ export interface RunRecord {
 export const blobKey = {
   data: (id: string) => `${id}/data`,
   modelZip: (id: string) => `${id}/model.zip`,
+  validation: (id: string) => `${id}/validation`,
 };
 
 /** A new run id: time-sortable and unique enough for one browser (no "/"). */

@@ -44,9 +44,12 @@ export const idbCheckpointStores: CheckpointStores = {
 };
 
 export const idbKeptFiles: KeptFiles = {
-  keepDataFile: kept.keepDataFile,
-  keptDataFile: kept.keptDataFile,
-  forgetDataFile: kept.forgetDataFile,
+  keepDataFile: (fileName, bytes) => kept.keepDataFile(fileName, bytes),
+  keptDataFile: () => kept.keptDataFile(),
+  forgetDataFile: () => kept.forgetDataFile(),
+  keepValidationFile: (fileName, bytes) => kept.keepDataFile(fileName, bytes, 'validation'),
+  keptValidationFile: () => kept.keptDataFile('validation'),
+  forgetValidationFile: () => kept.forgetDataFile('validation'),
   keepTokenizerFiles: kept.keepTokenizerFiles,
   keptTokenizerFiles: kept.keptTokenizerFiles,
   keepCheckpoint: kept.keepCheckpoint,

@@ -6,9 +6,12 @@
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
 import type { KeptCheckpoint } from '../io/keptFile';
 import { StudioSession, type ModelSpec, type PrepareOptions, type TableSummary } from '../session';
+import { summarizeTable } from '../session/table';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { StudioError } from './errors';
+import { dataFingerprint } from './fingerprint';
+import { Run } from './run';
 import type { RunServiceDeps } from './types';
 
 /** Files with more rows than this are tokenized by the pool (when there is one). */
@@ -39,20 +42,27 @@ export const messageOf = (e: unknown) => (e instanceof Error ? e.message : Strin
 /** A session and what its runs record of their inputs; see the module comment. */
 export class RunInputs {
   readonly session: StudioSession;
+  /** The one run: its state machine and the snapshots it publishes. */
+  readonly run: Run;
   /** The loaded data file (kept so a run can store it and be resumed after a reload). */
   protected tableFile: TableFile | null = null;
+  /** The separate validation file (stored with a run, so Reopen evaluates on it), or null. */
+  protected validationFile: TableFile | null = null;
   protected lastPrepare: PrepareOptions | null = null;
+  /** The fingerprint of the data as last prepared (see `./fingerprint.ts`), '' when not. */
+  private preparedFingerprint = '';
+  /** Counts the files loaded: a file read again is new data even under the same name. */
+  private loads = 0;
   protected tokenizerName = '';
   /** Counts loads and forgets of the kept data file: a pending write of an older one is skipped. */
   private keepSeq = 0;
   private pool: TokenizerPool | null = null;
-  /** True from the moment a run is asked for until it ends (its trainer starts later). */
-  protected starting = false;
   protected backend = '?';
   private maxBufferBytes: number | undefined;
 
   constructor(protected readonly deps: RunServiceDeps) {
     this.session = deps.session ?? new StudioSession();
+    this.run = new Run((snapshot) => deps.events.snapshot?.(snapshot));
   }
 
   protected warn(message: string): void {
@@ -76,7 +86,7 @@ export class RunInputs {
 
   /** Fails with `busy` while a run is in progress. */
   assertIdle(message = 'A run is already in progress: stop it first.'): void {
-    if (this.session.training || this.starting) {
+    if (this.run.active) {
       throw new StudioError('busy', message, 'RunInProgressError');
     }
   }
@@ -89,8 +99,15 @@ export class RunInputs {
   async loadTable(
     fileName: string,
     data: ReadInput,
-    opts: { keep?: boolean; read?: ReadOptions; onProgress?: (p: ReadProgress) => void } = {},
+    opts: {
+      keep?: boolean;
+      read?: ReadOptions;
+      onProgress?: (p: ReadProgress) => void;
+      /** A new training file: the old one's validation file no longer applies and is forgotten. */
+      fresh?: boolean;
+    } = {},
   ) {
+    this.assertIdle('A run is in progress: stop it before opening another file.');
     let last = 0;
     const summary = await this.session.loadTable(fileName, data, opts.read ?? {}, (progress) => {
       const now = Date.now();
@@ -101,6 +118,8 @@ export class RunInputs {
     const stored =
       data instanceof Uint8Array || (typeof Blob !== 'undefined' && data instanceof Blob);
     this.tableFile = stored ? { fileName, data, bytesRead: summary.bytesRead ?? 0 } : null;
+    this.loads++;
+    if (opts.fresh) await this.clearValidationTable();
     const seq = ++this.keepSeq;
     const kept = this.deps.kept;
     const file = this.tableFile;
@@ -132,6 +151,66 @@ export class RunInputs {
       await kept.forgetDataFile().catch(() => undefined);
       return null;
     }
+  }
+
+  /** Reads the open data file again (else the one kept from the last visit) with other options. */
+  async rereadTable(
+    opts: { read?: ReadOptions; onProgress?: (p: ReadProgress) => void } = {},
+  ): Promise<TableSummary> {
+    const kept = this.tableFile ? null : await this.deps.kept?.keptDataFile();
+    const file = this.tableFile ?? (kept ? { fileName: kept.fileName, data: kept.bytes } : null);
+    if (!file) throw new StudioError('not-found', 'No data file is open to read again.');
+    return this.loadTable(file.fileName, file.data, opts);
+  }
+
+  /**
+   * Uses a separate validation file instead of a split of the training file, read with `read`;
+   * `keep`: kept for the next visit (after the reply; a full quota warns, the file stays in use).
+   */
+  async loadValidationTable(
+    fileName: string,
+    data: ReadInput,
+    opts: { keep?: boolean; read?: ReadOptions } = {},
+  ): Promise<TableSummary> {
+    this.assertIdle('A run is in progress: stop it before choosing a validation file.');
+    await this.session.loadValidationTable(fileName, data, opts.read ?? {});
+    const table = this.session.validationTable;
+    if (!table) throw new StudioError('data', `${fileName} was not read.`);
+    const stored =
+      data instanceof Uint8Array || (typeof Blob !== 'undefined' && data instanceof Blob);
+    const file = stored ? { fileName, data, bytesRead: Number.MAX_SAFE_INTEGER - 1 } : null;
+    this.validationFile = file;
+    this.loads++;
+    const kept = this.deps.kept;
+    if (opts.keep && kept?.keepValidationFile && file) {
+      void storedBytes(file)
+        .then((bytes) => kept.keepValidationFile?.(fileName, bytes))
+        .catch((err: unknown) => this.warn(messageOf(err)));
+    }
+    return summarizeTable(table);
+  }
+
+  /** Opens the validation file kept from the last visit; null when none (or it no longer reads). */
+  async restoreValidationTable(read: ReadOptions = {}): Promise<TableSummary | null> {
+    const kept = this.deps.kept;
+    const file = (await kept?.keptValidationFile?.()) ?? null;
+    if (!file) return null;
+    try {
+      return await this.loadValidationTable(file.fileName, file.bytes, { read });
+    } catch {
+      await kept?.forgetValidationFile?.().catch(() => undefined);
+      return null;
+    }
+  }
+
+  /** Goes back to a split of the training file for validation (and forgets the kept file). */
+  async clearValidationTable(): Promise<void> {
+    this.assertIdle('A run is in progress: stop it before changing its validation data.');
+    this.session.validationTable = null;
+    this.session.prepared = null;
+    this.validationFile = null;
+    this.loads++;
+    await this.deps.kept?.forgetValidationFile?.();
   }
 
   /** Forgets the kept data file (the demo opens on the next visit). */
@@ -226,8 +305,31 @@ export class RunInputs {
     return this.loadTokenizerFiles(files);
   }
 
+  /** The fingerprint of the data `options` would prepare now (see `./fingerprint.ts`). */
+  protected fingerprintOf(options: PrepareOptions): string {
+    const tok = this.session.tokenizer;
+    return dataFingerprint({
+      prepare: options,
+      dataFile: this.tableFile?.fileName ?? this.session.table?.fileName ?? null,
+      validationFile: this.session.validationTable?.fileName ?? null,
+      loads: this.loads,
+      tokenizer: tok ? { name: this.tokenizerName || tok.name, vocabSize: tok.vocabSize } : null,
+    });
+  }
+
+  /** Prepares the data with `options` unless it is prepared so already (same fingerprint). */
+  protected async prepareIfChanged(options: PrepareOptions): Promise<void> {
+    if (this.session.prepared && this.fingerprintOf(options) === this.preparedFingerprint) return;
+    await this.prepareData(options);
+  }
+
   /** Prepares the splits (large files through the tokenizer pool) and remembers how. */
   async prepare(options: PrepareOptions) {
+    this.assertIdle('A run is in progress: its data stays as it is.');
+    return this.prepareData(options);
+  }
+
+  private async prepareData(options: PrepareOptions) {
     const s = this.session;
     const rows = s.table?.rows.length ?? 0;
     const tok = s.tokenizer;
@@ -248,6 +350,7 @@ export class RunInputs {
           )
         : s.prepare(options);
     this.lastPrepare = options;
+    this.preparedFingerprint = this.fingerprintOf(options);
     return summary;
   }
 }

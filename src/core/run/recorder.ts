@@ -18,7 +18,14 @@ import type { RunStore } from './stores';
 /** What a new run record starts from (the rest is filled as the run goes). */
 export type RunStart = Pick<
   RunRecord,
-  'fileName' | 'tokenizer' | 'model' | 'prepare' | 'args' | 'backend' | 'maxSteps'
+  | 'fileName'
+  | 'validationFileName'
+  | 'tokenizer'
+  | 'model'
+  | 'prepare'
+  | 'args'
+  | 'backend'
+  | 'maxSteps'
 >;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -37,12 +44,16 @@ export class RunRecorder {
     this.writer = throttle(() => this.write(), intervalMs);
   }
 
-  /** Creates the record of a new run and stores its data file. */
+  /**
+   * Creates the record of a new run and stores its data file and its validation file (when it
+   * has one: Reopen evaluates on it).
+   */
   static async start(
     store: RunStore,
     start: RunStart,
     dataBytes: Uint8Array,
     onWarning: (message: string) => void,
+    validationBytes: Uint8Array | null = null,
     id = newRunId(),
   ): Promise<RunRecorder> {
     const now = Date.now();
@@ -66,6 +77,7 @@ export class RunRecorder {
     const r = new RunRecorder(store, rec, onWarning);
     try {
       await store.putBlob(blobKey.data(id), dataBytes);
+      if (validationBytes) await store.putBlob(blobKey.validation(id), validationBytes);
     } catch (e) {
       onWarning(message(e));
     }

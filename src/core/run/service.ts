@@ -1,38 +1,37 @@
 /**
  * The run service: one studio session's runs, recorded, resumed, checkpointed and exported
  * through the stores it is given (`./stores.ts`): IndexedDB and Web Locks in the worker, the
- * file system on the command line. It holds the state a run needs beyond the session (the data
- * file it was read from, the preparation, the tokenizer's name, the live run, a lost device);
- * the worker's handlers and the CLI only translate their requests into its calls.
+ * file system on the command line. It holds the one run (`./run.ts`: its state machine and
+ * snapshots) and the state a run needs beyond the session (the data files it was read from, the
+ * preparation and its fingerprint, the tokenizer's name, a lost device); the worker's handlers
+ * and the CLI only translate their requests into its calls. Stored runs (Reopen, imports, the
+ * list) are `./storedRuns.ts`, a run's inputs `./inputs.ts`.
  */
 import { strToU8, zipSync } from 'fflate';
 import { recordedRunOfStored, runArgumentFileBytes } from '../config/runFiles';
-import { blobKey, isInterrupted, lastCheckpoint, type RunRecord } from '../io/runStore';
+import { blobKey, lastCheckpoint } from '../io/runStore';
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { outputFolderFiles } from './outputFolder';
 import { exportFolderName } from '../session/exportImport';
 import { trainerStateJson } from '../io/trainerState';
-import type { ModelSpec, TrainResult } from '../session';
+import type { ModelSpec, PrepareOptions, TrainResult } from '../session';
 import { parseTrainingArguments } from '../train/args';
 import type { TrainerCallback } from '../train/callbacks';
 import { StudioError, isResumableFailure, runFailure } from './errors';
-import { RunInputs, messageOf, storedBytes } from './inputs';
+import { messageOf, storedBytes } from './inputs';
+import { StoredRuns, configJson } from './storedRuns';
+import { progressCallback } from './progress';
 import { RunRecorder } from './recorder';
 import { storedModelSpec, storedPrepareOptions } from './storedRun';
-import type { RunOutput, RunStore } from './stores';
-import type { ExportedFile, OpenedRun, OutputOptions, RunList, TrainOptions } from './types';
+import type { RunOutput } from './stores';
+import type { ExportedFile, OutputOptions, TrainOptions } from './types';
 
 export { POOL_MIN_ROWS } from './inputs';
 export type * from './types';
 
 const byStep = (a: string, b: string) => Number(a.split('-')[1]) - Number(b.split('-')[1]);
-/** A model's config.json as a plain object, or null without a model. */
-const configJson = (model: { config: object } | null) =>
-  model ? (JSON.parse(JSON.stringify(model.config)) as Record<string, unknown>) : null;
 
-export class RunService extends RunInputs {
-  /** The run in progress' record id (live: not "interrupted"). */
-  private liveRunId: string | null = null;
+export class RunService extends StoredRuns {
   /** Set when the GPU device is lost: the reason, shown instead of the raw failure. */
   private deviceLostReason: string | null = null;
   /** The last finished run's result (for its output folder). */
@@ -49,98 +48,102 @@ export class RunService extends RunInputs {
 
   // --- Runs ---
 
-  /** Trains a new run on the prepared data, recorded (when there is a run store). */
-  async train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
-    return this.exclusive(() => this.run(spec, { ...args }, null, opts));
-  }
-
-  /** Runs `fn` as the one run in progress (`busy` while another is). */
-  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Starts a new run: prepares the data with `prepare` when its fingerprint changed since the
+   * last preparation (else trains on the prepared data as it is), then trains, recorded (when
+   * there is a run store). Without `prepare`, trains on the data as last prepared.
+   */
+  async startRun(
+    spec: ModelSpec,
+    args: object,
+    opts: TrainOptions & { prepare?: PrepareOptions } = {},
+  ): Promise<TrainResult> {
     this.assertIdle();
-    this.starting = true;
-    try {
-      return await fn();
-    } finally {
-      this.starting = false;
-    }
-  }
-
-  /**
-   * Resumes a stored run from its last checkpoint: reloads its data file and settings, prepares
-   * the data as before and trains on with `resume_from_checkpoint` (same record, same losses).
-   */
-  async resume(id: string, opts: TrainOptions = {}): Promise<TrainResult> {
-    return this.exclusive(() => this.resumeStored(id, opts));
-  }
-
-  private async resumeStored(id: string, opts: TrainOptions): Promise<TrainResult> {
-    const { runs, rec } = await this.stored(id);
-    const base = this.session.pretrained?.config;
-    const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
-    const bytes = await runs.getBlob(blobKey.data(id));
-    if (!bytes) {
-      throw new StudioError(
-        'not-found',
-        `The data file of this run (${rec.fileName}) was not stored.`,
-      );
-    }
-    this.status(`Resuming ${rec.fileName}…`);
-    await this.session.loadTable(rec.fileName, bytes);
-    this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
-    const prep = storedPrepareOptions(rec);
-    this.session.prepare(prep);
-    this.lastPrepare = prep;
-    this.status('Training…');
-    return this.run(spec, { ...rec.args }, id, opts);
-  }
-
-  /**
-   * Opens a stored run again: its final model (the zip stored at its end) becomes the session's
-   * model, as an imported one does, and its validation rows are evaluated on its data file as
-   * the run prepared it. The page's own data file and preparation stay the session's.
-   */
-  async openRun(id: string): Promise<OpenedRun> {
-    this.assertIdle('A run is in progress: stop it first.');
-    const { runs, rec } = await this.stored(id);
-    const notices: string[] = [];
-    const zip = rec.hasModelZip ? await runs.getBlob(blobKey.modelZip(id)) : null;
-    const model = zip ? await this.session.importZip(zip) : null;
-    if (!model) notices.push('The final model of this run was not stored.');
-    const bytes = model ? await runs.getBlob(blobKey.data(id)) : null;
-    if (model && !bytes)
-      notices.push(`The data file of this run (${rec.fileName}) was not stored.`);
-    const s = this.session;
-    const page = {
-      table: s.table,
-      validationTable: s.validationTable,
-      prepared: s.prepared,
-      tokenizer: s.tokenizer,
-    };
-    let dataset = null;
-    let evalRows = null;
-    try {
-      if (bytes) {
-        await s.loadTable(rec.fileName, bytes);
-        s.validationTable = null;
-        // The run's rows as the run tokenized them: with its own tokenizer (the stored zip's).
-        s.tokenizer = s.modelTokenizer;
-        dataset = s.prepare(storedPrepareOptions(rec));
-        evalRows = await s.evalRows();
+    this.run.start(this.dataOfRun());
+    return this.settle(async () => {
+      if (opts.prepare) {
+        this.status('Tokenizing…');
+        await this.prepareIfChanged(opts.prepare);
       }
-    } catch (e) {
-      notices.push(messageOf(e));
-    } finally {
-      Object.assign(s, page);
-    }
-    return { record: rec, model, dataset, evalRows, notices };
+      this.status('Training…');
+      return this.trainRecorded(spec, { ...args }, null, opts);
+    });
   }
 
-  /** The run store and run `id`'s record, or a `not-found` error. */
-  private async stored(id: string): Promise<{ runs: RunStore; rec: RunRecord }> {
-    const runs = this.deps.runs;
-    const rec = runs ? await runs.get(id) : null;
-    if (!runs || !rec) throw new StudioError('not-found', `There is no stored run ${id}.`);
-    return { runs, rec };
+  /** {@link startRun} on the data as last prepared. */
+  train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
+    return this.startRun(spec, args, opts);
+  }
+
+  /** Ends the run's state as its result or failure says (the snapshot tells the page). */
+  private async settle(fn: () => Promise<TrainResult>): Promise<TrainResult> {
+    try {
+      const result = await fn();
+      this.run.end(result);
+      this.status(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
+      return result;
+    } catch (e) {
+      this.run.fail(e, this.session.model !== null);
+      throw e;
+    }
+  }
+
+  /** The data files of the run about to start, for its snapshots. */
+  private dataOfRun() {
+    const fileName = this.tableFile?.fileName ?? this.session.table?.fileName;
+    return fileName
+      ? { fileName, validationFileName: this.session.validationTable?.fileName ?? null }
+      : null;
+  }
+
+  /** Pauses the run in progress between steps; false when it cannot pause now. */
+  pause(): boolean {
+    return this.run.state === 'training' && this.session.pause() && this.run.pause();
+  }
+
+  /** Continues a paused run with its next step. */
+  unpause(): boolean {
+    return this.run.state === 'paused' && this.session.unpause() && this.run.unpause();
+  }
+
+  /** Stops the run in progress after its current step (what was trained is kept). */
+  stop(): boolean {
+    if (!this.run.active) return false;
+    this.session.stop();
+    return this.run.stop();
+  }
+
+  /**
+   * Continues a stored run from its last checkpoint: reloads its data file (and validation
+   * file) and settings, prepares the data as before and trains on with `resume_from_checkpoint`
+   * (same record, same losses).
+   */
+  async continueRun(id: string, opts: TrainOptions = {}): Promise<TrainResult> {
+    this.assertIdle();
+    const { runs, rec } = await this.stored(id);
+    this.run.start({ fileName: rec.fileName, validationFileName: rec.validationFileName ?? null });
+    return this.settle(async () => {
+      const base = this.session.pretrained?.config;
+      const spec = storedModelSpec(rec, base ? (base as unknown as Record<string, unknown>) : null);
+      const bytes = await runs.getBlob(blobKey.data(id));
+      if (!bytes) {
+        throw new StudioError(
+          'not-found',
+          `The data file of this run (${rec.fileName}) was not stored.`,
+        );
+      }
+      this.status(`Continuing ${rec.fileName}…`);
+      const validation = await this.storedValidation(runs, rec);
+      await this.session.loadTable(rec.fileName, bytes);
+      this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
+      this.session.validationTable = validation?.table ?? null;
+      this.validationFile = validation?.file ?? null;
+      const prep = storedPrepareOptions(rec);
+      this.session.prepare(prep);
+      this.lastPrepare = prep;
+      this.status('Training…');
+      return this.trainRecorded(spec, { ...rec.args }, id, opts);
+    });
   }
 
   /** The record of a new run, or of the run `resumeId` set running again; null: not recorded. */
@@ -158,10 +161,12 @@ export class RunService extends RunInputs {
       return r;
     }
     if (!runs || !this.tableFile || !this.lastPrepare) return null;
+    const validation = this.session.validationTable ? this.validationFile : null;
     return RunRecorder.start(
       runs,
       {
         fileName: this.tableFile.fileName,
+        validationFileName: validation?.fileName ?? null,
         tokenizer: { name: this.tokenizerName, vocabSize: this.session.tokenizer?.vocabSize ?? 0 },
         model: { ...spec },
         prepare: { ...this.lastPrepare },
@@ -171,6 +176,7 @@ export class RunService extends RunInputs {
       },
       await storedBytes(this.tableFile),
       warn,
+      validation ? await storedBytes(validation) : null,
     );
   }
 
@@ -180,7 +186,7 @@ export class RunService extends RunInputs {
    * it trains, the final model's zip and status at the end, a failure classified (a lost device
    * or memory: "interrupted", resumable; else "failed").
    */
-  private async run(
+  private async trainRecorded(
     spec: ModelSpec,
     args: Record<string, unknown>,
     resumeId: string | null,
@@ -207,14 +213,16 @@ export class RunService extends RunInputs {
       );
     }
     let release: (() => void) | undefined;
+    const session = this.session;
+    // The run's log is its own trainer's (not the last run's, until the trainer starts).
+    const last = session.trainerState;
+    this.run.training(id, () => (session.trainerState === last ? [] : session.logHistory));
     if (rec && id) {
-      this.liveRunId = id;
       this.deps.events.run?.(id);
       // Held while this run trains: another tab (or this one after a reload) sees it live.
       release = this.deps.locks?.hold(id);
     }
     const hooks = this.deps.hooks;
-    const session = this.session;
     const recordCallback: TrainerCallback = {
       on_log(_a, state, _c, entry) {
         rec?.log(entry, state.global_step);
@@ -235,8 +243,17 @@ export class RunService extends RunInputs {
       },
     };
     try {
+      // The page's snapshots follow the trainer's progress reports (at most every 200 ms).
+      const snapshots = this.deps.events.snapshot
+        ? [
+            progressCallback(
+              (p) => this.run.progress(p),
+              () => {},
+            ),
+          ]
+        : [];
       const result = await this.session.train(spec, args, {
-        callbacks: [...(opts.callbacks ?? []), recordCallback],
+        callbacks: [...(opts.callbacks ?? []), ...snapshots, recordCallback],
         yieldEachStep: opts.yieldEachStep,
         gradients: opts.gradients,
         checkpoints: store,
@@ -259,7 +276,6 @@ export class RunService extends RunInputs {
       }
       throw e;
     } finally {
-      this.liveRunId = null;
       release?.();
     }
   }
@@ -283,33 +299,6 @@ export class RunService extends RunInputs {
       checkpoints,
       hasModelZip,
     });
-  }
-
-  /** Stored runs, newest first; interrupted ones (not live, with a checkpoint) to resume. */
-  async listRuns(): Promise<RunList> {
-    const runs = this.deps.runs;
-    if (!runs) return { runs: [], interrupted: [], storage: { usage: null, quota: null } };
-    const list = await runs.list();
-    const live = new Set<string>(this.deps.locks ? await this.deps.locks.held() : []);
-    if (this.liveRunId) live.add(this.liveRunId);
-    const interrupted = list
-      .filter((r) => isInterrupted(r, live) && r.checkpoints.length > 0)
-      .map((r) => r.id);
-    return { runs: list, interrupted, storage: await runs.storage() };
-  }
-
-  /** Deletes a stored run with its checkpoints, data file and model zip (not the live one). */
-  async deleteRun(id: string): Promise<void> {
-    if (id === this.liveRunId) {
-      throw new StudioError(
-        'busy',
-        'This run is in progress: stop it before deleting it.',
-        'RunInProgressError',
-      );
-    }
-    const runs = this.deps.runs;
-    if (!runs) throw new StudioError('not-found', `There is no stored run ${id}.`);
-    await runs.delete(id);
   }
 
   /**

@@ -45,6 +45,10 @@ export interface KeptFiles {
   keepDataFile(fileName: string, bytes: Uint8Array): Promise<void>;
   keptDataFile(): Promise<{ fileName: string; bytes: Uint8Array } | null>;
   forgetDataFile(): Promise<void>;
+  /** The separate validation file (absent where it is not kept: the CLI, tests). */
+  keepValidationFile?(fileName: string, bytes: Uint8Array): Promise<void>;
+  keptValidationFile?(): Promise<{ fileName: string; bytes: Uint8Array } | null>;
+  forgetValidationFile?(): Promise<void>;
   keepTokenizerFiles(files: Record<string, string>): Promise<void>;
   keptTokenizerFiles(): Promise<Record<string, string> | null>;
   /** The pretrained checkpoint chosen (absent where checkpoints are not kept: the CLI). */

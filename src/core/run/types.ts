@@ -6,6 +6,7 @@ import type { EvalRows } from '../train/evalDetails';
 import type { RunOptions } from '../session/training';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { RecordedRunArguments } from '../config/argsFile';
+import type { RunSnapshot } from './runMachine';
 import type { CheckpointStores, KeptFiles, Locks, RunStore } from './stores';
 
 /** What the service reports while it works. */
@@ -15,6 +16,8 @@ export interface RunEvents {
   /** The stored record of the run in progress (its id, for Resume after a fault). */
   run?(id: string): void;
   status?(message: string): void;
+  /** The run's snapshot after each change of its state and with each progress report. */
+  snapshot?(snapshot: RunSnapshot): void;
 }
 
 /** Test builds' fault injection (see src/worker/testHooks.ts); inert elsewhere. */
@@ -57,9 +60,9 @@ export interface RunList {
 
 /**
  * A stored run opened again: its record, its final model when stored (now the session's
- * model), and when its data file is stored too, its validation split as the run prepared it
- * and the model's rows on it (for the evaluation views); `notices` say what could not be
- * restored.
+ * model), and when its data file is stored too, its validation data as the run evaluated it
+ * (its own validation file, else its split of the training file) and the model's rows on it
+ * (for the evaluation views); `notices` say what could not be restored.
  */
 export interface OpenedRun {
   record: RunRecord;

@@ -148,17 +148,22 @@ export class Trainer {
   /** Asks the loop to stop after the current step; what was trained is kept. */
   stop(): void {
     this.stopRequested = true;
-    this.resume(); // a paused run must wake up to stop
+    this.unpause(); // a paused run must wake up to stop
   }
 
-  /** Pauses between steps (after the current one); nothing is lost, `resume()` goes on. */
+  /** Pauses between steps (after the current one); nothing is lost, `unpause()` goes on. */
   pause(): void {
     this.pauseGate.pause();
   }
 
-  /** Continues a paused run. */
-  resume(): void {
-    this.pauseGate.resume();
+  /** Continues a paused run with its next step (not a run continued from a checkpoint). */
+  unpause(): void {
+    this.pauseGate.unpause();
+  }
+
+  /** Resolves once a paused run waits between steps (its weights hold still), at once otherwise. */
+  settled(): Promise<void> {
+    return this.pauseGate.settled();
   }
 
   get paused(): boolean {

@@ -59,10 +59,21 @@ export interface DataFileDeps {
   settingsRef: RefObject<StudioSettings>;
   setSettings: Dispatch<SetStateAction<StudioSettings>>;
   notices: Notices;
+  /**
+   * A new training file was opened: what belonged to the old one (the run's views, its model)
+   * goes. Returns what was cleared, for the notice.
+   */
+  onNewFile: () => string[];
 }
 
 /** The open data file's state and the actions that open one. */
-export function useDataFile({ clientRef, settingsRef, setSettings, notices }: DataFileDeps) {
+export function useDataFile({
+  clientRef,
+  settingsRef,
+  setSettings,
+  notices,
+  onNewFile,
+}: DataFileDeps) {
   const { setStatus, setError } = notices;
   const [table, setTable] = useState<TableSummary | null>(null);
   /** Bumped for every table shown: the same file opened again is prepared again. */
@@ -103,6 +114,8 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
   const validationRef = useRef<LoadedFile | null>(null);
   const validationShown = useRef(false);
   validationShown.current = validation !== null;
+  const validationShownName = useRef<string | null>(null);
+  validationShownName.current = validation?.fileName ?? null;
 
   /** Shows a table the worker has read and picks columns (the saved ones if they fit). */
   const showTable = useCallback(
@@ -122,7 +135,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
    * demo is not (it is always at hand).
    */
   const sendTable = useCallback(
-    async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean) => {
+    async (client: StudioClient, file: LoadedFile, keepSavedColumns: boolean, fresh = false) => {
       attemptRef.current = file;
       setReading({ name: file.name, progress: null });
       const summary = await client
@@ -131,6 +144,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
           file: file.data,
           keep: !file.demo,
           read: readRef.current,
+          fresh,
         })
         .finally(() => setReading(null));
       fileRef.current = file;
@@ -197,9 +211,21 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       // A new file is read as detected; a delimiter or header chosen after applies to it.
       setReadChoice({});
       try {
-        const summary = await sendTable(client, { name: file.name, data: file }, false);
-        setError(null); // an earlier file's error no longer applies
-        setStatus(`Loaded ${summary.fileName}`);
+        const oldValidation = validationRef.current?.name ?? validationShownName.current;
+        const summary = await sendTable(client, { name: file.name, data: file }, false, true);
+        // The old file's validation file, errors and views no longer apply: cleared, and said.
+        validationRef.current = null;
+        setValidation(null);
+        setError(null);
+        const cleared = [
+          ...(oldValidation ? [`its validation file ${oldValidation}`] : []),
+          ...onNewFile(),
+        ];
+        setStatus(
+          cleared.length
+            ? `Loaded ${summary.fileName}; cleared what belonged to the last file: ${cleared.join(', ')}`
+            : `Loaded ${summary.fileName}`,
+        );
       } catch (err) {
         setError(errorMessage(err));
         setStatus('Ready');
@@ -207,7 +233,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
         setLoadingFile(false);
       }
     },
-    [clientRef, sendTable, setError, setStatus, setReadChoice],
+    [clientRef, sendTable, setError, setStatus, setReadChoice, onNewFile],
   );
 
   /** Opens the bundled demo again and forgets the kept file (the demo opens next time too). */
@@ -223,7 +249,8 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       setValidation(null);
       // The demo is read as detected.
       setReadChoice({});
-      const summary = await sendTable(client, await fetchDemo(), false);
+      const summary = await sendTable(client, await fetchDemo(), false, true);
+      onNewFile();
       setError(null);
       setStatus(`Loaded ${summary.fileName}`);
     } catch (err) {
@@ -231,7 +258,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
     } finally {
       setLoadingFile(false);
     }
-  }, [clientRef, sendTable, setError, setStatus, setReadChoice]);
+  }, [clientRef, sendTable, setError, setStatus, setReadChoice, onNewFile]);
 
   /** Reads the open file (and the validation file) again with another delimiter or header. */
   const chooseRead = useCallback(
@@ -307,6 +334,7 @@ export function useDataFile({ clientRef, settingsRef, setSettings, notices }: Da
       validationRef.current = null;
       setValidation(null);
       setDataVersion((v) => v + 1);
+      setError(null); // an error about the validation file no longer applies
     } catch (err) {
       setError(errorMessage(err));
     }

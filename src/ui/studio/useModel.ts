@@ -1,6 +1,6 @@
 /** The model available for predictions and export: trained here or imported from a zip. */
 import { useCallback, useState, type RefObject } from 'react';
-import type { Prediction, StudioClient } from '../../worker/client';
+import type { Prediction, RunRecord, StudioClient } from '../../worker/client';
 import { downloadBlob } from '../exportData';
 import { zipEntryNames, type ExportedZip } from '../WebPageDeploy';
 import { errorMessage } from '../format';
@@ -17,10 +17,12 @@ export interface ModelInfo {
 export interface ModelDeps {
   clientRef: RefObject<StudioClient | null>;
   notices: Notices;
+  /** Shows an imported model's own history entry (its charts), as Reopen shows a stored run. */
+  showRecord: (record: RunRecord) => void;
 }
 
 /** The model, its export and import (as an HF folder zip), and predictions with it. */
-export function useModel({ clientRef, notices }: ModelDeps) {
+export function useModel({ clientRef, notices, showRecord }: ModelDeps) {
   const { setStatus, setError } = notices;
   const [model, setModel] = useState<ModelInfo | null>(null);
   const [busy, setBusy] = useState<'export' | 'import' | null>(null);
@@ -59,16 +61,45 @@ export function useModel({ clientRef, notices }: ModelDeps) {
       setBusy('import');
       try {
         const zip = await file.arrayBuffer();
-        const info = await client.call('importModel', { zip }, [zip]);
+        const info = await client.call('importModel', { zip, fileName: file.name }, [zip]);
+        // Its own entry in the run history, shown as a reopened run: the charts, metrics and
+        // model on the page are all the imported one's, none of the last run's.
+        if (info.record) showRecord(info.record);
         changeModel({ labels: info.labels, source: 'imported' });
-        setStatus(`Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})`);
+        setStatus(
+          `Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})` +
+            (info.record ? '; added to the run history' : ''),
+        );
       } catch (err) {
         setError(errorMessage(err));
       } finally {
         setBusy(null);
       }
     },
-    [clientRef, setStatus, setError, changeModel],
+    [clientRef, setStatus, setError, changeModel, showRecord],
+  );
+
+  /**
+   * Records a trainer_state.json trained elsewhere as its own entry in the run history, beside
+   * the page's runs (tick it and another to compare); the run shown stays as it is.
+   */
+  const importRun = useCallback(
+    async (file: File) => {
+      const client = clientRef.current;
+      if (!client) return;
+      try {
+        const rec = await client.call('importRun', {
+          fileName: file.name,
+          text: await file.text(),
+        });
+        setStatus(
+          `Added ${file.name} to the run history (${rec.logHistory.length} log entries): tick it and another run to compare them`,
+        );
+      } catch (err) {
+        setError(errorMessage(err));
+      }
+    },
+    [clientRef, setStatus, setError],
   );
 
   /** Classifies one text with the current model. */
@@ -82,5 +113,14 @@ export function useModel({ clientRef, notices }: ModelDeps) {
     [clientRef],
   );
 
-  return { model, setModel: changeModel, busy, exported, exportModel, importModel, predict };
+  return {
+    model,
+    setModel: changeModel,
+    busy,
+    exported,
+    exportModel,
+    importModel,
+    importRun,
+    predict,
+  };
 }

@@ -1,18 +1,13 @@
 /**
  * The prepared dataset (split + tokenized in the worker) and its data report, prepared again
- * whenever the data or its options change.
+ * whenever the data or its options change. The state is `prepareReducer`'s.
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
-import type {
-  DataReport,
-  DatasetSummary,
-  StudioClient,
-  TableSummary,
-  TokenizerInfo,
-} from '../../worker/client';
+import { useCallback, useEffect, useReducer, useRef, type RefObject } from 'react';
+import type { StudioClient, TableSummary, TokenizerInfo } from '../../worker/client';
 import type { StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
 import type { Notices } from './useNotices';
+import { INITIAL_PREPARE_VIEW, prepareReducer } from './prepareReducer';
 
 /** Wait after the last edit before re-tokenizing, so typing "128" prepares once. */
 const PREPARE_DEBOUNCE_MS = 250;
@@ -20,12 +15,12 @@ const PREPARE_DEBOUNCE_MS = 250;
 /** What the prepare hook needs from the studio. */
 export interface PrepareDeps {
   clientRef: RefObject<StudioClient | null>;
-  /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
-  preparedKey: RefObject<string>;
   table: TableSummary | null;
   /** Bumped for every table shown. */
   dataVersion: number;
   tokenizer: TokenizerInfo | null;
+  /** Counts the tokenizers loaded (the same one loaded again is prepared again). */
+  tokenizerVersion: number;
   settings: StudioSettings;
   /** A run is in progress: its dataset stays as it is. */
   training: boolean;
@@ -35,22 +30,18 @@ export interface PrepareDeps {
 /** The prepared dataset, whether it is current, and its data report. */
 export function usePrepare({
   clientRef,
-  preparedKey,
   table,
   dataVersion,
   tokenizer,
+  tokenizerVersion,
   settings,
   training,
   notices,
 }: PrepareDeps) {
   const { setStatus, setError } = notices;
-  /** The prepared dataset and the options (`prepareKey`) it was prepared with. */
-  const [prepared, setPrepared] = useState<{ key: string; summary: DatasetSummary } | null>(null);
-  /** The data report of the prepared dataset (same key as `prepared`). */
-  const [report, setReport] = useState<{ key: string; report: DataReport } | null>(null);
-  const [preparing, setPreparing] = useState(false);
-  /** Numbers prepare calls: only the latest one's answer is shown. */
-  const prepareSeq = useRef(0);
+  const [view, dispatch] = useReducer(prepareReducer, INITIAL_PREPARE_VIEW);
+  /** The latest request's number: an older answer neither sets the status nor an error. */
+  const latest = useRef(0);
 
   // Re-prepare (split + tokenize) whenever the data or its options change.
   const columns = settings.columns;
@@ -66,37 +57,34 @@ export function usePrepare({
     seed,
     tokenizer?.name,
     tokenizer?.vocabSize,
+    tokenizerVersion,
   ]);
+  const { requested, seq } = view;
   useEffect(() => {
     if (!table || !tokenizer || !columns || training) return;
     const key = prepareKey;
-    if (key === preparedKey.current) return;
+    if (key === requested) return;
     const timer = setTimeout(() => {
       const client = clientRef.current;
       if (!client) return;
-      preparedKey.current = key;
-      const seq = ++prepareSeq.current;
-      setPreparing(true);
+      const mine = seq + 1;
+      latest.current = mine;
+      dispatch({ type: 'request', key });
       client
         .call('prepare', { columns, validationFraction, maxLength, seed })
         .then((summary) => {
-          if (seq !== prepareSeq.current) return;
-          setPrepared({ key, summary });
+          dispatch({ type: 'prepared', seq: mine, key, summary });
+          if (mine !== latest.current) return;
           setStatus('Ready to train');
           // The data report (class balance, token lengths at this tokenizer...) after prepare.
           client
             .call('dataReport', { columns, maxLength })
-            .then((r) => seq === prepareSeq.current && setReport({ key, report: r }))
-            .catch(() => seq === prepareSeq.current && setReport(null));
+            .then((report) => dispatch({ type: 'report', seq: mine, key, report }))
+            .catch(() => dispatch({ type: 'report', seq: mine, key, report: null }));
         })
         .catch((err: unknown) => {
-          if (seq !== prepareSeq.current) return;
-          preparedKey.current = '';
-          setPrepared(null);
-          setError(errorMessage(err));
-        })
-        .finally(() => {
-          if (seq === prepareSeq.current) setPreparing(false);
+          dispatch({ type: 'failed', seq: mine });
+          if (mine === latest.current) setError(errorMessage(err));
         });
     }, PREPARE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
@@ -108,19 +96,27 @@ export function usePrepare({
     maxLength,
     seed,
     prepareKey,
+    requested,
+    seq,
     training,
     clientRef,
-    preparedKey,
     setStatus,
     setError,
   ]);
 
+  /** A new worker holds nothing prepared. */
+  const reset = useCallback(() => {
+    latest.current = -1;
+    dispatch({ type: 'reset' });
+  }, []);
+
+  const { prepared, report } = view;
   return {
     dataset: prepared?.summary ?? null,
     dataReport: report?.key === prepareKey ? report.report : null,
     /** The shown dataset was prepared with the current file and options. */
     datasetCurrent: prepared !== null && prepared.key === prepareKey,
-    preparing,
-    setPrepared,
+    preparing: view.preparing,
+    reset,
   };
 }

@@ -26,8 +26,6 @@ export interface TokenizerChoiceDeps {
   /** The latest settings: a trained tokenizer is trained on their current columns. */
   settingsRef: RefObject<StudioSettings>;
   setSettings: Dispatch<SetStateAction<StudioSettings>>;
-  /** The options the worker's dataset was prepared with; '' makes the data prepare again. */
-  preparedKey: RefObject<string>;
   notices: Notices;
 }
 
@@ -37,11 +35,12 @@ export function useTokenizerChoice({
   savedTokenizer,
   settingsRef,
   setSettings,
-  preparedKey,
   notices,
 }: TokenizerChoiceDeps) {
   const { setStatus, setError, setDownload } = notices;
   const [tokenizer, setTokenizer] = useState<TokenizerInfo | null>(null);
+  /** Counts the tokenizers loaded: each one makes the data prepare again. */
+  const [tokenizerVersion, setTokenizerVersion] = useState(0);
   /** A tokenizer is loading, downloading or training (its `download` events show progress). */
   const [loadingTokenizer, setLoadingTokenizer] = useState(false);
   /** The chosen tokenizer (bundled, Hub id, dropped files, trained), replayed into a new worker. */
@@ -85,7 +84,9 @@ export function useTokenizerChoice({
         tokenizerRef.current =
           'kind' in src && src.kind === 'hub' ? { kind: 'hub', id: src.id } : src;
         setSettings((s) => ({ ...s, tokenizer: persistedTokenizer(src) }));
-        preparedKey.current = '';
+        // Counted: the same tokenizer loaded again is new data to prepare (the worker's
+        // preparation was dropped with the old one).
+        setTokenizerVersion((v) => v + 1);
         setTokenizer(tok);
         setError(null);
         setStatus('Ready');
@@ -96,8 +97,15 @@ export function useTokenizerChoice({
         setLoadingTokenizer(false);
       }
     },
-    [clientRef, settingsRef, setSettings, preparedKey, setStatus, setError, setDownload],
+    [clientRef, settingsRef, setSettings, setStatus, setError, setDownload],
   );
 
-  return { tokenizer, setTokenizer, loadingTokenizer, loadStartTokenizer, chooseTokenizer };
+  return {
+    tokenizer,
+    tokenizerVersion,
+    setTokenizer,
+    loadingTokenizer,
+    loadStartTokenizer,
+    chooseTokenizer,
+  };
 }

@@ -1,4 +1,8 @@
-/** The training actions: start a run, resume a stored one, pause, go on, stop. */
+/**
+ * The training actions: start a run, continue a stored one from its checkpoint, reopen one,
+ * pause, unpause, stop. What a run is doing comes back as snapshots (`useRun`); these actions
+ * only ask, and show a failure or a result.
+ */
 import {
   startTransition,
   useCallback,
@@ -39,7 +43,7 @@ export interface TrainingDeps {
   notices: Notices;
 }
 
-/** Train, resume a stored run, pause, resume training, stop. */
+/** Train, continue a stored run, reopen one, pause, unpause, stop. */
 export function useTraining({
   clientRef,
   settingsRef,
@@ -54,16 +58,7 @@ export function useTraining({
   notices,
 }: TrainingDeps) {
   const { setStatus, setError } = notices;
-  const {
-    setTraining,
-    setStopping,
-    setPaused,
-    setEvalRows,
-    discardPendingLogs,
-    clearRun,
-    showResult,
-    endRun,
-  } = run;
+  const { dispatch } = run;
 
   /**
    * A run failed: show the worker's message as is (a NaN loss names its step and likely cause).
@@ -71,16 +66,28 @@ export function useTraining({
    */
   const failRun = useCallback(
     (err: unknown) => {
+      dispatch({ type: 'workerLost' });
       setError(errorMessage(err));
       setStatus('Training failed');
       if (errorCodeOf(err) === 'device-lost') setWorkerDead(errorMessage(err));
     },
-    [setError, setStatus, setWorkerDead],
+    [dispatch, setError, setStatus, setWorkerDead],
+  );
+
+  /** The evaluation views' rows: one pass of the model over the validation split. */
+  const fetchEvalRows = useCallback(
+    (client: StudioClient) =>
+      client
+        .call('evalRows', {})
+        .then((rows) => startTransition(() => dispatch({ type: 'evalRows', rows })))
+        .catch((err: unknown) => setError(errorMessage(err))),
+    [dispatch, setError],
   );
 
   /**
    * Starts a run. `extraArgs` are the advanced TrainingArguments the user set (or imported);
-   * the basic fields shown up front win over them.
+   * the basic fields shown up front win over them. The worker prepares the data again only
+   * when it changed since its last preparation.
    */
   const train = useCallback(
     async (extraArgs: Record<string, unknown> = {}) => {
@@ -97,50 +104,45 @@ export function useTraining({
         setError(memory.message);
         return;
       }
-      const { model: sizes, args: basicArgs } = settingsRef.current;
+      const { model: sizes, args: basicArgs, columns, validationFraction } = settingsRef.current;
       const args = { ...extraArgs, ...basicArgs };
-      discardPendingLogs();
-      // Only the flag that disables a second click renders at once; clearing the last run's
-      // charts and views (an unmount of every evaluation view) renders as a transition, in
-      // slices that yield to the browser, instead of one long task on the click.
-      setTraining(true);
-      setStopping(false);
-      startTransition(() => {
-        clearRun({
+      dispatch({
+        type: 'starting',
+        progress: {
           step: 0,
           maxSteps: estimateMaxSteps(dataset.trainRows, args),
           epoch: 0,
           samplesPerSecond: NaN,
           etaSeconds: null,
           phase: 'preparing',
-        });
+        },
+      });
+      startTransition(() => {
         setModel(null);
         setStatus('Training…');
       });
       try {
-        // The worker fills HF defaults for every argument the UI does not edit.
+        const spec = specOf(sizes);
         const result = await client.call('train', {
-          model: specOf(sizes),
+          model: spec,
+          // The worker fills HF defaults for every argument the UI does not edit.
           args: args as Partial<TrainingArguments> as TrainingArguments,
+          ...(columns && {
+            prepare: {
+              columns,
+              validationFraction,
+              maxLength: spec.max_length,
+              seed: Number(args.seed ?? 42),
+            },
+          }),
         });
-        discardPendingLogs();
-        // The end of a run re-renders every panel (unlocked), swaps in the full history and draws
-        // the final charts: a transition lets React render that in slices that yield to the
-        // browser instead of one long task (the issue's bar: main-thread tasks under 50 ms).
         startTransition(() => {
-          showResult(result);
           setModel({ labels: dataset.labels, source: 'trained' });
           setStatus(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
         });
-        // The evaluation views' rows: one pass of the final model over the validation split.
-        client
-          .call('evalRows', {})
-          .then((rows) => startTransition(() => setEvalRows(rows)))
-          .catch((err: unknown) => setError(errorMessage(err)));
+        void fetchEvalRows(client);
       } catch (err) {
         failRun(err);
-      } finally {
-        startTransition(endRun);
       }
     },
     [
@@ -152,37 +154,25 @@ export function useTraining({
       failRun,
       clientRef,
       settingsRef,
-      discardPendingLogs,
-      clearRun,
-      showResult,
-      endRun,
-      setTraining,
-      setStopping,
-      setEvalRows,
+      dispatch,
+      fetchEvalRows,
       setModel,
       setStatus,
       setError,
     ],
   );
 
-  /** Resumes a stored (interrupted) run from its last checkpoint, streaming like `train`. */
-  const resumeRun = useCallback(
+  /** Continues a stored (interrupted) run from its last checkpoint, streaming like `train`. */
+  const continueRun = useCallback(
     async (id: string) => {
       const client = clientRef.current;
       if (!client) return;
-      discardPendingLogs();
-      clearRun(null);
+      dispatch({ type: 'starting', progress: null });
       setModel(null);
       setError(null);
-      setTraining(true);
-      setStopping(false);
-      setPaused(false);
       setStatus('Resuming…');
       try {
-        const result = await client.call('resumeRun', { id });
-        discardPendingLogs();
-        // The whole curve: the stored history up to the checkpoint plus the steps trained now.
-        showResult(result);
+        const result = await client.call('continueRun', { id });
         setModel({
           labels: Object.keys(result.metrics).length ? (dataset?.labels ?? []) : [],
           source: 'trained',
@@ -190,32 +180,16 @@ export function useTraining({
         setStatus(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
       } catch (err) {
         failRun(err);
-      } finally {
-        endRun();
       }
     },
-    [
-      dataset,
-      failRun,
-      clientRef,
-      discardPendingLogs,
-      clearRun,
-      showResult,
-      endRun,
-      setTraining,
-      setStopping,
-      setPaused,
-      setModel,
-      setStatus,
-      setError,
-    ],
+    [dataset, failRun, clientRef, dispatch, setModel, setStatus, setError],
   );
 
   /**
    * Opens a stored run again (Reopen in the history): its charts, metrics and last step, and its
-   * final model for Try it, the evaluation views and Export (evaluated on its own data file).
+   * final model for Try it, the evaluation views and Export (evaluated on its own validation
+   * data).
    */
-  const { showStoredRun } = run;
   const reopenRun = useCallback(
     async (id: string) => {
       const client = clientRef.current;
@@ -227,7 +201,7 @@ export function useTraining({
         const rec = opened.record;
         const missing = opened.notices.length ? ` · ${opened.notices.join(' ')}` : '';
         startTransition(() => {
-          showStoredRun(rec, opened.evalRows);
+          dispatch({ type: 'stored', record: rec, rows: opened.evalRows });
           setModel(opened.model ? { labels: opened.model.labels, source: 'reopened' } : null);
           setStatus(
             `Showing a reopened run: ${rec.fileName}, ${formatDateTime(rec.created)}${missing}`,
@@ -237,7 +211,7 @@ export function useTraining({
         setError(errorMessage(err));
       }
     },
-    [clientRef, showStoredRun, setModel, setStatus, setError],
+    [clientRef, dispatch, setModel, setStatus, setError],
   );
 
   /** Runs a request about the run in progress; its failure shows in the error banner. */
@@ -258,34 +232,36 @@ export function useTraining({
   const stop = useCallback(
     () =>
       tellRun(async (client) => {
-        setStopping(true);
         setStatus('Stopping after the current step…');
         await client.call('stop', {});
       }),
-    [tellRun, setStopping, setStatus],
+    [tellRun, setStatus],
   );
 
-  /** Pauses the run between steps (nothing is lost); `resumeTraining` goes on. */
+  /**
+   * Pauses the run between steps (nothing is lost); `unpause` goes on. A paused run's model
+   * is evaluated (the evaluation views), and Try it and Export work on it.
+   */
   const pause = useCallback(
     () =>
       tellRun(async (client) => {
         const { paused: now } = await client.call('pause', {});
-        setPaused(now);
-        if (now) setStatus('Paused');
+        if (!now) return;
+        setStatus('Paused');
+        await fetchEvalRows(client);
       }),
-    [tellRun, setPaused, setStatus],
+    [tellRun, setStatus, fetchEvalRows],
   );
 
-  /** Goes on with a paused run. */
-  const resumeTraining = useCallback(
+  /** Goes on with a paused run from its next step. */
+  const unpause = useCallback(
     () =>
       tellRun(async (client) => {
-        await client.call('resumeTraining', {});
-        setPaused(false);
+        await client.call('unpause', {});
         setStatus('Training…');
       }),
-    [tellRun, setPaused, setStatus],
+    [tellRun, setStatus],
   );
 
-  return { train, resumeRun, reopenRun, stop, pause, resumeTraining };
+  return { train, continueRun, reopenRun, stop, pause, unpause };
 }

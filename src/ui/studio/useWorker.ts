@@ -8,10 +8,9 @@ import {
   TEST_HOOKS,
   type Api,
   type BackendInfo,
-  type LogEntry,
-  type Progress,
   type ReadProgress,
   type RequestName,
+  type RunSnapshot,
   type WorkerEvent,
 } from '../../worker/client';
 import { errorMessage } from '../format';
@@ -26,9 +25,8 @@ export interface WorkerDeps {
   /** Set to the running worker's client (null between workers); the other hooks read it. */
   clientRef: RefObject<StudioClient | null>;
   notices: Notices;
-  /** Progress, log and read events go to the hooks that show them. */
-  onProgress: (progress: Progress) => void;
-  onLog: (entry: LogEntry) => void;
+  /** The run's snapshots and read events go to the hooks that show them. */
+  onSnapshot: (snapshot: RunSnapshot) => void;
   onRead: (progress: ReadProgress) => void;
   /** Boot: the data file into the new worker (its failure is shown there; the boot goes on). */
   openStartFile: BootStep;
@@ -42,8 +40,7 @@ export interface WorkerDeps {
 export function useWorker({
   clientRef,
   notices,
-  onProgress,
-  onLog,
+  onSnapshot,
   onRead,
   openStartFile,
   loadStartTokenizer,
@@ -60,15 +57,14 @@ export function useWorker({
 
   const onEvent = useCallback(
     (e: WorkerEvent) => {
-      if (e.kind === 'progress') onProgress(e.progress);
+      if (e.kind === 'snapshot') onSnapshot(e.snapshot);
       else if (e.kind === 'status') startTransition(() => setStatus(e.message));
       else if (e.kind === 'download') setDownload(e.progress);
       else if (e.kind === 'warning') setError(e.message);
       else if (e.kind === 'run') return;
-      else if (e.kind === 'read') onRead(e.progress);
-      else onLog(e.entry);
+      else onRead(e.progress);
     },
-    [onProgress, onLog, onRead, setStatus, setDownload, setError],
+    [onSnapshot, onRead, setStatus, setDownload, setError],
   );
 
   // Boot (and re-boot on backend change): a fresh worker, then backend, data and tokenizer.
