@@ -176,7 +176,9 @@ export function zipEntryNames(zip: Uint8Array): string[] {
 
 function CheckTable({ check }: { check: Check }) {
   const { studio, results } = check;
-  const studioTop = studio.labels[studio.probs.indexOf(Math.max(...studio.probs))];
+  let best = 0;
+  for (let i = 1; i < studio.probs.length; i++) if (studio.probs[i] > studio.probs[best]) best = i;
+  const studioTop = studio.labels[best];
   const [first = 0, second = 0] = [...studio.probs].sort((a, b) => b - a);
   return (
     <table className="web-page-check" data-testid="web-page-check">
@@ -198,7 +200,7 @@ function CheckTable({ check }: { check: Check }) {
         <tr data-runtime="studio" data-top-label={studioTop} data-margin={first - second}>
           <th scope="row">The studio (TF.js)</th>
           <td>{studioTop}</td>
-          <td>{Math.max(...studio.probs).toFixed(4)}</td>
+          <td>{(studio.probs[best] ?? NaN).toFixed(4)}</td>
           <td>—</td>
           <td>—</td>
           <td>—</td>
