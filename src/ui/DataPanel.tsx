@@ -317,7 +317,13 @@ export function DataPanel(p: Props) {
             {formatDatasetSummary(p.dataset)}
           </p>
           <DatasetNotes dataset={p.dataset} />
-          {p.report && <DataReport report={p.report} table={table} />}
+          {p.report && (
+            <DataReport
+              report={p.report}
+              table={table}
+              validationFraction={p.validation ? null : p.validationFraction}
+            />
+          )}
         </div>
       ) : (
         table && (
