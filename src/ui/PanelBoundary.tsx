@@ -6,6 +6,7 @@
  */
 import { Component, type ComponentType, type ReactNode } from 'react';
 import { TEST_HOOKS } from '../worker/client';
+import { focusLost } from './focus';
 import { errorMessage } from './format';
 
 interface Props {
@@ -79,10 +80,6 @@ export class PanelBoundary extends Component<Props, State> {
       </div>
     );
   }
-}
-
-function focusLost(): boolean {
-  return document.activeElement === null || document.activeElement === document.body;
 }
 
 /** Panels the e2e hook no longer breaks: their Reload was pressed. */
