@@ -15,6 +15,7 @@ import {
 } from '../../src/core/train/evalDetails';
 import { createRng } from '../../src/core/util/rng';
 import { curveClasses, MAX_CURVES } from '../../src/ui/evalFormat';
+import { formatProbabilities } from '../../src/ui/format';
 import { pageSlice } from '../../src/ui/paging';
 
 /** A `c` x `c` confusion matrix of a model that gets most rows right and confuses some. */
@@ -143,6 +144,17 @@ describe('a 1,000-class evaluation', () => {
     const picked = curveClasses(rep(many));
     expect(picked).toHaveLength(MAX_CURVES);
     expect(picked).toContain(29);
+  });
+});
+
+describe('formatProbabilities', () => {
+  it('lists the 10 most probable of 500 labels and counts the rest', () => {
+    const labels = Array.from({ length: 500 }, (_, i) => `c${i}`);
+    const probs = labels.map((_, i) => (i === 42 ? 0.5 : 0.5 / 499));
+    const text = formatProbabilities({ label: 'c42', labels, probs, truncation: null });
+    expect(text.startsWith('c42 0.50 · ')).toBe(true);
+    expect(text.split(' · ')).toHaveLength(11);
+    expect(text.endsWith(' · 490 more labels')).toBe(true);
   });
 });
 
