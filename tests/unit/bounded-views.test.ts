@@ -10,6 +10,9 @@ import { stratifiedSplit } from '../../src/core/data/split';
 import {
   buildEvalDetails,
   matrixMax,
+  MAX_STORED_CURVE_POINTS,
+  prCurve,
+  rocCurve,
   topConfusions,
   type ClassificationDetails,
 } from '../../src/core/train/evalDetails';
@@ -105,6 +108,24 @@ describe('matrixMax', () => {
   });
 });
 
+describe('curves with a bound on their points', () => {
+  it('keep evenly picked points of the full curve, and the same areas', () => {
+    const rng = createRng(11);
+    const scores = Array.from({ length: 5000 }, () => Math.round(rng.next() * 1e4) / 1e4);
+    const positive = scores.map((s) => rng.next() < s);
+    const full = { roc: rocCurve(scores, positive), pr: prCurve(scores, positive) };
+    const few = { roc: rocCurve(scores, positive, 100), pr: prCurve(scores, positive, 100) };
+    const every = <T>(xs: T[], k: number) =>
+      Array.from({ length: k }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (k - 1))]);
+    expect(full.roc.points.length).toBeGreaterThan(1000);
+    expect(few.roc.points).toEqual(every(full.roc.points, 100));
+    expect(few.pr.points).toEqual(every(full.pr.points, 100));
+    expect(few.roc.auc).toBe(full.roc.auc);
+    expect(few.pr.averagePrecision).toBe(full.pr.averagePrecision);
+    expect(rocCurve([0.1, 0.9], [false, true], 100)).toEqual(rocCurve([0.1, 0.9], [false, true]));
+  });
+});
+
 describe('a 1,000-class evaluation', () => {
   it('builds, and the views draw bounded parts of it', () => {
     const c = 1000;
@@ -124,6 +145,10 @@ describe('a 1,000-class evaluation', () => {
       maxLength: 8,
     }) as ClassificationDetails;
     expect(d.confusion).toHaveLength(c);
+    for (const cv of d.curves) {
+      expect(cv.roc.length).toBeLessThanOrEqual(MAX_STORED_CURVE_POINTS);
+      expect(cv.positives).toBe(2);
+    }
     const t = topConfusions(d.confusion, 20);
     expect(t.top.length).toBe(20);
     expect(t.wrong).toBe(d.mistakes.length);
