@@ -70,6 +70,9 @@ async function manyClasses(ctx: E2EContext): Promise<void> {
   assert.match(warning, /\b500 classes\b/, 'says how many classes');
   assert.match(warning, /validation/i);
   assert.match(warning, /separate validation file|validation fraction/i, 'says what to do');
+  await page
+    .getByTestId('report-split-warning')
+    .screenshot({ path: path.join(ctx.outDir, 'many-classes-warning.png') });
 
   for (const [k, v] of Object.entries(TINY_MODEL)) await setField(page, k, v);
   await setField(page, 'max_steps', 3);
