@@ -1,8 +1,8 @@
 /**
  * Text that only the e2e fault-injection hooks put into a build (src/core/buildFlags.ts): the
- * page's URL flags, the device-loss request field and the simulated quota error. A production
- * build holds none of them (`scripts/check-dist.ts`); the e2e build holds them all
- * (tests/e2e/run.ts checks before it starts).
+ * page's URL flags (the panel boundary's `e2e-panel-throw` too), the device-loss request field
+ * and the simulated quota error. A production build holds none of them (`scripts/check-dist.ts`);
+ * the e2e build holds them all (tests/e2e/run.ts checks before it starts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +12,7 @@ export const TEST_HOOK_MARKERS = [
   'e2e-device-loss',
   'loseDeviceAtStep',
   'Simulated full quota',
+  'e2e-panel-throw',
 ] as const;
 
 /** The markers found in the text files (js, html, css, json) under `dir`, with where. */

@@ -12,6 +12,7 @@ import { DataPanel } from './DataPanel';
 import { ModelViews } from './EvalPanel';
 import { ErrorBanner } from './ErrorBanner';
 import { ModelPanel } from './ModelPanel';
+import { withPanelBoundary } from './PanelBoundary';
 import { FINE_TUNE_LR, ModelPicker } from './ModelPicker';
 import { TrainPanel } from './TrainPanel';
 import { TryIt } from './TryIt';
@@ -22,12 +23,16 @@ import { WorkerDown } from './WorkerDown';
 // flush cause while training (several a second): their props below are stable (useStudio's
 // callbacks, memoised elements). Re-rendering them, the data report's charts included, blocked
 // the main thread for hundreds of ms at a time.
-const DataPanelMemo = memo(DataPanel);
-const ModelPanelMemo = memo(ModelPanel);
-const ArgsPanelMemo = memo(ArgsPanel);
-const RunHistoryMemo = memo(RunHistory);
-const ImportRunMemo = memo(ImportRun);
-const TryItMemo = memo(TryIt);
+const DataPanelMemo = memo(withPanelBoundary('Data', DataPanel));
+const ModelPanelMemo = memo(withPanelBoundary('Model', ModelPanel));
+const ArgsPanelMemo = memo(withPanelBoundary('Arguments', ArgsPanel));
+const RunHistoryMemo = memo(withPanelBoundary('History', RunHistory));
+const ImportRunMemo = memo(withPanelBoundary('Import', ImportRun));
+const TryItMemo = memo(withPanelBoundary('Try it & export', TryIt));
+// Each panel sits in an error boundary: a view that throws says so; the rest of the page works.
+const LastRunPanel = withPanelBoundary('Last run', LastRun);
+const TrainPanelBox = withPanelBoundary('Train', TrainPanel);
+const ModelViewsPanel = withPanelBoundary('Evaluate', ModelViews);
 
 /** The studio page: five numbered steps from data to a model you can try and export. */
 export function App() {
@@ -142,7 +147,7 @@ export function App() {
         }}
       />
       <main>
-        <LastRun
+        <LastRunPanel
           call={s.call}
           ready={s.backend !== null}
           hidden={s.run.training || s.run.logs.length > 0}
@@ -194,7 +199,7 @@ export function App() {
             {advanced}
           </ArgsPanelMemo>
         </div>
-        <TrainPanel
+        <TrainPanelBox
           args={s.settings.args}
           training={s.run.training}
           logs={s.run.logs}
@@ -223,7 +228,7 @@ export function App() {
           onImport={s.importModel}
           onError={s.reportError}
         />
-        <ModelViews rows={s.run.evalRows} onError={s.reportError} />
+        <ModelViewsPanel rows={s.run.evalRows} onError={s.reportError} />
         {/* Shown once the worker is up: the history is read from the worker's IndexedDB. */}
         {s.backend && (
           <RunHistoryMemo

@@ -53,7 +53,7 @@ export const BarsSvg = memo(function BarsSvg({
 }) {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
-  const ticks = countTicks(Math.max(0, ...bars.map((b) => b.count)));
+  const ticks = countTicks(bars.reduce((m, b) => Math.max(m, b.count), 0));
   const top = ticks[ticks.length - 1] || 1;
   const y = (v: number) => M.top + ph - (v / top) * ph;
   const slot = pw / Math.max(1, bars.length);

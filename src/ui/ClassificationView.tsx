@@ -3,10 +3,24 @@
  * precision-recall curves, calibration.
  */
 import { useId, useMemo, useRef, useState } from 'react';
-import type { ClassificationDetails, CurvePoint } from '../worker/client';
+import {
+  matrixMax,
+  topConfusions,
+  type ClassificationDetails,
+  type CurvePoint,
+} from '../worker/client';
 import { ChartExportButtons } from './Charts';
-import { num, pct, thin } from './evalFormat';
+import { curveClasses, num, pct, thin } from './evalFormat';
+import { formatInt } from './format';
+import { pageSlice } from './paging';
 import { UnitSquareSvg } from './UnitSquareSvg';
+
+/** Classes up to which the whole confusion matrix is drawn; past it, the top confusions. */
+const MATRIX_MAX_CLASSES = 20;
+/** Confusions listed when the matrix is too large to draw. */
+const TOP_CONFUSIONS = 20;
+/** Classes per page of the per-class table. */
+const CLASS_PAGE = 20;
 
 export function ClassificationView({
   d,
@@ -47,41 +61,124 @@ export function ClassificationView({
 }
 
 function ClassTable({ d }: { d: ClassificationDetails }) {
+  const [page, setPage] = useState(0);
+  const shown = pageSlice(d.labelNames.length, CLASS_PAGE, page);
+  const rows = [];
+  for (let i = shown.start; i < shown.end; i++) rows.push(i);
   return (
-    <div className="table-wrap">
-      <table aria-label="Per-class scores" data-testid="class-table">
-        <thead>
-          <tr>
-            <th scope="col">class</th>
-            <th scope="col">precision</th>
-            <th scope="col">recall</th>
-            <th scope="col">F1</th>
-            <th scope="col">support</th>
-            <th scope="col">ROC AUC</th>
-          </tr>
-        </thead>
-        <tbody>
-          {d.labelNames.map((l, i) => (
-            <tr key={l}>
-              <th scope="row">{l}</th>
-              <td className="num">{num(d.report[i].precision)}</td>
-              <td className="num">{num(d.report[i].recall)}</td>
-              <td className="num">{num(d.report[i].f1)}</td>
-              <td className="num">{d.report[i].support}</td>
-              <td className="num">{num(d.curves[i].rocAuc)}</td>
+    <div className="class-table">
+      {shown.pages > 1 && (
+        <nav className="field-row pager" aria-label="Per-class pages" data-testid="class-pager">
+          <button
+            type="button"
+            className="small"
+            disabled={shown.page === 0}
+            onClick={() => setPage(shown.page - 1)}
+          >
+            Previous classes
+          </button>
+          <span data-testid="class-table-page" aria-live="polite">
+            {shown.label}
+          </span>
+          <button
+            type="button"
+            className="small"
+            disabled={shown.page >= shown.pages - 1}
+            onClick={() => setPage(shown.page + 1)}
+          >
+            Next classes
+          </button>
+        </nav>
+      )}
+      <div className="table-wrap">
+        <table aria-label="Per-class scores" data-testid="class-table">
+          <thead>
+            <tr>
+              <th scope="col">class</th>
+              <th scope="col">precision</th>
+              <th scope="col">recall</th>
+              <th scope="col">F1</th>
+              <th scope="col">support</th>
+              <th scope="col">ROC AUC</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((i) => (
+              <tr key={i}>
+                <th scope="row">{d.labelNames[i]}</th>
+                <td className="num">{num(d.report[i].precision)}</td>
+                <td className="num">{num(d.report[i].recall)}</td>
+                <td className="num">{num(d.report[i].f1)}</td>
+                <td className="num">{d.report[i].support}</td>
+                <td className="num">{num(d.curves[i].rocAuc)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }
 
 function Confusion({ d }: { d: ClassificationDetails }) {
+  return d.labelNames.length > MATRIX_MAX_CLASSES ? <TopConfusions d={d} /> : <Matrix d={d} />;
+}
+
+/** A matrix too large to draw: its largest off-diagonal cells, ranked, and what they leave out. */
+function TopConfusions({ d }: { d: ClassificationDetails }) {
+  const t = useMemo(() => topConfusions(d.confusion, TOP_CONFUSIONS), [d]);
+  const classes = formatInt(d.labelNames.length);
+  return (
+    <div className="confusion">
+      <h4 className="chart-title">Top confusions</h4>
+      <div className="table-wrap">
+        <table
+          aria-label={`Top confusions: the ${t.top.length} largest off-diagonal cells of the confusion matrix`}
+          data-testid="top-confusions"
+        >
+          <thead>
+            <tr>
+              <th scope="col">true label</th>
+              <th scope="col">predicted as</th>
+              <th scope="col">rows</th>
+              <th scope="col">of the true class</th>
+            </tr>
+          </thead>
+          <tbody>
+            {t.top.map((c) => (
+              <tr key={`${c.actual}-${c.predicted}`} data-count={c.count}>
+                <th scope="row">{d.labelNames[c.actual]}</th>
+                <td>{d.labelNames[c.predicted]}</td>
+                <td className="num">{formatInt(c.count)}</td>
+                <td className="num">{pct(c.share)}</td>
+              </tr>
+            ))}
+            {t.top.length === 0 && (
+              <tr>
+                <td colSpan={4} className="muted">
+                  No confusions: every validation row is predicted right.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <p className="hint" data-testid="confusion-rest">
+        The matrix of {classes} classes is too large to draw ({classes} x {classes}).{' '}
+        {t.cells > t.top.length
+          ? `These are the ${formatInt(t.top.length)} largest of ${formatInt(t.cells)} confusions (true label, prediction); they hold ${formatInt(t.wrongShown)} of the ${formatInt(t.wrong)} wrong rows. `
+          : `These are all ${formatInt(t.cells)} confusions, ${formatInt(t.wrong)} wrong rows. `}
+        The predictions CSV below holds every row.
+      </p>
+    </div>
+  );
+}
+
+function Matrix({ d }: { d: ClassificationDetails }) {
   const [normalised, setNormalised] = useState(false);
   const name = useId();
   const m = normalised ? d.confusionNormalised : d.confusion;
-  const max = Math.max(1e-9, ...m.flat());
+  const max = Math.max(1e-9, matrixMax(m));
   return (
     <div className="confusion">
       <fieldset className="toggle">
@@ -150,15 +247,17 @@ function Curves({ d, onError }: { d: ClassificationDetails; onError?: (e: unknow
   const [kind, setKind] = useState<'roc' | 'pr'>('roc');
   const ref = useRef<HTMLElement>(null);
   const selectId = useId();
-  // Binary: the second class is the positive one (the first's curves mirror it).
-  const classes = d.labelNames.length === 2 ? [1] : d.labelNames.map((_, i) => i);
+  // Binary: the second class is the positive one (the first's curves mirror it). Many classes:
+  // those with the most validation rows.
+  const classes = useMemo(() => curveClasses(d), [d]);
+  const total = d.labelNames.length;
   const data = useMemo(
     () =>
       classes.map((c) => {
         const pts: CurvePoint[] = kind === 'roc' ? d.curves[c].roc : d.curves[c].pr;
         return thin(pts.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)));
       }),
-    [d, kind, classes.join()], // eslint-disable-line react-hooks/exhaustive-deps
+    [d, kind, classes],
   );
   const title = kind === 'roc' ? 'ROC curve' : 'Precision-recall curve';
   const area = (c: number) =>
@@ -185,6 +284,9 @@ function Curves({ d, onError }: { d: ClassificationDetails; onError?: (e: unknow
         </select>{' '}
         <span className="hint">
           {classes.map((c) => `${d.labelNames[c]}: ${area(c)}`).join(' · ')}
+          {classes.length < total && total > 2
+            ? ` (the ${classes.length} of ${formatInt(total)} classes with the most validation rows)`
+            : ''}
         </span>
         <ChartExportButtons target={() => ref.current} title={title} onError={onError} />
       </figcaption>

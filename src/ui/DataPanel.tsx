@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode, type RefObject } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, type ReactNode, type RefObject } from 'react';
 import type {
   ColumnChoice,
   DataReport as Report,
@@ -11,6 +11,7 @@ import { DataReport } from './DataReport';
 import { ReadChoice, ValidationFile } from './DataFileControls';
 import { VALIDATION_FRACTION_SPEC } from './defaults';
 import { DropZone } from './DropZone';
+import { focusLost } from './focus';
 import { formatDatasetSummary, formatInt } from './format';
 import { NumberField } from './NumberField';
 import { ReadingProgress } from './ReadingProgress';
@@ -107,7 +108,7 @@ export function DataPanel(p: Props) {
   const zone = useRef<HTMLDivElement>(null);
   // A file the user chose or dropped: once read, focus goes to its text column (the next
   // choice), not to the page top (the picker's button is disabled while the file is read).
-  const focusAfter = useRef<{ table: TableSummary | null } | null>(null);
+  const focusAfter = useRef<{ table: TableSummary | null; always: boolean } | null>(null);
   const validationHeading = useRef<HTMLHeadingElement>(null);
   const focusValidation = useRef<{ validation: TableSummary | null } | null>(null);
   const onValidationFile = (file: File) => {
@@ -121,15 +122,25 @@ export function DataPanel(p: Props) {
     if (p.validation && p.validation !== pending.validation) validationHeading.current?.focus();
   }, [p.loadingFile, p.validation]);
   const onFile = (file: File) => {
-    focusAfter.current = { table };
+    focusAfter.current = { table, always: true };
     p.onFile(file);
   };
-  useEffect(() => {
+  // A file chosen elsewhere ("Use your own file" above the panel, whose button goes away once the
+  // file is read): the same place, when focus was lost on the way. Not the first file a visit
+  // opens by itself (the demo, or the file kept from the last visit).
+  useLayoutEffect(() => {
+    if (p.loadingFile && !focusAfter.current && table)
+      focusAfter.current = { table, always: false };
+  }, [p.loadingFile]); // eslint-disable-line react-hooks/exhaustive-deps -- the table when loading starts
+  useLayoutEffect(() => {
     const pending = focusAfter.current;
     if (!pending || p.loadingFile) return;
     focusAfter.current = null;
+    if (!pending.always && !focusLost()) return;
     if (table && table !== pending.table && textSelect.current) textSelect.current.focus();
-    else zone.current?.querySelector<HTMLButtonElement>('button.dropzone-title')?.focus();
+    else if (pending.always) {
+      zone.current?.querySelector<HTMLButtonElement>('button.dropzone-title')?.focus();
+    }
   }, [p.loadingFile, table]);
   return (
     <Section n={1} title="Data" anchor="step-data">
@@ -317,7 +328,13 @@ export function DataPanel(p: Props) {
             {formatDatasetSummary(p.dataset)}
           </p>
           <DatasetNotes dataset={p.dataset} />
-          {p.report && <DataReport report={p.report} table={table} />}
+          {p.report && (
+            <DataReport
+              report={p.report}
+              table={table}
+              validationFraction={p.validation ? null : p.validationFraction}
+            />
+          )}
         </div>
       ) : (
         table && (

@@ -4,7 +4,7 @@
  * with the same numbers as text for screen readers), empty and duplicate rows and a few examples
  * per class. Every string from the file is rendered as text (React escapes it), never as markup.
  */
-import type { DataReport as Report, TableSummary } from '../worker/client';
+import { splitWarning, type DataReport as Report, type TableSummary } from '../worker/client';
 import { BarsSvg, type Bar } from './BarsSvg';
 import { formatInt, formatPercent } from './format';
 
@@ -12,6 +12,11 @@ interface Props {
   report: Report;
   /** The loaded table (its first anomalies carry row numbers). */
   table: TableSummary | null;
+  /**
+   * The validation fraction split off the table, or null when a separate validation file is
+   * used (the split warning is then not shown).
+   */
+  validationFraction?: number | null;
 }
 
 /** Classes drawn in the chart and listed in the table; the rest are summed up. */
@@ -38,8 +43,12 @@ function ReportBars(props: { bars: readonly Bar[]; color: string; allLabels?: bo
 }
 
 /** The data report; see the module comment. */
-export function DataReport({ report, table }: Props) {
+export function DataReport({ report, table, validationFraction = null }: Props) {
   const r = report;
+  const split =
+    validationFraction !== null && r.task.problemType === 'single_label_classification'
+      ? splitWarning(r.classBalance, validationFraction)
+      : null;
   const kinds = Object.entries(r.anomaliesByKind).sort((a, b) => b[1] - a[1]);
   const firstRows = (kind: string) =>
     (table?.anomalies ?? []).filter((a) => a.kind === kind).map((a) => a.row);
@@ -96,6 +105,12 @@ export function DataReport({ report, table }: Props) {
           {r.task.reason}
         </span>
       </p>
+
+      {split && (
+        <p className="hint hint-warn" role="note" data-testid="report-split-warning">
+          <strong>Too few validation rows per class.</strong> {split.message}
+        </p>
+      )}
 
       {kinds.length > 0 && (
         <ul

@@ -23,8 +23,16 @@ export function RegressionView({
 }) {
   const ref = useRef<HTMLElement>(null);
   const pts = useMemo(() => thin(d.rows, 2000), [d]);
-  const lo = Math.min(...d.rows.map((r) => Math.min(r.label, r.pred)));
-  const hi = Math.max(...d.rows.map((r) => Math.max(r.label, r.pred)));
+  // A loop, not a spread into Math.min/max: a large validation split overflows the stack.
+  const [lo, hi] = useMemo(() => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const r of d.rows) {
+      min = Math.min(min, r.label, r.pred);
+      max = Math.max(max, r.label, r.pred);
+    }
+    return [min, max];
+  }, [d]);
   return (
     <>
       <dl className="metrics" data-testid="eval-metrics">

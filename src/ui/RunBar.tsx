@@ -1,4 +1,4 @@
-import { useEffect, useRef, type FocusEvent } from 'react';
+import { useLayoutEffect, useRef, type FocusEvent } from 'react';
 import type { DatasetSummary, Progress } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { estimateMaxSteps, formatInt } from './format';
@@ -68,8 +68,16 @@ export function RunBar(p: Props) {
       if (e.relatedTarget !== null) onRunButton.current = false;
     },
   };
-  useEffect(() => {
-    const lost = () => document.activeElement === null || document.activeElement === document.body;
+  // A layout effect: focus moves in the commit that enables Train, never a moment after it.
+  useLayoutEffect(() => {
+    // Focus on a button the run's end disabled counts as lost: the browser moves it to the body
+    // a moment later (when is up to it), so waiting for that would leave it there.
+    const lost = () => {
+      const a = document.activeElement;
+      return (
+        a === null || a === document.body || a === pauseButton.current || a === stopButton.current
+      );
+    };
     if (p.training && pressed.current) {
       pressed.current = false;
       (pauseButton.current ?? stopButton.current)?.focus();

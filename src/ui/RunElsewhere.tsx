@@ -1,7 +1,8 @@
-import { useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { Api, ModelSpec, RequestName, TrainingArguments } from '../worker/client';
 import { downloadBlob } from './exportData';
-import { errorMessage } from './format';
+import { typingSomewhere } from './focus';
+import { errorMessage, formatBytes } from './format';
 
 type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
 
@@ -23,7 +24,13 @@ interface Props {
  */
 export function RunElsewhere({ call, setup, disabled, onError }: Props) {
   const [busy, setBusy] = useState(false);
-  const [note, setNote] = useState<string | null>(null);
+  const [note, setNote] = useState<{ text: string; n: number } | null>(null);
+  const noteRef = useRef<HTMLParagraphElement>(null);
+  // Each download's confirmation takes focus (the button was disabled while the zip was built),
+  // unless the user went on typing meanwhile.
+  useLayoutEffect(() => {
+    if (note && !typingSomewhere()) noteRef.current?.focus();
+  }, [note]);
   const onClick = async () => {
     setBusy(true);
     try {
@@ -33,10 +40,14 @@ export function RunElsewhere({ call, setup, disabled, onError }: Props) {
         run ? { model: run.model, args: run.args as Partial<TrainingArguments> } : {},
       );
       downloadBlob(new Blob([zip], { type: 'application/zip' }), fileName);
-      setNote(
-        `Saved ${fileName}: unzip it, then accelerate launch train.py args.json (its README.md has the commands).` +
+      setNote((n) => ({
+        n: (n?.n ?? 0) + 1,
+        text:
+          `Saved ${fileName} (${formatBytes(zip.byteLength)}) to your downloads: unzip it, then ` +
+          'run accelerate launch train.py args.json on the machine with the GPU (its README.md ' +
+          'has the commands for one GPU, several, and torchrun).' +
           (leftOut.length > 0 ? ` Left out: ${leftOut.join(' ')}` : ''),
-      );
+      }));
     } catch (err) {
       onError(errorMessage(err));
     } finally {
@@ -54,11 +65,17 @@ export function RunElsewhere({ call, setup, disabled, onError }: Props) {
       >
         Run it elsewhere
       </button>
-      {note && (
-        <p className="hint" role="status" data-testid="run-elsewhere-note">
-          {note}
-        </p>
-      )}
+      {/* Always there, so screen readers announce the text when it arrives (a polite live region). */}
+      <p
+        className="hint"
+        role="status"
+        aria-live="polite"
+        tabIndex={-1}
+        ref={noteRef}
+        data-testid="run-elsewhere-note"
+      >
+        {note?.text}
+      </p>
     </>
   );
 }

@@ -1,6 +1,8 @@
+import { useLayoutEffect, useRef } from 'react';
 import type { LogEntry } from '../worker/client';
 import type { UiArgs } from './defaults';
 import { Charts } from './Charts';
+import { focusLost } from './focus';
 import { formatMetric } from './format';
 import { Section } from './Section';
 import type { ThroughputPoint } from './useStudio';
@@ -28,6 +30,7 @@ const HIDDEN_METRICS = new Set([
 
 /** 4 Train: the live charts and the final metrics (Train, Pause, Stop and progress: the run bar). */
 export function TrainPanel(p: Props) {
+  useFocusOnReopenedRun(p.logs, p.training);
   return (
     <Section n={4} title="Train" anchor="step-train">
       <p className="hint">
@@ -62,4 +65,21 @@ function FinalMetrics({ metrics }: { metrics: Record<string, number> }) {
       </dl>
     </div>
   );
+}
+
+/**
+ * A stored run shown in place of the last one (Reopen, whose button goes away with the last-run
+ * line or stays in the history): focus goes to this step, its charts and final metrics, where
+ * the keyboard user reads on. Not while or as a live run ends (the run bar puts focus on Train).
+ */
+function useFocusOnReopenedRun(logs: readonly LogEntry[], training: boolean) {
+  const prev = useRef({ logs, training });
+  useLayoutEffect(() => {
+    const before = prev.current;
+    prev.current = { logs, training };
+    if (logs === before.logs || training || before.training || logs.length === 0) return;
+    const a = document.activeElement;
+    const onReopen = a instanceof HTMLButtonElement && /^Reopen\b/.test(a.textContent ?? '');
+    if (focusLost() || onReopen) document.getElementById('step-train')?.focus();
+  }, [logs, training]);
 }

@@ -3,10 +3,11 @@
  * code (npm and CDN), and a live check that runs the just exported ONNX files with
  * transformers.js in this page and sets its scores beside the studio's own prediction.
  */
-import { useId, useState } from 'react';
+import { useId, useLayoutEffect, useRef, useState } from 'react';
 import { unzipSync } from 'fflate';
 import type { Prediction } from '../worker/client';
-import { errorMessage } from './format';
+import { typingSomewhere } from './focus';
+import { errorMessage, formatBytes } from './format';
 import type { WebPageResult } from './webPageCheck';
 import { SERVED_FILES, cdnSnippet, folderLayout, modelNameOf, npmSnippet } from './webPageSnippets';
 
@@ -72,7 +73,18 @@ function CodeBlock({ title, copyLabel, code }: { title: string; copyLabel: strin
 
 const ms = (x: number) => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 
+/** Exports already announced: a panel shown again (after a run) does not take focus for them. */
+const announced = new WeakSet<ExportedZip>();
+
 export function WebPageDeploy({ exported, text, predict }: Props) {
+  const saved = useRef<HTMLParagraphElement>(null);
+  // A new export: focus goes to what it saved (Export was disabled while it ran, leaving focus
+  // on the body), unless the user went on typing meanwhile.
+  useLayoutEffect(() => {
+    if (announced.has(exported)) return;
+    announced.add(exported);
+    if (!typingSomewhere()) saved.current?.focus();
+  }, [exported]);
   const name = modelNameOf(exported.fileName);
   const [check, setCheck] = useState<Check | null>(null);
   const [running, setRunning] = useState(false);
@@ -112,6 +124,18 @@ export function WebPageDeploy({ exported, text, predict }: Props) {
 
   return (
     <section className="web-page-deploy" aria-labelledby="web-page-deploy-title">
+      <p
+        className="saved-note"
+        tabIndex={-1}
+        ref={saved}
+        role="status"
+        aria-live="polite"
+        data-testid="export-saved"
+      >
+        Saved {exported.fileName} ({formatBytes(exported.blob.size)}, {exported.names.length} files)
+        to your downloads: unzip it and load the folder with <code>from_pretrained</code>, or serve
+        it to transformers.js as below.
+      </p>
       <h3 id="web-page-deploy-title">Use it in your web page</h3>
       <p className="hint">
         {hasOnnx ? (
@@ -200,7 +224,9 @@ function rawEntryNames(zip: Uint8Array): string[] {
 
 function CheckTable({ check }: { check: Check }) {
   const { studio, results } = check;
-  const studioTop = studio.labels[studio.probs.indexOf(Math.max(...studio.probs))];
+  let best = 0;
+  for (let i = 1; i < studio.probs.length; i++) if (studio.probs[i] > studio.probs[best]) best = i;
+  const studioTop = studio.labels[best];
   const [first = 0, second = 0] = [...studio.probs].sort((a, b) => b - a);
   return (
     <table className="web-page-check" data-testid="web-page-check">
@@ -222,7 +248,7 @@ function CheckTable({ check }: { check: Check }) {
         <tr data-runtime="studio" data-top-label={studioTop} data-margin={first - second}>
           <th scope="row">The studio (TF.js)</th>
           <td>{studioTop}</td>
-          <td>{Math.max(...studio.probs).toFixed(4)}</td>
+          <td>{(studio.probs[best] ?? NaN).toFixed(4)}</td>
           <td>—</td>
           <td>—</td>
           <td>—</td>

@@ -109,11 +109,18 @@ export function rankPrediction(p: Prediction): { label: string; prob: number }[]
     .sort((a, b) => b.prob - a.prob);
 }
 
-/** "spam 0.97 · ham 0.03" (most probable first, 2 decimals). */
-export function formatProbabilities(p: Prediction): string {
-  return rankPrediction(p)
+/** Labels Try it lists with their probabilities, most likely first (a 1,000-class model too). */
+export const MAX_PROBABILITIES = 10;
+
+/** "spam 0.97 · ham 0.03" (most probable first, 2 decimals; past `max` labels, how many more). */
+export function formatProbabilities(p: Prediction, max = MAX_PROBABILITIES): string {
+  const ranked = rankPrediction(p);
+  const shown = ranked
+    .slice(0, max)
     .map((r) => `${r.label} ${r.prob.toFixed(2)}`)
     .join(' · ');
+  const rest = ranked.length - max;
+  return rest > 0 ? `${shown} · ${formatInt(rest)} more labels` : shown;
 }
 
 /**

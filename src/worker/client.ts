@@ -42,6 +42,8 @@ export {
   type RegressionDetails,
   type RowPrediction,
 } from '../core/train/evalDetails';
+export { matrixMax, topConfusions, type TopConfusions } from '../core/train/evalDetails';
+export { splitWarning, type SplitWarning } from '../core/data/report';
 
 /** An error raised in the worker, carried across with its original name and its code. */
 export class WorkerError extends Error {

@@ -177,6 +177,10 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   await waitForKept(page, 'kept/validation-name', 'val.csv');
   await page.reload();
   await waitForBackend(page);
+  await waitForFileName(page, 'sms-200.csv', 120_000);
+  await waitFor('Train to be enabled', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 120_000,
+  });
   await waitForFileName(page, 'sms-200.csv');
   await summary.waitFor({ timeout: 60_000 });
   assert.match(await textOf(page.getByTestId('validation-file')), /val\.csv/);
@@ -198,6 +202,10 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   assert.equal(await fraction.count(), 1, 'still the split');
   await page.reload();
   await waitForBackend(page);
+  await waitForFileName(page, 'sms-200.csv', 120_000);
+  await waitFor('Train to be enabled', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 120_000,
+  });
   await waitForFileName(page, 'sms-200.csv');
   await splitCounts(page, 200);
   assert.equal(
@@ -250,6 +258,10 @@ async function trainFocusAndMistakes(ctx: E2EContext): Promise<void> {
     { timeoutMs: 300_000, intervalMs: 300 },
     () => pageState(page),
   );
+  // The run has ended once Train is enabled again: focus moved in that same commit.
+  await waitFor('Train to be enabled after the run', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 60_000,
+  });
   assert.equal(await focused(page), 'button:Train', 'focus back on Train after the run');
 
   const count = await waitFor(
@@ -298,10 +310,111 @@ async function trainFocusAndMistakes(ctx: E2EContext): Promise<void> {
   if (hits > 20) assert.equal(await textOf(label), `1–20 of ${hits}`);
 }
 
+/** The element focus is on: its id, or (as `focused`) its tag and accessible name. */
+async function focusedId(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return 'body';
+    return el.id || el.dataset.testid || `${el.tagName.toLowerCase()}:${el.textContent?.trim()}`;
+  });
+}
+
+/** Waits until focus is on `want` (focus moves in the commit that shows the result). */
+async function focusOn(page: Page, what: string, want: (f: string) => boolean): Promise<string> {
+  return waitFor(
+    `focus on ${what}`,
+    async () => {
+      const f = await focusedId(page);
+      return want(f) ? f : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 50 },
+    () => focusedId(page),
+  );
+}
+
+/**
+ * Where focus goes when what a keyboard user started ends: the text column after "Use your own
+ * file" (whose button goes away), the export's confirmation after Export model, the reopened
+ * run's Train step after "Reopen the last run" (whose line goes away).
+ */
+async function focusAfterFileExportReopen(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await waitFor('Use your own file to be enabled', () =>
+    button(page, 'Use your own file').isEnabled(),
+  );
+  // Focus on the button, and the file the picker returns (the picker itself is the browser's):
+  // the button is disabled while the file is read, and the notice goes once it is.
+  await button(page, 'Use your own file').focus();
+  await page.getByLabel('Choose your own data file').setInputFiles({
+    name: 'sms-200.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(await fixtureBytes('e2e/sms-200.csv')),
+  });
+  await waitForFileName(page, 'sms-200.csv');
+  assert.equal(await page.getByTestId('demo-notice').count(), 0, 'the demo notice is gone');
+  const textColumn = await page.getByLabel('Text column', { exact: true }).getAttribute('id');
+  await focusOn(page, 'the text column', (f) => f === textColumn);
+
+  for (const [k, v] of Object.entries(TINY_MODEL)) await setField(page, k, v);
+  await setField(page, 'max_steps', 2);
+  await waitFor('Train to be enabled', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 120_000,
+  });
+  await button(page, 'Train').click();
+  await waitFor(
+    'the run to finish',
+    async () => /^Finished/.test(await textOf(page.getByTestId('status'))),
+    { timeoutMs: 300_000, intervalMs: 300 },
+    () => pageState(page),
+  );
+
+  // Export model from the keyboard: the download, then focus on what it saved.
+  await waitFor('Export to be enabled', () => button(page, 'Export model').isEnabled());
+  await button(page, 'Export model').focus();
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    page.keyboard.press('Enter'),
+  ]);
+  const saved = page.getByTestId('export-saved');
+  await saved.waitFor({ timeout: 30_000 });
+  await focusOn(page, 'the export confirmation', (f) => f === 'export-saved');
+  const note = await textOf(saved);
+  ctx.log(`export: ${note}`);
+  assert.ok(note.includes(`Saved ${download.suggestedFilename()} (`), note);
+  assert.match(note, /\(\d[\d.]* (KB|MB), \d+ files\)/, 'its size and file count');
+  await saved.screenshot({ path: `${ctx.outDir}/export-saved.png` });
+
+  // After a reload, "Reopen the last run" from the keyboard: focus on the run's Train step.
+  await page.reload();
+  await waitForBackend(page);
+  await waitForFileName(page, 'sms-200.csv', 120_000);
+  await waitFor('Train to be enabled', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 120_000,
+  });
+  const reopen = button(page.getByTestId('last-run'), 'Reopen the last run');
+  await reopen.waitFor({ timeout: 60_000 });
+  await reopen.focus();
+  await page.keyboard.press('Enter');
+  await waitFor(
+    'the reopened run',
+    async () => (await textOf(page.getByTestId('status'))).startsWith('Showing a reopened run'),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  await focusOn(page, "the reopened run's Train step", (f) => f === 'step-train');
+}
+
 export const tests: E2ETest[] = [
   {
     name: 'first minutes: delimiter and header controls, a validation file, focus, the histogram past max_length',
     fn: dataControls,
+  },
+  {
+    name: 'first minutes: focus after Use your own file, Export and Reopen (wasm)',
+    fn: focusAfterFileExportReopen,
+    timeoutMs: 8 * 60_000,
   },
   {
     name: 'first minutes: focus to Pause after Train, mistakes in pages of 20 (wasm)',

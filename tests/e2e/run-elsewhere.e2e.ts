@@ -69,6 +69,18 @@ async function runElsewhere(ctx: E2EContext): Promise<void> {
   assert.equal(JSON.parse(before.file('args.json')).max_steps, ARGS.max_steps);
   assert.ok(before.names.includes('initial_weights/model.safetensors'));
   assert.ok(!before.names.some((n) => n.startsWith('checkpoints/')), 'no checkpoint before a run');
+  // The download is confirmed where focus now is: what file, its size, what to do next.
+  const note = page.getByTestId('run-elsewhere-note');
+  const said = await waitFor('the confirmation', async () => (await textOf(note)) || undefined);
+  ctx.log(`confirmation: ${said}`);
+  assert.match(said, /^Saved \S+\.zip \(\d[\d.]* (KB|MB)\) to your downloads: unzip it/);
+  assert.match(said, /accelerate launch train\.py args\.json/);
+  assert.equal(await note.getAttribute('aria-live'), 'polite');
+  assert.ok(
+    await note.evaluate((el) => el === document.activeElement),
+    'focus on the confirmation',
+  );
+  await note.screenshot({ path: path.join(ctx.outDir, 'run-elsewhere-note.png') });
   await button(page, 'Train').click();
   await waitFor(
     'the run to finish',

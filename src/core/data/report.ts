@@ -263,3 +263,75 @@ export function sampleIndices(n: number, k: number): number[] {
   for (let j = 0; j < k; j++) out[j] = Math.floor((j * n) / k);
   return out;
 }
+
+/**
+ * Rows of a class of `count` rows that the seeded stratified split puts in validation (the rule
+ * of `stratifiedSplit` in split.ts): round(fraction x count), at least 1 when the class has 2 or
+ * more rows and never all of them; a class of one row stays in train.
+ */
+export function validationRowsOf(count: number, validationFraction: number): number {
+  if (count < 2) return 0;
+  return Math.min(Math.max(Math.round(validationFraction * count), 1), count - 1);
+}
+
+/** Validation rows per class below which per-class scores say little (each row moves recall a lot). */
+export const MIN_VALIDATION_ROWS_PER_CLASS = 2;
+
+/** Classes the split leaves with too few validation rows, and what to do about it. */
+export interface SplitWarning {
+  /** Classes in the data. */
+  classes: number;
+  /** Classes with no validation row at all (a single row: it stays in train). */
+  noValidation: number;
+  /** Classes with fewer than `MIN_VALIDATION_ROWS_PER_CLASS` validation rows, none included. */
+  fewValidation: number;
+  /** Fewest and most validation rows of the classes the split leaves short. */
+  validationRows: { min: number; max: number };
+  /** One or two sentences: how many classes, why it matters, what to do. */
+  message: string;
+}
+
+/**
+ * Whether splitting `classBalance` at `validationFraction` leaves classes with fewer than
+ * `MIN_VALIDATION_ROWS_PER_CLASS` validation rows (e.g. 500 classes of 4 rows at 10 %: 1 each);
+ * null when every class gets enough. Single-label classification only: pass the report's
+ * class balance when its task is that, and only when the table is split (no validation file).
+ */
+export function splitWarning(
+  classBalance: readonly ClassCount[],
+  validationFraction: number,
+): SplitWarning | null {
+  let none = 0;
+  let few = 0;
+  let min = Infinity;
+  let max = 0;
+  for (const c of classBalance) {
+    const v = validationRowsOf(c.count, validationFraction);
+    if (v >= MIN_VALIDATION_ROWS_PER_CLASS) continue;
+    if (v === 0) none++;
+    else few++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (none + few === 0) return null;
+  const classes = classBalance.length;
+  const cls = (k: number) => `${k.toLocaleString('en-US')} class${k === 1 ? '' : 'es'}`;
+  const what =
+    few === 0
+      ? `${cls(none)} ${none === 1 ? 'has' : 'have'} a single row, so no validation row`
+      : none === 0
+        ? `${cls(few)}${few < classes ? ` of ${classes.toLocaleString('en-US')}` : ''} ${few === 1 ? 'gets' : 'get'} only 1 validation row${few === 1 ? '' : ' each'}`
+        : `${cls(few)} ${few === 1 ? 'gets' : 'get'} only 1 validation row and ${cls(none)} none (a single row)`;
+  const todo =
+    `Their per-class scores (recall, F1, ROC AUC) rest on ${max === 0 ? 'no row' : min === 0 ? 'one row or none' : 'one row'} ` +
+    `and say little. Add rows to the small classes, merge or drop rare classes, raise the ` +
+    `validation fraction, or use a separate validation file with at least ` +
+    `${MIN_VALIDATION_ROWS_PER_CLASS} rows per class.`;
+  return {
+    classes,
+    noValidation: none,
+    fewValidation: few,
+    validationRows: { min, max },
+    message: `${what} at a ${Math.round(validationFraction * 1000) / 10} % validation split. ${todo}`,
+  };
+}

@@ -14,6 +14,10 @@ import {
   softmax,
   type ClassScores,
 } from './metrics';
+import { MAX_STORED_CURVE_POINTS, prCurve, rocCurve, type CurvePoint } from './evalCurves';
+
+export { MAX_STORED_CURVE_POINTS, prCurve, rocCurve, type CurvePoint } from './evalCurves';
+export { matrixMax, topConfusions, type Confusion, type TopConfusions } from './confusions';
 
 /** The studio's problem types (HF `problem_type`). */
 export type EvalProblemType =
@@ -59,14 +63,6 @@ export interface RowPrediction {
   truncated: boolean;
   keptText: string | null;
   keptTokens: number;
-}
-
-/** A curve point: x/y (ROC: FPR/TPR; PR: recall/precision) at a score threshold. */
-export interface CurvePoint {
-  x: number;
-  y: number;
-  /** Scores >= threshold are predicted positive (Infinity for the (0, 0) ROC start). */
-  threshold: number;
 }
 
 /** One-vs-rest curves of one class. */
@@ -175,14 +171,22 @@ export function buildEvalDetails(r: EvalRows, calibrationBins = 10): EvalDetails
     .sort((a, b) => b.confidence - a.confidence || a.index - b.index);
   const m = singleLabelMetrics(preds, labels, c);
   const confusion = confusionMatrix(preds, labels, c);
+  // One class at a time over the probabilities as they are (no copy per row); the areas come
+  // from every point, the points kept are at most MAX_STORED_CURVE_POINTS per curve.
+  const scores = new Float64Array(n);
+  const positive: boolean[] = new Array<boolean>(n);
   const curves = r.labelNames.map((label, k) => {
-    const scores = rows.map((x) => x.probs[k]);
-    const positive = rows.map((x) => x.label === k);
-    const roc = rocCurve(scores, positive);
-    const pr = prCurve(scores, positive);
+    let positives = 0;
+    for (let i = 0; i < n; i++) {
+      scores[i] = probs[i * c + k];
+      positive[i] = labels[i] === k;
+      if (positive[i]) positives++;
+    }
+    const roc = rocCurve(scores, positive, MAX_STORED_CURVE_POINTS);
+    const pr = prCurve(scores, positive, MAX_STORED_CURVE_POINTS);
     return {
       label,
-      positives: positive.filter(Boolean).length,
+      positives,
       roc: roc.points,
       rocAuc: roc.auc,
       pr: pr.points,
@@ -236,88 +240,6 @@ export function normaliseRows(m: number[][]): number[][] {
     const s = row.reduce((a, b) => a + b, 0);
     return row.map((v) => (s === 0 ? 0 : v / s));
   });
-}
-
-/**
- * Distinct-threshold cumulative counts by decreasing score: for each distinct score t,
- * tp/fp = positives/negatives with score >= t (sklearn `_binary_clf_curve`).
- */
-function cumulativeCounts(
-  scores: readonly number[],
-  positive: readonly boolean[],
-): { thresholds: number[]; tp: number[]; fp: number[] } {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  const thresholds: number[] = [];
-  const tp: number[] = [];
-  const fp: number[] = [];
-  let t = 0;
-  let f = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (positive[i]) t++;
-    else f++;
-    // Emit after the last row of a tie group, so tied scores move together.
-    if (k === order.length - 1 || scores[order[k + 1]] !== scores[i]) {
-      thresholds.push(scores[i]);
-      tp.push(t);
-      fp.push(f);
-    }
-  }
-  return { thresholds, tp, fp };
-}
-
-/**
- * ROC curve of `scores` against `positive` (sklearn `roc_curve(drop_intermediate=False)`), from
- * (0, 0) to (1, 1), and its area by trapezoids. AUC is NaN when only one class is present.
- */
-export function rocCurve(
-  scores: readonly number[],
-  positive: readonly boolean[],
-): { points: CurvePoint[]; auc: number } {
-  const { thresholds, tp, fp } = cumulativeCounts(scores, positive);
-  const P = tp.at(-1) ?? 0;
-  const N = fp.at(-1) ?? 0;
-  const points: CurvePoint[] = [{ x: 0, y: 0, threshold: Infinity }];
-  for (let k = 0; k < thresholds.length; k++) {
-    points.push({
-      x: N === 0 ? NaN : fp[k] / N,
-      y: P === 0 ? NaN : tp[k] / P,
-      threshold: thresholds[k],
-    });
-  }
-  if (P === 0 || N === 0) return { points, auc: NaN };
-  let auc = 0;
-  for (let k = 1; k < points.length; k++) {
-    auc += ((points[k].x - points[k - 1].x) * (points[k].y + points[k - 1].y)) / 2;
-  }
-  return { points, auc };
-}
-
-/**
- * Precision-recall curve (sklearn `precision_recall_curve`: thresholds by decreasing score,
- * stopping once recall reaches 1, then the (recall 0, precision 1) end point) and average
- * precision. Both NaN-free only when there are positives.
- */
-export function prCurve(
-  scores: readonly number[],
-  positive: readonly boolean[],
-): { points: CurvePoint[]; averagePrecision: number } {
-  const { thresholds, tp, fp } = cumulativeCounts(scores, positive);
-  const P = tp.at(-1) ?? 0;
-  if (P === 0) return { points: [], averagePrecision: NaN };
-  const points: CurvePoint[] = [];
-  let ap = 0;
-  let prevRecall = 0;
-  for (let k = 0; k < thresholds.length; k++) {
-    const precision = tp[k] / (tp[k] + fp[k]);
-    const recall = tp[k] / P;
-    points.push({ x: recall, y: precision, threshold: thresholds[k] });
-    ap += (recall - prevRecall) * precision;
-    prevRecall = recall;
-    if (tp[k] === P) break;
-  }
-  points.push({ x: 0, y: 1, threshold: Infinity });
-  return { points, averagePrecision: ap };
 }
 
 /**
