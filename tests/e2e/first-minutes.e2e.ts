@@ -250,7 +250,14 @@ async function trainFocusAndMistakes(ctx: E2EContext): Promise<void> {
     { timeoutMs: 300_000, intervalMs: 300 },
     () => pageState(page),
   );
-  assert.equal(await focused(page), 'button:Train', 'focus back on Train after the run');
+  // The run's end and focus's return to Train are two renders apart (and Train may stay
+  // disabled a moment longer): wait for the focus itself, not for time.
+  await waitFor(
+    'focus back on Train after the run',
+    async () => ((await focused(page)) === 'button:Train' ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 50 },
+    () => focused(page),
+  );
 
   const count = await waitFor(
     'the mistakes count',
