@@ -250,14 +250,11 @@ async function trainFocusAndMistakes(ctx: E2EContext): Promise<void> {
     { timeoutMs: 300_000, intervalMs: 300 },
     () => pageState(page),
   );
-  // The run's end and focus's return to Train are two renders apart (and Train may stay
-  // disabled a moment longer): wait for the focus itself, not for time.
-  await waitFor(
-    'focus back on Train after the run',
-    async () => ((await focused(page)) === 'button:Train' ? true : undefined),
-    { timeoutMs: 30_000, intervalMs: 50 },
-    () => focused(page),
-  );
+  // The run has ended once Train is enabled again: focus moved in that same commit.
+  await waitFor('Train to be enabled after the run', () => button(page, 'Train').isEnabled(), {
+    timeoutMs: 60_000,
+  });
+  assert.equal(await focused(page), 'button:Train', 'focus back on Train after the run');
 
   const count = await waitFor(
     'the mistakes count',
