@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -12,9 +13,22 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    // One test file per core (Vitest's default leaves a core idle: on 2 cores, one file at a
+    // time). On 2 cores, under the same load: 155 s for the unit tests instead of 236 s.
+    maxWorkers: availableParallelism(),
+    minWorkers: 1,
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'python', include: ['tests/python-unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'python',
+          include: ['tests/python-unit/**/*.test.ts'],
+          // Their Python processes take the other cores (accelerate launches two): one file at
+          // a time, in one process.
+          poolOptions: { forks: { singleFork: true } },
+        },
+      },
     ],
   },
 });
