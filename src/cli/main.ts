@@ -3,6 +3,7 @@
  * script using `HfArgumentParser`. Same core as the browser studio.
  */
 import { basename } from 'node:path';
+import { errorCode, errorRemedy } from '../core/run/errors';
 import { FsRunOutput } from '../core/run/fsStores';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
@@ -79,8 +80,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    const err = e as Error;
+    // The message, then the error's code (the catalogue's, src/core/run/errors.ts) and remedy.
+    const err = e instanceof Error ? e : new Error(String(e));
     log(`error: ${err.message}`);
+    log(`  (${errorCode(e)}) what to do: ${errorRemedy(e)}`);
     if (process.env.STUDIO_DEBUG) log(err.stack ?? '');
     return 1;
   } finally {

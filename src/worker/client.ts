@@ -10,6 +10,7 @@ import type {
   WorkerEvent,
   WorkerMessage,
 } from './protocol';
+import { errorCode, errorRemedy, isErrorCode, REMEDIES } from '../core/run/errors';
 
 export * from './protocol';
 
@@ -45,20 +46,31 @@ export {
 export { matrixMax, topConfusions, type TopConfusions } from '../core/train/evalDetails';
 export { splitWarning, type SplitWarning } from '../core/data/report';
 
-/** An error raised in the worker, carried across with its original name and its code. */
+/**
+ * An error raised in the worker, carried across with its original name, its code and its remedy
+ * (what to do). A reply from a worker of another version may lack them: then the code is
+ * 'internal' and the remedy that code's.
+ */
 export class WorkerError extends Error {
   readonly code: StudioErrorCode;
+  readonly remedy: string;
 
   constructor(err: SerializedError) {
     super(err.message);
     this.name = err.name;
-    this.code = err.code ?? 'internal';
+    this.code = isErrorCode(err.code) ? err.code : 'internal';
+    this.remedy = typeof err.remedy === 'string' && err.remedy ? err.remedy : REMEDIES[this.code];
   }
 }
 
-/** The code of an error from a call (`internal` for errors that did not come from the worker). */
+/** The code of an error from a call: a worker error's, a coded error's own, else 'internal'. */
 export function errorCodeOf(err: unknown): StudioErrorCode {
-  return err instanceof WorkerError ? err.code : 'internal';
+  return errorCode(err);
+}
+
+/** What to do about an error from a call (its own remedy, else its code's). */
+export function errorRemedyOf(err: unknown): string {
+  return errorRemedy(err);
 }
 
 interface Pending {

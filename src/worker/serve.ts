@@ -1,5 +1,8 @@
-/** Dispatches protocol requests to handlers and posts exactly one reply per request. */
-import { serializeError } from '../core/run/errors';
+/**
+ * Dispatches protocol requests to handlers and posts exactly one reply per request. A handler's
+ * error crosses as `{ name, message, code, remedy }` whatever class threw it (`serializeError`).
+ */
+import { serializeError, StudioError } from '../core/run/errors';
 import type { RequestMessage, RequestName, WorkerMessage } from './protocol';
 
 interface Port {
@@ -16,22 +19,18 @@ export function serveRequests(port: Port, handlers: AnyHandlers): void {
     const { id, name, params } = ev.data;
     const handler = handlers[name] as ((p: unknown) => Promise<unknown>) | undefined;
     if (!handler) {
-      port.postMessage(
-        {
-          type: 'reply',
-          id,
-          ok: false,
-          error: { name: 'ProtocolError', message: `Unknown request "${name}".`, code: 'protocol' },
-        },
-        [],
-      );
+      const error = new StudioError('protocol', `Unknown request "${name}".`, 'ProtocolError');
+      port.postMessage({ type: 'reply', id, ok: false, error: serializeError(error) }, []);
       return;
     }
-    handler(params).then(
-      (result) =>
-        port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
-      (err: unknown) =>
-        port.postMessage({ type: 'reply', id, ok: false, error: serializeError(err) }, []),
-    );
+    // (A handler that throws before its promise exists still gets its reply.)
+    Promise.resolve(params)
+      .then(handler)
+      .then(
+        (result) =>
+          port.postMessage({ type: 'reply', id, ok: true, result }, handlers.transferOf(result)),
+        (err: unknown) =>
+          port.postMessage({ type: 'reply', id, ok: false, error: serializeError(err) }, []),
+      );
   });
 }

@@ -312,6 +312,18 @@ async function studioOnWebGpu(ctx: E2EContext): Promise<void> {
     'trainer_state.json logs every step',
   );
   for (const e of logs) assert.ok(Number.isFinite(e.loss) && e.grad_norm > 0, JSON.stringify(e));
+  // Final metrics show the run's last evaluation (step 6), as trainer_state.json recorded it.
+  const evals = (
+    JSON.parse(strFromU8(entry('trainer_state.json'))) as {
+      log_history: { step: number; eval_accuracy?: number }[];
+    }
+  ).log_history.filter((e) => e.eval_accuracy !== undefined);
+  assert.equal(evals.at(-1)?.step, ARGS.max_steps, 'an evaluation at the last step');
+  assert.equal(
+    acc.toFixed(4),
+    evals.at(-1)?.eval_accuracy?.toFixed(4),
+    'final metrics: the last evaluation',
+  );
   // The bundled bert-base-uncased tokenizer travels with the model (a WordPiece vocabulary).
   const tokenizer = JSON.parse(strFromU8(entry('tokenizer.json'))) as {
     model?: { vocab?: Record<string, number>; continuing_subword_prefix?: string };

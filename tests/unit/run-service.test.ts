@@ -27,6 +27,7 @@ import { RunService } from '../../src/core/run/service';
 import type { KeptFiles, Locks } from '../../src/core/run/stores';
 import type { RunSnapshot } from '../../src/core/run/runMachine';
 import { ArgumentsError } from '../../src/core/train/argsError';
+import { NonFiniteLossError } from '../../src/core/train/nonFinite';
 import { DataError } from '../../src/core/data/errors';
 import type { LogEntry } from '../../src/core/train/state';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
@@ -201,19 +202,17 @@ describe('trainer_state.json (one writer)', () => {
 
 describe('error codes', () => {
   it('maps the core’s error classes to codes and serialises them', () => {
-    expect(errorCode(new DataError('no-rows', 'x'))).toBe('data');
+    expect(errorCode(new DataError('no-rows', 'x'))).toBe('no-rows');
     expect(errorCode(new ArgumentsError('x', 'learning_rate'))).toBe('arguments');
     expect(errorCode(new StorageQuotaError('checkpoint-2'))).toBe('quota-exceeded');
-    expect(errorCode(Object.assign(new Error('x'), { name: 'NonFiniteLossError' }))).toBe(
-      'non-finite-loss',
-    );
+    expect(errorCode(new NonFiniteLossError(2, NaN))).toBe('non-finite-loss');
     expect(errorCode(new StudioError('busy', 'x'))).toBe('busy');
     expect(errorCode(new Error('x'))).toBe('internal');
     expect(errorCode('a string')).toBe('internal');
-    expect(serializeError(new DataError('no-rows', 'No rows.'))).toEqual({
+    expect(serializeError(new DataError('no-rows', 'No rows.'))).toMatchObject({
       name: 'DataError',
       message: 'No rows.',
-      code: 'data',
+      code: 'no-rows',
     });
     expect(ERROR_CODES).toContain('device-lost');
   });

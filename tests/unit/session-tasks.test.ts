@@ -88,9 +88,20 @@ describe('StudioSession tasks', () => {
     expect(r.metrics).toHaveProperty('eval_f1_micro');
     expect(r.metrics).toHaveProperty('eval_exact_match');
     expect(s.model?.config.problem_type).toBe('multi_label_classification');
-    const [p] = await s.predict(['a fine film']);
-    expect(p.probs).toHaveLength(3);
-    p.probs.forEach((x) => expect(x).toBeGreaterThanOrEqual(0));
+    // Each label's probability is the sigmoid of its own logit (not a softmax over the labels),
+    // and the predicted labels are those over 0.5: checked on the validation rows' logits.
+    const val = await s.evalRows();
+    const n = 3;
+    const preds = await s.predict(val.texts);
+    preds.forEach((p, i) => {
+      expect(p.probs).toHaveLength(n);
+      const sig = Array.from(
+        val.logits.subarray(i * n, (i + 1) * n),
+        (z) => 1 / (1 + Math.exp(-z)),
+      );
+      p.probs.forEach((x, j) => expect(x).toBeCloseTo(sig[j], 5));
+      expect(p.label).toBe(ds.labels.filter((_, j) => sig[j] > 0.5).join(';') || '(none)');
+    });
     s.model?.dispose();
   });
 

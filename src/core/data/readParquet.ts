@@ -58,11 +58,15 @@ function checkColumnPaths(metadata: FileMetaData, schema: SchemaTree): void {
   for (const group of metadata.row_groups) {
     for (const chunk of group.columns) {
       const parts = chunk.meta_data?.path_in_schema;
-      if (!parts) throw new Error('a column chunk has no metadata');
+      if (!parts) throw new DataError('data', 'A column chunk has no metadata.');
       let node = schema;
       for (const part of parts) {
         const child = node.children.find((c) => c.element.name === part);
-        if (!child) throw new Error(`a column chunk names "${parts.join('.')}", not in the schema`);
+        if (!child)
+          throw new DataError(
+            'data',
+            `A column chunk names "${parts.join('.')}", not in the schema.`,
+          );
         node = child;
       }
     }

@@ -15,6 +15,7 @@ import {
 } from '../model/config';
 import { onnxFiles, type BertWeights, type OnnxFiles } from './onnx/bertOnnx';
 import { readSafetensors, writeSafetensors } from './safetensors';
+import { StudioError } from '../util/errors';
 
 /** The two files of an exported model, by file name. */
 export interface HfModelFiles {
@@ -155,6 +156,6 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new Error(`config.json is not valid JSON: ${(e as Error).message}`);
+    throw new StudioError('model-files', `config.json is not valid JSON: ${(e as Error).message}`);
   }
 }

@@ -5,20 +5,21 @@
  * key `"<runId>/<name>"`) and `blobs` (a run's data file and final model zip, key
  * `"<runId>/<what>"`). Quota failures surface as {@link StorageQuotaError}.
  */
+import { StudioError } from '../util/errors';
 
 export const DB_NAME = 'trainer-studio';
 export const DB_VERSION = 1;
 export const STORES = { runs: 'runs', checkpoints: 'checkpoints', blobs: 'blobs' } as const;
 
 /** Raised when the browser refuses a write because the storage quota is full. */
-export class StorageQuotaError extends Error {
+export class StorageQuotaError extends StudioError {
   constructor(what: string, cause?: unknown) {
     super(
+      'quota-exceeded',
       `Browser storage is full: ${what} could not be saved. Delete old runs in Run history ` +
         `(or lower save_total_limit); the last saved checkpoint is kept and training goes on.`,
+      { name: 'StorageQuotaError', cause },
     );
-    this.name = 'StorageQuotaError';
-    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
   }
 }
 
@@ -38,7 +39,8 @@ let dbPromise: Promise<IDBDatabase> | null = null;
 
 /** Opens (once) and upgrades the studio's database. */
 export function openStudioDb(): Promise<IDBDatabase> {
-  if (!hasIndexedDb()) return Promise.reject(new Error('IndexedDB is not available here.'));
+  if (!hasIndexedDb())
+    return Promise.reject(new StudioError('storage', 'IndexedDB is not available here.'));
   dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
     const req = indexedDB.open(DB_NAME, DB_VERSION);
     req.onupgradeneeded = () => {
@@ -50,10 +52,20 @@ export function openStudioDb(): Promise<IDBDatabase> {
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => {
       dbPromise = null;
-      reject(req.error ?? new Error('Could not open IndexedDB.'));
+      reject(
+        new StudioError(
+          'storage',
+          `Could not open IndexedDB${req.error ? ` (${req.error.message})` : ''}.`,
+          {
+            cause: req.error,
+          },
+        ),
+      );
     };
     req.onblocked = () =>
-      reject(new Error('IndexedDB is blocked by another tab; close it and reload.'));
+      reject(
+        new StudioError('storage', 'IndexedDB is blocked by another tab; close it and reload.'),
+      );
   });
   return dbPromise;
 }

@@ -7,6 +7,7 @@
  * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
  */
 import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
+import { StudioError } from '../util/errors';
 
 const KEY = {
   data: 'kept/data',
@@ -46,7 +47,8 @@ export async function keepDataFile(
     if (!isQuotaError(err)) throw err;
     // A file the storage cannot hold is not kept; neither is the one before (it is not open).
     await forgetDataFile(slot).catch(() => undefined);
-    throw new Error(
+    throw new StudioError(
+      'quota-exceeded',
       `Browser storage is full: ${fileName} stays open but will not reopen after a reload. ` +
         'Delete old runs in Run history to make room.',
     );
@@ -87,7 +89,8 @@ export async function keepTokenizerFiles(files: Record<string, string>): Promise
     tx.objectStore(STORES.blobs).put(bytes, KEY.tokenizer);
   }).catch((err: unknown) => {
     if (!isQuotaError(err)) throw err;
-    throw new Error(
+    throw new StudioError(
+      'quota-exceeded',
       'Browser storage is full: your tokenizer files are in use but will not be there after a ' +
         'reload. Delete old runs in Run history to make room.',
     );
@@ -117,7 +120,8 @@ export async function keepCheckpoint(source: KeptCheckpoint): Promise<void> {
     tx.objectStore(STORES.blobs).put(value, KEY.checkpoint);
   }).catch((err: unknown) => {
     if (!isQuotaError(err)) throw err;
-    throw new Error(
+    throw new StudioError(
+      'quota-exceeded',
       'Browser storage is full: the checkpoint is in use but will not be there after a ' +
         'reload. Delete old runs in Run history to make room.',
     );

@@ -6,6 +6,7 @@
  * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
 import { parseBertConfig } from '../model/config';
+import { StudioError } from '../util/errors';
 
 /** The Cache API cache the studio keeps downloaded checkpoints in. */
 export const MODEL_CACHE_NAME = 'trainer-studio-models';
@@ -114,7 +115,8 @@ export function modelBaseUrl(source: string): { baseUrl: string; name: string } 
     const rev = revision === null ? 'main' : encodeURIComponent(revision);
     return { baseUrl: `${HUB}/${id}/resolve/${rev}`, name: s };
   }
-  throw new Error(
+  throw new StudioError(
+    'arguments',
     `"${source}" is neither a URL (https://…/folder) nor a Hugging Face Hub id (name or ` +
       `owner/name, optionally @revision; e.g. google/bert_uncased_L-4_H-256_A-4).`,
   );
@@ -177,7 +179,10 @@ async function readBody(
     onProgress?.({ file, loaded, total, fromCache });
   }
   if (total !== null && loaded !== total) {
-    throw new Error(`${file}: the download ended after ${loaded} of ${total} bytes.`);
+    throw new StudioError(
+      'download',
+      `${file}: the download ended after ${loaded} of ${total} bytes.`,
+    );
   }
   const out = new Uint8Array(loaded);
   let o = 0;
@@ -214,7 +219,13 @@ export async function fetchFile(
     if (opts.signal?.aborted) throw e;
     // Offline: an older cached copy still serves.
     if (hit) return readBody(hit, file, true, opts.onProgress);
-    throw new Error(`Could not download ${url}: ${(e as Error).message || 'network error'}.`);
+    throw new StudioError(
+      'download',
+      `Could not download ${url}: ${(e as Error).message || 'network error'}.`,
+      {
+        cause: e,
+      },
+    );
   }
   if (!res.ok && hit && res.status >= 500) return readBody(hit, file, true, opts.onProgress);
   if (!res.ok) {
@@ -225,7 +236,7 @@ export async function fetchFile(
         : res.status === 404
           ? ' (no such file: check the URL or model id)'
           : '';
-    throw new Error(`Could not download ${url}: HTTP ${res.status}${why}.`);
+    throw new StudioError('download', `Could not download ${url}: HTTP ${res.status}${why}.`);
   }
   const bytes = await readBody(res, file, false, opts.onProgress);
   if (cache) {
@@ -269,7 +280,10 @@ export async function fetchModelFiles(
   try {
     parsed = JSON.parse(new TextDecoder().decode(config));
   } catch {
-    throw new Error(`${baseUrl}/config.json is not valid JSON (is the URL a model folder?).`);
+    throw new StudioError(
+      'model-files',
+      `${baseUrl}/config.json is not valid JSON (is the URL a model folder?).`,
+    );
   }
   parseBertConfig(parsed); // throws a specific message for non-BERT configs
   files['config.json'] = config;

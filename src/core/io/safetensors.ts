@@ -7,12 +7,12 @@
  * a hostile file fails fast with a {@link SafetensorsError} instead of hanging or allocating more
  * than the file itself implies.
  */
+import { StudioError } from '../util/errors';
 
 /** A malformed or unexpected safetensors file. The message says what and where. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends StudioError {
   constructor(message: string) {
-    super(message);
-    this.name = 'SafetensorsError';
+    super('model-files', message, 'SafetensorsError');
   }
 }
 

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { BertForSequenceClassification, type FromTensorsResult } from '../model/bert';
 import { bertConfigToJson, parseBertConfig } from '../model/config';
+import { StudioError } from '../util/errors';
 
 /** Shard file name used by {@link exportTfjsWeights}. */
 export const TFJS_SHARD_NAME = 'group1-shard1of1.bin';
@@ -53,7 +54,7 @@ export function loadTfjsWeights(
   try {
     json = JSON.parse(files['model.json']);
   } catch (e) {
-    throw new Error(`model.json is not valid JSON: ${(e as Error).message}`);
+    throw new StudioError('model-files', `model.json is not valid JSON: ${(e as Error).message}`);
   }
   const m = json as {
     weightsManifest?: Array<{ paths?: string[]; weights?: tf.io.WeightsManifestEntry[] }>;
@@ -61,18 +62,22 @@ export function loadTfjsWeights(
   };
   const groups = m.weightsManifest;
   if (!Array.isArray(groups) || groups.length === 0) {
-    throw new Error('model.json has no weightsManifest');
+    throw new StudioError('model-files', 'model.json has no weightsManifest.');
   }
   const config = parseBertConfig(m.userDefinedMetadata?.hf_config);
   const buffers: ArrayBuffer[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   for (const g of groups) {
     if (!Array.isArray(g.paths) || !Array.isArray(g.weights)) {
-      throw new Error('model.json: each weightsManifest group needs paths and weights');
+      throw new StudioError(
+        'model-files',
+        'model.json: each weightsManifest group needs paths and weights.',
+      );
     }
     for (const p of g.paths) {
       const bytes = files[p];
-      if (!(bytes instanceof Uint8Array)) throw new Error(`weights shard '${p}' is missing`);
+      if (!(bytes instanceof Uint8Array))
+        throw new StudioError('model-files', `The weights shard '${p}' is missing.`);
       buffers.push(bytes.slice().buffer);
     }
     specs.push(...g.weights);
@@ -86,7 +91,10 @@ export function loadTfjsWeights(
   );
   // Quantized weights take fewer bytes than float32; only plain manifests are size-checked.
   if (!specs.some((s) => s.quantization) && needed !== total) {
-    throw new Error(`weights shards hold ${total} bytes, the manifest describes ${needed}`);
+    throw new StudioError(
+      'model-files',
+      `The weights shards hold ${total} bytes, the manifest describes ${needed}.`,
+    );
   }
   const decoded = tf.io.decodeWeights(buffers.length === 1 ? buffers[0] : buffers, specs);
   const tensors = new Map<string, tf.Tensor>(Object.entries(decoded));

@@ -37,7 +37,7 @@ export async function fetchTokenizer(
   }
   const tokFiles = tokenizerFilesFromFolder(files, { name });
   if (!tokFiles) {
-    throw new Error(
+    throw new TokenizerFileError(
       files.has('tokenizer_config.json')
         ? `${name} has no tokenizer.json or vocab.txt (${baseUrl}): its tokenizer is a ` +
             `slow-only one (e.g. a SentencePiece .model file). In Python, ` +

@@ -1,93 +1,39 @@
 /**
- * What kind of failure an error is, as a code the page can switch on (the message is for the
- * user, the code for the program). Errors cross the worker as `{ name, message, code }`.
+ * Errors as the page and the CLI see them: the catalogue of codes and remedies (defined in
+ * core/util/errors.ts, so that every folder of core can throw coded errors, and re-exported
+ * here), how an error crosses the worker boundary, and how a failed run is classified.
  *
- * The core's own error classes keep their names (`DataError`, `ArgumentsError`,
- * `NonFiniteLossError`, ...); {@link errorCode} maps each name to its code, so no module here
- * depends on where a class is defined. Kinds without a class of their own are a
- * {@link StudioError} with a code.
+ * How to throw: `throw new StudioError(code, message)` (the code's remedy from `REMEDIES`), or
+ * `new StudioError(code, message, { remedy, name, cause })` with a remedy of its own; a class
+ * of its own extends StudioError and passes its code to `super`. The page reads `code` and
+ * `remedy` from a `WorkerError` (src/worker/client.ts); the CLI prints both on stderr.
  */
+import { errorCode, errorRemedy, StudioError, type StudioErrorCode } from '../util/errors';
 
-export const ERROR_CODES = [
-  /** The WebGPU device was lost mid-run; the run is resumable from its last checkpoint. */
-  'device-lost',
-  /** The backend ran out of memory; resumable with a smaller batch or max_length. */
-  'out-of-memory',
-  /** Browser storage is full. */
-  'quota-exceeded',
-  /** The loss or the gradients stopped being finite. */
-  'non-finite-loss',
-  /** A bad TrainingArguments value or flag. */
-  'arguments',
-  /** A problem with the user's data file. */
-  'data',
-  /** Tokenizer files that make no working tokenizer. */
-  'tokenizer',
-  /** A model file (safetensors) that cannot be read. */
-  'model-files',
-  /** A stored run (or its data file) that is not there. */
-  'not-found',
-  /** A run is in progress: the request must wait for it to end. */
-  'busy',
-  /** A run that cannot be resumed (no checkpoint, a fine-tuned model). */
-  'not-resumable',
-  /** A request the worker does not know. */
-  'protocol',
-  /** Anything else. */
-  'internal',
-] as const;
-
-export type StudioErrorCode = (typeof ERROR_CODES)[number];
-
-/** An error of a kind that has no class of its own elsewhere in core. */
-export class StudioError extends Error {
-  constructor(
-    readonly code: StudioErrorCode,
-    message: string,
-    name = 'StudioError',
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
-
-/** The codes of the core's error classes, by their `name`. */
-const CODE_OF_NAME: Record<string, StudioErrorCode> = {
-  DeviceLostError: 'device-lost',
-  OutOfMemoryError: 'out-of-memory',
-  StorageQuotaError: 'quota-exceeded',
-  QuotaExceededError: 'quota-exceeded',
-  NS_ERROR_DOM_QUOTA_REACHED: 'quota-exceeded',
-  NonFiniteLossError: 'non-finite-loss',
-  ArgumentsError: 'arguments',
-  FlagError: 'arguments',
-  DataError: 'data',
-  TokenizerFileError: 'tokenizer',
-  SafetensorsError: 'model-files',
-  ProtocolError: 'protocol',
-};
-
-export function isErrorCode(x: unknown): x is StudioErrorCode {
-  return typeof x === 'string' && (ERROR_CODES as readonly string[]).includes(x);
-}
-
-/** The code of any thrown value: a StudioError's own, else by class name, else 'internal'. */
-export function errorCode(err: unknown): StudioErrorCode {
-  if (err instanceof StudioError) return err.code;
-  const name = err && typeof err === 'object' ? (err as { name?: unknown }).name : undefined;
-  return (typeof name === 'string' && CODE_OF_NAME[name]) || 'internal';
-}
+export {
+  ERROR_CODES,
+  REMEDIES,
+  StudioError,
+  errorCode,
+  errorRemedy,
+  isErrorCode,
+  type StudioErrorCode,
+  type StudioErrorOptions,
+} from '../util/errors';
 
 /** An error as it crosses the worker boundary. */
 export interface SerializedError {
   name: string;
   message: string;
   code: StudioErrorCode;
+  /** What to do (the error's own remedy, else its code's). */
+  remedy: string;
 }
 
+/** Any thrown value as it crosses the worker boundary: its code and remedy kept, whatever its class. */
 export function serializeError(err: unknown): SerializedError {
   const e = err instanceof Error ? err : new Error(String(err));
-  return { name: e.name, message: e.message, code: errorCode(err) };
+  return { name: e.name, message: e.message, code: errorCode(err), remedy: errorRemedy(err) };
 }
 
 /** The GPU device was lost: the run stopped and can resume from its last checkpoint. */
@@ -113,7 +59,7 @@ export function runFailure(err: unknown, deviceLost: string | null): Error {
       'out-of-memory',
       `The backend ran out of memory (${e.message}). Resume from the last checkpoint with a ` +
         `smaller batch size or max_length, or on another backend.`,
-      'OutOfMemoryError',
+      { name: 'OutOfMemoryError', cause: e },
     );
   }
   return e;

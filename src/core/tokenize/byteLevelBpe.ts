@@ -5,6 +5,7 @@
  * `RobertaTokenizerFast.save_pretrained` write for a vocabulary and its merges.
  */
 import type { TokenizerFiles } from './tokenizer';
+import { TokenizerFileError } from './tokenizer';
 
 /**
  * GPT-2's pre-tokenization regex, as HF `tokenizers`' ByteLevel (use_regex) and transformers.js
@@ -81,7 +82,7 @@ export function byteLevelBpeTokenizerFiles(
   opts: ByteLevelBpeFileOptions,
 ): TokenizerFiles {
   BPE_SPECIALS.forEach((s, i) => {
-    if (vocab[i] !== s) throw new Error(`A RoBERTa vocabulary has ${s} at id ${i}.`);
+    if (vocab[i] !== s) throw new TokenizerFileError(`A RoBERTa vocabulary has ${s} at id ${i}.`);
   });
   const special = (id: number, content: string) => ({
     id,

@@ -6,6 +6,7 @@
  * `[SEP]` off instead, so we truncate ourselves before adding special tokens).
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { StudioError } from '../util/errors';
 
 /** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
 export interface TokenizerFiles {
@@ -112,10 +113,9 @@ export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
 }
 
 /** Raised when tokenizer.json / tokenizer_config.json cannot make a working tokenizer. */
-export class TokenizerFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TokenizerFileError';
+export class TokenizerFileError extends StudioError {
+  constructor(message: string, remedy?: string) {
+    super('tokenizer', message, { name: 'TokenizerFileError', remedy });
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { TokenizerFiles } from './tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from './wordpiece';
+import { TokenizerFileError } from './tokenizer';
 
 /** File names a folder's tokenizer is read from, in the order they are looked for. */
 export const TOKENIZER_FOLDER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt'];
@@ -15,10 +16,10 @@ function json(file: string, bytes: Uint8Array): Record<string, unknown> {
   try {
     v = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new Error(`${file} is not valid JSON.`);
+    throw new TokenizerFileError(`${file} is not valid JSON.`);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new Error(`${file} must be a JSON object.`);
+    throw new TokenizerFileError(`${file} must be a JSON object.`);
   }
   return v as Record<string, unknown>;
 }

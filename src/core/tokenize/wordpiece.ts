@@ -3,6 +3,7 @@
  * built from a `vocab.txt`, for checkpoints that ship only the slow tokenizer's vocabulary (the
  * Google BERT miniatures, many older BERT folders).
  */
+import { TokenizerFileError } from './tokenizer';
 
 /** Special tokens a BERT vocabulary must hold. */
 const SPECIALS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
@@ -23,7 +24,7 @@ export function wordPieceTokenizerFiles(
     if (!(t in ids)) ids[t] = i;
   });
   for (const s of SPECIALS) {
-    if (s !== '[MASK]' && !(s in ids)) throw new Error(`vocab.txt has no ${s} token.`);
+    if (s !== '[MASK]' && !(s in ids)) throw new TokenizerFileError(`vocab.txt has no ${s} token.`);
   }
   const added = SPECIALS.filter((s) => s in ids).map((s) => ({
     id: ids[s],

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { wasmAdamW } from '../kernels/wasmKernels';
 import { type Bucket, FlatGrads, concatFlat, planBuckets, splitFlat } from './flatParams';
+import { ArgumentsError } from './argsError';
 
 /** AdamW hyper-parameters; names follow `TrainingArguments` (adam_beta1, ...). */
 export interface AdamWOptions {
@@ -107,10 +108,14 @@ export class AdamW {
     this.epsilon = options.epsilon ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
     this.decayFn = options.decay ?? ((name: string) => !hfNoDecay(name));
-    if (!(this.beta1 >= 0 && this.beta1 < 1)) throw new Error(`Invalid beta1: ${this.beta1}`);
-    if (!(this.beta2 >= 0 && this.beta2 < 1)) throw new Error(`Invalid beta2: ${this.beta2}`);
-    if (!(this.epsilon >= 0)) throw new Error(`Invalid epsilon: ${this.epsilon}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`Invalid weight_decay: ${this.weightDecay}`);
+    if (!(this.beta1 >= 0 && this.beta1 < 1))
+      throw new ArgumentsError(`Invalid beta1: ${this.beta1}`, 'adam_beta1');
+    if (!(this.beta2 >= 0 && this.beta2 < 1))
+      throw new ArgumentsError(`Invalid beta2: ${this.beta2}`, 'adam_beta2');
+    if (!(this.epsilon >= 0))
+      throw new ArgumentsError(`Invalid epsilon: ${this.epsilon}`, 'adam_epsilon');
+    if (!(this.weightDecay >= 0))
+      throw new ArgumentsError(`Invalid weight_decay: ${this.weightDecay}`, 'weight_decay');
     this.buckets = planBuckets(params, (name) => this.decays(name), options.aloneElements);
     this.buckets.forEach((b, i) => b.names.forEach((n, j) => this.where.set(n, [i, j])));
     this.m = this.buckets.map(() => null);

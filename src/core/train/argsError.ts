@@ -1,13 +1,14 @@
 /** The error of a bad argument, and the helpers its messages use. */
+import { StudioError } from '../util/errors';
 
 /** A bad argument or combination of arguments; `argument` names the (first) culprit. */
-export class ArgumentsError extends Error {
+export class ArgumentsError extends StudioError {
   constructor(
     message: string,
     readonly argument: string,
+    remedy?: string,
   ) {
-    super(message);
-    this.name = 'ArgumentsError';
+    super('arguments', message, { name: 'ArgumentsError', remedy });
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ProblemType } from '../model/config';
 import type { TrainingArguments } from './args';
-import { fail } from './argsError';
+import { ArgumentsError, fail } from './argsError';
 import { computeMetrics } from './metrics';
 import type { CallbackState, ExportableCallback, TrainerControl } from './callbacks';
 import type { TrainerState } from './state';
@@ -98,9 +98,10 @@ export function determineBestMetric(
   const key = bestMetricKey(args.metric_for_best_model);
   const value = metrics[key];
   if (value === undefined) {
-    throw new Error(
+    throw new ArgumentsError(
       `metric_for_best_model is '${key}', which is not among the evaluation metrics ` +
         `(${Object.keys(metrics).join(', ')}): set metric_for_best_model to one of them.`,
+      'metric_for_best_model',
     );
   }
   if (!isImprovement(value, state.best_metric, greaterIsBetter(args))) return false;

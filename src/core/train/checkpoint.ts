@@ -11,13 +11,14 @@ import type { AdamWState } from './adamw';
 import type { TrainerState } from './state';
 import { STUDIO_ARGS_FILE } from './args';
 import { trainerStateJson } from '../io/trainerState';
+import { StudioError } from '../util/errors';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export const jsonFile = (value: unknown): Uint8Array => enc.encode(JSON.stringify(value, null, 2));
 export const readJsonFile = <T>(bytes: Uint8Array | undefined, name: string): T => {
-  if (!bytes) throw new Error(`The checkpoint has no ${name}.`);
+  if (!bytes) throw new StudioError('model-files', `The checkpoint has no ${name}.`);
   return JSON.parse(dec.decode(bytes)) as T;
 };
 
@@ -39,7 +40,7 @@ export function assignParams(
 ): void {
   for (const [name, v] of params) {
     const s = saved.get(name);
-    if (!s) throw new Error(`The checkpoint has no weights for ${name}.`);
+    if (!s) throw new StudioError('model-files', `The checkpoint has no weights for ${name}.`);
     if (s.shape.join('x') !== v.shape.join('x')) {
       throw new Error(
         `Checkpoint weights for ${name} have shape [${s.shape}], the model [${v.shape}].`,
@@ -101,8 +102,8 @@ export async function encodeCheckpoint(parts: {
 export function decodeCheckpoint(files: CheckpointFiles): CheckpointContents {
   const model = files['model.safetensors'];
   const opt = files['optimizer.safetensors'];
-  if (!model) throw new Error('The checkpoint has no model.safetensors.');
-  if (!opt) throw new Error('The checkpoint has no optimizer.safetensors.');
+  if (!model) throw new StudioError('model-files', 'The checkpoint has no model.safetensors.');
+  if (!opt) throw new StudioError('model-files', 'The checkpoint has no optimizer.safetensors.');
   const weights = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of readSafetensors(model)) weights.set(name, t);
   const m: Record<string, Float32Array> = {};

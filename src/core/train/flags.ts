@@ -5,6 +5,8 @@
  * Generic: the CLI combines TrainingArguments specs with model and data specs.
  */
 
+import { StudioError } from '../util/errors';
+
 /** Value types a flag can take. `json` parses its value with `JSON.parse`. */
 export type FlagType = 'string' | 'number' | 'boolean' | 'json' | 'string[]';
 
@@ -17,14 +19,16 @@ export interface FlagSpec {
 }
 
 /** A flag that is unknown, misses its value, or has a value of the wrong type. */
-export class FlagError extends Error {
+export class FlagError extends StudioError {
   constructor(
     message: string,
     /** The flag name as written in `specs` (or as typed, when unknown). */
     readonly flag: string,
   ) {
-    super(message);
-    this.name = 'FlagError';
+    super('arguments', message, {
+      name: 'FlagError',
+      remedy: 'Correct the flag (`--help` lists them with their types) and run the command again.',
+    });
   }
 }
 

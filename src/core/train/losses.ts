@@ -4,6 +4,7 @@
  */
 import type { ProblemType } from '../model/config';
 import * as tf from '@tensorflow/tfjs';
+import { ArgumentsError } from './argsError';
 
 /** HF's `config.problem_type` values. */
 export type { ProblemType };
@@ -185,8 +186,9 @@ export function resolveClassWeights(
   if (classWeights === null || classWeights === undefined) return undefined;
   if (classWeights === 'balanced') return balancedClassWeights(trainLabels, numLabels);
   if (classWeights.length !== numLabels) {
-    throw new Error(
+    throw new ArgumentsError(
       `class_weights has ${classWeights.length} values but the task has ${numLabels} labels.`,
+      'class_weights',
     );
   }
   return classWeights;
@@ -240,8 +242,9 @@ export function balancedClassWeights(labelIds: ArrayLike<number>, numLabels: num
   }
   const missing = counts.flatMap((c, i) => (c === 0 ? [i] : []));
   if (missing.length > 0) {
-    throw new Error(
+    throw new ArgumentsError(
       `class_weights='balanced' needs every class in the training data, but class id(s) ${missing.join(', ')} have no examples; give explicit class_weights or fix the split`,
+      'class_weights',
     );
   }
   return counts.map((c) => labelIds.length / (numLabels * c));

@@ -3,18 +3,21 @@
  * {@link NonFiniteLossError}; 'skip' leaves the weights as they were and goes on.
  */
 
+import { StudioError } from '../util/errors';
+
 /** Raised when the loss or the gradients stop being finite. */
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends StudioError {
   constructor(
     readonly step: number,
     readonly value: number,
   ) {
     super(
+      'non-finite-loss',
       `The training loss became ${value} at step ${step}. Likely causes: a learning rate too ` +
         `high for this model (try 10x lower, or add warmup_steps), or labels outside the ` +
         `expected range. Training stopped; the weights from step ${step - 1} are kept.`,
+      'NonFiniteLossError',
     );
-    this.name = 'NonFiniteLossError';
   }
 }
 

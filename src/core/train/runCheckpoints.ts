@@ -12,6 +12,7 @@ import { bestCheckpointName, bestModelCheckpoint } from './bestModel';
 import { assignParams, decodeCheckpoint, encodeCheckpoint } from './checkpoint';
 import { checkpointStep, checkpointsToRotate } from './checkpointRotation';
 import type { TrainerState } from './state';
+import { StudioError } from '../util/errors';
 
 export interface RunCheckpointsContext {
   /** Where checkpoints go; without one nothing is saved and there is nothing to resume. */
@@ -75,7 +76,8 @@ export class RunCheckpoints {
     if (!args.resume_from_checkpoint) return { epoch: 0, stepsInEpoch: 0 };
     const name = args.resume_from_checkpoint.split('/').pop() as string;
     const files = store ? await store.read(name) : null;
-    if (!files) throw new Error(`resume_from_checkpoint: no checkpoint named ${name}.`);
+    if (!files)
+      throw new StudioError('not-found', `resume_from_checkpoint: no checkpoint named ${name}.`);
     const ck = decodeCheckpoint(files);
     assignParams(this.c.model.params, ck.weights);
     this.c.optimizer.setState(ck.optimizer);

@@ -5,6 +5,7 @@
  * calls `optimizer.step()` then `scheduler.step()`, so optimizer update k+1 (k = 0, 1, ...) uses
  * the multiplier at `step = k`: with warmup the first update uses a learning rate of 0.
  */
+import { ArgumentsError } from './argsError';
 
 /** The schedule names HF's `get_scheduler` accepts that the studio implements. */
 export const LR_SCHEDULER_TYPES = [
@@ -65,12 +66,18 @@ export function lrLambda(opts: ScheduleOptions, step: number): number {
   const total = opts.num_training_steps;
   const kw = opts.lr_scheduler_kwargs ?? {};
   const allowed = KNOWN_KWARGS[opts.lr_scheduler_type];
-  if (!allowed) throw new Error(`Unknown lr_scheduler_type '${String(opts.lr_scheduler_type)}'`);
+  if (!allowed) {
+    throw new ArgumentsError(
+      `Unknown lr_scheduler_type '${String(opts.lr_scheduler_type)}'.`,
+      'lr_scheduler_type',
+    );
+  }
   for (const k of Object.keys(kw)) {
     if (!allowed.includes(k)) {
-      throw new Error(
+      throw new ArgumentsError(
         `lr_scheduler_kwargs: '${k}' is not an argument of the '${opts.lr_scheduler_type}' schedule` +
           (allowed.length ? ` (it takes ${allowed.join(', ')})` : ' (it takes none)'),
+        'lr_scheduler_kwargs',
       );
     }
   }
@@ -102,7 +109,10 @@ export function lrLambda(opts: ScheduleOptions, step: number): number {
       const power = kw.power ?? 1;
       if (!(lrEnd <= lrInit)) {
         // HF's own message.
-        throw new Error(`lr_end (${lrEnd}) must be smaller than initial lr (${lrInit})`);
+        throw new ArgumentsError(
+          `lr_end (${lrEnd}) must be smaller than initial lr (${lrInit})`,
+          'lr_scheduler_kwargs',
+        );
       }
       if (step < w) return warmupFactor(step, w);
       // HF: `current_step > num_training_steps` returns lr_end; the guard on decaySteps <= 0

@@ -4,9 +4,9 @@
  * and onnxruntime's logits against PyTorch's (the fixture BERT) and the studio's (a model trained
  * on real SMS rows, exported in the page's zip); the q8 file is held to onnxruntime's own
  * `quantize_dynamic` of the same fp32 file. Skipped, saying why, where python3 cannot import onnx
- * and onnxruntime (`pip install onnx onnxruntime`).
+ * and onnxruntime (`pip install onnx onnxruntime`); under CI that fails instead (helpers/python.ts).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,16 +18,10 @@ import { ONNX_FP32_FILE, ONNX_Q8_FILE, onnxFiles } from '../../src/core/io/onnx/
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { parseBertConfig } from '../../src/core/model/config';
 import { encodeDataset } from '../../src/core/tokenize/encode';
-import { csvBytes, smsRows, trainedSession, unpackZip } from './helpers/onnxDeploy';
+import { requirePython } from '../unit/helpers/python';
+import { csvBytes, smsRows, trainedSession, unpackZip } from '../unit/helpers/onnxDeploy';
 
-const probe = spawnSync('python3', ['-c', 'import onnx, onnxruntime'], { encoding: 'utf8' });
-const python = probe.status === 0;
-if (!python) {
-  console.warn(
-    'onnx-python skipped: python3 cannot import onnx and onnxruntime (pip install onnx ' +
-      `onnxruntime): ${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').at(-1)}`,
-  );
-}
+const python = requirePython('onnx-python', ['onnx', 'onnxruntime']);
 
 type Inputs = { input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] };
 

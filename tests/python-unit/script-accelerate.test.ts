@@ -8,7 +8,8 @@
  *   the page's reader ("Open trainer_state.json");
  * - continued: the bundle of a studio checkpoint-5 resumes at step 5, and its losses at steps
  *   6-10 follow the studio's run.
- * Skipped, saying why, where python3 cannot import torch, transformers and accelerate.
+ * Skipped, saying why, where python3 cannot import torch, transformers and accelerate; under CI
+ * that fails instead (helpers/python.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -16,20 +17,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLogHistory } from '../../src/ui/series';
-import { runCli } from './helpers/runCli';
+import { requirePython } from '../unit/helpers/python';
+import { runCli } from '../unit/helpers/runCli';
 
-const probe = spawnSync('python3', ['-c', 'import torch, transformers, accelerate'], {
-  encoding: 'utf8',
-});
-const accelerate = spawnSync('accelerate', ['--help'], { encoding: 'utf8' });
-const ready = probe.status === 0 && accelerate.status === 0;
-if (!ready) {
-  console.warn(
-    'script-accelerate skipped: python3 cannot import torch, transformers and accelerate, or ' +
-      '`accelerate` is not on PATH (pip install "torch<2.14" transformers accelerate): ' +
-      `${(probe.stderr || accelerate.error?.message || '').trim().split('\n').at(-1)}`,
-  );
-}
+const ready = requirePython(
+  'script-accelerate',
+  ['torch', 'transformers', 'accelerate'],
+  ['accelerate'],
+);
 
 const F = 'tests/fixtures/hf-trainer-run';
 /** The fixture's run, cut to 10 steps, evaluated and saved at step 5. */
@@ -178,7 +173,8 @@ describe.skipIf(!ready)('the script bundle in transformers Trainer', () => {
     // Each of the two processes took 4 rows: a step saw 8, as the studio's.
     expect(state.train_batch_size).toBe(4);
     const history = parseLogHistory(readFileSync(join(out, 'trainer_state.json'), 'utf8'), 'x');
-    expect(history.some((h) => 'eval_accuracy' in h)).toBe(true);
+    const evals = history.filter((h) => 'eval_accuracy' in h);
+    expect(evals.map((h) => h.step)).toEqual([5, 10]);
     const ev = await runCli([
       'evaluate',
       '--model_dir',
@@ -187,9 +183,16 @@ describe.skipIf(!ready)('the script bundle in transformers Trainer', () => {
       join(bundle, 'data/validation.jsonl'),
     ]);
     expect(ev.code, ev.err).toBe(0);
+    // The studio reads the model transformers saved at step 10 and evaluates it on the same
+    // rows as transformers did at step 10: the same accuracy, the same loss (float rounding).
     const metrics = JSON.parse(ev.out) as Record<string, number>;
-    expect(metrics.eval_accuracy).toBeGreaterThanOrEqual(0);
-    expect(Number.isFinite(metrics.eval_loss)).toBe(true);
+    const hf = evals[1] as unknown as { eval_accuracy: number; eval_loss: number };
+    console.log(
+      `two-process run, step 10: transformers eval_loss ${hf.eval_loss}, accuracy ${hf.eval_accuracy}; ` +
+        `studio evaluate ${metrics.eval_loss}, ${metrics.eval_accuracy}`,
+    );
+    expect(metrics.eval_accuracy).toBeCloseTo(hf.eval_accuracy, 6);
+    expect(Math.abs(metrics.eval_loss - hf.eval_loss)).toBeLessThan(1e-4);
   }, 180_000);
 
   it('continues from a studio checkpoint at its step, losses following the studio run', async () => {

@@ -6,9 +6,9 @@
  * AutoModelForSequenceClassification must give the same probabilities within 1e-4 (a 600-word
  * text among the inputs), TrainingArguments(**training_args.json) must load, and AutoTokenizer
  * must give the studio's ids. Skipped, saying why, where python3 cannot import torch and
- * transformers (`pip install "torch<2.14" transformers`).
+ * transformers (`pip install "torch<2.14" transformers`); under CI that fails instead.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,18 +16,12 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
-import { smallSmsCsv } from './helpers/cliFixtures';
-import { runCli } from './helpers/runCli';
-import { studioPredictions } from './helpers/studioPredict';
+import { smallSmsCsv } from '../unit/helpers/cliFixtures';
+import { requirePython } from '../unit/helpers/python';
+import { runCli } from '../unit/helpers/runCli';
+import { studioPredictions } from '../unit/helpers/studioPredict';
 
-const probe = spawnSync('python3', ['-c', 'import torch, transformers'], { encoding: 'utf8' });
-const python = probe.status === 0;
-if (!python) {
-  console.warn(
-    'python-interop skipped: python3 cannot import torch and transformers ' +
-      `(pip install "torch<2.14" transformers): ${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').at(-1)}`,
-  );
-}
+const python = requirePython('python-interop', ['torch', 'transformers']);
 
 const TINY = [
   '--hidden_size',
