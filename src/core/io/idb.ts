@@ -98,7 +98,13 @@ export async function inTransaction<T>(
   try {
     out = body(tx);
   } catch (e) {
-    tx.abort();
+    // The transaction may have ended already (a request that failed aborts it): aborting it
+    // again throws an InvalidStateError that would hide `e`, the error worth reporting.
+    try {
+      tx.abort();
+    } catch {
+      /* already finished */
+    }
     await done.catch(() => undefined);
     throw e;
   }
