@@ -94,6 +94,7 @@ export function useStudio() {
     tokenizer: tok.tokenizer,
     tokenizerVersion: tok.tokenizerVersion,
     settings,
+    pretrained: pre.modelSource !== 'scratch' ? (pre.pretrained?.name ?? null) : null,
     training: run.training,
     notices,
   });
@@ -113,7 +114,6 @@ export function useStudio() {
     dataset: prep.dataset,
     modelSource: pre.modelSource,
     pretrained: pre.pretrained,
-    specOf: pre.specOf,
     memory,
     run,
     setModel: mdl.setModel,

@@ -147,7 +147,20 @@ describe('worker handlers over a port', () => {
       seed: 1,
     });
     const args = { max_steps: 2, per_device_train_batch_size: 8, logging_steps: 1, eval_steps: 2 };
-    const result = await client.call('train', { model: TINY, args: args as never });
+    const { kind: _kind, max_length: _maxLength, ...sizes } = TINY;
+    const result = await client.call('train', {
+      config: {
+        version: 1,
+        data: {
+          text_column: 'sentence',
+          label_column: 'label',
+          validation_split: 0.2,
+          max_length: 16,
+        },
+        model: sizes,
+        training: { ...args, seed: 1 },
+      },
+    });
     expect(result.globalStep).toBe(2);
     const runEvent = events.find((e) => e.kind === 'run');
     expect(runEvent).toBeDefined();
