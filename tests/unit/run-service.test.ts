@@ -6,7 +6,7 @@
  * stores are the same interfaces, exercised in Chromium by tests/e2e/persistence.e2e.ts
  * (fake-indexeddb is not installed).
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -707,6 +707,32 @@ describe('the one Run of a service', () => {
     const whole = snaps.at(-1)!.log.entries.map((e) => e.step);
     expect(built).toEqual(whole.slice(0, built.length));
     expect(whole.filter((step, i) => whole.indexOf(step) === i)[0]).toBe(2);
+  });
+
+  it('a run stored before the run config (version 1) still resumes and reopens', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    const stopAt2 = { on_save: () => t.service.session.stop() };
+    await t.service.startRun(configOf(), { callbacks: [stopAt2] });
+    const [id] = t.runIds;
+    // The record as an earlier version stored it: no version, no config.
+    const path = join(dir, 'runs', `${id}.json`);
+    const { version: _v, config: _c, ...v1 } = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify(v1));
+    // After a reload: the record reads back with a config, resumes to the end and reopens.
+    const page = await prepared(dir);
+    const read = await page.runs.get(id);
+    expect(read?.version).toBe(2);
+    expect(read?.config).toMatchObject({
+      data: { text_column: 'sentence', label_column: 'label', max_length: 24 },
+      model: { hidden_size: 16 },
+    });
+    const resumed = await page.service.continueRun(id);
+    expect(resumed.globalStep).toBe(ARGS.max_steps);
+    expect((await page.runs.get(id))?.status).toBe('finished');
+    const opened = await page.service.openRun(id);
+    expect(opened.record.globalStep).toBe(ARGS.max_steps);
+    expect(opened.evalRows?.texts.length).toBe(opened.dataset?.validationRows);
   });
 
   it('prepares again only when the resolved run’s fingerprint changed', async () => {
