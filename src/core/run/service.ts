@@ -60,9 +60,10 @@ export class RunService extends StoredRuns {
     this.assertIdle();
     // The page's checkpoint defaults are part of what the run is (and records).
     const training = this.withCheckpointDefaults({ ...config.training });
-    const run = this.resolve({ ...config, training });
     this.run.start(this.dataOfRun());
     return this.settle(async () => {
+      // A value no field takes fails the run, as a failed step does (the snapshot says why).
+      const run = this.resolve({ ...config, training });
       const prepared = await this.prepareIfChanged(run);
       this.status('Training…');
       const spec = modelSpecOf(run.model, prepared.maxLength);
