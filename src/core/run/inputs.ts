@@ -319,14 +319,14 @@ export class RunInputs {
    * counts the files and tokenizers loaded (with the tokenizer's identity: a checkpoint's own
    * tokenizer replaces the current one).
    */
-  protected dataRef(): DataRef {
+  protected dataRef(needGuess = true): DataRef {
     const s = this.session;
     const name = this.tableFile?.fileName ?? s.table?.fileName ?? null;
     const tok = s.tokenizer;
     return {
       train: name ? { name, ...(this.tableFile ? { bytes: this.tableFile.bytesRead } : {}) } : null,
       validation: s.validationTable ? { name: s.validationTable.fileName } : null,
-      guess: s.table ? guessColumns(s.table) : null,
+      guess: s.table && needGuess ? guessColumns(s.table) : null,
       tokenizer: tok ? this.tokenizerName || tok.name : null,
       revision: `${this.loads}|${tok ? `${tok.name}:${tok.vocabSize}` : ''}`,
     };
@@ -335,7 +335,9 @@ export class RunInputs {
   /** `config` resolved against the data this service holds (see {@link dataRef}). */
   resolve(config: RunConfig): ResolvedRun {
     try {
-      return resolveRun(config, this.dataRef());
+      // The columns are guessed from the file only where the config leaves one out.
+      const d = config.data;
+      return resolveRun(config, this.dataRef(!d.text_column || !d.label_column));
     } catch (e) {
       // A value no field takes: the page shows it as a bad argument, by its field's name.
       if (e instanceof RunConfigError) throw new StudioError('arguments', e.message, e.name);
