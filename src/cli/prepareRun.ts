@@ -22,6 +22,7 @@ import { dataFlags, modelFlags, runConfigOfFlags, runtimeFlags } from './flagSpe
 import {
   columnChoiceOf,
   modelSpecOf,
+  prepareOptionsOf,
   resolveRun,
   type DataRef,
   type ResolvedRun,
@@ -175,12 +176,7 @@ export async function prepareRun(
   }
   const maxLength = checkpointMaxLength(resolved.data.max_length, info, session);
   const t0 = performance.now();
-  const ds = await service.prepare({
-    columns,
-    validationFraction: resolved.data.validation_split,
-    maxLength,
-    seed: args.seed,
-  });
+  const ds = await service.prepare(prepareOptionsOf(resolved, maxLength));
   log(
     `text column "${columns.text}", label column "${columns.label}"; labels ${ds.labels
       .map((l, i) => `${l} (${ds.classCounts[i]})`)

@@ -3,7 +3,7 @@
  * browser's storage keeps and what a share link carries. The page's basic fields take the
  * TrainingArguments they show; the rest are the advanced overrides.
  */
-import { RUN_CONFIG_VERSION, type RunConfig } from '../worker/client';
+import { BERT_SCRATCH_FIELDS, RUN_CONFIG_VERSION, type RunConfig } from '../worker/client';
 import { DEFAULT_ARGS, type StudioSettings, type UiArgs } from './defaults';
 
 /** Settings validated field by field (persist.ts passes its validator, to keep imports one way). */
@@ -11,19 +11,26 @@ type Validate = (obj: unknown) => StudioSettings;
 
 const BASIC_KEYS = Object.keys(DEFAULT_ARGS) as (keyof UiArgs)[];
 
+/**
+ * The model table's from-scratch settings (src/core/config/modelArguments.ts): those the page's
+ * model settings hold go into a config and come back from one, with no list kept here.
+ */
+const MODEL_KEYS = Object.keys(BERT_SCRATCH_FIELDS);
+
+/** The model table's settings that `sizes` holds. */
+function modelSettingsOf(sizes: object): Record<string, unknown> {
+  const given = sizes as Record<string, unknown>;
+  return Object.fromEntries(
+    MODEL_KEYS.filter((k) => given[k] !== undefined && given[k] !== null).map((k) => [k, given[k]]),
+  );
+}
+
 /** The run config of the page's settings and advanced overrides. */
 export function runConfigOfSettings(
   s: StudioSettings,
   overrides: Record<string, unknown>,
 ): RunConfig {
-  const model: Record<string, unknown> = {
-    hidden_size: s.model.hidden_size,
-    num_hidden_layers: s.model.num_hidden_layers,
-    num_attention_heads: s.model.num_attention_heads,
-    intermediate_size: s.model.intermediate_size,
-    hidden_dropout_prob: s.model.hidden_dropout_prob,
-    attention_probs_dropout_prob: s.model.attention_probs_dropout_prob,
-  };
+  const model = modelSettingsOf(s.model);
   const t = s.tokenizer;
   if (t && 'kind' in t) model.tokenizer_name_or_path = t.kind === 'hub' ? t.id : t.name;
   if (t && 'trainVocabSize' in t) {
@@ -53,6 +60,33 @@ export function runConfigOfSettings(
 }
 
 /**
+ * The run config of a run the page starts: its settings and advanced overrides, and the
+ * checkpoint it fine-tunes (`pretrained`: the loaded checkpoint's name), else a model from
+ * scratch. The train request and the page's data preparation carry it; the worker resolves it.
+ */
+export function runConfigOfPage(
+  s: StudioSettings,
+  overrides: Record<string, unknown>,
+  pretrained: string | null,
+): RunConfig {
+  const config = runConfigOfSettings(s, overrides);
+  if (pretrained === null) return config;
+  const { tokenizer_name_or_path, train_tokenizer_vocab_size, train_tokenizer_model } =
+    config.model;
+  return {
+    ...config,
+    model: {
+      model_name_or_path: pretrained,
+      ...(tokenizer_name_or_path !== undefined && { tokenizer_name_or_path }),
+      ...(train_tokenizer_vocab_size !== undefined && {
+        train_tokenizer_vocab_size,
+        train_tokenizer_model,
+      }),
+    },
+  };
+}
+
+/**
  * Settings and advanced overrides from `config`, over `base`. The page's basic fields take the
  * TrainingArguments they show; the rest become advanced overrides.
  */
@@ -68,17 +102,8 @@ export function settingsOfRunConfig(
     if ((BASIC_KEYS as string[]).includes(k)) (args as Record<string, unknown>)[k] = v;
     else overrides[k] = v;
   }
-  const sizes = { ...base.model };
-  for (const k of [
-    'hidden_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'intermediate_size',
-    'hidden_dropout_prob',
-    'attention_probs_dropout_prob',
-  ] as const) {
-    if (typeof model[k] === 'number') sizes[k] = model[k];
-  }
+  // The settings validation below keeps those the page's model settings know.
+  const sizes: Record<string, unknown> = { ...base.model, ...modelSettingsOf(model) };
   if (typeof data.max_length === 'number') sizes.max_length = data.max_length;
   const columns =
     data.text_column && data.label_column

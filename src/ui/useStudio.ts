@@ -9,7 +9,6 @@
  */
 import { useCallback, useRef } from 'react';
 import type { RunRecord, StudioClient } from '../worker/client';
-import type { BackendChoice } from './studio/urlOptions';
 import { useDataFile } from './studio/useDataFile';
 import { useMemoryEstimate } from './studio/useMemoryEstimate';
 import { useModel } from './studio/useModel';
@@ -78,11 +77,15 @@ export function useStudio() {
     setModelSize: settingsActions.setModelSize,
     notices,
   });
+  /** Boot's first step (see useWorker); set below, once the hooks it resets exist. */
+  const forgetRef = useRef(() => {});
+  const forgetWorker = useCallback(() => forgetRef.current(), []);
   const worker = useWorker({
     clientRef,
     notices,
     onSnapshot: run.onSnapshot,
     onRead: data.onRead,
+    forgetWorker,
     openStartFile: data.openStartFile,
     loadStartTokenizer: tok.loadStartTokenizer,
     restoreStartPretrained: pre.restoreStartPretrained,
@@ -94,6 +97,7 @@ export function useStudio() {
     tokenizer: tok.tokenizer,
     tokenizerVersion: tok.tokenizerVersion,
     settings,
+    pretrained: pre.modelSource !== 'scratch' ? (pre.pretrained?.name ?? null) : null,
     training: run.training,
     notices,
   });
@@ -113,7 +117,6 @@ export function useStudio() {
     dataset: prep.dataset,
     modelSource: pre.modelSource,
     pretrained: pre.pretrained,
-    specOf: pre.specOf,
     memory,
     run,
     setModel: mdl.setModel,
@@ -121,35 +124,28 @@ export function useStudio() {
     notices,
   });
 
-  // A new worker starts empty: what the old one held (tokenizer, prepared data, model,
-  // checkpoint) is forgotten here, and the boot sends file and tokenizer again.
+  // A new worker starts empty: what the page showed of the old one (tokenizer, prepared data,
+  // model, checkpoint) is forgotten at the start of every boot, which then brings the new worker
+  // to the page's settings (the same boot as a fresh page load).
   const { setTokenizer } = tok;
   const { reset: resetPrepared } = prep;
   const { setModel } = mdl;
   const { setPretrained } = pre;
-  const forgetWorker = useCallback(() => {
+  forgetRef.current = () => {
     setTokenizer(null);
     resetPrepared();
     setModel(null);
-    setPretrained(null); // the new worker does not hold the checkpoint: load it again
-  }, [setTokenizer, resetPrepared, setModel, setPretrained]);
+    setPretrained(null);
+  };
 
-  const { switchBackend, reboot } = worker;
-  const chooseBackend = useCallback(
-    (choice: BackendChoice) => {
-      switchBackend(choice);
-      forgetWorker();
-    },
-    [switchBackend, forgetWorker],
-  );
+  const { switchBackend: chooseBackend, reboot } = worker;
 
-  /** Boots a fresh worker after a crash; the loaded file, tokenizer and data are sent again. */
+  /** Boots a fresh worker after a crash, as a page load boots one. */
   const restartWorker = useCallback(() => {
     setError(null);
-    forgetWorker();
     dispatch({ type: 'workerLost' });
     reboot();
-  }, [setError, forgetWorker, dispatch, reboot]);
+  }, [setError, dispatch, reboot]);
 
   // A paused run has a model: Try it, evaluation and Export work on it.
   const model =

@@ -25,8 +25,9 @@ export { recordsToCsv, toCsv, type CsvCell } from '../core/io/csvExport';
 export { diffArgs } from '../core/io/runStore';
 export { fitMaxLength } from '../core/session/maxLength';
 export { configFromHash, LINK_CANNOT_CARRY, shareLinkHash } from '../core/config/shareLink';
+export { shareLinkOfConfig, trainingDefaults } from '../core/config/runFiles';
 export { DATA_FIELDS } from '../core/config/dataArguments';
-export { MODEL_FIELDS } from '../core/config/modelArguments';
+export { BERT_SCRATCH_FIELDS, MODEL_FIELDS } from '../core/config/modelArguments';
 export { ARG_DOCS, ARG_LIMITS, type NumberLimits } from '../core/train/argsFields';
 export {
   parseRunConfig,

@@ -114,10 +114,10 @@ export function createHandlers(
     },
     async prepare(options) {
       status('Tokenizing…');
-      return service.prepare(options);
+      return 'config' in options ? service.prepareConfig(options.config) : service.prepare(options);
     },
-    async train({ model, args, prepare }) {
-      return service.startRun(model, args, { yieldEachStep: true, prepare });
+    async train({ config }) {
+      return service.startRun(config, { yieldEachStep: true });
     },
     async stop() {
       return { stopping: service.stop() };

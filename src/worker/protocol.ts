@@ -31,6 +31,7 @@ import type { OpenedRun, RunList } from '../core/run/service';
 import type { RunSnapshot, RunState } from '../core/run/runMachine';
 import type { RunRecord } from '../core/io/runStore';
 import type { SerializedError, StudioErrorCode } from '../core/run/errors';
+import type { RunConfig } from '../core/config/runConfig';
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
 
@@ -145,13 +146,19 @@ export interface Api {
     { textColumn: string; vocabSize: number; pairColumn?: string; model?: TrainedTokenizerModel },
     TokenizerInfo,
   ];
-  prepare: [PrepareOptions, DatasetSummary];
   /**
-   * Starts a run (the worker's `startRun`): prepares the data with `prepare` when its
-   * fingerprint changed since the last preparation, then trains. Its state, progress and log
-   * stream as `snapshot` events; the reply is its result.
+   * Splits and tokenizes the data: as `config` resolves it against the data held (the page's
+   * settings; fingerprinted, so a run of the same data does not prepare it again), or with
+   * explicit options.
    */
-  train: [{ model: ModelSpec; args: TrainingArguments; prepare?: PrepareOptions }, TrainResult];
+  prepare: [PrepareOptions | { config: RunConfig }, DatasetSummary];
+  /**
+   * Starts a run of `config` (the worker's `startRun`): resolves it (`resolveRun`), prepares
+   * the data again only when the resolved run's fingerprint changed since the last
+   * preparation, then trains. Its state, progress and log stream as `snapshot` events; the
+   * reply is its result.
+   */
+  train: [{ config: RunConfig }, TrainResult];
   stop: [Record<string, never>, { stopping: boolean }];
   exportModel: [Record<string, never>, { fileName: string; zip: ArrayBuffer }];
   /**

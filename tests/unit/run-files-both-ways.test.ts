@@ -119,21 +119,22 @@ describe('the same run by the command line and by the page', () => {
       ]),
     );
     await client.call('loadTokenizerFiles', { files: tokenizer, keep: false });
-    await client.call('prepare', {
-      columns: { text: 'text', label: 'label' },
-      validationFraction: VALIDATION_SPLIT,
-      maxLength: MAX_LENGTH,
-      seed: TRAINING.seed,
-    });
-    // The page's model settings carry the dropout fields it edits, at their defaults.
-    const model = {
-      kind: 'scratch' as const,
-      ...MODEL,
-      hidden_dropout_prob: 0.1,
-      attention_probs_dropout_prob: 0.1,
-      max_length: MAX_LENGTH,
+    // The page's settings as the run config its requests carry: the preparation of its
+    // settings, then Train. The page's model settings carry the dropout fields it edits, at
+    // their defaults.
+    const config = {
+      version: 1 as const,
+      data: {
+        text_column: 'text',
+        label_column: 'label',
+        validation_split: VALIDATION_SPLIT,
+        max_length: MAX_LENGTH,
+      },
+      model: { ...MODEL, hidden_dropout_prob: 0.1, attention_probs_dropout_prob: 0.1 },
+      training: { ...TRAINING, output_dir: outDir },
     };
-    await client.call('train', { model, args: { ...TRAINING, output_dir: outDir } as never });
+    await client.call('prepare', { config: { ...config, training: { seed: TRAINING.seed } } });
+    await client.call('train', { config });
     const exported = await client.call('exportModel', {});
     const zip = unzipSync(new Uint8Array(exported.zip));
     const file = (name: string) => {

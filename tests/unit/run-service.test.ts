@@ -6,7 +6,7 @@
  * stores are the same interfaces, exercised in Chromium by tests/e2e/persistence.e2e.ts
  * (fake-indexeddb is not installed).
  */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -31,6 +31,9 @@ import { NonFiniteLossError } from '../../src/core/train/nonFinite';
 import { DataError } from '../../src/core/data/errors';
 import type { LogEntry } from '../../src/core/train/state';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
+import { RUN_CONFIG_VERSION, type RunConfig } from '../../src/core/config/runConfig';
+import { runConfigOf } from '../../src/core/config/runFiles';
+import { resolveRun } from '../../src/core/config/resolveRun';
 
 const TINY = {
   kind: 'scratch' as const,
@@ -55,6 +58,25 @@ const PREPARE = {
   maxLength: 24,
   seed: 3,
 };
+
+/** TINY, ARGS and PREPARE as the run config a page's train request carries. */
+function configOf(
+  args: Record<string, unknown> = ARGS,
+  prepare: { columns: { text: string; label: string } } & typeof PREPARE = PREPARE,
+): RunConfig {
+  const { kind: _kind, max_length: _max, ...sizes } = TINY;
+  return {
+    version: RUN_CONFIG_VERSION,
+    data: {
+      text_column: prepare.columns.text,
+      label_column: prepare.columns.label,
+      validation_split: prepare.validationFraction,
+      max_length: prepare.maxLength,
+    },
+    model: sizes,
+    training: { ...args, seed: prepare.seed },
+  };
+}
 
 /** The first 80 rows of SST-2's training sample, as bytes. */
 const DATA = new TextEncoder().encode(
@@ -604,10 +626,27 @@ describe('the one Run of a service', () => {
       await loadTokenizerFromDir('public/tokenizers/bert-base-uncased'),
       'bert-base-uncased',
     );
-    const result = await t.service.startRun(TINY, ARGS, { prepare: PREPARE });
+    const result = await t.service.startRun(configOf());
     const [id] = t.runIds;
     const rec = await t.runs.get(id);
     expect(rec?.validationFileName).toBe('sst2-val.tsv');
+    // The record's config is the serializer's of the run it resolved to (checkpoint defaults
+    // included), naming its files; resolved again, it is the same run.
+    const run = t.service.resolve({
+      ...configOf(),
+      training: { ...ARGS, seed: 3, save_steps: 2, save_total_limit: 2 },
+    });
+    expect(rec?.config).toEqual(runConfigOf(run));
+    expect(rec?.config).toMatchObject({
+      data: { train_file: 'sst2.tsv', validation_file: 'sst2-val.tsv', text_column: 'sentence' },
+      model: { hidden_size: 16, num_hidden_layers: 1 },
+      training: { max_steps: 4, seed: 3, save_total_limit: 2 },
+    });
+    const again = resolveRun(rec!.config as unknown as RunConfig);
+    expect(again.model).toEqual(run.model);
+    expect(again.training).toEqual(run.training);
+    // (A run with a validation file records no split of the training file.)
+    expect({ ...again.data, validation_split: run.data.validation_split }).toEqual(run.data);
     expect(await t.runs.getBlob(`${id}/validation`)).toEqual(VALIDATION);
     // After a reload, the page holds another file (no validation file): Reopen evaluates the
     // run's model on the run's validation file, and finds the metrics the run recorded.
@@ -651,9 +690,9 @@ describe('the one Run of a service', () => {
       events: { warning: () => {}, snapshot: (s) => snaps.push(s) },
       session: t.service.session,
     });
-    await service.startRun(TINY, ARGS, { prepare: PREPARE });
+    await service.startRun(configOf());
     snaps.length = 0;
-    await service.startRun(TINY, { ...ARGS, logging_steps: 2 }, { prepare: PREPARE });
+    await service.startRun(configOf({ ...ARGS, logging_steps: 2 }));
     // The log as the page builds it from the deltas, before the end's whole history.
     const live = snaps.slice(0, -1);
     // The last run logged step 1; this one logs every 2 steps.
@@ -669,20 +708,67 @@ describe('the one Run of a service', () => {
     expect(whole.filter((step, i) => whole.indexOf(step) === i)[0]).toBe(2);
   });
 
-  it('prepares again only when the data’s fingerprint changed', async () => {
-    const t = await prepared(tmp());
-    const before = t.service.session.prepared;
-    await t.service.startRun(TINY, { ...ARGS, max_steps: 1 }, { prepare: PREPARE });
-    expect(t.service.session.prepared).toBe(before);
-    await t.service.startRun(
-      TINY,
-      { ...ARGS, max_steps: 1 },
-      {
-        prepare: { ...PREPARE, seed: 4 },
-      },
+  it('a run stored before the run config (version 1) still resumes and reopens', async () => {
+    const dir = tmp();
+    const t = await prepared(dir);
+    const stopAt2 = { on_save: () => t.service.session.stop() };
+    await t.service.startRun(configOf(), { callbacks: [stopAt2] });
+    const [id] = t.runIds;
+    // The record as an earlier version stored it: no version, no config.
+    const path = join(dir, 'runs', `${id}.json`);
+    const { version: _v, config: _c, ...v1 } = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify(v1));
+    // After a reload: the record reads back with a config, resumes to the end and reopens.
+    const page = await prepared(dir);
+    const read = await page.runs.get(id);
+    expect(read?.version).toBe(2);
+    expect(read?.config).toMatchObject({
+      data: { text_column: 'sentence', label_column: 'label', max_length: 24 },
+      model: { hidden_size: 16 },
+    });
+    const resumed = await page.service.continueRun(id);
+    expect(resumed.globalStep).toBe(ARGS.max_steps);
+    expect((await page.runs.get(id))?.status).toBe('finished');
+    const opened = await page.service.openRun(id);
+    expect(opened.record.globalStep).toBe(ARGS.max_steps);
+    expect(opened.evalRows?.texts.length).toBe(opened.dataset?.validationRows);
+  });
+
+  it('prepares again only when the resolved run’s fingerprint changed', async () => {
+    // The data with a second text column, so a train request can name another column.
+    const lines = new TextDecoder().decode(DATA).trim().split('\n');
+    const three = new TextEncoder().encode(
+      [`${lines[0]}\tcopy`, ...lines.slice(1).map((l) => `${l}\t${l.split('\t')[0]}`)].join('\n'),
     );
-    expect(t.service.session.prepared).not.toBe(before);
+    const t = newService(tmp());
+    await t.service.loadTable('sst2.tsv', three);
+    t.service.useTokenizer(
+      await loadTokenizerFromDir('public/tokenizers/bert-base-uncased'),
+      'bert-base-uncased',
+    );
+    const one = { ...ARGS, max_steps: 1 };
+    await t.service.startRun(configOf(one));
+    const first = t.service.session.prepared;
+    expect(first?.options.columns.text).toBe('sentence');
+    // The same config, and one that changes only what training does: the same preparation.
+    await t.service.startRun(configOf(one));
+    await t.service.startRun(configOf({ ...one, learning_rate: 5e-4 }));
+    expect(t.service.session.prepared).toBe(first);
+    // Another text column: prepared again, from that column.
+    const copy = { ...PREPARE, columns: { text: 'copy', label: 'label' } };
+    await t.service.startRun(configOf(one, copy));
+    const second = t.service.session.prepared;
+    expect(second).not.toBe(first);
+    expect(second?.options.columns.text).toBe('copy');
+    await t.service.startRun(configOf(one, copy));
+    expect(t.service.session.prepared).toBe(second);
+    // Another seed, and the same file read again under its name: prepared again.
+    await t.service.startRun(configOf(one, { ...copy, seed: 4 }));
     expect(t.service.session.prepared?.options.seed).toBe(4);
+    const third = t.service.session.prepared;
+    await t.service.loadTable('sst2.tsv', three);
+    await t.service.startRun(configOf(one, { ...copy, seed: 4 }));
+    expect(t.service.session.prepared).not.toBe(third);
   });
 
   it('a paused run has a model: predictions, evaluation and export work on it', async () => {
@@ -713,7 +799,7 @@ describe('the one Run of a service', () => {
         );
       },
     };
-    const result = await s.startRun(TINY, ARGS, { callbacks: [pauseAt2] });
+    const result = await s.startRun(configOf(), { callbacks: [pauseAt2] });
     await Promise.all(checks);
     expect(pausedAt).toBe(2);
     expect(snaps).toEqual(['paused']);

@@ -10,6 +10,11 @@ import {
   takeLinkNotice,
 } from '../../src/ui/studio/shareLink';
 import { MemoryStorage } from './helpers/memoryStorage';
+import { BERT_SCRATCH_FIELDS } from '../../src/core/config/modelArguments';
+import { resolveRun } from '../../src/core/config/resolveRun';
+import { shareLinkOf as shareLinkOfRun } from '../../src/core/config/runFiles';
+import { configFromHash } from '../../src/core/config/shareLink';
+import { runConfigOfPage, settingsOfRunConfig } from '../../src/ui/settingsConfig';
 
 const settings: StudioSettings = {
   ...DEFAULT_SETTINGS,
@@ -82,5 +87,37 @@ describe('share link in the page', () => {
       saveSettings(local, { ...settings, tokenizer });
       expect(loadSettings(local).tokenizer).toEqual(tokenizer);
     }
+  });
+
+  it('writes the link with the one serializer, every model setting from the field table', () => {
+    const config = runConfigOfSettings(settings, overrides);
+    const link = shareLinkOf(config, 'http://x/');
+    expect(link.slice('http://x/'.length)).toBe(shareLinkOfRun(resolveRun(config)));
+    // Every from-scratch setting the page's model settings hold is in the config, listed by the
+    // field table alone: a setting the page's model settings gain (classifier_dropout) goes
+    // into the config and the link, and comes back, with no edit of the page's code.
+    const held = Object.keys(BERT_SCRATCH_FIELDS).filter((k) => k in settings.model);
+    expect(held.length).toBeGreaterThanOrEqual(6);
+    expect(
+      Object.keys(config.model)
+        .filter((k) => k in BERT_SCRATCH_FIELDS)
+        .sort(),
+    ).toEqual(held.sort());
+    const withDropout = { ...settings, model: { ...settings.model, classifier_dropout: 0.3 } };
+    const carried = configFromHash(shareLinkOf(runConfigOfSettings(withDropout, {}), ''));
+    expect(carried?.config.model).toMatchObject({ classifier_dropout: 0.3, hidden_size: 32 });
+    const back = settingsOfRunConfig(carried!.config, settings, (x) => x as StudioSettings);
+    expect(back.settings.model).toMatchObject({ classifier_dropout: 0.3, hidden_size: 32 });
+    // A fine-tuned checkpoint is named instead of the from-scratch settings.
+    const tuned = runConfigOfPage(settings, {}, 'bert-tiny');
+    expect(tuned.model).toEqual({
+      model_name_or_path: 'bert-tiny',
+      tokenizer_name_or_path: 'google-bert/bert-base-multilingual-cased',
+    });
+    expect(resolveRun(tuned).model).toEqual({
+      architecture: 'bert',
+      source: 'pretrained',
+      model_name_or_path: 'bert-tiny',
+    });
   });
 });

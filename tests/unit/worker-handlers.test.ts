@@ -16,6 +16,8 @@ import { StudioClient, WorkerError, errorCodeOf } from '../../src/worker/client'
 import { createHandlers } from '../../src/worker/handlers';
 import type { RequestMessage, WorkerEvent, WorkerMessage } from '../../src/worker/protocol';
 import { serveRequests } from '../../src/worker/serve';
+import { DEFAULT_ARGS, DEFAULT_SETTINGS, type StudioSettings } from '../../src/ui/defaults';
+import { runConfigOfPage } from '../../src/ui/settingsConfig';
 
 type Listener = (ev: { data: unknown }) => void;
 
@@ -147,7 +149,20 @@ describe('worker handlers over a port', () => {
       seed: 1,
     });
     const args = { max_steps: 2, per_device_train_batch_size: 8, logging_steps: 1, eval_steps: 2 };
-    const result = await client.call('train', { model: TINY, args: args as never });
+    const { kind: _kind, max_length: _maxLength, ...sizes } = TINY;
+    const result = await client.call('train', {
+      config: {
+        version: 1,
+        data: {
+          text_column: 'sentence',
+          label_column: 'label',
+          validation_split: 0.2,
+          max_length: 16,
+        },
+        model: sizes,
+        training: { ...args, seed: 1 },
+      },
+    });
     expect(result.globalStep).toBe(2);
     const runEvent = events.find((e) => e.kind === 'run');
     expect(runEvent).toBeDefined();
@@ -188,5 +203,40 @@ describe('worker handlers over a port', () => {
 
     expect(await client.call('deleteRun', { id })).toEqual({ deleted: true });
     expect((await client.call('listRuns', {})).runs).toEqual([]);
+  });
+
+  it('the page’s preparation and its Train share one preparation; changed data prepares again', async () => {
+    const { client, events } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    await client.call('init', { preferred: 'cpu' });
+    await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: false });
+    // The page's settings, as its hooks turn them into requests (usePrepare, useTraining).
+    const settings: StudioSettings = {
+      ...DEFAULT_SETTINGS,
+      columns: { text: 'sentence', label: 'label' },
+      model: { ...DEFAULT_SETTINGS.model, ...TINY },
+      args: { ...DEFAULT_ARGS, max_steps: 1, per_device_train_batch_size: 8, logging_steps: 1 },
+    };
+    const preview = (s: StudioSettings) => ({
+      config: { ...runConfigOfPage(s, {}, null), training: { seed: s.args.seed } },
+    });
+    const tokenized = () => {
+      const n = events.filter((e) => e.kind === 'status' && e.message === 'Tokenizing…').length;
+      events.length = 0;
+      return n;
+    };
+    await client.call('prepare', preview(settings));
+    expect(tokenized()).toBe(1);
+    const advanced = { save_strategy: 'no', nan_policy: 'skip' };
+    await client.call('train', { config: runConfigOfPage(settings, advanced, null) });
+    expect(tokenized()).toBe(0);
+    await client.call('train', { config: runConfigOfPage(settings, advanced, null) });
+    expect(tokenized()).toBe(0);
+    // Another split: Train prepares it again, and the next Train does not.
+    const other = { ...settings, validationFraction: 0.3 };
+    await client.call('train', { config: runConfigOfPage(other, advanced, null) });
+    expect(tokenized()).toBe(1);
+    await client.call('train', { config: runConfigOfPage(other, advanced, null) });
+    expect(tokenized()).toBe(0);
   });
 });

@@ -41,6 +41,11 @@ export interface DataRef {
   guess?: { text: string; label: string } | null;
   /** The tokenizer's name when it was chosen outside the config (dropped files, a Hub id). */
   tokenizer?: string | null;
+  /**
+   * What else the host knows changes the prepared data outside the config (the worker: files
+   * read again under the same name, another tokenizer loaded); part of the fingerprint.
+   */
+  revision?: string;
 }
 
 /** The columns a run reads: null where the config leaves one out and nothing was guessed. */
@@ -214,6 +219,7 @@ export function dataFingerprint(data: ResolvedData, seed: number, ref: DataRef =
       max_length: data.max_length,
       tokenizer: data.tokenizer,
       seed,
+      revision: ref.revision,
     }),
   );
 }
@@ -269,6 +275,28 @@ export function modelSpecOf(
   if (model.source === 'pretrained') return { kind: 'pretrained', max_length: maxLength };
   const { architecture: _architecture, source: _source, ...settings } = model;
   return { kind: 'scratch', max_length: maxLength, ...settings };
+}
+
+/**
+ * How the session prepares a resolved run's data (src/core/session/types.ts `PrepareOptions`):
+ * its columns, split, seed and `maxLength` tokens per row (the resolved max_length, or lower
+ * where a checkpoint takes fewer).
+ */
+export function prepareOptionsOf(
+  run: Pick<ResolvedRun, 'data' | 'training'>,
+  maxLength = run.data.max_length,
+): {
+  columns: { text: string; label: string; textPair?: string };
+  validationFraction: number;
+  maxLength: number;
+  seed: number;
+} {
+  return {
+    columns: columnChoiceOf(run.data.columns),
+    validationFraction: run.data.validation_split,
+    maxLength,
+    seed: run.training.seed,
+  };
 }
 
 /** A resolved run's columns as the session names them (text and label must be known). */

@@ -21,7 +21,7 @@ import {
   type BertScratchSettings,
   type ModelArguments,
 } from './modelArguments';
-import type { ResolvedModel, ResolvedRun, RunColumns } from './resolveRun';
+import { resolveRun, type ResolvedModel, type ResolvedRun, type RunColumns } from './resolveRun';
 import { RUN_CONFIG_VERSION, type RunConfig } from './runConfig';
 import { shareLinkHash } from './shareLink';
 
@@ -127,9 +127,17 @@ export function trainingArgumentsOf(training: TrainingArguments): Record<string,
   return trainingArgumentsToJson(training);
 }
 
+/**
+ * Every TrainingArguments value at transformers' default (the studio's extras at theirs), as
+ * training_args.json names them: what a run config's training part leaves out.
+ */
+export function trainingDefaults(): Record<string, unknown> {
+  return allArgumentsToJson(parseTrainingArguments({}).args);
+}
+
 /** The TrainingArguments of `training` that differ from transformers' defaults. */
 function trainingSet(training: TrainingArguments): Record<string, unknown> {
-  const defaults = allArgumentsToJson(parseTrainingArguments({}).args);
+  const defaults = trainingDefaults();
   const all = allArgumentsToJson(training);
   return Object.fromEntries(
     Object.entries(all).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(defaults[k])),
@@ -177,6 +185,21 @@ export function runConfigOf(run: ResolvedRun): RunConfig {
 /** The share link's hash (`#config=...`) of a resolved run. */
 export function shareLinkOf(run: ResolvedRun): string {
   return shareLinkHash(runConfigOf(run));
+}
+
+/**
+ * The share link's hash of `config` (the page's settings): {@link shareLinkOf} of the run it
+ * resolves to. A config that does not resolve (an advanced argument the page keeps but
+ * TrainingArguments refuses) is carried as it is, for the page that opens it to say what.
+ */
+export function shareLinkOfConfig(config: RunConfig): string {
+  let run: ResolvedRun;
+  try {
+    run = resolveRun(config);
+  } catch {
+    return shareLinkHash(config);
+  }
+  return shareLinkOf(run);
 }
 
 /** {@link runArgumentFiles} as UTF-8 bytes (for a zip). */

@@ -9,8 +9,10 @@ import { StudioSession, type ModelSpec, type PrepareOptions, type TableSummary }
 import { summarizeTable } from '../session/table';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
+import { prepareOptionsOf, resolveRun, type DataRef, type ResolvedRun } from '../config/resolveRun';
+import { RunConfigError, type RunConfig } from '../config/runConfig';
+import { guessColumns } from '../data/columns';
 import { StudioError } from './errors';
-import { dataFingerprint } from './fingerprint';
 import { Run } from './run';
 import type { RunServiceDeps } from './types';
 
@@ -49,9 +51,12 @@ export class RunInputs {
   /** The separate validation file (stored with a run, so Reopen evaluates on it), or null. */
   protected validationFile: TableFile | null = null;
   protected lastPrepare: PrepareOptions | null = null;
-  /** The fingerprint of the data as last prepared (see `./fingerprint.ts`), '' when not. */
+  /** The resolved run's fingerprint of the data as last prepared, '' when not known. */
   private preparedFingerprint = '';
-  /** Counts the files loaded: a file read again is new data even under the same name. */
+  /**
+   * Counts the files and tokenizers loaded: a file read again is new data even under the same
+   * name (part of the fingerprint, as `DataRef.revision`).
+   */
   private loads = 0;
   protected tokenizerName = '';
   /** Counts loads and forgets of the kept data file: a pending write of an older one is skipped. */
@@ -238,6 +243,7 @@ export class RunInputs {
   useTokenizer(tok: Tokenizer, name: string): Tokenizer {
     const t = this.session.useTokenizer(tok);
     this.tokenizerName = name;
+    this.loads++;
     return t;
   }
 
@@ -248,6 +254,7 @@ export class RunInputs {
   ): Promise<Tokenizer> {
     const tok = await this.session.setTokenizerFiles(files);
     this.tokenizerName = name ?? tok.name;
+    this.loads++;
     return tok;
   }
 
@@ -255,6 +262,7 @@ export class RunInputs {
   async trainTokenizer(...args: Parameters<StudioSession['trainTokenizer']>): Promise<Tokenizer> {
     const tok = await this.session.trainTokenizer(...args);
     this.tokenizerName = tok.name;
+    this.loads++;
     return tok;
   }
 
@@ -305,31 +313,68 @@ export class RunInputs {
     return this.loadTokenizerFiles(files);
   }
 
-  /** The fingerprint of the data `options` would prepare now (see `./fingerprint.ts`). */
-  protected fingerprintOf(options: PrepareOptions): string {
-    const tok = this.session.tokenizer;
-    return dataFingerprint({
-      prepare: options,
-      dataFile: this.tableFile?.fileName ?? this.session.table?.fileName ?? null,
-      validationFile: this.session.validationTable?.fileName ?? null,
-      loads: this.loads,
-      tokenizer: tok ? { name: this.tokenizerName || tok.name, vocabSize: tok.vocabSize } : null,
-    });
+  /**
+   * What the service knows of the data outside a run config (src/core/config/resolveRun.ts
+   * `DataRef`): the files read, the columns guessed, the tokenizer loaded, and a revision that
+   * counts the files and tokenizers loaded (with the tokenizer's identity: a checkpoint's own
+   * tokenizer replaces the current one).
+   */
+  protected dataRef(needGuess = true): DataRef {
+    const s = this.session;
+    const name = this.tableFile?.fileName ?? s.table?.fileName ?? null;
+    const tok = s.tokenizer;
+    return {
+      train: name ? { name, ...(this.tableFile ? { bytes: this.tableFile.bytesRead } : {}) } : null,
+      validation: s.validationTable ? { name: s.validationTable.fileName } : null,
+      guess: s.table && needGuess ? guessColumns(s.table) : null,
+      tokenizer: tok ? this.tokenizerName || tok.name : null,
+      revision: `${this.loads}|${tok ? `${tok.name}:${tok.vocabSize}` : ''}`,
+    };
   }
 
-  /** Prepares the data with `options` unless it is prepared so already (same fingerprint). */
-  protected async prepareIfChanged(options: PrepareOptions): Promise<void> {
-    if (this.session.prepared && this.fingerprintOf(options) === this.preparedFingerprint) return;
-    await this.prepareData(options);
+  /** `config` resolved against the data this service holds (see {@link dataRef}). */
+  resolve(config: RunConfig): ResolvedRun {
+    try {
+      // The columns are guessed from the file only where the config leaves one out.
+      const d = config.data;
+      return resolveRun(config, this.dataRef(!d.text_column || !d.label_column));
+    } catch (e) {
+      // A value no field takes: the page shows it as a bad argument, by its field's name.
+      if (e instanceof RunConfigError) throw new StudioError('arguments', e.message, e.name);
+      throw e;
+    }
   }
 
-  /** Prepares the splits (large files through the tokenizer pool) and remembers how. */
+  /**
+   * Prepares the data `run` reads unless it is prepared so already (the same fingerprint, as
+   * web-llm reloads a model only when its id changed); returns how it is prepared.
+   */
+  protected async prepareIfChanged(run: ResolvedRun): Promise<PrepareOptions> {
+    const options = prepareOptionsOf(run);
+    if (!this.session.prepared || run.fingerprint !== this.preparedFingerprint) {
+      this.status('Tokenizing…');
+      await this.prepareData(options, run.fingerprint);
+    }
+    return options;
+  }
+
+  /**
+   * Prepares the splits with `options` (the CLI, tests). Its fingerprint is not known: the next
+   * run started from a config prepares again.
+   */
   async prepare(options: PrepareOptions) {
     this.assertIdle('A run is in progress: its data stays as it is.');
-    return this.prepareData(options);
+    return this.prepareData(options, '');
   }
 
-  private async prepareData(options: PrepareOptions) {
+  /** Prepares the data `config` reads (the page's preview of its settings), fingerprinted. */
+  async prepareConfig(config: RunConfig) {
+    this.assertIdle('A run is in progress: its data stays as it is.');
+    const run = this.resolve(config);
+    return this.prepareData(prepareOptionsOf(run), run.fingerprint);
+  }
+
+  private async prepareData(options: PrepareOptions, fingerprint: string) {
     const s = this.session;
     const rows = s.table?.rows.length ?? 0;
     const tok = s.tokenizer;
@@ -350,7 +395,7 @@ export class RunInputs {
           )
         : s.prepare(options);
     this.lastPrepare = options;
-    this.preparedFingerprint = this.fingerprintOf(options);
+    this.preparedFingerprint = fingerprint;
     return summary;
   }
 }

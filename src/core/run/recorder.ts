@@ -26,7 +26,9 @@ export type RunStart = Pick<
   | 'args'
   | 'backend'
   | 'maxSteps'
->;
+> &
+  /** The run config of its resolved run (`runConfigOf`); else read from the other parts. */
+  Partial<Pick<RunRecord, 'config'>>;
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -60,7 +62,7 @@ export class RunRecorder {
     const rec: RunRecord = {
       ...start,
       version: RUN_RECORD_VERSION,
-      config: runConfigOfParts(start) as unknown as Record<string, unknown>,
+      config: start.config ?? (runConfigOfParts(start) as unknown as Record<string, unknown>),
       id,
       created: now,
       updated: now,

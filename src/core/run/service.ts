@@ -8,13 +8,15 @@
  * list) are `./storedRuns.ts`, a run's inputs `./inputs.ts`.
  */
 import { strToU8, zipSync } from 'fflate';
-import { recordedRunOfStored, runArgumentFileBytes } from '../config/runFiles';
+import { modelSpecOf } from '../config/resolveRun';
+import type { RunConfig } from '../config/runConfig';
+import { recordedRunOfStored, runArgumentFileBytes, runConfigOf } from '../config/runFiles';
 import { blobKey, lastCheckpoint } from '../io/runStore';
 import { exportScriptBundle, ownSetup, type ScriptExport } from './scriptExport';
 import { outputFolderFiles } from './outputFolder';
 import { exportFolderName } from '../session/exportImport';
 import { trainerStateJson } from '../io/trainerState';
-import type { ModelSpec, PrepareOptions, TrainResult } from '../session';
+import type { ModelSpec, TrainResult } from '../session';
 import { parseTrainingArguments } from '../train/args';
 import type { TrainerCallback } from '../train/callbacks';
 import { StudioError, isResumableFailure, runFailure } from './errors';
@@ -49,30 +51,34 @@ export class RunService extends StoredRuns {
   // --- Runs ---
 
   /**
-   * Starts a new run: prepares the data with `prepare` when its fingerprint changed since the
-   * last preparation (else trains on the prepared data as it is), then trains, recorded (when
-   * there is a run store). Without `prepare`, trains on the data as last prepared.
+   * Starts a new run of `config` (the page's train request): resolves it against the data held
+   * (`resolveRun`), prepares the data again only when the resolved run's fingerprint changed
+   * since the last preparation (else trains on it as prepared), then trains the model
+   * `modelSpecOf` builds of it, recorded (when there is a run store) with `runConfigOf` of it.
    */
-  async startRun(
-    spec: ModelSpec,
-    args: object,
-    opts: TrainOptions & { prepare?: PrepareOptions } = {},
-  ): Promise<TrainResult> {
+  async startRun(config: RunConfig, opts: TrainOptions = {}): Promise<TrainResult> {
     this.assertIdle();
+    // The page's checkpoint defaults are part of what the run is (and records).
+    const training = this.withCheckpointDefaults({ ...config.training });
     this.run.start(this.dataOfRun());
     return this.settle(async () => {
-      if (opts.prepare) {
-        this.status('Tokenizing…');
-        await this.prepareIfChanged(opts.prepare);
-      }
+      // A value no field takes fails the run, as a failed step does (the snapshot says why).
+      const run = this.resolve({ ...config, training });
+      const prepared = await this.prepareIfChanged(run);
       this.status('Training…');
-      return this.trainRecorded(spec, { ...args }, null, opts);
+      const spec = modelSpecOf(run.model, prepared.maxLength);
+      return this.trainRecorded(spec, training, null, opts, runConfigOf(run));
     });
   }
 
-  /** {@link startRun} on the data as last prepared. */
-  train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
-    return this.startRun(spec, args, opts);
+  /** Trains `spec` with `args` on the data as last prepared (the CLI prepares it itself). */
+  async train(spec: ModelSpec, args: object, opts: TrainOptions = {}): Promise<TrainResult> {
+    this.assertIdle();
+    this.run.start(this.dataOfRun());
+    return this.settle(async () => {
+      this.status('Training…');
+      return this.trainRecorded(spec, { ...args }, null, opts);
+    });
   }
 
   /** Ends the run's state as its result or failure says (the snapshot tells the page). */
@@ -151,6 +157,7 @@ export class RunService extends StoredRuns {
     spec: ModelSpec,
     args: Record<string, unknown>,
     resumeId: string | null,
+    config?: RunConfig,
   ): Promise<RunRecorder | null> {
     const runs = this.deps.runs;
     const warn = (m: string) => this.warn(m);
@@ -173,6 +180,7 @@ export class RunService extends StoredRuns {
         args,
         backend: this.backend,
         maxSteps: 0,
+        ...(config ? { config: config as unknown as Record<string, unknown> } : {}),
       },
       await storedBytes(this.tableFile),
       warn,
@@ -191,9 +199,10 @@ export class RunService extends StoredRuns {
     args: Record<string, unknown>,
     resumeId: string | null,
     opts: TrainOptions,
+    config?: RunConfig,
   ): Promise<TrainResult> {
     this.withCheckpointDefaults(args);
-    const rec = await this.recorder(spec, args, resumeId);
+    const rec = await this.recorder(spec, args, resumeId, config);
     const id = rec?.record.id ?? null;
     this.lastRunId = id;
     const store = this.deps.checkpoints?.forRun(id, {

@@ -7,7 +7,8 @@
 import {
   configFromHash,
   LINK_CANNOT_CARRY,
-  shareLinkHash,
+  shareLinkOfConfig,
+  trainingDefaults,
   type RunConfig,
 } from '../../worker/client';
 import { ADVANCED_ARGS_KEY, parseOverrides } from '../advancedArgs';
@@ -16,9 +17,12 @@ import { settingsOfRunConfig } from '../settingsConfig';
 
 export { runConfigOfSettings } from '../settingsConfig';
 
-/** The link to the page with `config` (the current address, its hash replaced). */
+/**
+ * The link to the page with `config` (the current address, its hash replaced): the run config
+ * of the run it resolves to, as the one serializer writes it (src/core/config/runFiles.ts).
+ */
 export function shareLinkOf(config: RunConfig, href: string): string {
-  return `${href.split('#')[0]}${shareLinkHash(config)}`;
+  return `${href.split('#')[0]}${shareLinkOfConfig(config)}`;
 }
 
 /** sessionStorage key of what the last opened link restored (shown once by the page). */
@@ -45,7 +49,16 @@ export function applyShareLink(
   }
   if (!read) return null;
   const base = loadSettings(local);
-  const { settings, overrides } = settingsOfRunConfig(read.config, base, validateSettings);
+  // A link carries the TrainingArguments that differ from transformers' defaults: the page's
+  // fields it leaves out are at those defaults (not at what this browser had).
+  const defaults = trainingDefaults();
+  const shown = Object.fromEntries(
+    Object.keys(base.args)
+      .filter((k) => k in defaults && !(k in read.config.training))
+      .map((k) => [k, defaults[k]]),
+  );
+  const config = { ...read.config, training: { ...shown, ...read.config.training } };
+  const { settings, overrides } = settingsOfRunConfig(config, base, validateSettings);
   const before = parseOverrides(local?.getItem(ADVANCED_ARGS_KEY) ?? null);
   saveSettings(local, settings);
   try {

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useReducer, useRef, type RefObject } from 'reac
 import type { StudioClient, TableSummary, TokenizerInfo } from '../../worker/client';
 import type { StudioSettings } from '../defaults';
 import { errorMessage } from '../format';
+import { runConfigOfPage } from '../settingsConfig';
 import type { Notices } from './useNotices';
 import { INITIAL_PREPARE_VIEW, prepareReducer } from './prepareReducer';
 
@@ -22,6 +23,8 @@ export interface PrepareDeps {
   /** Counts the tokenizers loaded (the same one loaded again is prepared again). */
   tokenizerVersion: number;
   settings: StudioSettings;
+  /** The checkpoint fine-tuned (its name), or null from scratch: as the train request names it. */
+  pretrained: string | null;
   /** A run is in progress: its dataset stays as it is. */
   training: boolean;
   notices: Notices;
@@ -35,6 +38,7 @@ export function usePrepare({
   tokenizer,
   tokenizerVersion,
   settings,
+  pretrained,
   training,
   notices,
 }: PrepareDeps) {
@@ -60,6 +64,11 @@ export function usePrepare({
     tokenizerVersion,
   ]);
   const { requested, seq } = view;
+  // The data part of the run config a train request of these settings carries (its training
+  // part only the seed, the one argument the data depends on): the worker fingerprints the
+  // preparation, and a run of the same data does not prepare it again.
+  const settingsRef = useRef(settings);
+  settingsRef.current = settings;
   useEffect(() => {
     if (!table || !tokenizer || !columns || training) return;
     const key = prepareKey;
@@ -70,8 +79,12 @@ export function usePrepare({
       const mine = seq + 1;
       latest.current = mine;
       dispatch({ type: 'request', key });
+      const config = {
+        ...runConfigOfPage(settingsRef.current, {}, pretrained),
+        training: { seed },
+      };
       client
-        .call('prepare', { columns, validationFraction, maxLength, seed })
+        .call('prepare', { config })
         .then((summary) => {
           dispatch({ type: 'prepared', seq: mine, key, summary });
           if (mine !== latest.current) return;
@@ -95,6 +108,7 @@ export function usePrepare({
     validationFraction,
     maxLength,
     seed,
+    pretrained,
     prepareKey,
     requested,
     seq,

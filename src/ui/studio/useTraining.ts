@@ -14,12 +14,11 @@ import {
   errorCodeOf,
   type DatasetSummary,
   type MemoryEstimate,
-  type ModelSpec,
   type PretrainedInfo,
   type StudioClient,
-  type TrainingArguments,
 } from '../../worker/client';
-import type { ModelSizes, StudioSettings } from '../defaults';
+import type { StudioSettings } from '../defaults';
+import { runConfigOfPage } from '../settingsConfig';
 import { errorMessage, estimateMaxSteps, formatDateTime } from '../format';
 import type { ModelInfo } from './useModel';
 import type { Notices } from './useNotices';
@@ -34,7 +33,6 @@ export interface TrainingDeps {
   dataset: DatasetSummary | null;
   modelSource: ModelSource;
   pretrained: PretrainedInfo | null;
-  specOf: (sizes: ModelSizes) => ModelSpec;
   memory: MemoryEstimate | null;
   run: Run;
   setModel: (model: ModelInfo | null) => void;
@@ -50,7 +48,6 @@ export function useTraining({
   dataset,
   modelSource,
   pretrained,
-  specOf,
   memory,
   run,
   setModel,
@@ -104,8 +101,8 @@ export function useTraining({
         setError(memory.message);
         return;
       }
-      const { model: sizes, args: basicArgs, columns, validationFraction } = settingsRef.current;
-      const args = { ...extraArgs, ...basicArgs };
+      const settings = settingsRef.current;
+      const args = { ...extraArgs, ...settings.args };
       dispatch({
         type: 'starting',
         progress: {
@@ -122,20 +119,14 @@ export function useTraining({
         setStatus('Training…');
       });
       try {
-        const spec = specOf(sizes);
-        const result = await client.call('train', {
-          model: spec,
-          // The worker fills HF defaults for every argument the UI does not edit.
-          args: args as Partial<TrainingArguments> as TrainingArguments,
-          ...(columns && {
-            prepare: {
-              columns,
-              validationFraction,
-              maxLength: spec.max_length,
-              seed: Number(args.seed ?? 42),
-            },
-          }),
-        });
+        // The page's settings as one run config: the worker resolves it (HF defaults for
+        // every argument the page does not set) and prepares the data again only if it changed.
+        const config = runConfigOfPage(
+          settings,
+          extraArgs,
+          modelSource !== 'scratch' && pretrained ? pretrained.name : null,
+        );
+        const result = await client.call('train', { config });
         startTransition(() => {
           setModel({ labels: dataset.labels, source: 'trained' });
           setStatus(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
@@ -147,7 +138,6 @@ export function useTraining({
     },
     [
       dataset,
-      specOf,
       memory,
       modelSource,
       pretrained,

@@ -1,6 +1,7 @@
 /**
  * The training worker's life: starting one (and a fresh one on backend change or restart), the
- * boot sequence that replays what the page holds into it, its events, and its death.
+ * one boot sequence that brings a new worker to the page's settings (the same for a fresh page
+ * load, a backend switch and a restart after a crash), its events, and its death.
  */
 import { startTransition, useCallback, useEffect, useRef, useState, type RefObject } from 'react';
 import {
@@ -28,6 +29,11 @@ export interface WorkerDeps {
   /** The run's snapshots and read events go to the hooks that show them. */
   onSnapshot: (snapshot: RunSnapshot) => void;
   onRead: (progress: ReadProgress) => void;
+  /**
+   * Boot, first: what the page showed of an older worker (its tokenizer, prepared data, model,
+   * checkpoint) is forgotten, as on a fresh page load; the steps below bring it back.
+   */
+  forgetWorker: () => void;
   /** Boot: the data file into the new worker (its failure is shown there; the boot goes on). */
   openStartFile: BootStep;
   /** Boot: the tokenizer into the new worker (its failure fails the boot). */
@@ -42,6 +48,7 @@ export function useWorker({
   notices,
   onSnapshot,
   onRead,
+  forgetWorker,
   openStartFile,
   loadStartTokenizer,
   restoreStartPretrained,
@@ -67,8 +74,10 @@ export function useWorker({
     [onSnapshot, onRead, setStatus, setDownload, setError],
   );
 
-  // Boot (and re-boot on backend change): a fresh worker, then backend, data and tokenizer.
+  // Boot (the page's first worker, and a fresh one on backend change or restart): the page
+  // forgets what an older worker held, then backend, data, tokenizer and checkpoint.
   useEffect(() => {
+    forgetWorker();
     let cancelled = false;
     const isCancelled = () => cancelled;
     const client = StudioClient.start();
@@ -128,6 +137,7 @@ export function useWorker({
     bootCount,
     clientRef,
     onEvent,
+    forgetWorker,
     openStartFile,
     loadStartTokenizer,
     restoreStartPretrained,
@@ -136,8 +146,8 @@ export function useWorker({
   ]);
 
   /**
-   * Boots a worker on another backend (and records the choice in the page URL). The caller
-   * forgets what the old worker held: the new one starts empty and gets it again.
+   * Boots a worker on another backend (and records the choice in the page URL); its boot
+   * brings it to the page's settings.
    */
   const switchBackend = useCallback((choice: BackendChoice) => {
     const url = new URL(location.href);
@@ -147,7 +157,7 @@ export function useWorker({
     setPreferred(choice);
   }, []);
 
-  /** Boots a fresh worker after a crash (the caller forgets what the dead one held). */
+  /** Boots a fresh worker after a crash; its boot brings it to the page's settings. */
   const reboot = useCallback(() => {
     setWorkerDead(null);
     setBackend(null);
