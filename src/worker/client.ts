@@ -21,6 +21,8 @@ export * from './protocol';
  * UI reaches core only through this module (eslint.config.js).
  */
 export { TEST_HOOKS } from '../core/buildFlags';
+/** Coded errors the page throws itself (its messages show their remedy, as a worker's do). */
+export { StudioError } from '../core/run/errors';
 export { recordsToCsv, toCsv, type CsvCell } from '../core/io/csvExport';
 export { diffArgs } from '../core/io/runStore';
 export { fitMaxLength } from '../core/session/maxLength';

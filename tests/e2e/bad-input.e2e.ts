@@ -146,6 +146,25 @@ async function badFilesKeepData(ctx: E2EContext): Promise<void> {
     'Train is disabled for single-class data',
   );
 
+  // An arguments file that is not JSON: the page's own error, with what to do.
+  await page.getByLabel('Choose a training_args.json').setInputFiles({
+    name: 'training_args.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('output_dir: out\nlearning_rate: 2e-5\n'),
+  });
+  const argsError = await waitFor(
+    'an alert about training_args.json',
+    async () => (await textOf(page.getByTestId('error').locator('.error-message'))) || undefined,
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  assert.equal(argsError, 'training_args.json is not valid JSON.');
+  assert.match(
+    await textOf(page.getByTestId('error-remedy')),
+    /^What to do: Choose the training_args\.json \(or studio_args\.json\) a run wrote/,
+  );
+  await page.getByTestId('error').getByRole('button', { name: 'Dismiss' }).click();
+
   // And the studio recovers: the good file loads and is trainable again.
   await dropFile(page, { name: GOOD.name, bytes: await fixtureBytes(GOOD.fixture) });
   await waitForFileName(page, GOOD.name);
