@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { STUDIO_ARGS_FILE, splitArgumentsJson } from '../core/config/argsFile';
 import type { FlagSpec } from '../core/train/flags';
 import { readJson } from './files';
+import { StudioError } from '../core/run/errors';
 
 /**
  * An --args_json file split into data, model and TrainingArguments keys. A studio_args.json
@@ -33,7 +34,8 @@ export function checkedFileValue(
   if (value === null || value === undefined) return undefined;
   const want = spec?.type === 'number' ? 'number' : spec?.type === 'boolean' ? 'boolean' : 'string';
   if (typeof value !== want) {
-    throw new Error(
+    throw new StudioError(
+      'arguments',
       `--args_json: '${key}' must be a ${want} (got ${JSON.stringify(value)}). ${spec?.help ?? ''}`.trim(),
     );
   }

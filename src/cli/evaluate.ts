@@ -7,6 +7,7 @@ import { openDataFile } from './files';
 import { dataFlags, runtimeFlags } from './flagSpecs';
 import { loadModelDir } from './modelFiles';
 import { log, replicasOf, startReplicas, useBackend } from './runtime';
+import { StudioError } from '../core/run/errors';
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
   const specs: Record<string, FlagSpec> = {
@@ -44,7 +45,10 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     return void process.stdout.write(`${formatHelp(specs, 'studio evaluate')}\n`);
   const v = values as Record<string, string | number | undefined>;
   if (!v.model_dir || !v.validation_file)
-    throw new Error('--model_dir and --validation_file are required.');
+    throw new StudioError('arguments', '--model_dir and --validation_file are required.', {
+      remedy:
+        'Give --model_dir (a folder written by studio train) and --validation_file (a CSV, TSV, JSON Lines or Parquet file).',
+    });
   const backend = String(v.backend ?? specs.backend.default);
   await useBackend(backend);
   const session = new StudioSession();
@@ -54,7 +58,8 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     await openDataFile(String(v.validation_file), '--validation_file'),
   );
   const model = session.model;
-  if (!model) throw new Error('No model was loaded.');
+  if (!model)
+    throw new StudioError('model-files', `No model was loaded from ${String(v.model_dir)}.`);
   const batchSize = Number(
     v.per_device_eval_batch_size ?? specs.per_device_eval_batch_size.default,
   );

@@ -13,16 +13,20 @@ import { readBytes } from './files';
 import { prepareRun } from './prepareRun';
 import { log } from './runtime';
 import { tokenizerOutputFiles } from './tokenizerFiles';
+import { StudioError } from '../core/run/errors';
 
 /** A studio checkpoint-N folder's files and step. */
 async function readStudioCheckpoint(dir: string) {
   const names = await readdir(dir).catch(() => {
-    throw new Error(`--resume_from_checkpoint ${dir} is not a folder.`);
+    throw new StudioError('not-found', `--resume_from_checkpoint ${dir} is not a folder.`, {
+      remedy: 'Give --resume_from_checkpoint a checkpoint-N folder written by studio train.',
+    });
   });
   const files: Record<string, Uint8Array> = {};
   for (const name of names) files[name] = await readBytes(join(dir, name), 'checkpoint file');
   if (!files['optimizer.safetensors']) {
-    throw new Error(
+    throw new StudioError(
+      'model-files',
       `${dir} is not a studio checkpoint (it has no optimizer.safetensors): give a checkpoint-N folder written by studio train.`,
     );
   }
@@ -41,7 +45,7 @@ export async function exportScriptCommand(argv: string[]): Promise<void> {
     ? await readStudioCheckpoint(args.resume_from_checkpoint)
     : null;
   const tok = session.tokenizer;
-  if (!tok) throw new Error('No tokenizer was loaded.');
+  if (!tok) throw new StudioError('tokenizer', 'No tokenizer was loaded.');
   const maxPositions = session.pretrained?.config.max_position_embeddings ?? maxLength;
   const { files, leftOut } = await scriptBundleFromSession(session, {
     args,

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { StudioError } from '../core/run/errors';
 
 /** The tokenizer that ships with the studio (used when none is given). */
 export function bundledTokenizerDir(): string {
@@ -16,16 +17,31 @@ export function folderName(path: string): string {
   return basename(resolve(path));
 }
 
+/** A path given on the command line that is not there. */
+function missingFile(what: string, path: string): StudioError {
+  return new StudioError('not-found', `${what} ${path} does not exist.`, {
+    remedy: `Check the path given to ${what} (relative paths start from ${process.cwd()}).`,
+  });
+}
+
+/** A file that is there but cannot be read (permissions, a device, a broken link). */
+function unreadable(what: string, path: string, cause: unknown): StudioError {
+  return new StudioError(
+    'not-found',
+    `Could not read ${what} ${path}: ${(cause as Error).message}`,
+    {
+      remedy: `Check that ${path} is a file you may read, or give ${what} another one.`,
+      cause,
+    },
+  );
+}
+
 export async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(
-      code === 'ENOENT'
-        ? `${what} ${path} does not exist.`
-        : `Could not read ${what} ${path}: ${(e as Error).message}`,
-    );
+    throw code === 'ENOENT' ? missingFile(what, path) : unreadable(what, path, e);
   }
 }
 
@@ -39,13 +55,14 @@ export async function openDataFile(
 ): Promise<ReadableStream<Uint8Array>> {
   try {
     const info = await stat(path);
-    if (!info.isFile()) throw new Error(`${what} ${path} is not a file.`);
+    if (!info.isFile())
+      throw new StudioError('not-found', `${what} ${path} is not a file.`, {
+        remedy: `Give ${what} the path of a file (not a folder).`,
+      });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${what} ${path} does not exist.`);
-    throw e instanceof Error && !code
-      ? e
-      : new Error(`Could not read ${what} ${path}: ${(e as Error).message}`);
+    if (code === 'ENOENT') throw missingFile(what, path);
+    throw e instanceof Error && !code ? e : unreadable(what, path, e);
   }
   return Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
 }
@@ -55,6 +72,8 @@ export async function readJson(path: string, what: string): Promise<object> {
   try {
     return JSON.parse(text) as object;
   } catch {
-    throw new Error(`${what} ${path} is not valid JSON.`);
+    throw new StudioError('data', `${what} ${path} is not valid JSON.`, {
+      remedy: `Give ${what} a JSON file (check it with python -m json.tool ${path}).`,
+    });
   }
 }

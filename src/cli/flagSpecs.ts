@@ -9,6 +9,7 @@ import { MODEL_FIELDS } from '../core/config/modelArguments';
 import { RUN_CONFIG_VERSION, type RunConfig } from '../core/config/runConfig';
 import type { ReadOptions } from '../core/data/read';
 import type { FlagSpec } from '../core/train/flags';
+import { StudioError } from '../core/run/errors';
 
 /**
  * Checks the data and model flags given (or read from --args_json) against the run config's
@@ -27,7 +28,13 @@ export function checkRunFlags(values: Record<string, unknown>): void {
         : issue?.values
           ? issue.values.map((x) => JSON.stringify(x)).join(' or ')
           : (issue?.message ?? 'another value');
-      throw new Error(`--${k} must be ${why} (got ${JSON.stringify(value)}): ${f.help}.`);
+      throw new StudioError(
+        'arguments',
+        `--${k} must be ${why} (got ${JSON.stringify(value)}): ${f.help}.`,
+        {
+          remedy: `Give --${k} ${why}, or leave it out for its default (\`--help\` lists the flags).`,
+        },
+      );
     }
   }
 }
@@ -68,7 +75,14 @@ export function readOptionsOf(v: Record<string, unknown>): ReadOptions {
   if (typeof v.delimiter === 'string') {
     const d = /^(tab|\\t)$/i.test(v.delimiter) ? '\t' : v.delimiter;
     if (d.length !== 1)
-      throw new Error(`--delimiter must be one character or "tab" (got "${v.delimiter}").`);
+      throw new StudioError(
+        'arguments',
+        `--delimiter must be one character or "tab" (got "${v.delimiter}").`,
+        {
+          remedy:
+            'Give --delimiter the one character between columns (, ; |) or "tab", or leave it out to detect it.',
+        },
+      );
     opts.delimiter = d;
   }
   return opts;

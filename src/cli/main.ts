@@ -3,7 +3,7 @@
  * script using `HfArgumentParser`. Same core as the browser studio.
  */
 import { basename } from 'node:path';
-import { errorCode, errorRemedy } from '../core/run/errors';
+import { errorCode, errorRemedy, StudioError } from '../core/run/errors';
 import { FsRunOutput } from '../core/run/fsStores';
 import { formatLogLine, progressCallback } from './progress';
 import { predictCommand } from './predict';
@@ -43,7 +43,7 @@ async function trainCommand(argv: string[]): Promise<void> {
   });
   const model = session.model;
   const tok = session.tokenizer;
-  if (!model || !tok) throw new Error('Training produced no model.');
+  if (!model || !tok) throw new StudioError('internal', 'Training produced no model.');
   const tokenizerFiles = await tokenizerOutputFiles(
     tok,
     run.tokDir,

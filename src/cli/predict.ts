@@ -13,6 +13,7 @@ import type { StudioSession } from '../core/session';
 import { StudioSession as Session } from '../core/session';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import { readBytes } from './files';
+import { StudioError } from '../core/run/errors';
 
 interface Deps {
   loadModelDir(session: StudioSession, dir: string): Promise<void>;
@@ -33,6 +34,14 @@ const specs: Record<string, FlagSpec> = {
   backend: { type: 'string', help: 'wasm or cpu', default: 'wasm' },
 };
 
+/** A pre-tokenized --input_file (.json) that is not the shape predict reads. */
+function pretokenizedError(message: string): StudioError {
+  return new StudioError('data', message, {
+    remedy:
+      'Give a .json object whose input_ids (and optional token_type_ids, attention_mask) are lists of equally long lists of integer ids, or a text table instead.',
+  });
+}
+
 /** Reads the pre-tokenized form and checks it is rectangular integer data. */
 export function parsePretokenized(json: unknown): {
   input_ids: number[][];
@@ -44,14 +53,14 @@ export function parsePretokenized(json: unknown): {
     const v = o?.[key];
     if (v === undefined && !required) return null;
     if (!Array.isArray(v) || v.length === 0 || !v.every((r) => Array.isArray(r))) {
-      throw new Error(`"${key}" must be a non-empty list of lists of integers.`);
+      throw pretokenizedError(`"${key}" must be a non-empty list of lists of integers.`);
     }
     const width = (v[0] as unknown[]).length;
     v.forEach((r: unknown[], i) => {
       if (r.length !== width)
-        throw new Error(`"${key}" row ${i} has ${r.length} ids, row 0 has ${width}.`);
+        throw pretokenizedError(`"${key}" row ${i} has ${r.length} ids, row 0 has ${width}.`);
       if (!r.every((x) => Number.isInteger(x)))
-        throw new Error(`"${key}" row ${i} holds a non-integer.`);
+        throw pretokenizedError(`"${key}" row ${i} holds a non-integer.`);
     });
     return v as number[][];
   };
@@ -70,12 +79,16 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
   if (rest.includes('--help'))
     return void process.stdout.write(`${formatHelp(specs, 'studio predict')}\n`);
   const v = values as Record<string, string | undefined>;
-  if (!v.model_dir || !v.input_file) throw new Error('--model_dir and --input_file are required.');
+  if (!v.model_dir || !v.input_file)
+    throw new StudioError('arguments', '--model_dir and --input_file are required.', {
+      remedy:
+        'Give --model_dir (a folder written by studio train) and --input_file (a text table, or a .json of input_ids).',
+    });
   await deps.useBackend(v.backend ?? String(specs.backend.default));
   const session = new Session();
   await deps.loadModelDir(session, v.model_dir);
   const model = session.model;
-  if (!model) throw new Error('No model was loaded.');
+  if (!model) throw new StudioError('model-files', `No model was loaded from ${v.model_dir}.`);
   const bytes = await readBytes(v.input_file, '--input_file');
   let lines: string[];
   if (v.input_file.toLowerCase().endsWith('.json')) {
@@ -83,7 +96,7 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     try {
       parsed = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
-      throw new Error(`${v.input_file} is not valid JSON.`);
+      throw pretokenizedError(`${v.input_file} is not valid JSON.`);
     }
     const b = parsePretokenized(parsed);
     const shape: [number, number] = [b.input_ids.length, b.input_ids[0].length];
@@ -109,7 +122,11 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
     const col = v.text_column ?? table.guess.text;
     const ci = table.columns.indexOf(col);
     if (ci < 0)
-      throw new Error(`There is no column "${col}"; columns: ${table.columns.join(', ')}.`);
+      throw new StudioError(
+        'bad-column',
+        `There is no column "${col}"; columns: ${table.columns.join(', ')}.`,
+        { remedy: `Give --text_column one of: ${table.columns.join(', ')}.` },
+      );
     const texts = (session.table?.rows ?? []).map((r) => r[ci] ?? '');
     lines = [];
     let cut = 0;

@@ -28,6 +28,7 @@ import {
   type ResolvedRun,
 } from '../core/config/resolveRun';
 import type { ReadOptions } from '../core/data/read';
+import { StudioError } from '../core/run/errors';
 
 /** A run read from the command line, its data prepared, not yet trained. */
 export interface PreparedRun {
@@ -82,7 +83,11 @@ export async function prepareRun(
   }
   const rawArgs: Record<string, unknown> = { ...fromJson?.training };
   for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
-  if (!v.train_file) throw new Error('--train_file is required (a CSV or TSV file).');
+  if (!v.train_file)
+    throw new StudioError('arguments', '--train_file is required (a CSV or TSV file).', {
+      remedy:
+        'Give --train_file a CSV, TSV, JSON Lines or Parquet file with a text and a label column.',
+    });
   // The flags as a run config, resolved with the field tables' defaults (as the page's runs).
   const config = runConfigOfFlags(v, rawArgs);
   const early = resolveRun(config);

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendName } from '../core/backend';
 import { parallelGradients } from '../core/train/parallel/workerGradients';
+import { StudioError } from '../core/run/errors';
 
 export function log(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -10,7 +11,9 @@ export function log(line: string): void {
 
 export async function useBackend(name: string): Promise<void> {
   if (!['wasm', 'cpu'].includes(name)) {
-    throw new Error(`--backend must be wasm or cpu in Node (got "${name}").`);
+    throw new StudioError('arguments', `--backend must be wasm or cpu in Node (got "${name}").`, {
+      remedy: 'Give --backend wasm (fast on CPU) or cpu; WebGPU runs in the page only.',
+    });
   }
   // PROD silences TF.js's console banner suggesting tfjs-node (a native build we do not use).
   tf.env().set('PROD', true);
@@ -43,7 +46,14 @@ export function replicasOf(v: Record<string, unknown>, backend: string, batchSiz
   }
   const n = Number(v.num_replicas);
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--num_replicas must be a positive integer (got ${String(v.num_replicas)}).`);
+    throw new StudioError(
+      'arguments',
+      `--num_replicas must be a positive integer (got ${String(v.num_replicas)}).`,
+      {
+        remedy:
+          'Give --num_replicas a whole number from 1 (one thread), or leave it out for one per core.',
+      },
+    );
   }
   return n;
 }

@@ -1,5 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { Api, ArgInfo, ColumnChoice, RequestName } from '../worker/client';
+import {
+  StudioError,
+  type Api,
+  type ArgInfo,
+  type ColumnChoice,
+  type RequestName,
+} from '../worker/client';
 import {
   ADVANCED_ARGS_KEY,
   parseFieldValue,
@@ -10,6 +16,10 @@ import {
 import { DEFAULT_ARGS, type ModelSizes, type UiArgs } from './defaults';
 import { FileButton } from './FileButton';
 import { browserStorage } from './persist';
+
+/** What to do about an arguments file the page cannot read. */
+const ARGS_FILE_REMEDY =
+  'Choose the training_args.json (or studio_args.json) a run wrote, or one JSON object of TrainingArguments.';
 
 type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
 
@@ -42,7 +52,8 @@ interface Props {
   sizes: ModelSizes;
   onColumns: (c: ColumnChoice) => void;
   onModelSize: <K extends keyof ModelSizes>(key: K, v: ModelSizes[K]) => void;
-  onError: (message: string) => void;
+  /** A message, or the error itself (the banner then shows its remedy too). */
+  onError: (error: unknown) => void;
 }
 
 function download(name: string, text: string): void {
@@ -76,7 +87,7 @@ export function AdvancedArgs({
 
   const loadCatalog = useCallback(() => {
     if (catalog) return;
-    call('argsCatalog', {}).then(setCatalog, (e: Error) => onError(e.message));
+    call('argsCatalog', {}).then(setCatalog, onError);
   }, [call, catalog, onError]);
 
   const setValue = (name: string, value: unknown, dflt: unknown) => {
@@ -102,10 +113,16 @@ export function AdvancedArgs({
         try {
           json = JSON.parse(await file.text());
         } catch {
-          throw new Error(`${file.name} is not valid JSON.`);
+          throw new StudioError('arguments', `${file.name} is not valid JSON.`, {
+            remedy: ARGS_FILE_REMEDY,
+          });
         }
         if (!json || typeof json !== 'object' || Array.isArray(json)) {
-          throw new Error(`${file.name} must hold one JSON object of arguments.`);
+          throw new StudioError(
+            'arguments',
+            `${file.name} must hold one JSON object of arguments.`,
+            { remedy: ARGS_FILE_REMEDY },
+          );
         }
         Object.assign(merged, json);
       }
@@ -127,7 +144,7 @@ export function AdvancedArgs({
         ...run.notices,
       ]);
     } catch (e) {
-      onError((e as Error).message);
+      onError(e);
     }
   };
 
@@ -152,7 +169,7 @@ export function AdvancedArgs({
       download(name, `${JSON.stringify(file, null, 2)}\n`);
       setNotices(checked.notices);
     } catch (e) {
-      onError((e as Error).message);
+      onError(e);
     }
   };
 

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, type FocusEvent } from 'react';
 import type { DatasetSummary, Progress } from '../worker/client';
 import type { UiArgs } from './defaults';
+import { remedyFor } from './errorRemedies';
 import { estimateMaxSteps, formatInt } from './format';
 import { ProgressBar } from './ProgressBar';
 
@@ -39,6 +40,7 @@ interface Props {
  * its ETA, why Train is not available, the run's last error, and links to the five steps.
  */
 export function RunBar(p: Props) {
+  const errorRemedy = remedyFor(p.error);
   const planned = p.dataset ? estimateMaxSteps(p.dataset.trainRows, p.args) : null;
   const idleProgress: Progress | null =
     planned === null
@@ -146,9 +148,14 @@ export function RunBar(p: Props) {
         {hint}
       </p>
       {p.error && (
-        <p className="hint hint-error run-error" role="alert">
-          {p.error}
-        </p>
+        <div className="hint hint-error run-error" role="alert">
+          <p>{p.error}</p>
+          {errorRemedy && (
+            <p className="error-remedy" data-testid="run-error-remedy">
+              What to do: {errorRemedy}
+            </p>
+          )}
+        </div>
       )}
       <nav aria-label="Steps" className="step-bar">
         {STEPS.map((s) => (

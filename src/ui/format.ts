@@ -1,5 +1,6 @@
 /** Pure text formatting for the studio's numbers, progress, dataset summary and predictions. */
 import type { DatasetSummary, Prediction, Progress } from '../worker/client';
+import { rememberRemedy } from './errorRemedies';
 
 /** An integer with thousands separators, e.g. 5016 -> "5,016". */
 export function formatInt(n: number): string {
@@ -153,6 +154,11 @@ export function estimateMaxSteps(
 
 /** An error's message for the error banner, whatever was thrown. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
+  if (err instanceof Error) {
+    const message = err.message || err.name;
+    // The error banner and the run bar show its remedy under it (errorRemedies.ts).
+    rememberRemedy(message, err);
+    return message;
+  }
   return typeof err === 'string' ? err : 'Something went wrong.';
 }

@@ -10,7 +10,7 @@ import type {
   WorkerEvent,
   WorkerMessage,
 } from './protocol';
-import { errorCode, errorRemedy, isErrorCode, REMEDIES } from '../core/run/errors';
+import { errorCode, errorRemedy, isErrorCode, REMEDIES, StudioError } from '../core/run/errors';
 
 export * from './protocol';
 
@@ -21,6 +21,8 @@ export * from './protocol';
  * UI reaches core only through this module (eslint.config.js).
  */
 export { TEST_HOOKS } from '../core/buildFlags';
+/** Coded errors the page throws itself (its messages show their remedy, as a worker's do). */
+export { StudioError } from '../core/run/errors';
 export { recordsToCsv, toCsv, type CsvCell } from '../core/io/csvExport';
 export { diffArgs } from '../core/io/runStore';
 export { fitMaxLength } from '../core/session/maxLength';
@@ -74,6 +76,10 @@ export function errorRemedyOf(err: unknown): string {
   return errorRemedy(err);
 }
 
+/** What to do when the training worker is gone (crashed or stopped). */
+const WORKER_GONE =
+  'Press Restart worker (a stopped run resumes from its last checkpoint in Run history), or reload the page.';
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
@@ -92,10 +98,18 @@ export class StudioClient {
     );
     worker.addEventListener('error', (ev) => {
       ev.preventDefault();
-      this.fail(new Error(`The training worker crashed: ${ev.message || 'unknown error'}.`));
+      this.fail(
+        new StudioError(
+          'internal',
+          `The training worker crashed: ${ev.message || 'unknown error'}.`,
+          { remedy: WORKER_GONE },
+        ),
+      );
     });
     worker.addEventListener('messageerror', () =>
-      this.fail(new Error('The training worker sent a message that could not be read.')),
+      this.fail(
+        new StudioError('protocol', 'The training worker sent a message that could not be read.'),
+      ),
     );
   }
 
@@ -138,7 +152,9 @@ export class StudioClient {
   terminate(): void {
     this.worker.terminate();
     this.deathListeners.clear();
-    this.fail(new Error('The training worker was stopped.'));
+    this.fail(
+      new StudioError('internal', 'The training worker was stopped.', { remedy: WORKER_GONE }),
+    );
   }
 
   private onMessage(msg: WorkerMessage): void {

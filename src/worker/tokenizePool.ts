@@ -5,11 +5,11 @@
  */
 import type { ShardRequest, ShardResult } from '../core/tokenize/parallel';
 import { TokenizerPool, type PoolWorker } from '../core/tokenize/pool';
+import type { ShardReply } from '../core/tokenize/shardWorker';
+import { errorFromWire, StudioError } from '../core/util/errors';
 
 /** At most this many tokenizer workers (each holds its own tokenizer and word cache). */
 export const MAX_POOL_WORKERS = 4;
-
-type ShardReply = { ok: true; result: ShardResult } | { ok: false; message: string };
 
 function startWebWorker(): PoolWorker {
   const worker = new Worker(new URL('./tokenizeShard.worker.ts', import.meta.url), {
@@ -23,17 +23,21 @@ function startWebWorker(): PoolWorker {
   };
   worker.addEventListener('message', (ev: MessageEvent<ShardReply>) => {
     const m = ev.data;
-    settle((p) => (m.ok ? p.resolve(m.result) : p.reject(new Error(m.message))));
+    // The worker's error as a StudioError again (code and remedy kept: a broken tokenizer stays
+    // `tokenizer`, and the page shows its remedy).
+    settle((p) => (m.ok ? p.resolve(m.result) : p.reject(errorFromWire(m.error))));
   });
   worker.addEventListener('error', (ev) => {
     ev.preventDefault();
     settle((p) =>
-      p.reject(new Error(`A tokenizer worker failed: ${ev.message || 'unknown error'}`)),
+      p.reject(
+        new StudioError('internal', `A tokenizer worker failed: ${ev.message || 'unknown error'}`),
+      ),
     );
   });
   return {
     run(req: ShardRequest): Promise<ShardResult> {
-      if (pending) return Promise.reject(new Error('tokenizer worker is busy'));
+      if (pending) return Promise.reject(new StudioError('internal', 'tokenizer worker is busy'));
       return new Promise<ShardResult>((resolve, reject) => {
         pending = { resolve, reject };
         worker.postMessage(req);
@@ -41,7 +45,7 @@ function startWebWorker(): PoolWorker {
     },
     terminate(): void {
       worker.terminate();
-      settle((p) => p.reject(new Error('The tokenizer worker was stopped.')));
+      settle((p) => p.reject(new StudioError('internal', 'The tokenizer worker was stopped.')));
     },
   };
 }

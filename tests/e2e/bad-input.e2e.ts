@@ -1,9 +1,13 @@
 /**
- * Bad files dropped on the studio: each shows an alert (role="alert") that names the problem, and
- * what was loaded before stays loaded. Runs on the default ('auto') backend: nothing trains here.
+ * Bad files dropped on the studio: each shows an alert (role="alert") that names the problem and,
+ * under it, what to do (the error's remedy, in the banner and in the run bar), and what was
+ * loaded before stays loaded. Runs on the default ('auto') backend: nothing trains here.
  */
 import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { REMEDIES } from '../../src/core/util/errors';
 import type { E2EContext, E2ETest } from './harness';
 import {
   dropFile,
@@ -39,15 +43,28 @@ interface BadFile {
   bytes: Uint8Array;
   /** What the alert must say. */
   message: RegExp;
+  /** What to do, shown under the message (the catalogue's remedy for the error's code). */
+  remedy: string;
 }
 
 const BAD_FILES: BadFile[] = [
-  { name: 'empty.csv', bytes: new Uint8Array(0), message: /^empty\.csv is empty/ },
-  { name: 'sms.png', bytes: binaryBytes(4096), message: /^sms\.png is not a table: / },
+  {
+    name: 'empty.csv',
+    bytes: new Uint8Array(0),
+    message: /^empty\.csv is empty/,
+    remedy: REMEDIES['empty-file'],
+  },
+  {
+    name: 'sms.png',
+    bytes: binaryBytes(4096),
+    message: /^sms\.png is not a table: /,
+    remedy: REMEDIES['binary-file'],
+  },
   {
     name: 'one-column.csv',
     bytes: utf8('message\nhello there\nsee you at 5\nwin a prize now\nok\n'),
     message: /^Only one column was found in one-column\.csv .*choose it .* Delimiter control above/,
+    remedy: REMEDIES['one-column'],
   },
 ];
 
@@ -57,6 +74,7 @@ const ONE_CLASS: BadFile = {
     'text,label\nhello there,ham\nsee you at 5,ham\ncall me later,ham\nok thanks,ham\nlunch?,ham\n',
   ),
   message: /only one (class|distinct value)/i,
+  remedy: REMEDIES['single-class'],
 };
 
 async function loaded(page: Page) {
@@ -66,30 +84,35 @@ async function loaded(page: Page) {
   };
 }
 
-/** Drops `file`, waits for the alert, checks its text, dismisses it; returns the message. */
-async function dropExpectingAlert(page: Page, file: BadFile): Promise<string> {
+/**
+ * Drops `file`, waits for the alert, checks its message and the remedy under it (in the banner
+ * and in the run bar), dismisses it; returns the message.
+ */
+async function dropExpectingAlert(page: Page, file: BadFile, screenshot?: string): Promise<string> {
   await dropFile(page, file);
   const alert = page.getByRole('alert');
   const message = await waitFor(
     `an alert about ${file.name}`,
     async () => {
-      // The alert's text without its dismiss button's label.
-      const all = await textOf(alert);
-      const buttonText = await textOf(alert.getByRole('button'));
-      const t = (
-        buttonText && all.endsWith(buttonText) ? all.slice(0, -buttonText.length) : all
-      ).trim();
+      const t = await textOf(page.getByTestId('error').locator('.error-message'));
       return t ? t : undefined;
     },
     { timeoutMs: 30_000 },
     () => pageState(page),
   );
   assert.match(message, file.message, `alert for ${file.name}: "${message}"`);
-  assert.ok(
-    (await textOf(page.getByTestId('error'))).startsWith(message),
-    'data-testid=error is the alert',
+  assert.equal(
+    await textOf(page.getByTestId('error-remedy')),
+    `What to do: ${file.remedy}`,
+    `the banner says what to do about ${file.name}`,
   );
-  await alert.getByRole('button').click();
+  assert.equal(
+    await textOf(page.getByTestId('run-error-remedy')),
+    `What to do: ${file.remedy}`,
+    `the run bar says what to do about ${file.name}`,
+  );
+  if (screenshot) await page.getByTestId('error').screenshot({ path: screenshot });
+  await page.getByTestId('error').getByRole('button', { name: 'Dismiss' }).click();
   await waitFor('the alert to be dismissed', async () => (await alert.count()) === 0, {
     timeoutMs: 5_000,
   });
@@ -107,7 +130,9 @@ async function badFilesKeepData(ctx: E2EContext): Promise<void> {
   assert.equal(await page.getByRole('alert').count(), 0, 'no alert before the bad files');
 
   for (const file of BAD_FILES) {
-    const message = await dropExpectingAlert(page, file);
+    const shot = file.name === 'sms.png' ? join(tmpdir(), 'trainer-studio-error-remedy.png') : '';
+    const message = await dropExpectingAlert(page, file, shot);
+    if (shot) ctx.log(`screenshot of the banner: ${shot}`);
     ctx.log(`${file.name}: ${message}`);
     assert.deepEqual(await loaded(page), before, `after ${file.name} the loaded data is unchanged`);
   }
@@ -120,6 +145,25 @@ async function badFilesKeepData(ctx: E2EContext): Promise<void> {
     await page.getByRole('button', { name: 'Train', exact: true }).isDisabled(),
     'Train is disabled for single-class data',
   );
+
+  // An arguments file that is not JSON: the page's own error, with what to do.
+  await page.getByLabel('Choose a training_args.json').setInputFiles({
+    name: 'training_args.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('output_dir: out\nlearning_rate: 2e-5\n'),
+  });
+  const argsError = await waitFor(
+    'an alert about training_args.json',
+    async () => (await textOf(page.getByTestId('error').locator('.error-message'))) || undefined,
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  assert.equal(argsError, 'training_args.json is not valid JSON.');
+  assert.match(
+    await textOf(page.getByTestId('error-remedy')),
+    /^What to do: Choose the training_args\.json \(or studio_args\.json\) a run wrote/,
+  );
+  await page.getByTestId('error').getByRole('button', { name: 'Dismiss' }).click();
 
   // And the studio recovers: the good file loads and is trainable again.
   await dropFile(page, { name: GOOD.name, bytes: await fixtureBytes(GOOD.fixture) });

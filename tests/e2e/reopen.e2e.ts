@@ -2,9 +2,11 @@
  * A stored run opened again: a tiny model trained and stopped says "Stopped at step N / M" (no
  * ETA); after a reload, Reopen in the Run history brings back its charts, the progress line at
  * its last step and its final model: Try it predicts, the evaluation view shows its metrics on
- * the run's validation split, and Export model downloads it. A dropped checkpoint and its
+ * the run's own validation file (the accuracy the run recorded at its last step), and Export
+ * model downloads it. A dropped checkpoint and its
  * tokenizer come back after a reload (kept in IndexedDB) until From scratch is chosen.
  */
+import Papa from 'papaparse';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -37,8 +39,28 @@ const ARGS = {
   max_steps: 400,
   per_device_train_batch_size: 8,
   logging_steps: 1,
+  // An evaluation after every step: the run's last one is of the model it stopped with.
+  eval_steps: 1,
   learning_rate: 0.001,
 };
+
+/** Steps before Stop. */
+const STOP_AFTER = 8;
+
+/**
+ * A validation file with as many spam as ham rows: a model that says "ham" to everything scores
+ * 0.5 on it and about 0.85 on any split of the training file, so an evaluation on other rows
+ * than the run's shows another accuracy.
+ */
+async function balancedValidation(): Promise<Uint8Array> {
+  const text = new TextDecoder().decode(await fixtureBytes(`e2e/${FILE_NAME}`));
+  const rows = Papa.parse<string[]>(text.trim(), { skipEmptyLines: true })
+    .data.slice(1)
+    .map((r) => [r[0], r[1]]);
+  const spam = rows.filter((r) => r[0] === 'spam');
+  const ham = rows.filter((r) => r[0] === 'ham').slice(0, spam.length);
+  return new TextEncoder().encode(Papa.unparse([['v1', 'v2'], ...spam, ...ham]));
+}
 
 const status = (page: Page) => textOf(page.getByTestId('status'));
 const progressText = (page: Page) => textOf(page.getByTestId('progress-text'));
@@ -68,16 +90,22 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   const bytes = await fixtureBytes(`e2e/${FILE_NAME}`);
   await dropFile(page, { name: FILE_NAME, bytes, type: 'text/csv' });
   await waitForFileName(page, FILE_NAME);
+  await dropFile(
+    page,
+    { name: 'val.csv', bytes: await balancedValidation(), type: 'text/csv' },
+    'validation-dropzone',
+  );
+  await page.getByTestId('validation-summary').waitFor({ timeout: 30_000 });
   for (const [k, v] of Object.entries(TINY_MODEL)) await setField(page, k, v);
   for (const [k, v] of Object.entries(ARGS)) await setField(page, k, v);
-  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('steps');
   await waitTrainable(page);
 
   // Train, and Stop after a few steps.
   await button(page, 'Train').click();
   await waitFor(
-    'step >= 4',
-    async () => (await progressStep(page)) >= 4,
+    `step >= ${STOP_AFTER}`,
+    async () => (await progressStep(page)) >= STOP_AFTER,
     { timeoutMs: 120_000, intervalMs: 25 },
     () => pageState(page),
   );
@@ -154,13 +182,39 @@ async function stopThenReopen(ctx: E2EContext): Promise<void> {
   );
   log(`try it: ${pred}`);
 
-  // The evaluation view: the model on the run's validation split.
+  // The evaluation view: the model on the run's own validation file.
   await waitFor('the evaluation view', () => page.getByTestId('eval-view').isVisible(), {
     timeoutMs: 60_000,
   });
-  const acc = Number(await textOf(page.getByTestId('eval-accuracy')));
-  log(`evaluation: accuracy ${acc}`);
-  assert.ok(acc >= 0 && acc <= 1, `an accuracy (${acc})`);
+  const accText = await textOf(page.getByTestId('eval-accuracy'));
+  log(`evaluation: accuracy ${accText}`);
+  // The reopened evaluation shows the accuracy the run recorded: its trainer_state.json's last
+  // evaluation, taken at the step it stopped at (the same model on the same validation rows),
+  // as the view rounds it (4 decimals).
+  const [runDownload] = await Promise.all([
+    page.waitForEvent('download', { timeout: 60_000 }),
+    button(row, 'Export').click(),
+  ]);
+  const runZipPath = path.join(ctx.outDir, 'reopened-run.zip');
+  await runDownload.saveAs(runZipPath);
+  const runFiles = unzipSync(new Uint8Array(await readFile(runZipPath)));
+  const stateName = Object.keys(runFiles).find((n) => n.endsWith('trainer_state.json'));
+  assert.ok(stateName, `trainer_state.json in ${Object.keys(runFiles).join(', ')}`);
+  const state = JSON.parse(strFromU8(runFiles[stateName])) as {
+    log_history: { step: number; eval_accuracy?: number }[];
+  };
+  const evals = state.log_history.filter((e) => e.eval_accuracy !== undefined);
+  const recorded = evals.at(-1);
+  assert.ok(recorded, `an evaluation in the run's log (${evals.length})`);
+  assert.equal(recorded.step, step, 'the run evaluated the model it stopped with');
+  log(
+    `recorded at step ${recorded.step}: eval_accuracy ${recorded.eval_accuracy} (over the run: ${evals.map((e) => e.eval_accuracy).join(' ')})`,
+  );
+  assert.equal(
+    accText,
+    recorded.eval_accuracy!.toFixed(4),
+    'the reopened evaluation shows the accuracy the run recorded',
+  );
   const cm = await page
     .getByRole('table', { name: /^Confusion matrix/ })
     .evaluate((t) =>

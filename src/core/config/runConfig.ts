@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { allArgumentsToJson, parseTrainingArguments } from '../train/args';
+import { StudioError } from '../util/errors';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
 import type { ConfigField } from './fields';
 import { BERT_SCRATCH_FIELDS, MODEL_FIELDS, type ModelArguments } from './modelArguments';
@@ -29,10 +30,9 @@ const envelope = z.object({
 });
 
 /** A config that could not be read: `message` says what and where. */
-export class RunConfigError extends Error {
+export class RunConfigError extends StudioError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RunConfigError';
+    super('arguments', message, 'RunConfigError');
   }
 }
 

@@ -7,8 +7,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { errorFromWire, StudioError } from '../util/errors';
 import type { ShardRequest, ShardResult } from './parallel';
 import { TokenizerPool, type PoolWorker } from './pool';
+import type { ShardReply } from './shardWorker';
 
 /** Room for a shard's texts and the word cache without constant major GCs. */
 const LIMITS = { maxYoungGenerationSizeMb: 64, maxOldGenerationSizeMb: 4096 };
@@ -51,20 +53,23 @@ function startNodeWorker(): PoolWorker {
   const worker = spawn();
   worker.unref();
   let pending: { resolve: (r: ShardResult) => void; reject: (e: Error) => void } | null = null;
-  worker.on('message', (m: { ok: true; result: ShardResult } | { ok: false; message: string }) => {
+  worker.on('message', (m: ShardReply) => {
     const p = pending;
     pending = null;
     if (!p) return;
     if (m.ok) p.resolve(m.result);
-    else p.reject(new Error(m.message));
+    // The worker's error as a StudioError again: a broken tokenizer stays `tokenizer`.
+    else p.reject(errorFromWire(m.error));
   });
   worker.on('error', (e) => {
-    pending?.reject(e);
+    pending?.reject(
+      new StudioError('internal', `A tokenizer worker failed: ${e.message}`, { cause: e }),
+    );
     pending = null;
   });
   return {
     run(req: ShardRequest): Promise<ShardResult> {
-      if (pending) return Promise.reject(new Error('pool worker is busy'));
+      if (pending) return Promise.reject(new StudioError('internal', 'pool worker is busy'));
       return new Promise((resolve, reject) => {
         pending = { resolve, reject };
         worker.ref();

@@ -173,3 +173,40 @@ export function errorRemedy(err: unknown): string {
   const own = err && typeof err === 'object' ? (err as { remedy?: unknown }).remedy : undefined;
   return typeof own === 'string' && own ? own : REMEDIES[errorCode(err)];
 }
+
+/**
+ * An error as it crosses a thread boundary (the worker's requests, the tokenizer pool, the
+ * gradient replicas): structured clone keeps neither an Error's class nor its own properties,
+ * so the code and remedy travel as plain fields.
+ */
+export interface ErrorOnWire {
+  name: string;
+  message: string;
+  code: StudioErrorCode;
+  /** What to do (the error's own remedy, else its code's). */
+  remedy: string;
+}
+
+/** Any thrown value as plain data for `postMessage`: its code and remedy kept, whatever its class. */
+export function errorToWire(err: unknown): ErrorOnWire {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { name: e.name, message: e.message, code: errorCode(err), remedy: errorRemedy(err) };
+}
+
+/**
+ * The error {@link errorToWire} sent, as a StudioError again on this side (same name, code,
+ * remedy); `context` goes before its message ("gradient replica 1 failed: ..."). A value that
+ * is not such an error (a plain string from an older sender) becomes an `internal` one.
+ */
+export function errorFromWire(wire: unknown, context = ''): StudioError {
+  const w = (wire && typeof wire === 'object' ? wire : { message: String(wire) }) as {
+    name?: unknown;
+    message?: unknown;
+    remedy?: unknown;
+  };
+  const message = `${context}${typeof w.message === 'string' ? w.message : String(wire)}`;
+  return new StudioError(errorCode(wire), message, {
+    name: typeof w.name === 'string' && w.name ? w.name : 'StudioError',
+    remedy: errorRemedy(wire),
+  });
+}

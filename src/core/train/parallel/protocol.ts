@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertConfig } from '../../model/config';
 import type { ProblemType } from '../dataset';
 import type { LossOptions } from '../losses';
+import type { ErrorOnWire } from '../../util/errors';
 
 /** Parameter `names[j]` of shape `shapes[j]` lives at float offset `offsets[j]` of a buffer. */
 export interface ParamLayout {
@@ -129,4 +130,5 @@ export type FromReplica =
   | { type: 'done'; id: number; loss: number; has: Uint8Array }
   /** Row-major logits [rows, num_labels] of a 'forward' share. */
   | { type: 'logits'; id: number; logits: Float32Array }
-  | { type: 'error'; message: string; stack?: string };
+  /** The step's error, its code and remedy kept (`errorToWire`, core/util/errors.ts). */
+  | { type: 'error'; message: string; error: ErrorOnWire; stack?: string };

@@ -9,6 +9,7 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../backend';
+import { errorToWire, StudioError } from '../../util/errors';
 import { BertForSequenceClassification } from '../../model/bert';
 import { accumulateInto, batchGradients } from '../gradients';
 import { shareLogits } from './shares';
@@ -51,7 +52,16 @@ function useBackend(name: InitMessage['backend']): Promise<void> {
   backend ??= (async () => {
     tf.env().set('PROD', true);
     const b = await selectBackend(name);
-    if (b.name !== name) throw new Error(`replica: backend ${name} unavailable`);
+    if (b.name !== name) {
+      throw new StudioError(
+        'arguments',
+        `The ${name} backend is unavailable in a gradient replica.`,
+        {
+          remedy:
+            'Train with --backend wasm or cpu (the backends of Node), or with --num_replicas 1.',
+        },
+      );
+    }
   })();
   return backend;
 }
@@ -191,8 +201,8 @@ port.on('message', (m: ToReplica) => {
         port.close();
       }
     } catch (e) {
-      const err = e as Error;
-      post({ type: 'error', message: err.message ?? String(e), stack: err.stack });
+      const error = errorToWire(e);
+      post({ type: 'error', message: error.message, error, stack: (e as Error).stack });
     }
   });
 });

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { errorFromWire } from '../../util/errors';
 import type { FromReplica, ToReplica } from './protocol';
 import type { ParallelOptions } from './workerGradients';
 
@@ -63,7 +64,8 @@ export class ReplicaHandle {
       const p = this.pending;
       this.pending = null;
       if (m.type === 'error') {
-        this.fail(new Error(`gradient replica ${index} failed: ${m.message}`), p);
+        // The replica's own error, its code and remedy kept: a bad argument stays `arguments`.
+        this.fail(errorFromWire(m.error, `gradient replica ${index} failed: `), p);
       } else p?.resolve(m);
     });
     worker.on('error', (e) =>
