@@ -19,7 +19,7 @@ import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import { parseTrainingArguments } from '../train/args';
 import type { TrainerCallback } from '../train/callbacks';
-import { StudioError, isResumableFailure, runFailure } from './errors';
+import { StudioError, deviceLostError, isResumableFailure, runFailure } from './errors';
 import { messageOf, storedBytes } from './inputs';
 import { StoredRuns, configJson } from './storedRuns';
 import { progressCallback } from './progress';
@@ -269,7 +269,7 @@ export class RunService extends StoredRuns {
       });
       // A lost device stops the trainer (the `lost` handler) rather than failing a step: that is
       // still a fault, reported as one, and the run stays resumable.
-      if (this.deviceLostReason !== null) throw new Error('GPU device lost');
+      if (this.deviceLostReason !== null) throw deviceLostError(this.deviceLostReason);
       if (rec) await this.finish(rec, result, await checkpointNames());
       this.lastResult = result;
       return result;

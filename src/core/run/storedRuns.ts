@@ -75,7 +75,12 @@ export class StoredRuns extends RunInputs {
   private async storedEvaluation(runs: RunStore, rec: RunRecord) {
     const s = this.session;
     const bytes = await runs.getBlob(blobKey.data(rec.id));
-    if (!bytes) throw new Error(`The data file of this run (${rec.fileName}) was not stored.`);
+    if (!bytes) {
+      throw new StudioError(
+        'not-found',
+        `The data file of this run (${rec.fileName}) was not stored.`,
+      );
+    }
     const tok = s.modelTokenizer;
     if (!s.model || !tok) return null;
     const table = { ...(await readTableFile(rec.fileName, bytes, {})), fileName: rec.fileName };
