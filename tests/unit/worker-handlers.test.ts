@@ -4,7 +4,7 @@
  * file-system stores in a temp folder. Errors arrive as `{name, message, code}` and the client
  * rethrows them with their code.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
@@ -326,7 +326,28 @@ describe('what a person asks too early, or with the wrong file, arrives with a c
     const id = (events.find((e) => e.kind === 'run') as { id: string }).id;
     expect((await client.call('listRuns', {})).runs[0].checkpoints).toEqual([]);
     await failsWith(client.call('continueRun', { id }), 'not-resumable');
+    expect((await client.call('listRuns', {})).runs[0].status).toBe('finished');
     await failsWith(client.call('continueRun', { id: 'run-gone' }), 'not-found');
     await failsWith(client.call('openRun', { id: 'run-gone' }), 'not-found');
+  });
+
+  it('continuing a run whose last checkpoint is damaged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    const { client, events } = connectedWorker(dir);
+    await client.call('init', { preferred: 'cpu' });
+    await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: false });
+    await client.call('train', { config: config({ max_steps: 2, save_steps: 1 }) });
+    const id = (events.find((e) => e.kind === 'run') as { id: string }).id;
+    expect((await client.call('listRuns', {})).runs[0].checkpoints).toEqual([
+      'checkpoint-1',
+      'checkpoint-2',
+    ]);
+    const state = join(dir, id, 'checkpoint-2', 'trainer_state.json');
+    writeFileSync(state, readFileSync(state, 'utf8').slice(0, 40));
+    const err = await failsWith(client.call('continueRun', { id }), 'not-resumable');
+    expect(err.message).toMatch(/checkpoint-2.*trainer_state\.json/);
+    // The run stays as it was: finished, not left "running".
+    expect((await client.call('listRuns', {})).runs[0].status).toBe('finished');
   });
 });

@@ -24,7 +24,7 @@ import { messageOf, storedBytes } from './inputs';
 import { StoredRuns, configJson } from './storedRuns';
 import { progressCallback } from './progress';
 import { RunRecorder } from './recorder';
-import { storedModelSpec, storedPrepareOptions } from './storedRun';
+import { checkStoredCheckpoint, storedModelSpec, storedPrepareOptions } from './storedRun';
 import type { RunOutput } from './stores';
 import type { ExportedFile, OutputOptions, TrainOptions } from './types';
 
@@ -202,6 +202,8 @@ export class RunService extends StoredRuns {
     config?: RunConfig,
   ): Promise<TrainResult> {
     this.withCheckpointDefaults(args);
+    // Checked before the record is set running: a run that cannot continue stays as it was.
+    const resumeFrom = resumeId ? await this.resumableCheckpoint(resumeId) : null;
     const rec = await this.recorder(spec, args, resumeId, config);
     const id = rec?.record.id ?? null;
     this.lastRunId = id;
@@ -210,15 +212,11 @@ export class RunService extends StoredRuns {
       simulateQuota: this.deps.hooks?.checkpointQuota(),
     });
     const checkpointNames = async () => (store ? (await store.list()).sort(byStep) : []);
-    if (resumeId && rec) {
-      const last = lastCheckpoint(await checkpointNames());
-      if (!last) {
-        throw new StudioError('not-resumable', 'This run has no stored checkpoint to resume from.');
-      }
-      args.resume_from_checkpoint = last;
+    if (resumeFrom && rec) {
+      args.resume_from_checkpoint = resumeFrom;
       // The log history continues from the checkpoint's (restored by the trainer).
       rec.record.logHistory = rec.record.logHistory.filter(
-        (e) => e.step <= Number(last.split('-')[1]),
+        (e) => e.step <= Number(resumeFrom.split('-')[1]),
       );
     }
     let release: (() => void) | undefined;
@@ -287,6 +285,17 @@ export class RunService extends StoredRuns {
     } finally {
       release?.();
     }
+  }
+
+  /** The stored run `id`'s last checkpoint, checked readable; fails as `not-resumable`. */
+  private async resumableCheckpoint(id: string): Promise<string> {
+    const store = this.deps.checkpoints?.forRun(id, { onQuota: () => {} });
+    const last = lastCheckpoint(store ? (await store.list()).sort(byStep) : []);
+    if (!store || !last) {
+      throw new StudioError('not-resumable', 'This run has no stored checkpoint to resume from.');
+    }
+    checkStoredCheckpoint(last, await store.read(last));
+    return last;
   }
 
   /** Closes a finished (or stopped) run's record, with its final model's zip when it fits. */
