@@ -59,6 +59,12 @@ export class FsRunStore implements RunStore {
       return migrateRunRecord(JSON.parse(await readFile(this.recordPath(id), 'utf8')) as RunRecord);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (e instanceof SyntaxError) {
+        throw new StudioError('not-resumable', `${this.recordPath(id)} is not valid JSON.`, {
+          cause: e,
+          remedy: 'Delete or restore that damaged run record; the other runs are kept.',
+        });
+      }
       throw e;
     }
   }
