@@ -136,6 +136,7 @@ export class RunService extends StoredRuns {
         throw new StudioError(
           'not-found',
           `The data file of this run (${rec.fileName}) was not stored.`,
+          { remedy: 'Open the data file again and start a new run with the same settings.' },
         );
       }
       this.status(`Continuing ${rec.fileName}…`);

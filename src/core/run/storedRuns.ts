@@ -38,6 +38,7 @@ export class StoredRuns extends RunInputs {
       throw new StudioError(
         'not-found',
         `The validation file of this run (${name}) was not stored.`,
+        { remedy: 'Open the data file again and start a new run with the same settings.' },
       );
     }
     const table = { ...(await readTableFile(name, bytes, {})), fileName: name };
@@ -79,6 +80,7 @@ export class StoredRuns extends RunInputs {
       throw new StudioError(
         'not-found',
         `The data file of this run (${rec.fileName}) was not stored.`,
+        { remedy: 'Open the data file again and start a new run with the same settings.' },
       );
     }
     const tok = s.modelTokenizer;
