@@ -16,6 +16,7 @@ import type { EvalRows } from './train/evalDetails';
 import type { LogitsSource } from './train/evaluate';
 import type { LogEntry, TrainerState } from './train/state';
 import type { Trainer } from './train/trainer';
+import { StudioError } from './util/errors';
 import { SessionData } from './session/data';
 import { validationEvalRows } from './session/evalRows';
 import {
@@ -137,9 +138,10 @@ export class StudioSession extends SessionData {
   async train(spec: ModelSpec, rawArgs: unknown, opts: RunOptions = {}): Promise<TrainResult> {
     const p = this.prepared;
     const tok = this.tokenizer;
-    if (!p || !tok) throw new Error('Prepare the data before training.');
+    if (!p || !tok) throw new StudioError('not-ready', 'Prepare the data before training.');
     if (spec.max_length !== p.options.maxLength) {
-      throw new Error(
+      throw new StudioError(
+        'not-ready',
         `max_length changed (${p.options.maxLength} -> ${spec.max_length}): prepare the data again.`,
       );
     }
@@ -208,7 +210,12 @@ export class StudioSession extends SessionData {
   private async modelAtRest(what: string): Promise<void> {
     const t = this.trainer;
     if (!t) return;
-    if (!t.paused) throw new Error(`A run is in progress: pause it or wait for it to end ${what}.`);
+    if (!t.paused)
+      throw new StudioError(
+        'busy',
+        `A run is in progress: pause it or wait for it to end ${what}.`,
+        { remedy: 'Pause the run (or wait for it to end), then try again.' },
+      );
     await t.settled();
   }
 
@@ -220,7 +227,10 @@ export class StudioSession extends SessionData {
     const model = this.model;
     const tok = this.modelTokenizer;
     if (!model || !tok)
-      throw new Error('There is no model yet: train one or load an exported one.');
+      throw new StudioError(
+        'not-ready',
+        'There is no model yet: train one or load an exported one.',
+      );
     await this.modelAtRest('to try it');
     return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
   }
@@ -233,11 +243,18 @@ export class StudioSession extends SessionData {
     const model = this.model;
     const tok = this.modelTokenizer;
     const p = this.prepared;
-    if (!model || !tok) throw new Error('There is no model yet: train one first.');
-    if (!p) throw new Error('There is no prepared validation split.');
+    if (!model || !tok)
+      throw new StudioError('not-ready', 'There is no model yet: train one first.');
+    if (!p)
+      throw new StudioError(
+        'not-ready',
+        'There is no prepared validation split: prepare the data first.',
+      );
     if (tok !== this.tokenizer) {
-      throw new Error(
+      throw new StudioError(
+        'tokenizer',
         "The validation split was tokenized with another tokenizer than this model's: evaluate it on a file instead.",
+        { remedy: 'Evaluate the model on a data file, or prepare the data with its tokenizer.' },
       );
     }
     await this.modelAtRest('to evaluate it');
@@ -251,7 +268,11 @@ export class StudioSession extends SessionData {
   async exportZip(folder = ''): Promise<Uint8Array> {
     const model = this.model;
     const tok = this.modelTokenizer;
-    if (!model || !tok) throw new Error('There is no model to export yet: train one first.');
+    if (!model || !tok)
+      throw new StudioError(
+        'not-ready',
+        'There is no model to export yet: train one or load an exported one.',
+      );
     await this.modelAtRest('to export it');
     return exportModelZip(
       model,
@@ -280,14 +301,22 @@ export class StudioSession extends SessionData {
    */
   exportMaxLength(): number {
     const model = this.model;
-    if (!model) throw new Error('There is no model to export yet: train one first.');
+    if (!model)
+      throw new StudioError(
+        'not-ready',
+        'There is no model to export yet: train one or load an exported one.',
+      );
     return this.modelInputLength(model);
   }
 
   /** README.md for the current model: metrics, labels, training arguments, how to load it. */
   modelCard(datasetName?: string | null): string {
     const model = this.model;
-    if (!model) throw new Error('There is no model yet.');
+    if (!model)
+      throw new StudioError(
+        'not-ready',
+        'There is no model yet: train one or load an exported one.',
+      );
     return modelCardFor(model, {
       baseModel: this.baseModel,
       metrics: this.lastMetrics,
@@ -337,8 +366,11 @@ export class StudioSession extends SessionData {
     const tok = this.modelTokenizer;
     const t = this.table;
     if (!model || !tok)
-      throw new Error('There is no model yet: train one or load an exported one.');
-    if (!t) throw new Error('No data is loaded yet.');
+      throw new StudioError(
+        'not-ready',
+        'There is no model yet: train one or load an exported one.',
+      );
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return evaluateOnTable(
       model,
       tok,

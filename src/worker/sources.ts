@@ -8,10 +8,11 @@ import { fetchTokenizer } from '../core/io/tokenizerSource';
 import type { RunService } from '../core/run/service';
 import type { Tokenizer } from '../core/tokenize/tokenizer';
 import type { Api, TokenizerInfo, WorkerEvent } from './protocol';
+import { StudioError } from '../core/run/errors';
 
 async function fetchJson(url: string): Promise<object> {
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`Could not load ${url}: HTTP ${res.status}.`);
+  if (!res.ok) throw new StudioError('download', `Could not load ${url}: HTTP ${res.status}.`);
   return (await res.json()) as object;
 }
 

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TEST_HOOKS } from '../core/buildFlags';
 import type { Api } from './protocol';
+import { StudioError } from '../core/run/errors';
 
 export interface WorkerTestHooks {
   /** The `testHooks` request: replaces the settings. */
@@ -25,7 +26,8 @@ export interface WorkerTestHooks {
 
 const NO_TEST_HOOKS: WorkerTestHooks = {
   set() {
-    throw new Error('Test hooks exist only in the e2e build.');
+    // Only the e2e build's page sends this request: from another page it is not a request it knows.
+    throw new StudioError('protocol', 'Test hooks exist only in the e2e build.');
   },
   checkpointQuota: () => undefined,
   afterStep() {},

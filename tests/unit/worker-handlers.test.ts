@@ -4,7 +4,7 @@
  * file-system stores in a temp folder. Errors arrive as `{name, message, code}` and the client
  * rethrows them with their code.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
@@ -12,7 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { FsRunStore, fsCheckpointStores } from '../../src/core/run/fsStores';
 import type { KeptCheckpoint } from '../../src/core/io/keptFile';
 import type { KeptFiles } from '../../src/core/run/stores';
-import { StudioClient, WorkerError, errorCodeOf } from '../../src/worker/client';
+import { REMEDIES } from '../../src/core/run/errors';
+import { StudioClient, WorkerError, errorCodeOf, errorRemedyOf } from '../../src/worker/client';
 import { createHandlers } from '../../src/worker/handlers';
 import type { RequestMessage, WorkerEvent, WorkerMessage } from '../../src/worker/protocol';
 import { serveRequests } from '../../src/worker/serve';
@@ -238,5 +239,115 @@ describe('worker handlers over a port', () => {
     expect(tokenized()).toBe(1);
     await client.call('train', { config: runConfigOfPage(other, advanced, null) });
     expect(tokenized()).toBe(0);
+  });
+});
+
+/** The page's request fails with `code` and a remedy of its own kind (not "This is a bug"). */
+async function failsWith(call: Promise<unknown>, code: string): Promise<WorkerError> {
+  const err = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkerError);
+  const e = err as WorkerError;
+  expect({ code: e.code, message: e.message }).toMatchObject({ code });
+  expect(errorRemedyOf(e)).not.toBe(REMEDIES.internal);
+  expect(errorRemedyOf(e).length).toBeGreaterThan(20);
+  return e;
+}
+
+describe('what a person asks too early, or with the wrong file, arrives with a code and a remedy', () => {
+  const config = (training: Record<string, unknown> = {}, data: Record<string, unknown> = {}) => {
+    const { kind: _kind, max_length: _maxLength, ...sizes } = TINY;
+    return {
+      version: 1 as const,
+      data: {
+        text_column: 'sentence',
+        label_column: 'label',
+        validation_split: 0.2,
+        max_length: 16,
+        ...data,
+      },
+      model: sizes,
+      training: { max_steps: 1, per_device_train_batch_size: 8, seed: 1, ...training },
+    };
+  };
+
+  it('Export, Try it and evaluation with no model; Load exported model with a file that is not one', async () => {
+    const { client } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    await client.call('init', { preferred: 'cpu' });
+    const exported = await failsWith(client.call('exportModel', {}), 'not-ready');
+    expect(exported.message).toMatch(/no model/i);
+    await failsWith(client.call('predict', { texts: ['a fine film'] }), 'not-ready');
+    await failsWith(client.call('evalRows', {}), 'not-ready');
+    await failsWith(client.call('exportScript', {}), 'not-ready');
+    const notZip = new TextEncoder().encode('sentence\tlabel\nfine\t1\n').buffer as ArrayBuffer;
+    const bad = await failsWith(
+      client.call('importModel', { zip: notZip, fileName: 'data.tsv' }),
+      'model-files',
+    );
+    expect(bad.message).toMatch(/not a zip/);
+    // A zip without a model in it.
+    const { zipSync, strToU8 } = await import('fflate');
+    const empty = zipSync({ 'notes.txt': strToU8('hello') });
+    await failsWith(
+      client.call('importModel', { zip: empty.buffer as ArrayBuffer, fileName: 'notes.zip' }),
+      'model-files',
+    );
+  });
+
+  it('a training request before the data is ready, and one with a bad run config', async () => {
+    const { client } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    await client.call('init', { preferred: 'cpu' });
+    const early = await failsWith(client.call('train', { config: config() }), 'not-ready');
+    expect(early.message).toMatch(/data/i);
+    await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    // A data file but no tokenizer yet.
+    await failsWith(client.call('train', { config: config() }), 'not-ready');
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: false });
+    const badArg = await failsWith(
+      client.call('train', { config: config({ lr_scheduler_type: 'sideways' }) }),
+      'arguments',
+    );
+    expect(badArg.message).toMatch(/lr_scheduler_type/);
+    await failsWith(client.call('train', { config: config({}, { delimiter: 'xx' }) }), 'arguments');
+    await failsWith(
+      client.call('train', { config: config({}, { text_column: 'nope' }) }),
+      'bad-column',
+    );
+  });
+
+  it('continuing a run that has no checkpoint, or one that is not stored', async () => {
+    const { client, events } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    await client.call('init', { preferred: 'cpu' });
+    await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: false });
+    await client.call('train', { config: config({ save_strategy: 'no' }) });
+    const id = (events.find((e) => e.kind === 'run') as { id: string }).id;
+    expect((await client.call('listRuns', {})).runs[0].checkpoints).toEqual([]);
+    await failsWith(client.call('continueRun', { id }), 'not-resumable');
+    expect((await client.call('listRuns', {})).runs[0].status).toBe('finished');
+    await failsWith(client.call('continueRun', { id: 'run-gone' }), 'not-found');
+    await failsWith(client.call('openRun', { id: 'run-gone' }), 'not-found');
+  });
+
+  it('continuing a run whose last checkpoint is damaged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'handlers-'));
+    const { client, events } = connectedWorker(dir);
+    await client.call('init', { preferred: 'cpu' });
+    await client.call('loadTable', { fileName: 'sst2.tsv', file: data() });
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles(), keep: false });
+    await client.call('train', { config: config({ max_steps: 2, save_steps: 1 }) });
+    const id = (events.find((e) => e.kind === 'run') as { id: string }).id;
+    expect((await client.call('listRuns', {})).runs[0].checkpoints).toEqual([
+      'checkpoint-1',
+      'checkpoint-2',
+    ]);
+    const state = join(dir, id, 'checkpoint-2', 'trainer_state.json');
+    writeFileSync(state, readFileSync(state, 'utf8').slice(0, 40));
+    const err = await failsWith(client.call('continueRun', { id }), 'not-resumable');
+    expect(err.message).toMatch(/checkpoint-2.*trainer_state\.json/);
+    // The run stays as it was: finished, not left "running".
+    expect((await client.call('listRuns', {})).runs[0].status).toBe('finished');
   });
 });

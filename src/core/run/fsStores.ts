@@ -9,6 +9,7 @@ import { FsCheckpointStore } from '../io/checkpointStoreFs';
 import type { RunRecord, StorageUse } from '../io/runStore';
 import type { CheckpointStores, RunOutput, RunStore } from './stores';
 import { migrateRunRecord } from './storedRun';
+import { StudioError } from './errors';
 
 /** Every run's checkpoints in `dir` (the command line's output_dir), as HF's Trainer writes them. */
 export function fsCheckpointStores(dir: string): CheckpointStores {
@@ -44,7 +45,8 @@ export class FsRunStore implements RunStore {
   }
 
   private recordPath(id: string): string {
-    if (id.includes('/') || id.startsWith('.')) throw new Error(`Not a run id: ${id}`);
+    if (id.includes('/') || id.startsWith('.'))
+      throw new StudioError('not-found', `Not a run id: ${id}.`);
     return join(this.dir, `${id}.json`);
   }
 
@@ -57,6 +59,12 @@ export class FsRunStore implements RunStore {
       return migrateRunRecord(JSON.parse(await readFile(this.recordPath(id), 'utf8')) as RunRecord);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (e instanceof SyntaxError) {
+        throw new StudioError('not-resumable', `${this.recordPath(id)} is not valid JSON.`, {
+          cause: e,
+          remedy: 'Delete or restore that damaged run record; the other runs are kept.',
+        });
+      }
       throw e;
     }
   }

@@ -164,7 +164,7 @@ export class RunInputs {
   ): Promise<TableSummary> {
     const kept = this.tableFile ? null : await this.deps.kept?.keptDataFile();
     const file = this.tableFile ?? (kept ? { fileName: kept.fileName, data: kept.bytes } : null);
-    if (!file) throw new StudioError('not-found', 'No data file is open to read again.');
+    if (!file) throw new StudioError('not-ready', 'No data file is open to read again.');
     return this.loadTable(file.fileName, file.data, opts);
   }
 
@@ -304,13 +304,12 @@ export class RunInputs {
   /** Loads the tokenizer files kept by {@link loadTokenizerFiles} (an error if none are). */
   async restoreTokenizerFiles(): Promise<Tokenizer> {
     const files = this.deps.kept ? await this.deps.kept.keptTokenizerFiles() : null;
-    if (!files) {
-      throw new StudioError(
-        'not-found',
-        'The tokenizer files you chose last time are no longer in this browser: drop them again.',
-      );
-    }
-    return this.loadTokenizerFiles(files);
+    if (files) return this.loadTokenizerFiles(files);
+    throw new StudioError(
+      'not-found',
+      'The tokenizer files you chose last time are no longer in this browser.',
+      { remedy: 'Drop the tokenizer files again, or pick a bundled tokenizer.' },
+    );
   }
 
   /**

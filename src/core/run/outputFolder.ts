@@ -23,6 +23,7 @@ export async function outputFolderFiles(
   o: OutputOptions,
 ): Promise<Record<string, Uint8Array | string>> {
   const args = session.args;
+  // Only the command line asks, after its run returned (with a model): without one it is a bug.
   if (!session.model || !args) throw new StudioError('internal', 'Training produced no model.');
   const trainMetrics = result.logHistory.at(-1) ?? {};
   return {

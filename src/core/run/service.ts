@@ -19,12 +19,12 @@ import { trainerStateJson } from '../io/trainerState';
 import type { ModelSpec, TrainResult } from '../session';
 import { parseTrainingArguments } from '../train/args';
 import type { TrainerCallback } from '../train/callbacks';
-import { StudioError, isResumableFailure, runFailure } from './errors';
+import { StudioError, deviceLostError, isResumableFailure, runFailure } from './errors';
 import { messageOf, storedBytes } from './inputs';
 import { StoredRuns, configJson } from './storedRuns';
 import { progressCallback } from './progress';
 import { RunRecorder } from './recorder';
-import { storedModelSpec, storedPrepareOptions } from './storedRun';
+import { checkStoredCheckpoint, storedModelSpec, storedPrepareOptions } from './storedRun';
 import type { RunOutput } from './stores';
 import type { ExportedFile, OutputOptions, TrainOptions } from './types';
 
@@ -136,6 +136,7 @@ export class RunService extends StoredRuns {
         throw new StudioError(
           'not-found',
           `The data file of this run (${rec.fileName}) was not stored.`,
+          { remedy: 'Open the data file again and start a new run with the same settings.' },
         );
       }
       this.status(`Continuing ${rec.fileName}…`);
@@ -202,6 +203,8 @@ export class RunService extends StoredRuns {
     config?: RunConfig,
   ): Promise<TrainResult> {
     this.withCheckpointDefaults(args);
+    // Checked before the record is set running: a run that cannot continue stays as it was.
+    const resumeFrom = resumeId ? await this.resumableCheckpoint(resumeId) : null;
     const rec = await this.recorder(spec, args, resumeId, config);
     const id = rec?.record.id ?? null;
     this.lastRunId = id;
@@ -210,15 +213,11 @@ export class RunService extends StoredRuns {
       simulateQuota: this.deps.hooks?.checkpointQuota(),
     });
     const checkpointNames = async () => (store ? (await store.list()).sort(byStep) : []);
-    if (resumeId && rec) {
-      const last = lastCheckpoint(await checkpointNames());
-      if (!last) {
-        throw new StudioError('not-resumable', 'This run has no stored checkpoint to resume from.');
-      }
-      args.resume_from_checkpoint = last;
+    if (resumeFrom && rec) {
+      args.resume_from_checkpoint = resumeFrom;
       // The log history continues from the checkpoint's (restored by the trainer).
       rec.record.logHistory = rec.record.logHistory.filter(
-        (e) => e.step <= Number(last.split('-')[1]),
+        (e) => e.step <= Number(resumeFrom.split('-')[1]),
       );
     }
     let release: (() => void) | undefined;
@@ -269,7 +268,7 @@ export class RunService extends StoredRuns {
       });
       // A lost device stops the trainer (the `lost` handler) rather than failing a step: that is
       // still a fault, reported as one, and the run stays resumable.
-      if (this.deviceLostReason !== null) throw new Error('GPU device lost');
+      if (this.deviceLostReason !== null) throw deviceLostError(this.deviceLostReason);
       if (rec) await this.finish(rec, result, await checkpointNames());
       this.lastResult = result;
       return result;
@@ -287,6 +286,17 @@ export class RunService extends StoredRuns {
     } finally {
       release?.();
     }
+  }
+
+  /** The stored run `id`'s last checkpoint, checked readable; fails as `not-resumable`. */
+  private async resumableCheckpoint(id: string): Promise<string> {
+    const store = this.deps.checkpoints?.forRun(id, { onQuota: () => {} });
+    const last = lastCheckpoint(store ? (await store.list()).sort(byStep) : []);
+    if (!store || !last) {
+      throw new StudioError('not-resumable', 'This run has no stored checkpoint to resume from.');
+    }
+    checkStoredCheckpoint(last, await store.read(last));
+    return last;
   }
 
   /** Closes a finished (or stopped) run's record, with its final model's zip when it fits. */

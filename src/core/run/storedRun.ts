@@ -4,7 +4,9 @@
  */
 import { givenBertScratchSettings } from '../config/modelArguments';
 import { parseRunConfig, runConfigFromLegacy, type RunConfig } from '../config/runConfig';
+import type { CheckpointFiles } from '../io/checkpointStore';
 import { RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
+import { parseSafetensorsHeader } from '../io/safetensors';
 import type { ModelSpec, PrepareOptions } from '../session';
 import { StudioError } from './errors';
 
@@ -106,4 +108,40 @@ export function migrateRunRecord(rec: RunRecord): RunRecord {
     version: RUN_RECORD_VERSION,
     config: runConfigOfParts(rec) as unknown as Record<string, unknown>,
   };
+}
+
+/** The files a checkpoint needs to continue a run from (see train/checkpoint.ts). */
+const CHECKPOINT_JSON = ['trainer_state.json', 'scheduler.json', 'rng_state.json'];
+const CHECKPOINT_WEIGHTS = ['model.safetensors', 'optimizer.safetensors'];
+
+/**
+ * Checks that the stored checkpoint `name` can continue a run before the run starts from it:
+ * every file it needs is there, its JSON files parse and its safetensors headers read (the
+ * tensors themselves are read once, by the trainer). A damaged one fails as `not-resumable`.
+ */
+export function checkStoredCheckpoint(name: string, files: CheckpointFiles | null): void {
+  const fail = (why: string, cause?: unknown) =>
+    new StudioError('not-resumable', `This run's ${name} cannot be read back: ${why}.`, {
+      cause,
+      remedy:
+        'Start a new run with the same settings (Run history keeps this one and its metrics).',
+    });
+  if (!files) throw fail('it is not stored');
+  for (const f of [...CHECKPOINT_WEIGHTS, ...CHECKPOINT_JSON]) {
+    if (!files[f]) throw fail(`it has no ${f}`);
+  }
+  for (const f of CHECKPOINT_JSON) {
+    try {
+      JSON.parse(new TextDecoder().decode(files[f]));
+    } catch (e) {
+      throw fail(`its ${f} is not valid JSON`, e);
+    }
+  }
+  for (const f of CHECKPOINT_WEIGHTS) {
+    try {
+      parseSafetensorsHeader(files[f]);
+    } catch (e) {
+      throw fail(`its ${f} is not a safetensors file`, e);
+    }
+  }
 }

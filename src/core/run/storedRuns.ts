@@ -38,6 +38,7 @@ export class StoredRuns extends RunInputs {
       throw new StudioError(
         'not-found',
         `The validation file of this run (${name}) was not stored.`,
+        { remedy: 'Open the data file again and start a new run with the same settings.' },
       );
     }
     const table = { ...(await readTableFile(name, bytes, {})), fileName: name };
@@ -75,7 +76,13 @@ export class StoredRuns extends RunInputs {
   private async storedEvaluation(runs: RunStore, rec: RunRecord) {
     const s = this.session;
     const bytes = await runs.getBlob(blobKey.data(rec.id));
-    if (!bytes) throw new Error(`The data file of this run (${rec.fileName}) was not stored.`);
+    if (!bytes) {
+      throw new StudioError(
+        'not-found',
+        `The data file of this run (${rec.fileName}) was not stored.`,
+        { remedy: 'Open the data file again and start a new run with the same settings.' },
+      );
+    }
     const tok = s.modelTokenizer;
     if (!s.model || !tok) return null;
     const table = { ...(await readTableFile(rec.fileName, bytes, {})), fileName: rec.fileName };

@@ -19,6 +19,7 @@ import {
   type BundleLimits,
   type ScriptBundleInput,
 } from './bundleTypes';
+import { StudioError } from '../util/errors';
 
 export interface FromSessionOptions {
   /** The run's arguments (default: the session's last run's). */
@@ -58,16 +59,20 @@ export async function scriptBundleInput(
   const spec = opts.spec ?? session.spec;
   const args = opts.args ?? session.args;
   if (!p || !tok || !table)
-    throw new Error('Prepare the data before exporting the run as a script.');
+    throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
   if (!spec || !args)
-    throw new Error('Train (or start) a run first: the script bundle is of a run.');
+    throw new StudioError(
+      'not-ready',
+      'Train (or start) a run first: the script bundle is of a run.',
+    );
   const parts = splitExamples(table, session.validationTable, p.options);
   // The step-0 model's config, known without building it: a model over the bundle's weight limit
   // (one too large for the tab, the case the bundle is for) is never built here.
   let config: BertConfig;
   if (spec.kind === 'scratch') config = scratchConfig(spec, p, tok);
   else {
-    if (!session.pretrained) throw new Error('Load a pretrained model before exporting its run.');
+    if (!session.pretrained)
+      throw new StudioError('not-ready', 'Load a pretrained model before exporting its run.');
     config = {
       ...applyConfigOverrides(session.pretrained.config, {
         id2label: p.maps.id2label,

@@ -23,6 +23,7 @@ import type {
   TableSummary,
   TrainedTokenizerModel,
 } from './types';
+import { StudioError } from '../util/errors';
 
 /** The table, tokenizer and prepared splits of a session, with the steps that make them. */
 export class SessionData {
@@ -61,7 +62,7 @@ export class SessionData {
   /** What the UI shows of the loaded table: columns, a preview, anomalies, a column guess. */
   tableSummary(): TableSummary {
     const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return summarizeTable(t);
   }
 
@@ -72,7 +73,7 @@ export class SessionData {
    */
   dataReport(columns: ColumnChoice, maxLength: number, sampleRows = 5000): DataReport {
     const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return tableDataReport(t, this.tokenizer, columns, maxLength, sampleRows);
   }
 
@@ -88,7 +89,7 @@ export class SessionData {
     opts: { pairColumn?: string; lowercase?: boolean; model?: TrainedTokenizerModel } = {},
   ): Promise<Tokenizer> {
     const t = this.table;
-    if (!t) throw new Error('No data is loaded yet: drop a data file first.');
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return this.setTokenizerFiles(trainTableTokenizer(t, textColumn, vocabSize, opts));
   }
 
@@ -149,8 +150,9 @@ export class SessionData {
   ): DatasetSummary {
     const t = this.table;
     const tok = this.tokenizer;
-    if (!t) throw new Error('No data is loaded yet: drop a CSV or TSV file first.');
-    if (!tok) throw new Error('No tokenizer is loaded yet.');
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
+    if (!tok)
+      throw new StudioError('not-ready', 'No tokenizer is loaded yet: pick or train one first.');
     const { prepared, summary } = prepareSplits(
       t,
       this.validationTable,

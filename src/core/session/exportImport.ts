@@ -18,6 +18,7 @@ import type { LogEntry, TrainerState } from '../train/state';
 import { trainerStateJson } from '../io/trainerState';
 import type { BaseModel } from './model';
 import { labelsOf } from './pretrained';
+import { StudioError } from '../util/errors';
 
 /** What the model card and the export say of how a model was trained. */
 export interface TrainingRecord {
@@ -143,6 +144,12 @@ export async function exportModelZip(
   return zipSync(storedOrDeflated(inFolder));
 }
 
+/** What to do about a zip that holds no studio model. */
+const MODEL_ZIP = {
+  remedy:
+    'Choose the zip that Export model made (config.json, model.safetensors and the tokenizer files, flat or in one folder).',
+};
+
 /**
  * The model files in a zip made by `exportModelZip` (or any HF folder zipped with its
  * tokenizer), flat or in one top folder, with a message naming what is missing or not JSON.
@@ -152,13 +159,19 @@ export function modelFilesFromZip(bytes: Uint8Array): ModelFiles {
   try {
     files = unzipSync(bytes);
   } catch {
-    throw new Error('This file is not a zip archive. Choose a model exported by the studio.');
+    throw new StudioError(
+      'model-files',
+      'This file is not a zip archive. Choose a model exported by the studio.',
+      MODEL_ZIP,
+    );
   }
   const need = (name: string): Uint8Array => {
     const f = files[name] ?? Object.entries(files).find(([k]) => k.endsWith(`/${name}`))?.[1];
     if (!f)
-      throw new Error(
+      throw new StudioError(
+        'model-files',
         `The zip has no ${name}; an exported model holds config.json, model.safetensors and tokenizer files.`,
+        MODEL_ZIP,
       );
     return f;
   };
@@ -166,7 +179,8 @@ export function modelFilesFromZip(bytes: Uint8Array): ModelFiles {
     try {
       return JSON.parse(strFromU8(need(name))) as object;
     } catch (e) {
-      if (e instanceof SyntaxError) throw new Error(`${name} in the zip is not valid JSON.`);
+      if (e instanceof SyntaxError)
+        throw new StudioError('model-files', `${name} in the zip is not valid JSON.`, MODEL_ZIP);
       throw e;
     }
   };

@@ -9,6 +9,7 @@ import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { modelFromCheckpoint, type PretrainedCheckpoint } from './pretrained';
 import type { ModelSpec, Prepared } from './types';
+import { StudioError } from '../util/errors';
 
 /** The checkpoint a model was fine-tuned from: its name, and its Hub id when it has one. */
 export interface BaseModel {
@@ -28,7 +29,8 @@ export function buildModel(
   seed: number,
 ): { model: BertForSequenceClassification; baseModel: BaseModel | null; notices: string[] } {
   if (spec.kind === 'pretrained') {
-    if (!pretrained) throw new Error('Load a pretrained model before fine-tuning it.');
+    if (!pretrained)
+      throw new StudioError('not-ready', 'Load a pretrained model before fine-tuning it.');
     const { model, notices } = modelFromCheckpoint(
       pretrained,
       p.maps,
@@ -78,7 +80,11 @@ export function estimateRunMemory(
 ): MemoryEstimate {
   let shape;
   if (spec.kind === 'pretrained') {
-    if (!pretrained) throw new Error('No pretrained model is loaded.');
+    if (!pretrained)
+      throw new StudioError(
+        'not-ready',
+        'No pretrained model is loaded: load one, or pick a model trained from scratch.',
+      );
     shape = { ...pretrained, num_labels: numLabels };
   } else {
     shape = {

@@ -13,6 +13,7 @@ import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
 import { checkpointLengthLimit } from './maxLength';
 import type { PretrainedInfo } from './types';
+import { StudioError } from '../util/errors';
 
 /** A loaded checkpoint as the session keeps it: the bytes stay, as each run starts from them. */
 export interface PretrainedCheckpoint {
@@ -59,7 +60,8 @@ export async function readCheckpoint(
     const lacking = [!configBytes && 'config.json', !weights && 'model.safetensors'].filter(
       Boolean,
     );
-    throw new Error(
+    throw new StudioError(
+      'model-files',
       `A pretrained model needs config.json and model.safetensors; ${lacking.join(' and ')} ` +
         `${lacking.length > 1 ? 'are' : 'is'} missing (files given: ${have}). pytorch_model.bin ` +
         `checkpoints are not read: convert them with save_pretrained(safe_serialization=True).`,
@@ -69,7 +71,7 @@ export async function readCheckpoint(
     try {
       return JSON.parse(new TextDecoder().decode(b)) as object;
     } catch {
-      throw new Error(`${f} is not valid JSON.`);
+      throw new StudioError('model-files', `${f} is not valid JSON.`);
     }
   };
   const config = parseBertConfig(text('config.json', configBytes));
@@ -95,7 +97,8 @@ export async function readCheckpoint(
   };
   loaded.model.dispose();
   if (encoderMissing.length > 0) {
-    throw new Error(
+    throw new StudioError(
+      'model-files',
       `model.safetensors does not hold the encoder config.json describes: ` +
         `${encoderMissing.length} tensors are missing (e.g. ${encoderMissing.slice(0, 3).join(', ')}). ` +
         `Are config.json and model.safetensors from the same checkpoint?`,
@@ -108,9 +111,14 @@ export async function readCheckpoint(
   const tokenizer: Tokenizer | null = tokFiles ? await loadTokenizer(tokFiles) : null;
   const tokVocab = tokenizer?.vocabSize ?? current?.vocabSize ?? 0;
   if (tokVocab > config.vocab_size) {
-    throw new Error(
+    throw new StudioError(
+      'tokenizer',
       `The tokenizer has ${tokVocab} tokens but the model's vocabulary has ${config.vocab_size}: ` +
         `${tokenizer ? "the checkpoint's tokenizer files do not belong to it" : "add the checkpoint's tokenizer files (tokenizer.json or vocab.txt)"}.`,
+      {
+        remedy:
+          "Add the checkpoint's own tokenizer files (tokenizer.json or vocab.txt) to the files you open.",
+      },
     );
   }
   const usedTokenizer = tokenizer ?? current;
@@ -146,9 +154,11 @@ export function modelFromCheckpoint(
   seed: number,
 ): { model: BertForSequenceClassification; notices: string[] } {
   if (maxLength > pre.config.max_position_embeddings) {
-    throw new Error(
+    throw new StudioError(
+      'arguments',
       `max_length ${maxLength} exceeds the model's max_position_embeddings ` +
         `(${pre.config.max_position_embeddings}): lower max_length.`,
+      { remedy: `Set max_length to ${pre.config.max_position_embeddings} or less.` },
     );
   }
   // The checkpoint's problem_type stays, as in HF; the data's labels are class ids (HF: int
@@ -161,10 +171,14 @@ export function modelFromCheckpoint(
   const declared = pre.config.problem_type;
   if (declared && declared !== problemType) {
     loaded.model.dispose();
-    throw new Error(
+    throw new StudioError(
+      'model-files',
       `The checkpoint's config.json sets problem_type "${declared}", but the label column ` +
         `describes ${problemType}. Pick that task for the labels, or remove problem_type ` +
         `from config.json.`,
+      {
+        remedy: 'Pick the task config.json names for the label column, or remove its problem_type.',
+      },
     );
   }
   loaded.model.config.problem_type = problemType;

@@ -69,6 +69,8 @@ export const ERROR_CODES = [
   'busy',
   /** A run that cannot be resumed (no checkpoint, a fine-tuned model). */
   'not-resumable',
+  /** A step asked for before the one it needs (no data file, tokenizer, prepared data or model yet). */
+  'not-ready',
   /** A request the worker does not know. */
   'protocol',
   /** Anything else: a bug. */
@@ -110,6 +112,8 @@ export const REMEDIES: Record<StudioErrorCode, string> = {
   busy: 'Wait for the current run to end, or stop it, then try again.',
   'not-resumable':
     'Start a new run with the same settings instead (Run history keeps the old one).',
+  'not-ready':
+    'Do the step the message names first (open a data file, pick a tokenizer, train or load a model), then try again.',
   protocol: 'Reload the page: the page and its worker come from different versions.',
   internal:
     'This is a bug in the studio. Reload and try again; if it happens again, report it with this message.',
