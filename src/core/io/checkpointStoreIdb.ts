@@ -12,10 +12,12 @@ import type { CheckpointFiles, CheckpointStore } from './checkpointStore';
 import {
   STORES,
   StorageQuotaError,
+  filesOf,
   inTransaction,
   isQuotaError,
   prefixRange,
   reqResult,
+  storedBytes,
 } from './idb';
 
 export interface IdbCheckpointStoreOptions {
@@ -33,7 +35,8 @@ export interface IdbCheckpointStoreOptions {
 interface StoredCheckpoint {
   runId: string;
   name: string;
-  files: CheckpointFiles;
+  /** Blobs (Uint8Arrays in checkpoints stored before): read back with filesOf. */
+  files: Record<string, Blob | Uint8Array>;
   bytes: number;
   written: number;
 }
@@ -53,10 +56,11 @@ export class IdbCheckpointStore implements CheckpointStore {
 
   async write(name: string, files: CheckpointFiles): Promise<void> {
     let bytes = 0;
-    // Copies: the trainer may reuse its buffers, and views into larger buffers would store them.
-    const copy: CheckpointFiles = {};
+    // Blobs (see storedBytes): copies, as the trainer may reuse its buffers, and no value-size
+    // limit (a bert-base checkpoint's weights and AdamW moments pass it).
+    const copy: Record<string, Blob> = {};
     for (const [k, v] of Object.entries(files)) {
-      copy[k] = v.slice();
+      copy[k] = storedBytes(v);
       bytes += v.byteLength;
     }
     const record: StoredCheckpoint = {
@@ -89,7 +93,8 @@ export class IdbCheckpointStore implements CheckpointStore {
         >,
       ),
     );
-    return (await rec)?.files ?? null;
+    const stored = await rec;
+    return stored ? filesOf(stored.files) : null;
   }
 
   async remove(name: string): Promise<void> {

@@ -106,9 +106,40 @@ export async function inTransaction<T>(
       /* already finished */
     }
     await done.catch(() => undefined);
-    throw e;
+    // A request that failed ended the transaction first: its error says why (a full quota...).
+    throw tx.error ?? e;
   }
   await done;
+  return out;
+}
+
+/**
+ * Bytes as IndexedDB stores them: a Blob. Chromium refuses a value whose serialized form passes
+ * about 127 MB ("The serialized keys and/or value are too large", max 133,169,152 bytes), so a
+ * data file read to its 128 MB budget, a bert-base model zip or checkpoint does not fit as a
+ * Uint8Array; a Blob inside a value is stored apart from it, by reference, and has no such limit.
+ * (The Blob holds its own copy of the bytes.) Read back with {@link bytesOf}.
+ */
+export function storedBytes(bytes: Uint8Array): Blob {
+  return new Blob([bytes as Uint8Array<ArrayBuffer>]);
+}
+
+/** Bytes read back from a stored value: a Blob, or a Uint8Array stored before Blobs were used. */
+export async function bytesOf(value: unknown): Promise<Uint8Array | undefined> {
+  if (value instanceof Uint8Array) return value;
+  if (typeof Blob !== 'undefined' && value instanceof Blob) {
+    return new Uint8Array(await value.arrayBuffer());
+  }
+  return undefined;
+}
+
+/** Each value of `files` through {@link bytesOf}; entries that are not bytes are left out. */
+export async function filesOf(files: object): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const [name, value] of Object.entries(files)) {
+    const bytes = await bytesOf(value);
+    if (bytes) out[name] = bytes;
+  }
   return out;
 }
 

@@ -6,7 +6,15 @@
  * ids never contain "/", so these never collide with a run's blobs). Only the bytes the reader
  * used are kept (see the worker's `storedBytes`), so a file of gigabytes costs at most the budget.
  */
-import { inTransaction, isQuotaError, reqResult, STORES } from './idb';
+import {
+  bytesOf,
+  filesOf,
+  inTransaction,
+  isQuotaError,
+  reqResult,
+  STORES,
+  storedBytes,
+} from './idb';
 import { StudioError } from '../util/errors';
 
 const KEY = {
@@ -37,10 +45,11 @@ export async function keepDataFile(
 ): Promise<void> {
   const name = new TextEncoder().encode(fileName);
   const key = SLOT_KEYS[slot];
+  const blob = storedBytes(bytes);
   try {
     await inTransaction([STORES.blobs], 'readwrite', (tx) => {
       const store = tx.objectStore(STORES.blobs);
-      store.put(bytes, key.data);
+      store.put(blob, key.data);
       store.put(name, key.name);
     });
   } catch (err) {
@@ -63,11 +72,12 @@ export async function keptDataFile(
   const p = await inTransaction([STORES.blobs], 'readonly', (tx) => {
     const store = tx.objectStore(STORES.blobs);
     return Promise.all([
-      reqResult(store.get(key.data) as IDBRequest<Uint8Array | undefined>),
+      reqResult(store.get(key.data) as IDBRequest<unknown>),
       reqResult(store.get(key.name) as IDBRequest<Uint8Array | undefined>),
     ]);
   });
-  const [bytes, name] = await p;
+  const [stored, name] = await p;
+  const bytes = await bytesOf(stored);
   if (!bytes || !name) return null;
   return { fileName: new TextDecoder().decode(name), bytes };
 }
@@ -115,7 +125,14 @@ export async function keptTokenizerFiles(): Promise<Record<string, string> | nul
 
 /** Keeps the chosen checkpoint (its URL / Hub id, or its dropped files), replacing the last. */
 export async function keepCheckpoint(source: KeptCheckpoint): Promise<void> {
-  const value = 'url' in source ? { url: source.url } : { files: { ...source.files } };
+  const value =
+    'url' in source
+      ? { url: source.url }
+      : {
+          files: Object.fromEntries(
+            Object.entries(source.files).map(([name, bytes]) => [name, storedBytes(bytes)]),
+          ),
+        };
   await inTransaction([STORES.blobs], 'readwrite', (tx) => {
     tx.objectStore(STORES.blobs).put(value, KEY.checkpoint);
   }).catch((err: unknown) => {
@@ -133,7 +150,12 @@ export async function keptCheckpoint(): Promise<KeptCheckpoint | null> {
   const p = await inTransaction([STORES.blobs], 'readonly', (tx) =>
     reqResult(tx.objectStore(STORES.blobs).get(KEY.checkpoint) as IDBRequest<unknown>),
   );
-  return keptCheckpointOf(await p);
+  const value = await p;
+  // Dropped files are stored as Blobs (see storedBytes); older visits kept Uint8Arrays.
+  const stored = value && typeof value === 'object' ? (value as { files?: unknown }).files : null;
+  return keptCheckpointOf(
+    stored && typeof stored === 'object' ? { files: await filesOf(stored) } : value,
+  );
 }
 
 /** A stored value read back as a kept checkpoint, or null when it is not one. */

@@ -11,10 +11,12 @@ import type { LogEntry } from '../train/state';
 import {
   STORES,
   StorageQuotaError,
+  bytesOf,
   inTransaction,
   isQuotaError,
   prefixRange,
   reqResult,
+  storedBytes,
 } from './idb';
 
 export type RunStatus =
@@ -233,17 +235,17 @@ export async function deleteRun(id: string): Promise<void> {
 
 /** Stores bytes under a blob key (a run's data file or model zip). */
 export async function putBlob(key: string, bytes: Uint8Array): Promise<void> {
-  const copy = bytes.slice();
+  const blob = storedBytes(bytes);
   await inTransaction([STORES.blobs], 'readwrite', (tx) => {
-    tx.objectStore(STORES.blobs).put(copy, key);
+    tx.objectStore(STORES.blobs).put(blob, key);
   }).catch(wrapQuota(key.split('/').pop() ?? key));
 }
 
 export async function getBlob(key: string): Promise<Uint8Array | null> {
   const p = await inTransaction([STORES.blobs], 'readonly', (tx) =>
-    reqResult(tx.objectStore(STORES.blobs).get(key) as IDBRequest<Uint8Array | undefined>),
+    reqResult(tx.objectStore(STORES.blobs).get(key) as IDBRequest<unknown>),
   );
-  return (await p) ?? null;
+  return (await bytesOf(await p)) ?? null;
 }
 
 /** Bytes used and available to this origin (navigator.storage.estimate), null where unknown. */
