@@ -13,6 +13,7 @@ import { ChartExportButtons } from './Charts';
 import { curveClasses, num, pct, thin } from './evalFormat';
 import { formatInt } from './format';
 import { pageSlice } from './paging';
+import { Pager } from './Pager';
 import { UnitSquareSvg } from './UnitSquareSvg';
 
 /** Classes up to which the whole confusion matrix is drawn; past it, the top confusions. */
@@ -68,27 +69,14 @@ function ClassTable({ d }: { d: ClassificationDetails }) {
   return (
     <div className="class-table">
       {shown.pages > 1 && (
-        <nav className="field-row pager" aria-label="Per-class pages" data-testid="class-pager">
-          <button
-            type="button"
-            className="small"
-            disabled={shown.page === 0}
-            onClick={() => setPage(shown.page - 1)}
-          >
-            Previous classes
-          </button>
-          <span data-testid="class-table-page" aria-live="polite">
-            {shown.label}
-          </span>
-          <button
-            type="button"
-            className="small"
-            disabled={shown.page >= shown.pages - 1}
-            onClick={() => setPage(shown.page + 1)}
-          >
-            Next classes
-          </button>
-        </nav>
+        <Pager
+          noun="classes"
+          label="Per-class pages"
+          testId="class-pager"
+          pageTestId="class-table-page"
+          shown={shown}
+          setPage={setPage}
+        />
       )}
       <div className="table-wrap">
         <table aria-label="Per-class scores" data-testid="class-table">

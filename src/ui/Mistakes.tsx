@@ -1,6 +1,7 @@
 import { useDeferredValue, useEffect, useId, useMemo, useState } from 'react';
 import { splitKept, type ClassificationDetails, type RowPrediction } from '../worker/client';
 import { pageSlice } from './paging';
+import { Pager } from './Pager';
 
 type SortKey = 'confidence' | 'label' | 'pred' | 'text';
 /** Rows per page; the search and the sort work over all of them. */
@@ -98,27 +99,14 @@ export function Mistakes({ d }: { d: ClassificationDetails }) {
         {q ? `; ${rows.length} match “${query.trim()}”` : ''}.
       </p>
       {rows.length > MISTAKES_PAGE && (
-        <nav className="field-row pager" aria-label="Mistakes pages" data-testid="mistakes-pager">
-          <button
-            type="button"
-            className="small"
-            disabled={shown.page === 0}
-            onClick={() => setPage(shown.page - 1)}
-          >
-            Previous mistakes
-          </button>
-          <span data-testid="mistakes-page" aria-live="polite">
-            {shown.label}
-          </span>
-          <button
-            type="button"
-            className="small"
-            disabled={shown.page >= shown.pages - 1}
-            onClick={() => setPage(shown.page + 1)}
-          >
-            Next mistakes
-          </button>
-        </nav>
+        <Pager
+          noun="mistakes"
+          label="Mistakes pages"
+          testId="mistakes-pager"
+          pageTestId="mistakes-page"
+          shown={shown}
+          setPage={setPage}
+        />
       )}
       <div className="table-wrap">
         <table aria-label="Validation mistakes" data-testid="mistakes-table" className="wrap-text">
