@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { smallSmsCsv, TINY_MODEL_FLAGS } from '../unit/helpers/cliFixtures';
+import { bundleFlags, smallSmsCsv } from '../unit/helpers/cliFixtures';
 import { requirePython } from '../unit/helpers/python';
 import { runCli } from '../unit/helpers/runCli';
 
@@ -27,28 +27,7 @@ describe.skipIf(!ready)('script bundle in Python', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'script-bundle-py-'));
     const csv = smallSmsCsv(tmp, 120);
     const out = join(tmp, 'bundle');
-    const r = await runCli([
-      'export-script',
-      '--train_file',
-      csv,
-      '--output_dir',
-      out,
-      ...TINY_MODEL_FLAGS,
-      '--learning_rate',
-      '1e-3',
-      '--max_steps',
-      '7',
-      '--class_weights',
-      'balanced',
-      '--early_stopping_patience',
-      '2',
-      '--eval_strategy',
-      'steps',
-      '--eval_steps',
-      '3',
-      '--metric_for_best_model',
-      'eval_accuracy',
-    ]);
+    const r = await runCli(bundleFlags(csv, out));
     expect(r.code, r.err).toBe(0);
     const rows = (f: string) =>
       readFileSync(join(out, f), 'utf8')

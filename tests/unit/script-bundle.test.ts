@@ -16,7 +16,7 @@ import { trainPyModuleText } from '../../src/core/script/trainPyModule';
 import { StudioSession } from '../../src/core/session';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
-import { smallSmsCsv, TINY_MODEL_FLAGS } from './helpers/cliFixtures';
+import { bundleFlags, smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
 describe('script bundle', () => {
@@ -32,28 +32,7 @@ describe('script bundle', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'script-bundle-'));
     const csv = smallSmsCsv(tmp, 120);
     const out = join(tmp, 'bundle');
-    const r = await runCli([
-      'export-script',
-      '--train_file',
-      csv,
-      '--output_dir',
-      out,
-      ...TINY_MODEL_FLAGS,
-      '--learning_rate',
-      '1e-3',
-      '--max_steps',
-      '7',
-      '--class_weights',
-      'balanced',
-      '--early_stopping_patience',
-      '2',
-      '--eval_strategy',
-      'steps',
-      '--eval_steps',
-      '3',
-      '--metric_for_best_model',
-      'eval_accuracy',
-    ]);
+    const r = await runCli(bundleFlags(csv, out));
     expect(r.code, r.err).toBe(0);
     const listed = (JSON.parse(r.out) as { files: string[] }).files;
     expect(listed).toEqual(

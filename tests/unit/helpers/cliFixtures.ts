@@ -30,3 +30,32 @@ export function smallSmsCsv(dir: string, rows: number): string {
   writeFileSync(path, `label,text\n${lines.join('\n')}\n`);
   return path;
 }
+
+/**
+ * `studio export-script` flags of the bundle tests: the tiny model, 7 steps with class weights,
+ * early stopping and an evaluation every 3 steps (what train.py must carry over).
+ */
+export function bundleFlags(csv: string, out: string): string[] {
+  return [
+    'export-script',
+    '--train_file',
+    csv,
+    '--output_dir',
+    out,
+    ...TINY_MODEL_FLAGS,
+    '--learning_rate',
+    '1e-3',
+    '--max_steps',
+    '7',
+    '--class_weights',
+    'balanced',
+    '--early_stopping_patience',
+    '2',
+    '--eval_strategy',
+    'steps',
+    '--eval_steps',
+    '3',
+    '--metric_for_best_model',
+    'eval_accuracy',
+  ];
+}
