@@ -31,6 +31,7 @@ export { shareLinkOfConfig, trainingDefaults } from '../core/config/runFiles';
 export { DATA_FIELDS } from '../core/config/dataArguments';
 export { BERT_SCRATCH_FIELDS, MODEL_FIELDS } from '../core/config/modelArguments';
 export { ARG_DOCS, ARG_LIMITS, type NumberLimits } from '../core/train/argsFields';
+export { lastEvalMetrics } from '../core/train/trainLog';
 export {
   parseRunConfig,
   RUN_CONFIG_VERSION,

@@ -6,6 +6,7 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { newRunId, RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
 import type { LogEntry } from '../train/state';
+import { lastEvalMetrics } from '../train/trainLog';
 import { StudioError } from './errors';
 
 /** What an imported run records: its log, steps and the arguments its state names. */
@@ -74,17 +75,6 @@ export function trainerStateOfZip(zip: Uint8Array): string | null {
   const files = unzipSync(zip, { filter: (f) => f.name.split('/').pop() === 'trainer_state.json' });
   const [name] = Object.keys(files);
   return name ? strFromU8(files[name]) : null;
-}
-
-/** The `eval_` metrics of a history's last evaluation, or null without one. */
-function lastEvalMetrics(entries: LogEntry[]): Record<string, number> | null {
-  const last = entries.findLast((e) => 'eval_loss' in e);
-  if (!last) return null;
-  return Object.fromEntries(
-    Object.entries(last).filter(
-      (kv): kv is [string, number] => kv[0].startsWith('eval_') && typeof kv[1] === 'number',
-    ),
-  );
 }
 
 /** The record of an imported run (`fileName`: what was opened). */

@@ -4,7 +4,7 @@
  * the mean over the whole run. Steps whose loss was not finite (nan_policy 'skip') are not
  * counted.
  */
-import type { TrainSummaryEntry } from './state';
+import type { LogEntry, TrainSummaryEntry } from './state';
 
 export class TrainLosses {
   private sinceLog = 0;
@@ -64,4 +64,15 @@ export function trainSummary(run: {
     epoch: run.epoch,
     step: run.globalStep,
   };
+}
+
+/** The `eval_` metrics of a history's last evaluation, or null without one. */
+export function lastEvalMetrics(entries: LogEntry[]): Record<string, number> | null {
+  const last = entries.findLast((e) => 'eval_loss' in e);
+  if (!last) return null;
+  return Object.fromEntries(
+    Object.entries(last).filter(
+      (kv): kv is [string, number] => kv[0].startsWith('eval_') && typeof kv[1] === 'number',
+    ),
+  );
 }

@@ -4,7 +4,14 @@
  * and chart series, throughput, final metrics, evaluation rows and whether a model is there.
  * No flag of its own: "a run is in progress" is the snapshot's state.
  */
-import type { EvalRows, LogEntry, RunRecord, RunSnapshot, RunState } from '../../worker/client';
+import {
+  lastEvalMetrics,
+  type EvalRows,
+  type LogEntry,
+  type RunRecord,
+  type RunSnapshot,
+  type RunState,
+} from '../../worker/client';
 import { formatDateTime, type ShownProgress } from '../format';
 import { appendLogs, emptySeries, type Series } from '../series';
 
@@ -109,17 +116,6 @@ function onSnapshot(view: RunView, s: RunSnapshot): RunView {
     };
   }
   return next;
-}
-
-/** The `eval_` metrics of a history's last evaluation, or null without one. */
-function lastEvalMetrics(entries: LogEntry[]): Record<string, number> | null {
-  const last = entries.findLast((e) => 'eval_loss' in e);
-  if (!last) return null;
-  return Object.fromEntries(
-    Object.entries(last).filter(
-      (kv): kv is [string, number] => kv[0].startsWith('eval_') && typeof kv[1] === 'number',
-    ),
-  );
 }
 
 export function runReducer(view: RunView, action: RunAction): RunView {
