@@ -8,8 +8,9 @@
  * How a Linear layer and the word-embedding lookup are written is the caller's choice
  * ({@link BertGraphOps}): float MatMul + Add for `onnx/model.onnx`, int8 for the quantized file.
  */
-import type { BertActivation, BertConfig } from '../../model/config';
+import type { BertConfig } from '../../model/config';
 import type { Dim, GraphBuilder } from './graphBuilder';
+import { hostParam, onnxActivation, onnxLayerNorm } from '../../model/onnxOps';
 import { DataType } from './proto';
 
 /** A parameter as the model holds it on the host: HF name, PyTorch layout, row-major. */
@@ -64,77 +65,7 @@ export const FLOAT_OPS: BertGraphOps = {
   },
 };
 
-function param(weights: BertWeights, name: string): HostTensor {
-  const t = weights.get(name);
-  if (!t) throw new Error(`ONNX export: the weights have no '${name}'`);
-  return t;
-}
-
-/** HF `ACT2FN[act]` as ONNX ops, the same formulas as `model/layers.ts` `activation`. */
-function activation(g: GraphBuilder, x: string, act: BertActivation, name: string): string {
-  switch (act) {
-    case 'gelu':
-    case 'gelu_python': {
-      // x * 0.5 (1 + erf(x / sqrt 2)), the exact GELU
-      const erf = g.op(
-        'Erf',
-        [g.op('Mul', [x, g.scalar(Math.SQRT1_2)], `${name}/Scale`)],
-        `${name}/Erf`,
-      );
-      const cdf = g.op(
-        'Mul',
-        [g.op('Add', [erf, g.scalar(1)], `${name}/Add`), g.scalar(0.5)],
-        `${name}/Half`,
-      );
-      return g.op('Mul', [x, cdf], `${name}/Mul`);
-    }
-    case 'gelu_new':
-    case 'gelu_pytorch_tanh':
-    case 'gelu_fast': {
-      // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
-      const cube = g.op('Mul', [g.op('Mul', [x, x], `${name}/Sq`), x], `${name}/Cube`);
-      const sum = g.op(
-        'Add',
-        [x, g.op('Mul', [cube, g.scalar(0.044715)], `${name}/C`)],
-        `${name}/Sum`,
-      );
-      const inner = g.op('Mul', [sum, g.scalar(Math.sqrt(2 / Math.PI))], `${name}/Inner`);
-      const t = g.op('Add', [g.op('Tanh', [inner], `${name}/Tanh`), g.scalar(1)], `${name}/Add`);
-      return g.op('Mul', [g.op('Mul', [x, g.scalar(0.5)], `${name}/Half`), t], `${name}/Mul`);
-    }
-    case 'relu':
-      return g.op('Relu', [x], `${name}/Relu`);
-    case 'silu':
-    case 'swish':
-      return g.op('Mul', [x, g.op('Sigmoid', [x], `${name}/Sigmoid`)], `${name}/Mul`);
-    default: {
-      const never: never = act;
-      throw new Error(`ONNX export: unsupported activation ${String(never)}`);
-    }
-  }
-}
-
-/** LayerNorm over the last axis (opset 17's LayerNormalization). */
-function layerNorm(
-  g: GraphBuilder,
-  x: string,
-  w: BertWeights,
-  prefix: string,
-  eps: number,
-): string {
-  const gamma = param(w, `${prefix}.weight`);
-  const beta = param(w, `${prefix}.bias`);
-  return g.op(
-    'LayerNormalization',
-    [
-      x,
-      g.float(`${prefix}.weight`, gamma.shape, gamma.data),
-      g.float(`${prefix}.bias`, beta.shape, beta.data),
-    ],
-    `${prefix}/LayerNormalization`,
-    { axis: { int: -1 }, epsilon: eps },
-  );
-}
+const param = hostParam;
 
 /**
  * Adds BERT's graph to `g`: inputs `input_ids`, `attention_mask`, `token_type_ids` (int64
@@ -189,7 +120,7 @@ export function addBertGraph(
     [g.op('Add', [words, typeRows], `${e}/AddTypes`), posRows],
     `${e}/AddPositions`,
   );
-  let h = layerNorm(g, sum, w, `${e}.LayerNorm`, eps);
+  let h = onnxLayerNorm(g, sum, w, `${e}.LayerNorm`, eps);
 
   // Additive mask [B, 1, 1, T]: 0 where attended, float32 min where padded.
   const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: DataType.FLOAT } });
@@ -239,21 +170,21 @@ export function addBertGraph(
       `${att}/MergeReshape`,
     );
     const attnOut = linear(ctx, `${pre}.attention.output.dense`);
-    const h1 = layerNorm(
+    const h1 = onnxLayerNorm(
       g,
       g.op('Add', [attnOut, h], `${pre}.attention.output/Residual`),
       w,
       `${pre}.attention.output.LayerNorm`,
       eps,
     );
-    const inter = activation(
+    const inter = onnxActivation(
       g,
       linear(h1, `${pre}.intermediate.dense`),
       c.hidden_act,
       `${pre}.intermediate/act`,
     );
     const out = linear(inter, `${pre}.output.dense`);
-    h = layerNorm(
+    h = onnxLayerNorm(
       g,
       g.op('Add', [out, h1], `${pre}.output/Residual`),
       w,
