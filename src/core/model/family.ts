@@ -205,12 +205,22 @@ export interface OnnxGraph {
   unique(base: string): string;
   /** A float32 initializer (row-major `dims`); returns its name. */
   float(name: string, dims: number[], data: Float32Array): string;
+  /** An int8 initializer (row-major `dims`); returns its name. */
+  int8(name: string, dims: number[], data: Int8Array): string;
   /** An int64 initializer; returns its name. */
   int64(name: string, dims: number[], values: number[]): string;
   /** A float32 scalar constant (shared between uses); returns its name. */
   scalar(value: number): string;
   /** A 1-D int64 constant (shapes, axes); returns its name. */
   ints(values: number[]): string;
+  /** A node `type(inputs)` with `outputCount` outputs; returns their names. */
+  node(
+    type: string,
+    inputs: string[],
+    name: string,
+    attrs?: Record<string, OnnxAttribute>,
+    outputCount?: number,
+  ): string[];
   /** A node `type(inputs)` with one output, named from `name`; returns the output's name. */
   op(type: string, inputs: string[], name: string, attrs?: Record<string, OnnxAttribute>): string;
 }

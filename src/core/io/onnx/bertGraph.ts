@@ -10,6 +10,7 @@
  */
 import type { BertConfig } from '../../model/config';
 import type { Dim, GraphBuilder } from './graphBuilder';
+import type { GraphOps } from '../../model/family';
 import { hostParam, onnxActivation, onnxLayerNorm } from '../../model/onnxOps';
 import { DataType } from './proto';
 
@@ -23,12 +24,7 @@ export interface HostTensor {
 export type BertWeights = ReadonlyMap<string, HostTensor>;
 
 /** How the graph writes the layers whose weights dominate the file. */
-export interface BertGraphOps {
-  /** `x @ weight^T + bias` for `weight` [out, in] (PyTorch layout); returns the output's name. */
-  linear(g: GraphBuilder, x: string, name: string, weight: HostTensor, bias: HostTensor): string;
-  /** Rows of the word embeddings [vocab, H] at `ids` (int64 [B, T]): float [B, T, H]. */
-  embeddingRows(g: GraphBuilder, table: HostTensor, ids: string, name: string): string;
-}
+export type BertGraphOps = GraphOps;
 
 /** The graph's input names, each int64 [batch_size, sequence_length]. */
 export const ONNX_INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
@@ -53,8 +49,9 @@ export const FLOAT_OPS: BertGraphOps = {
   linear(g, x, name, weight, bias) {
     const [out, inDim] = weight.shape;
     const w = g.float(`${name}.weight`, [inDim, out], transposed(weight));
-    const b = g.float(`${name}.bias`, [out], bias.data);
-    return g.op('Add', [g.op('MatMul', [x, w], `${name}/MatMul`), b], `${name}/Add`);
+    const y = g.op('MatMul', [x, w], `${name}/MatMul`);
+    if (!bias) return y;
+    return g.op('Add', [y, g.float(`${name}.bias`, [out], bias.data)], `${name}/Add`);
   },
   embeddingRows(g, table, ids, name) {
     return g.op(

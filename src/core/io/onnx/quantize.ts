@@ -14,7 +14,7 @@
  * Position and token-type embeddings, LayerNorms and biases stay float32 (a few KB).
  */
 import { FLOAT_OPS, type BertGraphOps, type HostTensor } from './bertGraph';
-import type { GraphBuilder } from './graphBuilder';
+import type { OnnxGraph } from '../../model/family';
 import { DataType } from './proto';
 
 /** Symmetric int8 values of `rows` rows of `cols` each, with one scale per row. */
@@ -63,7 +63,7 @@ function transposeInt8(a: Int8Array, rows: number, cols: number): Int8Array {
  */
 export function q8Ops(): BertGraphOps {
   const quantized = new Map<string, [string, string, string]>();
-  const quantize = (g: GraphBuilder, x: string): [string, string, string] => {
+  const quantize = (g: OnnxGraph, x: string): [string, string, string] => {
     const known = quantized.get(x);
     if (known) return known;
     const outs = g.node('DynamicQuantizeLinear', [x], `${x}/DynamicQuantizeLinear`, {}, 3);
@@ -72,7 +72,7 @@ export function q8Ops(): BertGraphOps {
     return q;
   };
   return {
-    linear(g, x, name, weight: HostTensor, bias: HostTensor) {
+    linear(g, x, name, weight: HostTensor, bias?: HostTensor) {
       const [out, inDim] = weight.shape;
       // Rows of the PyTorch weight [out, in] are the MatMul's output columns.
       const { values, scales } = quantizeRows(weight.data, out, inDim);
@@ -84,6 +84,7 @@ export function q8Ops(): BertGraphOps {
       const f = g.op('Cast', [acc], `${name}/Cast`, { to: { int: DataType.FLOAT } });
       const scale = g.op('Mul', [xScale, wScale], `${name}/Scale`);
       const y = g.op('Mul', [f, scale], `${name}/Dequantize`);
+      if (!bias) return y;
       return g.op('Add', [y, g.float(`${name}.bias`, [out], bias.data)], `${name}/Add`);
     },
     embeddingRows(g, table, ids, name) {
