@@ -1,0 +1,204 @@
+/**
+ * HF `DistilBertConfig` (`transformers/models/distilbert/configuration_distilbert.py`, 5.18): its
+ * keys (`dim`, `n_layers`, `n_heads`, `hidden_dim`, `activation`, ...) and defaults, read and
+ * written as `save_pretrained` writes them.
+ */
+import { z } from 'zod';
+
+import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../config';
+import { configJsonText, invalidConfig, parseLabelFields, showValue } from '../configCommon';
+import type { CommonConfig, ScratchOptions } from '../family';
+
+export const DISTILBERT_NAME = 'DistilBERT';
+
+/** A DistilBERT classifier's configuration, with HF's key names. */
+export interface DistilBertConfig extends CommonConfig {
+  model_type: 'distilbert';
+  vocab_size: number;
+  max_position_embeddings: number;
+  /** Position table initialised with sines and cosines (still a trained parameter in HF 5). */
+  sinusoidal_pos_embds: boolean;
+  n_layers: number;
+  n_heads: number;
+  dim: number;
+  /** The feed-forward's inner width. */
+  hidden_dim: number;
+  dropout: number;
+  attention_dropout: number;
+  activation: BertActivation;
+  initializer_range: number;
+  /** Dropout of the question-answering head (kept for the file; unused here). */
+  qa_dropout: number;
+  /** Dropout before the classifier. */
+  seq_classif_dropout: number;
+  pad_token_id: number;
+  bos_token_id: number | null;
+  eos_token_id: number | number[] | null;
+  tie_word_embeddings: boolean;
+}
+
+/** `DistilBertConfig`'s defaults. */
+export const DISTILBERT_DEFAULTS = {
+  vocab_size: 30522,
+  max_position_embeddings: 512,
+  sinusoidal_pos_embds: false,
+  n_layers: 6,
+  n_heads: 12,
+  dim: 768,
+  hidden_dim: 4 * 768,
+  dropout: 0.1,
+  attention_dropout: 0.1,
+  activation: 'gelu',
+  initializer_range: 0.02,
+  qa_dropout: 0.1,
+  seq_classif_dropout: 0.2,
+  pad_token_id: 0,
+  tie_word_embeddings: true,
+} as const;
+
+/** DistilBERT's LayerNorms have a fixed eps (`nn.LayerNorm(dim, eps=1e-12)`), not a config key. */
+export const DISTILBERT_LAYER_NORM_EPS = 1e-12;
+
+const posInt = z.number().int().positive();
+const prob = z.number().min(0).max(1);
+const tokenId = z.number().int().nonnegative();
+
+const schema = z.looseObject({
+  model_type: z.literal('distilbert').optional(),
+  architectures: z.array(z.string()).nullish(),
+  vocab_size: posInt.optional(),
+  max_position_embeddings: posInt.optional(),
+  sinusoidal_pos_embds: z.boolean().optional(),
+  n_layers: posInt.optional(),
+  n_heads: posInt.optional(),
+  dim: posInt.optional(),
+  hidden_dim: posInt.optional(),
+  dropout: prob.optional(),
+  attention_dropout: prob.optional(),
+  activation: z.string().optional(),
+  initializer_range: z.number().nonnegative().optional(),
+  qa_dropout: prob.optional(),
+  seq_classif_dropout: prob.optional(),
+  pad_token_id: tokenId.nullish(),
+  bos_token_id: tokenId.nullish(),
+  eos_token_id: z.union([tokenId, z.array(tokenId)]).nullish(),
+  tie_word_embeddings: z.boolean().optional(),
+  transformers_version: z.string().optional(),
+});
+
+/**
+ * config.json -> {@link DistilBertConfig} with HF's defaults. Throws naming the key for bad
+ * values and for an `activation` the studio does not implement.
+ */
+export function parseDistilBertConfig(json: unknown): DistilBertConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalidConfig(DISTILBERT_NAME, `expected a JSON object, got ${showValue(json)}`);
+  }
+  const parsed = schema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join('.') || '(root)';
+    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
+    throw invalidConfig(DISTILBERT_NAME, `key "${key}": ${issue.message}${got}`);
+  }
+  const c = parsed.data;
+  const labels = parseLabelFields(json as Record<string, unknown>, DISTILBERT_NAME);
+  const act = c.activation ?? DISTILBERT_DEFAULTS.activation;
+  if (!(BERT_ACTIVATIONS as readonly string[]).includes(act)) {
+    throw invalidConfig(
+      DISTILBERT_NAME,
+      `key "activation": ${showValue(act)} is not implemented; use one of ` +
+        `${BERT_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`,
+    );
+  }
+  const config: DistilBertConfig = {
+    model_type: 'distilbert',
+    architectures: c.architectures ?? ['DistilBertForSequenceClassification'],
+    vocab_size: c.vocab_size ?? DISTILBERT_DEFAULTS.vocab_size,
+    max_position_embeddings:
+      c.max_position_embeddings ?? DISTILBERT_DEFAULTS.max_position_embeddings,
+    sinusoidal_pos_embds: c.sinusoidal_pos_embds ?? DISTILBERT_DEFAULTS.sinusoidal_pos_embds,
+    n_layers: c.n_layers ?? DISTILBERT_DEFAULTS.n_layers,
+    n_heads: c.n_heads ?? DISTILBERT_DEFAULTS.n_heads,
+    dim: c.dim ?? DISTILBERT_DEFAULTS.dim,
+    hidden_dim: c.hidden_dim ?? DISTILBERT_DEFAULTS.hidden_dim,
+    dropout: c.dropout ?? DISTILBERT_DEFAULTS.dropout,
+    attention_dropout: c.attention_dropout ?? DISTILBERT_DEFAULTS.attention_dropout,
+    activation: act as BertActivation,
+    initializer_range: c.initializer_range ?? DISTILBERT_DEFAULTS.initializer_range,
+    qa_dropout: c.qa_dropout ?? DISTILBERT_DEFAULTS.qa_dropout,
+    seq_classif_dropout: c.seq_classif_dropout ?? DISTILBERT_DEFAULTS.seq_classif_dropout,
+    pad_token_id: c.pad_token_id ?? DISTILBERT_DEFAULTS.pad_token_id,
+    bos_token_id: c.bos_token_id ?? null,
+    eos_token_id: c.eos_token_id ?? null,
+    tie_word_embeddings: c.tie_word_embeddings ?? DISTILBERT_DEFAULTS.tie_word_embeddings,
+    ...labels,
+    ...(c.transformers_version !== undefined
+      ? { transformers_version: c.transformers_version }
+      : {}),
+  };
+  if (config.dim % config.n_heads !== 0) {
+    throw invalidConfig(
+      DISTILBERT_NAME,
+      `key "dim": ${config.dim} is not a multiple of n_heads (${config.n_heads})`,
+    );
+  }
+  if (config.pad_token_id >= config.vocab_size) {
+    throw invalidConfig(
+      DISTILBERT_NAME,
+      `key "pad_token_id": ${config.pad_token_id} is outside the vocabulary (${config.vocab_size})`,
+    );
+  }
+  return config;
+}
+
+/** config.json as `DistilBertConfig.save_pretrained` writes it. */
+export function distilBertConfigToJson(c: DistilBertConfig): string {
+  return configJsonText({
+    activation: c.activation,
+    architectures: ['DistilBertForSequenceClassification'],
+    attention_dropout: c.attention_dropout,
+    bos_token_id: c.bos_token_id,
+    dim: c.dim,
+    dropout: c.dropout,
+    dtype: 'float32',
+    eos_token_id: c.eos_token_id,
+    hidden_dim: c.hidden_dim,
+    id2label: c.id2label,
+    initializer_range: c.initializer_range,
+    label2id: c.label2id,
+    max_position_embeddings: c.max_position_embeddings,
+    model_type: 'distilbert',
+    n_heads: c.n_heads,
+    n_layers: c.n_layers,
+    pad_token_id: c.pad_token_id,
+    problem_type: c.problem_type,
+    qa_dropout: c.qa_dropout,
+    seq_classif_dropout: c.seq_classif_dropout,
+    sinusoidal_pos_embds: c.sinusoidal_pos_embds,
+    tie_word_embeddings: c.tie_word_embeddings,
+    transformers_version: TRANSFORMERS_VERSION,
+    vocab_size: c.vocab_size,
+  });
+}
+
+/**
+ * A small DistilBERT trained from scratch: dim 64, 2 layers, 4 heads, hidden_dim 128 unless the
+ * settings say otherwise; every other key at HF's default.
+ */
+export function distilBertScratchConfig(opts: ScratchOptions): DistilBertConfig {
+  return parseDistilBertConfig({
+    architectures: ['DistilBertForSequenceClassification'],
+    model_type: 'distilbert',
+    vocab_size: opts.vocabSize,
+    max_position_embeddings: opts.maxLength,
+    dim: 64,
+    n_layers: 2,
+    n_heads: 4,
+    hidden_dim: 128,
+    pad_token_id: opts.padTokenId,
+    id2label: opts.id2label,
+    problem_type: opts.problemType,
+    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Checks every family's unit test makes against its PyTorch reference (familyFixture.ts):
+ * initialisation statistics, the loss and every gradient, the scratch config's round trip.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+
+import type { CommonConfig, ModelFamily } from '../../../src/core/model/family';
+import { lossAndGrads, maxAbsDiff, norm, type FamilyReference } from './familyFixture';
+
+/**
+ * `family.initParam` of every parameter against a fresh transformers model of the same config:
+ * zeros and ones exactly, normal kinds by mean and standard deviation (within 4 standard errors),
+ * the padding row of the word embeddings zeroed, custom kinds (deterministic) to 1e-6.
+ */
+export function checkInitStats<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  stats: FamilyReference['init_stats'],
+): void {
+  const specs = family.paramSpecs(config);
+  expect(specs.map((s) => s.name)).toEqual(Object.keys(stats));
+  for (const spec of specs) {
+    const hf = stats[spec.name];
+    const t = family.initParam(config, spec, 42);
+    expect(t.shape).toEqual(spec.shape);
+    const data = t.dataSync();
+    t.dispose();
+    const n = data.length;
+    let sum = 0;
+    for (const x of data) sum += x;
+    const mean = sum / n;
+    let sq = 0;
+    for (const x of data) sq += (x - mean) ** 2;
+    const std = n > 1 ? Math.sqrt(sq / (n - 1)) : 0;
+    const what = `${spec.name} (${spec.kind})`;
+    switch (spec.kind) {
+      case 'zeros':
+      case 'ones': {
+        const v = spec.kind === 'ones' ? 1 : 0;
+        expect([hf.min, hf.max], what).toEqual([v, v]);
+        expect(
+          data.every((x) => x === v),
+          what,
+        ).toBe(true);
+        break;
+      }
+      case 'custom':
+        expect(Math.abs(mean - hf.mean), what).toBeLessThan(1e-6);
+        expect(Math.abs(std - hf.std), what).toBeLessThan(1e-6);
+        break;
+      default: {
+        const sigma = hf.std;
+        expect(Math.abs(std - sigma) / sigma, what).toBeLessThan(4 / Math.sqrt(n));
+        expect(Math.abs(mean - hf.mean), what).toBeLessThan(
+          (4 * sigma * Math.SQRT2) / Math.sqrt(n),
+        );
+        if (spec.kind === 'word_embeddings') {
+          const [, H] = spec.shape;
+          const pad = config.pad_token_id;
+          const row = data.slice(pad * H, (pad + 1) * H);
+          expect(row.every((x) => x === 0) && data.some((x) => x !== 0), what).toBe(true);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The loss and every parameter's gradient on the reference's train batch (dropout off) against
+ * torch: loss within 1e-5 relative, each gradient's norm within 1e-4 relative, the full
+ * gradients the reference holds within 1e-4 of their largest element.
+ */
+export async function checkGradients<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  params: Map<string, tf.Variable>,
+  b: FamilyReference['train_batch'],
+): Promise<void> {
+  const { loss, grads } = lossAndGrads(family, config, params, b);
+  const lossValue = (await loss.data())[0];
+  expect(Math.abs(lossValue - b.loss) / b.loss).toBeLessThan(1e-5);
+  expect([...grads.keys()].sort()).toEqual(Object.keys(b.grad_norms).sort());
+  for (const [name, g] of grads) {
+    const data = await g.data();
+    const want = b.grad_norms[name];
+    expect(Math.abs(norm(data) - want), name).toBeLessThanOrEqual(1e-4 * want + 1e-10);
+    const full = b.grads[name];
+    if (full) {
+      const scale = Math.max(...full.map(Math.abs));
+      expect(maxAbsDiff(data, full), name).toBeLessThan(1e-4 * scale);
+    }
+  }
+  expect(Object.keys(b.grads).length).toBeGreaterThan(3);
+  tf.dispose([loss, ...grads.values()]);
+}
+
+/** The family's scratch config has `expected`'s sizes and survives config.json both ways. */
+export function checkScratchRoundTrip<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  expected: Record<string, unknown>,
+): void {
+  const c = family.scratchConfig({
+    vocabSize: 100,
+    id2label: { 0: 'neg', 1: 'pos' },
+    problemType: 'single_label_classification',
+    maxLength: 32,
+    padTokenId: 0,
+  });
+  expect(c).toMatchObject({
+    ...expected,
+    vocab_size: 100,
+    max_position_embeddings: 32,
+    num_labels: 2,
+    problem_type: 'single_label_classification',
+  });
+  const back = family.parseConfig(JSON.parse(family.configToJson(c)));
+  expect({ ...back, transformers_version: undefined }).toEqual({
+    ...c,
+    transformers_version: undefined,
+  });
+}
