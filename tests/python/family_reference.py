@@ -8,11 +8,14 @@ tests/fixtures/auto/<family>/reference.json for the family's unit test:
   parameter (dropout off): the norm of each, and the full gradient of a few tensors;
 - statistics of a freshly initialised model of the checkpoint's config (HF's `_init_weights`):
   mean and standard deviation per parameter, seeded;
+- `scaled_head`: the logits of the first validation batch with the head's weights scaled up, so
+  that its activation shows;
 - `extra`: what the family's script adds (make_<family>_reference.py).
 
 Used by make_distilbert_reference.py and make_electra_reference.py.
 """
 
+import copy
 import csv
 import json
 import os
@@ -43,7 +46,21 @@ def rounded(values, digits=9):
     return [float(f"{v:.{digits}g}") for v in values]
 
 
-def make_reference(family, full_grads, extra=None):
+HEAD_SCALE = 50.0
+
+
+def scaled_head_logits(model, head, batch):
+    """Logits with the head's Linear weights times HEAD_SCALE: pre-activations of order 10, where
+    the head's activation (ReLU, exact or tanh GELU) shows in the logits."""
+    m = copy.deepcopy(model)
+    with torch.no_grad():
+        for name, p in m.named_parameters():
+            if name in head:
+                p.mul_(HEAD_SCALE)
+        return m(**batch).logits.tolist()
+
+
+def make_reference(family, full_grads, extra=None, head=()):
     root = os.path.join(AUTO, family)
     ckpt = os.path.join(root, "checkpoint")
     with open(os.path.join(root, "training_args.json"), encoding="utf-8") as f:
@@ -91,12 +108,15 @@ def make_reference(family, full_grads, extra=None):
     for name, p in fresh.named_parameters():
         d = p.detach().double()
         init_stats[name] = {
+            # rows left all zero (the padding row of a word embedding)
+            "zero_rows": [i for i in range(d.shape[0]) if d.dim() == 2 and not d[i].any()],
             "mean": float(d.mean()),
             "std": float(d.std()) if d.numel() > 1 else 0.0,
             "min": float(d.min()),
             "max": float(d.max()),
         }
 
+    first = {k: torch.tensor(v) for k, v in batches[0].items()}
     ref = {
         "note": (
             f"Made by tests/python/make_{family.replace('-', '_')}_reference.py with transformers "
@@ -113,6 +133,11 @@ def make_reference(family, full_grads, extra=None):
         },
         "param_shapes": shapes,
         "init_stats": init_stats,
+        "scaled_head": {
+            "scale": HEAD_SCALE,
+            "params": sorted(head),
+            "logits": scaled_head_logits(model, set(head), first),
+        },
         "extra": extra(model, fresh) if extra else {},
     }
     path = os.path.join(root, "reference.json")

@@ -46,5 +46,6 @@ if __name__ == "__main__":
             "distilbert.transformer.layer.1.ffn.lin1.bias",
             "distilbert.transformer.layer.1.output_layer_norm.weight",
         },
+        head=("pre_classifier.weight", "classifier.weight"),
         extra=sinusoidal,
     )

@@ -31,5 +31,6 @@ if __name__ == "__main__":
             "electra.encoder.layer.1.intermediate.dense.bias",
             "electra.encoder.layer.1.output.LayerNorm.weight",
         },
+        head=("classifier.dense.weight", "classifier.out_proj.weight"),
         extra=same_size_params,
     )

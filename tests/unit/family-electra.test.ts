@@ -19,7 +19,12 @@ import {
   onnxLogits,
   validationLogits,
 } from './helpers/familyFixture';
-import { checkGradients, checkInitStats, checkScratchRoundTrip } from './helpers/familyChecks';
+import {
+  checkGradients,
+  checkInitStats,
+  checkScaledHead,
+  checkScratchRoundTrip,
+} from './helpers/familyChecks';
 
 const { configJson, tensors, ref, initialLogits } = familyFixture('electra');
 const config = family.parseConfig(configJson);
@@ -146,6 +151,10 @@ describe('ELECTRA forward and gradients against PyTorch', () => {
 
   it("gives torch's loss and the gradient of every parameter within 1e-4 relative", async () => {
     await checkGradients(family, config, params, ref.train_batch);
+  });
+
+  it('has the head of HF (exact GELU): logits with its weights scaled up, as torch gives them', async () => {
+    await checkScaledHead(family, config, params, ref);
   });
 
   it('gives the same logits and gradients on the wasm backend', async () => {

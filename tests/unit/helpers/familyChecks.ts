@@ -6,12 +6,18 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
 import type { CommonConfig, ModelFamily } from '../../../src/core/model/family';
-import { lossAndGrads, maxAbsDiff, norm, type FamilyReference } from './familyFixture';
+import {
+  lossAndGrads,
+  maxAbsDiff,
+  norm,
+  validationLogits,
+  type FamilyReference,
+} from './familyFixture';
 
 /**
  * `family.initParam` of every parameter against a fresh transformers model of the same config:
  * zeros and ones exactly, normal kinds by mean and standard deviation (within 4 standard errors),
- * the padding row of the word embeddings zeroed, custom kinds (deterministic) to 1e-6.
+ * the same rows all zero (the word embeddings' padding row), custom kinds (deterministic) to 1e-6.
  */
 export function checkInitStats<C extends CommonConfig>(
   family: ModelFamily<C>,
@@ -55,13 +61,16 @@ export function checkInitStats<C extends CommonConfig>(
         expect(Math.abs(mean - hf.mean), what).toBeLessThan(
           (4 * sigma * Math.SQRT2) / Math.sqrt(n),
         );
-        if (spec.kind === 'word_embeddings') {
-          const [, H] = spec.shape;
-          const pad = config.pad_token_id;
-          const row = data.slice(pad * H, (pad + 1) * H);
-          expect(row.every((x) => x === 0) && data.some((x) => x !== 0), what).toBe(true);
-        }
       }
+    }
+    if (spec.shape.length === 2) {
+      // HF zeroes the padding row of a word embedding (and no other row of anything).
+      const [rows, H] = spec.shape;
+      const zeroRows = [];
+      for (let r = 0; r < rows; r++) {
+        if (data.slice(r * H, (r + 1) * H).every((x) => x === 0)) zeroRows.push(r);
+      }
+      expect(zeroRows, `${what}: rows all zero`).toEqual(hf.zero_rows);
     }
   }
 }
@@ -93,6 +102,29 @@ export async function checkGradients<C extends CommonConfig>(
   }
   expect(Object.keys(b.grads).length).toBeGreaterThan(3);
   tf.dispose([loss, ...grads.values()]);
+}
+
+/**
+ * The first validation batch's logits with the head's weights scaled up (pre-activations of order
+ * 10, where the head's activation shows) against torch's, within 1e-5 of the largest logit.
+ */
+export async function checkScaledHead<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  params: Map<string, tf.Variable>,
+  ref: FamilyReference,
+): Promise<void> {
+  const { scale, params: names, logits: want } = ref.scaled_head;
+  expect(names.length).toBeGreaterThan(0);
+  for (const name of names) {
+    const v = params.get(name) as tf.Variable;
+    const scaled = tf.mul(v, scale);
+    v.assign(scaled);
+    scaled.dispose();
+  }
+  const got = await validationLogits(family, config, params, ref.validation.batches.slice(0, 1));
+  const largest = Math.max(...want.flat().map(Math.abs));
+  expect(maxAbsDiff(got.flat(), want.flat())).toBeLessThan(1e-5 * largest);
 }
 
 /** The family's scratch config has `expected`'s sizes and survives config.json both ways. */

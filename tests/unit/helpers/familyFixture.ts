@@ -30,7 +30,12 @@ export interface FamilyReference {
   };
   /** `named_parameters()` of the classifier, in order. */
   param_shapes: Record<string, number[]>;
-  init_stats: Record<string, { mean: number; std: number; min: number; max: number }>;
+  init_stats: Record<
+    string,
+    { zero_rows: number[]; mean: number; std: number; min: number; max: number }
+  >;
+  /** The first validation batch's logits with the head's weights (`params`) times `scale`. */
+  scaled_head: { scale: number; params: string[]; logits: number[][] };
   extra: Record<string, unknown>;
 }
 
