@@ -23,6 +23,7 @@ import {
 import {
   checkGradients,
   checkInitStats,
+  checkDropout,
   checkScaledHead,
   checkScratchRoundTrip,
 } from './helpers/familyChecks';
@@ -171,6 +172,20 @@ describe('DistilBERT forward and gradients against PyTorch', () => {
 
   it('has the head of HF (ReLU): logits with its weights scaled up, as torch gives them', async () => {
     await checkScaledHead(family, config, params, ref);
+  });
+
+  it('drops out with seeded masks in training mode', async () => {
+    await checkDropout(
+      family,
+      family.parseConfig({
+        ...configJson,
+        dropout: 0.1,
+        attention_dropout: 0.1,
+        seq_classif_dropout: 0.2,
+      }),
+      params,
+      ref.train_batch,
+    );
   });
 
   it('gives the same logits and gradients on the wasm backend', async () => {

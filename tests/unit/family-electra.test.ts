@@ -22,6 +22,7 @@ import {
 import {
   checkGradients,
   checkInitStats,
+  checkDropout,
   checkScaledHead,
   checkScratchRoundTrip,
 } from './helpers/familyChecks';
@@ -155,6 +156,20 @@ describe('ELECTRA forward and gradients against PyTorch', () => {
 
   it('has the head of HF (exact GELU): logits with its weights scaled up, as torch gives them', async () => {
     await checkScaledHead(family, config, params, ref);
+  });
+
+  it('drops out with seeded masks in training mode', async () => {
+    await checkDropout(
+      family,
+      family.parseConfig({
+        ...configJson,
+        hidden_dropout_prob: 0.1,
+        attention_probs_dropout_prob: 0.1,
+        classifier_dropout: 0.2,
+      }),
+      params,
+      ref.train_batch,
+    );
   });
 
   it('gives the same logits and gradients on the wasm backend', async () => {

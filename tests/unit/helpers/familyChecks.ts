@@ -7,9 +7,12 @@ import { expect } from 'vitest';
 
 import type { CommonConfig, ModelFamily } from '../../../src/core/model/family';
 import {
+  disposeBatch,
+  getter,
   lossAndGrads,
   maxAbsDiff,
   norm,
+  toBatch,
   validationLogits,
   type FamilyReference,
 } from './familyFixture';
@@ -151,4 +154,33 @@ export function checkScratchRoundTrip<C extends CommonConfig>(
     ...c,
     transformers_version: undefined,
   });
+}
+
+/**
+ * Dropout in training mode (the config's rates, set above 0 by the caller): seeded masks repeat,
+ * another seed or eval mode gives other logits, and the loss still has a gradient everywhere.
+ */
+export async function checkDropout<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  params: Map<string, tf.Variable>,
+  b: FamilyReference['train_batch'],
+): Promise<void> {
+  const logitsOf = async (opts: { training?: boolean; seed?: number }) => {
+    const batch = toBatch(b);
+    const { logits } = family.forward(config, getter(params), batch, opts);
+    const out = Array.from(await logits.data());
+    logits.dispose();
+    disposeBatch(batch);
+    return out;
+  };
+  const eval0 = await logitsOf({});
+  const a = await logitsOf({ training: true, seed: 1 });
+  expect(await logitsOf({ training: true, seed: 1 })).toEqual(a);
+  expect(maxAbsDiff(a, await logitsOf({ training: true, seed: 2 }))).toBeGreaterThan(1e-4);
+  expect(maxAbsDiff(a, eval0)).toBeGreaterThan(1e-4);
+  const { loss, grads } = lossAndGrads(family, config, params, b, { training: true, seed: 1 });
+  expect(Number.isFinite((await loss.data())[0])).toBe(true);
+  for (const [name, g] of grads) expect(norm(await g.data()), name).toBeGreaterThan(0);
+  tf.dispose([loss, ...grads.values()]);
 }
