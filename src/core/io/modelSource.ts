@@ -5,7 +5,7 @@
  * network. `fetch` and the cache are injectable so Node tests serve files from a local server.
  * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
-import { parseBertConfig } from '../model/config';
+import { parseModelConfig } from '../model/families';
 import { StudioError } from '../util/errors';
 
 /** The Cache API cache the studio keeps downloaded checkpoints in. */
@@ -258,7 +258,7 @@ export async function fetchFile(
 
 /**
  * Downloads a checkpoint's files from a folder URL or Hub id (see {@link modelBaseUrl}).
- * config.json is fetched and validated first (a non-BERT config fails before the weights are
+ * config.json is fetched and validated first (a family the studio cannot build fails before the weights are
  * downloaded); the weights, then tokenizer.json / tokenizer_config.json when they exist.
  */
 export async function fetchModelFiles(
@@ -285,7 +285,7 @@ export async function fetchModelFiles(
       `${baseUrl}/config.json is not valid JSON (is the URL a model folder?).`,
     );
   }
-  parseBertConfig(parsed); // throws a specific message for non-BERT configs
+  parseModelConfig(parsed); // refuses a family the studio cannot build, before the big download
   files['config.json'] = config;
   files['model.safetensors'] = (await fetchFile(
     baseUrl,
