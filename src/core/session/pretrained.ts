@@ -8,13 +8,18 @@ import { loadHfModel } from '../io/hfModel';
 import { parseSafetensorsHeader } from '../io/safetensors';
 import type { SequenceClassifier } from '../model/classifier';
 import type { ProblemType } from '../model/config';
-import { familyOf, parseModelConfig, type ModelConfig } from '../model/families';
+import { FAMILIES, familyOf, parseModelConfig, type ModelConfig } from '../model/families';
 import { countParameters } from '../model/memory';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
 import { checkpointLengthLimit } from './maxLength';
 import type { PretrainedInfo } from './types';
 import { StudioError } from '../util/errors';
+
+/** The families a checkpoint may be of (the picker lists them), in the registry's order. */
+export function modelFamilies(): { displayName: string; modelTypes: string[] }[] {
+  return FAMILIES.map((f) => ({ displayName: f.displayName, modelTypes: [...f.modelTypes] }));
+}
 
 /** A loaded checkpoint as the session keeps it: the bytes stay, as each run starts from them. */
 export interface PretrainedCheckpoint {
