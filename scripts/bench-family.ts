@@ -15,8 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend } from '../src/core/backend';
-import { BertForSequenceClassification } from '../src/core/model/bert';
-import { smallBertConfig } from '../src/core/model/config';
+import { bertFamily } from '../src/core/model/bert';
 import { distilBertFamily } from '../src/core/model/distilbert';
 import { electraFamily } from '../src/core/model/electra';
 import type {
@@ -73,29 +72,6 @@ function familyModel<C extends CommonConfig>(family: ModelFamily<C>, config: C):
   };
 }
 
-function bertModel(): BenchModel {
-  const config = smallBertConfig({
-    vocabSize: vocab,
-    numLabels: 2,
-    maxLength: T,
-    hiddenSize: size.hidden,
-    numLayers: size.layers,
-    numHeads: size.heads,
-    intermediateSize: size.intermediate,
-  });
-  const model = BertForSequenceClassification.create(config, 0);
-  let nonEmbeddingParams = 0;
-  for (const [name, v] of model.params) {
-    if (!/embeddings\.(word|position|token_type)_embeddings/.test(name))
-      nonEmbeddingParams += v.size;
-  }
-  return {
-    params: model.params,
-    forward: (batch, opts) => model.forward(batch, opts),
-    nonEmbeddingParams,
-  };
-}
-
 const scratch = {
   vocabSize: vocab,
   id2label,
@@ -104,7 +80,19 @@ const scratch = {
   padTokenId: 0,
 };
 const builders: Record<string, () => BenchModel> = {
-  bert: bertModel,
+  bert: () =>
+    familyModel(
+      bertFamily,
+      bertFamily.scratchConfig({
+        ...scratch,
+        settings: {
+          hidden_size: size.hidden,
+          num_hidden_layers: size.layers,
+          num_attention_heads: size.heads,
+          intermediate_size: size.intermediate,
+        },
+      }),
+    ),
   distilbert: () =>
     familyModel(
       distilBertFamily,

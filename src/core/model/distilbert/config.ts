@@ -5,8 +5,15 @@
  */
 import { z } from 'zod';
 
-import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../config';
-import { configJsonText, invalidConfig, parseLabelFields, showValue } from '../configCommon';
+import {
+  BERT_ACTIVATIONS,
+  TRANSFORMERS_VERSION,
+  configJsonText,
+  invalidConfig,
+  parseLabelFields,
+  showValue,
+  type BertActivation,
+} from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
 
 export const DISTILBERT_NAME = 'DistilBERT';

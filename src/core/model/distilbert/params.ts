@@ -7,7 +7,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import type { BertConfig } from '../config';
 import {
   encoderLayerSpecs,
   layerNormSpecs,
@@ -90,5 +89,5 @@ export function distilBertInitParam(c: DistilBertConfig, spec: ParamSpec, seed: 
       c.dim,
     ]);
   }
-  return initParam(c as unknown as BertConfig, spec as Parameters<typeof initParam>[1], seed);
+  return initParam(c, spec, seed);
 }

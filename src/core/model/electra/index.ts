@@ -7,7 +7,6 @@
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
 import { initParam } from '../init';
-import type { BertConfig } from '../config';
 import {
   ELECTRA_NAME,
   electraConfigToJson,
@@ -41,8 +40,7 @@ export const electraFamily: ModelFamily<ElectraConfig> = {
   takesTokenTypeIds: () => true,
   paramSpecs: electraParamSpecs,
   headParamNames: () => ELECTRA_HEAD_PARAMS,
-  initParam: (c, spec, seed) =>
-    initParam(c as unknown as BertConfig, spec as Parameters<typeof initParam>[1], seed),
+  initParam,
   checkpointName(key, prefixed) {
     // `position_ids` and `token_type_ids` are non-persistent buffers; old checkpoints hold them.
     if (/(^|\.)embeddings\.(position_ids|token_type_ids)$/.test(key)) return null;
