@@ -75,6 +75,17 @@ describe('DistilBERT config', () => {
     });
   });
 
+  it("reads BERT's names of dim, n_heads and n_layers (HF's attribute_map)", () => {
+    const c = family.parseConfig({
+      model_type: 'distilbert',
+      hidden_size: 48,
+      num_attention_heads: 3,
+      num_hidden_layers: 1,
+    });
+    expect(c).toMatchObject({ dim: 48, n_heads: 3, n_layers: 1 });
+    expect(JSON.parse(family.configToJson(c))).toMatchObject({ dim: 48, n_heads: 3, n_layers: 1 });
+  });
+
   it.each([
     [{ n_heads: 0 }, /key "n_heads"/],
     [{ dim: 30, n_heads: 4 }, /key "dim": 30 is not a multiple of n_heads \(4\)/],

@@ -166,7 +166,7 @@ describe('ONNX export in transformers.js', () => {
 
   // Every registered family with a fixture checkpoint (tests/fixtures/auto/<model_type>), as above.
   it.each(FIXTURE_TYPES)(
-    'a %s model fine-tuned from its transformers checkpoint (the CLI output_dir)',
+    '%s: a model fine-tuned from its transformers checkpoint (the CLI output_dir)',
     async (modelType) => {
       const dir = join(tmp, modelType);
       const train = await runCli([

@@ -79,6 +79,10 @@ const schema = z.looseObject({
   n_layers: posInt.optional(),
   n_heads: posInt.optional(),
   dim: posInt.optional(),
+  // `DistilBertConfig.attribute_map`: BERT's names of the same three settings.
+  num_hidden_layers: posInt.optional(),
+  num_attention_heads: posInt.optional(),
+  hidden_size: posInt.optional(),
   hidden_dim: posInt.optional(),
   dropout: prob.optional(),
   attention_dropout: prob.optional(),
@@ -94,8 +98,10 @@ const schema = z.looseObject({
 });
 
 /**
- * config.json -> {@link DistilBertConfig} with HF's defaults. Throws naming the key for bad
- * values and for an `activation` the studio does not implement.
+ * config.json -> {@link DistilBertConfig} with HF's defaults. `hidden_size`,
+ * `num_attention_heads` and `num_hidden_layers` stand for `dim`, `n_heads` and `n_layers` when
+ * those are absent (HF's `attribute_map`). Throws naming the key for bad values and for an
+ * `activation` the studio does not implement.
  */
 export function parseDistilBertConfig(json: unknown): DistilBertConfig {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -125,9 +131,9 @@ export function parseDistilBertConfig(json: unknown): DistilBertConfig {
     max_position_embeddings:
       c.max_position_embeddings ?? DISTILBERT_DEFAULTS.max_position_embeddings,
     sinusoidal_pos_embds: c.sinusoidal_pos_embds ?? DISTILBERT_DEFAULTS.sinusoidal_pos_embds,
-    n_layers: c.n_layers ?? DISTILBERT_DEFAULTS.n_layers,
-    n_heads: c.n_heads ?? DISTILBERT_DEFAULTS.n_heads,
-    dim: c.dim ?? DISTILBERT_DEFAULTS.dim,
+    n_layers: c.n_layers ?? c.num_hidden_layers ?? DISTILBERT_DEFAULTS.n_layers,
+    n_heads: c.n_heads ?? c.num_attention_heads ?? DISTILBERT_DEFAULTS.n_heads,
+    dim: c.dim ?? c.hidden_size ?? DISTILBERT_DEFAULTS.dim,
     hidden_dim: c.hidden_dim ?? DISTILBERT_DEFAULTS.hidden_dim,
     dropout: c.dropout ?? DISTILBERT_DEFAULTS.dropout,
     attention_dropout: c.attention_dropout ?? DISTILBERT_DEFAULTS.attention_dropout,
