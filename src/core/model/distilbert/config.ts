@@ -6,15 +6,13 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
   configJsonText,
-  invalidConfig,
   parseLabelFields,
-  showValue,
   type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
+import { checkActivation, checkEncoderSizes, parseConfigObject } from '../familyParts';
 
 export const DISTILBERT_NAME = 'DistilBERT';
 
@@ -104,26 +102,13 @@ const schema = z.looseObject({
  * `activation` the studio does not implement.
  */
 export function parseDistilBertConfig(json: unknown): DistilBertConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw invalidConfig(DISTILBERT_NAME, `expected a JSON object, got ${showValue(json)}`);
-  }
-  const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
-    throw invalidConfig(DISTILBERT_NAME, `key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
+  const c = parseConfigObject(schema, json, DISTILBERT_NAME);
   const labels = parseLabelFields(json as Record<string, unknown>, DISTILBERT_NAME);
-  const act = c.activation ?? DISTILBERT_DEFAULTS.activation;
-  if (!(BERT_ACTIVATIONS as readonly string[]).includes(act)) {
-    throw invalidConfig(
-      DISTILBERT_NAME,
-      `key "activation": ${showValue(act)} is not implemented; use one of ` +
-        `${BERT_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`,
-    );
-  }
+  const act = checkActivation(
+    DISTILBERT_NAME,
+    'activation',
+    c.activation ?? DISTILBERT_DEFAULTS.activation,
+  );
   const config: DistilBertConfig = {
     model_type: 'distilbert',
     architectures: c.architectures ?? ['DistilBertForSequenceClassification'],
@@ -137,7 +122,7 @@ export function parseDistilBertConfig(json: unknown): DistilBertConfig {
     hidden_dim: c.hidden_dim ?? DISTILBERT_DEFAULTS.hidden_dim,
     dropout: c.dropout ?? DISTILBERT_DEFAULTS.dropout,
     attention_dropout: c.attention_dropout ?? DISTILBERT_DEFAULTS.attention_dropout,
-    activation: act as BertActivation,
+    activation: act,
     initializer_range: c.initializer_range ?? DISTILBERT_DEFAULTS.initializer_range,
     qa_dropout: c.qa_dropout ?? DISTILBERT_DEFAULTS.qa_dropout,
     seq_classif_dropout: c.seq_classif_dropout ?? DISTILBERT_DEFAULTS.seq_classif_dropout,
@@ -150,18 +135,16 @@ export function parseDistilBertConfig(json: unknown): DistilBertConfig {
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  if (config.dim % config.n_heads !== 0) {
-    throw invalidConfig(
-      DISTILBERT_NAME,
-      `key "dim": ${config.dim} is not a multiple of n_heads (${config.n_heads})`,
-    );
-  }
-  if (config.pad_token_id >= config.vocab_size) {
-    throw invalidConfig(
-      DISTILBERT_NAME,
-      `key "pad_token_id": ${config.pad_token_id} is outside the vocabulary (${config.vocab_size})`,
-    );
-  }
+  checkEncoderSizes(
+    DISTILBERT_NAME,
+    {
+      hidden: config.dim,
+      heads: config.n_heads,
+      padTokenId: config.pad_token_id,
+      vocabSize: config.vocab_size,
+    },
+    { hidden: 'dim', heads: 'n_heads' },
+  );
   return config;
 }
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { embed } from '../embeddings';
-import { additiveMask, batchShape, dropoutSites, encoderLayer, firstToken } from '../encoderLayer';
+import { additiveMask, batchShape, dropoutSites, encoderLayers, firstToken } from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
 import { dropout, linear } from '../layers';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config';
@@ -44,24 +44,17 @@ export function distilBertForward(
       seedFor('emb'),
     );
     const maskAdd = additiveMask(batch.attention_mask);
-    for (let i = 0; i < c.n_layers; i++) {
-      const input = h;
-      // One tidy per layer: what the backward pass does not keep goes as the layer ends.
-      h = tf.tidy(() =>
-        encoderLayer(p, distilBertLayerNames(i), input, maskAdd, {
-          batch: B,
-          seqLen: T,
-          heads: c.n_heads,
-          eps,
-          act: c.activation,
-          hiddenDropout: c.dropout,
-          attentionDropout: c.attention_dropout,
-          training,
-          index: i,
-          seedFor,
-        }),
-      );
-    }
+    h = encoderLayers(p, distilBertLayerNames, c.n_layers, h, maskAdd, {
+      batch: B,
+      seqLen: T,
+      heads: c.n_heads,
+      eps,
+      act: c.activation,
+      hiddenDropout: c.dropout,
+      attentionDropout: c.attention_dropout,
+      training,
+      seedFor,
+    });
     let pooled = tf.relu(
       linear(firstToken(h, B, T), p('pre_classifier.weight'), p('pre_classifier.bias')),
     );

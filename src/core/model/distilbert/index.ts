@@ -6,6 +6,7 @@
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
+import { hfCheckpointName } from '../familyParts';
 import {
   DISTILBERT_NAME,
   distilBertConfigToJson,
@@ -40,13 +41,14 @@ export const distilBertFamily: ModelFamily<DistilBertConfig> = {
   paramSpecs: distilBertParamSpecs,
   headParamNames: () => DISTILBERT_HEAD_PARAMS,
   initParam: distilBertInitParam,
-  checkpointName(key, prefixed) {
-    // `position_ids` is a non-persistent buffer; old checkpoints may still hold it.
-    if (/(^|\.)embeddings\.position_ids$/.test(key)) return null;
-    const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-    // A base-model checkpoint (`DistilBertModel`) stores its names without `distilbert.`.
-    return !prefixed && !/^(pre_classifier|classifier)\./.test(name) ? `distilbert.${name}` : name;
-  },
+  // `position_ids` is a non-persistent buffer that old checkpoints still hold; a base-model
+  // checkpoint (`DistilBertModel`) stores its names without `distilbert.`.
+  checkpointName: (key, prefixed) =>
+    hfCheckpointName(key, prefixed, {
+      basePrefix: 'distilbert.',
+      head: /^(pre_classifier|classifier)\./,
+      ignored: /(^|\.)embeddings\.position_ids$/,
+    }),
   basePrefix: 'distilbert.',
   forward: distilBertForward,
   isEmbeddingParam: (name) => /embeddings\.(word|position)_embeddings\.weight$/.test(name),

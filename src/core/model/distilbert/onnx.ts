@@ -5,6 +5,7 @@
  * DistilBERT exports (transformers.js feeds exactly the inputs a graph declares).
  */
 import {
+  graphInputs,
   onnxAdditiveMask,
   onnxEmbeddings,
   onnxEncoderLayer,
@@ -26,11 +27,7 @@ export function addDistilBertGraph(
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
 ): string {
-  const [ids, mask] = DISTILBERT_ONNX_INPUTS.map((n) => {
-    const node = inputs[n];
-    if (node === undefined) throw new Error(`ONNX export: the graph has no input '${n}'`);
-    return node;
-  });
+  const [ids, mask] = graphInputs(inputs, DISTILBERT_ONNX_INPUTS);
   const eps = DISTILBERT_LAYER_NORM_EPS;
   const linear = (x: string, module: string) =>
     ops.linear(g, x, module, hostParam(w, `${module}.weight`), hostParam(w, `${module}.bias`));

@@ -7,15 +7,14 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
   configJsonText,
   invalidConfig,
   parseLabelFields,
-  showValue,
   type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
+import { checkActivation, checkEncoderSizes, parseConfigObject } from '../familyParts';
 
 export const ELECTRA_NAME = 'ELECTRA';
 
@@ -117,26 +116,13 @@ const schema = z.looseObject({
  * `add_cross_attention`: a classifier is an encoder).
  */
 export function parseElectraConfig(json: unknown): ElectraConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw invalidConfig(ELECTRA_NAME, `expected a JSON object, got ${showValue(json)}`);
-  }
-  const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
-    throw invalidConfig(ELECTRA_NAME, `key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
+  const c = parseConfigObject(schema, json, ELECTRA_NAME);
   const labels = parseLabelFields(json as Record<string, unknown>, ELECTRA_NAME);
-  const act = c.hidden_act ?? ELECTRA_DEFAULTS.hidden_act;
-  if (!(BERT_ACTIVATIONS as readonly string[]).includes(act)) {
-    throw invalidConfig(
-      ELECTRA_NAME,
-      `key "hidden_act": ${showValue(act)} is not implemented; use one of ` +
-        `${BERT_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`,
-    );
-  }
+  const act = checkActivation(
+    ELECTRA_NAME,
+    'hidden_act',
+    c.hidden_act ?? ELECTRA_DEFAULTS.hidden_act,
+  );
   for (const key of ['is_decoder', 'add_cross_attention'] as const) {
     if (c[key]) {
       throw invalidConfig(
@@ -155,7 +141,7 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
     num_hidden_layers: c.num_hidden_layers ?? ELECTRA_DEFAULTS.num_hidden_layers,
     num_attention_heads: c.num_attention_heads ?? ELECTRA_DEFAULTS.num_attention_heads,
     intermediate_size: c.intermediate_size ?? ELECTRA_DEFAULTS.intermediate_size,
-    hidden_act: act as BertActivation,
+    hidden_act: act,
     hidden_dropout_prob: c.hidden_dropout_prob ?? ELECTRA_DEFAULTS.hidden_dropout_prob,
     attention_probs_dropout_prob:
       c.attention_probs_dropout_prob ?? ELECTRA_DEFAULTS.attention_probs_dropout_prob,
@@ -180,19 +166,16 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  if (config.hidden_size % config.num_attention_heads !== 0) {
-    throw invalidConfig(
-      ELECTRA_NAME,
-      `key "hidden_size": ${config.hidden_size} is not a multiple of num_attention_heads ` +
-        `(${config.num_attention_heads})`,
-    );
-  }
-  if (config.pad_token_id >= config.vocab_size) {
-    throw invalidConfig(
-      ELECTRA_NAME,
-      `key "pad_token_id": ${config.pad_token_id} is outside the vocabulary (${config.vocab_size})`,
-    );
-  }
+  checkEncoderSizes(
+    ELECTRA_NAME,
+    {
+      hidden: config.hidden_size,
+      heads: config.num_attention_heads,
+      padTokenId: config.pad_token_id,
+      vocabSize: config.vocab_size,
+    },
+    { hidden: 'hidden_size', heads: 'num_attention_heads' },
+  );
   return config;
 }
 

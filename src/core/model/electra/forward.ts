@@ -13,7 +13,7 @@ import {
   batchShape,
   bertLayerNames,
   dropoutSites,
-  encoderLayer,
+  encoderLayers,
   firstToken,
 } from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
@@ -55,24 +55,18 @@ export function electraForward(
       h = linear(h, p(`${ELECTRA_PROJECTION}.weight`), p(`${ELECTRA_PROJECTION}.bias`));
     }
     const maskAdd = additiveMask(batch.attention_mask);
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      const input = h;
-      // One tidy per layer: what the backward pass does not keep goes as the layer ends.
-      h = tf.tidy(() =>
-        encoderLayer(p, bertLayerNames(`electra.encoder.layer.${i}`), input, maskAdd, {
-          batch: B,
-          seqLen: T,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps,
-          act: c.hidden_act,
-          hiddenDropout: c.hidden_dropout_prob,
-          attentionDropout: c.attention_probs_dropout_prob,
-          training,
-          index: i,
-          seedFor,
-        }),
-      );
-    }
+    const namesOf = (i: number) => bertLayerNames(`electra.encoder.layer.${i}`);
+    h = encoderLayers(p, namesOf, c.num_hidden_layers, h, maskAdd, {
+      batch: B,
+      seqLen: T,
+      heads: c.num_attention_heads,
+      eps: c.layer_norm_eps,
+      act: c.hidden_act,
+      hiddenDropout: c.hidden_dropout_prob,
+      attentionDropout: c.attention_probs_dropout_prob,
+      training,
+      seedFor,
+    });
     let x = dropout(firstToken(h, B, T), headDropout, training, seedFor('cls'));
     x = activation(linear(x, p('classifier.dense.weight'), p('classifier.dense.bias')), 'gelu');
     x = dropout(x, headDropout, training, seedFor('cls2'));

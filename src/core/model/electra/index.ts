@@ -6,6 +6,7 @@
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
+import { hfCheckpointName } from '../familyParts';
 import { initParam } from '../init';
 import {
   ELECTRA_NAME,
@@ -41,14 +42,15 @@ export const electraFamily: ModelFamily<ElectraConfig> = {
   paramSpecs: electraParamSpecs,
   headParamNames: () => ELECTRA_HEAD_PARAMS,
   initParam,
-  checkpointName(key, prefixed) {
-    // `position_ids` and `token_type_ids` are non-persistent buffers; old checkpoints hold them.
-    if (/(^|\.)embeddings\.(position_ids|token_type_ids)$/.test(key)) return null;
-    const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-    // A base-model checkpoint (`ElectraModel`, e.g. google/electra-small-discriminator's
-    // encoder) stores its names without `electra.`.
-    return !prefixed && !name.startsWith('classifier.') ? `electra.${name}` : name;
-  },
+  // `position_ids` and `token_type_ids` are non-persistent buffers that old checkpoints still
+  // hold; a base-model checkpoint (`ElectraModel`, e.g. the encoder of
+  // google/electra-small-discriminator) stores its names without `electra.`.
+  checkpointName: (key, prefixed) =>
+    hfCheckpointName(key, prefixed, {
+      basePrefix: 'electra.',
+      head: /^classifier\./,
+      ignored: /(^|\.)embeddings\.(position_ids|token_type_ids)$/,
+    }),
   basePrefix: 'electra.',
   forward: electraForward,
   isEmbeddingParam: (name) =>

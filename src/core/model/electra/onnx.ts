@@ -5,6 +5,7 @@
  * `input_ids`, `attention_mask`, `token_type_ids`, as HF's ELECTRA exports.
  */
 import {
+  graphInputs,
   onnxAdditiveMask,
   onnxEmbeddings,
   onnxEncoderLayer,
@@ -27,11 +28,7 @@ export function addElectraGraph(
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
 ): string {
-  const [ids, mask, types] = ELECTRA_ONNX_INPUTS.map((n) => {
-    const node = inputs[n];
-    if (node === undefined) throw new Error(`ONNX export: the graph has no input '${n}'`);
-    return node;
-  });
+  const [ids, mask, types] = graphInputs(inputs, ELECTRA_ONNX_INPUTS);
   const linear = (x: string, module: string) =>
     ops.linear(g, x, module, hostParam(w, `${module}.weight`), hostParam(w, `${module}.bias`));
   let h = onnxEmbeddings(g, w, ops, ELECTRA_EMBEDDINGS, ids, types, c.layer_norm_eps);
