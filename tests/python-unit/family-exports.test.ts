@@ -6,10 +6,12 @@
  * both within 1e-4 of `studio predict`; AutoTokenizer gives the studio's ids; the model card's
  * snippet and training_args.json load) and tests/python/onnx_check.py (onnx.checker on both ONNX
  * files, onnxruntime's logits within 1e-4 of the studio's, q8 as good as onnxruntime's own
- * quantizer). A family that registers and has a fixture is tested with no edit here. Skipped,
- * saying why, where python3 lacks torch, transformers, onnx or onnxruntime; under CI that fails.
+ * quantizer); and the "Run it elsewhere" bundle of the fixture's run trains in transformers'
+ * Trainer with the studio's losses. A family that registers and has a fixture is tested with no edit here. Skipped,
+ * saying why, where python3 lacks torch, transformers, accelerate, onnx or onnxruntime; under CI
+ * that fails.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +29,13 @@ import { requirePython } from '../unit/helpers/python';
 import { runCli } from '../unit/helpers/runCli';
 import { studioPredictions } from '../unit/helpers/studioPredict';
 
-const python = requirePython('family-exports', ['torch', 'transformers', 'onnx', 'onnxruntime']);
+const python = requirePython('family-exports', [
+  'torch',
+  'transformers',
+  'onnx',
+  'onnxruntime',
+  'accelerate',
+]);
 
 const AUTO = 'tests/fixtures/auto';
 /** The registered model types with a fixture checkpoint. */
@@ -189,6 +197,56 @@ describe.skipIf(!python)("each family's export in transformers and onnxruntime (
         onnx.stderr,
       ).toEqual([]);
       expect(onnx.report.checks).toHaveLength(4);
+    },
+    240_000,
+  );
+
+  it.each(TYPES)(
+    "%s: the Run it elsewhere bundle trains it in transformers' Trainer with the studio's losses",
+    async (modelType) => {
+      const fixture = join(AUTO, modelType);
+      // The fixture's run (its data and arguments), cut to 6 steps.
+      const run = [
+        '--model_name_or_path',
+        join(fixture, 'checkpoint'),
+        '--train_file',
+        join(fixture, 'train.csv'),
+        '--validation_file',
+        join(fixture, 'validation.csv'),
+        '--args_json',
+        join(fixture, 'training_args.json'),
+        '--max_steps',
+        '6',
+        '--load_best_model_at_end',
+        'false',
+      ];
+      const tmp = mkdtempSync(join(tmpdir(), `studio-bundle-${modelType}-`));
+      const studioOut = join(tmp, 'studio');
+      const t = await runCli(['train', ...run, '--output_dir', studioOut, '--num_replicas', '1']);
+      expect(t.code, t.err).toBe(0);
+      const bundle = join(tmp, 'bundle');
+      const e = await runCli(['export-script', ...run, '--output_dir', bundle]);
+      expect(e.code, e.err).toBe(0);
+      const hfOut = join(tmp, 'hf');
+      const r = spawnSync('python3', ['train.py', 'args.json', '--output_dir', hfOut], {
+        cwd: bundle,
+        encoding: 'utf8',
+        env: { ...process.env, TOKENIZERS_PARALLELISM: 'false' },
+      });
+      expect(r.status, r.stderr.slice(-3000)).toBe(0);
+      const losses = (dir: string) =>
+        (
+          JSON.parse(readFileSync(join(dir, 'trainer_state.json'), 'utf8')) as {
+            log_history: { step: number; loss?: number }[];
+          }
+        ).log_history.filter((x) => x.loss !== undefined);
+      const studio = losses(studioOut);
+      const hf = losses(hfOut);
+      expect(hf.map((x) => x.step)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(studio.map((x) => x.step)).toEqual(hf.map((x) => x.step));
+      const worst = Math.max(...hf.map((x, i) => Math.abs(x.loss! - studio[i].loss!)));
+      console.info(`family-exports ${modelType}: bundle vs studio losses, max |diff| ${worst}`);
+      expect(worst).toBeLessThan(1e-3);
     },
     240_000,
   );
