@@ -23,6 +23,7 @@ import {
 import {
   checkGradients,
   checkInitStats,
+  checkPretrainedLoading,
   checkDropout,
   checkScaledHead,
   checkScratchRoundTrip,
@@ -135,6 +136,17 @@ describe('DistilBERT parameters', () => {
     expect(family.isEmbeddingParam('distilbert.embeddings.word_embeddings.weight')).toBe(true);
     expect(family.isEmbeddingParam('distilbert.embeddings.position_embeddings.weight')).toBe(true);
     expect(family.isEmbeddingParam('pre_classifier.weight')).toBe(false);
+  });
+
+  it('loads a pre-training (DistilBertForMaskedLM) or base-model checkpoint with a new head', async () => {
+    await tf.setBackend('cpu');
+    checkPretrainedLoading(family, config, tensors, [
+      'vocab_layer_norm.bias',
+      'vocab_layer_norm.weight',
+      'vocab_projector.bias',
+      'vocab_transform.bias',
+      'vocab_transform.weight',
+    ]);
   });
 
   it("initialises as HF's _init_weights (statistics of a fresh transformers model)", () => {

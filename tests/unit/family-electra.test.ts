@@ -22,6 +22,7 @@ import {
 import {
   checkGradients,
   checkInitStats,
+  checkPretrainedLoading,
   checkDropout,
   checkScaledHead,
   checkScratchRoundTrip,
@@ -114,6 +115,16 @@ describe('ELECTRA parameters', () => {
     expect(family.checkpointName('electra.embeddings.token_type_ids', true)).toBeNull();
     expect(family.isEmbeddingParam('electra.embeddings.token_type_embeddings.weight')).toBe(true);
     expect(family.isEmbeddingParam('electra.embeddings_project.weight')).toBe(false);
+  });
+
+  it('loads a pre-training (ElectraForPreTraining) or base-model checkpoint with a new head', async () => {
+    await tf.setBackend('cpu');
+    checkPretrainedLoading(family, config, tensors, [
+      'discriminator_predictions.dense.bias',
+      'discriminator_predictions.dense.weight',
+      'discriminator_predictions.dense_prediction.bias',
+      'discriminator_predictions.dense_prediction.weight',
+    ]);
   });
 
   it('has no embeddings_project when embedding_size equals hidden_size (as HF)', () => {

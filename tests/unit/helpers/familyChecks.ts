@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 
+import { SequenceClassifier } from '../../../src/core/model/classifier';
 import type { CommonConfig, ModelFamily } from '../../../src/core/model/family';
 import {
   disposeBatch,
@@ -183,4 +184,50 @@ export async function checkDropout<C extends CommonConfig>(
   expect(Number.isFinite((await loss.data())[0])).toBe(true);
   for (const [name, g] of grads) expect(norm(await g.data()), name).toBeGreaterThan(0);
   tf.dispose([loss, ...grads.values()]);
+}
+
+/**
+ * `from_pretrained` of the checkpoints users bring, through `SequenceClassifier.fromTensors`: a
+ * pre-training checkpoint (the fixture's encoder plus `pretrainingKeys`, no classification head)
+ * loads with the head newly initialised and those keys unexpected; a base-model checkpoint
+ * (names without the base prefix) loads with the head newly initialised and nothing unexpected;
+ * three labels instead of two reinitialise the head's label-sized tensors as mismatched.
+ */
+export function checkPretrainedLoading<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  tensors: Map<string, { shape: number[]; data: Float32Array }>,
+  pretrainingKeys: string[],
+): void {
+  const start = tf.memory().numTensors;
+  const head = new Set<string>(family.headParamNames(config));
+  const encoder = [...tensors].filter(([k]) => !head.has(k));
+  const load = (entries: [string, { shape: number[]; data: Float32Array }][], c: C) => {
+    const ts = new Map(entries.map(([k, t]) => [k, tf.tensor(t.data, t.shape)]));
+    const result = SequenceClassifier.fromTensors(family, c, ts, 0);
+    tf.dispose([...ts.values()]);
+    const { missing, unexpected, mismatched } = result;
+    result.model.dispose();
+    return { missing, unexpected, mismatched: mismatched.map((m) => m.name) };
+  };
+  const extra = pretrainingKeys.map((k): [string, { shape: number[]; data: Float32Array }] => [
+    k,
+    { shape: [2], data: new Float32Array(2) },
+  ]);
+  expect(load([...encoder, ...extra], config)).toEqual({
+    missing: [...head],
+    unexpected: pretrainingKeys,
+    mismatched: [],
+  });
+  const base = encoder.map(([k, t]): [string, typeof t] => [k.slice(family.basePrefix.length), t]);
+  expect(base.every(([k]) => !k.startsWith(family.basePrefix))).toBe(true);
+  expect(load(base, config)).toEqual({ missing: [...head], unexpected: [], mismatched: [] });
+  const three = { ...config, num_labels: 3, id2label: { 0: 'a', 1: 'b', 2: 'c' } };
+  const resized = family
+    .paramSpecs(three)
+    .filter((s) => head.has(s.name) && s.shape[0] === 3)
+    .map((s) => s.name);
+  expect(resized.length).toBeGreaterThan(0);
+  expect(load([...tensors], three)).toEqual({ missing: [], unexpected: [], mismatched: resized });
+  expect(tf.memory().numTensors).toBe(start);
 }
