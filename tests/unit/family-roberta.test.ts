@@ -18,6 +18,10 @@ import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
 import type { HostTensor, ModelFamily } from '../../src/core/model/family';
 import { robertaFamily, xlmRobertaFamily, type RobertaConfig } from '../../src/core/model/roberta';
 import { robertaPositionIds } from '../../src/core/model/roberta/forward';
+import { headLoss } from '../../src/core/train/losses';
+
+/** The single-label head's loss (torch's CrossEntropyLoss), as a run passes it. */
+const loss = headLoss('single_label_classification');
 
 interface Reference {
   max_length: number;
@@ -230,7 +234,8 @@ describe.each(CASES)('$dirName family', ({ dirName, family, arch }) => {
       labels: tf.tensor1d(g.labels, 'int32'),
     };
     const { value, grads } = tf.variableGrads(
-      () => family.forward(config, getter(params), batch, { training: true }).loss as tf.Scalar,
+      () =>
+        family.forward(config, getter(params), batch, { training: true, loss }).loss as tf.Scalar,
       [...params.values()],
     );
     expect(Math.abs((await value.data())[0] - g.loss) / g.loss).toBeLessThan(1e-5);
@@ -270,7 +275,7 @@ describe.each(CASES)('$dirName family', ({ dirName, family, arch }) => {
       labels: tf.tensor1d(g.labels, 'int32'),
     };
     const lossAt = async (seed: number) => {
-      const out = family.forward(dropConfig, getter(params), batch, { training: true, seed });
+      const out = family.forward(dropConfig, getter(params), batch, { training: true, seed, loss });
       const v = (await (out.loss as tf.Scalar).data())[0];
       tf.dispose([out.logits, out.loss as tf.Scalar]);
       return v;

@@ -5,9 +5,15 @@
  */
 import { z } from 'zod';
 
-// '../../model/config': the layering rule reads '../config' as core/config
-import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../../model/config';
-import { configJsonText, invalidConfig, parseLabelFields, showValue } from '../configCommon';
+import {
+  BERT_ACTIVATIONS,
+  TRANSFORMERS_VERSION,
+  configJsonText,
+  invalidConfig,
+  parseLabelFields,
+  showValue,
+  type BertActivation,
+} from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
 
 /** What tells RoBERTa and XLM-RoBERTa apart: names and one default. */

@@ -5,9 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { headLoss } from '../../train/losses';
 import { embed } from '../embeddings';
-import { additiveMask, encoderLayer, type SeedFor } from '../encoderLayer';
+import {
+  additiveMask,
+  batchShape,
+  bertLayerNames,
+  dropoutSites,
+  encoderLayer,
+  firstToken,
+} from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
 import { dropout, linear } from '../layers';
 import type { RobertaConfig } from './config';
@@ -29,35 +35,16 @@ export function robertaPositionIds(ids: tf.Tensor2D, pad: number): tf.Tensor2D {
   });
 }
 
-function checkBatch(c: RobertaConfig, batch: ClassifierBatch): void {
-  const ids = batch.input_ids;
-  if (ids.rank !== 2) throw new Error(`forward: input_ids must be [B, T], got [${ids.shape}]`);
-  const T = ids.shape[1];
+/** The batch's `[B, T]`, checked against the positions past `padding_idx`. */
+function checkBatch(c: RobertaConfig, batch: ClassifierBatch): [number, number] {
+  const [B, T] = batchShape(batch, Infinity);
   if (T > robertaMaxInputLength(c)) {
     throw new Error(
       `forward: sequence length ${T} exceeds the model's ${robertaMaxInputLength(c)} positions ` +
         `(max_position_embeddings ${c.max_position_embeddings} - pad_token_id ${c.pad_token_id} - 1)`,
     );
   }
-  const mask = batch.attention_mask;
-  if (mask && (mask.shape[0] !== ids.shape[0] || mask.shape[1] !== T)) {
-    throw new Error(
-      `forward: attention_mask has shape [${mask.shape}], input_ids has [${ids.shape}]`,
-    );
-  }
-}
-
-/** The head's loss for `labels`: the run's, or HF's choice by problem type and label dtype. */
-function lossOf(c: RobertaConfig, labels: tf.Tensor, opts: ForwardOptions) {
-  if (opts.loss) return opts.loss;
-  const problem =
-    c.problem_type ??
-    (c.num_labels === 1
-      ? 'regression'
-      : labels.dtype === 'int32'
-        ? 'single_label_classification'
-        : 'multi_label_classification');
-  return headLoss(problem);
+  return [B, T];
 }
 
 /** HF's forward (see the module comment); token_type_ids are not read (always type 0). */
@@ -67,11 +54,9 @@ export function robertaForward(
   batch: ClassifierBatch,
   opts: ForwardOptions,
 ): ClassifierOutput {
-  checkBatch(c, batch);
+  const [B, T] = checkBatch(c, batch);
   const training = opts.training ?? false;
-  const [B, T] = batch.input_ids.shape;
-  const H = c.hidden_size;
-  const seedFor: SeedFor = (site) => (opts.seed === undefined ? undefined : `${opts.seed}:${site}`);
+  const seedFor = dropoutSites(opts);
   const e = 'roberta.embeddings';
   return tf.tidy(() => {
     const ids = (
@@ -95,16 +80,26 @@ export function robertaForward(
     );
     const maskAdd = additiveMask(batch.attention_mask);
     for (let i = 0; i < c.num_hidden_layers; i++) {
-      // one tidy per layer: what the tape does not keep goes as the layer ends
-      const pre = `roberta.encoder.layer.${i}`;
+      const input = h;
+      // One tidy per layer: what the backward pass does not keep goes as the layer ends.
       h = tf.tidy(() =>
-        encoderLayer(c, param, pre, i, h, maskAdd, { batch: B, seqLen: T }, training, seedFor),
+        encoderLayer(param, bertLayerNames(`roberta.encoder.layer.${i}`), input, maskAdd, {
+          batch: B,
+          seqLen: T,
+          heads: c.num_attention_heads,
+          eps: c.layer_norm_eps,
+          act: c.hidden_act,
+          hiddenDropout: c.hidden_dropout_prob,
+          attentionDropout: c.attention_probs_dropout_prob,
+          training,
+          index: i,
+          seedFor,
+        }),
       );
     }
     // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
-    let x = tf.reshape(tf.slice(tf.reshape(h, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]);
-    x = dropout(x, rate, training, seedFor('cls'));
+    let x = dropout(firstToken(h, B, T), rate, training, seedFor('cls'));
     x = tf.tanh(linear(x, param('classifier.dense.weight'), param('classifier.dense.bias')));
     x = dropout(x, rate, training, seedFor('cls2'));
     const logits = linear(
@@ -112,8 +107,7 @@ export function robertaForward(
       param('classifier.out_proj.weight'),
       param('classifier.out_proj.bias'),
     ) as tf.Tensor2D;
-    const labels = batch.labels;
-    if (!labels) return { logits };
-    return { logits, loss: lossOf(c, labels, opts)(logits, labels) };
+    if (!batch.labels || !opts.loss) return { logits };
+    return { logits, loss: opts.loss(logits, batch.labels) };
   });
 }

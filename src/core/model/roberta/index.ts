@@ -3,8 +3,9 @@
  * (`model_type` "roberta" / "xlm-roberta", `RobertaForSequenceClassification` /
  * `XLMRobertaForSequenceClassification`); the same parameters, prefix (`roberta.`) and maths.
  */
-import { encoderLayerActivationBytes } from '../encoderLayer';
+import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
+import { initParam } from '../init';
 import {
   ROBERTA,
   XLM_ROBERTA,
@@ -21,22 +22,25 @@ import {
   ROBERTA_PREFIX,
   isRobertaEmbeddingParam,
   robertaCheckpointName,
-  robertaInitParam,
   robertaParamSpecs,
 } from './params';
 
 export type { RobertaConfig } from './config';
 
 /**
- * Activation bytes kept at B x T: the encoder layers' (as BERT's), the embeddings' normalised
- * input and position ids, and the head's first-token rows.
+ * Activation bytes kept at B x T (fp32): the encoder layers' (BERT's estimate), the embeddings'
+ * sum, normalised output and position ids, and the head's first-token rows; one more layer's
+ * worth for the gradient temporaries while backward runs.
  */
 function robertaActivationBytes(c: RobertaConfig, B: number, T: number): number {
-  const layer = encoderLayerActivationBytes(c, B, T);
-  const embeddings = 4 * (B * T * c.hidden_size + 3 * B * T);
-  const head = 4 * (3 * B * c.hidden_size + 2 * B * c.num_labels);
-  // while backward runs, one layer's gradient temporaries sit on top of what is kept
-  return (c.num_hidden_layers + 1) * layer + embeddings + head;
+  const layer = encoderLayerActivationElems(B, T, {
+    hidden: c.hidden_size,
+    intermediate: c.intermediate_size,
+    heads: c.num_attention_heads,
+  });
+  const embeddings = 7 * B * T * c.hidden_size + 3 * B * T;
+  const head = 4 * B * c.hidden_size + 2 * B * c.num_labels;
+  return 4 * ((c.num_hidden_layers + 1) * layer + embeddings + head);
 }
 
 function robertaLikeFamily(v: RobertaVariant): ModelFamily<RobertaConfig> {
@@ -58,7 +62,7 @@ function robertaLikeFamily(v: RobertaVariant): ModelFamily<RobertaConfig> {
     takesTokenTypeIds: () => false,
     paramSpecs: robertaParamSpecs,
     headParamNames: () => ROBERTA_HEAD_PARAMS,
-    initParam: robertaInitParam,
+    initParam,
     checkpointName: robertaCheckpointName,
     basePrefix: ROBERTA_PREFIX,
     forward: robertaForward,

@@ -3,7 +3,8 @@
  * what `forward.ts` computes. Inputs `input_ids` and `attention_mask`, as HF's exports of RoBERTa
  * and XLM-R declare them (their tokenizers give no token types).
  */
-import { addOnnxEncoderLayer, onnxAdditiveMask } from '../encoderLayerOnnx';
+import { bertLayerNames } from '../encoderLayer';
+import { onnxAdditiveMask, onnxEncoderLayer, onnxFirstToken } from '../encoderLayerOnnx';
 import { ONNX_INT64, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
 import { hostParam, onnxLayerNorm } from '../onnxOps';
 import type { RobertaConfig } from './config';
@@ -73,13 +74,16 @@ export function addRobertaGraph(
   let h = onnxLayerNorm(g, sum, w, `${e}.LayerNorm`, c.layer_norm_eps);
   const maskAdd = onnxAdditiveMask(g, inputs.attention_mask);
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    h = addOnnxEncoderLayer(g, c, w, ops, `roberta.encoder.layer.${i}`, h, maskAdd);
+    h = onnxEncoderLayer(g, w, ops, bertLayerNames(`roberta.encoder.layer.${i}`), h, maskAdd, {
+      hidden: c.hidden_size,
+      heads: c.num_attention_heads,
+      eps: c.layer_norm_eps,
+      act: c.hidden_act,
+    });
   }
   const linear = (x: string, prefix: string) =>
     ops.linear(g, x, prefix, hostParam(w, `${prefix}.weight`), hostParam(w, `${prefix}.bias`));
-  const first = g.op('Gather', [h, g.int64('first_token', [], [0])], 'classifier/First', {
-    axis: { int: 1 },
-  });
+  const first = onnxFirstToken(g, h, 'roberta');
   const dense = g.op('Tanh', [linear(first, 'classifier.dense')], 'classifier/Tanh');
   return linear(dense, 'classifier.out_proj');
 }

@@ -1,14 +1,11 @@
 /**
- * The parameters of HF's `RobertaForSequenceClassification` (XLM-R's are the same): names and
- * shapes in `named_parameters()` order, `_init_weights` (`PreTrainedModel`'s: Linear and Embedding
- * weights normal(0, initializer_range) with the `padding_idx` rows of the word and position tables
- * zeroed, biases 0, LayerNorm 1 / 0), and how checkpoint keys map onto them.
+ * The parameters of HF's `RobertaForSequenceClassification` (XLM-R's are the same): names, shapes
+ * and init kinds in `named_parameters()` order (`PreTrainedModel._init_weights`, as `init.ts`
+ * makes it: the `padding_idx` rows of the word and position tables zeroed), and how checkpoint
+ * keys map onto them.
  */
-import * as tf from '@tensorflow/tfjs';
-
-import { encoderLayerParamSpecs } from '../encoderLayer';
+import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
 import type { ParamSpec } from '../family';
-import { paramSeed } from '../init';
 import type { RobertaConfig } from './config';
 
 /** The base model's prefix in parameter names. */
@@ -33,8 +30,7 @@ export function robertaParamSpecs(c: RobertaConfig): ParamSpec[] {
   const specs: ParamSpec[] = [
     { name: `${e}.word_embeddings.weight`, shape: [c.vocab_size, H], kind: 'word_embeddings' },
     { name: `${e}.token_type_embeddings.weight`, shape: [c.type_vocab_size, H], kind: 'normal' },
-    { name: `${e}.LayerNorm.weight`, shape: [H], kind: 'ones' },
-    { name: `${e}.LayerNorm.bias`, shape: [H], kind: 'zeros' },
+    ...layerNormSpecs(`${e}.LayerNorm`, H),
     // nn.Embedding(..., padding_idx=pad_token_id): its padding row is zeroed too
     {
       name: `${e}.position_embeddings.weight`,
@@ -43,44 +39,16 @@ export function robertaParamSpecs(c: RobertaConfig): ParamSpec[] {
     },
   ];
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    specs.push(...encoderLayerParamSpecs(`roberta.encoder.layer.${i}`, H, c.intermediate_size));
+    specs.push(
+      ...encoderLayerSpecs(bertLayerNames(`roberta.encoder.layer.${i}`), H, c.intermediate_size),
+    );
   }
-  const head: ParamSpec[] = [
-    { name: 'classifier.dense.weight', shape: [H, H], kind: 'normal' },
-    { name: 'classifier.dense.bias', shape: [H], kind: 'zeros' },
-    { name: 'classifier.out_proj.weight', shape: [c.num_labels, H], kind: 'normal' },
-    { name: 'classifier.out_proj.bias', shape: [c.num_labels], kind: 'zeros' },
+  const head = [
+    ...linearSpecs('classifier.dense', H, H),
+    ...linearSpecs('classifier.out_proj', c.num_labels, H),
   ];
-  return c.model_type === 'xlm-roberta' ? [...head, ...specs] : [...specs, ...head];
-}
 
-/** A fresh tensor for `spec` as HF's `_init_weights` makes it, seeded by (seed, name). */
-export function robertaInitParam(c: RobertaConfig, spec: ParamSpec, seed: number): tf.Tensor {
-  return tf.tidy(() => {
-    switch (spec.kind) {
-      case 'zeros':
-        return tf.zeros(spec.shape);
-      case 'ones':
-        return tf.ones(spec.shape);
-      case 'normal':
-      case 'word_embeddings': {
-        const w = tf.randomNormal(
-          spec.shape,
-          0,
-          c.initializer_range,
-          'float32',
-          paramSeed(seed, spec.name),
-        );
-        if (spec.kind === 'normal') return w;
-        // `module.weight.data[module.padding_idx].zero_()`
-        const rows = spec.shape[0];
-        const keep = tf.sub(1, tf.reshape(tf.oneHot([c.pad_token_id], rows), [rows, 1]));
-        return tf.mul(w, keep);
-      }
-      default:
-        throw new Error(`RoBERTa: no initialisation of kind '${spec.kind}' (${spec.name})`);
-    }
-  });
+  return c.model_type === 'xlm-roberta' ? [...head, ...specs] : [...specs, ...head];
 }
 
 /** Buffers HF ignores when loading (old checkpoints saved them). */
