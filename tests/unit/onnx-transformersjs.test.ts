@@ -10,7 +10,7 @@
  * cut row ends without [SEP] there, where transformers and the studio keep it: the comparisons
  * are on rows that fit, and one test shows what a cut row gives.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,7 +22,6 @@ import {
 } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { FAMILIES } from '../../src/core/model/families';
 import { softmax } from '../../src/core/train/metrics';
 import { predictLogits } from '../../src/core/train/evaluate';
 import { encodeDataset } from '../../src/core/tokenize/encode';
@@ -41,10 +40,6 @@ import { runCli } from './helpers/runCli';
 import { studioPredictions } from './helpers/studioPredict';
 
 const tmp = mkdtempSync(join(tmpdir(), 'studio-onnx-'));
-/** Registered families with a transformers checkpoint in tests/fixtures/auto. */
-const FIXTURE_TYPES = FAMILIES.flatMap((f) => f.modelTypes).filter((t) =>
-  existsSync(join('tests/fixtures/auto', t, 'checkpoint', 'config.json')),
-);
 
 type Scores = { label: string; score: number }[];
 type Classify = (texts: string[], o: { top_k: null }) => Promise<Scores[]>;
@@ -163,49 +158,6 @@ describe('ONNX export in transformers.js', () => {
     const pick = (r: number[][]) => fits.map((i) => r[i]);
     expectClose(pick(studio), pick(fp32), pick(q8), 'fine-tuned');
   }, 120_000);
-
-  // Every registered family with a fixture checkpoint (tests/fixtures/auto/<model_type>), as above.
-  it.each(FIXTURE_TYPES)(
-    '%s: a model fine-tuned from its transformers checkpoint (the CLI output_dir)',
-    async (modelType) => {
-      const dir = join(tmp, modelType);
-      const train = await runCli([
-        'train',
-        '--model_name_or_path',
-        join('tests/fixtures/auto', modelType, 'checkpoint'),
-        '--train_file',
-        smallSmsCsv(tmp, 200),
-        '--output_dir',
-        dir,
-        '--max_length',
-        '48',
-        '--max_steps',
-        '80',
-        '--learning_rate',
-        '1e-2',
-        '--per_device_train_batch_size',
-        '16',
-        '--save_strategy',
-        'no',
-        '--num_replicas',
-        '1',
-        '--seed',
-        '7',
-      ]);
-      expect(train.code, train.err).toBe(0);
-      const texts = smsRows()
-        .slice(200)
-        .map(([, t]) => t);
-      const { labels, rows } = await studioPredictions(dir, tmp, texts);
-      const fits = rows.map((r, i) => (r.truncated ? -1 : i)).filter((i) => i >= 0);
-      expect(fits.length).toBeGreaterThanOrEqual(40);
-      const fp32 = await pipelineProbs(modelType, 'fp32', texts, labels);
-      const q8 = await pipelineProbs(modelType, 'q8', texts, labels);
-      const pick = (r: number[][]) => fits.map((i) => r[i]);
-      expectClose(pick(rows.map((r) => r.probs)), pick(fp32), pick(q8), modelType);
-    },
-    120_000,
-  );
 
   it('a text-pair model: AutoTokenizer(text, { text_pair }) + AutoModelForSequenceClassification', async () => {
     // SMS rows, each with the start of the next one as its second text (spam or not is the

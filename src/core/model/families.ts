@@ -9,12 +9,19 @@ import { bertFamily } from './bert';
 import { distilBertFamily } from './distilbert';
 import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
+import { robertaFamily, xlmRobertaFamily } from './roberta';
 
 /** A parsed config of any family: code outside the family reads only the common keys. */
 export type ModelConfig = CommonConfig;
 
 /** Every family the studio builds, BERT (the from-scratch default) first. */
-export const FAMILIES: readonly ModelFamily[] = [bertFamily, distilBertFamily, electraFamily];
+export const FAMILIES: readonly ModelFamily[] = [
+  bertFamily,
+  robertaFamily,
+  xlmRobertaFamily,
+  distilBertFamily,
+  electraFamily,
+];
 
 /** The family from-scratch runs build unless the run names another. */
 export const DEFAULT_FAMILY: ModelFamily = bertFamily;
