@@ -110,6 +110,32 @@ describe('DistilBERT config', () => {
       settings: { sinusoidal_pos_embds: true, n_layers: 3 },
     });
     expect(c).toMatchObject({ sinusoidal_pos_embds: true, n_layers: 3, num_labels: 3 });
+    // The studio's from-scratch settings, named as BERT's keys, land on DistilBERT's.
+    const sized = family.scratchConfig({
+      vocabSize: 100,
+      id2label: { 0: 'a', 1: 'b' },
+      problemType: null,
+      maxLength: 32,
+      padTokenId: 0,
+      settings: {
+        hidden_size: 128,
+        num_hidden_layers: 3,
+        num_attention_heads: 2,
+        intermediate_size: 512,
+        hidden_dropout_prob: 0,
+        attention_probs_dropout_prob: 0.05,
+        classifier_dropout: null,
+      },
+    });
+    expect(sized).toMatchObject({
+      dim: 128,
+      n_layers: 3,
+      n_heads: 2,
+      hidden_dim: 512,
+      dropout: 0,
+      attention_dropout: 0.05,
+      seq_classif_dropout: 0.2,
+    });
   });
 });
 

@@ -95,6 +95,15 @@ describe('ELECTRA config', () => {
       intermediate_size: 128,
       embedding_size: 32,
     });
+    const sized = family.scratchConfig({
+      vocabSize: 100,
+      id2label: { 0: 'a', 1: 'b' },
+      problemType: null,
+      maxLength: 32,
+      padTokenId: 0,
+      settings: { hidden_size: 128, num_attention_heads: 2 },
+    });
+    expect(sized).toMatchObject({ hidden_size: 128, embedding_size: 64, num_attention_heads: 2 });
   });
 });
 

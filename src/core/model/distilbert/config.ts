@@ -179,10 +179,31 @@ export function distilBertConfigToJson(c: DistilBertConfig): string {
 }
 
 /**
+ * The studio's from-scratch settings are named as BERT's config keys (the default family's); a
+ * DistilBERT reads them under its own keys (`hidden_size` -> `dim`, ...). `classifier_dropout`
+ * null (BERT: "as hidden_dropout_prob") leaves `seq_classif_dropout` at its default.
+ */
+const FROM_BERT_KEYS: Record<string, keyof DistilBertConfig> = {
+  hidden_size: 'dim',
+  num_hidden_layers: 'n_layers',
+  num_attention_heads: 'n_heads',
+  intermediate_size: 'hidden_dim',
+  hidden_dropout_prob: 'dropout',
+  attention_probs_dropout_prob: 'attention_dropout',
+  classifier_dropout: 'seq_classif_dropout',
+};
+
+/**
  * A small DistilBERT trained from scratch: dim 64, 2 layers, 4 heads, hidden_dim 128 unless the
- * settings say otherwise; every other key at HF's default.
+ * settings say otherwise (DistilBERT's keys, or BERT's names of the same settings); every other
+ * key at HF's default.
  */
 export function distilBertScratchConfig(opts: ScratchOptions): DistilBertConfig {
+  const settings: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opts.settings ?? {})) {
+    if (v === undefined || v === null) continue;
+    settings[FROM_BERT_KEYS[k] ?? k] = v;
+  }
   return parseDistilBertConfig({
     architectures: ['DistilBertForSequenceClassification'],
     model_type: 'distilbert',
@@ -195,6 +216,6 @@ export function distilBertScratchConfig(opts: ScratchOptions): DistilBertConfig 
     pad_token_id: opts.padTokenId,
     id2label: opts.id2label,
     problem_type: opts.problemType,
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...settings,
   });
 }

@@ -218,17 +218,21 @@ export function electraConfigToJson(c: ElectraConfig): string {
 }
 
 /**
- * A small ELECTRA trained from scratch: hidden 64, 2 layers, 4 heads, intermediate 128 and
- * embedding_size 32 (half the hidden size, as electra-small's 128 to 256) unless the settings say
- * otherwise; every other key at HF's default.
+ * A small ELECTRA trained from scratch: hidden 64, 2 layers, 4 heads, intermediate 128 unless the
+ * settings say otherwise, and embedding_size half the hidden size (electra-small's 128 to 256)
+ * unless they set it; every other key at HF's default.
  */
 export function electraScratchConfig(opts: ScratchOptions): ElectraConfig {
+  const settings = Object.fromEntries(
+    Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined),
+  );
+  const hidden = typeof settings.hidden_size === 'number' ? settings.hidden_size : 64;
   return parseElectraConfig({
     architectures: ['ElectraForSequenceClassification'],
     model_type: 'electra',
     vocab_size: opts.vocabSize,
     max_position_embeddings: opts.maxLength,
-    embedding_size: 32,
+    embedding_size: Math.max(1, Math.floor(hidden / 2)),
     hidden_size: 64,
     num_hidden_layers: 2,
     num_attention_heads: 4,
@@ -236,6 +240,6 @@ export function electraScratchConfig(opts: ScratchOptions): ElectraConfig {
     pad_token_id: opts.padTokenId,
     id2label: opts.id2label,
     problem_type: opts.problemType,
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...settings,
   });
 }
