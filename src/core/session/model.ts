@@ -6,12 +6,7 @@
 import { scratchModelSettings } from '../config/modelArguments';
 import { SequenceClassifier } from '../model/classifier';
 import { defaultId2Label } from '../model/config';
-import {
-  DEFAULT_FAMILY,
-  familyForModelType,
-  familyOf,
-  type ModelConfig,
-} from '../model/families';
+import { DEFAULT_FAMILY, familyForModelType, familyOf, type ModelConfig } from '../model/families';
 import type { ModelFamily } from '../model/family';
 import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '../model/memory';
 import type { Tokenizer } from '../tokenize/tokenizer';
