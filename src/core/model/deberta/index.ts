@@ -1,0 +1,78 @@
+/**
+ * DeBERTa-v2 / DeBERTa-v3 (`model_type` "deberta-v2", `DebertaV2ForSequenceClassification`)
+ * behind the model-family interface.
+ */
+import type { ModelFamily } from '../family';
+import {
+  DEBERTA_NAME,
+  debertaConfigToJson,
+  debertaScratchConfig,
+  parseDebertaConfig,
+  type DebertaV2Config,
+} from './config';
+import { debertaForward } from './forward';
+import { addDebertaGraph } from './onnx';
+import {
+  DEBERTA_HEAD_PARAMS,
+  DEBERTA_PREFIX,
+  debertaCheckpointName,
+  debertaInitParam,
+  debertaIsEmbeddingParam,
+  debertaParamSpecs,
+} from './params';
+import { relativeIndex } from './relativePositions';
+
+export type { DebertaV2Config } from './config';
+
+const F32 = 4;
+
+/**
+ * Activation bytes the tape keeps per forward pass at B x T, as memory.ts reasons for BERT: per
+ * layer the QKV input and its head-major copy (4 x B*T*H), the probabilities and the transient
+ * scores (3 x nH*B*T*T), the c2p and p2c products while they are gathered (2 x nH*B*T*rows),
+ * the dense layers' inputs and the LayerNorms' normalised inputs (4 x B*T*H), the feed-forward's
+ * input, activation input and output (3 x B*T*I); the embeddings (4 x B*T*H); and one layer's
+ * gradient temporaries on top while the backward runs.
+ */
+export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number): number {
+  const bth = B * T * c.hidden_size;
+  const bti = B * T * c.intermediate_size;
+  const scores = c.num_attention_heads * B * T * T;
+  const rows = c.relative_attention ? relativeIndex(c, T).rows : 0;
+  const terms = c.relative_attention ? c.pos_att_type.length : 0;
+  const relative = terms * c.num_attention_heads * B * T * rows;
+  const perLayer = 8 * bth + 3 * scores + relative + 3 * bti;
+  return F32 * (c.num_hidden_layers * perLayer + 4 * bth + perLayer);
+}
+
+/** The DeBERTa-v2/v3 family. */
+export const debertaFamily: ModelFamily<DebertaV2Config> = {
+  modelTypes: ['deberta-v2'],
+  displayName: DEBERTA_NAME,
+  architectureOf: () => 'DebertaV2ForSequenceClassification',
+  parseConfig: parseDebertaConfig,
+  configToJson: debertaConfigToJson,
+  scratchConfig: debertaScratchConfig,
+  dims: (c) => ({
+    vocabSize: c.vocab_size,
+    hiddenSize: c.hidden_size,
+    numLayers: c.num_hidden_layers,
+    numHeads: c.num_attention_heads,
+    intermediateSize: c.intermediate_size,
+  }),
+  maxInputLength: (c) => c.max_position_embeddings,
+  takesTokenTypeIds: (c) => c.type_vocab_size > 0,
+  paramSpecs: debertaParamSpecs,
+  headParamNames: () => DEBERTA_HEAD_PARAMS,
+  initParam: debertaInitParam,
+  checkpointName: debertaCheckpointName,
+  basePrefix: DEBERTA_PREFIX,
+  forward: debertaForward,
+  isEmbeddingParam: debertaIsEmbeddingParam,
+  activationBytes: debertaActivationBytes,
+  onnxInputs: (c) =>
+    c.type_vocab_size > 0
+      ? ['input_ids', 'attention_mask', 'token_type_ids']
+      : ['input_ids', 'attention_mask'],
+  addOnnxGraph: addDebertaGraph,
+};
