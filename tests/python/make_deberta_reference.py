@@ -10,6 +10,12 @@ tests/fixtures/auto/deberta-v2/reference.json:
 - make_log_bucket_position's buckets for a few (position_buckets, max_position) pairs, so the
   host-side bucket table can be checked against torch's float32 arithmetic.
 
+Also writes tests/fixtures/deberta-variants/<name>/ (config.json, model.safetensors,
+reference.json): small random models with larger weights (so attention shapes the logits)
+over the settings the fixture does not use (separate position projections, absolute positions,
+token types, embed_proj, raw clamped distances, one relative term), with the same kind of
+logits, loss and gradients on random padded batches.
+
 Run: python3 tests/python/make_deberta_reference.py
 """
 
@@ -18,7 +24,9 @@ import json
 import os
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from safetensors.torch import save_file
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, DebertaV2Config
+from transformers import DebertaV2ForSequenceClassification
 from transformers.models.deberta_v2.modeling_deberta_v2 import make_log_bucket_position
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "auto", "deberta-v2")
@@ -92,5 +100,82 @@ def main():
         f.write("\n")
 
 
+VARIANT_BASE = dict(
+    vocab_size=100,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    intermediate_size=48,
+    max_position_embeddings=64,
+    hidden_dropout_prob=0.0,
+    attention_probs_dropout_prob=0.0,
+    pooler_dropout=0.0,
+    initializer_range=0.3,
+    relative_attention=True,
+    pad_token_id=0,
+    num_labels=3,
+)
+VARIANTS = {
+    # DeBERTa-v3's layout, 8 log buckets over 64 positions: most pairs of a 24-token row are bucketed
+    "v3-buckets": dict(
+        position_buckets=8, share_att_key=True, pos_att_type=["p2c", "c2p"], norm_rel_ebd="layer_norm",
+        position_biased_input=False, type_vocab_size=0,
+    ),
+    # DeBERTa-v2's older layout: pos_key_proj / pos_query_proj, absolute positions, token types,
+    # embed_proj, raw distances clamped at 6, no LayerNorm on the relative embeddings
+    "v2-separate": dict(
+        position_buckets=-1, max_relative_positions=6, share_att_key=False, pos_att_type="c2p|p2c",
+        norm_rel_ebd="none", position_biased_input=True, type_vocab_size=2, embedding_size=24,
+        hidden_act="gelu_new",
+    ),
+    # one relative term (the scale counts it once)
+    "c2p-only": dict(
+        position_buckets=16, share_att_key=True, pos_att_type=["c2p"], norm_rel_ebd="layer_norm",
+        position_biased_input=False, type_vocab_size=0,
+    ),
+}
+
+
+def make_variant(name, settings):
+    out_dir = os.path.join(os.path.dirname(__file__), "..", "fixtures", "deberta-variants", name)
+    os.makedirs(out_dir, exist_ok=True)
+    torch.manual_seed(1234)
+    config = DebertaV2Config(**VARIANT_BASE, **settings)
+    config._attn_implementation = "eager"
+    model = DebertaV2ForSequenceClassification(config)
+    model.eval()
+    B, T = 5, 24
+    gen = torch.Generator().manual_seed(5)
+    ids = torch.randint(1, 100, (B, T), generator=gen)
+    lengths = [24, 17, 9, 24, 3]
+    mask = torch.zeros(B, T, dtype=torch.long)
+    for b, n in enumerate(lengths):
+        mask[b, :n] = 1
+    ids = ids * mask
+    types = torch.randint(0, 2, (B, T), generator=gen) * mask if config.type_vocab_size > 0 else None
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask, token_type_ids=types).logits
+    labels = torch.tensor([0, 2, 1, 1, 0])
+    model.zero_grad()
+    loss = model(input_ids=ids, attention_mask=mask, token_type_ids=types, labels=labels).loss
+    loss.backward()
+    ref = {
+        "input_ids": ids.tolist(),
+        "attention_mask": mask.tolist(),
+        "token_type_ids": types.tolist() if types is not None else None,
+        "logits": logits.tolist(),
+        "labels": labels.tolist(),
+        "loss": loss.item(),
+        "grad_norms": {n: p.grad.norm().item() for n, p in model.named_parameters()},
+    }
+    config.save_pretrained(out_dir)
+    save_file({n: p.detach().contiguous() for n, p in model.named_parameters()}, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
+    with open(os.path.join(out_dir, "reference.json"), "w") as f:
+        json.dump(ref, f)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     main()
+    for variant, settings in VARIANTS.items():
+        make_variant(variant, settings)

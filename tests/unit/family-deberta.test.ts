@@ -47,12 +47,72 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
   return m;
 }
 
-function variables(c: DebertaV2Config): Map<string, tf.Variable> {
+type Checkpoint = ReturnType<typeof readSafetensors>;
+
+/** One model and what torch computed with it. */
+interface Case {
+  name: string;
+  config: DebertaV2Config;
+  weights: Checkpoint;
+  /** A padded batch and torch's eval logits on it. */
+  inputs: { input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][] | null };
+  logits: number[][];
+  /** A padded, labelled batch and torch's loss and gradients on it (dropout off). */
+  train: {
+    inputs: Case['inputs'];
+    labels: number[];
+    loss: number;
+    gradNorms: Record<string, number>;
+  };
+  grads?: Record<string, number[]>;
+}
+
+const fixtureCase: Case = {
+  name: 'fixture checkpoint',
+  config,
+  weights: checkpoint,
+  inputs: ref.validation,
+  logits: initial.logits,
+  train: {
+    inputs: ref.train,
+    labels: ref.train.labels,
+    loss: ref.train.loss,
+    gradNorms: ref.train.grad_norms,
+  },
+  grads: ref.train.grads,
+};
+
+/** The random models of tests/fixtures/deberta-variants (see make_deberta_reference.py). */
+function variantCase(name: string): Case {
+  const vdir = `tests/fixtures/deberta-variants/${name}/`;
+  const r = JSON.parse(readFileSync(`${vdir}reference.json`, 'utf8')) as {
+    input_ids: number[][];
+    attention_mask: number[][];
+    token_type_ids: number[][] | null;
+    logits: number[][];
+    labels: number[];
+    loss: number;
+    grad_norms: Record<string, number>;
+  };
+  return {
+    name,
+    config: debertaFamily.parseConfig(JSON.parse(readFileSync(`${vdir}config.json`, 'utf8'))),
+    weights: readSafetensors(new Uint8Array(readFileSync(`${vdir}model.safetensors`))),
+    inputs: r,
+    logits: r.logits,
+    train: { inputs: r, labels: r.labels, loss: r.loss, gradNorms: r.grad_norms },
+  };
+}
+
+const cases: Case[] = [fixtureCase, ...['v3-buckets', 'v2-separate', 'c2p-only'].map(variantCase)];
+
+function variables(k: Case): Map<string, tf.Variable> {
   const vars = new Map<string, tf.Variable>();
-  for (const spec of debertaFamily.paramSpecs(c)) {
-    const t = checkpoint.get(spec.name);
+  for (const spec of debertaFamily.paramSpecs(k.config)) {
+    const t = k.weights.get(spec.name);
     if (!t) throw new Error(`checkpoint lacks ${spec.name}`);
-    vars.set(spec.name, tf.variable(tf.tensor(t.data, t.shape), true, `deb/${spec.name}`));
+    expect(t.shape, spec.name).toEqual(spec.shape);
+    vars.set(spec.name, tf.variable(tf.tensor(t.data, t.shape), true, `${k.name}/${spec.name}`));
   }
   return vars;
 }
@@ -65,44 +125,41 @@ function getter(vars: Map<string, tf.Tensor>): ParamGetter {
   };
 }
 
-async function logitsOn(c: DebertaV2Config, vars: Map<string, tf.Tensor>): Promise<number[][]> {
-  const out = tf.tidy(() => {
-    const { logits } = debertaFamily.forward(
-      c,
-      getter(vars),
-      {
-        input_ids: tf.tensor2d(ref.validation.input_ids, undefined, 'int32'),
-        attention_mask: tf.tensor2d(ref.validation.attention_mask, undefined, 'int32'),
-      },
-      {},
-    );
-    return logits;
-  });
+function batchOf(inputs: Case['inputs']) {
+  return {
+    input_ids: tf.tensor2d(inputs.input_ids, undefined, 'int32'),
+    attention_mask: tf.tensor2d(inputs.attention_mask, undefined, 'int32'),
+    ...(inputs.token_type_ids
+      ? { token_type_ids: tf.tensor2d(inputs.token_type_ids, undefined, 'int32') }
+      : {}),
+  };
+}
+
+async function logitsOn(k: Case, vars: Map<string, tf.Tensor>): Promise<number[][]> {
+  const out = tf.tidy(
+    () => debertaFamily.forward(k.config, getter(vars), batchOf(k.inputs), {}).logits,
+  );
   const rows = (await out.array()) as number[][];
   out.dispose();
   return rows;
 }
 
 async function gradients(
-  c: DebertaV2Config,
+  k: Case,
   vars: Map<string, tf.Variable>,
 ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  const batch = {
-    input_ids: tf.tensor2d(ref.train.input_ids, undefined, 'int32'),
-    attention_mask: tf.tensor2d(ref.train.attention_mask, undefined, 'int32'),
-    labels: tf.tensor1d(ref.train.labels, 'int32'),
-  };
+  const batch = { ...batchOf(k.train.inputs), labels: tf.tensor1d(k.train.labels, 'int32') };
   const loss = headLoss('single_label_classification');
   const { value, grads } = tf.variableGrads(
     () =>
-      debertaFamily.forward(c, getter(vars), batch, { training: true, seed: 1, loss })
+      debertaFamily.forward(k.config, getter(vars), batch, { training: true, seed: 1, loss })
         .loss as tf.Scalar,
     [...vars.values()],
   );
   const out = new Map<string, Float32Array>();
   for (const [name, v] of vars) out.set(name, (await grads[v.name].data()) as Float32Array);
   const l = (await value.data())[0];
-  tf.dispose([value, ...Object.values(grads), batch.input_ids, batch.attention_mask, batch.labels]);
+  tf.dispose([value, ...Object.values(grads), ...Object.values(batch)]);
   return { loss: l, grads: out };
 }
 
@@ -205,11 +262,11 @@ describe('DeBERTa-v2 parameters and initialisation', () => {
   });
 });
 
-describe('DeBERTa-v2 forward and gradients against torch', () => {
+describe.each(cases)('DeBERTa-v2 forward and gradients against torch: $name', (k) => {
   let vars: Map<string, tf.Variable>;
-  beforeAll(async () => {
+  beforeAll(() => {
     expect(installWasmKernels()).toBe(true);
-    vars = variables(config);
+    vars = variables(k);
   });
   afterAll(async () => {
     for (const v of vars.values()) v.dispose();
@@ -217,22 +274,24 @@ describe('DeBERTa-v2 forward and gradients against torch', () => {
   });
 
   for (const backend of ['cpu', 'wasm']) {
-    it(`${backend}: logits on validation.csv (padded) equal initial_logits.json within 1e-5`, async () => {
+    it(`${backend}: logits on a padded batch equal torch's within 1e-5`, async () => {
       await tf.setBackend(backend);
-      const logits = await logitsOn(config, vars);
-      expect(maxAbsDiff(logits, ref.validation.logits)).toBeLessThan(1e-5);
-      expect(maxAbsDiff(logits, initial.logits)).toBeLessThan(1e-5);
+      const logits = await logitsOn(k, vars);
+      expect(maxAbsDiff(logits, k.logits)).toBeLessThan(1e-5);
     });
 
-    it(`${backend}: loss and every gradient on a padded train batch equal torch's within 1e-4`, async () => {
+    it(`${backend}: loss and every gradient on a padded labelled batch equal torch's within 1e-4`, async () => {
       await tf.setBackend(backend);
-      const { loss, grads } = await gradients(config, vars);
-      expect(Math.abs(loss - ref.train.loss) / ref.train.loss).toBeLessThan(1e-5);
-      for (const [name, want] of Object.entries(ref.train.grad_norms)) {
+      const { loss, grads } = await gradients(k, vars);
+      expect(Math.abs(loss - k.train.loss) / k.train.loss).toBeLessThan(1e-5);
+      // The key biases' gradients are zero up to rounding (softmax ignores a shift of a row's
+      // scores); they are held to 1e-4 of a thousandth of the largest gradient norm.
+      const floor = 1e-3 * Math.max(...Object.values(k.train.gradNorms));
+      for (const [name, want] of Object.entries(k.train.gradNorms)) {
         const got = norm(grads.get(name) as Float32Array);
-        expect(Math.abs(got - want), name).toBeLessThanOrEqual(1e-4 * want + 1e-9);
+        expect(Math.abs(got - want), name).toBeLessThanOrEqual(1e-4 * Math.max(want, floor));
       }
-      for (const [name, want] of Object.entries(ref.train.grads)) {
+      for (const [name, want] of Object.entries(k.grads ?? {})) {
         const got = grads.get(name) as Float32Array;
         const scale = Math.max(...want.map(Math.abs));
         const worst = Math.max(...want.map((v, i) => Math.abs(v - got[i])));
@@ -242,34 +301,33 @@ describe('DeBERTa-v2 forward and gradients against torch', () => {
   }
 });
 
-describe('DeBERTa-v2 ONNX export', () => {
-  const weights = new Map([...checkpoint].map(([k, t]) => [k, { shape: t.shape, data: t.data }]));
+describe.each(cases)('DeBERTa-v2 ONNX export: $name', (k) => {
+  const weights = new Map([...k.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data }]));
 
   async function onnxLogits(model: Uint8Array): Promise<number[][]> {
     const session = await ort.InferenceSession.create(model);
     const feeds: Record<string, ort.Tensor> = {};
-    const { input_ids, attention_mask } = ref.validation;
-    const dims = [input_ids.length, input_ids[0].length];
-    feeds.input_ids = new ort.Tensor('int64', BigInt64Array.from(input_ids.flat(), BigInt), dims);
-    feeds.attention_mask = new ort.Tensor(
-      'int64',
-      BigInt64Array.from(attention_mask.flat(), BigInt),
-      dims,
-    );
+    const rows = k.inputs.input_ids;
+    const dims = [rows.length, rows[0].length];
+    for (const name of debertaFamily.onnxInputs(k.config)) {
+      const v = (k.inputs as Record<string, number[][] | null | undefined>)[name];
+      if (!v) throw new Error(`no ${name}`);
+      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.flat(), BigInt), dims);
+    }
     const out = await session.run(feeds);
     const data = out.logits.data as Float32Array;
-    const L = config.num_labels;
-    return input_ids.map((_, i) => Array.from(data.slice(i * L, (i + 1) * L)));
+    const L = k.config.num_labels;
+    return rows.map((_, i) => Array.from(data.slice(i * L, (i + 1) * L)));
   }
 
-  it('fp32 gives the initial logits within 1e-4', async () => {
-    const logits = await onnxLogits(familyOnnx(debertaFamily, config, weights, 'fp32'));
-    expect(maxAbsDiff(logits, initial.logits)).toBeLessThan(1e-4);
+  it('fp32 gives the logits of torch within 1e-4', async () => {
+    const logits = await onnxLogits(familyOnnx(debertaFamily, k.config, weights, 'fp32'));
+    expect(maxAbsDiff(logits, k.logits)).toBeLessThan(1e-4);
   });
 
   it('q8 gives the same top label', async () => {
-    const logits = await onnxLogits(familyOnnx(debertaFamily, config, weights, 'q8'));
+    const logits = await onnxLogits(familyOnnx(debertaFamily, k.config, weights, 'q8'));
     const argmax = (r: number[]) => r.indexOf(Math.max(...r));
-    expect(logits.map(argmax)).toEqual(initial.logits.map(argmax));
+    expect(logits.map(argmax)).toEqual(k.logits.map(argmax));
   });
 });
