@@ -37,9 +37,12 @@ export interface RelativeTerms {
   index: RelativeIndex;
 }
 
-/** `x[n, idx[m]]` for x [N, K], idx [M]: [N, M]. */
+/**
+ * `x[n, idx[m]]` for x [N, K], idx [M]: [N, M]. Gathers rows of the transpose: TF.js's wasm
+ * gather copies whole rows fast and single elements slowly (axis 1 was 10x slower).
+ */
 function gatherColumns(x: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor2D {
-  return tf.gather(x, idx, 1);
+  return tf.transpose(tf.gather(tf.transpose(x), idx));
 }
 
 /** The transpose of {@link gatherColumns}: dx [N, K] with dx[n, k] = sum of dy[n, m] over idx[m] = k. */
