@@ -5,22 +5,21 @@
  *
  *   scores[i, j] = (q_i . k_j + q_i . posK[c2p(i, j)] + k_j . posQ[p2c(j, i)]) / sqrt(d * (1 + #terms))
  *
- * masked with `masked_fill(~mask, float32 min)` where `mask[b, i, j] = m[b, i] * m[b, j]`,
- * softmax, dropout, times v. The c2p and p2c terms are products with every used row of the
- * relative embeddings (`[nH, B*T, rows]`, one batched matmul over heads) gathered along the last
- * axis with the host-built indices; their backward scatters (`scatterND`, which sums duplicate
- * indices) back to those products. Layout inside: head-major `[nH, B*T, d]` so the position
- * projections, shared across the batch, enter as `[nH, rows, d]` without copies per example.
- * The tape keeps the head-major QKV, the probabilities and the position projections.
+ * masked where `m[b, i] * m[b, j]` is 0 (HF's `masked_fill(~mask, float32 min)`; adding float32
+ * min gives the same scores, and the filled scores get no gradient because their probability is
+ * 0 or, in a padded query's row, nothing downstream reads that row), softmax, dropout, times v.
+ * The c2p and p2c terms are products with every used row of the relative embeddings
+ * (`[nH, B*T, rows]`, one batched matmul over heads) gathered with host-built indices; their
+ * backward scatters (`scatterND`, which sums duplicate indices) back to those products. Layout
+ * inside: head-major `[nH, B*T, d]`, so the position projections, shared across the batch, enter
+ * as `[nH, rows, d]` without a copy per example. The tape keeps the head-major QKV, the
+ * probabilities and the position projections.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { dropoutSeed } from '../dropoutMask';
 import { applyDropout } from '../layers';
 import type { RelativeIndex } from './relativePositions';
-
-/** torch.finfo(torch.float32).min, the masked_fill value. */
-const FLOAT32_MIN = -3.4028234663852886e38;
 
 export interface DisentangledDims {
   batch: number;
@@ -38,22 +37,9 @@ export interface RelativeTerms {
 }
 
 /**
- * `x[n, idx[m]]` for x [N, K], idx [M]: [N, M]. Gathers rows of the transpose: TF.js's wasm
- * gather copies whole rows fast and single elements slowly (axis 1 was 10x slower).
- */
-function gatherColumns(x: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor2D {
-  return tf.transpose(tf.gather(tf.transpose(x), idx));
-}
-
-/** The transpose of {@link gatherColumns}: dx [N, K] with dx[n, k] = sum of dy[n, m] over idx[m] = k. */
-function scatterColumns(dy: tf.Tensor2D, idx: tf.Tensor2D, K: number): tf.Tensor2D {
-  const N = dy.shape[0];
-  return tf.transpose(tf.scatterND(idx, tf.transpose(dy), [K, N])) as tf.Tensor2D;
-}
-
-/**
  * @param qkv float32 [B*T, 3H]: query, key and value projections side by side
- * @param maskKeep float32 [1, B, T, T]: 1 where HF's mask keeps the score, 0 where it fills; or null
+ * @param maskAdd float32 [1, B, T, T]: 0 where HF's mask keeps a score, float32 min where it
+ *   fills it (`(1 - m_i m_j) * min`: the sum rounds to min exactly as masked_fill writes it), or null
  * @param scale HF's `sqrt(d * scale_factor)`
  * @returns float32 [B*T, H]
  */
@@ -61,7 +47,7 @@ export function disentangledAttention(
   qkv: tf.Tensor2D,
   rel: RelativeTerms | null,
   dims: DisentangledDims,
-  maskKeep: tf.Tensor | null,
+  maskAdd: tf.Tensor | null,
   scale: number,
   dropoutRate: number,
   training: boolean,
@@ -82,6 +68,7 @@ export function disentangledAttention(
   const R = rel?.index.rows ?? 0;
   const hasC2p = rel?.posKey != null;
   const hasP2c = rel?.posQuery != null;
+  const terms = (hasC2p ? 1 : 0) + (hasP2c ? 1 : 0);
   // [rows, H] <-> [nH, rows, d]
   const posHeads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [R, nH, d]), [1, 0, 2]);
   const posFromHeads = (t: tf.Tensor) => tf.reshape(tf.transpose(t, [1, 0, 2]), [R, H]);
@@ -94,8 +81,18 @@ export function disentangledAttention(
   const inputs: tf.Tensor[] = [qkv];
   if (hasC2p) inputs.push(rel.posKey as tf.Tensor);
   if (hasP2c) inputs.push(rel.posQuery as tf.Tensor);
+  // The rows of the transposed products ([T*rows, N]) each score gathers: TF.js's wasm gather
+  // copies whole rows fast and single elements slowly (gathering columns was 10x slower).
   const c2pIdx = hasC2p ? tf.tensor1d(rel.index.c2p, 'int32') : null;
   const p2cIdx = hasP2c ? tf.tensor1d(rel.index.p2c, 'int32') : null;
+  const gatherRows = (product: tf.Tensor, idx: tf.Tensor) =>
+    tf.gather(tf.transpose(tf.reshape(product, [N, T * R])), idx); // [T*T, N]
+  const scatterRows = (dsRows: tf.Tensor, idx: tf.Tensor) =>
+    tf.reshape(tf.transpose(tf.scatterND(tf.reshape(idx, [T * T, 1]), dsRows, [T * R, N])), [
+      nH,
+      B * T,
+      R,
+    ]);
 
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[inputs.length] as tf.GradSaveFunc;
@@ -104,74 +101,65 @@ export function disentangledAttention(
     const { x, pos, probs, value } = tf.tidy(() => {
       const heads = toHeads(args[0] as tf.Tensor, 3); // [3nH, B*T, d]
       const [q, k, v] = tf.split(heads, 3, 0);
-      const q3 = tf.reshape(q, [N, T, d]);
-      const k3 = tf.reshape(k, [N, T, d]);
-      let s = tf.reshape(tf.matMul(q3, k3, false, true), [N, T * T]);
+      const qs = tf.mul(q, inv); // the scale, on the smaller side of every product
+      let s = tf.reshape(
+        tf.matMul(tf.reshape(qs, [N, T, d]), tf.reshape(k, [N, T, d]), false, true),
+        [N, T * T],
+      );
       const pkHeads = pk ? posHeads(pk) : null;
-      const pqHeads = pq ? posHeads(pq) : null;
-      if (pkHeads && c2pIdx) {
-        const c2p = tf.reshape(tf.matMul(q, pkHeads, false, true), [N, T * R]);
-        s = tf.add(s, gatherColumns(c2p as tf.Tensor2D, c2pIdx));
+      const pqScaled = pq ? tf.mul(posHeads(pq), inv) : null;
+      let rel: tf.Tensor | null = null;
+      if (pkHeads && c2pIdx) rel = gatherRows(tf.matMul(qs, pkHeads, false, true), c2pIdx);
+      if (pqScaled && p2cIdx) {
+        const p2c = gatherRows(tf.matMul(k, pqScaled, false, true), p2cIdx);
+        rel = rel ? tf.add(rel, p2c) : p2c;
       }
-      if (pqHeads && p2cIdx) {
-        const p2c = tf.reshape(tf.matMul(k, pqHeads, false, true), [N, T * R]);
-        s = tf.add(s, gatherColumns(p2c as tf.Tensor2D, p2cIdx));
-      }
-      let scores = tf.reshape(tf.mul(s, inv), [nH, B, T, T]);
-      // masked_fill: s * 1 + 0 where kept, s * 0 + min where filled
-      if (maskKeep)
-        scores = tf.add(tf.mul(scores, maskKeep), tf.mul(tf.sub(1, maskKeep), FLOAT32_MIN));
+      if (rel) s = tf.add(s, tf.transpose(rel));
+      let scores = tf.reshape(s, [nH, B, T, T]);
+      if (maskAdd) scores = tf.add(scores, maskAdd);
       const p = tf.reshape(tf.softmax(scores, -1), [N, T, T]);
       const ctx = tf.matMul(dropped(p), tf.reshape(v, [N, T, d]));
-      const posHeadsKept = [pkHeads, pqHeads].filter((t): t is tf.Tensor => t !== null);
-      return { x: heads, pos: posHeadsKept, probs: p, value: fromHeads(ctx, 1) };
+      const posKept = [pkHeads, pqScaled].filter((t): t is tf.Tensor => t !== null);
+      return { x: heads, pos: posKept, probs: p, value: fromHeads(ctx, 1) };
     });
-    const kept = [x, probs, ...pos];
-    save([
-      ...kept,
-      ...(c2pIdx ? [c2pIdx] : []),
-      ...(p2cIdx ? [p2cIdx] : []),
-      ...(maskKeep ? [maskKeep] : []),
-    ]);
+    save([x, probs, ...pos, ...[c2pIdx, p2cIdx].filter((t): t is tf.Tensor1D => t !== null)]);
     return {
       value: value as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          let at = 0;
-          const sx = saved[at++];
-          const sp = saved[at++] as tf.Tensor3D;
+          const [sx, sp] = saved as [tf.Tensor, tf.Tensor3D];
+          let at = 2;
           const spk = hasC2p ? saved[at++] : null;
-          const spq = hasP2c ? saved[at++] : null;
+          const spq = hasP2c ? saved[at++] : null; // scaled
           const sc2p = hasC2p ? saved[at++] : null;
           const sp2c = hasP2c ? saved[at++] : null;
-          const smask = maskKeep ? saved[at++] : null;
           const [q, k, v] = tf.split(sx, 3, 0); // [nH, B*T, d]
+          const qs = tf.mul(q, inv);
           const g = tf.reshape(toHeads(dy, 1), [N, T, d]);
-          const q3 = tf.reshape(q, [N, T, d]);
-          const k3 = tf.reshape(k, [N, T, d]);
           const dv = tf.matMul(dropped(sp), g, true, false);
           const dp = dropped(tf.matMul(g, tf.reshape(v, [N, T, d]), false, true));
-          // softmax: ds = p * (dp - sum(dp * p)); the filled scores get none; then the scale
-          let ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true)));
-          if (smask) ds = tf.mul(tf.reshape(ds, [nH, B, T, T]), smask);
-          ds = tf.mul(ds, inv);
-          const ds3 = tf.reshape(ds, [N, T, T]);
-          let dq = tf.reshape(tf.matMul(ds3, k3), [nH, B * T, d]);
-          let dk = tf.reshape(tf.matMul(ds3, q3, true, false), [nH, B * T, d]);
-          const flat = tf.reshape(ds, [N, T * T]) as tf.Tensor2D;
+          // softmax: ds = p * (dp - sum(dp * p)); it is the gradient of every score term
+          const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true)));
+          let dqs = tf.reshape(tf.matMul(ds, tf.reshape(k, [N, T, d])), [nH, B * T, d]);
+          let dk = tf.reshape(tf.matMul(ds, tf.reshape(qs, [N, T, d]), true, false), [
+            nH,
+            B * T,
+            d,
+          ]);
           const grads: tf.Tensor[] = [];
-          if (spk && sc2p) {
-            const idx = tf.reshape(sc2p, [T * T, 1]) as tf.Tensor2D;
-            const dA = tf.reshape(scatterColumns(flat, idx, T * R), [nH, B * T, R]);
-            dq = tf.add(dq, tf.matMul(dA, spk));
-            grads.push(posFromHeads(tf.matMul(dA, q, true, false)));
+          // the gathers' transposes: scatters (duplicates summed) into the products' rows
+          const dsRows = terms > 0 ? tf.transpose(tf.reshape(ds, [N, T * T])) : null;
+          if (dsRows && spk && sc2p) {
+            const dA = scatterRows(dsRows, sc2p);
+            dqs = tf.add(dqs, tf.matMul(dA, spk));
+            grads.push(posFromHeads(tf.matMul(dA, qs, true, false)));
           }
-          if (spq && sp2c) {
-            const idx = tf.reshape(sp2c, [T * T, 1]) as tf.Tensor2D;
-            const dA = tf.reshape(scatterColumns(flat, idx, T * R), [nH, B * T, R]);
+          if (dsRows && spq && sp2c) {
+            const dA = scatterRows(dsRows, sp2c);
             dk = tf.add(dk, tf.matMul(dA, spq));
-            grads.push(posFromHeads(tf.matMul(dA, k, true, false)));
+            grads.push(posFromHeads(tf.mul(tf.matMul(dA, k, true, false), inv)));
           }
+          const dq = tf.mul(dqs, inv);
           const dx = fromHeads(tf.concat([dq, dk, tf.reshape(dv, [nH, B * T, d])], 0), 3);
           return [dx, ...grads];
         }),

@@ -14,6 +14,9 @@ import { embeddingSum, layerNorm } from './ops';
 import { attentionSpan, embeddingWidth } from './params';
 import { relativeIndex, type RelativeIndex } from './relativePositions';
 
+/** torch.finfo(torch.float32).min, HF's masked_fill value. */
+const FLOAT32_MIN = -3.4028234663852886e38;
+
 /** HF's `scale_factor`: 1 + one per relative term in `pos_att_type`. */
 export function scaleFactor(c: DebertaV2Config): number {
   return 1 + (c.pos_att_type.includes('c2p') ? 1 : 0) + (c.pos_att_type.includes('p2c') ? 1 : 0);
@@ -81,15 +84,21 @@ export function debertaForward(
     if (mask) h = tf.mul(h, tf.reshape(mask, [B * T, 1]));
     h = dropout(h, hp, training, seedFor('emb')) as tf.Tensor2D;
 
-    // HF's mask [B, 1, T, T] = m_i * m_j, here [1, B, T, T] for the head-major scores
-    const maskKeep = mask
-      ? tf.reshape(tf.mul(tf.reshape(mask, [B, T, 1]), tf.reshape(mask, [B, 1, T])), [1, B, T, T])
+    // HF's mask [B, 1, T, T] = m_i * m_j, here additive and [1, B, T, T] for head-major scores
+    const maskAdd = mask
+      ? tf.reshape(
+          tf.mul(
+            tf.sub(1, tf.mul(tf.reshape(mask, [B, T, 1]), tf.reshape(mask, [B, 1, T]))),
+            FLOAT32_MIN,
+          ),
+          [1, B, T, T],
+        )
       : null;
     const index = c.relative_attention ? relativeIndex(c, T) : null;
     const relRows = index ? relativeRows(c, p, index) : null;
 
     for (let i = 0; i < c.num_hidden_layers; i++) {
-      h = tf.tidy(() => layer(c, p, i, h, { B, T }, maskKeep, relRows, index, training, seedFor));
+      h = tf.tidy(() => layer(c, p, i, h, { B, T }, maskAdd, relRows, index, training, seedFor));
     }
 
     // ContextPooler: dropout, dense, act on the first token; then dropout and the classifier.
@@ -126,7 +135,7 @@ function layer(
   i: number,
   h: tf.Tensor2D,
   { B, T }: { B: number; T: number },
-  maskKeep: tf.Tensor | null,
+  maskAdd: tf.Tensor | null,
   relRows: tf.Tensor2D | null,
   index: RelativeIndex | null,
   training: boolean,
@@ -162,7 +171,7 @@ function layer(
     qkv,
     rel,
     { batch: B, seqLen: T, heads: c.num_attention_heads },
-    maskKeep,
+    maskAdd,
     attentionScale(c),
     c.attention_probs_dropout_prob,
     training,
