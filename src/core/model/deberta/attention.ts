@@ -85,14 +85,18 @@ export function disentangledAttention(
   // copies whole rows fast and single elements slowly (gathering columns was 10x slower).
   const c2pIdx = hasC2p ? tf.tensor1d(rel.index.c2p, 'int32') : null;
   const p2cIdx = hasP2c ? tf.tensor1d(rel.index.p2c, 'int32') : null;
+  // (transposes as 3-D permutations: TF.js's wasm runs them several times faster than the
+  // 2-D transpose of the same data)
   const gatherRows = (product: tf.Tensor, idx: tf.Tensor) =>
-    tf.gather(tf.transpose(tf.reshape(product, [N, T * R])), idx); // [T*T, N]
+    tf.gather(tf.reshape(tf.transpose(tf.reshape(product, [N, T, R]), [1, 2, 0]), [T * R, N]), idx);
   const scatterRows = (dsRows: tf.Tensor, idx: tf.Tensor) =>
-    tf.reshape(tf.transpose(tf.scatterND(tf.reshape(idx, [T * T, 1]), dsRows, [T * R, N])), [
-      nH,
-      B * T,
-      R,
-    ]);
+    tf.reshape(
+      tf.transpose(
+        tf.reshape(tf.scatterND(tf.reshape(idx, [T * T, 1]), dsRows, [T * R, N]), [T, R, N]),
+        [2, 0, 1],
+      ),
+      [nH, B * T, R],
+    );
 
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[inputs.length] as tf.GradSaveFunc;
@@ -114,7 +118,8 @@ export function disentangledAttention(
         const p2c = gatherRows(tf.matMul(k, pqScaled, false, true), p2cIdx);
         rel = rel ? tf.add(rel, p2c) : p2c;
       }
-      if (rel) s = tf.add(s, tf.transpose(rel));
+      if (rel)
+        s = tf.add(s, tf.reshape(tf.transpose(tf.reshape(rel, [T, T, N]), [2, 0, 1]), [N, T * T]));
       let scores = tf.reshape(s, [nH, B, T, T]);
       if (maskAdd) scores = tf.add(scores, maskAdd);
       const p = tf.reshape(tf.softmax(scores, -1), [N, T, T]);
@@ -148,7 +153,7 @@ export function disentangledAttention(
           ]);
           const grads: tf.Tensor[] = [];
           // the gathers' transposes: scatters (duplicates summed) into the products' rows
-          const dsRows = terms > 0 ? tf.transpose(tf.reshape(ds, [N, T * T])) : null;
+          const dsRows = terms > 0 ? tf.reshape(tf.transpose(ds, [1, 2, 0]), [T * T, N]) : null;
           if (dsRows && spk && sc2p) {
             const dA = scatterRows(dsRows, sc2p);
             dqs = tf.add(dqs, tf.matMul(dA, spk));
