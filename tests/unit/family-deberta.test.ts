@@ -331,3 +331,29 @@ describe.each(cases)('DeBERTa-v2 ONNX export: $name', (k) => {
     expect(logits.map(argmax)).toEqual(k.logits.map(argmax));
   });
 });
+
+describe('DeBERTa-v2 dropout', () => {
+  it('is seeded (same seed, same logits; another seed, others), and off when not training', async () => {
+    const c = { ...variantCase('v3-buckets') };
+    const config = {
+      ...c.config,
+      hidden_dropout_prob: 0.1,
+      attention_probs_dropout_prob: 0.1,
+      pooler_dropout: 0.1,
+    };
+    const vars = variables(c);
+    const run = async (opts: { training: boolean; seed?: number }) => {
+      const out = tf.tidy(
+        () => debertaFamily.forward(config, getter(vars), batchOf(c.inputs), opts).logits,
+      );
+      const rows = (await out.array()) as number[][];
+      out.dispose();
+      return rows;
+    };
+    const a = await run({ training: true, seed: 3 });
+    expect(maxAbsDiff(a, await run({ training: true, seed: 3 }))).toBe(0);
+    expect(maxAbsDiff(a, await run({ training: true, seed: 4 }))).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(await run({ training: false, seed: 3 }), c.logits)).toBeLessThan(1e-5);
+    for (const v of vars.values()) v.dispose();
+  });
+});
