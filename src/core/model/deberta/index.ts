@@ -27,12 +27,13 @@ export type { DebertaV2Config } from './config';
 const F32 = 4;
 
 /**
- * Activation bytes the tape keeps per forward pass at B x T, as memory.ts reasons for BERT: per
- * layer the QKV input and its head-major copy (4 x B*T*H), the probabilities and the transient
- * scores (3 x nH*B*T*T), the c2p and p2c products while they are gathered (2 x nH*B*T*rows),
- * the dense layers' inputs and the LayerNorms' normalised inputs (4 x B*T*H), the feed-forward's
- * input, activation input and output (3 x B*T*I); the embeddings (4 x B*T*H); and one layer's
- * gradient temporaries on top while the backward runs.
+ * Activation bytes kept for the backward pass at B x T, counted as memory.ts counts BERT's (the
+ * layers are BERT's but for the attention): per layer 4 x the scores (probabilities, their
+ * dropout, the transient scores and their gradient), ~15 x B*T*H (QKV and its head-major copy,
+ * the context, dense inputs and outputs, dropouts, LayerNorms), ~4 x B*T*I (the feed-forward),
+ * and the c2p and p2c products with the used relative rows (each [nH, B*T, rows]) and their
+ * transposed copies while they are gathered; the embeddings (5 x B*T*H); one layer's gradient
+ * temporaries on top while the backward runs.
  */
 export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number): number {
   const bth = B * T * c.hidden_size;
@@ -40,9 +41,10 @@ export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number)
   const scores = c.num_attention_heads * B * T * T;
   const rows = c.relative_attention ? relativeIndex(c, T).rows : 0;
   const terms = c.relative_attention ? c.pos_att_type.length : 0;
-  const relative = terms * c.num_attention_heads * B * T * rows;
-  const perLayer = 8 * bth + 3 * scores + relative + 3 * bti;
-  return F32 * (c.num_hidden_layers * perLayer + 4 * bth + perLayer);
+  const relative = 2 * terms * c.num_attention_heads * B * T * rows;
+  const perLayer = 4 * scores + 15 * bth + 4 * bti + relative;
+  const head = 4 * B * c.hidden_size + 2 * B * c.num_labels;
+  return F32 * (c.num_hidden_layers * perLayer + 5 * bth + head + perLayer);
 }
 
 /** The DeBERTa-v2/v3 family. */
