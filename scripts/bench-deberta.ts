@@ -12,8 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend, type BackendName } from '../src/core/backend';
-import { BertForSequenceClassification } from '../src/core/model/bert';
-import { smallBertConfig } from '../src/core/model/config';
+import { bertFamily } from '../src/core/model/bert';
+import { SequenceClassifier } from '../src/core/model/classifier';
 import { debertaFamily } from '../src/core/model/deberta';
 import { relativeIndex } from '../src/core/model/deberta/relativePositions';
 import type { ClassifierBatch } from '../src/core/model/family';
@@ -99,53 +99,37 @@ async function timeInterleaved(
 }
 
 const loss = headLoss('single_label_classification');
-const id2label = { '0': 'a', '1': 'b' };
-
-const bertConfig = smallBertConfig({
+const scratch = {
   vocabSize: VOCAB,
-  numLabels: 2,
-  maxLength: T,
-  hiddenSize: H,
-  numLayers: L,
-  numHeads: nH,
-  intermediateSize: I,
-  hiddenDropoutProb: 0.1,
-  attentionProbsDropoutProb: 0.1,
-});
-const bert = BertForSequenceClassification.create(bertConfig, 1);
-const bertStep = stepper(
-  [...bert.params.values()],
-  (batch) => bert.forward(batch, { training: true, seed: 1, loss }).loss as tf.Scalar,
-);
-
-const debConfig = debertaFamily.scratchConfig({
-  vocabSize: VOCAB,
-  id2label,
+  id2label: { '0': 'a', '1': 'b' },
   problemType: null,
   maxLength: T,
   padTokenId: 0,
-  settings: { hidden_size: H, num_hidden_layers: L, num_attention_heads: nH, intermediate_size: I },
-});
-const debVars = new Map<string, tf.Variable>();
-for (const spec of debertaFamily.paramSpecs(debConfig)) {
-  const t = debertaFamily.initParam(debConfig, spec, 1);
-  debVars.set(spec.name, tf.variable(t, true));
-  t.dispose();
-}
-const get = (name: string) => debVars.get(name) as tf.Variable;
-const debStep = stepper(
-  [...debVars.values()],
-  (batch) =>
-    debertaFamily.forward(debConfig, get, batch, { training: true, seed: 1, loss })
-      .loss as tf.Scalar,
+  settings: {
+    hidden_size: H,
+    num_hidden_layers: L,
+    num_attention_heads: nH,
+    intermediate_size: I,
+    hidden_dropout_prob: 0.1,
+    attention_probs_dropout_prob: 0.1,
+  },
+};
+const debConfig = debertaFamily.scratchConfig(scratch);
+const bert = SequenceClassifier.create(bertFamily, bertFamily.scratchConfig(scratch), 1);
+const deberta = SequenceClassifier.create(debertaFamily, debConfig, 1);
+const steppers = [bert, deberta].map((model) =>
+  stepper(
+    [...model.params.values()],
+    (batch) => model.forward(batch, { training: true, seed: 1, loss }).loss as tf.Scalar,
+  ),
 );
-const [bertSeconds, debSeconds] = await timeInterleaved([bertStep, debStep]);
+const [bertSeconds, debSeconds] = await timeInterleaved(steppers);
 
 // FLOPs per sample
 const nonEmbedding = (names: Map<string, tf.Variable>, isEmb: (n: string) => boolean) =>
   [...names].reduce((s, [n, v]) => s + (isEmb(n) ? 0 : v.size), 0);
-const bertNonEmb = nonEmbedding(bert.params, (n) => /_embeddings\.weight$/.test(n));
-const debNonEmb = nonEmbedding(debVars, debertaFamily.isEmbeddingParam);
+const bertNonEmb = nonEmbedding(bert.params, bertFamily.isEmbeddingParam);
+const debNonEmb = nonEmbedding(deberta.params, debertaFamily.isEmbeddingParam);
 const rows = relativeIndex(debConfig, T).rows;
 // forward+backward = 3 x forward; attention forward = 2 matmuls of T x T x H per sequence
 const attention = 3 * 2 * L * 2 * T * T * H;

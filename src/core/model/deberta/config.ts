@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 
-import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../../model/config';
+import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../configCommon';
 import {
   configJsonText,
   invalidConfig,

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import type { ParamSpec } from '../family';
-import { paramSeed } from '../init';
+import { initParam } from '../init';
 import type { DebertaV2Config } from './config';
 
 export const DEBERTA_PREFIX = 'deberta.';
@@ -96,26 +96,12 @@ export function debertaParamSpecs(c: DebertaV2Config): ParamSpec[] {
 }
 
 /**
- * A fresh tensor for `spec` as HF's `_init_weights` makes it, seeded by (seed, name).
- * The caller owns it.
+ * A fresh tensor for `spec` as HF's `_init_weights` makes it (the common init of BERT-like
+ * models: `initializer_range or 0.02`), seeded by (seed, name). The caller owns it.
  */
 export function debertaInitParam(c: DebertaV2Config, spec: ParamSpec, seed: number): tf.Tensor {
-  if (spec.kind === 'zeros') return tf.zeros(spec.shape);
-  if (spec.kind === 'ones') return tf.ones(spec.shape);
-  const std = c.initializer_range || 0.02; // HF: `self.config.initializer_range or 0.02`
-  const normal = tf.randomNormal(spec.shape, 0, std, 'float32', paramSeed(seed, spec.name));
-  if (spec.kind === 'normal') return normal;
-  if (spec.kind !== 'word_embeddings') {
-    normal.dispose();
-    throw new Error(`DeBERTa-v2: no initialisation of kind '${spec.kind}' (${spec.name})`);
-  }
-  // nn.Embedding(padding_idx=pad_token_id): that row is zeroed
-  const rowIsPad = tf.tidy(() =>
-    tf.reshape(tf.equal(tf.range(0, spec.shape[0], 1, 'int32'), c.pad_token_id), [-1, 1]),
-  );
-  const out = tf.where(rowIsPad, tf.zerosLike(normal), normal);
-  tf.dispose([rowIsPad, normal]);
-  return out;
+  const settings = { initializer_range: c.initializer_range || 0.02, pad_token_id: c.pad_token_id };
+  return initParam(settings, spec, seed);
 }
 
 /**
