@@ -2,10 +2,11 @@
  * DeBERTa-v2's exports in Python: the fixture checkpoint (tests/fixtures/auto/deberta-v2)
  * fine-tuned a few steps through the CLI loads in transformers 5 with
  * AutoModelForSequenceClassification, and `pipeline("text-classification", truncation=True)`
- * gives `studio predict`'s probabilities within 1e-4 (tests/python/interop.py); its ONNX files
- * pass `onnx.checker.check_model(full_check=True)` and onnxruntime gives the studio's logits
- * (tests/python/onnx_check.py), and the fixture's own ONNX gives PyTorch's. Skipped, saying
- * why, where python3 lacks the packages (helpers/python.ts).
+ * gives `studio predict`'s probabilities within 1e-4 (tests/python/interop.py). The ONNX files
+ * of the fixture and of two random models of other settings pass
+ * `onnx.checker.check_model(full_check=True)`, and onnxruntime gives PyTorch's logits
+ * (tests/python/onnx_check.py). Skipped, saying why, where python3 lacks the packages
+ * (helpers/python.ts).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,16 @@ import { studioPredictions } from '../unit/helpers/studioPredict';
 
 const python = requirePython('deberta-export', ['torch', 'transformers', 'onnx', 'onnxruntime']);
 const FIXTURE = 'tests/fixtures/auto/deberta-v2/';
+const VARIANTS = 'tests/fixtures/deberta-variants/';
+
+/** A batch and PyTorch's logits: the fixture's reference.json keeps them under `validation`. */
+interface Batch {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids?: number[][] | null;
+  logits: number[][];
+}
+type Reference = Batch & { validation?: Batch };
 
 interface Report {
   checks: { name: string; ok: boolean; detail?: string }[];
@@ -94,35 +105,35 @@ describe.skipIf(!python)('DeBERTa-v2 exports in transformers and the ONNX tools'
     expect(interop.report.checks.length).toBe(5);
     expect(interop.report.max_prob_diff).toBeLessThanOrEqual(1e-4);
 
-    // The fixture's ONNX (PyTorch's logits on validation.csv, padded).
-    const ref = JSON.parse(readFileSync(`${FIXTURE}reference.json`, 'utf8')) as {
-      validation: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
-    };
-    const config = debertaFamily.parseConfig(
-      JSON.parse(readFileSync(`${FIXTURE}checkpoint/config.json`, 'utf8')),
-    );
-    const weights = new Map(
-      [
-        ...readSafetensors(new Uint8Array(readFileSync(`${FIXTURE}checkpoint/model.safetensors`))),
-      ].map(([k, t]) => [k, { shape: t.shape, data: t.data }]),
-    );
-    const files = onnxFiles(debertaFamily, config, weights);
-    writeFileSync(join(tmp, 'fixture.onnx'), files[ONNX_FP32_FILE]);
-    writeFileSync(join(tmp, 'fixture_q8.onnx'), files[ONNX_Q8_FILE]);
-    const { input_ids, attention_mask, logits } = ref.validation;
-    const onnx = await pythonCheck('onnx_check', tmp, {
-      models: [
-        {
-          name: 'deberta-v2 fixture (PyTorch logits)',
-          fp32: join(tmp, 'fixture.onnx'),
-          q8: join(tmp, 'fixture_q8.onnx'),
-          inputs: { input_ids, attention_mask },
-          logits,
-        },
-      ],
-    });
+    // ONNX of the fixture (PyTorch's logits on validation.csv, padded) and of two random models
+    // whose attention shapes the logits (tests/fixtures/deberta-variants, make_deberta_reference.py).
+    const models = [];
+    for (const [name, folder, checkpointDir] of [
+      ['deberta-v2 fixture', FIXTURE, `${FIXTURE}checkpoint/`],
+      ['v3-buckets', `${VARIANTS}v3-buckets/`, `${VARIANTS}v3-buckets/`],
+      ['v2-separate', `${VARIANTS}v2-separate/`, `${VARIANTS}v2-separate/`],
+    ]) {
+      const ref = JSON.parse(readFileSync(`${folder}reference.json`, 'utf8')) as Reference;
+      const { input_ids, attention_mask, token_type_ids, logits } = ref.validation ?? ref;
+      const config = debertaFamily.parseConfig(
+        JSON.parse(readFileSync(`${checkpointDir}config.json`, 'utf8')),
+      );
+      const weights = new Map(
+        [...readSafetensors(new Uint8Array(readFileSync(`${checkpointDir}model.safetensors`)))].map(
+          ([k, t]) => [k, { shape: t.shape, data: t.data }],
+        ),
+      );
+      const files = onnxFiles(debertaFamily, config, weights);
+      const fp32 = join(tmp, `${name}.onnx`);
+      const q8 = join(tmp, `${name}_q8.onnx`);
+      writeFileSync(fp32, files[ONNX_FP32_FILE]);
+      writeFileSync(q8, files[ONNX_Q8_FILE]);
+      const inputs = { input_ids, attention_mask, ...(token_type_ids ? { token_type_ids } : {}) };
+      models.push({ name: `${name} (PyTorch logits)`, fp32, q8, inputs, logits });
+    }
+    const onnx = await pythonCheck('onnx_check', tmp, { models });
     console.info(`deberta onnx_check: ${onnx.out}`);
     expect(onnx.report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect(onnx.report.checks).toHaveLength(4);
+    expect(onnx.report.checks).toHaveLength(4 * models.length);
   }, 240_000);
 });
