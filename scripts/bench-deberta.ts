@@ -15,7 +15,7 @@ import { selectBackend, type BackendName } from '../src/core/backend';
 import { bertFamily } from '../src/core/model/bert';
 import { SequenceClassifier } from '../src/core/model/classifier';
 import { debertaFamily } from '../src/core/model/deberta';
-import { relativeIndex } from '../src/core/model/deberta/relativePositions';
+import { relativeRowRange } from '../src/core/model/deberta/relativePositions';
 import type { ClassifierBatch } from '../src/core/model/family';
 import { headLoss } from '../src/core/train/losses';
 
@@ -130,7 +130,7 @@ const nonEmbedding = (names: Map<string, tf.Variable>, isEmb: (n: string) => boo
   [...names].reduce((s, [n, v]) => s + (isEmb(n) ? 0 : v.size), 0);
 const bertNonEmb = nonEmbedding(bert.params, bertFamily.isEmbeddingParam);
 const debNonEmb = nonEmbedding(deberta.params, debertaFamily.isEmbeddingParam);
-const rows = relativeIndex(debConfig, T).rows;
+const rows = relativeRowRange(debConfig, T).rows;
 // forward+backward = 3 x forward; attention forward = 2 matmuls of T x T x H per sequence
 const attention = 3 * 2 * L * 2 * T * T * H;
 // c2p and p2c products per sequence, and the relative rows' projections once per batch

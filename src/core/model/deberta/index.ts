@@ -20,7 +20,7 @@ import {
   debertaIsEmbeddingParam,
   debertaParamSpecs,
 } from './params';
-import { relativeIndex } from './relativePositions';
+import { relativeRowRange } from './relativePositions';
 
 export type { DebertaV2Config } from './config';
 
@@ -39,7 +39,7 @@ export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number)
   const bth = B * T * c.hidden_size;
   const bti = B * T * c.intermediate_size;
   const scores = c.num_attention_heads * B * T * T;
-  const rows = c.relative_attention ? relativeIndex(c, T).rows : 0;
+  const rows = c.relative_attention ? relativeRowRange(c, T).rows : 0;
   const terms = c.relative_attention ? c.pos_att_type.length : 0;
   const relative = 2 * terms * c.num_attention_heads * B * T * rows;
   const perLayer = 4 * scores + 15 * bth + 4 * bti + relative;

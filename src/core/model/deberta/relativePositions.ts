@@ -1,8 +1,8 @@
 /**
  * DeBERTa's relative positions on the host: `make_log_bucket_position` in torch's float32
  * arithmetic, and for a sequence length the flat indices that gather the c2p and p2c terms out
- * of the `[T, rows]` products of content and relative-position projections. Built once per
- * (length, config) and kept; the attention op turns them into small int32 tensors.
+ * of the `[T, rows]` products of content and relative-position projections (the last few
+ * lengths' kept); the attention op turns them into int32 tensors.
  */
 import type { DebertaV2Config } from './config';
 import { attentionSpan, maxRelativePositions } from './params';
@@ -44,7 +44,42 @@ export interface RelativeIndex {
   p2c: Int32Array;
 }
 
+/**
+ * The last few lengths' indices (2 T^2 int32 each): batches padded to their longest row come in
+ * many lengths, so the cache keeps only the most recent and rebuilds the rest (O(T^2), about a
+ * millisecond at T = 512).
+ */
 const cache = new Map<string, RelativeIndex>();
+const CACHED_LENGTHS = 8;
+
+/** c2p and p2c rows of `rel_embeddings` by distance d = i - j in [-(T-1), T-1] (at d + T - 1). */
+function rowsByDistance(c: DebertaV2Config, T: number): { c2p: Int32Array; p2c: Int32Array } {
+  const span = attentionSpan(c);
+  const clampRow = (r: number) => Math.min(Math.max(r + span, 0), 2 * span - 1);
+  const c2p = new Int32Array(2 * T - 1);
+  const p2c = new Int32Array(2 * T - 1);
+  for (let d = -(T - 1); d < T; d++) {
+    const rel = relativePosition(c, d);
+    c2p[d + T - 1] = clampRow(rel);
+    p2c[d + T - 1] = clampRow(-rel);
+  }
+  return { c2p, p2c };
+}
+
+/** The range of `rel_embeddings` rows length T uses: its first row and how many. */
+export function relativeRowRange(
+  c: DebertaV2Config,
+  T: number,
+): { firstRow: number; rows: number } {
+  const { c2p, p2c } = rowsByDistance(c, T);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of [...c2p, ...p2c]) {
+    lo = Math.min(lo, r);
+    hi = Math.max(hi, r);
+  }
+  return { firstRow: lo, rows: hi - lo + 1 };
+}
 
 /**
  * The c2p and p2c gather indices at length T (HF: `c2p_pos = clamp(rel(i - j) + span, 0,
@@ -52,34 +87,26 @@ const cache = new Map<string, RelativeIndex>();
  * `rel_embeddings` that some pair uses.
  */
 export function relativeIndex(c: DebertaV2Config, T: number): RelativeIndex {
-  const span = attentionSpan(c);
-  const key = `${T}:${span}:${c.position_buckets}:${maxRelativePositions(c)}`;
+  const key = `${T}:${attentionSpan(c)}:${c.position_buckets}:${maxRelativePositions(c)}`;
   const hit = cache.get(key);
-  if (hit) return hit;
-  const clampRow = (r: number) => Math.min(Math.max(r + span, 0), 2 * span - 1);
-  // rows by distance d = i - j in [-(T-1), T-1]
-  const c2pRow = new Int32Array(2 * T - 1);
-  const p2cRow = new Int32Array(2 * T - 1);
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let d = -(T - 1); d < T; d++) {
-    const rel = relativePosition(c, d);
-    c2pRow[d + T - 1] = clampRow(rel);
-    p2cRow[d + T - 1] = clampRow(-rel);
-    lo = Math.min(lo, c2pRow[d + T - 1], p2cRow[d + T - 1]);
-    hi = Math.max(hi, c2pRow[d + T - 1], p2cRow[d + T - 1]);
+  if (hit) {
+    cache.delete(key); // most recent last
+    cache.set(key, hit);
+    return hit;
   }
-  const rows = hi - lo + 1;
+  const byDistance = rowsByDistance(c, T);
+  const { firstRow: lo, rows } = relativeRowRange(c, T);
   const c2p = new Int32Array(T * T);
   const p2c = new Int32Array(T * T);
   for (let i = 0; i < T; i++) {
     for (let j = 0; j < T; j++) {
-      c2p[i * T + j] = i * rows + c2pRow[i - j + T - 1] - lo;
+      c2p[i * T + j] = i * rows + byDistance.c2p[i - j + T - 1] - lo;
       // score[i, j] += K_j . posQ[p2c_pos[j, i]], p2c_pos[j, i] from rel(j - i)
-      p2c[i * T + j] = j * rows + p2cRow[j - i + T - 1] - lo;
+      p2c[i * T + j] = j * rows + byDistance.p2c[j - i + T - 1] - lo;
     }
   }
   const index: RelativeIndex = { seqLen: T, firstRow: lo, rows, c2p, p2c };
   cache.set(key, index);
+  if (cache.size > CACHED_LENGTHS) cache.delete(cache.keys().next().value as string);
   return index;
 }
