@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { familyOnnx } from '../../src/core/io/onnx/familyOnnx';
@@ -304,21 +305,29 @@ describe.each(cases)('DeBERTa-v2 forward and gradients against torch: $name', (k
 describe.each(cases)('DeBERTa-v2 ONNX export: $name', (k) => {
   const weights = new Map([...k.weights].map(([n, t]) => [n, { shape: t.shape, data: t.data }]));
 
-  async function onnxLogits(model: Uint8Array): Promise<number[][]> {
-    const session = await ort.InferenceSession.create(model);
+  /** The logits of `model` in onnxruntime (node, or web: the wasm build a page runs). */
+  async function onnxLogits(model: Uint8Array, runtime: typeof ort = ort): Promise<number[][]> {
+    const session = await runtime.InferenceSession.create(model);
     const feeds: Record<string, ort.Tensor> = {};
     const rows = k.inputs.input_ids;
     const dims = [rows.length, rows[0].length];
     for (const name of debertaFamily.onnxInputs(k.config)) {
       const v = (k.inputs as Record<string, number[][] | null | undefined>)[name];
       if (!v) throw new Error(`no ${name}`);
-      feeds[name] = new ort.Tensor('int64', BigInt64Array.from(v.flat(), BigInt), dims);
+      feeds[name] = new runtime.Tensor('int64', BigInt64Array.from(v.flat(), BigInt), dims);
     }
     const out = await session.run(feeds);
     const data = out.logits.data as Float32Array;
     const L = k.config.num_labels;
     return rows.map((_, i) => Array.from(data.slice(i * L, (i + 1) * L)));
   }
+
+  it('fp32 in onnxruntime-web (a page) gives the logits of torch within 1e-4', async () => {
+    ortWeb.env.wasm.numThreads = 1;
+    const model = familyOnnx(debertaFamily, k.config, weights, 'fp32');
+    const logits = await onnxLogits(model, ortWeb as unknown as typeof ort);
+    expect(maxAbsDiff(logits, k.logits)).toBeLessThan(1e-4);
+  });
 
   it('fp32 gives the logits of torch within 1e-4', async () => {
     const logits = await onnxLogits(familyOnnx(debertaFamily, k.config, weights, 'fp32'));
