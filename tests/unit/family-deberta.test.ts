@@ -366,3 +366,28 @@ describe('DeBERTa-v2 dropout', () => {
     for (const v of vars.values()) v.dispose();
   });
 });
+
+describe('DeBERTa-v2 word embeddings', () => {
+  it("the padding row takes no gradient (nn.Embedding's padding_idx), even where the mask keeps its token", async () => {
+    const k = variantCase('v3-buckets');
+    const vars = variables(k);
+    const ids = k.inputs.input_ids.map((row) => row.map((id, t) => (t % 3 === 0 ? 0 : id)));
+    const batch = {
+      input_ids: tf.tensor2d(ids, undefined, 'int32'),
+      attention_mask: tf.ones([ids.length, ids[0].length], 'int32') as tf.Tensor2D,
+      labels: tf.tensor1d(k.train.labels, 'int32'),
+    };
+    const name = 'deberta.embeddings.word_embeddings.weight';
+    const word = vars.get(name) as tf.Variable;
+    const loss = headLoss('single_label_classification');
+    const { value, grads } = tf.variableGrads(
+      () => debertaFamily.forward(k.config, getter(vars), batch, { loss }).loss as tf.Scalar,
+      [word],
+    );
+    const g = (await grads[word.name].array()) as number[][];
+    expect(g[k.config.pad_token_id].every((v) => v === 0)).toBe(true);
+    expect(g[ids[0][1]].some((v) => v !== 0)).toBe(true);
+    tf.dispose([value, ...Object.values(grads), ...Object.values(batch)]);
+    for (const v of vars.values()) v.dispose();
+  });
+});

@@ -78,6 +78,7 @@ export function debertaForward(
       },
       batch.input_ids,
       batch.token_type_ids ?? null,
+      c.pad_token_id,
     );
     if (embeddingWidth(c) !== H) h = linear(h, p(`${e}.embed_proj.weight`)) as tf.Tensor2D;
     h = layerNorm(h, p(`${e}.LayerNorm.weight`), p(`${e}.LayerNorm.bias`), eps);

@@ -45,7 +45,8 @@ export interface EmbeddingTables {
 
 /**
  * `word[ids] (+ position[0..T)) (+ tokenType[types])`, HF's `DebertaV2Embeddings` sum before
- * `embed_proj`. The word rows' gradient is a scatter that sums duplicate ids.
+ * `embed_proj`. The word rows' gradient is a scatter that sums duplicate ids and leaves the
+ * `padding_idx` row out.
  * @param ids int32 [B, T]
  * @param types int32 [B, T] or null (all zeros)
  * @returns float32 [B*T, E]
@@ -54,11 +55,14 @@ export function embeddingSum(
   t: EmbeddingTables,
   ids: tf.Tensor2D,
   types: tf.Tensor2D | null,
+  paddingIdx: number,
 ): tf.Tensor2D {
   const [B, T] = ids.shape;
   const [vocab, E] = t.word.shape;
   const N = B * T;
   const flatIds = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [N]);
+  // nn.Embedding(padding_idx): the padding row takes no gradient ([N, 1]: 0 at its tokens)
+  const keep = tf.reshape(tf.cast(tf.notEqual(flatIds, paddingIdx), 'float32'), [N, 1]);
   const typeVocab = t.tokenType?.shape[0] ?? 0;
   const oneHot = t.tokenType
     ? (tf.cast(
@@ -85,13 +89,15 @@ export function embeddingSum(
       if (oneHot) sum = tf.add(sum, tf.matMul(oneHot, args[inputs.length - 1] as tf.Tensor2D));
       return sum as tf.Tensor2D;
     });
-    save([flatIds, ...(oneHot ? [oneHot] : [])]);
+    save([flatIds, keep, ...(oneHot ? [oneHot] : [])]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const d2 = dy as tf.Tensor2D;
-          const grads: tf.Tensor[] = [tf.scatterND(tf.reshape(saved[0], [N, 1]), d2, [vocab, E])];
+          const grads: tf.Tensor[] = [
+            tf.scatterND(tf.reshape(saved[0], [N, 1]), tf.mul(d2, saved[1]), [vocab, E]),
+          ];
           if (t.position) {
             const dPos = tf.reshape(columnSums(tf.reshape(d2, [B, T * E]) as tf.Tensor2D), [T, E]);
             grads.push(
@@ -101,7 +107,7 @@ export function embeddingSum(
               ]),
             );
           }
-          if (oneHot) grads.push(tf.matMul(saved[1] as tf.Tensor2D, d2, true, false));
+          if (oneHot) grads.push(tf.matMul(saved[2] as tf.Tensor2D, d2, true, false));
           return grads;
         }),
     };
