@@ -6,16 +6,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import {
+  FLOAT32_MIN,
+  batchShape,
+  dropoutSites,
+  encoderLayer,
+  firstToken,
+  type EncoderLayerNames,
+  type EncoderLayerSettings,
+} from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
-import { activation, addLayerNorm, dropout, linear } from '../layers';
-import { disentangledAttention, type RelativeTerms } from './attention';
+import { activation, dropout, linear } from '../layers';
+import { disentangledAttention } from './attention';
 import type { DebertaV2Config } from './config';
 import { embeddingSum, layerNorm } from './ops';
-import { attentionSpan, embeddingWidth } from './params';
+import { debertaLayerNames, embeddingWidth } from './params';
 import { relativeIndex, type RelativeIndex } from './relativePositions';
-
-/** torch.finfo(torch.float32).min, HF's masked_fill value. */
-const FLOAT32_MIN = -3.4028234663852886e38;
 
 /** HF's `scale_factor`: 1 + one per relative term in `pos_att_type`. */
 export function scaleFactor(c: DebertaV2Config): number {
@@ -29,25 +35,6 @@ export function attentionScale(c: DebertaV2Config): number {
   );
 }
 
-function checkBatch(c: DebertaV2Config, batch: ClassifierBatch): void {
-  const ids = batch.input_ids;
-  if (ids.rank !== 2) throw new Error(`forward: input_ids must be [B, T], got [${ids.shape}]`);
-  const T = ids.shape[1];
-  if (c.position_biased_input && T > c.max_position_embeddings) {
-    throw new Error(
-      `forward: sequence length ${T} exceeds max_position_embeddings ${c.max_position_embeddings}`,
-    );
-  }
-  for (const [k, t] of [
-    ['attention_mask', batch.attention_mask],
-    ['token_type_ids', batch.token_type_ids],
-  ] as const) {
-    if (t && (t.shape[0] !== ids.shape[0] || t.shape[1] !== T)) {
-      throw new Error(`forward: ${k} has shape [${t.shape}], input_ids has [${ids.shape}]`);
-    }
-  }
-}
-
 /** The model's forward pass (see the module comment); tensors returned are the caller's. */
 export function debertaForward(
   c: DebertaV2Config,
@@ -55,14 +42,13 @@ export function debertaForward(
   batch: ClassifierBatch,
   opts: ForwardOptions,
 ): ClassifierOutput {
-  checkBatch(c, batch);
+  // Without absolute positions the length is not bounded by the model (HF's relative positions).
+  const [B, T] = batchShape(batch, c.position_biased_input ? c.max_position_embeddings : Infinity);
   const training = opts.training ?? false;
-  const [B, T] = batch.input_ids.shape;
   const H = c.hidden_size;
   const hp = c.hidden_dropout_prob;
   const eps = c.layer_norm_eps;
-  const seedFor = (site: string): string | undefined =>
-    opts.seed === undefined ? undefined : `${opts.seed}:${site}`;
+  const seedFor = dropoutSites(opts);
   const e = 'deberta.embeddings';
 
   return tf.tidy(() => {
@@ -97,14 +83,40 @@ export function debertaForward(
       : null;
     const index = c.relative_attention ? relativeIndex(c, T) : null;
     const relRows = index ? relativeRows(c, p, index) : null;
-
+    const settings: Omit<EncoderLayerSettings, 'index'> = {
+      batch: B,
+      seqLen: T,
+      heads: c.num_attention_heads,
+      eps,
+      act: c.hidden_act,
+      hiddenDropout: hp,
+      attentionDropout: c.attention_probs_dropout_prob,
+      training,
+      seedFor,
+    };
     for (let i = 0; i < c.num_hidden_layers; i++) {
-      h = tf.tidy(() => layer(c, p, i, h, { B, T }, maskAdd, relRows, index, training, seedFor));
+      // One tidy per layer, as BERT's: what the backward pass does not keep goes now.
+      h = tf.tidy(() => {
+        const names = debertaLayerNames(i);
+        const attend = (qkv: tf.Tensor2D) =>
+          disentangledAttention(
+            qkv,
+            relRows && index
+              ? relativeTerms(c, p, names, relRows, index, i, training, seedFor)
+              : null,
+            { batch: B, seqLen: T, heads: c.num_attention_heads },
+            maskAdd,
+            attentionScale(c),
+            c.attention_probs_dropout_prob,
+            training,
+            seedFor(`attn${i}`),
+          );
+        return encoderLayer(p, names, h, null, { ...settings, index: i }, attend) as tf.Tensor2D;
+      });
     }
 
     // ContextPooler: dropout, dense, act on the first token; then dropout and the classifier.
-    const first = tf.reshape(tf.slice(tf.reshape(h, [B, T, H]), [0, 0, 0], [B, 1, H]), [B, H]);
-    const ctx = dropout(first, c.pooler_dropout, training, seedFor('pool'));
+    const ctx = dropout(firstToken(h, B, T), c.pooler_dropout, training, seedFor('pool'));
     let pooled = activation(
       linear(ctx, p('pooler.dense.weight'), p('pooler.dense.bias')),
       c.pooler_hidden_act,
@@ -129,84 +141,29 @@ function relativeRows(c: DebertaV2Config, p: ParamGetter, index: RelativeIndex):
   );
 }
 
-/** Encoder layer i: disentangled attention, add & norm, feed-forward, add & norm. */
-function layer(
+/**
+ * Layer i's relative terms: its dropout of the relative rows (`pos_dropout`), projected by
+ * key_proj / query_proj (`share_att_key`) or pos_key_proj / pos_query_proj.
+ */
+function relativeTerms(
   c: DebertaV2Config,
   p: ParamGetter,
+  names: EncoderLayerNames,
+  relRows: tf.Tensor2D,
+  index: RelativeIndex,
   i: number,
-  h: tf.Tensor2D,
-  { B, T }: { B: number; T: number },
-  maskAdd: tf.Tensor | null,
-  relRows: tf.Tensor2D | null,
-  index: RelativeIndex | null,
   training: boolean,
   seedFor: (site: string) => string | undefined,
-): tf.Tensor2D {
-  const hp = c.hidden_dropout_prob;
-  const eps = c.layer_norm_eps;
-  const pre = `deberta.encoder.layer.${i}`;
-  const att = `${pre}.attention.self`;
-  const w = (n: string) => p(`${att}.${n}.weight`);
-  const b = (n: string) => p(`${att}.${n}.bias`);
-  const qkv = linear(
-    h,
-    tf.concat([w('query_proj'), w('key_proj'), w('value_proj')]),
-    tf.concat([b('query_proj'), b('key_proj'), b('value_proj')]),
-  ) as tf.Tensor2D;
-  let rel: RelativeTerms | null = null;
-  if (relRows && index && c.pos_att_type.length > 0) {
-    const rows = dropout(relRows, hp, training, seedFor(`pos${i}`));
-    const keyName = c.share_att_key ? 'key_proj' : 'pos_key_proj';
-    const queryName = c.share_att_key ? 'query_proj' : 'pos_query_proj';
-    rel = {
-      posKey: c.pos_att_type.includes('c2p')
-        ? (linear(rows, w(keyName), b(keyName)) as tf.Tensor2D)
-        : null,
-      posQuery: c.pos_att_type.includes('p2c')
-        ? (linear(rows, w(queryName), b(queryName)) as tf.Tensor2D)
-        : null,
-      index,
-    };
-  }
-  const ctx = disentangledAttention(
-    qkv,
-    rel,
-    { batch: B, seqLen: T, heads: c.num_attention_heads },
-    maskAdd,
-    attentionScale(c),
-    c.attention_probs_dropout_prob,
-    training,
-    seedFor(`attn${i}`),
-  );
-  let attnOut = linear(
-    ctx,
-    p(`${pre}.attention.output.dense.weight`),
-    p(`${pre}.attention.output.dense.bias`),
-  );
-  attnOut = dropout(attnOut, hp, training, seedFor(`attnout${i}`));
-  const h1 = addLayerNorm(
-    attnOut,
-    h,
-    p(`${pre}.attention.output.LayerNorm.weight`),
-    p(`${pre}.attention.output.LayerNorm.bias`),
-    eps,
-  );
-  const inter = activation(
-    linear(h1, p(`${pre}.intermediate.dense.weight`), p(`${pre}.intermediate.dense.bias`)),
-    c.hidden_act,
-  );
-  let out = linear(inter, p(`${pre}.output.dense.weight`), p(`${pre}.output.dense.bias`));
-  out = dropout(out, hp, training, seedFor(`out${i}`));
-  return addLayerNorm(
-    out,
-    h1,
-    p(`${pre}.output.LayerNorm.weight`),
-    p(`${pre}.output.LayerNorm.bias`),
-    eps,
-  ) as tf.Tensor2D;
-}
-
-/** Rows of the relative embeddings (for estimates). */
-export function relativeEmbeddingRows(c: DebertaV2Config): number {
-  return c.relative_attention ? 2 * attentionSpan(c) : 0;
+) {
+  const rows = dropout(relRows, c.hidden_dropout_prob, training, seedFor(`pos${i}`));
+  const att = `deberta.encoder.layer.${i}.attention.self`;
+  const keyModule = c.share_att_key ? names.key : `${att}.pos_key_proj`;
+  const queryModule = c.share_att_key ? names.query : `${att}.pos_query_proj`;
+  const project = (module: string) =>
+    linear(rows, p(`${module}.weight`), p(`${module}.bias`)) as tf.Tensor2D;
+  return {
+    posKey: c.pos_att_type.includes('c2p') ? project(keyModule) : null,
+    posQuery: c.pos_att_type.includes('p2c') ? project(queryModule) : null,
+    index,
+  };
 }

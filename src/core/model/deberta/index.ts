@@ -2,6 +2,7 @@
  * DeBERTa-v2 / DeBERTa-v3 (`model_type` "deberta-v2", `DebertaV2ForSequenceClassification`)
  * behind the model-family interface.
  */
+import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
 import {
   DEBERTA_NAME,
@@ -27,24 +28,24 @@ export type { DebertaV2Config } from './config';
 const F32 = 4;
 
 /**
- * Activation bytes kept for the backward pass at B x T, counted as memory.ts counts BERT's (the
- * layers are BERT's but for the attention): per layer 4 x the scores (probabilities, their
- * dropout, the transient scores and their gradient), ~15 x B*T*H (QKV and its head-major copy,
- * the context, dense inputs and outputs, dropouts, LayerNorms), ~4 x B*T*I (the feed-forward),
- * and the c2p and p2c products with the used relative rows (each [nH, B*T, rows]) and their
- * transposed copies while they are gathered; the embeddings (5 x B*T*H); one layer's gradient
- * temporaries on top while the backward runs.
+ * Activation bytes kept for the backward pass at B x T: per layer what an encoder layer keeps
+ * (`encoderLayerActivationElems`, BERT's count), plus the c2p and p2c products with the used
+ * relative rows (each [nH, B*T, rows]) and their transposed copies while they are gathered; the
+ * embeddings (5 x B*T*H); one layer's gradient temporaries on top while the backward runs.
  */
 export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number): number {
-  const bth = B * T * c.hidden_size;
-  const bti = B * T * c.intermediate_size;
-  const scores = c.num_attention_heads * B * T * T;
+  const H = c.hidden_size;
   const rows = c.relative_attention ? relativeRowRange(c, T).rows : 0;
   const terms = c.relative_attention ? c.pos_att_type.length : 0;
   const relative = 2 * terms * c.num_attention_heads * B * T * rows;
-  const perLayer = 4 * scores + 15 * bth + 4 * bti + relative;
-  const head = 4 * B * c.hidden_size + 2 * B * c.num_labels;
-  return F32 * (c.num_hidden_layers * perLayer + 5 * bth + head + perLayer);
+  const perLayer =
+    encoderLayerActivationElems(B, T, {
+      hidden: H,
+      intermediate: c.intermediate_size,
+      heads: c.num_attention_heads,
+    }) + relative;
+  const head = 4 * B * H + 2 * B * c.num_labels;
+  return F32 * (c.num_hidden_layers * perLayer + 5 * B * T * H + head + perLayer);
 }
 
 /** The DeBERTa-v2/v3 family. */

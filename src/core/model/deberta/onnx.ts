@@ -3,23 +3,24 @@
  * inference: the embeddings times the mask, per layer the disentangled attention — content
  * scores plus the c2p term (`GatherElements` of q . posK over the relative rows) and the p2c term
  * (`GatherElements` of k . posQ, transposed), scaled, `Where(mask_i * mask_j, scores, min)`,
- * softmax — add & norm, feed-forward, add & norm; the context pooler and the classifier.
+ * softmax — then `onnxEncoderLayer`'s add & norm, feed-forward, add & norm; the context pooler
+ * and the classifier.
  * The relative embeddings' LayerNorm is a constant of the export (computed on the host); the
  * relative positions are a constant `[P, P]` table (P = max_position_embeddings) sliced to the
  * sequence length. With `share_att_key`, the relative rows go through query_proj/key_proj in the
  * same MatMul as the tokens (one copy of each weight in the file).
  */
-import type { GraphOps, HostTensor, OnnxGraph } from '../family';
-import { ONNX_FLOAT } from '../family';
+import { FLOAT32_MIN } from '../encoderLayer';
+import { onnxEncoderLayer, onnxFirstToken } from '../encoderLayerOnnx';
+import { ONNX_FLOAT, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
 import { hostParam, onnxActivation, onnxLayerNorm } from '../onnxOps';
 import type { DebertaV2Config } from './config';
 import { attentionScale } from './forward';
-import { attentionSpan, embeddingWidth } from './params';
+import { attentionSpan, debertaLayerNames, embeddingWidth } from './params';
 import { relativePosition } from './relativePositions';
 
 type Weights = ReadonlyMap<string, HostTensor>;
 
-const FLOAT32_MIN = -3.4028234663852886e38;
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 const ONNX_BOOL = 9;
 
@@ -177,9 +178,9 @@ export function addDebertaGraph(
       },
     );
   const inv = g.scalar(1 / attentionScale(c));
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const pre = `deberta.encoder.layer.${i}`;
-    const att = `${pre}.attention.self`;
+  /** Layer i's disentangled attention: h float [B, T, H] -> the heads' context [B, T, H]. */
+  const attend = (i: number, h: string): string => {
+    const att = `deberta.encoder.layer.${i}.attention.self`;
     let qh: string;
     let kh: string;
     let posQ = '';
@@ -237,7 +238,7 @@ export function addDebertaGraph(
     scores = g.op('Mul', [scores, inv], `${att}/Scale`);
     const masked = g.op('Where', [keep, scores, g.scalar(FLOAT32_MIN)], `${att}/Mask`);
     const probs = g.op('Softmax', [masked], `${att}/Softmax`, { axis: { int: -1 } });
-    const ctx = g.op(
+    return g.op(
       'Reshape',
       [
         g.op('Transpose', [g.op('MatMul', [probs, vh], `${att}/Context`)], `${att}/Merge`, {
@@ -247,36 +248,15 @@ export function addDebertaGraph(
       ],
       `${att}/MergeReshape`,
     );
-    const attnOut = linear(ctx, `${pre}.attention.output.dense`);
-    const h1 = onnxLayerNorm(
-      g,
-      g.op('Add', [attnOut, h], `${pre}.attention.output/Residual`),
-      w,
-      `${pre}.attention.output.LayerNorm`,
-      eps,
-    );
-    const inter = onnxActivation(
-      g,
-      linear(h1, `${pre}.intermediate.dense`),
-      c.hidden_act,
-      `${pre}.intermediate/act`,
-    );
-    const out = linear(inter, `${pre}.output.dense`);
-    h = onnxLayerNorm(
-      g,
-      g.op('Add', [out, h1], `${pre}.output/Residual`),
-      w,
-      `${pre}.output.LayerNorm`,
-      eps,
-    );
+  };
+  const settings = { hidden: H, heads: nH, eps, act: c.hidden_act };
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    h = onnxEncoderLayer(g, w, ops, debertaLayerNames(i), h, '', settings, (x) => attend(i, x));
   }
 
-  const first = g.op('Gather', [h, g.int64('pooler.first_token', [], [0])], 'pooler/First', {
-    axis: { int: 1 },
-  });
   const pooled = onnxActivation(
     g,
-    linear(first, 'pooler.dense'),
+    linear(onnxFirstToken(g, h, 'pooler'), 'pooler.dense'),
     c.pooler_hidden_act,
     'pooler/act',
   );

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { layerNormSpecs, linearSpecs, type EncoderLayerNames } from '../encoderLayer';
 import type { ParamSpec } from '../family';
 import { initParam } from '../init';
 import type { DebertaV2Config } from './config';
@@ -31,56 +32,52 @@ export function embeddingWidth(c: DebertaV2Config): number {
   return c.embedding_size ?? c.hidden_size;
 }
 
+/** The modules of encoder layer i (`DebertaV2Layer`). */
+export function debertaLayerNames(i: number): EncoderLayerNames {
+  const pre = `deberta.encoder.layer.${i}`;
+  return {
+    query: `${pre}.attention.self.query_proj`,
+    key: `${pre}.attention.self.key_proj`,
+    value: `${pre}.attention.self.value_proj`,
+    attentionOutput: `${pre}.attention.output.dense`,
+    attentionNorm: `${pre}.attention.output.LayerNorm`,
+    intermediate: `${pre}.intermediate.dense`,
+    output: `${pre}.output.dense`,
+    outputNorm: `${pre}.output.LayerNorm`,
+  };
+}
+
 /** Every parameter of `DebertaV2ForSequenceClassification(config)`, in `named_parameters()` order. */
 export function debertaParamSpecs(c: DebertaV2Config): ParamSpec[] {
   const H = c.hidden_size;
   const E = embeddingWidth(c);
-  const specs: ParamSpec[] = [];
-  const lin = (prefix: string, out: number, inn: number, bias = true): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [out, inn], kind: 'normal' });
-    if (bias) specs.push({ name: `${prefix}.bias`, shape: [out], kind: 'zeros' });
-  };
-  const ln = (prefix: string): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [H], kind: 'ones' });
-    specs.push({ name: `${prefix}.bias`, shape: [H], kind: 'zeros' });
-  };
   const emb = 'deberta.embeddings';
-  specs.push({
-    name: `${emb}.word_embeddings.weight`,
-    shape: [c.vocab_size, E],
-    kind: 'word_embeddings',
+  const table = (name: string, rows: number, kind: ParamSpec['kind'] = 'normal'): ParamSpec => ({
+    name: `${emb}.${name}.weight`,
+    shape: [rows, E],
+    kind,
   });
-  if (c.position_biased_input) {
-    specs.push({
-      name: `${emb}.position_embeddings.weight`,
-      shape: [c.max_position_embeddings, E],
-      kind: 'normal',
-    });
-  }
-  if (c.type_vocab_size > 0) {
-    specs.push({
-      name: `${emb}.token_type_embeddings.weight`,
-      shape: [c.type_vocab_size, E],
-      kind: 'normal',
-    });
-  }
-  if (E !== H) lin(`${emb}.embed_proj`, H, E, false);
-  ln(`${emb}.LayerNorm`);
+  const specs: ParamSpec[] = [table('word_embeddings', c.vocab_size, 'word_embeddings')];
+  if (c.position_biased_input) specs.push(table('position_embeddings', c.max_position_embeddings));
+  if (c.type_vocab_size > 0) specs.push(table('token_type_embeddings', c.type_vocab_size));
+  // embed_proj: nn.Linear(embedding_size, hidden_size, bias=False)
+  if (E !== H) specs.push({ name: `${emb}.embed_proj.weight`, shape: [H, E], kind: 'normal' });
+  specs.push(...layerNormSpecs(`${emb}.LayerNorm`, H));
   for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `deberta.encoder.layer.${i}`;
-    const att = `${p}.attention.self`;
-    lin(`${att}.query_proj`, H, H);
-    lin(`${att}.key_proj`, H, H);
-    lin(`${att}.value_proj`, H, H);
+    const n = debertaLayerNames(i);
+    const att = `deberta.encoder.layer.${i}.attention.self`;
+    specs.push(...linearSpecs(n.query, H, H), ...linearSpecs(n.key, H, H));
+    specs.push(...linearSpecs(n.value, H, H));
     if (c.relative_attention && !c.share_att_key) {
-      if (c.pos_att_type.includes('c2p')) lin(`${att}.pos_key_proj`, H, H);
-      if (c.pos_att_type.includes('p2c')) lin(`${att}.pos_query_proj`, H, H);
+      if (c.pos_att_type.includes('c2p')) specs.push(...linearSpecs(`${att}.pos_key_proj`, H, H));
+      if (c.pos_att_type.includes('p2c')) specs.push(...linearSpecs(`${att}.pos_query_proj`, H, H));
     }
-    lin(`${p}.attention.output.dense`, H, H);
-    ln(`${p}.attention.output.LayerNorm`);
-    lin(`${p}.intermediate.dense`, c.intermediate_size, H);
-    lin(`${p}.output.dense`, H, c.intermediate_size);
-    ln(`${p}.output.LayerNorm`);
+    specs.push(...linearSpecs(n.attentionOutput, H, H), ...layerNormSpecs(n.attentionNorm, H));
+    specs.push(...linearSpecs(n.intermediate, c.intermediate_size, H));
+    specs.push(
+      ...linearSpecs(n.output, H, c.intermediate_size),
+      ...layerNormSpecs(n.outputNorm, H),
+    );
   }
   if (c.relative_attention) {
     specs.push({
@@ -89,9 +86,10 @@ export function debertaParamSpecs(c: DebertaV2Config): ParamSpec[] {
       kind: 'normal',
     });
   }
-  if (c.norm_rel_ebd === 'layer_norm') ln('deberta.encoder.LayerNorm');
-  lin('pooler.dense', c.pooler_hidden_size, c.pooler_hidden_size);
-  lin('classifier', c.num_labels, H);
+  if (c.norm_rel_ebd === 'layer_norm')
+    specs.push(...layerNormSpecs('deberta.encoder.LayerNorm', H));
+  specs.push(...linearSpecs('pooler.dense', c.pooler_hidden_size, c.pooler_hidden_size));
+  specs.push(...linearSpecs('classifier', c.num_labels, H));
   return specs;
 }
 
