@@ -1,11 +1,12 @@
 /**
- * RoBERTa's and XLM-RoBERTa's exports in Python: each fixture checkpoint fine-tuned a few steps
- * through the CLI, then tests/python/interop.py on the folder (AutoModelForSequenceClassification
- * and `pipeline("text-classification", truncation=True)` give `studio predict`'s probabilities
- * within 1e-4, TrainingArguments loads, AutoTokenizer gives the studio's ids) and
- * tests/python/onnx_check.py on its ONNX files (onnx.checker, onnxruntime's logits against the
- * studio's, fp32 within 1e-4 and q8 against onnxruntime's own quantizer). Skipped, saying why,
- * where python3 lacks torch, transformers, onnx or onnxruntime; under CI that fails instead.
+ * RoBERTa's, XLM-RoBERTa's and DeBERTa-v2's exports in Python: each fixture checkpoint
+ * fine-tuned a few steps through the CLI, then tests/python/interop.py on the folder
+ * (AutoModelForSequenceClassification and `pipeline("text-classification", truncation=True)`
+ * give `studio predict`'s probabilities within 1e-4, TrainingArguments loads, AutoTokenizer gives
+ * the studio's ids) and tests/python/onnx_check.py on its ONNX files (onnx.checker, onnxruntime's
+ * logits against the studio's, fp32 within 1e-4 and q8 against onnxruntime's own quantizer).
+ * Skipped, saying why, where python3 lacks torch, transformers, onnx or onnxruntime; under CI
+ * that fails instead.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const python = requirePython('family-roberta-export', [
   'onnxruntime',
 ]);
 
-const FAMILIES = ['roberta', 'xlm-roberta'];
+const FAMILIES = ['roberta', 'xlm-roberta', 'deberta-v2'];
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);
@@ -79,7 +80,7 @@ async function studioLogits(dir: string, texts: string[]) {
   return { inputs, logits: out };
 }
 
-describe.skipIf(!python)('RoBERTa and XLM-RoBERTa exports in Python', () => {
+describe.skipIf(!python)('RoBERTa, XLM-RoBERTa and DeBERTa-v2 exports in Python', () => {
   it('load in transformers with studio predict probabilities, and their ONNX files check', async () => {
     await selectBackend('wasm');
     const tmp = mkdtempSync(join(tmpdir(), 'studio-roberta-export-'));
