@@ -1,9 +1,10 @@
 /**
- * RoBERTa's, XLM-RoBERTa's and DeBERTa-v2's ONNX exports in transformers.js (Node, local files
- * only): each fixture checkpoint fine-tuned a few steps through the CLI, then
- * `pipeline("text-classification")` on its folder gives `studio predict`'s probabilities, fp32
- * within 1e-4 and q8 with the same top label, on the texts that fit max_length (transformers.js
- * cuts a longer text after adding its special tokens; onnx-transformersjs.test.ts shows that).
+ * Each family's ONNX export in transformers.js (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA,
+ * DeBERTa-v2; Node, local files only): each fixture checkpoint fine-tuned a few steps through the
+ * CLI, then `pipeline("text-classification")` on its folder gives `studio predict`'s
+ * probabilities, fp32 within 1e-4 and q8 with the same top label, on the texts that fit
+ * max_length (transformers.js cuts a longer text after adding its special tokens;
+ * onnx-transformersjs.test.ts shows that).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ type Classify = (
   o: { top_k: null },
 ) => Promise<{ label: string; score: number }[][]>;
 
-describe('RoBERTa, XLM-RoBERTa and DeBERTa-v2 ONNX exports in transformers.js', () => {
+describe("each family's ONNX export in transformers.js", () => {
   beforeAll(async () => {
     await selectBackend('wasm');
     env.allowRemoteModels = false;
@@ -30,7 +31,7 @@ describe('RoBERTa, XLM-RoBERTa and DeBERTa-v2 ONNX exports in transformers.js', 
     env.localModelPath = tmp;
   });
 
-  it.each(['roberta', 'xlm-roberta', 'deberta-v2'])(
+  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2'])(
     '%s: pipeline fp32 and q8 give the studio probabilities',
     async (modelType) => {
       const dir = await fineTunedFixture(modelType, tmp);

@@ -7,6 +7,8 @@
 import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
 import { debertaFamily } from './deberta';
+import { distilBertFamily } from './distilbert';
+import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
 
@@ -18,6 +20,8 @@ export const FAMILIES: readonly ModelFamily[] = [
   bertFamily,
   robertaFamily,
   xlmRobertaFamily,
+  distilBertFamily,
+  electraFamily,
   debertaFamily,
 ];
 
