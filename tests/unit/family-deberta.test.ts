@@ -199,6 +199,24 @@ describe('DeBERTa-v2 config', () => {
       'c2p',
     ]);
   });
+  it("takes the studio's from-scratch settings, classifier_dropout as its cls_dropout", () => {
+    const base = {
+      vocabSize: 1000,
+      id2label: { '0': 'a', '1': 'b' },
+      problemType: null,
+      maxLength: 64,
+      padTokenId: 0,
+    };
+    const c = debertaFamily.scratchConfig({
+      ...base,
+      settings: { hidden_size: 48, num_attention_heads: 3, classifier_dropout: 0.25 },
+    });
+    expect([c.hidden_size, c.num_attention_heads, c.cls_dropout]).toEqual([48, 3, 0.25]);
+    expect(JSON.parse(debertaFamily.configToJson(c))).toMatchObject({ cls_dropout: 0.25 });
+    const plain = debertaFamily.scratchConfig({ ...base, settings: { classifier_dropout: null } });
+    expect(plain.cls_dropout).toBeNull();
+    expect(JSON.parse(debertaFamily.configToJson(plain))).not.toHaveProperty('cls_dropout');
+  });
 });
 
 describe('DeBERTa-v2 parameters and initialisation', () => {

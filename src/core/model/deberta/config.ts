@@ -313,9 +313,12 @@ export function debertaConfigToJson(c: DebertaV2Config): string {
 /**
  * A small DeBERTa-v3-style model for training from scratch: hidden 64, 2 layers, 4 heads,
  * intermediate 128, relative attention (c2p and p2c, shared keys, 256 log buckets, LayerNorm on
- * the relative embeddings, no absolute positions, no token types), HF's defaults otherwise.
+ * the relative embeddings, no absolute positions, no token types), HF's defaults otherwise. The
+ * studio's from-scratch settings are BERT's keys; DeBERTa reads `classifier_dropout` as its
+ * `cls_dropout` (null: hidden_dropout_prob, as both say).
  */
 export function debertaScratchConfig(opts: ScratchOptions): DebertaV2Config {
+  const { classifier_dropout: clsDropout, ...settings } = opts.settings ?? {};
   return parseDebertaConfig({
     architectures: ['DebertaV2ForSequenceClassification'],
     model_type: 'deberta-v2',
@@ -335,6 +338,7 @@ export function debertaScratchConfig(opts: ScratchOptions): DebertaV2Config {
     pad_token_id: opts.padTokenId,
     id2label: opts.id2label,
     problem_type: opts.problemType,
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...(clsDropout != null ? { cls_dropout: clsDropout } : {}),
+    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
   });
 }
