@@ -1,0 +1,158 @@
+/**
+ * HF `ModernBertForSequenceClassification.forward` (eager attention) in TF.js: token embeddings,
+ * LayerNorm, dropout; per layer a pre-norm block (layer 0 has no attention norm) with the fused
+ * `Wqkv`, rotary embeddings of the layer type's base, full or sliding-window attention and `Wo`,
+ * then the GeGLU MLP (`Wi` to 2 x intermediate, `act(input) * gate`, `Wo`); the final norm; the
+ * pooled state (`cls`: the first token, `mean`: the mask-weighted mean) through `head.dense`, the
+ * classifier activation and `head.norm`, dropout, and the classifier.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { headLoss } from '../../train/losses';
+import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import { activation, attention, dropout, linear } from '../layers';
+import type { ModernBertConfig, ModernBertLayerType } from './config';
+import { attentionMasks, layerNorm, residual, rotary, rotaryTables, tokenEmbeddings } from './ops';
+
+type RotaryTables = ReturnType<typeof rotaryTables>;
+
+const tableCache = new Map<string, RotaryTables>();
+
+/** The rotary tables of (T, dH, theta), computed once per shape. */
+function tablesFor(T: number, dH: number, theta: number): RotaryTables {
+  const key = `${T}:${dH}:${theta}`;
+  let t = tableCache.get(key);
+  if (!t) {
+    t = rotaryTables(T, dH, theta);
+    if (tableCache.size > 64) tableCache.clear();
+    tableCache.set(key, t);
+  }
+  return t;
+}
+
+/** The problem type HF's forward decides when the config has none. */
+function problemTypeOf(c: ModernBertConfig, labels: tf.Tensor) {
+  if (c.problem_type != null) return c.problem_type;
+  if (c.num_labels === 1) return 'regression' as const;
+  return labels.dtype === 'int32'
+    ? ('single_label_classification' as const)
+    : ('multi_label_classification' as const);
+}
+
+/** See the module comment. Returns new tensors owned by the caller. */
+export function modernBertForward(
+  c: ModernBertConfig,
+  p: ParamGetter,
+  batch: ClassifierBatch,
+  opts: ForwardOptions,
+): ClassifierOutput {
+  const training = opts.training ?? false;
+  const ids = batch.input_ids;
+  if (ids.rank !== 2) throw new Error(`forward: input_ids must be [B, T], got [${ids.shape}]`);
+  const [B, T] = ids.shape;
+  const mask = batch.attention_mask;
+  if (mask && (mask.shape[0] !== B || mask.shape[1] !== T)) {
+    throw new Error(
+      `forward: attention_mask has shape [${mask.shape}], input_ids has [${ids.shape}]`,
+    );
+  }
+  const labels = batch.labels;
+  const lossOf = labels ? (opts.loss ?? headLoss(problemTypeOf(c, labels))) : null;
+  const seedFor = (site: string): string | undefined =>
+    opts.seed === undefined ? undefined : `${opts.seed}:${site}`;
+  const H = c.hidden_size;
+  const eps = c.norm_eps;
+  const bias = (name: string, on: boolean) => (on ? p(name) : undefined);
+  const normBias = (prefix: string) => (c.norm_bias ? p(`${prefix}.bias`) : null);
+  const norm = (x: tf.Tensor, prefix: string) =>
+    layerNorm(x, p(`${prefix}.weight`), normBias(prefix), eps);
+
+  return tf.tidy(() => {
+    let h: tf.Tensor = tokenEmbeddings(
+      p('model.embeddings.tok_embeddings.weight') as tf.Tensor2D,
+      p('model.embeddings.norm.weight'),
+      normBias('model.embeddings.norm'),
+      ids,
+      eps,
+    );
+    h = dropout(h, c.embedding_dropout, training, seedFor('emb'));
+    const masks = attentionMasks(mask, B, T, Math.floor(c.local_attention / 2));
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      const type = c.layer_types[i];
+      const m = type === 'sliding_attention' ? masks.sliding : masks.full;
+      // One tidy per layer: what backward does not keep is freed as the layer ends.
+      h = tf.tidy(() => encoderLayer(c, p, i, type, h, m, { B, T }, training, seedFor));
+    }
+    const h3 = tf.reshape(h, [B, T, H]);
+    let pooled: tf.Tensor;
+    if (c.classifier_pooling === 'cls') {
+      // final_norm is per token: normalising the first token alone is the same maths
+      pooled = norm(tf.reshape(tf.slice(h3, [0, 0, 0], [B, 1, H]), [B, H]), 'model.final_norm');
+    } else {
+      const normed = tf.reshape(norm(h, 'model.final_norm'), [B, T, H]);
+      const w = mask ? tf.cast(mask, 'float32') : tf.ones([B, T]);
+      const sums = tf.reshape(tf.matMul(tf.reshape(w, [B, 1, T]), normed), [B, H]);
+      pooled = tf.div(sums, tf.sum(w, 1, true));
+    }
+    let x = linear(pooled, p('head.dense.weight'), bias('head.dense.bias', c.classifier_bias));
+    x = norm(activation(x, c.classifier_activation), 'head.norm');
+    x = dropout(x, c.classifier_dropout, training, seedFor('cls'));
+    const logits = linear(x, p('classifier.weight'), p('classifier.bias')) as tf.Tensor2D;
+    if (!labels || !lossOf) return { logits };
+    return { logits, loss: lossOf(logits, labels) };
+  });
+}
+
+/** `ModernBertEncoderLayer`: h + attn(attn_norm(h)), then h + mlp(mlp_norm(h)). */
+function encoderLayer(
+  c: ModernBertConfig,
+  p: ParamGetter,
+  i: number,
+  type: ModernBertLayerType,
+  h: tf.Tensor,
+  maskAdd: tf.Tensor | null,
+  { B, T }: { B: number; T: number },
+  training: boolean,
+  seedFor: (site: string) => string | undefined,
+): tf.Tensor {
+  const pre = `model.layers.${i}`;
+  const nH = c.num_attention_heads;
+  const dH = c.hidden_size / nH;
+  const eps = c.norm_eps;
+  const norm = (x: tf.Tensor, prefix: string) =>
+    layerNorm(x, p(`${prefix}.weight`), c.norm_bias ? p(`${prefix}.bias`) : null, eps);
+  const attnBias = (name: string) => (c.attention_bias ? p(name) : undefined);
+  const mlpBias = (name: string) => (c.mlp_bias ? p(name) : undefined);
+  const dims = { batch: B, seqLen: T, heads: nH };
+
+  const x = i === 0 ? h : norm(h, `${pre}.attn_norm`);
+  const qkv = linear(x, p(`${pre}.attn.Wqkv.weight`), attnBias(`${pre}.attn.Wqkv.bias`));
+  const rotated = rotary(
+    qkv as tf.Tensor2D,
+    dims,
+    tablesFor(T, dH, c.rope_parameters[type].rope_theta),
+  );
+  const ctx = attention(
+    rotated,
+    dims,
+    maskAdd,
+    dH ** -0.5,
+    c.attention_dropout,
+    training,
+    seedFor(`attn${i}`),
+  );
+  let attnOut = linear(ctx, p(`${pre}.attn.Wo.weight`), attnBias(`${pre}.attn.Wo.bias`));
+  attnOut = dropout(attnOut, c.attention_dropout, training, seedFor(`attnout${i}`));
+  const h1 = residual(h, attnOut);
+
+  const wi = linear(
+    norm(h1, `${pre}.mlp_norm`),
+    p(`${pre}.mlp.Wi.weight`),
+    mlpBias(`${pre}.mlp.Wi.bias`),
+  );
+  const [input, gate] = tf.split(wi, 2, 1);
+  let gated = tf.mul(activation(input, c.hidden_activation), gate);
+  gated = dropout(gated, c.mlp_dropout, training, seedFor(`mlp${i}`));
+  const mlpOut = linear(gated, p(`${pre}.mlp.Wo.weight`), mlpBias(`${pre}.mlp.Wo.bias`));
+  return residual(h1, mlpOut);
+}

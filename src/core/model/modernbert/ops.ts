@@ -1,0 +1,216 @@
+/**
+ * ModernBERT's ops beside the shared ones in `layers.ts`, each with its gradient written out so
+ * the tape records one op and keeps only what the backward pass reads: the token-embedding
+ * lookup with its LayerNorm, a LayerNorm with or without bias, a residual sum, the rotary
+ * embedding of the fused QKV projection, and the sliding-window attention mask.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { layerNormBackward, layerNormForward } from '../layers';
+
+/** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
+export const FLOAT32_MIN = -3.4028234663852886e38;
+
+/**
+ * `LayerNorm(x)` over the last axis of [N, H] with weight `gamma` and, when given, bias `beta`
+ * (ModernBERT's `norm_bias`). Keeps the normalised input and the reciprocal std for backward.
+ */
+export function layerNorm(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor | null,
+  eps: number,
+): tf.Tensor2D {
+  const run = (args: Array<tf.Tensor | tf.GradSaveFunc>, withBias: boolean) => {
+    const g = args[1] as tf.Tensor;
+    const save = args[withBias ? 3 : 2] as tf.GradSaveFunc;
+    const { y, xhat, rstd } = tf.tidy(() =>
+      layerNormForward(
+        args[0] as tf.Tensor2D,
+        g,
+        withBias ? (args[2] as tf.Tensor) : tf.scalar(0),
+        eps,
+      ),
+    );
+    save([xhat, rstd, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [dx, dg, db] = layerNormBackward(dy as tf.Tensor2D, saved[0], saved[1], saved[2]);
+          return withBias ? [dx, dg, db] : [dx, dg];
+        }),
+    };
+  };
+  const fn = beta
+    ? tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, true))
+    : tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, false));
+  return (beta ? fn(x, gamma, beta) : fn(x, gamma)) as tf.Tensor2D;
+}
+
+/** `a + b` of equal shapes, keeping nothing for the tape (tf.add keeps both inputs). */
+export const residual = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => [dy, tf.clone(dy)],
+})) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+
+/**
+ * `LayerNorm(word[ids])` as one op: the rows' gradient is a scatter-add into the table (the
+ * wasm backend has no gradient for gather).
+ * @param ids int32 [B, T]
+ * @returns float32 [B*T, H]
+ */
+export function tokenEmbeddings(
+  word: tf.Tensor2D,
+  gamma: tf.Tensor,
+  beta: tf.Tensor | null,
+  ids: tf.Tensor2D,
+  eps: number,
+): tf.Tensor2D {
+  const N = ids.size;
+  const [vocab, H] = word.shape;
+  const flatIds = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [N]);
+  const run = (args: Array<tf.Tensor | tf.GradSaveFunc>, withBias: boolean) => {
+    const [w, g] = args as tf.Tensor[];
+    const save = args[withBias ? 3 : 2] as tf.GradSaveFunc;
+    const { y, xhat, rstd } = tf.tidy(() =>
+      layerNormForward(
+        tf.gather(w, flatIds) as tf.Tensor2D,
+        g,
+        withBias ? (args[2] as tf.Tensor) : tf.scalar(0),
+        eps,
+      ),
+    );
+    save([xhat, rstd, g, flatIds]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sx, sr, sg, sids] = saved;
+          const [drows, dg, db] = layerNormBackward(dy as tf.Tensor2D, sx, sr, sg);
+          // scatterND sums duplicate ids, as the gradient of a lookup needs
+          const dw = tf.scatterND(tf.reshape(sids, [N, 1]), drows, [vocab, H]);
+          return withBias ? [dw, dg, db] : [dw, dg];
+        }),
+    };
+  };
+  const fn = beta
+    ? tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, true))
+    : tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, false));
+  return (beta ? fn(word, gamma, beta) : fn(word, gamma)) as tf.Tensor2D;
+}
+
+/** HF's `inv_freq` of heads of size `dH` and base `theta`, in float32 steps: `1 / theta ** (arange(0, dH, 2) / dH)`. */
+export function inverseFrequencies(dH: number, theta: number): Float32Array {
+  const f = Math.fround;
+  const out = new Float32Array(dH / 2);
+  for (let i = 0; i < dH / 2; i++) out[i] = f(1 / f(theta ** f(f(2 * i) / dH)));
+  return out;
+}
+
+/**
+ * The rotary tables of `T` positions (angle = position * inv_freq in float32, the halves
+ * repeated, as HF's `ModernBertRotaryEmbedding`): `cos` [T, dH] and `sin` [T, dH].
+ */
+export function rotaryTables(
+  T: number,
+  dH: number,
+  theta: number,
+): { cos: Float32Array; sin: Float32Array } {
+  const half = dH / 2;
+  const invFreq = inverseFrequencies(dH, theta);
+  const cos = new Float32Array(T * dH);
+  const sin = new Float32Array(T * dH);
+  for (let t = 0; t < T; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = Math.fround(t * invFreq[i]);
+      cos[t * dH + i] = cos[t * dH + half + i] = Math.cos(angle);
+      sin[t * dH + i] = sin[t * dH + half + i] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/**
+ * The rotary embedding of the query and key parts of a fused QKV projection, the values left as
+ * they are: per head `x cos + rotate_half(x) sin` with `rotate_half(x) = [-x2, x1]`, written as
+ * `x C + swap(x) S` (swap exchanges the halves, `S = [-sin, sin]` per half; `C`, `S` are 1, 0 on
+ * the values). It is linear in x, so the backward pass is `dy C + swap(dy S)` and keeps nothing.
+ *
+ * @param qkv float32 [B*T, 3H] (HF's `Wqkv` output: query, key, value side by side)
+ * @returns float32 [B*T, 3H]
+ */
+export function rotary(
+  qkv: tf.Tensor2D,
+  dims: { batch: number; seqLen: number; heads: number },
+  tables: { cos: Float32Array; sin: Float32Array },
+): tf.Tensor2D {
+  const { batch: B, seqLen: T, heads: nH } = dims;
+  const H3 = qkv.shape[1];
+  const dH = H3 / 3 / nH;
+  const half = dH / 2;
+  // [T, 3, 1, dH]: cos/sin on the query and key slots, identity on the value slot
+  const c = new Float32Array(T * 3 * dH);
+  const s = new Float32Array(T * 3 * dH);
+  for (let t = 0; t < T; t++) {
+    for (let slot = 0; slot < 3; slot++) {
+      for (let i = 0; i < dH; i++) {
+        const o = (t * 3 + slot) * dH + i;
+        if (slot === 2) {
+          c[o] = 1;
+          continue;
+        }
+        c[o] = tables.cos[t * dH + i];
+        s[o] = i < half ? -tables.sin[t * dH + i] : tables.sin[t * dH + i];
+      }
+    }
+  }
+  const shape5 = [B, T, 3, nH, dH];
+  const swap = (x: tf.Tensor) => tf.reshape(tf.reverse(tf.reshape(x, [-1, 2, half]), 1), shape5);
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[1] as tf.GradSaveFunc;
+    // the tables are saved for backward (they would go with the layer's tidy otherwise)
+    const cT = tf.tensor(c, [T, 3, 1, dH]);
+    const sT = tf.tensor(s, [T, 3, 1, dH]);
+    save([cT, sT]);
+    return {
+      value: tf.tidy(() => {
+        const x = tf.reshape(args[0] as tf.Tensor, shape5);
+        return tf.reshape(tf.add(tf.mul(x, cT), tf.mul(swap(x), sT)), [B * T, H3]);
+      }),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const [sc, ss] = saved;
+          const d = tf.reshape(dy, shape5);
+          return [tf.reshape(tf.add(tf.mul(d, sc), swap(tf.mul(d, ss))), [B * T, H3])];
+        }),
+    };
+  });
+  return fn(qkv) as tf.Tensor2D;
+}
+
+/**
+ * The additive masks of both layer types from the padding mask: full attention [B, 1, 1, T]
+ * (0 where attended, float32 min on padding, as BERT's), sliding attention [B, 1, T, T] that
+ * also masks keys farther than `local_attention // 2` from the query (HF's
+ * `create_bidirectional_sliding_window_mask`: |i - j| <= window). A window covering the whole
+ * sequence gives the full mask. Null where nothing is masked.
+ */
+export function attentionMasks(
+  attentionMask: tf.Tensor2D | undefined,
+  B: number,
+  T: number,
+  window: number,
+): { full: tf.Tensor | null; sliding: tf.Tensor | null } {
+  const keep = attentionMask ? tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T]) : null;
+  const additive = (k: tf.Tensor) => tf.mul(tf.sub(1, k), FLOAT32_MIN);
+  const full = keep ? additive(keep) : null;
+  if (T - 1 <= window) return { full, sliding: full };
+  const band = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) {
+    for (let j = Math.max(0, i - window); j <= Math.min(T - 1, i + window); j++)
+      band[i * T + j] = 1;
+  }
+  const bandT = tf.tensor(band, [1, 1, T, T]);
+  return { full, sliding: additive(keep ? tf.mul(bandT, keep) : bandT) };
+}

@@ -1,0 +1,446 @@
+/**
+ * The ModernBERT family against transformers 5.18 (tests/fixtures/auto/modernbert, reference.json
+ * from tests/python/make_modernbert_reference.py): config keys and defaults, parameter names and
+ * `_init_weights`, logits on validation.csv (padded), loss and gradients of a padded labelled
+ * batch, a second model over every switch the fixture leaves off (cls pooling, every bias, three
+ * layers, other activations, a narrower window), the wasm backend, and the ONNX graph in
+ * onnxruntime-node (fp32 and q8).
+ */
+import { readFileSync } from 'node:fs';
+
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import * as ort from 'onnxruntime-node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { familyOnnx } from '../../src/core/io/onnx/familyOnnx';
+import { readSafetensors } from '../../src/core/io/safetensors';
+import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
+import type { ClassifierBatch, HostTensor, ParamGetter } from '../../src/core/model/family';
+import { modernbertFamily, type ModernBertConfig } from '../../src/core/model/modernbert';
+import { initStd } from '../../src/core/model/modernbert/params';
+
+const dir = 'tests/fixtures/auto/modernbert/';
+const family = modernbertFamily;
+
+interface Reference {
+  param_order: string[];
+  forward: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
+  gradient: {
+    input_ids: number[][];
+    attention_mask: number[][];
+    labels: number[];
+    loss: number;
+    grad_norms: Record<string, number>;
+    grads: Record<string, number[]>;
+  };
+  variant: {
+    config: Record<string, unknown>;
+    logits: number[][];
+    labels: number[];
+    loss: number;
+    grad_norms: Record<string, number>;
+  };
+  init: {
+    config: Record<string, unknown>;
+    stats: Record<string, { mean: number; std: number; max_abs: number }>;
+  };
+}
+
+const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as Reference;
+const configText = readFileSync(`${dir}checkpoint/config.json`, 'utf8');
+const initialLogits = (
+  JSON.parse(readFileSync(`${dir}initial_logits.json`, 'utf8')) as { logits: number[][] }
+).logits;
+
+function weightsOf(file: string): Map<string, HostTensor> {
+  return new Map(
+    [...readSafetensors(new Uint8Array(readFileSync(file)))].map(([k, t]) => [
+      k,
+      { shape: t.shape, data: t.data },
+    ]),
+  );
+}
+const checkpoint = weightsOf(`${dir}checkpoint/model.safetensors`);
+const variantWeights = weightsOf(`${dir}variant.safetensors`);
+
+/** The model's parameters as variables, loaded through `checkpointName` like a checkpoint. */
+function load(
+  config: ModernBertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+): Map<string, tf.Variable> {
+  const prefixed = [...weights.keys()].some((k) => k.startsWith(family.basePrefix));
+  const byName = new Map<string, HostTensor>();
+  for (const [k, t] of weights) {
+    const name = family.checkpointName(k, prefixed);
+    if (name !== null) byName.set(name, t);
+  }
+  const params = new Map<string, tf.Variable>();
+  for (const spec of family.paramSpecs(config)) {
+    const t = byName.get(spec.name);
+    if (!t) throw new Error(`missing ${spec.name}`);
+    expect(t.shape, spec.name).toEqual(spec.shape);
+    const init = tf.tensor(t.data, t.shape);
+    params.set(spec.name, tf.variable(init, true));
+    init.dispose();
+  }
+  return params;
+}
+
+function getter(params: Map<string, tf.Variable>): ParamGetter {
+  return (name) => {
+    const v = params.get(name);
+    if (!v) throw new Error(`no parameter ${name}`);
+    return v;
+  };
+}
+
+function batchOf(ids: number[][], mask: number[][], labels?: number[]): ClassifierBatch {
+  return {
+    input_ids: tf.tensor2d(ids, undefined, 'int32'),
+    attention_mask: tf.tensor2d(mask, undefined, 'int32'),
+    ...(labels ? { labels: tf.tensor1d(labels, 'int32') } : {}),
+  };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+const fixtureConfig = () => family.parseConfig(JSON.parse(configText));
+const variantConfig = () => family.parseConfig(ref.variant.config);
+
+async function logitsOf(config: ModernBertConfig, weights: ReadonlyMap<string, HostTensor>) {
+  const params = load(config, weights);
+  const batch = batchOf(ref.forward.input_ids, ref.forward.attention_mask);
+  const out = family.forward(config, getter(params), batch, {});
+  const data = await out.logits.data();
+  tf.dispose([out.logits, batch.input_ids, batch.attention_mask as tf.Tensor]);
+  for (const v of params.values()) v.dispose();
+  return data;
+}
+
+/** Loss and per-parameter gradients (dropout off) on the reference's labelled batch. */
+async function gradsOf(
+  config: ModernBertConfig,
+  weights: ReadonlyMap<string, HostTensor>,
+  labels: number[],
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const params = load(config, weights);
+  const batch = batchOf(ref.gradient.input_ids, ref.gradient.attention_mask, labels);
+  const { value, grads } = tf.variableGrads(
+    () => family.forward(config, getter(params), batch, { training: true }).loss as tf.Scalar,
+    [...params.values()],
+  );
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of params) out.set(name, (await grads[v.name].data()) as Float32Array);
+  const loss = (await value.data())[0];
+  tf.dispose([value, ...Object.values(grads), batch.input_ids, batch.attention_mask as tf.Tensor]);
+  tf.dispose(batch.labels as tf.Tensor);
+  for (const v of params.values()) v.dispose();
+  return { loss, grads: out };
+}
+
+const norm = (x: ArrayLike<number>) => Math.sqrt(Array.from(x).reduce((s, v) => s + v * v, 0));
+
+function expectGradNorms(grads: Map<string, Float32Array>, want: Record<string, number>): number {
+  expect([...grads.keys()].sort()).toEqual(Object.keys(want).sort());
+  let worst = 0;
+  for (const [name, g] of grads) {
+    const rel = Math.abs(norm(g) - want[name]) / Math.max(want[name], 1e-8);
+    worst = Math.max(worst, rel);
+    expect(rel, name).toBeLessThan(1e-4);
+  }
+  return worst;
+}
+
+describe('ModernBERT config', () => {
+  it('parses the fixture config.json and writes it back as save_pretrained does', () => {
+    const c = fixtureConfig();
+    expect(c.layer_types).toEqual(['full_attention', 'sliding_attention']);
+    expect(c.rope_parameters.sliding_attention.rope_theta).toBe(10000);
+    expect(c.classifier_pooling).toBe('mean');
+    // the same keys in the same (sorted) order and the same values; Python writes 0.0 where
+    // JSON.stringify writes 0, which json.load reads back as the same number
+    const written = family.configToJson(c);
+    expect(written.endsWith('}\n')).toBe(true);
+    expect(Object.keys(JSON.parse(written))).toEqual(Object.keys(JSON.parse(configText)));
+    expect(JSON.parse(written)).toEqual(JSON.parse(configText));
+  });
+
+  it('round-trips the second model config (cls pooling, every bias) as transformers wrote it', () => {
+    const c = variantConfig();
+    expect(JSON.parse(family.configToJson(c))).toEqual({
+      ...ref.variant.config,
+      architectures: ['ModernBertForSequenceClassification'],
+      dtype: 'float32',
+    });
+  });
+
+  it('reads a 4.x config (global/local rope theta, global_attn_every_n_layers) as transformers 5 does', () => {
+    const c = family.parseConfig({
+      model_type: 'modernbert',
+      num_hidden_layers: 7,
+      global_attn_every_n_layers: 3,
+      global_rope_theta: 80000,
+      local_rope_theta: 5000,
+      reference_compile: true,
+    });
+    expect(c.layer_types).toEqual([
+      'full_attention',
+      'sliding_attention',
+      'sliding_attention',
+      'full_attention',
+      'sliding_attention',
+      'sliding_attention',
+      'full_attention',
+    ]);
+    expect(c.rope_parameters).toEqual({
+      full_attention: { rope_theta: 80000, rope_type: 'default' },
+      sliding_attention: { rope_theta: 5000, rope_type: 'default' },
+    });
+    // HF's defaults where the file says nothing
+    const d = family.parseConfig({ model_type: 'modernbert' });
+    expect([d.hidden_size, d.intermediate_size, d.local_attention, d.classifier_pooling]).toEqual([
+      768,
+      1152,
+      128,
+      'cls',
+    ]);
+    expect(d.layer_types.filter((t) => t === 'full_attention')).toHaveLength(8);
+  });
+
+  it('refuses what would change the classifier, naming the key', () => {
+    const base = JSON.parse(configText) as Record<string, unknown>;
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [
+        {
+          rope_parameters: {
+            full_attention: { rope_type: 'linear', factor: 2, rope_theta: 1e4 },
+            sliding_attention: { rope_theta: 1e4, rope_type: 'default' },
+          },
+        },
+        /rope_parameters\.full_attention\.rope_type.*"linear"/,
+      ],
+      [
+        { rope_scaling: { rope_type: 'dynamic', factor: 2 } },
+        /key "rope_scaling".*not implemented/,
+      ],
+      [{ layer_types: ['full_attention'] }, /key "layer_types": 1 entries for num_hidden_layers 2/],
+      [{ layer_types: ['full_attention', 'chunked_attention'] }, /key "layer_types\.1"/],
+      [{ classifier_pooling: 'max' }, /key "classifier_pooling"/],
+      [{ hidden_activation: 'quick_gelu' }, /key "hidden_activation"/],
+      [{ head_dim: 16 }, /key "head_dim": 16 differs/],
+      [{ hidden_size: 30 }, /key "hidden_size": 30 is not a multiple/],
+      [{ pad_token_id: 900 }, /key "pad_token_id": 900 is outside/],
+      [{ model_type: 'bert' }, /model_type "bert" is not "modernbert"/],
+    ];
+    for (const [patch, re] of bad) {
+      expect(() => family.parseConfig({ ...base, ...patch }), JSON.stringify(patch)).toThrow(re);
+    }
+    // masked-LM and flash-attention keys change nothing here and are kept
+    const ok = family.parseConfig({
+      ...base,
+      sparse_prediction: true,
+      deterministic_flash_attn: true,
+    });
+    expect([ok.sparse_prediction, ok.deterministic_flash_attn]).toEqual([true, true]);
+  });
+
+  it('makes a small scratch config with HF defaults for the rest', () => {
+    const c = family.scratchConfig({
+      vocabSize: 300,
+      id2label: { '0': 'a', '1': 'b', '2': 'c' },
+      problemType: null,
+      maxLength: 64,
+      padTokenId: 0,
+    });
+    expect([
+      c.hidden_size,
+      c.num_hidden_layers,
+      c.num_attention_heads,
+      c.intermediate_size,
+    ]).toEqual([64, 2, 4, 128]);
+    expect([c.num_labels, c.max_position_embeddings, c.pad_token_id]).toEqual([3, 64, 0]);
+    expect(c.layer_types).toEqual(['full_attention', 'sliding_attention']);
+    expect(family.maxInputLength(c)).toBe(64);
+    expect(family.takesTokenTypeIds(c)).toBe(false);
+    expect(family.onnxInputs(c)).toEqual(['input_ids', 'attention_mask']);
+  });
+});
+
+describe('ModernBERT parameters', () => {
+  it('lists named_parameters() in order with the checkpoint shapes, and loads base-model keys', () => {
+    const c = fixtureConfig();
+    const specs = family.paramSpecs(c);
+    expect(specs.map((s) => s.name)).toEqual(ref.param_order);
+    for (const s of specs) expect(checkpoint.get(s.name)?.shape, s.name).toEqual(s.shape);
+    expect(new Set(specs.map((s) => s.name))).toEqual(new Set(checkpoint.keys()));
+    // ModernBertModel's keys (no "model." prefix) load into the base model
+    expect(family.checkpointName('layers.1.attn.Wqkv.weight', false)).toBe(
+      'model.layers.1.attn.Wqkv.weight',
+    );
+    expect(family.checkpointName('head.dense.weight', true)).toBe('head.dense.weight');
+    expect(family.headParamNames(c)).toEqual(['classifier.weight', 'classifier.bias']);
+    expect(family.isEmbeddingParam('model.embeddings.tok_embeddings.weight')).toBe(true);
+    expect(family.isEmbeddingParam('model.layers.0.attn.Wqkv.weight')).toBe(false);
+    const v = variantConfig();
+    expect(new Set(family.paramSpecs(v).map((s) => s.name))).toEqual(
+      new Set(variantWeights.keys()),
+    );
+  });
+
+  it('initialises as _init_weights does: truncated normals with the per-module stds', async () => {
+    await tf.setBackend('cpu');
+    const c = family.parseConfig(ref.init.config);
+    const cutoff = c.initializer_cutoff_factor;
+    expect(cutoff).toBe(1.5);
+    // a normal truncated at +-k sigma has std sigma * sqrt(1 - 2k phi(k) / (2 Phi(k) - 1))
+    const phi = Math.exp((-cutoff * cutoff) / 2) / Math.sqrt(2 * Math.PI);
+    const mass = 0.8663855974622838; // 2 Phi(1.5) - 1
+    const shrink = Math.sqrt(1 - (2 * cutoff * phi) / mass);
+    for (const spec of family.paramSpecs(c)) {
+      const want = ref.init.stats[spec.name];
+      const t = family.initParam(c, spec, 7);
+      const data = Array.from(await t.data());
+      t.dispose();
+      const n = data.length;
+      const mean = data.reduce((s, x) => s + x, 0) / n;
+      const std = n > 1 ? Math.sqrt(data.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : 0;
+      const maxAbs = data.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      if (spec.kind === 'custom') {
+        const sigma = initStd(c, spec.name);
+        expect(maxAbs, spec.name).toBeLessThanOrEqual(cutoff * sigma * (1 + 1e-6));
+        expect(want.max_abs, spec.name).toBeLessThanOrEqual(cutoff * sigma * (1 + 1e-6));
+        // same distribution as HF's draw: std within sampling error of both HF's and theory
+        const tol = 4 * (sigma / Math.sqrt(n)) + 0.02 * sigma;
+        expect(Math.abs(std - sigma * shrink), spec.name).toBeLessThan(tol);
+        expect(Math.abs(std - want.std), spec.name).toBeLessThan(2 * tol);
+        expect(Math.abs(mean), spec.name).toBeLessThan(tol);
+      } else {
+        expect([mean, std], spec.name).toEqual([want.mean, want.std]);
+      }
+    }
+    // the padding row is not zeroed (the truncated normal overwrites HF's zeroed row)
+    const emb = family.paramSpecs(c)[0];
+    const t = family.initParam(c, emb, 7);
+    const row = await tf.slice(t, [c.pad_token_id, 0], [1, c.hidden_size]).data();
+    t.dispose();
+    expect(norm(row)).toBeGreaterThan(0);
+  });
+});
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`ModernBERT forward and gradients vs PyTorch (${backend})`, () => {
+    let start = 0;
+    beforeEach(async () => {
+      if (backend === 'wasm') expect(installWasmKernels()).toBe(true);
+      await tf.setBackend(backend);
+      start = tf.memory().numTensors;
+    });
+    afterEach(() => {
+      expect(tf.memory().numTensors).toBe(start);
+    });
+
+    it('gives initial_logits.json on validation.csv (padded batch)', async () => {
+      expect(ref.forward.attention_mask.flat()).toContain(0);
+      const got = await logitsOf(fixtureConfig(), checkpoint);
+      expect(maxAbsDiff(got, initialLogits.flat())).toBeLessThan(1e-5);
+      expect(maxAbsDiff(got, ref.forward.logits.flat())).toBeLessThan(1e-5);
+    });
+
+    it('gives torch loss and gradients of every parameter (dropout off)', async () => {
+      const { loss, grads } = await gradsOf(fixtureConfig(), checkpoint, ref.gradient.labels);
+      expect(Math.abs(loss - ref.gradient.loss) / ref.gradient.loss).toBeLessThan(1e-5);
+      expectGradNorms(grads, ref.gradient.grad_norms);
+      for (const [name, want] of Object.entries(ref.gradient.grads)) {
+        const got = grads.get(name) as Float32Array;
+        expect(maxAbsDiff(got, want) / norm(want), name).toBeLessThan(1e-4);
+      }
+    });
+
+    it('gives torch logits, loss and gradients for cls pooling, every bias, three layers', async () => {
+      const c = variantConfig();
+      const got = await logitsOf(c, variantWeights);
+      expect(maxAbsDiff(got, ref.variant.logits.flat())).toBeLessThan(1e-5);
+      const { loss, grads } = await gradsOf(c, variantWeights, ref.variant.labels);
+      expect(Math.abs(loss - ref.variant.loss) / ref.variant.loss).toBeLessThan(1e-5);
+      expectGradNorms(grads, ref.variant.grad_norms);
+    });
+  });
+}
+
+describe('ModernBERT dropout', () => {
+  it('draws seeded masks at every site in training and none in eval', async () => {
+    await tf.setBackend('cpu');
+    const c = family.parseConfig({
+      ...ref.variant.config,
+      embedding_dropout: 0.1,
+      attention_dropout: 0.1,
+      mlp_dropout: 0.1,
+      classifier_dropout: 0.1,
+    });
+    const params = load(c, variantWeights);
+    const p = getter(params);
+    const batch = batchOf(
+      ref.forward.input_ids.slice(0, 4),
+      ref.forward.attention_mask.slice(0, 4),
+    );
+    const run = async (training: boolean, seed?: number) => {
+      const out = family.forward(c, p, batch, { training, seed });
+      const d = await out.logits.data();
+      out.logits.dispose();
+      return d;
+    };
+    const evalLogits = await run(false);
+    const a = await run(true, 1);
+    expect(maxAbsDiff(a, await run(true, 1))).toBe(0);
+    expect(maxAbsDiff(a, await run(true, 2))).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(a, evalLogits)).toBeGreaterThan(1e-4);
+    tf.dispose([batch.input_ids, batch.attention_mask as tf.Tensor]);
+    for (const v of params.values()) v.dispose();
+  });
+});
+
+describe('ModernBERT ONNX graph (onnxruntime-node)', () => {
+  async function onnxLogits(bytes: Uint8Array): Promise<Float32Array> {
+    const session = await ort.InferenceSession.create(bytes);
+    const feed = (rows: number[][]) =>
+      new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [
+        rows.length,
+        rows[0].length,
+      ]);
+    const out = await session.run({
+      input_ids: feed(ref.forward.input_ids),
+      attention_mask: feed(ref.forward.attention_mask),
+    });
+    await session.release();
+    return out.logits.data as Float32Array;
+  }
+
+  function argmaxRows(x: ArrayLike<number>, cols: number): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < x.length / cols; r++) {
+      let best = 0;
+      for (let k = 1; k < cols; k++) if (x[r * cols + k] > x[r * cols + best]) best = k;
+      out.push(best);
+    }
+    return out;
+  }
+
+  for (const [label, config, weights, want] of [
+    ['fixture (mean pooling)', fixtureConfig, checkpoint, initialLogits],
+    ['second model (cls pooling, biases)', variantConfig, variantWeights, ref.variant.logits],
+  ] as const) {
+    it(`gives torch logits for the ${label}, fp32 within 1e-4 and q8 the same labels`, async () => {
+      const c = config();
+      const fp32 = await onnxLogits(familyOnnx(family, c, weights, 'fp32'));
+      expect(maxAbsDiff(fp32, want.flat())).toBeLessThan(1e-4);
+      const q8 = await onnxLogits(familyOnnx(family, c, weights, 'q8'));
+      expect(argmaxRows(q8, c.num_labels)).toEqual(argmaxRows(want.flat(), c.num_labels));
+    });
+  }
+});
