@@ -166,23 +166,28 @@ export function rotary(
     }
   }
   const shape5 = [B, T, 3, nH, dH];
-  const swap = (x: tf.Tensor) => tf.reshape(tf.reverse(tf.reshape(x, [-1, 2, half]), 1), shape5);
+  // swap as a matmul by the [dH, dH] permutation (one fast kernel; Reverse is slow on wasm)
+  const perm = new Float32Array(dH * dH);
+  for (let i = 0; i < dH; i++) perm[i * dH + ((i + half) % dH)] = 1;
+  const swap = (x: tf.Tensor, p: tf.Tensor) =>
+    tf.reshape(tf.matMul(tf.reshape(x, [-1, dH]), p as tf.Tensor2D), shape5);
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[1] as tf.GradSaveFunc;
     // the tables are saved for backward (they would go with the layer's tidy otherwise)
     const cT = tf.tensor(c, [T, 3, 1, dH]);
     const sT = tf.tensor(s, [T, 3, 1, dH]);
-    save([cT, sT]);
+    const pT = tf.tensor(perm, [dH, dH]);
+    save([cT, sT, pT]);
     return {
       value: tf.tidy(() => {
         const x = tf.reshape(args[0] as tf.Tensor, shape5);
-        return tf.reshape(tf.add(tf.mul(x, cT), tf.mul(swap(x), sT)), [B * T, H3]);
+        return tf.reshape(tf.add(tf.mul(x, cT), tf.mul(swap(x, pT), sT)), [B * T, H3]);
       }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [sc, ss] = saved;
+          const [sc, ss, sp] = saved;
           const d = tf.reshape(dy, shape5);
-          return [tf.reshape(tf.add(tf.mul(d, sc), swap(tf.mul(d, ss))), [B * T, H3])];
+          return [tf.reshape(tf.add(tf.mul(d, sc), swap(tf.mul(d, ss), sp)), [B * T, H3])];
         }),
     };
   });
