@@ -12,22 +12,28 @@ import { headLoss } from '../../train/losses';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
 import { activation, attention, dropout, linear } from '../layers';
 import type { ModernBertConfig, ModernBertLayerType } from './config';
-import { attentionMasks, layerNorm, residual, rotary, rotaryTables, tokenEmbeddings } from './ops';
+import {
+  attentionMasks,
+  layerNorm,
+  residual,
+  rotary,
+  rotaryFactors,
+  tokenEmbeddings,
+  type RotaryFactors,
+} from './ops';
 
-type RotaryTables = ReturnType<typeof rotaryTables>;
+const factorCache = new Map<string, RotaryFactors>();
 
-const tableCache = new Map<string, RotaryTables>();
-
-/** The rotary tables of (T, dH, theta), computed once per shape. */
-function tablesFor(T: number, dH: number, theta: number): RotaryTables {
+/** The rotary factors of (T, dH, theta), computed once per shape. */
+function factorsFor(T: number, dH: number, theta: number): RotaryFactors {
   const key = `${T}:${dH}:${theta}`;
-  let t = tableCache.get(key);
-  if (!t) {
-    t = rotaryTables(T, dH, theta);
-    if (tableCache.size > 64) tableCache.clear();
-    tableCache.set(key, t);
+  let f = factorCache.get(key);
+  if (!f) {
+    f = rotaryFactors(T, dH, theta);
+    if (factorCache.size > 64) factorCache.clear();
+    factorCache.set(key, f);
   }
-  return t;
+  return f;
 }
 
 /** The problem type HF's forward decides when the config has none. */
@@ -130,7 +136,7 @@ function encoderLayer(
   const rotated = rotary(
     qkv as tf.Tensor2D,
     dims,
-    tablesFor(T, dH, c.rope_parameters[type].rope_theta),
+    factorsFor(T, dH, c.rope_parameters[type].rope_theta),
   );
   const ctx = attention(
     rotated,

@@ -109,33 +109,47 @@ export function inverseFrequencies(dH: number, theta: number): Float32Array {
 }
 
 /**
- * The rotary tables of `T` positions (angle = position * inv_freq in float32, the halves
- * repeated, as HF's `ModernBertRotaryEmbedding`): `cos` [T, dH] and `sin` [T, dH].
+ * What {@link rotary} multiplies by for `T` positions, heads of size `dH` and base `theta` (HF's
+ * `ModernBertRotaryEmbedding`: angle = position * inv_freq in float32, the halves repeated):
+ * `cos` and `sin` [3T, 1, dH] (position-major, then the query, key and value slot; the value
+ * slot 1 and 0, and the sine's first half negated as `rotate_half` needs) and the [dH, dH]
+ * permutation that swaps the halves.
  */
-export function rotaryTables(
-  T: number,
-  dH: number,
-  theta: number,
-): { cos: Float32Array; sin: Float32Array } {
+export interface RotaryFactors {
+  cos: Float32Array;
+  sin: Float32Array;
+  swap: Float32Array;
+}
+
+export function rotaryFactors(T: number, dH: number, theta: number): RotaryFactors {
   const half = dH / 2;
   const invFreq = inverseFrequencies(dH, theta);
-  const cos = new Float32Array(T * dH);
-  const sin = new Float32Array(T * dH);
+  const cos = new Float32Array(T * 3 * dH);
+  const sin = new Float32Array(T * 3 * dH);
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < half; i++) {
       const angle = Math.fround(t * invFreq[i]);
-      cos[t * dH + i] = cos[t * dH + half + i] = Math.cos(angle);
-      sin[t * dH + i] = sin[t * dH + half + i] = Math.sin(angle);
+      const [c, s] = [Math.cos(angle), Math.sin(angle)];
+      for (const slot of [0, 1]) {
+        const o = (t * 3 + slot) * dH;
+        cos[o + i] = cos[o + half + i] = c;
+        sin[o + i] = -s;
+        sin[o + half + i] = s;
+      }
     }
+    cos.fill(1, (t * 3 + 2) * dH, (t * 3 + 3) * dH);
   }
-  return { cos, sin };
+  const swap = new Float32Array(dH * dH);
+  for (let i = 0; i < dH; i++) swap[i * dH + ((i + half) % dH)] = 1;
+  return { cos, sin, swap };
 }
 
 /**
  * The rotary embedding of the query and key parts of a fused QKV projection, the values left as
  * they are: per head `x cos + rotate_half(x) sin` with `rotate_half(x) = [-x2, x1]`, written as
- * `x C + swap(x) S` (swap exchanges the halves, `S = [-sin, sin]` per half; `C`, `S` are 1, 0 on
- * the values). It is linear in x, so the backward pass is `dy C + swap(dy S)` and keeps nothing.
+ * `x C + swap(x) S` (swap exchanges the halves: a matmul by a permutation, one fast kernel where
+ * wasm's Reverse is slow). It is linear in x, so the backward pass is `dy C + swap(dy S)`; it
+ * keeps only the factors.
  *
  * @param qkv float32 [B*T, 3H] (HF's `Wqkv` output: query, key, value side by side)
  * @returns float32 [B*T, 3H]
@@ -143,50 +157,30 @@ export function rotaryTables(
 export function rotary(
   qkv: tf.Tensor2D,
   dims: { batch: number; seqLen: number; heads: number },
-  tables: { cos: Float32Array; sin: Float32Array },
+  factors: RotaryFactors,
 ): tf.Tensor2D {
   const { batch: B, seqLen: T, heads: nH } = dims;
   const H3 = qkv.shape[1];
   const dH = H3 / 3 / nH;
-  const half = dH / 2;
-  // [T, 3, 1, dH]: cos/sin on the query and key slots, identity on the value slot
-  const c = new Float32Array(T * 3 * dH);
-  const s = new Float32Array(T * 3 * dH);
-  for (let t = 0; t < T; t++) {
-    for (let slot = 0; slot < 3; slot++) {
-      for (let i = 0; i < dH; i++) {
-        const o = (t * 3 + slot) * dH + i;
-        if (slot === 2) {
-          c[o] = 1;
-          continue;
-        }
-        c[o] = tables.cos[t * dH + i];
-        s[o] = i < half ? -tables.sin[t * dH + i] : tables.sin[t * dH + i];
-      }
-    }
-  }
-  const shape5 = [B, T, 3, nH, dH];
-  // swap as a matmul by the [dH, dH] permutation (one fast kernel; Reverse is slow on wasm)
-  const perm = new Float32Array(dH * dH);
-  for (let i = 0; i < dH; i++) perm[i * dH + ((i + half) % dH)] = 1;
+  const shape4 = [B, T * 3, nH, dH]; // 4-D: every backend broadcasts it
   const swap = (x: tf.Tensor, p: tf.Tensor) =>
-    tf.reshape(tf.matMul(tf.reshape(x, [-1, dH]), p as tf.Tensor2D), shape5);
+    tf.reshape(tf.matMul(tf.reshape(x, [-1, dH]), p as tf.Tensor2D), shape4);
   const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[1] as tf.GradSaveFunc;
-    // the tables are saved for backward (they would go with the layer's tidy otherwise)
-    const cT = tf.tensor(c, [T, 3, 1, dH]);
-    const sT = tf.tensor(s, [T, 3, 1, dH]);
-    const pT = tf.tensor(perm, [dH, dH]);
-    save([cT, sT, pT]);
+    // saved for backward (they would go with the layer's tidy otherwise)
+    const c = tf.tensor(factors.cos, [T * 3, 1, dH]);
+    const s = tf.tensor(factors.sin, [T * 3, 1, dH]);
+    const p = tf.tensor(factors.swap, [dH, dH]);
+    save([c, s, p]);
     return {
       value: tf.tidy(() => {
-        const x = tf.reshape(args[0] as tf.Tensor, shape5);
-        return tf.reshape(tf.add(tf.mul(x, cT), tf.mul(swap(x, pT), sT)), [B * T, H3]);
+        const x = tf.reshape(args[0] as tf.Tensor, shape4);
+        return tf.reshape(tf.add(tf.mul(x, c), tf.mul(swap(x, p), s)), [B * T, H3]);
       }),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
           const [sc, ss, sp] = saved;
-          const d = tf.reshape(dy, shape5);
+          const d = tf.reshape(dy, shape4);
           return [tf.reshape(tf.add(tf.mul(d, sc), swap(tf.mul(d, ss), sp)), [B * T, H3])];
         }),
     };
