@@ -405,6 +405,53 @@ describe('ModernBERT dropout', () => {
   });
 });
 
+describe('ModernBERT activation memory', () => {
+  it('estimates what the tape keeps (measured on cpu) plus one layer of backward temporaries', async () => {
+    await tf.setBackend('cpu');
+    const [B, T] = [8, 64];
+    const c = family.scratchConfig({
+      vocabSize: 500,
+      id2label: { '0': 'a', '1': 'b' },
+      problemType: null,
+      maxLength: T,
+      padTokenId: 0,
+      settings: { num_hidden_layers: 3, local_attention: 16 },
+    });
+    const params = new Map<string, tf.Variable>();
+    for (const spec of family.paramSpecs(c)) {
+      const t = family.initParam(c, spec, 3);
+      params.set(spec.name, tf.variable(t, true));
+      t.dispose();
+    }
+    const rows = Array.from({ length: B }, (_, b) =>
+      Array.from({ length: T }, (_, t) => (b + t) % 500),
+    );
+    const batch = batchOf(
+      rows,
+      rows.map((r) => r.map(() => 1)),
+      rows.map((_, b) => b % 2),
+    );
+    let kept = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const before = tf.memory().numBytes;
+      const loss = family.forward(c, getter(params), batch, { training: true }).loss as tf.Scalar;
+      kept = tf.memory().numBytes - before; // what the tape holds once the forward pass is done
+      return loss;
+    }, [...params.values()]);
+    tf.dispose([
+      value,
+      ...Object.values(grads),
+      batch.input_ids,
+      batch.attention_mask as tf.Tensor,
+    ]);
+    tf.dispose(batch.labels as tf.Tensor);
+    for (const v of params.values()) v.dispose();
+    const estimate = family.activationBytes(c, B, T);
+    expect(kept).toBeLessThan(estimate);
+    expect(kept).toBeGreaterThan(0.6 * estimate);
+  });
+});
+
 describe('ModernBERT ONNX graph (onnxruntime-node)', () => {
   async function onnxLogits(bytes: Uint8Array): Promise<Float32Array> {
     const session = await ort.InferenceSession.create(bytes);
