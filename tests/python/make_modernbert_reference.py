@@ -10,7 +10,9 @@ AutoTokenizer, and writes tests/fixtures/auto/modernbert/reference.json:
   narrower window) saved beside it as variant.safetensors, with its logits, loss and gradient
   norms on the same batch;
 - `param_order`: `named_parameters()` of ModernBertForSequenceClassification;
-- `init`: statistics of `_init_weights` on a scratch model (std, max |x|, mean per parameter).
+- `init`: statistics of `_init_weights` on a scratch model (std, max |x|, mean per parameter);
+- `train_rows`: train.csv tokenized (unpadded) with its label ids, for replaying the fixture's
+  Trainer run (trainer_state.json) step by step.
 
 Run: python3 tests/python/make_modernbert_reference.py
 """
@@ -144,6 +146,12 @@ def main():
         for n, p in scratch.named_parameters()
     }
 
+    all_train = rows("train.csv")
+    train_rows = {
+        "input_ids": tok([x["text"] for x in all_train], truncation=True, max_length=MAX_LENGTH)["input_ids"],
+        "labels": [label2id[x["label"]] for x in all_train],
+    }
+
     ref = {
         "note": "made by tests/python/make_modernbert_reference.py (transformers "
         + __import__("transformers").__version__
@@ -172,6 +180,7 @@ def main():
             "grad_norms": vnorms,
         },
         "init": {"config": json.loads(scfg.to_json_string()), "stats": init},
+        "train_rows": train_rows,
     }
     with open(os.path.join(FIX, "reference.json"), "w") as f:
         json.dump(ref, f)

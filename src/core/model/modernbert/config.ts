@@ -38,7 +38,8 @@ export interface ModernBertConfig extends CommonConfig {
   hidden_activation: BertActivation;
   max_position_embeddings: number;
   initializer_range: number;
-  initializer_cutoff_factor: number;
+  /** Null: HF truncates at 3 standard deviations. */
+  initializer_cutoff_factor: number | null;
   norm_eps: number;
   norm_bias: boolean;
   eos_token_id: number | null;
@@ -244,11 +245,10 @@ export function parseModernBertConfig(json: unknown): ModernBertConfig {
     hidden_activation: c.hidden_activation ?? D.hidden_activation,
     max_position_embeddings: c.max_position_embeddings ?? D.max_position_embeddings,
     initializer_range: c.initializer_range ?? D.initializer_range,
-    // HF: `cutoff_factor = 3` when the key is null
     initializer_cutoff_factor:
-      c.initializer_cutoff_factor === null
-        ? 3
-        : (c.initializer_cutoff_factor ?? D.initializer_cutoff_factor),
+      c.initializer_cutoff_factor === undefined
+        ? D.initializer_cutoff_factor
+        : c.initializer_cutoff_factor,
     norm_eps: c.norm_eps ?? D.norm_eps,
     norm_bias: c.norm_bias ?? D.norm_bias,
     pad_token_id: c.pad_token_id ?? D.pad_token_id,

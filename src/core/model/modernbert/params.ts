@@ -94,7 +94,7 @@ export function modernBertInitParam(c: ModernBertConfig, spec: ParamSpec, seed: 
       const data = truncatedNormal(
         n,
         initStd(c, spec.name),
-        c.initializer_cutoff_factor,
+        c.initializer_cutoff_factor ?? 3, // HF: 3 when the key is null
         paramSeed(seed, spec.name),
       );
       return tf.tensor(data, spec.shape, 'float32');
