@@ -173,6 +173,11 @@ describe('ModernBERT config', () => {
     expect(written.endsWith('}\n')).toBe(true);
     expect(Object.keys(JSON.parse(written))).toEqual(Object.keys(JSON.parse(configText)));
     expect(JSON.parse(written)).toEqual(JSON.parse(configText));
+    // ModernBertConfig's strict dataclass refuses an int for a float field: 2.0, not 2
+    expect(written).toContain('"initializer_cutoff_factor": 2.0,');
+    expect(
+      family.configToJson(family.parseConfig({ ...JSON.parse(configText), norm_eps: 1 })),
+    ).toContain('"norm_eps": 1.0,');
   });
 
   it('round-trips the second model config (cls pooling, every bias) as transformers wrote it', () => {

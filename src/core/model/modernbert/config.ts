@@ -316,16 +316,24 @@ export function parseModernBertConfig(json: unknown): ModernBertConfig {
   return config;
 }
 
+/**
+ * Keys `ModernBertConfig` declares `float` (its strict dataclass refuses an int there, so an
+ * integral value is written `2.0`, as Python writes it).
+ */
+const FLOAT_KEYS = ['initializer_range', 'initializer_cutoff_factor', 'norm_eps'];
+
 /** config.json as `save_pretrained` writes it, `architectures: ['ModernBertForSequenceClassification']`. */
 export function modernBertConfigToJson(config: ModernBertConfig): string {
   const { num_labels: _numLabels, ...rest } = config;
   void _numLabels;
-  return configJsonText({
+  const text = configJsonText({
     ...rest,
     architectures: ['ModernBertForSequenceClassification'],
     dtype: 'float32',
     transformers_version: TRANSFORMERS_VERSION,
   });
+  const floats = new RegExp(`^(  "(?:${FLOAT_KEYS.join('|')})": -?\\d+)(,?)$`, 'gm');
+  return text.replace(floats, '$1.0$2');
 }
 
 /**
