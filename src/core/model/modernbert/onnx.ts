@@ -63,34 +63,24 @@ export function addModernBertGraph(
       `${name}/Scale`,
     );
   const fullMask = additive(keep, 'mask');
-  // Sliding layers: also |i - j| <= local_attention // 2.
-  const distance = g.op(
-    'Abs',
-    [
-      g.op(
-        'Sub',
-        [
-          g.op('Unsqueeze', [positions, g.ints([1])], 'window/Rows'),
-          g.op('Unsqueeze', [positions, g.ints([0])], 'window/Cols'),
-        ],
-        'window/Sub',
-      ),
-    ],
-    'window/Distance',
-  );
-  const band = g.op(
-    'Cast',
-    [
-      g.op(
-        'LessOrEqual',
-        [distance, g.int64('window.half', [], [Math.floor(c.local_attention / 2)])],
-        'window/InBand',
-      ),
-    ],
+  // Sliding layers: also |i - j| <= local_attention // 2; every query sees itself (ops.ts).
+  const rows = g.op('Unsqueeze', [positions, g.ints([1])], 'window/Rows');
+  const cols = g.op('Unsqueeze', [positions, g.ints([0])], 'window/Cols');
+  const distance = g.op('Abs', [g.op('Sub', [rows, cols], 'window/Sub')], 'window/Distance');
+  const toFloat = (x: string, name: string) => g.op('Cast', [x], name, { to: { int: ONNX_FLOAT } });
+  const band = toFloat(
+    g.op(
+      'LessOrEqual',
+      [distance, g.int64('window.half', [], [Math.floor(c.local_attention / 2)])],
+      'window/InBand',
+    ),
     'window/Cast',
-    { to: { int: ONNX_FLOAT } },
   );
-  const slidingMask = additive(g.op('Mul', [band, keep], 'window/Keep'), 'window');
+  const self = toFloat(g.op('Equal', [rows, cols], 'window/Self'), 'window/SelfCast');
+  const slidingMask = additive(
+    g.op('Mul', [band, g.op('Max', [keep, self], 'window/KeepSelf')], 'window/Keep'),
+    'window',
+  );
 
   // cos and sin [T, dH] of each layer type's base, as HF's rotary embedding computes them.
   const rope = new Map<ModernBertLayerType, { cos: string; sin: string }>();

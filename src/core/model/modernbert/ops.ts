@@ -194,6 +194,12 @@ export function rotary(
  * also masks keys farther than `local_attention // 2` from the query (HF's
  * `create_bidirectional_sliding_window_mask`: |i - j| <= window). A window covering the whole
  * sequence gives the full mask. Null where nothing is masked.
+ *
+ * One difference, on padded queries only: a padding position farther than the window from every
+ * real token has no key left (HF adds float32 min to its whole row; the WebGPU backend's softmax
+ * then gives NaN, which the mean pooling's zero weight would carry on). Here every query also
+ * sees itself. Only padded rows change, and nothing reads them: real queries never attend to
+ * padded keys, and the pooling gives padded rows weight 0.
  */
 export function attentionMasks(
   attentionMask: tf.Tensor2D | undefined,
@@ -211,5 +217,7 @@ export function attentionMasks(
       band[i * T + j] = 1;
   }
   const bandT = tf.tensor(band, [1, 1, T, T]);
-  return { full, sliding: additive(keep ? tf.mul(bandT, keep) : bandT) };
+  if (!keep) return { full, sliding: additive(bandT) };
+  const self = tf.reshape(tf.eye(T), [1, 1, T, T]);
+  return { full, sliding: additive(tf.mul(bandT, tf.maximum(keep, self))) };
 }
