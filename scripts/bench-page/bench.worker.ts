@@ -13,8 +13,9 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
 import { wasmGelu } from '../../src/core/kernels/wasmKernels';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { smallBertConfig } from '../../src/core/model/config';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { bertFamily } from '../../src/core/model/bert';
+import { smallBertConfig } from '../../src/core/model/bert/config';
 import { AdamW, hfNoDecay } from '../../src/core/train/adamw';
 import { clipFlatGradsByGlobalNorm } from '../../src/core/train/clip';
 import { batchGradients, type GradientBatch } from '../../src/core/train/gradients';
@@ -127,7 +128,7 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     numHeads: req.shape.heads,
     intermediateSize: req.shape.intermediate,
   });
-  const model = BertForSequenceClassification.create(config, req.seed);
+  const model = SequenceClassifier.create(bertFamily, config, req.seed);
   // The Trainer's defaults: TrainingArguments' betas/eps, weight_decay 0, HF's no-decay groups.
   const optimizer = new AdamW(model.params, { weightDecay: 0, decay: (n) => !hfNoDecay(n) });
   const batch = randomBatch(req);

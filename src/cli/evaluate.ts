@@ -13,7 +13,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const specs: Record<string, FlagSpec> = {
     model_dir: {
       type: 'string',
-      help: 'folder written by studio train (or any HF BERT classifier folder)',
+      help: 'folder written by studio train (or any HF classifier folder of a family the studio builds)',
     },
     validation_file: dataFlags.validation_file,
     text_column: dataFlags.text_column,

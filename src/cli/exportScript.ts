@@ -46,7 +46,7 @@ export async function exportScriptCommand(argv: string[]): Promise<void> {
     : null;
   const tok = session.tokenizer;
   if (!tok) throw new StudioError('tokenizer', 'No tokenizer was loaded.');
-  const maxPositions = session.pretrained?.config.max_position_embeddings ?? maxLength;
+  const maxPositions = session.pretrained?.info.max_position_embeddings ?? maxLength;
   const { files, leftOut } = await scriptBundleFromSession(session, {
     args,
     spec,

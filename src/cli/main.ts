@@ -48,7 +48,7 @@ async function trainCommand(argv: string[]): Promise<void> {
     tok,
     run.tokDir,
     session.exportMaxLength(),
-    model.config.max_position_embeddings,
+    model.maxInputLength(),
   );
   await service.saveOutput(new FsRunOutput(outDir), {
     tokenizerFiles,

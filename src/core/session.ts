@@ -8,7 +8,7 @@
  * tokenizer, prepared splits) is `SessionData` (session/data.ts), which this class extends.
  */
 import type { MemoryEstimate, MemoryLimits } from './model/memory';
-import type { BertForSequenceClassification } from './model/bert';
+import type { SequenceClassifier } from './model/classifier';
 import { fastTokenizer } from './tokenize/fastWordPiece';
 import type { Tokenizer } from './tokenize/tokenizer';
 import { parseTrainingArguments, type TrainingArguments } from './train/args';
@@ -57,7 +57,7 @@ export type {
 
 /** The studio's state from a dropped file to an exported model; see the module comment. */
 export class StudioSession extends SessionData {
-  model: BertForSequenceClassification | null = null;
+  model: SequenceClassifier | null = null;
   /**
    * The current model's tokenizer: the one its run trained with, or an imported zip's own. The
    * data's (`tokenizer`, what the next run trains with) stays as chosen: importing a model does
@@ -92,7 +92,7 @@ export class StudioSession extends SessionData {
   /**
    * Loads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
    * present `tokenizer.json` + `tokenizer_config.json`, or `vocab.txt`): validates the config
-   * (BERT family only) and the weights (header, dtypes, names and shapes against the config) with
+   * (a family the studio builds) and the weights (header, dtypes, names and shapes against the config) with
    * a specific message, keeps the bytes for `train({kind: 'pretrained'})`, and replaces the
    * tokenizer with the checkpoint's own when it has one (the data must then be prepared again).
    * File names may carry a folder prefix ("bert-mini/config.json"). `hubId`: the Hub id
@@ -291,8 +291,8 @@ export class StudioSession extends SessionData {
   }
 
   /** {@link inputLength} of `model`, which is the current one. */
-  private modelInputLength(model: BertForSequenceClassification): number {
-    return this.inputLength ?? model.config.max_position_embeddings;
+  private modelInputLength(model: SequenceClassifier): number {
+    return this.inputLength ?? model.maxInputLength();
   }
 
   /**
@@ -342,10 +342,7 @@ export class StudioSession extends SessionData {
     const { model, tokenizer, labels } = await loadModelFiles(files);
     this.model?.dispose();
     this.model = model;
-    this.inputLength = modelInputLength(
-      model.config.max_position_embeddings,
-      tokenizer.modelMaxLength,
-    );
+    this.inputLength = modelInputLength(model.maxInputLength(), tokenizer.modelMaxLength);
     this.modelTokenizer = fastTokenizer(tokenizer);
     this.labels = labels;
     return { labels: this.labels, tokenizer: tokenizer.name };

@@ -45,6 +45,7 @@ export function App() {
   const picker = useMemo(
     () => (
       <ModelPicker
+        call={s.call}
         source={s.modelSource}
         onSource={s.setModelSource}
         pretrained={s.pretrained}

@@ -49,7 +49,7 @@ const ORDER: (keyof ModelSizes)[] = [
   'attention_probs_dropout_prob',
 ];
 
-/** 2 Model & tokenizer: the bundled tokenizer and the from-scratch BERT encoder's sizes. */
+/** 2 Model & tokenizer: the bundled tokenizer and the from-scratch model's sizes. */
 export function ModelPanel({
   tokenizer,
   sizes,
@@ -168,10 +168,10 @@ export function ModelPanel({
       )}
       {picker}
       <p className="hint">
-        Model: <code>BertForSequenceClassification</code>{' '}
+        Model: <code>AutoModelForSequenceClassification</code>{' '}
         {pretrained
-          ? 'fine-tuned from the pretrained checkpoint (from_pretrained with your labels).'
-          : "trained from scratch with HF's initialisation."}{' '}
+          ? "of the checkpoint's family, fine-tuned from it (from_pretrained with your labels)."
+          : "of a small BERT, trained from scratch with HF's initialisation."}{' '}
         It exports as an HF folder that Python <code>transformers</code> loads.
       </p>
       <div className="field-grid">

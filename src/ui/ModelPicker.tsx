@@ -1,10 +1,21 @@
-import { useRef, useState } from 'react';
-import type { DownloadProgress, MemoryEstimate, PretrainedInfo } from '../worker/client';
+import { useEffect, useRef, useState } from 'react';
+import type {
+  Api,
+  DownloadProgress,
+  MemoryEstimate,
+  ModelFamilyInfo,
+  PretrainedInfo,
+  RequestName,
+} from '../worker/client';
 import { DownloadBar } from './DownloadBar';
 import { formatInt } from './format';
 import type { ModelSource } from './useStudio';
 
+type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
+
 interface Props {
+  /** Asks the worker (the families the studio builds, once). */
+  call: Call;
   source: ModelSource;
   onSource: (s: ModelSource) => void;
   pretrained: PretrainedInfo | null;
@@ -25,18 +36,32 @@ const SOURCES: { id: ModelSource; label: string }[] = [
   { id: 'url', label: 'URL or Hub id' },
 ];
 
-/** Learning rate HF's examples use for fine-tuning BERT-family checkpoints. */
+/** Learning rate HF's examples use for fine-tuning pretrained encoder checkpoints. */
 export const FINE_TUNE_LR = 5e-5;
 
 /**
- * The model picker: train from scratch, or fine-tune a pretrained BERT-family checkpoint from
- * dropped files (config.json, model.safetensors, tokenizer files) or a folder URL / Hub id, with
- * download progress, the checkpoint's size and the run's memory estimate.
+ * The model picker: train from scratch, or fine-tune a pretrained checkpoint of a family the
+ * studio builds from dropped files (config.json, model.safetensors, tokenizer files) or a folder
+ * URL / Hub id, with download progress, the checkpoint's family, size and the max_length it
+ * takes, and the run's memory estimate.
  */
 export function ModelPicker(p: Props) {
   const input = useRef<HTMLInputElement>(null);
   const [url, setUrl] = useState('');
   const [over, setOver] = useState(false);
+  const [families, setFamilies] = useState<ModelFamilyInfo[] | null>(null);
+  const { call } = p;
+  useEffect(() => {
+    let live = true;
+    call('modelFamilies', {}).then(
+      (f) => live && setFamilies(f),
+      () => undefined, // the hint then names no families; loading still works
+    );
+    return () => {
+      live = false;
+    };
+  }, [call]);
+  const familyNames = families?.map((f) => f.displayName).join(', ');
   const busy = p.disabled || p.loading;
   return (
     <div className="model-picker">
@@ -87,8 +112,10 @@ export function ModelPicker(p: Props) {
             Drop config.json, model.safetensors and the tokenizer files (tokenizer.json,
             tokenizer_config.json or vocab.txt) here, or choose them
           </p>
-          <p className="hint">
-            BERT-family checkpoints (BERT, its miniatures, MiniLM); F32, F16 or BF16.
+          <p className="hint" data-testid="model-families">
+            Checkpoints of{' '}
+            {familyNames ? `these families: ${familyNames}` : 'the families the studio builds'};
+            F32, F16 or BF16. Another family (ALBERT, a decoder, ...) trains with Run it elsewhere.
           </p>
           <input
             ref={input}
@@ -143,10 +170,12 @@ export function ModelPicker(p: Props) {
       {p.source !== 'scratch' && p.pretrained && (
         <div className="pretrained-info" data-testid="pretrained-info">
           <p className="summary-line">
-            Checkpoint: <strong>{p.pretrained.name}</strong> · {formatInt(p.pretrained.parameters)}{' '}
-            parameters · {p.pretrained.num_hidden_layers} layers, hidden {p.pretrained.hidden_size},{' '}
-            {p.pretrained.num_attention_heads} heads · {p.pretrained.dtypes.join('/')} · reads up to{' '}
-            {p.pretrained.lengthLimit.maxLength} tokens
+            Checkpoint: <strong>{p.pretrained.name}</strong> ·{' '}
+            <span data-testid="pretrained-family">{p.pretrained.family}</span> ·{' '}
+            {formatInt(p.pretrained.parameters)} parameters · {p.pretrained.num_hidden_layers}{' '}
+            layers, hidden {p.pretrained.hidden_size}, {p.pretrained.num_attention_heads} heads ·{' '}
+            {p.pretrained.dtypes.join('/')} · reads up to {p.pretrained.lengthLimit.maxLength}{' '}
+            tokens
           </p>
           <p className="hint">
             Tokenizer:{' '}

@@ -3,7 +3,7 @@
  * browser's storage keeps and what a share link carries. The page's basic fields take the
  * TrainingArguments they show; the rest are the advanced overrides.
  */
-import { BERT_SCRATCH_FIELDS, RUN_CONFIG_VERSION, type RunConfig } from '../worker/client';
+import { SCRATCH_MODEL_FIELDS, RUN_CONFIG_VERSION, type RunConfig } from '../worker/client';
 import { DEFAULT_ARGS, type StudioSettings, type UiArgs } from './defaults';
 
 /** Settings validated field by field (persist.ts passes its validator, to keep imports one way). */
@@ -15,7 +15,7 @@ const BASIC_KEYS = Object.keys(DEFAULT_ARGS) as (keyof UiArgs)[];
  * The model table's from-scratch settings (src/core/config/modelArguments.ts): those the page's
  * model settings hold go into a config and come back from one, with no list kept here.
  */
-const MODEL_KEYS = Object.keys(BERT_SCRATCH_FIELDS);
+const MODEL_KEYS = Object.keys(SCRATCH_MODEL_FIELDS);
 
 /** The model table's settings that `sizes` holds. */
 function modelSettingsOf(sizes: object): Record<string, unknown> {

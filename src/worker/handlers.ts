@@ -8,6 +8,7 @@
 import { selectBackend, type BackendOptions } from '../core/backend';
 import { watchDeviceLoss } from '../core/run/device';
 import { RunService, type RunServiceDeps } from '../core/run/service';
+import { modelFamilies } from '../core/session/pretrained';
 import { argsCatalog, checkArgs } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
@@ -59,6 +60,9 @@ export function createHandlers(
       return info;
     },
     loadPretrained: sources.loadPretrained,
+    async modelFamilies() {
+      return modelFamilies();
+    },
     restorePretrained: sources.restorePretrained,
     async forgetPretrained() {
       await service.forgetCheckpoint();

@@ -208,6 +208,11 @@ export interface Api {
       | null
     ),
   ];
+  /**
+   * The model families the studio builds (core/model/families.ts), for the picker: a checkpoint
+   * whose config.json names another model_type is refused.
+   */
+  modelFamilies: [Record<string, never>, ModelFamilyInfo[]];
   /** Forgets the kept checkpoint (a model trained from scratch is chosen). */
   forgetPretrained: [Record<string, never>, { forgotten: boolean }];
   /** Memory a run of this model at this batch size needs, against the backend's limits. */
@@ -266,6 +271,12 @@ export interface Api {
 }
 
 export type RequestName = keyof Api;
+
+/** A family the studio builds: its name and the config.json model_types it reads. */
+export interface ModelFamilyInfo {
+  displayName: string;
+  modelTypes: string[];
+}
 
 export interface RequestMessage<K extends RequestName = RequestName> {
   id: number;

@@ -6,7 +6,7 @@
  * reload in Node (cpu backend) with the probabilities the browser's Try it shows.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
@@ -61,7 +61,9 @@ async function finetune(ctx: E2EContext): Promise<void> {
   );
   ctx.log(info.slice(0, 160));
   assert.match(info, /bert-tiny-random/);
+  assert.match(info, /bert-tiny-random · BERT · /);
   assert.match(info, /2 layers, hidden 32/);
+  assert.match(await textOf(page.getByTestId('model-families')), /these families: BERT/);
   const memory = await waitFor('the memory estimate', async () =>
     textOf(page.getByTestId('memory-estimate')),
   );
@@ -172,6 +174,59 @@ async function finetune(ctx: E2EContext): Promise<void> {
   });
 }
 
+/**
+ * A checkpoint of a family the studio cannot build (ALBERT: its config.json with BERT weights
+ * beside it) is refused where it is dropped, with the families it can build and Run it elsewhere.
+ */
+async function refuseUnsupportedFamily(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await page.getByRole('radio', { name: 'Pretrained files' }).check();
+  const families = await waitFor('the families the studio builds', async () => {
+    const t = await textOf(page.getByTestId('model-families'));
+    return /these families: /.test(t) ? t : undefined;
+  });
+  const albert = path.join(ctx.outDir, 'albert');
+  await mkdir(albert, { recursive: true });
+  await writeFile(
+    path.join(albert, 'config.json'),
+    JSON.stringify({
+      model_type: 'albert',
+      architectures: ['AlbertForMaskedLM'],
+      vocab_size: 30000,
+    }),
+  );
+  await page
+    .getByLabel('Choose pretrained model files', { exact: true })
+    .setInputFiles([path.join(albert, 'config.json'), path.join(CKPT, 'model.safetensors')]);
+  const error = await waitFor(
+    'the refusal',
+    async () => {
+      const t = await textOf(page.getByTestId('error'));
+      return /albert/.test(t) ? t : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  ctx.log(error);
+  assert.match(error, /model_type "albert" is not a family the studio can build/);
+  const names = families
+    .replace(/^.*these families: /, '')
+    .split(';')[0]
+    .split(', ');
+  assert.ok(names.includes('BERT'), families);
+  for (const name of names) {
+    assert.ok(error.includes(name.trim()), `${name} in: ${error}`);
+  }
+  assert.match(await textOf(page.getByTestId('error-remedy')), /Run it elsewhere/);
+  assert.equal(await page.getByTestId('pretrained-info').count(), 0);
+}
+
 export const tests: E2ETest[] = [
   { name: 'fine-tune the fixture checkpoint on WebGPU', fn: finetune, timeoutMs: 8 * 60_000 },
+  {
+    name: 'a checkpoint of a family the studio cannot build is refused with the next step',
+    fn: refuseUnsupportedFamily,
+    timeoutMs: 3 * 60_000,
+  },
 ];

@@ -18,7 +18,7 @@ import { readTableFile } from '../../src/core/data/read';
 import { diffArgs, isInterrupted, keyMetrics, lastCheckpoint } from '../../src/core/io/runStore';
 import type { RunRecord } from '../../src/core/io/runStore';
 import { readSafetensors } from '../../src/core/io/safetensors';
-import { parseBertConfig } from '../../src/core/model/config';
+import { parseModelConfig } from '../../src/core/model/families';
 import { StudioSession } from '../../src/core/session';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from '../../src/core/tokenize/wordpiece';
@@ -184,7 +184,7 @@ const safetensors = model(
 const configJson = model(
   'config.json',
   () => mutatedObject(JSON.parse(fixtureText(`${TINY}/config.json`)) as Record<string, unknown>),
-  (j: unknown) => parseBertConfig(j),
+  (j: unknown) => parseModelConfig(j),
 );
 
 /** A training_args.json with transformers 5 and 4 keys. */

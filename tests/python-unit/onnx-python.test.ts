@@ -14,9 +14,10 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { ONNX_FP32_FILE, ONNX_Q8_FILE, onnxFiles } from '../../src/core/io/onnx/bertOnnx';
+import { ONNX_FP32_FILE, ONNX_Q8_FILE, onnxFiles } from '../../src/core/io/onnx/familyOnnx';
 import { readSafetensors } from '../../src/core/io/safetensors';
-import { parseBertConfig } from '../../src/core/model/config';
+import { bertFamily } from '../../src/core/model/bert';
+import { parseBertConfig } from '../../src/core/model/bert/config';
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { requirePython } from '../unit/helpers/python';
 import { csvBytes, smsRows, trainedSession, unpackZip } from '../unit/helpers/onnxDeploy';
@@ -57,7 +58,7 @@ describe.skipIf(!python)('ONNX files in onnx.checker and onnxruntime (Python)', 
         { shape: t.shape, data: t.data },
       ]),
     );
-    const files = onnxFiles(config, weights);
+    const files = onnxFiles(bertFamily, config, weights);
     writeFileSync(join(tmp, 'fixture.onnx'), files[ONNX_FP32_FILE]);
     writeFileSync(join(tmp, 'fixture_q8.onnx'), files[ONNX_Q8_FILE]);
     models.push({

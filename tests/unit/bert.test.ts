@@ -1,5 +1,5 @@
 /**
- * BertForSequenceClassification against PyTorch (tests/fixtures/bert-tiny-random): logits, loss,
+ * SequenceClassifier against PyTorch (tests/fixtures/bert-tiny-random): logits, loss,
  * gradients, grad norm and one clipped AdamW step; wasm vs cpu; training; initialisation; loading.
  */
 import { readFileSync } from 'node:fs';
@@ -11,15 +11,16 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
-import { BertForSequenceClassification, type BertBatch } from '../../src/core/model/bert';
+import { bertFamily } from '../../src/core/model/bert';
 import {
-  defaultId2Label,
-  invertId2Label,
   parseBertConfig,
   smallBertConfig,
   type BertConfig,
-} from '../../src/core/model/config';
-import { bertParamSpecs } from '../../src/core/model/init';
+} from '../../src/core/model/bert/config';
+import { bertParamSpecs } from '../../src/core/model/bert/params';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { defaultId2Label, invertId2Label } from '../../src/core/model/config';
+import type { ClassifierBatch as BertBatch } from '../../src/core/model/family';
 import { embed, type EmbeddingParams } from '../../src/core/model/embeddings';
 import { AdamW } from '../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../src/core/train/clip';
@@ -45,12 +46,13 @@ const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as Referenc
 const rawConfig = JSON.parse(readFileSync(`${dir}config.json`, 'utf8')) as unknown;
 const weightBytes = new Uint8Array(readFileSync(`${dir}model.safetensors`));
 
-function loadFixtureModel(): BertForSequenceClassification {
+function loadFixtureModel(): SequenceClassifier {
   const config = parseBertConfig(rawConfig);
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, t] of readSafetensors(weightBytes))
     tensors.set(name, tf.tensor(t.data, t.shape));
-  const { model, missing, unexpected } = BertForSequenceClassification.fromTensors(
+  const { model, missing, unexpected } = SequenceClassifier.fromTensors(
+    bertFamily,
     config,
     tensors,
     0,
@@ -83,7 +85,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Gradients of the loss by HF parameter name. */
 function lossGrads(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   batch: BertBatch,
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const { value, grads } = tf.variableGrads(
@@ -98,7 +100,7 @@ function lossGrads(
 /** Measured errors, printed at the end for the report. */
 const measured: Record<string, number> = {};
 
-describe('BertForSequenceClassification vs PyTorch (cpu)', () => {
+describe('SequenceClassifier of BERT vs PyTorch (cpu)', () => {
   let start = 0;
   beforeEach(async () => {
     await tf.setBackend('cpu');
@@ -305,7 +307,7 @@ describe('training behaviour (cpu)', () => {
 
   it('lowers the loss over a few AdamW steps from scratch, without leaking tensors', async () => {
     const config = smallBertConfig({ vocabSize: 120, numLabels: 3, maxLength: 16 });
-    const model = BertForSequenceClassification.create(config, 7);
+    const model = SequenceClassifier.create(bertFamily, config, 7);
     const batch = fixtureBatch();
     const opt = new AdamW(model.params, { weightDecay: 0.01 });
     const losses: number[] = [];
@@ -362,7 +364,8 @@ describe('training behaviour (cpu)', () => {
     const ids = tf.tensor2d(ref.input_ids, undefined, 'int32');
     const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
     // Multi-label: float multi-hot labels, problem_type unset -> multi_label_classification.
-    const ml = BertForSequenceClassification.create(
+    const ml = SequenceClassifier.create(
+      bertFamily,
       smallBertConfig({ vocabSize: 120, numLabels: 3, maxLength: 16, hiddenSize: 32 }),
       1,
     );
@@ -379,7 +382,8 @@ describe('training behaviour (cpu)', () => {
     const mlRef = bceWithLogits(mlOut.logits, mlLabels);
     expect((await (mlOut.loss as tf.Scalar).data())[0]).toBeCloseTo((await mlRef.data())[0], 6);
     // Regression: num_labels 1 -> MSE on logits [B, 1] vs labels [B].
-    const rg = BertForSequenceClassification.create(
+    const rg = SequenceClassifier.create(
+      bertFamily,
       smallBertConfig({ vocabSize: 120, numLabels: 1, maxLength: 16, hiddenSize: 32 }),
       1,
     );
@@ -397,7 +401,8 @@ describe('training behaviour (cpu)', () => {
   });
 
   it('rejects sequences longer than max_position_embeddings and mismatched masks', () => {
-    const model = BertForSequenceClassification.create(
+    const model = SequenceClassifier.create(
+      bertFamily,
       smallBertConfig({ vocabSize: 50, numLabels: 2, maxLength: 8, hiddenSize: 16, numHeads: 2 }),
       0,
     );
@@ -414,7 +419,7 @@ describe('training behaviour (cpu)', () => {
 });
 
 function lossGradsTraining(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   batch: BertBatch,
   seed: number,
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
@@ -439,9 +444,9 @@ describe('initialisation and loading (cpu)', () => {
 
   it("create() follows HF's _init_weights and is reproducible from the seed", async () => {
     const config: BertConfig = smallBertConfig({ vocabSize: 1000, numLabels: 2, maxLength: 128 });
-    const a = BertForSequenceClassification.create(config, 42);
-    const b = BertForSequenceClassification.create(config, 42);
-    const c = BertForSequenceClassification.create(config, 43);
+    const a = SequenceClassifier.create(bertFamily, config, 42);
+    const b = SequenceClassifier.create(bertFamily, config, 42);
+    const c = SequenceClassifier.create(bertFamily, config, 43);
     // 2 layers, H 64, I 128, V 1000, P 128, 2 token types, 2 labels.
     const H = 64;
     const I = 128;
@@ -471,7 +476,7 @@ describe('initialisation and loading (cpu)', () => {
       if (name.endsWith('.bias')) expect(d.every((x) => x === 0)).toBe(true);
       if (name.endsWith('LayerNorm.weight')) expect(d.every((x) => x === 1)).toBe(true);
     }
-    const cls = async (m: BertForSequenceClassification): Promise<Float32Array> =>
+    const cls = async (m: SequenceClassifier): Promise<Float32Array> =>
       (await m.params.get('classifier.weight')?.data()) as Float32Array;
     expect(maxAbsDiff(await cls(a), await cls(b))).toBe(0);
     expect(maxAbsDiff(await cls(a), await cls(c))).toBeGreaterThan(1e-3);
@@ -504,7 +509,8 @@ describe('initialisation and loading (cpu)', () => {
       'embeddings.position_ids',
       tf.tidy(() => tf.range(0, 64).reshape([1, 64])),
     );
-    const { model, missing, unexpected, mismatched } = BertForSequenceClassification.fromTensors(
+    const { model, missing, unexpected, mismatched } = SequenceClassifier.fromTensors(
+      bertFamily,
       config,
       tensors,
       5,
@@ -528,7 +534,8 @@ describe('initialisation and loading (cpu)', () => {
       tensors.set(name, tf.tensor(t.data, t.shape));
     const id2label = defaultId2Label(5);
     const five = { ...config, num_labels: 5, id2label, label2id: invertId2Label(id2label) };
-    const { model, missing, mismatched } = BertForSequenceClassification.fromTensors(
+    const { model, missing, mismatched } = SequenceClassifier.fromTensors(
+      bertFamily,
       five,
       tensors,
       1,
@@ -541,7 +548,7 @@ describe('initialisation and loading (cpu)', () => {
     expect(model.params.get('classifier.weight')?.shape).toEqual([5, 32]);
     model.dispose();
     const wider = { ...config, intermediate_size: 128 };
-    expect(() => BertForSequenceClassification.fromTensors(wider, tensors, 1)).toThrow(
+    expect(() => SequenceClassifier.fromTensors(bertFamily, wider, tensors, 1)).toThrow(
       /intermediate\.dense\.weight' has shape \[64,32\] but the model .* needs \[128,32\]/,
     );
     tf.dispose([...tensors.values()]);

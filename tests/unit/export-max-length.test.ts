@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import { hubRepoId } from '../../src/core/io/modelSource';
 import { modelCard } from '../../src/core/io/modelCard';
-import { smallBertConfig } from '../../src/core/model/config';
+import { smallBertConfig } from '../../src/core/model/bert/config';
 import { StudioSession } from '../../src/core/session';
 import {
   checkpointLengthLimit,

@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { strFromU8, strToU8, zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/core/io/safetensors';
-import { parseBertConfig } from '../../src/core/model/config';
+import { parseModelConfig } from '../../src/core/model/families';
 import { StudioSession } from '../../src/core/session';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
@@ -77,11 +77,11 @@ describe('fuzzing the loaders with hostile input', () => {
     );
   }, 120_000);
 
-  it('config.json: parseBertConfig', async () => {
+  it('config.json: parseModelConfig', async () => {
     const valid = fixtureJson('config.json') as Record<string, unknown>;
     await fc.assert(
       fc.asyncProperty(mutatedObject(valid), (json) =>
-        expectCleanOutcome('config.json', () => parseBertConfig(json)),
+        expectCleanOutcome('config.json', () => parseModelConfig(json)),
       ),
       { numRuns: 2000 },
     );

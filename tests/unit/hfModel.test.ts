@@ -8,8 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exportHfModel, loadHfModel } from '../../src/core/io/hfModel';
 import { SafetensorsError, readSafetensors, writeSafetensors } from '../../src/core/io/safetensors';
 import { exportTfjsWeights, loadTfjsWeights } from '../../src/core/io/tfjsWeights';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { parseBertConfig, problemTypeFor, smallBertConfig } from '../../src/core/model/config';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { bertFamily } from '../../src/core/model/bert';
+import { parseBertConfig, smallBertConfig } from '../../src/core/model/bert/config';
+import { problemTypeFor } from '../../src/core/model/config';
 
 const dir = fileURLToPath(new URL('../fixtures/bert-tiny-random/', import.meta.url));
 const configText = readFileSync(`${dir}config.json`, 'utf8');
@@ -21,7 +23,7 @@ const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as {
   logits: number[][];
 };
 
-async function logitsOf(model: BertForSequenceClassification): Promise<Float32Array> {
+async function logitsOf(model: SequenceClassifier): Promise<Float32Array> {
   const batch = {
     input_ids: tf.tensor2d(ref.input_ids, undefined, 'int32'),
     attention_mask: tf.tensor2d(ref.attention_mask, undefined, 'int32'),
@@ -168,7 +170,7 @@ describe('HF folders and TF.js weights', () => {
       id2label,
       problemType: 'single_label_classification',
     });
-    const model = BertForSequenceClassification.create(config, 3);
+    const model = SequenceClassifier.create(bertFamily, config, 3);
     const files = await exportHfModel(model);
     const json = JSON.parse(files['config.json']) as Record<string, unknown>;
     expect(json).toMatchObject({

@@ -11,24 +11,30 @@ import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ONNX_FP32_FILE,
-  ONNX_INPUT_NAMES,
   ONNX_IR_VERSION,
   ONNX_OPSET,
   ONNX_Q8_FILE,
-  bertOnnx,
+  familyOnnx,
   onnxFiles,
-} from '../../src/core/io/onnx/bertOnnx';
+  type ModelWeights,
+  type OnnxDtype,
+} from '../../src/core/io/onnx/familyOnnx';
 import type { onnx } from '../../src/core/io/onnx/onnxProto.generated.js';
 import { decodeModel } from '../../src/core/io/onnx/proto';
 import { quantizeRows } from '../../src/core/io/onnx/quantize';
 import { readSafetensors } from '../../src/core/io/safetensors';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { bertFamily } from '../../src/core/model/bert';
 import {
-  BERT_ACTIVATIONS,
   parseBertConfig,
   smallBertConfig,
   type BertConfig,
-} from '../../src/core/model/config';
+} from '../../src/core/model/bert/config';
+import { BERT_ONNX_INPUTS as ONNX_INPUT_NAMES } from '../../src/core/model/bert/onnx';
+import { BERT_ACTIVATIONS } from '../../src/core/model/config';
+
+const bertOnnx = (c: BertConfig, w: ModelWeights, dtype: OnnxDtype = 'fp32'): Uint8Array =>
+  familyOnnx(bertFamily, c, w, dtype);
 
 const dir = 'tests/fixtures/bert-tiny-random/';
 const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as {
@@ -84,7 +90,7 @@ describe('ONNX export', () => {
   });
 
   it('gives PyTorch logits for the fixture BERT in onnxruntime-node and -web (wasm), fp32 and q8', async () => {
-    const files = onnxFiles(config, weights);
+    const files = onnxFiles(bertFamily, config, weights);
     const want = ref.logits.flat();
     for (const [name, ort] of [
       ['node', ortNode],
@@ -125,7 +131,7 @@ describe('ONNX export', () => {
         problemType: 'single_label_classification',
       });
       const before = tf.memory().numTensors;
-      const model = BertForSequenceClassification.create(c, 5);
+      const model = SequenceClassifier.create(bertFamily, c, 5);
       const t = (rows: number[][]) => tf.tensor2d(rows, undefined, 'int32');
       const batch = {
         input_ids: t(inputs.input_ids),
@@ -195,8 +201,8 @@ describe('ONNX export', () => {
 
   it('is about a quarter the size quantized, for the default model (bert-base-uncased vocabulary)', async () => {
     const c = smallBertConfig({ vocabSize: 30522, numLabels: 2, maxLength: 128 });
-    const model = BertForSequenceClassification.create(c, 1);
-    const files = onnxFiles(c, await model.weights());
+    const model = SequenceClassifier.create(bertFamily, c, 1);
+    const files = onnxFiles(bertFamily, c, await model.weights());
     model.dispose();
     const fp32 = files[ONNX_FP32_FILE].length;
     const q8 = files[ONNX_Q8_FILE].length;

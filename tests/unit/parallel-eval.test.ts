@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import type { BertForSequenceClassification } from '../../src/core/model/bert';
+import type { SequenceClassifier } from '../../src/core/model/classifier';
 import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
@@ -22,7 +22,7 @@ import {
 import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
 function evaluate(
-  m: BertForSequenceClassification,
+  m: SequenceClassifier,
   ds: LabeledDataset,
   problemType: ProblemType,
   batchSize: number,
@@ -56,7 +56,7 @@ function expectSame(got: EvalOutput, ref: EvalOutput): void {
 }
 
 /** Multiplies every weight by `f` (weights change with no training step in between). */
-function scaleWeights(m: BertForSequenceClassification, f: number): void {
+function scaleWeights(m: SequenceClassifier, f: number): void {
   for (const v of m.params.values()) {
     const t = tf.mul(v, f);
     v.assign(t);

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import type { BertForSequenceClassification } from '../../src/core/model/bert';
+import type { SequenceClassifier } from '../../src/core/model/classifier';
 import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
@@ -24,7 +24,7 @@ import {
 import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
 function context(
-  m: BertForSequenceClassification,
+  m: SequenceClassifier,
   train: LabeledDataset,
   problemType: ProblemType,
   loss: GradientContext['loss'] = {},

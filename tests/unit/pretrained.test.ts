@@ -20,8 +20,9 @@ import {
   modelBaseUrl,
   type DownloadProgress,
 } from '../../src/core/io/modelSource';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { parseBertConfig } from '../../src/core/model/config';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { bertFamily } from '../../src/core/model/bert';
+import { parseBertConfig } from '../../src/core/model/bert/config';
 import { countParameters, estimateTrainingMemory } from '../../src/core/model/memory';
 import { StudioSession } from '../../src/core/session';
 import { memoryCache } from './helpers/memoryCache';
@@ -49,7 +50,7 @@ const tinyCsv = () =>
     readFileSync(fileURLToPath(new URL('../fixtures/e2e/tiny-sentiment.csv', import.meta.url))),
   );
 
-async function logitsOf(model: BertForSequenceClassification): Promise<Float32Array> {
+async function logitsOf(model: SequenceClassifier): Promise<Float32Array> {
   const batch = {
     input_ids: tf.tensor2d(ref.input_ids, undefined, 'int32'),
     attention_mask: tf.tensor2d(ref.attention_mask, undefined, 'int32'),
@@ -75,12 +76,12 @@ beforeEach(async () => {
 describe('memory estimate', () => {
   it('counts bert-base parameters as PyTorch does (num_labels 2)', () => {
     // sum(p.numel() for p in BertForSequenceClassification(BertConfig()).parameters())
-    expect(countParameters(BERT_BASE)).toBe(109_483_778);
+    expect(countParameters(bertFamily, BERT_BASE)).toBe(109_483_778);
   });
 
   it('fits bert-base fine-tuning at batch 8 x 128 in 4 GB', () => {
     const e = estimateTrainingMemory(
-      BERT_BASE,
+      { family: bertFamily, config: BERT_BASE },
       { batchSize: 8, seqLength: 128 },
       { budgetBytes: 4e9, maxBufferBytes: 128 * 1024 ** 2 },
     );
@@ -94,7 +95,7 @@ describe('memory estimate', () => {
 
   it('refuses clearly oversized runs and suggests a smaller batch / length that fits', () => {
     const e = estimateTrainingMemory(
-      BERT_BASE,
+      { family: bertFamily, config: BERT_BASE },
       { batchSize: 64, seqLength: 512 },
       { budgetBytes: 4e9 },
     );
@@ -103,7 +104,7 @@ describe('memory estimate', () => {
     const s = e.suggestion as { batchSize: number; maxLength: number };
     expect(
       estimateTrainingMemory(
-        BERT_BASE,
+        { family: bertFamily, config: BERT_BASE },
         { batchSize: s.batchSize, seqLength: s.maxLength },
         { budgetBytes: 4e9 },
       ).verdict,
@@ -113,7 +114,7 @@ describe('memory estimate', () => {
 
   it('flags a tensor larger than the adapter allows in one buffer', () => {
     const e = estimateTrainingMemory(
-      BERT_BASE,
+      { family: bertFamily, config: BERT_BASE },
       { batchSize: 1, seqLength: 16 },
       { maxBufferBytes: 64 * 1024 ** 2 },
     );
@@ -130,7 +131,7 @@ describe('downloading a checkpoint', () => {
     server = createServer((req, res) => {
       const url = req.url ?? '/';
       hits.push(url);
-      const m = /^\/(good|bad|roberta)\/([\w.]+)$/.exec(url);
+      const m = /^\/(good|bad|albert)\/([\w.]+)$/.exec(url);
       if (!m) return void res.writeHead(404).end();
       let body: Uint8Array;
       try {
@@ -142,8 +143,8 @@ describe('downloading a checkpoint', () => {
         body = body.slice();
         new DataView(body.buffer).setUint32(0, 0x7fffffff, true); // header length past the end
       }
-      if (m[1] === 'roberta' && m[2] === 'config.json') {
-        body = new TextEncoder().encode(JSON.stringify({ model_type: 'roberta' }));
+      if (m[1] === 'albert' && m[2] === 'config.json') {
+        body = new TextEncoder().encode(JSON.stringify({ model_type: 'albert' }));
       }
       res.writeHead(200, { 'content-length': String(body.length) }).end(Buffer.from(body));
     });
@@ -196,12 +197,12 @@ describe('downloading a checkpoint', () => {
     expect(events.every((e) => e.fromCache)).toBe(true);
   });
 
-  it('rejects a non-BERT config before downloading the weights', async () => {
+  it('rejects a family the studio cannot build before downloading the weights', async () => {
     hits.length = 0;
-    await expect(fetchModelFiles(`${base}/roberta`, { cache: null })).rejects.toThrow(
-      /model_type "roberta" is not supported/,
+    await expect(fetchModelFiles(`${base}/albert`, { cache: null })).rejects.toThrow(
+      /model_type "albert" is not a family the studio can build/,
     );
-    expect(hits).toEqual(['/roberta/config.json']);
+    expect(hits).toEqual(['/albert/config.json']);
   });
 
   it('reports a missing folder with the URL and status', async () => {
@@ -226,7 +227,7 @@ describe('fine-tuning a pretrained checkpoint in a session', () => {
     const s = new StudioSession();
     const info = await s.loadPretrained(fixtureFiles(), 'bert-tiny-random');
     expect(info.parameters).toBe(
-      countParameters(parseBertConfig(JSON.parse(strFromU8(read('config.json'))))),
+      countParameters(bertFamily, parseBertConfig(JSON.parse(strFromU8(read('config.json'))))),
     );
     expect(info.tokenizer).toBe('bert-tiny-random');
     expect(info.tokenizerVocabSize).toBe(120);
@@ -241,10 +242,10 @@ describe('fine-tuning a pretrained checkpoint in a session', () => {
     await expect(s.loadPretrained({ 'config.json': read('config.json') })).rejects.toThrow(
       /model\.safetensors is missing/,
     );
-    const bad = new TextEncoder().encode(JSON.stringify({ model_type: 'distilbert' }));
+    const bad = new TextEncoder().encode(JSON.stringify({ model_type: 'gpt2' }));
     await expect(
       s.loadPretrained({ 'config.json': bad, 'model.safetensors': read('model.safetensors') }),
-    ).rejects.toThrow(/distilbert/);
+    ).rejects.toThrow(/gpt2/);
     // A config whose sizes disagree with the weights.
     const cfg = JSON.parse(strFromU8(read('config.json'))) as Record<string, unknown>;
     cfg.hidden_size = 64;
@@ -278,7 +279,7 @@ describe('fine-tuning a pretrained checkpoint in a session', () => {
     );
     expect(result.globalStep).toBe(4);
     expect(result.notices?.join(' ')).toMatch(/classifier\.weight.*newly initialized/);
-    const model = s.model as BertForSequenceClassification;
+    const model = s.model as SequenceClassifier;
     expect(model.config.id2label).toEqual({ '0': 'neg', '1': 'pos' });
     expect(model.config.problem_type).toBe('single_label_classification');
     // The encoder started from the checkpoint: it moved a little, not from a random init.
@@ -319,9 +320,9 @@ describe('fine-tuning a pretrained checkpoint in a session', () => {
     const p2 = await s2.predict(texts);
     for (let i = 0; i < texts.length; i++)
       expect(maxAbsDiff(p1[i].probs, p2[i].probs)).toBeLessThan(1e-6);
-    expect(
-      maxAbsDiff(await logitsOf(model), await logitsOf(s2.model as BertForSequenceClassification)),
-    ).toBe(0);
+    expect(maxAbsDiff(await logitsOf(model), await logitsOf(s2.model as SequenceClassifier))).toBe(
+      0,
+    );
     // And as a pretrained checkpoint again (fine-tune the fine-tuned model).
     const s3 = new StudioSession();
     const info = await s3.loadPretrained(zip, 'exported');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultDataArguments } from '../../src/core/config/dataArguments';
-import { BERT_SCRATCH_FIELDS, defaultModelArguments } from '../../src/core/config/modelArguments';
+import { SCRATCH_MODEL_FIELDS, defaultModelArguments } from '../../src/core/config/modelArguments';
 import {
   columnChoiceOf,
   modelSpecOf,
@@ -54,7 +54,7 @@ describe('resolveRun', () => {
       tokenizer: { source: 'bundled' },
     });
     expect(run.model).toMatchObject({ architecture: 'bert', source: 'scratch' });
-    for (const k of Object.keys(BERT_SCRATCH_FIELDS)) {
+    for (const k of Object.keys(SCRATCH_MODEL_FIELDS)) {
       expect(run.model).toHaveProperty(k, model[k as keyof typeof model]);
     }
     expect(run.training.learning_rate).toBe(5e-5);

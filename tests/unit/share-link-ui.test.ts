@@ -10,7 +10,7 @@ import {
   takeLinkNotice,
 } from '../../src/ui/studio/shareLink';
 import { MemoryStorage } from './helpers/memoryStorage';
-import { BERT_SCRATCH_FIELDS } from '../../src/core/config/modelArguments';
+import { SCRATCH_MODEL_FIELDS } from '../../src/core/config/modelArguments';
 import { resolveRun } from '../../src/core/config/resolveRun';
 import { shareLinkOf as shareLinkOfRun } from '../../src/core/config/runFiles';
 import { configFromHash } from '../../src/core/config/shareLink';
@@ -96,11 +96,11 @@ describe('share link in the page', () => {
     // Every from-scratch setting the page's model settings hold is in the config, listed by the
     // field table alone: a setting the page's model settings gain (classifier_dropout) goes
     // into the config and the link, and comes back, with no edit of the page's code.
-    const held = Object.keys(BERT_SCRATCH_FIELDS).filter((k) => k in settings.model);
+    const held = Object.keys(SCRATCH_MODEL_FIELDS).filter((k) => k in settings.model);
     expect(held.length).toBeGreaterThanOrEqual(6);
     expect(
       Object.keys(config.model)
-        .filter((k) => k in BERT_SCRATCH_FIELDS)
+        .filter((k) => k in SCRATCH_MODEL_FIELDS)
         .sort(),
     ).toEqual(held.sort());
     const withDropout = { ...settings, model: { ...settings.model, classifier_dropout: 0.3 } };

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../src/core/io/checkpointStore';
-import type { BertForSequenceClassification } from '../../src/core/model/bert';
+import type { SequenceClassifier } from '../../src/core/model/classifier';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import { ArgumentsError } from '../../src/core/train/argsError';
 import { checkMetricForBest, evalMetricKeys } from '../../src/core/train/bestModel';
@@ -29,7 +29,7 @@ function learnable(n: number, seed: number): LabeledDataset {
 interface Run {
   out: TrainOutput;
   trainer: Trainer;
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   store: MemoryCheckpointStore;
   saves: number[];
 }
@@ -114,7 +114,7 @@ function hfStopIndex(losses: number[], patience: number, threshold: number): num
   return null;
 }
 
-async function weightsOf(model: BertForSequenceClassification): Promise<Map<string, number[]>> {
+async function weightsOf(model: SequenceClassifier): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   for (const [name, v] of model.params) out.set(name, Array.from(await v.data()));
   return out;

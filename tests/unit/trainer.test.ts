@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../src/core/io/checkpointStore';
-import { BertForSequenceClassification } from '../../src/core/model/bert';
-import { smallBertConfig } from '../../src/core/model/config';
+import { SequenceClassifier } from '../../src/core/model/classifier';
+import { bertFamily } from '../../src/core/model/bert';
+import { smallBertConfig } from '../../src/core/model/bert/config';
 import { StudioSession } from '../../src/core/session';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 import { parseTrainingArguments, type TrainingArguments } from '../../src/core/train/args';
@@ -73,7 +74,7 @@ function trainerFor(
     intermediateSize: 32,
     id2label: p.maps.id2label,
   });
-  const model = BertForSequenceClassification.create(config, args.seed);
+  const model = SequenceClassifier.create(bertFamily, config, args.seed);
   const trainer = new Trainer({
     model,
     args,

@@ -7,7 +7,7 @@
  */
 import { ArgumentsError } from '../train/args';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
-import { MODEL_FIELDS, type BertScratchSettings } from './modelArguments';
+import { MODEL_FIELDS, type ScratchModelSettings } from './modelArguments';
 
 export { STUDIO_ARGS_FILE } from '../train/args';
 
@@ -74,4 +74,4 @@ export function splitArgumentsJson(input: unknown, source = 'the arguments file'
 export type RecordedRunArguments = { max_length: number; model_type?: 'transformer' } & Partial<
   Pick<DataArguments, 'text_column' | 'label_column' | 'text_pair_column'>
 > &
-  Partial<BertScratchSettings>;
+  Partial<ScratchModelSettings>;

@@ -14,58 +14,59 @@ const VOCAB = size(300, 65_536);
 const DROPOUT: NumberLimits = { min: 0, max: 0.9, integer: false };
 
 /**
- * The from-scratch BERT model's settings: each is the `BertConfig` key of the same name, handed
- * to the model's config as it is (see `bertScratchSettings`). A new model setting is one field
+ * The from-scratch model's settings: each is the config.json key of the same name (the default
+ * family's, BERT's), handed
+ * to the model's config as it is (see `scratchModelSettings`). A new model setting is one field
  * here and the model code that reads it: the run config, the CLI's flags, the model spec,
  * studio_args.json and the stored run record all follow from this table.
  */
-export const BERT_SCRATCH_FIELDS = {
+export const SCRATCH_MODEL_FIELDS = {
   hidden_size: configField(
     limitedNumber(HIDDEN),
     64,
-    'BertConfig.hidden_size of the from-scratch model: width of every token vector (divisible by the heads)',
+    'hidden_size of the from-scratch model: width of every token vector (divisible by the heads)',
     'number',
     { limits: HIDDEN },
   ),
   num_hidden_layers: configField(
     limitedNumber(LAYERS),
     2,
-    'BertConfig.num_hidden_layers: how many transformer blocks are stacked',
+    'num_hidden_layers of the from-scratch model: how many transformer blocks are stacked',
     'number',
     { limits: LAYERS },
   ),
   num_attention_heads: configField(
     limitedNumber(HEADS),
     4,
-    'BertConfig.num_attention_heads: attention heads per block',
+    'num_attention_heads of the from-scratch model: attention heads per block',
     'number',
     { limits: HEADS },
   ),
   intermediate_size: configField(
     limitedNumber(INTERMEDIATE),
     128,
-    'BertConfig.intermediate_size: width of the feed-forward layer (HF uses 4x hidden)',
+    'intermediate_size of the from-scratch model: width of the feed-forward layer (HF uses 4x hidden)',
     'number',
     { limits: INTERMEDIATE },
   ),
   hidden_dropout_prob: configField(
     limitedNumber(DROPOUT),
     0.1,
-    'BertConfig.hidden_dropout_prob of the from-scratch model: dropout after embeddings, attention output and feed-forward (0 for runs that must repeat step for step elsewhere)',
+    'hidden_dropout_prob of the from-scratch model: dropout after embeddings, attention output and feed-forward (0 for runs that must repeat step for step elsewhere)',
     'number',
     { limits: DROPOUT },
   ),
   attention_probs_dropout_prob: configField(
     limitedNumber(DROPOUT),
     0.1,
-    'BertConfig.attention_probs_dropout_prob of the from-scratch model: dropout on the attention weights',
+    'attention_probs_dropout_prob of the from-scratch model: dropout on the attention weights',
     'number',
     { limits: DROPOUT },
   ),
   classifier_dropout: configField(
     limitedNumber(DROPOUT).nullable(),
     null,
-    "BertConfig.classifier_dropout of the from-scratch model: dropout before the classifier (hidden_dropout_prob when left out, as transformers')",
+    "classifier_dropout of the from-scratch model: dropout before the classifier (hidden_dropout_prob when left out, as transformers')",
     'number',
     { limits: DROPOUT },
   ),
@@ -104,7 +105,7 @@ export const MODEL_FIELDS = {
     "'transformer': a small BERT encoder trained from scratch",
     'string',
   ),
-  ...BERT_SCRATCH_FIELDS,
+  ...SCRATCH_MODEL_FIELDS,
 };
 
 export type ModelArguments = {
@@ -113,40 +114,40 @@ export type ModelArguments = {
 export const modelArgumentsSchema = schemaOf(MODEL_FIELDS);
 export const defaultModelArguments = (): ModelArguments => defaultsOf(MODEL_FIELDS);
 
-/** The from-scratch BERT model's settings, every one set (see {@link BERT_SCRATCH_FIELDS}). */
-export type BertScratchSettings = {
-  [K in keyof typeof BERT_SCRATCH_FIELDS]: z.infer<(typeof BERT_SCRATCH_FIELDS)[K]['schema']>;
+/** The from-scratch model's settings, every one set (see {@link SCRATCH_MODEL_FIELDS}). */
+export type ScratchModelSettings = {
+  [K in keyof typeof SCRATCH_MODEL_FIELDS]: z.infer<(typeof SCRATCH_MODEL_FIELDS)[K]['schema']>;
 };
 
 /** The settings that fix the from-scratch model's shape: a model spec always names them. */
-export type BertShapeKey =
+export type ScratchShapeKey =
   'hidden_size' | 'num_hidden_layers' | 'num_attention_heads' | 'intermediate_size';
 
 /**
  * Every from-scratch setting: `given`'s (a model spec, already checked) where it sets one, the
  * table's default where not. The model's config checks the values again when it is built.
  */
-export function bertScratchSettings(given: object = {}): BertScratchSettings {
+export function scratchModelSettings(given: object = {}): ScratchModelSettings {
   const g = given as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(BERT_SCRATCH_FIELDS)) {
+  for (const [k, f] of Object.entries(SCRATCH_MODEL_FIELDS)) {
     out[k] = g[k] !== undefined ? g[k] : structuredClone(f.default);
   }
-  return out as BertScratchSettings;
+  return out as ScratchModelSettings;
 }
 
 /**
  * The from-scratch settings `given` (JSON from a stored record or a file) holds valid values
  * for, each checked against its field; none filled in.
  */
-export function givenBertScratchSettings(
+export function givenScratchModelSettings(
   given: Record<string, unknown>,
-): Partial<BertScratchSettings> {
+): Partial<ScratchModelSettings> {
   const out: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(BERT_SCRATCH_FIELDS)) {
+  for (const [k, f] of Object.entries(SCRATCH_MODEL_FIELDS)) {
     if (given[k] === undefined) continue;
     const r = (f.schema as z.ZodType).safeParse(given[k]);
     if (r.success) out[k] = r.data;
   }
-  return out as Partial<BertScratchSettings>;
+  return out as Partial<ScratchModelSettings>;
 }

@@ -10,14 +10,13 @@
  * config and the share link from it.
  */
 import type { z } from 'zod';
-import type { BertConfig } from '../model/config';
 import { parseTrainingArguments, type TrainingArguments } from '../train/args';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
 import type { ConfigField } from './fields';
 import {
   MODEL_FIELDS,
-  bertScratchSettings,
-  type BertScratchSettings,
+  scratchModelSettings,
+  type ScratchModelSettings,
   type ModelArguments,
 } from './modelArguments';
 import { RunConfigError, type RunConfig } from './runConfig';
@@ -86,11 +85,11 @@ export interface ResolvedData {
  * The model a run builds: one branch per architecture (`architecture`), and within it where the
  * weights come from (`source`). A new model family adds a branch here and in `resolveModel`.
  */
-export type ResolvedModel = ResolvedBertModel;
+export type ResolvedModel = ResolvedClassifierModel;
 
-export type ResolvedBertModel =
+export type ResolvedClassifierModel =
   /** A small BERT encoder trained from scratch, every setting of the field table set. */
-  | ({ architecture: 'bert'; source: 'scratch' } & BertScratchSettings)
+  | ({ architecture: 'bert'; source: 'scratch' } & ScratchModelSettings)
   /** A BERT checkpoint fine-tuned; `model_name_or_path` null when its files were dropped. */
   | { architecture: 'bert'; source: 'pretrained'; model_name_or_path: string | null };
 
@@ -108,11 +107,6 @@ export interface ResolvedRun {
   /** What parsing the TrainingArguments noted (renamed or ignored keys...). */
   notices: string[];
 }
-
-// The model table's from-scratch settings are BertConfig keys of the same type.
-type SettingsAreBertConfig = BertScratchSettings extends Partial<BertConfig> ? true : never;
-const settingsAreBertConfig: SettingsAreBertConfig = true;
-void settingsAreBertConfig;
 
 /** One part of the config checked against its table, every field set (defaults from it). */
 function resolvePart<T>(
@@ -171,7 +165,7 @@ function resolveModel(m: ModelArguments): ResolvedModel {
     case 'bert':
       return m.model_name_or_path !== null
         ? { architecture: 'bert', source: 'pretrained', model_name_or_path: m.model_name_or_path }
-        : { architecture: 'bert', source: 'scratch', ...bertScratchSettings(m) };
+        : { architecture: 'bert', source: 'scratch', ...scratchModelSettings(m) };
   }
 }
 
@@ -270,7 +264,7 @@ export function modelSpecOf(
   model: ResolvedModel,
   maxLength: number,
 ):
-  | ({ kind: 'scratch'; max_length: number } & BertScratchSettings)
+  | ({ kind: 'scratch'; max_length: number } & ScratchModelSettings)
   | { kind: 'pretrained'; max_length: number } {
   if (model.source === 'pretrained') return { kind: 'pretrained', max_length: maxLength };
   const { architecture: _architecture, source: _source, ...settings } = model;

@@ -10,7 +10,7 @@ import { allArgumentsToJson, parseTrainingArguments } from '../train/args';
 import { StudioError } from '../util/errors';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
 import type { ConfigField } from './fields';
-import { BERT_SCRATCH_FIELDS, MODEL_FIELDS, type ModelArguments } from './modelArguments';
+import { SCRATCH_MODEL_FIELDS, MODEL_FIELDS, type ModelArguments } from './modelArguments';
 
 export const RUN_CONFIG_VERSION = 1;
 
@@ -145,7 +145,7 @@ export function runConfigFromLegacy(
   };
   const sizes: Record<string, unknown> = {};
   // Every setting of the model table's from-scratch model the record holds.
-  for (const k of Object.keys(BERT_SCRATCH_FIELDS)) {
+  for (const k of Object.keys(SCRATCH_MODEL_FIELDS)) {
     if (k in model) sizes[k] = model[k];
   }
   if (model.kind === 'pretrained' && typeof model.name === 'string') {

@@ -16,9 +16,9 @@ import {
 import { STUDIO_ARGS_FILE } from './argsFile';
 import type { DataArguments } from './dataArguments';
 import {
-  BERT_SCRATCH_FIELDS,
-  bertScratchSettings,
-  type BertScratchSettings,
+  SCRATCH_MODEL_FIELDS,
+  scratchModelSettings,
+  type ScratchModelSettings,
   type ModelArguments,
 } from './modelArguments';
 import { resolveRun, type ResolvedModel, type ResolvedRun, type RunColumns } from './resolveRun';
@@ -62,7 +62,7 @@ export function recordedRunOf(run: {
     model: !run.spec
       ? null
       : run.spec.kind === 'scratch'
-        ? { architecture: 'bert', source: 'scratch', ...bertScratchSettings(run.spec) }
+        ? { architecture: 'bert', source: 'scratch', ...scratchModelSettings(run.spec) }
         : { architecture: 'bert', source: 'pretrained', model_name_or_path: run.base ?? null },
   };
 }
@@ -70,9 +70,9 @@ export function recordedRunOf(run: {
 const json = (x: unknown) => JSON.stringify(x, null, 2);
 
 /** The model arguments a from-scratch model is re-created from, in the table's order. */
-function scratchArguments(model: BertScratchSettings): Record<string, unknown> {
+function scratchArguments(model: ScratchModelSettings): Record<string, unknown> {
   const out: Record<string, unknown> = { model_type: 'transformer' };
-  for (const k of Object.keys(BERT_SCRATCH_FIELDS) as (keyof BertScratchSettings)[]) {
+  for (const k of Object.keys(SCRATCH_MODEL_FIELDS) as (keyof ScratchModelSettings)[]) {
     if (model[k] !== null && model[k] !== undefined) out[k] = model[k];
   }
   return out;

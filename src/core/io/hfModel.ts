@@ -1,19 +1,14 @@
 /**
  * HF model folders: `config.json` + `model.safetensors`, as `save_pretrained` writes them and
- * `from_pretrained` reads them, for {@link BertForSequenceClassification}.
+ * `from_pretrained` reads them, for a {@link SequenceClassifier} of any family.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { BertForSequenceClassification, type MismatchedParam } from '../model/bert';
-import {
-  bertConfigToJson,
-  defaultId2Label,
-  invertId2Label,
-  parseBertConfig,
-  type BertConfig,
-  type ProblemType,
-} from '../model/config';
-import { onnxFiles, type BertWeights, type OnnxFiles } from './onnx/bertOnnx';
+import { SequenceClassifier, type MismatchedParam } from '../model/classifier';
+import { defaultId2Label, invertId2Label, type ProblemType } from '../model/config';
+import { parseLabelFields } from '../model/configCommon';
+import { familyOf, parseModelConfig, type ModelConfig } from '../model/families';
+import { onnxFiles, type ModelWeights, type OnnxFiles } from './onnx/familyOnnx';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { StudioError } from '../util/errors';
 
@@ -24,19 +19,19 @@ export interface HfModelFiles {
 }
 
 /**
- * `model.save_pretrained(dir)`: config.json (architectures `['BertForSequenceClassification']`,
- * model_type, sizes, id2label/label2id, problem_type, dtype float32, keys sorted as HF
+ * `model.save_pretrained(dir)`: config.json (architectures: the family's
+ * `<Family>ForSequenceClassification`, model_type, sizes, id2label/label2id, problem_type, dtype float32, keys sorted as HF
  * writes them) and model.safetensors (F32, HF names, PyTorch layout, `{"format": "pt"}`).
  * Reads the weights with `await data()` (safe on WebGPU).
  */
-export async function exportHfModel(model: BertForSequenceClassification): Promise<HfModelFiles> {
+export async function exportHfModel(model: SequenceClassifier): Promise<HfModelFiles> {
   return hfModelFiles(model.config, await model.weights());
 }
 
 /** {@link exportHfModel}'s files from weights already on the host (`model.weights()`). */
-export function hfModelFiles(config: BertConfig, weights: BertWeights): HfModelFiles {
+export function hfModelFiles(config: ModelConfig, weights: ModelWeights): HfModelFiles {
   return {
-    'config.json': bertConfigToJson(config),
+    'config.json': familyOf(config).configToJson(config),
     'model.safetensors': writeSafetensors(weights, { format: 'pt' }),
   };
 }
@@ -47,10 +42,13 @@ export function hfModelFiles(config: BertConfig, weights: BertWeights): HfModelF
  * transformers.js and onnxruntime, from one read of the weights.
  */
 export async function exportModelFiles(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
 ): Promise<HfModelFiles & OnnxFiles> {
   const weights = await model.weights();
-  return { ...hfModelFiles(model.config, weights), ...onnxFiles(model.config, weights) };
+  return {
+    ...hfModelFiles(model.config, weights),
+    ...onnxFiles(model.family, model.config, weights),
+  };
 }
 
 /** Overrides of {@link loadHfModel}, as keyword arguments of `from_pretrained`. */
@@ -66,7 +64,7 @@ export interface LoadHfModelOptions {
 
 /** Result of {@link loadHfModel}. */
 export interface LoadedHfModel {
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   /** Newly initialised parameters (not in the checkpoint). */
   missing: string[];
   /** Checkpoint tensors not used (e.g. `cls.predictions.*` of a pretraining checkpoint). */
@@ -78,8 +76,11 @@ export interface LoadedHfModel {
 }
 
 /** Applies from_pretrained-style overrides to a parsed config. */
-export function applyConfigOverrides(config: BertConfig, opts: LoadHfModelOptions): BertConfig {
-  const c: BertConfig = { ...config };
+export function applyConfigOverrides<C extends ModelConfig>(
+  config: C,
+  opts: LoadHfModelOptions,
+): C {
+  const c: C = { ...config };
   if (opts.id2label) {
     const id2label = opts.id2label;
     if (opts.numLabels !== undefined && Object.keys(id2label).length !== opts.numLabels) {
@@ -88,7 +89,7 @@ export function applyConfigOverrides(config: BertConfig, opts: LoadHfModelOption
       );
     }
     // Re-validate the keys (0..n-1) through the parser.
-    c.id2label = parseBertConfig({ id2label }).id2label;
+    c.id2label = parseLabelFields({ id2label }, familyOf(config).displayName).id2label;
     c.num_labels = Object.keys(c.id2label).length;
     c.label2id = opts.label2id ?? invertId2Label(c.id2label);
   } else if (opts.numLabels !== undefined && opts.numLabels !== config.num_labels) {
@@ -106,7 +107,7 @@ export function applyConfigOverrides(config: BertConfig, opts: LoadHfModelOption
 }
 
 /**
- * `BertForSequenceClassification.from_pretrained(dir, num_labels=..., id2label=..., ...,
+ * `AutoModelForSequenceClassification.from_pretrained(dir, num_labels=..., id2label=..., ...,
  * ignore_mismatched_sizes=True)` from the bytes of config.json (a parsed object or its text) and
  * model.safetensors. Base-model and pretraining checkpoints load with a new classifier head.
  * Throws (with the key or tensor named) for an invalid config or weights file, or for encoder
@@ -117,13 +118,15 @@ export function loadHfModel(
   opts: LoadHfModelOptions = {},
 ): LoadedHfModel {
   const rawConfig = typeof files.config === 'string' ? parseJson(files.config) : files.config;
-  const config = applyConfigOverrides(parseBertConfig(rawConfig), opts);
+  const config = applyConfigOverrides(parseModelConfig(rawConfig), opts);
+  const family = familyOf(config);
+  const architecture = family.architectureOf(config);
   const decoded = readSafetensors(files.weights);
   const tensors = new Map<string, tf.Tensor>();
   let result;
   try {
     for (const [name, t] of decoded) tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));
-    result = BertForSequenceClassification.fromTensors(config, tensors, opts.seed ?? 42);
+    result = SequenceClassifier.fromTensors(family, config, tensors, opts.seed ?? 42);
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
@@ -131,13 +134,13 @@ export function loadHfModel(
   if (result.unexpected.length > 0) {
     notices.push(
       `Some weights of the model checkpoint were not used when initializing ` +
-        `BertForSequenceClassification: ${result.unexpected.join(', ')}. This is expected when ` +
+        `${architecture}: ${result.unexpected.join(', ')}. This is expected when ` +
         `the checkpoint was trained for another task (e.g. pretraining).`,
     );
   }
   if (result.missing.length > 0) {
     notices.push(
-      `Some weights of BertForSequenceClassification were not initialized from the model ` +
+      `Some weights of ${architecture} were not initialized from the model ` +
         `checkpoint and are newly initialized: ${result.missing.join(', ')}. You should ` +
         `probably TRAIN this model on a down-stream task to be able to use it for predictions ` +
         `and inference.`,

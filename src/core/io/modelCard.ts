@@ -3,12 +3,12 @@
  * writes: YAML front matter, what the model is, its evaluation metrics, labels, training
  * hyperparameters and how to load it with `transformers`.
  */
-import type { BertConfig } from '../model/config';
+import { familyOf, type ModelConfig } from '../model/families';
 import type { LogEntry } from '../train/state';
 import { hubRepoId } from './modelSource';
 
 export interface ModelCardInput {
-  config: BertConfig;
+  config: ModelConfig;
   /**
    * The checkpoint fine-tuned (its name: a Hub id, a folder's name, "dropped files"), or null
    * for a model trained from scratch.
@@ -59,6 +59,8 @@ function fmt(v: unknown): string {
 /** README.md text for an exported model. */
 export function modelCard(input: ModelCardInput): string {
   const c = input.config;
+  const family = familyOf(c);
+  const dims = family.dims(c);
   const labels = Object.keys(c.id2label)
     .sort((a, b) => Number(a) - Number(b))
     .map((k) => c.id2label[k]);
@@ -74,12 +76,12 @@ export function modelCard(input: ModelCardInput): string {
   lines.push(
     input.baseModel
       ? `This model is a fine-tuned version of \`${input.baseModel}\``
-      : 'This model is a BERT encoder classifier trained from scratch',
+      : `This model is a ${family.displayName} encoder classifier trained from scratch`,
     `with Trainer Studio (TensorFlow.js)${input.datasetName ? ` on \`${input.datasetName}\`` : ''}.`,
     '',
-    `- Architecture: \`BertForSequenceClassification\` (${c.num_hidden_layers} layers, hidden ` +
-      `${c.hidden_size}, ${c.num_attention_heads} heads, intermediate ${c.intermediate_size}, ` +
-      `vocabulary ${c.vocab_size})`,
+    `- Architecture: \`${family.architectureOf(c)}\` (${dims.numLayers} layers, hidden ` +
+      `${dims.hiddenSize}, ${dims.numHeads} heads, intermediate ${dims.intermediateSize}, ` +
+      `vocabulary ${dims.vocabSize})`,
     `- Parameters: ${input.parameters.toLocaleString('en-US')}`,
     `- Problem type: ${c.problem_type ?? 'single_label_classification'}`,
     '',

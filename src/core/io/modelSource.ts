@@ -2,11 +2,13 @@
  * Where a pretrained checkpoint comes from: a folder URL or a Hugging Face Hub id. Downloads
  * `config.json`, `model.safetensors` and the tokenizer files of the same checkpoint with progress
  * (bytes / total) and keeps them in the browser's Cache API so a second load does not touch the
- * network. `fetch` and the cache are injectable so Node tests serve files from a local server.
+ * network; the weights in parts, so an interrupted download resumes and a short quota fails
+ * before it starts (partDownload.ts). `fetch` and the cache are injectable so Node tests serve files from a local server.
  * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
-import { parseBertConfig } from '../model/config';
+import { parseModelConfig } from '../model/families';
 import { StudioError } from '../util/errors';
+import { fetchInParts, type StorageEstimateLike } from './partDownload';
 
 /** The Cache API cache the studio keeps downloaded checkpoints in. */
 export const MODEL_CACHE_NAME = 'trainer-studio-models';
@@ -21,7 +23,10 @@ export const OPTIONAL_MODEL_FILES = [
 ] as const;
 
 /** The subset of `fetch` the loader uses. */
-export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init?: { signal?: AbortSignal; headers?: Record<string, string> },
+) => Promise<Response>;
 
 /** The subset of the Cache API the loader uses (`caches.open(name)`'s result). */
 export interface CacheLike {
@@ -50,7 +55,14 @@ export interface FetchModelOptions {
   refresh?: boolean;
   /** Now, ms (tests). */
   now?: number;
+  /** Bytes per Range request of the weights (default `PART_BYTES`, partDownload.ts; tests). */
+  partBytes?: number;
+  /** The storage the page may use (default `navigator.storage.estimate()`; tests). */
+  storageEstimate?: () => Promise<StorageEstimateLike | null>;
 }
+
+/** Files downloaded in parts that resume (partDownload.ts): the ones that can be large. */
+const PART_FILES: readonly string[] = ['model.safetensors'];
 
 /** The header a cached copy carries: when it was fetched, ms since the epoch. */
 export const CACHED_AT_HEADER = 'x-trainer-studio-cached-at';
@@ -214,9 +226,14 @@ export async function fetchFile(
   }
   let res: Response;
   try {
-    res = await fetchFn(url, { signal: opts.signal });
+    if (cache && PART_FILES.includes(file)) {
+      const parts = await fetchInParts(url, file, fetchFn, cache, opts);
+      if ('bytes' in parts) return parts.bytes;
+      res = parts.response;
+    } else res = await fetchFn(url, { signal: opts.signal });
   } catch (e) {
     if (opts.signal?.aborted) throw e;
+    if (e instanceof StudioError && !hit) throw e;
     // Offline: an older cached copy still serves.
     if (hit) return readBody(hit, file, true, opts.onProgress);
     throw new StudioError(
@@ -258,7 +275,7 @@ export async function fetchFile(
 
 /**
  * Downloads a checkpoint's files from a folder URL or Hub id (see {@link modelBaseUrl}).
- * config.json is fetched and validated first (a non-BERT config fails before the weights are
+ * config.json is fetched and validated first (a family the studio cannot build fails before the weights are
  * downloaded); the weights, then tokenizer.json / tokenizer_config.json when they exist.
  */
 export async function fetchModelFiles(
@@ -285,7 +302,7 @@ export async function fetchModelFiles(
       `${baseUrl}/config.json is not valid JSON (is the URL a model folder?).`,
     );
   }
-  parseBertConfig(parsed); // throws a specific message for non-BERT configs
+  parseModelConfig(parsed); // refuses a family the studio cannot build, before the big download
   files['config.json'] = config;
   files['model.safetensors'] = (await fetchFile(
     baseUrl,

@@ -59,7 +59,7 @@ export interface RunRecord {
   tokenizer: { name: string; vocabSize: number };
   /** The model spec the run was started with (`ModelSpec` of the session). */
   model: Record<string, unknown> & { kind: string; max_length: number };
-  /** The model's config.json (HF BertConfig) once built, else null. */
+  /** The model's config.json (its family's HF config) once built, else null. */
   modelConfig: Record<string, unknown> | null;
   /** Preparation options (columns, validation fraction, max length, seed). */
   prepare: Record<string, unknown>;

@@ -1,19 +1,19 @@
 /**
- * TF.js-native weight files for {@link BertForSequenceClassification}: a `model.json` with a
+ * TF.js-native weight files for a {@link SequenceClassifier} of any family: a `model.json` with a
  * standard `weightsManifest` (HF parameter names, PyTorch shapes) and the HF config in
  * `userDefinedMetadata.hf_config`, plus one binary shard written by `tf.io.encodeWeights`.
- * There is no `modelTopology`: the model is code (bert.ts), not a Layers graph, so load these
+ * There is no `modelTopology`: the model is code (its family's forward), not a Layers graph, so load these
  * with {@link loadTfjsWeights}, not `tf.loadLayersModel`.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { BertForSequenceClassification, type FromTensorsResult } from '../model/bert';
-import { bertConfigToJson, parseBertConfig } from '../model/config';
+import { SequenceClassifier, type FromTensorsResult } from '../model/classifier';
+import { familyOf, parseModelConfig } from '../model/families';
 import { StudioError } from '../util/errors';
 
 /** Shard file name used by {@link exportTfjsWeights}. */
 export const TFJS_SHARD_NAME = 'group1-shard1of1.bin';
-/** `format` field of the model.json this module writes. */
+/** `format` field of the model.json this module writes (kept as first written, for stored runs). */
 export const TFJS_FORMAT = 'trainer-studio-bert-for-sequence-classification';
 
 /** The two files, by name. */
@@ -24,9 +24,7 @@ export type TfjsWeightsFiles = {
 };
 
 /** Writes the model's parameters and config as TF.js weight files. */
-export async function exportTfjsWeights(
-  model: BertForSequenceClassification,
-): Promise<TfjsWeightsFiles> {
+export async function exportTfjsWeights(model: SequenceClassifier): Promise<TfjsWeightsFiles> {
   const named = [...model.params].map(([name, tensor]) => ({ name, tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
   const modelJson = {
@@ -34,7 +32,9 @@ export async function exportTfjsWeights(
     generatedBy: `TensorFlow.js tfjs-core v${tf.version_core}`,
     convertedBy: null,
     weightsManifest: [{ paths: [TFJS_SHARD_NAME], weights: specs }],
-    userDefinedMetadata: { hf_config: JSON.parse(bertConfigToJson(model.config)) as unknown },
+    userDefinedMetadata: {
+      hf_config: JSON.parse(model.family.configToJson(model.config)) as unknown,
+    },
   };
   return {
     'model.json': JSON.stringify(modelJson),
@@ -64,7 +64,7 @@ export function loadTfjsWeights(
   if (!Array.isArray(groups) || groups.length === 0) {
     throw new StudioError('model-files', 'model.json has no weightsManifest.');
   }
-  const config = parseBertConfig(m.userDefinedMetadata?.hf_config);
+  const config = parseModelConfig(m.userDefinedMetadata?.hf_config);
   const buffers: ArrayBuffer[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
   for (const g of groups) {
@@ -99,7 +99,7 @@ export function loadTfjsWeights(
   const decoded = tf.io.decodeWeights(buffers.length === 1 ? buffers[0] : buffers, specs);
   const tensors = new Map<string, tf.Tensor>(Object.entries(decoded));
   try {
-    return BertForSequenceClassification.fromTensors(config, tensors, opts.seed ?? 42);
+    return SequenceClassifier.fromTensors(familyOf(config), config, tensors, opts.seed ?? 42);
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

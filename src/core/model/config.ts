@@ -1,11 +1,11 @@
 /**
- * HF `BertConfig` (`transformers/models/bert/configuration_bert.py`) as the studio reads and writes
- * it: the same keys, the same defaults, and `num_labels` derived from `id2label` as
- * `PretrainedConfig.__init__` derives it. A config that parses here loads in Python and vice versa.
+ * What every family's config shares, whatever its architecture: HF's activation names
+ * (`ACT2FN`), the problem types that pick the loss, the label maps' defaults and the
+ * transformers version exports are written for. Each family's own config (keys, defaults,
+ * checks) lives in its folder (`bert/config.ts`, ...).
  */
-import { z } from 'zod';
 
-/** Activations BERT configs name in `hidden_act` (aliases of the same function are kept as named). */
+/** Activations configs name in `hidden_act` (aliases of the same function are kept as named). */
 export const BERT_ACTIVATIONS = [
   'gelu', // exact: 0.5 x (1 + erf(x / sqrt 2))
   'gelu_python', // the same exact GELU
@@ -16,6 +16,7 @@ export const BERT_ACTIVATIONS = [
   'silu',
   'swish', // = silu
 ] as const;
+/** An activation of {@link BERT_ACTIVATIONS} (HF `ACT2FN` keys the shared layers implement). */
 export type BertActivation = (typeof BERT_ACTIVATIONS)[number];
 
 /** HF `problem_type` values, which pick the loss. */
@@ -26,102 +27,11 @@ export const PROBLEM_TYPES = [
 ] as const;
 export type ProblemType = (typeof PROBLEM_TYPES)[number];
 
-/** A BERT classifier's configuration, with HF's key names. */
-export interface BertConfig {
-  model_type: 'bert';
-  /** As found in the file; exports write `['BertForSequenceClassification']`. */
-  architectures: string[];
-  vocab_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  /** Dropout before the classifier; null means `hidden_dropout_prob` (HF). */
-  classifier_dropout: number | null;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
-  /** Row of the word embeddings zeroed at initialisation (HF `padding_idx`). */
-  pad_token_id: number;
-  /** Only 'absolute' is implemented; others are rejected by {@link parseBertConfig}. */
-  position_embedding_type: 'absolute';
-  /** Always `Object.keys(id2label).length`. */
-  num_labels: number;
-  /** Keys are the decimal strings "0".."num_labels-1" (as in config.json). */
-  id2label: Record<string, string>;
-  label2id: Record<string, number>;
-  /** null: decided from the labels at the first loss (HF), see {@link problemTypeFor}. */
-  problem_type: ProblemType | null;
-  torch_dtype: string;
-  transformers_version?: string;
-}
-
-/** HF's defaults for keys a config.json leaves out (`BertConfig.__init__`, `PretrainedConfig`). */
-export const BERT_DEFAULTS = {
-  vocab_size: 30522,
-  hidden_size: 768,
-  num_hidden_layers: 12,
-  num_attention_heads: 12,
-  intermediate_size: 3072,
-  hidden_act: 'gelu',
-  hidden_dropout_prob: 0.1,
-  attention_probs_dropout_prob: 0.1,
-  max_position_embeddings: 512,
-  type_vocab_size: 2,
-  initializer_range: 0.02,
-  layer_norm_eps: 1e-12,
-  pad_token_id: 0,
-  num_labels: 2,
-} as const;
-
 /**
  * The transformers version written into exported configs: the format they follow (5.x writes
  * `dtype` where 4.x wrote `torch_dtype`), checked by tests/python/interop.py.
  */
 export const TRANSFORMERS_VERSION = '5.18.0';
-
-const posInt = z.number().int().positive();
-const prob = z.number().min(0).max(1);
-
-const schema = z.looseObject({
-  model_type: z.string().optional(),
-  architectures: z.array(z.string()).nullish(),
-  vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
-  classifier_dropout: prob.nullish(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
-  pad_token_id: z.number().int().nonnegative().nullish(),
-  position_embedding_type: z.string().optional(),
-  num_labels: posInt.optional(),
-  id2label: z.record(z.string(), z.string()).nullish(),
-  label2id: z.record(z.string(), z.number().int().nonnegative()).nullish(),
-  problem_type: z.enum(PROBLEM_TYPES).nullish(),
-  torch_dtype: z.string().nullish(),
-  dtype: z.string().nullish(),
-  transformers_version: z.string().optional(),
-});
-
-function fail(message: string): never {
-  throw new Error(`Invalid BERT config: ${message}`);
-}
-
-function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
 
 /** HF's default label names for `n` labels: {"0": "LABEL_0", ...}. */
 export function defaultId2Label(n: number): Record<string, string> {
@@ -137,220 +47,19 @@ export function invertId2Label(id2label: Record<string, string>): Record<string,
   return out;
 }
 
-/**
- * Validates a parsed config.json (or any object with its keys) and fills HF's defaults.
- * Throws an Error naming the offending key for bad values, for model types outside the BERT
- * architecture (only `model_type: "bert"` — BERT, its miniatures, MiniLM, ... — is accepted) and for
- * `position_embedding_type` other than "absolute". `num_labels` comes from `id2label` when present
- * (HF does the same; a conflicting `num_labels` is ignored), else from `num_labels`, else 2.
- */
-export function parseBertConfig(json: unknown): BertConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    fail(`expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);
-  }
-  const rawType = (json as Record<string, unknown>).model_type;
-  if (rawType !== undefined && rawType !== 'bert') {
-    fail(
-      `model_type ${show(rawType)} is not supported: the studio implements the BERT architecture ` +
-        `(model_type "bert": BERT, its miniatures, MiniLM, ...); models such as roberta, distilbert ` +
-        `or electra have different weights and are not loaded.`,
-    );
-  }
-  const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${show(issue.input)})` : '';
-    fail(`key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
-  const pet = c.position_embedding_type ?? 'absolute';
-  if (pet !== 'absolute') {
-    fail(
-      `key "position_embedding_type": only "absolute" is implemented, got ${show(pet)} ` +
-        `(relative_key / relative_key_query position embeddings are not supported)`,
-    );
-  }
-
-  let id2label: Record<string, string>;
-  if (c.id2label != null && Object.keys(c.id2label).length > 0) {
-    const n = Object.keys(c.id2label).length;
-    id2label = {};
-    for (const [k, v] of Object.entries(c.id2label)) {
-      const i = Number(k);
-      if (!/^\d+$/.test(k) || i >= n) {
-        fail(`key "id2label": ids must be the integers 0..${n - 1}, got key ${show(k)}`);
-      }
-      id2label[String(i)] = v;
-    }
-  } else {
-    id2label = defaultId2Label(c.num_labels ?? BERT_DEFAULTS.num_labels);
-  }
-  const numLabels = Object.keys(id2label).length;
-  const label2id =
-    c.label2id != null && Object.keys(c.label2id).length === numLabels
-      ? { ...c.label2id }
-      : invertId2Label(id2label);
-
-  const config: BertConfig = {
-    model_type: 'bert',
-    architectures: c.architectures ?? ['BertForSequenceClassification'],
-    vocab_size: c.vocab_size ?? BERT_DEFAULTS.vocab_size,
-    hidden_size: c.hidden_size ?? BERT_DEFAULTS.hidden_size,
-    num_hidden_layers: c.num_hidden_layers ?? BERT_DEFAULTS.num_hidden_layers,
-    num_attention_heads: c.num_attention_heads ?? BERT_DEFAULTS.num_attention_heads,
-    intermediate_size: c.intermediate_size ?? BERT_DEFAULTS.intermediate_size,
-    hidden_act: c.hidden_act ?? BERT_DEFAULTS.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? BERT_DEFAULTS.hidden_dropout_prob,
-    attention_probs_dropout_prob:
-      c.attention_probs_dropout_prob ?? BERT_DEFAULTS.attention_probs_dropout_prob,
-    classifier_dropout: c.classifier_dropout ?? null,
-    max_position_embeddings: c.max_position_embeddings ?? BERT_DEFAULTS.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? BERT_DEFAULTS.type_vocab_size,
-    initializer_range: c.initializer_range ?? BERT_DEFAULTS.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? BERT_DEFAULTS.layer_norm_eps,
-    pad_token_id: c.pad_token_id ?? BERT_DEFAULTS.pad_token_id,
-    position_embedding_type: 'absolute',
-    num_labels: numLabels,
-    id2label,
-    label2id,
-    problem_type: c.problem_type ?? null,
-    torch_dtype: c.torch_dtype ?? c.dtype ?? 'float32',
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
-  };
-  checkConsistency(config);
-  return config;
-}
-
-function checkConsistency(c: BertConfig): void {
-  if (c.hidden_size % c.num_attention_heads !== 0) {
-    fail(
-      `key "hidden_size": ${c.hidden_size} is not a multiple of num_attention_heads ` +
-        `(${c.num_attention_heads})`,
-    );
-  }
-  if (c.pad_token_id >= c.vocab_size) {
-    fail(`key "pad_token_id": ${c.pad_token_id} is outside the vocabulary (${c.vocab_size})`);
-  }
-}
-
-/** Options for {@link smallBertConfig}. */
-export interface SmallBertOptions {
-  /** Tokenizer vocabulary size (rows of the word embeddings). */
-  vocabSize: number;
-  numLabels: number;
-  /** Longest tokenized sequence the model will see; becomes `max_position_embeddings`. */
-  maxLength: number;
-  hiddenSize?: number;
-  numLayers?: number;
-  numHeads?: number;
-  intermediateSize?: number;
-  hiddenAct?: BertActivation;
-  hiddenDropoutProb?: number;
-  attentionProbsDropoutProb?: number;
-  typeVocabSize?: number;
-  padTokenId?: number;
-  id2label?: Record<string, string>;
-  problemType?: ProblemType | null;
-  /**
-   * BertConfig keys set as they are (the run's from-scratch settings, see
-   * src/core/config/modelArguments.ts); they win over the options above.
-   */
-  settings?: Partial<BertConfig>;
-}
-
-/**
- * The studio's default model trained from scratch: a small BERT (hidden 64, 2 layers, 4 heads,
- * intermediate 128 unless told) with every other key at HF's default, validated as a parsed file is.
- */
-export function smallBertConfig(opts: SmallBertOptions): BertConfig {
-  const id2label = opts.id2label ?? defaultId2Label(opts.numLabels);
-  if (Object.keys(id2label).length !== opts.numLabels) {
-    fail(`id2label has ${Object.keys(id2label).length} labels but numLabels is ${opts.numLabels}`);
-  }
-  return parseBertConfig({
-    architectures: ['BertForSequenceClassification'],
-    model_type: 'bert',
-    vocab_size: opts.vocabSize,
-    hidden_size: opts.hiddenSize ?? 64,
-    num_hidden_layers: opts.numLayers ?? 2,
-    num_attention_heads: opts.numHeads ?? 4,
-    intermediate_size: opts.intermediateSize ?? 128,
-    hidden_act: opts.hiddenAct ?? 'gelu',
-    hidden_dropout_prob: opts.hiddenDropoutProb ?? 0.1,
-    attention_probs_dropout_prob: opts.attentionProbsDropoutProb ?? 0.1,
-    classifier_dropout: null,
-    max_position_embeddings: opts.maxLength,
-    type_vocab_size: opts.typeVocabSize ?? 2,
-    initializer_range: 0.02,
-    layer_norm_eps: 1e-12,
-    pad_token_id: opts.padTokenId ?? 0,
-    position_embedding_type: 'absolute',
-    id2label,
-    label2id: invertId2Label(id2label),
-    problem_type: opts.problemType ?? null,
-    torch_dtype: 'float32',
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
-  });
-}
-
 /** What the labels of a dataset are: integer class ids, or floats (multi-hot rows or targets). */
 export type LabelsKind = 'int' | 'float';
 
 /**
- * The problem type HF picks in `BertForSequenceClassification.forward` when `config.problem_type`
- * is unset: num_labels 1 -> regression; integer labels -> single-label; otherwise (float multi-hot
- * labels) -> multi-label. A problem type already set in the config wins.
+ * The problem type HF picks in `<Family>ForSequenceClassification.forward` when
+ * `config.problem_type` is unset: num_labels 1 -> regression; integer labels -> single-label;
+ * otherwise (float multi-hot labels) -> multi-label. A problem type already set in the config wins.
  */
-export function problemTypeFor(config: BertConfig, labelsKind: LabelsKind): ProblemType {
+export function problemTypeFor(
+  config: { problem_type: ProblemType | null; num_labels: number },
+  labelsKind: LabelsKind,
+): ProblemType {
   if (config.problem_type != null) return config.problem_type;
   if (config.num_labels === 1) return 'regression';
   return labelsKind === 'int' ? 'single_label_classification' : 'multi_label_classification';
-}
-
-/**
- * The config as HF writes config.json for this model (`to_json_string`: keys sorted, indent 2,
- * trailing newline), with `architectures: ['BertForSequenceClassification']`. `num_labels` is
- * implied by id2label, as in HF's files.
- */
-export function bertConfigToJson(config: BertConfig): string {
-  const dict: Record<string, unknown> = {
-    architectures: ['BertForSequenceClassification'],
-    attention_probs_dropout_prob: config.attention_probs_dropout_prob,
-    classifier_dropout: config.classifier_dropout,
-    hidden_act: config.hidden_act,
-    hidden_dropout_prob: config.hidden_dropout_prob,
-    hidden_size: config.hidden_size,
-    id2label: config.id2label,
-    initializer_range: config.initializer_range,
-    intermediate_size: config.intermediate_size,
-    label2id: config.label2id,
-    layer_norm_eps: config.layer_norm_eps,
-    max_position_embeddings: config.max_position_embeddings,
-    model_type: 'bert',
-    num_attention_heads: config.num_attention_heads,
-    num_hidden_layers: config.num_hidden_layers,
-    pad_token_id: config.pad_token_id,
-    position_embedding_type: config.position_embedding_type,
-    problem_type: config.problem_type,
-    dtype: 'float32',
-    transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: config.type_vocab_size,
-    use_cache: true,
-    vocab_size: config.vocab_size,
-  };
-  if (config.problem_type === null) delete dict.problem_type;
-  return `${JSON.stringify(sortKeysDeep(dict), null, 2)}\n`;
-}
-
-function sortKeysDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeysDeep);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
 }

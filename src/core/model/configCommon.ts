@@ -8,6 +8,18 @@ import { z } from 'zod';
 import { StudioError } from '../util/errors';
 import { PROBLEM_TYPES, defaultId2Label, invertId2Label, type ProblemType } from './config';
 
+// The shared config pieces, for the families' folders (`core/model/<family>/` reach `./config`
+// through here: a `../config` import from there reads as core/config to the layering rule).
+export {
+  BERT_ACTIVATIONS,
+  PROBLEM_TYPES,
+  TRANSFORMERS_VERSION,
+  defaultId2Label,
+  invertId2Label,
+  type BertActivation,
+  type ProblemType,
+} from './config';
+
 /** The label keys of a parsed config. */
 export interface LabelFields {
   num_labels: number;

@@ -1,76 +1,13 @@
 /**
- * The parameter set of HF's `BertForSequenceClassification` (names and PyTorch shapes) and HF's
- * `_init_weights`: Linear and Embedding weights ~ normal(0, initializer_range), biases 0,
- * LayerNorm weight 1 / bias 0, the word embeddings' `padding_idx` row zeroed.
+ * HF's `_init_weights` for the parameter kinds most families share: Linear and Embedding weights
+ * ~ normal(0, initializer_range), biases 0, LayerNorm weight 1 / bias 0, the word embeddings'
+ * `padding_idx` row zeroed; each parameter seeded by (seed, name).
  */
 import * as tf from '@tensorflow/tfjs';
 
-import type { BertConfig } from './config';
+import type { ParamSpec } from './family';
 
-/** How a parameter is initialised. */
-export type ParamKind = 'normal' | 'zeros' | 'ones' | 'word_embeddings';
-
-/** Name, shape ([out, in] for Linear) and init of one parameter. */
-export interface ParamSpec {
-  name: string;
-  shape: number[];
-  kind: ParamKind;
-}
-
-/** Names of the classification head (newly initialised when a checkpoint lacks them). */
-export const HEAD_PARAMS = ['classifier.weight', 'classifier.bias'] as const;
-
-/**
- * Every parameter of `BertForSequenceClassification(config)` in HF's `named_parameters()` order.
- */
-export function bertParamSpecs(config: BertConfig): ParamSpec[] {
-  const H = config.hidden_size;
-  const I = config.intermediate_size;
-  const specs: ParamSpec[] = [];
-  const lin = (prefix: string, out: number, inn: number): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [out, inn], kind: 'normal' });
-    specs.push({ name: `${prefix}.bias`, shape: [out], kind: 'zeros' });
-  };
-  const ln = (prefix: string): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [H], kind: 'ones' });
-    specs.push({ name: `${prefix}.bias`, shape: [H], kind: 'zeros' });
-  };
-  specs.push({
-    name: 'bert.embeddings.word_embeddings.weight',
-    shape: [config.vocab_size, H],
-    kind: 'word_embeddings',
-  });
-  specs.push({
-    name: 'bert.embeddings.position_embeddings.weight',
-    shape: [config.max_position_embeddings, H],
-    kind: 'normal',
-  });
-  specs.push({
-    name: 'bert.embeddings.token_type_embeddings.weight',
-    shape: [config.type_vocab_size, H],
-    kind: 'normal',
-  });
-  ln('bert.embeddings.LayerNorm');
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    const p = `bert.encoder.layer.${i}`;
-    lin(`${p}.attention.self.query`, H, H);
-    lin(`${p}.attention.self.key`, H, H);
-    lin(`${p}.attention.self.value`, H, H);
-    lin(`${p}.attention.output.dense`, H, H);
-    ln(`${p}.attention.output.LayerNorm`);
-    lin(`${p}.intermediate.dense`, I, H);
-    lin(`${p}.output.dense`, H, I);
-    ln(`${p}.output.LayerNorm`);
-  }
-  lin('bert.pooler.dense', H, H);
-  lin('classifier', config.num_labels, H);
-  return specs;
-}
-
-/** Name -> PyTorch shape of every parameter (handy as `readSafetensors`'s `expected`). */
-export function bertParamShapes(config: BertConfig): Map<string, number[]> {
-  return new Map(bertParamSpecs(config).map((s) => [s.name, s.shape]));
-}
+export type { ParamKind, ParamSpec } from './family';
 
 /** A 31-bit seed for one parameter, so each gets an independent, reproducible stream. */
 export function paramSeed(seed: number, name: string): number {
@@ -82,11 +19,18 @@ export function paramSeed(seed: number, name: string): number {
   return (h ^ (h >>> 12)) & 0x7fffffff;
 }
 
+/** The config keys {@link initParam} reads. */
+export interface InitSettings {
+  initializer_range: number;
+  pad_token_id: number;
+}
+
 /**
- * A freshly initialised tensor for `spec` (HF `BertPreTrainedModel._init_weights`), seeded by
- * `seed` and the parameter name. The caller owns it.
+ * A freshly initialised tensor for `spec` (HF `_init_weights` of BERT-like models), seeded by
+ * `seed` and the parameter name. The caller owns it. A 'custom' spec is the family's to make:
+ * this throws for it.
  */
-export function initParam(config: BertConfig, spec: ParamSpec, seed: number): tf.Tensor {
+export function initParam(config: InitSettings, spec: ParamSpec, seed: number): tf.Tensor {
   return tf.tidy(() => {
     switch (spec.kind) {
       case 'zeros':
@@ -119,6 +63,8 @@ export function initParam(config: BertConfig, spec: ParamSpec, seed: number): tf
         );
         return tf.mul(w, keep);
       }
+      case 'custom':
+        throw new Error(`initParam: '${spec.name}' has a family-specific initialisation`);
       default: {
         const never: never = spec.kind;
         throw new Error(`Unknown parameter kind ${String(never)}`);

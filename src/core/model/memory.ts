@@ -1,23 +1,11 @@
 /**
- * How much memory a training run of {@link BertForSequenceClassification} needs, before it starts:
- * fp32 weights, gradients and AdamW's two moments (4 copies of the parameters) plus the
- * activations TF.js keeps for the backward pass at batch x sequence length, compared with what
- * the backend allows (the adapter's largest storage buffer and a device-memory budget).
+ * How much memory a training run of a {@link SequenceClassifier} needs, before it starts: fp32
+ * weights, gradients and AdamW's two moments (4 copies of the parameters) plus the activations
+ * TF.js keeps for the backward pass at batch x sequence length (the family's `activationBytes`),
+ * compared with what the backend allows (the adapter's largest storage buffer and a
+ * device-memory budget).
  */
-import type { BertConfig } from './config';
-
-/** The config keys the estimate needs. */
-export type ModelShape = Pick<
-  BertConfig,
-  | 'vocab_size'
-  | 'hidden_size'
-  | 'num_hidden_layers'
-  | 'num_attention_heads'
-  | 'intermediate_size'
-  | 'max_position_embeddings'
-  | 'type_vocab_size'
-  | 'num_labels'
->;
+import type { CommonConfig, ModelFamily } from './family';
 
 /**
  * Device memory assumed when the backend cannot tell (browsers expose no GPU memory size):
@@ -30,38 +18,11 @@ export const DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 ** 2;
 
 const F32 = 4;
 
-/** Trainable parameters of BertForSequenceClassification (embeddings, encoder, pooler, head). */
-export function countParameters(c: ModelShape): number {
-  const H = c.hidden_size;
-  const I = c.intermediate_size;
-  const embeddings = (c.vocab_size + c.max_position_embeddings + c.type_vocab_size) * H + 2 * H; // + LayerNorm
-  const attention = 4 * (H * H + H) + 2 * H; // q, k, v, output dense + LayerNorm
-  const ffn = H * I + I + I * H + H + 2 * H; // intermediate, output + LayerNorm
-  const pooler = H * H + H;
-  const head = H * c.num_labels + c.num_labels;
-  return embeddings + c.num_hidden_layers * (attention + ffn) + pooler + head;
-}
-
-/** Activation bytes kept for backward in one forward pass of batch `B` x length `T`. */
-export function activationBytes(c: ModelShape, B: number, T: number): number {
-  const H = c.hidden_size;
-  const I = c.intermediate_size;
-  const heads = c.num_attention_heads;
-  const bth = B * T * H;
-  const bti = B * T * I;
-  const scores = B * heads * T * T;
-  // Per layer, the tensors TF.js' tape holds: attention scores, the masked/softmaxed probs, the
-  // dropout mask and the dropped probs (4 x scores); Q, K, V and their head-split transposes,
-  // the context and its merge, the output dense, its dropout (mask + out), the residual sum and
-  // LayerNorm's normalised input and output (~15 x B*T*H); the FFN's pre-activation, GELU's
-  // erf intermediate and output, and the dropout-free product kept for the output dense
-  // (~4 x B*T*I).
-  const perLayer = 4 * scores + 15 * bth + 4 * bti;
-  // Embeddings: three lookups, their sum, LayerNorm and dropout; pooler and head are tiny.
-  const embeddings = 7 * bth;
-  const head = 4 * B * H + 2 * B * c.num_labels;
-  // While backward runs, one layer's gradient temporaries live on top of the saved activations.
-  return F32 * (c.num_hidden_layers * perLayer + embeddings + head + perLayer);
+/** Trainable parameters of the family's classifier with `config` (HF `num_parameters()`). */
+export function countParameters<C extends CommonConfig>(family: ModelFamily<C>, config: C): number {
+  let n = 0;
+  for (const spec of family.paramSpecs(config)) n += spec.shape.reduce((a, b) => a * b, 1);
+  return n;
 }
 
 export type MemoryVerdict = 'fits' | 'tight' | 'too-large';
@@ -105,17 +66,28 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-function totals(c: ModelShape, B: number, T: number) {
-  const parameters = countParameters(c);
+/** A model to size: its family and config. */
+export interface SizedModel<C extends CommonConfig = CommonConfig> {
+  family: ModelFamily<C>;
+  config: C;
+}
+
+function totals<C extends CommonConfig>(
+  m: SizedModel<C>,
+  parameters: number,
+  B: number,
+  T: number,
+) {
+  const d = m.family.dims(m.config);
   const weightsBytes = parameters * F32;
-  const act = activationBytes(c, B, T);
+  const act = m.family.activationBytes(m.config, B, T);
   const largestTensorBytes =
     F32 *
     Math.max(
-      c.vocab_size * c.hidden_size,
-      c.hidden_size * c.intermediate_size,
-      B * T * c.intermediate_size,
-      B * c.num_attention_heads * T * T,
+      d.vocabSize * d.hiddenSize,
+      d.hiddenSize * d.intermediateSize,
+      B * T * d.intermediateSize,
+      B * d.numHeads * T * T,
     );
   return {
     parameters,
@@ -127,11 +99,11 @@ function totals(c: ModelShape, B: number, T: number) {
 }
 
 /**
- * Estimates the memory of training `config` at `batchSize` x `seqLength` tokens with AdamW in
+ * Estimates the memory of training `model` at `batchSize` x `seqLength` tokens with AdamW in
  * fp32 and compares it with `limits`. Pure arithmetic (no tensors).
  */
-export function estimateTrainingMemory(
-  config: ModelShape,
+export function estimateTrainingMemory<C extends CommonConfig>(
+  model: SizedModel<C>,
   run: { batchSize: number; seqLength: number },
   limits: MemoryLimits = {},
 ): MemoryEstimate {
@@ -139,9 +111,10 @@ export function estimateTrainingMemory(
   const T = Math.max(1, Math.floor(run.seqLength));
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const maxBuffer = limits.maxBufferBytes ?? null;
-  const t = totals(config, B, T);
+  const parameters = countParameters(model.family, model.config);
+  const t = totals(model, parameters, B, T);
   const fitsAt = (b: number, len: number) => {
-    const x = totals(config, b, len);
+    const x = totals(model, parameters, b, len);
     return x.total <= budget && (maxBuffer === null || x.largestTensorBytes <= maxBuffer);
   };
   const bufferTooSmall = maxBuffer !== null && t.largestTensorBytes > maxBuffer;

@@ -2,7 +2,7 @@
  * A stored run's model spec and preparation options, read back from its record (JSON from an
  * earlier visit, maybe of an older version) and checked, so a resumed run trains what it did.
  */
-import { givenBertScratchSettings } from '../config/modelArguments';
+import { givenScratchModelSettings } from '../config/modelArguments';
 import { parseRunConfig, runConfigFromLegacy, type RunConfig } from '../config/runConfig';
 import type { CheckpointFiles } from '../io/checkpointStore';
 import { RUN_RECORD_VERSION, type RunRecord } from '../io/runStore';
@@ -60,7 +60,7 @@ export function storedModelSpec(
     intermediate_size: m.intermediate_size as number,
     max_length: m.max_length,
     // The model table's other settings as stored; runs stored before one have none: its default.
-    ...givenBertScratchSettings(m),
+    ...givenScratchModelSettings(m),
   };
 }
 

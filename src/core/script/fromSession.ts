@@ -5,7 +5,7 @@
  * memory estimate and measured speed, and a checkpoint to continue from when given.
  */
 import { applyConfigOverrides, exportHfModel } from '../io/hfModel';
-import { bertConfigToJson, type BertConfig } from '../model/config';
+import { familyOf, type ModelConfig } from '../model/families';
 import { countParameters } from '../model/memory';
 import type { ModelSpec, StudioSession } from '../session';
 import { buildModel, scratchConfig } from '../session/model';
@@ -68,7 +68,7 @@ export async function scriptBundleInput(
   const parts = splitExamples(table, session.validationTable, p.options);
   // The step-0 model's config, known without building it: a model over the bundle's weight limit
   // (one too large for the tab, the case the bundle is for) is never built here.
-  let config: BertConfig;
+  let config: ModelConfig;
   if (spec.kind === 'scratch') config = scratchConfig(spec, p, tok);
   else {
     if (!session.pretrained)
@@ -81,9 +81,11 @@ export async function scriptBundleInput(
       problem_type: p.problemType,
     };
   }
-  const parameters = countParameters(config);
+  const family = familyOf(config);
+  const parameters = countParameters(family, config);
   const weightsBytes = 4 * parameters;
-  let configJson = bertConfigToJson(config);
+  let configJson = family.configToJson(config);
+  const maxPositions = family.maxInputLength(config);
   let initialWeights: Uint8Array | null = null;
   if (weightsBytes <= (opts.limits ?? DEFAULT_BUNDLE_LIMITS).weightsBytes) {
     const { model } = buildModel(spec, p, tok, session.pretrained, args.seed);
@@ -135,7 +137,7 @@ export async function scriptBundleInput(
       'tokenizer_config.json': exportedTokenizerConfigJson(
         tok.files.tokenizerConfig,
         p.options.maxLength,
-        config.max_position_embeddings,
+        maxPositions,
       ),
     },
     checkpoint: opts.checkpoint ?? null,

@@ -593,7 +593,7 @@ def main(argv):
     tok_source = resolve(model_args.tokenizer_name_or_path, base) or resolve(model_args.model_name_or_path, base)
     tokenizer = AutoTokenizer.from_pretrained(tok_source)
     model, model_source = build_model(model_args, coder, problem_type, base)
-    # transformers#47688: BertForSequenceClassification takes **kwargs but ignores
+    # transformers#47688: the ...ForSequenceClassification models take **kwargs but ignore
     # num_items_in_batch, so without this the loss is not divided by gradient_accumulation_steps.
     model.accepts_loss_kwargs = False
     train_ds = TokenizedRows(train_part, tokenizer, coder, data_args.max_length)

@@ -2,7 +2,7 @@
  * The rows behind the evaluation views: a model's logits on the prepared validation split, with
  * the texts, true labels and what truncation kept of each row.
  */
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import type { EvalRows } from '../train/evalDetails';
 import { predictLogits } from '../train/evaluate';
@@ -14,7 +14,7 @@ import type { Prepared } from './types';
  * `buildEvalDetails`).
  */
 export async function validationEvalRows(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   tok: Tokenizer,
   p: Prepared,
   batchSize: number,

@@ -7,8 +7,7 @@ import { exportModelFiles, loadHfModel } from '../io/hfModel';
 import { modelCard } from '../io/modelCard';
 import { storedOrDeflated } from '../io/zipEntries';
 import { exportTfjsWeights } from '../io/tfjsWeights';
-import type { BertForSequenceClassification } from '../model/bert';
-import { countParameters } from '../model/memory';
+import type { SequenceClassifier } from '../model/classifier';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { trainingArgumentsToJson, type TrainingArguments } from '../train/args';
@@ -45,7 +44,7 @@ export interface ModelFiles {
 
 /** README.md for `model`: metrics, labels, training arguments, how to load it. */
 export function modelCardFor(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   run: TrainingRecord & {
     baseModel: BaseModel | null;
     metrics: Record<string, number>;
@@ -56,13 +55,13 @@ export function modelCardFor(
     config: model.config,
     baseModel: run.baseModel?.name ?? null,
     baseModelHubId: run.baseModel?.hubId ?? null,
-    maxLength: Math.min(run.maxLength, model.config.max_position_embeddings),
+    maxLength: Math.min(run.maxLength, model.maxInputLength()),
     metrics: run.metrics,
     trainingArgs: run.args
       ? (trainingArgumentsToJson(run.args) as unknown as Record<string, unknown>)
       : null,
     logHistory: run.logHistory,
-    parameters: countParameters(model.config),
+    parameters: model.parameterCount(),
     datasetName: run.datasetName,
   });
 }
@@ -97,7 +96,7 @@ export function exportFolderName(o: {
  * the model's folder; the importer reads both layouts.
  */
 export async function exportModelZip(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   tok: Tokenizer,
   run: TrainingRecord,
   readme: string,
@@ -112,11 +111,7 @@ export async function exportModelZip(
     'onnx/model_quantized.onnx': hf['onnx/model_quantized.onnx'],
     'tokenizer.json': strToU8(JSON.stringify(tok.files.tokenizerJson)),
     'tokenizer_config.json': strToU8(
-      exportedTokenizerConfigJson(
-        tok.files.tokenizerConfig,
-        run.maxLength,
-        model.config.max_position_embeddings,
-      ),
+      exportedTokenizerConfigJson(tok.files.tokenizerConfig, run.maxLength, model.maxInputLength()),
     ),
     'tfjs/model.json': strToU8(tfjs['model.json']),
     'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],
@@ -195,7 +190,7 @@ export function modelFilesFromZip(bytes: Uint8Array): ModelFiles {
 /** The model, its tokenizer (as loaded, not yet made fast) and its label names from `files`. */
 export async function loadModelFiles(
   files: ModelFiles,
-): Promise<{ model: BertForSequenceClassification; tokenizer: Tokenizer; labels: string[] }> {
+): Promise<{ model: SequenceClassifier; tokenizer: Tokenizer; labels: string[] }> {
   // The tokenizer first: a bad one then fails before any weight tensor exists (no leak).
   const tokenizer = await loadTokenizer({
     tokenizerJson: files.tokenizerJson,

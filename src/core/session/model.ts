@@ -1,10 +1,11 @@
 /**
- * The model a training run starts from (a small BERT from scratch, or the loaded checkpoint with
+ * The model a training run starts from (a small model of the default family, BERT, from scratch, or the loaded checkpoint with
  * a head for the data's labels), and the memory such a run would need.
  */
-import { bertScratchSettings } from '../config/modelArguments';
-import { BertForSequenceClassification } from '../model/bert';
-import { smallBertConfig, type BertConfig } from '../model/config';
+import { scratchModelSettings } from '../config/modelArguments';
+import { SequenceClassifier } from '../model/classifier';
+import { defaultId2Label } from '../model/config';
+import { DEFAULT_FAMILY, familyOf, type ModelConfig } from '../model/families';
 import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '../model/memory';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { modelFromCheckpoint, type PretrainedCheckpoint } from './pretrained';
@@ -27,7 +28,7 @@ export function buildModel(
   tok: Tokenizer,
   pretrained: PretrainedCheckpoint | null,
   seed: number,
-): { model: BertForSequenceClassification; baseModel: BaseModel | null; notices: string[] } {
+): { model: SequenceClassifier; baseModel: BaseModel | null; notices: string[] } {
   if (spec.kind === 'pretrained') {
     if (!pretrained)
       throw new StudioError('not-ready', 'Load a pretrained model before fine-tuning it.');
@@ -41,7 +42,7 @@ export function buildModel(
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
   return {
-    model: BertForSequenceClassification.create(scratchConfig(spec, p, tok), seed),
+    model: SequenceClassifier.create(DEFAULT_FAMILY, scratchConfig(spec, p, tok), seed),
     baseModel: null,
     notices: [],
   };
@@ -52,15 +53,14 @@ export function scratchConfig(
   spec: Extract<ModelSpec, { kind: 'scratch' }>,
   p: Prepared,
   tok: Tokenizer,
-): BertConfig {
-  return smallBertConfig({
+): ModelConfig {
+  return DEFAULT_FAMILY.scratchConfig({
     vocabSize: tok.vocabSize,
-    numLabels: p.maps.labels.length,
     maxLength: spec.max_length,
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
     problemType: p.problemType,
-    settings: bertScratchSettings(spec),
+    settings: scratchModelSettings(spec),
   });
 }
 
@@ -75,28 +75,33 @@ export function estimateRunMemory(
   batchSize: number,
   limits: MemoryLimits,
   numLabels: number,
-  pretrained: BertConfig | null,
+  pretrained: ModelConfig | null,
   vocabSize: number | undefined,
 ): MemoryEstimate {
-  let shape;
+  let config: ModelConfig;
   if (spec.kind === 'pretrained') {
     if (!pretrained)
       throw new StudioError(
         'not-ready',
         'No pretrained model is loaded: load one, or pick a model trained from scratch.',
       );
-    shape = { ...pretrained, num_labels: numLabels };
+    config = { ...pretrained, num_labels: numLabels, id2label: defaultId2Label(numLabels) };
   } else {
-    shape = {
-      vocab_size: vocabSize ?? 30522,
-      hidden_size: spec.hidden_size,
-      num_hidden_layers: spec.num_hidden_layers,
-      num_attention_heads: spec.num_attention_heads,
-      intermediate_size: spec.intermediate_size,
-      max_position_embeddings: spec.max_length,
-      type_vocab_size: 2,
-      num_labels: numLabels,
+    // The sizes alone (not validated: the estimate is shown while the settings are edited).
+    config = {
+      ...DEFAULT_FAMILY.scratchConfig({
+        vocabSize: vocabSize ?? 30522,
+        maxLength: spec.max_length,
+        id2label: defaultId2Label(numLabels),
+        padTokenId: 0,
+        problemType: null,
+      }),
+      ...scratchModelSettings(spec),
     };
   }
-  return estimateTrainingMemory(shape, { batchSize, seqLength: spec.max_length }, limits);
+  return estimateTrainingMemory(
+    { family: familyOf(config), config },
+    { batchSize, seqLength: spec.max_length },
+    limits,
+  );
 }

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { encodeLabels } from '../data/labels';
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import type { ProblemType } from '../model/config';
 import { encodeDataset, lengthOf, type EncodedDataset } from '../tokenize/encode';
 import type { Tokenizer } from '../tokenize/tokenizer';
@@ -69,13 +69,13 @@ function truncations(
  * prediction says whether its text was cut.
  */
 export async function predictTexts(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   tok: Tokenizer,
   labels: string[],
   texts: string[],
   modelMaxLength: number,
 ): Promise<Prediction[]> {
-  const maxLength = Math.min(model.config.max_position_embeddings, modelMaxLength);
+  const maxLength = Math.min(model.maxInputLength(), modelMaxLength);
   const encoded = encodeDataset(tok, texts, null, maxLength);
   const ds: LabeledDataset = {
     encoded,
@@ -106,7 +106,7 @@ export async function predictTexts(
  * logits come from (default this thread; the CLI may pass replicas).
  */
 export async function evaluateOnTable(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   tok: Tokenizer,
   numLabels: number,
   t: NamedTable,

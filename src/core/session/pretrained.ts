@@ -6,8 +6,9 @@
 import type { LabelMaps } from '../data/labels';
 import { loadHfModel } from '../io/hfModel';
 import { parseSafetensorsHeader } from '../io/safetensors';
-import type { BertForSequenceClassification } from '../model/bert';
-import { parseBertConfig, type BertConfig, type ProblemType } from '../model/config';
+import type { SequenceClassifier } from '../model/classifier';
+import type { ProblemType } from '../model/config';
+import { FAMILIES, familyOf, parseModelConfig, type ModelConfig } from '../model/families';
 import { countParameters } from '../model/memory';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
@@ -15,21 +16,26 @@ import { checkpointLengthLimit } from './maxLength';
 import type { PretrainedInfo } from './types';
 import { StudioError } from '../util/errors';
 
+/** The families a checkpoint may be of (the picker lists them), in the registry's order. */
+export function modelFamilies(): { displayName: string; modelTypes: string[] }[] {
+  return FAMILIES.map((f) => ({ displayName: f.displayName, modelTypes: [...f.modelTypes] }));
+}
+
 /** A loaded checkpoint as the session keeps it: the bytes stay, as each run starts from them. */
 export interface PretrainedCheckpoint {
   name: string;
   /** Its Hub id (`owner/name`) when it came from the Hub, else null (a folder, files, a URL). */
   hubId: string | null;
-  config: BertConfig;
+  config: ModelConfig;
   weights: Uint8Array;
   info: PretrainedInfo;
 }
 
 /**
- * A config's label names in id order. `parseBertConfig` always fills `id2label`, but a model's
+ * A config's label names in id order. `parseModelConfig` always fills `id2label`, but a model's
  * config object is mutable after loading; `?? {}` then gives no labels rather than a TypeError.
  */
-export function labelsOf(config: Pick<BertConfig, 'id2label'>): string[] {
+export function labelsOf(config: Pick<ModelConfig, 'id2label'>): string[] {
   const id2label = config.id2label ?? {};
   return Object.keys(id2label)
     .sort((a, b) => Number(a) - Number(b))
@@ -39,7 +45,7 @@ export function labelsOf(config: Pick<BertConfig, 'id2label'>): string[] {
 /**
  * Reads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
  * present `tokenizer.json` + `tokenizer_config.json`, or `vocab.txt`; names may carry a folder
- * prefix): validates the config (BERT family only) and the weights (header, dtypes, names and
+ * prefix): validates the config (a family the studio builds, `families.ts`) and the weights (header, dtypes, names and
  * shapes against the config) with a specific message. Returns the checkpoint and its own
  * tokenizer, or null when it ships none; `current` is the tokenizer then used instead (checked
  * against the vocabulary and named in a notice). `hubId`: the Hub id it was downloaded as, if
@@ -74,26 +80,33 @@ export async function readCheckpoint(
       throw new StudioError('model-files', `${f} is not valid JSON.`);
     }
   };
-  const config = parseBertConfig(text('config.json', configBytes));
+  const config = parseModelConfig(text('config.json', configBytes));
+  const family = familyOf(config);
+  const dims = family.dims(config);
+  const maxPositions = family.maxInputLength(config);
   // The header alone first: a bad file fails fast, before any tensor is built.
   const header = parseSafetensorsHeader(weights);
   const loaded = loadHfModel({ config, weights });
-  const encoderMissing = loaded.missing.filter((n) => /(^|\.)(embeddings|encoder)\./.test(n));
+  // What a checkpoint of another task may lack: the head and a pooler (a masked-LM checkpoint).
+  const head = new Set(family.headParamNames(config));
+  const encoderMissing = loaded.missing.filter((n) => !head.has(n) && !/(^|\.)pooler\./.test(n));
   const info: PretrainedInfo = {
     name,
-    parameters: countParameters(config),
-    hidden_size: config.hidden_size,
-    num_hidden_layers: config.num_hidden_layers,
-    num_attention_heads: config.num_attention_heads,
-    intermediate_size: config.intermediate_size,
-    vocab_size: config.vocab_size,
-    max_position_embeddings: config.max_position_embeddings,
+    family: family.displayName,
+    model_type: config.model_type,
+    parameters: countParameters(family, config),
+    hidden_size: dims.hiddenSize,
+    num_hidden_layers: dims.numLayers,
+    num_attention_heads: dims.numHeads,
+    intermediate_size: dims.intermediateSize,
+    vocab_size: dims.vocabSize,
+    max_position_embeddings: maxPositions,
     checkpointLabels: labelsOf(config),
     dtypes: [...new Set(header.entries.map((e) => e.dtype))].sort(),
     tokenizer: null,
     tokenizerVocabSize: null,
     notices: loaded.notices,
-    lengthLimit: checkpointLengthLimit(config.max_position_embeddings, Infinity),
+    lengthLimit: checkpointLengthLimit(maxPositions, Infinity),
   };
   loaded.model.dispose();
   if (encoderMissing.length > 0) {
@@ -106,7 +119,7 @@ export async function readCheckpoint(
   }
   const tokFiles = tokenizerFilesFromFolder(byBase, {
     name,
-    modelMaxLength: config.max_position_embeddings,
+    modelMaxLength: maxPositions,
   });
   const tokenizer: Tokenizer | null = tokFiles ? await loadTokenizer(tokFiles) : null;
   const tokVocab = tokenizer?.vocabSize ?? current?.vocabSize ?? 0;
@@ -123,10 +136,7 @@ export async function readCheckpoint(
   }
   const usedTokenizer = tokenizer ?? current;
   if (usedTokenizer) {
-    info.lengthLimit = checkpointLengthLimit(
-      config.max_position_embeddings,
-      usedTokenizer.modelMaxLength,
-    );
+    info.lengthLimit = checkpointLengthLimit(maxPositions, usedTokenizer.modelMaxLength);
   }
   if (tokenizer) {
     info.tokenizer = tokenizer.name;
@@ -152,13 +162,14 @@ export function modelFromCheckpoint(
   problemType: ProblemType,
   maxLength: number,
   seed: number,
-): { model: BertForSequenceClassification; notices: string[] } {
-  if (maxLength > pre.config.max_position_embeddings) {
+): { model: SequenceClassifier; notices: string[] } {
+  const maxPositions = familyOf(pre.config).maxInputLength(pre.config);
+  if (maxLength > maxPositions) {
     throw new StudioError(
       'arguments',
       `max_length ${maxLength} exceeds the model's max_position_embeddings ` +
-        `(${pre.config.max_position_embeddings}): lower max_length.`,
-      { remedy: `Set max_length to ${pre.config.max_position_embeddings} or less.` },
+        `(${maxPositions}): lower max_length.`,
+      { remedy: `Set max_length to ${maxPositions} or less.` },
     );
   }
   // The checkpoint's problem_type stays, as in HF; the data's labels are class ids (HF: int

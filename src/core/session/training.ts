@@ -2,7 +2,7 @@
  * A training run on the prepared data: the Trainer for a built model, and running it to the
  * result the session returns.
  */
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import type { TrainingArguments } from '../train/args';
 import { Trainer, type TrainerOptions } from '../train/trainer';
@@ -19,7 +19,7 @@ export type RunOptions = Pick<
 
 /** A Trainer of `model` on the prepared splits (validation as the eval set). */
 export function newTrainer(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   args: TrainingArguments,
   p: Prepared,
   tok: Tokenizer,

@@ -2,7 +2,7 @@
  * The types a studio session's callers see (the worker, the CLI, the UI through the protocol) and
  * the state the session keeps between steps. `src/core/session.ts` re-exports the public ones.
  */
-import type { BertScratchSettings, BertShapeKey } from '../config/modelArguments';
+import type { ScratchModelSettings, ScratchShapeKey } from '../config/modelArguments';
 import type { LabelMaps } from '../data/labels';
 import type { ParsedTable } from '../data/table';
 import type { ProblemType } from '../model/config';
@@ -89,26 +89,31 @@ export interface PretrainedModelSpec {
 
 /**
  * The from-scratch model (a small BERT encoder classifier): its shape, and any other setting of
- * the model field table (`BERT_SCRATCH_FIELDS` in src/core/config/modelArguments.ts; those left
+ * the model field table (`SCRATCH_MODEL_FIELDS` in src/core/config/modelArguments.ts; those left
  * out take the table's defaults). Derived from that table: a new model setting needs no change
  * here.
  */
 export type ScratchModelSpec = {
   kind: 'scratch';
   max_length: number;
-} & Pick<BertScratchSettings, BertShapeKey> &
-  Partial<BertScratchSettings>;
+} & Pick<ScratchModelSettings, ScratchShapeKey> &
+  Partial<ScratchModelSettings>;
 
 /** What the UI shows of a loaded pretrained checkpoint. */
 export interface PretrainedInfo {
   /** Hub id, folder name or "dropped files". */
   name: string;
+  /** The family's display name ("BERT", "RoBERTa", ...). */
+  family: string;
+  /** config.json's model_type. */
+  model_type: string;
   parameters: number;
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
   intermediate_size: number;
   vocab_size: number;
+  /** The longest input the model takes (the family's `maxInputLength`). */
   max_position_embeddings: number;
   /** The checkpoint's own labels (replaced by the data's at training). */
   checkpointLabels: string[];

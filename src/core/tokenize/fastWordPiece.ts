@@ -15,7 +15,7 @@ interface TemplatePiece {
   typeId: number;
 }
 
-interface BertJson {
+interface WordPieceJson {
   added_tokens?: { content: string }[];
   normalizer?: {
     type?: string;
@@ -67,7 +67,7 @@ const CACHE_MAX = 200_000;
 export function fastWordPieceEncoder(
   tokenizerJson: object,
 ): ((text: string, pair?: string, maxLength?: number) => Encoded) | null {
-  const j = tokenizerJson as BertJson;
+  const j = tokenizerJson as WordPieceJson;
   const norm = j.normalizer;
   const model = j.model;
   const post = j.post_processor;

@@ -6,7 +6,7 @@
  * computed here, on the gathered logits, either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import { collateBatch, type CollatedBatch, type CollateOptions } from '../tokenize/collate';
 import { inputTensors, labelTensor, type LabeledDataset, type ProblemType } from './dataset';
 import { computeMetrics } from './metrics';
@@ -26,7 +26,7 @@ export interface LogitsSource {
 }
 
 /** The default {@link LogitsSource}: `model` on this thread, a batch at a time. */
-export function inProcessLogits(model: BertForSequenceClassification): LogitsSource {
+export function inProcessLogits(model: SequenceClassifier): LogitsSource {
   return {
     begin: async () => {},
     logits: async (b) => {
@@ -49,7 +49,7 @@ export interface EvalOutput {
 }
 
 export async function evaluateModel(o: {
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   dataset: LabeledDataset;
   problemType: ProblemType;
   numLabels: number;
@@ -91,7 +91,7 @@ export async function evaluateModel(o: {
  * `source`); returns logits and (when `lossOf` is given) the sample-weighted mean loss.
  */
 export async function predictLogits(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   ds: LabeledDataset,
   batchSize: number,
   collate: CollateOptions,

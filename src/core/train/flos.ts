@@ -2,14 +2,17 @@
  * `total_flos` as transformers counts it: `floating_point_ops` = 6 x tokens x parameters outside
  * the embedding tables, per micro-batch, summed over the run.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type { SequenceClassifier } from '../model/classifier';
 
-/** HF's `num_parameters(exclude_embeddings=True)`: the word, position and token type tables are left out. */
-export function nonEmbeddingParameterCount(params: Map<string, tf.Variable>): number {
+/**
+ * HF's `num_parameters(exclude_embeddings=True)`: the `nn.Embedding` tables (the family's
+ * `isEmbeddingParam`: BERT's word, position and token type tables) are left out.
+ */
+export function nonEmbeddingParameterCount(
+  model: Pick<SequenceClassifier, 'family' | 'params'>,
+): number {
   let n = 0;
-  for (const [name, v] of params) {
-    if (!/embeddings\.(word|position|token_type)_embeddings\.weight$/.test(name)) n += v.size;
-  }
+  for (const [name, v] of model.params) if (!model.family.isEmbeddingParam(name)) n += v.size;
   return n;
 }
 

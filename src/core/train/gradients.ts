@@ -5,7 +5,7 @@
  * worker_threads replicas and sums their gradients. Browser-safe: no Node imports here.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import { batchTensors, disposeBatch, inputsOf, type CollateOptions } from './dataset';
 import type { LabeledDataset, ProblemType } from './dataset';
 import type { LogitsSource } from './evaluate';
@@ -15,7 +15,7 @@ import { deriveSeed } from '../util/rng';
 /** What a gradient source needs to know about the run (given by the Trainer). */
 export interface GradientContext {
   /** The model the optimizer updates; its weights are the ones to differentiate at. */
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   train: LabeledDataset;
   problemType: ProblemType;
   numLabels: number;
@@ -69,7 +69,7 @@ export interface GradientBatch {
  *   1 / gradient_accumulation_steps)
  */
 export function batchGradients(
-  model: BertForSequenceClassification,
+  model: SequenceClassifier,
   problemType: ProblemType,
   batch: GradientBatch,
   loss: LossOptions,

@@ -3,7 +3,7 @@
  * `stateful_callbacks` as transformers writes them) and rotating the old ones away, resuming from
  * one, and loading the best one's weights at the end (`load_best_model_at_end`).
  */
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import type { CheckpointStore } from '../io/checkpointStore';
 import type { AdamW } from './adamw';
 import type { TrainingArguments } from './args';
@@ -17,7 +17,7 @@ import { StudioError } from '../util/errors';
 export interface RunCheckpointsContext {
   /** Where checkpoints go; without one nothing is saved and there is nothing to resume. */
   store?: CheckpointStore;
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   optimizer: AdamW;
   args: TrainingArguments;
   /** The run's live state: saving writes it, resuming fills it. */

@@ -7,7 +7,7 @@
  * and first state (`runPlan.ts`), and the loss, the model head's (`headLoss` in `losses.ts`).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertForSequenceClassification } from '../model/bert';
+import type { SequenceClassifier } from '../model/classifier';
 import type { CheckpointStore } from '../io/checkpointStore';
 import { batchesOf, epochOrder } from '../tokenize/collate';
 import { lengthsOf } from '../tokenize/encode';
@@ -38,7 +38,7 @@ import { TrainLosses, trainSummary } from './trainLog';
 export { NonFiniteLossError } from './nonFinite';
 
 export interface TrainerOptions {
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   args: TrainingArguments;
   train: LabeledDataset;
   eval?: LabeledDataset;
@@ -124,7 +124,7 @@ export class Trainer {
     };
     this.loss = headLoss(opts.problemType, lossOptions);
     this.rowLengths = lengthsOf(train.encoded);
-    this.nonEmbeddingParameters = nonEmbeddingParameterCount(model.params);
+    this.nonEmbeddingParameters = nonEmbeddingParameterCount(model);
     this.gradients = (opts.gradients ?? inProcessGradients)({
       model,
       train,

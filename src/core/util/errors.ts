@@ -61,6 +61,8 @@ export const ERROR_CODES = [
   'tokenizer',
   /** Model files (config.json, safetensors, a checkpoint) that cannot be read. */
   'model-files',
+  /** A checkpoint of a model family (config.json's model_type) the studio cannot build. */
+  'unsupported-model',
   /** A file or folder could not be downloaded. */
   'download',
   /** A stored run (or its data file, or a checkpoint) that is not there. */
@@ -106,6 +108,8 @@ export const REMEDIES: Record<StudioErrorCode, string> = {
     "Use the tokenizer.json and tokenizer_config.json (or vocab.txt) that transformers' save_pretrained writes.",
   'model-files':
     "Use a folder saved by transformers' save_pretrained or exported by the studio (config.json and model.safetensors).",
+  'unsupported-model':
+    'Pick a checkpoint of a family the studio builds (the message lists them), or use "Run it elsewhere": its train.py trains any AutoModelForSequenceClassification family with transformers.',
   download:
     'Check the connection and the address, or download the files yourself and open them from disk.',
   'not-found': 'Reload Run history and pick a run (or checkpoint) that is listed there.',

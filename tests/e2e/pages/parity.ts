@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { readSafetensors } from '../../../src/core/io/safetensors';
-import { BertForSequenceClassification } from '../../../src/core/model/bert';
-import { parseBertConfig, smallBertConfig } from '../../../src/core/model/config';
+import { SequenceClassifier } from '../../../src/core/model/classifier';
+import { bertFamily } from '../../../src/core/model/bert';
+import { parseBertConfig, smallBertConfig } from '../../../src/core/model/bert/config';
 import { AdamW } from '../../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../../src/core/train/clip';
 
@@ -38,7 +39,7 @@ async function fixtureParity(): Promise<Record<string, number>> {
   const bytes = new Uint8Array(await (await fetch('fixture/model.safetensors')).arrayBuffer());
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, t] of readSafetensors(bytes)) tensors.set(name, tf.tensor(t.data, t.shape));
-  const { model } = BertForSequenceClassification.fromTensors(config, tensors, 0);
+  const { model } = SequenceClassifier.fromTensors(bertFamily, config, tensors, 0);
   tf.dispose([...tensors.values()]);
   const [B, T] = [ref.input_ids.length, ref.input_ids[0].length];
   const batch = {
@@ -81,7 +82,7 @@ async function trainingCurve(): Promise<{ losses: number[]; norms: number[] }> {
     numHeads: 2,
     intermediateSize: 32,
   });
-  const model = BertForSequenceClassification.create(config, 42);
+  const model = SequenceClassifier.create(bertFamily, config, 42);
   const [B, T] = [8, 20];
   const ids = Array.from({ length: B * T }, (_, i) => (i % T === 0 ? 2 : 5 + ((i * 7919) % 290)));
   const batch = {

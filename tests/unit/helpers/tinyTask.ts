@@ -2,8 +2,10 @@
  * A tiny text-classification task for the data-parallel tests: random token rows with labels for
  * any problem type, and a one-layer BERT over them.
  */
-import { BertForSequenceClassification } from '../../../src/core/model/bert';
-import { smallBertConfig, type ProblemType } from '../../../src/core/model/config';
+import { SequenceClassifier } from '../../../src/core/model/classifier';
+import { bertFamily } from '../../../src/core/model/bert';
+import { smallBertConfig } from '../../../src/core/model/bert/config';
+import type { ProblemType } from '../../../src/core/model/config';
 import type { LabeledDataset } from '../../../src/core/train/dataset';
 import { createRng } from '../../../src/core/util/rng';
 
@@ -41,7 +43,7 @@ export function tinyDataset(n: number, problemType: ProblemType, seed = 1): Labe
 export function tinyModel(
   problemType: ProblemType,
   opts: { seed?: number; dropout?: number } = {},
-): BertForSequenceClassification {
+): SequenceClassifier {
   const numLabels =
     problemType === 'multi_label_classification' ? 3 : problemType === 'regression' ? 1 : 2;
   const dropout = opts.dropout ?? 0;
@@ -57,5 +59,5 @@ export function tinyModel(
     attentionProbsDropoutProb: dropout,
     problemType,
   });
-  return BertForSequenceClassification.create(config, opts.seed ?? 3);
+  return SequenceClassifier.create(bertFamily, config, opts.seed ?? 3);
 }

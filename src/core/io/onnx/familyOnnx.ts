@@ -1,20 +1,53 @@
 /**
- * Any family's classifier as ONNX: the graph inputs its family names (int64 [batch_size,
- * sequence_length]), the graph its `addOnnxGraph` writes, and the output `logits` (float32
- * [batch_size, num_labels]), in a model of the studio's opset ({@link ONNX_OPSET}).
+ * The exported model as ONNX, for transformers.js (`pipeline('text-classification', folder)`)
+ * and any onnxruntime: `onnx/model.onnx` (float32) and `onnx/model_quantized.onnx` (dynamic
+ * int8, transformers.js's default `q8` dtype on wasm), written from the weights the studio holds,
+ * for any family: the graph inputs its family names (int64 [batch_size, sequence_length]), the
+ * graph its `addOnnxGraph` writes, and the output `logits` (float32 [batch_size, num_labels]).
+ *
+ * Opset 17 (IR version 8): the lowest opset with LayerNormalization as one op, which onnxruntime
+ * runs as one kernel (the decomposed form is 9 ops per norm). onnxruntime runs opset 17 from
+ * 1.12 on, so transformers.js 4.3's onnxruntime-web 1.31 and onnxruntime-node 1.30 run it, and
+ * so do older releases a page may pin.
+ * GELU stays decomposed (Erf, Mul, Add): the Gelu op needs opset 20, and onnxruntime fuses the
+ * decomposed form itself.
  */
-import type { CommonConfig, ModelFamily } from '../../model/family';
-import { FLOAT_OPS, ONNX_OUTPUT_NAME, type BertWeights } from './bertGraph';
-import { ONNX_IR_VERSION, ONNX_OPSET, type OnnxDtype } from './bertOnnx';
+import type { CommonConfig, HostTensor, ModelFamily } from '../../model/family';
+import { FLOAT_OPS } from './floatOps';
 import { GraphBuilder } from './graphBuilder';
 import { DataType, encodeModel, type ModelProto } from './proto';
 import { q8Ops } from './quantize';
+
+export type { HostTensor } from '../../model/family';
+
+/** The ONNX opset the graphs use (default domain). */
+export const ONNX_OPSET = 17;
+/** The IR version that goes with {@link ONNX_OPSET} (onnx 1.12's). */
+export const ONNX_IR_VERSION = 8;
+/** The float32 model's path in an export (transformers.js `dtype: 'fp32'`). */
+export const ONNX_FP32_FILE = 'onnx/model.onnx';
+/** The int8 model's path in an export (transformers.js `dtype: 'q8'`, the default on wasm). */
+export const ONNX_Q8_FILE = 'onnx/model_quantized.onnx';
+/** The graph's output: float32 [batch_size, num_labels]. */
+export const ONNX_OUTPUT_NAME = 'logits';
+
+/** Parameters by HF name on the host, as `SequenceClassifier.weights()` returns them. */
+export type ModelWeights = ReadonlyMap<string, HostTensor>;
+
+/** Which of the two files {@link familyOnnx} writes. */
+export type OnnxDtype = 'fp32' | 'q8';
+
+/** The ONNX files of an export, by path inside the folder. */
+export interface OnnxFiles {
+  'onnx/model.onnx': Uint8Array;
+  'onnx/model_quantized.onnx': Uint8Array;
+}
 
 /** The model bytes of `family`'s classifier with `config` and `weights`, fp32 or q8. */
 export function familyOnnx<C extends CommonConfig>(
   family: ModelFamily<C>,
   config: C,
-  weights: BertWeights,
+  weights: ModelWeights,
   dtype: OnnxDtype = 'fp32',
 ): Uint8Array {
   const g = new GraphBuilder();
@@ -41,4 +74,16 @@ export function familyOnnx<C extends CommonConfig>(
     ],
   };
   return encodeModel(model);
+}
+
+/** Both ONNX files of an export, from one read of the weights. */
+export function onnxFiles<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  weights: ModelWeights,
+): OnnxFiles {
+  return {
+    [ONNX_FP32_FILE]: familyOnnx(family, config, weights, 'fp32'),
+    [ONNX_Q8_FILE]: familyOnnx(family, config, weights, 'q8'),
+  } as OnnxFiles;
 }

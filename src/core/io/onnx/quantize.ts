@@ -13,8 +13,8 @@
  *
  * Position and token-type embeddings, LayerNorms and biases stay float32 (a few KB).
  */
-import { FLOAT_OPS, type BertGraphOps, type HostTensor } from './bertGraph';
-import type { OnnxGraph } from '../../model/family';
+import type { GraphOps, HostTensor, OnnxGraph } from '../../model/family';
+import { FLOAT_OPS } from './floatOps';
 import { DataType } from './proto';
 
 /** Symmetric int8 values of `rows` rows of `cols` each, with one scale per row. */
@@ -61,7 +61,7 @@ function transposeInt8(a: Int8Array, rows: number, cols: number): Int8Array {
  * The q8 graph ops. Holds which activations are already quantized, so use one instance per
  * graph ({@link q8Ops} makes a new one).
  */
-export function q8Ops(): BertGraphOps {
+export function q8Ops(): GraphOps {
   const quantized = new Map<string, [string, string, string]>();
   const quantize = (g: OnnxGraph, x: string): [string, string, string] => {
     const known = quantized.get(x);

@@ -2,7 +2,7 @@
  * The options of data parallelism over worker_threads, when a step is worth splitting, and the
  * context of a source used for evaluation only (see workerGradients.ts).
  */
-import type { BertForSequenceClassification } from '../../model/bert';
+import type { SequenceClassifier } from '../../model/classifier';
 import type { GradientContext } from '../gradients';
 
 export interface ParallelOptions {
@@ -28,17 +28,18 @@ export interface ParallelOptions {
 export const MIN_SPLIT_FLOPS = 1e9;
 
 /** Dense-layer FLOPs of a training step over `tokens` padded tokens (6 x parameters x tokens). */
-export function encoderFlops(config: GradientContext['model']['config'], tokens: number): number {
-  const H = config.hidden_size;
-  const perLayer = 4 * H * H + 2 * H * config.intermediate_size;
-  return 6 * config.num_hidden_layers * perLayer * tokens;
+export function encoderFlops(model: GradientContext['model'], tokens: number): number {
+  const d = model.family.dims(model.config);
+  const H = d.hiddenSize;
+  const perLayer = 4 * H * H + 2 * H * d.intermediateSize;
+  return 6 * d.numLayers * perLayer * tokens;
 }
 
 /**
  * The context of a source used only for its {@link ParallelGradients.forward} (an evaluation
  * with no training, e.g. `studio evaluate`): no training rows, the model's own problem type.
  */
-export function evaluationContext(model: BertForSequenceClassification): GradientContext {
+export function evaluationContext(model: SequenceClassifier): GradientContext {
   return {
     model,
     train: {
@@ -54,7 +55,7 @@ export function evaluationContext(model: BertForSequenceClassification): Gradien
     },
     problemType: model.config.problem_type ?? 'single_label_classification',
     numLabels: model.config.num_labels,
-    collate: { padding: 'longest', maxLength: model.config.max_position_embeddings, padId: 0 },
+    collate: { padding: 'longest', maxLength: model.maxInputLength(), padId: 0 },
     loss: {},
     seed: 0,
   };

@@ -4,7 +4,7 @@
  * computes evaluation logits of a share of rows ('forward').
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertConfig } from '../../model/config';
+import type { ModelConfig } from '../../model/families';
 import type { ProblemType } from '../dataset';
 import type { LossOptions } from '../losses';
 import type { ErrorOnWire } from '../../util/errors';
@@ -17,11 +17,27 @@ export interface ParamLayout {
   sizes: number[];
   /** Floats in all parameters together. */
   total: number;
+  /**
+   * The word embeddings' name (null: none): a share's gradient is zero outside the rows of
+   * its token ids, and its forward pass reads only those rows, so only those rows travel (both
+   * ways).
+   */
+  wordEmbeddings: string | null;
 }
 
-/** The layout of `params` in their Map order. */
-export function layoutOf(params: Map<string, { shape: number[] }>): ParamLayout {
-  const layout: ParamLayout = { names: [], shapes: [], offsets: [], sizes: [], total: 0 };
+/** The layout of `params` in their Map order; `wordEmbeddings`: see {@link ParamLayout}. */
+export function layoutOf(
+  params: Map<string, { shape: number[] }>,
+  wordEmbeddings: string | null,
+): ParamLayout {
+  const layout: ParamLayout = {
+    names: [],
+    shapes: [],
+    offsets: [],
+    sizes: [],
+    total: 0,
+    wordEmbeddings,
+  };
   for (const [name, v] of params) {
     const size = v.shape.reduce((a, b) => a * b, 1);
     layout.names.push(name);
@@ -32,12 +48,6 @@ export function layoutOf(params: Map<string, { shape: number[] }>): ParamLayout 
   }
   return layout;
 }
-
-/**
- * The word embeddings: a share's gradient is zero outside the rows of its token ids, and its
- * forward pass reads only those rows, so only those rows travel (both ways).
- */
-export const WORD_EMBEDDINGS = 'bert.embeddings.word_embeddings.weight';
 
 /** The sorted distinct token ids of `shares`: the word-embedding rows they read and touch. */
 export function rowsOf(shares: Pick<ShareBatch, 'inputIds'>[]): Int32Array {
@@ -58,7 +68,8 @@ export async function readRows(t: tf.Tensor, rows: Int32Array): Promise<Float32A
 export interface InitMessage {
   type: 'init';
   index: number;
-  config: BertConfig;
+  /** The model's config; its `model_type` picks the family the replica rebuilds (families.ts). */
+  config: ModelConfig;
   layout: ParamLayout;
   problemType: ProblemType;
   loss: Pick<LossOptions, 'labelSmoothing' | 'classWeights'>;

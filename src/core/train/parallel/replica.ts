@@ -10,11 +10,11 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../backend';
 import { errorToWire, StudioError } from '../../util/errors';
-import { BertForSequenceClassification } from '../../model/bert';
+import { SequenceClassifier } from '../../model/classifier';
+import { familyOf } from '../../model/families';
 import { accumulateInto, batchGradients } from '../gradients';
 import { shareLogits } from './shares';
 import {
-  WORD_EMBEDDINGS,
   readRows,
   rowsOf,
   type ForwardMessage,
@@ -27,7 +27,7 @@ import {
 
 interface Replica {
   init: InitMessage;
-  model: BertForSequenceClassification;
+  model: SequenceClassifier;
   weights: Float32Array;
   control: Int32Array;
   grads: Float32Array;
@@ -74,12 +74,15 @@ async function start(init: InitMessage): Promise<Replica> {
   });
   return {
     init,
-    model: new BertForSequenceClassification(init.config, params),
+    model: new SequenceClassifier(familyOf(init.config), init.config, params),
     weights: new Float32Array(init.weights),
     control: new Int32Array(init.control),
     grads: new Float32Array(init.grads),
     version: -1,
-    embIndex: init.layout.names.indexOf(WORD_EMBEDDINGS),
+    embIndex:
+      init.layout.wordEmbeddings === null
+        ? -1
+        : init.layout.names.indexOf(init.layout.wordEmbeddings),
     embRows: null,
     embStamp: null,
   };

@@ -5,11 +5,11 @@
  * which replica finished first.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BertForSequenceClassification } from '../../model/bert';
+import type { SequenceClassifier } from '../../model/classifier';
 import type { collateBatch } from '../../tokenize/collate';
 import type { StepGradients } from '../gradients';
 import { inProcessLogits } from '../evaluate';
-import { WORD_EMBEDDINGS, type ForwardShare, type ParamLayout, type ShareBatch } from './protocol';
+import { type ForwardShare, type ParamLayout, type ShareBatch } from './protocol';
 
 /** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
 export interface Part {
@@ -60,7 +60,7 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
   let lossSum = 0;
   for (const p of parts) lossSum += p.loss;
   for (let j = 0; j < names.length; j++) {
-    const sparse = names[j] === WORD_EMBEDDINGS;
+    const sparse = names[j] === layout.wordEmbeddings;
     const width = shapes[j][1];
     let out: Float32Array | null = null;
     for (const p of parts) {
@@ -81,9 +81,6 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
 }
 
 /** Logits of an evaluation share (forward only, no dropout), as this thread computes a batch's. */
-export function shareLogits(
-  model: BertForSequenceClassification,
-  s: ForwardShare,
-): Promise<Float32Array> {
+export function shareLogits(model: SequenceClassifier, s: ForwardShare): Promise<Float32Array> {
   return inProcessLogits(model).logits({ ...s, batchSize: s.rows });
 }

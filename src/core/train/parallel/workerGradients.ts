@@ -37,7 +37,6 @@ import { deriveSeed } from '../../util/rng';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
 import {
-  WORD_EMBEDDINGS,
   layoutOf,
   readRows,
   rowsOf,
@@ -99,7 +98,7 @@ export class ParallelGradients implements GradientSource {
     if (!Number.isInteger(opts.replicas) || opts.replicas < 1) {
       throw new Error(`replicas must be a positive integer, got ${opts.replicas}`);
     }
-    this.layout = layoutOf(ctx.model.params);
+    this.layout = layoutOf(ctx.model.params, ctx.model.wordEmbeddingsName());
     this.workers = opts.mainReplica ? opts.replicas - 1 : opts.replicas;
   }
 
@@ -117,7 +116,7 @@ export class ParallelGradients implements GradientSource {
     const { train, collate } = this.ctx;
     let tokens = 0;
     for (const idx of groups) tokens += idx.length * paddedLength(train.encoded, idx, collate);
-    return encoderFlops(this.ctx.model.config, tokens) < min;
+    return encoderFlops(this.ctx.model, tokens) < min;
   }
 
   private start(): Promise<ReplicaHandle[]> {
@@ -170,7 +169,7 @@ export class ParallelGradients implements GradientSource {
     const { names, offsets, shapes } = this.layout;
     for (let j = 0; j < names.length; j++) {
       const v = this.ctx.model.params.get(names[j]) as tf.Variable;
-      if (names[j] === WORD_EMBEDDINGS && rows !== null) {
+      if (names[j] === this.layout.wordEmbeddings && rows !== null) {
         const width = shapes[j][1];
         const values = await readRows(v, rows);
         for (let k = 0; k < rows.length; k++) {
@@ -314,7 +313,9 @@ export class ParallelGradients implements GradientSource {
     for (const [name, g] of a.grads) {
       grads.set(
         name,
-        name === WORD_EMBEDDINGS ? await readRows(g, rowsOf(shares)) : await g.data<'float32'>(),
+        name === this.layout.wordEmbeddings
+          ? await readRows(g, rowsOf(shares))
+          : await g.data<'float32'>(),
       );
     }
     const lossValue = (await a.loss.data())[0];

@@ -1,81 +1,41 @@
 /**
- * `BertForSequenceClassification` as an ONNX graph, op for op what `model/bert.ts` computes in
+ * `BertForSequenceClassification` as an ONNX graph, op for op what `forward.ts` computes in
  * inference: embeddings (word + token type, + positions 0..T-1, LayerNorm), per layer attention
  * with HF's additive mask (`(1 - mask) * float32 min`), `softmax(q k^T * 1/sqrt(d))`, add & norm,
  * the feed-forward with `hidden_act`, add & norm; the pooler (`tanh(dense(h[:, 0]))`) and the
  * classifier. Dropout is the identity at inference and is left out.
  *
  * How a Linear layer and the word-embedding lookup are written is the caller's choice
- * ({@link BertGraphOps}): float MatMul + Add for `onnx/model.onnx`, int8 for the quantized file.
+ * ({@link GraphOps}): float MatMul + Add for `onnx/model.onnx`, int8 for the quantized file.
  */
-import type { BertConfig } from '../../model/config';
-import type { Dim, GraphBuilder } from './graphBuilder';
-import type { GraphOps } from '../../model/family';
-import { hostParam, onnxActivation, onnxLayerNorm } from '../../model/onnxOps';
-import { DataType } from './proto';
-
-/** A parameter as the model holds it on the host: HF name, PyTorch layout, row-major. */
-export interface HostTensor {
-  shape: number[];
-  data: Float32Array;
-}
-
-/** Parameters by HF name, as `BertForSequenceClassification.weights()` returns them. */
-export type BertWeights = ReadonlyMap<string, HostTensor>;
-
-/** How the graph writes the layers whose weights dominate the file. */
-export type BertGraphOps = GraphOps;
+import type { GraphOps, HostTensor, OnnxGraph } from '../family';
+import { ONNX_FLOAT } from '../family';
+import { hostParam as param, onnxActivation, onnxLayerNorm } from '../onnxOps';
+import type { BertConfig } from './config';
 
 /** The graph's input names, each int64 [batch_size, sequence_length]. */
-export const ONNX_INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
-/** The graph's output: float32 [batch_size, num_labels]. */
-export const ONNX_OUTPUT_NAME = 'logits';
+export const BERT_ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
 
-/** torch.finfo(torch.float32).min, the additive mask value of bert.ts and HF. */
+/** torch.finfo(torch.float32).min, the additive mask value of forward.ts and HF. */
 const FLOAT32_MIN = -3.4028234663852886e38;
 
-/** `[out, in]` -> `[in, out]`, the right operand of `x @ W^T` as ONNX's MatMul takes it. */
-export function transposed(w: HostTensor): Float32Array {
-  const [rows, cols] = w.shape;
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = w.data[r * cols + c];
-  }
-  return out;
-}
-
-/** The float32 form: MatMul by the transposed weight, then Add the bias. */
-export const FLOAT_OPS: BertGraphOps = {
-  linear(g, x, name, weight, bias) {
-    const [out, inDim] = weight.shape;
-    const w = g.float(`${name}.weight`, [inDim, out], transposed(weight));
-    const y = g.op('MatMul', [x, w], `${name}/MatMul`);
-    if (!bias) return y;
-    return g.op('Add', [y, g.float(`${name}.bias`, [out], bias.data)], `${name}/Add`);
-  },
-  embeddingRows(g, table, ids, name) {
-    return g.op(
-      'Gather',
-      [g.float(`${name}.weight`, table.shape, table.data), ids],
-      `${name}/Gather`,
-    );
-  },
-};
-
-const param = hostParam;
-
 /**
- * Adds BERT's graph to `g`: inputs `input_ids`, `attention_mask`, `token_type_ids` (int64
- * [batch_size, sequence_length]) and output `logits` (float32 [batch_size, num_labels]).
+ * Adds BERT's graph to `g`, reading the inputs `input_ids`, `attention_mask`, `token_type_ids`
+ * (node names in `inputs`), and returns the node name of the logits (float32
+ * [batch_size, num_labels]).
  */
 export function addBertGraph(
-  g: GraphBuilder,
+  g: OnnxGraph,
   c: BertConfig,
-  w: BertWeights,
-  ops: BertGraphOps,
-): void {
-  const dims: Dim[] = ['batch_size', 'sequence_length'];
-  const [ids, mask, types] = ONNX_INPUT_NAMES.map((n) => g.input(n, DataType.INT64, dims));
+  w: ReadonlyMap<string, HostTensor>,
+  ops: GraphOps,
+  inputs: Readonly<Record<string, string>>,
+): string {
+  const [ids, mask, types] = BERT_ONNX_INPUTS.map((n) => {
+    const node = inputs[n];
+    if (node === undefined) throw new Error(`ONNX export: the graph has no input '${n}'`);
+    return node;
+  });
   const H = c.hidden_size;
   const nH = c.num_attention_heads;
   const dH = H / nH;
@@ -120,7 +80,7 @@ export function addBertGraph(
   let h = onnxLayerNorm(g, sum, w, `${e}.LayerNorm`, eps);
 
   // Additive mask [B, 1, 1, T]: 0 where attended, float32 min where padded.
-  const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: DataType.FLOAT } });
+  const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: ONNX_FLOAT } });
   const inverted = g.op('Sub', [g.scalar(1), maskF], 'mask/Invert');
   const maskAdd = g.op(
     'Unsqueeze',
@@ -195,6 +155,5 @@ export function addBertGraph(
     axis: { int: 1 },
   });
   const pooled = g.op('Tanh', [linear(first, 'bert.pooler.dense')], 'bert.pooler/Tanh');
-  const logits = g.op('Identity', [linear(pooled, 'classifier')], ONNX_OUTPUT_NAME);
-  g.output(logits, DataType.FLOAT, ['batch_size', c.num_labels]);
+  return linear(pooled, 'classifier');
 }

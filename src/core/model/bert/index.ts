@@ -1,0 +1,61 @@
+/**
+ * BERT (`model_type: "bert"`: BERT, its miniatures, MiniLM, ...) as a {@link ModelFamily}: HF's
+ * `BertForSequenceClassification`, the studio's first family and its default from scratch.
+ */
+import type { ModelFamily } from '../family';
+import { initParam } from '../init';
+import { bertConfigToJson, parseBertConfig, smallBertConfig, type BertConfig } from './config';
+import { bertForward } from './forward';
+import { bertActivationBytes } from './memory';
+import { BERT_ONNX_INPUTS, addBertGraph } from './onnx';
+import { HEAD_PARAMS, bertParamSpecs } from './params';
+
+export type { BertConfig } from './config';
+
+/** Buffers HF ignores when loading (`_keys_to_ignore_on_load_unexpected`). */
+const IGNORED_CHECKPOINT_KEY = /(^|\.)embeddings\.position_ids$/;
+
+export const bertFamily: ModelFamily<BertConfig> = {
+  modelTypes: ['bert'],
+  displayName: 'BERT',
+  architectureOf: () => 'BertForSequenceClassification',
+  parseConfig: parseBertConfig,
+  configToJson: bertConfigToJson,
+  scratchConfig: (opts) =>
+    smallBertConfig({
+      vocabSize: opts.vocabSize,
+      numLabels: Object.keys(opts.id2label).length,
+      maxLength: opts.maxLength,
+      id2label: opts.id2label,
+      padTokenId: opts.padTokenId,
+      problemType: opts.problemType,
+      settings: opts.settings as Partial<BertConfig> | undefined,
+    }),
+  dims: (c) => ({
+    vocabSize: c.vocab_size,
+    hiddenSize: c.hidden_size,
+    numLayers: c.num_hidden_layers,
+    numHeads: c.num_attention_heads,
+    intermediateSize: c.intermediate_size,
+  }),
+  maxInputLength: (c) => c.max_position_embeddings,
+  takesTokenTypeIds: () => true,
+  paramSpecs: bertParamSpecs,
+  headParamNames: () => HEAD_PARAMS,
+  initParam,
+  checkpointName(key, prefixed) {
+    if (IGNORED_CHECKPOINT_KEY.test(key)) return null;
+    // Old TF-converted checkpoints name LayerNorm parameters gamma/beta
+    // (`PreTrainedModel._fix_state_dict_key_on_load`).
+    const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+    // A base-model checkpoint (`BertModel`) stores its names without `bert.`.
+    return !prefixed && !name.startsWith('classifier.') ? `bert.${name}` : name;
+  },
+  basePrefix: 'bert.',
+  forward: bertForward,
+  isEmbeddingParam: (name) =>
+    /embeddings\.(word|position|token_type)_embeddings\.weight$/.test(name),
+  activationBytes: bertActivationBytes,
+  onnxInputs: () => BERT_ONNX_INPUTS,
+  addOnnxGraph: (g, config, weights, ops, inputs) => addBertGraph(g, config, weights, ops, inputs),
+};
