@@ -3,19 +3,20 @@
  * intermediate size, on one TF.js backend: forward, backward and an AdamW step on a random
  * batch, timed after warm-up, reported as samples/s and as samples/s per FLOP (FLOPs per sample
  * as transformers' `total_flos` counts them, 6 x tokens x non-embedding parameters) relative to
- * BERT's.
+ * BERT's. Both models are from-scratch configs of their family (`scratchConfig`) with the sizes
+ * set; `--settings` adds config keys (JSON) for the family under test.
  *
- *   node --import tsx scripts/bench-family.ts          # ModernBERT vs BERT, wasm
- *   node --import tsx scripts/bench-family.ts --hidden 256 --layers 4 --heads 4 --intermediate 512 --length 128
+ *   node --import tsx scripts/bench-family.ts                      # ModernBERT vs BERT, wasm
+ *   node --import tsx scripts/bench-family.ts --family modernbert --hidden 256 --layers 4 \
+ *     --heads 4 --intermediate 512 --length 128
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend, type BackendName } from '../src/core/backend';
-import { BertForSequenceClassification } from '../src/core/model/bert';
-import { smallBertConfig } from '../src/core/model/config';
-import type { ClassifierBatch } from '../src/core/model/family';
-import { modernbertFamily } from '../src/core/model/modernbert';
+import type { ClassifierBatch, ModelFamily } from '../src/core/model/family';
+import { familyForModelType } from '../src/core/model/families';
 import { AdamW } from '../src/core/train/adamw';
+import { headLoss } from '../src/core/train/losses';
 
 tf.env().set('PROD', true);
 const argv = process.argv.slice(2);
@@ -24,6 +25,7 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
 };
 const backend = flag('backend', 'wasm') as BackendName;
+const familyName = flag('family', 'modernbert');
 const H = Number(flag('hidden', '64'));
 const L = Number(flag('layers', '2'));
 const heads = Number(flag('heads', '4'));
@@ -32,6 +34,13 @@ const T = Number(flag('length', '64'));
 const B = Number(flag('batch', '16'));
 const steps = Number(flag('steps', '20'));
 const rounds = Number(flag('rounds', '3'));
+/** ModernBERT's default: as many sliding layers as full ones, a window of half the length. */
+const DEFAULT_SETTINGS: Record<string, Record<string, unknown>> = {
+  modernbert: { global_attn_every_n_layers: 2, local_attention: Math.max(2, Math.floor(T / 2)) },
+};
+const settings = JSON.parse(
+  flag('settings', JSON.stringify(DEFAULT_SETTINGS[familyName] ?? {})),
+) as Record<string, unknown>;
 const VOCAB = 1000;
 
 interface Contender {
@@ -41,34 +50,12 @@ interface Contender {
   loss: (batch: ClassifierBatch) => tf.Scalar;
 }
 
-function bert(): Contender {
-  const config = smallBertConfig({
-    vocabSize: VOCAB,
-    numLabels: 2,
-    maxLength: T,
-    hiddenSize: H,
-    numLayers: L,
-    numHeads: heads,
-    intermediateSize: I,
-  });
-  const model = BertForSequenceClassification.create(config, 1);
-  let nonEmbedding = 0;
-  for (const [name, v] of model.params)
-    if (!/_embeddings\.weight$/.test(name)) nonEmbedding += v.size;
-  return {
-    name: 'BERT',
-    params: model.params,
-    nonEmbedding,
-    loss: (batch) => model.forward(batch, { training: true, seed: 1 }).loss as tf.Scalar,
-  };
-}
-
-function modernbert(): Contender {
-  const f = modernbertFamily;
-  const config = f.scratchConfig({
+/** A from-scratch model of `family` at the benchmark's sizes (plus `extra` config keys). */
+function contender(family: ModelFamily, extra: Record<string, unknown>): Contender {
+  const config = family.scratchConfig({
     vocabSize: VOCAB,
     id2label: { '0': 'a', '1': 'b' },
-    problemType: null,
+    problemType: 'single_label_classification',
     maxLength: T,
     padTokenId: 0,
     settings: {
@@ -76,30 +63,32 @@ function modernbert(): Contender {
       num_hidden_layers: L,
       num_attention_heads: heads,
       intermediate_size: I,
-      // as many sliding layers as full ones, a window of half the length
-      global_attn_every_n_layers: 2,
-      local_attention: Math.max(2, Math.floor(T / 2)),
+      ...extra,
     },
   });
   const params = new Map<string, tf.Variable>();
   let nonEmbedding = 0;
-  for (const spec of f.paramSpecs(config)) {
-    const t = f.initParam(config, spec, 1);
+  for (const spec of family.paramSpecs(config)) {
+    const t = family.initParam(config, spec, 1);
     params.set(spec.name, tf.variable(t, true));
+    if (!family.isEmbeddingParam(spec.name)) nonEmbedding += t.size;
     t.dispose();
-    if (!f.isEmbeddingParam(spec.name)) nonEmbedding += t.size;
   }
   const get = (name: string) => params.get(name) as tf.Variable;
+  const loss = headLoss('single_label_classification');
+  const fed = (batch: ClassifierBatch): ClassifierBatch =>
+    family.takesTokenTypeIds(config) ? batch : { ...batch, token_type_ids: undefined };
   return {
-    name: 'ModernBERT',
+    name: family.displayName,
     params,
     nonEmbedding,
-    loss: (batch) => f.forward(config, get, batch, { training: true, seed: 1 }).loss as tf.Scalar,
+    loss: (batch) =>
+      family.forward(config, get, fed(batch), { training: true, seed: 1, loss }).loss as tf.Scalar,
   };
 }
 
-/** Seconds per training step (forward, backward, AdamW), the best of `rounds` runs of `steps`. */
-async function secondsPerStep(c: Contender, batch: ClassifierBatch): Promise<number> {
+/** A training step of `c` (forward, backward, AdamW) on `batch`, and the optimizer to free. */
+function stepper(c: Contender, batch: ClassifierBatch) {
   const opt = new AdamW(c.params, { weightDecay: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
   const step = async () => {
     const { value, grads } = tf.variableGrads(() => c.loss(batch), [...c.params.values()]);
@@ -109,21 +98,13 @@ async function secondsPerStep(c: Contender, batch: ClassifierBatch): Promise<num
     await value.data();
     tf.dispose([value, ...Object.values(grads)]);
   };
-  for (let i = 0; i < 3; i++) await step();
-  let best = Infinity;
-  for (let r = 0; r < rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await step();
-    best = Math.min(best, (performance.now() - t0) / 1000 / steps);
-  }
-  opt.dispose();
-  return best;
+  return { step, opt };
 }
 
 const choice = await selectBackend(backend);
 console.log(
   `${choice.name} (${choice.reason}); hidden ${H}, ${L} layers, ${heads} heads, intermediate ` +
-    `${I}; batch ${B} x ${T} tokens (a quarter of the rows padded by a quarter); ${steps} steps, best of ${rounds}`,
+    `${I}; batch ${B} x ${T} tokens (a quarter of the rows padded by a quarter); ${steps} steps a round, best of ${rounds} alternating rounds`,
 );
 const ids: number[][] = [];
 const mask: number[][] = [];
@@ -142,12 +123,27 @@ const batch: ClassifierBatch = {
     'int32',
   ),
 };
-const results: Array<{ name: string; sps: number; perFlop: number }> = [];
-for (const make of [bert, modernbert]) {
-  const c = make();
-  const s = await secondsPerStep(c, batch);
-  const flopsPerSample = 6 * T * c.nonEmbedding;
-  results.push({ name: c.name, sps: B / s, perFlop: (B / s) * flopsPerSample });
+// Rounds alternate between the models (a busy machine slows both alike); best round of each.
+const contenders = [
+  contender(familyForModelType('bert'), {}),
+  contender(familyForModelType(familyName), settings),
+];
+const steppers = contenders.map((c) => stepper(c, batch));
+for (const s of steppers) for (let i = 0; i < 3; i++) await s.step();
+const best = contenders.map(() => Infinity);
+for (let r = 0; r < rounds; r++) {
+  for (const [k, s] of steppers.entries()) {
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) await s.step();
+    best[k] = Math.min(best[k], (performance.now() - t0) / 1000 / steps);
+  }
+}
+const results = contenders.map((c, k) => {
+  const sps = B / best[k];
+  return { name: c.name, sps, perFlop: sps * 6 * T * c.nonEmbedding };
+});
+for (const [k, c] of contenders.entries()) {
+  steppers[k].opt.dispose();
   for (const v of c.params.values()) v.dispose();
 }
 const base = results[0];

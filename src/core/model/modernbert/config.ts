@@ -10,10 +10,13 @@ import { z } from 'zod';
 import {
   BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
+  configJsonText,
   defaultId2Label,
+  invalidConfig,
+  parseLabelFields,
+  showValue,
   type BertActivation,
-} from '../config';
-import { configJsonText, invalidConfig, parseLabelFields, showValue } from '../configCommon';
+} from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
 
 export const MODERNBERT_NAME = 'ModernBERT';
