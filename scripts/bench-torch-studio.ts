@@ -16,14 +16,20 @@
  *   eval_samples_per_second   an evaluation after the Trainer's own one (the warm-up; the
  *                             replicas' weights are sent again before it)
  *   peak_rss_mib              VmHWM of /proc/self/status at the end of the timed passes
+ *   non_embedding_parameters  the parameters total_flos counts (6 x tokens x these per sample)
  *   kernels_per_step          with --kernels: TF.js kernels of one full training step (forward,
  *                             backward, clipping, AdamW), counted by tf.profile in a separate
  *                             3-step run on one thread (step 3; step 2 as a check)
  *
+ * `--family MODEL_TYPE` (default bert) builds that family's `scratchConfig` with the sizes given
+ * (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size); `--config-out PATH`
+ * writes the model's config.json there, for transformers' side to build the same model.
+ *
  *   node --import tsx scripts/bench-torch-studio.ts --train train.csv --validation validation.csv \
- *     --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 20 [--kernels]
+ *     --hidden 64 --layers 2 --heads 4 --intermediate 128 --steps 20 [--kernels] \
+ *     [--family roberta --config-out config.json]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -32,7 +38,10 @@ import { StudioSession } from '../src/core/session';
 import { fastTokenizer } from '../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../src/core/tokenize/tokenizerNode';
 import type { TrainerCallback } from '../src/core/train/callbacks';
+import { SequenceClassifier } from '../src/core/model/classifier';
+import { DEFAULT_FAMILY, familyForModelType } from '../src/core/model/families';
 import { buildModel } from '../src/core/session/model';
+import { nonEmbeddingParameterCount } from '../src/core/train/flos';
 import { newTrainer, runTrainer } from '../src/core/session/training';
 import { parseTrainingArguments } from '../src/core/train/args';
 import { parallelGradients } from '../src/core/train/parallel/workerGradients';
@@ -116,7 +125,30 @@ async function main() {
   if (!p || !tok) throw new Error('no prepared data');
   // As StudioSession.train.
   const parsed = parseTrainingArguments(args).args;
-  const { model } = buildModel(spec, p, tok, null, parsed.seed);
+  const family = familyForModelType(flag('family', 'bert'));
+  // BERT as `studio train` builds it; another family from its scratchConfig at the same sizes.
+  const model =
+    family === DEFAULT_FAMILY
+      ? buildModel(spec, p, tok, null, parsed.seed).model
+      : SequenceClassifier.create(
+          family,
+          family.scratchConfig({
+            vocabSize: tok.vocabSize,
+            maxLength,
+            id2label: p.maps.id2label,
+            padTokenId: tok.padId,
+            problemType: p.problemType,
+            settings: {
+              hidden_size: spec.hidden_size,
+              num_hidden_layers: spec.num_hidden_layers,
+              num_attention_heads: spec.num_attention_heads,
+              intermediate_size: spec.intermediate_size,
+            },
+          }),
+          parsed.seed,
+        );
+  const configOut = argv.includes('--config-out') ? flag('config-out') : null;
+  if (configOut) writeFileSync(configOut, model.family.configToJson(model.config));
   const trainer = newTrainer(model, parsed, p, tok, maxLength, {
     callbacks: [timer],
     gradients:
@@ -176,6 +208,9 @@ async function main() {
     truncated_rows: ds.truncatedRows,
     train_rows: ds.trainRows,
     parameters,
+    non_embedding_parameters: nonEmbeddingParameterCount(model),
+    model_type: model.config.model_type,
+    dims: model.family.dims(model.config),
     peak_rss_mib: peak,
     kernels_per_step: kernels?.step ?? null,
     kernels_step2: kernels?.step2 ?? null,

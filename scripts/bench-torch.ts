@@ -6,10 +6,11 @@
  *   npm run bench:torch                                  # shapes default,tiny,mini, 20 steps
  *   npm run bench:torch -- --shapes tiny --steps 10      # fewer
  *   npm run bench:torch -- --skip-python --kernels       # the studio alone, kernels per step
+ *   npm run bench:torch -- --family roberta --shapes tiny # another family (config.json model_type)
  *
  * Each side runs in its own child process, one after the other (never both at once):
- * scripts/bench_torch_trainer.py (BertForSequenceClassification from a BertConfig, Trainer,
- * torch threads = all cores) and scripts/bench-torch-studio.ts (the calls `studio train` makes:
+ * scripts/bench_torch_trainer.py (the same model from scratch, Trainer, torch threads = all
+ * cores) and scripts/bench-torch-studio.ts (the calls `studio train` makes:
  * wasm backend, StudioSession.train, data parallel with one replica per core as the CLI's
  * --num_replicas default; `--replicas N` sets it). The data (scripts/benchTorchData.ts) is long rows built from
  * the bundled SMS file, so every row reaches max_length and each batch padded to its longest row
@@ -18,6 +19,12 @@
  * batch `--eval-batch`) after a first one. Peak RSS: ru_maxrss of the python process, VmHWM of
  * the Node one. Other flags: --batch 32, --max-length 128, --eval-rows 512, --python python3
  * (or $PYTHON), --torch-device cuda (the transformers side on a GPU).
+ *
+ * --family MODEL_TYPE: the model is that family's from-scratch config (`family.scratchConfig`) at
+ * each shape's sizes; the studio writes its config.json and transformers builds the same model
+ * from it (`AutoConfig.for_model`). Besides samples/s of each and their ratio, it prints the
+ * studio's training FLOP/s (total_flos' 6 x tokens x non-embedding parameters per second) against
+ * BERT's of the same shape (one more studio run): samples/s per FLOP relative to BERT.
  *
  * --page also trains each shape in the built page (`npm run build` first) in headless Chromium's
  * worker (scripts/bench-torch-page.ts), train samples/s only: --page-backends wasm,webgpu,
@@ -64,6 +71,7 @@ const maxLength = Number(flag('max-length', '128'));
 const evalRows = Number(flag('eval-rows', '512'));
 const evalBatch = Number(flag('eval-batch', '128'));
 const python = flag('python', process.env.PYTHON ?? 'python3');
+const family = has('family') ? flag('family', 'bert') : null;
 if (!(steps > skip)) {
   console.error(`bench:torch: --steps (${steps}) must be over --skip (${skip})`);
   process.exit(2);
@@ -155,16 +163,48 @@ async function main() {
     '--eval-batch',
     String(evalBatch),
   ];
-  const results: { name: string; torch: Json | null; studio: Json | null }[] = [];
+  const results: {
+    name: string;
+    torch: Json | null;
+    studio: Json | null;
+    bert: Json | null;
+  }[] = [];
+  const studioRun = async (
+    name: string,
+    s: Shape,
+    modelType: string | null,
+    configOut?: string,
+  ) => {
+    process.stdout.write(`  ${name}: studio${modelType ? ` ${modelType}` : ''}… `);
+    const r = await runChild(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/bench-torch-studio.ts',
+      ...common,
+      ...shapeArgs(s),
+      ...(modelType ? ['--family', modelType] : []),
+      ...(configOut ? ['--config-out', configOut] : []),
+      ...(has('kernels') ? ['--kernels'] : []),
+      ...(has('replicas') ? ['--replicas', flag('replicas', '1')] : []),
+    ]);
+    const studio = r.json;
+    if (!studio) console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
+    else console.log(`${fmt(studio.train_samples_per_second)} samples/s`);
+    return studio;
+  };
   for (const name of shapeNames) {
     const s = SHAPES[name];
     let torch: Json | null = null;
-    if (!skipPython) {
+    // With --family the studio goes first: transformers builds the model from its config.json.
+    const configPath = join(tmpdir(), `trainer-studio-bench-${family ?? 'bert'}-${name}.json`);
+    const studio = family ? await studioRun(name, s, family, configPath) : null;
+    if (!skipPython && (!family || studio)) {
       process.stdout.write(`  ${name}: transformers Trainer… `);
       const r = await runChild(python, [
         'scripts/bench_torch_trainer.py',
         ...common,
         ...shapeArgs(s),
+        ...(family ? ['--config', configPath] : []),
         '--threads',
         String(cpus().length),
         '--device',
@@ -178,20 +218,10 @@ async function main() {
         console.log(`${fmt(torch.train_samples_per_second)} samples/s`);
       }
     }
-    process.stdout.write(`  ${name}: studio… `);
-    const r = await runChild(process.execPath, [
-      '--import',
-      'tsx',
-      'scripts/bench-torch-studio.ts',
-      ...common,
-      ...shapeArgs(s),
-      ...(has('kernels') ? ['--kernels'] : []),
-      ...(has('replicas') ? ['--replicas', flag('replicas', '1')] : []),
-    ]);
-    const studio = r.json;
-    if (!studio) console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
-    else console.log(`${fmt(studio.train_samples_per_second)} samples/s`);
-    results.push({ name, torch, studio });
+    const ours = family ? studio : await studioRun(name, s, null);
+    // BERT of the same shape, for the FLOP/s comparison.
+    const bert = family && family !== 'bert' ? await studioRun(name, s, 'bert') : null;
+    results.push({ name, torch, studio: ours, bert: bert ?? (family === 'bert' ? ours : null) });
   }
 
   let page: Map<string, PageRun[]> | null = null;
@@ -270,6 +300,24 @@ async function main() {
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  if (family) {
+    // total_flos' count: 6 x tokens x non-embedding parameters per sample; every row is
+    // max_length tokens here.
+    const flops = (j: Json | null) =>
+      j && typeof j.train_samples_per_second === 'number'
+        ? j.train_samples_per_second * 6 * maxLength * (j.non_embedding_parameters as number)
+        : null;
+    console.log('');
+    for (const { name, studio, bert } of results) {
+      const [f, b] = [flops(studio), flops(bert)];
+      const dims = studio?.dims ? JSON.stringify(studio.dims) : '?';
+      console.log(
+        `${name}: studio ${family} ${f === null ? '–' : (f / 1e9).toFixed(2)} GFLOP/s ` +
+          `(sizes ${dims}), BERT of the same shape ${b === null ? '–' : (b / 1e9).toFixed(2)} ` +
+          `GFLOP/s: samples/s per FLOP ${ratio(f, b)} BERT's`,
+      );
+    }
+  }
   if (has('kernels')) {
     for (const { name, studio } of results) {
       const top = studio?.kernels_top as [string, number][] | null | undefined;

@@ -1,7 +1,9 @@
 """transformers' side of `npm run bench:torch` (scripts/bench-torch.ts runs it; it can run alone).
 
-Trains BertForSequenceClassification from a BertConfig (from scratch) with transformers' Trainer
-on a CSV (text,label), with the tokenizer in public/tokenizers/bert-base-uncased, padding each
+Trains a model from scratch with transformers' Trainer: with --config, the studio's config.json of
+any family (`AutoConfig.for_model(model_type, ...)` of its keys, then
+`AutoModelForSequenceClassification.from_config`), else BertForSequenceClassification of a
+BertConfig of --hidden/--layers/--heads/--intermediate; on a CSV (text,label), with the tokenizer in public/tokenizers/bert-base-uncased, padding each
 batch to its longest row (DataCollatorWithPadding, as the studio's collate does), then evaluates
 (forward only, no grad). Prints one line `BENCH_JSON {...}` with:
 
@@ -18,6 +20,7 @@ Exits 3 with `BENCH_JSON {"error": "import", ...}` when torch or transformers ca
 
 import argparse
 import csv
+import inspect
 import json
 import os
 import resource
@@ -43,6 +46,11 @@ def main():
     p.add_argument("--train", required=True)
     p.add_argument("--validation", required=True)
     p.add_argument("--tokenizer", default=os.path.join(REPO, "public/tokenizers/bert-base-uncased"))
+    p.add_argument(
+        "--config",
+        default=None,
+        help="the studio's config.json of the model (any family); the sizes below are then unused",
+    )
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--heads", type=int, default=4)
@@ -65,6 +73,8 @@ def main():
         import torch
         import transformers
         from transformers import (
+            AutoConfig,
+            AutoModelForSequenceClassification,
             BertConfig,
             BertForSequenceClassification,
             BertTokenizerFast,
@@ -84,6 +94,31 @@ def main():
     names = sorted(set(train_labels) | set(eval_labels))
     label_id = {n: i for i, n in enumerate(names)}
 
+    if a.config:
+        with open(a.config, encoding="utf-8") as f:
+            keys = json.load(f)
+        model_type = keys.pop("model_type")
+        for k in ("architectures", "transformers_version", "dtype", "torch_dtype"):
+            keys.pop(k, None)
+        config = AutoConfig.for_model(model_type, **keys)
+        torch.manual_seed(42)
+        model = AutoModelForSequenceClassification.from_config(config)
+    else:
+        config = BertConfig(
+            vocab_size=len(tok),
+            hidden_size=a.hidden,
+            num_hidden_layers=a.layers,
+            num_attention_heads=a.heads,
+            intermediate_size=a.intermediate,
+            max_position_embeddings=a.max_length,
+            num_labels=len(names),
+            pad_token_id=tok.pad_token_id,
+        )
+        torch.manual_seed(42)
+        model = BertForSequenceClassification(config)
+    # token_type_ids only for the families whose forward takes them (not DistilBERT, ...).
+    with_types = "token_type_ids" in inspect.signature(model.forward).parameters
+
     class Rows(torch.utils.data.Dataset):
         def __init__(self, texts, labels):
             enc = tok(texts, truncation=True, max_length=a.max_length)
@@ -91,7 +126,7 @@ def main():
                 {
                     "input_ids": enc["input_ids"][i],
                     "attention_mask": enc["attention_mask"][i],
-                    "token_type_ids": enc["token_type_ids"][i],
+                    **({"token_type_ids": enc["token_type_ids"][i]} if with_types else {}),
                     "labels": label_id[labels[i]],
                 }
                 for i in range(len(texts))
@@ -106,18 +141,6 @@ def main():
 
     train_ds = Rows(train_texts, train_labels)
     eval_ds = Rows(eval_texts, eval_labels)
-    config = BertConfig(
-        vocab_size=len(tok),
-        hidden_size=a.hidden,
-        num_hidden_layers=a.layers,
-        num_attention_heads=a.heads,
-        intermediate_size=a.intermediate,
-        max_position_embeddings=a.max_length,
-        num_labels=len(names),
-        pad_token_id=tok.pad_token_id,
-    )
-    torch.manual_seed(42)
-    model = BertForSequenceClassification(config)
 
     ends = []
 
@@ -180,6 +203,7 @@ def main():
             "eval_samples_per_second": len(eval_ds) / eval_s,
             "mean_tokens": train_ds.tokens / len(train_ds),
             "parameters": sum(x.numel() for x in model.parameters()),
+            "model_type": config.model_type,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
     )

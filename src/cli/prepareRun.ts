@@ -138,7 +138,7 @@ export async function prepareRun(
     : null;
   if (info) {
     log(
-      `loaded ${pretrained}: ${info.parameters.toLocaleString('en-US')} parameters ` +
+      `loaded ${pretrained}: ${info.family}, ${info.parameters.toLocaleString('en-US')} parameters ` +
         `(${info.num_hidden_layers} layers, hidden ${info.hidden_size}, ${info.dtypes.join('/')}); ` +
         `tokenizer ${info.tokenizer ?? '(none in the checkpoint)'}`,
     );

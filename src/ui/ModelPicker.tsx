@@ -50,8 +50,11 @@ export function ModelPicker(p: Props) {
   const [url, setUrl] = useState('');
   const [over, setOver] = useState(false);
   const [families, setFamilies] = useState<ModelFamilyInfo[] | null>(null);
-  const { call } = p;
+  const { call, source } = p;
+  // Asked when a pretrained source is shown (the worker runs by then); asked again on the next
+  // switch if it failed.
   useEffect(() => {
+    if (families || source === 'scratch') return;
     let live = true;
     call('modelFamilies', {}).then(
       (f) => live && setFamilies(f),
@@ -60,7 +63,7 @@ export function ModelPicker(p: Props) {
     return () => {
       live = false;
     };
-  }, [call]);
+  }, [call, source, families]);
   const familyNames = families?.map((f) => f.displayName).join(', ');
   const busy = p.disabled || p.loading;
   return (

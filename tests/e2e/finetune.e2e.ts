@@ -61,7 +61,7 @@ async function finetune(ctx: E2EContext): Promise<void> {
   );
   ctx.log(info.slice(0, 160));
   assert.match(info, /bert-tiny-random/);
-  assert.match(info, /bert-tiny-random · BERT · /);
+  assert.match(info, /Checkpoint: dropped files · BERT · /);
   assert.match(info, /2 layers, hidden 32/);
   assert.match(await textOf(page.getByTestId('model-families')), /these families: BERT/);
   const memory = await waitFor('the memory estimate', async () =>

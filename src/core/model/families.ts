@@ -8,12 +8,18 @@ import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
 import type { CommonConfig, ModelFamily } from './family';
 import { modernbertFamily } from './modernbert';
+import { robertaFamily, xlmRobertaFamily } from './roberta';
 
 /** A parsed config of any family: code outside the family reads only the common keys. */
 export type ModelConfig = CommonConfig;
 
 /** Every family the studio builds, BERT (the from-scratch default) first. */
-export const FAMILIES: readonly ModelFamily[] = [bertFamily, modernbertFamily];
+export const FAMILIES: readonly ModelFamily[] = [
+  bertFamily,
+  robertaFamily,
+  xlmRobertaFamily,
+  modernbertFamily,
+];
 
 /** The family from-scratch runs build unless the run names another. */
 export const DEFAULT_FAMILY: ModelFamily = bertFamily;

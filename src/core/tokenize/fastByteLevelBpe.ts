@@ -113,10 +113,13 @@ export function fastByteLevelBpeEncoder(
     for (const id of ids) out.push(id);
   };
 
-  const tokenize = (text: string): number[] => {
+  /** The text's ids, stopped after the piece that reaches `limit` (splitTokens.ts says why). */
+  const tokenize = (text: string, limit = Infinity): number[] => {
     const out: number[] = [];
     const pieces = gpt2Split(text);
-    if (pieces) for (const p of pieces) wordIds(p, out);
+    if (pieces) {
+      for (let i = 0; i < pieces.length && out.length < limit; i++) wordIds(pieces[i], out);
+    }
     return out;
   };
   const hasAdded = (s: string): boolean => added.some((a) => s.includes(a));
@@ -125,8 +128,8 @@ export function fastByteLevelBpeEncoder(
     if (hasAdded(text) || (pair !== undefined && hasAdded(pair))) return null;
     // RobertaProcessing: <s> A </s> and <s> A </s></s> B </s>.
     const { a, b, truncated } = truncateTokens(
-      tokenize(text),
-      pair !== undefined ? tokenize(pair) : null,
+      tokenize(text, maxLength),
+      pair !== undefined ? tokenize(pair, maxLength) : null,
       maxLength,
       2,
       4,

@@ -184,11 +184,14 @@ export function fastWordPieceEncoder(
     for (const id of ids) out.push(id);
   };
 
-  const tokenize = (text: string): number[] => {
+  /** The text's ids, stopped after the word that reaches `limit` (splitTokens.ts says why). */
+  const tokenize = (text: string, limit = Infinity): number[] => {
     const { text: t, ascii } = normalize(text);
     const words = t.trim().match(ascii ? ASCII_PRE_TOKEN : PRE_TOKEN);
     const out: number[] = [];
-    if (words) for (const w of words) wordIds(w, ascii, out);
+    if (words) {
+      for (let i = 0; i < words.length && out.length < limit; i++) wordIds(words[i], ascii, out);
+    }
     return out;
   };
 
@@ -200,8 +203,8 @@ export function fastWordPieceEncoder(
   return (text: string, pair?: string, maxLength?: number): Encoded | never => {
     if (hasAdded(text) || (pair !== undefined && hasAdded(pair))) throw FALLBACK;
     const { a, b, truncated } = truncateTokens(
-      tokenize(text),
-      pair !== undefined ? tokenize(pair) : null,
+      tokenize(text, maxLength),
+      pair !== undefined ? tokenize(pair, maxLength) : null,
       maxLength,
       specialsSingle,
       specialsPair,

@@ -7,6 +7,8 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { StudioError } from '../util/errors';
+import { pipelineOfClass } from './classPipeline';
+import { splitTokens } from './splitTokens';
 
 /** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
 export interface TokenizerFiles {
@@ -92,7 +94,8 @@ export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
   // malformed ones; a probe encode catches files that construct but cannot tokenize.
   try {
     const tok = wrap(
-      new Cls(files.tokenizerJson, files.tokenizerConfig),
+      // the pipeline AutoTokenizer runs for the class (XLM-R and DeBERTa-v2 build their own)
+      new Cls(pipelineOfClass(files.tokenizerJson, files.tokenizerConfig), files.tokenizerConfig),
       files,
       className,
       Cls === Base,
@@ -160,10 +163,16 @@ function wrap(
   // HF's model_input_names: the config's, else the class's (transformers.js records it as
   // return_token_type_ids); a tokenizer.json without a known class is PreTrainedTokenizerFast's,
   // which returns them.
+  // transformers 5 maps a config naming PreTrainedTokenizerFast to TokenizersBackend, whose
+  // model_input_names hold no token_type_ids; a config naming no class gets its class from the
+  // model's config.json (BERT's for the studio's own tokenizers), which returns them.
   const inputNames = config.model_input_names;
+  const namedGeneric =
+    config.tokenizer_class === 'PreTrainedTokenizerFast' ||
+    config.tokenizer_class === 'TokenizersBackend';
   const tokenTypeIds = Array.isArray(inputNames)
     ? inputNames.includes('token_type_ids')
-    : genericClass || tok.return_token_type_ids;
+    : !namedGeneric && (genericClass || tok.return_token_type_ids);
   const specialsSingle = addSpecial([], null).tokens.length;
   const specialsPair = addSpecial([], []).tokens.length;
 
@@ -187,10 +196,11 @@ function wrap(
     modelType: modelTypeOf(files.tokenizerJson),
     files,
     encode(text: string, pair?: string, maxLength?: number): Encoded {
-      // Tokens without special tokens (transformers.js's _encode_text would add them).
+      // Tokens without special tokens (transformers.js's _encode_text would add them), each
+      // text cut after the split that reaches maxLength, as the Rust tokenizers stop.
       const { a, b, truncated } = truncateTokens(
-        core.tokenize(text),
-        pair !== undefined && pair !== null ? core.tokenize(pair) : null,
+        splitTokens(core, text, maxLength),
+        pair !== undefined && pair !== null ? splitTokens(core, pair, maxLength) : null,
         maxLength,
         specialsSingle,
         specialsPair,

@@ -1,0 +1,113 @@
+/**
+ * HF's eager forward of `RobertaForSequenceClassification` (and XLM-R's, the same maths):
+ * embeddings with position ids counted past `padding_idx`, BERT's encoder layers, and
+ * `RobertaClassificationHead` on the first token (dropout, dense, tanh, dropout, out_proj).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+import { embed } from '../embeddings';
+import {
+  additiveMask,
+  batchShape,
+  bertLayerNames,
+  dropoutSites,
+  encoderLayer,
+  firstToken,
+} from '../encoderLayer';
+import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import { dropout, linear } from '../layers';
+import type { RobertaConfig } from './config';
+
+/** The longest input: positions run from `padding_idx + 1` to `max_position_embeddings - 1`. */
+export function robertaMaxInputLength(c: RobertaConfig): number {
+  return c.max_position_embeddings - c.pad_token_id - 1;
+}
+
+/**
+ * `create_position_ids_from_input_ids`: `cumsum(ids != pad) * (ids != pad) + pad`, so tokens
+ * count from `pad + 1` and padding keeps `pad`.
+ * @returns int32 [B, T]
+ */
+export function robertaPositionIds(ids: tf.Tensor2D, pad: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const notPad = tf.cast(tf.notEqual(ids, pad), 'float32');
+    return tf.cast(tf.add(tf.mul(tf.cumsum(notPad, 1), notPad), pad), 'int32') as tf.Tensor2D;
+  });
+}
+
+/** The batch's `[B, T]`, checked against the positions past `padding_idx`. */
+function checkBatch(c: RobertaConfig, batch: ClassifierBatch): [number, number] {
+  const [B, T] = batchShape(batch, Infinity);
+  if (T > robertaMaxInputLength(c)) {
+    throw new Error(
+      `forward: sequence length ${T} exceeds the model's ${robertaMaxInputLength(c)} positions ` +
+        `(max_position_embeddings ${c.max_position_embeddings} - pad_token_id ${c.pad_token_id} - 1)`,
+    );
+  }
+  return [B, T];
+}
+
+/** HF's forward (see the module comment); token_type_ids are not read (always type 0). */
+export function robertaForward(
+  c: RobertaConfig,
+  param: ParamGetter,
+  batch: ClassifierBatch,
+  opts: ForwardOptions,
+): ClassifierOutput {
+  const [B, T] = checkBatch(c, batch);
+  const training = opts.training ?? false;
+  const seedFor = dropoutSites(opts);
+  const e = 'roberta.embeddings';
+  return tf.tidy(() => {
+    const ids = (
+      batch.input_ids.dtype === 'int32' ? batch.input_ids : tf.cast(batch.input_ids, 'int32')
+    ) as tf.Tensor2D;
+    let h: tf.Tensor = embed(
+      {
+        word: param(`${e}.word_embeddings.weight`) as tf.Tensor2D,
+        position: param(`${e}.position_embeddings.weight`) as tf.Tensor2D,
+        tokenType: param(`${e}.token_type_embeddings.weight`) as tf.Tensor2D,
+        gamma: param(`${e}.LayerNorm.weight`) as tf.Tensor1D,
+        beta: param(`${e}.LayerNorm.bias`) as tf.Tensor1D,
+      },
+      ids,
+      null,
+      c.layer_norm_eps,
+      c.hidden_dropout_prob,
+      training,
+      seedFor('emb'),
+      { ids: robertaPositionIds(ids, c.pad_token_id), paddingIdx: c.pad_token_id },
+    );
+    const maskAdd = additiveMask(batch.attention_mask);
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      const input = h;
+      // One tidy per layer: what the backward pass does not keep goes as the layer ends.
+      h = tf.tidy(() =>
+        encoderLayer(param, bertLayerNames(`roberta.encoder.layer.${i}`), input, maskAdd, {
+          batch: B,
+          seqLen: T,
+          heads: c.num_attention_heads,
+          eps: c.layer_norm_eps,
+          act: c.hidden_act,
+          hiddenDropout: c.hidden_dropout_prob,
+          attentionDropout: c.attention_probs_dropout_prob,
+          training,
+          index: i,
+          seedFor,
+        }),
+      );
+    }
+    // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
+    const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
+    let x = dropout(firstToken(h, B, T), rate, training, seedFor('cls'));
+    x = tf.tanh(linear(x, param('classifier.dense.weight'), param('classifier.dense.bias')));
+    x = dropout(x, rate, training, seedFor('cls2'));
+    const logits = linear(
+      x,
+      param('classifier.out_proj.weight'),
+      param('classifier.out_proj.bias'),
+    ) as tf.Tensor2D;
+    if (!batch.labels || !opts.loss) return { logits };
+    return { logits, loss: opts.loss(logits, batch.labels) };
+  });
+}
