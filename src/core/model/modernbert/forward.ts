@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 
 import { headLoss } from '../../train/losses';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import { batchShape, dropoutSites, firstToken } from '../encoderLayer';
 import { activation, attention, dropout, linear } from '../layers';
 import type { ModernBertConfig, ModernBertLayerType } from './config';
 import {
@@ -54,18 +55,11 @@ export function modernBertForward(
 ): ClassifierOutput {
   const training = opts.training ?? false;
   const ids = batch.input_ids;
-  if (ids.rank !== 2) throw new Error(`forward: input_ids must be [B, T], got [${ids.shape}]`);
-  const [B, T] = ids.shape;
+  const [B, T] = batchShape(batch, c.max_position_embeddings);
   const mask = batch.attention_mask;
-  if (mask && (mask.shape[0] !== B || mask.shape[1] !== T)) {
-    throw new Error(
-      `forward: attention_mask has shape [${mask.shape}], input_ids has [${ids.shape}]`,
-    );
-  }
   const labels = batch.labels;
   const lossOf = labels ? (opts.loss ?? headLoss(problemTypeOf(c, labels))) : null;
-  const seedFor = (site: string): string | undefined =>
-    opts.seed === undefined ? undefined : `${opts.seed}:${site}`;
+  const seedFor = dropoutSites(opts);
   const H = c.hidden_size;
   const eps = c.norm_eps;
   const bias = (name: string, on: boolean) => (on ? p(name) : undefined);
@@ -89,11 +83,10 @@ export function modernBertForward(
       // One tidy per layer: what backward does not keep is freed as the layer ends.
       h = tf.tidy(() => encoderLayer(c, p, i, type, h, m, { B, T }, training, seedFor));
     }
-    const h3 = tf.reshape(h, [B, T, H]);
     let pooled: tf.Tensor;
     if (c.classifier_pooling === 'cls') {
       // final_norm is per token: normalising the first token alone is the same maths
-      pooled = norm(tf.reshape(tf.slice(h3, [0, 0, 0], [B, 1, H]), [B, H]), 'model.final_norm');
+      pooled = norm(firstToken(h, B, T), 'model.final_norm');
     } else {
       const normed = tf.reshape(norm(h, 'model.final_norm'), [B, T, H]);
       const w = mask ? tf.cast(mask, 'float32') : tf.ones([B, T]);

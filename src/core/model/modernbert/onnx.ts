@@ -8,7 +8,9 @@ import type { GraphOps, HostTensor, OnnxGraph } from '../family';
 import { ONNX_FLOAT } from '../family';
 import { hostParam, onnxActivation, onnxLayerNorm } from '../onnxOps';
 import type { ModernBertConfig, ModernBertLayerType } from './config';
-import { FLOAT32_MIN, inverseFrequencies } from './ops';
+import { FLOAT32_MIN } from '../encoderLayer';
+import { onnxAdditiveMask, onnxFirstToken } from '../encoderLayerOnnx';
+import { inverseFrequencies } from './ops';
 
 /** The graph's inputs, int64 [batch_size, sequence_length] each. */
 export const MODERNBERT_ONNX_INPUTS = ['input_ids', 'attention_mask'] as const;
@@ -54,15 +56,15 @@ export function addModernBertGraph(
     [g.int64('positions.start', [], [0]), seqLen, g.int64('positions.step', [], [1])],
     'positions/Range',
   );
-  const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: ONNX_FLOAT } });
-  const keep = g.op('Unsqueeze', [maskF, g.ints([1, 2])], 'mask/Unsqueeze'); // [B, 1, 1, T]
+  const maskF = g.op('Cast', [mask], 'padding/Cast', { to: { int: ONNX_FLOAT } });
+  const keep = g.op('Unsqueeze', [maskF, g.ints([1, 2])], 'padding/Unsqueeze'); // [B, 1, 1, T]
+  const fullMask = onnxAdditiveMask(g, mask);
   const additive = (k: string, name: string) =>
     g.op(
       'Mul',
       [g.op('Sub', [g.scalar(1), k], `${name}/Invert`), g.scalar(FLOAT32_MIN)],
       `${name}/Scale`,
     );
-  const fullMask = additive(keep, 'mask');
   // Sliding layers: also |i - j| <= local_attention // 2; every query sees itself (ops.ts).
   const rows = g.op('Unsqueeze', [positions, g.ints([1])], 'window/Rows');
   const cols = g.op('Unsqueeze', [positions, g.ints([0])], 'window/Cols');
@@ -197,9 +199,7 @@ export function addModernBertGraph(
 
   let pooled: string;
   if (c.classifier_pooling === 'cls') {
-    pooled = g.op('Gather', [h, g.int64('pool.first_token', [], [0])], 'pool/First', {
-      axis: { int: 1 },
-    });
+    pooled = onnxFirstToken(g, h, 'pool');
   } else {
     const sums = g.op(
       'Squeeze',

@@ -6,10 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { FLOAT32_MIN, additiveMask } from '../encoderLayer';
 import { layerNormBackward, layerNormForward } from '../layers';
-
-/** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
-export const FLOAT32_MIN = -3.4028234663852886e38;
 
 /**
  * `LayerNorm(x)` over the last axis of [N, H] with weight `gamma` and, when given, bias `beta`
@@ -207,10 +205,10 @@ export function attentionMasks(
   T: number,
   window: number,
 ): { full: tf.Tensor | null; sliding: tf.Tensor | null } {
+  const full = additiveMask(attentionMask);
+  if (T - 1 <= window) return { full, sliding: full };
   const keep = attentionMask ? tf.reshape(tf.cast(attentionMask, 'float32'), [B, 1, 1, T]) : null;
   const additive = (k: tf.Tensor) => tf.mul(tf.sub(1, k), FLOAT32_MIN);
-  const full = keep ? additive(keep) : null;
-  if (T - 1 <= window) return { full, sliding: full };
   const band = new Float32Array(T * T);
   for (let i = 0; i < T; i++) {
     for (let j = Math.max(0, i - window); j <= Math.min(T - 1, i + window); j++)
