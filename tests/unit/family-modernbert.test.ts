@@ -211,6 +211,11 @@ describe('ModernBERT config', () => {
       full_attention: { rope_theta: 80000, rope_type: 'default' },
       sliding_attention: { rope_theta: 5000, rope_type: 'default' },
     });
+    // `sliding_window` is HF's half-window property: it sets local_attention (and wins)
+    expect(
+      family.parseConfig({ model_type: 'modernbert', sliding_window: 32, local_attention: 100 })
+        .local_attention,
+    ).toBe(64);
     // HF's defaults where the file says nothing
     const d = family.parseConfig({ model_type: 'modernbert' });
     expect([d.hidden_size, d.intermediate_size, d.local_attention, d.classifier_pooling]).toEqual([

@@ -152,6 +152,8 @@ const schema = z.looseObject({
   local_rope_theta: z.number().positive().optional(),
   global_attn_every_n_layers: posInt.optional(),
   local_attention: posInt.optional(),
+  /** HF's half-window property: setting it sets local_attention to twice it (and wins). */
+  sliding_window: posInt.optional(),
   embedding_dropout: prob.optional(),
   mlp_bias: z.boolean().optional(),
   mlp_dropout: prob.optional(),
@@ -274,7 +276,10 @@ export function parseModernBertConfig(json: unknown): ModernBertConfig {
         c.local_rope_theta ?? D.local_rope_theta,
       ),
     },
-    local_attention: c.local_attention ?? D.local_attention,
+    local_attention:
+      c.sliding_window !== undefined
+        ? 2 * c.sliding_window
+        : (c.local_attention ?? D.local_attention),
     embedding_dropout: c.embedding_dropout ?? D.embedding_dropout,
     mlp_bias: c.mlp_bias ?? D.mlp_bias,
     mlp_dropout: c.mlp_dropout ?? D.mlp_dropout,

@@ -19,7 +19,7 @@ import {
   residual,
   rotary,
   rotaryFactors,
-  tokenEmbeddings,
+  tokenRows,
   type RotaryFactors,
 } from './ops';
 
@@ -68,12 +68,9 @@ export function modernBertForward(
     layerNorm(x, p(`${prefix}.weight`), normBias(prefix), eps);
 
   return tf.tidy(() => {
-    let h: tf.Tensor = tokenEmbeddings(
-      p('model.embeddings.tok_embeddings.weight') as tf.Tensor2D,
-      p('model.embeddings.norm.weight'),
-      normBias('model.embeddings.norm'),
-      ids,
-      eps,
+    let h: tf.Tensor = norm(
+      tokenRows(p('model.embeddings.tok_embeddings.weight') as tf.Tensor2D, ids),
+      'model.embeddings.norm',
     );
     h = dropout(h, c.embedding_dropout, training, seedFor('emb'));
     const masks = attentionMasks(mask, B, T, Math.floor(c.local_attention / 2));

@@ -1,7 +1,7 @@
 /**
  * ModernBERT's ops beside the shared ones in `layers.ts`, each with its gradient written out so
  * the tape records one op and keeps only what the backward pass reads: the token-embedding
- * lookup with its LayerNorm, a LayerNorm with or without bias, a residual sum, the rotary
+ * lookup, a LayerNorm with or without bias, a residual sum, the rotary
  * embedding of the fused QKV projection, and the sliding-window attention mask.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -53,49 +53,27 @@ export const residual = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFun
 })) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
- * `LayerNorm(word[ids])` as one op: the rows' gradient is a scatter-add into the table (the
- * wasm backend has no gradient for gather).
+ * The rows `word[ids]`, with the lookup's gradient written as a scatter-add into the table (the
+ * wasm backend has no gradient for gather); keeps only the ids.
  * @param ids int32 [B, T]
  * @returns float32 [B*T, H]
  */
-export function tokenEmbeddings(
-  word: tf.Tensor2D,
-  gamma: tf.Tensor,
-  beta: tf.Tensor | null,
-  ids: tf.Tensor2D,
-  eps: number,
-): tf.Tensor2D {
+export function tokenRows(word: tf.Tensor2D, ids: tf.Tensor2D): tf.Tensor2D {
   const N = ids.size;
   const [vocab, H] = word.shape;
-  const flatIds = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [N]);
-  const run = (args: Array<tf.Tensor | tf.GradSaveFunc>, withBias: boolean) => {
-    const [w, g] = args as tf.Tensor[];
-    const save = args[withBias ? 3 : 2] as tf.GradSaveFunc;
-    const { y, xhat, rstd } = tf.tidy(() =>
-      layerNormForward(
-        tf.gather(w, flatIds) as tf.Tensor2D,
-        g,
-        withBias ? (args[2] as tf.Tensor) : tf.scalar(0),
-        eps,
-      ),
-    );
-    save([xhat, rstd, g, flatIds]);
+  const fn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const flatIds = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [N]);
+    save([flatIds]);
     return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.tidy(() => {
-          const [sx, sr, sg, sids] = saved;
-          const [drows, dg, db] = layerNormBackward(dy as tf.Tensor2D, sx, sr, sg);
-          // scatterND sums duplicate ids, as the gradient of a lookup needs
-          const dw = tf.scatterND(tf.reshape(sids, [N, 1]), drows, [vocab, H]);
-          return withBias ? [dw, dg, db] : [dw, dg];
-        }),
+      value: tf.gather(args[0] as tf.Tensor, flatIds),
+      // scatterND sums duplicate ids, as the gradient of a lookup needs
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.scatterND(tf.reshape(saved[0], [N, 1]), dy, [vocab, H]),
+      ],
     };
-  };
-  const fn = beta
-    ? tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, true))
-    : tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => run(args, false));
-  return (beta ? fn(word, gamma, beta) : fn(word, gamma)) as tf.Tensor2D;
+  });
+  return fn(word) as tf.Tensor2D;
 }
 
 /** HF's `inv_freq` of heads of size `dH` and base `theta`, in float32 steps: `1 / theta ** (arange(0, dH, 2) / dH)`. */
