@@ -421,7 +421,9 @@ describe('ModernBERT dropout', () => {
 
 describe('ModernBERT training (the fixture Trainer run, replayed with the family)', () => {
   it('gives trainer_state.json loss, grad_norm and learning_rate at each of the 12 steps', async () => {
-    await tf.setBackend('cpu');
+    // wasm with the studio's kernels, as the CLI trains (cpu takes minutes on a busy machine)
+    expect(installWasmKernels()).toBe(true);
+    await tf.setBackend('wasm');
     const args = JSON.parse(readFileSync(`${dir}training_args.json`, 'utf8')) as Record<
       string,
       number
@@ -505,11 +507,11 @@ describe('ModernBERT training (the fixture Trainer run, replayed with the family
       expect(errs[0], `loss at step ${step + 1}`).toBeLessThan(1e-3);
       expect(errs[1], `grad_norm at step ${step + 1}`).toBeLessThan(1e-3);
     }
-    // measured here: about 2e-6 relative at worst
+    // measured here: about 2e-5 relative at worst (wasm), 2e-6 (cpu)
     expect(worst).toBeLessThan(1e-4);
     opt.dispose();
     for (const v of params.values()) v.dispose();
-  });
+  }, 240_000);
 });
 
 describe('ModernBERT activation memory', () => {
