@@ -21,9 +21,12 @@ import { modernbertFamily, type ModernBertConfig } from '../../src/core/model/mo
 import { initStd } from '../../src/core/model/modernbert/params';
 import { AdamW } from '../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../src/core/train/clip';
+import { headLoss } from '../../src/core/train/losses';
 import { learningRateAt, warmupSteps } from '../../src/core/train/schedules';
 
 const dir = 'tests/fixtures/auto/modernbert/';
+/** The head's loss of integer labels (what the model class passes to forward). */
+const CE = headLoss('single_label_classification');
 const family = modernbertFamily;
 
 interface Reference {
@@ -136,7 +139,8 @@ async function gradsOf(
   const params = load(config, weights);
   const batch = batchOf(ref.gradient.input_ids, ref.gradient.attention_mask, labels);
   const { value, grads } = tf.variableGrads(
-    () => family.forward(config, getter(params), batch, { training: true }).loss as tf.Scalar,
+    () =>
+      family.forward(config, getter(params), batch, { training: true, loss: CE }).loss as tf.Scalar,
     [...params.values()],
   );
   const out = new Map<string, Float32Array>();
@@ -475,7 +479,7 @@ describe('ModernBERT training (the fixture Trainer run, replayed with the family
         const { value, grads } = tf.variableGrads(
           () =>
             tf.div(
-              family.forward(c, getter(params), batch, { training: true, seed: 42 })
+              family.forward(c, getter(params), batch, { training: true, seed: 42, loss: CE })
                 .loss as tf.Scalar,
               ga,
             ),
@@ -543,7 +547,8 @@ describe('ModernBERT activation memory', () => {
     let kept = 0;
     const { value, grads } = tf.variableGrads(() => {
       const before = tf.memory().numBytes;
-      const loss = family.forward(c, getter(params), batch, { training: true }).loss as tf.Scalar;
+      const loss = family.forward(c, getter(params), batch, { training: true, loss: CE })
+        .loss as tf.Scalar;
       kept = tf.memory().numBytes - before; // what the tape holds once the forward pass is done
       return loss;
     }, [...params.values()]);

@@ -8,7 +8,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { headLoss } from '../../train/losses';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
 import { batchShape, dropoutSites, firstToken } from '../encoderLayer';
 import { activation, attention, dropout, linear } from '../layers';
@@ -37,16 +36,10 @@ function factorsFor(T: number, dH: number, theta: number): RotaryFactors {
   return f;
 }
 
-/** The problem type HF's forward decides when the config has none. */
-function problemTypeOf(c: ModernBertConfig, labels: tf.Tensor) {
-  if (c.problem_type != null) return c.problem_type;
-  if (c.num_labels === 1) return 'regression' as const;
-  return labels.dtype === 'int32'
-    ? ('single_label_classification' as const)
-    : ('multi_label_classification' as const);
-}
-
-/** See the module comment. Returns new tensors owned by the caller. */
+/**
+ * See the module comment. Returns new tensors owned by the caller; `loss` is
+ * `opts.loss(logits, labels)` when both are given (the model class passes the head's loss).
+ */
 export function modernBertForward(
   c: ModernBertConfig,
   p: ParamGetter,
@@ -58,7 +51,7 @@ export function modernBertForward(
   const [B, T] = batchShape(batch, c.max_position_embeddings);
   const mask = batch.attention_mask;
   const labels = batch.labels;
-  const lossOf = labels ? (opts.loss ?? headLoss(problemTypeOf(c, labels))) : null;
+  const lossOf = opts.loss;
   const seedFor = dropoutSites(opts);
   const H = c.hidden_size;
   const eps = c.norm_eps;

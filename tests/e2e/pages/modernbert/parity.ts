@@ -9,6 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { readSafetensors } from '../../../../src/core/io/safetensors';
 import { modernbertFamily as family } from '../../../../src/core/model/modernbert';
+import { headLoss } from '../../../../src/core/train/losses';
+
+const CE = headLoss('single_label_classification');
 
 interface Reference {
   forward: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
@@ -63,7 +66,7 @@ async function modelErrors(
     labels: tf.tensor1d(want.labels, 'int32'),
   };
   const { value, grads } = tf.variableGrads(
-    () => family.forward(config, get, batch, { training: true }).loss as tf.Scalar,
+    () => family.forward(config, get, batch, { training: true, loss: CE }).loss as tf.Scalar,
     [...params.values()],
   );
   const loss = Math.abs((await value.data())[0] - want.loss);
