@@ -6,6 +6,8 @@
  */
 import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
+import { distilBertFamily } from './distilbert';
+import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
 import { modernbertFamily } from './modernbert';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
@@ -18,6 +20,8 @@ export const FAMILIES: readonly ModelFamily[] = [
   bertFamily,
   robertaFamily,
   xlmRobertaFamily,
+  distilBertFamily,
+  electraFamily,
   modernbertFamily,
 ];
 
