@@ -1,5 +1,5 @@
 /**
- * RoBERTa's, XLM-RoBERTa's, DistilBERT's and ELECTRA's exports in Python: each fixture checkpoint fine-tuned a few steps
+ * RoBERTa's, XLM-RoBERTa's, DistilBERT's, ELECTRA's and ModernBERT's exports in Python: each fixture checkpoint fine-tuned a few steps
  * through the CLI, then tests/python/interop.py on the folder (AutoModelForSequenceClassification
  * and `pipeline("text-classification", truncation=True)` give `studio predict`'s probabilities
  * within 1e-4, TrainingArguments loads, AutoTokenizer gives the studio's ids) and
@@ -32,7 +32,7 @@ const python = requirePython('family-roberta-export', [
   'onnxruntime',
 ]);
 
-const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra'];
+const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'modernbert'];
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);
