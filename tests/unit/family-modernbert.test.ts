@@ -287,6 +287,24 @@ describe('ModernBERT config', () => {
     expect(family.maxInputLength(c)).toBe(64);
     expect(family.takesTokenTypeIds(c)).toBe(false);
     expect(family.onnxInputs(c)).toEqual(['input_ids', 'attention_mask']);
+    // the run's from-scratch settings come under BERT's names (the default family's)
+    const s = family.scratchConfig({
+      vocabSize: 300,
+      id2label: { '0': 'a', '1': 'b' },
+      problemType: null,
+      maxLength: 64,
+      padTokenId: 0,
+      settings: {
+        hidden_size: 32,
+        hidden_dropout_prob: 0.1,
+        attention_probs_dropout_prob: 0.2,
+        classifier_dropout: null,
+      },
+    });
+    expect([s.hidden_size, s.embedding_dropout, s.mlp_dropout, s.attention_dropout]).toEqual([
+      32, 0.1, 0.1, 0.2,
+    ]);
+    expect(s.classifier_dropout).toBe(0);
   });
 });
 

@@ -345,13 +345,30 @@ export function modernBertConfigToJson(config: ModernBertConfig): string {
 }
 
 /**
+ * The studio's from-scratch settings are named as BERT's config keys (the default family's);
+ * ModernBERT reads its dropouts under its own: `hidden_dropout_prob` (after the embeddings and
+ * in the MLP) -> `embedding_dropout` and `mlp_dropout`, `attention_probs_dropout_prob` ->
+ * `attention_dropout` (ModernBERT's, on the probabilities and after `Wo`). A null
+ * `classifier_dropout` (BERT: "as hidden_dropout_prob") leaves HF's default.
+ */
+const FROM_BERT_KEYS: Record<string, readonly string[]> = {
+  hidden_dropout_prob: ['embedding_dropout', 'mlp_dropout'],
+  attention_probs_dropout_prob: ['attention_dropout'],
+};
+
+/**
  * The small from-scratch ModernBERT: hidden 64, 2 layers, 4 heads, intermediate 128,
  * `max_position_embeddings` the run's max length, the special-token ids null (the tokenizer has
- * them), every other key at HF's default (layer 0 global, then as `global_attn_every_n_layers`
- * 3 lays them out).
+ * them), the settings (ModernBERT's keys, or BERT's names of the same settings), every other key
+ * at HF's default (layer 0 global, then as `global_attn_every_n_layers` 3 lays them out).
  */
 export function modernBertScratchConfig(opts: ScratchOptions): ModernBertConfig {
   const id2label = Object.keys(opts.id2label).length > 0 ? opts.id2label : defaultId2Label(2);
+  const settings: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opts.settings ?? {})) {
+    if (v === undefined || v === null) continue;
+    for (const key of FROM_BERT_KEYS[k] ?? [k]) settings[key] = v;
+  }
   return parseModernBertConfig({
     architectures: ['ModernBertForSequenceClassification'],
     model_type: 'modernbert',
@@ -369,6 +386,6 @@ export function modernBertScratchConfig(opts: ScratchOptions): ModernBertConfig 
     sep_token_id: null,
     id2label,
     problem_type: opts.problemType,
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...settings,
   });
 }
