@@ -1,5 +1,6 @@
 /**
- * Each family's exports in Python (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA, DeBERTa-v2): each
+ * Each family's exports in Python (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA,
+ * DeBERTa-v2, ModernBERT): each
  * fixture checkpoint fine-tuned a few steps through the CLI, then tests/python/interop.py on the
  * folder (AutoModelForSequenceClassification and `pipeline("text-classification",
  * truncation=True)` give `studio predict`'s probabilities within 1e-4, TrainingArguments loads,
@@ -33,7 +34,7 @@ const python = requirePython('family-roberta-export', [
   'onnxruntime',
 ]);
 
-const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2'];
+const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'];
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);

@@ -31,7 +31,7 @@ describe("each family's ONNX export in transformers.js", () => {
     env.localModelPath = tmp;
   });
 
-  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2'])(
+  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'])(
     '%s: pipeline fp32 and q8 give the studio probabilities',
     async (modelType) => {
       const dir = await fineTunedFixture(modelType, tmp);

@@ -10,6 +10,7 @@ import { debertaFamily } from './deberta';
 import { distilBertFamily } from './distilbert';
 import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
+import { modernbertFamily } from './modernbert';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
 
 /** A parsed config of any family: code outside the family reads only the common keys. */
@@ -23,6 +24,7 @@ export const FAMILIES: readonly ModelFamily[] = [
   distilBertFamily,
   electraFamily,
   debertaFamily,
+  modernbertFamily,
 ];
 
 /** The family from-scratch runs build unless the run names another. */
