@@ -62,6 +62,7 @@ export function exportTexts(modelType: string): string[] {
   return [
     ...texts,
     'Café naïve £100 prize!!! Call 0800-123 now 😀 日本 résumé',
+    'ﬁ ligature ① Ａｂｃ fullwidth, Cre\u0300me',
     '  two leading spaces and   repeated   ones',
     'ok',
     Array.from({ length: 300 }, (_, i) => words[i % words.length]).join(' '),
