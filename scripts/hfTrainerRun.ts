@@ -77,7 +77,8 @@ function canonical(v: unknown): string {
   );
 }
 
-function softmax(row: number[]): number[] {
+/** Softmax of one row of logits. */
+export function softmax(row: number[]): number[] {
   const m = Math.max(...row);
   const e = row.map((x) => Math.exp(x - m));
   const s = e.reduce((a, b) => a + b, 0);

@@ -1,5 +1,5 @@
 /**
- * RoBERTa's and XLM-RoBERTa's exports in Python: each fixture checkpoint fine-tuned a few steps
+ * RoBERTa's, XLM-RoBERTa's, DistilBERT's and ELECTRA's exports in Python: each fixture checkpoint fine-tuned a few steps
  * through the CLI, then tests/python/interop.py on the folder (AutoModelForSequenceClassification
  * and `pipeline("text-classification", truncation=True)` give `studio predict`'s probabilities
  * within 1e-4, TrainingArguments loads, AutoTokenizer gives the studio's ids) and
@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
 import { loadHfModel } from '../../src/core/io/hfModel';
+import { familyOf } from '../../src/core/model/families';
 import { ONNX_FP32_FILE, ONNX_Q8_FILE } from '../../src/core/io/onnx/familyOnnx';
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
@@ -31,7 +32,7 @@ const python = requirePython('family-roberta-export', [
   'onnxruntime',
 ]);
 
-const FAMILIES = ['roberta', 'xlm-roberta'];
+const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra'];
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);
@@ -58,14 +59,18 @@ async function studioLogits(dir: string, texts: string[]) {
   const T = Math.max(...texts.map((_, i) => len(i)));
   const rows = (f: (i: number, t: number) => number) =>
     texts.map((_, i) => Array.from({ length: T }, (_, t) => f(i, t)));
-  const inputs = {
-    input_ids: rows((i, t) => (t < len(i) ? enc.ids[enc.offsets[i] + t] : tok.padId)),
-    attention_mask: rows((i, t) => (t < len(i) ? 1 : 0)),
-  };
   const { model } = loadHfModel({
     config: readFileSync(join(dir, 'config.json'), 'utf8'),
     weights: new Uint8Array(readFileSync(join(dir, 'model.safetensors'))),
   });
+  // The inputs the family's ONNX graph declares (token_type_ids: zeros, one text per row).
+  const inputs: Record<string, number[][]> = {
+    input_ids: rows((i, t) => (t < len(i) ? enc.ids[enc.offsets[i] + t] : tok.padId)),
+    attention_mask: rows((i, t) => (t < len(i) ? 1 : 0)),
+  };
+  if (familyOf(model.config).onnxInputs(model.config).includes('token_type_ids')) {
+    inputs.token_type_ids = rows(() => 0);
+  }
   const logits = tf.tidy(() => {
     const t = (r: number[][]) => tf.tensor2d(r, undefined, 'int32');
     return model.forward({
@@ -79,7 +84,7 @@ async function studioLogits(dir: string, texts: string[]) {
   return { inputs, logits: out };
 }
 
-describe.skipIf(!python)('RoBERTa and XLM-RoBERTa exports in Python', () => {
+describe.skipIf(!python)("each family's export in Python", () => {
   it('load in transformers with studio predict probabilities, and their ONNX files check', async () => {
     await selectBackend('wasm');
     const tmp = mkdtempSync(join(tmpdir(), 'studio-roberta-export-'));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { reproduceHfRun } from '../../scripts/compare-hf-run';
-import { compareRuns, formatComparison } from '../../scripts/hfTrainerRun';
+import { compareRuns, formatComparison, softmax } from '../../scripts/hfTrainerRun';
 import { FAMILIES } from '../../src/core/model/families';
 import { runCli } from './helpers/runCli';
 
@@ -24,15 +24,6 @@ const REGISTERED = FAMILIES.flatMap((f) => f.modelTypes).filter((t) => FOLDERS.i
 
 type State = { log_history: Record<string, number>[] } & Record<string, unknown>;
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
-
-function softmaxRows(logits: number[][]): number[][] {
-  return logits.map((row) => {
-    const m = Math.max(...row);
-    const e = row.map((x) => Math.exp(x - m));
-    const s = e.reduce((a, b) => a + b, 0);
-    return e.map((x) => x / s);
-  });
-}
 
 describe("transformers' Trainer runs of each family, reproduced from the CLI", () => {
   it('names each reference run by its checkpoint model_type', () => {
@@ -67,9 +58,9 @@ describe("transformers' Trainer runs of each family, reproduced from the CLI", (
     (d) => {
       const fixture = join(AUTO, d);
       const oneThread = readJson<State>(join(fixture, 'trainer_state_1thread.json'));
-      const probs = softmaxRows(
-        readJson<{ logits: number[][] }>(join(fixture, 'final_logits_1thread.json')).logits,
-      );
+      const probs = readJson<{ logits: number[][] }>(
+        join(fixture, 'final_logits_1thread.json'),
+      ).logits.map(softmax);
       const c = compareRuns(fixture, oneThread, probs);
       expect(c.ok, formatComparison(c)).toBe(true);
       expect(c.probabilities?.spread).not.toBeNull();

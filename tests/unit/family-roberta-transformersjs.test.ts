@@ -1,5 +1,5 @@
 /**
- * RoBERTa's and XLM-RoBERTa's ONNX exports in transformers.js (Node, local files only): each
+ * RoBERTa's, XLM-RoBERTa's, DistilBERT's and ELECTRA's ONNX exports in transformers.js (Node, local files only): each
  * fixture checkpoint fine-tuned a few steps through the CLI, then `pipeline("text-classification")`
  * on its folder gives `studio predict`'s probabilities, fp32 within 1e-4 and q8 with the same top
  * label, on the texts that fit max_length (transformers.js cuts a longer text after adding its
@@ -22,7 +22,7 @@ type Classify = (
   o: { top_k: null },
 ) => Promise<{ label: string; score: number }[][]>;
 
-describe('RoBERTa and XLM-RoBERTa ONNX exports in transformers.js', () => {
+describe("each family's ONNX export in transformers.js", () => {
   beforeAll(async () => {
     await selectBackend('wasm');
     env.allowRemoteModels = false;
@@ -30,7 +30,7 @@ describe('RoBERTa and XLM-RoBERTa ONNX exports in transformers.js', () => {
     env.localModelPath = tmp;
   });
 
-  it.each(['roberta', 'xlm-roberta'])(
+  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra'])(
     '%s: pipeline fp32 and q8 give the studio probabilities',
     async (modelType) => {
       const dir = await fineTunedFixture(modelType, tmp);

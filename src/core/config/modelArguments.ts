@@ -15,10 +15,9 @@ const DROPOUT: NumberLimits = { min: 0, max: 0.9, integer: false };
 
 /**
  * The from-scratch model's settings: each is the config.json key of the same name (the default
- * family's, BERT's), handed
- * to the model's config as it is (see `scratchModelSettings`). A new model setting is one field
- * here and the model code that reads it: the run config, the CLI's flags, the model spec,
- * studio_args.json and the stored run record all follow from this table.
+ * family's, BERT's), handed to the model's config as it is (see `scratchModelSettings`). A new
+ * model setting is one field here and the model code that reads it: the run config, the CLI's
+ * flags, the model spec, studio_args.json and the stored run record all follow from this table.
  */
 export const SCRATCH_MODEL_FIELDS = {
   hidden_size: configField(

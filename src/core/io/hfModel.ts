@@ -20,8 +20,8 @@ export interface HfModelFiles {
 
 /**
  * `model.save_pretrained(dir)`: config.json (architectures: the family's
- * `<Family>ForSequenceClassification`, model_type, sizes, id2label/label2id, problem_type, dtype float32, keys sorted as HF
- * writes them) and model.safetensors (F32, HF names, PyTorch layout, `{"format": "pt"}`).
+ * `<Family>ForSequenceClassification`, model_type, sizes, id2label/label2id, problem_type, dtype
+ * float32, keys sorted as HF writes them) and model.safetensors (F32, HF names, PyTorch layout, `{"format": "pt"}`).
  * Reads the weights with `await data()` (safe on WebGPU).
  */
 export async function exportHfModel(model: SequenceClassifier): Promise<HfModelFiles> {

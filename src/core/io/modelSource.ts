@@ -275,8 +275,9 @@ export async function fetchFile(
 
 /**
  * Downloads a checkpoint's files from a folder URL or Hub id (see {@link modelBaseUrl}).
- * config.json is fetched and validated first (a family the studio cannot build fails before the weights are
- * downloaded); the weights, then tokenizer.json / tokenizer_config.json when they exist.
+ * config.json is fetched and validated first (a family the studio cannot build fails before
+ * the weights are downloaded); the weights (in parts, partDownload.ts), then tokenizer.json /
+ * tokenizer_config.json when they exist.
  */
 export async function fetchModelFiles(
   source: string,

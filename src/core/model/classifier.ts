@@ -199,6 +199,11 @@ export class SequenceClassifier {
     return problemTypeFor(this.config, labels.dtype === 'int32' ? 'int' : 'float');
   }
 
+  /** Whether the model reads `token_type_ids` (`family.takesTokenTypeIds`): batches hold them only then. */
+  takesTokenTypeIds(): boolean {
+    return this.family.takesTokenTypeIds(this.config);
+  }
+
   /** The longest input (tokens, specials included) the model takes (`family.maxInputLength`). */
   maxInputLength(): number {
     return this.family.maxInputLength(this.config);

@@ -151,6 +151,29 @@ export function encoderLayer(
 }
 
 /**
+ * `count` encoder layers in turn, layer i's modules from `namesOf(i)`; one `tf.tidy` per layer,
+ * so what the backward pass does not keep goes as each layer ends (a lower peak, and a wasm heap
+ * that grows less), not when the whole forward pass does.
+ * @param h float32 [B*T, H]
+ * @returns float32 [B*T, H]
+ */
+export function encoderLayers(
+  p: ParamGetter,
+  namesOf: (i: number) => EncoderLayerNames,
+  count: number,
+  h: tf.Tensor,
+  maskAdd: tf.Tensor | null,
+  s: Omit<EncoderLayerSettings, 'index'>,
+): tf.Tensor {
+  let out = h;
+  for (let i = 0; i < count; i++) {
+    const input = out;
+    out = tf.tidy(() => encoderLayer(p, namesOf(i), input, maskAdd, { ...s, index: i }));
+  }
+  return out;
+}
+
+/**
  * The first token's hidden state of every row, `h[:, 0]`.
  * @param h float32 [B*T, H]
  * @returns float32 [B, H]

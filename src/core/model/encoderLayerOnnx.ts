@@ -56,6 +56,18 @@ export function onnxEmbeddings(
   return onnxLayerNorm(g, sum, weights, names.norm, eps);
 }
 
+/** The node names of the graph inputs `names` (an error names an input the graph lacks). */
+export function graphInputs(
+  inputs: Readonly<Record<string, string>>,
+  names: readonly string[],
+): string[] {
+  return names.map((n) => {
+    const node = inputs[n];
+    if (node === undefined) throw new Error(`ONNX export: the graph has no input '${n}'`);
+    return node;
+  });
+}
+
 /** HF's additive mask `(1 - mask) * float32 min` as [B, 1, 1, T] from the int64 mask input. */
 export function onnxAdditiveMask(g: OnnxGraph, mask: string): string {
   const maskF = g.op('Cast', [mask], 'mask/Cast', { to: { int: ONNX_FLOAT } });

@@ -6,6 +6,8 @@
  */
 import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
+import { distilBertFamily } from './distilbert';
+import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
 
@@ -13,7 +15,13 @@ import { robertaFamily, xlmRobertaFamily } from './roberta';
 export type ModelConfig = CommonConfig;
 
 /** Every family the studio builds, BERT (the from-scratch default) first. */
-export const FAMILIES: readonly ModelFamily[] = [bertFamily, robertaFamily, xlmRobertaFamily];
+export const FAMILIES: readonly ModelFamily[] = [
+  bertFamily,
+  robertaFamily,
+  xlmRobertaFamily,
+  distilBertFamily,
+  electraFamily,
+];
 
 /** The family from-scratch runs build unless the run names another. */
 export const DEFAULT_FAMILY: ModelFamily = bertFamily;

@@ -1,6 +1,7 @@
 /**
- * The model a training run starts from (a small model of the default family, BERT, from scratch, or the loaded checkpoint with
- * a head for the data's labels), and the memory such a run would need.
+ * The model a training run starts from (a small model of the default family, BERT, from
+ * scratch, or the loaded checkpoint of any family with a head for the data's labels), and the
+ * memory such a run would need.
  */
 import { scratchModelSettings } from '../config/modelArguments';
 import { SequenceClassifier } from '../model/classifier';

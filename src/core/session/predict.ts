@@ -84,11 +84,13 @@ export async function predictTexts(
     size: texts.length,
   };
   const idx = Uint32Array.from(texts.map((_, i) => i));
-  const batch = batchTensors(ds, idx, 'single_label_classification', {
-    padding: 'longest',
-    maxLength,
-    padId: tok.padId,
-  });
+  const batch = batchTensors(
+    ds,
+    idx,
+    'single_label_classification',
+    { padding: 'longest', maxLength, padId: tok.padId },
+    model.takesTokenTypeIds(),
+  );
   const logits = tf.tidy(() => model.forward(inputsOf(batch), { training: false }).logits);
   disposeBatch(batch);
   const values = (await logits.data()) as Float32Array;

@@ -45,8 +45,8 @@ export function labelsOf(config: Pick<ModelConfig, 'id2label'>): string[] {
 /**
  * Reads a pretrained checkpoint from its files (`config.json`, `model.safetensors`, and when
  * present `tokenizer.json` + `tokenizer_config.json`, or `vocab.txt`; names may carry a folder
- * prefix): validates the config (a family the studio builds, `families.ts`) and the weights (header, dtypes, names and
- * shapes against the config) with a specific message. Returns the checkpoint and its own
+ * prefix): validates the config (a family the studio builds, `families.ts`) and the weights
+ * (header, dtypes, names and shapes against the config) with a specific message. Returns the checkpoint and its own
  * tokenizer, or null when it ships none; `current` is the tokenizer then used instead (checked
  * against the vocabulary and named in a notice). `hubId`: the Hub id it was downloaded as, if
  * so. Nothing is kept here: the caller keeps both.

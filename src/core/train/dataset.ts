@@ -21,7 +21,8 @@ export interface LabeledDataset {
 export interface TensorBatch {
   input_ids: tf.Tensor2D;
   attention_mask: tf.Tensor2D;
-  token_type_ids: tf.Tensor2D;
+  /** Only for a model that reads them (`SequenceClassifier.takesTokenTypeIds`). */
+  token_type_ids?: tf.Tensor2D;
   labels: tf.Tensor;
   /** Real (unpadded) tokens in the batch. */
   tokens: number;
@@ -33,28 +34,40 @@ export interface CollateOptions {
   padId: number;
 }
 
-/** Builds the batch tensors for rows `indices` (caller disposes them, or runs inside tf.tidy). */
+/**
+ * Builds the batch tensors for rows `indices` (caller disposes them, or runs inside tf.tidy);
+ * `token_type_ids` only when `tokenTypeIds` (the model reads them).
+ */
 export function batchTensors(
   ds: LabeledDataset,
   indices: ArrayLike<number>,
   problemType: ProblemType,
   opts: CollateOptions,
+  tokenTypeIds = true,
 ): TensorBatch {
   const b = collateBatch(ds.encoded, indices, opts);
   let tokens = 0;
   for (let i = 0; i < b.attentionMask.length; i++) tokens += b.attentionMask[i];
-  return { ...inputTensors(b), labels: labelTensor(ds, indices, problemType), tokens };
+  return {
+    ...inputTensors(b, tokenTypeIds),
+    labels: labelTensor(ds, indices, problemType),
+    tokens,
+  };
 }
 
-/** The model inputs of a collated batch as tensors (caller disposes them). */
+/**
+ * The model inputs of a collated batch as tensors (caller disposes them); `token_type_ids` only
+ * when `tokenTypeIds` (the model reads them).
+ */
 export function inputTensors(
   b: CollatedBatch,
+  tokenTypeIds = true,
 ): Pick<TensorBatch, 'input_ids' | 'attention_mask' | 'token_type_ids'> {
   const shape: [number, number] = [b.batchSize, b.seqLen];
   return {
     input_ids: tf.tensor2d(b.inputIds, shape, 'int32'),
     attention_mask: tf.tensor2d(b.attentionMask, shape, 'int32'),
-    token_type_ids: tf.tensor2d(b.tokenTypeIds, shape, 'int32'),
+    ...(tokenTypeIds ? { token_type_ids: tf.tensor2d(b.tokenTypeIds, shape, 'int32') } : {}),
   };
 }
 
@@ -87,7 +100,7 @@ export function inputsOf(
   return {
     input_ids: b.input_ids,
     attention_mask: b.attention_mask,
-    token_type_ids: b.token_type_ids,
+    ...(b.token_type_ids ? { token_type_ids: b.token_type_ids } : {}),
   };
 }
 

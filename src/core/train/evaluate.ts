@@ -31,7 +31,7 @@ export function inProcessLogits(model: SequenceClassifier): LogitsSource {
     begin: async () => {},
     logits: async (b) => {
       const logits = tf.tidy(() => {
-        const inputs = inputTensors(b);
+        const inputs = inputTensors(b, model.takesTokenTypeIds());
         return model.forward(inputs, { training: false }).logits;
       });
       const values = await logits.data<'float32'>();

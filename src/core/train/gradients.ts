@@ -56,7 +56,8 @@ export type GradientSourceFactory = (ctx: GradientContext) => GradientSource;
 export interface GradientBatch {
   input_ids: tf.Tensor2D;
   attention_mask: tf.Tensor2D;
-  token_type_ids: tf.Tensor2D;
+  /** Only for a model that reads them. */
+  token_type_ids?: tf.Tensor2D;
   labels: tf.Tensor;
 }
 
@@ -118,7 +119,7 @@ export class InProcessGradients implements GradientSource {
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
     let tokens = 0;
     for (let i = 0; i < groups.length; i++) {
-      const batch = batchTensors(train, groups[i], problemType, collate);
+      const batch = batchTensors(train, groups[i], problemType, collate, model.takesTokenTypeIds());
       const seed = deriveSeed(this.ctx.seed, step, i);
       const out = batchGradients(model, problemType, batch, loss, seed, groups.length);
       tokens += batch.tokens;

@@ -127,7 +127,7 @@ function syncWeights(r: Replica, rows: Int32Array): void {
   r.version = version;
 }
 
-function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType']) {
+function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType'], tokenTypeIds: boolean) {
   const shape: [number, number] = [s.rows, s.seqLen];
   const labels =
     problemType === 'single_label_classification'
@@ -138,7 +138,7 @@ function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType']) {
   return {
     input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
     attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-    token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+    ...(tokenTypeIds ? { token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32') } : {}),
     labels,
   };
 }
@@ -149,7 +149,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   const { problemType, loss, layout } = r.init;
   let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
   for (const s of m.shares) {
-    const batch = tensorsOf(s, problemType);
+    const batch = tensorsOf(s, problemType, r.model.takesTokenTypeIds());
     const out = batchGradients(
       r.model,
       problemType,

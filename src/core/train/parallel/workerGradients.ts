@@ -288,7 +288,9 @@ export class ParallelGradients implements GradientSource {
       const batch = {
         input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
         attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-        token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32'),
+        ...(model.takesTokenTypeIds()
+          ? { token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32') }
+          : {}),
         labels:
           problemType === 'single_label_classification'
             ? tf.tensor1d(s.labels, 'int32')

@@ -1,0 +1,82 @@
+/**
+ * Pieces the families' modules share beyond `configCommon.ts`: a config.json object checked
+ * against a family's schema, the checks of its sizes and activation, and HF's rules from a
+ * checkpoint key to a parameter name.
+ */
+import type { z } from 'zod';
+
+import { BERT_ACTIVATIONS, type BertActivation } from './config';
+import { invalidConfig, showValue } from './configCommon';
+
+/**
+ * `json` checked against `schema` (a zod object of the family's keys): the parsed keys, or a
+ * 'model-files' error naming the first bad key, what was expected and what was found.
+ */
+export function parseConfigObject<S extends z.ZodType>(
+  schema: S,
+  json: unknown,
+  displayName: string,
+): z.infer<S> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalidConfig(displayName, `expected a JSON object, got ${showValue(json)}`);
+  }
+  const parsed = schema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join('.') || '(root)';
+    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
+    throw invalidConfig(displayName, `key "${key}": ${issue.message}${got}`);
+  }
+  return parsed.data;
+}
+
+/** An activation name (`ACT2FN` key) the studio implements, or an error naming `key`. */
+export function checkActivation(displayName: string, key: string, act: string): BertActivation {
+  if (!(BERT_ACTIVATIONS as readonly string[]).includes(act)) {
+    throw invalidConfig(
+      displayName,
+      `key "${key}": ${showValue(act)} is not implemented; use one of ` +
+        `${BERT_ACTIVATIONS.map((a) => `"${a}"`).join(', ')}`,
+    );
+  }
+  return act as BertActivation;
+}
+
+/**
+ * The checks every encoder's config needs: the hidden size a multiple of the heads, the padding
+ * id inside the vocabulary. `keys` names the family's keys for the messages.
+ */
+export function checkEncoderSizes(
+  displayName: string,
+  sizes: { hidden: number; heads: number; padTokenId: number; vocabSize: number },
+  keys: { hidden: string; heads: string },
+): void {
+  if (sizes.hidden % sizes.heads !== 0) {
+    throw invalidConfig(
+      displayName,
+      `key "${keys.hidden}": ${sizes.hidden} is not a multiple of ${keys.heads} (${sizes.heads})`,
+    );
+  }
+  if (sizes.padTokenId >= sizes.vocabSize) {
+    throw invalidConfig(
+      displayName,
+      `key "pad_token_id": ${sizes.padTokenId} is outside the vocabulary (${sizes.vocabSize})`,
+    );
+  }
+}
+
+/**
+ * HF's loading rules for a checkpoint key (see `ModelFamily.checkpointName`): `ignored` buffers
+ * give null; old gamma/beta LayerNorm names become weight/bias
+ * (`PreTrainedModel._fix_state_dict_key_on_load`); a base-model checkpoint (no key with the
+ * prefix) gets `basePrefix` on every name but the head's (`head` matches those).
+ */
+export function hfCheckpointName(
+  key: string,
+  prefixed: boolean,
+  rules: { basePrefix: string; head: RegExp; ignored: RegExp },
+): string | null {
+  if (rules.ignored.test(key)) return null;
+  const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+  return !prefixed && !rules.head.test(name) ? `${rules.basePrefix}${name}` : name;
+}
