@@ -148,4 +148,50 @@ describe('model families', () => {
     for (const f of FAMILIES) expect(r.err).toContain(f.displayName);
     expect(r.err).toMatch(/Run it elsewhere/);
   }, 60_000);
+
+  it('trains from scratch the family --model_type names (BERT by default), and refuses others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratch-family-'));
+    const train = join(dir, 'train.csv');
+    writeFileSync(train, `text,label\n${'good film,pos\nbad film,neg\n'.repeat(4)}`);
+    const run = (out: string, ...extra: string[]) =>
+      runCli([
+        'train',
+        '--train_file',
+        train,
+        '--output_dir',
+        join(dir, out),
+        '--max_steps',
+        '1',
+        '--eval_strategy',
+        'no',
+        '--save_strategy',
+        'no',
+        '--hidden_size',
+        '16',
+        '--num_attention_heads',
+        '2',
+        '--intermediate_size',
+        '32',
+        '--num_hidden_layers',
+        '1',
+        ...extra,
+      ]);
+    for (const [out, extra] of [
+      ['default', []],
+      ['bert', ['--model_type', 'bert']],
+    ] as const) {
+      const r = await run(out, ...extra);
+      expect(r.code, r.err).toBe(0);
+      const config = JSON.parse(readFileSync(join(dir, out, 'config.json'), 'utf8')) as {
+        model_type: string;
+        architectures: string[];
+      };
+      expect(config.model_type).toBe('bert');
+      expect(config.architectures).toEqual(['BertForSequenceClassification']);
+    }
+    const r = await run('albert', '--model_type', 'albert');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('model_type "albert" is not a family the studio can build');
+    expect(r.err).toMatch(/Run it elsewhere/);
+  }, 120_000);
 });

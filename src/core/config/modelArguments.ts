@@ -20,6 +20,12 @@ const DROPOUT: NumberLimits = { min: 0, max: 0.9, integer: false };
  * flags, the model spec, studio_args.json and the stored run record all follow from this table.
  */
 export const SCRATCH_MODEL_FIELDS = {
+  model_type: configField(
+    z.string().regex(/^[a-z][a-z0-9_-]*$/, 'a config.json model_type (lower case)'),
+    'transformer',
+    "the from-scratch model's family: 'transformer' (a small BERT, the default) or the config.json model_type of a family the studio builds (e.g. bert, roberta)",
+    'string',
+  ),
   hidden_size: configField(
     limitedNumber(HIDDEN),
     64,
@@ -96,12 +102,6 @@ export const MODEL_FIELDS = {
     z.enum(['wordpiece', 'bpe']),
     'wordpiece',
     "with --train_tokenizer_vocab_size: 'wordpiece' (BERT's) or 'bpe' (byte-level, as RoBERTa)",
-    'string',
-  ),
-  model_type: configField(
-    z.enum(['transformer', 'bert']),
-    'transformer',
-    "'transformer': a small BERT encoder trained from scratch",
     'string',
   ),
   ...SCRATCH_MODEL_FIELDS,

@@ -158,15 +158,14 @@ function resolveTokenizer(m: ModelArguments, ref: DataRef): ResolvedTokenizer {
     : { source: 'bundled' };
 }
 
-/** The model branch the model arguments name (`model_type` picks the architecture). */
+/**
+ * The model branch the model arguments name: a checkpoint (its config.json's model_type picks
+ * the family), else a model from scratch of `model_type`'s family (BERT by default).
+ */
 function resolveModel(m: ModelArguments): ResolvedModel {
-  switch (m.model_type) {
-    case 'transformer':
-    case 'bert':
-      return m.model_name_or_path !== null
-        ? { architecture: 'bert', source: 'pretrained', model_name_or_path: m.model_name_or_path }
-        : { architecture: 'bert', source: 'scratch', ...scratchModelSettings(m) };
-  }
+  return m.model_name_or_path !== null
+    ? { architecture: 'bert', source: 'pretrained', model_name_or_path: m.model_name_or_path }
+    : { architecture: 'bert', source: 'scratch', ...scratchModelSettings(m) };
 }
 
 /** JSON with its object keys sorted, so equal values give equal text. */

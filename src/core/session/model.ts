@@ -6,7 +6,8 @@
 import { scratchModelSettings } from '../config/modelArguments';
 import { SequenceClassifier } from '../model/classifier';
 import { defaultId2Label } from '../model/config';
-import { DEFAULT_FAMILY, familyOf, type ModelConfig } from '../model/families';
+import { DEFAULT_FAMILY, familyForModelType, familyOf, type ModelConfig } from '../model/families';
+import type { ModelFamily } from '../model/family';
 import { estimateTrainingMemory, type MemoryEstimate, type MemoryLimits } from '../model/memory';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { modelFromCheckpoint, type PretrainedCheckpoint } from './pretrained';
@@ -43,10 +44,25 @@ export function buildModel(
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
   return {
-    model: SequenceClassifier.create(DEFAULT_FAMILY, scratchConfig(spec, p, tok), seed),
+    model: SequenceClassifier.create(scratchFamily(spec), scratchConfig(spec, p, tok), seed),
     baseModel: null,
     notices: [],
   };
+}
+
+/**
+ * The family of a from-scratch model: its `model_type` ('transformer', the default: BERT).
+ * Throws 'unsupported-model' for a model_type no family reads.
+ */
+export function scratchFamily(spec: { model_type?: string }): ModelFamily {
+  const t = spec.model_type;
+  return t === undefined || t === 'transformer' ? DEFAULT_FAMILY : familyForModelType(t);
+}
+
+/** The settings of the model table a from-scratch config takes (its keys; the family aside). */
+function scratchConfigSettings(spec: object): Record<string, unknown> {
+  const { model_type: _modelType, ...settings } = scratchModelSettings(spec);
+  return settings;
 }
 
 /** The config of a from-scratch model of `spec` for the prepared data and tokenizer. */
@@ -55,13 +71,13 @@ export function scratchConfig(
   p: Prepared,
   tok: Tokenizer,
 ): ModelConfig {
-  return DEFAULT_FAMILY.scratchConfig({
+  return scratchFamily(spec).scratchConfig({
     vocabSize: tok.vocabSize,
     maxLength: spec.max_length,
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
     problemType: p.problemType,
-    settings: scratchModelSettings(spec),
+    settings: scratchConfigSettings(spec),
   });
 }
 
@@ -90,14 +106,14 @@ export function estimateRunMemory(
   } else {
     // The sizes alone (not validated: the estimate is shown while the settings are edited).
     config = {
-      ...DEFAULT_FAMILY.scratchConfig({
+      ...scratchFamily(spec).scratchConfig({
         vocabSize: vocabSize ?? 30522,
         maxLength: spec.max_length,
         id2label: defaultId2Label(numLabels),
         padTokenId: 0,
         problemType: null,
       }),
-      ...scratchModelSettings(spec),
+      ...scratchConfigSettings(spec),
     };
   }
   return estimateTrainingMemory(
