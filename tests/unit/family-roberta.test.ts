@@ -4,7 +4,9 @@
  * wrote: config round trip and errors, parameters and checkpoint names, initialisation, logits on
  * validation.csv (padded batches), loss and every gradient, and the ONNX graph in onnxruntime.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs';
@@ -27,6 +29,7 @@ import {
   validationLogits,
   type FamilyReference,
 } from './helpers/familyFixture';
+import { runCli } from './helpers/runCli';
 
 /** The single-label head's loss (torch's CrossEntropyLoss), as a run passes it. */
 const loss = headLoss('single_label_classification');
@@ -300,4 +303,46 @@ describe('RoBERTa from scratch', () => {
     expect(robertaFamily.dims(c).hiddenSize).toBe(64);
     expect(robertaFamily.activationBytes(c, 8, 64)).toBeGreaterThan(0);
   });
+
+  it('trains from scratch through the CLI (--model_type roberta) and writes its config.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratch-roberta-'));
+    const train = join(dir, 'train.csv');
+    writeFileSync(train, `text,label\n${'good film,pos\nbad film,neg\n'.repeat(4)}`);
+    const out = join(dir, 'out');
+    const r = await runCli([
+      'train',
+      '--train_file',
+      train,
+      '--output_dir',
+      out,
+      '--model_type',
+      'roberta',
+      '--max_length',
+      '24',
+      '--max_steps',
+      '2',
+      '--eval_strategy',
+      'no',
+      '--save_strategy',
+      'no',
+      '--hidden_size',
+      '16',
+      '--num_attention_heads',
+      '2',
+      '--intermediate_size',
+      '32',
+      '--num_hidden_layers',
+      '1',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as RobertaConfig;
+    expect(config).toMatchObject({
+      model_type: 'roberta',
+      architectures: ['RobertaForSequenceClassification'],
+      hidden_size: 16,
+      type_vocab_size: 1,
+    });
+    // positions for max_length tokens past padding_idx
+    expect(config.max_position_embeddings).toBe(24 + config.pad_token_id + 1);
+  }, 120_000);
 });
