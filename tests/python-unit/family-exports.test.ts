@@ -32,12 +32,7 @@ import {
 import { requirePython } from '../unit/helpers/python';
 import { studioPredictions } from '../unit/helpers/studioPredict';
 
-const python = requirePython('family-exports', [
-  'torch',
-  'transformers',
-  'onnx',
-  'onnxruntime',
-]);
+const python = requirePython('family-exports', ['torch', 'transformers', 'onnx', 'onnxruntime']);
 
 const FAMILIES = fixtureModelTypes();
 
