@@ -15,7 +15,7 @@ import { runCli } from '../unit/helpers/runCli';
 
 const python = requirePython('family-bundle', ['torch', 'transformers', 'accelerate']);
 
-const FAMILIES = ['distilbert', 'electra', 'roberta', 'xlm-roberta'];
+const FAMILIES = ['distilbert', 'electra', 'modernbert', 'roberta', 'xlm-roberta'];
 
 type Entry = { step: number; loss?: number };
 const losses = (dir: string): Entry[] =>

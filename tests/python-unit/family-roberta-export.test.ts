@@ -1,11 +1,13 @@
 /**
- * RoBERTa's, XLM-RoBERTa's, DistilBERT's and ELECTRA's exports in Python: each fixture checkpoint fine-tuned a few steps
- * through the CLI, then tests/python/interop.py on the folder (AutoModelForSequenceClassification
- * and `pipeline("text-classification", truncation=True)` give `studio predict`'s probabilities
- * within 1e-4, TrainingArguments loads, AutoTokenizer gives the studio's ids) and
- * tests/python/onnx_check.py on its ONNX files (onnx.checker, onnxruntime's logits against the
- * studio's, fp32 within 1e-4 and q8 against onnxruntime's own quantizer). Skipped, saying why,
- * where python3 lacks torch, transformers, onnx or onnxruntime; under CI that fails instead.
+ * Each family's exports in Python (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA,
+ * DeBERTa-v2, ModernBERT): each
+ * fixture checkpoint fine-tuned a few steps through the CLI, then tests/python/interop.py on the
+ * folder (AutoModelForSequenceClassification and `pipeline("text-classification",
+ * truncation=True)` give `studio predict`'s probabilities within 1e-4, TrainingArguments loads,
+ * AutoTokenizer gives the studio's ids) and tests/python/onnx_check.py on its ONNX files
+ * (onnx.checker, onnxruntime's logits against the studio's, fp32 within 1e-4 and q8 against
+ * onnxruntime's own quantizer). Skipped, saying why, where python3 lacks torch, transformers,
+ * onnx or onnxruntime; under CI that fails instead.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,7 +34,7 @@ const python = requirePython('family-roberta-export', [
   'onnxruntime',
 ]);
 
-const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra'];
+const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'];
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);

@@ -6,9 +6,11 @@
  */
 import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
+import { debertaFamily } from './deberta';
 import { distilBertFamily } from './distilbert';
 import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
+import { modernbertFamily } from './modernbert';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
 
 /** A parsed config of any family: code outside the family reads only the common keys. */
@@ -21,6 +23,8 @@ export const FAMILIES: readonly ModelFamily[] = [
   xlmRobertaFamily,
   distilBertFamily,
   electraFamily,
+  debertaFamily,
+  modernbertFamily,
 ];
 
 /** The family from-scratch runs build unless the run names another. */

@@ -233,7 +233,8 @@ export function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.T
  * keeps only the head-major QKV and the probabilities for the backward pass.
  *
  * @param qkv float32 [B*T, 3H]: query, key and value projections side by side (HF order)
- * @param maskAdd float32 [B, 1, 1, T] added to the scores (0 or float32 min), or null
+ * @param maskAdd float32 [B, 1, 1, T] added to the scores (0 or float32 min), or [B, 1, T, T]
+ *   where each query has its own keys (ModernBERT's sliding window), or null
  * @returns float32 [B*T, H]: the heads' contexts side by side
  */
 export function attention(
