@@ -165,11 +165,10 @@ function wrap(
     };
   };
   // HF's model_input_names: the config's, else the class's (transformers.js records it as
-  // return_token_type_ids); a tokenizer.json without a known class is PreTrainedTokenizerFast's,
-  // which returns them.
-  // transformers 5 maps a config naming PreTrainedTokenizerFast to TokenizersBackend, whose
-  // model_input_names hold no token_type_ids; a config naming no class gets its class from the
-  // model's config.json (BERT's for the studio's own tokenizers), which returns them.
+  // return_token_type_ids). transformers 5 maps a config naming PreTrainedTokenizerFast to
+  // TokenizersBackend, whose model_input_names hold no token_type_ids; a config naming no class
+  // gets its class from the model's config.json (BERT's for the studio's own tokenizers), which
+  // returns them.
   const inputNames = config.model_input_names;
   const namedGeneric =
     config.tokenizer_class === 'PreTrainedTokenizerFast' ||
