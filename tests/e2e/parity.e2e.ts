@@ -2,15 +2,20 @@
  * The model on WebGPU against PyTorch: a test-only page (tests/e2e/pages/) built with
  * Vite runs the studio's BERT in Chromium on the `webgpu` and `cpu` backends. On WebGPU the
  * fixture's logits match PyTorch to 1e-4, and a few seeded training steps (dropout on, AdamW,
- * clipping) give the same losses and grad norms as the cpu backend.
+ * clipping) give the same losses and grad norms as the cpu backend; so does every other
+ * registered family with a fixture (tests/fixtures/auto/<model_type>), against transformers'
+ * logits and the cpu backend's steps.
  */
 import assert from 'node:assert/strict';
-import { cp, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { startServer } from '../../scripts/serve.mjs';
+import { FAMILIES } from '../../src/core/model/families';
 import type { E2EContext } from './harness';
+import type { FamilyParity } from './pages/familyParity';
 import { FIXTURES, waitFor } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,6 +25,7 @@ interface BackendResult {
   fixture: { logits: number; loss: number; gradNorm: number };
   curve: { losses: number[]; norms: number[] };
   leaked: number;
+  families: Record<string, FamilyParity>;
 }
 
 async function webgpuParity(ctx: E2EContext): Promise<void> {
@@ -40,6 +46,22 @@ async function webgpuParity(ctx: E2EContext): Promise<void> {
   await cp(path.join(FIXTURES, 'bert-tiny-random'), path.join(outDir, 'fixture'), {
     recursive: true,
   });
+  // Every registered family with a transformers fixture (tests/fixtures/auto/<model_type>).
+  const types = FAMILIES.flatMap((f) => f.modelTypes).filter((t) =>
+    existsSync(path.join(FIXTURES, 'auto', t, 'reference.json')),
+  );
+  for (const t of types) {
+    const from = path.join(FIXTURES, 'auto', t);
+    const to = path.join(outDir, 'auto', t);
+    await mkdir(to, { recursive: true });
+    for (const f of ['checkpoint/config.json', 'checkpoint/model.safetensors']) {
+      await cp(path.join(from, f), path.join(to, path.basename(f)));
+    }
+    for (const f of ['reference.json', 'initial_logits.json']) {
+      await cp(path.join(from, f), path.join(to, f));
+    }
+  }
+  await writeFile(path.join(outDir, 'auto', 'families.json'), JSON.stringify(types));
   ctx.log('parity page built');
   const server = await startServer({ root: outDir, port: 0 });
   try {
@@ -84,11 +106,39 @@ async function webgpuParity(ctx: E2EContext): Promise<void> {
     });
     // The curve moved: the steps really trained.
     assert.notEqual(webgpu.curve.losses[0], webgpu.curve.losses[3]);
+    // The other families: transformers' logits on both backends, the same training steps.
+    assert.deepEqual(Object.keys(webgpu.families), types);
+    for (const t of types) {
+      const [c, g] = [cpu.families[t], webgpu.families[t]];
+      ctx.log(
+        `${t}: logits vs transformers cpu ${c.logits.toExponential(2)}, webgpu ` +
+          `${g.logits.toExponential(2)}; losses cpu ${c.losses.map((x) => x.toFixed(5))} ` +
+          `webgpu ${g.losses.map((x) => x.toFixed(5))}`,
+      );
+      for (const r of [c, g]) {
+        assert.ok(r.logits < 1e-4, `${t}: logits differ from transformers' by ${r.logits}`);
+        assert.equal(r.leaked, 0, `${t} leaked ${r.leaked} tensors`);
+      }
+      c.losses.forEach((l, i) => {
+        assert.ok(
+          Math.abs(l - g.losses[i]) < 1e-4,
+          `${t} step ${i + 1} loss: ${l} vs ${g.losses[i]}`,
+        );
+        assert.ok(
+          Math.abs(c.norms[i] - g.norms[i]) < 1e-4,
+          `${t} step ${i + 1} grad norm: ${c.norms[i]} vs ${g.norms[i]}`,
+        );
+      });
+      assert.notEqual(g.losses[0], g.losses[2], `${t}: the steps trained`);
+    }
   } finally {
     await server.close();
   }
 }
 
 export const tests = [
-  { name: 'BERT on WebGPU matches PyTorch and the cpu backend', fn: webgpuParity },
+  {
+    name: 'BERT and the other families on WebGPU match PyTorch and the cpu backend',
+    fn: webgpuParity,
+  },
 ];

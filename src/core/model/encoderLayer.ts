@@ -112,6 +112,8 @@ export function additiveMask(mask: tf.Tensor2D | undefined): tf.Tensor4D | null 
  * `LN2(h1 + drop(output(act(intermediate(h1)))))`.
  * @param h float32 [B*T, H]
  * @param maskAdd float32 [B, 1, 1, T] from {@link additiveMask}, or null
+ * @param attend a family's own attention from the fused QKV projection [B*T, 3H] to the heads'
+ *   context [B*T, H] (DeBERTa's disentangled attention), in place of `layers.ts`'s
  * @returns float32 [B*T, H]
  */
 export function encoderLayer(
@@ -120,6 +122,7 @@ export function encoderLayer(
   h: tf.Tensor,
   maskAdd: tf.Tensor | null,
   s: EncoderLayerSettings,
+  attend?: (qkv: tf.Tensor2D) => tf.Tensor2D,
 ): tf.Tensor {
   const H = h.shape[1] as number;
   const dH = H / s.heads;
@@ -132,15 +135,17 @@ export function encoderLayer(
     tf.concat([w(names.query), w(names.key), w(names.value)]),
     tf.concat([b(names.query), b(names.key), b(names.value)]),
   );
-  const ctx = attention(
-    qkv as tf.Tensor2D,
-    { batch: s.batch, seqLen: s.seqLen, heads: s.heads },
-    maskAdd,
-    1 / Math.sqrt(dH),
-    s.attentionDropout,
-    s.training,
-    s.seedFor(`attn${i}`),
-  );
+  const ctx = attend
+    ? attend(qkv as tf.Tensor2D)
+    : attention(
+        qkv as tf.Tensor2D,
+        { batch: s.batch, seqLen: s.seqLen, heads: s.heads },
+        maskAdd,
+        1 / Math.sqrt(dH),
+        s.attentionDropout,
+        s.training,
+        s.seedFor(`attn${i}`),
+      );
   let attnOut = linear(ctx, w(names.attentionOutput), b(names.attentionOutput));
   attnOut = dropout(attnOut, s.hiddenDropout, s.training, s.seedFor(`attnout${i}`));
   const h1 = addLayerNorm(attnOut, h, w(names.attentionNorm), b(names.attentionNorm), s.eps);

@@ -91,6 +91,8 @@ export interface OnnxLayerSettings {
  * One encoder layer (see `encoderLayer`): attention with the additive mask, add & norm, the
  * feed-forward, add & norm.
  * @param h float [B, T, H]
+ * @param attend a family's own attention from h to the heads' context float [B, T, H]
+ *   (DeBERTa's), in place of the scaled dot-product attention with `maskAdd`
  * @returns float [B, T, H]
  */
 export function onnxEncoderLayer(
@@ -101,6 +103,7 @@ export function onnxEncoderLayer(
   h: string,
   maskAdd: string,
   s: OnnxLayerSettings,
+  attend?: (h: string) => string,
 ): string {
   const dH = s.hidden / s.heads;
   const linear = (x: string, module: string) =>
@@ -118,33 +121,36 @@ export function onnxEncoderLayer(
       `${name}/Transpose`,
       { perm },
     );
-  const att = names.query.replace(/\.[^.]*$/, '');
-  const q = heads(linear(h, names.query), [0, 2, 1, 3], names.query); // [B, nH, T, dH]
-  const kT = heads(linear(h, names.key), [0, 2, 3, 1], names.key); // [B, nH, dH, T]
-  const v = heads(linear(h, names.value), [0, 2, 1, 3], names.value);
-  const scores = g.op(
-    'Add',
-    [
-      g.op(
-        'Mul',
-        [g.op('MatMul', [q, kT], `${att}/Scores`), g.scalar(1 / Math.sqrt(dH))],
-        `${att}/Scale`,
-      ),
-      maskAdd,
-    ],
-    `${att}/Mask`,
-  );
-  const probs = g.op('Softmax', [scores], `${att}/Softmax`, { axis: { int: -1 } });
-  const ctx = g.op(
-    'Reshape',
-    [
-      g.op('Transpose', [g.op('MatMul', [probs, v], `${att}/Context`)], `${att}/Merge`, {
-        perm: [0, 2, 1, 3],
-      }),
-      g.ints([0, 0, s.hidden]),
-    ],
-    `${att}/MergeReshape`,
-  );
+  const dotProduct = (): string => {
+    const att = names.query.replace(/\.[^.]*$/, '');
+    const q = heads(linear(h, names.query), [0, 2, 1, 3], names.query); // [B, nH, T, dH]
+    const kT = heads(linear(h, names.key), [0, 2, 3, 1], names.key); // [B, nH, dH, T]
+    const v = heads(linear(h, names.value), [0, 2, 1, 3], names.value);
+    const scores = g.op(
+      'Add',
+      [
+        g.op(
+          'Mul',
+          [g.op('MatMul', [q, kT], `${att}/Scores`), g.scalar(1 / Math.sqrt(dH))],
+          `${att}/Scale`,
+        ),
+        maskAdd,
+      ],
+      `${att}/Mask`,
+    );
+    const probs = g.op('Softmax', [scores], `${att}/Softmax`, { axis: { int: -1 } });
+    return g.op(
+      'Reshape',
+      [
+        g.op('Transpose', [g.op('MatMul', [probs, v], `${att}/Context`)], `${att}/Merge`, {
+          perm: [0, 2, 1, 3],
+        }),
+        g.ints([0, 0, s.hidden]),
+      ],
+      `${att}/MergeReshape`,
+    );
+  };
+  const ctx = attend ? attend(h) : dotProduct();
   const attnOut = linear(ctx, names.attentionOutput);
   const h1 = onnxLayerNorm(
     g,

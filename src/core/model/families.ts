@@ -6,6 +6,7 @@
  */
 import { StudioError } from '../util/errors';
 import { bertFamily } from './bert';
+import { debertaFamily } from './deberta';
 import { distilBertFamily } from './distilbert';
 import { electraFamily } from './electra';
 import type { CommonConfig, ModelFamily } from './family';
@@ -22,6 +23,7 @@ export const FAMILIES: readonly ModelFamily[] = [
   xlmRobertaFamily,
   distilBertFamily,
   electraFamily,
+  debertaFamily,
   modernbertFamily,
 ];
 

@@ -1,7 +1,8 @@
 /**
  * A test-only page: the studio's core model code in Chromium, on the `webgpu` backend, against
  * the PyTorch reference (tests/fixtures/bert-tiny-random) and against the `cpu` backend step for
- * step during training (dropout on, seeded). Results land in `window.__parity`.
+ * step during training (dropout on, seeded); the other registered families' fixtures likewise
+ * (familyParity.ts). Results land in `window.__parity`.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -11,6 +12,7 @@ import { bertFamily } from '../../../src/core/model/bert';
 import { parseBertConfig, smallBertConfig } from '../../../src/core/model/bert/config';
 import { AdamW } from '../../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../../src/core/train/clip';
+import { familiesParity } from './familyParity';
 
 interface Reference {
   input_ids: number[][];
@@ -126,6 +128,7 @@ async function main(): Promise<unknown> {
       fixture: await fixtureParity(),
       curve: await trainingCurve(),
       leaked: tf.memory().numTensors - before,
+      families: await familiesParity(),
     };
   }
   return result;

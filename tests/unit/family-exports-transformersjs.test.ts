@@ -1,9 +1,10 @@
 /**
- * RoBERTa's, XLM-RoBERTa's, DistilBERT's and ELECTRA's ONNX exports in transformers.js (Node, local files only): each
- * fixture checkpoint fine-tuned a few steps through the CLI, then `pipeline("text-classification")`
- * on its folder gives `studio predict`'s probabilities, fp32 within 1e-4 and q8 with the same top
- * label, on the texts that fit max_length (transformers.js cuts a longer text after adding its
- * special tokens; onnx-transformersjs.test.ts shows that).
+ * Each family's ONNX export in transformers.js (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA,
+ * DeBERTa-v2; Node, local files only): each fixture checkpoint fine-tuned a few steps through the
+ * CLI, then `pipeline("text-classification")` on its folder gives `studio predict`'s
+ * probabilities, fp32 within 1e-4 and q8 with the same top label, on the texts that fit
+ * max_length (transformers.js cuts a longer text after adding its special tokens;
+ * onnx-transformersjs.test.ts shows that).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { exportTexts, fineTunedFixture } from './helpers/familyExport';
+import { exportTexts, fineTunedFixture, fixtureModelTypes } from './helpers/familyExport';
 import { compareProbs, scoresByLabel, spread } from './helpers/onnxDeploy';
 import { studioPredictions } from './helpers/studioPredict';
 
@@ -30,7 +31,7 @@ describe("each family's ONNX export in transformers.js", () => {
     env.localModelPath = tmp;
   });
 
-  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra', 'modernbert'])(
+  it.each(fixtureModelTypes())(
     '%s: pipeline fp32 and q8 give the studio probabilities',
     async (modelType) => {
       const dir = await fineTunedFixture(modelType, tmp);

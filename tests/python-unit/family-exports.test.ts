@@ -1,11 +1,13 @@
 /**
- * RoBERTa's, XLM-RoBERTa's, DistilBERT's, ELECTRA's and ModernBERT's exports in Python: each fixture checkpoint fine-tuned a few steps
- * through the CLI, then tests/python/interop.py on the folder (AutoModelForSequenceClassification
- * and `pipeline("text-classification", truncation=True)` give `studio predict`'s probabilities
- * within 1e-4, TrainingArguments loads, AutoTokenizer gives the studio's ids) and
- * tests/python/onnx_check.py on its ONNX files (onnx.checker, onnxruntime's logits against the
- * studio's, fp32 within 1e-4 and q8 against onnxruntime's own quantizer). Skipped, saying why,
- * where python3 lacks torch, transformers, onnx or onnxruntime; under CI that fails instead.
+ * Each family's exports in Python (RoBERTa, XLM-RoBERTa, DistilBERT, ELECTRA,
+ * DeBERTa-v2, ModernBERT): each
+ * fixture checkpoint fine-tuned a few steps through the CLI, then tests/python/interop.py on the
+ * folder (AutoModelForSequenceClassification and `pipeline("text-classification",
+ * truncation=True)` give `studio predict`'s probabilities within 1e-4, TrainingArguments loads,
+ * AutoTokenizer gives the studio's ids) and tests/python/onnx_check.py on its ONNX files
+ * (onnx.checker, onnxruntime's logits against the studio's, fp32 within 1e-4 and q8 against
+ * onnxruntime's own quantizer). Skipped, saying why, where python3 lacks torch, transformers,
+ * onnx or onnxruntime; under CI that fails instead.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,18 +23,18 @@ import { ONNX_FP32_FILE, ONNX_Q8_FILE } from '../../src/core/io/onnx/familyOnnx'
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
-import { FIXTURE_MAX_LENGTH, exportTexts, fineTunedFixture } from '../unit/helpers/familyExport';
+import {
+  FIXTURE_MAX_LENGTH,
+  exportTexts,
+  fineTunedFixture,
+  fixtureModelTypes,
+} from '../unit/helpers/familyExport';
 import { requirePython } from '../unit/helpers/python';
 import { studioPredictions } from '../unit/helpers/studioPredict';
 
-const python = requirePython('family-roberta-export', [
-  'torch',
-  'transformers',
-  'onnx',
-  'onnxruntime',
-]);
+const python = requirePython('family-exports', ['torch', 'transformers', 'onnx', 'onnxruntime']);
 
-const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'modernbert'];
+const FAMILIES = fixtureModelTypes();
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);

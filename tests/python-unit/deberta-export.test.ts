@@ -1,0 +1,81 @@
+/**
+ * DeBERTa-v2's ONNX graph in the ONNX reference tools (tests/python/onnx_check.py), on models
+ * whose logits PyTorch computed: the fixture checkpoint (tests/fixtures/auto/deberta-v2) and two
+ * random models whose attention shapes the logits, over the settings the fixture lacks
+ * (tests/fixtures/deberta-variants, make_deberta_reference.py). Both files pass
+ * `onnx.checker.check_model(full_check=True)`, onnxruntime's fp32 logits are PyTorch's within 1e-4
+ * and the q8 file is held to onnxruntime's own quantize_dynamic. (The fine-tuned fixture's
+ * export in transformers and transformers.js: family-exports.test.ts and
+ * family-exports-transformersjs.test.ts.) Skipped, saying why, where python3 lacks onnx or
+ * onnxruntime (helpers/python.ts).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ONNX_FP32_FILE, ONNX_Q8_FILE, onnxFiles } from '../../src/core/io/onnx/familyOnnx';
+import { readSafetensors } from '../../src/core/io/safetensors';
+import { debertaFamily } from '../../src/core/model/deberta';
+import { requirePython } from '../unit/helpers/python';
+
+const python = requirePython('deberta-export', ['onnx', 'onnxruntime']);
+const FIXTURE = 'tests/fixtures/auto/deberta-v2/';
+const VARIANTS = 'tests/fixtures/deberta-variants/';
+
+/** A batch and PyTorch's logits: the fixture's reference.json keeps them under `validation`. */
+interface Batch {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids?: number[][] | null;
+  logits: number[][];
+}
+type Reference = Batch & { validation?: Batch };
+
+describe.skipIf(!python)('DeBERTa-v2 ONNX in the ONNX tools', () => {
+  it('passes check_model(full_check=True) and gives PyTorch logits, fp32 and q8', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'studio-deberta-onnx-'));
+    const models = [];
+    for (const [name, folder, checkpointDir] of [
+      ['deberta-v2 fixture', FIXTURE, `${FIXTURE}checkpoint/`],
+      ['v3-buckets', `${VARIANTS}v3-buckets/`, `${VARIANTS}v3-buckets/`],
+      ['v2-separate', `${VARIANTS}v2-separate/`, `${VARIANTS}v2-separate/`],
+    ]) {
+      const ref = JSON.parse(readFileSync(`${folder}reference.json`, 'utf8')) as Reference;
+      const { input_ids, attention_mask, token_type_ids, logits } = ref.validation ?? ref;
+      const config = debertaFamily.parseConfig(
+        JSON.parse(readFileSync(`${checkpointDir}config.json`, 'utf8')),
+      );
+      const weights = new Map(
+        [...readSafetensors(new Uint8Array(readFileSync(`${checkpointDir}model.safetensors`)))].map(
+          ([k, t]) => [k, { shape: t.shape, data: t.data }],
+        ),
+      );
+      const files = onnxFiles(debertaFamily, config, weights);
+      const fp32 = join(tmp, `${name}.onnx`);
+      const q8 = join(tmp, `${name}_q8.onnx`);
+      writeFileSync(fp32, files[ONNX_FP32_FILE]);
+      writeFileSync(q8, files[ONNX_Q8_FILE]);
+      const inputs = { input_ids, attention_mask, ...(token_type_ids ? { token_type_ids } : {}) };
+      models.push({ name: `${name} (PyTorch logits)`, fp32, q8, inputs, logits });
+    }
+    const manifest = join(tmp, 'manifest.json');
+    const reportPath = join(tmp, 'report.json');
+    writeFileSync(manifest, JSON.stringify({ models }));
+    const run = await promisify(execFile)(
+      'python3',
+      ['tests/python/onnx_check.py', manifest, reportPath],
+      { encoding: 'utf8', timeout: 120_000 },
+    ).catch((e: { stdout?: string; stderr?: string }) => e);
+    console.info(`deberta onnx_check:\n${run.stdout ?? ''}`);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
+      checks: { name: string; ok: boolean; detail?: string }[];
+    };
+    expect(
+      report.checks.filter((c) => !c.ok),
+      run.stderr ?? '',
+    ).toEqual([]);
+    expect(report.checks).toHaveLength(4 * models.length);
+  }, 120_000);
+});
