@@ -111,6 +111,11 @@ describe('tokenizer_config.json of an export', () => {
     };
     expect(tokenizerClassOf(gpt2)).toBe('GPT2Tokenizer');
     expect(tokenizerClassOf({ model: { type: 'WordLevel' } })).toBeNull();
+    // An older tokenizer.json (the bundled bert-base-uncased's) names no model type.
+    const bundled = JSON.parse(
+      readFileSync('public/tokenizers/bert-base-uncased/tokenizer.json', 'utf8'),
+    ) as unknown;
+    expect(tokenizerClassOf(bundled)).toBe('BertTokenizer');
     expect(exportedTokenizerConfig({}, { model: { type: 'WordLevel' } }, 8, 8)).not.toHaveProperty(
       'tokenizer_class',
     );

@@ -16,7 +16,7 @@
 
 /** The parts of tokenizer.json that say which tokenizer it is. */
 interface TokenizerJsonShape {
-  model?: { type?: unknown };
+  model?: { type?: unknown; merges?: unknown; vocab?: unknown; max_input_chars_per_word?: unknown };
   pre_tokenizer?: { type?: unknown; pretokenizers?: { type?: unknown }[] } | null;
   post_processor?: { type?: unknown; single?: unknown } | null;
 }
@@ -25,6 +25,20 @@ interface TokenizerJsonShape {
 function hasStep(part: TokenizerJsonShape['pre_tokenizer'], type: string): boolean {
   if (!part) return false;
   return part.type === type || (part.pretokenizers ?? []).some((p) => p.type === type);
+}
+
+/**
+ * tokenizer.json's model type; older files (the bundled bert-base-uncased's) leave `type` out,
+ * and the tokenizers library reads it from the fields: merges (BPE), a list vocabulary
+ * (Unigram), `max_input_chars_per_word` (WordPiece).
+ */
+function modelType(model: TokenizerJsonShape['model']): unknown {
+  if (!model) return undefined;
+  if (model.type !== undefined) return model.type;
+  if (model.merges !== undefined) return 'BPE';
+  if (Array.isArray(model.vocab)) return 'Unigram';
+  if (model.max_input_chars_per_word !== undefined) return 'WordPiece';
+  return undefined;
 }
 
 /** The special tokens a TemplateProcessing's single-sequence template adds. */
@@ -49,7 +63,7 @@ export function tokenizerClassOf(tokenizerJson: unknown): string | null {
   const post = t.post_processor ?? null;
   const specials = templateTokens(post);
   const robertaSpecials = post?.type === 'RobertaProcessing' || specials[0] === '<s>';
-  switch (t.model?.type) {
+  switch (modelType(t.model)) {
     case 'WordPiece':
       return 'BertTokenizer';
     case 'BPE':
