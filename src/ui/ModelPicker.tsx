@@ -120,7 +120,7 @@ export function ModelPicker(p: Props) {
             multiple
             className="visually-hidden"
             aria-label="Choose pretrained model files"
-            accept=".json,.safetensors,.txt"
+            accept=".json,.safetensors,.txt,.model"
             disabled={busy}
             onChange={(e) => {
               const files = [...(e.target.files ?? [])];
