@@ -7,6 +7,7 @@
  * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
 import { parseModelConfig } from '../model/families';
+import { TOKENIZER_FOLDER_FILES } from '../tokenize/tokenizerFolder';
 import { StudioError } from '../util/errors';
 import { fetchInParts, type StorageEstimateLike } from './partDownload';
 
@@ -17,25 +18,15 @@ export const MODEL_CACHE_NAME = 'trainer-studio-models';
 export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors'] as const;
 /**
  * Tokenizer files of the same checkpoint: tokenizer.json, else the slow tokenizer's files
- * (vocab.txt: BERT; vocab.json + merges.txt: RoBERTa; spm.model: DeBERTa-v3, refused with the
- * step that writes tokenizer.json).
+ * (vocab.txt: BERT; vocab.json + merges.txt: RoBERTa; a SentencePiece model: DeBERTa-v3, refused
+ * with the step that writes tokenizer.json). See `tokenizerFolder.ts`.
  */
-export const OPTIONAL_MODEL_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-  'spm.model',
-] as const;
+export const OPTIONAL_MODEL_FILES: readonly string[] = TOKENIZER_FOLDER_FILES;
 
 /** Files a folder needs only when it has no tokenizer.json. */
-export const SLOW_TOKENIZER_FILES: readonly string[] = [
-  'vocab.txt',
-  'vocab.json',
-  'merges.txt',
-  'spm.model',
-];
+export const SLOW_TOKENIZER_FILES: readonly string[] = TOKENIZER_FOLDER_FILES.filter(
+  (f) => f !== 'tokenizer.json' && f !== 'tokenizer_config.json',
+);
 
 /** The subset of `fetch` the loader uses. */
 export type FetchLike = (

@@ -13,7 +13,7 @@ import { TokenizerFileError } from './tokenizer';
 import { byteLevelBpeFromVocabMerges } from './vocabMerges';
 
 /** File names a folder's tokenizer is read from, in the order they are looked for. */
-export const TOKENIZER_FOLDER_FILES = [
+export const TOKENIZER_FOLDER_FILES: readonly string[] = [
   'tokenizer.json',
   'tokenizer_config.json',
   'vocab.txt',
