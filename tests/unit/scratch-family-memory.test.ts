@@ -39,4 +39,26 @@ describe('from-scratch memory estimate', () => {
       expect(small.parameters).toBeLessThan(est.parameters);
     },
   );
+
+  it.each([
+    ['bert', ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout']],
+    ['distilbert', ['dropout', 'attention_dropout', 'seq_classif_dropout']],
+    ['electra', ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout']],
+    ['roberta', ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout']],
+    ['xlm-roberta', ['hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout']],
+  ] as const)("%s: the dropouts go to the family's keys %j", (modelType, keys) => {
+    const config = familyForModelType(modelType).scratchConfig({
+      vocabSize: 1000,
+      maxLength: 32,
+      id2label: defaultId2Label(2),
+      padTokenId: 0,
+      problemType: null,
+      settings: {
+        hidden_dropout_prob: 0.3,
+        attention_probs_dropout_prob: 0.2,
+        classifier_dropout: 0.4,
+      },
+    }) as unknown as Record<string, unknown>;
+    expect(keys.map((k) => config[k])).toEqual([0.3, 0.2, 0.4]);
+  });
 });
