@@ -25,7 +25,7 @@ export async function tokenizerOutputFiles(
   maxPositionEmbeddings: number,
 ): Promise<Record<string, Uint8Array | string>> {
   const config = (base: object) =>
-    exportedTokenizerConfigJson(base, maxLength, maxPositionEmbeddings);
+    exportedTokenizerConfigJson(base, tok.files.tokenizerJson, maxLength, maxPositionEmbeddings);
   if (srcDir === null) {
     return {
       'tokenizer.json': JSON.stringify(tok.files.tokenizerJson),

@@ -17,6 +17,7 @@ import { FINE_TUNE_LR, ModelPicker } from './ModelPicker';
 import { TrainPanel } from './TrainPanel';
 import { TryIt } from './TryIt';
 import { useStudio } from './useStudio';
+import { scratchFamilyName, useModelFamilies } from './studio/useModelFamilies';
 import { WorkerDown } from './WorkerDown';
 
 // Panels that do not show the run's progress skip the re-render each progress event and log
@@ -42,10 +43,13 @@ export function App() {
   // field re-renders them all, and a deferred value renders that in slices that yield to the
   // browser instead of one long task on the click.
   const locked = useDeferredValue(s.run.training);
+  const families = useModelFamilies(s.call);
   const picker = useMemo(
     () => (
       <ModelPicker
-        call={s.call}
+        families={families}
+        scratchModelType={s.settings.model.model_type}
+        onScratchModelType={(t) => s.setModelSize('model_type', t)}
         source={s.modelSource}
         onSource={s.setModelSource}
         pretrained={s.pretrained}
@@ -60,6 +64,8 @@ export function App() {
     ),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are all it reads
     [
+      families,
+      s.settings.model.model_type,
       s.modelSource,
       s.pretrained,
       s.download,
@@ -194,6 +200,7 @@ export function App() {
             disabled={locked}
             onChange={s.setModelSize}
             pretrained={s.modelSource !== 'scratch'}
+            scratchFamily={scratchFamilyName(families, s.settings.model.model_type)}
             picker={picker}
           />
           <ArgsPanelMemo args={s.settings.args} disabled={locked} onChange={s.setArg}>

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import type { DownloadProgress, TokenizerInfo, TrainedTokenizerModel } from '../worker/client';
 import type { TokenizerChoice } from './useStudio';
-import { BUNDLED_TOKENIZERS, MODEL_SPECS, type ModelSizes } from './defaults';
+import { BUNDLED_TOKENIZERS, MODEL_SPECS, type ModelSizeKey, type ModelSizes } from './defaults';
 import { DownloadBar } from './DownloadBar';
 import { formatInt } from './format';
 import { NumberField } from './NumberField';
@@ -18,6 +18,8 @@ interface Props {
   picker?: ReactNode;
   /** A pretrained source is chosen: only max_length applies (the checkpoint fixes the sizes). */
   pretrained?: boolean;
+  /** The from-scratch model's family, as the page names it ("BERT", "DistilBERT", ...). */
+  scratchFamily?: string;
   /** Switches the tokenizer: bundled, a Hub id, the user's files, or trained on the data. */
   onTokenizer?: (src: TokenizerChoice) => void;
   /** A tokenizer is loading; with `download`, its files' download progress. */
@@ -39,7 +41,7 @@ async function readTokenizerFiles(list: readonly File[]): Promise<Record<string,
   return files;
 }
 
-const ORDER: (keyof ModelSizes)[] = [
+const ORDER: ModelSizeKey[] = [
   'hidden_size',
   'num_hidden_layers',
   'num_attention_heads',
@@ -58,6 +60,7 @@ export function ModelPanel({
   onChange,
   picker,
   pretrained,
+  scratchFamily = 'BERT',
   onTokenizer,
   tokenizerLoading,
   download,
@@ -171,7 +174,7 @@ export function ModelPanel({
         Model: <code>AutoModelForSequenceClassification</code>{' '}
         {pretrained
           ? "of the checkpoint's family, fine-tuned from it (from_pretrained with your labels)."
-          : "of a small BERT, trained from scratch with HF's initialisation."}{' '}
+          : `of a small ${scratchFamily}, trained from scratch with transformers' initialisation of that family.`}{' '}
         It exports as an HF folder that Python <code>transformers</code> loads.
       </p>
       <div className="field-grid">

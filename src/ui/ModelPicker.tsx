@@ -1,21 +1,16 @@
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import type {
-  Api,
   DownloadProgress,
   MemoryEstimate,
   ModelFamilyInfo,
   PretrainedInfo,
-  RequestName,
 } from '../worker/client';
 import { DownloadBar } from './DownloadBar';
 import { formatInt } from './format';
 import type { ModelSource } from './useStudio';
-
-type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K][1]>;
+import { ScratchFamily } from './ScratchFamily';
 
 interface Props {
-  /** Asks the worker (the families the studio builds, once). */
-  call: Call;
   source: ModelSource;
   onSource: (s: ModelSource) => void;
   pretrained: PretrainedInfo | null;
@@ -23,6 +18,11 @@ interface Props {
   loading: boolean;
   memory: MemoryEstimate | null;
   disabled: boolean;
+  /** The families the studio builds (null while not known). */
+  families: ModelFamilyInfo[] | null;
+  /** The from-scratch model's config.json model_type ('transformer': BERT, the default). */
+  scratchModelType: string;
+  onScratchModelType: (modelType: string) => void;
   /** `refresh`: fetch a URL / Hub id again, past the browser cache (Download again). */
   onLoad: (source: File[] | string, refresh?: boolean) => void;
   /** Sets learning_rate to the usual fine-tuning value. */
@@ -49,21 +49,7 @@ export function ModelPicker(p: Props) {
   const input = useRef<HTMLInputElement>(null);
   const [url, setUrl] = useState('');
   const [over, setOver] = useState(false);
-  const [families, setFamilies] = useState<ModelFamilyInfo[] | null>(null);
-  const { call, source } = p;
-  // Asked when a pretrained source is shown (the worker runs by then); asked again on the next
-  // switch if it failed.
-  useEffect(() => {
-    if (families || source === 'scratch') return;
-    let live = true;
-    call('modelFamilies', {}).then(
-      (f) => live && setFamilies(f),
-      () => undefined, // the hint then names no families; loading still works
-    );
-    return () => {
-      live = false;
-    };
-  }, [call, source, families]);
+  const { families } = p;
   const familyNames = families?.map((f) => f.displayName).join(', ');
   const busy = p.disabled || p.loading;
   return (
@@ -83,6 +69,14 @@ export function ModelPicker(p: Props) {
           </label>
         ))}
       </div>
+      {p.source === 'scratch' && (
+        <ScratchFamily
+          families={families}
+          modelType={p.scratchModelType}
+          disabled={p.disabled}
+          onChange={p.onScratchModelType}
+        />
+      )}
       {p.source === 'files' && (
         <div
           className={`dropzone${over ? ' dropzone-over' : ''}`}
@@ -126,7 +120,7 @@ export function ModelPicker(p: Props) {
             multiple
             className="visually-hidden"
             aria-label="Choose pretrained model files"
-            accept=".json,.safetensors,.txt"
+            accept=".json,.safetensors,.txt,.model"
             disabled={busy}
             onChange={(e) => {
               const files = [...(e.target.files ?? [])];

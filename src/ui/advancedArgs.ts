@@ -95,6 +95,11 @@ export function runArgsFromFile(
     if (typeof v === 'number' && Number.isInteger(v) && v > 0) sizes[k] = v;
     else notices.push(`Skipped ${k} ${JSON.stringify(v)}: it must be a positive whole number.`);
   }
+  const modelType = all.model_type;
+  if (typeof modelType === 'string' && modelType !== '') sizes.model_type = modelType;
+  else if (modelType !== undefined && modelType !== null) {
+    notices.push(`Skipped model_type ${JSON.stringify(modelType)}: it must be a model_type name.`);
+  }
   let nextColumns = columns;
   const col = (k: string): string | undefined => {
     const v = all[k];
@@ -116,6 +121,7 @@ export function runArgsFromFile(
   const elsewhere = Object.keys(all).filter(
     (k) =>
       !(MODEL_SIZE_KEYS as readonly string[]).includes(k) &&
+      k !== 'model_type' &&
       !['text_column', 'label_column', 'text_pair_column'].includes(k),
   );
   if (elsewhere.length) {

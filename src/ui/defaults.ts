@@ -60,7 +60,11 @@ export type ModelSizes = Pick<
   | 'max_length'
   | 'hidden_dropout_prob'
   | 'attention_probs_dropout_prob'
+  | 'model_type'
 >;
+
+/** The page's numeric model settings (the fields of the model panel). */
+export type ModelSizeKey = Exclude<keyof ModelSizes, 'model_type'>;
 
 /** Everything the studio remembers between visits. */
 export interface StudioSettings {
@@ -112,6 +116,7 @@ export const DEFAULT_MODEL: ModelSizes = {
   max_length: 64,
   hidden_dropout_prob: 0.1,
   attention_probs_dropout_prob: 0.1,
+  model_type: MODEL_FIELDS.model_type.default,
 };
 
 /**
@@ -154,7 +159,7 @@ export const VALIDATION_FRACTION_SPEC: NumberFieldSpec = spec(
   DATA_FIELDS.validation_split.help,
 );
 
-export const MODEL_SPECS: Record<keyof ModelSizes, NumberFieldSpec> = {
+export const MODEL_SPECS: Record<ModelSizeKey, NumberFieldSpec> = {
   hidden_size: spec(MODEL_FIELDS.hidden_size.limits, MODEL_FIELDS.hidden_size.help),
   num_hidden_layers: spec(
     MODEL_FIELDS.num_hidden_layers.limits,

@@ -16,7 +16,7 @@ import {
   SCHEDULERS,
   VALIDATION_FRACTION_SPEC,
   isValidNumber,
-  type ModelSizes,
+  type ModelSizeKey,
   type NumberFieldSpec,
   type KeptTokenizerChoice,
   type StudioSettings,
@@ -37,6 +37,9 @@ type Obj = Record<string, unknown>;
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** A config.json model_type (the model table's pattern); the family is checked at Train. */
+const MODEL_TYPE = /^[a-z][a-z0-9_-]*$/;
 
 function num(spec: NumberFieldSpec, v: unknown, fallback: number): number {
   return typeof v === 'number' && isValidNumber(spec, v) ? v : fallback;
@@ -132,8 +135,11 @@ export function validateSettings(data: unknown): StudioSettings {
   const a = isObj(d.args) ? d.args : {};
 
   const model = { ...DEFAULT_SETTINGS.model };
-  for (const key of Object.keys(MODEL_SPECS) as (keyof ModelSizes)[]) {
+  for (const key of Object.keys(MODEL_SPECS) as ModelSizeKey[]) {
     model[key] = num(MODEL_SPECS[key], m[key], model[key]);
+  }
+  if (typeof m.model_type === 'string' && MODEL_TYPE.test(m.model_type)) {
+    model.model_type = m.model_type;
   }
   const args: UiArgs = { ...DEFAULT_SETTINGS.args };
   for (const key of Object.keys(ARG_SPECS) as UiArgsNumberKey[]) {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import {
   fitMaxLength,
   modelInputLength,
 } from '../../src/core/session/maxLength';
-import { exportedTokenizerConfig } from '../../src/core/tokenize/exportConfig';
+import { exportedTokenizerConfig, tokenizerClassOf } from '../../src/core/tokenize/exportConfig';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 
 const POS40 = 'tests/fixtures/bert-pos40';
@@ -70,22 +71,54 @@ async function trainedFromScratch(maxLength: number): Promise<StudioSession> {
 describe('tokenizer_config.json of an export', () => {
   it('sets model_max_length to the trained max_length within the positions, and drops local paths', () => {
     const base = { model_max_length: 512, tokenizer_class: 'BertTokenizer', name_or_path: 'x' };
-    expect(exportedTokenizerConfig(base, 64, 512)).toEqual({ ...base, model_max_length: 64 });
-    expect(exportedTokenizerConfig(base, 64, 40).model_max_length).toBe(40);
+    expect(exportedTokenizerConfig(base, null, 64, 512)).toEqual({ ...base, model_max_length: 64 });
+    expect(exportedTokenizerConfig(base, null, 64, 40).model_max_length).toBe(40);
     for (const local of ['/home/me/ckpt', './ckpt', '~/ckpt', 'C:\\models\\bert']) {
-      expect(exportedTokenizerConfig({ name_or_path: local }, 8, 8)).not.toHaveProperty(
+      expect(exportedTokenizerConfig({ name_or_path: local }, null, 8, 8)).not.toHaveProperty(
         'name_or_path',
       );
     }
-    expect(exportedTokenizerConfig({ name_or_path: 'google/bert' }, 8, 8).name_or_path).toBe(
+    expect(exportedTokenizerConfig({ name_or_path: 'google/bert' }, null, 8, 8).name_or_path).toBe(
       'google/bert',
     );
   });
 
-  it('names BertTokenizer where the config names no class (transformers.js needs it for token_type_ids)', () => {
-    expect(exportedTokenizerConfig({}, 8, 8).tokenizer_class).toBe('BertTokenizer');
-    const named = { tokenizer_class: 'RobertaTokenizer' };
-    expect(exportedTokenizerConfig(named, 8, 8).tokenizer_class).toBe('RobertaTokenizer');
+  it.each([
+    ['distilbert', 'BertTokenizer'],
+    ['electra', 'BertTokenizer'],
+    ['roberta', 'RobertaTokenizer'],
+    ['xlm-roberta', 'XLMRobertaTokenizer'],
+    ['deberta-v2', 'DebertaV2Tokenizer'],
+    ['modernbert', 'PreTrainedTokenizerFast'],
+  ])(
+    'names the class of the tokenizer.json where the config names none (%s: %s)',
+    (family, cls) => {
+      const dir = fileURLToPath(new URL(`../fixtures/auto/${family}/checkpoint/`, import.meta.url));
+      const tokenizerJson = JSON.parse(readFileSync(`${dir}tokenizer.json`, 'utf8')) as unknown;
+      expect(exportedTokenizerConfig({}, tokenizerJson, 8, 8).tokenizer_class).toBe(cls);
+      const named = { tokenizer_class: 'RobertaTokenizer' };
+      expect(exportedTokenizerConfig(named, tokenizerJson, 8, 8).tokenizer_class).toBe(
+        'RobertaTokenizer',
+      );
+    },
+  );
+
+  it('names GPT2Tokenizer for a byte-level BPE that adds no specials, and none it cannot tell', () => {
+    const gpt2 = {
+      model: { type: 'BPE' },
+      pre_tokenizer: { type: 'ByteLevel' },
+      post_processor: { type: 'ByteLevel' },
+    };
+    expect(tokenizerClassOf(gpt2)).toBe('GPT2Tokenizer');
+    expect(tokenizerClassOf({ model: { type: 'WordLevel' } })).toBeNull();
+    // An older tokenizer.json (the bundled bert-base-uncased's) names no model type.
+    const bundled = JSON.parse(
+      readFileSync('public/tokenizers/bert-base-uncased/tokenizer.json', 'utf8'),
+    ) as unknown;
+    expect(tokenizerClassOf(bundled)).toBe('BertTokenizer');
+    expect(exportedTokenizerConfig({}, { model: { type: 'WordLevel' } }, 8, 8)).not.toHaveProperty(
+      'tokenizer_class',
+    );
   });
 
   it('a model trained at max_length 16 exports model_max_length 16, predicts cut there and says so', async () => {

@@ -7,6 +7,7 @@
  * tokenizerSource.ts fetches a tokenizer alone the same way.
  */
 import { parseModelConfig } from '../model/families';
+import { TOKENIZER_FOLDER_FILES } from '../tokenize/tokenizerFolder';
 import { StudioError } from '../util/errors';
 import { fetchInParts, type StorageEstimateLike } from './partDownload';
 
@@ -15,12 +16,17 @@ export const MODEL_CACHE_NAME = 'trainer-studio-models';
 
 /** Files fetched for a checkpoint; the first two are required. */
 export const REQUIRED_MODEL_FILES = ['config.json', 'model.safetensors'] as const;
-/** Tokenizer files of the same checkpoint (vocab.txt serves folders without tokenizer.json). */
-export const OPTIONAL_MODEL_FILES = [
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'vocab.txt',
-] as const;
+/**
+ * Tokenizer files of the same checkpoint: tokenizer.json, else the slow tokenizer's files
+ * (vocab.txt: BERT; vocab.json + merges.txt: RoBERTa; a SentencePiece model: DeBERTa-v3, refused
+ * with the step that writes tokenizer.json). See `tokenizerFolder.ts`.
+ */
+export const OPTIONAL_MODEL_FILES: readonly string[] = TOKENIZER_FOLDER_FILES;
+
+/** Files a folder needs only when it has no tokenizer.json. */
+export const SLOW_TOKENIZER_FILES: readonly string[] = TOKENIZER_FOLDER_FILES.filter(
+  (f) => f !== 'tokenizer.json' && f !== 'tokenizer_config.json',
+);
 
 /** The subset of `fetch` the loader uses. */
 export type FetchLike = (
@@ -314,7 +320,9 @@ export async function fetchModelFiles(
     opts,
   )) as Uint8Array;
   for (const f of OPTIONAL_MODEL_FILES) {
-    if (f === 'vocab.txt' && files['tokenizer.json']) continue; // not needed
+    if (SLOW_TOKENIZER_FILES.includes(f) && files['tokenizer.json']) continue; // not needed
+    // vocab.json + merges.txt or spm.model are looked for only without vocab.txt.
+    if (f !== 'vocab.txt' && SLOW_TOKENIZER_FILES.includes(f) && files['vocab.txt']) continue;
     const bytes = await fetchFile(baseUrl, f, false, fetchFn, cache, opts);
     if (bytes) files[f] = bytes;
   }

@@ -1,12 +1,19 @@
 /**
  * A tokenizer by Hugging Face Hub id (`bert-base-multilingual-cased`, `owner/name@revision`) or
- * folder URL: downloads tokenizer.json and tokenizer_config.json (vocab.txt where a repo has no
- * tokenizer.json) with the checkpoint downloader of modelSource.ts (progress, Cache API), and
+ * folder URL: downloads tokenizer.json and tokenizer_config.json (where a repo has no
+ * tokenizer.json, the slow tokenizer's vocab.txt, vocab.json + merges.txt or spm.model) with the checkpoint downloader of modelSource.ts (progress, Cache API), and
  * builds it, with messages that say what to do when the id, the network or the files fail.
  */
 import { TokenizerFileError, loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../tokenize/tokenizerFolder';
-import { fetchFile, fetchSetup, modelBaseUrl, type FetchModelOptions } from './modelSource';
+import {
+  OPTIONAL_MODEL_FILES,
+  SLOW_TOKENIZER_FILES,
+  fetchFile,
+  fetchSetup,
+  modelBaseUrl,
+  type FetchModelOptions,
+} from './modelSource';
 
 /** A downloaded, working tokenizer and where it came from. */
 export interface FetchedTokenizer {
@@ -30,8 +37,9 @@ export async function fetchTokenizer(
   const { baseUrl, name } = modelBaseUrl(source);
   const { fetchFn, cache } = await fetchSetup(opts);
   const files = new Map<string, Uint8Array>();
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt']) {
-    if (f === 'vocab.txt' && files.has('tokenizer.json')) break; // not needed
+  for (const f of OPTIONAL_MODEL_FILES) {
+    if (SLOW_TOKENIZER_FILES.includes(f) && files.has('tokenizer.json')) break; // not needed
+    if (f !== 'vocab.txt' && SLOW_TOKENIZER_FILES.includes(f) && files.has('vocab.txt')) break;
     const bytes = await fetchFile(baseUrl, f, false, fetchFn, cache, opts);
     if (bytes) files.set(f, bytes);
   }

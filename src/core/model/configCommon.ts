@@ -39,6 +39,25 @@ export function showValue(v: unknown): string {
   return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
+/**
+ * `json` checked against a zod schema: the parsed value, or a 'model-files' error naming the
+ * first bad key, what was expected and what was found.
+ */
+export function parseWithSchema<S extends z.ZodType>(
+  schema: S,
+  json: unknown,
+  displayName: string,
+): z.infer<S> {
+  const parsed = schema.safeParse(json, { reportInput: true });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.map(String).join('.') || '(root)';
+    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
+    throw invalidConfig(displayName, `key "${key}": ${issue.message}${got}`);
+  }
+  return parsed.data;
+}
+
 const labelSchema = z.looseObject({
   num_labels: z.number().int().positive().optional(),
   id2label: z.record(z.string(), z.string()).nullish(),
@@ -52,14 +71,7 @@ const labelSchema = z.looseObject({
  * `num_labels`, else 2; `label2id` inverted from `id2label` unless it has as many entries.
  */
 export function parseLabelFields(json: Record<string, unknown>, displayName: string): LabelFields {
-  const parsed = labelSchema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
-    throw invalidConfig(displayName, `key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
+  const c = parseWithSchema(labelSchema, json, displayName);
   let id2label: Record<string, string>;
   if (c.id2label != null && Object.keys(c.id2label).length > 0) {
     const n = Object.keys(c.id2label).length;

@@ -17,6 +17,28 @@ export interface EmbeddingParams {
   beta: tf.Tensor1D;
 }
 
+/** The parameter names of a BERT-style embedding block (the LayerNorm as its module prefix). */
+export interface EmbeddingNames {
+  word: string;
+  position: string;
+  tokenType: string;
+  norm: string;
+}
+
+/** The tables of the embedding block `names`, read through the parameter getter `p`. */
+export function embeddingTables(
+  p: (name: string) => tf.Tensor,
+  names: EmbeddingNames,
+): EmbeddingParams {
+  return {
+    word: p(names.word) as tf.Tensor2D,
+    position: p(names.position) as tf.Tensor2D,
+    tokenType: p(names.tokenType) as tf.Tensor2D,
+    gamma: p(`${names.norm}.weight`) as tf.Tensor1D,
+    beta: p(`${names.norm}.bias`) as tf.Tensor1D,
+  };
+}
+
 /**
  * Position rows read at given ids (RoBERTa's `create_position_ids_from_input_ids`) instead of
  * rows 0..T-1, and the `padding_idx` of the word and position tables (`nn.Embedding(...,

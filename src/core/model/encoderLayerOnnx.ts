@@ -175,6 +175,28 @@ export function onnxEncoderLayer(
   );
 }
 
+/**
+ * `count` encoder layers in turn (see {@link onnxEncoderLayer}), layer i's modules from
+ * `namesOf(i)`.
+ * @param h float [B, T, H]
+ * @returns float [B, T, H]
+ */
+export function onnxEncoderLayers(
+  g: OnnxGraph,
+  weights: ReadonlyMap<string, HostTensor>,
+  ops: GraphOps,
+  namesOf: (i: number) => EncoderLayerNames,
+  count: number,
+  h: string,
+  maskAdd: string,
+  s: OnnxLayerSettings,
+): string {
+  let out = h;
+  for (let i = 0; i < count; i++)
+    out = onnxEncoderLayer(g, weights, ops, namesOf(i), out, maskAdd, s);
+  return out;
+}
+
 /** `h[:, 0]`: float [B, H] from float [B, T, H]. */
 export function onnxFirstToken(g: OnnxGraph, h: string, name: string): string {
   return g.op('Gather', [h, g.int64(`${name}.first_token`, [], [0])], `${name}/First`, {

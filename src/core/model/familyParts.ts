@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 
 import { BERT_ACTIVATIONS, type BertActivation } from './config';
-import { invalidConfig, showValue } from './configCommon';
+import { invalidConfig, parseWithSchema, showValue } from './configCommon';
+import type { ModelDims } from './family';
 
 /**
  * `json` checked against `schema` (a zod object of the family's keys): the parsed keys, or a
@@ -20,14 +21,7 @@ export function parseConfigObject<S extends z.ZodType>(
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw invalidConfig(displayName, `expected a JSON object, got ${showValue(json)}`);
   }
-  const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
-    throw invalidConfig(displayName, `key "${key}": ${issue.message}${got}`);
-  }
-  return parsed.data;
+  return parseWithSchema(schema, json, displayName);
 }
 
 /** An activation name (`ACT2FN` key) the studio implements, or an error naming `key`. */
@@ -79,4 +73,24 @@ export function hfCheckpointName(
   if (rules.ignored.test(key)) return null;
   const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
   return !prefixed && !rules.head.test(name) ? `${rules.basePrefix}${name}` : name;
+}
+
+/** The sizes a config with BERT's key names holds (BERT, ELECTRA, RoBERTa, ...). */
+export interface BertKeySizes {
+  vocab_size: number;
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+}
+
+/** `ModelFamily.dims` of a config with BERT's key names. */
+export function bertKeyDims(c: BertKeySizes): ModelDims {
+  return {
+    vocabSize: c.vocab_size,
+    hiddenSize: c.hidden_size,
+    numLayers: c.num_hidden_layers,
+    numHeads: c.num_attention_heads,
+    intermediateSize: c.intermediate_size,
+  };
 }

@@ -136,6 +136,7 @@ export async function scriptBundleInput(
       'tokenizer.json': JSON.stringify(tok.files.tokenizerJson),
       'tokenizer_config.json': exportedTokenizerConfigJson(
         tok.files.tokenizerConfig,
+        tok.files.tokenizerJson,
         p.options.maxLength,
         maxPositions,
       ),

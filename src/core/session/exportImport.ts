@@ -111,7 +111,12 @@ export async function exportModelZip(
     'onnx/model_quantized.onnx': hf['onnx/model_quantized.onnx'],
     'tokenizer.json': strToU8(JSON.stringify(tok.files.tokenizerJson)),
     'tokenizer_config.json': strToU8(
-      exportedTokenizerConfigJson(tok.files.tokenizerConfig, run.maxLength, model.maxInputLength()),
+      exportedTokenizerConfigJson(
+        tok.files.tokenizerConfig,
+        tok.files.tokenizerJson,
+        run.maxLength,
+        model.maxInputLength(),
+      ),
     ),
     'tfjs/model.json': strToU8(tfjs['model.json']),
     'tfjs/group1-shard1of1.bin': tfjs['group1-shard1of1.bin'],

@@ -104,17 +104,22 @@ export function estimateRunMemory(
       );
     config = { ...pretrained, num_labels: numLabels, id2label: defaultId2Label(numLabels) };
   } else {
-    // The sizes alone (not validated: the estimate is shown while the settings are edited).
-    config = {
-      ...scratchFamily(spec).scratchConfig({
-        vocabSize: vocabSize ?? 30522,
-        maxLength: spec.max_length,
-        id2label: defaultId2Label(numLabels),
-        padTokenId: 0,
-        problemType: null,
-      }),
-      ...scratchConfigSettings(spec),
+    // The family's own config of the sizes (each family maps them to its keys: DistilBERT's
+    // dim, n_layers, ...). Settings it refuses while they are edited (a hidden size that is no
+    // multiple of the heads) are laid over its default config unchecked, under the table's keys.
+    const family = scratchFamily(spec);
+    const options = {
+      vocabSize: vocabSize ?? 30522,
+      maxLength: spec.max_length,
+      id2label: defaultId2Label(numLabels),
+      padTokenId: 0,
+      problemType: null,
     };
+    try {
+      config = family.scratchConfig({ ...options, settings: scratchConfigSettings(spec) });
+    } catch {
+      config = { ...family.scratchConfig(options), ...scratchConfigSettings(spec) };
+    }
   }
   return estimateTrainingMemory(
     { family: familyOf(config), config },

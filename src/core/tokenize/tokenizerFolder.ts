@@ -2,14 +2,29 @@
  * The tokenizer of an HF folder (a checkpoint, a Hub repo, dropped files) as the two JSON files
  * the studio builds tokenizers from: tokenizer.json with tokenizer_config.json as they are, or,
  * for folders that ship only the slow tokenizer's vocab.txt (the Google BERT miniatures, older
- * BERT repos), a BERT WordPiece tokenizer.json made from it.
+ * BERT repos), a BERT WordPiece tokenizer.json made from it; for those with only vocab.json +
+ * merges.txt (older RoBERTa repos), the byte-level BPE tokenizer.json transformers builds from
+ * them. A SentencePiece model alone (`spm.model`: microsoft/deberta-v3-*) is refused with the
+ * step that writes its tokenizer.json.
  */
 import type { TokenizerFiles } from './tokenizer';
 import { parseVocabTxt, wordPieceTokenizerFiles } from './wordpiece';
 import { TokenizerFileError } from './tokenizer';
+import { byteLevelBpeFromVocabMerges } from './vocabMerges';
 
 /** File names a folder's tokenizer is read from, in the order they are looked for. */
-export const TOKENIZER_FOLDER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt'];
+export const TOKENIZER_FOLDER_FILES: readonly string[] = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.txt',
+  'vocab.json',
+  'merges.txt',
+  'spm.model',
+  'sentencepiece.bpe.model',
+];
+
+/** SentencePiece models of slow tokenizers (DeBERTa-v2/v3's, XLM-R's), which the studio cannot read. */
+const SENTENCEPIECE_FILES = ['spm.model', 'sentencepiece.bpe.model'];
 
 function json(file: string, bytes: Uint8Array): Record<string, unknown> {
   let v: unknown;
@@ -41,6 +56,28 @@ export function tokenizerFilesFromFolder(
     const tokenizerConfig =
       typeof config.name_or_path === 'string' ? config : { ...config, name_or_path: opts.name };
     return { tokenizerJson: json('tokenizer.json', tj), tokenizerConfig };
+  }
+  const vocabJson = files.get('vocab.json');
+  const merges = files.get('merges.txt');
+  if (!vocab && vocabJson && merges) {
+    const built = byteLevelBpeFromVocabMerges(
+      json('vocab.json', vocabJson),
+      new TextDecoder().decode(merges),
+      config,
+    );
+    return typeof config.name_or_path === 'string'
+      ? built
+      : { ...built, tokenizerConfig: { ...built.tokenizerConfig, name_or_path: opts.name } };
+  }
+  const spm = SENTENCEPIECE_FILES.find((f) => files.has(f));
+  if (!vocab && spm) {
+    throw new TokenizerFileError(
+      `${opts.name} has its tokenizer only as a SentencePiece model (${spm}), which the studio ` +
+        `cannot read: it needs tokenizer.json. In Python, ` +
+        `AutoTokenizer.from_pretrained("${opts.name}").save_pretrained("tokenizer-folder") writes ` +
+        `one (with tokenizer_config.json); open that folder's files here (with the checkpoint's ` +
+        `config.json and model.safetensors when you load the model).`,
+    );
   }
   if (!vocab) return null;
   const lower =

@@ -13,11 +13,13 @@ import {
   defaultId2Label,
   invalidConfig,
   invertId2Label,
+  parseLabelFields,
   showValue,
   type BertActivation,
   type ProblemType,
 } from '../configCommon';
 import type { CommonConfig } from '../family';
+import { checkEncoderSizes, parseConfigObject } from '../familyParts';
 
 /** A BERT classifier's configuration, with HF's key names. */
 export interface BertConfig extends CommonConfig {
@@ -115,25 +117,17 @@ const show = showValue;
  * (HF does the same; a conflicting `num_labels` is ignored), else from `num_labels`, else 2.
  */
 export function parseBertConfig(json: unknown): BertConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    fail(`expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`);
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    const rawType = (json as Record<string, unknown>).model_type;
+    if (rawType !== undefined && rawType !== 'bert') {
+      fail(
+        `model_type ${show(rawType)} is not supported: the studio implements the BERT architecture ` +
+          `(model_type "bert": BERT, its miniatures, MiniLM, ...); models such as roberta, distilbert ` +
+          `or electra have different weights and are not loaded.`,
+      );
+    }
   }
-  const rawType = (json as Record<string, unknown>).model_type;
-  if (rawType !== undefined && rawType !== 'bert') {
-    fail(
-      `model_type ${show(rawType)} is not supported: the studio implements the BERT architecture ` +
-        `(model_type "bert": BERT, its miniatures, MiniLM, ...); models such as roberta, distilbert ` +
-        `or electra have different weights and are not loaded.`,
-    );
-  }
-  const parsed = schema.safeParse(json, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${show(issue.input)})` : '';
-    fail(`key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
+  const c = parseConfigObject(schema, json, 'BERT');
   const pet = c.position_embedding_type ?? 'absolute';
   if (pet !== 'absolute') {
     fail(
@@ -142,25 +136,7 @@ export function parseBertConfig(json: unknown): BertConfig {
     );
   }
 
-  let id2label: Record<string, string>;
-  if (c.id2label != null && Object.keys(c.id2label).length > 0) {
-    const n = Object.keys(c.id2label).length;
-    id2label = {};
-    for (const [k, v] of Object.entries(c.id2label)) {
-      const i = Number(k);
-      if (!/^\d+$/.test(k) || i >= n) {
-        fail(`key "id2label": ids must be the integers 0..${n - 1}, got key ${show(k)}`);
-      }
-      id2label[String(i)] = v;
-    }
-  } else {
-    id2label = defaultId2Label(c.num_labels ?? BERT_DEFAULTS.num_labels);
-  }
-  const numLabels = Object.keys(id2label).length;
-  const label2id =
-    c.label2id != null && Object.keys(c.label2id).length === numLabels
-      ? { ...c.label2id }
-      : invertId2Label(id2label);
+  const labels = parseLabelFields(c, 'BERT');
 
   const config: BertConfig = {
     model_type: 'bert',
@@ -181,10 +157,7 @@ export function parseBertConfig(json: unknown): BertConfig {
     layer_norm_eps: c.layer_norm_eps ?? BERT_DEFAULTS.layer_norm_eps,
     pad_token_id: c.pad_token_id ?? BERT_DEFAULTS.pad_token_id,
     position_embedding_type: 'absolute',
-    num_labels: numLabels,
-    id2label,
-    label2id,
-    problem_type: c.problem_type ?? null,
+    ...labels,
     torch_dtype: c.torch_dtype ?? c.dtype ?? 'float32',
     ...(c.transformers_version !== undefined
       ? { transformers_version: c.transformers_version }
@@ -195,15 +168,16 @@ export function parseBertConfig(json: unknown): BertConfig {
 }
 
 function checkConsistency(c: BertConfig): void {
-  if (c.hidden_size % c.num_attention_heads !== 0) {
-    fail(
-      `key "hidden_size": ${c.hidden_size} is not a multiple of num_attention_heads ` +
-        `(${c.num_attention_heads})`,
-    );
-  }
-  if (c.pad_token_id >= c.vocab_size) {
-    fail(`key "pad_token_id": ${c.pad_token_id} is outside the vocabulary (${c.vocab_size})`);
-  }
+  checkEncoderSizes(
+    'BERT',
+    {
+      hidden: c.hidden_size,
+      heads: c.num_attention_heads,
+      padTokenId: c.pad_token_id,
+      vocabSize: c.vocab_size,
+    },
+    { hidden: 'hidden_size', heads: 'num_attention_heads' },
+  );
 }
 
 /** Options for {@link smallBertConfig}. */

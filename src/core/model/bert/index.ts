@@ -3,6 +3,7 @@
  * `BertForSequenceClassification`, the studio's first family and its default from scratch.
  */
 import type { ModelFamily } from '../family';
+import { bertKeyDims, hfCheckpointName } from '../familyParts';
 import { initParam } from '../init';
 import { bertConfigToJson, parseBertConfig, smallBertConfig, type BertConfig } from './config';
 import { bertForward } from './forward';
@@ -31,26 +32,19 @@ export const bertFamily: ModelFamily<BertConfig> = {
       problemType: opts.problemType,
       settings: opts.settings as Partial<BertConfig> | undefined,
     }),
-  dims: (c) => ({
-    vocabSize: c.vocab_size,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_hidden_layers,
-    numHeads: c.num_attention_heads,
-    intermediateSize: c.intermediate_size,
-  }),
+  dims: bertKeyDims,
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: () => true,
   paramSpecs: bertParamSpecs,
   headParamNames: () => HEAD_PARAMS,
   initParam,
-  checkpointName(key, prefixed) {
-    if (IGNORED_CHECKPOINT_KEY.test(key)) return null;
-    // Old TF-converted checkpoints name LayerNorm parameters gamma/beta
-    // (`PreTrainedModel._fix_state_dict_key_on_load`).
-    const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+  checkpointName: (key, prefixed) =>
     // A base-model checkpoint (`BertModel`) stores its names without `bert.`.
-    return !prefixed && !name.startsWith('classifier.') ? `bert.${name}` : name;
-  },
+    hfCheckpointName(key, prefixed, {
+      basePrefix: 'bert.',
+      head: /^classifier\./,
+      ignored: IGNORED_CHECKPOINT_KEY,
+    }),
   basePrefix: 'bert.',
   forward: bertForward,
   isEmbeddingParam: (name) =>

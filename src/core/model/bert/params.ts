@@ -1,57 +1,44 @@
 /**
  * The parameter set of HF's `BertForSequenceClassification` (names, PyTorch shapes and how
- * `_init_weights` initialises each: `model/init.ts`).
+ * `_init_weights` initialises each: `model/init.ts`): the embeddings, the shared encoder layers
+ * (`encoderLayer.ts`), the pooler and the classifier.
  */
+import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
 import type { ParamSpec } from '../family';
 import type { BertConfig } from './config';
 
 /** Names of the classification head (newly initialised when a checkpoint lacks them). */
 export const HEAD_PARAMS = ['classifier.weight', 'classifier.bias'] as const;
 
+/** BERT's embedding tables and LayerNorm, by parameter name. */
+export const BERT_EMBEDDINGS = {
+  word: 'bert.embeddings.word_embeddings.weight',
+  position: 'bert.embeddings.position_embeddings.weight',
+  tokenType: 'bert.embeddings.token_type_embeddings.weight',
+  norm: 'bert.embeddings.LayerNorm',
+} as const;
+
+/** The module names of BERT's encoder layer `i`. */
+export const bertLayer = (i: number) => bertLayerNames(`bert.encoder.layer.${i}`);
+
 /**
  * Every parameter of `BertForSequenceClassification(config)` in HF's `named_parameters()` order.
  */
 export function bertParamSpecs(config: BertConfig): ParamSpec[] {
   const H = config.hidden_size;
-  const I = config.intermediate_size;
-  const specs: ParamSpec[] = [];
-  const lin = (prefix: string, out: number, inn: number): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [out, inn], kind: 'normal' });
-    specs.push({ name: `${prefix}.bias`, shape: [out], kind: 'zeros' });
-  };
-  const ln = (prefix: string): void => {
-    specs.push({ name: `${prefix}.weight`, shape: [H], kind: 'ones' });
-    specs.push({ name: `${prefix}.bias`, shape: [H], kind: 'zeros' });
-  };
-  specs.push({
-    name: 'bert.embeddings.word_embeddings.weight',
-    shape: [config.vocab_size, H],
-    kind: 'word_embeddings',
-  });
-  specs.push({
-    name: 'bert.embeddings.position_embeddings.weight',
-    shape: [config.max_position_embeddings, H],
-    kind: 'normal',
-  });
-  specs.push({
-    name: 'bert.embeddings.token_type_embeddings.weight',
-    shape: [config.type_vocab_size, H],
-    kind: 'normal',
-  });
-  ln('bert.embeddings.LayerNorm');
+  const specs: ParamSpec[] = [
+    { name: BERT_EMBEDDINGS.word, shape: [config.vocab_size, H], kind: 'word_embeddings' },
+    { name: BERT_EMBEDDINGS.position, shape: [config.max_position_embeddings, H], kind: 'normal' },
+    { name: BERT_EMBEDDINGS.tokenType, shape: [config.type_vocab_size, H], kind: 'normal' },
+    ...layerNormSpecs(BERT_EMBEDDINGS.norm, H),
+  ];
   for (let i = 0; i < config.num_hidden_layers; i++) {
-    const p = `bert.encoder.layer.${i}`;
-    lin(`${p}.attention.self.query`, H, H);
-    lin(`${p}.attention.self.key`, H, H);
-    lin(`${p}.attention.self.value`, H, H);
-    lin(`${p}.attention.output.dense`, H, H);
-    ln(`${p}.attention.output.LayerNorm`);
-    lin(`${p}.intermediate.dense`, I, H);
-    lin(`${p}.output.dense`, H, I);
-    ln(`${p}.output.LayerNorm`);
+    specs.push(...encoderLayerSpecs(bertLayer(i), H, config.intermediate_size));
   }
-  lin('bert.pooler.dense', H, H);
-  lin('classifier', config.num_labels, H);
+  specs.push(
+    ...linearSpecs('bert.pooler.dense', H, H),
+    ...linearSpecs('classifier', config.num_labels, H),
+  );
   return specs;
 }
 
