@@ -5,8 +5,8 @@
  * (tests/fixtures/deberta-variants, make_deberta_reference.py). Both files pass
  * `onnx.checker.check_model(full_check=True)`, onnxruntime's fp32 logits are PyTorch's within 1e-4
  * and the q8 file is held to onnxruntime's own quantize_dynamic. (The fine-tuned fixture's
- * export in transformers and transformers.js: family-roberta-export.test.ts and
- * family-roberta-transformersjs.test.ts.) Skipped, saying why, where python3 lacks onnx or
+ * export in transformers and transformers.js: family-exports.test.ts and
+ * family-exports-transformersjs.test.ts.) Skipped, saying why, where python3 lacks onnx or
  * onnxruntime (helpers/python.ts).
  */
 import { execFile } from 'node:child_process';

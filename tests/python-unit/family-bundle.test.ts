@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureDir } from '../unit/helpers/familyExport';
+import { fixtureDir, fixtureModelTypes } from '../unit/helpers/familyExport';
 import { requirePython } from '../unit/helpers/python';
 import { runCli } from '../unit/helpers/runCli';
 
 const python = requirePython('family-bundle', ['torch', 'transformers', 'accelerate']);
 
-const FAMILIES = ['distilbert', 'electra', 'modernbert'];
+const FAMILIES = fixtureModelTypes();
 
 type Entry = { step: number; loss?: number };
 const losses = (dir: string): Entry[] =>

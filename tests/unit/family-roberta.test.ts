@@ -4,12 +4,13 @@
  * wrote: config round trip and errors, parameters and checkpoint names, initialisation, logits on
  * validation.csv (padded batches), loss and every gradient, and the ONNX graph in onnxruntime.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import * as ort from 'onnxruntime-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { familyOnnx } from '../../src/core/io/onnx/familyOnnx';
@@ -19,6 +20,16 @@ import type { HostTensor, ModelFamily } from '../../src/core/model/family';
 import { robertaFamily, xlmRobertaFamily, type RobertaConfig } from '../../src/core/model/roberta';
 import { robertaPositionIds } from '../../src/core/model/roberta/forward';
 import { headLoss } from '../../src/core/train/losses';
+import {
+  getter,
+  lossAndGrads,
+  maxAbsDiff,
+  norm,
+  onnxLogits,
+  validationLogits,
+  type FamilyReference,
+} from './helpers/familyFixture';
+import { runCli } from './helpers/runCli';
 
 /** The single-label head's loss (torch's CrossEntropyLoss), as a run passes it. */
 const loss = headLoss('single_label_classification');
@@ -81,21 +92,6 @@ function variables(weights: Map<string, HostTensor>): Map<string, tf.Variable> {
       tf.tidy(() => tf.variable(tf.tensor(t.data, t.shape))),
     );
   return out;
-}
-
-function getter(params: Map<string, tf.Tensor>) {
-  return (name: string): tf.Tensor => {
-    const p = params.get(name);
-    if (!p) throw new Error(`no parameter ${name}`);
-    return p;
-  };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 const i32 = (rows: number[][]) => tf.tensor2d(rows, undefined, 'int32');
@@ -210,15 +206,9 @@ describe.each(CASES)('$dirName family', ({ dirName, family, arch }) => {
       await tf.setBackend(backend);
       if (backend === 'wasm') installWasmKernels();
       const params = variables(loadWeights(family, config, tensors).weights);
-      const logits: number[] = [];
       expect(ref.validation.batches.some((b) => b.attention_mask.flat().includes(0))).toBe(true);
-      for (const b of ref.validation.batches) {
-        const batch = { input_ids: i32(b.input_ids), attention_mask: i32(b.attention_mask) };
-        const out = family.forward(config, getter(params), batch, {});
-        logits.push(...(await out.logits.data()));
-        tf.dispose([out.logits, batch.input_ids, batch.attention_mask]);
-      }
-      const err = maxAbsDiff(logits, ref.validation.logits.flat());
+      const logits = await validationLogits(family, config, params, ref.validation.batches);
+      const err = maxAbsDiff(logits.flat(), ref.validation.logits.flat());
       expect(err, backend).toBeLessThan(1e-5);
       for (const v of params.values()) v.dispose();
     }
@@ -228,40 +218,24 @@ describe.each(CASES)('$dirName family', ({ dirName, family, arch }) => {
   it("gives torch's loss and the gradient of every parameter (padded batch, dropout off)", async () => {
     const params = variables(loadWeights(family, config, tensors).weights);
     const g = ref.gradient;
-    const batch = {
-      input_ids: i32(g.input_ids),
-      attention_mask: i32(g.attention_mask),
-      labels: tf.tensor1d(g.labels, 'int32'),
-    };
-    const { value, grads } = tf.variableGrads(
-      () =>
-        family.forward(config, getter(params), batch, { training: true, loss }).loss as tf.Scalar,
-      [...params.values()],
-    );
+    const trainBatch = g as unknown as FamilyReference['train_batch'];
+    const { loss: value, grads } = lossAndGrads(family, config, params, trainBatch, {
+      training: true,
+    });
     expect(Math.abs((await value.data())[0] - g.loss) / g.loss).toBeLessThan(1e-5);
     const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
-    for (const [name, v] of params) {
-      const grad = grads[v.name];
-      const normT = tf.norm(grad);
-      const norm = (await normT.data())[0];
-      normT.dispose();
+    for (const [name, grad] of grads) {
+      const data = await grad.data();
       const want = g.grad_norms[name];
-      if (want < 1e-9) expect(norm, name).toBeLessThan(1e-9);
-      else expect(rel(norm, want), name).toBeLessThan(1e-4);
+      if (want < 1e-9) expect(norm(data), name).toBeLessThan(1e-9);
+      else expect(rel(norm(data), want), name).toBeLessThan(1e-4);
       const full = g.grads[name];
       if (full) {
-        const data = await grad.data();
         const scale = Math.max(...full.map(Math.abs));
         expect(maxAbsDiff(data, full) / scale, name).toBeLessThan(1e-4);
       }
     }
-    tf.dispose([
-      value,
-      ...Object.values(grads),
-      batch.input_ids,
-      batch.attention_mask,
-      batch.labels,
-    ]);
+    tf.dispose([value, ...grads.values()]);
     for (const v of params.values()) v.dispose();
   });
 
@@ -291,21 +265,9 @@ describe.each(CASES)('$dirName family', ({ dirName, family, arch }) => {
     const { weights } = loadWeights(family, config, tensors);
     expect(family.onnxInputs(config)).toEqual(['input_ids', 'attention_mask']);
     for (const dtype of ['fp32', 'q8'] as const) {
-      const session = await ort.InferenceSession.create(familyOnnx(family, config, weights, dtype));
+      const model = familyOnnx(family, config, weights, dtype);
       const logits: number[] = [];
-      for (const b of ref.validation.batches) {
-        const feed = (rows: number[][]) =>
-          new ort.Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [
-            rows.length,
-            rows[0].length,
-          ]);
-        const out = await session.run({
-          input_ids: feed(b.input_ids),
-          attention_mask: feed(b.attention_mask),
-        });
-        logits.push(...(out.logits.data as Float32Array));
-      }
-      await session.release();
+      for (const b of ref.validation.batches) logits.push(...(await onnxLogits(model, b)).flat());
       const want = ref.validation.logits;
       if (dtype === 'fp32') expect(maxAbsDiff(logits, want.flat())).toBeLessThan(1e-4);
       else {
@@ -341,4 +303,46 @@ describe('RoBERTa from scratch', () => {
     expect(robertaFamily.dims(c).hiddenSize).toBe(64);
     expect(robertaFamily.activationBytes(c, 8, 64)).toBeGreaterThan(0);
   });
+
+  it('trains from scratch through the CLI (--model_type roberta) and writes its config.json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scratch-roberta-'));
+    const train = join(dir, 'train.csv');
+    writeFileSync(train, `text,label\n${'good film,pos\nbad film,neg\n'.repeat(4)}`);
+    const out = join(dir, 'out');
+    const r = await runCli([
+      'train',
+      '--train_file',
+      train,
+      '--output_dir',
+      out,
+      '--model_type',
+      'roberta',
+      '--max_length',
+      '24',
+      '--max_steps',
+      '2',
+      '--eval_strategy',
+      'no',
+      '--save_strategy',
+      'no',
+      '--hidden_size',
+      '16',
+      '--num_attention_heads',
+      '2',
+      '--intermediate_size',
+      '32',
+      '--num_hidden_layers',
+      '1',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as RobertaConfig;
+    expect(config).toMatchObject({
+      model_type: 'roberta',
+      architectures: ['RobertaForSequenceClassification'],
+      hidden_size: 16,
+      type_vocab_size: 1,
+    });
+    // positions for max_length tokens past padding_idx
+    expect(config.max_position_embeddings).toBe(24 + config.pad_token_id + 1);
+  }, 120_000);
 });

@@ -9,11 +9,12 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { collateBatch } from '../../src/core/tokenize/collate';
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
+import { createNodeTokenizerPool } from '../../src/core/tokenize/poolNode';
 import { loadTokenizer, type Tokenizer } from '../../src/core/tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../../src/core/tokenize/tokenizerFolder';
 
@@ -34,6 +35,9 @@ interface FixtureRef {
   cases: Case[];
   padded: { texts: number[]; input_ids: number[][]; attention_mask: number[][] };
 }
+
+/** The fixtures whose tokenizers a fast encoder (fastWordPiece.ts, fastByteLevelBpe.ts) takes. */
+const FAST_PATHS = ['distilbert', 'electra', 'hf-trainer-run', 'roberta'];
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const ref = JSON.parse(readFileSync(`${fixtures}auto/tokenizer_reference.json`, 'utf8')) as {
@@ -81,6 +85,10 @@ function mismatches(tok: Tokenizer, fx: FixtureRef) {
   return bad;
 }
 
+/** The worker pool a page or `studio train` tokenizes large datasets with. */
+const pool = createNodeTokenizerPool(2);
+afterAll(() => pool.close());
+
 describe.each(Object.entries(ref.fixtures))('%s tokenizer', (name, fx) => {
   it('says whether it returns token_type_ids as model_input_names does', async () => {
     const tok = await load(fx);
@@ -94,7 +102,11 @@ describe.each(Object.entries(ref.fixtures))('%s tokenizer', (name, fx) => {
   });
 
   it('gives the same through the fast encoder a dataset is prepared with', async () => {
-    const tok = fastTokenizer(await load(fx));
+    const base = await load(fx);
+    const tok = fastTokenizer(base);
+    // WordPiece with BERT's pipeline and RoBERTa's byte-level BPE take a fast path; ModernBERT's
+    // BPE (a TemplateProcessing) and the Unigram ones are declined to transformers.js
+    expect(tok !== base, 'a fast encoder').toBe(FAST_PATHS.includes(name));
     expect(mismatches(tok, fx).slice(0, 5)).toEqual([]);
   });
 
@@ -129,6 +141,18 @@ describe.each(Object.entries(ref.fixtures))('%s tokenizer', (name, fx) => {
     );
     expect(Array.from(batch.inputIds)).toEqual(fx.padded.input_ids.flat());
     expect(Array.from(batch.attentionMask)).toEqual(fx.padded.attention_mask.flat());
+  });
+
+  it('gives the same through the worker pool (the tokenizer rebuilt from its files)', async () => {
+    const tok = await load(fx);
+    const cases = fx.cases.filter((c) => c.n === 48 && c.b !== undefined);
+    const ds = await pool.encode(
+      tok.files,
+      cases.map((c) => ref.texts[c.a]),
+      { pairs: cases.map((c) => ref.texts[c.b as number]), maxLength: 48 },
+    );
+    const rows = cases.map((_, i) => Array.from(ds.ids.subarray(ds.offsets[i], ds.offsets[i + 1])));
+    expect(rows).toEqual(cases.map((c) => c.ids));
   });
 
   it('loads from tokenizer.json and tokenizer_config.json alone (no vocab.txt)', async () => {

@@ -170,7 +170,8 @@ const CLASS_PIPELINES: Record<string, (j: Json, config: Json) => Json> = {
 
 /**
  * tokenizer.json as `AutoTokenizer` runs it for `tokenizer_config.json`'s class (see the module
- * comment); unchanged for the classes that take the file's pipeline as it is.
+ * comment); the same object for the classes that take the file's pipeline as it is. This is the
+ * file an export writes, so transformers.js runs what Python does.
  */
 export function pipelineOfClass(tokenizerJson: object, tokenizerConfig: object): object {
   const config = tokenizerConfig as Json;
@@ -179,9 +180,18 @@ export function pipelineOfClass(tokenizerJson: object, tokenizerConfig: object):
   const rebuild = Object.hasOwn(CLASS_PIPELINES, name) ? CLASS_PIPELINES[name] : undefined;
   const model = (tokenizerJson as Json).model as Json | undefined;
   // Both classes are Unigram (SentencePiece) tokenizers; another model is left as the file has it.
-  const j =
-    rebuild && model?.type === 'Unigram' ? rebuild(tokenizerJson as Json, config) : tokenizerJson;
-  const pre = (j as Json).pre_tokenizer;
+  return rebuild && model?.type === 'Unigram'
+    ? rebuild(tokenizerJson as Json, config)
+    : tokenizerJson;
+}
+
+/**
+ * tokenizer.json for transformers.js to build from: each splitting `Metaspace` followed by a
+ * `Split` into its words (see the module comment). Not for files: the Rust tokenizers read the
+ * `Split` differently.
+ */
+export function withMetaspaceWords(tokenizerJson: object): object {
+  const pre = (tokenizerJson as Json).pre_tokenizer;
   const split = splitMetaspace(pre);
-  return split === pre ? j : { ...j, pre_tokenizer: split };
+  return split === pre ? tokenizerJson : { ...tokenizerJson, pre_tokenizer: split };
 }

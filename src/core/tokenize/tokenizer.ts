@@ -7,7 +7,7 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { StudioError } from '../util/errors';
-import { pipelineOfClass } from './classPipeline';
+import { pipelineOfClass, withMetaspaceWords } from './classPipeline';
 import { splitTokens } from './splitTokens';
 
 /** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
@@ -93,10 +93,14 @@ export async function loadTokenizer(files: TokenizerFiles): Promise<Tokenizer> {
   // transformers.js assumes well-formed files and fails deep inside (TypeError and the like) on
   // malformed ones; a probe encode catches files that construct but cannot tokenize.
   try {
+    // The pipeline AutoTokenizer runs for the class (XLM-R and DeBERTa-v2 build their own): the
+    // tokenizer's files from now on, so exports carry it.
+    const classJson = pipelineOfClass(files.tokenizerJson, files.tokenizerConfig);
+    const asRun =
+      classJson === files.tokenizerJson ? files : { ...files, tokenizerJson: classJson };
     const tok = wrap(
-      // the pipeline AutoTokenizer runs for the class (XLM-R and DeBERTa-v2 build their own)
-      new Cls(pipelineOfClass(files.tokenizerJson, files.tokenizerConfig), files.tokenizerConfig),
-      files,
+      new Cls(withMetaspaceWords(asRun.tokenizerJson), files.tokenizerConfig),
+      asRun,
       className,
       Cls === Base,
     );
@@ -161,11 +165,10 @@ function wrap(
     };
   };
   // HF's model_input_names: the config's, else the class's (transformers.js records it as
-  // return_token_type_ids); a tokenizer.json without a known class is PreTrainedTokenizerFast's,
-  // which returns them.
-  // transformers 5 maps a config naming PreTrainedTokenizerFast to TokenizersBackend, whose
-  // model_input_names hold no token_type_ids; a config naming no class gets its class from the
-  // model's config.json (BERT's for the studio's own tokenizers), which returns them.
+  // return_token_type_ids). transformers 5 maps a config naming PreTrainedTokenizerFast to
+  // TokenizersBackend, whose model_input_names hold no token_type_ids; a config naming no class
+  // gets its class from the model's config.json (BERT's for the studio's own tokenizers), which
+  // returns them.
   const inputNames = config.model_input_names;
   const namedGeneric =
     config.tokenizer_class === 'PreTrainedTokenizerFast' ||

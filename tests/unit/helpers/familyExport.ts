@@ -4,9 +4,10 @@
  * texts they compare on: the fixture's validation rows, hard strings and a text longer than
  * max_length.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import { FAMILIES } from '../../../src/core/model/families';
 import { runCli } from './runCli';
 
 /** The max_length the fixtures were run with (training_args.json). */
@@ -15,6 +16,16 @@ export const FIXTURE_MAX_LENGTH = 48;
 /** The fixture's folder. */
 export function fixtureDir(modelType: string): string {
   return join('tests', 'fixtures', 'auto', modelType);
+}
+
+/**
+ * Every registered model_type with a transformers fixture checkpoint: a family that registers is
+ * covered by the export tests with no edit.
+ */
+export function fixtureModelTypes(): string[] {
+  return FAMILIES.flatMap((f) => f.modelTypes).filter((t) =>
+    existsSync(join(fixtureDir(t), 'checkpoint', 'config.json')),
+  );
 }
 
 /** `studio train` from the fixture checkpoint on its train.csv, 20 steps; returns output_dir. */
@@ -62,6 +73,7 @@ export function exportTexts(modelType: string): string[] {
   return [
     ...texts,
     'Café naïve £100 prize!!! Call 0800-123 now 😀 日本 résumé',
+    'ﬁ ligature ① Ａｂｃ fullwidth, Cre\u0300me',
     '  two leading spaces and   repeated   ones',
     'ok',
     Array.from({ length: 300 }, (_, i) => words[i % words.length]).join(' '),

@@ -15,6 +15,7 @@ import {
   type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
+import { checkEncoderSizes, parseConfigObject } from '../familyParts';
 
 /** What tells RoBERTa and XLM-RoBERTa apart: names and one default. */
 export interface RobertaVariant {
@@ -115,12 +116,7 @@ const schema = z.looseObject({
 /** config.json (parsed) -> {@link RobertaConfig} with HF's defaults; throws naming the bad key. */
 export function parseRobertaConfig(variant: RobertaVariant, json: unknown): RobertaConfig {
   const name = variant.displayName;
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw invalidConfig(
-      name,
-      `expected a JSON object, got ${Array.isArray(json) ? 'an array' : typeof json}`,
-    );
-  }
+  const c = parseConfigObject(schema, json, name);
   const raw = json as Record<string, unknown>;
   if (raw.model_type !== undefined && raw.model_type !== variant.modelType) {
     throw invalidConfig(
@@ -128,14 +124,6 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
       `key "model_type": expected "${variant.modelType}", got ${showValue(raw.model_type)}`,
     );
   }
-  const parsed = schema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const got = 'input' in issue ? ` (got ${showValue(issue.input)})` : '';
-    throw invalidConfig(name, `key "${key}": ${issue.message}${got}`);
-  }
-  const c = parsed.data;
   const refuse = (key: string, why: string): never => {
     throw invalidConfig(name, `key "${key}": ${why}`);
   };
@@ -178,18 +166,16 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  if (config.hidden_size % config.num_attention_heads !== 0) {
-    refuse(
-      'hidden_size',
-      `${config.hidden_size} is not a multiple of num_attention_heads (${config.num_attention_heads})`,
-    );
-  }
-  if (config.pad_token_id >= config.vocab_size) {
-    refuse(
-      'pad_token_id',
-      `${config.pad_token_id} is outside the vocabulary (${config.vocab_size})`,
-    );
-  }
+  checkEncoderSizes(
+    name,
+    {
+      hidden: config.hidden_size,
+      heads: config.num_attention_heads,
+      padTokenId: config.pad_token_id,
+      vocabSize: config.vocab_size,
+    },
+    { hidden: 'hidden_size', heads: 'num_attention_heads' },
+  );
   if (config.max_position_embeddings <= config.pad_token_id + 1) {
     refuse(
       'max_position_embeddings',

@@ -11,7 +11,7 @@ import {
   batchShape,
   bertLayerNames,
   dropoutSites,
-  encoderLayer,
+  encoderLayers,
   firstToken,
 } from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
@@ -79,24 +79,18 @@ export function robertaForward(
       { ids: robertaPositionIds(ids, c.pad_token_id), paddingIdx: c.pad_token_id },
     );
     const maskAdd = additiveMask(batch.attention_mask);
-    for (let i = 0; i < c.num_hidden_layers; i++) {
-      const input = h;
-      // One tidy per layer: what the backward pass does not keep goes as the layer ends.
-      h = tf.tidy(() =>
-        encoderLayer(param, bertLayerNames(`roberta.encoder.layer.${i}`), input, maskAdd, {
-          batch: B,
-          seqLen: T,
-          heads: c.num_attention_heads,
-          eps: c.layer_norm_eps,
-          act: c.hidden_act,
-          hiddenDropout: c.hidden_dropout_prob,
-          attentionDropout: c.attention_probs_dropout_prob,
-          training,
-          index: i,
-          seedFor,
-        }),
-      );
-    }
+    const namesOf = (i: number) => bertLayerNames(`roberta.encoder.layer.${i}`);
+    h = encoderLayers(param, namesOf, c.num_hidden_layers, h, maskAdd, {
+      batch: B,
+      seqLen: T,
+      heads: c.num_attention_heads,
+      eps: c.layer_norm_eps,
+      act: c.hidden_act,
+      hiddenDropout: c.hidden_dropout_prob,
+      attentionDropout: c.attention_probs_dropout_prob,
+      training,
+      seedFor,
+    });
     // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
     let x = dropout(firstToken(h, B, T), rate, training, seedFor('cls'));

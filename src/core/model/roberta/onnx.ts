@@ -4,7 +4,12 @@
  * and XLM-R declare them (their tokenizers give no token types).
  */
 import { bertLayerNames } from '../encoderLayer';
-import { onnxAdditiveMask, onnxEncoderLayer, onnxFirstToken } from '../encoderLayerOnnx';
+import {
+  graphInputs,
+  onnxAdditiveMask,
+  onnxEncoderLayer,
+  onnxFirstToken,
+} from '../encoderLayerOnnx';
 import { ONNX_INT64, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
 import { hostParam, onnxLayerNorm } from '../onnxOps';
 import type { RobertaConfig } from './config';
@@ -20,7 +25,7 @@ export function addRobertaGraph(
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
 ): string {
-  const ids = inputs.input_ids;
+  const [ids, mask] = graphInputs(inputs, ROBERTA_ONNX_INPUTS);
   const H = c.hidden_size;
   const e = 'roberta.embeddings';
   // position ids: cumsum(ids != pad) * (ids != pad) + pad
@@ -72,7 +77,7 @@ export function addRobertaGraph(
     `${e}/AddPositions`,
   );
   let h = onnxLayerNorm(g, sum, w, `${e}.LayerNorm`, c.layer_norm_eps);
-  const maskAdd = onnxAdditiveMask(g, inputs.attention_mask);
+  const maskAdd = onnxAdditiveMask(g, mask);
   for (let i = 0; i < c.num_hidden_layers; i++) {
     h = onnxEncoderLayer(g, w, ops, bertLayerNames(`roberta.encoder.layer.${i}`), h, maskAdd, {
       hidden: c.hidden_size,

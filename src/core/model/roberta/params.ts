@@ -6,6 +6,7 @@
  */
 import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
 import type { ParamSpec } from '../family';
+import { hfCheckpointName } from '../familyParts';
 import type { RobertaConfig } from './config';
 
 /** The base model's prefix in parameter names. */
@@ -55,16 +56,16 @@ export function robertaParamSpecs(c: RobertaConfig): ParamSpec[] {
 const IGNORED_KEYS = /(^|\.)embeddings\.(position_ids|token_type_ids)$/;
 
 /**
- * A checkpoint key -> the parameter it loads into, or null for ignored buffers: `gamma`/`beta`
- * -> `weight`/`bias`, and the `roberta.` prefix added when the checkpoint has none (a
- * `RobertaModel`), the head's keys excepted. Keys the model lacks (a pooler, `lm_head.*`) come
- * back as they are, for the caller to report as unexpected.
+ * A checkpoint key -> the parameter it loads into, or null for ignored buffers (HF's rules,
+ * `hfCheckpointName`): a `RobertaModel` checkpoint has no `roberta.` prefix. Keys the model lacks
+ * (a pooler, `lm_head.*`) come back as they are, for the caller to report as unexpected.
  */
 export function robertaCheckpointName(key: string, prefixed: boolean): string | null {
-  if (IGNORED_KEYS.test(key)) return null;
-  const name = key.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-  if (prefixed || name.startsWith('classifier.')) return name;
-  return `${ROBERTA_PREFIX}${name}`;
+  return hfCheckpointName(key, prefixed, {
+    basePrefix: ROBERTA_PREFIX,
+    head: /^classifier\./,
+    ignored: IGNORED_KEYS,
+  });
 }
 
 /** nn.Embedding weights (left out of `total_flos`, as `num_parameters(exclude_embeddings=True)`). */

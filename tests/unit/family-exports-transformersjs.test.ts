@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
-import { exportTexts, fineTunedFixture } from './helpers/familyExport';
+import { exportTexts, fineTunedFixture, fixtureModelTypes } from './helpers/familyExport';
 import { compareProbs, scoresByLabel, spread } from './helpers/onnxDeploy';
 import { studioPredictions } from './helpers/studioPredict';
 
@@ -31,7 +31,7 @@ describe("each family's ONNX export in transformers.js", () => {
     env.localModelPath = tmp;
   });
 
-  it.each(['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'])(
+  it.each(fixtureModelTypes())(
     '%s: pipeline fp32 and q8 give the studio probabilities',
     async (modelType) => {
       const dir = await fineTunedFixture(modelType, tmp);

@@ -23,18 +23,18 @@ import { ONNX_FP32_FILE, ONNX_Q8_FILE } from '../../src/core/io/onnx/familyOnnx'
 import { encodeDataset } from '../../src/core/tokenize/encode';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
-import { FIXTURE_MAX_LENGTH, exportTexts, fineTunedFixture } from '../unit/helpers/familyExport';
+import {
+  FIXTURE_MAX_LENGTH,
+  exportTexts,
+  fineTunedFixture,
+  fixtureModelTypes,
+} from '../unit/helpers/familyExport';
 import { requirePython } from '../unit/helpers/python';
 import { studioPredictions } from '../unit/helpers/studioPredict';
 
-const python = requirePython('family-roberta-export', [
-  'torch',
-  'transformers',
-  'onnx',
-  'onnxruntime',
-]);
+const python = requirePython('family-exports', ['torch', 'transformers', 'onnx', 'onnxruntime']);
 
-const FAMILIES = ['roberta', 'xlm-roberta', 'distilbert', 'electra', 'deberta-v2', 'modernbert'];
+const FAMILIES = fixtureModelTypes();
 
 async function runPython(script: string, manifest: object, tmp: string) {
   const manifestPath = join(tmp, `${script}-manifest.json`);
