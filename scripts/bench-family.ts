@@ -5,7 +5,7 @@
  * samples/s per FLOP relative to BERT's, where a sample's FLOPs are transformers'
  * `6 * tokens * num_parameters(exclude_embeddings=True)` (`Trainer.floating_point_ops`).
  *
- *   node --import tsx scripts/bench-family.ts [--families distilbert,electra] [--hidden 128]
+ *   node --import tsx scripts/bench-family.ts [--families distilbert,electra,modernbert] [--hidden 128]
  *     [--layers 2] [--heads 4] [--intermediate 512] [--batch 16] [--length 64] [--steps 10]
  *     [--rounds 3]
  *
@@ -18,6 +18,7 @@ import { selectBackend } from '../src/core/backend';
 import { bertFamily } from '../src/core/model/bert';
 import { distilBertFamily } from '../src/core/model/distilbert';
 import { electraFamily } from '../src/core/model/electra';
+import { modernbertFamily } from '../src/core/model/modernbert';
 import type {
   ClassifierBatch,
   ClassifierOutput,
@@ -114,6 +115,19 @@ const builders: Record<string, () => BenchModel> = {
         settings: {
           hidden_size: size.hidden,
           embedding_size: size.hidden / 2,
+          num_hidden_layers: size.layers,
+          num_attention_heads: size.heads,
+          intermediate_size: size.intermediate,
+        },
+      }),
+    ),
+  modernbert: () =>
+    familyModel(
+      modernbertFamily,
+      modernbertFamily.scratchConfig({
+        ...scratch,
+        settings: {
+          hidden_size: size.hidden,
           num_hidden_layers: size.layers,
           num_attention_heads: size.heads,
           intermediate_size: size.intermediate,

@@ -24,14 +24,20 @@ const python = requirePython('deberta-export', ['onnx', 'onnxruntime']);
 const FIXTURE = 'tests/fixtures/auto/deberta-v2/';
 const VARIANTS = 'tests/fixtures/deberta-variants/';
 
-/** A batch and PyTorch's logits: the fixture's reference.json keeps them under `validation`. */
+/** A padded batch. */
 interface Batch {
   input_ids: number[][];
   attention_mask: number[][];
   token_type_ids?: number[][] | null;
-  logits: number[][];
 }
-type Reference = Batch & { validation?: Batch };
+/**
+ * PyTorch's logits on a batch: the variants' reference.json holds one batch at the top, the
+ * fixture's under `validation` (the families' layout: `batches`, here one).
+ */
+type Reference = Batch & {
+  logits: number[][];
+  validation?: { batches: Batch[]; logits: number[][] };
+};
 
 describe.skipIf(!python)('DeBERTa-v2 ONNX in the ONNX tools', () => {
   it('passes check_model(full_check=True) and gives PyTorch logits, fp32 and q8', async () => {
@@ -43,7 +49,8 @@ describe.skipIf(!python)('DeBERTa-v2 ONNX in the ONNX tools', () => {
       ['v2-separate', `${VARIANTS}v2-separate/`, `${VARIANTS}v2-separate/`],
     ]) {
       const ref = JSON.parse(readFileSync(`${folder}reference.json`, 'utf8')) as Reference;
-      const { input_ids, attention_mask, token_type_ids, logits } = ref.validation ?? ref;
+      const { input_ids, attention_mask, token_type_ids } = ref.validation?.batches[0] ?? ref;
+      const logits = ref.validation?.logits ?? ref.logits;
       const config = debertaFamily.parseConfig(
         JSON.parse(readFileSync(`${checkpointDir}config.json`, 'utf8')),
       );

@@ -4,7 +4,8 @@ Reads the fixture checkpoint tests/fixtures/auto/deberta-v2/checkpoint with tran
 tests/fixtures/auto/deberta-v2/reference.json:
 
 - input_ids / attention_mask of validation.csv as AutoTokenizer gives them (truncation to 48),
-  padded to the longest row, and the eager model's logits on them (eval mode);
+  padded to the longest row as one batch (`validation.batches`, the families' layout), and the
+  eager model's logits on them (eval mode);
 - a labelled, padded batch of the first train.csv rows: the loss, every parameter's gradient
   norm, and the full gradient of a few parameters (dropout off: the fixture's config has it at 0);
 - make_log_bucket_position's buckets for a few (position_buckets, max_position) pairs, so the
@@ -80,9 +81,11 @@ def main():
         )
 
     ref = {
+        # the families' layout (tests/e2e/pages/familyParity.ts reads it too): padded batches
         "validation": {
-            "input_ids": enc["input_ids"].tolist(),
-            "attention_mask": enc["attention_mask"].tolist(),
+            "batches": [
+                {"input_ids": enc["input_ids"].tolist(), "attention_mask": enc["attention_mask"].tolist()}
+            ],
             "logits": logits.tolist(),
         },
         "train": {

@@ -26,7 +26,10 @@ const checkpoint = readSafetensors(
   new Uint8Array(readFileSync(`${dir}checkpoint/model.safetensors`)),
 );
 interface Reference {
-  validation: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
+  validation: {
+    batches: { input_ids: number[][]; attention_mask: number[][] }[];
+    logits: number[][];
+  };
   train: {
     input_ids: number[][];
     attention_mask: number[][];
@@ -72,7 +75,7 @@ const fixtureCase: Case = {
   name: 'fixture checkpoint',
   config,
   weights: checkpoint,
-  inputs: ref.validation,
+  inputs: ref.validation.batches[0],
   logits: initial.logits,
   train: {
     inputs: ref.train,

@@ -5,9 +5,8 @@
  *
  *   scores[i, j] = (q_i . k_j + q_i . posK[c2p(i, j)] + k_j . posQ[p2c(j, i)]) / sqrt(d * (1 + #terms))
  *
- * masked where `m[b, i] * m[b, j]` is 0 (HF's `masked_fill(~mask, float32 min)`; adding float32
- * min gives the same scores, and the filled scores get no gradient because their probability is
- * 0 or, in a padded query's row, nothing downstream reads that row), softmax, dropout, times v.
+ * masked where key j is padding (float32 min added; HF's `masked_fill` also fills a padded
+ * query's whole row, which nothing downstream reads), softmax, dropout, times v.
  * The c2p and p2c terms are products with every used row of the relative embeddings
  * (`[nH, B*T, rows]`, one batched matmul over heads) gathered with host-built indices; their
  * backward scatters (`scatterND`, which sums duplicate indices) back to those products. Layout
@@ -38,8 +37,7 @@ export interface RelativeTerms {
 
 /**
  * @param qkv float32 [B*T, 3H]: query, key and value projections side by side
- * @param maskAdd float32 [1, B, T, T]: 0 where HF's mask keeps a score, float32 min where it
- *   fills it (`(1 - m_i m_j) * min`: the sum rounds to min exactly as masked_fill writes it), or null
+ * @param maskAdd float32 [1, B, 1, T]: 0 at real keys, float32 min at padded ones, or null
  * @param scale HF's `sqrt(d * scale_factor)`
  * @returns float32 [B*T, H]
  */

@@ -71,16 +71,13 @@ export function debertaForward(
     if (mask) h = tf.mul(h, tf.reshape(mask, [B * T, 1]));
     h = dropout(h, hp, training, seedFor('emb')) as tf.Tensor2D;
 
-    // HF's mask [B, 1, T, T] = m_i * m_j, here additive and [1, B, T, T] for head-major scores
-    const maskAdd = mask
-      ? tf.reshape(
-          tf.mul(
-            tf.sub(1, tf.mul(tf.reshape(mask, [B, T, 1]), tf.reshape(mask, [B, 1, T]))),
-            FLOAT32_MIN,
-          ),
-          [1, B, T, T],
-        )
-      : null;
+    // HF fills the scores of (i, j) where m_i * m_j is 0; here only where key j is padding
+    // ([1, B, 1, T], additive), so a padded query's row keeps its real keys rather than being
+    // all float32 min (WebGPU's softmax gives NaN for such a row, and the NaN reaches every row
+    // through the next layer's values). The rows differ only at padded queries, which nothing
+    // reads (their keys are masked, only the first token is pooled): logits and gradients equal
+    // HF's.
+    const maskAdd = mask ? tf.reshape(tf.mul(tf.sub(1, mask), FLOAT32_MIN), [1, B, 1, T]) : null;
     const index = c.relative_attention ? relativeIndex(c, T) : null;
     const relRows = index ? relativeRows(c, p, index) : null;
     const settings: Omit<EncoderLayerSettings, 'index'> = {

@@ -2,7 +2,7 @@
  * `DebertaV2ForSequenceClassification` as an ONNX graph (opset 17), what `forward.ts` computes in
  * inference: the embeddings times the mask, per layer the disentangled attention — content
  * scores plus the c2p term (`GatherElements` of q . posK over the relative rows) and the p2c term
- * (`GatherElements` of k . posQ, transposed), scaled, `Where(mask_i * mask_j, scores, min)`,
+ * (`GatherElements` of k . posQ, transposed), scaled, `Where(mask_j, scores, min)`,
  * softmax — then `onnxEncoderLayer`'s add & norm, feed-forward, add & norm; the context pooler
  * and the classifier.
  * The relative embeddings' LayerNorm is a constant of the export (computed on the host); the
@@ -124,15 +124,9 @@ export function addDebertaGraph(
     ],
     `${e}/Mask`,
   );
-  // HF's [B, 1, T, T] mask: m_i * m_j
-  const pair = g.op(
-    'Mul',
-    [
-      g.op('Unsqueeze', [maskF, g.ints([1, 3])], 'mask/Rows'),
-      g.op('Unsqueeze', [maskF, g.ints([1, 2])], 'mask/Cols'),
-    ],
-    'mask/Pairs',
-  );
+  // Scores of padded keys filled ([B, 1, 1, T]), as forward.ts does: a padded query's row keeps
+  // its real keys (HF fills that whole row; nothing reads it)
+  const pair = g.op('Unsqueeze', [maskF, g.ints([1, 2])], 'mask/Keys');
   const keep = g.op('Cast', [pair], 'mask/Keep', { to: { int: ONNX_BOOL } });
 
   // Relative positions: constant LayerNorm'd rows, the [T, T] slice of the position table
