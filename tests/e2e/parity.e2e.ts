@@ -25,16 +25,6 @@ import { FIXTURES, waitFor } from './helpers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/**
- * Families left out of the WebGPU comparison while a known bug stands, with what it does; remove
- * the entry with the fix (the family then runs here like the others).
- */
-const WEBGPU_OPEN_BUGS: Record<string, string> = {
-  'deberta-v2':
-    'its logits, losses and grad norms are NaN on the webgpu backend (SwiftShader) where the cpu ' +
-    "backend gives transformers' logits within 5e-9",
-};
-
 interface BackendResult {
   backend: string;
   fixture: { logits: number; loss: number; gradNorm: number };
@@ -64,11 +54,9 @@ async function webgpuParity(ctx: E2EContext): Promise<void> {
   // Every registered family with a transformers fixture (tests/fixtures/auto/<model_type>): its
   // checkpoint, transformers' logits of validation.csv, and the first 16 of those rows as the
   // studio tokenizes them with the checkpoint's tokenizer (padded to the longest).
-  const types = FAMILIES.flatMap((f) => f.modelTypes).filter(
-    (t) =>
-      existsSync(path.join(FIXTURES, 'auto', t, 'initial_logits.json')) && !(t in WEBGPU_OPEN_BUGS),
+  const types = FAMILIES.flatMap((f) => f.modelTypes).filter((t) =>
+    existsSync(path.join(FIXTURES, 'auto', t, 'initial_logits.json')),
   );
-  for (const [t, why] of Object.entries(WEBGPU_OPEN_BUGS)) ctx.log(`${t} left out: ${why}`);
   for (const t of types) {
     const from = path.join(FIXTURES, 'auto', t);
     const to = path.join(outDir, 'auto', t);
