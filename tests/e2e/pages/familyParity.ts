@@ -1,9 +1,10 @@
 /**
  * The parity page's part for the registered families beside BERT: each family's fixture
  * checkpoint (tests/fixtures/auto/<model_type>, copied under `auto/` with `auto/families.json`
- * listing the model types) on the current backend: its logits on the first validation batch
- * against transformers' (initial_logits.json), and three seeded training steps (forward, backward,
- * clipping, AdamW) whose losses and grad norms the test compares between backends.
+ * listing the model types, and `batch.json`: the first 16 validation rows as the studio
+ * tokenizes them) on the current backend: its logits on them against transformers'
+ * (initial_logits.json), and three seeded training steps (forward, backward, clipping, AdamW)
+ * whose losses and grad norms the test compares between backends.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors } from '../../../src/core/io/safetensors';
@@ -20,7 +21,7 @@ interface RefBatch {
 
 /** One family's numbers on the current backend. */
 export interface FamilyParity {
-  /** Largest |logit - transformers' logit| over the first validation batch's rows. */
+  /** Largest |logit - transformers' logit| over the 16 rows. */
   logits: number;
   losses: number[];
   norms: number[];
@@ -45,7 +46,7 @@ async function familyParity(modelType: string): Promise<FamilyParity> {
   const dir = `auto/${modelType}`;
   const family = familyForModelType(modelType);
   const config = family.parseConfig(await fetchJson<unknown>(`${dir}/config.json`));
-  const ref = await fetchJson<{ validation: { batches: RefBatch[] } }>(`${dir}/reference.json`);
+  const first = await fetchJson<RefBatch>(`${dir}/batch.json`);
   const want = (await fetchJson<{ logits: number[][] }>(`${dir}/initial_logits.json`)).logits;
   const bytes = new Uint8Array(await (await fetch(`${dir}/model.safetensors`)).arrayBuffer());
   const tensors = new Map<string, tf.Tensor>();
@@ -53,23 +54,16 @@ async function familyParity(modelType: string): Promise<FamilyParity> {
   const { model } = SequenceClassifier.fromTensors(family, config, tensors, 0);
   tf.dispose([...tensors.values()]);
 
-  // The first validation batch (16 rows, padded): SwiftShader's WebGPU is slow.
   let logits = 0;
-  let row = 0;
-  for (const b of ref.validation.batches.slice(0, 1)) {
-    const batch = toBatch(b);
-    const out = model.forward(batch, { training: false });
-    const got = await out.logits.data();
-    const width = got.length / b.input_ids.length;
-    for (let i = 0; i < got.length; i++) {
-      const w = want[row + Math.floor(i / width)][i % width];
-      logits = Math.max(logits, Math.abs(got[i] - w));
-    }
-    row += b.input_ids.length;
-    tf.dispose([out.logits, ...Object.values(batch)]);
+  const scored = toBatch(first);
+  const out = model.forward(scored, { training: false });
+  const got = await out.logits.data();
+  const width = got.length / first.input_ids.length;
+  for (let i = 0; i < got.length; i++) {
+    logits = Math.max(logits, Math.abs(got[i] - want[Math.floor(i / width)][i % width]));
   }
+  tf.dispose([out.logits, ...Object.values(scored)]);
 
-  const first = ref.validation.batches[0];
   const batch = {
     ...toBatch(first),
     labels: tf.tensor1d(
