@@ -5,20 +5,18 @@
  * samples/s per FLOP relative to BERT's, where a sample's FLOPs are transformers'
  * `6 * tokens * num_parameters(exclude_embeddings=True)` (`Trainer.floating_point_ops`).
  *
- *   node --import tsx scripts/bench-family.ts [--families distilbert,electra,modernbert] [--hidden 128]
+ *   node --import tsx scripts/bench-family.ts [--families distilbert,electra,...] [--hidden 128]
  *     [--layers 2] [--heads 4] [--intermediate 512] [--batch 16] [--length 64] [--steps 10]
  *     [--rounds 3]
  *
  * Each family runs once per round, the rounds one after another, and each family's best round
  * counts: on a shared machine the slow rounds are the neighbours' doing, not the family's.
+ * `--families` defaults to every registered family.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { selectBackend } from '../src/core/backend';
-import { bertFamily } from '../src/core/model/bert';
-import { distilBertFamily } from '../src/core/model/distilbert';
-import { electraFamily } from '../src/core/model/electra';
-import { modernbertFamily } from '../src/core/model/modernbert';
+import { FAMILIES, familyForModelType } from '../src/core/model/families';
 import type {
   ClassifierBatch,
   ClassifierOutput,
@@ -80,61 +78,25 @@ const scratch = {
   maxLength: T,
   padTokenId: 0,
 };
-const builders: Record<string, () => BenchModel> = {
-  bert: () =>
-    familyModel(
-      bertFamily,
-      bertFamily.scratchConfig({
-        ...scratch,
-        settings: {
-          hidden_size: size.hidden,
-          num_hidden_layers: size.layers,
-          num_attention_heads: size.heads,
-          intermediate_size: size.intermediate,
-        },
-      }),
-    ),
-  distilbert: () =>
-    familyModel(
-      distilBertFamily,
-      distilBertFamily.scratchConfig({
-        ...scratch,
-        settings: {
-          dim: size.hidden,
-          n_layers: size.layers,
-          n_heads: size.heads,
-          hidden_dim: size.intermediate,
-        },
-      }),
-    ),
-  electra: () =>
-    familyModel(
-      electraFamily,
-      electraFamily.scratchConfig({
-        ...scratch,
-        settings: {
-          hidden_size: size.hidden,
-          embedding_size: size.hidden / 2,
-          num_hidden_layers: size.layers,
-          num_attention_heads: size.heads,
-          intermediate_size: size.intermediate,
-        },
-      }),
-    ),
-  modernbert: () =>
-    familyModel(
-      modernbertFamily,
-      modernbertFamily.scratchConfig({
-        ...scratch,
-        settings: {
-          hidden_size: size.hidden,
-          num_hidden_layers: size.layers,
-          num_attention_heads: size.heads,
-          intermediate_size: size.intermediate,
-        },
-      }),
-    ),
-};
+/**
+ * Each registered family's from-scratch model at the bench's size: the sizes go in under BERT's
+ * names, which every family's `scratchConfig` maps to its own keys (DistilBERT's `dim`, ...).
+ */
+function build(modelType: string): BenchModel {
+  const family = familyForModelType(modelType);
+  return familyModel(
+    family,
+    family.scratchConfig({
+      ...scratch,
+      settings: {
+        hidden_size: size.hidden,
+        num_hidden_layers: size.layers,
+        num_attention_heads: size.heads,
+        intermediate_size: size.intermediate,
+      },
+    }),
+  );
+}
 
 /** Samples per second of training steps (forward, backward, AdamW) after warm-up. */
 async function samplesPerSecond(model: BenchModel): Promise<number> {
@@ -179,7 +141,8 @@ async function samplesPerSecond(model: BenchModel): Promise<number> {
 
 async function main() {
   const choice = await selectBackend('wasm');
-  const families = ['bert', ...flag('families', 'distilbert,electra').split(',')];
+  const others = FAMILIES.map((f) => f.modelTypes[0]).filter((t) => t !== 'bert');
+  const families = ['bert', ...flag('families', others.join(',')).split(',')];
   const rounds = num('rounds', 3);
   console.log(
     `backend ${choice.name}; hidden ${size.hidden}, ${size.layers} layers, ${size.heads} heads, ` +
@@ -189,11 +152,7 @@ async function main() {
   const best = new Map<string, { rate: number; flopsPerSample: number }>();
   for (let r = 0; r < rounds; r++) {
     for (const name of families) {
-      const build = builders[name];
-      if (!build) {
-        throw new Error(`--families: no family '${name}' (${Object.keys(builders).join(', ')})`);
-      }
-      const model = build();
+      const model = build(name);
       const flopsPerSample = 6 * T * model.nonEmbeddingParams;
       const rate = await samplesPerSecond(model);
       if (rate > (best.get(name)?.rate ?? 0)) best.set(name, { rate, flopsPerSample });
