@@ -29,6 +29,7 @@ import {
   validationLogits,
   type FamilyReference,
 } from './helpers/familyFixture';
+import { TINY_SIZE_FLAGS } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
 /** The single-label head's loss (torch's CrossEntropyLoss), as a run passes it. */
@@ -325,14 +326,7 @@ describe('RoBERTa from scratch', () => {
       'no',
       '--save_strategy',
       'no',
-      '--hidden_size',
-      '16',
-      '--num_attention_heads',
-      '2',
-      '--intermediate_size',
-      '32',
-      '--num_hidden_layers',
-      '1',
+      ...TINY_SIZE_FLAGS,
     ]);
     expect(r.code, r.err).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as RobertaConfig;
