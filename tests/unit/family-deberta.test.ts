@@ -18,6 +18,7 @@ import { debertaFamily, type DebertaV2Config } from '../../src/core/model/debert
 import { logBucketPosition } from '../../src/core/model/deberta/relativePositions';
 import type { ParamGetter } from '../../src/core/model/family';
 import { headLoss } from '../../src/core/train/losses';
+import type { GradientReference, ValidationReference } from './helpers/familyFixture';
 
 const dir = 'tests/fixtures/auto/deberta-v2/';
 const configText = readFileSync(`${dir}checkpoint/config.json`, 'utf8');
@@ -26,18 +27,8 @@ const checkpoint = readSafetensors(
   new Uint8Array(readFileSync(`${dir}checkpoint/model.safetensors`)),
 );
 interface Reference {
-  validation: {
-    batches: { input_ids: number[][]; attention_mask: number[][] }[];
-    logits: number[][];
-  };
-  train: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  validation: ValidationReference;
+  train: GradientReference;
   buckets: { bucket_size: number; max_position: number; length: number; buckets: number[] }[];
 }
 const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as Reference;

@@ -23,6 +23,7 @@ import { AdamW } from '../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../src/core/train/clip';
 import { headLoss } from '../../src/core/train/losses';
 import { learningRateAt, warmupSteps } from '../../src/core/train/schedules';
+import type { GradientReference } from './helpers/familyFixture';
 
 const dir = 'tests/fixtures/auto/modernbert/';
 /** The head's loss of integer labels (what the model class passes to forward). */
@@ -32,14 +33,7 @@ const family = modernbertFamily;
 interface Reference {
   param_order: string[];
   forward: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
-  gradient: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  gradient: GradientReference;
   variant: {
     config: Record<string, unknown>;
     logits: number[][];

@@ -28,6 +28,8 @@ import {
   onnxLogits,
   validationLogits,
   type FamilyReference,
+  type GradientReference,
+  type ValidationReference,
 } from './helpers/familyFixture';
 import { TINY_SIZE_FLAGS } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
@@ -37,18 +39,8 @@ const loss = headLoss('single_label_classification');
 
 interface Reference {
   max_length: number;
-  validation: {
-    batches: { input_ids: number[][]; attention_mask: number[][] }[];
-    logits: number[][];
-  };
-  gradient: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  validation: ValidationReference;
+  gradient: GradientReference;
   init: Record<string, { mean: number; std: number }> & { padding_rows_zero: boolean };
 }
 
