@@ -16,7 +16,7 @@ import { headLoss } from '../../../src/core/train/losses';
 export interface RefBatch {
   input_ids: number[][];
   attention_mask: number[][];
-  token_type_ids?: number[][];
+  token_type_ids?: number[][] | null;
 }
 
 /** A labelled padded batch with torch's loss, every gradient's norm and some of its entries. */
