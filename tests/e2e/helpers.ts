@@ -246,6 +246,16 @@ export async function waitForKept(page: Page, key: string, text?: string): Promi
   await waitFor(`IndexedDB to keep ${key}`, () => keptNow(page, key, text));
 }
 
+/** Drops the e2e fixture tests/fixtures/e2e/sms-200.csv as the data file and waits until it is read. */
+export async function dropSms200(page: Page): Promise<void> {
+  await dropFile(page, {
+    name: 'sms-200.csv',
+    bytes: await fixtureBytes('e2e/sms-200.csv'),
+    type: 'text/csv',
+  });
+  await waitForFileName(page, 'sms-200.csv');
+}
+
 /** Waits for the model picker to show the dropped checkpoint; returns its info line. */
 export async function waitForCheckpoint(page: Page): Promise<string> {
   return waitFor(
