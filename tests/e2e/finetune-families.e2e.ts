@@ -22,10 +22,11 @@ import {
   openStudio,
   pageState,
   parseProbabilities,
-  setField,
   textOf,
   waitFor,
+  trainToEnd,
   waitForBackend,
+  waitForCheckpoint,
   waitForFileName,
   fixtureBytes,
 } from './helpers';
@@ -88,15 +89,7 @@ function fineTuneFamily(c: FamilyCase) {
       ),
       'pretrained-dropzone',
     );
-    const info = await waitFor(
-      'the checkpoint to load',
-      async () => {
-        const t = await textOf(page.getByTestId('pretrained-info'));
-        return /Checkpoint:/.test(t) ? t : undefined;
-      },
-      { timeoutMs: 60_000 },
-      () => pageState(page),
-    );
+    const info = await waitForCheckpoint(page);
     ctx.log(info.slice(0, 200));
     assert.match(info, new RegExp(`Checkpoint: dropped files · ${c.displayName} · `));
     assert.match(info, /2 layers, hidden 32/);
@@ -105,40 +98,21 @@ function fineTuneFamily(c: FamilyCase) {
     );
     assert.match(memory, /^Memory: fits/, memory);
 
-    for (const [k, v] of Object.entries({
-      max_length: 32,
-      max_steps: 4,
-      per_device_train_batch_size: 8,
-      logging_steps: 1,
-      learning_rate: 0.001,
-    })) {
-      await setField(page, k, v);
-    }
-    await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
-    await waitFor(
-      'the dataset tokenized with the checkpoint tokenizer (2 labels)',
-      async () => /2 labels: ham, spam/.test(await textOf(page.getByTestId('dataset-summary'))),
-      { timeoutMs: 60_000 },
-      () => pageState(page),
-    );
-    await waitFor(
-      'Train to be enabled',
-      () => button(page, 'Train').isEnabled(),
-      { timeoutMs: 60_000 },
-      () => pageState(page),
-    );
-    const t0 = Date.now();
-    await button(page, 'Train').click();
-    const status = await waitFor(
-      'the run to finish',
-      async () => {
-        const s = await textOf(page.getByTestId('status'));
-        return /^(Finished|Stopped)/.test(s) ? s : undefined;
+    const status = await trainToEnd(
+      ctx,
+      page,
+      {
+        max_length: 32,
+        max_steps: 4,
+        per_device_train_batch_size: 8,
+        logging_steps: 1,
+        learning_rate: 0.001,
       },
-      { timeoutMs: 300_000, intervalMs: 300 },
-      () => pageState(page),
+      {
+        what: 'the dataset tokenized with the checkpoint tokenizer (2 labels)',
+        summary: /2 labels: ham, spam/,
+      },
     );
-    ctx.log(`${status} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     assert.match(status, /^Finished/);
     assert.equal(await textOf(page.getByTestId('error')), '');
 

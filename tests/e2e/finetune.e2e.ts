@@ -19,10 +19,11 @@ import {
   openStudio,
   pageState,
   parseProbabilities,
-  setField,
   textOf,
   waitFor,
+  trainToEnd,
   waitForBackend,
+  waitForCheckpoint,
   waitForFileName,
   fixtureBytes,
 } from './helpers';
@@ -50,15 +51,7 @@ async function finetune(ctx: E2EContext): Promise<void> {
         path.join(CKPT, f),
       ),
     );
-  const info = await waitFor(
-    'the checkpoint to load',
-    async () => {
-      const t = await textOf(page.getByTestId('pretrained-info'));
-      return /Checkpoint:/.test(t) ? t : undefined;
-    },
-    { timeoutMs: 60_000 },
-    () => pageState(page),
-  );
+  const info = await waitForCheckpoint(page);
   ctx.log(info.slice(0, 160));
   assert.match(info, /bert-tiny-random/);
   assert.match(info, /Checkpoint: dropped files · BERT · /);
@@ -69,40 +62,21 @@ async function finetune(ctx: E2EContext): Promise<void> {
   );
   assert.match(memory, /^Memory: fits/, memory);
 
-  for (const [k, v] of Object.entries({
-    max_length: 16,
-    max_steps: 4,
-    per_device_train_batch_size: 4,
-    logging_steps: 1,
-    learning_rate: 0.005,
-  })) {
-    await setField(page, k, v);
-  }
-  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
-  await waitFor(
-    'the dataset re-tokenized with the checkpoint tokenizer (2 labels)',
-    async () => /2 labels: neg, pos/.test(await textOf(page.getByTestId('dataset-summary'))),
-    { timeoutMs: 60_000 },
-    () => pageState(page),
-  );
-  await waitFor(
-    'Train to be enabled',
-    () => button(page, 'Train').isEnabled(),
-    { timeoutMs: 60_000 },
-    () => pageState(page),
-  );
-  const t0 = Date.now();
-  await button(page, 'Train').click();
-  const status = await waitFor(
-    'the run to finish',
-    async () => {
-      const s = await textOf(page.getByTestId('status'));
-      return /^(Finished|Stopped)/.test(s) ? s : undefined;
+  await trainToEnd(
+    ctx,
+    page,
+    {
+      max_length: 16,
+      max_steps: 4,
+      per_device_train_batch_size: 4,
+      logging_steps: 1,
+      learning_rate: 0.005,
     },
-    { timeoutMs: 300_000, intervalMs: 300 },
-    () => pageState(page),
+    {
+      what: 'the dataset re-tokenized with the checkpoint tokenizer (2 labels)',
+      summary: /2 labels: neg, pos/,
+    },
   );
-  ctx.log(`${status} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.equal(await textOf(page.getByTestId('error')), '');
 
   const [download] = await Promise.all([

@@ -13,6 +13,7 @@ import {
   button,
   TINY_MODEL,
   dropFile,
+  dropSms200,
   fixtureBytes,
   openStudio,
   pageState,
@@ -145,12 +146,7 @@ async function dataControls(ctx: E2EContext): Promise<void> {
   // A new file is read as detected again: the choice was for the file before.
   await header.selectOption('yes');
   await waitFor('the header read', async () => (await previewRows(page))[0]?.[0] === rows[0][0]);
-  await dropFile(page, {
-    name: 'sms-200.csv',
-    bytes: await fixtureBytes('e2e/sms-200.csv'),
-    type: 'text/csv',
-  });
-  await waitForFileName(page, 'sms-200.csv');
+  await dropSms200(page);
   assert.equal(await header.inputValue(), '', 'header back to auto for a new file');
   assert.equal(await delimiter.inputValue(), '', 'delimiter back to auto for a new file');
   // A validation file instead of the split: the fraction field gives way to its report.
@@ -220,12 +216,7 @@ async function trainFocusAndMistakes(ctx: E2EContext): Promise<void> {
   const page = await openStudio(ctx, '?backend=wasm');
   ctx.log(`backend: ${await waitForBackend(page)}`);
   await waitForFileName(page, 'spam.csv', 120_000);
-  await dropFile(page, {
-    name: 'sms-200.csv',
-    bytes: await fixtureBytes('e2e/sms-200.csv'),
-    type: 'text/csv',
-  });
-  await waitForFileName(page, 'sms-200.csv');
+  await dropSms200(page);
   // A balanced validation file, twice over: a barely trained model gets dozens wrong.
   const rows = await smsRows();
   const spam = rows.filter((r) => r[0] === 'spam');

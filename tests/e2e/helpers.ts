@@ -245,3 +245,66 @@ export async function keptNow(page: Page, key: string, text?: string): Promise<b
 export async function waitForKept(page: Page, key: string, text?: string): Promise<void> {
   await waitFor(`IndexedDB to keep ${key}`, () => keptNow(page, key, text));
 }
+
+/** Drops the e2e fixture tests/fixtures/e2e/sms-200.csv as the data file and waits until it is read. */
+export async function dropSms200(page: Page): Promise<void> {
+  await dropFile(page, {
+    name: 'sms-200.csv',
+    bytes: await fixtureBytes('e2e/sms-200.csv'),
+    type: 'text/csv',
+  });
+  await waitForFileName(page, 'sms-200.csv');
+}
+
+/** Waits for the model picker to show the dropped checkpoint; returns its info line. */
+export async function waitForCheckpoint(page: Page): Promise<string> {
+  return waitFor(
+    'the checkpoint to load',
+    async () => {
+      const t = await textOf(page.getByTestId('pretrained-info'));
+      return /Checkpoint:/.test(t) ? t : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+}
+
+/**
+ * Sets `fields`, turns evaluation off, waits for the dataset summary to match `dataset` (the data
+ * tokenized with the checkpoint's tokenizer) and Train to be enabled, then trains to the end;
+ * logs and returns the status line it finished with.
+ */
+export async function trainToEnd(
+  ctx: E2EContext,
+  page: Page,
+  fields: Record<string, string | number>,
+  dataset: { what: string; summary: RegExp },
+): Promise<string> {
+  for (const [k, v] of Object.entries(fields)) await setField(page, k, v);
+  await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  await waitFor(
+    dataset.what,
+    async () => dataset.summary.test(await textOf(page.getByTestId('dataset-summary'))),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  await waitFor(
+    'Train to be enabled',
+    () => button(page, 'Train').isEnabled(),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  const t0 = Date.now();
+  await button(page, 'Train').click();
+  const status = await waitFor(
+    'the run to finish',
+    async () => {
+      const s = await textOf(page.getByTestId('status'));
+      return /^(Finished|Stopped)/.test(s) ? s : undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 300 },
+    () => pageState(page),
+  );
+  ctx.log(`${status} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return status;
+}

@@ -12,8 +12,7 @@ import type { E2EContext, E2ETest } from './harness';
 import {
   TINY_MODEL,
   button,
-  dropFile,
-  fixtureBytes,
+  dropSms200,
   openStudio,
   pageState,
   readSafetensorsHeader,
@@ -30,12 +29,7 @@ async function scratchDistilBert(ctx: E2EContext): Promise<void> {
   const page = await openStudio(ctx, '?backend=wasm');
   await waitForBackend(page);
   await waitForFileName(page, 'spam.csv', 120_000);
-  await dropFile(page, {
-    name: 'sms-200.csv',
-    bytes: await fixtureBytes('e2e/sms-200.csv'),
-    type: 'text/csv',
-  });
-  await waitForFileName(page, 'sms-200.csv');
+  await dropSms200(page);
   const family = page.getByRole('combobox', { name: FAMILY_LABEL, exact: true });
   await waitFor('the family list', async () =>
     (await family.locator('option').allTextContents()).includes('DistilBERT'),

@@ -14,8 +14,7 @@ import type { E2EContext, E2ETest } from './harness';
 import {
   button,
   chartPoints,
-  dropFile,
-  fixtureBytes,
+  dropSms200,
   openStudio,
   pageState,
   setField,
@@ -82,12 +81,7 @@ async function views(ctx: E2EContext): Promise<void> {
   const backend = await waitForBackend(page);
   assert.ok(backend.startsWith('wasm'), backend);
   await waitForFileName(page, 'spam.csv', 120_000);
-  await dropFile(page, {
-    name: 'sms-200.csv',
-    bytes: await fixtureBytes('e2e/sms-200.csv'),
-    type: 'text/csv',
-  });
-  await waitForFileName(page, 'sms-200.csv');
+  await dropSms200(page);
   for (const [k, v] of Object.entries(MODEL)) await setField(page, k, v);
   for (const [k, v] of Object.entries(ARGS)) await setField(page, k, v);
   await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('steps');

@@ -9,16 +9,14 @@
  * family-exports-transformersjs.test.ts.) Skipped, saying why, where python3 lacks onnx or
  * onnxruntime (helpers/python.ts).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ONNX_FP32_FILE, ONNX_Q8_FILE, onnxFiles } from '../../src/core/io/onnx/familyOnnx';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { debertaFamily } from '../../src/core/model/deberta';
-import { requirePython } from '../unit/helpers/python';
+import { requirePython, runPythonCheck } from '../unit/helpers/python';
 
 const python = requirePython('deberta-export', ['onnx', 'onnxruntime']);
 const FIXTURE = 'tests/fixtures/auto/deberta-v2/';
@@ -67,21 +65,10 @@ describe.skipIf(!python)('DeBERTa-v2 ONNX in the ONNX tools', () => {
       const inputs = { input_ids, attention_mask, ...(token_type_ids ? { token_type_ids } : {}) };
       models.push({ name: `${name} (PyTorch logits)`, fp32, q8, inputs, logits });
     }
-    const manifest = join(tmp, 'manifest.json');
-    const reportPath = join(tmp, 'report.json');
-    writeFileSync(manifest, JSON.stringify({ models }));
-    const run = await promisify(execFile)(
-      'python3',
-      ['tests/python/onnx_check.py', manifest, reportPath],
-      { encoding: 'utf8', timeout: 120_000 },
-    ).catch((e: { stdout?: string; stderr?: string }) => e);
-    console.info(`deberta onnx_check:\n${run.stdout ?? ''}`);
-    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
-      checks: { name: string; ok: boolean; detail?: string }[];
-    };
+    const { report, stderr } = await runPythonCheck('onnx_check', { models }, tmp, 120_000);
     expect(
       report.checks.filter((c) => !c.ok),
-      run.stderr ?? '',
+      stderr,
     ).toEqual([]);
     expect(report.checks).toHaveLength(4 * models.length);
   }, 120_000);

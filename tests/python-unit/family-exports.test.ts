@@ -9,11 +9,9 @@
  * onnxruntime's own quantizer). Skipped, saying why, where python3 lacks torch, transformers,
  * onnx or onnxruntime; under CI that fails instead.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
@@ -29,29 +27,12 @@ import {
   fineTunedFixture,
   fixtureModelTypes,
 } from '../unit/helpers/familyExport';
-import { requirePython } from '../unit/helpers/python';
+import { requirePython, runPythonCheck, type PythonCheck } from '../unit/helpers/python';
 import { studioPredictions } from '../unit/helpers/studioPredict';
 
 const python = requirePython('family-exports', ['torch', 'transformers', 'onnx', 'onnxruntime']);
 
 const FAMILIES = fixtureModelTypes();
-
-async function runPython(script: string, manifest: object, tmp: string) {
-  const manifestPath = join(tmp, `${script}-manifest.json`);
-  const reportPath = join(tmp, `${script}-report.json`);
-  writeFileSync(manifestPath, JSON.stringify(manifest));
-  const run = await promisify(execFile)(
-    'python3',
-    [`tests/python/${script}.py`, manifestPath, reportPath],
-    { encoding: 'utf8', timeout: 180_000 },
-  ).catch((e: { stdout?: string; stderr?: string }) => e);
-  console.info(`${script}:\n${run.stdout ?? ''}`);
-  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
-    checks: { name: string; ok: boolean; detail?: string }[];
-    max_prob_diff?: number;
-  };
-  return { report, stderr: run.stderr ?? '' };
-}
 
 /** The studio's padded inputs and logits of `texts` with the exported folder `dir`. */
 async function studioLogits(dir: string, texts: string[]) {
@@ -113,7 +94,11 @@ describe.skipIf(!python)("each family's export in Python", () => {
         logits,
       });
     }
-    const interop = await runPython('interop', { texts, models, tokenizers }, tmp);
+    const interop = await runPythonCheck<{ checks: PythonCheck[]; max_prob_diff?: number }>(
+      'interop',
+      { texts, models, tokenizers },
+      tmp,
+    );
     expect(
       interop.report.checks.filter((c) => !c.ok),
       interop.stderr,
@@ -121,7 +106,7 @@ describe.skipIf(!python)("each family's export in Python", () => {
     expect(interop.report.checks).toHaveLength(models.length * 5 + tokenizers.length);
     expect(interop.report.max_prob_diff).toBeLessThanOrEqual(1e-4);
 
-    const onnx = await runPython('onnx_check', { models: onnxModels }, tmp);
+    const onnx = await runPythonCheck('onnx_check', { models: onnxModels }, tmp);
     expect(
       onnx.report.checks.filter((c) => !c.ok),
       onnx.stderr,

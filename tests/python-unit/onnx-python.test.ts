@@ -6,11 +6,9 @@
  * `quantize_dynamic` of the same fp32 file. Skipped, saying why, where python3 cannot import onnx
  * and onnxruntime (`pip install onnx onnxruntime`); under CI that fails instead (helpers/python.ts).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/core/backend';
@@ -19,7 +17,7 @@ import { readSafetensors } from '../../src/core/io/safetensors';
 import { bertFamily } from '../../src/core/model/bert';
 import { parseBertConfig } from '../../src/core/model/bert/config';
 import { encodeDataset } from '../../src/core/tokenize/encode';
-import { requirePython } from '../unit/helpers/python';
+import { requirePython, runPythonCheck, type PythonCheck } from '../unit/helpers/python';
 import { csvBytes, smsRows, trainedSession, unpackZip } from '../unit/helpers/onnxDeploy';
 
 const python = requirePython('onnx-python', ['onnx', 'onnxruntime']);
@@ -112,25 +110,15 @@ describe.skipIf(!python)('ONNX files in onnx.checker and onnxruntime (Python)', 
       logits: studio,
     });
 
-    const manifest = join(tmp, 'manifest.json');
-    const reportPath = join(tmp, 'report.json');
-    writeFileSync(manifest, JSON.stringify({ models }));
-    const run = await promisify(execFile)(
-      'python3',
-      ['tests/python/onnx_check.py', manifest, reportPath],
-      { encoding: 'utf8', timeout: 120_000 },
-    ).catch((e: { stdout?: string; stderr?: string }) => e);
-    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as {
+    const { report, stderr } = await runPythonCheck<{
       onnx: string;
       onnxruntime: string;
-      checks: { name: string; ok: boolean; detail: string }[];
-    };
-    console.info(
-      `onnx-python (onnx ${report.onnx}, onnxruntime ${report.onnxruntime}):\n${run.stdout ?? ''}`,
-    );
+      checks: PythonCheck[];
+    }>('onnx_check', { models }, tmp, 120_000);
+    console.info(`onnx-python: onnx ${report.onnx}, onnxruntime ${report.onnxruntime}`);
     expect(
       report.checks.filter((c) => !c.ok),
-      run.stderr ?? '',
+      stderr,
     ).toEqual([]);
     expect(report.checks).toHaveLength(models.length * 4);
   }, 180_000);

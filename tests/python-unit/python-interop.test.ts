@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
-import { smallSmsCsv } from '../unit/helpers/cliFixtures';
+import { FIT_FLAGS, smallSmsCsv } from '../unit/helpers/cliFixtures';
 import { requirePython } from '../unit/helpers/python';
 import { runCli } from '../unit/helpers/runCli';
 import { studioPredictions } from '../unit/helpers/studioPredict';
@@ -34,20 +34,7 @@ const TINY = [
   '64',
 ];
 /** Enough steps at a high rate that the probabilities depend on the text (not only the bias). */
-const RUN = [
-  '--max_steps',
-  '20',
-  '--learning_rate',
-  '1e-2',
-  '--per_device_train_batch_size',
-  '16',
-  '--save_strategy',
-  'no',
-  '--num_replicas',
-  '1',
-  '--seed',
-  '7',
-];
+const RUN = ['--max_steps', '20', ...FIT_FLAGS];
 const MAX_LENGTH = 32;
 
 /** Texts to compare on: unseen SMS rows, a 600-word text, a long headline, accents and emoji. */

@@ -17,6 +17,7 @@ import {
   parseModelConfig,
 } from '../../src/core/model/families';
 import { StudioError } from '../../src/core/util/errors';
+import { TINY_SIZE_FLAGS } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
 const BERT_FIXTURE = join(__dirname, '..', 'fixtures', 'bert-tiny-random');
@@ -166,14 +167,7 @@ describe('model families', () => {
         'no',
         '--save_strategy',
         'no',
-        '--hidden_size',
-        '16',
-        '--num_attention_heads',
-        '2',
-        '--intermediate_size',
-        '32',
-        '--num_hidden_layers',
-        '1',
+        ...TINY_SIZE_FLAGS,
         ...extra,
       ]);
     for (const [out, extra] of [

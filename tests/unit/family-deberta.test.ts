@@ -16,8 +16,13 @@ import { readSafetensors } from '../../src/core/io/safetensors';
 import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
 import { debertaFamily, type DebertaV2Config } from '../../src/core/model/deberta';
 import { logBucketPosition } from '../../src/core/model/deberta/relativePositions';
-import type { ParamGetter } from '../../src/core/model/family';
 import { headLoss } from '../../src/core/train/losses';
+import {
+  getter,
+  toBatch,
+  type GradientReference,
+  type ValidationReference,
+} from './helpers/familyFixture';
 
 const dir = 'tests/fixtures/auto/deberta-v2/';
 const configText = readFileSync(`${dir}checkpoint/config.json`, 'utf8');
@@ -26,18 +31,8 @@ const checkpoint = readSafetensors(
   new Uint8Array(readFileSync(`${dir}checkpoint/model.safetensors`)),
 );
 interface Reference {
-  validation: {
-    batches: { input_ids: number[][]; attention_mask: number[][] }[];
-    logits: number[][];
-  };
-  train: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  validation: ValidationReference;
+  train: GradientReference;
   buckets: { bucket_size: number; max_position: number; length: number; buckets: number[] }[];
 }
 const ref = JSON.parse(readFileSync(`${dir}reference.json`, 'utf8')) as Reference;
@@ -121,27 +116,9 @@ function variables(k: Case): Map<string, tf.Variable> {
   return vars;
 }
 
-function getter(vars: Map<string, tf.Tensor>): ParamGetter {
-  return (name) => {
-    const v = vars.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
-  };
-}
-
-function batchOf(inputs: Case['inputs']) {
-  return {
-    input_ids: tf.tensor2d(inputs.input_ids, undefined, 'int32'),
-    attention_mask: tf.tensor2d(inputs.attention_mask, undefined, 'int32'),
-    ...(inputs.token_type_ids
-      ? { token_type_ids: tf.tensor2d(inputs.token_type_ids, undefined, 'int32') }
-      : {}),
-  };
-}
-
 async function logitsOn(k: Case, vars: Map<string, tf.Tensor>): Promise<number[][]> {
   const out = tf.tidy(
-    () => debertaFamily.forward(k.config, getter(vars), batchOf(k.inputs), {}).logits,
+    () => debertaFamily.forward(k.config, getter(vars), toBatch(k.inputs), {}).logits,
   );
   const rows = (await out.array()) as number[][];
   out.dispose();
@@ -152,7 +129,7 @@ async function gradients(
   k: Case,
   vars: Map<string, tf.Variable>,
 ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  const batch = { ...batchOf(k.train.inputs), labels: tf.tensor1d(k.train.labels, 'int32') };
+  const batch = { ...toBatch(k.train.inputs), labels: tf.tensor1d(k.train.labels, 'int32') };
   const loss = headLoss('single_label_classification');
   const { value, grads } = tf.variableGrads(
     () =>
@@ -374,7 +351,7 @@ describe('DeBERTa-v2 dropout', () => {
     const vars = variables(c);
     const run = async (opts: { training: boolean; seed?: number }) => {
       const out = tf.tidy(
-        () => debertaFamily.forward(config, getter(vars), batchOf(c.inputs), opts).logits,
+        () => debertaFamily.forward(config, getter(vars), toBatch(c.inputs), opts).logits,
       );
       const rows = (await out.array()) as number[][];
       out.dispose();

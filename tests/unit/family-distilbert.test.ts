@@ -5,29 +5,17 @@
  * and every gradient, the wasm backend, and the ONNX graph in onnxruntime.
  */
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { familyOnnx } from '../../src/core/io/onnx/familyOnnx';
-import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
 import { distilBertFamily as family } from '../../src/core/model/distilbert';
 import { sinusoidalTable } from '../../src/core/model/distilbert/params';
+import { familyFixture, maxAbsDiff } from './helpers/familyFixture';
 import {
-  familyFixture,
-  hostWeights,
-  loadParams,
-  maxAbsDiff,
-  onnxLogits,
-  validationLogits,
-} from './helpers/familyFixture';
-import {
-  checkGradients,
   checkInitStats,
   checkPretrainedLoading,
-  checkDropout,
-  checkScaledHead,
   checkScratchRoundTrip,
 } from './helpers/familyChecks';
+import { describeForwardAgainstTorch, describeOnnxAgainstTorch } from './helpers/familySuites';
 
 const { configJson, tensors, ref, initialLogits } = familyFixture('distilbert');
 const config = family.parseConfig(configJson);
@@ -193,74 +181,20 @@ describe('DistilBERT parameters', () => {
   });
 });
 
-describe('DistilBERT forward and gradients against PyTorch', () => {
-  let params: Map<string, tf.Variable>;
-  let start = 0;
-  beforeEach(() => {
-    start = tf.memory().numTensors;
-    params = loadParams(family, config, tensors);
-  });
-  afterEach(async () => {
-    for (const v of params.values()) v.dispose();
-    expect(tf.memory().numTensors).toBe(start);
-    await tf.setBackend('cpu');
-  });
-
-  it('gives the logits of initial_logits.json on validation.csv (padded batches) within 1e-5', async () => {
-    const masked = ref.validation.batches
-      .flatMap((b) => b.attention_mask)
-      .filter((r) => r.includes(0));
-    expect(masked.length).toBeGreaterThan(5); // padding is exercised
-    const logits = await validationLogits(family, config, params, ref.validation.batches);
-    expect(maxAbsDiff(logits.flat(), initialLogits.flat())).toBeLessThan(1e-5);
-  });
-
-  it("gives torch's loss and the gradient of every parameter within 1e-4 relative", async () => {
-    await checkGradients(family, config, params, ref.train_batch);
-  });
-
-  it('has the head of HF (ReLU): logits with its weights scaled up, as torch gives them', async () => {
-    await checkScaledHead(family, config, params, ref);
-  });
-
-  it('drops out with seeded masks in training mode', async () => {
-    await checkDropout(
-      family,
-      family.parseConfig({
-        ...configJson,
-        dropout: 0.1,
-        attention_dropout: 0.1,
-        seq_classif_dropout: 0.2,
-      }),
-      params,
-      ref.train_batch,
-    );
-  });
-
-  it('gives the same logits and gradients on the wasm backend', async () => {
-    expect(installWasmKernels()).toBe(true);
-    await tf.setBackend('wasm');
-    const logits = await validationLogits(family, config, params, ref.validation.batches);
-    expect(maxAbsDiff(logits.flat(), initialLogits.flat())).toBeLessThan(1e-5);
-    await checkGradients(family, config, params, ref.train_batch);
-  });
-});
-
-describe('DistilBERT ONNX', () => {
-  it('runs in onnxruntime-node with the initial logits: fp32 within 1e-4, q8 the same argmax', async () => {
-    const weights = hostWeights(tensors);
-    expect(family.onnxInputs(config)).toEqual(['input_ids', 'attention_mask']);
-    const fp32 = familyOnnx(family, config, weights, 'fp32');
-    const q8 = familyOnnx(family, config, weights, 'q8');
-    let row = 0;
-    for (const b of ref.validation.batches) {
-      const got = await onnxLogits(fp32, b);
-      const gotQ8 = await onnxLogits(q8, b);
-      const want = initialLogits.slice(row, row + got.length);
-      expect(maxAbsDiff(got.flat(), want.flat())).toBeLessThan(1e-4);
-      const argmax = (r: number[]) => r.indexOf(Math.max(...r));
-      expect(gotQ8.map(argmax)).toEqual(want.map(argmax));
-      row += got.length;
-    }
-  });
-});
+const suite = {
+  title: 'DistilBERT',
+  family,
+  config,
+  tensors,
+  ref,
+  initialLogits,
+  headActivation: 'ReLU',
+  dropoutConfig: family.parseConfig({
+    ...configJson,
+    dropout: 0.1,
+    attention_dropout: 0.1,
+    seq_classif_dropout: 0.2,
+  }),
+};
+describeForwardAgainstTorch(suite);
+describeOnnxAgainstTorch(suite, ['input_ids', 'attention_mask']);

@@ -16,13 +16,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { familyOnnx } from '../../src/core/io/onnx/familyOnnx';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { installWasmKernels } from '../../src/core/kernels/wasmKernels';
-import type { ClassifierBatch, HostTensor, ParamGetter } from '../../src/core/model/family';
+import type { ClassifierBatch, HostTensor } from '../../src/core/model/family';
 import { modernbertFamily, type ModernBertConfig } from '../../src/core/model/modernbert';
 import { initStd } from '../../src/core/model/modernbert/params';
 import { AdamW } from '../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../src/core/train/clip';
 import { headLoss } from '../../src/core/train/losses';
 import { learningRateAt, warmupSteps } from '../../src/core/train/schedules';
+import { getter, maxAbsDiff, toBatch, type GradientReference } from './helpers/familyFixture';
 
 const dir = 'tests/fixtures/auto/modernbert/';
 /** The head's loss of integer labels (what the model class passes to forward). */
@@ -32,14 +33,7 @@ const family = modernbertFamily;
 interface Reference {
   param_order: string[];
   forward: { input_ids: number[][]; attention_mask: number[][]; logits: number[][] };
-  gradient: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  gradient: GradientReference;
   variant: {
     config: Record<string, unknown>;
     logits: number[][];
@@ -94,27 +88,8 @@ function load(
   return params;
 }
 
-function getter(params: Map<string, tf.Variable>): ParamGetter {
-  return (name) => {
-    const v = params.get(name);
-    if (!v) throw new Error(`no parameter ${name}`);
-    return v;
-  };
-}
-
 function batchOf(ids: number[][], mask: number[][], labels?: number[]): ClassifierBatch {
-  return {
-    input_ids: tf.tensor2d(ids, undefined, 'int32'),
-    attention_mask: tf.tensor2d(mask, undefined, 'int32'),
-    ...(labels ? { labels: tf.tensor1d(labels, 'int32') } : {}),
-  };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
+  return toBatch({ input_ids: ids, attention_mask: mask }, labels);
 }
 
 const fixtureConfig = () => family.parseConfig(JSON.parse(configText));

@@ -28,7 +28,10 @@ import {
   onnxLogits,
   validationLogits,
   type FamilyReference,
+  type GradientReference,
+  type ValidationReference,
 } from './helpers/familyFixture';
+import { TINY_SIZE_FLAGS } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 
 /** The single-label head's loss (torch's CrossEntropyLoss), as a run passes it. */
@@ -36,18 +39,8 @@ const loss = headLoss('single_label_classification');
 
 interface Reference {
   max_length: number;
-  validation: {
-    batches: { input_ids: number[][]; attention_mask: number[][] }[];
-    logits: number[][];
-  };
-  gradient: {
-    input_ids: number[][];
-    attention_mask: number[][];
-    labels: number[];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  validation: ValidationReference;
+  gradient: GradientReference;
   init: Record<string, { mean: number; std: number }> & { padding_rows_zero: boolean };
 }
 
@@ -325,14 +318,7 @@ describe('RoBERTa from scratch', () => {
       'no',
       '--save_strategy',
       'no',
-      '--hidden_size',
-      '16',
-      '--num_attention_heads',
-      '2',
-      '--intermediate_size',
-      '32',
-      '--num_hidden_layers',
-      '1',
+      ...TINY_SIZE_FLAGS,
     ]);
     expect(r.code, r.err).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as RobertaConfig;

@@ -4,15 +4,15 @@
  * the real Hub. The downloaded tokenizer must give the bundled one's ids; errors must say why.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CACHE_MAX_AGE_MS,
   cacheIsFresh,
   modelBaseUrl,
   type DownloadProgress,
 } from '../../src/core/io/modelSource';
+import { localHub } from './helpers/localHub';
 import { memoryCache } from './helpers/memoryCache';
 import { fetchTokenizer } from '../../src/core/io/tokenizerSource';
 import type { Tokenizer } from '../../src/core/tokenize/tokenizer';
@@ -66,27 +66,7 @@ function expectSameIds(a: Tokenizer, b: Tokenizer): void {
 }
 
 describe('a tokenizer by Hub id', () => {
-  let server: Server;
-  let base = '';
-  const hits: string[] = [];
-  /** fetch with https://huggingface.co answered by the local server. */
-  const hubFetch = (u: string, init?: { signal?: AbortSignal }) =>
-    fetch(u.replace('https://huggingface.co', base), init);
-
-  beforeAll(async () => {
-    const files = routes();
-    server = createServer((req, res) => {
-      const url = req.url ?? '/';
-      hits.push(url);
-      if (url.startsWith('/broken/')) return void res.writeHead(500).end();
-      const body = files.get(url);
-      if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': String(body.length) }).end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const { hubFetch, hits } = localHub(routes);
 
   it('maps ids and revisions to resolve URLs, and rejects malformed ids', () => {
     expect(modelBaseUrl('distilbert/distilbert-base-uncased').baseUrl).toBe(

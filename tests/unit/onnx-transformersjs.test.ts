@@ -35,7 +35,7 @@ import {
   trainedSession,
   unpackZip,
 } from './helpers/onnxDeploy';
-import { smallSmsCsv } from './helpers/cliFixtures';
+import { FIT_FLAGS, smallSmsCsv } from './helpers/cliFixtures';
 import { runCli } from './helpers/runCli';
 import { studioPredictions } from './helpers/studioPredict';
 
@@ -133,16 +133,7 @@ describe('ONNX export in transformers.js', () => {
       '40',
       '--max_steps',
       '80',
-      '--learning_rate',
-      '1e-2',
-      '--per_device_train_batch_size',
-      '16',
-      '--save_strategy',
-      'no',
-      '--num_replicas',
-      '1',
-      '--seed',
-      '7',
+      ...FIT_FLAGS,
     ]);
     expect(train.code, train.err).toBe(0);
     const texts = smsRows()

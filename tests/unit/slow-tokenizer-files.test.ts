@@ -6,13 +6,13 @@
  * tokenizer.json. Local files only: the Hub is a local HTTP server answering its URLs.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { fetchTokenizer } from '../../src/core/io/tokenizerSource';
 import { loadTokenizer } from '../../src/core/tokenize/tokenizer';
 import { tokenizerFilesFromFolder } from '../../src/core/tokenize/tokenizerFolder';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
+import { localHub } from './helpers/localHub';
 import { memoryCache } from './helpers/memoryCache';
 
 const SRC = 'tests/fixtures/auto/roberta/checkpoint';
@@ -66,30 +66,16 @@ describe('a RoBERTa folder with vocab.json + merges.txt only', () => {
 });
 
 describe('Hub repos without tokenizer.json', () => {
-  let server: Server;
-  let base = '';
-  const hits: string[] = [];
-  const hubFetch = (u: string, init?: { signal?: AbortSignal }) =>
-    fetch(u.replace('https://huggingface.co', base), init);
-
-  beforeAll(async () => {
-    const routes = new Map<string, Uint8Array>([
-      ['/someone/old-roberta/resolve/main/vocab.json', file('vocab.json')],
-      ['/someone/old-roberta/resolve/main/merges.txt', file('merges.txt')],
-      ['/someone/old-roberta/resolve/main/tokenizer_config.json', file('tokenizer_config.json')],
-      ['/microsoft/deberta-v3-xsmall/resolve/main/spm.model', new Uint8Array([10, 11, 12])],
-      ['/microsoft/deberta-v3-xsmall/resolve/main/tokenizer_config.json', Buffer.from('{}')],
-    ]);
-    server = createServer((req, res) => {
-      hits.push(req.url ?? '/');
-      const body = routes.get(req.url ?? '/');
-      if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': String(body.length) }).end(body);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const { hubFetch, hits } = localHub(
+    () =>
+      new Map<string, Uint8Array>([
+        ['/someone/old-roberta/resolve/main/vocab.json', file('vocab.json')],
+        ['/someone/old-roberta/resolve/main/merges.txt', file('merges.txt')],
+        ['/someone/old-roberta/resolve/main/tokenizer_config.json', file('tokenizer_config.json')],
+        ['/microsoft/deberta-v3-xsmall/resolve/main/spm.model', new Uint8Array([10, 11, 12])],
+        ['/microsoft/deberta-v3-xsmall/resolve/main/tokenizer_config.json', Buffer.from('{}')],
+      ]),
+  );
 
   it('downloads vocab.json + merges.txt and builds the byte-level BPE tokenizer', async () => {
     const { tokenizer } = await fetchTokenizer('someone/old-roberta', {

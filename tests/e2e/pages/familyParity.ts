@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSafetensors } from '../../../src/core/io/safetensors';
 import { SequenceClassifier } from '../../../src/core/model/classifier';
 import { familyForModelType } from '../../../src/core/model/families';
+import type { ClassifierBatch } from '../../../src/core/model/family';
 import { AdamW } from '../../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../../src/core/train/clip';
 
@@ -71,12 +72,29 @@ async function familyParity(modelType: string): Promise<FamilyParity> {
       'int32',
     ),
   };
+  const { losses, norms } = await seededSteps(model, batch, 3, 5e-3);
+  model.dispose();
+  tf.dispose(Object.values(batch));
+  return { logits, losses, norms, leaked: tf.memory().numTensors - before };
+}
+
+/**
+ * `steps` training steps of `model` on `batch` as the Trainer takes them: dropout seeded by the
+ * step, gradients clipped to global norm 1, AdamW (weight decay 0.01) at `lr`; returns each step's
+ * loss and pre-clip gradient norm. Disposes the optimizer, not the model or the batch.
+ */
+export async function seededSteps(
+  model: SequenceClassifier,
+  batch: ClassifierBatch,
+  steps: number,
+  lr: number,
+): Promise<{ losses: number[]; norms: number[] }> {
   const optimizer = new AdamW(model.params, { weightDecay: 0.01 });
   const vars = [...model.params.values()];
   const names = new Map([...model.params].map(([k, v]) => [v.name, k]));
   const losses: number[] = [];
   const norms: number[] = [];
-  for (let step = 0; step < 3; step++) {
+  for (let step = 0; step < steps; step++) {
     const { value, grads } = tf.variableGrads(
       () => model.forward(batch, { training: true, seed: step }).loss!,
       vars,
@@ -86,13 +104,11 @@ async function familyParity(modelType: string): Promise<FamilyParity> {
     const { grads: clipped, norm } = clipByGlobalNorm(named, 1.0);
     losses.push((await value.data())[0]);
     norms.push((await norm.data())[0]);
-    optimizer.step(clipped, 5e-3);
+    optimizer.step(clipped, lr);
     tf.dispose([value, norm, ...named.values(), ...clipped.values()]);
   }
   optimizer.dispose();
-  model.dispose();
-  tf.dispose(Object.values(batch));
-  return { logits, losses, norms, leaked: tf.memory().numTensors - before };
+  return { losses, norms };
 }
 
 /** Every family that `auto/families.json` lists, by model_type. */

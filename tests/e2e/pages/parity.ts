@@ -10,9 +10,8 @@ import { readSafetensors } from '../../../src/core/io/safetensors';
 import { SequenceClassifier } from '../../../src/core/model/classifier';
 import { bertFamily } from '../../../src/core/model/bert';
 import { parseBertConfig, smallBertConfig } from '../../../src/core/model/bert/config';
-import { AdamW } from '../../../src/core/train/adamw';
 import { clipByGlobalNorm } from '../../../src/core/train/clip';
-import { familiesParity } from './familyParity';
+import { familiesParity, seededSteps } from './familyParity';
 
 interface Reference {
   input_ids: number[][];
@@ -93,25 +92,7 @@ async function trainingCurve(): Promise<{ losses: number[]; norms: number[] }> {
     attention_mask: tf.ones([B, T], 'int32') as tf.Tensor2D,
     labels: tf.tensor1d([0, 1, 0, 1, 0, 0, 1, 0], 'int32'),
   };
-  const optimizer = new AdamW(model.params, { weightDecay: 0.01 });
-  const vars = [...model.params.values()];
-  const names = new Map([...model.params].map(([k, v]) => [v.name, k]));
-  const losses: number[] = [];
-  const norms: number[] = [];
-  for (let step = 0; step < 4; step++) {
-    const { value, grads } = tf.variableGrads(
-      () => model.forward(batch, { training: true, seed: step }).loss!,
-      vars,
-    );
-    const named = new Map<string, tf.Tensor>();
-    for (const [vn, g] of Object.entries(grads)) named.set(names.get(vn) ?? vn, g);
-    const { grads: clipped, norm } = clipByGlobalNorm(named, 1.0);
-    losses.push((await value.data())[0]);
-    norms.push((await norm.data())[0]);
-    optimizer.step(clipped, 1e-2);
-    tf.dispose([value, norm, ...named.values(), ...clipped.values()]);
-  }
-  optimizer.dispose();
+  const { losses, norms } = await seededSteps(model, batch, 4, 1e-2);
   model.dispose();
   tf.dispose(Object.values(batch));
   return { losses, norms };

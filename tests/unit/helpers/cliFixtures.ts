@@ -2,8 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** `studio train` flags of a one-layer BERT (hidden 16) at 24 tokens. */
-export const TINY_MODEL_FLAGS = [
+/** `studio train` flags of a one-layer model from scratch (hidden 16, 2 heads, intermediate 32). */
+export const TINY_SIZE_FLAGS = [
   '--hidden_size',
   '16',
   '--num_hidden_layers',
@@ -12,8 +12,26 @@ export const TINY_MODEL_FLAGS = [
   '2',
   '--intermediate_size',
   '32',
-  '--max_length',
-  '24',
+];
+
+/** `studio train` flags of a one-layer BERT (hidden 16) at 24 tokens. */
+export const TINY_MODEL_FLAGS = [...TINY_SIZE_FLAGS, '--max_length', '24'];
+
+/**
+ * `studio train` flags of a fine-tuning run whose predictions depend on the text (not only the
+ * bias): a high rate, batches of 16, one replica, seed 7, no checkpoints (add `--max_steps`).
+ */
+export const FIT_FLAGS = [
+  '--learning_rate',
+  '1e-2',
+  '--per_device_train_batch_size',
+  '16',
+  '--save_strategy',
+  'no',
+  '--num_replicas',
+  '1',
+  '--seed',
+  '7',
 ];
 
 /** The first `rows` rows of the real SMS data as `dir/sms.csv` (header `label,text`). */

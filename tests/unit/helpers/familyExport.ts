@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { FAMILIES } from '../../../src/core/model/families';
+import { FIT_FLAGS } from './cliFixtures';
 import { runCli } from './runCli';
 
 /** The max_length the fixtures were run with (training_args.json). */
@@ -44,16 +45,7 @@ export async function fineTunedFixture(modelType: string, tmp: string): Promise<
     String(FIXTURE_MAX_LENGTH),
     '--max_steps',
     '20',
-    '--learning_rate',
-    '1e-2',
-    '--per_device_train_batch_size',
-    '16',
-    '--save_strategy',
-    'no',
-    '--num_replicas',
-    '1',
-    '--seed',
-    '7',
+    ...FIT_FLAGS,
   ]);
   expect(r.code, r.err).toBe(0);
   return dir;

@@ -16,18 +16,26 @@ import { headLoss } from '../../../src/core/train/losses';
 export interface RefBatch {
   input_ids: number[][];
   attention_mask: number[][];
-  token_type_ids?: number[][];
+  token_type_ids?: number[][] | null;
+}
+
+/** A labelled padded batch with torch's loss, every gradient's norm and some of its entries. */
+export interface GradientReference extends RefBatch {
+  labels: number[];
+  loss: number;
+  grad_norms: Record<string, number>;
+  grads: Record<string, number[]>;
+}
+
+/** Padded validation batches with torch's logits (rows in batch order). */
+export interface ValidationReference {
+  batches: RefBatch[];
+  logits: number[][];
 }
 
 export interface FamilyReference {
-  validation: { batches: RefBatch[]; logits: number[][] };
-  train_batch: RefBatch & {
-    labels: number[];
-    logits: number[][];
-    loss: number;
-    grad_norms: Record<string, number>;
-    grads: Record<string, number[]>;
-  };
+  validation: ValidationReference;
+  train_batch: GradientReference & { logits: number[][] };
   /** `named_parameters()` of the classifier, in order. */
   param_shapes: Record<string, number[]>;
   init_stats: Record<

@@ -4,7 +4,10 @@
  * anything but "false" or "0") a missing package fails the test file instead: the parity claims
  * these tests check must run on every landing (.ci/run installs the packages).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 /** Whether this is a CI run, where a missing Python stack is a failure, not a skip. */
 export function underCi(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -48,4 +51,35 @@ export function requirePython(
   }
   console.warn(`${test} skipped: ${missing}. To run it: ${install}`);
   return false;
+}
+
+/** One check of a Python check script's report. */
+export interface PythonCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+/**
+ * Runs `tests/python/<script>.py MANIFEST REPORT` with `manifest` written as JSON under `tmp`, and
+ * returns the report it wrote (a list of checks, with what else the script adds) and its stderr;
+ * its stdout is logged under the script's name.
+ */
+export async function runPythonCheck<R extends { checks: PythonCheck[] }>(
+  script: string,
+  manifest: object,
+  tmp: string,
+  timeoutMs = 180_000,
+): Promise<{ report: R; stderr: string }> {
+  const manifestPath = join(tmp, `${script}-manifest.json`);
+  const reportPath = join(tmp, `${script}-report.json`);
+  writeFileSync(manifestPath, JSON.stringify(manifest));
+  const run = await promisify(execFile)(
+    'python3',
+    [`tests/python/${script}.py`, manifestPath, reportPath],
+    { encoding: 'utf8', timeout: timeoutMs },
+  ).catch((e: { stdout?: string; stderr?: string }) => e);
+  console.info(`${script}:\n${run.stdout ?? ''}`);
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as R;
+  return { report, stderr: run.stderr ?? '' };
 }
