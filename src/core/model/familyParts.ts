@@ -94,3 +94,20 @@ export function bertKeyDims(c: BertKeySizes): ModelDims {
     intermediateSize: c.intermediate_size,
   };
 }
+
+/** {@link checkEncoderSizes} of a config with BERT's key names. */
+export function checkBertKeySizes(
+  displayName: string,
+  c: BertKeySizes & { pad_token_id: number },
+): void {
+  checkEncoderSizes(
+    displayName,
+    {
+      hidden: c.hidden_size,
+      heads: c.num_attention_heads,
+      padTokenId: c.pad_token_id,
+      vocabSize: c.vocab_size,
+    },
+    { hidden: 'hidden_size', heads: 'num_attention_heads' },
+  );
+}

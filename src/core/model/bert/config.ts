@@ -19,7 +19,7 @@ import {
   type ProblemType,
 } from '../configCommon';
 import type { CommonConfig } from '../family';
-import { checkEncoderSizes, parseConfigObject } from '../familyParts';
+import { checkBertKeySizes, parseConfigObject } from '../familyParts';
 
 /** A BERT classifier's configuration, with HF's key names. */
 export interface BertConfig extends CommonConfig {
@@ -163,21 +163,8 @@ export function parseBertConfig(json: unknown): BertConfig {
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  checkConsistency(config);
+  checkBertKeySizes('BERT', config);
   return config;
-}
-
-function checkConsistency(c: BertConfig): void {
-  checkEncoderSizes(
-    'BERT',
-    {
-      hidden: c.hidden_size,
-      heads: c.num_attention_heads,
-      padTokenId: c.pad_token_id,
-      vocabSize: c.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
 }
 
 /** Options for {@link smallBertConfig}. */

@@ -14,7 +14,7 @@ import {
   type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkActivation, checkEncoderSizes, parseConfigObject } from '../familyParts';
+import { checkActivation, checkBertKeySizes, parseConfigObject } from '../familyParts';
 
 export const ELECTRA_NAME = 'ELECTRA';
 
@@ -166,16 +166,7 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  checkEncoderSizes(
-    ELECTRA_NAME,
-    {
-      hidden: config.hidden_size,
-      heads: config.num_attention_heads,
-      padTokenId: config.pad_token_id,
-      vocabSize: config.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
+  checkBertKeySizes(ELECTRA_NAME, config);
   return config;
 }
 

@@ -15,7 +15,7 @@ import {
   type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkEncoderSizes, parseConfigObject } from '../familyParts';
+import { checkBertKeySizes, parseConfigObject } from '../familyParts';
 
 /** What tells RoBERTa and XLM-RoBERTa apart: names and one default. */
 export interface RobertaVariant {
@@ -166,16 +166,7 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
       ? { transformers_version: c.transformers_version }
       : {}),
   };
-  checkEncoderSizes(
-    name,
-    {
-      hidden: config.hidden_size,
-      heads: config.num_attention_heads,
-      padTokenId: config.pad_token_id,
-      vocabSize: config.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
+  checkBertKeySizes(name, config);
   if (config.max_position_embeddings <= config.pad_token_id + 1) {
     refuse(
       'max_position_embeddings',
