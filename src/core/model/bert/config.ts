@@ -13,6 +13,7 @@ import {
   defaultId2Label,
   invalidConfig,
   invertId2Label,
+  keptTransformersVersion,
   parseLabelFields,
   showValue,
   type BertActivation,
@@ -159,9 +160,7 @@ export function parseBertConfig(json: unknown): BertConfig {
     position_embedding_type: 'absolute',
     ...labels,
     torch_dtype: c.torch_dtype ?? c.dtype ?? 'float32',
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   checkBertKeySizes('BERT', config);
   return config;

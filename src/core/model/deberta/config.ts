@@ -7,7 +7,12 @@
  */
 import { z } from 'zod';
 
-import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../configCommon';
+import {
+  BERT_ACTIVATIONS,
+  TRANSFORMERS_VERSION,
+  keptTransformersVersion,
+  type BertActivation,
+} from '../configCommon';
 import {
   configJsonText,
   invalidConfig,
@@ -254,9 +259,7 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
     legacy: c.legacy ?? d.legacy,
     tie_word_embeddings: c.tie_word_embeddings ?? d.tie_word_embeddings,
     ...labels,
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   if (config.pad_token_id >= config.vocab_size) {
     throw invalidConfig(

@@ -10,6 +10,7 @@ import {
   TRANSFORMERS_VERSION,
   configJsonText,
   invalidConfig,
+  keptTransformersVersion,
   parseLabelFields,
   type BertActivation,
 } from '../configCommon';
@@ -162,9 +163,7 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
     eos_token_id: c.eos_token_id ?? null,
     tie_word_embeddings: c.tie_word_embeddings ?? ELECTRA_DEFAULTS.tie_word_embeddings,
     ...labels,
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   checkBertKeySizes(ELECTRA_NAME, config);
   return config;

@@ -10,6 +10,7 @@ import {
   TRANSFORMERS_VERSION,
   configJsonText,
   invalidConfig,
+  keptTransformersVersion,
   parseLabelFields,
   showValue,
   type BertActivation,
@@ -162,9 +163,7 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
     tie_word_embeddings: c.tie_word_embeddings ?? true,
     use_cache: c.use_cache ?? true,
     ...parseLabelFields(raw, name),
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   checkBertKeySizes(name, config);
   if (config.max_position_embeddings <= config.pad_token_id + 1) {
