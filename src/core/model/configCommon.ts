@@ -124,3 +124,8 @@ export function keptTransformersVersion(version: string | undefined): {
 } {
   return version !== undefined ? { transformers_version: version } : {};
 }
+
+/** The from-scratch settings that are set (`undefined` ones left out, so HF's defaults apply). */
+export function definedSettings(settings: object | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined));
+}

@@ -11,6 +11,7 @@ import {
   TRANSFORMERS_VERSION,
   configJsonText,
   defaultId2Label,
+  definedSettings,
   invalidConfig,
   invertId2Label,
   keptTransformersVersion,
@@ -222,7 +223,7 @@ export function smallBertConfig(opts: SmallBertOptions): BertConfig {
     label2id: invertId2Label(id2label),
     problem_type: opts.problemType ?? null,
     torch_dtype: 'float32',
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...definedSettings(opts.settings),
   });
 }
 

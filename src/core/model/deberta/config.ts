@@ -10,6 +10,7 @@ import { z } from 'zod';
 import {
   BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
+  definedSettings,
   keptTransformersVersion,
   type BertActivation,
 } from '../configCommon';
@@ -342,6 +343,6 @@ export function debertaScratchConfig(opts: ScratchOptions): DebertaV2Config {
     id2label: opts.id2label,
     problem_type: opts.problemType,
     ...(clsDropout != null ? { cls_dropout: clsDropout } : {}),
-    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+    ...definedSettings(settings),
   });
 }

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import {
   TRANSFORMERS_VERSION,
   configJsonText,
+  definedSettings,
   invalidConfig,
   keptTransformersVersion,
   parseLabelFields,
@@ -213,9 +214,7 @@ export function electraConfigToJson(c: ElectraConfig): string {
  * unless they set it; every other key at HF's default.
  */
 export function electraScratchConfig(opts: ScratchOptions): ElectraConfig {
-  const settings = Object.fromEntries(
-    Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined),
-  );
+  const settings = definedSettings(opts.settings);
   const hidden = typeof settings.hidden_size === 'number' ? settings.hidden_size : 64;
   return parseElectraConfig({
     architectures: ['ElectraForSequenceClassification'],

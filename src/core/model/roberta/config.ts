@@ -9,6 +9,7 @@ import {
   BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
   configJsonText,
+  definedSettings,
   invalidConfig,
   keptTransformersVersion,
   parseLabelFields,
@@ -228,6 +229,6 @@ export function robertaScratchConfig(variant: RobertaVariant, o: ScratchOptions)
     max_position_embeddings: o.maxLength + o.padTokenId + 1,
     id2label: o.id2label,
     problem_type: o.problemType,
-    ...Object.fromEntries(Object.entries(o.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...definedSettings(o.settings),
   });
 }
