@@ -3,7 +3,7 @@
  * against a family's schema, the checks of its sizes and activation, and HF's rules from a
  * checkpoint key to a parameter name.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import { BERT_ACTIVATIONS, type BertActivation } from './config';
 import { invalidConfig, parseWithSchema, showValue } from './configCommon';
@@ -110,4 +110,45 @@ export function checkBertKeySizes(
     },
     { hidden: 'hidden_size', heads: 'num_attention_heads' },
   );
+}
+
+const posInt = z.number().int().positive();
+const prob = z.number().min(0).max(1);
+
+/**
+ * The layer keys of a config with BERT's key names (BERT, RoBERTa, ELECTRA, DeBERTa-v2), as their
+ * schemas check them; spread where the keys stand in the family's schema (a family overrides a
+ * key in place).
+ */
+export const BERT_LAYER_KEYS = {
+  hidden_size: posInt.optional(),
+  num_hidden_layers: posInt.optional(),
+  num_attention_heads: posInt.optional(),
+  intermediate_size: posInt.optional(),
+  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
+  hidden_dropout_prob: prob.optional(),
+  attention_probs_dropout_prob: prob.optional(),
+};
+
+/** The position, token-type, init and LayerNorm keys of a config with BERT's key names. */
+export const BERT_TABLE_KEYS = {
+  max_position_embeddings: posInt.optional(),
+  type_vocab_size: posInt.optional(),
+  initializer_range: z.number().nonnegative().optional(),
+  layer_norm_eps: z.number().positive().optional(),
+};
+
+/** The keys {@link BERT_LAYER_KEYS} and {@link BERT_TABLE_KEYS} give, as a parsed config holds them. */
+export interface BertKeyFields {
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  hidden_act: BertActivation;
+  hidden_dropout_prob: number;
+  attention_probs_dropout_prob: number;
+  max_position_embeddings: number;
+  type_vocab_size: number;
+  initializer_range: number;
+  layer_norm_eps: number;
 }

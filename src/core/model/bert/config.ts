@@ -6,7 +6,6 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   PROBLEM_TYPES,
   TRANSFORMERS_VERSION,
   configJsonText,
@@ -21,27 +20,22 @@ import {
   type ProblemType,
 } from '../configCommon';
 import type { CommonConfig } from '../family';
-import { checkBertKeySizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 /** A BERT classifier's configuration, with HF's key names. */
-export interface BertConfig extends CommonConfig {
+export interface BertConfig extends CommonConfig, BertKeyFields {
   model_type: 'bert';
   /** As found in the file; exports write `['BertForSequenceClassification']`. */
   architectures: string[];
   vocab_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
   /** Dropout before the classifier; null means `hidden_dropout_prob` (HF). */
   classifier_dropout: number | null;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Row of the word embeddings zeroed at initialisation (HF `padding_idx`). */
   pad_token_id: number;
   /** Only 'absolute' is implemented; others are rejected by {@link parseBertConfig}. */
@@ -82,18 +76,9 @@ const schema = z.looseObject({
   model_type: z.string().optional(),
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
+  ...BERT_LAYER_KEYS,
   classifier_dropout: prob.nullish(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   pad_token_id: z.number().int().nonnegative().nullish(),
   position_embedding_type: z.string().optional(),
   num_labels: posInt.optional(),

@@ -22,6 +22,7 @@ import {
   type LabelFields,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
+import { BERT_LAYER_KEYS, BERT_TABLE_KEYS, type BertKeyFields } from '../familyParts';
 
 export const DEBERTA_NAME = 'DeBERTa-v2';
 
@@ -29,20 +30,10 @@ export const DEBERTA_NAME = 'DeBERTa-v2';
 export type PosAttType = 'c2p' | 'p2c';
 
 /** A DeBERTa-v2/v3 classifier's configuration, with HF's key names. */
-export interface DebertaV2Config extends CommonConfig {
+export interface DebertaV2Config extends CommonConfig, BertKeyFields {
   model_type: 'deberta-v2';
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  max_position_embeddings: number;
   /** 0: no token_type embeddings (and no token_type_ids input). */
   type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   relative_attention: boolean;
   /** < 1 means max_position_embeddings. */
   max_relative_positions: number;
@@ -102,17 +93,9 @@ const schema = z.looseObject({
   model_type: z.literal('deberta-v2').optional(),
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
-  max_position_embeddings: posInt.optional(),
+  ...BERT_LAYER_KEYS,
+  ...BERT_TABLE_KEYS,
   type_vocab_size: z.number().int().nonnegative().optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
   relative_attention: z.boolean().optional(),
   max_relative_positions: z.number().int().optional(),
   position_buckets: z.number().int().optional(),

@@ -13,29 +13,24 @@ import {
   invalidConfig,
   keptTransformersVersion,
   parseLabelFields,
-  type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkActivation, checkBertKeySizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  checkActivation,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 export const ELECTRA_NAME = 'ELECTRA';
 
 /** An ELECTRA classifier's configuration, with HF's key names. */
-export interface ElectraConfig extends CommonConfig {
+export interface ElectraConfig extends CommonConfig, BertKeyFields {
   model_type: 'electra';
   vocab_size: number;
   embedding_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Keys of the pre-training heads' `ElectraSequenceSummary`, kept for the file. */
   summary_type: string;
   summary_use_proj: boolean;
@@ -86,17 +81,9 @@ const schema = z.looseObject({
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
   embedding_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
+  ...BERT_LAYER_KEYS,
   hidden_act: z.string().optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   summary_type: z.string().optional(),
   summary_use_proj: z.boolean().optional(),
   summary_activation: z.string().nullish(),

@@ -6,7 +6,6 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
   configJsonText,
   definedSettings,
@@ -14,10 +13,15 @@ import {
   keptTransformersVersion,
   parseLabelFields,
   showValue,
-  type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkBertKeySizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 /** What tells RoBERTa and XLM-RoBERTa apart: names and one default. */
 export interface RobertaVariant {
@@ -43,22 +47,12 @@ export const XLM_ROBERTA: RobertaVariant = {
 };
 
 /** A RoBERTa (or XLM-RoBERTa) classifier's configuration, with HF's key names. */
-export interface RobertaConfig extends CommonConfig {
+export interface RobertaConfig extends CommonConfig, BertKeyFields {
   model_type: 'roberta' | 'xlm-roberta';
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
   /** Dropout of the head (both its sites); null means `hidden_dropout_prob` (HF). */
   classifier_dropout: number | null;
   /** Rows of the position table, `padding_idx + 1` of them never read by a token. */
   max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Also the embeddings' `padding_idx` (word and position tables). */
   pad_token_id: number;
   bos_token_id: number | null;
@@ -91,18 +85,9 @@ const tokenId = z.number().int().nonnegative();
 
 const schema = z.looseObject({
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
+  ...BERT_LAYER_KEYS,
   classifier_dropout: prob.nullish(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   pad_token_id: tokenId.nullish(),
   bos_token_id: tokenId.nullish(),
   eos_token_id: z.union([tokenId, z.array(tokenId)]).nullish(),
