@@ -138,8 +138,8 @@ export const BERT_TABLE_KEYS = {
   layer_norm_eps: z.number().positive().optional(),
 };
 
-/** The keys {@link BERT_LAYER_KEYS} and {@link BERT_TABLE_KEYS} give, as a parsed config holds them. */
-export interface BertKeyFields {
+/** The keys {@link BERT_LAYER_KEYS} gives, as a parsed config holds them. */
+export interface BertLayerFields {
   hidden_size: number;
   num_hidden_layers: number;
   num_attention_heads: number;
@@ -147,8 +147,41 @@ export interface BertKeyFields {
   hidden_act: BertActivation;
   hidden_dropout_prob: number;
   attention_probs_dropout_prob: number;
+}
+
+/** The keys {@link BERT_TABLE_KEYS} gives, as a parsed config holds them. */
+export interface BertTableFields {
   max_position_embeddings: number;
   type_vocab_size: number;
   initializer_range: number;
   layer_norm_eps: number;
+}
+
+/** The keys {@link BERT_LAYER_KEYS} and {@link BERT_TABLE_KEYS} give. */
+export interface BertKeyFields extends BertLayerFields, BertTableFields {}
+
+/** Each key given, or left out. */
+type Given<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** The {@link BertLayerFields} of a parsed config, `d` (the family's HF defaults) where unset. */
+export function bertLayerValues(c: Given<BertLayerFields>, d: BertLayerFields): BertLayerFields {
+  return {
+    hidden_size: c.hidden_size ?? d.hidden_size,
+    num_hidden_layers: c.num_hidden_layers ?? d.num_hidden_layers,
+    num_attention_heads: c.num_attention_heads ?? d.num_attention_heads,
+    intermediate_size: c.intermediate_size ?? d.intermediate_size,
+    hidden_act: c.hidden_act ?? d.hidden_act,
+    hidden_dropout_prob: c.hidden_dropout_prob ?? d.hidden_dropout_prob,
+    attention_probs_dropout_prob: c.attention_probs_dropout_prob ?? d.attention_probs_dropout_prob,
+  };
+}
+
+/** The {@link BertTableFields} of a parsed config, `d` (the family's HF defaults) where unset. */
+export function bertTableValues(c: Given<BertTableFields>, d: BertTableFields): BertTableFields {
+  return {
+    max_position_embeddings: c.max_position_embeddings ?? d.max_position_embeddings,
+    type_vocab_size: c.type_vocab_size ?? d.type_vocab_size,
+    initializer_range: c.initializer_range ?? d.initializer_range,
+    layer_norm_eps: c.layer_norm_eps ?? d.layer_norm_eps,
+  };
 }

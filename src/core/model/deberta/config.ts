@@ -22,7 +22,13 @@ import {
   type LabelFields,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { BERT_LAYER_KEYS, BERT_TABLE_KEYS, type BertKeyFields } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  bertLayerValues,
+  bertTableValues,
+  type BertKeyFields,
+} from '../familyParts';
 
 export const DEBERTA_NAME = 'DeBERTa-v2';
 
@@ -214,17 +220,8 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
     model_type: 'deberta-v2',
     architectures: c.architectures ?? ['DebertaV2ForSequenceClassification'],
     vocab_size: c.vocab_size ?? d.vocab_size,
-    hidden_size: hidden,
-    num_hidden_layers: c.num_hidden_layers ?? d.num_hidden_layers,
-    num_attention_heads: heads,
-    intermediate_size: c.intermediate_size ?? d.intermediate_size,
-    hidden_act: c.hidden_act ?? d.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? d.hidden_dropout_prob,
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob ?? d.attention_probs_dropout_prob,
-    max_position_embeddings: c.max_position_embeddings ?? d.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? d.type_vocab_size,
-    initializer_range: c.initializer_range ?? d.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? d.layer_norm_eps,
+    ...bertLayerValues(c, d),
+    ...bertTableValues(c, d),
     relative_attention: c.relative_attention ?? d.relative_attention,
     max_relative_positions: c.max_relative_positions ?? d.max_relative_positions,
     position_buckets: c.position_buckets ?? d.position_buckets,
