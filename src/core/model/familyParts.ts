@@ -185,3 +185,13 @@ export function bertTableValues(c: Given<BertTableFields>, d: BertTableFields): 
     layer_norm_eps: c.layer_norm_eps ?? d.layer_norm_eps,
   };
 }
+
+/** The {@link BertKeyFields} of a config, as its config.json writes them (`configJsonText` sorts). */
+export function bertKeyJson(c: BertKeyFields): BertKeyFields {
+  return Object.fromEntries(BERT_KEY_NAMES.map((k) => [k, c[k]])) as unknown as BertKeyFields;
+}
+
+const BERT_KEY_NAMES = [
+  ...Object.keys(BERT_LAYER_KEYS),
+  ...Object.keys(BERT_TABLE_KEYS),
+] as (keyof BertKeyFields)[];

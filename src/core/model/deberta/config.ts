@@ -25,6 +25,7 @@ import type { CommonConfig, ScratchOptions } from '../family';
 import {
   BERT_LAYER_KEYS,
   BERT_TABLE_KEYS,
+  bertKeyJson,
   bertLayerValues,
   bertTableValues,
   type BertKeyFields,
@@ -255,25 +256,16 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
 export function debertaConfigToJson(c: DebertaV2Config): string {
   const dict: Record<string, unknown> = {
     architectures: ['DebertaV2ForSequenceClassification'],
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob,
+    ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     dtype: 'float32',
     eos_token_id: c.eos_token_id,
-    hidden_act: c.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob,
-    hidden_size: c.hidden_size,
     id2label: c.id2label,
-    initializer_range: c.initializer_range,
-    intermediate_size: c.intermediate_size,
     label2id: c.label2id,
-    layer_norm_eps: c.layer_norm_eps,
     legacy: c.legacy,
-    max_position_embeddings: c.max_position_embeddings,
     max_relative_positions: c.max_relative_positions,
     model_type: 'deberta-v2',
     norm_rel_ebd: c.norm_rel_ebd,
-    num_attention_heads: c.num_attention_heads,
-    num_hidden_layers: c.num_hidden_layers,
     pad_token_id: c.pad_token_id,
     pooler_dropout: c.pooler_dropout,
     pooler_hidden_act: c.pooler_hidden_act,
@@ -286,7 +278,6 @@ export function debertaConfigToJson(c: DebertaV2Config): string {
     share_att_key: c.share_att_key,
     tie_word_embeddings: c.tie_word_embeddings,
     transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: c.type_vocab_size,
     vocab_size: c.vocab_size,
   };
   if (c.embedding_size !== null) dict.embedding_size = c.embedding_size;
