@@ -117,3 +117,15 @@ export function configJsonText(dict: Record<string, unknown>): string {
   if (d.problem_type === null) delete d.problem_type;
   return `${JSON.stringify(sortKeysDeep(d), null, 2)}\n`;
 }
+
+/** A parsed config's `transformers_version` key, kept only where the file had one. */
+export function keptTransformersVersion(version: string | undefined): {
+  transformers_version?: string;
+} {
+  return version !== undefined ? { transformers_version: version } : {};
+}
+
+/** The from-scratch settings that are set (`undefined` ones left out, so HF's defaults apply). */
+export function definedSettings(settings: object | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(settings ?? {}).filter(([, v]) => v !== undefined));
+}

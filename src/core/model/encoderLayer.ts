@@ -191,6 +191,57 @@ export function firstToken(h: tf.Tensor, batch: number, seqLen: number): tf.Tens
   ]);
 }
 
+/** The keys of a config with BERT's names that its encoder layers read (BERT, ELECTRA, RoBERTa). */
+export interface BertKeyLayerConfig {
+  num_attention_heads: number;
+  layer_norm_eps: number;
+  hidden_act: BertActivation;
+  hidden_dropout_prob: number;
+  attention_probs_dropout_prob: number;
+}
+
+/** {@link encoderLayers}' settings from a config with BERT's key names. */
+export function bertKeyLayerSettings(
+  c: BertKeyLayerConfig,
+  batch: number,
+  seqLen: number,
+  training: boolean,
+  seedFor: (site: string) => string | undefined,
+): Omit<EncoderLayerSettings, 'index'> {
+  return {
+    batch,
+    seqLen,
+    heads: c.num_attention_heads,
+    eps: c.layer_norm_eps,
+    act: c.hidden_act,
+    hiddenDropout: c.hidden_dropout_prob,
+    attentionDropout: c.attention_probs_dropout_prob,
+    training,
+    seedFor,
+  };
+}
+
+/**
+ * The head ELECTRA and RoBERTa put on the first token (`ElectraClassificationHead`,
+ * `RobertaClassificationHead`): dropout, `classifier.dense`, `act`, dropout (dropout sites `cls`
+ * and `cls2`), `classifier.out_proj`.
+ * @param first float32 [B, H]
+ * @returns float32 [B, num_labels]
+ */
+export function denseClassificationHead(
+  p: ParamGetter,
+  first: tf.Tensor,
+  act: (x: tf.Tensor) => tf.Tensor,
+  rate: number,
+  training: boolean,
+  seedFor: (site: string) => string | undefined,
+): tf.Tensor2D {
+  let x = dropout(first, rate, training, seedFor('cls'));
+  x = act(linear(x, p('classifier.dense.weight'), p('classifier.dense.bias')));
+  x = dropout(x, rate, training, seedFor('cls2'));
+  return linear(x, p('classifier.out_proj.weight'), p('classifier.out_proj.bias')) as tf.Tensor2D;
+}
+
 /**
  * The batch's size `[B, T]`, checked: input_ids rank 2, the other inputs of the same shape, at
  * most `maxPositions` tokens.

@@ -79,12 +79,46 @@ export function onnxAdditiveMask(g: OnnxGraph, mask: string): string {
   );
 }
 
+/**
+ * The graph's Linear: `(x, module) => ops.linear(...)` with `module.weight` and `module.bias`
+ * read from `weights`.
+ */
+export function onnxModuleLinear(
+  g: OnnxGraph,
+  weights: ReadonlyMap<string, HostTensor>,
+  ops: GraphOps,
+): (x: string, module: string) => string {
+  return (x, module) =>
+    ops.linear(
+      g,
+      x,
+      module,
+      hostParam(weights, `${module}.weight`),
+      hostParam(weights, `${module}.bias`),
+    );
+}
+
 /** Sizes and settings of an encoder layer's graph. */
 export interface OnnxLayerSettings {
   hidden: number;
   heads: number;
   eps: number;
   act: BertActivation;
+}
+
+/** {@link OnnxLayerSettings} of a config with BERT's key names (BERT, ELECTRA, RoBERTa). */
+export function bertKeyOnnxSettings(c: {
+  hidden_size: number;
+  num_attention_heads: number;
+  layer_norm_eps: number;
+  hidden_act: BertActivation;
+}): OnnxLayerSettings {
+  return {
+    hidden: c.hidden_size,
+    heads: c.num_attention_heads,
+    eps: c.layer_norm_eps,
+    act: c.hidden_act,
+  };
 }
 
 /**
@@ -106,14 +140,7 @@ export function onnxEncoderLayer(
   attend?: (h: string) => string,
 ): string {
   const dH = s.hidden / s.heads;
-  const linear = (x: string, module: string) =>
-    ops.linear(
-      g,
-      x,
-      module,
-      hostParam(weights, `${module}.weight`),
-      hostParam(weights, `${module}.bias`),
-    );
+  const linear = onnxModuleLinear(g, weights, ops);
   const heads = (x: string, perm: number[], name: string) =>
     g.op(
       'Transpose',

@@ -3,7 +3,7 @@
  * against a family's schema, the checks of its sizes and activation, and HF's rules from a
  * checkpoint key to a parameter name.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 
 import { BERT_ACTIVATIONS, type BertActivation } from './config';
 import { invalidConfig, parseWithSchema, showValue } from './configCommon';
@@ -94,3 +94,104 @@ export function bertKeyDims(c: BertKeySizes): ModelDims {
     intermediateSize: c.intermediate_size,
   };
 }
+
+/** {@link checkEncoderSizes} of a config with BERT's key names. */
+export function checkBertKeySizes(
+  displayName: string,
+  c: BertKeySizes & { pad_token_id: number },
+): void {
+  checkEncoderSizes(
+    displayName,
+    {
+      hidden: c.hidden_size,
+      heads: c.num_attention_heads,
+      padTokenId: c.pad_token_id,
+      vocabSize: c.vocab_size,
+    },
+    { hidden: 'hidden_size', heads: 'num_attention_heads' },
+  );
+}
+
+const posInt = z.number().int().positive();
+const prob = z.number().min(0).max(1);
+
+/**
+ * The layer keys of a config with BERT's key names (BERT, RoBERTa, ELECTRA, DeBERTa-v2), as their
+ * schemas check them; spread where the keys stand in the family's schema (a family overrides a
+ * key in place).
+ */
+export const BERT_LAYER_KEYS = {
+  hidden_size: posInt.optional(),
+  num_hidden_layers: posInt.optional(),
+  num_attention_heads: posInt.optional(),
+  intermediate_size: posInt.optional(),
+  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
+  hidden_dropout_prob: prob.optional(),
+  attention_probs_dropout_prob: prob.optional(),
+};
+
+/** The position, token-type, init and LayerNorm keys of a config with BERT's key names. */
+export const BERT_TABLE_KEYS = {
+  max_position_embeddings: posInt.optional(),
+  type_vocab_size: posInt.optional(),
+  initializer_range: z.number().nonnegative().optional(),
+  layer_norm_eps: z.number().positive().optional(),
+};
+
+/** The keys {@link BERT_LAYER_KEYS} gives, as a parsed config holds them. */
+export interface BertLayerFields {
+  hidden_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  intermediate_size: number;
+  hidden_act: BertActivation;
+  hidden_dropout_prob: number;
+  attention_probs_dropout_prob: number;
+}
+
+/** The keys {@link BERT_TABLE_KEYS} gives, as a parsed config holds them. */
+export interface BertTableFields {
+  max_position_embeddings: number;
+  type_vocab_size: number;
+  initializer_range: number;
+  layer_norm_eps: number;
+}
+
+/** The keys {@link BERT_LAYER_KEYS} and {@link BERT_TABLE_KEYS} give. */
+export interface BertKeyFields extends BertLayerFields, BertTableFields {}
+
+/** Each key given, or left out. */
+type Given<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** The {@link BertLayerFields} of a parsed config, `d` (the family's HF defaults) where unset. */
+export function bertLayerValues(c: Given<BertLayerFields>, d: BertLayerFields): BertLayerFields {
+  return {
+    hidden_size: c.hidden_size ?? d.hidden_size,
+    num_hidden_layers: c.num_hidden_layers ?? d.num_hidden_layers,
+    num_attention_heads: c.num_attention_heads ?? d.num_attention_heads,
+    intermediate_size: c.intermediate_size ?? d.intermediate_size,
+    hidden_act: c.hidden_act ?? d.hidden_act,
+    hidden_dropout_prob: c.hidden_dropout_prob ?? d.hidden_dropout_prob,
+    attention_probs_dropout_prob: c.attention_probs_dropout_prob ?? d.attention_probs_dropout_prob,
+  };
+}
+
+/** The {@link BertTableFields} of a parsed config, `d` (the family's HF defaults) where unset. */
+export function bertTableValues(c: Given<BertTableFields>, d: BertTableFields): BertTableFields {
+  return {
+    max_position_embeddings: c.max_position_embeddings ?? d.max_position_embeddings,
+    type_vocab_size: c.type_vocab_size ?? d.type_vocab_size,
+    initializer_range: c.initializer_range ?? d.initializer_range,
+    layer_norm_eps: c.layer_norm_eps ?? d.layer_norm_eps,
+  };
+}
+
+/** The {@link BertKeyFields} of a config, as its config.json writes them (`configJsonText` sorts). */
+export function bertKeyJson(c: BertKeyFields): BertKeyFields {
+  return Object.fromEntries(BERT_KEY_NAMES.map((k) => [k, c[k]])) as unknown as BertKeyFields;
+}
+
+const BERT_KEY_NAMES = [
+  ...Object.keys(BERT_LAYER_KEYS),
+  ...Object.keys(BERT_TABLE_KEYS),
+] as (keyof BertKeyFields)[];

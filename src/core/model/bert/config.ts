@@ -6,40 +6,39 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   PROBLEM_TYPES,
   TRANSFORMERS_VERSION,
   configJsonText,
   defaultId2Label,
+  definedSettings,
   invalidConfig,
   invertId2Label,
+  keptTransformersVersion,
   parseLabelFields,
   showValue,
   type BertActivation,
   type ProblemType,
 } from '../configCommon';
 import type { CommonConfig } from '../family';
-import { checkEncoderSizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  bertKeyJson,
+  bertLayerValues,
+  bertTableValues,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 /** A BERT classifier's configuration, with HF's key names. */
-export interface BertConfig extends CommonConfig {
+export interface BertConfig extends CommonConfig, BertKeyFields {
   model_type: 'bert';
   /** As found in the file; exports write `['BertForSequenceClassification']`. */
   architectures: string[];
   vocab_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
   /** Dropout before the classifier; null means `hidden_dropout_prob` (HF). */
   classifier_dropout: number | null;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Row of the word embeddings zeroed at initialisation (HF `padding_idx`). */
   pad_token_id: number;
   /** Only 'absolute' is implemented; others are rejected by {@link parseBertConfig}. */
@@ -80,18 +79,9 @@ const schema = z.looseObject({
   model_type: z.string().optional(),
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
+  ...BERT_LAYER_KEYS,
   classifier_dropout: prob.nullish(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   pad_token_id: z.number().int().nonnegative().nullish(),
   position_embedding_type: z.string().optional(),
   num_labels: posInt.optional(),
@@ -142,42 +132,17 @@ export function parseBertConfig(json: unknown): BertConfig {
     model_type: 'bert',
     architectures: c.architectures ?? ['BertForSequenceClassification'],
     vocab_size: c.vocab_size ?? BERT_DEFAULTS.vocab_size,
-    hidden_size: c.hidden_size ?? BERT_DEFAULTS.hidden_size,
-    num_hidden_layers: c.num_hidden_layers ?? BERT_DEFAULTS.num_hidden_layers,
-    num_attention_heads: c.num_attention_heads ?? BERT_DEFAULTS.num_attention_heads,
-    intermediate_size: c.intermediate_size ?? BERT_DEFAULTS.intermediate_size,
-    hidden_act: c.hidden_act ?? BERT_DEFAULTS.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? BERT_DEFAULTS.hidden_dropout_prob,
-    attention_probs_dropout_prob:
-      c.attention_probs_dropout_prob ?? BERT_DEFAULTS.attention_probs_dropout_prob,
+    ...bertLayerValues(c, BERT_DEFAULTS),
     classifier_dropout: c.classifier_dropout ?? null,
-    max_position_embeddings: c.max_position_embeddings ?? BERT_DEFAULTS.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? BERT_DEFAULTS.type_vocab_size,
-    initializer_range: c.initializer_range ?? BERT_DEFAULTS.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? BERT_DEFAULTS.layer_norm_eps,
+    ...bertTableValues(c, BERT_DEFAULTS),
     pad_token_id: c.pad_token_id ?? BERT_DEFAULTS.pad_token_id,
     position_embedding_type: 'absolute',
     ...labels,
     torch_dtype: c.torch_dtype ?? c.dtype ?? 'float32',
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
-  checkConsistency(config);
+  checkBertKeySizes('BERT', config);
   return config;
-}
-
-function checkConsistency(c: BertConfig): void {
-  checkEncoderSizes(
-    'BERT',
-    {
-      hidden: c.hidden_size,
-      heads: c.num_attention_heads,
-      padTokenId: c.pad_token_id,
-      vocabSize: c.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
 }
 
 /** Options for {@link smallBertConfig}. */
@@ -236,7 +201,7 @@ export function smallBertConfig(opts: SmallBertOptions): BertConfig {
     label2id: invertId2Label(id2label),
     problem_type: opts.problemType ?? null,
     torch_dtype: 'float32',
-    ...Object.fromEntries(Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...definedSettings(opts.settings),
   });
 }
 
@@ -248,26 +213,16 @@ export function smallBertConfig(opts: SmallBertOptions): BertConfig {
 export function bertConfigToJson(config: BertConfig): string {
   const dict: Record<string, unknown> = {
     architectures: ['BertForSequenceClassification'],
-    attention_probs_dropout_prob: config.attention_probs_dropout_prob,
+    ...bertKeyJson(config),
     classifier_dropout: config.classifier_dropout,
-    hidden_act: config.hidden_act,
-    hidden_dropout_prob: config.hidden_dropout_prob,
-    hidden_size: config.hidden_size,
     id2label: config.id2label,
-    initializer_range: config.initializer_range,
-    intermediate_size: config.intermediate_size,
     label2id: config.label2id,
-    layer_norm_eps: config.layer_norm_eps,
-    max_position_embeddings: config.max_position_embeddings,
     model_type: 'bert',
-    num_attention_heads: config.num_attention_heads,
-    num_hidden_layers: config.num_hidden_layers,
     pad_token_id: config.pad_token_id,
     position_embedding_type: config.position_embedding_type,
     problem_type: config.problem_type,
     dtype: 'float32',
     transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: config.type_vocab_size,
     use_cache: true,
     vocab_size: config.vocab_size,
   };

@@ -6,7 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { embed, embeddingTables } from '../embeddings';
-import { additiveMask, batchShape, dropoutSites, encoderLayers, firstToken } from '../encoderLayer';
+import {
+  additiveMask,
+  batchShape,
+  bertKeyLayerSettings,
+  dropoutSites,
+  encoderLayers,
+  firstToken,
+} from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
 import { dropout, linear } from '../layers';
 import type { BertConfig } from './config';
@@ -43,17 +50,14 @@ export function bertForward(
       seedFor('emb'),
     );
     const maskAdd = additiveMask(batch.attention_mask);
-    h = encoderLayers(p, bertLayer, c.num_hidden_layers, h, maskAdd, {
-      batch: B,
-      seqLen: T,
-      heads: c.num_attention_heads,
-      eps: c.layer_norm_eps,
-      act: c.hidden_act,
-      hiddenDropout: hp,
-      attentionDropout: c.attention_probs_dropout_prob,
-      training,
-      seedFor,
-    });
+    h = encoderLayers(
+      p,
+      bertLayer,
+      c.num_hidden_layers,
+      h,
+      maskAdd,
+      bertKeyLayerSettings(c, B, T, training, seedFor),
+    );
 
     // Pooler: tanh(dense(h[:, 0])).
     const first = firstToken(h, B, T);

@@ -9,14 +9,15 @@
  * ({@link GraphOps}): float MatMul + Add for `onnx/model.onnx`, int8 for the quantized file.
  */
 import {
+  bertKeyOnnxSettings,
   graphInputs,
   onnxAdditiveMask,
   onnxEmbeddings,
   onnxEncoderLayers,
   onnxFirstToken,
+  onnxModuleLinear,
 } from '../encoderLayerOnnx';
 import type { GraphOps, HostTensor, OnnxGraph } from '../family';
-import { hostParam } from '../onnxOps';
 import type { BertConfig } from './config';
 import { BERT_EMBEDDINGS, bertLayer } from './params';
 
@@ -36,16 +37,19 @@ export function addBertGraph(
   inputs: Readonly<Record<string, string>>,
 ): string {
   const [ids, mask, types] = graphInputs(inputs, BERT_ONNX_INPUTS);
-  const linear = (x: string, module: string) =>
-    ops.linear(g, x, module, hostParam(w, `${module}.weight`), hostParam(w, `${module}.bias`));
+  const linear = onnxModuleLinear(g, w, ops);
   let h = onnxEmbeddings(g, w, ops, BERT_EMBEDDINGS, ids, types, c.layer_norm_eps);
   const maskAdd = onnxAdditiveMask(g, mask);
-  h = onnxEncoderLayers(g, w, ops, bertLayer, c.num_hidden_layers, h, maskAdd, {
-    hidden: c.hidden_size,
-    heads: c.num_attention_heads,
-    eps: c.layer_norm_eps,
-    act: c.hidden_act,
-  });
+  h = onnxEncoderLayers(
+    g,
+    w,
+    ops,
+    bertLayer,
+    c.num_hidden_layers,
+    h,
+    maskAdd,
+    bertKeyOnnxSettings(c),
+  );
   // Pooler tanh(dense(h[:, 0])), then the classifier.
   const first = onnxFirstToken(g, h, 'bert.pooler');
   const pooled = g.op('Tanh', [linear(first, 'bert.pooler.dense')], 'bert.pooler/Tanh');

@@ -7,7 +7,13 @@
  */
 import { z } from 'zod';
 
-import { BERT_ACTIVATIONS, TRANSFORMERS_VERSION, type BertActivation } from '../configCommon';
+import {
+  BERT_ACTIVATIONS,
+  TRANSFORMERS_VERSION,
+  definedSettings,
+  keptTransformersVersion,
+  type BertActivation,
+} from '../configCommon';
 import {
   configJsonText,
   invalidConfig,
@@ -16,6 +22,14 @@ import {
   type LabelFields,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  bertKeyJson,
+  bertLayerValues,
+  bertTableValues,
+  type BertKeyFields,
+} from '../familyParts';
 
 export const DEBERTA_NAME = 'DeBERTa-v2';
 
@@ -23,20 +37,10 @@ export const DEBERTA_NAME = 'DeBERTa-v2';
 export type PosAttType = 'c2p' | 'p2c';
 
 /** A DeBERTa-v2/v3 classifier's configuration, with HF's key names. */
-export interface DebertaV2Config extends CommonConfig {
+export interface DebertaV2Config extends CommonConfig, BertKeyFields {
   model_type: 'deberta-v2';
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  max_position_embeddings: number;
   /** 0: no token_type embeddings (and no token_type_ids input). */
   type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   relative_attention: boolean;
   /** < 1 means max_position_embeddings. */
   max_relative_positions: number;
@@ -96,17 +100,9 @@ const schema = z.looseObject({
   model_type: z.literal('deberta-v2').optional(),
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
-  max_position_embeddings: posInt.optional(),
+  ...BERT_LAYER_KEYS,
+  ...BERT_TABLE_KEYS,
   type_vocab_size: z.number().int().nonnegative().optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
   relative_attention: z.boolean().optional(),
   max_relative_positions: z.number().int().optional(),
   position_buckets: z.number().int().optional(),
@@ -225,17 +221,8 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
     model_type: 'deberta-v2',
     architectures: c.architectures ?? ['DebertaV2ForSequenceClassification'],
     vocab_size: c.vocab_size ?? d.vocab_size,
-    hidden_size: hidden,
-    num_hidden_layers: c.num_hidden_layers ?? d.num_hidden_layers,
-    num_attention_heads: heads,
-    intermediate_size: c.intermediate_size ?? d.intermediate_size,
-    hidden_act: c.hidden_act ?? d.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? d.hidden_dropout_prob,
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob ?? d.attention_probs_dropout_prob,
-    max_position_embeddings: c.max_position_embeddings ?? d.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? d.type_vocab_size,
-    initializer_range: c.initializer_range ?? d.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? d.layer_norm_eps,
+    ...bertLayerValues(c, d),
+    ...bertTableValues(c, d),
     relative_attention: c.relative_attention ?? d.relative_attention,
     max_relative_positions: c.max_relative_positions ?? d.max_relative_positions,
     position_buckets: c.position_buckets ?? d.position_buckets,
@@ -254,9 +241,7 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
     legacy: c.legacy ?? d.legacy,
     tie_word_embeddings: c.tie_word_embeddings ?? d.tie_word_embeddings,
     ...labels,
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   if (config.pad_token_id >= config.vocab_size) {
     throw invalidConfig(
@@ -271,25 +256,16 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
 export function debertaConfigToJson(c: DebertaV2Config): string {
   const dict: Record<string, unknown> = {
     architectures: ['DebertaV2ForSequenceClassification'],
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob,
+    ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     dtype: 'float32',
     eos_token_id: c.eos_token_id,
-    hidden_act: c.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob,
-    hidden_size: c.hidden_size,
     id2label: c.id2label,
-    initializer_range: c.initializer_range,
-    intermediate_size: c.intermediate_size,
     label2id: c.label2id,
-    layer_norm_eps: c.layer_norm_eps,
     legacy: c.legacy,
-    max_position_embeddings: c.max_position_embeddings,
     max_relative_positions: c.max_relative_positions,
     model_type: 'deberta-v2',
     norm_rel_ebd: c.norm_rel_ebd,
-    num_attention_heads: c.num_attention_heads,
-    num_hidden_layers: c.num_hidden_layers,
     pad_token_id: c.pad_token_id,
     pooler_dropout: c.pooler_dropout,
     pooler_hidden_act: c.pooler_hidden_act,
@@ -302,7 +278,6 @@ export function debertaConfigToJson(c: DebertaV2Config): string {
     share_att_key: c.share_att_key,
     tie_word_embeddings: c.tie_word_embeddings,
     transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: c.type_vocab_size,
     vocab_size: c.vocab_size,
   };
   if (c.embedding_size !== null) dict.embedding_size = c.embedding_size;
@@ -339,6 +314,6 @@ export function debertaScratchConfig(opts: ScratchOptions): DebertaV2Config {
     id2label: opts.id2label,
     problem_type: opts.problemType,
     ...(clsDropout != null ? { cls_dropout: clsDropout } : {}),
-    ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)),
+    ...definedSettings(settings),
   });
 }

@@ -4,6 +4,7 @@
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
+import { bertKeyDims } from '../familyParts';
 import {
   DEBERTA_NAME,
   debertaConfigToJson,
@@ -56,13 +57,7 @@ export const debertaFamily: ModelFamily<DebertaV2Config> = {
   parseConfig: parseDebertaConfig,
   configToJson: debertaConfigToJson,
   scratchConfig: debertaScratchConfig,
-  dims: (c) => ({
-    vocabSize: c.vocab_size,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_hidden_layers,
-    numHeads: c.num_attention_heads,
-    intermediateSize: c.intermediate_size,
-  }),
+  dims: bertKeyDims,
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: (c) => c.type_vocab_size > 0,
   paramSpecs: debertaParamSpecs,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   TRANSFORMERS_VERSION,
   configJsonText,
+  keptTransformersVersion,
   parseLabelFields,
   type BertActivation,
 } from '../configCommon';
@@ -131,9 +132,7 @@ export function parseDistilBertConfig(json: unknown): DistilBertConfig {
     eos_token_id: c.eos_token_id ?? null,
     tie_word_embeddings: c.tie_word_embeddings ?? DISTILBERT_DEFAULTS.tie_word_embeddings,
     ...labels,
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   checkEncoderSizes(
     DISTILBERT_NAME,

@@ -10,9 +10,9 @@ import {
   onnxEmbeddings,
   onnxEncoderLayer,
   onnxFirstToken,
+  onnxModuleLinear,
 } from '../encoderLayerOnnx';
 import type { GraphOps, HostTensor, OnnxGraph } from '../family';
-import { hostParam } from '../onnxOps';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config';
 import { DISTILBERT_EMBEDDINGS, distilBertLayerNames } from './params';
 
@@ -29,8 +29,7 @@ export function addDistilBertGraph(
 ): string {
   const [ids, mask] = graphInputs(inputs, DISTILBERT_ONNX_INPUTS);
   const eps = DISTILBERT_LAYER_NORM_EPS;
-  const linear = (x: string, module: string) =>
-    ops.linear(g, x, module, hostParam(w, `${module}.weight`), hostParam(w, `${module}.bias`));
+  const linear = onnxModuleLinear(g, w, ops);
   let h = onnxEmbeddings(g, w, ops, DISTILBERT_EMBEDDINGS, ids, null, eps);
   const maskAdd = onnxAdditiveMask(g, mask);
   for (let i = 0; i < c.n_layers; i++) {

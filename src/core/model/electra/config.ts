@@ -9,31 +9,31 @@ import { z } from 'zod';
 import {
   TRANSFORMERS_VERSION,
   configJsonText,
+  definedSettings,
   invalidConfig,
+  keptTransformersVersion,
   parseLabelFields,
-  type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkActivation, checkEncoderSizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  bertKeyJson,
+  bertLayerValues,
+  bertTableValues,
+  checkActivation,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 export const ELECTRA_NAME = 'ELECTRA';
 
 /** An ELECTRA classifier's configuration, with HF's key names. */
-export interface ElectraConfig extends CommonConfig {
+export interface ElectraConfig extends CommonConfig, BertKeyFields {
   model_type: 'electra';
   vocab_size: number;
   embedding_size: number;
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
-  max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Keys of the pre-training heads' `ElectraSequenceSummary`, kept for the file. */
   summary_type: string;
   summary_use_proj: boolean;
@@ -84,17 +84,9 @@ const schema = z.looseObject({
   architectures: z.array(z.string()).nullish(),
   vocab_size: posInt.optional(),
   embedding_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
+  ...BERT_LAYER_KEYS,
   hidden_act: z.string().optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   summary_type: z.string().optional(),
   summary_use_proj: z.boolean().optional(),
   summary_activation: z.string().nullish(),
@@ -137,18 +129,8 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
     architectures: c.architectures ?? ['ElectraForSequenceClassification'],
     vocab_size: c.vocab_size ?? ELECTRA_DEFAULTS.vocab_size,
     embedding_size: c.embedding_size ?? ELECTRA_DEFAULTS.embedding_size,
-    hidden_size: c.hidden_size ?? ELECTRA_DEFAULTS.hidden_size,
-    num_hidden_layers: c.num_hidden_layers ?? ELECTRA_DEFAULTS.num_hidden_layers,
-    num_attention_heads: c.num_attention_heads ?? ELECTRA_DEFAULTS.num_attention_heads,
-    intermediate_size: c.intermediate_size ?? ELECTRA_DEFAULTS.intermediate_size,
-    hidden_act: act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? ELECTRA_DEFAULTS.hidden_dropout_prob,
-    attention_probs_dropout_prob:
-      c.attention_probs_dropout_prob ?? ELECTRA_DEFAULTS.attention_probs_dropout_prob,
-    max_position_embeddings: c.max_position_embeddings ?? ELECTRA_DEFAULTS.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? ELECTRA_DEFAULTS.type_vocab_size,
-    initializer_range: c.initializer_range ?? ELECTRA_DEFAULTS.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? ELECTRA_DEFAULTS.layer_norm_eps,
+    ...bertLayerValues({ ...c, hidden_act: act }, ELECTRA_DEFAULTS),
+    ...bertTableValues(c, ELECTRA_DEFAULTS),
     summary_type: c.summary_type ?? ELECTRA_DEFAULTS.summary_type,
     summary_use_proj: c.summary_use_proj ?? ELECTRA_DEFAULTS.summary_use_proj,
     summary_activation: c.summary_activation ?? ELECTRA_DEFAULTS.summary_activation,
@@ -162,20 +144,9 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
     eos_token_id: c.eos_token_id ?? null,
     tie_word_embeddings: c.tie_word_embeddings ?? ELECTRA_DEFAULTS.tie_word_embeddings,
     ...labels,
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
-  checkEncoderSizes(
-    ELECTRA_NAME,
-    {
-      hidden: config.hidden_size,
-      heads: config.num_attention_heads,
-      padTokenId: config.pad_token_id,
-      vocabSize: config.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
+  checkBertKeySizes(ELECTRA_NAME, config);
   return config;
 }
 
@@ -184,25 +155,16 @@ export function electraConfigToJson(c: ElectraConfig): string {
   return configJsonText({
     add_cross_attention: c.add_cross_attention,
     architectures: ['ElectraForSequenceClassification'],
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob,
+    ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     classifier_dropout: c.classifier_dropout,
     dtype: 'float32',
     embedding_size: c.embedding_size,
     eos_token_id: c.eos_token_id,
-    hidden_act: c.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob,
-    hidden_size: c.hidden_size,
     id2label: c.id2label,
-    initializer_range: c.initializer_range,
-    intermediate_size: c.intermediate_size,
     is_decoder: c.is_decoder,
     label2id: c.label2id,
-    layer_norm_eps: c.layer_norm_eps,
-    max_position_embeddings: c.max_position_embeddings,
     model_type: 'electra',
-    num_attention_heads: c.num_attention_heads,
-    num_hidden_layers: c.num_hidden_layers,
     pad_token_id: c.pad_token_id,
     problem_type: c.problem_type,
     summary_activation: c.summary_activation,
@@ -211,7 +173,6 @@ export function electraConfigToJson(c: ElectraConfig): string {
     summary_use_proj: c.summary_use_proj,
     tie_word_embeddings: c.tie_word_embeddings,
     transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: c.type_vocab_size,
     use_cache: c.use_cache,
     vocab_size: c.vocab_size,
   });
@@ -223,9 +184,7 @@ export function electraConfigToJson(c: ElectraConfig): string {
  * unless they set it; every other key at HF's default.
  */
 export function electraScratchConfig(opts: ScratchOptions): ElectraConfig {
-  const settings = Object.fromEntries(
-    Object.entries(opts.settings ?? {}).filter(([, v]) => v !== undefined),
-  );
+  const settings = definedSettings(opts.settings);
   const hidden = typeof settings.hidden_size === 'number' ? settings.hidden_size : 64;
   return parseElectraConfig({
     architectures: ['ElectraForSequenceClassification'],

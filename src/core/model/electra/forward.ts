@@ -7,17 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { embed } from '../embeddings';
+import { embed, embeddingTables } from '../embeddings';
 import {
   additiveMask,
   batchShape,
+  bertKeyLayerSettings,
   bertLayerNames,
+  denseClassificationHead,
   dropoutSites,
   encoderLayers,
   firstToken,
 } from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
-import { activation, dropout, linear } from '../layers';
+import { activation, linear } from '../layers';
 import type { ElectraConfig } from './config';
 import { ELECTRA_EMBEDDINGS, ELECTRA_PROJECTION, hasProjection } from './params';
 
@@ -37,13 +39,7 @@ export function electraForward(
   const headDropout = c.classifier_dropout ?? c.hidden_dropout_prob;
   return tf.tidy(() => {
     let h: tf.Tensor = embed(
-      {
-        word: p(ELECTRA_EMBEDDINGS.word) as tf.Tensor2D,
-        position: p(ELECTRA_EMBEDDINGS.position) as tf.Tensor2D,
-        tokenType: p(ELECTRA_EMBEDDINGS.tokenType) as tf.Tensor2D,
-        gamma: p(`${ELECTRA_EMBEDDINGS.norm}.weight`) as tf.Tensor1D,
-        beta: p(`${ELECTRA_EMBEDDINGS.norm}.bias`) as tf.Tensor1D,
-      },
+      embeddingTables(p, ELECTRA_EMBEDDINGS),
       batch.input_ids,
       batch.token_type_ids ?? null,
       c.layer_norm_eps,
@@ -56,25 +52,23 @@ export function electraForward(
     }
     const maskAdd = additiveMask(batch.attention_mask);
     const namesOf = (i: number) => bertLayerNames(`electra.encoder.layer.${i}`);
-    h = encoderLayers(p, namesOf, c.num_hidden_layers, h, maskAdd, {
-      batch: B,
-      seqLen: T,
-      heads: c.num_attention_heads,
-      eps: c.layer_norm_eps,
-      act: c.hidden_act,
-      hiddenDropout: c.hidden_dropout_prob,
-      attentionDropout: c.attention_probs_dropout_prob,
+    h = encoderLayers(
+      p,
+      namesOf,
+      c.num_hidden_layers,
+      h,
+      maskAdd,
+      bertKeyLayerSettings(c, B, T, training, seedFor),
+    );
+    const gelu = (x: tf.Tensor) => activation(x, 'gelu');
+    const logits = denseClassificationHead(
+      p,
+      firstToken(h, B, T),
+      gelu,
+      headDropout,
       training,
       seedFor,
-    });
-    let x = dropout(firstToken(h, B, T), headDropout, training, seedFor('cls'));
-    x = activation(linear(x, p('classifier.dense.weight'), p('classifier.dense.bias')), 'gelu');
-    x = dropout(x, headDropout, training, seedFor('cls2'));
-    const logits = linear(
-      x,
-      p('classifier.out_proj.weight'),
-      p('classifier.out_proj.bias'),
-    ) as tf.Tensor2D;
+    );
     if (!batch.labels || !opts.loss) return { logits };
     return { logits, loss: opts.loss(logits, batch.labels) };
   });

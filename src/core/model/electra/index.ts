@@ -6,7 +6,7 @@
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
-import { hfCheckpointName } from '../familyParts';
+import { bertKeyDims, hfCheckpointName } from '../familyParts';
 import { initParam } from '../init';
 import {
   ELECTRA_NAME,
@@ -30,13 +30,7 @@ export const electraFamily: ModelFamily<ElectraConfig> = {
   parseConfig: parseElectraConfig,
   configToJson: electraConfigToJson,
   scratchConfig: electraScratchConfig,
-  dims: (c) => ({
-    vocabSize: c.vocab_size,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_hidden_layers,
-    numHeads: c.num_attention_heads,
-    intermediateSize: c.intermediate_size,
-  }),
+  dims: bertKeyDims,
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: () => true,
   paramSpecs: electraParamSpecs,

@@ -5,15 +5,17 @@
  * `input_ids`, `attention_mask`, `token_type_ids`, as HF's ELECTRA exports.
  */
 import {
+  bertKeyOnnxSettings,
   graphInputs,
   onnxAdditiveMask,
   onnxEmbeddings,
-  onnxEncoderLayer,
+  onnxEncoderLayers,
   onnxFirstToken,
+  onnxModuleLinear,
 } from '../encoderLayerOnnx';
 import { bertLayerNames } from '../encoderLayer';
 import type { GraphOps, HostTensor, OnnxGraph } from '../family';
-import { hostParam, onnxActivation } from '../onnxOps';
+import { onnxActivation } from '../onnxOps';
 import type { ElectraConfig } from './config';
 import { ELECTRA_EMBEDDINGS, ELECTRA_PROJECTION, hasProjection } from './params';
 
@@ -29,19 +31,21 @@ export function addElectraGraph(
   inputs: Readonly<Record<string, string>>,
 ): string {
   const [ids, mask, types] = graphInputs(inputs, ELECTRA_ONNX_INPUTS);
-  const linear = (x: string, module: string) =>
-    ops.linear(g, x, module, hostParam(w, `${module}.weight`), hostParam(w, `${module}.bias`));
+  const linear = onnxModuleLinear(g, w, ops);
   let h = onnxEmbeddings(g, w, ops, ELECTRA_EMBEDDINGS, ids, types, c.layer_norm_eps);
   if (hasProjection(c)) h = linear(h, ELECTRA_PROJECTION);
   const maskAdd = onnxAdditiveMask(g, mask);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    h = onnxEncoderLayer(g, w, ops, bertLayerNames(`electra.encoder.layer.${i}`), h, maskAdd, {
-      hidden: c.hidden_size,
-      heads: c.num_attention_heads,
-      eps: c.layer_norm_eps,
-      act: c.hidden_act,
-    });
-  }
+  const namesOf = (i: number) => bertLayerNames(`electra.encoder.layer.${i}`);
+  h = onnxEncoderLayers(
+    g,
+    w,
+    ops,
+    namesOf,
+    c.num_hidden_layers,
+    h,
+    maskAdd,
+    bertKeyOnnxSettings(c),
+  );
   const first = onnxFirstToken(g, h, 'electra');
   const dense = onnxActivation(
     g,

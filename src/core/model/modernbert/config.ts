@@ -13,6 +13,7 @@ import {
   configJsonText,
   defaultId2Label,
   invalidConfig,
+  keptTransformersVersion,
   parseLabelFields,
   showValue,
   type BertActivation,
@@ -296,9 +297,7 @@ export function parseModernBertConfig(json: unknown): ModernBertConfig {
     ...(c.global_attn_every_n_layers !== undefined
       ? { global_attn_every_n_layers: c.global_attn_every_n_layers }
       : {}),
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
   const headDim = config.hidden_size / config.num_attention_heads;
   if (!Number.isInteger(headDim)) {

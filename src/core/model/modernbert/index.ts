@@ -4,6 +4,7 @@
  * forward pass (`forward.ts`, ops in `ops.ts`) and the ONNX graph (`onnx.ts`).
  */
 import type { ModelFamily } from '../family';
+import { bertKeyDims } from '../familyParts';
 import {
   MODERNBERT_NAME,
   modernBertConfigToJson,
@@ -52,13 +53,7 @@ export const modernbertFamily: ModelFamily<ModernBertConfig> = {
   parseConfig: parseModernBertConfig,
   configToJson: modernBertConfigToJson,
   scratchConfig: modernBertScratchConfig,
-  dims: (c) => ({
-    vocabSize: c.vocab_size,
-    hiddenSize: c.hidden_size,
-    numLayers: c.num_hidden_layers,
-    numHeads: c.num_attention_heads,
-    intermediateSize: c.intermediate_size,
-  }),
+  dims: bertKeyDims,
   // rotary positions reach any length; HF's tokenizers cap inputs at max_position_embeddings
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: () => false,

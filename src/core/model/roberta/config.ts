@@ -6,16 +6,25 @@
 import { z } from 'zod';
 
 import {
-  BERT_ACTIVATIONS,
   TRANSFORMERS_VERSION,
   configJsonText,
+  definedSettings,
   invalidConfig,
+  keptTransformersVersion,
   parseLabelFields,
   showValue,
-  type BertActivation,
 } from '../configCommon';
 import type { CommonConfig, ScratchOptions } from '../family';
-import { checkEncoderSizes, parseConfigObject } from '../familyParts';
+import {
+  BERT_LAYER_KEYS,
+  BERT_TABLE_KEYS,
+  bertKeyJson,
+  bertLayerValues,
+  bertTableValues,
+  checkBertKeySizes,
+  parseConfigObject,
+  type BertKeyFields,
+} from '../familyParts';
 
 /** What tells RoBERTa and XLM-RoBERTa apart: names and one default. */
 export interface RobertaVariant {
@@ -41,22 +50,12 @@ export const XLM_ROBERTA: RobertaVariant = {
 };
 
 /** A RoBERTa (or XLM-RoBERTa) classifier's configuration, with HF's key names. */
-export interface RobertaConfig extends CommonConfig {
+export interface RobertaConfig extends CommonConfig, BertKeyFields {
   model_type: 'roberta' | 'xlm-roberta';
-  hidden_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  intermediate_size: number;
-  hidden_act: BertActivation;
-  hidden_dropout_prob: number;
-  attention_probs_dropout_prob: number;
   /** Dropout of the head (both its sites); null means `hidden_dropout_prob` (HF). */
   classifier_dropout: number | null;
   /** Rows of the position table, `padding_idx + 1` of them never read by a token. */
   max_position_embeddings: number;
-  type_vocab_size: number;
-  initializer_range: number;
-  layer_norm_eps: number;
   /** Also the embeddings' `padding_idx` (word and position tables). */
   pad_token_id: number;
   bos_token_id: number | null;
@@ -89,18 +88,9 @@ const tokenId = z.number().int().nonnegative();
 
 const schema = z.looseObject({
   vocab_size: posInt.optional(),
-  hidden_size: posInt.optional(),
-  num_hidden_layers: posInt.optional(),
-  num_attention_heads: posInt.optional(),
-  intermediate_size: posInt.optional(),
-  hidden_act: z.enum(BERT_ACTIVATIONS).optional(),
-  hidden_dropout_prob: prob.optional(),
-  attention_probs_dropout_prob: prob.optional(),
+  ...BERT_LAYER_KEYS,
   classifier_dropout: prob.nullish(),
-  max_position_embeddings: posInt.optional(),
-  type_vocab_size: posInt.optional(),
-  initializer_range: z.number().nonnegative().optional(),
-  layer_norm_eps: z.number().positive().optional(),
+  ...BERT_TABLE_KEYS,
   pad_token_id: tokenId.nullish(),
   bos_token_id: tokenId.nullish(),
   eos_token_id: z.union([tokenId, z.array(tokenId)]).nullish(),
@@ -143,39 +133,18 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
     model_type: variant.modelType,
     architectures: c.architectures ?? [variant.architecture],
     vocab_size: c.vocab_size ?? variant.defaultVocabSize,
-    hidden_size: c.hidden_size ?? DEFAULTS.hidden_size,
-    num_hidden_layers: c.num_hidden_layers ?? DEFAULTS.num_hidden_layers,
-    num_attention_heads: c.num_attention_heads ?? DEFAULTS.num_attention_heads,
-    intermediate_size: c.intermediate_size ?? DEFAULTS.intermediate_size,
-    hidden_act: c.hidden_act ?? DEFAULTS.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob ?? DEFAULTS.hidden_dropout_prob,
-    attention_probs_dropout_prob:
-      c.attention_probs_dropout_prob ?? DEFAULTS.attention_probs_dropout_prob,
+    ...bertLayerValues(c, DEFAULTS),
     classifier_dropout: c.classifier_dropout ?? null,
-    max_position_embeddings: c.max_position_embeddings ?? DEFAULTS.max_position_embeddings,
-    type_vocab_size: c.type_vocab_size ?? DEFAULTS.type_vocab_size,
-    initializer_range: c.initializer_range ?? DEFAULTS.initializer_range,
-    layer_norm_eps: c.layer_norm_eps ?? DEFAULTS.layer_norm_eps,
+    ...bertTableValues(c, DEFAULTS),
     pad_token_id: c.pad_token_id ?? DEFAULTS.pad_token_id,
     bos_token_id: c.bos_token_id === undefined ? DEFAULTS.bos_token_id : c.bos_token_id,
     eos_token_id: c.eos_token_id === undefined ? DEFAULTS.eos_token_id : c.eos_token_id,
     tie_word_embeddings: c.tie_word_embeddings ?? true,
     use_cache: c.use_cache ?? true,
     ...parseLabelFields(raw, name),
-    ...(c.transformers_version !== undefined
-      ? { transformers_version: c.transformers_version }
-      : {}),
+    ...keptTransformersVersion(c.transformers_version),
   };
-  checkEncoderSizes(
-    name,
-    {
-      hidden: config.hidden_size,
-      heads: config.num_attention_heads,
-      padTokenId: config.pad_token_id,
-      vocabSize: config.vocab_size,
-    },
-    { hidden: 'hidden_size', heads: 'num_attention_heads' },
-  );
+  checkBertKeySizes(name, config);
   if (config.max_position_embeddings <= config.pad_token_id + 1) {
     refuse(
       'max_position_embeddings',
@@ -191,29 +160,19 @@ export function robertaConfigToJson(variant: RobertaVariant, c: RobertaConfig): 
   return configJsonText({
     add_cross_attention: false,
     architectures: [variant.architecture],
-    attention_probs_dropout_prob: c.attention_probs_dropout_prob,
+    ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     classifier_dropout: c.classifier_dropout,
     dtype: 'float32',
     eos_token_id: c.eos_token_id,
-    hidden_act: c.hidden_act,
-    hidden_dropout_prob: c.hidden_dropout_prob,
-    hidden_size: c.hidden_size,
     id2label: c.id2label,
-    initializer_range: c.initializer_range,
-    intermediate_size: c.intermediate_size,
     is_decoder: false,
     label2id: c.label2id,
-    layer_norm_eps: c.layer_norm_eps,
-    max_position_embeddings: c.max_position_embeddings,
     model_type: variant.modelType,
-    num_attention_heads: c.num_attention_heads,
-    num_hidden_layers: c.num_hidden_layers,
     pad_token_id: c.pad_token_id,
     problem_type: c.problem_type,
     tie_word_embeddings: c.tie_word_embeddings,
     transformers_version: TRANSFORMERS_VERSION,
-    type_vocab_size: c.type_vocab_size,
     use_cache: c.use_cache,
     vocab_size: c.vocab_size,
   });
@@ -238,6 +197,6 @@ export function robertaScratchConfig(variant: RobertaVariant, o: ScratchOptions)
     max_position_embeddings: o.maxLength + o.padTokenId + 1,
     id2label: o.id2label,
     problem_type: o.problemType,
-    ...Object.fromEntries(Object.entries(o.settings ?? {}).filter(([, v]) => v !== undefined)),
+    ...definedSettings(o.settings),
   });
 }

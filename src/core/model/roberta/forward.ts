@@ -5,17 +5,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { embed } from '../embeddings';
+import { embed, embeddingTables } from '../embeddings';
 import {
   additiveMask,
   batchShape,
+  bertKeyLayerSettings,
   bertLayerNames,
+  denseClassificationHead,
   dropoutSites,
   encoderLayers,
   firstToken,
 } from '../encoderLayer';
 import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
-import { dropout, linear } from '../layers';
 import type { RobertaConfig } from './config';
 
 /** The longest input: positions run from `padding_idx + 1` to `max_position_embeddings - 1`. */
@@ -63,13 +64,12 @@ export function robertaForward(
       batch.input_ids.dtype === 'int32' ? batch.input_ids : tf.cast(batch.input_ids, 'int32')
     ) as tf.Tensor2D;
     let h: tf.Tensor = embed(
-      {
-        word: param(`${e}.word_embeddings.weight`) as tf.Tensor2D,
-        position: param(`${e}.position_embeddings.weight`) as tf.Tensor2D,
-        tokenType: param(`${e}.token_type_embeddings.weight`) as tf.Tensor2D,
-        gamma: param(`${e}.LayerNorm.weight`) as tf.Tensor1D,
-        beta: param(`${e}.LayerNorm.bias`) as tf.Tensor1D,
-      },
+      embeddingTables(param, {
+        word: `${e}.word_embeddings.weight`,
+        position: `${e}.position_embeddings.weight`,
+        tokenType: `${e}.token_type_embeddings.weight`,
+        norm: `${e}.LayerNorm`,
+      }),
       ids,
       null,
       c.layer_norm_eps,
@@ -80,27 +80,25 @@ export function robertaForward(
     );
     const maskAdd = additiveMask(batch.attention_mask);
     const namesOf = (i: number) => bertLayerNames(`roberta.encoder.layer.${i}`);
-    h = encoderLayers(param, namesOf, c.num_hidden_layers, h, maskAdd, {
-      batch: B,
-      seqLen: T,
-      heads: c.num_attention_heads,
-      eps: c.layer_norm_eps,
-      act: c.hidden_act,
-      hiddenDropout: c.hidden_dropout_prob,
-      attentionDropout: c.attention_probs_dropout_prob,
-      training,
-      seedFor,
-    });
+    h = encoderLayers(
+      param,
+      namesOf,
+      c.num_hidden_layers,
+      h,
+      maskAdd,
+      bertKeyLayerSettings(c, B, T, training, seedFor),
+    );
     // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
-    let x = dropout(firstToken(h, B, T), rate, training, seedFor('cls'));
-    x = tf.tanh(linear(x, param('classifier.dense.weight'), param('classifier.dense.bias')));
-    x = dropout(x, rate, training, seedFor('cls2'));
-    const logits = linear(
-      x,
-      param('classifier.out_proj.weight'),
-      param('classifier.out_proj.bias'),
-    ) as tf.Tensor2D;
+    const tanh = (x: tf.Tensor) => tf.tanh(x);
+    const logits = denseClassificationHead(
+      param,
+      firstToken(h, B, T),
+      tanh,
+      rate,
+      training,
+      seedFor,
+    );
     if (!batch.labels || !opts.loss) return { logits };
     return { logits, loss: opts.loss(logits, batch.labels) };
   });

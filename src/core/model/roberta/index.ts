@@ -5,6 +5,7 @@
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
+import { bertKeyDims } from '../familyParts';
 import { initParam } from '../init';
 import {
   ROBERTA,
@@ -51,13 +52,7 @@ function robertaLikeFamily(v: RobertaVariant): ModelFamily<RobertaConfig> {
     parseConfig: (json) => parseRobertaConfig(v, json),
     configToJson: (c) => robertaConfigToJson(v, c),
     scratchConfig: (opts) => robertaScratchConfig(v, opts),
-    dims: (c) => ({
-      vocabSize: c.vocab_size,
-      hiddenSize: c.hidden_size,
-      numLayers: c.num_hidden_layers,
-      numHeads: c.num_attention_heads,
-      intermediateSize: c.intermediate_size,
-    }),
+    dims: bertKeyDims,
     maxInputLength: robertaMaxInputLength,
     takesTokenTypeIds: () => false,
     paramSpecs: robertaParamSpecs,

@@ -5,10 +5,12 @@
  */
 import { bertLayerNames } from '../encoderLayer';
 import {
+  bertKeyOnnxSettings,
   graphInputs,
   onnxAdditiveMask,
-  onnxEncoderLayer,
+  onnxEncoderLayers,
   onnxFirstToken,
+  onnxModuleLinear,
 } from '../encoderLayerOnnx';
 import { ONNX_INT64, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
 import { hostParam, onnxLayerNorm } from '../onnxOps';
@@ -78,16 +80,18 @@ export function addRobertaGraph(
   );
   let h = onnxLayerNorm(g, sum, w, `${e}.LayerNorm`, c.layer_norm_eps);
   const maskAdd = onnxAdditiveMask(g, mask);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    h = onnxEncoderLayer(g, w, ops, bertLayerNames(`roberta.encoder.layer.${i}`), h, maskAdd, {
-      hidden: c.hidden_size,
-      heads: c.num_attention_heads,
-      eps: c.layer_norm_eps,
-      act: c.hidden_act,
-    });
-  }
-  const linear = (x: string, prefix: string) =>
-    ops.linear(g, x, prefix, hostParam(w, `${prefix}.weight`), hostParam(w, `${prefix}.bias`));
+  const namesOf = (i: number) => bertLayerNames(`roberta.encoder.layer.${i}`);
+  h = onnxEncoderLayers(
+    g,
+    w,
+    ops,
+    namesOf,
+    c.num_hidden_layers,
+    h,
+    maskAdd,
+    bertKeyOnnxSettings(c),
+  );
+  const linear = onnxModuleLinear(g, w, ops);
   const first = onnxFirstToken(g, h, 'roberta');
   const dense = g.op('Tanh', [linear(first, 'classifier.dense')], 'classifier/Tanh');
   return linear(dense, 'classifier.out_proj');
