@@ -176,8 +176,9 @@ export function ModelPicker(p: Props) {
           </p>
           <p className="hint">
             Tokenizer:{' '}
-            {p.pretrained.tokenizer ?? 'none in the checkpoint (the current one is used)'}. A new
-            classification head is created for your labels.
+            {p.pretrained.tokenizer ?? 'none in the checkpoint (the current one is used)'}. Its
+            classification head is kept when it has as many labels as your data (as from_pretrained
+            keeps it), and made new for your labels otherwise.
           </p>
           {p.pretrained.notices.map((n) => (
             <p key={n} className="hint">
