@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { SequenceClassifier } from '../../src/core/model/classifier';
 import { familyForModelType, headOfArchitectures } from '../../src/core/model/families';
+import { countParameters, estimateTrainingMemory } from '../../src/core/model/memory';
 import type { ClassifierBatch } from '../../src/core/model/family';
 import { tokenClassificationLoss } from '../../src/core/train/losses';
 import { fixtureModelTypes } from './helpers/familyExport';
@@ -166,6 +167,20 @@ describe.each(MODEL_TYPES)('%s token-classification head against transformers', 
     expect(Math.abs(smoothed.dataSync()[0] - ref.label_smoothing.loss)).toBeLessThan(2e-5);
     tf.dispose([value, logits!, smoothed, ...Object.values(grads)]);
     tf.dispose(Object.values(batch) as tf.Tensor[]);
+    model.dispose();
+  });
+
+  it('sizes the token model: its own parameters, activations on every token', () => {
+    const { model } = tokenModel(modelType);
+    const { family, config } = model;
+    expect(countParameters(family, config, 'token')).toBe(model.parameterCount());
+    expect(family.activationBytes(config, 8, 64, 'token')).toBeGreaterThan(
+      family.activationBytes(config, 8, 64, 'sequence'),
+    );
+    const run = { batchSize: 8, seqLength: 64 };
+    const token = estimateTrainingMemory({ family, config, head: 'token' }, run);
+    expect(token.parameters).toBe(model.parameterCount());
+    expect(token.activationBytes).toBe(family.activationBytes(config, 8, 64, 'token'));
     model.dispose();
   });
 });
