@@ -5,7 +5,7 @@
  * compared with what the backend allows (the adapter's largest storage buffer and a
  * device-memory budget).
  */
-import type { CommonConfig, ModelFamily } from './family';
+import type { CommonConfig, HeadKind, ModelFamily } from './family';
 
 /**
  * Device memory assumed when the backend cannot tell (browsers expose no GPU memory size):
@@ -18,10 +18,14 @@ export const DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 ** 2;
 
 const F32 = 4;
 
-/** Trainable parameters of the family's classifier with `config` (HF `num_parameters()`). */
-export function countParameters<C extends CommonConfig>(family: ModelFamily<C>, config: C): number {
+/** Trainable parameters of the family's classifier with `config` and `head` (HF `num_parameters()`). */
+export function countParameters<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  head: HeadKind = 'sequence',
+): number {
   let n = 0;
-  for (const spec of family.paramSpecs(config)) n += spec.shape.reduce((a, b) => a * b, 1);
+  for (const spec of family.paramSpecs(config, head)) n += spec.shape.reduce((a, b) => a * b, 1);
   return n;
 }
 
@@ -66,10 +70,11 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** A model to size: its family and config. */
+/** A model to size: its family, config and head (default 'sequence'). */
 export interface SizedModel<C extends CommonConfig = CommonConfig> {
   family: ModelFamily<C>;
   config: C;
+  head?: HeadKind;
 }
 
 function totals<C extends CommonConfig>(
@@ -80,7 +85,7 @@ function totals<C extends CommonConfig>(
 ) {
   const d = m.family.dims(m.config);
   const weightsBytes = parameters * F32;
-  const act = m.family.activationBytes(m.config, B, T);
+  const act = m.family.activationBytes(m.config, B, T, m.head);
   const largestTensorBytes =
     F32 *
     Math.max(
@@ -111,7 +116,7 @@ export function estimateTrainingMemory<C extends CommonConfig>(
   const T = Math.max(1, Math.floor(run.seqLength));
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const maxBuffer = limits.maxBufferBytes ?? null;
-  const parameters = countParameters(model.family, model.config);
+  const parameters = countParameters(model.family, model.config, model.head);
   const t = totals(model, parameters, B, T);
   const fitsAt = (b: number, len: number) => {
     const x = totals(model, parameters, b, len);
