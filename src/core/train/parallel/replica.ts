@@ -145,6 +145,7 @@ function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType'], token
 }
 
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
+  const started = performance.now();
   const rows = rowsOf(m.shares);
   syncWeights(r, rows);
   const { problemType, loss, layout } = r.init;
@@ -174,7 +175,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   }
   const lossValue = (await acc.loss.data())[0];
   tf.dispose([acc.loss, ...acc.grads.values()]);
-  return { type: 'done', id: m.id, loss: lossValue, has };
+  return { type: 'done', id: m.id, loss: lossValue, has, ms: performance.now() - started };
 }
 
 /** Logits of an evaluation share at the main thread's current weights. */
