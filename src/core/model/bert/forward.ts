@@ -56,7 +56,7 @@ export function bertForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
 
     // Pooler: tanh(dense(h[:, 0])).

@@ -54,6 +54,7 @@ export function distilBertForward(
       attentionDropout: c.attention_dropout,
       training,
       seedFor,
+      checkpoint: opts.gradientCheckpointing,
     });
     let pooled = tf.relu(
       linear(firstToken(h, B, T), p('pre_classifier.weight'), p('pre_classifier.bias')),

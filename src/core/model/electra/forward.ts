@@ -58,7 +58,7 @@ export function electraForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
     const gelu = (x: tf.Tensor) => activation(x, 'gelu');
     const logits = denseClassificationHead(

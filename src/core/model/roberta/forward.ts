@@ -86,7 +86,7 @@ export function robertaForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
     // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
