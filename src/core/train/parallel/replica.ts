@@ -73,9 +73,11 @@ async function start(init: InitMessage): Promise<Replica> {
   init.layout.names.forEach((name, j) => {
     params.set(name, tf.variable(tf.zeros(init.layout.shapes[j]), true));
   });
+  const model = new SequenceClassifier(familyOf(init.config), init.config, params);
+  model.gradientCheckpointing = init.gradientCheckpointing;
   return {
     init,
-    model: new SequenceClassifier(familyOf(init.config), init.config, params),
+    model,
     weights: new Float32Array(init.weights),
     control: new Int32Array(init.control),
     grads: new Float32Array(init.grads),

@@ -176,6 +176,7 @@ export class ParallelGradients implements GradientSource {
             type: 'init',
             index: h.index,
             config: this.ctx.model.config,
+            gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
             loss: this.ctx.loss,
