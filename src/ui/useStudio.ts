@@ -208,6 +208,7 @@ export function useStudio() {
     setValidationFraction: settingsActions.setValidationFraction,
     setModelSize: settingsActions.setModelSize,
     setArg: settingsActions.setArg,
+    setWorkers: settingsActions.setWorkers,
     workerDead: worker.workerDead,
     restartWorker,
     modelSource: pre.modelSource,
