@@ -1,7 +1,8 @@
 /**
  * How much memory a training run of a {@link SequenceClassifier} needs, before it starts: fp32
  * weights, gradients and AdamW's two moments (4 copies of the parameters) plus the activations
- * TF.js keeps for the backward pass at batch x sequence length (the family's `activationBytes`),
+ * TF.js keeps for the backward pass at batch x sequence length (the family's `activationBytes`;
+ * with gradient checkpointing, each layer's input and one layer's activations at a time),
  * compared with what the backend allows (the adapter's largest storage buffer and a
  * device-memory budget).
  */
@@ -77,15 +78,34 @@ export interface SizedModel<C extends CommonConfig = CommonConfig> {
   head?: HeadKind;
 }
 
+/**
+ * Activation bytes kept for the backward pass. With gradient checkpointing (`checkpoint.ts`) the
+ * encoder keeps each layer's input [B*T, H] and, in the backward pass, one layer's activations
+ * at a time (the family's figure over its layers).
+ */
+export function keptActivationBytes<C extends CommonConfig>(
+  m: SizedModel<C>,
+  B: number,
+  T: number,
+  gradientCheckpointing = false,
+): number {
+  const act = m.family.activationBytes(m.config, B, T, m.head);
+  if (!gradientCheckpointing) return act;
+  const d = m.family.dims(m.config);
+  const layers = Math.max(1, d.numLayers);
+  return Math.min(act, act / layers + layers * B * T * d.hiddenSize * F32);
+}
+
 function totals<C extends CommonConfig>(
   m: SizedModel<C>,
   parameters: number,
   B: number,
   T: number,
+  gradientCheckpointing: boolean,
 ) {
   const d = m.family.dims(m.config);
   const weightsBytes = parameters * F32;
-  const act = m.family.activationBytes(m.config, B, T, m.head);
+  const act = keptActivationBytes(m, B, T, gradientCheckpointing);
   const largestTensorBytes =
     F32 *
     Math.max(
@@ -109,7 +129,7 @@ function totals<C extends CommonConfig>(
  */
 export function estimateTrainingMemory<C extends CommonConfig>(
   model: SizedModel<C>,
-  run: { batchSize: number; seqLength: number },
+  run: { batchSize: number; seqLength: number; gradientCheckpointing?: boolean },
   limits: MemoryLimits = {},
 ): MemoryEstimate {
   const B = Math.max(1, Math.floor(run.batchSize));
@@ -117,9 +137,10 @@ export function estimateTrainingMemory<C extends CommonConfig>(
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const maxBuffer = limits.maxBufferBytes ?? null;
   const parameters = countParameters(model.family, model.config, model.head);
-  const t = totals(model, parameters, B, T);
+  const ckpt = run.gradientCheckpointing ?? false;
+  const t = totals(model, parameters, B, T, ckpt);
   const fitsAt = (b: number, len: number) => {
-    const x = totals(model, parameters, b, len);
+    const x = totals(model, parameters, b, len, ckpt);
     return x.total <= budget && (maxBuffer === null || x.largestTensorBytes <= maxBuffer);
   };
   const bufferTooSmall = maxBuffer !== null && t.largestTensorBytes > maxBuffer;
@@ -143,7 +164,9 @@ export function estimateTrainingMemory<C extends CommonConfig>(
   }
   const need = `Training needs about ${formatBytes(t.total)} (weights, gradients and AdamW moments ${formatBytes(
     4 * t.weightsBytes,
-  )}, activations ${formatBytes(t.act)} at batch ${B} x ${T} tokens)`;
+  )}, activations ${formatBytes(t.act)} at batch ${B} x ${T} tokens${
+    ckpt ? ' with gradient checkpointing' : ''
+  })`;
   let message: string;
   if (bufferTooSmall) {
     message =
@@ -155,6 +178,12 @@ export function estimateTrainingMemory<C extends CommonConfig>(
     message = `${need}, ${verdict === 'tight' ? 'slightly ' : ''}more than the ${formatBytes(
       budget,
     )} budget.`;
+  }
+  const withCheckpointing = totals(model, parameters, B, T, true);
+  if (!ckpt && verdict !== 'fits' && !bufferTooSmall && withCheckpointing.total <= budget) {
+    message += ` With gradient_checkpointing it needs about ${formatBytes(
+      withCheckpointing.total,
+    )} at this batch and length.`;
   }
   if (suggestion) {
     message +=

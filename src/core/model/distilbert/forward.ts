@@ -63,6 +63,7 @@ export function distilBertForward(
       attentionDropout: c.attention_dropout,
       training,
       seedFor,
+      checkpoint: opts.gradientCheckpointing,
     });
     if (head === 'token') {
       const drop = { rate: c.dropout, training, seed: seedFor('cls') };

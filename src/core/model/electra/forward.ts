@@ -67,7 +67,7 @@ export function electraForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
     if (head === 'token') {
       const drop = { rate: headDropout, training, seed: seedFor('cls') };

@@ -97,7 +97,7 @@ export function robertaForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
     if (head === 'token') {
