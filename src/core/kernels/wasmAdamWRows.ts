@@ -3,9 +3,10 @@
  * only the rows of the step's token ids have one), in one pass over the table: every row is
  * updated, as torch updates every element of a dense gradient (the moments decay where the
  * gradient is zero), with the kernel of the dense update (`adamw` of the module of `gemmWat.ts`,
- * torch's float32 order of operations). The rows with a gradient read it from the compact values;
- * the others read a small block of zeros that stays in cache, so no dense gradient is ever built
- * and the result equals the dense update of the zero-filled gradient bit for bit.
+ * torch's float32 order of operations), called once per block of rows: the block's gradient is
+ * a small block of zeros that stays in cache with the block's rows of the compact gradient copied
+ * in, so no dense gradient is ever built and the result equals the dense update of the
+ * zero-filled gradient bit for bit.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -22,21 +23,23 @@ import {
 /** Kernel name of {@link wasmAdamWRows}. */
 export const ADAMW_ROWS = 'StudioAdamWRows';
 
-/** Floats in the block of zeros the rows without a gradient read. */
-const ZERO_FLOATS = 1 << 14;
+/** Floats in the gradient block of a call at least (64 KiB: it stays in cache). */
+const BLOCK_FLOATS = 1 << 14;
 
-/** Per backend: the byte offset of its block of zeros (allocated once, never freed). */
-const zeroBlocks = new WeakMap<object, number>();
+/** Per backend: its gradient block (byte offset and floats), allocated once, grown as needed. */
+const blocks = new WeakMap<object, { at: number; floats: number }>();
 
-function zerosOf(backend: WasmBackendLike): number {
-  let at = zeroBlocks.get(backend);
-  if (at === undefined) {
-    at = backend.wasm._malloc(ZERO_FLOATS * 4);
-    zeroBlocks.set(backend, at);
+/** A block of at least `floats` zeros in the backend's heap (its byte offset). */
+function zeroBlock(backend: WasmBackendLike, floats: number): number {
+  let block = blocks.get(backend);
+  if (!block || block.floats < floats) {
+    if (block) backend.wasm._free(block.at);
+    block = { at: backend.wasm._malloc(floats * 4), floats };
+    blocks.set(backend, block);
   }
-  // Zeroed on every use (64 KiB): nothing else should write there, and then nothing can.
-  new Float32Array((memoryOf(backend) as WebAssembly.Memory).buffer, at, ZERO_FLOATS).fill(0);
-  return at;
+  // Zeroed on every use (the kernel zeroes the rows it wrote, but nothing is left to chance).
+  new Float32Array((memoryOf(backend) as WebAssembly.Memory).buffer, block.at, floats).fill(0);
+  return block.at;
 }
 
 /**
@@ -63,21 +66,33 @@ export function adamwRowsKernel(): tf.KernelFunc {
     const width = a.width;
     const total = p.shape.reduce((x, y) => x * y, 1);
     const tableRows = total / width;
-    const zeros = zerosOf(backend);
+    // The table in blocks of whole rows: each block's gradient is the zeros with the block's
+    // rows of g copied in (and zeroed again after), so one call updates the whole block.
+    const blockRows = Math.max(1, Math.floor(BLOCK_FLOATS / width));
+    const block = zeroBlock(backend, blockRows * width);
     const [pp, mp, vp, gp] = [p, m, v, g].map((t) => ptrOf(backend, t));
     const [po, mo, vo] = outs.map((t) => ptrOf(backend, t));
-    /** `adamw` over elements [from, from + n) of the table, the gradient at byte offset `gAt`. */
-    const run = (from: number, n: number, gAt: number) => {
-      const b = from * 4;
+    const heap = new Float32Array((memoryOf(backend) as WebAssembly.Memory).buffer);
+    const rows = a.rowIds;
+    const [g0, b0] = [gp / 4, block / 4];
+    let k = 0;
+    for (let first = 0; first < tableRows; first += blockRows) {
+      const end = Math.min(first + blockRows, tableRows);
+      const k0 = k;
+      for (; k < rows.length && rows[k] < end; k++) {
+        const at = b0 + (rows[k] - first) * width;
+        heap.copyWithin(at, g0 + k * width, g0 + (k + 1) * width);
+      }
+      const b = first * width * 4;
       gemm.adamw(
         pp + b,
-        gAt,
+        block,
         mp + b,
         vp + b,
         po + b,
         mo + b,
         vo + b,
-        n,
+        (end - first) * width,
         a.decayMul,
         a.oneMinusB1,
         a.b2,
@@ -86,25 +101,11 @@ export function adamwRowsKernel(): tf.KernelFunc {
         a.eps,
         a.negStep,
       );
-    };
-    /** Rows [from, to) without a gradient, in blocks of the zeros. */
-    const zeroRows = (from: number, to: number) => {
-      for (let e = from * width; e < to * width; e += ZERO_FLOATS) {
-        run(e, Math.min(ZERO_FLOATS, to * width - e), zeros);
+      for (let j = k0; j < k; j++) {
+        const at = b0 + (rows[j] - first) * width;
+        heap.fill(0, at, at + width);
       }
-    };
-    const rows = a.rowIds;
-    let next = 0;
-    for (let k = 0; k < rows.length;) {
-      const first = rows[k];
-      let end = k + 1;
-      while (end < rows.length && rows[end] === rows[end - 1] + 1) end++;
-      zeroRows(next, first);
-      run(first * width, (end - k) * width, gp + k * width * 4);
-      next = first + (end - k);
-      k = end;
     }
-    zeroRows(next, tableRows);
     return outs;
   };
 }
