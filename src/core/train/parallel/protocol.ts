@@ -73,6 +73,8 @@ export interface InitMessage {
   layout: ParamLayout;
   problemType: ProblemType;
   loss: Pick<LossOptions, 'labelSmoothing' | 'classWeights'>;
+  /** The model's `gradientCheckpointing` (TrainingArguments' `gradient_checkpointing`). */
+  gradientCheckpointing: boolean;
   /** TF.js backend of the replica ('wasm' in the CLI). */
   backend: 'wasm' | 'cpu';
   /** float32 [layout.total]: the main model's weights, written before each step. */

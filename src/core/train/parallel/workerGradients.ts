@@ -1,8 +1,8 @@
 /**
- * Data parallelism over worker_threads (Node only): each micro-batch is split into N contiguous
- * shares of rows, each share's gradients are computed by a replica (a worker with its own copy
- * of the model on a single-threaded TF.js backend, or this thread for share 0 when
- * `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
+ * Data parallelism over workers (worker_threads in Node, Web Workers in the page:
+ * `transport.ts`): each micro-batch is split into N contiguous shares of rows, each share's
+ * gradients are computed by a replica (a worker with its own copy of the model on a
+ * single-threaded TF.js backend, or this thread for share 0 when `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
  * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
  * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
  * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
@@ -18,7 +18,7 @@
  * shares, forward only (training false, no tape), and the logits are gathered in row order; the
  * loss and metrics are computed from them on this thread as without replicas.
  *
- * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
+ * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
 import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
@@ -46,7 +46,7 @@ import {
   type ToReplica,
 } from './protocol';
 
-export { startTsWorker } from './replicaHandle';
+export { startTsWorker } from './nodeReplicas';
 export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
@@ -135,7 +135,7 @@ export class ParallelGradients implements GradientSource {
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
     for (const h of handles) {
-      h.worker.ref();
+      h.worker.keepAlive(true);
       h.grads = new Float32Array(new SharedArrayBuffer(bytes));
     }
     try {
@@ -145,6 +145,7 @@ export class ParallelGradients implements GradientSource {
             type: 'init',
             index: h.index,
             config: this.ctx.model.config,
+            gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
             loss: this.ctx.loss,
@@ -215,7 +216,7 @@ export class ParallelGradients implements GradientSource {
         s.tokenTypeIds.buffer,
         s.labels.buffer,
       ]) as ArrayBuffer[];
-      const msg = { type: 'step', id, microBatches: groups.length, shares };
+      const msg: ToReplica = { type: 'step', id, microBatches: groups.length, shares };
       return h.request(msg, transfer);
     });
     // A failing replica must not leave an unhandled rejection behind while this thread works.
