@@ -97,9 +97,7 @@ export class RunService extends StoredRuns {
   /** The data files of the run about to start, for its snapshots. */
   private dataOfRun() {
     const fileName = this.tableFile?.fileName ?? this.session.dataFileName;
-    return fileName
-      ? { fileName, validationFileName: this.session.validationFileName }
-      : null;
+    return fileName ? { fileName, validationFileName: this.session.validationFileName } : null;
   }
 
   /** Pauses the run in progress between steps; false when it cannot pause now. */
