@@ -75,8 +75,8 @@ export function createHandlers(
       await service.forgetCheckpoint();
       return { forgotten: true };
     },
-    async estimateMemory({ model, batchSize }) {
-      return service.estimateMemory(model, batchSize);
+    async estimateMemory({ model, batchSize, gradientCheckpointing }) {
+      return service.estimateMemory(model, batchSize, gradientCheckpointing);
     },
     async loadTable({ fileName, file, keep, read, fresh }) {
       return service.loadTable(fileName, bytesOf(file), {

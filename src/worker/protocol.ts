@@ -219,7 +219,10 @@ export interface Api {
   /** Forgets the kept checkpoint (a model trained from scratch is chosen). */
   forgetPretrained: [Record<string, never>, { forgotten: boolean }];
   /** Memory a run of this model at this batch size needs, against the backend's limits. */
-  estimateMemory: [{ model: ModelSpec; batchSize: number }, MemoryEstimate];
+  estimateMemory: [
+    { model: ModelSpec; batchSize: number; gradientCheckpointing?: boolean },
+    MemoryEstimate,
+  ];
   /** Every TrainingArguments field with its help, kind and HF default, for the form. */
   argsCatalog: [Record<string, never>, ArgInfo[]];
   /**

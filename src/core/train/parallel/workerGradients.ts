@@ -79,8 +79,41 @@ export async function closeUnclaimedWorkers(): Promise<void> {
   await Promise.all(pools.flat().map((h) => h.terminate()));
 }
 
+/**
+ * Milliseconds a step spent in each part, summed over steps (`ParallelGradients.timings`, read by
+ * `npm run bench:step`): batch assembly (collating, labels, cutting shares), sending weights to
+ * the replicas, this thread's forward/backward, reading its gradients back, waiting for the
+ * other replicas after that, summing the shares' gradients into tensors; and the replicas' own
+ * forward/backward time as they report it.
+ */
+export interface StepTimings {
+  steps: number;
+  assemble: number;
+  broadcast: number;
+  mainForwardBackward: number;
+  mainRead: number;
+  wait: number;
+  sum: number;
+  replicaCompute: number;
+}
+
+export function emptyTimings(): StepTimings {
+  return {
+    steps: 0,
+    assemble: 0,
+    broadcast: 0,
+    mainForwardBackward: 0,
+    mainRead: 0,
+    wait: 0,
+    sum: 0,
+    replicaCompute: 0,
+  };
+}
+
 /** See the module comment. */
 export class ParallelGradients implements GradientSource {
+  /** Where the split steps' time went (see {@link StepTimings}). */
+  readonly timings: StepTimings = emptyTimings();
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
@@ -143,6 +176,7 @@ export class ParallelGradients implements GradientSource {
             type: 'init',
             index: h.index,
             config: this.ctx.model.config,
+            gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
             loss: this.ctx.loss,
@@ -189,6 +223,14 @@ export class ParallelGradients implements GradientSource {
       return this.local.compute(groups, step);
     }
     const handles = await this.start();
+    const clock = this.timings;
+    let t = performance.now();
+    const lap = (part: Exclude<keyof StepTimings, 'steps' | 'replicaCompute'>) => {
+      const now = performance.now();
+      clock[part] += now - t;
+      t = now;
+    };
+    clock.steps += 1;
     const { train, problemType, collate, numLabels, loss } = this.ctx;
     const R = this.shares;
     // perShare[k]: share k's slices of every micro-batch.
@@ -219,11 +261,13 @@ export class ParallelGradients implements GradientSource {
     // Before the shares' arrays are transferred (detached here).
     const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
+    lap('assemble');
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
       await this.broadcast(Int32Array.from(workerRows).sort());
     }
+    lap('broadcast');
     const id = this.nextId++;
     const replies = handles.map((h, w) => {
       const shares = perShare[w + offset];
@@ -242,12 +286,13 @@ export class ParallelGradients implements GradientSource {
     let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
-        main = await this.mainShare(perShare[0], groups.length);
+        main = await this.mainShare(perShare[0], groups.length, lap);
     } catch (e) {
       await settled;
       throw e;
     }
     const results = await settled;
+    lap('wait');
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const parts: Part[] = [];
@@ -267,19 +312,23 @@ export class ParallelGradients implements GradientSource {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
       const src = handles[w].grads;
+      clock.replicaCompute += m.ms;
       parts.push({
         loss: m.loss,
         rows: rows[w + offset],
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
-    return sumParts(this.layout, parts, tokens);
+    const summed = sumParts(this.layout, parts, tokens);
+    lap('sum');
+    return summed;
   }
 
   /** Share 0 on this thread, read back as arrays so it is summed like the others. */
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
+    lap: (part: 'mainForwardBackward' | 'mainRead') => void,
   ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
@@ -311,6 +360,7 @@ export class ParallelGradients implements GradientSource {
       else accumulateInto(acc, out);
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
+    lap('mainForwardBackward');
     const grads = new Map<string, Float32Array>();
     for (const [name, g] of a.grads) {
       grads.set(
@@ -322,6 +372,7 @@ export class ParallelGradients implements GradientSource {
     }
     const lossValue = (await a.loss.data())[0];
     tf.dispose([a.loss, ...a.grads.values()]);
+    lap('mainRead');
     return { loss: lossValue, grads };
   }
 
