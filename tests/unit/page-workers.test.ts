@@ -20,9 +20,20 @@ const isolated = {
 
 describe('pageWorkers', () => {
   it('offers one worker per core on wasm in a cross-origin isolated page', () => {
-    expect(pageWorkers('wasm', isolated)).toEqual({ available: 4, cores: 4, reason: null });
+    expect(pageWorkers('wasm', isolated)).toEqual({
+      available: 4,
+      cores: 4,
+      mainThreads: 1,
+      reason: null,
+    });
     const many = pageWorkers('wasm', { ...isolated, navigator: { hardwareConcurrency: 64 } });
     expect(many.available).toBe(8);
+    // The training worker's own threads count: 8 cores, 4 of them its wasm threads, 4 replicas.
+    const eight = { ...isolated, navigator: { hardwareConcurrency: 8 } };
+    expect(pageWorkers('wasm', eight, 4).available).toBe(5);
+    expect(
+      pageWorkers('wasm', { ...isolated, navigator: { hardwareConcurrency: 2 } }, 2).available,
+    ).toBe(2);
   });
   it('keeps one worker and says why otherwise', () => {
     const cases: [string, object, RegExp][] = [
