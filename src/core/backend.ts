@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { installWasmKernels } from './kernels/wasmKernels';
+import { installWebGpuKernels } from './kernels/webgpu/webgpuKernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -60,6 +61,8 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<bool
     if (name === 'wasm') await registerWasm(opts);
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
+    // The studio's fused WGSL kernels (GELU, AdamW buckets, the step log).
+    if (ok && name === 'webgpu') installWebGpuKernels();
     return ok && tf.getBackend() === name;
   } catch {
     return false;
