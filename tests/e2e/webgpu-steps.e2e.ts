@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { startServer } from '../../scripts/serve.mjs';
+import type { WebGpuCounts } from '../../src/core/kernels/webgpu/counters';
 import type { E2EContext, E2ETest } from './harness';
 import { waitFor } from './helpers';
 import type { RunResult } from './webgpu-steps/steps';
@@ -54,8 +55,9 @@ async function openPage(
   }
 }
 
-const brief = (c: { dispatches: number; reads: number; allocatedBytes: number }) =>
-  `${c.dispatches} dispatches, ${c.reads} reads, ${c.allocatedBytes} bytes allocated`;
+const brief = (c: WebGpuCounts) =>
+  `${c.dispatches} dispatches, ${c.reads} reads, ${c.uploadBytes} bytes uploaded, ` +
+  `${c.allocatedBytes} bytes allocated`;
 
 async function countedSteps(ctx: E2EContext): Promise<void> {
   const { webgpu } = await openPage(ctx, 'count', 300_000);

@@ -50,6 +50,8 @@ interface Shape {
   intermediate: number;
   batch: number;
   seqLen: number;
+  /** max_position_embeddings (default: seqLen). */
+  positions?: number;
 }
 
 const DEFAULT: Shape = {
@@ -69,6 +71,7 @@ const BERT_BASE: Shape = {
   intermediate: 3072,
   batch: 2,
   seqLen: 16,
+  positions: 512,
 };
 
 /** Rows of exactly `seqLen` tokens ([CLS] ids... [SEP]): one batch shape for the whole run. */
@@ -113,7 +116,7 @@ async function train(
   const config = smallBertConfig({
     vocabSize: shape.vocab,
     numLabels: 2,
-    maxLength: shape.seqLen,
+    maxLength: shape.positions ?? shape.seqLen,
     hiddenSize: shape.hidden,
     numLayers: shape.layers,
     numHeads: shape.heads,

@@ -1,6 +1,7 @@
 /**
  * What a WebGPU backend does, counted: compute dispatches, reads of GPU data back to the CPU
- * (and their bytes), and GPU bytes newly allocated by its buffer manager. Counted by wrapping the
+ * (and their bytes), bytes uploaded from the CPU, and GPU bytes newly allocated by its buffer
+ * manager. Counted by wrapping the
  * backend instance's own methods (`recordAndSubmit` records one dispatch, `getBufferData` copies
  * a buffer back and waits for it, `readSync` of a tensor whose values are not cached on the CPU),
  * so the figures are the backend's, not an estimate. SwiftShader's counts equal a real GPU's:
@@ -18,6 +19,8 @@ export interface WebGpuCounts {
   reads: number;
   /** Bytes of those reads. */
   readBytes: number;
+  /** Bytes uploaded from the CPU (tensors made from host values, on first use on the GPU). */
+  uploadBytes: number;
   /** Bytes the buffer manager has allocated so far (new GPUBuffers, reuse not counted). */
   allocatedBytes: number;
   /** Dispatches by program class name. */
@@ -28,13 +31,14 @@ interface BufferManagerLike {
   numBytesAllocated: number;
 }
 interface TensorDataLike {
-  values: unknown;
+  values: { byteLength?: number } | null;
   resource: unknown;
 }
 interface WebGpuBackendLike {
   recordAndSubmit(program: object, ...rest: unknown[]): void;
   getBufferData(buffer: { size: number }): Promise<unknown>;
   readSync(dataId: object): unknown;
+  uploadToGPU(dataId: object): void;
   bufferManager: BufferManagerLike;
   tensorMap: { get(dataId: object): TensorDataLike | undefined };
 }
@@ -59,6 +63,7 @@ export function countsBetween(a: WebGpuCounts, b: WebGpuCounts): WebGpuCounts {
     dispatches: b.dispatches - a.dispatches,
     reads: b.reads - a.reads,
     readBytes: b.readBytes - a.readBytes,
+    uploadBytes: b.uploadBytes - a.uploadBytes,
     allocatedBytes: b.allocatedBytes - a.allocatedBytes,
     byProgram,
   };
@@ -80,13 +85,15 @@ export function installWebGpuCounters(): WebGpuCounters {
   let dispatches = 0;
   let reads = 0;
   let readBytes = 0;
+  let uploadBytes = 0;
   const byProgram: Record<string, number> = {};
   const record = backend.recordAndSubmit.bind(backend);
   backend.recordAndSubmit = (program: object, ...rest: unknown[]) => {
     dispatches += 1;
     // TF.js's programs are classes; the studio's are plain objects named by their shader key.
     const ctor = program.constructor.name;
-    const name = ctor === 'Object' ? String((program as { shaderKey?: string }).shaderKey) : ctor;
+    const key = String((program as { shaderKey?: string }).shaderKey);
+    const name = ctor === 'Object' ? key.replace(/_\d.*$/, '') : ctor;
     byProgram[name] = (byProgram[name] ?? 0) + 1;
     record(program, ...rest);
   };
@@ -103,12 +110,19 @@ export function installWebGpuCounters(): WebGpuCounters {
     if (d && d.values == null && d.resource != null) reads += 1;
     return readSync(dataId);
   };
+  const uploadToGPU = backend.uploadToGPU.bind(backend);
+  backend.uploadToGPU = (dataId: object) => {
+    const d = backend.tensorMap.get(dataId);
+    if (d && d.resource == null && d.values != null) uploadBytes += d.values.byteLength ?? 0;
+    uploadToGPU(dataId);
+  };
   const counters: WebGpuCounters = {
     backend,
     snapshot: () => ({
       dispatches,
       reads,
       readBytes,
+      uploadBytes,
       allocatedBytes: backend.bufferManager.numBytesAllocated,
       byProgram: { ...byProgram },
     }),
