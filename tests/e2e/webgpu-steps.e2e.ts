@@ -120,7 +120,8 @@ async function bertBase(ctx: E2EContext): Promise<void> {
   const train = webgpu.log.filter((e) => 'loss' in e) as unknown as Record<string, number>[];
   ctx.log(
     `bert-base on WebGPU: losses ${train.map((e) => e.loss)}, grad norms ` +
-      `${train.map((e) => e.grad_norm)} in ${webgpu.seconds.toFixed(0)} s`,
+      `${train.map((e) => e.grad_norm)} in ${webgpu.seconds.toFixed(0)} s; the device allows ` +
+      `tensors of ${webgpu.maxTensorBytes} bytes; ${webgpu.allocatedBytes} bytes of GPU buffers`,
   );
   assert.equal(train.length, 2);
   for (const e of train) assert.ok(Number.isFinite(e.loss) && Number.isFinite(e.grad_norm));

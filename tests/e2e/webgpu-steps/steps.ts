@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { selectBackend } from '../../../src/core/backend';
+import { selectBackend, webgpuMaxTensorBytes } from '../../../src/core/backend';
 import {
   countsBetween,
   installWebGpuCounters,
@@ -39,6 +39,10 @@ export interface RunResult {
   steps: StepCounts[];
   seconds: number;
   leaked: number;
+  /** The largest tensor the device allows (webgpu), bytes. */
+  maxTensorBytes: number | null;
+  /** The most GPU memory the buffer manager held, bytes (webgpu). */
+  allocatedBytes: number | null;
   error?: string;
 }
 
@@ -176,6 +180,8 @@ async function train(
     steps: counts,
     seconds: (performance.now() - t0) / 1000,
     leaked: tf.memory().numTensors - before,
+    maxTensorBytes: webgpuMaxTensorBytes(),
+    allocatedBytes: counters?.snapshot().allocatedBytes ?? null,
   };
 }
 
