@@ -121,9 +121,14 @@ export class StudioSession extends SessionData {
   /**
    * Memory a run of `spec` at `batchSize` would need, against `limits` (see
    * `estimateTrainingMemory` in model/memory.ts). Uses the data's label count when prepared,
-   * else 2.
+   * else 2. `gradientCheckpointing`: TrainingArguments' `gradient_checkpointing`.
    */
-  estimateMemory(spec: ModelSpec, batchSize: number, limits: MemoryLimits = {}): MemoryEstimate {
+  estimateMemory(
+    spec: ModelSpec,
+    batchSize: number,
+    limits: MemoryLimits = {},
+    gradientCheckpointing = false,
+  ): MemoryEstimate {
     return estimateRunMemory(
       spec,
       batchSize,
@@ -131,6 +136,7 @@ export class StudioSession extends SessionData {
       this.prepared?.maps.labels.length ?? 2,
       this.pretrained?.config ?? null,
       this.tokenizer?.vocabSize,
+      gradientCheckpointing,
     );
   }
 

@@ -85,7 +85,7 @@ export function scratchConfig(
  * Memory a run of `spec` at `batchSize` would need, against `limits` (see
  * {@link estimateTrainingMemory}), for `numLabels` labels. A pretrained spec takes its shape
  * from `pretrained`; a from-scratch one its vocabulary from `vocabSize` (BERT's 30522 without a
- * tokenizer).
+ * tokenizer). `gradientCheckpointing`: TrainingArguments' `gradient_checkpointing`.
  */
 export function estimateRunMemory(
   spec: ModelSpec,
@@ -94,6 +94,7 @@ export function estimateRunMemory(
   numLabels: number,
   pretrained: ModelConfig | null,
   vocabSize: number | undefined,
+  gradientCheckpointing = false,
 ): MemoryEstimate {
   let config: ModelConfig;
   if (spec.kind === 'pretrained') {
@@ -123,7 +124,7 @@ export function estimateRunMemory(
   }
   return estimateTrainingMemory(
     { family: familyOf(config), config },
-    { batchSize, seqLength: spec.max_length },
+    { batchSize, seqLength: spec.max_length, gradientCheckpointing },
     limits,
   );
 }

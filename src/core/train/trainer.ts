@@ -113,6 +113,7 @@ export class Trainer {
     const earlyStopping = EarlyStoppingCallback.fromArgs(args);
     if (earlyStopping) this.callbacks.push(earlyStopping);
     this.plan = planRun(args, train.size);
+    model.gradientCheckpointing = args.gradient_checkpointing; // HF: gradient_checkpointing_enable()
     this.optimizer = new AdamW(model.params, {
       beta1: args.adam_beta1,
       beta2: args.adam_beta2,

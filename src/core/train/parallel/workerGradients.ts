@@ -1,8 +1,8 @@
 /**
- * Data parallelism over worker_threads (Node only): each micro-batch is split into N contiguous
- * shares of rows, each share's gradients are computed by a replica (a worker with its own copy
- * of the model on a single-threaded TF.js backend, or this thread for share 0 when
- * `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
+ * Data parallelism over workers (worker_threads in Node, Web Workers in the page:
+ * `transport.ts`): each micro-batch is split into N contiguous shares of rows, each share's
+ * gradients are computed by a replica (a worker with its own copy of the model on a
+ * single-threaded TF.js backend, or this thread for share 0 when `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
  * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
  * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
  * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
@@ -18,7 +18,7 @@
  * shares, forward only (training false, no tape), and the logits are gathered in row order; the
  * loss and metrics are computed from them on this thread as without replicas.
  *
- * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
+ * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
 import { collateBatch, paddedLength, type CollatedBatch } from '../../tokenize/collate';
@@ -47,7 +47,7 @@ import {
   type ToReplica,
 } from './protocol';
 
-export { startTsWorker } from './replicaHandle';
+export { startTsWorker } from './nodeReplicas';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 
@@ -79,8 +79,41 @@ export async function closeUnclaimedWorkers(): Promise<void> {
   await Promise.all(pools.flat().map((h) => h.terminate()));
 }
 
+/**
+ * Milliseconds a step spent in each part, summed over steps (`ParallelGradients.timings`, read by
+ * `npm run bench:step`): batch assembly (collating, labels, cutting shares), sending weights to
+ * the replicas, this thread's forward/backward, reading its gradients back, waiting for the
+ * other replicas after that, summing the shares' gradients into tensors; and the replicas' own
+ * forward/backward time as they report it.
+ */
+export interface StepTimings {
+  steps: number;
+  assemble: number;
+  broadcast: number;
+  mainForwardBackward: number;
+  mainRead: number;
+  wait: number;
+  sum: number;
+  replicaCompute: number;
+}
+
+export function emptyTimings(): StepTimings {
+  return {
+    steps: 0,
+    assemble: 0,
+    broadcast: 0,
+    mainForwardBackward: 0,
+    mainRead: 0,
+    wait: 0,
+    sum: 0,
+    replicaCompute: 0,
+  };
+}
+
 /** See the module comment. */
 export class ParallelGradients implements GradientSource {
+  /** Where the split steps' time went (see {@link StepTimings}). */
+  readonly timings: StepTimings = emptyTimings();
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
@@ -133,7 +166,7 @@ export class ParallelGradients implements GradientSource {
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
     for (const h of handles) {
-      h.worker.ref();
+      h.worker.keepAlive(true);
       h.grads = new Float32Array(new SharedArrayBuffer(bytes));
     }
     try {
@@ -143,6 +176,7 @@ export class ParallelGradients implements GradientSource {
             type: 'init',
             index: h.index,
             config: this.ctx.model.config,
+            gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
             loss: this.ctx.loss,
@@ -189,6 +223,14 @@ export class ParallelGradients implements GradientSource {
       return this.local.compute(groups, step);
     }
     const handles = await this.start();
+    const clock = this.timings;
+    let t = performance.now();
+    const lap = (part: Exclude<keyof StepTimings, 'steps' | 'replicaCompute'>) => {
+      const now = performance.now();
+      clock[part] += now - t;
+      t = now;
+    };
+    clock.steps += 1;
     const { train, problemType, collate, numLabels, loss } = this.ctx;
     const R = this.shares;
     // perShare[k]: share k's slices of every micro-batch.
@@ -219,11 +261,13 @@ export class ParallelGradients implements GradientSource {
     // Before the shares' arrays are transferred (detached here).
     const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
+    lap('assemble');
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
       await this.broadcast(Int32Array.from(workerRows).sort());
     }
+    lap('broadcast');
     const id = this.nextId++;
     const replies = handles.map((h, w) => {
       const shares = perShare[w + offset];
@@ -234,7 +278,7 @@ export class ParallelGradients implements GradientSource {
         s.tokenTypeIds.buffer,
         s.labels.buffer,
       ]) as ArrayBuffer[];
-      const msg = { type: 'step', id, microBatches: groups.length, shares };
+      const msg: ToReplica = { type: 'step', id, microBatches: groups.length, shares };
       return h.request(msg, transfer);
     });
     // A failing replica must not leave an unhandled rejection behind while this thread works.
@@ -242,12 +286,13 @@ export class ParallelGradients implements GradientSource {
     let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
-        main = await this.mainShare(perShare[0], groups.length);
+        main = await this.mainShare(perShare[0], groups.length, lap);
     } catch (e) {
       await settled;
       throw e;
     }
     const results = await settled;
+    lap('wait');
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const parts: Part[] = [];
@@ -267,19 +312,23 @@ export class ParallelGradients implements GradientSource {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
       const src = handles[w].grads;
+      clock.replicaCompute += m.ms;
       parts.push({
         loss: m.loss,
         rows: rows[w + offset],
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
-    return sumParts(this.layout, parts, tokens);
+    const summed = sumParts(this.layout, parts, tokens);
+    lap('sum');
+    return summed;
   }
 
   /** Share 0 on this thread, read back as arrays so it is summed like the others. */
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
+    lap: (part: 'mainForwardBackward' | 'mainRead') => void,
   ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
@@ -311,6 +360,7 @@ export class ParallelGradients implements GradientSource {
       else accumulateInto(acc, out);
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
+    lap('mainForwardBackward');
     const grads = new Map<string, Float32Array>();
     for (const [name, g] of a.grads) {
       grads.set(
@@ -322,6 +372,7 @@ export class ParallelGradients implements GradientSource {
     }
     const lossValue = (await a.loss.data())[0];
     tf.dispose([a.loss, ...a.grads.values()]);
+    lap('mainRead');
     return { loss: lossValue, grads };
   }
 
