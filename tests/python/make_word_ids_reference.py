@@ -40,6 +40,13 @@ SENTENCES = 300
 MAX_LENGTHS = [(128, SENTENCES), (12, 60)]
 SMALL_VOCAB_SENTENCES = 100
 LABELLED = "bert-base-uncased"
+# Pre-split words that are not plain: empty, a space, accents, an added token's text, emoji.
+EDGE_WORDS = [
+    ["a", "", "b", " "],
+    ["Héllo", "naïve", "Cre\u0300me", "\u200b", "x"],
+    ["[SEP]", "</s>", "<s>", "[CLS]x", "y"],
+    ["😀", "❤️", "#NYC", "@paulwalk", "don't"],
+]
 TEXTS = [
     "Empire State Building = ESB . Pretty bad storm here last evening .",
     "Héllo Wörld, café naïve résumé in São Paulo",
@@ -101,7 +108,13 @@ def main():
             b_to_i.append(label_list.index(label.replace("B-", "I-")))
         else:
             b_to_i.append(i)
-    out = {"labelNames": label_list, "sentences": [w for w, _ in sents], "texts": TEXTS, "tokenizers": {}}
+    out = {
+        "labelNames": label_list,
+        "sentences": [w for w, _ in sents],
+        "edgeWords": EDGE_WORDS,
+        "texts": TEXTS,
+        "tokenizers": {},
+    }
     for name, path in TOKENIZERS.items():
         kwargs = {"add_prefix_space": True} if name in BYTE_LEVEL else {}
         split_tok = AutoTokenizer.from_pretrained(path, **kwargs)
@@ -120,6 +133,10 @@ def main():
                     row["labelsAll"] = align(word_ids, tag_ids, True, b_to_i)
                 rows.append(row)
             entry["words"].append({"maxLength": max_length, "rows": rows})
+        entry["edgeWords"] = []
+        for words in EDGE_WORDS:
+            enc = split_tok(words, is_split_into_words=True, truncation=True, max_length=64)
+            entry["edgeWords"].append({"ids": enc["input_ids"], "wordIds": enc.word_ids()})
         text_tok = AutoTokenizer.from_pretrained(path)
         entry["texts"] = []
         for max_length in (64, 10):

@@ -14,11 +14,13 @@ import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 interface Reference {
   labelNames: string[];
   sentences: string[][];
+  edgeWords: string[][];
   texts: string[];
   tokenizers: Record<
     string,
     {
       words: { maxLength: number; rows: { ids: number[]; wordIds: (number | null)[] }[] }[];
+      edgeWords: { ids: number[]; wordIds: (number | null)[] }[];
       texts: {
         maxLength: number;
         rows: { ids: number[]; offsets: [number, number][]; special: number[] }[];
@@ -75,6 +77,18 @@ describe.each(Object.keys(DIRS))('%s: word ids and offsets equal transformers', 
       });
     }
     expect(compared).toBeGreaterThanOrEqual(150);
+  });
+
+  it("encodeWords: empty and space words, accents, added tokens' text, emoji", () => {
+    REF.edgeWords.forEach((words, i) => {
+      for (const tok of [slow, fast]) {
+        const enc = tok.encodeWords(words, 64);
+        expect({ words, ids: enc.ids, wordIds: enc.wordIds }).toEqual({
+          words,
+          ...ref.edgeWords[i],
+        });
+      }
+    });
   });
 
   it('encodeWithOffsets: ids, offsets and special tokens of plain texts', () => {
