@@ -121,9 +121,14 @@ export class StudioSession extends SessionData {
   /**
    * Memory a run of `spec` at `batchSize` would need, against `limits` (see
    * `estimateTrainingMemory` in model/memory.ts). Uses the data's label count when prepared,
-   * else 2.
+   * else 2. `gradientCheckpointing`: TrainingArguments' `gradient_checkpointing`.
    */
-  estimateMemory(spec: ModelSpec, batchSize: number, limits: MemoryLimits = {}): MemoryEstimate {
+  estimateMemory(
+    spec: ModelSpec,
+    batchSize: number,
+    limits: MemoryLimits = {},
+    gradientCheckpointing = false,
+  ): MemoryEstimate {
     return estimateRunMemory(
       spec,
       batchSize,
@@ -131,6 +136,7 @@ export class StudioSession extends SessionData {
       this.prepared?.maps.labels.length ?? 2,
       this.pretrained?.config ?? null,
       this.tokenizer?.vocabSize,
+      gradientCheckpointing,
     );
   }
 
@@ -207,7 +213,7 @@ export class StudioSession extends SessionData {
    * Waits until the model holds still: at once without a run; while a run is paused, once its
    * step in flight ended. A run training on refuses (its weights change with every step).
    */
-  private async modelAtRest(what: string): Promise<void> {
+  async modelAtRest(what: string): Promise<void> {
     const t = this.trainer;
     if (!t) return;
     if (!t.paused)
@@ -231,6 +237,8 @@ export class StudioSession extends SessionData {
         'not-ready',
         'There is no model yet: train one or load an exported one.',
       );
+    if (model.head === 'token')
+      throw new StudioError('not-ready', 'This model tags words: ask it for entities instead.');
     await this.modelAtRest('to try it');
     return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
   }

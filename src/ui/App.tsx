@@ -37,8 +37,8 @@ const ModelViewsPanel = withPanelBoundary('Evaluate', ModelViews);
 
 /** The studio page: five numbered steps from data to a model you can try and export. */
 export function App() {
-  const s = useStudio();
   const [overrides, setOverrides] = useArgOverrides();
+  const s = useStudio({ gradientCheckpointing: overrides.gradient_checkpointing === true });
   // The other panels lock a moment after Train (the Train panel itself at once): disabling every
   // field re-renders them all, and a deferred value renders that in slices that yield to the
   // browser instead of one long task on the click.
@@ -121,6 +121,8 @@ export function App() {
             backend={s.backend}
             disabled={locked}
             onChoose={s.chooseBackend}
+            workers={s.settings.workers}
+            onWorkers={s.setWorkers}
           />
           <ShareLink settings={s.settings} overrides={overrides} />
         </div>

@@ -33,7 +33,7 @@ export type { ModelSource } from './studio/usePretrained';
 export type { ThroughputPoint } from './studio/useRun';
 
 /** The studio's state hook; see the module comment. */
-export function useStudio() {
+export function useStudio({ gradientCheckpointing = false } = {}) {
   const { settings, settingsRef, setSettings, ...settingsActions } = useSettings();
   const notices = useNotices();
   const { status, error, download, reportError, dismissError, setError } = notices;
@@ -110,6 +110,7 @@ export function useStudio() {
     pretrained: pre.pretrained,
     specOf: pre.specOf,
     dataset: prep.dataset,
+    gradientCheckpointing,
   });
   const actions = useTraining({
     clientRef,
@@ -208,6 +209,7 @@ export function useStudio() {
     setValidationFraction: settingsActions.setValidationFraction,
     setModelSize: settingsActions.setModelSize,
     setArg: settingsActions.setArg,
+    setWorkers: settingsActions.setWorkers,
     workerDead: worker.workerDead,
     restartWorker,
     modelSource: pre.modelSource,

@@ -14,8 +14,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../src/core/io/safetensors';
 import { SequenceClassifier } from '../../src/core/model/classifier';
 import { familyForModelType, headOfArchitectures } from '../../src/core/model/families';
+import { countParameters, estimateTrainingMemory } from '../../src/core/model/memory';
 import type { ClassifierBatch } from '../../src/core/model/family';
 import { tokenClassificationLoss } from '../../src/core/train/losses';
+import { fixtureModelTypes } from './helpers/familyExport';
 import { maxAbsDiff, norm } from './helpers/familyFixture';
 
 interface TokenHeadReference {
@@ -99,7 +101,7 @@ function batchOf(b: TokenHeadReference['batch']): ClassifierBatch {
 }
 
 /** The families whose token head is built, with a reference each. */
-const MODEL_TYPES = ['bert'];
+const MODEL_TYPES = ['bert', ...fixtureModelTypes()];
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -142,7 +144,13 @@ describe.each(MODEL_TYPES)('%s token-classification head against transformers', 
     }, vars);
     const [B, T] = [ref.batch.input_ids.length, ref.batch.input_ids[0].length];
     expect(logits!.shape).toEqual([B, T, TAGS.length]);
-    expect(maxAbsDiff(logits!.dataSync(), ref.batch.logits.flat(2))).toBeLessThan(2e-5);
+    // Logits at attended tokens: at padding, DeBERTa-v2 (which zeroes padded embeddings and
+    // masks padded query rows) and ModernBERT differ from the studio's, and no loss, metric or
+    // prediction reads them (the loss and gradients below take every position's labels).
+    const got = (await logits!.array()) as number[][][];
+    const mask = ref.batch.attention_mask;
+    const attended = (rows: number[][][]) => rows.flatMap((r, i) => r.filter((_, j) => mask[i][j]));
+    expect(maxAbsDiff(attended(got).flat(), attended(ref.batch.logits).flat())).toBeLessThan(2e-5);
     expect(Math.abs(value.dataSync()[0] - ref.batch.loss)).toBeLessThan(2e-5);
     for (const [name, v] of model.params) {
       const g = grads[v.name].dataSync();
@@ -159,6 +167,20 @@ describe.each(MODEL_TYPES)('%s token-classification head against transformers', 
     expect(Math.abs(smoothed.dataSync()[0] - ref.label_smoothing.loss)).toBeLessThan(2e-5);
     tf.dispose([value, logits!, smoothed, ...Object.values(grads)]);
     tf.dispose(Object.values(batch) as tf.Tensor[]);
+    model.dispose();
+  });
+
+  it('sizes the token model: its own parameters, activations on every token', () => {
+    const { model } = tokenModel(modelType);
+    const { family, config } = model;
+    expect(countParameters(family, config, 'token')).toBe(model.parameterCount());
+    expect(family.activationBytes(config, 8, 64, 'token')).toBeGreaterThan(
+      family.activationBytes(config, 8, 64, 'sequence'),
+    );
+    const run = { batchSize: 8, seqLength: 64 };
+    const token = estimateTrainingMemory({ family, config, head: 'token' }, run);
+    expect(token.parameters).toBe(model.parameterCount());
+    expect(token.activationBytes).toBe(family.activationBytes(config, 8, 64, 'token'));
     model.dispose();
   });
 });

@@ -52,6 +52,12 @@ export class SequenceClassifier {
   readonly head: HeadKind;
   /** Trainable parameters by HF name, PyTorch layout. Owned by the model. */
   readonly params: Map<string, tf.Variable>;
+  /**
+   * Training forwards recompute each encoder layer in the backward pass instead of keeping its
+   * activations (HF's `gradient_checkpointing_enable()`; the Trainer sets it from
+   * `gradient_checkpointing`). An explicit `ForwardOptions.gradientCheckpointing` wins.
+   */
+  gradientCheckpointing = false;
   private readonly architecture: string;
   private readonly getParam = (name: string): tf.Tensor => {
     const v = this.params.get(name);
@@ -213,7 +219,14 @@ export class SequenceClassifier {
     const fed: ClassifierBatch = this.family.takesTokenTypeIds(this.config)
       ? batch
       : { input_ids: ids, attention_mask: batch.attention_mask, labels };
-    return this.family.forward(this.config, this.getParam, fed, { ...opts, loss }, this.head);
+    const gradientCheckpointing = opts.gradientCheckpointing ?? this.gradientCheckpointing;
+    return this.family.forward(
+      this.config,
+      this.getParam,
+      fed,
+      { ...opts, loss, gradientCheckpointing },
+      this.head,
+    );
   }
 
   /** The head's plain loss for `labels` (HF's forward without a Trainer's label smoothing). */

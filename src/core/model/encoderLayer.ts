@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertActivation } from './config';
 import type { ClassifierBatch, ForwardOptions, ParamGetter, ParamSpec } from './family';
 import { activation, addLayerNorm, attention, dropout, linear } from './layers';
+import { canCheckpoint, checkpointed } from './checkpoint';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -95,6 +96,11 @@ export interface EncoderLayerSettings {
   index: number;
   /** The seed of a dropout site (the forward pass's `seedFor`). */
   seedFor: (site: string) => string | undefined;
+  /**
+   * Gradient checkpointing (`gradient_checkpointing`): in training, keep only the layer's input
+   * for the backward pass and run the layer again there (`checkpoint.ts`). Default false.
+   */
+  checkpoint?: boolean;
 }
 
 /**
@@ -173,9 +179,53 @@ export function encoderLayers(
   let out = h;
   for (let i = 0; i < count; i++) {
     const input = out;
-    out = tf.tidy(() => encoderLayer(p, namesOf(i), input, maskAdd, { ...s, index: i }));
+    const settings = { ...s, index: i };
+    out = tf.tidy(() =>
+      layerCheckpointed(settings)
+        ? checkpointedEncoderLayer(p, namesOf(i), input, maskAdd, settings)
+        : encoderLayer(p, namesOf(i), input, maskAdd, settings),
+    );
   }
   return out;
+}
+
+/** Whether layer `s.index` runs checkpointed: asked for, and exact (seeded dropout, training). */
+function layerCheckpointed(s: EncoderLayerSettings): boolean {
+  if (!s.checkpoint) return false;
+  const rates = [s.hiddenDropout, s.attentionDropout];
+  return canCheckpoint(s.training, rates, s.seedFor, `out${s.index}`);
+}
+
+/**
+ * {@link encoderLayer} with gradient checkpointing: its input, mask and sixteen parameters are
+ * the checkpointed block's inputs (the parameters' gradients flow through them), its
+ * activations are recomputed in the backward pass.
+ */
+export function checkpointedEncoderLayer(
+  p: ParamGetter,
+  names: EncoderLayerNames,
+  h: tf.Tensor,
+  maskAdd: tf.Tensor | null,
+  s: EncoderLayerSettings,
+): tf.Tensor {
+  const paramNames = Object.values(names).flatMap((m) => [`${m}.weight`, `${m}.bias`]);
+  const fixed = maskAdd ? 2 : 1;
+  const at = new Map(paramNames.map((n, k) => [n, fixed + k]));
+  return checkpointed(
+    (xs) => {
+      const get = (name: string) => {
+        const k = at.get(name);
+        if (k === undefined) throw new Error(`checkpointed layer: ${name} is not among its inputs`);
+        return xs[k];
+      };
+      return encoderLayer(get, names, xs[0], maskAdd ? xs[1] : null, s);
+    },
+    [
+      { tensor: h, differentiable: true },
+      ...(maskAdd ? [{ tensor: maskAdd, differentiable: false }] : []),
+      ...paramNames.map((n) => ({ tensor: p(n), differentiable: true })),
+    ],
+  );
 }
 
 /**
@@ -207,8 +257,10 @@ export function bertKeyLayerSettings(
   seqLen: number,
   training: boolean,
   seedFor: (site: string) => string | undefined,
+  checkpoint = false,
 ): Omit<EncoderLayerSettings, 'index'> {
   return {
+    checkpoint,
     batch,
     seqLen,
     heads: c.num_attention_heads,

@@ -51,6 +51,11 @@ export interface ForwardOptions {
   seed?: number;
   /** The loss of the labels (the run's: label smoothing, class weights). Default: the head's plain loss. */
   loss?: LossFunction;
+  /**
+   * Gradient checkpointing (HF's `gradient_checkpointing`): in training, each encoder layer keeps
+   * only its input for the backward pass and is recomputed there (`checkpoint.ts`). Default false.
+   */
+  gradientCheckpointing?: boolean;
 }
 
 /**

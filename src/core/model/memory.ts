@@ -1,11 +1,12 @@
 /**
  * How much memory a training run of a {@link SequenceClassifier} needs, before it starts: fp32
  * weights, gradients and AdamW's two moments (4 copies of the parameters) plus the activations
- * TF.js keeps for the backward pass at batch x sequence length (the family's `activationBytes`),
+ * TF.js keeps for the backward pass at batch x sequence length (the family's `activationBytes`;
+ * with gradient checkpointing, each layer's input and one layer's activations at a time),
  * compared with what the backend allows (the adapter's largest storage buffer and a
  * device-memory budget).
  */
-import type { CommonConfig, ModelFamily } from './family';
+import type { CommonConfig, HeadKind, ModelFamily } from './family';
 
 /**
  * Device memory assumed when the backend cannot tell (browsers expose no GPU memory size):
@@ -18,10 +19,14 @@ export const DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 ** 2;
 
 const F32 = 4;
 
-/** Trainable parameters of the family's classifier with `config` (HF `num_parameters()`). */
-export function countParameters<C extends CommonConfig>(family: ModelFamily<C>, config: C): number {
+/** Trainable parameters of the family's classifier with `config` and `head` (HF `num_parameters()`). */
+export function countParameters<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  head: HeadKind = 'sequence',
+): number {
   let n = 0;
-  for (const spec of family.paramSpecs(config)) n += spec.shape.reduce((a, b) => a * b, 1);
+  for (const spec of family.paramSpecs(config, head)) n += spec.shape.reduce((a, b) => a * b, 1);
   return n;
 }
 
@@ -66,10 +71,29 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** A model to size: its family and config. */
+/** A model to size: its family, config and head (default 'sequence'). */
 export interface SizedModel<C extends CommonConfig = CommonConfig> {
   family: ModelFamily<C>;
   config: C;
+  head?: HeadKind;
+}
+
+/**
+ * Activation bytes kept for the backward pass. With gradient checkpointing (`checkpoint.ts`) the
+ * encoder keeps each layer's input [B*T, H] and, in the backward pass, one layer's activations
+ * at a time (the family's figure over its layers).
+ */
+export function keptActivationBytes<C extends CommonConfig>(
+  m: SizedModel<C>,
+  B: number,
+  T: number,
+  gradientCheckpointing = false,
+): number {
+  const act = m.family.activationBytes(m.config, B, T, m.head);
+  if (!gradientCheckpointing) return act;
+  const d = m.family.dims(m.config);
+  const layers = Math.max(1, d.numLayers);
+  return Math.min(act, act / layers + layers * B * T * d.hiddenSize * F32);
 }
 
 function totals<C extends CommonConfig>(
@@ -77,10 +101,11 @@ function totals<C extends CommonConfig>(
   parameters: number,
   B: number,
   T: number,
+  gradientCheckpointing: boolean,
 ) {
   const d = m.family.dims(m.config);
   const weightsBytes = parameters * F32;
-  const act = m.family.activationBytes(m.config, B, T);
+  const act = keptActivationBytes(m, B, T, gradientCheckpointing);
   const largestTensorBytes =
     F32 *
     Math.max(
@@ -104,17 +129,18 @@ function totals<C extends CommonConfig>(
  */
 export function estimateTrainingMemory<C extends CommonConfig>(
   model: SizedModel<C>,
-  run: { batchSize: number; seqLength: number },
+  run: { batchSize: number; seqLength: number; gradientCheckpointing?: boolean },
   limits: MemoryLimits = {},
 ): MemoryEstimate {
   const B = Math.max(1, Math.floor(run.batchSize));
   const T = Math.max(1, Math.floor(run.seqLength));
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const maxBuffer = limits.maxBufferBytes ?? null;
-  const parameters = countParameters(model.family, model.config);
-  const t = totals(model, parameters, B, T);
+  const parameters = countParameters(model.family, model.config, model.head);
+  const ckpt = run.gradientCheckpointing ?? false;
+  const t = totals(model, parameters, B, T, ckpt);
   const fitsAt = (b: number, len: number) => {
-    const x = totals(model, parameters, b, len);
+    const x = totals(model, parameters, b, len, ckpt);
     return x.total <= budget && (maxBuffer === null || x.largestTensorBytes <= maxBuffer);
   };
   const bufferTooSmall = maxBuffer !== null && t.largestTensorBytes > maxBuffer;
@@ -138,7 +164,9 @@ export function estimateTrainingMemory<C extends CommonConfig>(
   }
   const need = `Training needs about ${formatBytes(t.total)} (weights, gradients and AdamW moments ${formatBytes(
     4 * t.weightsBytes,
-  )}, activations ${formatBytes(t.act)} at batch ${B} x ${T} tokens)`;
+  )}, activations ${formatBytes(t.act)} at batch ${B} x ${T} tokens${
+    ckpt ? ' with gradient checkpointing' : ''
+  })`;
   let message: string;
   if (bufferTooSmall) {
     message =
@@ -150,6 +178,12 @@ export function estimateTrainingMemory<C extends CommonConfig>(
     message = `${need}, ${verdict === 'tight' ? 'slightly ' : ''}more than the ${formatBytes(
       budget,
     )} budget.`;
+  }
+  const withCheckpointing = totals(model, parameters, B, T, true);
+  if (!ckpt && verdict !== 'fits' && !bufferTooSmall && withCheckpointing.total <= budget) {
+    message += ` With gradient_checkpointing it needs about ${formatBytes(
+      withCheckpointing.total,
+    )} at this batch and length.`;
   }
   if (suggestion) {
     message +=

@@ -5,18 +5,46 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { linearSpecs } from './encoderLayer';
 import type {
   ClassifierBatch,
   ClassifierOutput,
   ForwardOptions,
   HeadKind,
   ParamGetter,
+  ParamSpec,
 } from './family';
 import { dropout, linear } from './layers';
+
+/** The token head's parameters (`classifier = nn.Linear(hidden_size, num_labels)`). */
+export const TOKEN_HEAD_PARAMS = ['classifier.weight', 'classifier.bias'] as const;
+
+/** The token head's parameter specs: the Linear `classifier` [num_labels, H], as HF initialises it. */
+export function tokenHeadSpecs(numLabels: number, hidden: number): ParamSpec[] {
+  return linearSpecs('classifier', numLabels, hidden);
+}
+
+/**
+ * Activation elements the token head keeps at B x T: the dropped-out hidden states, the logits,
+ * and the loss's log-softmax and coefficients.
+ */
+export function tokenHeadActivationElems(
+  B: number,
+  T: number,
+  hidden: number,
+  numLabels: number,
+): number {
+  return B * T * hidden + 3 * B * T * numLabels;
+}
 
 /** The HF class name of `<base>For...Classification` with `head`, e.g. "BertForTokenClassification". */
 export function headArchitecture(base: string, head: HeadKind = 'sequence'): string {
   return `${base}For${head === 'token' ? 'Token' : 'Sequence'}Classification`;
+}
+
+/** "RobertaForSequenceClassification" with `head` -> "RobertaForTokenClassification", ... */
+export function withHead(sequenceArchitecture: string, head: HeadKind = 'sequence'): string {
+  return headArchitecture(sequenceArchitecture.replace(/ForSequenceClassification$/, ''), head);
 }
 
 /**

@@ -63,7 +63,7 @@ export class RunInputs {
   private keepSeq = 0;
   private pool: TokenizerPool | null = null;
   protected backend = '?';
-  private maxBufferBytes: number | undefined;
+  private limits: { maxBufferBytes?: number } = {};
 
   constructor(protected readonly deps: RunServiceDeps) {
     this.session = deps.session ?? new StudioSession();
@@ -81,12 +81,12 @@ export class RunInputs {
   /** The backend runs train on (recorded with them) and its largest buffer, bytes. */
   setBackend(name: string, maxBufferBytes?: number): void {
     this.backend = name;
-    this.maxBufferBytes = maxBufferBytes;
+    this.limits = { maxBufferBytes };
   }
 
   /** Memory a run of `spec` at `batchSize` needs, against the backend's limits. */
-  estimateMemory(spec: ModelSpec, batchSize: number) {
-    return this.session.estimateMemory(spec, batchSize, { maxBufferBytes: this.maxBufferBytes });
+  estimateMemory(spec: ModelSpec, batchSize: number, checkpointing = false) {
+    return this.session.estimateMemory(spec, batchSize, this.limits, checkpointing);
   }
 
   /** Fails with `busy` while a run is in progress. */

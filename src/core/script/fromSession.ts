@@ -97,7 +97,12 @@ export async function scriptBundleInput(
       model.dispose();
     }
   }
-  const estimate = session.estimateMemory(spec, args.per_device_train_batch_size);
+  const estimate = session.estimateMemory(
+    spec,
+    args.per_device_train_batch_size,
+    {},
+    args.gradient_checkpointing,
+  );
   const speed = session.trainerState?.log_history
     .map((e) => (e as unknown as Record<string, unknown>).train_samples_per_second)
     .findLast((x) => typeof x === 'number') as number | undefined;

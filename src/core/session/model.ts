@@ -31,9 +31,19 @@ export function buildModel(
   pretrained: PretrainedCheckpoint | null,
   seed: number,
 ): { model: SequenceClassifier; baseModel: BaseModel | null; notices: string[] } {
+  // Token classification (a tagged file): AutoModelForTokenClassification's head.
+  const head = p.tagged ? 'token' : 'sequence';
   if (spec.kind === 'pretrained') {
     if (!pretrained)
       throw new StudioError('not-ready', 'Load a pretrained model before fine-tuning it.');
+    if (head === 'token') {
+      throw new StudioError(
+        'unsupported-model',
+        'Fine-tuning a checkpoint for token classification is not built yet: train a model ' +
+          'from scratch on the tagged file.',
+        { remedy: 'Pick a model trained from scratch for a tagged (CoNLL, JSON Lines) file.' },
+      );
+    }
     const { model, notices } = modelFromCheckpoint(
       pretrained,
       p.maps,
@@ -44,7 +54,7 @@ export function buildModel(
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
   return {
-    model: SequenceClassifier.create(scratchFamily(spec), scratchConfig(spec, p, tok), seed),
+    model: SequenceClassifier.create(scratchFamily(spec), scratchConfig(spec, p, tok), seed, head),
     baseModel: null,
     notices: [],
   };
@@ -76,7 +86,8 @@ export function scratchConfig(
     maxLength: spec.max_length,
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
-    problemType: p.problemType,
+    // AutoModelForTokenClassification's config leaves problem_type unset.
+    problemType: p.tagged ? null : p.problemType,
     settings: scratchConfigSettings(spec),
   });
 }
@@ -85,7 +96,7 @@ export function scratchConfig(
  * Memory a run of `spec` at `batchSize` would need, against `limits` (see
  * {@link estimateTrainingMemory}), for `numLabels` labels. A pretrained spec takes its shape
  * from `pretrained`; a from-scratch one its vocabulary from `vocabSize` (BERT's 30522 without a
- * tokenizer).
+ * tokenizer). `gradientCheckpointing`: TrainingArguments' `gradient_checkpointing`.
  */
 export function estimateRunMemory(
   spec: ModelSpec,
@@ -94,6 +105,7 @@ export function estimateRunMemory(
   numLabels: number,
   pretrained: ModelConfig | null,
   vocabSize: number | undefined,
+  gradientCheckpointing = false,
 ): MemoryEstimate {
   let config: ModelConfig;
   if (spec.kind === 'pretrained') {
@@ -123,7 +135,7 @@ export function estimateRunMemory(
   }
   return estimateTrainingMemory(
     { family: familyOf(config), config },
-    { batchSize, seqLength: spec.max_length },
+    { batchSize, seqLength: spec.max_length, gradientCheckpointing },
     limits,
   );
 }

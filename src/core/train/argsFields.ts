@@ -203,6 +203,12 @@ const FIELDS = {
     'The label smoothing epsilon to apply (zero means no label smoothing).',
     'advanced',
   ),
+  gradient_checkpointing: field(
+    z.boolean(),
+    false,
+    'If True, use gradient checkpointing to save memory at the expense of slower backward pass (each encoder layer is run again in the backward pass instead of keeping its activations).',
+    'advanced',
+  ),
   train_sampling_strategy: field(
     z.enum(TRAIN_SAMPLING_STRATEGIES),
     'random',

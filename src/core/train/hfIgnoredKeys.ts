@@ -74,7 +74,6 @@ export const HF_IGNORED_KEYS: ReadonlySet<string> = new Set([
   'hub_private_repo',
   'hub_always_push',
   'hub_revision',
-  'gradient_checkpointing',
   'gradient_checkpointing_kwargs',
   'include_inputs_for_metrics',
   'include_for_metrics',

@@ -23,6 +23,8 @@ export interface MemoryEstimateDeps {
   pretrained: PretrainedInfo | null;
   specOf: (sizes: ModelSizes) => ModelSpec;
   dataset: DatasetSummary | null;
+  /** TrainingArguments' `gradient_checkpointing` (an advanced override): fewer activations. */
+  gradientCheckpointing: boolean;
 }
 
 /** The worker's estimate of the run's memory (null when none can be made). */
@@ -35,6 +37,7 @@ export function useMemoryEstimate({
   pretrained,
   specOf,
   dataset,
+  gradientCheckpointing,
 }: MemoryEstimateDeps): MemoryEstimate | null {
   const [memory, setMemory] = useState<MemoryEstimate | null>(null);
 
@@ -44,6 +47,7 @@ export function useMemoryEstimate({
     pretrained?.name,
     settings.model,
     batchSize,
+    gradientCheckpointing,
     dataset?.labels.length,
   ]);
   useEffect(() => {
@@ -54,7 +58,11 @@ export function useMemoryEstimate({
     }
     let live = true;
     client
-      .call('estimateMemory', { model: specOf(settingsRef.current.model), batchSize })
+      .call('estimateMemory', {
+        model: specOf(settingsRef.current.model),
+        batchSize,
+        gradientCheckpointing,
+      })
       .then((m) => live && setMemory(m))
       .catch(() => live && setMemory(null));
     return () => {

@@ -65,7 +65,7 @@ export function bertForward(
       c.num_hidden_layers,
       h,
       maskAdd,
-      bertKeyLayerSettings(c, B, T, training, seedFor),
+      bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
 
     const classifierDropout = c.classifier_dropout ?? hp;

@@ -5,6 +5,7 @@
  */
 import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
 import type { HeadKind, ParamSpec } from '../family';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { BertConfig } from './config';
 
 /** Names of the classification head (newly initialised when a checkpoint lacks them). */
@@ -37,7 +38,7 @@ export function bertParamSpecs(config: BertConfig, head: HeadKind = 'sequence'):
     specs.push(...encoderLayerSpecs(bertLayer(i), H, config.intermediate_size));
   }
   if (head === 'sequence') specs.push(...linearSpecs('bert.pooler.dense', H, H));
-  specs.push(...linearSpecs('classifier', config.num_labels, H));
+  specs.push(...tokenHeadSpecs(config.num_labels, H));
   return specs;
 }
 

@@ -73,9 +73,11 @@ async function start(init: InitMessage): Promise<Replica> {
   init.layout.names.forEach((name, j) => {
     params.set(name, tf.variable(tf.zeros(init.layout.shapes[j]), true));
   });
+  const model = new SequenceClassifier(familyOf(init.config), init.config, params);
+  model.gradientCheckpointing = init.gradientCheckpointing;
   return {
     init,
-    model: new SequenceClassifier(familyOf(init.config), init.config, params),
+    model,
     weights: new Float32Array(init.weights),
     control: new Int32Array(init.control),
     grads: new Float32Array(init.grads),
@@ -145,6 +147,7 @@ function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType'], token
 }
 
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
+  const started = performance.now();
   const rows = rowsOf(m.shares);
   syncWeights(r, rows);
   const { problemType, loss, layout } = r.init;
@@ -174,7 +177,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   }
   const lossValue = (await acc.loss.data())[0];
   tf.dispose([acc.loss, ...acc.grads.values()]);
-  return { type: 'done', id: m.id, loss: lossValue, has };
+  return { type: 'done', id: m.id, loss: lossValue, has, ms: performance.now() - started };
 }
 
 /** Logits of an evaluation share at the main thread's current weights. */

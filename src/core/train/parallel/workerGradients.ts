@@ -21,7 +21,7 @@
  * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
-import { collateBatch, paddedLength, type CollatedBatch } from '../../tokenize/collate';
+import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
 import type { LogitsSource } from '../evaluate';
 import {
   InProcessGradients,
@@ -32,10 +32,9 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { lossDenominator } from '../losses';
-import { deriveSeed } from '../../util/rng';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, sumParts, type Part } from './shares';
+import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
   readRows,
@@ -48,6 +47,7 @@ import {
 } from './protocol';
 
 export { startTsWorker } from './nodeReplicas';
+export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 
@@ -81,6 +81,8 @@ export async function closeUnclaimedWorkers(): Promise<void> {
 
 /** See the module comment. */
 export class ParallelGradients implements GradientSource {
+  /** Where the split steps' time went (see {@link StepTimings}). */
+  readonly timings: StepTimings = emptyTimings();
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
@@ -143,6 +145,7 @@ export class ParallelGradients implements GradientSource {
             type: 'init',
             index: h.index,
             config: this.ctx.model.config,
+            gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
             loss: this.ctx.loss,
@@ -189,41 +192,20 @@ export class ParallelGradients implements GradientSource {
       return this.local.compute(groups, step);
     }
     const handles = await this.start();
-    const { train, problemType, collate, numLabels, loss } = this.ctx;
-    const R = this.shares;
-    // perShare[k]: share k's slices of every micro-batch.
-    const perShare: ShareBatch[][] = Array.from({ length: R }, () => []);
-    let tokens = 0;
-    groups.forEach((idx, i) => {
-      const b = collateBatch(train.encoded, idx, collate);
-      for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
-      const w = train.labelWidth;
-      const labels =
-        problemType === 'single_label_classification'
-          ? new Int32Array(idx.length)
-          : new Float32Array(idx.length * w);
-      for (let r = 0; r < idx.length; r++)
-        for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
-      const denominator = lossDenominator(problemType, labels, {
-        numLabels,
-        classWeights: loss.classWeights,
-      });
-      for (let k = 0; k < R; k++) {
-        const from = Math.floor((k * idx.length) / R);
-        const to = Math.floor(((k + 1) * idx.length) / R);
-        if (to === from) continue;
-        const seed = deriveSeed(this.ctx.seed, step, i, k);
-        perShare[k].push(microBatchShare(b, labels, w, from, to, denominator, seed));
-      }
-    });
+    const clock = this.timings;
+    const lap = lapTimer(clock);
+    clock.steps += 1;
+    const { perShare, tokens } = cutShares(this.ctx, groups, step, this.shares);
     // Before the shares' arrays are transferred (detached here).
     const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
+    lap('assemble');
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
       await this.broadcast(Int32Array.from(workerRows).sort());
     }
+    lap('broadcast');
     const id = this.nextId++;
     const replies = handles.map((h, w) => {
       const shares = perShare[w + offset];
@@ -242,12 +224,13 @@ export class ParallelGradients implements GradientSource {
     let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
-        main = await this.mainShare(perShare[0], groups.length);
+        main = await this.mainShare(perShare[0], groups.length, lap);
     } catch (e) {
       await settled;
       throw e;
     }
     const results = await settled;
+    lap('wait');
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     const parts: Part[] = [];
@@ -267,19 +250,23 @@ export class ParallelGradients implements GradientSource {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
       const src = handles[w].grads;
+      clock.replicaCompute += m.ms;
       parts.push({
         loss: m.loss,
         rows: rows[w + offset],
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
-    return sumParts(this.layout, parts, tokens);
+    const summed = sumParts(this.layout, parts, tokens);
+    lap('sum');
+    return summed;
   }
 
   /** Share 0 on this thread, read back as arrays so it is summed like the others. */
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
+    lap: (part: StepPart) => void,
   ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
@@ -311,6 +298,7 @@ export class ParallelGradients implements GradientSource {
       else accumulateInto(acc, out);
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
+    lap('mainForwardBackward');
     const grads = new Map<string, Float32Array>();
     for (const [name, g] of a.grads) {
       grads.set(
@@ -322,6 +310,7 @@ export class ParallelGradients implements GradientSource {
     }
     const lossValue = (await a.loss.data())[0];
     tf.dispose([a.loss, ...a.grads.values()]);
+    lap('mainRead');
     return { loss: lossValue, grads };
   }
 
