@@ -1,6 +1,6 @@
 /**
  * The tokenizers' word ids and offsets against transformers' (tests/python/make_word_ids_reference.py
- * wrote the reference): WordPiece (bert-base-uncased), byte-level BPE (RoBERTa, ModernBERT) and
+ * wrote the reference): WordPiece (bert-base-uncased and -cased), byte-level BPE (RoBERTa, ModernBERT) and
  * Unigram with Metaspace (XLM-R, DeBERTa-v3), through the transformers.js path and the fast
  * encoders the studio tokenizes with.
  */
@@ -35,6 +35,7 @@ const REF = JSON.parse(
 ) as Reference;
 const DIRS: Record<string, string> = {
   'bert-base-uncased': join(ROOT, 'public/tokenizers/bert-base-uncased'),
+  'bert-base-cased': join(ROOT, 'public/tokenizers/bert-base-cased'),
   roberta: join(ROOT, 'tests/fixtures/auto/roberta/checkpoint'),
   modernbert: join(ROOT, 'tests/fixtures/auto/modernbert/checkpoint'),
   'xlm-roberta': join(ROOT, 'tests/fixtures/auto/xlm-roberta/checkpoint'),
