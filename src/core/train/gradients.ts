@@ -29,7 +29,11 @@ export interface GradientContext {
 
 /** The gradients of one optimizer step. All tensors are new and owned by the caller. */
 export interface StepGradients {
-  /** d(loss)/d(param) by HF parameter name, summed over the step's micro-batches. */
+  /**
+   * d(loss)/d(param) by HF parameter name, summed over the step's micro-batches. A table's may be
+   * row-sparse (`rowSparseGrad`, flatParams.ts: the rows it holds travel beside it; `denseGrad`
+   * fills it out): `AdamW.flattenGrads` takes either.
+   */
   grads: Map<string, tf.Tensor>;
   /** The step's loss: the sum over micro-batches of each one's mean loss / micro-batches. */
   loss: tf.Scalar;
