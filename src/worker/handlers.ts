@@ -30,6 +30,13 @@ export interface HandlerContext {
   stores: Pick<RunServiceDeps, 'runs' | 'checkpoints' | 'kept' | 'locks'>;
 }
 
+/** The wasm backend's threads (1 on another backend). */
+async function wasmThreads(backend: string): Promise<number> {
+  if (backend !== 'wasm') return 1;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return Math.max(1, wasm.getThreadsCount());
+}
+
 export function createHandlers(
   ctx: HandlerContext,
 ): Handlers & { transferOf(result: unknown): Transferable[] } {
@@ -63,7 +70,7 @@ export function createHandlers(
       const info = await selectBackend(preferred, ctx.backendOptions);
       service.setBackend(info.name, info.maxBufferBytes);
       watchDeviceLoss((reason) => service.deviceLost(reason));
-      workers = pageWorkers(info.name);
+      workers = pageWorkers(info.name, globalThis, await wasmThreads(info.name));
       return { ...info, workers };
     },
     loadPretrained: sources.loadPretrained,
