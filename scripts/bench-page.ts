@@ -189,13 +189,22 @@ const shapeArgs = (s: BenchShape) => [
   String(s.intermediate),
 ];
 
-/** PyTorch's Trainer on `train` (validation: the same rows), `steps` steps, the first `skip` left out. */
-const torchOn = (train: string, shape: BenchShape, steps: number, skip: number) =>
+/**
+ * PyTorch's Trainer on `train` (its evaluations, which are not timed here, on `validation`),
+ * `steps` steps, the first `skip` left out.
+ */
+const torchOn = (
+  train: string,
+  validation: string,
+  shape: BenchShape,
+  steps: number,
+  skip: number,
+) =>
   torchRun([
     '--train',
     train,
     '--validation',
-    train,
+    validation,
     ...shapeArgs(shape),
     '--max-length',
     String(seqLen),
@@ -294,7 +303,13 @@ try {
       }
       if (!skipPython) {
         process.stdout.write(`  round ${round}: ${shapeName} on PyTorch… `);
-        const t = await torchOn(torchData.train, SHAPES[shapeName], steps, warmup);
+        const t = await torchOn(
+          torchData.train,
+          torchData.validation,
+          SHAPES[shapeName],
+          steps,
+          warmup,
+        );
         const runs = torchRuns.get(shapeName) ?? [];
         runs.push(t.sps);
         torchRuns.set(shapeName, runs);
@@ -432,6 +447,19 @@ function shortTextCsv(): string {
   return out;
 }
 
+/** The first 64 rows of `csv` beside it: PyTorch's side evaluates (untimed) on these. */
+function smallValidation(csv: string): string {
+  const parsed = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
+    header: true,
+    skipEmptyLines: true,
+  });
+  const dir = path.join(tmpdir(), 'trainer-studio-bench-page');
+  mkdirSync(dir, { recursive: true });
+  const out = path.join(dir, 'validation-64.csv');
+  writeFileSync(out, Papa.unparse(parsed.data.slice(0, 64)));
+  return out;
+}
+
 const userRows: {
   shape: string;
   round: number;
@@ -466,7 +494,7 @@ if (user) {
       let torch: number | null = null;
       if (!skipPython) {
         process.stdout.write(`  ${shapeName}: PyTorch on ${path.basename(csv)}… `);
-        const t = await torchOn(csv, shape, userSteps, warmup + 1);
+        const t = await torchOn(csv, smallValidation(csv), shape, userSteps, warmup + 1);
         torch = t.sps;
         console.log(t.sps !== null ? `${t.sps.toFixed(1)} samples/s` : `failed: ${t.error}`);
       }
