@@ -213,9 +213,28 @@ function packA(t: GemmTiling): string {
   (local.set $src ${add(get('a'), bytes(add(mul(add(get('k0'), get('k')), get('M')), get('i0'))))})
   ${loop('r', i32(t.rows), `(f32.store ${add(get('dst'), bytes(get('r')))} (if (result f32) (i32.lt_u ${get('r')} ${get('rows')}) (then (f32.load ${add(get('src'), bytes(get('r')))})) (else (f32.const 0))))`)}`,
   );
+  // A full panel (rows = R): R loads and stores per k, no selects; a's rows are `stride` bytes
+  // apart (K floats), or its R values of one k adjacent (transA, the next k M floats on).
+  const fullRow = (r: number, trans: boolean): string =>
+    trans
+      ? `(f32.store offset=${4 * r} ${get('dst')} (f32.load offset=${4 * r} ${get('src')}))`
+      : `(f32.store offset=${4 * r} ${get('dst')} (f32.load ${r === 0 ? get('src') : add(get('src'), mul(get('stride'), i32(r)))}))`;
+  const full = (trans: boolean): string =>
+    `(local.set $src ${add(get('a'), bytes(trans ? add(mul(get('k0'), get('M')), get('i0')) : add(mul(get('i0'), get('K')), get('k0'))))})
+(local.set $stride ${bytes(trans ? get('M') : get('K'))})
+(local.set $dst ${get('ap')})
+${loop(
+  'k',
+  get('kc'),
+  `${Array.from({ length: t.rows }, (_, r) => fullRow(r, trans)).join('\n')}
+  (local.set $dst ${add(get('dst'), i32(4 * t.rows))})
+  (local.set $src ${add(get('src'), trans ? get('stride') : i32(4))})`,
+)}`;
   return `(func $packA (param $a i32) (param $ap i32) (param $i0 i32) (param $rows i32) (param $k0 i32) (param $kc i32) (param $M i32) (param $K i32) (param $transA i32)
-(local $k i32) (local $r i32) (local $src i32) (local $dst i32) (local $live i32)
-(if ${get('transA')} (then ${perDepth}) (else ${perRow})))`;
+(local $k i32) (local $r i32) (local $src i32) (local $dst i32) (local $live i32) (local $stride i32)
+(if (i32.eq ${get('rows')} ${i32(t.rows)})
+  (then (if ${get('transA')} (then ${full(true)}) (else ${full(false)})))
+  (else (if ${get('transA')} (then ${perDepth}) (else ${perRow})))))`;
 }
 
 /** `min(cap, total - from)`. */

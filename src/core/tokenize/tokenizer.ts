@@ -21,6 +21,8 @@ export interface OffsetsEncoded {
   offsets: [number, number][];
   /** Whether each token is a special token (`return_special_tokens_mask`). */
   special: boolean[];
+  /** Whether each token is the unknown token (the pipeline takes its word from the text). */
+  unknown: boolean[];
 }
 
 /** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
@@ -75,6 +77,12 @@ export interface Tokenizer {
   encodeWithOffsets(text: string, maxLength?: number): OffsetsEncoded;
   /** Token ids -> text (special tokens kept, as HF `decode`); [] -> ''. */
   decodeIds(ids: number[]): string;
+  /**
+   * Token ids -> text as `convert_tokens_to_string(convert_ids_to_tokens(ids))`: the
+   * tokenizer.json decoder alone, without `clean_up_tokenization_spaces` (the `word` of the
+   * token-classification pipeline's entities).
+   */
+  decodeTokens(ids: number[]): string;
   /** Token ids -> token strings (e.g. "##ing"). */
   tokens(ids: number[]): string[];
   files: TokenizerFiles;
@@ -275,10 +283,15 @@ function wrap(
         ...trailIds.map((): [number, number] => [0, 0]),
       ];
       const special = ids.map((_, i) => i < leadIds.length || i >= ids.length - trailIds.length);
-      return { ids, offsets, special };
+      const unknown = ids.map((id, i) => id === tok.unk_token_id && !special[i]);
+      return { ids, offsets, special, unknown };
     },
     decodeIds(ids: number[]): string {
       return ids.length === 0 ? '' : tok.decode(ids);
+    },
+    decodeTokens(ids: number[]): string {
+      if (ids.length === 0) return '';
+      return tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     },
     tokens(ids: number[]): string[] {
       return ids.map((id) => core.id_to_token(id) ?? tok.unk_token);
