@@ -52,6 +52,14 @@ export function BackendBar({ preferred, backend, disabled, onChoose, workers, on
   );
 }
 
+/** "2 cores here", and the first worker's threads when it has several. */
+function coresNote(info: NonNullable<BackendInfo['workers']>): string {
+  const cores = `${info.cores} cores here`;
+  return info.mainThreads > 1
+    ? `${cores}; the first worker runs ${info.mainThreads} threads`
+    : cores;
+}
+
 /**
  * How many workers share each batch (data parallel over Web Workers, one per core by default),
  * or why a run keeps one.
@@ -94,7 +102,7 @@ function WorkersControl({
           ? info.reason
           : used === 1
             ? 'Runs train on one worker.'
-            : `Runs train on ${used} workers: each computes its share of every batch, one optimizer step on their sum (${info.cores} cores here).`}
+            : `Runs train on ${used} workers: each computes its share of every batch, one optimizer step on their sum (${coresNote(info)}).`}
       </p>
     </>
   );

@@ -127,6 +127,7 @@ function normalise(c: RunConfigLike): RunConfigLike {
     data: part(c.data),
     model: part(c.model),
     training: part(c.training),
+    ...(isObj(c.compute) ? { compute: c.compute } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ import { selectBackend, type BackendOptions } from '../core/backend';
 import { watchDeviceLoss } from '../core/run/device';
 import { RunService, type RunServiceDeps } from '../core/run/service';
 import { modelFamilies } from '../core/session/pretrained';
+import { textEntities } from '../core/session/taggedEntities';
+import { taggedDetails } from '../core/session/taggedSession';
 import { argsCatalog, checkArgs } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
@@ -28,6 +30,13 @@ export interface HandlerContext {
   backendOptions: BackendOptions;
   /** Where runs and kept files are stored (the worker's: IndexedDB and Web Locks). */
   stores: Pick<RunServiceDeps, 'runs' | 'checkpoints' | 'kept' | 'locks'>;
+}
+
+/** The wasm backend's threads (1 on another backend). */
+async function wasmThreads(backend: string): Promise<number> {
+  if (backend !== 'wasm') return 1;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return Math.max(1, wasm.getThreadsCount());
 }
 
 export function createHandlers(
@@ -63,7 +72,7 @@ export function createHandlers(
       const info = await selectBackend(preferred, ctx.backendOptions);
       service.setBackend(info.name, info.maxBufferBytes);
       watchDeviceLoss((reason) => service.deviceLost(reason));
-      workers = pageWorkers(info.name);
+      workers = pageWorkers(info.name, globalThis, await wasmThreads(info.name));
       return { ...info, workers };
     },
     loadPretrained: sources.loadPretrained,
@@ -78,7 +87,8 @@ export function createHandlers(
     async estimateMemory({ model, batchSize, gradientCheckpointing }) {
       return service.estimateMemory(model, batchSize, gradientCheckpointing);
     },
-    async loadTable({ fileName, file, keep, read, fresh }) {
+    async loadTable({ fileName, file, keep, read, fresh, tagging }) {
+      if (tagging) session.setTagging(tagging);
       return service.loadTable(fileName, bytesOf(file), {
         keep,
         fresh,
@@ -89,7 +99,8 @@ export function createHandlers(
     async rereadTable({ read }) {
       return service.rereadTable({ read: readOptions(read), ...onRead });
     },
-    async loadValidationTable({ fileName, file, read, keep }) {
+    async loadValidationTable({ fileName, file, read, keep, tagging }) {
+      if (tagging) session.setTagging(tagging);
       return service.loadValidationTable(fileName, bytesOf(file), {
         keep,
         read: readOptions(read),
@@ -178,6 +189,12 @@ export function createHandlers(
     },
     async predict({ texts }) {
       return session.predict(texts);
+    },
+    async entities({ texts }) {
+      return textEntities(session, texts);
+    },
+    async taggedDetails() {
+      return taggedDetails(session);
     },
     async dataReport({ columns, maxLength }) {
       return session.dataReport(columns, maxLength);

@@ -19,10 +19,15 @@ import { parallelGradients } from '../core/train/parallel/workerGradients';
 
 /** How many workers this page can train on, and why only one when so. */
 export interface PageWorkers {
-  /** Workers a run may use: one per core (at most {@link MAX_WORKERS}); 1 with a `reason`. */
+  /**
+   * Workers a run may use: one per core, the training worker's wasm threads counted (at most
+   * {@link MAX_WORKERS}); 1 with a `reason`.
+   */
   available: number;
   /** The cores the browser reports (navigator.hardwareConcurrency). */
   cores: number;
+  /** The training worker's own wasm threads (it computes the first share on them). */
+  mainThreads: number;
   /** Why a run keeps one worker (null when several can run). */
   reason: string | null;
 }
@@ -35,13 +40,18 @@ export interface WorkerScopeFacts {
   navigator?: { hardwareConcurrency?: number };
 }
 
-/** The workers a run on `backend` can use in this scope. */
+/**
+ * The workers a run on `backend` can use in this scope. `mainThreads`: the wasm threads of the
+ * training worker's backend (TF.js's threaded build gives it several on a machine of many
+ * cores); the replicas run one each, so that all of them together use one thread per core.
+ */
 export function pageWorkers(
   backend: string,
   scope: WorkerScopeFacts = globalThis as WorkerScopeFacts,
+  mainThreads = 1,
 ): PageWorkers {
   const cores = Math.max(1, scope.navigator?.hardwareConcurrency ?? 1);
-  const one = (reason: string): PageWorkers => ({ available: 1, cores, reason });
+  const one = (reason: string): PageWorkers => ({ available: 1, cores, mainThreads, reason });
   if (backend !== 'wasm') {
     return one(
       backend === 'webgpu' || backend === 'webgl'
@@ -70,7 +80,8 @@ export function pageWorkers(
     );
   }
   if (cores < 2) return one('This device reports one core: training runs on one worker.');
-  return { available: Math.min(cores, MAX_WORKERS), cores, reason: null };
+  const perCore = Math.max(2, cores - Math.max(1, mainThreads) + 1);
+  return { available: Math.min(perCore, MAX_WORKERS), cores, mainThreads, reason: null };
 }
 
 /** Workers of a run that asks for `requested` (null: one per core), within what can run. */

@@ -11,7 +11,8 @@ For BERT (tests/fixtures/bert-tiny-random) and each fixture checkpoint
   sub-token and -100 elsewhere (the guide's `tokenize_and_align_labels`), and the eager model's
   logits, loss and gradients (dropout off) with the classifier loaded from the seeded
   `<type>.head.safetensors` beside it (the TypeScript test loads the same file);
-- `label_smoothing`: transformers' `LabelSmoother(epsilon=0.1)` on the same logits and labels.
+- `label_smoothing`: transformers' `LabelSmoother(epsilon=0.1)` on the same logits and labels;
+- `sentences`: the words and tags of the batch (the export tests read them as texts).
 
 Run: python3 tests/python/make_token_head_reference.py
 """
@@ -146,6 +147,7 @@ def reference(model_type, ckpt, sentences, seed):
             "grads": {n: r(p.grad.flatten().tolist()) for n, p in model.named_parameters() if n in full},
         },
         "label_smoothing": {"epsilon": 0.1, "loss": float(smoothed)},
+        "sentences": [{"words": w, "tags": t} for w, t in sentences],
         "note": (
             "Made by tests/python/make_token_head_reference.py with transformers "
             f"{__import__('transformers').__version__}, torch {torch.__version__}."

@@ -79,7 +79,6 @@ export interface GemmExports {
 let enabled = true;
 let installed = false;
 let relaxedPreferred = true;
-let relaxedSupported: boolean | undefined;
 
 /**
  * A module of one function `(v128, v128, v128) -> f32x4.relaxed_madd` of them: it validates
@@ -87,10 +86,12 @@ let relaxedSupported: boolean | undefined;
  */
 const RELAXED_PROBE = 'AGFzbQEAAAABCAFgA3t7ewF7AwIBAAcFAQFmAAAKDQELACAAIAEgAv2FAgs=';
 
-/** Whether this runtime runs relaxed SIMD (`f32x4.relaxed_madd`), checked once. */
+/**
+ * Whether this runtime runs relaxed SIMD (`f32x4.relaxed_madd`): a validation of 44 bytes, done
+ * when a module is bound (once per backend), so it follows V8's flags as they are then.
+ */
 export function relaxedSimdSupported(): boolean {
-  relaxedSupported ??= WebAssembly.validate(decodeBase64(RELAXED_PROBE));
-  return relaxedSupported;
+  return WebAssembly.validate(decodeBase64(RELAXED_PROBE));
 }
 
 /**

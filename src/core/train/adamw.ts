@@ -10,59 +10,31 @@
  * weight-decay group concatenated into one buffer, each large one by itself, so a step runs one
  * elementwise chain per bucket (a BERT: 3 buckets) instead of one per parameter. The moments are
  * one flat Variable per bucket; `getState`/`setState` still speak per parameter name.
+ *
+ * A table's gradient may come row-sparse (`rowSparseGrad`, flatParams.ts: the word embeddings of
+ * a data-parallel step): when the table is a bucket of its own it stays rows through clipping,
+ * and on wasm the update reads them directly (`wasmAdamWRows`): every row is still updated, as
+ * torch updates every element of its dense gradient, in one pass and bit for bit the same.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { wasmAdamW } from '../kernels/wasmKernels';
+import { wasmAdamWRows } from '../kernels/wasmAdamWRows';
 import { updateBucket } from './adamwBucket';
-import { type Bucket, FlatGrads, concatFlat, planBuckets, splitFlat } from './flatParams';
+import {
+  type Bucket,
+  FlatGrads,
+  type SparseRows,
+  concatFlat,
+  denseRows,
+  planBuckets,
+  sparseRowsOf,
+  splitFlat,
+} from './flatParams';
 import { ArgumentsError } from './argsError';
+import { hfNoDecay, type AdamWOptions, type AdamWState } from './adamwOptions';
 
-/** AdamW hyper-parameters; names follow `TrainingArguments` (adam_beta1, ...). */
-export interface AdamWOptions {
-  /** Default 0.9 (`adam_beta1`). */
-  beta1?: number;
-  /** Default 0.999 (`adam_beta2`). */
-  beta2?: number;
-  /** Default 1e-8 (`adam_epsilon`). */
-  epsilon?: number;
-  /** Decoupled weight decay coefficient, default 0 (`weight_decay`). */
-  weightDecay?: number;
-  /**
-   * Whether a parameter gets weight decay. Default: `name => !hfNoDecay(name)` (HF's grouping:
-   * no decay on biases and normalisation weights).
-   */
-  decay?: (name: string) => boolean;
-  /**
-   * Parameters of at least this many elements get a flat bucket of their own (updated in place,
-   * no concatenation); default `ALONE_ELEMENTS` (2^20). Mostly a test hook.
-   */
-  aloneElements?: number;
-}
-
-/** Serialisable optimizer state: completed steps and first/second moments by parameter name. */
-export interface AdamWState {
-  step: number;
-  m: Record<string, Float32Array>;
-  v: Record<string, Float32Array>;
-}
-
-/**
- * HF's rule for parameters excluded from weight decay (`Trainer.get_decay_parameter_names`):
- * any name containing `bias`, or a normalisation layer's parameter (`LayerNorm`, `layer_norm`,
- * `layernorm`, `rmsnorm`, a `norm` or `*_norm` module). Case-insensitive.
- */
-export function hfNoDecay(name: string): boolean {
-  const n = name.toLowerCase();
-  return (
-    n.includes('bias') ||
-    n.includes('layernorm') ||
-    n.includes('layer_norm') ||
-    n.includes('rmsnorm') ||
-    /(^|\.)norm($|\.)/.test(n) ||
-    /_norm($|\.)/.test(n)
-  );
-}
+export { hfNoDecay, type AdamWOptions, type AdamWState } from './adamwOptions';
 
 /**
  * `torch.optim.AdamW` over named variables. Per step t (1-based), for each parameter p with
@@ -156,6 +128,7 @@ export class AdamW {
     const byBucket: (tf.Tensor | undefined)[][] = this.buckets.map((b) =>
       b.names.map(() => undefined),
     );
+    const sparse: (SparseRows | null)[] = this.buckets.map(() => null);
     for (const [name, g] of grads) {
       const p = this.params.get(name);
       if (!p) throw new Error(`AdamW.step: gradient for unknown parameter '${name}'`);
@@ -163,11 +136,15 @@ export class AdamW {
       if (!at) throw new Error(`AdamW.step: parameter '${name}' was added after the optimizer`);
       if (g.dtype !== 'float32') throw new Error(`AdamW.step: gradient '${name}' is ${g.dtype}`);
       const shape = this.buckets[at[0]].shapes[at[1]];
-      if (!arraysEqual(g.shape, p.shape) || !arraysEqual(g.shape, shape)) {
+      const rows = sparseRowsOf(g);
+      const gShape = rows ? rows.shape : g.shape;
+      if (!arraysEqual(gShape, p.shape) || !arraysEqual(gShape, shape)) {
         throw new Error(
           `AdamW.step: gradient '${name}' has shape [${g.shape}], parameter has [${p.shape}]`,
         );
       }
+      // A row-sparse table alone in its bucket stays rows; in a shared bucket it is filled out.
+      if (rows && this.buckets[at[0]].names.length === 1) sparse[at[0]] = rows;
       byBucket[at[0]][at[1]] = g;
     }
     const present: (boolean[] | null)[] = [];
@@ -181,10 +158,19 @@ export class AdamW {
           return;
         }
         const shapes = this.buckets[i].shapes;
-        tensors.push(tf.keep(concatFlat(gs.map((g, j) => g ?? tf.zeros(shapes[j] as number[])))));
+        if (sparse[i]) {
+          tensors.push(tf.keep((gs[0] as tf.Tensor).reshape([-1]) as tf.Tensor1D));
+          return;
+        }
+        const dense = gs.map((g, j) => {
+          if (!g) return tf.zeros(shapes[j] as number[]);
+          const rows = sparseRowsOf(g);
+          return rows ? denseRows(g, rows) : g;
+        });
+        tensors.push(tf.keep(concatFlat(dense)));
       });
     });
-    return new FlatGrads(this.buckets, tensors, present, this);
+    return new FlatGrads(this.buckets, tensors, present, this, sparse);
   }
 
   /**
@@ -241,26 +227,27 @@ export class AdamW {
     const deviceGate = gate && !wasmAdamW() ? gate : null;
     tf.tidy(() => {
       this.buckets.forEach((bucket, i) => {
-        const g = flat.get(i);
+        const rows = flat.sparse(i);
+        const fusedRows = rows ? wasmAdamWRows() : null;
+        const g = rows && fusedRows ? rows.values : flat.get(i);
         if (!g) return;
         const { m, v } = this.moments(i);
         const p = concatFlat(params[i]);
-        let [pNew, mNew, vNew] = updateBucket(
-          p,
-          g,
-          m,
-          v,
-          {
-            decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
-            oneMinusB1: 1 - this.beta1,
-            b2: this.beta2,
-            oneMinusB2: 1 - this.beta2,
-            bc2Sqrt,
-            eps: this.epsilon,
-            negStep: -stepSize,
-          },
-          deviceGate,
-        );
+        const scalars = {
+          decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
+          oneMinusB1: 1 - this.beta1,
+          b2: this.beta2,
+          oneMinusB2: 1 - this.beta2,
+          bc2Sqrt,
+          eps: this.epsilon,
+          negStep: -stepSize,
+        };
+        // wasm, a row-sparse table: the same update of every row, reading only its rows;
+        // otherwise the bucket's update on whatever runs it best (adamwBucket.ts).
+        let [pNew, mNew, vNew] =
+          rows && fusedRows
+            ? fusedRows(p, m, v, g, rows.rows, rows.shape[1], scalars)
+            : updateBucket(p, g, m, v, scalars, deviceGate);
         const present = flat.present[i];
         if (present) {
           // Some parameters of the bucket have no gradient: keep their values bit for bit.

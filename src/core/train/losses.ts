@@ -192,7 +192,8 @@ export function headLoss(problemType: ProblemType, opts: LossOptions = {}): Loss
  * token mean over the whole accumulated batch). The studio's bundle sets
  * `model.accepts_loss_kwargs = False` (as for sequence classification), under which the Trainer
  * divides each micro-batch's mean by the accumulation steps: the average of the micro-batch
- * means, which is what the studio's loop computes.
+ * means, which is what the studio's loop computes. tests/python/token_grad_accumulation.py
+ * shows the three gradients (sum of means, their average, token mean) with the Trainer's.
  *
  * @param logits float32 [B, T, C] (or [N, C])
  * @param labels int32 [B, T] (or [N])

@@ -27,7 +27,8 @@ import { evaluateModel, type EvalOutput } from './evaluate';
 import { applyFlow, decideFlow, saveAfterEvaluation } from './flow';
 import { nonEmbeddingParameterCount, stepFlos } from './flos';
 import { inProcessGradients, type GradientSource, type GradientSourceFactory } from './gradients';
-import { headLoss, resolveClassWeights, type LossFunction } from './losses';
+import { resolveClassWeights, type LossFunction } from './losses';
+import { checkTaskArguments, taskLoss } from './taskLoss';
 import { PauseGate } from './pauseGate';
 import { RunCheckpoints } from './runCheckpoints';
 import { learningRateOf, newTrainerState, planRun, type RunPlan } from './runPlan';
@@ -55,8 +56,8 @@ export interface TrainerOptions {
   yieldEachStep?: boolean;
   /**
    * Where each step's gradients come from. Default: this thread ({@link inProcessGradients}).
-   * The Node CLI passes `parallel/`'s worker_threads replicas. Clipping and the AdamW step stay
-   * here either way. Evaluations use the source's `forward` when it has one (the same replicas,
+   * The Node CLI passes `parallel/`'s worker_threads replicas (one label per row: a tagged split
+   * trains here). Clipping and the AdamW step stay here either way. Evaluations use the source's `forward` when it has one (the same replicas,
    * each eval batch split into shares). The source is closed by `dispose()` (or when `train()`
    * fails), so an evaluation after `train()` still has it.
    */
@@ -106,9 +107,9 @@ export class Trainer {
   constructor(private readonly opts: TrainerOptions) {
     const { args, train, model } = opts;
     // Checked first, before anything is allocated: a misnamed metric fails before step 1.
-    if (opts.eval && args.eval_strategy !== 'no') {
-      checkMetricForBest(args, opts.problemType, opts.numLabels);
-    }
+    const tagged = checkTaskArguments(args, train);
+    if (opts.eval && args.eval_strategy !== 'no')
+      checkMetricForBest(args, opts.problemType, opts.numLabels, tagged);
     this.callbacks = [...(opts.callbacks ?? [])];
     const earlyStopping = EarlyStoppingCallback.fromArgs(args);
     if (earlyStopping) this.callbacks.push(earlyStopping);
@@ -125,10 +126,10 @@ export class Trainer {
       labelSmoothing: args.label_smoothing_factor,
       classWeights: resolveClassWeights(args.class_weights, train.labels, opts.numLabels),
     };
-    this.loss = headLoss(opts.problemType, lossOptions);
+    this.loss = taskLoss(opts.problemType, lossOptions, tagged);
     this.rowLengths = lengthsOf(train.encoded);
     this.nonEmbeddingParameters = nonEmbeddingParameterCount(model);
-    this.gradients = (opts.gradients ?? inProcessGradients)({
+    this.gradients = (tagged ? inProcessGradients : (opts.gradients ?? inProcessGradients))({
       model,
       train,
       problemType: opts.problemType,

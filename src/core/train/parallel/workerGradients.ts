@@ -21,7 +21,7 @@
  * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
-import { collateBatch, paddedLength, type CollatedBatch } from '../../tokenize/collate';
+import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
 import type { LogitsSource } from '../evaluate';
 import {
   InProcessGradients,
@@ -32,10 +32,9 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { lossDenominator } from '../losses';
-import { deriveSeed } from '../../util/rng';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, sumParts, type Part } from './shares';
+import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
   readRows,
@@ -48,6 +47,7 @@ import {
 } from './protocol';
 
 export { startTsWorker } from './nodeReplicas';
+export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 
@@ -77,37 +77,6 @@ export async function closeUnclaimedWorkers(): Promise<void> {
   const pools = [...unclaimed];
   unclaimed.clear();
   await Promise.all(pools.flat().map((h) => h.terminate()));
-}
-
-/**
- * Milliseconds a step spent in each part, summed over steps (`ParallelGradients.timings`, read by
- * `npm run bench:step`): batch assembly (collating, labels, cutting shares), sending weights to
- * the replicas, this thread's forward/backward, reading its gradients back, waiting for the
- * other replicas after that, summing the shares' gradients into tensors; and the replicas' own
- * forward/backward time as they report it.
- */
-export interface StepTimings {
-  steps: number;
-  assemble: number;
-  broadcast: number;
-  mainForwardBackward: number;
-  mainRead: number;
-  wait: number;
-  sum: number;
-  replicaCompute: number;
-}
-
-export function emptyTimings(): StepTimings {
-  return {
-    steps: 0,
-    assemble: 0,
-    broadcast: 0,
-    mainForwardBackward: 0,
-    mainRead: 0,
-    wait: 0,
-    sum: 0,
-    replicaCompute: 0,
-  };
 }
 
 /** See the module comment. */
@@ -224,40 +193,9 @@ export class ParallelGradients implements GradientSource {
     }
     const handles = await this.start();
     const clock = this.timings;
-    let t = performance.now();
-    const lap = (part: Exclude<keyof StepTimings, 'steps' | 'replicaCompute'>) => {
-      const now = performance.now();
-      clock[part] += now - t;
-      t = now;
-    };
+    const lap = lapTimer(clock);
     clock.steps += 1;
-    const { train, problemType, collate, numLabels, loss } = this.ctx;
-    const R = this.shares;
-    // perShare[k]: share k's slices of every micro-batch.
-    const perShare: ShareBatch[][] = Array.from({ length: R }, () => []);
-    let tokens = 0;
-    groups.forEach((idx, i) => {
-      const b = collateBatch(train.encoded, idx, collate);
-      for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
-      const w = train.labelWidth;
-      const labels =
-        problemType === 'single_label_classification'
-          ? new Int32Array(idx.length)
-          : new Float32Array(idx.length * w);
-      for (let r = 0; r < idx.length; r++)
-        for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
-      const denominator = lossDenominator(problemType, labels, {
-        numLabels,
-        classWeights: loss.classWeights,
-      });
-      for (let k = 0; k < R; k++) {
-        const from = Math.floor((k * idx.length) / R);
-        const to = Math.floor(((k + 1) * idx.length) / R);
-        if (to === from) continue;
-        const seed = deriveSeed(this.ctx.seed, step, i, k);
-        perShare[k].push(microBatchShare(b, labels, w, from, to, denominator, seed));
-      }
-    });
+    const { perShare, tokens } = cutShares(this.ctx, groups, step, this.shares);
     // Before the shares' arrays are transferred (detached here).
     const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
@@ -328,7 +266,7 @@ export class ParallelGradients implements GradientSource {
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
-    lap: (part: 'mainForwardBackward' | 'mainRead') => void,
+    lap: (part: StepPart) => void,
   ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
