@@ -34,6 +34,7 @@ import {
 } from '../gradients';
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../../util/rng';
+import { readInto, readRowsInto } from './heap';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
 import {
@@ -169,15 +170,11 @@ export class ParallelGradients implements GradientSource {
     const weights = this.weights as Float32Array;
     const { names, offsets, shapes } = this.layout;
     for (let j = 0; j < names.length; j++) {
+      // On wasm straight from the backend's memory (heap.ts): no copy of the model in between.
       const v = this.ctx.model.params.get(names[j]) as tf.Variable;
       if (names[j] === this.layout.wordEmbeddings && rows !== null) {
-        const width = shapes[j][1];
-        const values = await readRows(v, rows);
-        for (let k = 0; k < rows.length; k++) {
-          const src = values.subarray(k * width, (k + 1) * width);
-          weights.set(src, offsets[j] + rows[k] * width);
-        }
-      } else weights.set(await v.data<'float32'>(), offsets[j]);
+        await readRowsInto(v, rows, shapes[j][1], weights, offsets[j]);
+      } else await readInto(v, weights, offsets[j]);
     }
     this.version += 1;
     Atomics.store(this.control as Int32Array, 0, this.version);
