@@ -35,11 +35,11 @@ import {
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../../util/rng';
 import { readInto, readRowsInto } from './heap';
+import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
 import {
   layoutOf,
-  readRows,
   rowsOf,
   type ForwardShare,
   type FromReplica,
@@ -237,7 +237,7 @@ export class ParallelGradients implements GradientSource {
     });
     // A failing replica must not leave an unhandled rejection behind while this thread works.
     const settled = Promise.allSettled(replies);
-    let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
+    let main: { loss: number; grads: Map<string, tf.Tensor> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
         main = await this.mainShare(perShare[0], groups.length);
@@ -247,20 +247,11 @@ export class ParallelGradients implements GradientSource {
     }
     const results = await settled;
     const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const parts: Part[] = [];
-    if (main) {
-      const { names } = this.layout;
-      const m = main;
-      parts.push({
-        loss: m.loss,
-        rows: rows[0],
-        grad: (j) => {
-          const src = m.grads.get(names[j]);
-          return src ? { src, at: 0 } : null;
-        },
-      });
+    if (failed) {
+      if (main) tf.dispose([...main.grads.values()]);
+      throw (failed as PromiseRejectedResult).reason;
     }
+    const parts: Part[] = [];
     results.forEach((r, w) => {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
@@ -271,14 +262,28 @@ export class ParallelGradients implements GradientSource {
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
+    if (!main) return sumParts(this.layout, parts, tokens);
+    // On wasm the replicas' shares are added to this thread's gradients where they are.
+    if (canSumInPlace(main.grads)) return sumInPlace(this.layout, main, parts, tokens);
+    const own = await readShare(this.layout, main.grads, rows[0]);
+    tf.dispose([...main.grads.values()]);
+    const m = main;
+    parts.unshift({
+      loss: m.loss,
+      rows: rows[0],
+      grad: (j) => {
+        const src = own.get(this.layout.names[j]);
+        return src ? { src, at: 0 } : null;
+      },
+    });
     return sumParts(this.layout, parts, tokens);
   }
 
-  /** Share 0 on this thread, read back as arrays so it is summed like the others. */
+  /** Share 0 on this thread: its loss, and its gradients (tensors, the caller's). */
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
-  ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  ): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
     for (const s of shares) {
@@ -309,18 +314,9 @@ export class ParallelGradients implements GradientSource {
       else accumulateInto(acc, out);
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
-    const grads = new Map<string, Float32Array>();
-    for (const [name, g] of a.grads) {
-      grads.set(
-        name,
-        name === this.layout.wordEmbeddings
-          ? await readRows(g, rowsOf(shares))
-          : await g.data<'float32'>(),
-      );
-    }
     const lossValue = (await a.loss.data())[0];
-    tf.dispose([a.loss, ...a.grads.values()]);
-    return { loss: lossValue, grads };
+    a.loss.dispose();
+    return { loss: lossValue, grads: a.grads };
   }
 
   /**
