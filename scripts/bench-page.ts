@@ -7,17 +7,36 @@
  *
  *   npm run bench:page
  *   node --import tsx scripts/bench-page.ts --shapes default,tiny,mini --steps 6 --backends wasm1,wasmN
+ *   npm run bench:page -- --shapes tiny --rounds 3 --user     # + the page driven as a user drives it
  *
- * Backends: `wasm1` (wasm, setThreadsCount(1)), `wasmN` (wasm, one thread per core:
+ * By default: 1 worker (`wasm1`) against N workers (`workersN`) on each shape, interleaved over
+ * `--rounds` rounds (3; best of them), beside transformers' Trainer (PyTorch, all cores) on the
+ * same shapes (scripts/bench_torch_trainer.py on rows that all reach `--seq` tokens, so its
+ * batches are [batch, seq] too; `--skip-python` leaves it out).
+ *
+ * Backends: `wasm1` (wasm, setThreadsCount(1): one worker), `workersN` (one wasm thread in each of
+ * `--workers` Web Workers, default navigator.hardwareConcurrency: the page's data parallelism,
+ * src/worker/replicas.ts, every step split), `wasmN` (wasm, one thread per core:
  * navigator.hardwareConcurrency), `webgpu` (SwiftShader here: emulated on the CPU, slow, so it
  * runs `--webgpu-steps` steps (default 3) and only the shapes of `--webgpu-shapes`, default
  * `default`; `all` for every shape). ms/step leaves out the first 2 steps (`--warmup`);
  * kernels/step is tf.profile of one more step; the heap is the wasm module's
  * memory.buffer.byteLength after the run (webgpu: tf.memory().numBytes). "studio kernels" is
  * whether wasmGelu() (src/core/kernels/wasmKernels.ts) found the backend's memory.
+ *
+ * `--user`: the studio itself (dist/, `npm run build` first) driven as a user drives it, for each
+ * shape: a short-text CSV dropped (`--user-csv`, text and label columns; default the demo's SMS
+ * file, ~25 tokens a row), the model's sizes typed in, batch `--batch`, max_length `--seq`, Workers
+ * 1 then one per core, Train pressed, samples/s read off the run bar (scripts/bench-torch-page.ts);
+ * and PyTorch's Trainer on the same CSV (dynamic padding, as the page). Interleaved over rounds
+ * too; `--user-steps` steps (30), the first `--warmup` + 1 left out.
  */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Papa from 'papaparse';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium';
@@ -28,6 +47,8 @@ import type {
   BenchShape,
   MemoryReport,
 } from './bench-page/protocol';
+import { benchPage } from './bench-torch-page';
+import { writeBenchData } from './benchTorchData';
 import { startServer } from './serve.mjs';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -38,7 +59,7 @@ const SHAPES: Record<string, BenchShape> = {
   tiny: { hidden: 128, layers: 2, heads: 2, intermediate: 512 },
   mini: { hidden: 256, layers: 4, heads: 4, intermediate: 1024 },
 };
-const BACKENDS: BenchBackend[] = ['wasm1', 'wasmN', 'webgpu'];
+const BACKENDS: BenchBackend[] = ['wasm1', 'workersN', 'wasmN', 'webgpu'];
 
 const argv = process.argv.slice(2);
 function flag(name: string, fallback: string): string {
@@ -58,7 +79,7 @@ const shapeNames = list(flag('shapes', 'default'));
 for (const s of shapeNames) {
   if (!SHAPES[s]) throw new Error(`unknown shape ${s}: use ${Object.keys(SHAPES).join(', ')}`);
 }
-const backends = list(flag('backends', BACKENDS.join(','))) as BenchBackend[];
+const backends = list(flag('backends', 'wasm1,workersN')) as BenchBackend[];
 for (const b of backends) {
   if (!BACKENDS.includes(b)) throw new Error(`unknown backend ${b}: use ${BACKENDS.join(', ')}`);
 }
@@ -70,6 +91,14 @@ const batch = intFlag('batch', 32, 1);
 const seqLen = intFlag('seq', 128, 1);
 const timeoutS = intFlag('timeout', 600, 1);
 const jsonOut = flag('json', '');
+const rounds = intFlag('rounds', 3, 1);
+/** Workers of `workersN` (0: the page's navigator.hardwareConcurrency). */
+const workersFlag = intFlag('workers', 0, 0);
+const skipPython = argv.includes('--skip-python');
+const python = flag('python', process.env.PYTHON ?? 'python3');
+const user = argv.includes('--user');
+const userCsv = flag('user-csv', '');
+const userSteps = intFlag('user-steps', 30, warmup + 2);
 /**
  * navigator.hardwareConcurrency as the worker (and so the emscripten module) sees it; 0 = the
  * machine's. TF.js's wasm backend caps its threads at hardwareConcurrency / 2, so on 2 cores
@@ -126,12 +155,82 @@ function memoryNote(m: MemoryReport | null): string {
   );
 }
 
+/** The output of scripts/bench_torch_trainer.py (its `BENCH_JSON` line), or its error. */
+function torchRun(args: string[]): Promise<{ sps: number | null; error?: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(python, ['scripts/bench_torch_trainer.py', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout.on('data', (d) => (log += String(d)));
+    child.stderr.on('data', (d) => (log += String(d)));
+    child.on('close', () => {
+      const line = log.split('\n').find((l) => l.startsWith('BENCH_JSON '));
+      const json = line ? (JSON.parse(line.slice(11)) as Record<string, unknown>) : null;
+      const sps = json?.train_samples_per_second;
+      resolve(
+        typeof sps === 'number'
+          ? { sps }
+          : { sps: null, error: log.trim().split('\n').slice(-5).join('\n') },
+      );
+    });
+  });
+}
+
+const shapeArgs = (s: BenchShape) => [
+  '--hidden',
+  String(s.hidden),
+  '--layers',
+  String(s.layers),
+  '--heads',
+  String(s.heads),
+  '--intermediate',
+  String(s.intermediate),
+];
+
+/** PyTorch's Trainer on `train` (validation: the same rows), `steps` steps, the first `skip` left out. */
+const torchOn = (train: string, shape: BenchShape, steps: number, skip: number) =>
+  torchRun([
+    '--train',
+    train,
+    '--validation',
+    train,
+    ...shapeArgs(shape),
+    '--max-length',
+    String(seqLen),
+    '--batch',
+    String(batch),
+    '--eval-batch',
+    String(batch),
+    '--steps',
+    String(steps),
+    '--skip',
+    String(skip),
+  ]);
+
+/** Best (highest) of the rounds' samples/s. */
+const best = (xs: (number | null | undefined)[]) => {
+  const ok = xs.filter((x): x is number => typeof x === 'number' && x > 0);
+  return ok.length ? Math.max(...ok) : null;
+};
+const times = (a: number | null, b: number | null) =>
+  a !== null && b !== null && b > 0 ? `${(a / b).toFixed(2)}x` : '–';
+
 const outDir = path.join(repoRoot, 'out/bench-page');
 console.log(`building the page into ${path.relative(repoRoot, outDir)}…`);
 await buildPage(outDir);
 const server = await startServer({ root: outDir, port: 0 });
 const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-const rows: Row[] = [];
+const rows: (Row & { round: number })[] = [];
+/** PyTorch's samples/s per shape, one per round. */
+const torchRuns = new Map<string, (number | null)[]>();
+const torchData = writeBenchData(
+  path.join(tmpdir(), 'trainer-studio-bench-page'),
+  steps * batch,
+  8,
+);
+let workers = workersFlag;
 try {
   const page = await browser.newPage();
   page.on('console', (msg) => {
@@ -144,50 +243,62 @@ try {
     isolated: crossOriginIsolated,
     cores: navigator.hardwareConcurrency,
   }));
+  workers ||= Math.max(2, isolated.cores);
   console.log(
     `page: crossOriginIsolated ${isolated.isolated}, hardwareConcurrency ${isolated.cores}; ` +
       `batch ${batch} x ${seqLen} tokens, ${steps} steps (webgpu ${webgpuSteps}), ` +
-      `first ${warmup} left out`,
+      `first ${warmup} left out; workersN: ${workers} workers; ${rounds} rounds, interleaved`,
   );
-  for (const shapeName of shapeNames) {
-    for (const backend of backends) {
-      if (
-        backend === 'webgpu' &&
-        webgpuShapes !== 'all' &&
-        !list(webgpuShapes).includes(shapeName)
-      ) {
-        continue;
+  for (let round = 1; round <= rounds; round++) {
+    for (const shapeName of shapeNames) {
+      for (const backend of backends) {
+        if (
+          backend === 'webgpu' &&
+          webgpuShapes !== 'all' &&
+          !list(webgpuShapes).includes(shapeName)
+        ) {
+          continue;
+        }
+        const req: BenchRequest = {
+          shapeName,
+          shape: SHAPES[shapeName],
+          backend,
+          steps: backend === 'webgpu' ? webgpuSteps : steps,
+          warmup,
+          batch,
+          seqLen,
+          vocab: 30522,
+          numLabels: 4,
+          lr: 5e-5,
+          seed: 42,
+          profile: backend !== 'workersN',
+          emulateCores: cores,
+          workers,
+        };
+        console.log(`  round ${round}: ${shapeName} on ${backend}:`);
+        try {
+          const result = await runOne(page, req);
+          rows.push({ req, result, round });
+          console.log(
+            `    ${fixed(result.msPerStep, 0)} ms/step, ${result.kernels ?? '–'} kernels/step ` +
+              `(${result.topKernels.join(', ')}), tensors left ${result.tensorsLeft}, ` +
+              `losses ${result.losses.map((l) => l.toFixed(4)).join(' ')}`,
+          );
+          if (result.endMemory) console.log(`    memory: ${memoryNote(result.endMemory)}`);
+          else console.log(`    ${result.reason}; fallback adapter ${result.fallbackAdapter}`);
+        } catch (e) {
+          const error = (e as Error).message.replace(/^page\.evaluate: (Error: )?/, '');
+          rows.push({ req, error, round });
+          console.log(`    failed: ${error}`);
+        }
       }
-      const req: BenchRequest = {
-        shapeName,
-        shape: SHAPES[shapeName],
-        backend,
-        steps: backend === 'webgpu' ? webgpuSteps : steps,
-        warmup,
-        batch,
-        seqLen,
-        vocab: 30522,
-        numLabels: 4,
-        lr: 5e-5,
-        seed: 42,
-        profile: true,
-        emulateCores: cores,
-      };
-      console.log(`  ${shapeName} on ${backend}:`);
-      try {
-        const result = await runOne(page, req);
-        rows.push({ req, result });
-        console.log(
-          `    ${fixed(result.msPerStep, 0)} ms/step, ${result.kernels} kernels/step ` +
-            `(${result.topKernels.join(', ')}), tensors left ${result.tensorsLeft}, ` +
-            `losses ${result.losses.map((l) => l.toFixed(4)).join(' ')}`,
-        );
-        if (result.endMemory) console.log(`    memory: ${memoryNote(result.endMemory)}`);
-        else console.log(`    ${result.reason}; fallback adapter ${result.fallbackAdapter}`);
-      } catch (e) {
-        const error = (e as Error).message.replace(/^page\.evaluate: (Error: )?/, '');
-        rows.push({ req, error });
-        console.log(`    failed: ${error}`);
+      if (!skipPython) {
+        process.stdout.write(`  round ${round}: ${shapeName} on PyTorch… `);
+        const t = await torchOn(torchData.train, SHAPES[shapeName], steps, warmup);
+        const runs = torchRuns.get(shapeName) ?? [];
+        runs.push(t.sps);
+        torchRuns.set(shapeName, runs);
+        console.log(t.sps !== null ? `${t.sps.toFixed(1)} samples/s` : `failed: ${t.error}`);
       }
     }
   }
@@ -197,30 +308,58 @@ try {
 }
 
 const table = [
-  '| shape | backend | ms/step | samples/s | kernels/step | wasm heap MB | studio kernels active |',
-  '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+  '| shape | backend | round | ms/step | samples/s | kernels/step | wasm heap MB | studio kernels active |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
 ];
-for (const { req, result: r, error } of rows) {
+for (const { req, result: r, error, round } of rows) {
   if (!r) {
-    table.push(`| ${req.shapeName} | ${req.backend} | failed: ${error?.split('\n')[0]} | | | | |`);
+    table.push(
+      `| ${req.shapeName} | ${req.backend} | ${round} | failed: ${error?.split('\n')[0]} | | | | |`,
+    );
     continue;
   }
   const threads = r.endMemory?.threads;
   const label =
     r.backend === 'webgpu'
       ? 'webgpu'
-      : `${r.backend} (${threads ?? '?'} of ${r.requestedThreads} thr)`;
+      : r.backend === 'workersN'
+        ? `workersN (${r.workers} workers x 1 thr)`
+        : `${r.backend} (${threads ?? '?'} of ${r.requestedThreads} thr)`;
   const heap =
     r.backend === 'webgpu'
       ? `tf.memory ${mb(r.tfMemoryBytes)}`
       : mb(r.endMemory?.memoryBytes ?? r.endMemory?.heapU8Bytes);
   const active = r.kernelsActive === null ? 'n/a' : r.kernelsActive ? 'yes' : 'NO';
   table.push(
-    `| ${r.shape} | ${label} | ${fixed(r.msPerStep, 0)} | ${fixed(r.samplesPerSecond, 1)} | ` +
+    `| ${r.shape} | ${label} | ${round} | ${fixed(r.msPerStep, 0)} | ${fixed(r.samplesPerSecond, 1)} | ` +
       `${r.kernels ?? '–'} | ${heap} | ${active} |`,
   );
 }
 console.log(`\n${table.join('\n')}`);
+
+// 1 worker vs N workers vs PyTorch, best of the rounds.
+const bestOf = (shape: string, backend: BenchBackend) =>
+  best(
+    rows
+      .filter((r) => r.req.shapeName === shape && r.req.backend === backend)
+      .map((r) => r.result?.samplesPerSecond),
+  );
+const summary = [
+  `\nBest of ${rounds} interleaved rounds, samples/s (batch ${batch} x ${seqLen} tokens):`,
+  `| shape | 1 worker | ${workers} workers | ${workers} vs 1 | PyTorch | 1 worker / PyTorch | ${workers} workers / PyTorch |`,
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+for (const shape of shapeNames) {
+  const one = bestOf(shape, 'wasm1');
+  const many = bestOf(shape, 'workersN');
+  const torch = best(torchRuns.get(shape) ?? []);
+  summary.push(
+    `| ${shape} | ${fixed(one, 1)} | ${fixed(many, 1)} | ${times(many, one)} | ${fixed(torch, 1)} | ` +
+      `${times(one, torch)} | ${times(many, torch)} |`,
+  );
+}
+console.log(summary.join('\n'));
+
 const wasmN = rows.find((r) => r.result?.backend === 'wasmN')?.result;
 if (wasmN) {
   console.log(
@@ -233,5 +372,85 @@ if (wasmN) {
 for (const { req, error } of rows.filter((r) => r.error)) {
   console.log(`\n${req.shapeName} on ${req.backend} failed:\n${error}`);
 }
-if (jsonOut) await writeFile(jsonOut, JSON.stringify(rows, null, 2));
+
+/** The user's CSV (text and label columns), or the demo's SMS file rewritten with those names. */
+function shortTextCsv(): string {
+  if (userCsv) return path.resolve(userCsv);
+  const dir = path.join(tmpdir(), 'trainer-studio-bench-page');
+  mkdirSync(dir, { recursive: true });
+  const parsed = Papa.parse<string[]>(
+    readFileSync(path.join(repoRoot, 'public/demo/spam.csv'), 'utf8'),
+    {
+      skipEmptyLines: true,
+    },
+  );
+  const out = path.join(dir, 'sms-short.csv');
+  writeFileSync(out, Papa.unparse(parsed.data.slice(1).map(([label, text]) => ({ text, label }))));
+  return out;
+}
+
+const userRows: {
+  shape: string;
+  round: number;
+  one: number | null;
+  many: number | null;
+  torch: number | null;
+}[] = [];
+if (user) {
+  const csv = shortTextCsv();
+  console.log(
+    `\nAs a user drives it: dist/ (npm run build), ${path.basename(csv)} dropped, batch ${batch}, ` +
+      `max_length ${seqLen} (padded per batch to its longest row), ${userSteps} steps, wasm`,
+  );
+  for (let round = 1; round <= rounds; round++) {
+    for (const shapeName of shapeNames) {
+      const shape = SHAPES[shapeName];
+      const run = async (w: 1 | undefined) => {
+        const out = await benchPage({
+          shapes: [{ name: `${shapeName} (${w ? '1 worker' : 'one per core'})`, shape }],
+          trainFile: csv,
+          steps: userSteps,
+          skip: warmup + 1,
+          batch,
+          maxLength: seqLen,
+          backends: ['wasm'],
+          workers: w === 1 ? '1' : 'auto',
+        });
+        return [...out.values()][0]?.[0]?.samplesPerSecond ?? null;
+      };
+      const one = await run(1);
+      const many = await run(undefined);
+      let torch: number | null = null;
+      if (!skipPython) {
+        process.stdout.write(`  ${shapeName}: PyTorch on ${path.basename(csv)}… `);
+        const t = await torchOn(csv, shape, userSteps, warmup + 1);
+        torch = t.sps;
+        console.log(t.sps !== null ? `${t.sps.toFixed(1)} samples/s` : `failed: ${t.error}`);
+      }
+      userRows.push({ shape: shapeName, round, one, many, torch });
+    }
+  }
+  const lines = [
+    `\nAs a user drives it, best of ${rounds} rounds, samples/s (run bar; ${path.basename(csv)}):`,
+    '| shape | page, 1 worker | page, one per core | per core vs 1 | PyTorch | page (per core) / PyTorch |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const shape of shapeNames) {
+    const mine = userRows.filter((r) => r.shape === shape);
+    const one = best(mine.map((r) => r.one));
+    const many = best(mine.map((r) => r.many));
+    const torch = best(mine.map((r) => r.torch));
+    lines.push(
+      `| ${shape} | ${fixed(one, 1)} | ${fixed(many, 1)} | ${times(many, one)} | ${fixed(torch, 1)} | ${times(many, torch)} |`,
+    );
+  }
+  console.log(lines.join('\n'));
+}
+
+if (jsonOut) {
+  await writeFile(
+    jsonOut,
+    JSON.stringify({ rows, torch: Object.fromEntries(torchRuns), user: userRows }, null, 2),
+  );
+}
 process.exitCode = rows.some((r) => r.error) ? 1 : 0;

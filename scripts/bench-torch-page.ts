@@ -61,6 +61,7 @@ async function trainOnPage(
   fields: Record<string, number>,
   skip: number,
   timeoutMs: number,
+  workers?: string,
 ): Promise<number | null> {
   await page.goto(url);
   await waitText(page, 'file-name', /^spam\.csv$/, 120_000);
@@ -75,6 +76,9 @@ async function trainOnPage(
     await page.getByLabel(k, { exact: true }).fill(String(v));
   }
   await page.getByRole('combobox', { name: 'eval_strategy', exact: true }).selectOption('no');
+  if (workers !== undefined) {
+    await page.getByRole('combobox', { name: 'Workers', exact: true }).selectOption(workers);
+  }
   await waitText(page, 'dataset-summary', /train \/ \d+ validation/, 60_000);
   const train = page.getByRole('button', { name: 'Train', exact: true });
   const ready = Date.now() + 60_000;
@@ -118,6 +122,8 @@ export async function benchPage(o: {
   backends?: string[];
   dist?: string;
   timeoutMs?: number;
+  /** The Workers setting to pick ('1', 'auto' = one per core); left as it is when absent. */
+  workers?: string;
 }): Promise<Map<string, PageRun[]>> {
   const server = await startServer({ root: o.dist ?? join(repoRoot, 'dist'), port: 0 });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -147,6 +153,7 @@ export async function benchPage(o: {
             },
             o.skip,
             o.timeoutMs ?? 600_000,
+            o.workers,
           );
           const reported = await textOf(page, 'backend');
           runs.push({ backend, reported, samplesPerSecond: sps });

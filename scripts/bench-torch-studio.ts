@@ -47,6 +47,8 @@ import { nonEmbeddingParameterCount } from '../src/core/train/flos';
 import { newTrainer, runTrainer } from '../src/core/session/training';
 import { parseTrainingArguments } from '../src/core/train/args';
 import { parallelGradients } from '../src/core/train/parallel/workerGradients';
+import { paddedLength } from '../src/core/tokenize/collate';
+import type { EncodedDataset } from '../src/core/tokenize/encode';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback?: string): string => {
@@ -57,6 +59,17 @@ const flag = (name: string, fallback?: string): string => {
 };
 const num = (name: string, fallback: number) => Number(flag(name, String(fallback)));
 const repoRoot = resolve(import.meta.dirname, '..');
+
+/** Mean padded length of the first `steps` batches in file order (padding to the longest row). */
+function meanPadded(encoded: EncodedDataset, batch: number, steps: number, maxLength: number) {
+  const rows = encoded.offsets.length - 1;
+  let sum = 0;
+  for (let k = 0; k < steps; k++) {
+    const idx = Array.from({ length: batch }, (_, r) => (k * batch + r) % rows);
+    sum += paddedLength(encoded, idx, { padding: 'longest', maxLength, padId: 0 });
+  }
+  return sum / steps;
+}
 
 /** Peak resident set of this process in MiB (Linux; NaN elsewhere). */
 function peakRssMib(): number {
@@ -119,6 +132,8 @@ async function main() {
     eval_strategy: 'no',
     logging_strategy: 'no',
     gradient_checkpointing: argv.includes('--gradient-checkpointing'),
+    // --sequential: the file's order, as transformers' side (the short-text data)
+    ...(argv.includes('--sequential') ? { train_sampling_strategy: 'sequential' } : {}),
   };
   const ends: number[] = [];
   const timer: TrainerCallback = { on_step_end: () => void ends.push(performance.now()) };
@@ -208,6 +223,7 @@ async function main() {
     eval_samples: p.validation.size,
     eval_samples_per_second: p.validation.size / evalSeconds,
     mean_tokens: ds.meanTokens,
+    mean_padded: meanPadded(p.train.encoded, batch, steps, maxLength),
     truncated_rows: ds.truncatedRows,
     train_rows: ds.trainRows,
     parameters,

@@ -23,6 +23,16 @@
  * the Node one. Other flags: --batch 32, --max-length 128, --eval-rows 512, --python python3
  * (or $PYTHON), --torch-device cuda (the transformers side on a GPU).
  *
+ * --data long,short (the default: both, one table row each per shape): `long` is the rows above,
+ * every batch [batch, max_length]; `short` is the realistic mode, short texts as users' files
+ * hold them: the SMS messages as they are, one a row (25 tokens on average with the bundled
+ * bert-base-uncased tokenizer), each batch padded to its longest row (`padding="longest"`, the
+ * studio's collate and transformers' DataCollatorWithPadding: about 71 tokens at batch 32), rows
+ * in the same order on both sides (a seeded shuffle written to the file, trained with
+ * `train_sampling_strategy="sequential"` on both). `--short-join 2` joins two messages of one class
+ * a row (53 tokens on average, about 110 padded, as short news texts). The table gives each side's
+ * mean tokens a row and mean padded length of a step.
+ *
  * --family MODEL_TYPE: the model is that family's from-scratch config (`family.scratchConfig`) at
  * each shape's sizes; the studio writes its config.json and transformers builds the same model
  * from it (`AutoConfig.for_model`). Besides samples/s of each and their ratio, it prints the
@@ -38,7 +48,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchPage, type PageRun } from './bench-torch-page';
-import { writeBenchData } from './benchTorchData';
+import { writeBenchData, writeShortData, type BenchData } from './benchTorchData';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -79,6 +89,20 @@ const evalRows = Number(flag('eval-rows', '512'));
 const evalBatch = Number(flag('eval-batch', '128'));
 const python = flag('python', process.env.PYTHON ?? 'python3');
 const family = has('family') ? flag('family', 'bert') : null;
+const dataModes = flag('data', 'long,short').split(',').filter(Boolean);
+for (const d of dataModes) {
+  if (d !== 'long' && d !== 'short') {
+    console.error(`bench:torch: unknown --data "${d}" (known: long, short)`);
+    process.exit(2);
+  }
+}
+const shortJoin = Number(flag('short-join', '1'));
+if (!(Number.isInteger(shortJoin) && shortJoin >= 1)) {
+  console.error(
+    `bench:torch: --short-join must be a positive integer, got ${flag('short-join', '')}`,
+  );
+  process.exit(2);
+}
 if (!(steps > skip)) {
   console.error(`bench:torch: --steps (${steps}) must be over --skip (${skip})`);
   process.exit(2);
@@ -133,13 +157,15 @@ const ratio = (a: unknown, b: unknown) =>
   typeof a === 'number' && typeof b === 'number' && b > 0 ? `${(a / b).toFixed(2)}×` : '–';
 
 async function main() {
-  // About 4 characters a token: rows over max_length at 512 too (700 at 128, as before).
-  const data = writeBenchData(
-    join(tmpdir(), 'trainer-studio-bench-torch'),
-    steps * batch,
-    evalRows,
-    Math.max(700, 5 * maxLength),
-  );
+  const dir = join(tmpdir(), 'trainer-studio-bench-torch');
+  const datasets: { mode: string; data: BenchData }[] = dataModes.map((mode) => ({
+    mode,
+    data:
+      mode === 'short'
+        ? writeShortData(dir, steps * batch, evalRows, shortJoin)
+        : // About 4 characters a token: rows over max_length at 512 too (700 at 128).
+          writeBenchData(dir, steps * batch, evalRows, Math.max(700, 5 * maxLength)),
+  }));
   let skipPython = has('skip-python');
   if (!skipPython) {
     const problem = pythonProblem();
@@ -153,16 +179,24 @@ async function main() {
   }
   console.log(
     `bench:torch: ${steps} steps (steps ${skip + 1}..${steps} timed), batch ${batch}, max_length ` +
-      `${maxLength}, eval batch ${evalBatch} over ${evalRows} rows; data: ${data.trainRows} + ` +
-      `${data.validationRows} rows joined from public/demo/spam.csv, all longer than max_length ` +
-      `(padded per batch to the longest row, so every batch is [${batch}, ${maxLength}]); ` +
-      `${cpus().length} cores`,
+      `${maxLength}, eval batch ${evalBatch} over ${evalRows} rows; data (${steps * batch} + ` +
+      `${evalRows} rows, from public/demo/spam.csv): ${dataModes
+        .map((m) =>
+          m === 'long'
+            ? `long = messages joined past max_length (every batch [${batch}, ${maxLength}])`
+            : `short = ${shortJoin === 1 ? 'one message' : `${shortJoin} messages`} a row, ` +
+              'each batch padded to its longest row, the same order on both sides',
+        )
+        .join('; ')}; ${cpus().length} cores`,
   );
-  const common = [
+  const dataArgs = (d: BenchData, mode: string) => [
     '--train',
-    data.train,
+    d.train,
     '--validation',
-    data.validation,
+    d.validation,
+    ...(mode === 'short' ? ['--sequential'] : []),
+  ];
+  const common = [
     '--steps',
     String(steps),
     '--skip',
@@ -176,6 +210,7 @@ async function main() {
   ];
   const results: {
     name: string;
+    mode: string;
     torch: Json | null;
     studio: Json | null;
     bert: Json | null;
@@ -184,6 +219,7 @@ async function main() {
     name: string,
     s: Shape,
     modelType: string | null,
+    input: string[],
     configOut?: string,
   ) => {
     process.stdout.write(`  ${name}: studio${modelType ? ` ${modelType}` : ''}… `);
@@ -191,6 +227,7 @@ async function main() {
       '--import',
       'tsx',
       'scripts/bench-torch-studio.ts',
+      ...input,
       ...common,
       ...shapeArgs(s),
       ...(modelType ? ['--family', modelType] : []),
@@ -204,47 +241,59 @@ async function main() {
     else console.log(`${fmt(studio.train_samples_per_second)} samples/s`);
     return studio;
   };
-  for (const name of shapeNames) {
-    const s = SHAPES[name];
-    let torch: Json | null = null;
-    // With --family the studio goes first: transformers builds the model from its config.json.
-    const configPath = join(tmpdir(), `trainer-studio-bench-${family ?? 'bert'}-${name}.json`);
-    const studio = family ? await studioRun(name, s, family, configPath) : null;
-    if (!skipPython && (!family || studio)) {
-      process.stdout.write(`  ${name}: transformers Trainer… `);
-      const r = await runChild(python, [
-        'scripts/bench_torch_trainer.py',
-        ...common,
-        ...shapeArgs(s),
-        ...(family ? ['--config', configPath] : []),
-        '--threads',
-        String(cpus().length),
-        '--device',
-        flag('torch-device', 'cpu'),
-        ...(has('gradient-checkpointing') ? ['--gradient-checkpointing'] : []),
-      ]);
-      torch = r.json;
-      if (!torch || torch.error) {
-        console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
-        torch = null;
-      } else {
-        console.log(`${fmt(torch.train_samples_per_second)} samples/s`);
+  for (const { mode, data } of datasets)
+    for (const name of shapeNames) {
+      const label = `${name}, ${mode}`;
+      const input = dataArgs(data, mode);
+      const s = SHAPES[name];
+      let torch: Json | null = null;
+      // With --family the studio goes first: transformers builds the model from its config.json.
+      const configPath = join(tmpdir(), `trainer-studio-bench-${family ?? 'bert'}-${name}.json`);
+      const studio = family ? await studioRun(label, s, family, input, configPath) : null;
+      if (!skipPython && (!family || studio)) {
+        process.stdout.write(`  ${label}: transformers Trainer… `);
+        const r = await runChild(python, [
+          'scripts/bench_torch_trainer.py',
+          ...input,
+          ...common,
+          ...shapeArgs(s),
+          ...(family ? ['--config', configPath] : []),
+          '--threads',
+          String(cpus().length),
+          '--device',
+          flag('torch-device', 'cpu'),
+          ...(has('gradient-checkpointing') ? ['--gradient-checkpointing'] : []),
+        ]);
+        torch = r.json;
+        if (!torch || torch.error) {
+          console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
+          torch = null;
+        } else {
+          console.log(`${fmt(torch.train_samples_per_second)} samples/s`);
+        }
       }
+      const ours = family ? studio : await studioRun(label, s, null, input);
+      // BERT of the same shape, for the FLOP/s comparison.
+      const bert = family && family !== 'bert' ? await studioRun(label, s, 'bert', input) : null;
+      results.push({
+        name,
+        mode,
+        torch,
+        studio: ours,
+        bert: bert ?? (family === 'bert' ? ours : null),
+      });
     }
-    const ours = family ? studio : await studioRun(name, s, null);
-    // BERT of the same shape, for the FLOP/s comparison.
-    const bert = family && family !== 'bert' ? await studioRun(name, s, 'bert') : null;
-    results.push({ name, torch, studio: ours, bert: bert ?? (family === 'bert' ? ours : null) });
-  }
 
   let page: Map<string, PageRun[]> | null = null;
   const pageBackends = flag('page-backends', 'wasm,webgpu').split(',').filter(Boolean);
   if (has('page')) {
     const pageSteps = Number(flag('page-steps', String(steps)));
-    console.log(`page: ${pageSteps} steps per run in headless Chromium (dist/)`);
+    console.log(
+      `page: ${pageSteps} steps per run in headless Chromium (dist/), ${datasets[0].mode} data`,
+    );
     page = await benchPage({
       shapes: shapeNames.map((name) => ({ name, shape: SHAPES[name] })),
-      trainFile: data.train,
+      trainFile: datasets[0].data.train,
       steps: pageSteps,
       skip,
       batch,
@@ -271,6 +320,8 @@ async function main() {
   console.log('');
   const header = [
     'shape',
+    'data',
+    'tokens/row (padded/step)',
     'params',
     'train torch samples/s',
     'train studio samples/s',
@@ -284,10 +335,12 @@ async function main() {
   ];
   if (has('kernels')) header.push('kernels/step');
   if (page) for (const b of pageBackends) header.push(`train page ${b} samples/s`);
-  const rows = results.map(({ name, torch, studio }) => {
+  const rows = results.map(({ name, mode, torch, studio }) => {
     const s = SHAPES[name];
     const row = [
       `${name} (${s.hidden}/${s.layers}/${s.heads}/${s.intermediate})`,
+      mode,
+      `${fmt(studio?.mean_tokens ?? torch?.mean_tokens)} (${fmt(studio?.mean_padded)})`,
       studio ? `${((studio.parameters as number) / 1e6).toFixed(2)}M` : '–',
       fmt(torch?.train_samples_per_second),
       fmt(studio?.train_samples_per_second),
@@ -302,7 +355,8 @@ async function main() {
     if (has('kernels')) row.push(String(studio?.kernels_per_step ?? '–'));
     if (page) {
       for (const b of pageBackends) {
-        const run = page.get(name)?.find((x) => x.backend === b);
+        const run =
+          mode === datasets[0].mode ? page.get(name)?.find((x) => x.backend === b) : undefined;
         const fellBack =
           run && !run.reported.startsWith(b) ? ` (${run.reported.split(/\s/)[0]})` : '';
         row.push(run?.samplesPerSecond ? `${fmt(run.samplesPerSecond)}${fellBack}` : '–');
@@ -314,29 +368,32 @@ async function main() {
   console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   if (family) {
-    // total_flos' count: 6 x tokens x non-embedding parameters per sample; every row is
-    // max_length tokens here.
+    // total_flos' count: 6 x tokens x non-embedding parameters per sample (the mean real
+    // tokens of a row: max_length with the long data).
     const flops = (j: Json | null) =>
       j && typeof j.train_samples_per_second === 'number'
-        ? j.train_samples_per_second * 6 * maxLength * (j.non_embedding_parameters as number)
+        ? j.train_samples_per_second *
+          6 *
+          ((j.mean_tokens as number | undefined) ?? maxLength) *
+          (j.non_embedding_parameters as number)
         : null;
     console.log('');
-    for (const { name, studio, bert } of results) {
+    for (const { name, mode, studio, bert } of results) {
       const [f, b] = [flops(studio), flops(bert)];
       const dims = studio?.dims ? JSON.stringify(studio.dims) : '?';
       console.log(
-        `${name}: studio ${family} ${f === null ? '–' : (f / 1e9).toFixed(2)} GFLOP/s ` +
+        `${name}, ${mode}: studio ${family} ${f === null ? '–' : (f / 1e9).toFixed(2)} GFLOP/s ` +
           `(sizes ${dims}), BERT of the same shape ${b === null ? '–' : (b / 1e9).toFixed(2)} ` +
           `GFLOP/s: samples/s per FLOP ${ratio(f, b)} BERT's`,
       );
     }
   }
   if (has('kernels')) {
-    for (const { name, studio } of results) {
+    for (const { name, mode, studio } of results) {
       const top = studio?.kernels_top as [string, number][] | null | undefined;
       if (top)
         console.log(
-          `  ${name} kernels/step by name: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}`,
+          `  ${name}, ${mode} kernels/step by name: ${top.map(([k, n]) => `${k} ${n}`).join(', ')}`,
         );
     }
   }

@@ -62,6 +62,11 @@ def main():
     p.add_argument("--skip", type=int, default=2, help="steps left out of the timed window")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument(
+        "--sequential",
+        action="store_true",
+        help="train the rows in file order (train_sampling_strategy='sequential', as the studio's side)",
+    )
+    p.add_argument(
         "--device",
         choices=["cpu", "cuda"],
         default="cpu",
@@ -172,6 +177,7 @@ def main():
             use_cpu=a.device == "cpu",
             dataloader_num_workers=0,
             gradient_checkpointing=a.gradient_checkpointing,
+            **({"train_sampling_strategy": "sequential"} if a.sequential else {}),
         )
         trainer = Trainer(
             model=model,
@@ -208,6 +214,11 @@ def main():
             "eval_samples": len(eval_ds),
             "eval_samples_per_second": len(eval_ds) / eval_s,
             "mean_tokens": train_ds.tokens / len(train_ds),
+            "mean_padded": sum(
+                max(len(x["input_ids"]) for x in train_ds.items[k * a.batch : (k + 1) * a.batch])
+                for k in range(len(ends))
+            )
+            / len(ends),
             "parameters": sum(x.numel() for x in model.parameters()),
             "model_type": config.model_type,
             "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

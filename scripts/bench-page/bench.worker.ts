@@ -18,7 +18,12 @@ import { bertFamily } from '../../src/core/model/bert';
 import { smallBertConfig } from '../../src/core/model/bert/config';
 import { AdamW, hfNoDecay } from '../../src/core/train/adamw';
 import { clipFlatGradsByGlobalNorm } from '../../src/core/train/clip';
-import { batchGradients, type GradientBatch } from '../../src/core/train/gradients';
+import {
+  batchGradients,
+  type GradientBatch,
+  type GradientSource,
+} from '../../src/core/train/gradients';
+import { pageGradients } from '../../src/worker/replicas';
 import { deriveSeed } from '../../src/core/util/rng';
 import type { BenchRequest, BenchResult, MemoryReport } from './protocol';
 
@@ -72,7 +77,7 @@ function memoryReport(): MemoryReport | null {
 }
 
 /** Random ids in [1, vocab), full attention, segment 0, labels in [0, numLabels). */
-function randomBatch(req: BenchRequest): GradientBatch {
+function randomRows(req: BenchRequest): { ids: Int32Array; labels: Int32Array } {
   const { batch, seqLen, vocab, numLabels } = req;
   const ids = new Int32Array(batch * seqLen);
   const labels = new Int32Array(batch);
@@ -86,6 +91,13 @@ function randomBatch(req: BenchRequest): GradientBatch {
   };
   for (let i = 0; i < ids.length; i++) ids[i] = 1 + Math.floor(next() * (vocab - 1));
   for (let i = 0; i < batch; i++) labels[i] = Math.floor(next() * numLabels);
+  return { ids, labels };
+}
+
+/** {@link randomRows} as one batch of tensors. */
+function randomBatch(req: BenchRequest): GradientBatch {
+  const { batch, seqLen } = req;
+  const { ids, labels } = randomRows(req);
   return {
     input_ids: tf.tensor2d(ids, [batch, seqLen], 'int32'),
     attention_mask: tf.ones([batch, seqLen], 'int32') as tf.Tensor2D,
@@ -103,7 +115,7 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     });
   }
   const isWasm = req.backend !== 'webgpu';
-  const threads = req.backend === 'wasm1' ? 1 : Math.max(1, scope.navigator.hardwareConcurrency);
+  const threads = req.backend === 'wasmN' ? Math.max(1, scope.navigator.hardwareConcurrency) : 1;
   const choice = await selectBackend(isWasm ? 'wasm' : 'webgpu', {
     wasmPaths: {
       'tfjs-backend-wasm.wasm': wasmPlain,
@@ -133,11 +145,15 @@ async function run(req: BenchRequest): Promise<BenchResult> {
   const optimizer = new AdamW(model.params, { weightDecay: 0, decay: (n) => !hfNoDecay(n) });
   const batch = randomBatch(req);
   const problemType = 'single_label_classification' as const;
+  const source = req.backend === 'workersN' ? workersSource(req, model) : null;
+  const rows = Uint32Array.from({ length: req.batch }, (_, r) => r);
 
   /** One Trainer update step (trainer.ts `updateStep`, one micro-batch, max_grad_norm 1). */
   const step = async (i: number): Promise<{ loss: number; norm: number }> => {
     const seed = deriveSeed(req.seed, i, 0);
-    const { loss, grads } = batchGradients(model, problemType, batch, {}, seed, 1);
+    const { loss, grads } = source
+      ? await source.compute([rows], i)
+      : batchGradients(model, problemType, batch, {}, seed, 1);
     const flat = optimizer.flattenGrads(grads);
     tf.dispose([...grads.values()]);
     const norm = clipFlatGradsByGlobalNorm(flat, 1);
@@ -190,11 +206,13 @@ async function run(req: BenchRequest): Promise<BenchResult> {
   const endMemory = memoryReport();
   const tfMemoryBytes = tf.memory().numBytes;
   const tensorsLive = tf.memory().numTensors;
+  await source?.close();
   tf.dispose([batch.input_ids, batch.attention_mask, batch.token_type_ids, batch.labels]);
   optimizer.dispose();
   for (const v of model.params.values()) v.dispose();
   return {
     backend: req.backend,
+    workers: source ? req.workers : 1,
     shape: req.shapeName,
     requestedThreads: isWasm ? threads : null,
     tfBackend: tf.getBackend(),
@@ -216,6 +234,36 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     losses,
     norms,
   };
+}
+
+/**
+ * The page's data-parallel source (src/worker/replicas.ts) over {@link randomRows} as a dataset
+ * of `batch` rows: each step's one micro-batch is all of them, split among `req.workers` workers.
+ * Every step splits (minSplitFlops 0), whatever its size.
+ */
+function workersSource(req: BenchRequest, model: SequenceClassifier): GradientSource {
+  const { ids, labels } = randomRows(req);
+  const factory = pageGradients(req.workers, { minSplitFlops: 0 });
+  if (!factory) throw new Error(`workersN needs 2 workers or more (got ${req.workers})`);
+  return factory({
+    model,
+    train: {
+      encoded: {
+        ids: Uint16Array.from(ids),
+        offsets: Uint32Array.from({ length: req.batch + 1 }, (_, r) => r * req.seqLen),
+        typeIds: null,
+        truncated: 0,
+      },
+      labels,
+      labelWidth: 1,
+      size: req.batch,
+    },
+    problemType: 'single_label_classification',
+    numLabels: req.numLabels,
+    collate: { padding: 'longest', maxLength: req.seqLen, padId: 0 },
+    loss: {},
+    seed: req.seed,
+  });
 }
 
 scope.onmessage = (e: MessageEvent<BenchRequest>) => {

@@ -1,6 +1,10 @@
 /** Messages between scripts/bench-page.ts's page (main.ts) and its worker (bench.worker.ts). */
 
-export type BenchBackend = 'wasm1' | 'wasmN' | 'webgpu';
+/**
+ * `wasm1`: wasm, one thread; `wasmN`: wasm, a thread per core; `workersN`: wasm, one thread in each
+ * of `workers` Web Workers (the page's data parallelism: src/worker/replicas.ts); `webgpu`.
+ */
+export type BenchBackend = 'wasm1' | 'wasmN' | 'workersN' | 'webgpu';
 
 export interface BenchShape {
   hidden: number;
@@ -27,6 +31,8 @@ export interface BenchRequest {
   profile: boolean;
   /** > 0: the worker's navigator.hardwareConcurrency is made to read this (before TF.js loads). */
   emulateCores: number;
+  /** `workersN`: how many workers share each batch (this one and workers - 1 replicas). */
+  workers: number;
 }
 
 /** What the worker finds of the wasm backend's memory. */
@@ -48,6 +54,8 @@ export interface MemoryReport {
 
 export interface BenchResult {
   backend: BenchBackend;
+  /** Workers that shared each batch (1 but for `workersN`). */
+  workers: number;
   shape: string;
   /** The wasm thread count asked of setThreadsCount (TF.js caps it; see MemoryReport.threads). */
   requestedThreads: number | null;

@@ -8,6 +8,8 @@ import { dataFlags, runtimeFlags } from './flagSpecs';
 import { loadModelDir } from './modelFiles';
 import { log, replicasOf, startReplicas, useBackend } from './runtime';
 import { StudioError } from '../core/run/errors';
+import { readTaggedFile } from '../core/session/tagged';
+import { evaluateTagged } from '../core/session/taggedSession';
 
 export async function evaluateCommand(argv: string[]): Promise<void> {
   const specs: Record<string, FlagSpec> = {
@@ -53,6 +55,28 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   await useBackend(backend);
   const session = new StudioSession();
   await loadModelDir(session, String(v.model_dir));
+  const batchSize = Number(
+    v.per_device_eval_batch_size ?? specs.per_device_eval_batch_size.default,
+  );
+  if (session.model?.head === 'token') {
+    // A token classifier: seqeval's metrics on a tagged file, as its training logged them.
+    const file = String(v.validation_file);
+    const tagged = await readTaggedFile(
+      basename(file),
+      await openDataFile(file, '--validation_file'),
+      { task: 'token-classification', labelNames: null },
+    );
+    const maxLength = v.max_length === undefined ? null : Number(v.max_length);
+    const metrics = await evaluateTagged(
+      session,
+      tagged!.corpus,
+      basename(file),
+      maxLength,
+      batchSize,
+    );
+    process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+    return;
+  }
   const table = await session.loadTable(
     basename(String(v.validation_file)),
     await openDataFile(String(v.validation_file), '--validation_file'),
@@ -60,9 +84,6 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const model = session.model;
   if (!model)
     throw new StudioError('model-files', `No model was loaded from ${String(v.model_dir)}.`);
-  const batchSize = Number(
-    v.per_device_eval_batch_size ?? specs.per_device_eval_batch_size.default,
-  );
   // One thread unless asked: whether replicas pay for their start-up depends on the model size
   // and row lengths, not on the rows alone (see the flag's help).
   const replicas = v.num_replicas === undefined ? 1 : replicasOf(v, backend, batchSize);

@@ -15,7 +15,7 @@ import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import type { GradientSourceFactory } from '../core/train/gradients';
 import { bundledTokenizerDir, openDataFile } from './files';
 import { checkedFileValue, readArgumentsJson } from './argsJson';
-import { logDataReport } from './dataReport';
+import { logDataReport, logTaggedFile } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
 import { log, useBackend } from './runtime';
 import { dataFlags, modelFlags, runConfigOfFlags, runtimeFlags } from './flagSpecs';
@@ -95,7 +95,6 @@ export async function prepareRun(
   const args = early.training;
   const backend = String(v.backend ?? runtimeFlags.backend.default);
   await useBackend(backend);
-  const gradients = opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   const outDir = args.output_dir;
   // The page's run service, on the file system: checkpoints and the output folder in output_dir.
   const service = new RunService({
@@ -103,6 +102,8 @@ export async function prepareRun(
     checkpoints: fsCheckpointStores(outDir),
   });
   const session = service.session;
+  // A CoNLL or tagged JSON Lines file is read as tagged sentences unless --task says otherwise.
+  session.setTagging({ task: early.data.task, labelNames: early.data.label_names });
   const trainFile = String(v.train_file);
   const readOpts: ReadOptions = {
     ...(early.data.header !== null && { hasHeader: early.data.header }),
@@ -113,12 +114,21 @@ export async function prepareRun(
     await openDataFile(trainFile, '--train_file'),
     { read: readOpts },
   );
-  log(
-    `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
-      `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
-      `${table.hasHeader ? 'header' : 'no header'}, ${table.anomalyCount} anomalies`,
-  );
-  for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
+  if (table.tagged) logTaggedFile(trainFile, table);
+  else {
+    log(
+      `read ${trainFile}: ${table.rowCount} rows, columns [${table.columns.join(', ')}], ` +
+        `${table.encoding}, delimiter ${JSON.stringify(table.delimiter)}, ` +
+        `${table.hasHeader ? 'header' : 'no header'}, ${table.anomalyCount} anomalies`,
+    );
+    for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
+  }
+  // Started once the task is known (the replicas read one label per row: a tagged file trains on
+  // this thread), so the workers load while this thread tokenizes.
+  const gradients = table.tagged
+    ? undefined
+    : opts.startGradients?.(v, backend, args.per_device_train_batch_size);
+  if (table.tagged) log('token classification trains on this thread (no data-parallel replicas)');
   const ref: DataRef = { train: { name: trainFile, bytes: (await stat(trainFile)).size } };
   if (early.data.validation_file !== null) {
     const vf = early.data.validation_file;
@@ -182,19 +192,25 @@ export async function prepareRun(
   const maxLength = checkpointMaxLength(resolved.data.max_length, info, session);
   const t0 = performance.now();
   const ds = await service.prepare(prepareOptionsOf(resolved, maxLength));
+  if (ds.tagged) {
+    log(`tags ${ds.labels.map((l, i) => `${l} (${ds.classCounts[i]})`).join(', ')}`);
+  } else {
+    log(
+      `text column "${columns.text}", label column "${columns.label}"; labels ${ds.labels
+        .map((l, i) => `${l} (${ds.classCounts[i]})`)
+        .join(', ')}`,
+    );
+  }
+  const rows = ds.tagged ? 'sentences' : 'rows';
   log(
-    `text column "${columns.text}", label column "${columns.label}"; labels ${ds.labels
-      .map((l, i) => `${l} (${ds.classCounts[i]})`)
-      .join(', ')}`,
-  );
-  log(
-    `train ${ds.trainRows} rows, validation ${ds.validationRows} rows; ${ds.skippedRows.length} rows skipped; ` +
+    `train ${ds.trainRows} ${rows}, validation ${ds.validationRows} ${rows}; ` +
+      (ds.tagged ? '' : `${ds.skippedRows.length} rows skipped; `) +
       `${ds.truncatedRows} truncated at ${maxLength} tokens; mean ${ds.meanTokens.toFixed(1)} tokens; ` +
       `tokenized in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   if (ds.skippedMessage) log(`  ${ds.skippedMessage}`);
   if (ds.overlap > 0) log(`  warning: ${ds.overlap} validation texts also appear in train`);
-  logDataReport(session.dataReport(columns, maxLength));
+  logDataReport(session.dataReport(columns, maxLength), maxLength);
 
   const spec: ModelSpec = modelSpecOf(resolved.model, maxLength);
   return {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { installWasmKernels } from './kernels/wasmKernels';
+import { installWebGpuKernels } from './kernels/webgpu/webgpuKernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -26,10 +27,27 @@ export interface BackendOptions {
   wasmThreads?: number;
 }
 
+interface GpuLimitsLike {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize?: number;
+}
 interface GpuAdapterLike {
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string };
   isFallbackAdapter?: boolean;
-  limits: { maxStorageBufferBindingSize: number };
+  limits: GpuLimitsLike;
+}
+
+/**
+ * The largest tensor the webgpu backend's device can hold and bind: TF.js asks for the adapter's
+ * maxima (maxBufferSize, maxStorageBufferBindingSize) when it creates the device; this reads
+ * what the device was granted. Null when the active backend is not webgpu.
+ */
+export function webgpuMaxTensorBytes(): number | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const limits = (tf.backend() as unknown as { device?: { limits?: GpuLimitsLike } }).device
+    ?.limits;
+  if (!limits) return null;
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize ?? Infinity);
 }
 interface GpuLike {
   requestAdapter(): Promise<GpuAdapterLike | null>;
@@ -60,6 +78,8 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<bool
     if (name === 'wasm') await registerWasm(opts);
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
+    // The studio's fused WGSL kernels (GELU, AdamW buckets, the step log).
+    if (ok && name === 'webgpu') installWebGpuKernels();
     return ok && tf.getBackend() === name;
   } catch {
     return false;
@@ -95,13 +115,15 @@ export async function selectBackend(
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   const fallbackAdapter = Boolean(adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter);
   const maxBufferBytes = adapter?.limits.maxStorageBufferBindingSize;
-  const gpuFacts = { fallbackAdapter, maxBufferBytes };
+  const facts = { fallbackAdapter, maxBufferBytes };
+  // On webgpu: what the device was granted (the adapter's maxima, as TF.js requests them).
+  const gpuFacts = () => ({ ...facts, maxBufferBytes: webgpuMaxTensorBytes() ?? maxBufferBytes });
 
   if (preferred !== 'auto') {
     if (preferred === 'webgpu' && !adapter) {
       // Fall through to auto, but say why the requested backend was not used.
     } else if (await tryBackend(preferred, opts)) {
-      return { name: preferred, reason: `${preferred} was requested`, ...gpuFacts };
+      return { name: preferred, reason: `${preferred} was requested`, ...gpuFacts() };
     }
     const choice = await selectBackend('auto', opts);
     return { ...choice, reason: `${preferred} is unavailable here; ${choice.reason}` };
@@ -109,7 +131,7 @@ export async function selectBackend(
 
   if (adapter && !fallbackAdapter && (await tryBackend('webgpu', opts))) {
     const vendor = adapter.info?.vendor ? ` (${adapter.info.vendor})` : '';
-    return { name: 'webgpu', reason: `WebGPU adapter found${vendor}`, ...gpuFacts };
+    return { name: 'webgpu', reason: `WebGPU adapter found${vendor}`, ...gpuFacts() };
   }
   if (adapter && fallbackAdapter && (await tryBackend('webgpu', opts))) {
     const gpuSpeed = await measureMatmulGflops(128, 3);
@@ -119,7 +141,7 @@ export async function selectBackend(
         return {
           name: 'wasm',
           reason: `the WebGPU adapter is a software fallback (${gpuSpeed.toFixed(1)} GFLOP/s); WASM measured ${wasmSpeed.toFixed(1)} GFLOP/s on ${await wasmThreadsLabel()}`,
-          ...gpuFacts,
+          ...gpuFacts(),
         };
       }
       await tryBackend('webgpu', opts);
@@ -127,27 +149,27 @@ export async function selectBackend(
     return {
       name: 'webgpu',
       reason: `software WebGPU adapter, measured ${gpuSpeed.toFixed(1)} GFLOP/s`,
-      ...gpuFacts,
+      ...gpuFacts(),
     };
   }
   const noGpu = gpu ? 'no WebGPU adapter was offered' : 'this browser has no WebGPU';
   const g = globalThis as { document?: unknown; OffscreenCanvas?: unknown };
   if (g.document !== undefined || g.OffscreenCanvas !== undefined) {
     if (await tryBackend('webgl', opts)) {
-      return { name: 'webgl', reason: `${noGpu}; using WebGL`, ...gpuFacts };
+      return { name: 'webgl', reason: `${noGpu}; using WebGL`, ...gpuFacts() };
     }
   }
   if (await tryBackend('wasm', opts)) {
     return {
       name: 'wasm',
       reason: `${noGpu}; using WebAssembly on ${await wasmThreadsLabel()}`,
-      ...gpuFacts,
+      ...gpuFacts(),
     };
   }
   await tryBackend('cpu', opts);
   return {
     name: 'cpu',
     reason: `${noGpu} and WebAssembly failed; using plain JavaScript`,
-    ...gpuFacts,
+    ...gpuFacts(),
   };
 }

@@ -213,7 +213,7 @@ export class StudioSession extends SessionData {
    * Waits until the model holds still: at once without a run; while a run is paused, once its
    * step in flight ended. A run training on refuses (its weights change with every step).
    */
-  private async modelAtRest(what: string): Promise<void> {
+  async modelAtRest(what: string): Promise<void> {
     const t = this.trainer;
     if (!t) return;
     if (!t.paused)
@@ -237,6 +237,8 @@ export class StudioSession extends SessionData {
         'not-ready',
         'There is no model yet: train one or load an exported one.',
       );
+    if (model.head === 'token')
+      throw new StudioError('not-ready', 'This model tags words: ask it for entities instead.');
     await this.modelAtRest('to try it');
     return predictTexts(model, tok, this.labels, texts, this.modelInputLength(model));
   }

@@ -121,6 +121,8 @@ export function App() {
             backend={s.backend}
             disabled={locked}
             onChoose={s.chooseBackend}
+            workers={s.settings.workers}
+            onWorkers={s.setWorkers}
           />
           <ShareLink settings={s.settings} overrides={overrides} />
         </div>

@@ -85,6 +85,11 @@ export interface StudioSettings {
    * on the next visit for the kept file; a new file is read as detected.
    */
   read?: { delimiter?: string; hasHeader?: boolean };
+  /**
+   * Workers a run trains on (the compute panel; a run config's `compute.num_replicas`): left out
+   * for one per core.
+   */
+  workers?: number;
 }
 
 /** The tokenizer files the user dropped, kept in the browser's storage. */

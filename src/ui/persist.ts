@@ -5,7 +5,12 @@
  * to its default, garbage falls back to all defaults. Settings stored before the run config
  * (`trainer-studio.settings.v1`, the settings object itself) are read and rewritten.
  */
-import { parseRunConfig, type ColumnChoice, type TokenizerSource } from '../worker/client';
+import {
+  COMPUTE_FIELDS,
+  parseRunConfig,
+  type ColumnChoice,
+  type TokenizerSource,
+} from '../worker/client';
 import { runConfigOfSettings, settingsOfRunConfig } from './settingsConfig';
 import {
   ARG_SPECS,
@@ -122,6 +127,7 @@ function normalise(c: RunConfigLike): RunConfigLike {
     data: part(c.data),
     model: part(c.model),
     training: part(c.training),
+    ...(isObj(c.compute) ? { compute: c.compute } : {}),
   };
 }
 
@@ -150,9 +156,11 @@ export function validateSettings(data: unknown): StudioSettings {
 
   const tokenizer = parseTokenizer(d.tokenizer);
   const read = parseRead(d.read);
+  const workers = parseWorkers(d.workers);
   return {
     ...(tokenizer ? { tokenizer } : {}),
     ...(read ? { read } : {}),
+    ...(workers !== undefined ? { workers } : {}),
     columns: parseColumns(d.columns),
     validationFraction: num(
       VALIDATION_FRACTION_SPEC,
@@ -162,6 +170,13 @@ export function validateSettings(data: unknown): StudioSettings {
     model,
     args,
   };
+}
+
+/** A stored worker count (a whole number within the compute table's limits), else undefined. */
+function parseWorkers(v: unknown): number | undefined {
+  return COMPUTE_FIELDS.num_replicas.schema.safeParse(v).success && typeof v === 'number'
+    ? v
+    : undefined;
 }
 
 /** The delimiters the page offers (DataFileControls); any other stored value is dropped. */

@@ -56,6 +56,7 @@ export function runConfigOfSettings(
     },
     model,
     training: { ...overrides, ...s.args },
+    ...(s.workers !== undefined ? { compute: { num_replicas: s.workers } } : {}),
   };
 }
 
@@ -131,9 +132,14 @@ export function settingsOfRunConfig(
       : {}),
     ...(typeof data.header === 'boolean' ? { hasHeader: data.header } : {}),
   };
+  // A config's compute part sets the workers (null: one per core); without one, the page's stay.
+  const { workers: baseWorkers, ...rest } = base;
+  const given = config.compute?.num_replicas;
+  const workers = given === undefined ? baseWorkers : (given ?? undefined);
   // Through the settings' own validation, so a config can set nothing the page would not accept.
   const settings = validateSettings({
-    ...base,
+    ...rest,
+    ...(workers !== undefined ? { workers } : {}),
     ...(Object.keys(read).length > 0 ? { read } : {}),
     columns,
     validationFraction: data.validation_split ?? base.validationFraction,

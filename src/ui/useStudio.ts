@@ -209,6 +209,7 @@ export function useStudio({ gradientCheckpointing = false } = {}) {
     setValidationFraction: settingsActions.setValidationFraction,
     setModelSize: settingsActions.setModelSize,
     setArg: settingsActions.setArg,
+    setWorkers: settingsActions.setWorkers,
     workerDead: worker.workerDead,
     restartWorker,
     modelSource: pre.modelSource,

@@ -29,6 +29,7 @@ export { fitMaxLength } from '../core/session/maxLength';
 export { configFromHash, LINK_CANNOT_CARRY, shareLinkHash } from '../core/config/shareLink';
 export { shareLinkOfConfig, trainingDefaults } from '../core/config/runFiles';
 export { DATA_FIELDS } from '../core/config/dataArguments';
+export { COMPUTE_FIELDS, MAX_WORKERS } from '../core/config/computeArguments';
 export { SCRATCH_MODEL_FIELDS, MODEL_FIELDS } from '../core/config/modelArguments';
 export { ARG_DOCS, ARG_LIMITS, type NumberLimits } from '../core/train/argsFields';
 export { lastEvalMetrics } from '../core/train/trainLog';

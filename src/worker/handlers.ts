@@ -12,6 +12,7 @@ import { modelFamilies } from '../core/session/pretrained';
 import { argsCatalog, checkArgs } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
+import { pageGradients, pageWorkers, workersOf, type PageWorkers } from './replicas';
 import { modelSources, tokenizerInfo } from './sources';
 import type { Api, ReadProgress, RequestName, WorkerEvent } from './protocol';
 import { bytesOf, fileOf, readOptions, transferOf } from './transfer';
@@ -27,6 +28,13 @@ export interface HandlerContext {
   backendOptions: BackendOptions;
   /** Where runs and kept files are stored (the worker's: IndexedDB and Web Locks). */
   stores: Pick<RunServiceDeps, 'runs' | 'checkpoints' | 'kept' | 'locks'>;
+}
+
+/** The wasm backend's threads (1 on another backend). */
+async function wasmThreads(backend: string): Promise<number> {
+  if (backend !== 'wasm') return 1;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  return Math.max(1, wasm.getThreadsCount());
 }
 
 export function createHandlers(
@@ -51,13 +59,19 @@ export function createHandlers(
   const session = service.session;
   const sources = modelSources(service, emit, ctx.assetUrl);
   const onRead = { onProgress: (progress: ReadProgress) => emit({ kind: 'read', progress }) };
+  /** The workers a run can use on the backend chosen (one until `init`). */
+  let workers: PageWorkers = pageWorkers('none');
+  /** A run's gradient source: `requested` workers (null: one per core) where they can run. */
+  const gradientsOf = (requested: number | null | undefined) =>
+    pageGradients(workersOf(requested, workers));
 
   return {
     async init({ preferred }) {
       const info = await selectBackend(preferred, ctx.backendOptions);
       service.setBackend(info.name, info.maxBufferBytes);
       watchDeviceLoss((reason) => service.deviceLost(reason));
-      return info;
+      workers = pageWorkers(info.name, globalThis, await wasmThreads(info.name));
+      return { ...info, workers };
     },
     loadPretrained: sources.loadPretrained,
     async modelFamilies() {
@@ -121,7 +135,8 @@ export function createHandlers(
       return 'config' in options ? service.prepareConfig(options.config) : service.prepare(options);
     },
     async train({ config }) {
-      return service.startRun(config, { yieldEachStep: true });
+      const gradients = gradientsOf(config.compute?.num_replicas);
+      return service.startRun(config, { yieldEachStep: true, gradients });
     },
     async stop() {
       return { stopping: service.stop() };
@@ -139,8 +154,9 @@ export function createHandlers(
       await service.deleteRun(id);
       return { deleted: true };
     },
-    async continueRun({ id }) {
-      return service.continueRun(id, { yieldEachStep: true });
+    async continueRun({ id, compute }) {
+      const gradients = gradientsOf(compute?.num_replicas);
+      return service.continueRun(id, { yieldEachStep: true, gradients });
     },
     async openRun({ id }) {
       return service.openRun(id);

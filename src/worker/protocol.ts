@@ -21,6 +21,7 @@ import type {
 } from '../core/session';
 
 import type { ArgInfo } from './argsCatalog';
+import type { PageWorkers } from './replicas';
 import type { ReadProgress } from '../core/data/read';
 import type { DownloadProgress } from '../core/io/modelSource';
 import type { MemoryEstimate } from '../core/model/memory';
@@ -56,6 +57,8 @@ export interface BackendInfo {
   fallbackAdapter: boolean;
   /** Largest storage buffer the adapter allows, bytes (WebGPU only). */
   maxBufferBytes?: number;
+  /** How many workers a run can train on with this backend, and why one when so. */
+  workers?: PageWorkers;
 }
 
 /** A tokenizer to load: one the app bundles, or any Hugging Face Hub id (`owner/name@rev`). */
@@ -255,7 +258,8 @@ export interface Api {
    * settings, prepares the data as before and trains on with `resume_from_checkpoint` (same
    * record, same losses).
    */
-  continueRun: [{ id: string }, TrainResult];
+  /** `compute`: the page's compute settings (its workers), as a run config's. */
+  continueRun: [{ id: string; compute?: RunConfig['compute'] }, TrainResult];
   /**
    * Opens a stored run again (Reopen in the history): its final model becomes the model for
    * predictions, evaluation and export, evaluated on what the run evaluated (its validation

@@ -10,6 +10,7 @@ import type { SequenceClassifier } from '../../src/core/model/classifier';
 import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
+import { denseGrad } from '../../src/core/train/flatParams';
 import {
   InProcessGradients,
   type GradientContext,
@@ -42,7 +43,12 @@ function context(
 
 async function read(g: StepGradients): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   const grads = new Map<string, Float32Array>();
-  for (const [k, t] of g.grads) grads.set(k, await t.data<'float32'>());
+  // A row-sparse gradient (the word embeddings' from replicas) filled out as the table.
+  for (const [k, t] of g.grads) {
+    const dense = tf.tidy(() => denseGrad(t));
+    grads.set(k, await dense.data<'float32'>());
+    if (dense !== t) dense.dispose();
+  }
   const loss = (await g.loss.data())[0];
   tf.dispose([g.loss, ...g.grads.values()]);
   return { loss, grads };

@@ -52,6 +52,9 @@ describe('resolveRun', () => {
       delimiter: null,
       max_length: data.max_length,
       tokenizer: { source: 'bundled' },
+      task: data.task,
+      label_names: data.label_names,
+      label_all_tokens: data.label_all_tokens,
     });
     expect(run.model).toMatchObject({ architecture: 'bert', source: 'scratch' });
     for (const k of Object.keys(SCRATCH_MODEL_FIELDS)) {

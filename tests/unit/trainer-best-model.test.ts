@@ -359,7 +359,10 @@ describe('nan_policy', () => {
     expect(err).toBeInstanceOf(NonFiniteLossError);
     expect((err as NonFiniteLossError).step).toBe(first + 1);
     expect((err as NonFiniteLossError).value).toBeNaN();
-    expect(weights).toHaveLength(first + 1); // the steps before it, and the initial weights
+    // The step log is read at the log entry after the NaN step: that step reached on_step_end
+    // (its snapshot), unapplied, before the error.
+    expect(weights).toHaveLength(first + 2); // the initial weights, the steps before it, and it
+    expect(weights[first + 1]).toEqual(weights[first]);
     expect(final).toEqual(weights[first]);
   });
 });

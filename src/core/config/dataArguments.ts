@@ -9,6 +9,10 @@ const VALIDATION_SPLIT: NumberLimits = { min: 0.01, max: 0.9, integer: false };
 const MAX_LENGTH: NumberLimits = { min: 8, max: 512, integer: true };
 const name = z.string().min(1).nullable();
 
+/** The tasks a run trains ('auto': token classification for a tagged file, else text classification). */
+export const TASK_CHOICES = ['auto', 'text-classification', 'token-classification'] as const;
+export type TaskChoice = (typeof TASK_CHOICES)[number];
+
 export const DATA_FIELDS = {
   train_file: configField(name, null, 'CSV/TSV file to train on', 'string'),
   validation_file: configField(
@@ -48,6 +52,28 @@ export const DATA_FIELDS = {
     z.boolean().nullable(),
     null,
     'whether row 1 of a CSV/TSV names the columns (detected when left out; --no_header for files without one)',
+    'boolean',
+  ),
+  task: configField(
+    z.enum(TASK_CHOICES),
+    'auto',
+    "the task: 'token-classification' (one tag per word, named entities) for a CoNLL or tagged " +
+      "JSON Lines file, 'text-classification' (one label per text or pair) for a table; 'auto' " +
+      'detects it from the training file',
+    'string',
+  ),
+  label_names: configField(
+    z.array(z.string().min(1)).min(1).nullable(),
+    null,
+    'token classification: the tag names in id order, for JSON Lines whose ner_tags are ' +
+      'integers, e.g. --label_names O B-PER I-PER (else the names the file gives)',
+    'string[]',
+  ),
+  label_all_tokens: configField(
+    z.boolean(),
+    false,
+    "token classification: every sub-token of a word takes the word's tag (B- as I- after the " +
+      "first), as run_ner.py's label_all_tokens; else only a word's first sub-token is labelled",
     'boolean',
   ),
   delimiter: configField(

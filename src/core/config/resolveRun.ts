@@ -11,7 +11,7 @@
  */
 import type { z } from 'zod';
 import { parseTrainingArguments, type TrainingArguments } from '../train/args';
-import { DATA_FIELDS, type DataArguments } from './dataArguments';
+import { DATA_FIELDS, type DataArguments, type TaskChoice } from './dataArguments';
 import type { ConfigField } from './fields';
 import {
   MODEL_FIELDS,
@@ -79,6 +79,12 @@ export interface ResolvedData {
   delimiter: string | null;
   max_length: number;
   tokenizer: ResolvedTokenizer;
+  /** The task asked for ('auto': detected from the training file). */
+  task: TaskChoice;
+  /** Tag names in id order for JSON Lines with integer ner_tags; null: the file's. */
+  label_names: string[] | null;
+  /** Token classification: label every sub-token of a word (run_ner.py's label_all_tokens). */
+  label_all_tokens: boolean;
 }
 
 /**
@@ -211,6 +217,10 @@ export function dataFingerprint(data: ResolvedData, seed: number, ref: DataRef =
       delimiter: data.delimiter,
       max_length: data.max_length,
       tokenizer: data.tokenizer,
+      // Left out at their defaults, so a text run's fingerprint is the one it had before them.
+      ...(data.task !== 'auto' ? { task: data.task } : {}),
+      ...(data.label_names !== null ? { label_names: data.label_names } : {}),
+      ...(data.label_all_tokens ? { label_all_tokens: true } : {}),
       seed,
       revision: ref.revision,
     }),
@@ -245,6 +255,9 @@ export function resolveRun(config: RunConfig, dataRef: DataRef = {}): ResolvedRu
     delimiter: delimiterOf(d.delimiter),
     max_length: d.max_length,
     tokenizer: resolveTokenizer(m, dataRef),
+    task: d.task,
+    label_names: d.label_names,
+    label_all_tokens: d.label_all_tokens,
   };
   return {
     data,
@@ -283,13 +296,29 @@ export function prepareOptionsOf(
   validationFraction: number;
   maxLength: number;
   seed: number;
+  tagging: TaggingOptions;
 } {
   return {
     columns: columnChoiceOf(run.data.columns),
     validationFraction: run.data.validation_split,
     maxLength,
     seed: run.training.seed,
+    tagging: taggingOf(run.data),
   };
+}
+
+/** How a run treats a tagged file (see `PrepareOptions.tagging` in session/types.ts). */
+export interface TaggingOptions {
+  task: TaskChoice;
+  labelNames: string[] | null;
+  labelAllTokens: boolean;
+}
+
+/** The tagging options of resolved data. */
+export function taggingOf(
+  d: Pick<ResolvedData, 'task' | 'label_names' | 'label_all_tokens'>,
+): TaggingOptions {
+  return { task: d.task, labelNames: d.label_names, labelAllTokens: d.label_all_tokens };
 }
 
 /** A resolved run's columns as the session names them (text and label must be known). */

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { allArgumentsToJson, parseTrainingArguments } from '../train/args';
 import { StudioError } from '../util/errors';
+import { COMPUTE_FIELDS, type ComputeArguments } from './computeArguments';
 import { DATA_FIELDS, type DataArguments } from './dataArguments';
 import type { ConfigField } from './fields';
 import { SCRATCH_MODEL_FIELDS, MODEL_FIELDS, type ModelArguments } from './modelArguments';
@@ -20,6 +21,11 @@ export interface RunConfig {
   model: Partial<ModelArguments>;
   /** TrainingArguments set (training_args.json's names); the rest take transformers' defaults. */
   training: Record<string, unknown>;
+  /**
+   * Where the run computes (the page's workers: `computeArguments.ts`); absent in configs from
+   * before it, and never in the flat arguments JSON (the CLI's `--num_replicas` is a flag).
+   */
+  compute?: Partial<ComputeArguments>;
 }
 
 const envelope = z.object({
@@ -27,6 +33,7 @@ const envelope = z.object({
   data: z.record(z.string(), z.unknown()).default({}),
   model: z.record(z.string(), z.unknown()).default({}),
   training: z.record(z.string(), z.unknown()).default({}),
+  compute: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** A config that could not be read: `message` says what and where. */
@@ -117,6 +124,16 @@ export function parseRunConfig(input: unknown): { config: RunConfig; notices: st
       data: checkPart<DataArguments>(e.data.data, DATA_FIELDS, 'data', notices),
       model: checkPart<ModelArguments>(e.data.model, MODEL_FIELDS, 'model', notices),
       training,
+      ...(e.data.compute
+        ? {
+            compute: checkPart<ComputeArguments>(
+              e.data.compute,
+              COMPUTE_FIELDS,
+              'compute',
+              notices,
+            ),
+          }
+        : {}),
     },
     notices,
   };

@@ -163,6 +163,9 @@ export function runConfigOf(run: ResolvedRun): RunConfig {
     max_length: d.max_length,
     ...(d.header !== null ? { header: d.header } : {}),
     ...(d.delimiter !== null ? { delimiter: d.delimiter === '\t' ? 'tab' : d.delimiter } : {}),
+    ...(d.task !== 'auto' ? { task: d.task } : {}),
+    ...(d.label_names !== null ? { label_names: d.label_names } : {}),
+    ...(d.label_all_tokens ? { label_all_tokens: true } : {}),
   };
   const t = d.tokenizer;
   const model: Partial<ModelArguments> = {

@@ -3,6 +3,7 @@
  * of it. Pure numbers (no text formatting), computed in the worker, drawn by the UI and printed
  * by the command line.
  */
+import type { TaggedDataSummary } from './taggedTypes';
 import { detectTask, splitMultiLabel, type TaskDetection, type TaskOverride } from './task';
 
 export interface ClassCount {
@@ -66,6 +67,11 @@ export interface DataReport {
   tokenLengths: TokenLengthStats | null;
   /** Why part of the file was left out, or null. */
   capped: string | null;
+  /**
+   * A tagged file's summary (token classification): sentences, tags, scheme, issues, entities
+   * per type, lengths in words and sub-tokens, entities truncation cuts. Absent for a table.
+   */
+  tagged?: TaggedDataSummary;
 }
 
 export interface ReportInput {

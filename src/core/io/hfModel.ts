@@ -7,7 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { SequenceClassifier, type MismatchedParam } from '../model/classifier';
 import { defaultId2Label, invertId2Label, type ProblemType } from '../model/config';
 import { parseLabelFields } from '../model/configCommon';
-import { familyOf, parseModelConfig, type ModelConfig } from '../model/families';
+import {
+  familyOf,
+  headOfArchitectures,
+  parseModelConfig,
+  type ModelConfig,
+} from '../model/families';
+import type { HeadKind } from '../model/family';
 import { onnxFiles, type ModelWeights, type OnnxFiles } from './onnx/familyOnnx';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { StudioError } from '../util/errors';
@@ -20,18 +26,23 @@ export interface HfModelFiles {
 
 /**
  * `model.save_pretrained(dir)`: config.json (architectures: the family's
- * `<Family>ForSequenceClassification`, model_type, sizes, id2label/label2id, problem_type, dtype
- * float32, keys sorted as HF writes them) and model.safetensors (F32, HF names, PyTorch layout, `{"format": "pt"}`).
- * Reads the weights with `await data()` (safe on WebGPU).
+ * `<Family>ForSequenceClassification`, or `<Family>ForTokenClassification` for the token head,
+ * model_type, sizes, id2label/label2id (the tags of a token model), problem_type, dtype float32,
+ * keys sorted as HF writes them) and model.safetensors (F32, HF names, PyTorch layout,
+ * `{"format": "pt"}`). Reads the weights with `await data()` (safe on WebGPU).
  */
 export async function exportHfModel(model: SequenceClassifier): Promise<HfModelFiles> {
-  return hfModelFiles(model.config, await model.weights());
+  return hfModelFiles(model.config, await model.weights(), model.head);
 }
 
 /** {@link exportHfModel}'s files from weights already on the host (`model.weights()`). */
-export function hfModelFiles(config: ModelConfig, weights: ModelWeights): HfModelFiles {
+export function hfModelFiles(
+  config: ModelConfig,
+  weights: ModelWeights,
+  head: HeadKind = 'sequence',
+): HfModelFiles {
   return {
-    'config.json': familyOf(config).configToJson(config),
+    'config.json': familyOf(config).configToJson(config, head),
     'model.safetensors': writeSafetensors(weights, { format: 'pt' }),
   };
 }
@@ -46,8 +57,8 @@ export async function exportModelFiles(
 ): Promise<HfModelFiles & OnnxFiles> {
   const weights = await model.weights();
   return {
-    ...hfModelFiles(model.config, weights),
-    ...onnxFiles(model.family, model.config, weights),
+    ...hfModelFiles(model.config, weights, model.head),
+    ...onnxFiles(model.family, model.config, weights, model.head),
   };
 }
 
@@ -60,6 +71,13 @@ export interface LoadHfModelOptions {
   problemType?: ProblemType | null;
   /** Seeds the initialisation of parameters the checkpoint lacks. Default 42 (HF's seed). */
   seed?: number;
+  /**
+   * The head to build: `AutoModelForTokenClassification` ('token') or
+   * `AutoModelForSequenceClassification` ('sequence'). Default: the head config.json's
+   * `architectures` names (an exported token model loads as one), else 'sequence'. A run passes
+   * its task's head, so a base or other-task checkpoint gets the head the run trains.
+   */
+  head?: HeadKind;
 }
 
 /** Result of {@link loadHfModel}. */
@@ -108,8 +126,11 @@ export function applyConfigOverrides<C extends ModelConfig>(
 
 /**
  * `AutoModelForSequenceClassification.from_pretrained(dir, num_labels=..., id2label=..., ...,
- * ignore_mismatched_sizes=True)` from the bytes of config.json (a parsed object or its text) and
- * model.safetensors. Base-model and pretraining checkpoints load with a new classifier head.
+ * ignore_mismatched_sizes=True)` (`AutoModelForTokenClassification` with head 'token', see
+ * {@link LoadHfModelOptions.head}) from the bytes of config.json (a parsed object or its text)
+ * and model.safetensors. Base-model and pretraining checkpoints load with a new classifier head;
+ * a sequence-classification checkpoint loaded as a token model reports its pooler and head as
+ * unexpected and the token classifier as missing, as from_pretrained does.
  * Throws (with the key or tensor named) for an invalid config or weights file, or for encoder
  * tensors whose shapes disagree with config.json.
  */
@@ -120,13 +141,14 @@ export function loadHfModel(
   const rawConfig = typeof files.config === 'string' ? parseJson(files.config) : files.config;
   const config = applyConfigOverrides(parseModelConfig(rawConfig), opts);
   const family = familyOf(config);
-  const architecture = family.architectureOf(config);
+  const head = opts.head ?? headOfArchitectures(config.architectures) ?? 'sequence';
+  const architecture = family.architectureOf(config, head);
   const decoded = readSafetensors(files.weights);
   const tensors = new Map<string, tf.Tensor>();
   let result;
   try {
     for (const [name, t] of decoded) tensors.set(name, tf.tensor(t.data, t.shape, 'float32'));
-    result = SequenceClassifier.fromTensors(family, config, tensors, opts.seed ?? 42);
+    result = SequenceClassifier.fromTensors(family, config, tensors, opts.seed ?? 42, head);
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

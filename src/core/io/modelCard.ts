@@ -4,6 +4,7 @@
  * hyperparameters and how to load it with `transformers`.
  */
 import { familyOf, type ModelConfig } from '../model/families';
+import type { HeadKind } from '../model/family';
 import type { LogEntry } from '../train/state';
 import { hubRepoId } from './modelSource';
 
@@ -30,6 +31,8 @@ export interface ModelCardInput {
   parameters: number;
   /** The data file name, when known. */
   datasetName?: string | null;
+  /** The model's head (`model.head`): 'token' for a token classifier. Default 'sequence'. */
+  head?: HeadKind;
 }
 
 const ARG_KEYS = [
@@ -60,6 +63,7 @@ function fmt(v: unknown): string {
 export function modelCard(input: ModelCardInput): string {
   const c = input.config;
   const family = familyOf(c);
+  const token = input.head === 'token';
   const dims = family.dims(c);
   const labels = Object.keys(c.id2label)
     .sort((a, b) => Number(a) - Number(b))
@@ -67,7 +71,7 @@ export function modelCard(input: ModelCardInput): string {
   const lines: string[] = [
     '---',
     'library_name: transformers',
-    'pipeline_tag: text-classification',
+    `pipeline_tag: ${token ? 'token-classification' : 'text-classification'}`,
   ];
   const hubId = input.baseModelHubId === null ? null : hubRepoId(input.baseModelHubId);
   if (hubId) lines.push(`base_model: ${JSON.stringify(hubId)}`);
@@ -79,11 +83,13 @@ export function modelCard(input: ModelCardInput): string {
       : `This model is a ${family.displayName} encoder classifier trained from scratch`,
     `with Trainer Studio (TensorFlow.js)${input.datasetName ? ` on \`${input.datasetName}\`` : ''}.`,
     '',
-    `- Architecture: \`${family.architectureOf(c)}\` (${dims.numLayers} layers, hidden ` +
+    `- Architecture: \`${family.architectureOf(c, input.head)}\` (${dims.numLayers} layers, hidden ` +
       `${dims.hiddenSize}, ${dims.numHeads} heads, intermediate ${dims.intermediateSize}, ` +
       `vocabulary ${dims.vocabSize})`,
     `- Parameters: ${input.parameters.toLocaleString('en-US')}`,
-    `- Problem type: ${c.problem_type ?? 'single_label_classification'}`,
+    token
+      ? '- Task: token classification (one tag per word, on its first sub-token)'
+      : `- Problem type: ${c.problem_type ?? 'single_label_classification'}`,
     '',
   );
   lines.push('## Evaluation results', '');
@@ -123,38 +129,72 @@ export function modelCard(input: ModelCardInput): string {
     }
     lines.push('');
   }
-  lines.push(
+  if (token) lines.push(...tokenUsage(input.maxLength));
+  else
+    lines.push(
+      '## How to use',
+      '',
+      '```python',
+      'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
+      '',
+      'model = AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")',
+      'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
+      'inputs = tokenizer(["an example text"], return_tensors="pt", truncation=True)',
+      'pred = model(**inputs).logits.argmax(-1).item()',
+      'print(model.config.id2label[pred])',
+      '```',
+      '',
+      `With \`truncation=True\` a text is cut to its first ${input.maxLength} tokens, the max_length ` +
+        'the model was trained with (`model_max_length` in tokenizer_config.json); ' +
+        '`pipeline("text-classification", model="path/to/this/folder", truncation=True)` does the same.',
+      '',
+      'In a web page or Node, with transformers.js (`npm install @huggingface/transformers`), from',
+      'the ONNX files in `onnx/` (`model_quantized.onnx` by default on WASM, `model.onnx` with',
+      "`{ dtype: 'fp32' }`):",
+      '',
+      '```js',
+      "import { env, pipeline } from '@huggingface/transformers';",
+      '',
+      "env.localModelPath = '/path/to/'; // the folder that holds this one",
+      'env.allowRemoteModels = false;',
+      "const classifier = await pipeline('text-classification', 'this-folder');",
+      "console.log(await classifier('an example text', { top_k: null }));",
+      '```',
+      '',
+      'The `tfjs/` folder holds the same weights for TensorFlow.js (`tf.io.loadWeights`).',
+      '',
+    );
+  return lines.join('\n');
+}
+
+/** "How to use" of a token classifier: the pipeline with `simple` aggregation, in Python and JS. */
+function tokenUsage(maxLength: number): string[] {
+  return [
     '## How to use',
     '',
     '```python',
-    'from transformers import AutoModelForSequenceClassification, AutoTokenizer',
+    'from transformers import pipeline',
     '',
-    'model = AutoModelForSequenceClassification.from_pretrained("path/to/this/folder")',
-    'tokenizer = AutoTokenizer.from_pretrained("path/to/this/folder")',
-    'inputs = tokenizer(["an example text"], return_tensors="pt", truncation=True)',
-    'pred = model(**inputs).logits.argmax(-1).item()',
-    'print(model.config.id2label[pred])',
+    'ner = pipeline("token-classification", model="path/to/this/folder", aggregation_strategy="simple")',
+    'print(ner("Empire State Building is in New York"))',
     '```',
     '',
-    `With \`truncation=True\` a text is cut to its first ${input.maxLength} tokens, the max_length ` +
-      'the model was trained with (`model_max_length` in tokenizer_config.json); ' +
-      '`pipeline("text-classification", model="path/to/this/folder", truncation=True)` does the same.',
+    `A text is cut to its first ${maxLength} tokens (the max_length the model was trained with); ` +
+      'the model tags the first sub-token of each word.',
     '',
     'In a web page or Node, with transformers.js (`npm install @huggingface/transformers`), from',
-    'the ONNX files in `onnx/` (`model_quantized.onnx` by default on WASM, `model.onnx` with',
-    "`{ dtype: 'fp32' }`):",
+    'the ONNX files in `onnx/`:',
     '',
     '```js',
     "import { env, pipeline } from '@huggingface/transformers';",
     '',
     "env.localModelPath = '/path/to/'; // the folder that holds this one",
     'env.allowRemoteModels = false;',
-    "const classifier = await pipeline('text-classification', 'this-folder');",
-    "console.log(await classifier('an example text', { top_k: null }));",
+    "const ner = await pipeline('token-classification', 'this-folder');",
+    "console.log(await ner('Empire State Building is in New York'));",
     '```',
     '',
     'The `tfjs/` folder holds the same weights for TensorFlow.js (`tf.io.loadWeights`).',
     '',
-  );
-  return lines.join('\n');
+  ];
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { SequenceClassifier, type FromTensorsResult } from '../model/classifier';
-import { familyOf, parseModelConfig } from '../model/families';
+import { familyOf, headOfArchitectures, parseModelConfig } from '../model/families';
 import { StudioError } from '../util/errors';
 
 /** Shard file name used by {@link exportTfjsWeights}. */
@@ -33,7 +33,7 @@ export async function exportTfjsWeights(model: SequenceClassifier): Promise<Tfjs
     convertedBy: null,
     weightsManifest: [{ paths: [TFJS_SHARD_NAME], weights: specs }],
     userDefinedMetadata: {
-      hf_config: JSON.parse(model.family.configToJson(model.config)) as unknown,
+      hf_config: JSON.parse(model.family.configToJson(model.config, model.head)) as unknown,
     },
   };
   return {
@@ -99,7 +99,9 @@ export function loadTfjsWeights(
   const decoded = tf.io.decodeWeights(buffers.length === 1 ? buffers[0] : buffers, specs);
   const tensors = new Map<string, tf.Tensor>(Object.entries(decoded));
   try {
-    return SequenceClassifier.fromTensors(familyOf(config), config, tensors, opts.seed ?? 42);
+    // The head hf_config's architectures name (a token model's files load as one).
+    const head = headOfArchitectures(config.architectures) ?? 'sequence';
+    return SequenceClassifier.fromTensors(familyOf(config), config, tensors, opts.seed ?? 42, head);
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

@@ -1,15 +1,16 @@
 /**
  * The studio's BatchMatMul for TF.js's wasm backend: every matmul (batched or not, transposed or
- * not) runs the SIMD kernel of `gemmWat.ts` directly on the backend's heap, so attention's
- * batched products and the transposed products of the backward pass no longer fall to TF.js
- * 4.22's scalar loop (~2 GFLOP/s against ~16-35 for this kernel on 128-1024 wide operands).
- * A transposed left operand is read in place; a transposed right one is packed once per batch
- * into a scratch buffer (the cost of a Transpose op, without the extra kernel and tensor). Only very large plain 2-D products stay with TF.js's
- * own kernel (XNNPACK), which is faster there; on the threaded build (a cross-origin isolated
- * page with more than one thread) every 2-D product does, with its operands made upright.
+ * not) runs the packed, register-blocked kernel of `gemmWat.ts` directly on the backend's heap
+ * (relaxed-SIMD FMA where the runtime has it), so attention's batched products, the transposed
+ * products of the backward pass and the plain dense layers all run at the wasm ceiling of one
+ * thread (`npm run bench:matmul`; TF.js 4.22 sends the batched and transposed ones to a scalar
+ * loop, and its XNNPACK ran the plain ones at a quarter of this kernel's speed). On the threaded
+ * build (a cross-origin isolated page with more than one thread) every 2-D product goes to
+ * XNNPACK on the backend's threads instead, with its operands made upright.
  */
 import * as tf from '@tensorflow/tfjs';
 
+import { gemmScratchBytes } from './gemmWat';
 import {
   type GemmExports,
   type WasmBackendLike,
@@ -20,18 +21,8 @@ import {
   wasmKernelsEnabled,
 } from './wasmModule';
 
-/** Plain 2-D products go to XNNPACK when their weights (K x N) are this large. */
-const XNN_MIN_WEIGHT_ELEMENTS = 1024 * 1024;
-/** Below this many rows a product is a row-vector product per row (gemv: one pass over b). */
+/** Below this many rows a plain product is a row-vector product per row (gemv: one pass over b). */
 const GEMV_MAX_ROWS = 4;
-/**
- * Blocks of K: a^T @ b streams two tall matrices (the weight gradient dy^T x over B*T rows), so
- * it runs over 64 rows of both at a time, which stay in cache (3-4x at 4,096 rows); a plain
- * product only needs blocking for a long K.
- */
-const KC_TRANSPOSED_A = 64;
-const KC_PLAIN = 256;
-const KC_PLAIN_FROM = 512;
 
 interface MatMulArgs {
   inputs: { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -119,14 +110,7 @@ export function makeMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const { transposeA, transposeB } = attrs;
     const gemm = gemmFor(backend);
     const s = productShape(a.shape, b.shape, transposeA, transposeB);
-    const plain2d = s.batchA === 1 && s.batchB === 1 && !transposeA && !transposeB;
-    if (
-      !wasmKernelsEnabled() ||
-      !gemm ||
-      a.dtype !== 'float32' ||
-      b.dtype !== 'float32' ||
-      (plain2d && s.K > 0 && s.M >= GEMV_MAX_ROWS && s.K * s.N >= XNN_MIN_WEIGHT_ELEMENTS)
-    ) {
+    if (!wasmKernelsEnabled() || !gemm || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return original(args);
     }
     const { M, K, N, batch, batchA, batchB } = s;
@@ -145,43 +129,25 @@ export function makeMatMul(original: tf.KernelFunc): tf.KernelFunc {
       new Float32Array(memoryOf(backend)!.buffer, outPtr, batch * M * N).fill(0);
       return out;
     }
-    // Scratch for the packed right operand; malloc may grow the heap, so pointers of the inputs
-    // are read after it.
-    const scratchB = transposeB ? backend.wasm._malloc(4 * K * N) : 0;
+    const gemv = M < GEMV_MAX_ROWS && !transposeA && !transposeB;
+    // Scratch for the packed blocks; malloc may grow the heap, so pointers of the inputs are read
+    // after it.
+    const scratch = gemv ? 0 : backend.wasm._malloc(gemmScratchBytes());
     try {
       const aPtr = ptrOf(backend, a);
       const bPtr = ptrOf(backend, b);
-      let packedB = -1;
       for (let i = 0; i < batch; i++) {
-        const ia = i % batchA;
-        const ib = i % batchB;
-        const pa = aPtr + 4 * ia * M * K;
-        let pb = bPtr + 4 * ib * K * N;
-        if (transposeB) {
-          // stored [N, K]
-          if (packedB !== ib) gemm.transpose(pb, scratchB, N, K);
-          packedB = ib;
-          pb = scratchB;
-        }
+        const pa = aPtr + 4 * (i % batchA) * M * K;
+        const pb = bPtr + 4 * (i % batchB) * K * N;
         const pc = outPtr + 4 * i * M * N;
-        // a^T is read in place (stored [K, M]); b^T is packed once per distinct b.
-        if (transposeA) {
-          for (let k0 = 0; k0 < K; k0 += KC_TRANSPOSED_A) {
-            const kc = Math.min(KC_TRANSPOSED_A, K - k0);
-            gemm.gemmTN(pa + 4 * k0 * M, pb + 4 * k0 * N, pc, M, kc, N, M, k0 > 0 ? 1 : 0);
-          }
-        } else if (M < GEMV_MAX_ROWS) {
+        if (gemv) {
           for (let r = 0; r < M; r++) gemm.gemv(pa + 4 * r * K, pb, pc + 4 * r * N, K, N);
         } else {
-          const kcMax = K >= KC_PLAIN_FROM ? KC_PLAIN : K;
-          for (let k0 = 0; k0 < K; k0 += kcMax) {
-            const kc = Math.min(kcMax, K - k0);
-            gemm.gemm(pa + 4 * k0, pb + 4 * k0 * N, pc, M, kc, N, K, k0 > 0 ? 1 : 0);
-          }
+          gemm.gemm(pa, pb, pc, M, K, N, transposeA ? 1 : 0, transposeB ? 1 : 0, 0, scratch);
         }
       }
     } finally {
-      if (scratchB) backend.wasm._free(scratchB);
+      if (scratch) backend.wasm._free(scratch);
     }
     return out;
   };

@@ -7,7 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { GEMM_WASM, GEMM_WASM_SHARED } from './gemmWasm.generated';
+import {
+  GEMM_WASM,
+  GEMM_WASM_RELAXED,
+  GEMM_WASM_SHARED,
+  GEMM_WASM_SHARED_RELAXED,
+} from './gemmWasm.generated';
 
 /** The parts of TF.js's `BackendWasm` this kernel uses (internal, stable across 4.x). */
 export interface WasmBackendLike {
@@ -22,21 +27,23 @@ export interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-/** `c (+)= a @ b` (or `a^T @ b`) over byte offsets: see gemmWat.ts. */
-export type GemmFn = (
-  a: number,
-  b: number,
-  c: number,
-  m: number,
-  k: number,
-  n: number,
-  lda: number,
-  acc: number,
-) => void;
-
 export interface GemmExports {
-  gemm: GemmFn;
-  gemmTN: GemmFn;
+  /**
+   * `c[m x n] (+)= op(a) @ op(b)` over byte offsets, op a transpose where its flag is 1, with
+   * `gemmScratchBytes()` of scratch: see gemmWat.ts.
+   */
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    transA: number,
+    transB: number,
+    acc: number,
+    scratch: number,
+  ): void;
   gemv(a: number, b: number, c: number, k: number, n: number): void;
   geluForward(x: number, unused: number, y: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
@@ -71,6 +78,35 @@ export interface GemmExports {
 
 let enabled = true;
 let installed = false;
+let relaxedPreferred = true;
+
+/**
+ * A module of one function `(v128, v128, v128) -> f32x4.relaxed_madd` of them: it validates
+ * where the runtime has relaxed SIMD (Chrome; Node with `--experimental-wasm-relaxed-simd`).
+ */
+const RELAXED_PROBE = 'AGFzbQEAAAABCAFgA3t7ewF7AwIBAAcFAQFmAAAKDQELACAAIAEgAv2FAgs=';
+
+/**
+ * Whether this runtime runs relaxed SIMD (`f32x4.relaxed_madd`): a validation of 44 bytes, done
+ * when a module is bound (once per backend), so it follows V8's flags as they are then.
+ */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(decodeBase64(RELAXED_PROBE));
+}
+
+/**
+ * Prefers the relaxed-SIMD kernels where the runtime has them (the default) or the plain f32x4
+ * ones; the choice applies to the modules bound from now on (tests and benchmarks run both).
+ */
+export function setWasmRelaxedSimd(on: boolean): void {
+  relaxedPreferred = on;
+  instances = new WeakMap();
+}
+
+/** Whether the kernels bound from now on use relaxed-SIMD FMA. */
+export function wasmRelaxedSimdActive(): boolean {
+  return relaxedPreferred && relaxedSimdSupported();
+}
 
 /** Turns the studio kernels off (TF.js's own runs) or on, for side-by-side benchmarks. */
 export function setWasmKernelsEnabled(on: boolean): void {
@@ -92,7 +128,7 @@ export function markWasmKernelsInstalled(): void {
   installed = true;
 }
 
-const instances = new WeakMap<object, GemmExports | null>();
+let instances = new WeakMap<object, GemmExports | null>();
 
 function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
   const bin = atob(s);
@@ -115,7 +151,15 @@ export function gemmFor(backend: WasmBackendLike): GemmExports | null {
   if (memory) {
     const shared =
       typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new WebAssembly.Module(decodeBase64(shared ? GEMM_WASM_SHARED : GEMM_WASM));
+    const relaxed = wasmRelaxedSimdActive();
+    const bytes = shared
+      ? relaxed
+        ? GEMM_WASM_SHARED_RELAXED
+        : GEMM_WASM_SHARED
+      : relaxed
+        ? GEMM_WASM_RELAXED
+        : GEMM_WASM;
+    const module = new WebAssembly.Module(decodeBase64(bytes));
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     inst = instance.exports as unknown as GemmExports;
   }

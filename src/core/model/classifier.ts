@@ -7,13 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { headLoss } from '../train/losses';
+import { headLoss, tokenClassificationLoss } from '../train/losses';
 import { problemTypeFor, type ProblemType } from './config';
 import type {
   ClassifierBatch,
   ClassifierOutput,
   CommonConfig,
   ForwardOptions,
+  HeadKind,
   HostTensor,
   ModelFamily,
 } from './family';
@@ -40,10 +41,15 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-/** HF `<Family>ForSequenceClassification` (see the module comment). */
+/**
+ * HF `<Family>ForSequenceClassification`, or with `head` 'token' `<Family>ForTokenClassification`
+ * (see the module comment).
+ */
 export class SequenceClassifier {
   readonly family: ModelFamily;
   readonly config: CommonConfig;
+  /** Which head sits on the encoder: one label per text ('sequence') or per token ('token'). */
+  readonly head: HeadKind;
   /** Trainable parameters by HF name, PyTorch layout. Owned by the model. */
   readonly params: Map<string, tf.Variable>;
   /**
@@ -63,9 +69,17 @@ export class SequenceClassifier {
    * Wraps existing variables (owned by the model from now on). Throws when a parameter is missing
    * or has the wrong shape for `config`.
    */
-  constructor(family: ModelFamily, config: CommonConfig, params: Map<string, tf.Variable>) {
-    const architecture = family.architectureOf(config);
-    for (const spec of family.paramSpecs(config)) {
+  constructor(
+    family: ModelFamily,
+    config: CommonConfig,
+    params: Map<string, tf.Variable>,
+    head: HeadKind = 'sequence',
+  ) {
+    const architecture = family.architectureOf(config, head);
+    if (head === 'token' && !architecture.endsWith('ForTokenClassification')) {
+      throw new Error(`${family.displayName}: the token-classification head is not implemented`);
+    }
+    for (const spec of family.paramSpecs(config, head)) {
       const p = params.get(spec.name);
       if (!p) throw new Error(`${architecture}: parameter '${spec.name}' is missing`);
       if (!sameShape(p.shape, spec.shape)) {
@@ -77,23 +91,25 @@ export class SequenceClassifier {
     }
     this.family = family;
     this.config = config;
+    this.head = head;
     this.params = params;
     this.architecture = architecture;
   }
 
-  /** A new model with HF's `_init_weights`, reproducible from `seed`. */
+  /** A new model with `head` and HF's `_init_weights`, reproducible from `seed`. */
   static create<C extends CommonConfig>(
     family: ModelFamily<C>,
     config: C,
     seed: number,
+    head: HeadKind = 'sequence',
   ): SequenceClassifier {
     const params = new Map<string, tf.Variable>();
-    for (const spec of family.paramSpecs(config)) {
+    for (const spec of family.paramSpecs(config, head)) {
       const t = family.initParam(config, spec, seed);
       params.set(spec.name, tf.variable(t, true));
       t.dispose();
     }
-    return new SequenceClassifier(family as ModelFamily, config, params);
+    return new SequenceClassifier(family as ModelFamily, config, params, head);
   }
 
   /**
@@ -102,16 +118,19 @@ export class SequenceClassifier {
    * `basePrefix`) gets the prefix; heads the model lacks (`cls.*` of BertForPreTraining) are
    * `unexpected`; parameters the checkpoint lacks (usually the classifier) are newly initialised
    * from `seed` and listed as `missing`. A head parameter of another size is reinitialised
-   * (`mismatched`); any other shape mismatch throws. The input tensors are not disposed.
+   * (`mismatched`); any other shape mismatch throws. The input tensors are not disposed. With
+   * `head` 'token', a sequence-classification checkpoint's pooler and head (`bert.pooler.*`,
+   * DistilBERT's `pre_classifier.*`) are `unexpected`, as `from_pretrained` reports them.
    */
   static fromTensors<C extends CommonConfig>(
     family: ModelFamily<C>,
     config: C,
     tensors: Map<string, tf.Tensor>,
     seed: number,
+    head: HeadKind = 'sequence',
   ): FromTensorsResult {
-    const specs = family.paramSpecs(config);
-    const head = new Set<string>(family.headParamNames(config));
+    const specs = family.paramSpecs(config, head);
+    const headNames = new Set<string>(family.headParamNames(config, head));
     const keys = [...tensors.keys()];
     const prefixed = keys.some((k) => k.startsWith(family.basePrefix));
     // model parameter name -> checkpoint key (HF spelling)
@@ -132,7 +151,7 @@ export class SequenceClassifier {
         const key = byName.get(spec.name);
         const t = key === undefined ? undefined : tensors.get(key);
         if (t && !sameShape(t.shape, spec.shape)) {
-          if (!head.has(spec.name)) {
+          if (!headNames.has(spec.name)) {
             throw new Error(
               `Checkpoint tensor '${key}' has shape [${t.shape}] but the model (from config.json) ` +
                 `needs [${spec.shape}] for '${spec.name}'`,
@@ -161,7 +180,7 @@ export class SequenceClassifier {
       throw e;
     }
     return {
-      model: new SequenceClassifier(family as ModelFamily, config, params),
+      model: new SequenceClassifier(family as ModelFamily, config, params, head),
       missing,
       unexpected,
       mismatched,
@@ -171,11 +190,13 @@ export class SequenceClassifier {
   /**
    * HF `forward`. Returns new tensors owned by the caller (intermediates are freed); run it inside
    * `tf.tidy` / `tf.variableGrads` as usual. When `labels` are given the loss is `opts.loss`, or
-   * the plain loss of {@link problemTypeOf} the labels. `token_type_ids` reach the family only
-   * when it reads them. The config is not changed (HF writes the problem type it decides back to
-   * the config; here the code that builds the model sets it).
+   * the plain loss of {@link problemTypeOf} the labels (token head: {@link
+   * tokenClassificationLoss}, labels int32 [B, T] with -100 where no loss is taken).
+   * `token_type_ids` reach the family only when it reads them. The config is not changed (HF
+   * writes the problem type it decides back to the config; here the code that builds the model
+   * sets it).
    *
-   * @returns logits float32 [B, num_labels], loss scalar
+   * @returns logits float32 [B, num_labels] (token head: [B, T, num_labels]), loss scalar
    */
   forward(batch: ClassifierBatch, opts: ForwardOptions = {}): ClassifierOutput {
     const ids = batch.input_ids;
@@ -189,16 +210,28 @@ export class SequenceClassifier {
       }
     }
     const labels = batch.labels;
-    const loss = labels ? (opts.loss ?? headLoss(this.problemTypeOf(labels))) : undefined;
+    if (labels && this.head === 'token' && !sameShape(labels.shape, ids.shape)) {
+      throw new Error(
+        `forward: token labels must be [B, T] like input_ids [${ids.shape}], got [${labels.shape}]`,
+      );
+    }
+    const loss = labels ? (opts.loss ?? this.defaultLoss(labels)) : undefined;
     const fed: ClassifierBatch = this.family.takesTokenTypeIds(this.config)
       ? batch
       : { input_ids: ids, attention_mask: batch.attention_mask, labels };
     const gradientCheckpointing = opts.gradientCheckpointing ?? this.gradientCheckpointing;
-    return this.family.forward(this.config, this.getParam, fed, {
-      ...opts,
-      loss,
-      gradientCheckpointing,
-    });
+    return this.family.forward(
+      this.config,
+      this.getParam,
+      fed,
+      { ...opts, loss, gradientCheckpointing },
+      this.head,
+    );
+  }
+
+  /** The head's plain loss for `labels` (HF's forward without a Trainer's label smoothing). */
+  private defaultLoss(labels: tf.Tensor) {
+    return this.head === 'token' ? tokenClassificationLoss() : headLoss(this.problemTypeOf(labels));
   }
 
   /**
@@ -226,7 +259,7 @@ export class SequenceClassifier {
    */
   wordEmbeddingsName(): string | null {
     const spec = this.family
-      .paramSpecs(this.config)
+      .paramSpecs(this.config, this.head)
       .find((s) => this.family.isEmbeddingParam(s.name) && s.shape[0] === this.config.vocab_size);
     return spec?.name ?? null;
   }

@@ -9,7 +9,7 @@ import { bertFamily } from './bert';
 import { debertaFamily } from './deberta';
 import { distilBertFamily } from './distilbert';
 import { electraFamily } from './electra';
-import type { CommonConfig, ModelFamily } from './family';
+import type { CommonConfig, HeadKind, ModelFamily } from './family';
 import { modernbertFamily } from './modernbert';
 import { robertaFamily, xlmRobertaFamily } from './roberta';
 
@@ -26,6 +26,17 @@ export const FAMILIES: readonly ModelFamily[] = [
   debertaFamily,
   modernbertFamily,
 ];
+
+/**
+ * The head a config.json's `architectures` names: 'token' for `...ForTokenClassification`,
+ * 'sequence' for `...ForSequenceClassification`, null for neither (a base model or a
+ * pretraining checkpoint: the run's task decides).
+ */
+export function headOfArchitectures(architectures: readonly string[]): HeadKind | null {
+  if (architectures.some((a) => a.endsWith('ForTokenClassification'))) return 'token';
+  if (architectures.some((a) => a.endsWith('ForSequenceClassification'))) return 'sequence';
+  return null;
+}
 
 /** The family from-scratch runs build unless the run names another. */
 export const DEFAULT_FAMILY: ModelFamily = bertFamily;

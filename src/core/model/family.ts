@@ -21,6 +21,14 @@ import type * as tf from '@tensorflow/tfjs';
 import type { LossFunction } from '../train/losses';
 import type { ProblemType } from './config';
 
+/**
+ * Which head sits on the encoder: `'sequence'` is `<Family>ForSequenceClassification` (one
+ * label per text, logits `[B, num_labels]`), `'token'` is `<Family>ForTokenClassification` (one
+ * label per token: dropout and a Linear over every token's hidden state, logits
+ * `[B, T, num_labels]`). Methods that depend on it take it last; absent means `'sequence'`.
+ */
+export type HeadKind = 'sequence' | 'token';
+
 /** A model input batch; all int32 `[B, T]` except labels. */
 export interface ClassifierBatch {
   input_ids: tf.Tensor2D;
@@ -28,7 +36,10 @@ export interface ClassifierBatch {
   attention_mask?: tf.Tensor2D;
   /** Segment ids; ignored by families without token types. Default: all zeros (HF). */
   token_type_ids?: tf.Tensor2D;
-  /** int32 [B] (single-label), float32 [B, L] (multi-label) or float32 [B] / [B, 1] (regression). */
+  /**
+   * int32 [B] (single-label), float32 [B, L] (multi-label) or float32 [B] / [B, 1] (regression);
+   * token head: int32 [B, T] with IGNORE_INDEX (-100) where no loss is taken.
+   */
   labels?: tf.Tensor;
 }
 
@@ -47,9 +58,12 @@ export interface ForwardOptions {
   gradientCheckpointing?: boolean;
 }
 
-/** Output of forward: `logits` float32 `[B, num_labels]`, `loss` when labels were given. */
+/**
+ * Output of forward: `logits` float32 `[B, num_labels]` (token head: `[B, T, num_labels]`),
+ * `loss` when labels were given.
+ */
 export interface ClassifierOutput {
-  logits: tf.Tensor2D;
+  logits: tf.Tensor2D | tf.Tensor3D;
   loss?: tf.Scalar;
 }
 
@@ -120,8 +134,11 @@ export interface ModelFamily<C extends CommonConfig = CommonConfig> {
   readonly modelTypes: readonly string[];
   /** The name people know it by: "BERT", "DistilBERT", "DeBERTa-v2", ... */
   readonly displayName: string;
-  /** config.json's `architectures` entry of an export, e.g. "RobertaForSequenceClassification". */
-  architectureOf(config: C): string;
+  /**
+   * config.json's `architectures` entry of an export, e.g. "RobertaForSequenceClassification",
+   * "RobertaForTokenClassification" for the token head.
+   */
+  architectureOf(config: C, head?: HeadKind): string;
 
   /**
    * config.json (parsed JSON) -> config with HF's defaults. Throws a `StudioError('bad-config')`
@@ -129,8 +146,11 @@ export interface ModelFamily<C extends CommonConfig = CommonConfig> {
    * `num_labels` follows `id2label` as `PretrainedConfig` does (`parseLabelFields`).
    */
   parseConfig(json: unknown): C;
-  /** config.json as `save_pretrained` writes it (keys sorted, indent 2, trailing newline). */
-  configToJson(config: C): string;
+  /**
+   * config.json as `save_pretrained` writes it (keys sorted, indent 2, trailing newline), with
+   * `architectures: [architectureOf(config, head)]`.
+   */
+  configToJson(config: C, head?: HeadKind): string;
   /** A from-scratch config: the family's small defaults, HF's for every other key. */
   scratchConfig(opts: ScratchOptions): C;
 
@@ -141,10 +161,13 @@ export interface ModelFamily<C extends CommonConfig = CommonConfig> {
   /** Whether the model reads `token_type_ids` (BERT, ELECTRA: yes; DistilBERT, RoBERTa: no). */
   takesTokenTypeIds(config: C): boolean;
 
-  /** Every parameter of the model, in HF's `named_parameters()` order. */
-  paramSpecs(config: C): ParamSpec[];
+  /**
+   * Every parameter of the model with `head`, in HF's `named_parameters()` order (the token
+   * models build the base model without a pooler where HF does: `add_pooling_layer=False`).
+   */
+  paramSpecs(config: C, head?: HeadKind): ParamSpec[];
   /** The classification head's parameter names (reinitialised on a num_labels change). */
-  headParamNames(config: C): readonly string[];
+  headParamNames(config: C, head?: HeadKind): readonly string[];
   /** A fresh tensor for `spec` as HF's `_init_weights` makes it, seeded by (seed, name). Caller owns it. */
   initParam(config: C, spec: ParamSpec, seed: number): tf.Tensor;
   /**
@@ -158,28 +181,30 @@ export interface ModelFamily<C extends CommonConfig = CommonConfig> {
   readonly basePrefix: string;
 
   /**
-   * HF's forward of `<Family>ForSequenceClassification` (eager attention). Returns new tensors
-   * owned by the caller; `loss` is `opts.loss(logits, labels)` when labels and a loss are given.
+   * HF's forward of `<Family>ForSequenceClassification` (eager attention), or with head 'token'
+   * of `<Family>ForTokenClassification` (logits [B, T, num_labels]). Returns new tensors owned by
+   * the caller; `loss` is `opts.loss(logits, labels)` when labels and a loss are given.
    */
   forward(
     config: C,
     param: ParamGetter,
     batch: ClassifierBatch,
     opts: ForwardOptions,
+    head?: HeadKind,
   ): ClassifierOutput;
 
   /** Whether `name` is an `nn.Embedding` weight (left out of `total_flos`, as HF does). */
   isEmbeddingParam(name: string): boolean;
   /** Activation bytes kept for the backward pass at batch `B` x length `T` (fp32). */
-  activationBytes(config: C, B: number, T: number): number;
+  activationBytes(config: C, B: number, T: number, head?: HeadKind): number;
 
   /** The ONNX graph's input names (int64 [batch_size, sequence_length] each), in order. */
   onnxInputs(config: C): readonly string[];
   /**
    * Adds the inference graph (dropout left out) to `g`, reading the declared inputs
    * (`inputs[name]` is the node name of input `name`), and returns the node name of the logits
-   * (float32 [batch_size, num_labels]). Linear layers and the word-embedding lookup go through
-   * `ops` (float or int8).
+   * (float32 [batch_size, num_labels]; token head: [batch_size, sequence_length, num_labels]).
+   * Linear layers and the word-embedding lookup go through `ops` (float or int8).
    */
   addOnnxGraph(
     g: OnnxGraph,
@@ -187,6 +212,7 @@ export interface ModelFamily<C extends CommonConfig = CommonConfig> {
     weights: ReadonlyMap<string, HostTensor>,
     ops: GraphOps,
     inputs: Readonly<Record<string, string>>,
+    head?: HeadKind,
   ): string;
 }
 

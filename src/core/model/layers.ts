@@ -8,6 +8,12 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { wasmDropout, wasmGelu } from '../kernels/wasmKernels';
+import {
+  webgpuDropout,
+  webgpuGelu,
+  webgpuLayerNorm,
+  webgpuSoftmaxBackward,
+} from '../kernels/webgpu/webgpuKernels';
 import { dropoutKeepMask, dropoutSeed } from './dropoutMask';
 import type { BertActivation } from './config';
 
@@ -77,7 +83,9 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
 
 /**
  * LayerNorm's forward over the last axis of [N, H]: the output and what its backward needs
- * (the normalised input and the reciprocal standard deviation per row).
+ * (the normalised input and the reciprocal standard deviation per row; with the WebGPU kernels,
+ * the input itself and the row statistics [N, 2]: pass them to {@link layerNormBackward} as
+ * they are).
  */
 export function layerNormForward(
   x: tf.Tensor2D,
@@ -85,6 +93,9 @@ export function layerNormForward(
   beta: tf.Tensor,
   eps: number,
 ): { y: tf.Tensor2D; xhat: tf.Tensor2D; rstd: tf.Tensor2D } {
+  const gpu = webgpuLayerNorm();
+  const H = x.shape[1];
+  if (gpu && gamma.size === H && beta.size === H) return gpu.forward(x, gamma, beta, eps);
   const mean = tf.mean(x, 1, true);
   const centered = tf.sub(x, mean);
   const variance = tf.mean(tf.square(centered), 1, true);
@@ -104,6 +115,9 @@ export function layerNormBackward(
   rstd: tf.Tensor,
   gamma: tf.Tensor,
 ): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  const gpu = webgpuLayerNorm();
+  // [N, 2] row statistics: the forward ran the WebGPU kernels.
+  if (gpu && rstd.rank === 2 && rstd.shape[1] === 2) return gpu.backward(dy, xhat, rstd, gamma);
   const gdy = tf.mul(dy, gamma);
   const m1 = tf.mean(gdy, 1, true);
   const m2 = tf.mean(tf.mul(gdy, xhat), 1, true);
@@ -168,9 +182,9 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 const geluExact = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const x = args[0] as tf.Tensor;
   const save = args[1] as tf.GradSaveFunc;
-  const fused = wasmGelu();
+  const fused = wasmGelu() ?? webgpuGelu();
   if (fused) {
-    // wasm: one kernel each way (the studio's SIMD erf and exp)
+    // wasm / WebGPU: one kernel each way (the studio's erf and exp)
     save([x]);
     return {
       value: fused.forward(x),
@@ -218,7 +232,7 @@ export function activation(x: tf.Tensor, act: BertActivation): tf.Tensor {
 
 /** `x * mask / (1 - rate)` with the hashed mask of (seedHash, element index). */
 export function applyDropout(x: tf.Tensor, rate: number, seedHash: number): tf.Tensor {
-  const fused = wasmDropout();
+  const fused = wasmDropout() ?? webgpuDropout();
   if (fused) return fused(x, rate, seedHash);
   const mask = tf.tensor(dropoutKeepMask(x.size, rate, seedHash), x.shape, 'float32');
   const y = tf.mul(x, tf.mul(mask, Math.fround(1 / (1 - rate))));
@@ -283,8 +297,11 @@ export function attention(
           const g = toHeads(dy, 1);
           const dv = tf.matMul(dropped(sp), g, true, false);
           const dp = dropped(tf.matMul(g, sv, false, true)); // the same mask
-          // softmax: ds = p * (dp - sum(dp * p))
-          const ds = tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale);
+          // softmax: ds = p * (dp - sum(dp * p)) (WebGPU: one dispatch)
+          const gpuSoftmax = webgpuSoftmaxBackward();
+          const ds = gpuSoftmax
+            ? gpuSoftmax(sp, dp, scale)
+            : tf.mul(tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), -1, true))), scale);
           const dq = tf.matMul(ds, sk);
           const dk = tf.matMul(ds, sq, true, false);
           return [fromHeads(tf.concat([dq, dk, dv], 1), 3)];

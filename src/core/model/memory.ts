@@ -6,7 +6,7 @@
  * compared with what the backend allows (the adapter's largest storage buffer and a
  * device-memory budget).
  */
-import type { CommonConfig, ModelFamily } from './family';
+import type { CommonConfig, HeadKind, ModelFamily } from './family';
 
 /**
  * Device memory assumed when the backend cannot tell (browsers expose no GPU memory size):
@@ -19,10 +19,14 @@ export const DEFAULT_MAX_BUFFER_BYTES = 128 * 1024 ** 2;
 
 const F32 = 4;
 
-/** Trainable parameters of the family's classifier with `config` (HF `num_parameters()`). */
-export function countParameters<C extends CommonConfig>(family: ModelFamily<C>, config: C): number {
+/** Trainable parameters of the family's classifier with `config` and `head` (HF `num_parameters()`). */
+export function countParameters<C extends CommonConfig>(
+  family: ModelFamily<C>,
+  config: C,
+  head: HeadKind = 'sequence',
+): number {
   let n = 0;
-  for (const spec of family.paramSpecs(config)) n += spec.shape.reduce((a, b) => a * b, 1);
+  for (const spec of family.paramSpecs(config, head)) n += spec.shape.reduce((a, b) => a * b, 1);
   return n;
 }
 
@@ -67,10 +71,11 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-/** A model to size: its family and config. */
+/** A model to size: its family, config and head (default 'sequence'). */
 export interface SizedModel<C extends CommonConfig = CommonConfig> {
   family: ModelFamily<C>;
   config: C;
+  head?: HeadKind;
 }
 
 /**
@@ -84,7 +89,7 @@ export function keptActivationBytes<C extends CommonConfig>(
   T: number,
   gradientCheckpointing = false,
 ): number {
-  const act = m.family.activationBytes(m.config, B, T);
+  const act = m.family.activationBytes(m.config, B, T, m.head);
   if (!gradientCheckpointing) return act;
   const d = m.family.dims(m.config);
   const layers = Math.max(1, d.numLayers);
@@ -131,7 +136,7 @@ export function estimateTrainingMemory<C extends CommonConfig>(
   const T = Math.max(1, Math.floor(run.seqLength));
   const budget = limits.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const maxBuffer = limits.maxBufferBytes ?? null;
-  const parameters = countParameters(model.family, model.config);
+  const parameters = countParameters(model.family, model.config, model.head);
   const ckpt = run.gradientCheckpointing ?? false;
   const t = totals(model, parameters, B, T, ckpt);
   const fitsAt = (b: number, len: number) => {

@@ -8,6 +8,9 @@ import { blobKey, isInterrupted, type RunRecord } from '../io/runStore';
 import { validationEvalRows } from '../session/evalRows';
 import { prepareSplits } from '../session/prepare';
 import { readTableFile } from '../session/table';
+import { readTaggedFile, type LoadedTagged } from '../session/tagged';
+import { taggedEvalDetails } from '../session/taggedPredict';
+import { prepareTaggedSplits } from '../session/taggedPrepare';
 import { StudioError } from './errors';
 import { importedRecord, parseTrainerState, trainerStateOfZip } from './imported';
 import { RunInputs, messageOf } from './inputs';
@@ -63,13 +66,14 @@ export class StoredRuns extends RunInputs {
     }
     let dataset = null;
     let evalRows = null;
+    let taggedDetails = null;
     try {
       const evaluated = model && trained ? await this.storedEvaluation(runs, rec) : null;
-      if (evaluated) ({ dataset, evalRows } = evaluated);
+      if (evaluated) ({ dataset, evalRows, taggedDetails } = evaluated);
     } catch (e) {
       notices.push(messageOf(e));
     }
-    return { record: rec, model, dataset, evalRows, notices };
+    return { record: rec, model, dataset, evalRows, taggedDetails, notices };
   }
 
   /** The opened model's rows on a stored run's validation data (see {@link openRun}). */
@@ -85,6 +89,8 @@ export class StoredRuns extends RunInputs {
     }
     const tok = s.modelTokenizer;
     if (!s.model || !tok) return null;
+    const tagged = await readTaggedFile(rec.fileName, bytes, { task: 'auto', labelNames: null });
+    if (tagged) return this.storedTaggedEvaluation(runs, rec, tagged);
     const table = { ...(await readTableFile(rec.fileName, bytes, {})), fileName: rec.fileName };
     const validation = await this.storedValidation(runs, rec);
     const { prepared, summary } = prepareSplits(
@@ -94,7 +100,41 @@ export class StoredRuns extends RunInputs {
       storedPrepareOptions(rec),
       null,
     );
-    return { dataset: summary, evalRows: await validationEvalRows(s.model, tok, prepared, 32) };
+    return {
+      dataset: summary,
+      evalRows: await validationEvalRows(s.model, tok, prepared, 32),
+      taggedDetails: null,
+    };
+  }
+
+  /** {@link storedEvaluation} of a token-classification run (a tagged data file). */
+  private async storedTaggedEvaluation(runs: RunStore, rec: RunRecord, tagged: LoadedTagged) {
+    const s = this.session;
+    const tok = s.modelTokenizer;
+    if (!s.model || !tok) return null;
+    const name = rec.validationFileName;
+    const valBytes = name ? await runs.getBlob(blobKey.validation(rec.id)) : null;
+    if (name && !valBytes) {
+      throw new StudioError(
+        'not-found',
+        `The validation file of this run (${name}) was not stored.`,
+      );
+    }
+    const validation =
+      name && valBytes
+        ? await readTaggedFile(name, valBytes, { task: 'token-classification', labelNames: null })
+        : null;
+    const { prepared, summary } = prepareTaggedSplits(
+      tagged,
+      validation,
+      tok,
+      storedPrepareOptions(rec),
+    );
+    return {
+      dataset: summary,
+      evalRows: null,
+      taggedDetails: await taggedEvalDetails(s.model, tok, prepared, 32),
+    };
   }
 
   /**

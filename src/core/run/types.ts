@@ -4,6 +4,7 @@ import type { RunRecord } from '../io/runStore';
 import type { DatasetSummary, StudioSession } from '../session';
 import type { EvalRows } from '../train/evalDetails';
 import type { RunOptions } from '../session/training';
+import type { TaggedEvalDetails } from '../session/taggedPredict';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { RecordedRunArguments } from '../config/argsFile';
 import type { RunSnapshot } from './runMachine';
@@ -69,6 +70,8 @@ export interface OpenedRun {
   model: { labels: string[]; tokenizer: string } | null;
   dataset: DatasetSummary | null;
   evalRows: EvalRows | null;
+  /** A token-classification run's evaluation details (then `evalRows` is null). */
+  taggedDetails?: TaggedEvalDetails | null;
   notices: string[];
 }
 

@@ -13,6 +13,9 @@ import { tableDataReport } from './dataReport';
 import { extractExamples } from './examples';
 import { prepareSplits, type RowEncoder } from './prepare';
 import { readTableFile, summarizeTable } from './table';
+import { detectAndReadTagged, type LoadedTagged, type TaggingOptions } from './tagged';
+import { prepareTaggedSplits, sentenceTable, taggedDataReport } from './taggedPrepare';
+import { summarizeTagged } from './taggedSummaryView';
 import { trainTableTokenizer } from './tokenizerTraining';
 import type {
   ColumnChoice,
@@ -32,19 +35,55 @@ export class SessionData {
   validationTable: LoadedTable | null = null;
   tokenizer: Tokenizer | null = null;
   prepared: Prepared | null = null;
+  /**
+   * A tagged training file (CoNLL/IOB, tagged JSON Lines) read instead of a table: then `table`
+   * is null and the run is token classification.
+   */
+  tagged: LoadedTagged | null = null;
+  /** A separate tagged validation file, or null. */
+  validationTagged: LoadedTagged | null = null;
+  /**
+   * The run's task and tag names as far as files are read with them (the run config's `task`,
+   * `label_names`): set before a file is loaded (`setTagging`); a load's own options win.
+   */
+  private tagging: Pick<TaggingOptions, 'task' | 'labelNames'> = { task: 'auto', labelNames: null };
+
+  /** The task and tag names files are read with from now on (see `tagging`). */
+  setTagging(t: Partial<Pick<TaggingOptions, 'task' | 'labelNames'>>): void {
+    this.tagging = { ...this.tagging, ...t };
+  }
+
+  /** The tagging a load reads with: its own options over the session's. */
+  private taggingRead(t: Partial<TaggingOptions> | undefined) {
+    return {
+      task: t?.task ?? this.tagging.task,
+      labelNames: t?.labelNames ?? this.tagging.labelNames,
+    };
+  }
 
   /**
    * Parses a file (bytes, or a Blob read in chunks so a large file never sits in memory whole);
-   * on failure the previously loaded table stays.
+   * on failure the previously loaded table stays. A CoNLL or tagged JSON Lines file is read as
+   * tagged sentences (token classification) unless `opts.tagging.task` says otherwise (see
+   * `readTaggedFile`).
    */
   async loadTable(
     fileName: string,
     bytes: ReadInput,
-    opts: ReadOptions = {},
+    opts: ReadOptions & { tagging?: Partial<TaggingOptions> } = {},
     onProgress?: (p: ReadProgress) => void,
   ): Promise<TableSummary> {
-    const parsed = await readTableFile(fileName, bytes, opts, onProgress);
-    this.table = { ...parsed, fileName };
+    const { tagging, ...read } = opts;
+    const found = await detectAndReadTagged(fileName, bytes, this.taggingRead(tagging));
+    const tagged = found.tagged;
+    if (tagged) {
+      this.tagged = tagged;
+      this.table = null;
+    } else {
+      const parsed = await readTableFile(fileName, found.input, read, onProgress);
+      this.table = { ...parsed, fileName };
+      this.tagged = null;
+    }
     this.prepared = null;
     return this.tableSummary();
   }
@@ -53,14 +92,24 @@ export class SessionData {
   async loadValidationTable(
     fileName: string,
     bytes: ReadInput,
-    opts: ReadOptions = {},
+    opts: ReadOptions & { tagging?: Partial<TaggingOptions> } = {},
   ): Promise<void> {
-    this.validationTable = { ...(await readTableFile(fileName, bytes, opts)), fileName };
+    const { tagging, ...read } = opts;
+    const found = await detectAndReadTagged(fileName, bytes, this.taggingRead(tagging));
+    const tagged = found.tagged;
+    if (tagged) {
+      this.validationTagged = tagged;
+      this.validationTable = null;
+    } else {
+      this.validationTable = { ...(await readTableFile(fileName, found.input, read)), fileName };
+      this.validationTagged = null;
+    }
     this.prepared = null;
   }
 
   /** What the UI shows of the loaded table: columns, a preview, anomalies, a column guess. */
   tableSummary(): TableSummary {
+    if (this.tagged) return summarizeTagged(this.tagged);
     const t = this.table;
     if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return summarizeTable(t);
@@ -72,6 +121,7 @@ export class SessionData {
    * lengths at the current tokenizer over an evenly spaced sample of up to `sampleRows` rows.
    */
   dataReport(columns: ColumnChoice, maxLength: number, sampleRows = 5000): DataReport {
+    if (this.tagged) return taggedDataReport(this.tagged, this.tokenizer, maxLength);
     const t = this.table;
     if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return tableDataReport(t, this.tokenizer, columns, maxLength, sampleRows);
@@ -88,7 +138,8 @@ export class SessionData {
     vocabSize: number,
     opts: { pairColumn?: string; lowercase?: boolean; model?: TrainedTokenizerModel } = {},
   ): Promise<Tokenizer> {
-    const t = this.table;
+    // A tagged file: its sentences (words joined by spaces) in the column `tokens`.
+    const t = this.table ?? (this.tagged ? sentenceTable(this.tagged) : null);
     if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     return this.setTokenizerFiles(trainTableTokenizer(t, textColumn, vocabSize, opts));
   }
@@ -125,7 +176,7 @@ export class SessionData {
   ): Promise<DatasetSummary> {
     const t = this.table;
     const tok = this.tokenizer;
-    if (!t || !tok) return this.prepare(options); // throws the usual message
+    if (!t || !tok || this.tagged) return this.prepare(options); // throws the usual message
     const main = extractExamples(t, options.columns);
     const all = await encodeAll(main.texts, main.pairs, options.maxLength);
     return this.prepareWith(
@@ -150,9 +201,17 @@ export class SessionData {
   ): DatasetSummary {
     const t = this.table;
     const tok = this.tokenizer;
-    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
+    if (!t && !this.tagged)
+      throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     if (!tok)
       throw new StudioError('not-ready', 'No tokenizer is loaded yet: pick or train one first.');
+    checkTask(this.tagged, options.tagging?.task ?? 'auto');
+    if (this.tagged) {
+      const out = prepareTaggedSplits(this.tagged, this.validationTagged, tok, options);
+      this.prepared = out.prepared;
+      return out.summary;
+    }
+    if (!t) throw new StudioError('not-ready', 'No data is loaded yet: open a data file first.');
     const { prepared, summary } = prepareSplits(
       t,
       this.validationTable,
@@ -163,5 +222,28 @@ export class SessionData {
     );
     this.prepared = prepared;
     return summary;
+  }
+}
+
+/**
+ * The task asked for must fit the file loaded (a file is read before the task may be changed):
+ * a tagged file is never trained as text classification, a table never as token classification.
+ */
+function checkTask(tagged: LoadedTagged | null, task: TaggingOptions['task']): void {
+  if (tagged && task === 'text-classification') {
+    throw new StudioError(
+      'data',
+      `${tagged.fileName} is a tagged file (one tag per word), but the task is ` +
+        'text-classification: each word would become a text and its tag a class.',
+      { remedy: "Set task to 'token-classification' (or 'auto'), or open a table." },
+    );
+  }
+  if (!tagged && task === 'token-classification') {
+    throw new StudioError(
+      'data',
+      'The task is token-classification, but the data file is a table: token classification ' +
+        'reads CoNLL/IOB text or JSON Lines rows with "tokens" and "ner_tags".',
+      { remedy: "Open a CoNLL or tagged JSON Lines file, or set task to 'text-classification'." },
+    );
   }
 }

@@ -31,9 +31,19 @@ export function buildModel(
   pretrained: PretrainedCheckpoint | null,
   seed: number,
 ): { model: SequenceClassifier; baseModel: BaseModel | null; notices: string[] } {
+  // Token classification (a tagged file): AutoModelForTokenClassification's head.
+  const head = p.tagged ? 'token' : 'sequence';
   if (spec.kind === 'pretrained') {
     if (!pretrained)
       throw new StudioError('not-ready', 'Load a pretrained model before fine-tuning it.');
+    if (head === 'token') {
+      throw new StudioError(
+        'unsupported-model',
+        'Fine-tuning a checkpoint for token classification is not built yet: train a model ' +
+          'from scratch on the tagged file.',
+        { remedy: 'Pick a model trained from scratch for a tagged (CoNLL, JSON Lines) file.' },
+      );
+    }
     const { model, notices } = modelFromCheckpoint(
       pretrained,
       p.maps,
@@ -44,7 +54,7 @@ export function buildModel(
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }
   return {
-    model: SequenceClassifier.create(scratchFamily(spec), scratchConfig(spec, p, tok), seed),
+    model: SequenceClassifier.create(scratchFamily(spec), scratchConfig(spec, p, tok), seed, head),
     baseModel: null,
     notices: [],
   };
@@ -76,7 +86,8 @@ export function scratchConfig(
     maxLength: spec.max_length,
     id2label: p.maps.id2label,
     padTokenId: tok.padId,
-    problemType: p.problemType,
+    // AutoModelForTokenClassification's config leaves problem_type unset.
+    problemType: p.tagged ? null : p.problemType,
     settings: scratchConfigSettings(spec),
   });
 }

@@ -9,6 +9,8 @@ import type { ProblemType } from '../model/config';
 import type { LabeledDataset } from '../train/dataset';
 import type { LogEntry, TrainerState } from '../train/state';
 import type { LengthLimit } from './maxLength';
+import type { TaggingOptions } from '../config/resolveRun';
+import type { TaggedCorpus, TaggedDataSummary, TaskKind } from '../data/taggedTypes';
 
 /** What the UI shows of a parsed file: columns, a preview and what was unusual. */
 export interface TableSummary {
@@ -25,12 +27,19 @@ export interface TableSummary {
   anomalyCount: number;
   guess: ColumnChoice;
   /** The file's format (csv covers TSV and other delimiters) and whether it was gzip'd. */
-  format?: 'csv' | 'jsonl' | 'json' | 'parquet';
+  format?: 'csv' | 'jsonl' | 'json' | 'parquet' | 'conll';
   gzip?: boolean;
   /** Why rows beyond a budget (bytes, rows) were left out, or null when all were read. */
   capped?: string | null;
   /** Bytes of the file read (all of it unless capped). */
   bytesRead?: number;
+  /** 'token-classification' for a tagged file (CoNLL, tagged JSON Lines); absent for a table. */
+  taskKind?: TaskKind;
+  /** What the reader found in a tagged file (rows are its sentences: words, tags). */
+  tagged?: Pick<
+    TaggedDataSummary,
+    'format' | 'sentences' | 'words' | 'labelNames' | 'scheme' | 'convertedTags' | 'issues'
+  >;
 }
 
 /** Tokenizer models the studio trains on a dataset's texts. */
@@ -53,6 +62,11 @@ export interface PrepareOptions {
   seed: number;
   /** The task, when the user overrides the one detected from the label column. */
   task?: ProblemType;
+  /**
+   * The run config's task, label_names and label_all_tokens: a tagged file is split by sentence
+   * and its labels aligned to sub-tokens (first sub-token of each word unless labelAllTokens).
+   */
+  tagging?: TaggingOptions;
 }
 
 /** What `prepare` reports of the splits it made. */
@@ -73,6 +87,10 @@ export interface DatasetSummary {
   /** Validation texts that also appear in the training split. */
   overlap: number;
   meanTokens: number;
+  /** 'token-classification' for a tagged file (rows are sentences, labels its tags). */
+  taskKind?: TaskKind;
+  /** A tagged file's summary (sentences, tags, scheme, issues, entities, lengths). */
+  tagged?: TaggedDataSummary;
 }
 
 /**
@@ -172,4 +190,13 @@ export interface Prepared {
   train: LabeledDataset;
   validation: LabeledDataset;
   validationTexts: string[];
+  /** Token classification: the validation sentences (words, gold tags) and how they were aligned. */
+  tagged?: PreparedTagged;
+}
+
+/** What a prepared tagged file keeps for evaluation views and reports. */
+export interface PreparedTagged {
+  validation: TaggedCorpus;
+  labelAllTokens: boolean;
+  summary: TaggedDataSummary;
 }

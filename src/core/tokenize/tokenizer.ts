@@ -9,6 +9,21 @@ import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { StudioError } from '../util/errors';
 import { pipelineOfClass, withMetaspaceWords } from './classPipeline';
 import { splitTokens } from './splitTokens';
+import { offsetScheme, tokenOffsets } from './tokenOffsets';
+import { assembleWords, wordsNeedPrefixSpace, type WordsEncoded } from './wordIds';
+
+export type { WordsEncoded } from './wordIds';
+
+/** A text's tokens with their character offsets (see {@link Tokenizer.encodeWithOffsets}). */
+export interface OffsetsEncoded {
+  ids: number[];
+  /** [start, end) in the text per token ([0, 0] for special tokens, as transformers gives). */
+  offsets: [number, number][];
+  /** Whether each token is a special token (`return_special_tokens_mask`). */
+  special: boolean[];
+  /** Whether each token is the unknown token (the pipeline takes its word from the text). */
+  unknown: boolean[];
+}
 
 /** The two JSON files a tokenizer is built from, as parsed objects (they travel with exports). */
 export interface TokenizerFiles {
@@ -49,8 +64,25 @@ export interface Tokenizer {
    * maxLength tokens, special tokens included; pairs are cut longest-first.
    */
   encode(text: string, pair?: string, maxLength?: number): Encoded;
+  /**
+   * Pre-split words, as `tokenizer(words, is_split_into_words=True, truncation=True,
+   * max_length=maxLength)`: ids with special tokens and each token's word index (null for the
+   * special tokens). Byte-level BPE words get a space in front, as `add_prefix_space=True`.
+   */
+  encodeWords(words: string[], maxLength?: number): WordsEncoded;
+  /**
+   * One text with `return_offsets_mapping`: the same ids as `encode(text, undefined, maxLength)`
+   * and each token's character offsets into `text` (UTF-16 positions; tokenOffsets.ts).
+   */
+  encodeWithOffsets(text: string, maxLength?: number): OffsetsEncoded;
   /** Token ids -> text (special tokens kept, as HF `decode`); [] -> ''. */
   decodeIds(ids: number[]): string;
+  /**
+   * Token ids -> text as `convert_tokens_to_string(convert_ids_to_tokens(ids))`: the
+   * tokenizer.json decoder alone, without `clean_up_tokenization_spaces` (the `word` of the
+   * token-classification pipeline's entities).
+   */
+  decodeTokens(ids: number[]): string;
   /** Token ids -> token strings (e.g. "##ing"). */
   tokens(ids: number[]): string[];
   files: TokenizerFiles;
@@ -178,6 +210,26 @@ function wrap(
     : !namedGeneric && (genericClass || tok.return_token_type_ids);
   const specialsSingle = addSpecial([], null).tokens.length;
   const specialsPair = addSpecial([], []).tokens.length;
+  // The single-text template's special tokens before and after the text.
+  const MARK = '\u0000text\u0000';
+  const layout = addSpecial([MARK], null).tokens;
+  const at = layout.indexOf(MARK);
+  const specialId = (t: string) => core.token_to_id(t) ?? unkId;
+  const leadIds = layout.slice(0, at).map(specialId);
+  const trailIds = layout.slice(at + 1).map(specialId);
+  const prefixSpace = wordsNeedPrefixSpace(files.tokenizerJson, files.tokenizerConfig);
+  const scheme = offsetScheme(files.tokenizerJson);
+  const normalizer = core.normalizer as unknown as ((s: string) => string) | null;
+  const normalize = normalizer ? (s: string) => normalizer(s) : null;
+  const unkToken = tok.unk_token ?? null;
+  const model = core.model as unknown as (words: string[]) => string[];
+  /** Whether the model knows a (normalized) character only as its unknown token. */
+  const isUnknown = (c: string): boolean => {
+    const pieces = model([c]);
+    return (
+      pieces.length > 0 && pieces.every((p) => p === unkToken || core.token_to_id(p) === undefined)
+    );
+  };
 
   const name =
     (typeof config.name_or_path === 'string' && config.name_or_path) ||
@@ -187,6 +239,22 @@ function wrap(
     typeof config.model_max_length === 'number' && config.model_max_length < 1e12
       ? config.model_max_length
       : Infinity;
+
+  const encode = (text: string, pair?: string, maxLength?: number): Encoded => {
+    // Tokens without special tokens (transformers.js's _encode_text would add them), each
+    // text cut after the split that reaches maxLength, as the Rust tokenizers stop.
+    const { a, b, truncated } = truncateTokens(
+      splitTokens(core, text, maxLength),
+      pair !== undefined && pair !== null ? splitTokens(core, pair, maxLength) : null,
+      maxLength,
+      specialsSingle,
+      specialsPair,
+    );
+    const { tokens, types } = addSpecial(a, b);
+    const ids = new Array<number>(tokens.length);
+    for (let i = 0; i < tokens.length; i++) ids[i] = core.token_to_id(tokens[i]) ?? unkId;
+    return { ids, typeIds: types, truncated };
+  };
 
   return {
     name,
@@ -198,23 +266,32 @@ function wrap(
     tokenTypeIds,
     modelType: modelTypeOf(files.tokenizerJson),
     files,
-    encode(text: string, pair?: string, maxLength?: number): Encoded {
-      // Tokens without special tokens (transformers.js's _encode_text would add them), each
-      // text cut after the split that reaches maxLength, as the Rust tokenizers stop.
-      const { a, b, truncated } = truncateTokens(
-        splitTokens(core, text, maxLength),
-        pair !== undefined && pair !== null ? splitTokens(core, pair, maxLength) : null,
-        maxLength,
-        specialsSingle,
-        specialsPair,
+    encode,
+    encodeWords(words: string[], maxLength?: number): WordsEncoded {
+      const perWord = words.map((w) =>
+        splitTokens(core, prefixSpace ? ` ${w}` : w).map((t) => core.token_to_id(t) ?? unkId),
       );
-      const { tokens, types } = addSpecial(a, b);
-      const ids = new Array<number>(tokens.length);
-      for (let i = 0; i < tokens.length; i++) ids[i] = core.token_to_id(tokens[i]) ?? unkId;
-      return { ids, typeIds: types, truncated };
+      return assembleWords(perWord, leadIds, trailIds, maxLength);
+    },
+    encodeWithOffsets(text: string, maxLength?: number): OffsetsEncoded {
+      const { ids } = encode(text, undefined, maxLength);
+      const inner = ids.slice(leadIds.length, ids.length - trailIds.length);
+      const tokens = inner.map((id) => core.id_to_token(id) ?? tok.unk_token ?? '');
+      const offsets: [number, number][] = [
+        ...leadIds.map((): [number, number] => [0, 0]),
+        ...tokenOffsets(text, tokens, scheme, normalize, isUnknown),
+        ...trailIds.map((): [number, number] => [0, 0]),
+      ];
+      const special = ids.map((_, i) => i < leadIds.length || i >= ids.length - trailIds.length);
+      const unknown = ids.map((id, i) => id === tok.unk_token_id && !special[i]);
+      return { ids, offsets, special, unknown };
     },
     decodeIds(ids: number[]): string {
       return ids.length === 0 ? '' : tok.decode(ids);
+    },
+    decodeTokens(ids: number[]): string {
+      if (ids.length === 0) return '';
+      return tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
     },
     tokens(ids: number[]): string[] {
       return ids.map((id) => core.id_to_token(id) ?? tok.unk_token);

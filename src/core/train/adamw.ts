@@ -2,65 +2,39 @@
  * AdamW with decoupled weight decay, step for step as `torch.optim.AdamW` (the optimizer HF's
  * Trainer builds by default, `optim="adamw_torch"`).
  *
- * The update runs entirely as TF.js ops and never reads tensor data, so it does not stall a
- * WebGPU queue; moment buffers live in `tf.Variable`s owned by the optimizer.
+ * The update runs as TF.js ops or kernels (`adamwBucket.ts`) and reads no tensor data on a GPU
+ * backend, so it does not stall a WebGPU queue; moment buffers live in `tf.Variable`s owned by
+ * the optimizer.
  *
  * Parameters are updated in flat buckets (see `flatParams.ts`): the small parameters of each
  * weight-decay group concatenated into one buffer, each large one by itself, so a step runs one
  * elementwise chain per bucket (a BERT: 3 buckets) instead of one per parameter. The moments are
  * one flat Variable per bucket; `getState`/`setState` still speak per parameter name.
+ *
+ * A table's gradient may come row-sparse (`rowSparseGrad`, flatParams.ts: the word embeddings of
+ * a data-parallel step): when the table is a bucket of its own it stays rows through clipping,
+ * and on wasm the update reads them directly (`wasmAdamWRows`): every row is still updated, as
+ * torch updates every element of its dense gradient, in one pass and bit for bit the same.
  */
 import * as tf from '@tensorflow/tfjs';
 
 import { wasmAdamW } from '../kernels/wasmKernels';
-import { type Bucket, FlatGrads, concatFlat, planBuckets, splitFlat } from './flatParams';
+import { wasmAdamWRows } from '../kernels/wasmAdamWRows';
+import { updateBucket } from './adamwBucket';
+import {
+  type Bucket,
+  FlatGrads,
+  type SparseRows,
+  concatFlat,
+  denseRows,
+  planBuckets,
+  sparseRowsOf,
+  splitFlat,
+} from './flatParams';
 import { ArgumentsError } from './argsError';
+import { hfNoDecay, type AdamWOptions, type AdamWState } from './adamwOptions';
 
-/** AdamW hyper-parameters; names follow `TrainingArguments` (adam_beta1, ...). */
-export interface AdamWOptions {
-  /** Default 0.9 (`adam_beta1`). */
-  beta1?: number;
-  /** Default 0.999 (`adam_beta2`). */
-  beta2?: number;
-  /** Default 1e-8 (`adam_epsilon`). */
-  epsilon?: number;
-  /** Decoupled weight decay coefficient, default 0 (`weight_decay`). */
-  weightDecay?: number;
-  /**
-   * Whether a parameter gets weight decay. Default: `name => !hfNoDecay(name)` (HF's grouping:
-   * no decay on biases and normalisation weights).
-   */
-  decay?: (name: string) => boolean;
-  /**
-   * Parameters of at least this many elements get a flat bucket of their own (updated in place,
-   * no concatenation); default `ALONE_ELEMENTS` (2^20). Mostly a test hook.
-   */
-  aloneElements?: number;
-}
-
-/** Serialisable optimizer state: completed steps and first/second moments by parameter name. */
-export interface AdamWState {
-  step: number;
-  m: Record<string, Float32Array>;
-  v: Record<string, Float32Array>;
-}
-
-/**
- * HF's rule for parameters excluded from weight decay (`Trainer.get_decay_parameter_names`):
- * any name containing `bias`, or a normalisation layer's parameter (`LayerNorm`, `layer_norm`,
- * `layernorm`, `rmsnorm`, a `norm` or `*_norm` module). Case-insensitive.
- */
-export function hfNoDecay(name: string): boolean {
-  const n = name.toLowerCase();
-  return (
-    n.includes('bias') ||
-    n.includes('layernorm') ||
-    n.includes('layer_norm') ||
-    n.includes('rmsnorm') ||
-    /(^|\.)norm($|\.)/.test(n) ||
-    /_norm($|\.)/.test(n)
-  );
-}
+export { hfNoDecay, type AdamWOptions, type AdamWState } from './adamwOptions';
 
 /**
  * `torch.optim.AdamW` over named variables. Per step t (1-based), for each parameter p with
@@ -127,6 +101,17 @@ export class AdamW {
     return this.t;
   }
 
+  /**
+   * Takes back `n` steps whose gate was closed (see {@link AdamW.step}): they counted in the
+   * bias correction until the caller learnt they were not applied.
+   */
+  forgetSteps(n: number): void {
+    if (!Number.isInteger(n) || n < 0 || n > this.t) {
+      throw new Error(`AdamW.forgetSteps: ${n} is not a count of past steps (${this.t} so far)`);
+    }
+    this.t -= n;
+  }
+
   /** Whether `name` is in the weight-decay group. */
   decays(name: string): boolean {
     return this.weightDecay !== 0 && this.decayFn(name);
@@ -143,6 +128,7 @@ export class AdamW {
     const byBucket: (tf.Tensor | undefined)[][] = this.buckets.map((b) =>
       b.names.map(() => undefined),
     );
+    const sparse: (SparseRows | null)[] = this.buckets.map(() => null);
     for (const [name, g] of grads) {
       const p = this.params.get(name);
       if (!p) throw new Error(`AdamW.step: gradient for unknown parameter '${name}'`);
@@ -150,11 +136,15 @@ export class AdamW {
       if (!at) throw new Error(`AdamW.step: parameter '${name}' was added after the optimizer`);
       if (g.dtype !== 'float32') throw new Error(`AdamW.step: gradient '${name}' is ${g.dtype}`);
       const shape = this.buckets[at[0]].shapes[at[1]];
-      if (!arraysEqual(g.shape, p.shape) || !arraysEqual(g.shape, shape)) {
+      const rows = sparseRowsOf(g);
+      const gShape = rows ? rows.shape : g.shape;
+      if (!arraysEqual(gShape, p.shape) || !arraysEqual(gShape, shape)) {
         throw new Error(
           `AdamW.step: gradient '${name}' has shape [${g.shape}], parameter has [${p.shape}]`,
         );
       }
+      // A row-sparse table alone in its bucket stays rows; in a shared bucket it is filled out.
+      if (rows && this.buckets[at[0]].names.length === 1) sparse[at[0]] = rows;
       byBucket[at[0]][at[1]] = g;
     }
     const present: (boolean[] | null)[] = [];
@@ -168,10 +158,19 @@ export class AdamW {
           return;
         }
         const shapes = this.buckets[i].shapes;
-        tensors.push(tf.keep(concatFlat(gs.map((g, j) => g ?? tf.zeros(shapes[j] as number[])))));
+        if (sparse[i]) {
+          tensors.push(tf.keep((gs[0] as tf.Tensor).reshape([-1]) as tf.Tensor1D));
+          return;
+        }
+        const dense = gs.map((g, j) => {
+          if (!g) return tf.zeros(shapes[j] as number[]);
+          const rows = sparseRowsOf(g);
+          return rows ? denseRows(g, rows) : g;
+        });
+        tensors.push(tf.keep(concatFlat(dense)));
       });
     });
-    return new FlatGrads(this.buckets, tensors, present, this);
+    return new FlatGrads(this.buckets, tensors, present, this, sparse);
   }
 
   /**
@@ -180,26 +179,31 @@ export class AdamW {
    * {@link AdamW.flattenGrads} (not consumed: dispose it after). Parameters without a gradient
    * are skipped (as torch skips `p.grad is None`) but the step counter is shared. No GPU
    * read-back.
+   *
+   * `gate` (float32, one element, from the Trainer's step log): where it is 0 the update leaves
+   * parameters and moments exactly as they were, decided on the device; the step still counts
+   * until {@link AdamW.forgetSteps} takes it back. Where it is 1 the update is the ungated one,
+   * bit for bit. Backends whose tensors are in CPU memory (wasm, cpu) read it; GPU ones do not.
    */
-  step(grads: Map<string, tf.Tensor> | FlatGrads, lr: number): void {
+  step(grads: Map<string, tf.Tensor> | FlatGrads, lr: number, gate?: tf.Tensor): void {
     if (this.disposed) throw new Error('AdamW.step: optimizer was disposed');
     if (!Number.isFinite(lr))
       throw new Error(`AdamW.step: learning rate must be finite, got ${lr}`);
     if (grads instanceof FlatGrads) {
       if (!grads.isFrom(this)) throw new Error('AdamW.step: FlatGrads of another optimizer');
       if (grads.isDisposed) throw new Error('AdamW.step: FlatGrads was disposed');
-      this.stepFlat(grads, lr);
+      this.stepFlat(grads, lr, gate);
       return;
     }
     const flat = this.flattenGrads(grads);
     try {
-      this.stepFlat(flat, lr);
+      this.stepFlat(flat, lr, gate);
     } finally {
       flat.dispose();
     }
   }
 
-  private stepFlat(flat: FlatGrads, lr: number): void {
+  private stepFlat(flat: FlatGrads, lr: number, gate?: tf.Tensor): void {
     // Every parameter of a stepped bucket is read: check they are all still there first.
     const params = this.buckets.map((b, i) =>
       flat.get(i) === null
@@ -218,52 +222,32 @@ export class AdamW {
     const bc1 = 1 - Math.pow(this.beta1, t);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(this.beta2, t));
     const stepSize = lr / bc1;
+    // wasm keeps tensors in CPU memory: reading the gate costs nothing, a closed one skips all.
+    if (gate && wasmAdamW() && gate.dataSync()[0] === 0) return;
+    const deviceGate = gate && !wasmAdamW() ? gate : null;
     tf.tidy(() => {
-      const decayMul = tf.scalar(1 - lr * this.weightDecay);
-      const oneMinusB1 = tf.scalar(1 - this.beta1);
-      const b2 = tf.scalar(this.beta2);
-      const oneMinusB2 = tf.scalar(1 - this.beta2);
-      const bc2SqrtT = tf.scalar(bc2Sqrt);
-      const epsT = tf.scalar(this.epsilon);
-      const negStep = tf.scalar(-stepSize);
       this.buckets.forEach((bucket, i) => {
-        const g = flat.get(i);
+        const rows = flat.sparse(i);
+        const fusedRows = rows ? wasmAdamWRows() : null;
+        const g = rows && fusedRows ? rows.values : flat.get(i);
         if (!g) return;
         const { m, v } = this.moments(i);
         const p = concatFlat(params[i]);
-        let mNew: tf.Tensor;
-        let vNew: tf.Tensor;
-        let pNew: tf.Tensor;
-        const fused = wasmAdamW();
-        if (fused) {
-          // wasm: the same float32 operations in one pass over the bucket
-          [pNew, mNew, vNew] = fused(p, g, m, v, {
-            decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
-            oneMinusB1: 1 - this.beta1,
-            b2: this.beta2,
-            oneMinusB2: 1 - this.beta2,
-            bc2Sqrt,
-            eps: this.epsilon,
-            negStep: -stepSize,
-          });
-        } else {
-          // Nested tidies free each temporary as soon as it is used: on a large bucket (a word
-          // embedding) the chain then holds a few buffers of its size at a time, not a dozen.
-          // torch: exp_avg.lerp_(grad, 1 - beta1) = m + (1-b1) * (g - m) (weight < 0.5 branch).
-          mNew = tf.tidy(() => m.add(g.sub(m).mul(oneMinusB1)));
-          // torch: exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2).
-          vNew = tf.tidy(() => v.mul(b2).add(g.mul(g).mul(oneMinusB2)));
-          // torch: param.mul_(1 - lr * weight_decay), skipped when the group's decay is 0; then
-          // denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps) and
-          // param.addcdiv_(exp_avg, denom, value=-step_size).
-          pNew = tf.tidy(() => {
-            const update = tf.tidy(() => {
-              const denom = tf.tidy(() => vNew.sqrt().div(bc2SqrtT).add(epsT));
-              return mNew.div(denom).mul(negStep);
-            });
-            return (bucket.decay ? p.mul(decayMul) : p).add(update);
-          });
-        }
+        const scalars = {
+          decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
+          oneMinusB1: 1 - this.beta1,
+          b2: this.beta2,
+          oneMinusB2: 1 - this.beta2,
+          bc2Sqrt,
+          eps: this.epsilon,
+          negStep: -stepSize,
+        };
+        // wasm, a row-sparse table: the same update of every row, reading only its rows;
+        // otherwise the bucket's update on whatever runs it best (adamwBucket.ts).
+        let [pNew, mNew, vNew] =
+          rows && fusedRows
+            ? fusedRows(p, m, v, g, rows.rows, rows.shape[1], scalars)
+            : updateBucket(p, g, m, v, scalars, deviceGate);
         const present = flat.present[i];
         if (present) {
           // Some parameters of the bucket have no gradient: keep their values bit for bit.

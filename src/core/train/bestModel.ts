@@ -7,6 +7,7 @@
 import type { ProblemType } from '../model/config';
 import type { TrainingArguments } from './args';
 import { ArgumentsError, fail } from './argsError';
+import { TAGGED_METRIC_NAMES } from './evaluateTagged';
 import { computeMetrics } from './metrics';
 import type { CallbackState, ExportableCallback, TrainerControl } from './callbacks';
 import type { TrainerState } from './state';
@@ -44,8 +45,16 @@ export function greaterIsBetter(args: BestArguments): boolean {
 /** Keys every evaluation logs besides compute_metrics' (see evaluate.ts). */
 const EVAL_LOOP_KEYS = ['loss', 'runtime', 'samples_per_second', 'steps_per_second'];
 
-/** The `eval_*` keys an evaluation of a `problemType` model with `numLabels` labels logs. */
-export function evalMetricKeys(problemType: ProblemType, numLabels: number): string[] {
+/**
+ * The `eval_*` keys an evaluation of a `problemType` model with `numLabels` labels logs; of a
+ * token-classification model (`tagged`) the guide's precision, recall, f1 and accuracy.
+ */
+export function evalMetricKeys(
+  problemType: ProblemType,
+  numLabels: number,
+  tagged = false,
+): string[] {
+  if (tagged) return [...EVAL_LOOP_KEYS, ...TAGGED_METRIC_NAMES].map((k) => `eval_${k}`);
   // compute_metrics on one made-up row names the metrics; their values do not matter here.
   const rowLabels = problemType === 'single_label_classification' ? 1 : numLabels;
   const names = Object.keys(
@@ -69,10 +78,11 @@ export function checkMetricForBest(
   args: BestArguments,
   problemType: ProblemType,
   numLabels: number,
+  tagged = false,
 ): void {
   if (args.metric_for_best_model === null) return;
   const key = bestMetricKey(args.metric_for_best_model);
-  const keys = evalMetricKeys(problemType, numLabels);
+  const keys = evalMetricKeys(problemType, numLabels, tagged);
   if (keys.includes(key)) return;
   fail(
     'metric_for_best_model',

@@ -8,7 +8,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../model/classifier';
 import { collateBatch, type CollatedBatch, type CollateOptions } from '../tokenize/collate';
-import { inputTensors, labelTensor, type LabeledDataset, type ProblemType } from './dataset';
+import {
+  inputTensors,
+  isTagged,
+  labelTensor,
+  type LabeledDataset,
+  type ProblemType,
+} from './dataset';
+import { predictTokenLogits, taggedLogMetrics, taggedMetrics } from './evaluateTagged';
 import { computeMetrics } from './metrics';
 
 /**
@@ -42,7 +49,10 @@ export function inProcessLogits(model: SequenceClassifier): LogitsSource {
 }
 
 export interface EvalOutput {
-  /** Row-major logits [N, num_labels]. */
+  /**
+   * Row-major logits [N, num_labels]; for a token-classification split every token's logits
+   * [tokens, num_labels], parallel to `encoded.ids`.
+   */
   logits: Float32Array;
   /** `eval_loss`, `eval_<metric>`..., `eval_runtime`, `eval_samples_per_second`, `eval_steps_per_second`. */
   metrics: Record<string, number>;
@@ -62,6 +72,12 @@ export async function evaluateModel(o: {
 }): Promise<EvalOutput> {
   const t0 = performance.now();
   const { dataset: ds, numLabels } = o;
+  if (isTagged(ds)) {
+    const source = o.logits ?? inProcessLogits(o.model);
+    const p = await predictTokenLogits(ds, numLabels, o.batchSize, o.collate, source, o.lossOf);
+    const scores = taggedLogMetrics(taggedMetrics(ds, p.tokenLogits));
+    return { logits: p.tokenLogits, metrics: evalMetrics(p.loss, scores, ds.size, o, t0) };
+  }
   const logits = await predictLogits(
     o.model,
     ds,
@@ -71,19 +87,26 @@ export async function evaluateModel(o: {
     o.lossOf,
     o.logits,
   );
+  const scores = computeMetrics(o.problemType, logits.logits, ds.labels, numLabels);
+  return { logits: logits.logits, metrics: evalMetrics(logits.loss, scores, ds.size, o, t0) };
+}
+
+/** `eval_loss`, compute_metrics' values `eval_`-prefixed, then the loop's timings. */
+function evalMetrics(
+  loss: number,
+  scores: Record<string, number>,
+  rows: number,
+  o: { batchSize: number },
+  t0: number,
+): Record<string, number> {
   const seconds = (performance.now() - t0) / 1000;
-  const steps = Math.ceil(ds.size / o.batchSize);
-  const metrics: Record<string, number> = { eval_loss: logits.loss };
-  const labels = ds.labels;
-  for (const [k, v] of Object.entries(
-    computeMetrics(o.problemType, logits.logits, labels, numLabels),
-  )) {
-    metrics[`eval_${k}`] = v;
-  }
+  const steps = Math.ceil(rows / o.batchSize);
+  const metrics: Record<string, number> = { eval_loss: loss };
+  for (const [k, v] of Object.entries(scores)) metrics[`eval_${k}`] = v;
   metrics.eval_runtime = Number(seconds.toFixed(4));
-  metrics.eval_samples_per_second = Number((ds.size / Math.max(seconds, 1e-9)).toFixed(3));
+  metrics.eval_samples_per_second = Number((rows / Math.max(seconds, 1e-9)).toFixed(3));
   metrics.eval_steps_per_second = Number((steps / Math.max(seconds, 1e-9)).toFixed(3));
-  return { logits: logits.logits, metrics };
+  return metrics;
 }
 
 /**

@@ -25,6 +25,64 @@ export const BUCKET_ELEMENTS = 1 << 24;
  */
 export const CONCAT_FANIN = 7;
 
+/**
+ * A row-sparse gradient: the gradient of a 2-D table (the word embeddings) that is zero outside
+ * some rows, held as those rows only. `values` [rows.length, width] is an ordinary tensor; this
+ * record of which rows it holds travels beside it (see {@link rowSparseGrad}).
+ */
+export interface SparseRows {
+  /** The table rows `values` holds, sorted and distinct. */
+  readonly rows: Int32Array;
+  /** The table's shape [rows, width]. */
+  readonly shape: readonly [number, number];
+}
+
+const sparseGrads = new WeakMap<tf.Tensor, SparseRows>();
+
+/**
+ * Marks `values` ([rows.length, width]) as the gradient of a table of `shape` that is zero
+ * outside `rows` (sorted, distinct), and returns it: a gradient map may hold it under the table's
+ * name (`StepGradients.grads`), and `AdamW.flattenGrads` then never builds the dense table.
+ */
+export function rowSparseGrad(
+  values: tf.Tensor2D,
+  rows: Int32Array,
+  shape: readonly [number, number],
+): tf.Tensor2D {
+  if (values.shape[0] !== rows.length || values.shape[1] !== shape[1]) {
+    throw new Error(
+      `rowSparseGrad: values [${values.shape}] do not hold ${rows.length} rows of width ${shape[1]}`,
+    );
+  }
+  sparseGrads.set(values, { rows, shape });
+  return values;
+}
+
+/** The rows a gradient made by {@link rowSparseGrad} holds; undefined for a dense one. */
+export function sparseRowsOf(t: tf.Tensor): SparseRows | undefined {
+  return sparseGrads.get(t);
+}
+
+/**
+ * The dense gradient of a table from its rows: a new tensor of the table's shape (zeros outside
+ * the rows). Call inside `tf.tidy`.
+ */
+export function denseRows(values: tf.Tensor, sparse: SparseRows): tf.Tensor2D {
+  const [n, width] = sparse.shape;
+  const k = sparse.rows.length;
+  if (k === 0) return tf.zeros([n, width]);
+  return tf.scatterND(tf.tensor2d(sparse.rows, [k, 1], 'int32'), values.reshape([k, width]), [
+    n,
+    width,
+  ]);
+}
+
+/** A gradient as its parameter's shape: dense as it is, a row-sparse one filled out. */
+export function denseGrad(t: tf.Tensor): tf.Tensor {
+  const sparse = sparseRowsOf(t);
+  return sparse ? denseRows(t, sparse) : t;
+}
+
 /** A run of parameters updated as one flat buffer. */
 export interface Bucket {
   /** Whether the bucket's parameters get weight decay. */
@@ -126,6 +184,10 @@ export function splitFlat(flat: tf.Tensor, bucket: Bucket): tf.Tensor[] {
  * some parameters have one holds zeros for the others and lists which are present, so the
  * optimizer leaves the missing ones untouched (as torch skips `p.grad is None`).
  *
+ * A bucket of one table whose gradient came row-sparse ({@link rowSparseGrad}) stays so: its
+ * tensor is the compact rows (flat), {@link FlatGrads.sparse} says which; clipping works on the
+ * rows alone (the other elements are zeros), and {@link FlatGrads.get} fills it out on demand.
+ *
  * Owns its tensors: `dispose()` it after the step (`tf.dispose(flat)` frees them too). The input
  * gradients can be disposed as soon as it is built.
  */
@@ -135,21 +197,27 @@ export class FlatGrads {
   readonly #owner: object;
   readonly #buckets: readonly Bucket[];
   readonly #present: readonly (readonly boolean[] | null)[];
+  readonly #sparse: readonly (SparseRows | null)[];
   private tensors: (tf.Tensor1D | null)[];
+  /** Row-sparse buckets filled out by {@link FlatGrads.get}, kept until the next change. */
+  private dense: (tf.Tensor1D | null)[] = [];
   private disposed = false;
 
   /**
    * Built by `AdamW.flattenGrads`: per bucket a flat tensor (taken over) or `null`, which of the
-   * bucket's parameters have a gradient (`null`: all), and the optimizer whose layout it is.
+   * bucket's parameters have a gradient (`null`: all), the optimizer whose layout it is, and per
+   * bucket the rows its tensor holds when it is a row-sparse table's (absent or null: dense).
    */
   constructor(
     buckets: readonly Bucket[],
     tensors: (tf.Tensor1D | null)[],
     present: readonly (readonly boolean[] | null)[],
     owner: object,
+    sparse: readonly (SparseRows | null)[] = [],
   ) {
     this.#buckets = buckets;
     this.#present = present;
+    this.#sparse = buckets.map((_, i) => sparse[i] ?? null);
     this.#owner = owner;
     this.tensors = tensors;
   }
@@ -169,10 +237,29 @@ export class FlatGrads {
     return this.#owner === owner;
   }
 
-  /** The flat gradient of bucket `i`, or `null`. Owned by this object. */
+  /**
+   * The flat gradient of bucket `i` (a row-sparse one filled out with zeros), or `null`. Owned by
+   * this object.
+   */
   get(i: number): tf.Tensor1D | null {
     this.check();
-    return this.tensors[i];
+    const t = this.tensors[i];
+    const sparse = this.#sparse[i];
+    if (!t || !sparse) return t;
+    // tf.keep: owned by this object even when asked for inside a tidy (AdamW's step).
+    this.dense[i] ??= tf.keep(tf.tidy(() => denseRows(t, sparse).reshape([-1]) as tf.Tensor1D));
+    return this.dense[i];
+  }
+
+  /**
+   * Bucket `i`'s gradient as rows, when it is a row-sparse table's: the rows and their values
+   * (flat, [rows.length * width], owned by this object); null for a dense one.
+   */
+  sparse(i: number): (SparseRows & { values: tf.Tensor1D }) | null {
+    this.check();
+    const t = this.tensors[i];
+    const sparse = this.#sparse[i];
+    return t && sparse ? { ...sparse, values: t } : null;
   }
 
   /** Names that have a gradient. */
@@ -208,6 +295,7 @@ export class FlatGrads {
   /** Multiplies every gradient by the scalar `coef` (in place: the old buffers are freed). */
   scale(coef: tf.Scalar): void {
     this.check();
+    this.dropDense();
     this.tensors = this.tensors.map((g) => {
       if (!g) return null;
       const s = tf.keep(tf.mul(g, coef) as tf.Tensor1D);
@@ -222,7 +310,7 @@ export class FlatGrads {
     const out = new Map<string, tf.Tensor>();
     tf.tidy(() => {
       this.buckets.forEach((b, i) => {
-        const g = this.tensors[i];
+        const g = this.get(i);
         if (!g) return;
         const pr = this.present[i];
         splitFlat(g, b).forEach((t, j) => {
@@ -239,9 +327,15 @@ export class FlatGrads {
 
   dispose(): void {
     if (this.disposed) return;
+    this.dropDense();
     for (const g of this.tensors) g?.dispose();
     this.tensors = [];
     this.disposed = true;
+  }
+
+  private dropDense(): void {
+    for (const d of this.dense) d?.dispose();
+    this.dense = [];
   }
 
   private check(): void {

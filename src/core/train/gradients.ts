@@ -9,7 +9,8 @@ import type { SequenceClassifier } from '../model/classifier';
 import { batchTensors, disposeBatch, inputsOf, type CollateOptions } from './dataset';
 import type { LabeledDataset, ProblemType } from './dataset';
 import type { LogitsSource } from './evaluate';
-import { headLoss, type HeadLossOptions, type LossOptions } from './losses';
+import type { HeadLossOptions, LossOptions } from './losses';
+import { taskLoss } from './taskLoss';
 import { deriveSeed } from '../util/rng';
 
 /** What a gradient source needs to know about the run (given by the Trainer). */
@@ -28,7 +29,11 @@ export interface GradientContext {
 
 /** The gradients of one optimizer step. All tensors are new and owned by the caller. */
 export interface StepGradients {
-  /** d(loss)/d(param) by HF parameter name, summed over the step's micro-batches. */
+  /**
+   * d(loss)/d(param) by HF parameter name, summed over the step's micro-batches. A table's may be
+   * row-sparse (`rowSparseGrad`, flatParams.ts: the rows it holds travel beside it; `denseGrad`
+   * fills it out): `AdamW.flattenGrads` takes either.
+   */
   grads: Map<string, tf.Tensor>;
   /** The step's loss: the sum over micro-batches of each one's mean loss / micro-batches. */
   loss: tf.Scalar;
@@ -68,6 +73,7 @@ export interface GradientBatch {
  *
  * @param microBatches the loss is divided by this (HF's Trainer scales each micro-batch's loss by
  *   1 / gradient_accumulation_steps)
+ * @param tagged token classification: labels [B, T] and the token head's loss (see taskLoss.ts)
  */
 export function batchGradients(
   model: SequenceClassifier,
@@ -76,12 +82,13 @@ export function batchGradients(
   loss: LossOptions,
   seed: number,
   microBatches: number,
+  tagged = false,
 ): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
   const vars = [...model.params.values()];
   const { value, grads } = tf.variableGrads(() => {
     const out = model.forward(
       { ...inputsOf({ ...batch, tokens: 0 }), labels: batch.labels },
-      { training: true, seed, loss: headLoss(problemType, loss) },
+      { training: true, seed, loss: taskLoss(problemType, loss, tagged) },
     );
     return (out.loss as tf.Scalar).div(microBatches) as tf.Scalar;
   }, vars);
@@ -121,7 +128,8 @@ export class InProcessGradients implements GradientSource {
     for (let i = 0; i < groups.length; i++) {
       const batch = batchTensors(train, groups[i], problemType, collate, model.takesTokenTypeIds());
       const seed = deriveSeed(this.ctx.seed, step, i);
-      const out = batchGradients(model, problemType, batch, loss, seed, groups.length);
+      const tagged = train.tagged !== undefined;
+      const out = batchGradients(model, problemType, batch, loss, seed, groups.length, tagged);
       tokens += batch.tokens;
       disposeBatch(batch);
       if (acc === null) acc = out;

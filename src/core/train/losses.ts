@@ -175,6 +175,44 @@ export function headLoss(problemType: ProblemType, opts: LossOptions = {}): Loss
 }
 
 /**
+ * `<Family>ForTokenClassification`'s loss: `CrossEntropyLoss()(logits.view(-1, C),
+ * labels.view(-1))`, the mean over the labelled tokens (labels outside [0, C), i.e. -100 on
+ * special tokens, later sub-tokens and padding, are left out, as torch's `ignore_index`).
+ * `labelSmoothing` gives what transformers' `LabelSmoother` computes on token logits
+ * (`(1 - eps) * nll + eps * sum_c -logp / (N * C)` over the N labelled tokens), the same
+ * formula as torch's `label_smoothing`; `classWeights` torch's `weight=` (a weighted mean).
+ *
+ * Gradient accumulation in transformers 5.18: every `...ForTokenClassification.forward` takes
+ * `**kwargs`, so the Trainer sets `model_accepts_loss_kwargs` and passes `num_items_in_batch`
+ * (the labels != -100 of all accumulated micro-batches) to the model, whose loss ignores it (a
+ * plain `CrossEntropyLoss()` mean per micro-batch); the Trainer then skips its division by
+ * `gradient_accumulation_steps`, so the accumulated gradient is the sum of the micro-batches'
+ * means, k times their average (`trainer.py` `training_step` / `compute_loss`; with
+ * `label_smoothing_factor`, the `LabelSmoother` divides by `num_items_in_batch` instead, the
+ * token mean over the whole accumulated batch). The studio's bundle sets
+ * `model.accepts_loss_kwargs = False` (as for sequence classification), under which the Trainer
+ * divides each micro-batch's mean by the accumulation steps: the average of the micro-batch
+ * means, which is what the studio's loop computes. tests/python/token_grad_accumulation.py
+ * shows the three gradients (sum of means, their average, token mean) with the Trainer's.
+ *
+ * @param logits float32 [B, T, C] (or [N, C])
+ * @param labels int32 [B, T] (or [N])
+ */
+export function tokenClassificationLoss(opts: LossOptions = {}): LossFunction {
+  return (logits, labels) =>
+    tf.tidy(() => {
+      const numClasses = logits.shape[logits.rank - 1] as number;
+      if (logits.size / numClasses !== labels.size) {
+        throw new Error(
+          `tokenClassificationLoss: logits [${logits.shape}] and labels [${labels.shape}] ` +
+            `differ in tokens`,
+        );
+      }
+      return crossEntropy(tf.reshape(logits, [-1, numClasses]), tf.reshape(labels, [-1]), opts);
+    });
+}
+
+/**
  * A run's `class_weights` as the loss takes them: 'balanced' from the training labels
  * ({@link balancedClassWeights}), a list as given (one weight per label), none as undefined.
  */

@@ -23,6 +23,19 @@ export class TrainLosses {
   }
 
   /**
+   * Counts `steps` steps with finite losses summing to `lossSum` at once (a read of the device's
+   * step log), the last of them with grad norm `lastNorm`.
+   */
+  addSteps(lossSum: number, steps: number, lastNorm: number): void {
+    if (steps <= 0) return;
+    this.sinceLog += lossSum;
+    this.stepsSinceLog += steps;
+    this.total += lossSum;
+    this.steps += steps;
+    this.lastNorm = lastNorm;
+  }
+
+  /**
    * A log entry's `loss` and `grad_norm`, and a new interval from here.
    * @returns null when no step counted since the last entry
    */

@@ -27,11 +27,12 @@ import { evaluateModel, type EvalOutput } from './evaluate';
 import { applyFlow, decideFlow, saveAfterEvaluation } from './flow';
 import { nonEmbeddingParameterCount, stepFlos } from './flos';
 import { inProcessGradients, type GradientSource, type GradientSourceFactory } from './gradients';
-import { headLoss, resolveClassWeights, type LossFunction } from './losses';
-import { checkStep, isFiniteStep } from './nonFinite';
+import { resolveClassWeights, type LossFunction } from './losses';
+import { checkTaskArguments, taskLoss } from './taskLoss';
 import { PauseGate } from './pauseGate';
 import { RunCheckpoints } from './runCheckpoints';
 import { learningRateOf, newTrainerState, planRun, type RunPlan } from './runPlan';
+import { DeviceStepLog, readStepLogInto } from './stepLog';
 import type { LogEntry, TrainerState } from './state';
 import { TrainLosses, trainSummary } from './trainLog';
 
@@ -55,8 +56,8 @@ export interface TrainerOptions {
   yieldEachStep?: boolean;
   /**
    * Where each step's gradients come from. Default: this thread ({@link inProcessGradients}).
-   * The Node CLI passes `parallel/`'s worker_threads replicas. Clipping and the AdamW step stay
-   * here either way. Evaluations use the source's `forward` when it has one (the same replicas,
+   * The Node CLI passes `parallel/`'s worker_threads replicas (one label per row: a tagged split
+   * trains here). Clipping and the AdamW step stay here either way. Evaluations use the source's `forward` when it has one (the same replicas,
    * each eval batch split into shares). The source is closed by `dispose()` (or when `train()`
    * fails), so an evaluation after `train()` still has it.
    */
@@ -94,6 +95,8 @@ export class Trainer {
   /** Parameters outside the embedding tables: HF's `num_parameters(exclude_embeddings=True)`. */
   private readonly nonEmbeddingParameters: number;
   private readonly pauseGate = new PauseGate();
+  /** Each step's loss, grad norm and finiteness, on the device until a log, eval or save reads it. */
+  private readonly stepLog: DeviceStepLog;
   private stopRequested = false;
   private samplesSeen = 0;
   private tokensSeen = 0;
@@ -104,9 +107,9 @@ export class Trainer {
   constructor(private readonly opts: TrainerOptions) {
     const { args, train, model } = opts;
     // Checked first, before anything is allocated: a misnamed metric fails before step 1.
-    if (opts.eval && args.eval_strategy !== 'no') {
-      checkMetricForBest(args, opts.problemType, opts.numLabels);
-    }
+    const tagged = checkTaskArguments(args, train);
+    if (opts.eval && args.eval_strategy !== 'no')
+      checkMetricForBest(args, opts.problemType, opts.numLabels, tagged);
     this.callbacks = [...(opts.callbacks ?? [])];
     const earlyStopping = EarlyStoppingCallback.fromArgs(args);
     if (earlyStopping) this.callbacks.push(earlyStopping);
@@ -123,10 +126,10 @@ export class Trainer {
       labelSmoothing: args.label_smoothing_factor,
       classWeights: resolveClassWeights(args.class_weights, train.labels, opts.numLabels),
     };
-    this.loss = headLoss(opts.problemType, lossOptions);
+    this.loss = taskLoss(opts.problemType, lossOptions, tagged);
     this.rowLengths = lengthsOf(train.encoded);
     this.nonEmbeddingParameters = nonEmbeddingParameterCount(model);
-    this.gradients = (opts.gradients ?? inProcessGradients)({
+    this.gradients = (tagged ? inProcessGradients : (opts.gradients ?? inProcessGradients))({
       model,
       train,
       problemType: opts.problemType,
@@ -136,6 +139,7 @@ export class Trainer {
       seed: args.seed,
     });
     this.state = newTrainerState(args, this.plan);
+    this.stepLog = new DeviceStepLog(args.nan_policy);
     this.checkpoints = new RunCheckpoints({
       store: opts.checkpoints,
       model,
@@ -190,14 +194,11 @@ export class Trainer {
   }
 
   /**
-   * One optimizer update over `groups` micro-batches. Returns the mean loss of the step and the
-   * pre-clip grad norm, read from the device (one sync per step: it also guards against NaN).
-   * A step that is not finite is not applied.
+   * One optimizer update over `groups` micro-batches, with nothing read back: the step's loss
+   * and pre-clip grad norm go to the device's step log, whose gate applies the update only when
+   * both are finite (`stepLog.ts`; read by {@link readStepLogInto}).
    */
-  private async updateStep(
-    groups: Uint32Array[],
-    step: number,
-  ): Promise<{ loss: number; norm: number }> {
+  private async updateStep(groups: Uint32Array[], step: number): Promise<void> {
     const { args } = this.opts;
     const { grads, loss: lossSum, tokens } = await this.gradients.compute(groups, step);
     for (const g of groups) this.samplesSeen += g.length;
@@ -213,15 +214,10 @@ export class Trainer {
     const flat = this.optimizer.flattenGrads(grads);
     tf.dispose([...grads.values()]);
     const norm = clipFlatGradsByGlobalNorm(flat, args.max_grad_norm);
-    const [lossArr, normArr] = await Promise.all([lossSum.data(), norm.data()]);
-    const loss = lossArr[0];
-    const gradNorm = normArr[0];
-    if (isFiniteStep(loss, gradNorm)) {
-      this.optimizer.step(flat, learningRateOf(args, this.plan, step));
-    }
+    const gate = this.stepLog.record(lossSum, norm, step + 1);
+    this.optimizer.step(flat, learningRateOf(args, this.plan, step), gate);
     flat.dispose();
-    tf.dispose([norm, lossSum]);
-    return { loss, norm: gradNorm };
+    tf.dispose([norm, lossSum, gate]);
   }
 
   private collateOptions() {
@@ -295,6 +291,7 @@ export class Trainer {
     const resumed = await this.checkpoints.resume();
     const stepsBefore = this.state.global_step;
     const losses = new TrainLosses();
+    this.stepLog.clear();
     this.lastEval = null;
     this.emit('on_train_begin');
     const ga = args.gradient_accumulation_steps;
@@ -307,9 +304,8 @@ export class Trainer {
       for (let s = firstStep; s * ga < batches.length; s++) {
         if (this.state.global_step >= this.state.max_steps) break outer;
         const step = this.state.global_step;
-        const { loss, norm } = await this.updateStep(batches.slice(s * ga, s * ga + ga), step);
-        // nan_policy 'skip': the update was not applied; the step still counts, as HF's skip does.
-        if (checkStep(args.nan_policy, step + 1, loss, norm)) losses.add(loss, norm);
+        // nan_policy 'skip': a non-finite step is not applied; it still counts, as HF's skip does.
+        await this.updateStep(batches.slice(s * ga, s * ga + ga), step);
         this.state.global_step += 1;
         this.state.epoch = epoch + Math.min(1, ((s + 1) * ga) / batches.length);
         this.state.num_input_tokens_seen = this.tokensSeen;
@@ -329,6 +325,7 @@ export class Trainer {
       if (this.control.should_training_stop || this.stopRequested) break;
     }
     // As transformers: losses since the last log entry count in train_loss, with no entry of their own.
+    await readStepLogInto(this.stepLog, this.optimizer, losses, args.nan_policy);
     const stopped = this.stopRequested || this.state.global_step < this.state.max_steps;
     const loadedBestStep = args.load_best_model_at_end ? await this.checkpoints.loadBest() : null;
     this.log(
@@ -369,6 +366,9 @@ export class Trainer {
   private async maybeLogEvalSave(losses: TrainLosses): Promise<void> {
     const { args } = this.opts;
     const c = this.control;
+    if (c.should_log || c.should_evaluate || c.should_save) {
+      await readStepLogInto(this.stepLog, this.optimizer, losses, args.nan_policy);
+    }
     const logged = c.should_log ? losses.takeLog() : null;
     if (logged) {
       this.log({
@@ -393,6 +393,7 @@ export class Trainer {
 
   /** Frees the optimizer state and the gradient source (its workers end; the model belongs to the caller). */
   dispose(): void {
+    this.stepLog.dispose();
     this.optimizer.dispose();
     void this.gradients.close();
   }

@@ -31,6 +31,11 @@ export function useSettings() {
     setSettings((s) => ({ ...s, args: { ...s.args, [key]: v } }));
   }, []);
 
+  /** Workers a run trains on (undefined: one per core). */
+  const setWorkers = useCallback((n: number | undefined) => {
+    setSettings(({ workers: _old, ...s }) => (n === undefined ? s : { ...s, workers: n }));
+  }, []);
+
   const { hidden_size, num_attention_heads } = settings.model;
   /** Why the model sizes cannot build a model, else null. */
   const modelProblem =
@@ -46,6 +51,7 @@ export function useSettings() {
     setValidationFraction,
     setModelSize,
     setArg,
+    setWorkers,
     modelProblem,
   };
 }

@@ -162,7 +162,11 @@ export function useTraining({
       setError(null);
       setStatus('Resuming…');
       try {
-        const result = await client.call('continueRun', { id });
+        const { workers } = settingsRef.current;
+        const result = await client.call('continueRun', {
+          id,
+          ...(workers !== undefined ? { compute: { num_replicas: workers } } : {}),
+        });
         setModel({
           labels: Object.keys(result.metrics).length ? (dataset?.labels ?? []) : [],
           source: 'trained',
@@ -172,7 +176,7 @@ export function useTraining({
         failRun(err);
       }
     },
-    [dataset, failRun, clientRef, dispatch, setModel, setStatus, setError],
+    [dataset, failRun, clientRef, settingsRef, dispatch, setModel, setStatus, setError],
   );
 
   /**

@@ -3,7 +3,9 @@
  * and any onnxruntime: `onnx/model.onnx` (float32) and `onnx/model_quantized.onnx` (dynamic
  * int8, transformers.js's default `q8` dtype on wasm), written from the weights the studio holds,
  * for any family: the graph inputs its family names (int64 [batch_size, sequence_length]), the
- * graph its `addOnnxGraph` writes, and the output `logits` (float32 [batch_size, num_labels]).
+ * graph its `addOnnxGraph` writes, and the output `logits` (float32 [batch_size, num_labels];
+ * a token model's [batch_size, sequence_length, num_labels], as transformers.js's
+ * token-classification pipeline reads them).
  *
  * Opset 17 (IR version 8): the lowest opset with LayerNormalization as one op, which onnxruntime
  * runs as one kernel (the decomposed form is 9 ops per norm). onnxruntime runs opset 17 from
@@ -12,7 +14,7 @@
  * GELU stays decomposed (Erf, Mul, Add): the Gelu op needs opset 20, and onnxruntime fuses the
  * decomposed form itself.
  */
-import type { CommonConfig, HostTensor, ModelFamily } from '../../model/family';
+import type { CommonConfig, HeadKind, HostTensor, ModelFamily } from '../../model/family';
 import { FLOAT_OPS } from './floatOps';
 import { GraphBuilder } from './graphBuilder';
 import { DataType, encodeModel, type ModelProto } from './proto';
@@ -28,7 +30,7 @@ export const ONNX_IR_VERSION = 8;
 export const ONNX_FP32_FILE = 'onnx/model.onnx';
 /** The int8 model's path in an export (transformers.js `dtype: 'q8'`, the default on wasm). */
 export const ONNX_Q8_FILE = 'onnx/model_quantized.onnx';
-/** The graph's output: float32 [batch_size, num_labels]. */
+/** The graph's output: float32 [batch_size, num_labels] ([batch_size, sequence_length, num_labels]). */
 export const ONNX_OUTPUT_NAME = 'logits';
 
 /** Parameters by HF name on the host, as `SequenceClassifier.weights()` returns them. */
@@ -43,22 +45,25 @@ export interface OnnxFiles {
   'onnx/model_quantized.onnx': Uint8Array;
 }
 
-/** The model bytes of `family`'s classifier with `config` and `weights`, fp32 or q8. */
+/** The model bytes of `family`'s classifier with `config`, `weights` and `head`, fp32 or q8. */
 export function familyOnnx<C extends CommonConfig>(
   family: ModelFamily<C>,
   config: C,
   weights: ModelWeights,
   dtype: OnnxDtype = 'fp32',
+  head: HeadKind = 'sequence',
 ): Uint8Array {
   const g = new GraphBuilder();
   const dims = ['batch_size', 'sequence_length'];
   const inputs: Record<string, string> = {};
   for (const name of family.onnxInputs(config)) inputs[name] = g.input(name, DataType.INT64, dims);
   const ops = dtype === 'q8' ? q8Ops() : FLOAT_OPS;
-  const last = family.addOnnxGraph(g, config, weights, ops, inputs);
+  const last = family.addOnnxGraph(g, config, weights, ops, inputs, head);
   const logits = g.op('Identity', [last], ONNX_OUTPUT_NAME);
-  g.output(logits, DataType.FLOAT, ['batch_size', config.num_labels]);
-  const architecture = family.architectureOf(config);
+  const outputDims =
+    head === 'token' ? [...dims, config.num_labels] : ['batch_size', config.num_labels];
+  g.output(logits, DataType.FLOAT, outputDims);
+  const architecture = family.architectureOf(config, head);
   const model: ModelProto = {
     ir_version: ONNX_IR_VERSION,
     opset_import: [{ domain: '', version: ONNX_OPSET }],
@@ -81,9 +86,10 @@ export function onnxFiles<C extends CommonConfig>(
   family: ModelFamily<C>,
   config: C,
   weights: ModelWeights,
+  head: HeadKind = 'sequence',
 ): OnnxFiles {
   return {
-    [ONNX_FP32_FILE]: familyOnnx(family, config, weights, 'fp32'),
-    [ONNX_Q8_FILE]: familyOnnx(family, config, weights, 'q8'),
+    [ONNX_FP32_FILE]: familyOnnx(family, config, weights, 'fp32', head),
+    [ONNX_Q8_FILE]: familyOnnx(family, config, weights, 'q8', head),
   } as OnnxFiles;
 }

@@ -207,12 +207,16 @@ export function smallBertConfig(opts: SmallBertOptions): BertConfig {
 
 /**
  * The config as HF writes config.json for this model (`to_json_string`: keys sorted, indent 2,
- * trailing newline), with `architectures: ['BertForSequenceClassification']`. `num_labels` is
+ * trailing newline), with `architectures: [architecture]` (default
+ * `['BertForSequenceClassification']`). `num_labels` is
  * implied by id2label, as in HF's files.
  */
-export function bertConfigToJson(config: BertConfig): string {
+export function bertConfigToJson(
+  config: BertConfig,
+  architecture = 'BertForSequenceClassification',
+): string {
   const dict: Record<string, unknown> = {
-    architectures: ['BertForSequenceClassification'],
+    architectures: [architecture],
     ...bertKeyJson(config),
     classifier_dropout: config.classifier_dropout,
     id2label: config.id2label,

@@ -14,23 +14,32 @@ import {
   encoderLayers,
   firstToken,
 } from '../encoderLayer';
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
 import { dropout, linear } from '../layers';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import type { BertConfig } from './config';
 import { BERT_EMBEDDINGS, bertLayer } from './params';
 
 /**
  * HF `forward`. Returns new tensors owned by the caller (intermediates are freed); run it inside
  * `tf.tidy` / `tf.variableGrads` as usual. `loss` is `opts.loss(logits, labels)` when both are
- * given.
+ * given. Head 'token' is `BertForTokenClassification`: dropout and the classifier over every
+ * token's hidden state, no pooler.
  *
- * @returns logits float32 [B, num_labels], loss scalar
+ * @returns logits float32 [B, num_labels] (token head: [B, T, num_labels]), loss scalar
  */
 export function bertForward(
   c: BertConfig,
   p: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   const [B, T] = batchShape(batch, c.max_position_embeddings);
   const training = opts.training ?? false;
@@ -59,12 +68,16 @@ export function bertForward(
       bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
 
+    const classifierDropout = c.classifier_dropout ?? hp;
+    if (head === 'token') {
+      const drop = { rate: classifierDropout, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(p, h, { B, T }, drop), batch, opts);
+    }
     // Pooler: tanh(dense(h[:, 0])).
     const first = firstToken(h, B, T);
     let pooled = tf.tanh(linear(first, p('bert.pooler.dense.weight'), p('bert.pooler.dense.bias')));
-    pooled = dropout(pooled, c.classifier_dropout ?? hp, training, seedFor('cls'));
+    pooled = dropout(pooled, classifierDropout, training, seedFor('cls'));
     const logits = linear(pooled, p('classifier.weight'), p('classifier.bias')) as tf.Tensor2D;
-    if (!batch.labels || !opts.loss) return { logits };
-    return { logits, loss: opts.loss(logits, batch.labels) };
+    return headOutput(logits, batch, opts);
   });
 }

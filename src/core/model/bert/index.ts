@@ -5,6 +5,7 @@
 import type { ModelFamily } from '../family';
 import { bertKeyDims, hfCheckpointName } from '../familyParts';
 import { initParam } from '../init';
+import { headArchitecture } from '../tokenHead';
 import { bertConfigToJson, parseBertConfig, smallBertConfig, type BertConfig } from './config';
 import { bertForward } from './forward';
 import { bertActivationBytes } from './memory';
@@ -19,9 +20,9 @@ const IGNORED_CHECKPOINT_KEY = /(^|\.)embeddings\.position_ids$/;
 export const bertFamily: ModelFamily<BertConfig> = {
   modelTypes: ['bert'],
   displayName: 'BERT',
-  architectureOf: () => 'BertForSequenceClassification',
+  architectureOf: (_c, head) => headArchitecture('Bert', head),
   parseConfig: parseBertConfig,
-  configToJson: bertConfigToJson,
+  configToJson: (c, head) => bertConfigToJson(c, headArchitecture('Bert', head)),
   scratchConfig: (opts) =>
     smallBertConfig({
       vocabSize: opts.vocabSize,
@@ -51,5 +52,6 @@ export const bertFamily: ModelFamily<BertConfig> = {
     /embeddings\.(word|position|token_type)_embeddings\.weight$/.test(name),
   activationBytes: bertActivationBytes,
   onnxInputs: () => BERT_ONNX_INPUTS,
-  addOnnxGraph: (g, config, weights, ops, inputs) => addBertGraph(g, config, weights, ops, inputs),
+  addOnnxGraph: (g, config, weights, ops, inputs, head) =>
+    addBertGraph(g, config, weights, ops, inputs, head),
 };

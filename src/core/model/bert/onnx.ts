@@ -17,7 +17,7 @@ import {
   onnxFirstToken,
   onnxModuleLinear,
 } from '../encoderLayerOnnx';
-import type { GraphOps, HostTensor, OnnxGraph } from '../family';
+import type { GraphOps, HeadKind, HostTensor, OnnxGraph } from '../family';
 import type { BertConfig } from './config';
 import { BERT_EMBEDDINGS, bertLayer } from './params';
 
@@ -27,7 +27,8 @@ export const BERT_ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'
 /**
  * Adds BERT's graph to `g`, reading the inputs `input_ids`, `attention_mask`, `token_type_ids`
  * (node names in `inputs`), and returns the node name of the logits (float32
- * [batch_size, num_labels]).
+ * [batch_size, num_labels]; head 'token': the classifier over every token, no pooler,
+ * [batch_size, sequence_length, num_labels]).
  */
 export function addBertGraph(
   g: OnnxGraph,
@@ -35,6 +36,7 @@ export function addBertGraph(
   w: ReadonlyMap<string, HostTensor>,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const [ids, mask, types] = graphInputs(inputs, BERT_ONNX_INPUTS);
   const linear = onnxModuleLinear(g, w, ops);
@@ -50,6 +52,7 @@ export function addBertGraph(
     maskAdd,
     bertKeyOnnxSettings(c),
   );
+  if (head === 'token') return linear(h, 'classifier');
   // Pooler tanh(dense(h[:, 0])), then the classifier.
   const first = onnxFirstToken(g, h, 'bert.pooler');
   const pooled = g.op('Tanh', [linear(first, 'bert.pooler.dense')], 'bert.pooler/Tanh');

@@ -4,7 +4,8 @@
  * (`encoderLayer.ts`), the pooler and the classifier.
  */
 import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
-import type { ParamSpec } from '../family';
+import type { HeadKind, ParamSpec } from '../family';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { BertConfig } from './config';
 
 /** Names of the classification head (newly initialised when a checkpoint lacks them). */
@@ -22,9 +23,10 @@ export const BERT_EMBEDDINGS = {
 export const bertLayer = (i: number) => bertLayerNames(`bert.encoder.layer.${i}`);
 
 /**
- * Every parameter of `BertForSequenceClassification(config)` in HF's `named_parameters()` order.
+ * Every parameter of `BertForSequenceClassification(config)` in HF's `named_parameters()` order;
+ * with head 'token' of `BertForTokenClassification(config)` (no pooler: `add_pooling_layer=False`).
  */
-export function bertParamSpecs(config: BertConfig): ParamSpec[] {
+export function bertParamSpecs(config: BertConfig, head: HeadKind = 'sequence'): ParamSpec[] {
   const H = config.hidden_size;
   const specs: ParamSpec[] = [
     { name: BERT_EMBEDDINGS.word, shape: [config.vocab_size, H], kind: 'word_embeddings' },
@@ -35,10 +37,8 @@ export function bertParamSpecs(config: BertConfig): ParamSpec[] {
   for (let i = 0; i < config.num_hidden_layers; i++) {
     specs.push(...encoderLayerSpecs(bertLayer(i), H, config.intermediate_size));
   }
-  specs.push(
-    ...linearSpecs('bert.pooler.dense', H, H),
-    ...linearSpecs('classifier', config.num_labels, H),
-  );
+  if (head === 'sequence') specs.push(...linearSpecs('bert.pooler.dense', H, H));
+  specs.push(...tokenHeadSpecs(config.num_labels, H));
   return specs;
 }
 

@@ -253,9 +253,12 @@ export function parseDebertaConfig(json: unknown): DebertaV2Config {
 }
 
 /** config.json as `save_pretrained` writes it for `DebertaV2ForSequenceClassification`. */
-export function debertaConfigToJson(c: DebertaV2Config): string {
+export function debertaConfigToJson(
+  c: DebertaV2Config,
+  architecture = 'DebertaV2ForSequenceClassification',
+): string {
   const dict: Record<string, unknown> = {
-    architectures: ['DebertaV2ForSequenceClassification'],
+    architectures: [architecture],
     ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     dtype: 'float32',

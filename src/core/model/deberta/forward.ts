@@ -16,8 +16,15 @@ import {
   type EncoderLayerNames,
   type EncoderLayerSettings,
 } from '../encoderLayer';
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
 import { activation, dropout, linear } from '../layers';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import { disentangledAttention } from './attention';
 import type { DebertaV2Config } from './config';
 import { embeddingSum, layerNorm } from './ops';
@@ -43,6 +50,7 @@ export function debertaForward(
   p: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   // Without absolute positions the length is not bounded by the model (HF's relative positions).
   const [B, T] = batchShape(batch, c.position_biased_input ? c.max_position_embeddings : Infinity);
@@ -129,6 +137,11 @@ export function debertaForward(
       });
     }
 
+    if (head === 'token') {
+      // DebertaV2ForTokenClassification: dropout(hidden_dropout_prob), classifier, every token.
+      const drop = { rate: hp, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(p, h, { B, T }, drop), batch, opts);
+    }
     // ContextPooler: dropout, dense, act on the first token; then dropout and the classifier.
     const ctx = dropout(firstToken(h, B, T), c.pooler_dropout, training, seedFor('pool'));
     let pooled = activation(
@@ -137,8 +150,7 @@ export function debertaForward(
     );
     pooled = dropout(pooled, c.cls_dropout ?? hp, training, seedFor('cls'));
     const logits = linear(pooled, p('classifier.weight'), p('classifier.bias')) as tf.Tensor2D;
-    if (!batch.labels || !opts.loss) return { logits };
-    return { logits, loss: opts.loss(logits, batch.labels) };
+    return headOutput(logits, batch, opts);
   });
 }
 

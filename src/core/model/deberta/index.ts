@@ -3,8 +3,9 @@
  * behind the model-family interface.
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
-import type { ModelFamily } from '../family';
+import type { HeadKind, ModelFamily } from '../family';
 import { bertKeyDims } from '../familyParts';
+import { TOKEN_HEAD_PARAMS, headArchitecture, tokenHeadActivationElems } from '../tokenHead';
 import {
   DEBERTA_NAME,
   debertaConfigToJson,
@@ -34,7 +35,12 @@ const F32 = 4;
  * relative rows (each [nH, B*T, rows]) and their transposed copies while they are gathered; the
  * embeddings (5 x B*T*H); one layer's gradient temporaries on top while the backward runs.
  */
-export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number): number {
+export function debertaActivationBytes(
+  c: DebertaV2Config,
+  B: number,
+  T: number,
+  headKind: HeadKind = 'sequence',
+): number {
   const H = c.hidden_size;
   const rows = c.relative_attention ? relativeRowRange(c, T).rows : 0;
   const terms = c.relative_attention ? c.pos_att_type.length : 0;
@@ -45,7 +51,10 @@ export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number)
       intermediate: c.intermediate_size,
       heads: c.num_attention_heads,
     }) + relative;
-  const head = 4 * B * H + 2 * B * c.num_labels;
+  const head =
+    headKind === 'token'
+      ? tokenHeadActivationElems(B, T, H, c.num_labels)
+      : 4 * B * H + 2 * B * c.num_labels;
   return F32 * (c.num_hidden_layers * perLayer + 5 * B * T * H + head + perLayer);
 }
 
@@ -53,15 +62,15 @@ export function debertaActivationBytes(c: DebertaV2Config, B: number, T: number)
 export const debertaFamily: ModelFamily<DebertaV2Config> = {
   modelTypes: ['deberta-v2'],
   displayName: DEBERTA_NAME,
-  architectureOf: () => 'DebertaV2ForSequenceClassification',
+  architectureOf: (_c, head) => headArchitecture('DebertaV2', head),
   parseConfig: parseDebertaConfig,
-  configToJson: debertaConfigToJson,
+  configToJson: (c, head) => debertaConfigToJson(c, headArchitecture('DebertaV2', head)),
   scratchConfig: debertaScratchConfig,
   dims: bertKeyDims,
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: (c) => c.type_vocab_size > 0,
   paramSpecs: debertaParamSpecs,
-  headParamNames: () => DEBERTA_HEAD_PARAMS,
+  headParamNames: (_c, head) => (head === 'token' ? TOKEN_HEAD_PARAMS : DEBERTA_HEAD_PARAMS),
   initParam: debertaInitParam,
   checkpointName: debertaCheckpointName,
   basePrefix: DEBERTA_PREFIX,

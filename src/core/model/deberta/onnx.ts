@@ -12,7 +12,13 @@
  */
 import { FLOAT32_MIN } from '../encoderLayer';
 import { onnxEncoderLayer, onnxFirstToken } from '../encoderLayerOnnx';
-import { ONNX_FLOAT, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
+import {
+  ONNX_FLOAT,
+  type GraphOps,
+  type HeadKind,
+  type HostTensor,
+  type OnnxGraph,
+} from '../family';
 import { hostParam, onnxActivation, onnxLayerNorm } from '../onnxOps';
 import type { DebertaV2Config } from './config';
 import { attentionScale } from './forward';
@@ -59,13 +65,17 @@ function c2pTable(c: DebertaV2Config, P: number): number[] {
   return out;
 }
 
-/** Adds the classifier's graph; returns the logits' node name. */
+/**
+ * Adds the classifier's graph; returns the logits' node name ([batch, num_labels]; head 'token':
+ * the classifier over every token, no pooler, [batch, sequence, num_labels]).
+ */
 export function addDebertaGraph(
   g: OnnxGraph,
   c: DebertaV2Config,
   w: Weights,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const H = c.hidden_size;
   const nH = c.num_attention_heads;
@@ -248,6 +258,7 @@ export function addDebertaGraph(
     h = onnxEncoderLayer(g, w, ops, debertaLayerNames(i), h, '', settings, (x) => attend(i, x));
   }
 
+  if (head === 'token') return linear(h, 'classifier');
   const pooled = onnxActivation(
     g,
     linear(onnxFirstToken(g, h, 'pooler'), 'pooler.dense'),

@@ -7,8 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { layerNormSpecs, linearSpecs, type EncoderLayerNames } from '../encoderLayer';
-import type { ParamSpec } from '../family';
+import type { HeadKind, ParamSpec } from '../family';
 import { initParam } from '../init';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { DebertaV2Config } from './config';
 
 export const DEBERTA_PREFIX = 'deberta.';
@@ -48,7 +49,7 @@ export function debertaLayerNames(i: number): EncoderLayerNames {
 }
 
 /** Every parameter of `DebertaV2ForSequenceClassification(config)`, in `named_parameters()` order. */
-export function debertaParamSpecs(c: DebertaV2Config): ParamSpec[] {
+export function debertaParamSpecs(c: DebertaV2Config, head: HeadKind = 'sequence'): ParamSpec[] {
   const H = c.hidden_size;
   const E = embeddingWidth(c);
   const emb = 'deberta.embeddings';
@@ -88,6 +89,8 @@ export function debertaParamSpecs(c: DebertaV2Config): ParamSpec[] {
   }
   if (c.norm_rel_ebd === 'layer_norm')
     specs.push(...layerNormSpecs('deberta.encoder.LayerNorm', H));
+  // DebertaV2ForTokenClassification has no ContextPooler: the classifier reads every token.
+  if (head === 'token') return [...specs, ...tokenHeadSpecs(c.num_labels, H)];
   specs.push(...linearSpecs('pooler.dense', c.pooler_hidden_size, c.pooler_hidden_size));
   specs.push(...linearSpecs('classifier', c.num_labels, H));
   return specs;

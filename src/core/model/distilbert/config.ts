@@ -148,10 +148,13 @@ export function parseDistilBertConfig(json: unknown): DistilBertConfig {
 }
 
 /** config.json as `DistilBertConfig.save_pretrained` writes it. */
-export function distilBertConfigToJson(c: DistilBertConfig): string {
+export function distilBertConfigToJson(
+  c: DistilBertConfig,
+  architecture = 'DistilBertForSequenceClassification',
+): string {
   return configJsonText({
     activation: c.activation,
-    architectures: ['DistilBertForSequenceClassification'],
+    architectures: [architecture],
     attention_dropout: c.attention_dropout,
     bos_token_id: c.bos_token_id,
     dim: c.dim,

@@ -7,20 +7,29 @@ import * as tf from '@tensorflow/tfjs';
 
 import { embed } from '../embeddings';
 import { additiveMask, batchShape, dropoutSites, encoderLayers, firstToken } from '../encoderLayer';
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
 import { dropout, linear } from '../layers';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config';
 import { DISTILBERT_EMBEDDINGS, distilBertLayerNames } from './params';
 
 /**
  * The logits (float32 [B, num_labels]) and, with labels and `opts.loss`, the loss. New tensors,
- * owned by the caller.
+ * owned by the caller. Head 'token' (`DistilBertForTokenClassification`): dropout (`dropout`) and
+ * `classifier` over every token, logits [B, T, num_labels].
  */
 export function distilBertForward(
   c: DistilBertConfig,
   p: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   const [B, T] = batchShape(batch, c.max_position_embeddings);
   const training = opts.training ?? false;
@@ -56,12 +65,15 @@ export function distilBertForward(
       seedFor,
       checkpoint: opts.gradientCheckpointing,
     });
+    if (head === 'token') {
+      const drop = { rate: c.dropout, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(p, h, { B, T }, drop), batch, opts);
+    }
     let pooled = tf.relu(
       linear(firstToken(h, B, T), p('pre_classifier.weight'), p('pre_classifier.bias')),
     );
     pooled = dropout(pooled, c.seq_classif_dropout, training, seedFor('cls'));
     const logits = linear(pooled, p('classifier.weight'), p('classifier.bias')) as tf.Tensor2D;
-    if (!batch.labels || !opts.loss) return { logits };
-    return { logits, loss: opts.loss(logits, batch.labels) };
+    return headOutput(logits, batch, opts);
   });
 }

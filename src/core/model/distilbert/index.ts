@@ -7,6 +7,7 @@
 import { encoderLayerActivationElems } from '../encoderLayer';
 import type { ModelFamily } from '../family';
 import { hfCheckpointName } from '../familyParts';
+import { TOKEN_HEAD_PARAMS, headArchitecture, tokenHeadActivationElems } from '../tokenHead';
 import {
   DISTILBERT_NAME,
   distilBertConfigToJson,
@@ -25,9 +26,9 @@ const F32 = 4;
 export const distilBertFamily: ModelFamily<DistilBertConfig> = {
   modelTypes: ['distilbert'],
   displayName: DISTILBERT_NAME,
-  architectureOf: () => 'DistilBertForSequenceClassification',
+  architectureOf: (_c, head) => headArchitecture('DistilBert', head),
   parseConfig: parseDistilBertConfig,
-  configToJson: distilBertConfigToJson,
+  configToJson: (c, head) => distilBertConfigToJson(c, headArchitecture('DistilBert', head)),
   scratchConfig: distilBertScratchConfig,
   dims: (c) => ({
     vocabSize: c.vocab_size,
@@ -39,7 +40,7 @@ export const distilBertFamily: ModelFamily<DistilBertConfig> = {
   maxInputLength: (c) => c.max_position_embeddings,
   takesTokenTypeIds: () => false,
   paramSpecs: distilBertParamSpecs,
-  headParamNames: () => DISTILBERT_HEAD_PARAMS,
+  headParamNames: (_c, head) => (head === 'token' ? TOKEN_HEAD_PARAMS : DISTILBERT_HEAD_PARAMS),
   initParam: distilBertInitParam,
   // `position_ids` is a non-persistent buffer that old checkpoints still hold; a base-model
   // checkpoint (`DistilBertModel`) stores its names without `distilbert.`.
@@ -52,16 +53,20 @@ export const distilBertFamily: ModelFamily<DistilBertConfig> = {
   basePrefix: 'distilbert.',
   forward: distilBertForward,
   isEmbeddingParam: (name) => /embeddings\.(word|position)_embeddings\.weight$/.test(name),
-  activationBytes(c, B, T) {
+  activationBytes(c, B, T, headKind = 'sequence') {
     const perLayer = encoderLayerActivationElems(B, T, {
       hidden: c.dim,
       intermediate: c.hidden_dim,
       heads: c.n_heads,
     });
     // Embeddings: two lookups, their sum, LayerNorm and dropout; the head: pre_classifier,
-    // ReLU, dropout and the logits. One layer's gradient temporaries on top while backward runs.
+    // ReLU, dropout and the logits (token head: every token's dropout output and logits). One
+    // layer's gradient temporaries on top while backward runs.
     const embeddings = 6 * B * T * c.dim;
-    const head = 4 * B * c.dim + 2 * B * c.num_labels;
+    const head =
+      headKind === 'token'
+        ? tokenHeadActivationElems(B, T, c.dim, c.num_labels)
+        : 4 * B * c.dim + 2 * B * c.num_labels;
     return F32 * ((c.n_layers + 1) * perLayer + embeddings + head);
   },
   onnxInputs: () => DISTILBERT_ONNX_INPUTS,

@@ -12,20 +12,24 @@ import {
   onnxFirstToken,
   onnxModuleLinear,
 } from '../encoderLayerOnnx';
-import type { GraphOps, HostTensor, OnnxGraph } from '../family';
+import type { GraphOps, HeadKind, HostTensor, OnnxGraph } from '../family';
 import { DISTILBERT_LAYER_NORM_EPS, type DistilBertConfig } from './config';
 import { DISTILBERT_EMBEDDINGS, distilBertLayerNames } from './params';
 
 /** The graph's inputs, each int64 [batch_size, sequence_length]. */
 export const DISTILBERT_ONNX_INPUTS = ['input_ids', 'attention_mask'] as const;
 
-/** Adds the graph to `g` and returns the node name of the logits (float32 [batch, num_labels]). */
+/**
+ * Adds the graph to `g` and returns the node name of the logits (float32 [batch, num_labels];
+ * head 'token': `classifier` over every token, [batch, sequence, num_labels]).
+ */
 export function addDistilBertGraph(
   g: OnnxGraph,
   c: DistilBertConfig,
   w: ReadonlyMap<string, HostTensor>,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const [ids, mask] = graphInputs(inputs, DISTILBERT_ONNX_INPUTS);
   const eps = DISTILBERT_LAYER_NORM_EPS;
@@ -40,6 +44,7 @@ export function addDistilBertGraph(
       act: c.activation,
     });
   }
+  if (head === 'token') return linear(h, 'classifier');
   const first = onnxFirstToken(g, h, 'distilbert');
   const pooled = g.op('Relu', [linear(first, 'pre_classifier')], 'pre_classifier/Relu');
   return linear(pooled, 'classifier');

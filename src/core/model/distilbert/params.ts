@@ -13,8 +13,9 @@ import {
   linearSpecs,
   type EncoderLayerNames,
 } from '../encoderLayer';
-import type { ParamSpec } from '../family';
+import type { HeadKind, ParamSpec } from '../family';
 import { initParam } from '../init';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { DistilBertConfig } from './config';
 
 /** The classification head (reinitialised on a num_labels change). */
@@ -46,8 +47,14 @@ export function distilBertLayerNames(i: number): EncoderLayerNames {
   };
 }
 
-/** Every parameter of `DistilBertForSequenceClassification(config)`, in HF's order. */
-export function distilBertParamSpecs(c: DistilBertConfig): ParamSpec[] {
+/**
+ * Every parameter of `DistilBertForSequenceClassification(config)`, in HF's order; head 'token':
+ * of `DistilBertForTokenClassification` (`classifier` only, no `pre_classifier`).
+ */
+export function distilBertParamSpecs(
+  c: DistilBertConfig,
+  head: HeadKind = 'sequence',
+): ParamSpec[] {
   const H = c.dim;
   const specs: ParamSpec[] = [
     { name: DISTILBERT_EMBEDDINGS.word, shape: [c.vocab_size, H], kind: 'word_embeddings' },
@@ -61,6 +68,7 @@ export function distilBertParamSpecs(c: DistilBertConfig): ParamSpec[] {
   for (let i = 0; i < c.n_layers; i++) {
     specs.push(...encoderLayerSpecs(distilBertLayerNames(i), H, c.hidden_dim));
   }
+  if (head === 'token') return [...specs, ...tokenHeadSpecs(c.num_labels, H)];
   specs.push(...linearSpecs('pre_classifier', H, H), ...linearSpecs('classifier', c.num_labels, H));
   return specs;
 }

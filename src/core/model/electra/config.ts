@@ -151,10 +151,13 @@ export function parseElectraConfig(json: unknown): ElectraConfig {
 }
 
 /** config.json as `ElectraConfig.save_pretrained` writes it. */
-export function electraConfigToJson(c: ElectraConfig): string {
+export function electraConfigToJson(
+  c: ElectraConfig,
+  architecture = 'ElectraForSequenceClassification',
+): string {
   return configJsonText({
     add_cross_attention: c.add_cross_attention,
-    architectures: ['ElectraForSequenceClassification'],
+    architectures: [architecture],
     ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     classifier_dropout: c.classifier_dropout,

@@ -18,20 +18,29 @@ import {
   encoderLayers,
   firstToken,
 } from '../encoderLayer';
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
 import { activation, linear } from '../layers';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import type { ElectraConfig } from './config';
 import { ELECTRA_EMBEDDINGS, ELECTRA_PROJECTION, hasProjection } from './params';
 
 /**
  * The logits (float32 [B, num_labels]) and, with labels and `opts.loss`, the loss. New tensors,
- * owned by the caller.
+ * owned by the caller. Head 'token' (`ElectraForTokenClassification`): dropout
+ * (`classifier_dropout` or `hidden_dropout_prob`) and `classifier` over every token.
  */
 export function electraForward(
   c: ElectraConfig,
   p: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   const [B, T] = batchShape(batch, c.max_position_embeddings);
   const training = opts.training ?? false;
@@ -60,6 +69,10 @@ export function electraForward(
       maskAdd,
       bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
+    if (head === 'token') {
+      const drop = { rate: headDropout, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(p, h, { B, T }, drop), batch, opts);
+    }
     const gelu = (x: tf.Tensor) => activation(x, 'gelu');
     const logits = denseClassificationHead(
       p,
@@ -69,7 +82,6 @@ export function electraForward(
       training,
       seedFor,
     );
-    if (!batch.labels || !opts.loss) return { logits };
-    return { logits, loss: opts.loss(logits, batch.labels) };
+    return headOutput(logits, batch, opts);
   });
 }

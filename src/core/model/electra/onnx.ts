@@ -14,7 +14,7 @@ import {
   onnxModuleLinear,
 } from '../encoderLayerOnnx';
 import { bertLayerNames } from '../encoderLayer';
-import type { GraphOps, HostTensor, OnnxGraph } from '../family';
+import type { GraphOps, HeadKind, HostTensor, OnnxGraph } from '../family';
 import { onnxActivation } from '../onnxOps';
 import type { ElectraConfig } from './config';
 import { ELECTRA_EMBEDDINGS, ELECTRA_PROJECTION, hasProjection } from './params';
@@ -22,13 +22,17 @@ import { ELECTRA_EMBEDDINGS, ELECTRA_PROJECTION, hasProjection } from './params'
 /** The graph's inputs, each int64 [batch_size, sequence_length]. */
 export const ELECTRA_ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
 
-/** Adds the graph to `g` and returns the node name of the logits (float32 [batch, num_labels]). */
+/**
+ * Adds the graph to `g` and returns the node name of the logits (float32 [batch, num_labels];
+ * head 'token': `classifier` over every token, [batch, sequence, num_labels]).
+ */
 export function addElectraGraph(
   g: OnnxGraph,
   c: ElectraConfig,
   w: ReadonlyMap<string, HostTensor>,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const [ids, mask, types] = graphInputs(inputs, ELECTRA_ONNX_INPUTS);
   const linear = onnxModuleLinear(g, w, ops);
@@ -46,6 +50,7 @@ export function addElectraGraph(
     maskAdd,
     bertKeyOnnxSettings(c),
   );
+  if (head === 'token') return linear(h, 'classifier');
   const first = onnxFirstToken(g, h, 'electra');
   const dense = onnxActivation(
     g,

@@ -6,7 +6,8 @@
  * initializer_range) weights, zero biases, LayerNorm 1/0, the padding row zeroed).
  */
 import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
-import type { ParamSpec } from '../family';
+import type { HeadKind, ParamSpec } from '../family';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { ElectraConfig } from './config';
 
 /** The classification head (reinitialised on a num_labels change). */
@@ -32,8 +33,11 @@ export function hasProjection(c: ElectraConfig): boolean {
   return c.embedding_size !== c.hidden_size;
 }
 
-/** Every parameter of `ElectraForSequenceClassification(config)`, in HF's order. */
-export function electraParamSpecs(c: ElectraConfig): ParamSpec[] {
+/**
+ * Every parameter of `ElectraForSequenceClassification(config)`, in HF's order; head 'token': of
+ * `ElectraForTokenClassification` (one Linear `classifier` over every token).
+ */
+export function electraParamSpecs(c: ElectraConfig, head: HeadKind = 'sequence'): ParamSpec[] {
   const E = c.embedding_size;
   const H = c.hidden_size;
   const specs: ParamSpec[] = [
@@ -48,6 +52,7 @@ export function electraParamSpecs(c: ElectraConfig): ParamSpec[] {
       ...encoderLayerSpecs(bertLayerNames(`electra.encoder.layer.${i}`), H, c.intermediate_size),
     );
   }
+  if (head === 'token') return [...specs, ...tokenHeadSpecs(c.num_labels, H)];
   specs.push(
     ...linearSpecs('classifier.dense', H, H),
     ...linearSpecs('classifier.out_proj', c.num_labels, H),

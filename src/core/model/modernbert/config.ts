@@ -329,13 +329,19 @@ export function parseModernBertConfig(json: unknown): ModernBertConfig {
  */
 const FLOAT_KEYS = ['initializer_range', 'initializer_cutoff_factor', 'norm_eps'];
 
-/** config.json as `save_pretrained` writes it, `architectures: ['ModernBertForSequenceClassification']`. */
-export function modernBertConfigToJson(config: ModernBertConfig): string {
+/**
+ * config.json as `save_pretrained` writes it, `architectures: [architecture]` (default
+ * `['ModernBertForSequenceClassification']`).
+ */
+export function modernBertConfigToJson(
+  config: ModernBertConfig,
+  architecture = 'ModernBertForSequenceClassification',
+): string {
   const { num_labels: _numLabels, ...rest } = config;
   void _numLabels;
   const text = configJsonText({
     ...rest,
-    architectures: ['ModernBertForSequenceClassification'],
+    architectures: [architecture],
     dtype: 'float32',
     transformers_version: TRANSFORMERS_VERSION,
   });

@@ -8,10 +8,17 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
 import { canCheckpoint, checkpointedLayer } from '../checkpoint';
 import { batchShape, dropoutSites, firstToken } from '../encoderLayer';
 import { activation, attention, dropout, linear } from '../layers';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import type { ModernBertConfig, ModernBertLayerType } from './config';
 import {
   attentionMasks,
@@ -41,19 +48,20 @@ function factorsFor(T: number, dH: number, theta: number): RotaryFactors {
 /**
  * See the module comment. Returns new tensors owned by the caller; `loss` is
  * `opts.loss(logits, labels)` when both are given (the model class passes the head's loss).
+ * Head 'token' (`ModernBertForTokenClassification`): final norm, `head` (dense, activation,
+ * norm), `drop` and `classifier` on every token, logits [B, T, num_labels].
  */
 export function modernBertForward(
   c: ModernBertConfig,
   p: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   const training = opts.training ?? false;
   const ids = batch.input_ids;
   const [B, T] = batchShape(batch, c.max_position_embeddings);
   const mask = batch.attention_mask;
-  const labels = batch.labels;
-  const lossOf = opts.loss;
   const seedFor = dropoutSites(opts);
   const H = c.hidden_size;
   const eps = c.norm_eps;
@@ -86,7 +94,9 @@ export function modernBertForward(
       });
     }
     let pooled: tf.Tensor;
-    if (c.classifier_pooling === 'cls') {
+    if (head === 'token') {
+      pooled = norm(h, 'model.final_norm');
+    } else if (c.classifier_pooling === 'cls') {
       // final_norm is per token: normalising the first token alone is the same maths
       pooled = norm(firstToken(h, B, T), 'model.final_norm');
     } else {
@@ -97,10 +107,13 @@ export function modernBertForward(
     }
     let x = linear(pooled, p('head.dense.weight'), bias('head.dense.bias', c.classifier_bias));
     x = norm(activation(x, c.classifier_activation), 'head.norm');
+    if (head === 'token') {
+      const drop = { rate: c.classifier_dropout, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(p, x, { B, T }, drop), batch, opts);
+    }
     x = dropout(x, c.classifier_dropout, training, seedFor('cls'));
     const logits = linear(x, p('classifier.weight'), p('classifier.bias')) as tf.Tensor2D;
-    if (!labels || !lossOf) return { logits };
-    return { logits, loss: lossOf(logits, labels) };
+    return headOutput(logits, batch, opts);
   });
 }
 

@@ -3,8 +3,9 @@
  * family interface: config (`config.ts`), parameters and `_init_weights` (`params.ts`), the
  * forward pass (`forward.ts`, ops in `ops.ts`) and the ONNX graph (`onnx.ts`).
  */
-import type { ModelFamily } from '../family';
+import type { HeadKind, ModelFamily } from '../family';
 import { bertKeyDims } from '../familyParts';
+import { headArchitecture } from '../tokenHead';
 import {
   MODERNBERT_NAME,
   modernBertConfigToJson,
@@ -32,15 +33,23 @@ const F32 = 4;
  * `Wo`, the head-major QKV (3 x B*T*H) and the probabilities (B*heads*T*T) the attention op
  * keeps, the MLP norm's normalised input; GELU's input, the activation and the gate the
  * product keeps (rotary and residual sums keep nothing). Once per pass: the embeddings' norm,
- * the sliding-window mask (B*T*T), the final norm and the pooled rows; and while backward runs,
- * one layer's gradient temporaries (the score-sized ones and a copy of each activation).
+ * the sliding-window mask (B*T*T), the final norm and the pooled rows (token head: the head's
+ * dense, activation, norm, dropout, logits and the loss's two on every token); and while
+ * backward runs, one layer's gradient temporaries (the score-sized ones and a copy of each
+ * activation).
  */
-function activationBytes(c: ModernBertConfig, B: number, T: number): number {
+function activationBytes(
+  c: ModernBertConfig,
+  B: number,
+  T: number,
+  head: HeadKind = 'sequence',
+): number {
   const bth = B * T * c.hidden_size;
   const bti = B * T * c.intermediate_size;
   const scores = B * c.num_attention_heads * T * T;
   const perLayer = scores + 8 * bth + 5 * bti;
-  const once = 3 * bth + B * T * T + 4 * B * c.hidden_size;
+  const headElems = head === 'token' ? 5 * bth + 3 * B * T * c.num_labels : 4 * B * c.hidden_size;
+  const once = 3 * bth + B * T * T + headElems;
   const backward = 3 * scores + 6 * bth + 4 * bti;
   return F32 * (c.num_hidden_layers * perLayer + once + backward);
 }
@@ -49,9 +58,9 @@ function activationBytes(c: ModernBertConfig, B: number, T: number): number {
 export const modernbertFamily: ModelFamily<ModernBertConfig> = {
   modelTypes: ['modernbert'],
   displayName: MODERNBERT_NAME,
-  architectureOf: () => 'ModernBertForSequenceClassification',
+  architectureOf: (_c, head) => headArchitecture('ModernBert', head),
   parseConfig: parseModernBertConfig,
-  configToJson: modernBertConfigToJson,
+  configToJson: (c, head) => modernBertConfigToJson(c, headArchitecture('ModernBert', head)),
   scratchConfig: modernBertScratchConfig,
   dims: bertKeyDims,
   // rotary positions reach any length; HF's tokenizers cap inputs at max_position_embeddings

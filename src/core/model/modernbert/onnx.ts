@@ -4,7 +4,7 @@
  * types). The rotary tables and the sliding-window band are computed in the graph from the
  * sequence length (`Range`), so the file holds no per-position tables.
  */
-import type { GraphOps, HostTensor, OnnxGraph } from '../family';
+import type { GraphOps, HeadKind, HostTensor, OnnxGraph } from '../family';
 import { ONNX_FLOAT } from '../family';
 import { hostParam, onnxActivation, onnxLayerNorm } from '../onnxOps';
 import type { ModernBertConfig, ModernBertLayerType } from './config';
@@ -22,6 +22,7 @@ export function addModernBertGraph(
   w: ReadonlyMap<string, HostTensor>,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const ids = inputs.input_ids;
   const mask = inputs.attention_mask;
@@ -197,8 +198,11 @@ export function addModernBertGraph(
   }
   h = norm(h, 'model.final_norm');
 
-  let pooled: string;
-  if (c.classifier_pooling === 'cls') {
+  // ModernBertForTokenClassification: the prediction head and classifier over every token.
+  let pooled = h;
+  if (head === 'token') {
+    // every token's row, as it is
+  } else if (c.classifier_pooling === 'cls') {
     pooled = onnxFirstToken(g, h, 'pool');
   } else {
     const sums = g.op(

@@ -155,11 +155,18 @@ export function parseRobertaConfig(variant: RobertaVariant, json: unknown): Robe
   return config;
 }
 
-/** config.json as `save_pretrained` writes it, `architectures` set to the variant's class. */
-export function robertaConfigToJson(variant: RobertaVariant, c: RobertaConfig): string {
+/**
+ * config.json as `save_pretrained` writes it, `architectures` set to `architecture` (default the
+ * variant's sequence-classification class).
+ */
+export function robertaConfigToJson(
+  variant: RobertaVariant,
+  c: RobertaConfig,
+  architecture = variant.architecture,
+): string {
   return configJsonText({
     add_cross_attention: false,
-    architectures: [variant.architecture],
+    architectures: [architecture],
     ...bertKeyJson(c),
     bos_token_id: c.bos_token_id,
     classifier_dropout: c.classifier_dropout,

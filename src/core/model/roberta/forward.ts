@@ -16,7 +16,14 @@ import {
   encoderLayers,
   firstToken,
 } from '../encoderLayer';
-import type { ClassifierBatch, ClassifierOutput, ForwardOptions, ParamGetter } from '../family';
+import type {
+  ClassifierBatch,
+  ClassifierOutput,
+  ForwardOptions,
+  HeadKind,
+  ParamGetter,
+} from '../family';
+import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import type { RobertaConfig } from './config';
 
 /** The longest input: positions run from `padding_idx + 1` to `max_position_embeddings - 1`. */
@@ -48,12 +55,16 @@ function checkBatch(c: RobertaConfig, batch: ClassifierBatch): [number, number] 
   return [B, T];
 }
 
-/** HF's forward (see the module comment); token_type_ids are not read (always type 0). */
+/**
+ * HF's forward (see the module comment); token_type_ids are not read (always type 0). Head
+ * 'token' (`RobertaForTokenClassification`): dropout and `classifier` over every token.
+ */
 export function robertaForward(
   c: RobertaConfig,
   param: ParamGetter,
   batch: ClassifierBatch,
   opts: ForwardOptions,
+  head: HeadKind = 'sequence',
 ): ClassifierOutput {
   const [B, T] = checkBatch(c, batch);
   const training = opts.training ?? false;
@@ -88,8 +99,12 @@ export function robertaForward(
       maskAdd,
       bertKeyLayerSettings(c, B, T, training, seedFor, opts.gradientCheckpointing),
     );
-    // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const rate = c.classifier_dropout ?? c.hidden_dropout_prob;
+    if (head === 'token') {
+      const drop = { rate, training, seed: seedFor('cls') };
+      return headOutput(tokenClassifierLogits(param, h, { B, T }, drop), batch, opts);
+    }
+    // RobertaClassificationHead on <s>: dropout, dense, tanh, dropout, out_proj
     const tanh = (x: tf.Tensor) => tf.tanh(x);
     const logits = denseClassificationHead(
       param,
@@ -99,7 +114,6 @@ export function robertaForward(
       training,
       seedFor,
     );
-    if (!batch.labels || !opts.loss) return { logits };
-    return { logits, loss: opts.loss(logits, batch.labels) };
+    return headOutput(logits, batch, opts);
   });
 }

@@ -4,9 +4,10 @@
  * `XLMRobertaForSequenceClassification`); the same parameters, prefix (`roberta.`) and maths.
  */
 import { encoderLayerActivationElems } from '../encoderLayer';
-import type { ModelFamily } from '../family';
+import type { HeadKind, ModelFamily } from '../family';
 import { bertKeyDims } from '../familyParts';
 import { initParam } from '../init';
+import { TOKEN_HEAD_PARAMS, tokenHeadActivationElems, withHead } from '../tokenHead';
 import {
   ROBERTA,
   XLM_ROBERTA,
@@ -30,17 +31,25 @@ export type { RobertaConfig } from './config';
 
 /**
  * Activation bytes kept at B x T (fp32): the encoder layers' (BERT's estimate), the embeddings'
- * sum, normalised output and position ids, and the head's first-token rows; one more layer's
- * worth for the gradient temporaries while backward runs.
+ * sum, normalised output and position ids, and the head's first-token rows (token head: every
+ * token's); one more layer's worth for the gradient temporaries while backward runs.
  */
-function robertaActivationBytes(c: RobertaConfig, B: number, T: number): number {
+function robertaActivationBytes(
+  c: RobertaConfig,
+  B: number,
+  T: number,
+  headKind: HeadKind = 'sequence',
+): number {
   const layer = encoderLayerActivationElems(B, T, {
     hidden: c.hidden_size,
     intermediate: c.intermediate_size,
     heads: c.num_attention_heads,
   });
   const embeddings = 7 * B * T * c.hidden_size + 3 * B * T;
-  const head = 4 * B * c.hidden_size + 2 * B * c.num_labels;
+  const head =
+    headKind === 'token'
+      ? tokenHeadActivationElems(B, T, c.hidden_size, c.num_labels)
+      : 4 * B * c.hidden_size + 2 * B * c.num_labels;
   return 4 * ((c.num_hidden_layers + 1) * layer + embeddings + head);
 }
 
@@ -48,15 +57,15 @@ function robertaLikeFamily(v: RobertaVariant): ModelFamily<RobertaConfig> {
   return {
     modelTypes: [v.modelType],
     displayName: v.displayName,
-    architectureOf: () => v.architecture,
+    architectureOf: (_c, head) => withHead(v.architecture, head),
     parseConfig: (json) => parseRobertaConfig(v, json),
-    configToJson: (c) => robertaConfigToJson(v, c),
+    configToJson: (c, head) => robertaConfigToJson(v, c, withHead(v.architecture, head)),
     scratchConfig: (opts) => robertaScratchConfig(v, opts),
     dims: bertKeyDims,
     maxInputLength: robertaMaxInputLength,
     takesTokenTypeIds: () => false,
     paramSpecs: robertaParamSpecs,
-    headParamNames: () => ROBERTA_HEAD_PARAMS,
+    headParamNames: (_c, head) => (head === 'token' ? TOKEN_HEAD_PARAMS : ROBERTA_HEAD_PARAMS),
     initParam,
     checkpointName: robertaCheckpointName,
     basePrefix: ROBERTA_PREFIX,

@@ -12,20 +12,30 @@ import {
   onnxFirstToken,
   onnxModuleLinear,
 } from '../encoderLayerOnnx';
-import { ONNX_INT64, type GraphOps, type HostTensor, type OnnxGraph } from '../family';
+import {
+  ONNX_INT64,
+  type GraphOps,
+  type HeadKind,
+  type HostTensor,
+  type OnnxGraph,
+} from '../family';
 import { hostParam, onnxLayerNorm } from '../onnxOps';
 import type { RobertaConfig } from './config';
 
 /** The graph's inputs, each int64 [batch_size, sequence_length]. */
 export const ROBERTA_ONNX_INPUTS = ['input_ids', 'attention_mask'] as const;
 
-/** Adds the graph to `g`; returns the logits' node name (float [batch_size, num_labels]). */
+/**
+ * Adds the graph to `g`; returns the logits' node name (float [batch_size, num_labels]; head
+ * 'token': `classifier` over every token, [batch_size, sequence_length, num_labels]).
+ */
 export function addRobertaGraph(
   g: OnnxGraph,
   c: RobertaConfig,
   w: ReadonlyMap<string, HostTensor>,
   ops: GraphOps,
   inputs: Readonly<Record<string, string>>,
+  head: HeadKind = 'sequence',
 ): string {
   const [ids, mask] = graphInputs(inputs, ROBERTA_ONNX_INPUTS);
   const H = c.hidden_size;
@@ -92,6 +102,7 @@ export function addRobertaGraph(
     bertKeyOnnxSettings(c),
   );
   const linear = onnxModuleLinear(g, w, ops);
+  if (head === 'token') return linear(h, 'classifier');
   const first = onnxFirstToken(g, h, 'roberta');
   const dense = g.op('Tanh', [linear(first, 'classifier.dense')], 'classifier/Tanh');
   return linear(dense, 'classifier.out_proj');

@@ -5,8 +5,9 @@
  * keys map onto them.
  */
 import { bertLayerNames, encoderLayerSpecs, layerNormSpecs, linearSpecs } from '../encoderLayer';
-import type { ParamSpec } from '../family';
+import type { HeadKind, ParamSpec } from '../family';
 import { hfCheckpointName } from '../familyParts';
+import { tokenHeadSpecs } from '../tokenHead';
 import type { RobertaConfig } from './config';
 
 /** The base model's prefix in parameter names. */
@@ -22,10 +23,10 @@ export const ROBERTA_HEAD_PARAMS = [
 
 /**
  * Every parameter, in HF's `named_parameters()` order (no pooler: `add_pooling_layer=False`).
- * `XLMRobertaForSequenceClassification` registers its head before the base model, so its head
- * comes first.
+ * XLM-R's classes register their head before the base model, so its head comes first. Head
+ * 'token': `classifier` is one Linear over every token (`RobertaForTokenClassification`).
  */
-export function robertaParamSpecs(c: RobertaConfig): ParamSpec[] {
+export function robertaParamSpecs(c: RobertaConfig, head: HeadKind = 'sequence'): ParamSpec[] {
   const H = c.hidden_size;
   const e = 'roberta.embeddings';
   const specs: ParamSpec[] = [
@@ -44,12 +45,14 @@ export function robertaParamSpecs(c: RobertaConfig): ParamSpec[] {
       ...encoderLayerSpecs(bertLayerNames(`roberta.encoder.layer.${i}`), H, c.intermediate_size),
     );
   }
-  const head = [
-    ...linearSpecs('classifier.dense', H, H),
-    ...linearSpecs('classifier.out_proj', c.num_labels, H),
-  ];
-
-  return c.model_type === 'xlm-roberta' ? [...head, ...specs] : [...specs, ...head];
+  const headSpecs =
+    head === 'token'
+      ? tokenHeadSpecs(c.num_labels, H)
+      : [
+          ...linearSpecs('classifier.dense', H, H),
+          ...linearSpecs('classifier.out_proj', c.num_labels, H),
+        ];
+  return c.model_type === 'xlm-roberta' ? [...headSpecs, ...specs] : [...specs, ...headSpecs];
 }
 
 /** Buffers HF ignores when loading (old checkpoints saved them). */

@@ -4,6 +4,7 @@
  */
 import type { SequenceClassifier } from '../../model/classifier';
 import type { GradientContext } from '../gradients';
+import type { ReplicaSpawner } from './transport';
 
 export interface ParallelOptions {
   /** Shares per micro-batch (replicas, this thread included when `mainReplica`). At least 1. */
@@ -12,7 +13,12 @@ export interface ParallelOptions {
   mainReplica?: boolean;
   /** TF.js backend of the workers. Default 'wasm'. */
   backend?: 'wasm' | 'cpu';
-  /** The worker script (tests substitute a failing one). Default `./replica.ts`. */
+  /**
+   * Starts a replica (`transport.ts`): the page's Web Workers (src/worker/replicas.ts). Default:
+   * worker_threads (`nodeReplicas.ts`) on `workerUrl`.
+   */
+  spawn?: ReplicaSpawner;
+  /** The worker_threads script (tests substitute a failing one). Default `./nodeReplica.ts`. */
   workerUrl?: URL;
   /**
    * A step whose micro-batches add up to fewer encoder FLOPs than this (6 x encoder parameters x

@@ -138,9 +138,10 @@ export type FromReplica =
   /**
    * Gradients are in the replica's buffer (of the word embeddings, only the rows of
    * {@link rowsOf} its shares, compact: row k at the parameter's offset + k * width); `has[j]` is
-   * 0 for a parameter that got none.
+   * 0 for a parameter that got none; `ms`: the replica's time on the step (weights copied in,
+   * forward, backward, gradients written out).
    */
-  | { type: 'done'; id: number; loss: number; has: Uint8Array }
+  | { type: 'done'; id: number; loss: number; has: Uint8Array; ms: number }
   /** Row-major logits [rows, num_labels] of a 'forward' share. */
   | { type: 'logits'; id: number; logits: Float32Array }
   /** The step's error, its code and remedy kept (`errorToWire`, core/util/errors.ts). */

@@ -1,20 +1,23 @@
 /**
- * A gradient replica: a worker_threads worker holding a copy of the model on its own
- * single-threaded TF.js backend. Per step it loads the main thread's weights from the shared
- * buffer (when they changed), runs forward/backward over its shares of the step's micro-batches,
- * and writes the summed gradients into its shared gradient buffer. Per evaluation batch
- * ('forward') it loads them the same way and returns its share's logits (training false, no
- * tape). Started by `replicaHandle.ts` (for `workerGradients.ts`).
+ * A gradient replica: a worker holding a copy of the model on its own single-threaded TF.js
+ * backend. Per step it loads the main thread's weights from the shared buffer (when they
+ * changed), runs forward/backward over its shares of the step's micro-batches, and writes the
+ * summed gradients into its shared gradient buffer. Per evaluation batch ('forward') it loads
+ * them the same way and returns its share's logits (training false, no tape). Started by
+ * `replicaHandle.ts` (for `workerGradients.ts`) on a worker_threads worker (`nodeReplica.ts`,
+ * the CLI) or a Web Worker (src/worker/replica.worker.ts, the page).
+ *
+ * Browser-safe: {@link serveReplica}'s port (`transport.ts`) is all it knows of its host.
  */
-import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../backend';
+import { selectBackend, type BackendOptions } from '../../backend';
 import { errorToWire, StudioError } from '../../util/errors';
 import { SequenceClassifier } from '../../model/classifier';
 import { familyOf } from '../../model/families';
 import { accumulateInto, batchGradients } from '../gradients';
 import { ownedVariable, readInto, writeAll, writeRows } from './heap';
 import { shareLogits } from './shares';
+import type { ReplicaPort } from './transport';
 import {
   readRows,
   rowsOf,
@@ -43,19 +46,17 @@ interface Replica {
   embStamp: Int32Array | null;
 }
 
-const port = parentPort;
-if (!port) throw new Error('replica.ts runs as a worker_threads worker.');
-const post = (m: FromReplica) => port.postMessage(m);
-
 let replica: Replica | null = null;
 
 let backend: Promise<void> | null = null;
+/** How this worker selects its backend ({@link serveReplica}'s `options`). */
+let backendOptions: BackendOptions = {};
 
 /** Selects the TF.js backend once (on 'warm', or else on 'init'). */
 function useBackend(name: InitMessage['backend']): Promise<void> {
   backend ??= (async () => {
     tf.env().set('PROD', true);
-    const b = await selectBackend(name);
+    const b = await selectBackend(name, backendOptions);
     if (b.name !== name) {
       throw new StudioError(
         'arguments',
@@ -140,6 +141,7 @@ function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType'], token
 }
 
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
+  const started = performance.now();
   const rows = rowsOf(m.shares);
   syncWeights(r, rows);
   const { problemType, loss, layout } = r.init;
@@ -170,7 +172,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   }
   const lossValue = (await acc.loss.data())[0];
   tf.dispose([acc.loss, ...acc.grads.values()]);
-  return { type: 'done', id: m.id, loss: lossValue, has };
+  return { type: 'done', id: m.id, loss: lossValue, has, ms: performance.now() - started };
 }
 
 /** Logits of an evaluation share at the main thread's current weights. */
@@ -179,30 +181,38 @@ function forward(r: Replica, m: ForwardMessage): Promise<Float32Array> {
   return shareLogits(r.model, m.share);
 }
 
-// One message at a time: the main thread sends the next step only after this one's reply.
-let queue: Promise<void> = Promise.resolve();
-port.on('message', (m: ToReplica) => {
-  queue = queue.then(async () => {
-    try {
-      if (m.type === 'warm') {
-        await useBackend(m.backend);
-      } else if (m.type === 'init') {
-        replica = await start(m);
-        post({ type: 'ready' });
-      } else if (m.type === 'step') {
-        if (!replica) throw new Error('replica: step before init');
-        post(await step(replica, m));
-      } else if (m.type === 'forward') {
-        if (!replica) throw new Error('replica: forward before init');
-        const logits = await forward(replica, m);
-        // A few floats per row: copied, not transferred (the array may be the backend's own).
-        post({ type: 'logits', id: m.id, logits });
-      } else if (m.type === 'close') {
-        port.close();
+/**
+ * Serves the main thread's requests on `port` (one replica per worker), one message at a time:
+ * the main thread sends the next step only after this one's reply. `options`: how the backend is
+ * selected (the page's wasm binaries and one thread).
+ */
+export function serveReplica(port: ReplicaPort, options: BackendOptions = {}): void {
+  backendOptions = options;
+  const post = (m: FromReplica) => port.post(m);
+  let queue: Promise<void> = Promise.resolve();
+  port.onMessage((m: ToReplica) => {
+    queue = queue.then(async () => {
+      try {
+        if (m.type === 'warm') {
+          await useBackend(m.backend);
+        } else if (m.type === 'init') {
+          replica = await start(m);
+          post({ type: 'ready' });
+        } else if (m.type === 'step') {
+          if (!replica) throw new Error('replica: step before init');
+          post(await step(replica, m));
+        } else if (m.type === 'forward') {
+          if (!replica) throw new Error('replica: forward before init');
+          const logits = await forward(replica, m);
+          // A few floats per row: copied, not transferred (the array may be the backend's own).
+          post({ type: 'logits', id: m.id, logits });
+        } else if (m.type === 'close') {
+          port.close();
+        }
+      } catch (e) {
+        const error = errorToWire(e);
+        post({ type: 'error', message: error.message, error, stack: (e as Error).stack });
       }
-    } catch (e) {
-      const error = errorToWire(e);
-      post({ type: 'error', message: error.message, error, stack: (e as Error).stack });
-    }
+    });
   });
-});
+}

@@ -1,45 +1,27 @@
 /**
- * The workers behind {@link ParallelGradients} (`workerGradients.ts`): starting them on the replica
- * script (TypeScript included, through tsx's hooks), and {@link ReplicaHandle}, one worker and the
- * reply it owes, which turns a worker's failure or exit into a rejected request.
+ * The workers behind {@link ParallelGradients} (`workerGradients.ts`): starting them through the
+ * options' spawner (`transport.ts`; Node's worker_threads by default, `nodeReplicas.ts`), and
+ * {@link ReplicaHandle}, one worker and the reply it owes, which turns a worker's failure or exit
+ * into a rejected request.
  *
- * Imported only from Node code: it uses node:worker_threads.
+ * Browser-safe: the page passes its Web Workers' spawner.
  */
-import { Worker } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { errorFromWire } from '../../util/errors';
+import { nodeReplicas } from './nodeReplicas';
 import type { FromReplica, ToReplica } from './protocol';
-import type { ParallelOptions } from './workerGradients';
+import type { ReplicaEndpoint } from './transport';
+import type { ParallelOptions } from './options';
 
-/** The workers of `opts`, started, each told its backend (unref'd until a source takes them). */
+/** The workers of `opts`, started, each told its backend (not keeping Node alive until taken). */
 export function startWorkers(opts: ParallelOptions): ReplicaHandle[] {
   const n = opts.mainReplica ? opts.replicas - 1 : opts.replicas;
-  const url = opts.workerUrl ?? new URL('./replica.ts', import.meta.url);
+  const spawn = opts.spawn ?? nodeReplicas(opts.workerUrl);
   return Array.from({ length: Math.max(0, n) }, (_, k) => {
-    const h = new ReplicaHandle(k, startTsWorker(url));
-    h.worker.unref();
-    h.worker.postMessage({ type: 'warm', backend: opts.backend ?? 'wasm' } satisfies ToReplica);
+    const h = new ReplicaHandle(k, spawn(k));
+    h.worker.keepAlive(false);
+    h.worker.postMessage({ type: 'warm', backend: opts.backend ?? 'wasm' } satisfies ToReplica, []);
     return h;
   });
-}
-
-/**
- * Starts a worker on a TypeScript file: tsx's ESM hooks are registered in the worker first (a
- * worker does not inherit `--import tsx` hooks, nor those `register()`ed by `studio.mjs`). A
- * failure to load it (a rejected import) reaches the parent as the worker's 'error' event.
- */
-export function startTsWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
-  const code =
-    `import(${JSON.stringify(api)})` +
-    `.then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
 }
 
 interface Pending {
@@ -58,9 +40,9 @@ export class ReplicaHandle {
 
   constructor(
     readonly index: number,
-    readonly worker: Worker,
+    readonly worker: ReplicaEndpoint,
   ) {
-    worker.on('message', (m: FromReplica) => {
+    worker.onMessage((m) => {
       const p = this.pending;
       this.pending = null;
       if (m.type === 'error') {
@@ -68,11 +50,9 @@ export class ReplicaHandle {
         this.fail(errorFromWire(m.error, `gradient replica ${index} failed: `), p);
       } else p?.resolve(m);
     });
-    worker.on('error', (e) =>
-      this.fail(new Error(`gradient replica ${index} failed: ${e.message}`)),
-    );
+    worker.onError((e) => this.fail(new Error(`gradient replica ${index} failed: ${e.message}`)));
     this.exitedPromise = new Promise((resolve) =>
-      worker.on('exit', (code) => {
+      worker.onExit((code) => {
         this.exited = true;
         this.fail(new Error(`gradient replica ${index} exited (code ${code}) during a step`));
         resolve();
@@ -87,7 +67,7 @@ export class ReplicaHandle {
   }
 
   /** Posts `message` (transferring `transfer`) and resolves with the reply. */
-  request(message: unknown, transfer: ArrayBuffer[] = []): Promise<FromReplica> {
+  request(message: ToReplica, transfer: Transferable[] = []): Promise<FromReplica> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };

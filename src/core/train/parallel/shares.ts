@@ -6,9 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../../model/classifier';
-import type { collateBatch } from '../../tokenize/collate';
-import type { StepGradients } from '../gradients';
+import { collateBatch } from '../../tokenize/collate';
+import type { GradientContext, StepGradients } from '../gradients';
+import { lossDenominator } from '../losses';
+import { deriveSeed } from '../../util/rng';
 import { inProcessLogits } from '../evaluate';
+import { rowSparseGrad } from '../flatParams';
 import { type ForwardShare, type ParamLayout, type ShareBatch } from './protocol';
 
 /** One share's contribution to a step: its loss, and where its gradient of parameter j is. */
@@ -22,6 +25,45 @@ export interface Part {
 /** `out[o..o+n) += src[s..s+n)` (float32 additions, in index order). */
 function addInto(out: Float32Array, o: number, src: Float32Array, s: number, n: number): void {
   for (let e = 0; e < n; e++) out[o + e] += src[s + e];
+}
+
+/**
+ * The step's micro-batches collated and cut into `R` contiguous shares of rows each: per share,
+ * its slice of every micro-batch (with the whole micro-batch's loss denominator and the share's
+ * dropout seed); and the step's real tokens.
+ */
+export function cutShares(
+  ctx: GradientContext,
+  groups: Uint32Array[],
+  step: number,
+  R: number,
+): { perShare: ShareBatch[][]; tokens: number } {
+  const { train, problemType, collate, numLabels, loss } = ctx;
+  const perShare: ShareBatch[][] = Array.from({ length: R }, () => []);
+  let tokens = 0;
+  groups.forEach((idx, i) => {
+    const b = collateBatch(train.encoded, idx, collate);
+    for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
+    const w = train.labelWidth;
+    const labels =
+      problemType === 'single_label_classification'
+        ? new Int32Array(idx.length)
+        : new Float32Array(idx.length * w);
+    for (let r = 0; r < idx.length; r++)
+      for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
+    const denominator = lossDenominator(problemType, labels, {
+      numLabels,
+      classWeights: loss.classWeights,
+    });
+    for (let k = 0; k < R; k++) {
+      const from = Math.floor((k * idx.length) / R);
+      const to = Math.floor(((k + 1) * idx.length) / R);
+      if (to === from) continue;
+      const seed = deriveSeed(ctx.seed, step, i, k);
+      perShare[k].push(microBatchShare(b, labels, w, from, to, denominator, seed));
+    }
+  });
+  return { perShare, tokens };
 }
 
 /** Rows [from, to) of a collated micro-batch, as a share. */
@@ -49,10 +91,19 @@ export function microBatchShare(
   };
 }
 
+/** The sorted union of sorted distinct rows. */
+function unionRows(lists: Int32Array[]): Int32Array {
+  if (lists.length === 1) return lists[0];
+  const seen = new Set<number>();
+  for (const l of lists) for (const r of l) seen.add(r);
+  return Int32Array.from(seen).sort();
+}
+
 /**
  * Sums the shares' gradients and losses in share order into new tensors. Of the word
  * embeddings, only each share's rows are added (they come compact, row k at k * width): its
- * gradient is exactly zero elsewhere.
+ * gradient is exactly zero elsewhere, and it stays rows, a row-sparse gradient
+ * (`rowSparseGrad`, flatParams.ts) of the union of the shares' rows, so no dense table is built.
  */
 export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): StepGradients {
   const { names, shapes, sizes } = layout;
@@ -63,16 +114,29 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
     const sparse = names[j] === layout.wordEmbeddings;
     const width = shapes[j][1];
     let out: Float32Array | null = null;
+    if (sparse) {
+      const withGrad = parts.filter((p) => p.grad(j) !== null);
+      if (withGrad.length === 0) continue;
+      const rows = unionRows(withGrad.map((p) => p.rows));
+      // Where each table row is in `rows`.
+      const slot = new Map<number, number>();
+      rows.forEach((r, k) => slot.set(r, k));
+      out = new Float32Array(rows.length * width);
+      for (const p of withGrad) {
+        const g = p.grad(j) as { src: Float32Array; at: number };
+        const r = p.rows;
+        for (let k = 0; k < r.length; k++) {
+          addInto(out, (slot.get(r[k]) as number) * width, g.src, g.at + k * width, width);
+        }
+      }
+      const values = tf.tensor2d(out, [rows.length, width], 'float32');
+      grads.set(names[j], rowSparseGrad(values, rows, [shapes[j][0], width]));
+      continue;
+    }
     for (const p of parts) {
       const g = p.grad(j);
       if (!g) continue;
-      if (sparse) {
-        out ??= new Float32Array(sizes[j]);
-        const r = p.rows;
-        for (let k = 0; k < r.length; k++) {
-          addInto(out, r[k] * width, g.src, g.at + k * width, width);
-        }
-      } else if (out === null) out = g.src.slice(g.at, g.at + sizes[j]);
+      if (out === null) out = g.src.slice(g.at, g.at + sizes[j]);
       else addInto(out, 0, g.src, g.at, sizes[j]);
     }
     if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));

@@ -1,8 +1,8 @@
 /**
- * Data parallelism over worker_threads (Node only): each micro-batch is split into N contiguous
- * shares of rows, each share's gradients are computed by a replica (a worker with its own copy
- * of the model on a single-threaded TF.js backend, or this thread for share 0 when
- * `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
+ * Data parallelism over workers (worker_threads in Node, Web Workers in the page:
+ * `transport.ts`): each micro-batch is split into N contiguous shares of rows, each share's
+ * gradients are computed by a replica (a worker with its own copy of the model on a
+ * single-threaded TF.js backend, or this thread for share 0 when `mainReplica`), and the shares' gradients are summed here in share order, so the result does not
  * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
  * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
  * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
@@ -18,10 +18,10 @@
  * shares, forward only (training false, no tape), and the logits are gathered in row order; the
  * loss and metrics are computed from them on this thread as without replicas.
  *
- * Imported only from Node code (the CLI, tests): it uses node:worker_threads.
+ * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
-import { collateBatch, paddedLength, type CollatedBatch } from '../../tokenize/collate';
+import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
 import type { LogitsSource } from '../evaluate';
 import {
   InProcessGradients,
@@ -32,12 +32,11 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { lossDenominator } from '../losses';
-import { deriveSeed } from '../../util/rng';
 import { readInto, readRowsInto } from './heap';
 import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { microBatchShare, shareLogits, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, sumParts, type Part } from './shares';
+import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
   rowsOf,
@@ -48,7 +47,8 @@ import {
   type ToReplica,
 } from './protocol';
 
-export { startTsWorker } from './replicaHandle';
+export { startTsWorker } from './nodeReplicas';
+export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
 
@@ -82,6 +82,8 @@ export async function closeUnclaimedWorkers(): Promise<void> {
 
 /** See the module comment. */
 export class ParallelGradients implements GradientSource {
+  /** Where the split steps' time went (see {@link StepTimings}). */
+  readonly timings: StepTimings = emptyTimings();
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
@@ -134,7 +136,7 @@ export class ParallelGradients implements GradientSource {
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
     for (const h of handles) {
-      h.worker.ref();
+      h.worker.keepAlive(true);
       h.grads = new Float32Array(new SharedArrayBuffer(bytes));
     }
     try {
@@ -187,41 +189,20 @@ export class ParallelGradients implements GradientSource {
       return this.local.compute(groups, step);
     }
     const handles = await this.start();
-    const { train, problemType, collate, numLabels, loss } = this.ctx;
-    const R = this.shares;
-    // perShare[k]: share k's slices of every micro-batch.
-    const perShare: ShareBatch[][] = Array.from({ length: R }, () => []);
-    let tokens = 0;
-    groups.forEach((idx, i) => {
-      const b = collateBatch(train.encoded, idx, collate);
-      for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
-      const w = train.labelWidth;
-      const labels =
-        problemType === 'single_label_classification'
-          ? new Int32Array(idx.length)
-          : new Float32Array(idx.length * w);
-      for (let r = 0; r < idx.length; r++)
-        for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
-      const denominator = lossDenominator(problemType, labels, {
-        numLabels,
-        classWeights: loss.classWeights,
-      });
-      for (let k = 0; k < R; k++) {
-        const from = Math.floor((k * idx.length) / R);
-        const to = Math.floor(((k + 1) * idx.length) / R);
-        if (to === from) continue;
-        const seed = deriveSeed(this.ctx.seed, step, i, k);
-        perShare[k].push(microBatchShare(b, labels, w, from, to, denominator, seed));
-      }
-    });
+    const clock = this.timings;
+    const lap = lapTimer(clock);
+    clock.steps += 1;
+    const { perShare, tokens } = cutShares(this.ctx, groups, step, this.shares);
     // Before the shares' arrays are transferred (detached here).
     const rows = perShare.map((shares) => rowsOf(shares));
     const offset = this.opts.mainReplica ? 1 : 0;
+    lap('assemble');
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
       await this.broadcast(Int32Array.from(workerRows).sort());
     }
+    lap('broadcast');
     const id = this.nextId++;
     const replies = handles.map((h, w) => {
       const shares = perShare[w + offset];
@@ -232,7 +213,7 @@ export class ParallelGradients implements GradientSource {
         s.tokenTypeIds.buffer,
         s.labels.buffer,
       ]) as ArrayBuffer[];
-      const msg = { type: 'step', id, microBatches: groups.length, shares };
+      const msg: ToReplica = { type: 'step', id, microBatches: groups.length, shares };
       return h.request(msg, transfer);
     });
     // A failing replica must not leave an unhandled rejection behind while this thread works.
@@ -240,12 +221,13 @@ export class ParallelGradients implements GradientSource {
     let main: { loss: number; grads: Map<string, tf.Tensor> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
-        main = await this.mainShare(perShare[0], groups.length);
+        main = await this.mainShare(perShare[0], groups.length, lap);
     } catch (e) {
       await settled;
       throw e;
     }
     const results = await settled;
+    lap('wait');
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) {
       if (main) tf.dispose([...main.grads.values()]);
@@ -256,21 +238,36 @@ export class ParallelGradients implements GradientSource {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
       const src = handles[w].grads;
+      clock.replicaCompute += m.ms;
       parts.push({
         loss: m.loss,
         rows: rows[w + offset],
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
+    const summed = await this.sum(main, parts, rows[0], tokens);
+    lap('sum');
+    return summed;
+  }
+
+  /**
+   * The step's gradients: the replicas' `parts` summed, after this thread's share (`main`, its
+   * rows `rows`) when it computed one. On wasm they are added to its gradients where they are.
+   */
+  private async sum(
+    main: { loss: number; grads: Map<string, tf.Tensor> } | null,
+    parts: Part[],
+    rows: Int32Array,
+    tokens: number,
+  ): Promise<StepGradients> {
     if (!main) return sumParts(this.layout, parts, tokens);
-    // On wasm the replicas' shares are added to this thread's gradients where they are.
     if (canSumInPlace(main.grads)) return sumInPlace(this.layout, main, parts, tokens);
-    const own = await readShare(this.layout, main.grads, rows[0]);
+    const own = await readShare(this.layout, main.grads, rows);
     tf.dispose([...main.grads.values()]);
     const m = main;
     parts.unshift({
       loss: m.loss,
-      rows: rows[0],
+      rows,
       grad: (j) => {
         const src = own.get(this.layout.names[j]);
         return src ? { src, at: 0 } : null;
@@ -283,6 +280,7 @@ export class ParallelGradients implements GradientSource {
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
+    lap: (part: StepPart) => void,
   ): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
@@ -314,8 +312,10 @@ export class ParallelGradients implements GradientSource {
       else accumulateInto(acc, out);
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
+    lap('mainForwardBackward');
     const lossValue = (await a.loss.data())[0];
     a.loss.dispose();
+    lap('mainRead');
     return { loss: lossValue, grads: a.grads };
   }
 
