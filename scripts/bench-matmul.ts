@@ -3,7 +3,8 @@
  * PyTorch on one thread:
  *
  *   npm run bench:matmul                       # bert-tiny and bert-base shapes, 3 rounds
- *   npm run bench:matmul -- --shapes base --rounds 5 --skip-python
+ *   npm run bench:matmul -- --tfjs --rounds 5  # the README's table
+ *   npm run bench:matmul -- --shapes base --skip-python
  *
  * - Peak: a register-only wasm loop of 12 independent f32x4 chains `c = c * x + y` (a mul and
  *   an add, 8 flops per lane group), and the same with `f32x4.relaxed_madd` where the runtime
@@ -18,6 +19,9 @@
  *   SIMD flag on, as the CLI does. `--tfjs` adds TF.js's own kernel (XNNPACK) for the plain 2-D
  *   products.
  * - PyTorch: the same products (transposes as views) with `torch.set_num_threads(1)`.
+ *
+ * Every time is the CPU time of the process (`process.cpuUsage`, Python's `time.process_time`):
+ * on a shared machine wall time also counts the waits for a core.
  */
 import { spawnSync } from 'node:child_process';
 import v8 from 'node:v8';

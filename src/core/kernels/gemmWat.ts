@@ -3,15 +3,15 @@
  * `wasmKernels.ts`). TF.js 4.22's wasm BatchMatMul sends everything but a plain 2-D,
  * untransposed product to a scalar triple loop (~2 GFLOP/s here), and attention is all batched
  * products: its six matmuls per layer took half of a bert-tiny training step. This kernel is
- * SIMD (f32x4), register-blocked 4 rows x 8 columns, and works in place on TF.js's own heap: the
- * module imports the backend's `WebAssembly.Memory`, so no tensor is copied.
+ * SIMD (f32x4), packed and register-blocked 2 rows x 16 columns ({@link GEMM_TILING}), and
+ * works in place on TF.js's own heap: the module imports the backend's `WebAssembly.Memory`, so
+ * no tensor is copied. It is built twice: with f32x4 mul + add, and with relaxed SIMD's
+ * `f32x4.relaxed_madd` (an FMA where the CPU has one), which runs where the runtime validates it.
  *
  * Exports (all pointers are byte offsets into the imported memory, matrices row-major, float32):
- * - `gemm(a, b, c, M, K, N, lda, acc)`: `c[M x N] (+)= a[M x K] @ b[K x N]`, where a's rows are
- *   `lda` floats apart (a column block of a wider matrix) and `acc` 1 adds to c instead of
- *   overwriting it: the caller splits long K into cache-sized blocks.
- * - `gemmTN(a, b, c, M, K, N, lda, acc)`: the same with a stored transposed, `[K x lda]`, read
- *   in place (`c = a^T @ b`): the weight gradient `dy^T @ x` of a dense layer with no packing.
+ * - `gemm(a, b, c, M, K, N, transA, transB, acc, scratch)`: `c[M x N] (+)= op(a) @ op(b)`, op
+ *   a transpose where its flag is 1 (a stored `[K x M]`, b `[N x K]`), `acc` 1 adding to c
+ *   instead of overwriting it; `scratch` holds {@link gemmScratchBytes} for the packed blocks.
  * - `geluForward(x, _, y, n)`, `geluBackward(x, dy, dx, n)`: exact GELU `x Phi(x)` and its
  *   gradient `dy (Phi(x) + x phi(x))` in one pass each (TF.js's scalar erf and exp took 10 % of
  *   a bert-tiny step).
@@ -27,9 +27,9 @@
  *   row of zeros for an id outside `[0, rows)`: an embedding lookup as one memory.copy per row
  *   (TF.js's wasm GatherV2 copies element by element, ~10x slower).
  *
- * The text is generated (the micro-kernels are unrolled); `scripts/build-wasm-kernels.ts`
+ * The text is generated (the micro-kernel is unrolled); `scripts/build-wasm-kernels.ts`
  * assembles it with wabt into `gemmWasm.generated.ts`, and a unit test checks the two agree.
- * This file holds the matmul kernels (`gemm`, `gemmTN`, `gemv`) and {@link gemmWat}, which
+ * This file holds the matmul kernels (`gemm` and its packing, `gemv`) and {@link gemmWat}, which
  * composes the module; GELU, dropout and AdamW come from `elementwiseWat.ts`, `gatherRows` and
  * `transpose` from `copyWat.ts`.
  */
@@ -355,7 +355,9 @@ function gemvFunction(): string {
 
 /**
  * The module text. `shared` imports a shared memory (TF.js's threaded build, in a cross-origin
- * isolated page); otherwise a plain one (Node, and pages without threads).
+ * isolated page); otherwise a plain one (Node, and pages without threads). `relaxed` builds the
+ * matmul with `f32x4.relaxed_madd` (the module then needs relaxed SIMD); `tiling` is for
+ * experiments (the committed builds use {@link GEMM_TILING}).
  */
 export function gemmWat(
   shared: boolean,

@@ -108,9 +108,8 @@ export class Trainer {
     const { args, train, model } = opts;
     // Checked first, before anything is allocated: a misnamed metric fails before step 1.
     const tagged = checkTaskArguments(args, train);
-    if (opts.eval && args.eval_strategy !== 'no') {
+    if (opts.eval && args.eval_strategy !== 'no')
       checkMetricForBest(args, opts.problemType, opts.numLabels, tagged);
-    }
     this.callbacks = [...(opts.callbacks ?? [])];
     const earlyStopping = EarlyStoppingCallback.fromArgs(args);
     if (earlyStopping) this.callbacks.push(earlyStopping);
