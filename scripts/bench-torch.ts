@@ -27,11 +27,11 @@
  * every batch [batch, max_length]; `short` is the realistic mode, short texts as users' files
  * hold them: the SMS messages as they are, one a row (25 tokens on average with the bundled
  * bert-base-uncased tokenizer), each batch padded to its longest row (`padding="longest"`, the
- * studio's collate and transformers' DataCollatorWithPadding: about 71 tokens at batch 32), rows
+ * studio's collate and transformers' DataCollatorWithPadding: about 67 tokens at batch 32), rows
  * in the same order on both sides (a seeded shuffle written to the file, trained with
- * `train_sampling_strategy="sequential"` on both). `--short-join 2` joins two messages of one class
- * a row (53 tokens on average, about 110 padded, as short news texts). The table gives each side's
- * mean tokens a row and mean padded length of a step.
+ * `train_sampling_strategy="sequential"` on both). `--short-join 2` joins two messages of one
+ * class a row (47 tokens on average, about 110 padded, nearer short news texts). The table gives
+ * the mean tokens a row and the mean padded length of a step.
  *
  * --family MODEL_TYPE: the model is that family's from-scratch config (`family.scratchConfig`) at
  * each shape's sizes; the studio writes its config.json and transformers builds the same model

@@ -9,9 +9,9 @@
  *
  * The short-text data (`--data short`, {@link writeShortData}) is the real SMS messages as they
  * are, one a row, in a seeded order: 25 tokens a row on average with the bundled bert-base-uncased
- * tokenizer, batches of 32 padded to their longest row (about 71 tokens), as users' short-text
- * files are; `--short-join 2` joins two messages of one class a row (53 tokens on average, about
- * 113 padded: the length of short news texts).
+ * tokenizer, batches of 32 padded to their longest row (about 67 tokens), as users' short-text
+ * files are; `--short-join 2` joins two messages of one class a row (47 tokens on average, about
+ * 110 padded: nearer the length of short news texts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

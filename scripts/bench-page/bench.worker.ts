@@ -149,11 +149,15 @@ async function run(req: BenchRequest): Promise<BenchResult> {
   const rows = Uint32Array.from({ length: req.batch }, (_, r) => r);
 
   /** One Trainer update step (trainer.ts `updateStep`, one micro-batch, max_grad_norm 1). */
+  const parts = { gradients: 0, optimizer: 0 };
   const step = async (i: number): Promise<{ loss: number; norm: number }> => {
+    const t0 = performance.now();
     const seed = deriveSeed(req.seed, i, 0);
     const { loss, grads } = source
       ? await source.compute([rows], i)
       : batchGradients(model, problemType, batch, {}, seed, 1);
+    // (wasm runs each op as it is called: the gradients are computed here.)
+    const t1 = performance.now();
     const flat = optimizer.flattenGrads(grads);
     tf.dispose([...grads.values()]);
     const norm = clipFlatGradsByGlobalNorm(flat, 1);
@@ -161,6 +165,10 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     if (Number.isFinite(lossArr[0]) && Number.isFinite(normArr[0])) optimizer.step(flat, req.lr);
     flat.dispose();
     tf.dispose([norm, loss]);
+    if (i > req.warmup && i <= req.steps) {
+      parts.gradients += t1 - t0;
+      parts.optimizer += performance.now() - t1;
+    }
     return { loss: lossArr[0], norm: normArr[0] };
   };
   /** Waits for queued work (WebGPU: the last step's AdamW) by reading one small weight. */
@@ -170,6 +178,7 @@ async function run(req: BenchRequest): Promise<BenchResult> {
 
   const losses: number[] = [];
   const norms: number[] = [];
+  let sourceAtWarmup: Record<string, number> | null = null;
   const stepMs: number[] = [];
   let t = performance.now();
   let measuredFrom = 0;
@@ -179,13 +188,24 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     const now = performance.now();
     stepMs.push(now - t);
     t = now;
-    if (i === req.warmup) measuredFrom = now;
+    if (i === req.warmup) {
+      measuredFrom = now;
+      sourceAtWarmup = source ? { ...timingsOf(source) } : null;
+    }
     losses.push(r.loss);
     norms.push(r.norm);
     scope.postMessage({ type: 'progress', step: i, ms: stepMs[i - 1], loss: r.loss });
   }
   const measured = req.steps - req.warmup;
   const msPerStep = measured > 0 ? (t - measuredFrom) / measured : null;
+  const perStep = (x: number) => (measured > 0 ? x / measured : 0);
+  let sourceParts: Record<string, number> | null = null;
+  if (source) {
+    const now = timingsOf(source);
+    sourceParts = Object.fromEntries(
+      Object.entries(now).map(([k, v]) => [k, perStep(v - (sourceAtWarmup?.[k] ?? 0))]),
+    );
+  }
 
   let kernels: number | null = null;
   let topKernels: string[] = [];
@@ -233,7 +253,18 @@ async function run(req: BenchRequest): Promise<BenchResult> {
     topKernels,
     losses,
     norms,
+    parts: {
+      gradients: perStep(parts.gradients),
+      optimizer: perStep(parts.optimizer),
+      source: sourceParts,
+    },
   };
+}
+
+/** The parallel source's StepTimings (summed over its steps so far). */
+function timingsOf(source: GradientSource): Record<string, number> {
+  const t = (source as { timings?: object }).timings;
+  return { ...(t as Record<string, number> | undefined) };
 }
 
 /**

@@ -80,6 +80,13 @@ export interface BenchResult {
   topKernels: string[];
   losses: number[];
   norms: number[];
+  /**
+   * Milliseconds per timed step in each part: the gradients (`gradients`: forward, backward and,
+   * for `workersN`, the exchange) and the optimizer (flatten, clip, AdamW); for `workersN` also
+   * the gradient source's own parts (StepTimings of src/core/train/parallel/workerGradients.ts,
+   * per step), from which bench-page.ts projects the step on idle cores.
+   */
+  parts: { gradients: number; optimizer: number; source: Record<string, number> | null };
 }
 
 export type WorkerMessage =

@@ -13,6 +13,7 @@ import type { StudioSession } from '../core/session';
 import { StudioSession as Session } from '../core/session';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import { readBytes } from './files';
+import { predictTaggedLines } from './predictTagged';
 import { StudioError } from '../core/run/errors';
 
 interface Deps {
@@ -27,7 +28,10 @@ const specs: Record<string, FlagSpec> = {
   },
   input_file: {
     type: 'string',
-    help: 'CSV/TSV rows to classify, or JSON of pre-tokenized batches',
+    help:
+      'CSV/TSV rows to classify, or JSON of pre-tokenized batches; for a token classifier a ' +
+      'CoNLL/tagged JSON Lines file (tokens, tags and entities per sentence) or plain text (one ' +
+      'text per line: its entities)',
   },
   output_file: { type: 'string', help: 'write JSON Lines here instead of standard output' },
   text_column: { type: 'string', help: 'column holding the text (guessed when left out)' },
@@ -91,7 +95,10 @@ export async function predictCommand(argv: string[], deps: Deps): Promise<void> 
   if (!model) throw new StudioError('model-files', `No model was loaded from ${v.model_dir}.`);
   const bytes = await readBytes(v.input_file, '--input_file');
   let lines: string[];
-  if (v.input_file.toLowerCase().endsWith('.json')) {
+  if (model.head === 'token') {
+    // A token classifier: tags and entities per sentence (tagged file) or entities per line.
+    lines = await predictTaggedLines(session, basename(v.input_file), bytes);
+  } else if (v.input_file.toLowerCase().endsWith('.json')) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder().decode(bytes));

@@ -78,7 +78,7 @@ async function tryBackend(name: BackendName, opts: BackendOptions): Promise<bool
     if (name === 'wasm') await registerWasm(opts);
     const ok = await tf.setBackend(name);
     if (ok) await tf.ready();
-    // The studio's fused WGSL kernels (GELU, AdamW buckets, the step log).
+    // The studio's WGSL kernels (LayerNorm, GELU, dropout, softmax backward, AdamW, step log).
     if (ok && name === 'webgpu') installWebGpuKernels();
     return ok && tf.getBackend() === name;
   } catch {

@@ -9,6 +9,8 @@ import { selectBackend, type BackendOptions } from '../core/backend';
 import { watchDeviceLoss } from '../core/run/device';
 import { RunService, type RunServiceDeps } from '../core/run/service';
 import { modelFamilies } from '../core/session/pretrained';
+import { textEntities } from '../core/session/taggedEntities';
+import { taggedDetails } from '../core/session/taggedSession';
 import { argsCatalog, checkArgs } from './argsCatalog';
 import { createWebTokenizerPool } from './tokenizePool';
 import { createTestHooks } from './testHooks';
@@ -85,7 +87,8 @@ export function createHandlers(
     async estimateMemory({ model, batchSize, gradientCheckpointing }) {
       return service.estimateMemory(model, batchSize, gradientCheckpointing);
     },
-    async loadTable({ fileName, file, keep, read, fresh }) {
+    async loadTable({ fileName, file, keep, read, fresh, tagging }) {
+      if (tagging) session.setTagging(tagging);
       return service.loadTable(fileName, bytesOf(file), {
         keep,
         fresh,
@@ -96,7 +99,8 @@ export function createHandlers(
     async rereadTable({ read }) {
       return service.rereadTable({ read: readOptions(read), ...onRead });
     },
-    async loadValidationTable({ fileName, file, read, keep }) {
+    async loadValidationTable({ fileName, file, read, keep, tagging }) {
+      if (tagging) session.setTagging(tagging);
       return service.loadValidationTable(fileName, bytesOf(file), {
         keep,
         read: readOptions(read),
@@ -185,6 +189,12 @@ export function createHandlers(
     },
     async predict({ texts }) {
       return session.predict(texts);
+    },
+    async entities({ texts }) {
+      return textEntities(session, texts);
+    },
+    async taggedDetails() {
+      return taggedDetails(session);
     },
     async dataReport({ columns, maxLength }) {
       return session.dataReport(columns, maxLength);

@@ -33,6 +33,41 @@ import type { RunSnapshot, RunState } from '../core/run/runMachine';
 import type { RunRecord } from '../core/io/runStore';
 import type { SerializedError, StudioErrorCode } from '../core/run/errors';
 import type { RunConfig } from '../core/config/runConfig';
+import type { TaskChoice } from '../core/config/dataArguments';
+import type { TaggedEvalDetails } from '../core/session/taggedPredict';
+import type {
+  EntityConfusion,
+  TaggedDataSummary,
+  TaggedSentenceResult,
+  TextEntity,
+  TokenClassificationMetrics,
+} from '../core/data/taggedTypes';
+
+/**
+ * Token classification on the page: a tagged file's `TableSummary.tagged` and
+ * `DataReport.tagged` (TaggedDataSummary), a tagged run's `entities` (Try it) and
+ * `taggedDetails` (per-type scores in `metrics.perType`, EntityConfusion, sentences with their
+ * gold and predicted spans, mistakes first).
+ */
+export type {
+  EntityConfusion,
+  TaggedDataSummary,
+  TaggedEvalDetails,
+  TaggedSentenceResult,
+  TaskChoice,
+  TextEntity,
+  TokenClassificationMetrics,
+};
+
+/**
+ * The run config's task and tag names a data file is read with: a CoNLL or tagged JSON Lines
+ * file is token classification unless `task` is 'text-classification' (then it is refused,
+ * saying why); `labelNames` name JSON Lines' integer ner_tags.
+ */
+export interface TaggingChoice {
+  task?: TaskChoice;
+  labelNames?: string[] | null;
+}
 
 export type { DownloadProgress, EvalRows, MemoryEstimate, PretrainedInfo, ReadProgress };
 
@@ -107,6 +142,8 @@ export interface Api {
        * longer applies and is dropped (and forgotten for the next visit).
        */
       fresh?: boolean;
+      /** The task and tag names to read it with (see {@link TaggingChoice}). */
+      tagging?: TaggingChoice;
     },
     TableSummary,
   ];
@@ -118,7 +155,13 @@ export interface Api {
    * IndexedDB for the next visit, as the training file.
    */
   loadValidationTable: [
-    { fileName: string; file: Blob | ArrayBuffer; read?: TableReadChoice; keep?: boolean },
+    {
+      fileName: string;
+      file: Blob | ArrayBuffer;
+      read?: TableReadChoice;
+      keep?: boolean;
+      tagging?: TaggingChoice;
+    },
     TableSummary,
   ];
   /** Opens the validation file kept by `loadValidationTable` with `keep`; null when none. */
@@ -187,6 +230,12 @@ export interface Api {
    */
   importRun: [{ fileName: string; text: string }, RunRecord];
   predict: [{ texts: string[] }, Prediction[]];
+  /**
+   * Try it for a token-classification model: each text's entities as
+   * `pipeline("token-classification", aggregation_strategy="simple")` groups them (character
+   * spans, mean scores). A text classifier refuses.
+   */
+  entities: [{ texts: string[] }, TextEntity[][]];
   /** The data report of the loaded table (rows, task, class balance, token lengths...). */
   dataReport: [{ columns: ColumnChoice; maxLength: number }, DataReport];
   /**
@@ -230,6 +279,12 @@ export interface Api {
    * kept (see `buildEvalDetails`). The UI asks once after a run ends or stops.
    */
   evalRows: [Record<string, never>, EvalRows];
+  /**
+   * A token-classification model's evaluation details on the prepared validation split: the
+   * metrics as logged (seqeval, per type in `metrics.perType`), the confusion of entity types
+   * (with missed and spurious), and sentences with gold and predicted spans, mistakes first.
+   */
+  taggedDetails: [Record<string, never>, TaggedEvalDetails];
   /**
    * Validates arguments as the trainer will (HF's rules). `args` may hold data and model keys
    * too (one arguments JSON, split as HfArgumentParser does). Returns every argument (`args`),

@@ -4,8 +4,10 @@
  * built with Vite runs the studio's Trainer on the default model and reads the backend's own
  * counters at each step's end and each log entry. In the steady state (past the first logging
  * interval, away from log entries) a step reads nothing back to the CPU, allocates no new GPU
- * memory and records at most half of the 585 dispatches TF.js's generic kernels took; a log
- * entry reads its values once. A few steps give the cpu backend's losses and grad norms.
+ * memory (past the buffer pool's growth) and dispatches at most half of the 585 TF.js kernels a
+ * step took with only TF.js's generic kernels; a log entry reads its values once. A few steps
+ * give the cpu backend's losses and grad norms.
+ * (Before the studio's WGSL kernels and the step log: 409 dispatches and 2 reads per step.)
  *
  * `STEPS_BERT_BASE=1` adds bert-base-cased's shape (768/12/12/3072, vocabulary 28,996): two
  * steps on WebGPU within the adapter's limits (minutes on SwiftShader).
@@ -22,7 +24,10 @@ import type { RunResult } from './webgpu-steps/steps';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Dispatches of one default-model step with TF.js's generic kernels (before the fused ones). */
+/**
+ * TF.js kernels in one default-model step with only its generic kernels (`tf.profile`, as
+ * `npm run bench:page` counts them; 409 of them dispatched, by these counters): the figure to halve.
+ */
 const GENERIC_DISPATCHES = 585;
 
 async function openPage(

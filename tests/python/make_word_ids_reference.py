@@ -9,7 +9,7 @@ sub-token, B- turned to I- after the first). Byte-level BPE tokenizers are loade
 `add_prefix_space=True`, which transformers requires for pre-split words. For plain texts:
 input_ids, `return_offsets_mapping` and the special-tokens mask, with the tokenizer as saved.
 
-Tokenizers: bert-base-uncased (public/tokenizers), the fixture checkpoints' RoBERTa and ModernBERT
+Tokenizers: bert-base-uncased and -cased (public/tokenizers), the fixture checkpoints' RoBERTa and ModernBERT
 byte-level BPE, XLM-R Unigram and DeBERTa-v3 (DebertaV2Tokenizer) Unigram.
 
     python3 tests/python/make_word_ids_reference.py
@@ -26,6 +26,7 @@ FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 OUT = os.path.join(FIXTURES, "tagged", "word_ids_reference.json")
 TOKENIZERS = {
     "bert-base-uncased": os.path.join(ROOT, "public", "tokenizers", "bert-base-uncased"),
+    "bert-base-cased": os.path.join(ROOT, "public", "tokenizers", "bert-base-cased"),
     "roberta": os.path.join(FIXTURES, "auto", "roberta", "checkpoint"),
     "modernbert": os.path.join(FIXTURES, "auto", "modernbert", "checkpoint"),
     "xlm-roberta": os.path.join(FIXTURES, "auto", "xlm-roberta", "checkpoint"),
@@ -35,11 +36,18 @@ BYTE_LEVEL = {"roberta", "modernbert"}
 SENTENCES = 300
 # (max_length, sentences): one long enough for almost every sentence, one that cuts most. The
 # fixture checkpoints' small vocabularies make 2x more tokens than bert-base-uncased: fewer
-# sentences for them (the fixture stays small), and labels only for bert-base-uncased (they are
+# sentences for them and for bert-base-cased (the fixture stays small), and labels only for bert-base-uncased (they are
 # a function of the word ids, which every tokenizer's rows hold).
 MAX_LENGTHS = [(128, SENTENCES), (12, 60)]
 SMALL_VOCAB_SENTENCES = 100
 LABELLED = "bert-base-uncased"
+# Pre-split words that are not plain: empty, a space, accents, an added token's text, emoji.
+EDGE_WORDS = [
+    ["a", "", "b", " "],
+    ["Héllo", "naïve", "Cre\u0300me", "\u200b", "x"],
+    ["[SEP]", "</s>", "<s>", "[CLS]x", "y"],
+    ["😀", "❤️", "#NYC", "@paulwalk", "don't"],
+]
 TEXTS = [
     "Empire State Building = ESB . Pretty bad storm here last evening .",
     "Héllo Wörld, café naïve résumé in São Paulo",
@@ -101,7 +109,13 @@ def main():
             b_to_i.append(label_list.index(label.replace("B-", "I-")))
         else:
             b_to_i.append(i)
-    out = {"labelNames": label_list, "sentences": [w for w, _ in sents], "texts": TEXTS, "tokenizers": {}}
+    out = {
+        "labelNames": label_list,
+        "sentences": [w for w, _ in sents],
+        "edgeWords": EDGE_WORDS,
+        "texts": TEXTS,
+        "tokenizers": {},
+    }
     for name, path in TOKENIZERS.items():
         kwargs = {"add_prefix_space": True} if name in BYTE_LEVEL else {}
         split_tok = AutoTokenizer.from_pretrained(path, **kwargs)
@@ -120,6 +134,10 @@ def main():
                     row["labelsAll"] = align(word_ids, tag_ids, True, b_to_i)
                 rows.append(row)
             entry["words"].append({"maxLength": max_length, "rows": rows})
+        entry["edgeWords"] = []
+        for words in EDGE_WORDS:
+            enc = split_tok(words, is_split_into_words=True, truncation=True, max_length=64)
+            entry["edgeWords"].append({"ids": enc["input_ids"], "wordIds": enc.word_ids()})
         text_tok = AutoTokenizer.from_pretrained(path)
         entry["texts"] = []
         for max_length in (64, 10):

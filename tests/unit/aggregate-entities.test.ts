@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aggregateSimple,
   softmaxRows,
+  withCodePointOffsets,
   type TokenScores,
 } from '../../src/core/tokenize/aggregateEntities';
 import { fastTokenizer } from '../../src/core/tokenize/fastWordPiece';
@@ -62,6 +63,10 @@ describe.each(Object.keys(DIRS))('aggregateSimple with %s', (name) => {
       }));
       expect(got.map(({ score: _s, ...e }) => e)).toEqual(want.map(({ score: _s, ...e }) => e));
       got.forEach((e, j) => expect(Math.abs(e.score - want[j].score)).toBeLessThan(1e-6));
+      // In code points, the spans are Python's as they are.
+      expect(withCodePointOffsets(text, got).map((e) => [e.start, e.end])).toEqual(
+        row.entities.map((e) => [e.start, e.end]),
+      );
       entities += got.length;
     });
     expect(entities).toBeGreaterThan(100);

@@ -136,6 +136,14 @@ describe('readTagged: bad lines', () => {
     expect(e.message).toMatch(/Line 2 .* has an empty tag; expected a tag such as O, B-X or I-X/);
   });
 
+  it('with the format forced, a file detection rejects gets its bad line named', () => {
+    const text = 'a\tO\nlonely\n';
+    expect(detectTaggedFormat(text)).toBeNull();
+    const e = dataError(() => readTagged(text, { format: 'conll' }));
+    expect(e.row).toBe(2);
+    expect(e.message).toMatch(/Line 2 \("lonely"\) has one column/);
+  });
+
   it('a file that is neither says what a tagged file looks like', () => {
     const e = dataError(() => readTagged('text,label\nhello world,positive\n'));
     expect(e.message).toMatch(/not token-classification data/);

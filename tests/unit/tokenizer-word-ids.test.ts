@@ -1,6 +1,6 @@
 /**
  * The tokenizers' word ids and offsets against transformers' (tests/python/make_word_ids_reference.py
- * wrote the reference): WordPiece (bert-base-uncased), byte-level BPE (RoBERTa, ModernBERT) and
+ * wrote the reference): WordPiece (bert-base-uncased and -cased), byte-level BPE (RoBERTa, ModernBERT) and
  * Unigram with Metaspace (XLM-R, DeBERTa-v3), through the transformers.js path and the fast
  * encoders the studio tokenizes with.
  */
@@ -14,11 +14,13 @@ import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 interface Reference {
   labelNames: string[];
   sentences: string[][];
+  edgeWords: string[][];
   texts: string[];
   tokenizers: Record<
     string,
     {
       words: { maxLength: number; rows: { ids: number[]; wordIds: (number | null)[] }[] }[];
+      edgeWords: { ids: number[]; wordIds: (number | null)[] }[];
       texts: {
         maxLength: number;
         rows: { ids: number[]; offsets: [number, number][]; special: number[] }[];
@@ -33,6 +35,7 @@ const REF = JSON.parse(
 ) as Reference;
 const DIRS: Record<string, string> = {
   'bert-base-uncased': join(ROOT, 'public/tokenizers/bert-base-uncased'),
+  'bert-base-cased': join(ROOT, 'public/tokenizers/bert-base-cased'),
   roberta: join(ROOT, 'tests/fixtures/auto/roberta/checkpoint'),
   modernbert: join(ROOT, 'tests/fixtures/auto/modernbert/checkpoint'),
   'xlm-roberta': join(ROOT, 'tests/fixtures/auto/xlm-roberta/checkpoint'),
@@ -75,6 +78,18 @@ describe.each(Object.keys(DIRS))('%s: word ids and offsets equal transformers', 
       });
     }
     expect(compared).toBeGreaterThanOrEqual(150);
+  });
+
+  it("encodeWords: empty and space words, accents, added tokens' text, emoji", () => {
+    REF.edgeWords.forEach((words, i) => {
+      for (const tok of [slow, fast]) {
+        const enc = tok.encodeWords(words, 64);
+        expect({ words, ids: enc.ids, wordIds: enc.wordIds }).toEqual({
+          words,
+          ...ref.edgeWords[i],
+        });
+      }
+    });
   });
 
   it('encodeWithOffsets: ids, offsets and special tokens of plain texts', () => {

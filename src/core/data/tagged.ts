@@ -75,11 +75,16 @@ export interface ReadTaggedOptions {
   /** Names of integer `ner_tags` ids, in id order (`--label_names`). */
   labelNames?: string[];
   fileName?: string;
+  /**
+   * The format, when the task is forced (`--task token-classification`): no detection, so a
+   * malformed file gets the error of its first bad line instead of "not a tagged file".
+   */
+  format?: TaggedFormat;
 }
 
 /** Reads a tagged file; throws a DataError with the line and what was expected. */
 export function readTagged(text: string, opts: ReadTaggedOptions = {}): TaggedCorpus {
-  const format = detectTaggedFormat(text, opts.fileName);
+  const format = opts.format ?? detectTaggedFormat(text, opts.fileName);
   if (format === null) {
     throw new DataError(
       'data',

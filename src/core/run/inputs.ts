@@ -6,12 +6,10 @@
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
 import type { KeptCheckpoint } from '../io/keptFile';
 import { StudioSession, type ModelSpec, type PrepareOptions, type TableSummary } from '../session';
-import { summarizeTable } from '../session/table';
 import type { TokenizerPool } from '../tokenize/pool';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import { prepareOptionsOf, resolveRun, type DataRef, type ResolvedRun } from '../config/resolveRun';
 import { RunConfigError, type RunConfig } from '../config/runConfig';
-import { guessColumns } from '../data/columns';
 import { StudioError } from './errors';
 import { Run } from './run';
 import type { RunServiceDeps } from './types';
@@ -179,8 +177,8 @@ export class RunInputs {
   ): Promise<TableSummary> {
     this.assertIdle('A run is in progress: stop it before choosing a validation file.');
     await this.session.loadValidationTable(fileName, data, opts.read ?? {});
-    const table = this.session.validationTable;
-    if (!table) throw new StudioError('data', `${fileName} was not read.`);
+    const summary = this.session.validationSummary();
+    if (!summary) throw new StudioError('data', `${fileName} was not read.`);
     const stored =
       data instanceof Uint8Array || (typeof Blob !== 'undefined' && data instanceof Blob);
     const file = stored ? { fileName, data, bytesRead: Number.MAX_SAFE_INTEGER - 1 } : null;
@@ -192,7 +190,7 @@ export class RunInputs {
         .then((bytes) => kept.keepValidationFile?.(fileName, bytes))
         .catch((err: unknown) => this.warn(messageOf(err)));
     }
-    return summarizeTable(table);
+    return summary;
   }
 
   /** Opens the validation file kept from the last visit; null when none (or it no longer reads). */
@@ -320,12 +318,12 @@ export class RunInputs {
    */
   protected dataRef(needGuess = true): DataRef {
     const s = this.session;
-    const name = this.tableFile?.fileName ?? s.table?.fileName ?? null;
+    const name = this.tableFile?.fileName ?? s.dataFileName;
     const tok = s.tokenizer;
     return {
       train: name ? { name, ...(this.tableFile ? { bytes: this.tableFile.bytesRead } : {}) } : null,
-      validation: s.validationTable ? { name: s.validationTable.fileName } : null,
-      guess: s.table && needGuess ? guessColumns(s.table) : null,
+      validation: s.validationFileName ? { name: s.validationFileName } : null,
+      guess: needGuess ? s.columnGuess() : null,
       tokenizer: tok ? this.tokenizerName || tok.name : null,
       revision: `${this.loads}|${tok ? `${tok.name}:${tok.vocabSize}` : ''}`,
     };

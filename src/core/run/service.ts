@@ -96,10 +96,8 @@ export class RunService extends StoredRuns {
 
   /** The data files of the run about to start, for its snapshots. */
   private dataOfRun() {
-    const fileName = this.tableFile?.fileName ?? this.session.table?.fileName;
-    return fileName
-      ? { fileName, validationFileName: this.session.validationTable?.fileName ?? null }
-      : null;
+    const fileName = this.tableFile?.fileName ?? this.session.dataFileName;
+    return fileName ? { fileName, validationFileName: this.session.validationFileName } : null;
   }
 
   /** Pauses the run in progress between steps; false when it cannot pause now. */
@@ -143,7 +141,7 @@ export class RunService extends StoredRuns {
       const validation = await this.storedValidation(runs, rec);
       await this.session.loadTable(rec.fileName, bytes);
       this.tableFile = { fileName: rec.fileName, data: bytes, bytesRead: bytes.length };
-      this.session.validationTable = validation?.table ?? null;
+      this.session.useValidation(validation);
       this.validationFile = validation?.file ?? null;
       const prep = storedPrepareOptions(rec);
       this.session.prepare(prep);
@@ -169,7 +167,7 @@ export class RunService extends StoredRuns {
       return r;
     }
     if (!runs || !this.tableFile || !this.lastPrepare) return null;
-    const validation = this.session.validationTable ? this.validationFile : null;
+    const validation = this.session.validationFileName ? this.validationFile : null;
     return RunRecorder.start(
       runs,
       {
@@ -378,7 +376,7 @@ export class RunService extends StoredRuns {
   async exportModel(): Promise<ExportedFile> {
     const name = exportFolderName({
       baseModel: this.session.baseModel,
-      datasetName: this.session.table?.fileName ?? null,
+      datasetName: this.session.dataFileName,
     });
     return { fileName: `${name}.zip`, zip: await this.session.exportZip(name) };
   }

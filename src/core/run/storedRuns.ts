@@ -44,8 +44,12 @@ export class StoredRuns extends RunInputs {
         { remedy: 'Open the data file again and start a new run with the same settings.' },
       );
     }
+    const file = { fileName: name, data: bytes, bytesRead: bytes.length };
+    // A token-classification run's validation file is tagged (CoNLL, JSON Lines).
+    const tagged = await readTaggedFile(name, bytes, { task: 'auto', labelNames: null });
+    if (tagged) return { table: null, tagged, file };
     const table = { ...(await readTableFile(name, bytes, {})), fileName: name };
-    return { table, file: { fileName: name, data: bytes, bytesRead: bytes.length } };
+    return { table, tagged: null, file };
   }
 
   /**
@@ -112,18 +116,7 @@ export class StoredRuns extends RunInputs {
     const s = this.session;
     const tok = s.modelTokenizer;
     if (!s.model || !tok) return null;
-    const name = rec.validationFileName;
-    const valBytes = name ? await runs.getBlob(blobKey.validation(rec.id)) : null;
-    if (name && !valBytes) {
-      throw new StudioError(
-        'not-found',
-        `The validation file of this run (${name}) was not stored.`,
-      );
-    }
-    const validation =
-      name && valBytes
-        ? await readTaggedFile(name, valBytes, { task: 'token-classification', labelNames: null })
-        : null;
+    const validation = (await this.storedValidation(runs, rec))?.tagged ?? null;
     const { prepared, summary } = prepareTaggedSplits(
       tagged,
       validation,

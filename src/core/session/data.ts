@@ -3,6 +3,7 @@
  * tokenizer, and the splits prepared from them. `StudioSession` (../session.ts) adds the model,
  * its training and its export on top.
  */
+import { guessColumns } from '../data/columns';
 import type { DataReport } from '../data/report';
 import type { ReadInput, ReadOptions, ReadProgress } from '../data/read';
 import type { EncodedDataset } from '../tokenize/encode';
@@ -31,8 +32,7 @@ import { StudioError } from '../util/errors';
 /** The table, tokenizer and prepared splits of a session, with the steps that make them. */
 export class SessionData {
   table: LoadedTable | null = null;
-  /** A separate validation file; without one, `prepare` splits the table. */
-  validationTable: LoadedTable | null = null;
+  private validationTableValue: LoadedTable | null = null;
   tokenizer: Tokenizer | null = null;
   prepared: Prepared | null = null;
   /**
@@ -42,6 +42,45 @@ export class SessionData {
   tagged: LoadedTagged | null = null;
   /** A separate tagged validation file, or null. */
   validationTagged: LoadedTagged | null = null;
+
+  /** A separate validation file; without one, `prepare` splits the table. */
+  get validationTable(): LoadedTable | null {
+    return this.validationTableValue;
+  }
+
+  /** Setting it (null included) replaces the validation file, tagged or not. */
+  set validationTable(t: LoadedTable | null) {
+    this.validationTableValue = t;
+    this.validationTagged = null;
+  }
+
+  /** Uses `v` as the validation file (a table or a tagged file), or none for null. */
+  useValidation(v: { table: LoadedTable | null; tagged: LoadedTagged | null } | null): void {
+    this.validationTable = v?.table ?? null;
+    this.validationTagged = v?.tagged ?? null;
+  }
+
+  /** The training file's name (a table or a tagged file), or null. */
+  get dataFileName(): string | null {
+    return this.table?.fileName ?? this.tagged?.fileName ?? null;
+  }
+
+  /** The separate validation file's name (a table or a tagged file), or null. */
+  get validationFileName(): string | null {
+    return this.validationTable?.fileName ?? this.validationTagged?.fileName ?? null;
+  }
+
+  /** What the UI shows of the validation file, or null without one. */
+  validationSummary(): TableSummary | null {
+    if (this.validationTagged) return summarizeTagged(this.validationTagged);
+    return this.validationTable ? summarizeTable(this.validationTable) : null;
+  }
+
+  /** The columns guessed from the training file (a tagged file's: tokens and tags), or null. */
+  columnGuess(): ColumnChoice | null {
+    if (this.tagged) return { text: 'tokens', label: 'ner_tags' };
+    return this.table ? guessColumns(this.table) : null;
+  }
   /**
    * The run's task and tag names as far as files are read with them (the run config's `task`,
    * `label_names`): set before a file is loaded (`setTagging`); a load's own options win.
@@ -98,8 +137,8 @@ export class SessionData {
     const found = await detectAndReadTagged(fileName, bytes, this.taggingRead(tagging));
     const tagged = found.tagged;
     if (tagged) {
-      this.validationTagged = tagged;
       this.validationTable = null;
+      this.validationTagged = tagged;
     } else {
       this.validationTable = { ...(await readTableFile(fileName, found.input, read)), fileName };
       this.validationTagged = null;

@@ -63,6 +63,7 @@ export function modelCardFor(
     logHistory: run.logHistory,
     parameters: model.parameterCount(),
     datasetName: run.datasetName,
+    head: model.head,
   });
 }
 

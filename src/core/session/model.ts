@@ -36,20 +36,13 @@ export function buildModel(
   if (spec.kind === 'pretrained') {
     if (!pretrained)
       throw new StudioError('not-ready', 'Load a pretrained model before fine-tuning it.');
-    if (head === 'token') {
-      throw new StudioError(
-        'unsupported-model',
-        'Fine-tuning a checkpoint for token classification is not built yet: train a model ' +
-          'from scratch on the tagged file.',
-        { remedy: 'Pick a model trained from scratch for a tagged (CoNLL, JSON Lines) file.' },
-      );
-    }
     const { model, notices } = modelFromCheckpoint(
       pretrained,
       p.maps,
       p.problemType,
       spec.max_length,
       seed,
+      head,
     );
     return { model, baseModel: { name: pretrained.name, hubId: pretrained.hubId }, notices };
   }

@@ -8,6 +8,7 @@ import { loadHfModel } from '../io/hfModel';
 import { parseSafetensorsHeader } from '../io/safetensors';
 import type { SequenceClassifier } from '../model/classifier';
 import type { ProblemType } from '../model/config';
+import type { HeadKind } from '../model/family';
 import { FAMILIES, familyOf, parseModelConfig, type ModelConfig } from '../model/families';
 import { countParameters } from '../model/memory';
 import { loadTokenizer, type Tokenizer } from '../tokenize/tokenizer';
@@ -152,9 +153,10 @@ export async function readCheckpoint(
 
 /**
  * The model a fine-tuning run starts from: the checkpoint with a fresh head for the data's
- * labels (HF's `from_pretrained(name, num_labels=..., id2label=..., label2id=...)`), and HF's
- * loading warnings. Throws when `maxLength` exceeds the checkpoint's positions or the checkpoint
- * declares another task than the labels describe.
+ * labels (HF's `from_pretrained(name, num_labels=..., id2label=..., label2id=...)`; with `head`
+ * 'token' AutoModelForTokenClassification's), and HF's loading warnings. Throws when
+ * `maxLength` exceeds the checkpoint's positions or the checkpoint declares another task than
+ * the labels describe.
  */
 export function modelFromCheckpoint(
   pre: PretrainedCheckpoint,
@@ -162,6 +164,7 @@ export function modelFromCheckpoint(
   problemType: ProblemType,
   maxLength: number,
   seed: number,
+  head: HeadKind = 'sequence',
 ): { model: SequenceClassifier; notices: string[] } {
   const maxPositions = familyOf(pre.config).maxInputLength(pre.config);
   if (maxLength > maxPositions) {
@@ -176,8 +179,10 @@ export function modelFromCheckpoint(
   // labels).
   const loaded = loadHfModel(
     { config: pre.config, weights: pre.weights },
-    { id2label: maps.id2label, label2id: maps.label2id, seed },
+    { id2label: maps.id2label, label2id: maps.label2id, seed, head },
   );
+  // AutoModelForTokenClassification: no problem_type (the loss is per token).
+  if (head === 'token') return { model: loaded.model, notices: loaded.notices };
   // HF keeps a problem_type the checkpoint sets; it must then agree with the data.
   const declared = pre.config.problem_type;
   if (declared && declared !== problemType) {

@@ -56,7 +56,10 @@ async function headOf(input: ReadInput): Promise<{ head: Uint8Array; rest: ReadI
     chunks.push(value);
     size += value.length;
   }
-  await reader.cancel();
+  // Not awaited: a tee branch's cancel settles only once the other branch is cancelled or read
+  // to its end, so awaiting it here (before `rest` is read) never returns for a file longer
+  // than the sniffed bytes.
+  void reader.cancel();
   const head = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

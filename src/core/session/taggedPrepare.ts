@@ -7,7 +7,7 @@ import type { DataReport } from '../data/report';
 import type { TaggedCorpus, TaggedDataSummary } from '../data/taggedTypes';
 import type { Tokenizer } from '../tokenize/tokenizer';
 import type { NamedTable } from './examples';
-import { taggedDataSummary as taggedSummary } from './taggedStats';
+import { taggedSummary } from './taggedSummary';
 import { splitTagged, taggedDataset, type LoadedTagged } from './tagged';
 import type { DatasetSummary, Prepared, PrepareOptions } from './types';
 

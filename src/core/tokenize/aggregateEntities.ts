@@ -138,3 +138,24 @@ export function aggregateSimple(
   if (current.length > 0) groups.push(groupOf(text, current, decode));
   return groups.filter((g) => g.entity_group !== 'O');
 }
+
+/**
+ * Entities with `start` / `end` counted in code points, as Python's pipeline counts them (the
+ * studio's are JavaScript string positions: they differ after a character outside the Basic
+ * Multilingual Plane, an emoji). For output that must equal Python's, e.g. `studio predict`.
+ */
+export function withCodePointOffsets(text: string, entities: TextEntity[]): TextEntity[] {
+  const at = (utf16: number): number => {
+    let n = 0;
+    for (let i = 0; i < utf16 && i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && isHigh(text.charCodeAt(i - 1)))) n++;
+    }
+    return n;
+  };
+  return entities.map((e) => ({ ...e, start: at(e.start), end: at(e.end) }));
+}
+
+function isHigh(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}

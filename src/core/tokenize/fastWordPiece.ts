@@ -7,7 +7,8 @@
  * the transformers.js path, which splits them out first.
  */
 import { fastByteLevelBpeEncoder } from './fastByteLevelBpe';
-import { truncateTokens, type Encoded, type Tokenizer } from './tokenizer';
+import { truncateTokens, type Encoded, type Tokenizer, type WordsEncoded } from './tokenizer';
+import { cachedWordsEncoder, wordText, wordsNeedPrefixSpace } from './wordIds';
 
 interface TemplatePiece {
   special?: number;
@@ -251,6 +252,7 @@ export function withFastEncode(tok: Tokenizer): Tokenizer {
   if (!fast) return tok;
   return {
     ...tok,
+    encodeWords: fastWordsEncoder(tok, fast),
     encode(text: string, pair?: string, maxLength?: number): Encoded {
       try {
         const enc = fast(text, pair, maxLength);
@@ -263,6 +265,38 @@ export function withFastEncode(tok: Tokenizer): Tokenizer {
       }
     },
   };
+}
+
+/**
+ * `encodeWords` with the fast encoder for each word (the same ids: a word is encoded alone, with
+ * its special tokens then taken off); words it leaves to transformers.js go to `tok`'s.
+ */
+function fastWordsEncoder(
+  tok: Tokenizer,
+  fast: (t: string, p?: string, m?: number) => Encoded,
+): (words: string[], maxLength?: number) => WordsEncoded {
+  const probe = tok.encodeWords(['a']);
+  const lead = probe.wordIds.indexOf(0);
+  if (lead < 0) return (words, maxLength) => tok.encodeWords(words, maxLength);
+  const trail = probe.wordIds.length - 1 - probe.wordIds.lastIndexOf(0);
+  const prefixSpace = wordsNeedPrefixSpace(tok.files.tokenizerJson, tok.files.tokenizerConfig);
+  const slow = (w: string) => {
+    const enc = tok.encodeWords([w]);
+    return enc.ids.filter((_, i) => enc.wordIds[i] !== null);
+  };
+  return cachedWordsEncoder(
+    (w) => {
+      try {
+        const ids = fast(wordText(w, prefixSpace)).ids;
+        return ids.slice(lead, ids.length - trail);
+      } catch (e) {
+        if (e === FALLBACK) return slow(w);
+        throw e;
+      }
+    },
+    probe.ids.slice(0, lead),
+    probe.ids.slice(probe.ids.length - trail),
+  );
 }
 
 const fastOf = new WeakMap<Tokenizer, Tokenizer>();

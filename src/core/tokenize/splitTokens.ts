@@ -71,3 +71,21 @@ export function splitTokens(core: unknown, text: string, limit?: number): string
   }
   return out;
 }
+
+/**
+ * A pre-split word's tokens when a byte-level pre-tokenizer must add a prefix space
+ * (`add_prefix_space=True`): the Rust pre-tokenizer sees each part between added tokens on its
+ * own, so each such part gets the space, and an added token none.
+ */
+export function prefixedWordTokens(core: unknown, word: string): string[] {
+  const t = core as TokenizerStages;
+  const out: string[] = [];
+  for (const part of t.splitter_unnormalized.split(word)) {
+    if (part.length === 0) continue;
+    if (t.added_tokens_map.has(part)) out.push(part);
+    else
+      for (const token of splitTokens(core, part.startsWith(' ') ? part : ` ${part}`))
+        out.push(token);
+  }
+  return out;
+}

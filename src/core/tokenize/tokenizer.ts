@@ -8,9 +8,9 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { StudioError } from '../util/errors';
 import { pipelineOfClass, withMetaspaceWords } from './classPipeline';
-import { splitTokens } from './splitTokens';
+import { prefixedWordTokens, splitTokens } from './splitTokens';
 import { offsetScheme, tokenOffsets } from './tokenOffsets';
-import { assembleWords, wordsNeedPrefixSpace, type WordsEncoded } from './wordIds';
+import { cachedWordsEncoder, wordsNeedPrefixSpace, type WordsEncoded } from './wordIds';
 
 export type { WordsEncoded } from './wordIds';
 
@@ -267,12 +267,14 @@ function wrap(
     modelType: modelTypeOf(files.tokenizerJson),
     files,
     encode,
-    encodeWords(words: string[], maxLength?: number): WordsEncoded {
-      const perWord = words.map((w) =>
-        splitTokens(core, prefixSpace ? ` ${w}` : w).map((t) => core.token_to_id(t) ?? unkId),
-      );
-      return assembleWords(perWord, leadIds, trailIds, maxLength);
-    },
+    encodeWords: cachedWordsEncoder(
+      (w) =>
+        (prefixSpace ? prefixedWordTokens(core, w) : splitTokens(core, w)).map(
+          (t) => core.token_to_id(t) ?? unkId,
+        ),
+      leadIds,
+      trailIds,
+    ),
     encodeWithOffsets(text: string, maxLength?: number): OffsetsEncoded {
       const { ids } = encode(text, undefined, maxLength);
       const inner = ids.slice(leadIds.length, ids.length - trailIds.length);

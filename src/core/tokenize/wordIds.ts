@@ -73,3 +73,36 @@ export function wordsNeedPrefixSpace(tokenizerJson: object, tokenizerConfig: obj
     typeof named === 'string' ? named.replace(/Fast$/, '') : tokenizerClassOf(tokenizerJson);
   return cls !== null && !GENERIC_CLASSES.has(cls) && !GENERIC_CLASSES.has(`${cls}Fast`);
 }
+
+/**
+ * The text a pre-split word is tokenized as: with a space in front where
+ * {@link wordsNeedPrefixSpace} says so (not twice, and an empty word stays empty, as the Rust
+ * ByteLevel pre-tokenizer leaves it).
+ */
+export function wordText(word: string, prefixSpace: boolean): string {
+  return prefixSpace && word !== '' && !word.startsWith(' ') ? ` ${word}` : word;
+}
+
+/** Word -> token ids cache size (entries); cleared when full. */
+const WORD_CACHE_MAX = 200_000;
+
+/**
+ * `encodeWords` over a per-word encoder (token ids without special tokens), with a cache: the
+ * words of a tagged corpus repeat (WNUT's 62,730 words are 19,000 distinct ones).
+ */
+export function cachedWordsEncoder(
+  wordIds: (word: string) => number[],
+  lead: readonly number[],
+  trail: readonly number[],
+): (words: string[], maxLength?: number) => WordsEncoded {
+  const cache = new Map<string, number[]>();
+  const idsOf = (w: string): number[] => {
+    let ids = cache.get(w);
+    if (!ids) {
+      if (cache.size >= WORD_CACHE_MAX) cache.clear();
+      cache.set(w, (ids = wordIds(w)));
+    }
+    return ids;
+  };
+  return (words, maxLength) => assembleWords(words.map(idsOf), lead, trail, maxLength);
+}
