@@ -7,6 +7,7 @@
 import { splitWarning, type DataReport as Report, type TableSummary } from '../worker/client';
 import { BarsSvg, type Bar } from './BarsSvg';
 import { formatInt, formatPercent } from './format';
+import { TaggedReport } from './TaggedReport';
 
 interface Props {
   report: Report;
@@ -105,6 +106,8 @@ export function DataReport({ report, table, validationFraction = null }: Props) 
           {r.task.reason}
         </span>
       </p>
+
+      {r.tagged && <TaggedReport t={r.tagged} maxLength={tl?.maxLength} />}
 
       {split && (
         <p className="hint hint-warn" role="note" data-testid="report-split-warning">

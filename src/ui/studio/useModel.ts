@@ -1,6 +1,6 @@
 /** The model available for predictions and export: trained here or imported from a zip. */
 import { useCallback, useState, type RefObject } from 'react';
-import type { Prediction, RunRecord, StudioClient } from '../../worker/client';
+import type { Prediction, RunRecord, StudioClient, TextEntity } from '../../worker/client';
 import { downloadBlob } from '../exportData';
 import { zipEntryNames, type ExportedZip } from '../WebPageDeploy';
 import { errorMessage } from '../format';
@@ -11,6 +11,8 @@ export interface ModelInfo {
   labels: string[];
   /** Trained here, imported from a zip, or a stored run's final model (Reopen in the history). */
   source: 'trained' | 'imported' | 'reopened';
+  /** A token classifier (one tag per word): Try it highlights entities. */
+  tagged?: boolean;
 }
 
 /** What the model hook needs from the studio. */
@@ -113,8 +115,20 @@ export function useModel({ clientRef, notices, showRecord }: ModelDeps) {
     [clientRef],
   );
 
+  /** The entities in one text (a token classifier), grouped as the pipeline's "simple". */
+  const entities = useCallback(
+    async (text: string): Promise<TextEntity[] | null> => {
+      const client = clientRef.current;
+      if (!client) return null;
+      const [e] = await client.call('entities', { texts: [text] });
+      return e ?? null;
+    },
+    [clientRef],
+  );
+
   return {
     model,
+    entities,
     setModel: changeModel,
     busy,
     exported,
