@@ -55,8 +55,9 @@ export function TaggedReport({ t, maxLength }: { t: TaggedDataSummary; maxLength
         {t.format === 'conll' ? 'CoNLL' : 'JSON Lines'} file: {formatInt(t.sentences)} sentences,{' '}
         {formatInt(t.words)} words, {t.labelNames.length} tags ({t.labelNames.join(', ')}), scheme{' '}
         {t.scheme}
-        {t.convertedTags > 0 ? `, ${formatInt(t.convertedTags)} IOB1 tags converted to IOB2` : ''};{' '}
-        {formatInt(entities)} entities.
+        {t.convertedTags > 0
+          ? `, ${formatInt(t.convertedTags)} IOB1 tags converted to IOB2`
+          : ''}; {formatInt(entities)} entities.
       </p>
       {t.issues.length > 0 && (
         <ul className="report-list" aria-label="Tag issues" data-testid="tagged-issues">

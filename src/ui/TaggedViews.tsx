@@ -132,7 +132,8 @@ function piecesOf(words: string[], spans: TaggedSentenceResult['gold']): Piece[]
   const out: Piece[] = [];
   for (let w = 0; w < words.length; w++) {
     const last = out.at(-1);
-    if (last && at[w] !== null && last.type === at[w] && !starts.has(w)) last.text += ` ${words[w]}`;
+    if (last && at[w] !== null && last.type === at[w] && !starts.has(w))
+      last.text += ` ${words[w]}`;
     else out.push({ text: words[w], type: at[w], start: starts.has(w) });
   }
   return out;
@@ -208,8 +209,7 @@ function TaggedMistakes({ d }: { d: TaggedEvalDetails }) {
         {d.sentences.length < d.sentencesWithErrors
           ? ` (the ${d.sentences.filter((s) => s.errors > 0).length} with the most are listed)`
           : ''}
-        . Gold spans are underlined, predicted ones boxed; each is followed by its type in
-        brackets.
+        . Gold spans are underlined, predicted ones boxed; each is followed by its type in brackets.
       </p>
       {rows.length > TAGGED_MISTAKES_PAGE && (
         <Pager

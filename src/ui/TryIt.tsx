@@ -52,10 +52,9 @@ export function TryIt(p: Props) {
         : predict(text).then((prediction) => {
             if (!cancelled && prediction) setResult({ text, prediction });
           });
-      asked
-        .catch((err: unknown) => {
-          if (!cancelled) onError(err);
-        });
+      asked.catch((err: unknown) => {
+        if (!cancelled) onError(err);
+      });
     }, PREDICT_DEBOUNCE_MS);
     return () => {
       cancelled = true;
@@ -63,8 +62,7 @@ export function TryIt(p: Props) {
     };
   }, [text, canPredict, model, tagged, predict, entities, onError]);
 
-  const shownEntities =
-    tagged && canPredict && found && text.trim() !== '' ? found : null;
+  const shownEntities = tagged && canPredict && found && text.trim() !== '' ? found : null;
   const shown =
     !tagged && canPredict && model && result && text.trim() !== '' ? result.prediction : null;
   const top = shown ? rankPrediction(shown)[0] : null;
