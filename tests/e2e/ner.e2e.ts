@@ -33,13 +33,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const SHOTS = path.resolve(here, '../../docs/screenshots');
 
 const WNUT_TYPES = ['corporation', 'creative-work', 'group', 'location', 'person', 'product'];
-const MODEL = { ...TINY_MODEL, hidden_size: 32, intermediate_size: 64, max_length: 64 };
+const MODEL = { ...TINY_MODEL, hidden_size: 64, intermediate_size: 128, max_length: 64 };
 const ARGS = {
-  max_steps: 60,
+  max_steps: 300,
   per_device_train_batch_size: 16,
-  logging_steps: 10,
-  eval_steps: 30,
-  learning_rate: 0.005,
+  logging_steps: 20,
+  eval_steps: 100,
+  learning_rate: 0.003,
 };
 /** A sentence of the training file (its first, with "Empire State Building" a location). */
 const TYPED = "It's the view from where I'm living for two weeks. Empire State Building = ESB.";
