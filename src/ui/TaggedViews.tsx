@@ -238,11 +238,11 @@ function TaggedMistakes({ d }: { d: TaggedEvalDetails }) {
               <tr key={s.row}>
                 <td className="text-cell">
                   <div>
-                    <span className="visually-hidden">Gold: </span>
+                    <span className="line-tag">gold </span>
                     <MarkedSentence words={s.words} spans={s.gold} which="gold" />
                   </div>
                   <div>
-                    <span className="visually-hidden">Predicted: </span>
+                    <span className="line-tag">predicted </span>
                     <MarkedSentence words={s.words} spans={s.predicted} which="predicted" />
                   </div>
                 </td>

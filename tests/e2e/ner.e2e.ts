@@ -131,7 +131,23 @@ async function ner(ctx: E2EContext): Promise<void> {
   assert.ok((await mistakes.locator('mark').count()) > 0, 'gold or predicted spans marked');
   ctx.log(await textOf(page.getByTestId('tagged-mistakes-count')));
   await page.getByTestId('eval-view').screenshot({ path: path.join(SHOTS, 'ner-evaluation.png') });
-  await mistakes.screenshot({ path: path.join(SHOTS, 'ner-mistakes.png') });
+  // The first sentences only, from the top of the page (clear of the sticky run bar).
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const first = await mistakes.boundingBox();
+  const sixth = await mistakes.locator('tbody tr').nth(5).boundingBox();
+  if (first && sixth) {
+    const scrollY = await page.evaluate(() => window.scrollY);
+    await page.screenshot({
+      path: path.join(SHOTS, 'ner-mistakes.png'),
+      fullPage: true,
+      clip: {
+        x: first.x,
+        y: first.y + scrollY,
+        width: first.width,
+        height: sixth.y + sixth.height - first.y,
+      },
+    });
+  }
 
   // Try it: the entities of a typed sentence, each mark with its type and score.
   await page.getByLabel('Text to tag', { exact: true }).fill(TYPED);
