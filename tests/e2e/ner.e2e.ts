@@ -84,6 +84,7 @@ async function ner(ctx: E2EContext): Promise<void> {
   assert.match(found, /CoNLL file/);
   assert.match(found, /13 tags/);
   assert.match(found, /scheme IOB2/);
+  assert.equal(await textOf(page.getByTestId('report-task')), 'token classification');
   const perType = await textOf(page.getByTestId('tagged-entities'));
   for (const t of WNUT_TYPES) assert.ok(perType.includes(t), `entities per type lists ${t}`);
   assert.match(
