@@ -17,7 +17,7 @@ import { bundledTokenizerDir, openDataFile } from './files';
 import { checkedFileValue, readArgumentsJson } from './argsJson';
 import { logDataReport, logTaggedFile } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
-import { log, useBackend } from './runtime';
+import { log, replicasOf, useBackend } from './runtime';
 import { dataFlags, modelFlags, runConfigOfFlags, runtimeFlags } from './flagSpecs';
 import {
   columnChoiceOf,
@@ -104,6 +104,8 @@ export async function prepareRun(
   const session = service.session;
   // A CoNLL or tagged JSON Lines file is read as tagged sentences unless --task says otherwise.
   session.setTagging({ task: early.data.task, labelNames: early.data.label_names });
+  // A bad --num_replicas is refused before the data is read (replicasOf checks the flag).
+  if (v.num_replicas !== undefined) replicasOf(v, backend, args.per_device_train_batch_size);
   const trainFile = String(v.train_file);
   const readOpts: ReadOptions = {
     ...(early.data.header !== null && { hasHeader: early.data.header }),
