@@ -209,7 +209,8 @@ function TaggedMistakes({ d }: { d: TaggedEvalDetails }) {
         {d.sentences.length < d.sentencesWithErrors
           ? ` (the ${d.sentences.filter((s) => s.errors > 0).length} with the most are listed)`
           : ''}
-        . Gold spans are underlined, predicted ones boxed; each is followed by its type in brackets.
+        . Each sentence shows its gold entities, then the predicted ones (gold spans underlined,
+        predicted ones boxed, each followed by its type in brackets).
       </p>
       {rows.length > TAGGED_MISTAKES_PAGE && (
         <Pager
