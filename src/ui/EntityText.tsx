@@ -3,7 +3,10 @@
  * `pipeline("token-classification", aggregation_strategy="simple")` groups them (each mark says
  * its type and score in text and to screen readers), and the list of entities below.
  */
+import { useEffect, useRef } from 'react';
 import type { TextEntity } from '../worker/client';
+import { formatBytes } from './format';
+import type { ExportedZip } from './WebPageDeploy';
 
 export function EntityText({ text, entities }: { text: string; entities: TextEntity[] }) {
   const parts: React.ReactNode[] = [];
@@ -40,5 +43,33 @@ export function EntityText({ text, entities }: { text: string; entities: TextEnt
             entities.map((e) => `${e.entity_group} "${e.word}"`).join(', ')}
       </p>
     </div>
+  );
+}
+
+/**
+ * What the export of a token classifier saved (focus moves to it, as for a text classifier's),
+ * and how to load it with transformers' token-classification pipeline.
+ */
+export function TaggedExportSaved({ exported }: { exported: ExportedZip }) {
+  const saved = useRef<HTMLParagraphElement>(null);
+  useEffect(() => saved.current?.focus(), [exported]);
+  const dir = exported.fileName.replace(/\.zip$/, '');
+  return (
+    <p
+      className="saved-note"
+      tabIndex={-1}
+      ref={saved}
+      role="status"
+      aria-live="polite"
+      data-testid="export-saved"
+    >
+      Saved {exported.fileName} ({formatBytes(exported.blob.size)}, {exported.names.length} files)
+      to your downloads: unzip it and load the folder with{' '}
+      <code>
+        pipeline(&quot;token-classification&quot;, model=&quot;{dir}&quot;,
+        aggregation_strategy=&quot;simple&quot;)
+      </code>{' '}
+      or <code>AutoModelForTokenClassification.from_pretrained</code>.
+    </p>
   );
 }

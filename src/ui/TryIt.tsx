@@ -1,7 +1,7 @@
 import { useEffect, useId, useState, type ComponentProps } from 'react';
 import { RunElsewhere } from './RunElsewhere';
 import type { Prediction, TextEntity } from '../worker/client';
-import { EntityText } from './EntityText';
+import { EntityText, TaggedExportSaved } from './EntityText';
 import { FileButton } from './FileButton';
 import { formatProbabilities, formatTruncation, rankPrediction } from './format';
 import { Section } from './Section';
@@ -140,6 +140,7 @@ export function TryIt(p: Props) {
           <code>onnx/</code>) for transformers.js, and TF.js weights.
         </p>
       </div>
+      {p.exported && model && tagged && !p.training && <TaggedExportSaved exported={p.exported} />}
       {p.exported && model && !tagged && !p.training && (
         <WebPageDeploy exported={p.exported} text={text} predict={predict} />
       )}

@@ -186,8 +186,12 @@ async function ner(ctx: E2EContext): Promise<void> {
   ]);
   const zipPath = path.join(ctx.outDir, 'ner-model.zip');
   await download.saveAs(zipPath);
-  const saved = await textOf(page.getByTestId('status'));
-  assert.ok(saved.includes(download.suggestedFilename()), `the page says what it saved: ${saved}`);
+  const savedNote = page.getByTestId('export-saved');
+  await savedNote.waitFor({ timeout: 30_000 });
+  const saved = await textOf(savedNote);
+  ctx.log(`export: ${saved}`);
+  assert.ok(saved.includes(`Saved ${download.suggestedFilename()} (`), saved);
+  assert.match(saved, /\(\d[\d.]* (KB|MB), \d+ files\)/, 'its size and file count');
   const zipped = unzipSync(new Uint8Array(await readFile(zipPath)));
   const top = `${download.suggestedFilename().replace(/\.zip$/, '')}/`;
   const dir = path.join(ctx.outDir, 'ner-model');
@@ -203,6 +207,7 @@ async function ner(ctx: E2EContext): Promise<void> {
     id2label: Record<string, string>;
   };
   assert.deepEqual(config.architectures, ['BertForTokenClassification']);
+  assert.equal(Object.keys(config.id2label).length, 13, 'the 13 WNUT tags in id2label');
   assert.ok(Object.values(config.id2label).includes('B-location'));
 
   const probe = spawnSync('python3', ['-c', 'import torch, transformers'], { encoding: 'utf8' });
