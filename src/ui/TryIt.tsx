@@ -40,6 +40,8 @@ export function TryIt(p: Props) {
   const [found, setFound] = useState<{ text: string; entities: TextEntity[] } | null>(null);
   const { predict, entities, onError, canPredict, model } = p;
   const tagged = model?.tagged === true;
+  // Another model (trained, loaded, reopened): the last one's entities are not its own.
+  useEffect(() => setFound(null), [model]);
 
   useEffect(() => {
     if (!canPredict || !model || text.trim() === '') return;

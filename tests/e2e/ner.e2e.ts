@@ -210,6 +210,26 @@ async function ner(ctx: E2EContext): Promise<void> {
   assert.equal(Object.keys(config.id2label).length, 13, 'the 13 WNUT tags in id2label');
   assert.ok(Object.values(config.id2label).includes('B-location'));
 
+  // The exported zip loaded back (Load exported model) tags the same entities in Try it.
+  await page.getByLabel('Choose an exported model zip').setInputFiles(zipPath);
+  await waitFor(
+    'the exported model to load',
+    async () => /^Loaded exported model/.test(await textOf(page.getByTestId('status'))),
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  await page.getByLabel('Text to tag', { exact: true }).fill(`${TYPED} `);
+  const reloaded = await waitFor(
+    'entities from the loaded model',
+    async () => {
+      const t = await textOf(page.getByTestId('entity-count'));
+      return t === count ? t : undefined;
+    },
+    { timeoutMs: 30_000 },
+    () => pageState(page),
+  );
+  ctx.log(`Try it with the loaded export: ${reloaded}`);
+
   const probe = spawnSync('python3', ['-c', 'import torch, transformers'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     ctx.log('ner: python3 lacks torch/transformers; the exported folder was not loaded');

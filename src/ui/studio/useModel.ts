@@ -67,7 +67,12 @@ export function useModel({ clientRef, notices, showRecord }: ModelDeps) {
         // Its own entry in the run history, shown as a reopened run: the charts, metrics and
         // model on the page are all the imported one's, none of the last run's.
         if (info.record) showRecord(info.record);
-        changeModel({ labels: info.labels, source: 'imported' });
+        // A token classifier answers for entities (a text classifier refuses): Try it marks them.
+        const tagged = await client.call('entities', { texts: ['a'] }).then(
+          () => true,
+          () => false,
+        );
+        changeModel({ labels: info.labels, source: 'imported', ...(tagged ? { tagged } : {}) });
         setStatus(
           `Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})` +
             (info.record ? '; added to the run history' : ''),
