@@ -55,7 +55,8 @@ function taggedRows(corpus: TaggedCorpus): SplitRows {
 /** The data part of the input: the table's rows as split, or a tagged file's sentences. */
 function dataOf(session: StudioSession): ScriptBundleInput['data'] {
   const p = session.prepared;
-  if (!p) throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
+  if (!p)
+    throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
   if (session.tagged && p.tagged) {
     // The sentence split the studio trained on (a validation file, else its seeded split).
     const parts = splitTagged(
