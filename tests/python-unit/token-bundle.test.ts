@@ -63,6 +63,9 @@ describe.skipIf(!python)("a token-classification run's bundle in transformers' T
       unknown
     >;
     expect(args.task).toBe('token-classification');
+    const readme = readFileSync(join(bundle, 'README.md'), 'utf8');
+    expect(readme).toContain('## What it trains');
+    expect(readme).toContain('DataCollatorForTokenClassification');
     const firstRow = JSON.parse(
       readFileSync(join(bundle, 'data/train.jsonl'), 'utf8').split('\n')[0],
     ) as { tokens: string[]; ner_tags: string[] };
