@@ -31,12 +31,9 @@
  * and PyTorch's Trainer on the same CSV (dynamic padding, as the page). Interleaved over rounds
  * too; `--user-steps` steps (30), the first `--warmup` + 1 left out.
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Papa from 'papaparse';
 import { chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/e2e/chromium';
@@ -47,8 +44,8 @@ import type {
   BenchShape,
   MemoryReport,
 } from './bench-page/protocol';
-import { benchPage } from './bench-torch-page';
 import { writeBenchData } from './benchTorchData';
+import { best, times, torchOn, userDriven, type UserRow } from './benchPageTorch';
 import { startServer } from './serve.mjs';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -99,6 +96,7 @@ const python = flag('python', process.env.PYTHON ?? 'python3');
 const user = argv.includes('--user');
 const userCsv = flag('user-csv', '');
 const userSteps = intFlag('user-steps', 30, warmup + 2);
+const side = { python, batch, seqLen };
 /**
  * navigator.hardwareConcurrency as the worker (and so the emscripten module) sees it; 0 = the
  * machine's. TF.js's wasm backend caps its threads at hardwareConcurrency / 2, so on 2 cores
@@ -154,77 +152,6 @@ function memoryNote(m: MemoryReport | null): string {
     `memory ${mb(m.memoryBytes)} MB, HEAPU8 ${mb(m.heapU8Bytes)} MB`
   );
 }
-
-/** The output of scripts/bench_torch_trainer.py (its `BENCH_JSON` line), or its error. */
-function torchRun(args: string[]): Promise<{ sps: number | null; error?: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(python, ['scripts/bench_torch_trainer.py', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    child.stdout.on('data', (d) => (log += String(d)));
-    child.stderr.on('data', (d) => (log += String(d)));
-    child.on('close', () => {
-      const line = log.split('\n').find((l) => l.startsWith('BENCH_JSON '));
-      const json = line ? (JSON.parse(line.slice(11)) as Record<string, unknown>) : null;
-      const sps = json?.train_samples_per_second;
-      resolve(
-        typeof sps === 'number'
-          ? { sps }
-          : { sps: null, error: log.trim().split('\n').slice(-5).join('\n') },
-      );
-    });
-  });
-}
-
-const shapeArgs = (s: BenchShape) => [
-  '--hidden',
-  String(s.hidden),
-  '--layers',
-  String(s.layers),
-  '--heads',
-  String(s.heads),
-  '--intermediate',
-  String(s.intermediate),
-];
-
-/**
- * PyTorch's Trainer on `train` (its evaluations, which are not timed here, on `validation`),
- * `steps` steps, the first `skip` left out.
- */
-const torchOn = (
-  train: string,
-  validation: string,
-  shape: BenchShape,
-  steps: number,
-  skip: number,
-) =>
-  torchRun([
-    '--train',
-    train,
-    '--validation',
-    validation,
-    ...shapeArgs(shape),
-    '--max-length',
-    String(seqLen),
-    '--batch',
-    String(batch),
-    '--eval-batch',
-    String(batch),
-    '--steps',
-    String(steps),
-    '--skip',
-    String(skip),
-  ]);
-
-/** Best (highest) of the rounds' samples/s. */
-const best = (xs: (number | null | undefined)[]) => {
-  const ok = xs.filter((x): x is number => typeof x === 'number' && x > 0);
-  return ok.length ? Math.max(...ok) : null;
-};
-const times = (a: number | null, b: number | null) =>
-  a !== null && b !== null && b > 0 ? `${(a / b).toFixed(2)}x` : '–';
 
 const outDir = path.join(repoRoot, 'out/bench-page');
 console.log(`building the page into ${path.relative(repoRoot, outDir)}…`);
@@ -304,6 +231,7 @@ try {
       if (!skipPython) {
         process.stdout.write(`  round ${round}: ${shapeName} on PyTorch… `);
         const t = await torchOn(
+          side,
           torchData.train,
           torchData.validation,
           SHAPES[shapeName],
@@ -431,92 +359,17 @@ for (const { req, error } of rows.filter((r) => r.error)) {
   console.log(`\n${req.shapeName} on ${req.backend} failed:\n${error}`);
 }
 
-/** The user's CSV (text and label columns), or the demo's SMS file rewritten with those names. */
-function shortTextCsv(): string {
-  if (userCsv) return path.resolve(userCsv);
-  const dir = path.join(tmpdir(), 'trainer-studio-bench-page');
-  mkdirSync(dir, { recursive: true });
-  const parsed = Papa.parse<string[]>(
-    readFileSync(path.join(repoRoot, 'public/demo/spam.csv'), 'utf8'),
-    {
-      skipEmptyLines: true,
-    },
-  );
-  const out = path.join(dir, 'sms-short.csv');
-  writeFileSync(out, Papa.unparse(parsed.data.slice(1).map(([label, text]) => ({ text, label }))));
-  return out;
-}
-
-/** The first 64 rows of `csv` beside it: PyTorch's side evaluates (untimed) on these. */
-function smallValidation(csv: string): string {
-  const parsed = Papa.parse<Record<string, string>>(readFileSync(csv, 'utf8'), {
-    header: true,
-    skipEmptyLines: true,
-  });
-  const dir = path.join(tmpdir(), 'trainer-studio-bench-page');
-  mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, 'validation-64.csv');
-  writeFileSync(out, Papa.unparse(parsed.data.slice(0, 64)));
-  return out;
-}
-
-const userRows: {
-  shape: string;
-  round: number;
-  one: number | null;
-  many: number | null;
-  torch: number | null;
-}[] = [];
-if (user) {
-  const csv = shortTextCsv();
-  console.log(
-    `\nAs a user drives it: dist/ (npm run build), ${path.basename(csv)} dropped, batch ${batch}, ` +
-      `max_length ${seqLen} (padded per batch to its longest row), ${userSteps} steps, wasm`,
-  );
-  for (let round = 1; round <= rounds; round++) {
-    for (const shapeName of shapeNames) {
-      const shape = SHAPES[shapeName];
-      const run = async (w: 1 | undefined) => {
-        const out = await benchPage({
-          shapes: [{ name: `${shapeName} (${w ? '1 worker' : 'one per core'})`, shape }],
-          trainFile: csv,
-          steps: userSteps,
-          skip: warmup + 1,
-          batch,
-          maxLength: seqLen,
-          backends: ['wasm'],
-          workers: w === 1 ? '1' : 'auto',
-        });
-        return [...out.values()][0]?.[0]?.samplesPerSecond ?? null;
-      };
-      const one = await run(1);
-      const many = await run(undefined);
-      let torch: number | null = null;
-      if (!skipPython) {
-        process.stdout.write(`  ${shapeName}: PyTorch on ${path.basename(csv)}… `);
-        const t = await torchOn(csv, smallValidation(csv), shape, userSteps, warmup + 1);
-        torch = t.sps;
-        console.log(t.sps !== null ? `${t.sps.toFixed(1)} samples/s` : `failed: ${t.error}`);
-      }
-      userRows.push({ shape: shapeName, round, one, many, torch });
-    }
-  }
-  const lines = [
-    `\nAs a user drives it, best of ${rounds} rounds, samples/s (run bar; ${path.basename(csv)}):`,
-    '| shape | page, 1 worker | page, one per core | per core vs 1 | PyTorch | page (per core) / PyTorch |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const shape of shapeNames) {
-    const mine = userRows.filter((r) => r.shape === shape);
-    const one = best(mine.map((r) => r.one));
-    const many = best(mine.map((r) => r.many));
-    const torch = best(mine.map((r) => r.torch));
-    lines.push(
-      `| ${shape} | ${fixed(one, 1)} | ${fixed(many, 1)} | ${times(many, one)} | ${fixed(torch, 1)} | ${times(many, torch)} |`,
-    );
-  }
-  console.log(lines.join('\n'));
-}
+const userRows: UserRow[] = user
+  ? await userDriven({
+      side,
+      shapes: shapeNames.map((name) => ({ name, shape: SHAPES[name] })),
+      rounds,
+      steps: userSteps,
+      skip: warmup + 1,
+      userCsv,
+      skipPython,
+    })
+  : [];
 
 if (jsonOut) {
   await writeFile(

@@ -64,7 +64,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     const tagged = await readTaggedFile(
       basename(file),
       await openDataFile(file, '--validation_file'),
-      { task: 'token-classification', labelNames: null },
+      { task: 'token-classification', labelNames: session.labels },
     );
     const maxLength = v.max_length === undefined ? null : Number(v.max_length);
     const metrics = await evaluateTagged(

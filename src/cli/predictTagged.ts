@@ -20,7 +20,11 @@ export async function predictTaggedLines(
   fileName: string,
   bytes: Uint8Array,
 ): Promise<string[]> {
-  const tagged = await readTaggedFile(fileName, bytes, { task: 'auto', labelNames: null });
+  // JSON Lines with integer ner_tags: the model's id2label names them.
+  const tagged = await readTaggedFile(fileName, bytes, {
+    task: 'auto',
+    labelNames: session.labels,
+  });
   const lines: string[] = [];
   if (tagged) {
     const sentences = sentencesOf(tagged.corpus);

@@ -13,7 +13,7 @@ import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
 import { trainingArgumentFlagSpecs, type TrainingArguments } from '../core/train/args';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import type { GradientSourceFactory } from '../core/train/gradients';
-import { bundledTokenizerDir, openDataFile } from './files';
+import { bundledTokenizerDir, looksTagged, openDataFile } from './files';
 import { checkedFileValue, readArgumentsJson } from './argsJson';
 import { logDataReport, logTaggedFile } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
@@ -95,6 +95,11 @@ export async function prepareRun(
   const args = early.training;
   const backend = String(v.backend ?? runtimeFlags.backend.default);
   await useBackend(backend);
+  // Started now, so the workers load while this thread reads and tokenizes; not for a tagged
+  // file (the replicas read one label per row: token classification trains on this thread).
+  const gradients = (await looksTagged(String(v.train_file), early.data.task))
+    ? undefined
+    : opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   const outDir = args.output_dir;
   // The page's run service, on the file system: checkpoints and the output folder in output_dir.
   const service = new RunService({
@@ -125,11 +130,6 @@ export async function prepareRun(
     );
     for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
   }
-  // Started once the task is known (the replicas read one label per row: a tagged file trains on
-  // this thread), so the workers load while this thread tokenizes.
-  const gradients = table.tagged
-    ? undefined
-    : opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   if (table.tagged) log('token classification trains on this thread (no data-parallel replicas)');
   const ref: DataRef = { train: { name: trainFile, bytes: (await stat(trainFile)).size } };
   if (early.data.validation_file !== null) {

@@ -265,6 +265,8 @@ export class StudioSession extends SessionData {
         { remedy: 'Evaluate the model on a data file, or prepare the data with its tokenizer.' },
       );
     }
+    if (model.head === 'token')
+      throw new StudioError('not-ready', 'This model tags words: ask for its tagged details.');
     await this.modelAtRest('to evaluate it');
     return validationEvalRows(model, tok, p, batchSize);
   }

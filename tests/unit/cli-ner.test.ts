@@ -33,6 +33,9 @@ describe('studio CLI: token classification', () => {
     expect(r.err).toMatch(/train 96 sentences, validation 24 sentences/);
     expect(r.err).toMatch(/entities per type: person \d+/);
     expect(r.err).not.toMatch(/columns \[column_1, column_2\]/);
+    // The replicas read one label per row: none are started for a tagged file.
+    expect(r.err).toMatch(/token classification trains on this thread/);
+    expect(r.err).not.toMatch(/data parallel/);
     const metrics = JSON.parse(r.out) as Record<string, number>;
     for (const k of METRICS) expect(metrics[k]).toBeGreaterThanOrEqual(0);
     const state = JSON.parse(readFileSync(join(trained.outDir, 'trainer_state.json'), 'utf8'));

@@ -171,6 +171,7 @@ describe('token classification in a session', () => {
     const gold = d.metrics.perType.reduce((n, t) => n + t.number, 0);
     expect(gold > 0 ? tp / gold : 0).toBeCloseTo(d.metrics.recall, 12);
     expect(d.sentenceCount).toBe(40);
+    await expect(s.evalRows()).rejects.toThrow(/tags words/);
     for (let i = 1; i < d.sentences.length; i++) {
       expect(d.sentences[i - 1].errors).toBeGreaterThanOrEqual(d.sentences[i].errors);
     }

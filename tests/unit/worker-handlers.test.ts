@@ -19,6 +19,7 @@ import type { RequestMessage, WorkerEvent, WorkerMessage } from '../../src/worke
 import { serveRequests } from '../../src/worker/serve';
 import { DEFAULT_ARGS, DEFAULT_SETTINGS, type StudioSettings } from '../../src/ui/defaults';
 import { runConfigOfPage } from '../../src/ui/settingsConfig';
+import { wnutSlice } from './helpers/nerCli';
 
 type Listener = (ev: { data: unknown }) => void;
 
@@ -349,5 +350,59 @@ describe('what a person asks too early, or with the wrong file, arrives with a c
     expect(err.message).toMatch(/checkpoint-2.*trainer_state\.json/);
     // The run stays as it was: finished, not left "running".
     expect((await client.call('listRuns', {})).runs[0].status).toBe('finished');
+  });
+});
+
+describe('worker handlers: token classification', () => {
+  it('token classification: a CoNLL file, its report, a run, Try it’s entities and the tagged details', async () => {
+    const { client } = connectedWorker(mkdtempSync(join(tmpdir(), 'handlers-')));
+    await client.call('init', { preferred: 'cpu' });
+    const conll = () =>
+      new TextEncoder().encode(wnutSlice('wnut17train.conll', 200)).buffer as ArrayBuffer;
+    const refused = await client
+      .call('loadTable', {
+        fileName: 'wnut.conll',
+        file: conll(),
+        tagging: { task: 'text-classification' },
+      })
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/word classifier, not a tagger/);
+    const table = await client.call('loadTable', {
+      fileName: 'wnut.conll',
+      file: conll(),
+      tagging: { task: 'auto' },
+    });
+    expect(table).toMatchObject({ taskKind: 'token-classification', rowCount: 200 });
+    await client.call('loadTokenizerFiles', { files: tokenizerFiles() });
+    const report = await client.call('dataReport', {
+      columns: { text: 'tokens', label: 'ner_tags' },
+      maxLength: 32,
+    });
+    expect(report.tagged?.entitiesPerType.map((e) => e.type)).toContain('person');
+    const { kind: _kind, max_length: _maxLength, ...sizes } = TINY;
+    const result = await client.call('train', {
+      config: {
+        version: 1,
+        data: { max_length: 32, validation_split: 0.2 },
+        model: sizes,
+        training: {
+          max_steps: 2,
+          per_device_train_batch_size: 16,
+          eval_strategy: 'steps',
+          eval_steps: 2,
+          save_strategy: 'no',
+          seed: 1,
+        },
+      },
+    });
+    expect(result.metrics).toHaveProperty('eval_f1');
+    const [entities] = await client.call('entities', { texts: ['Paul Walker lives in Paris'] });
+    expect(Array.isArray(entities)).toBe(true);
+    const details = await client.call('taggedDetails', {});
+    expect(details.sentenceCount).toBe(40);
+    expect(details.metrics.f1).toBeCloseTo(result.metrics.eval_f1, 10);
+    expect(details.confusion.types).toContain('person');
+    const predict = await client.call('predict', { texts: ['x'] }).catch((e: unknown) => e);
+    expect((predict as Error).message).toMatch(/tags words/);
   });
 });
