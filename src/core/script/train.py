@@ -847,10 +847,11 @@ def write_run_files(args, data_args, studio_args, model_args):
     extras = {k: v for k, v in vars(studio_args).items() if v is not None}
     if isinstance(extras.get("class_weights"), str) and extras["class_weights"] != "balanced":
         extras["class_weights"] = json.loads(extras["class_weights"])
+    tagged = data_args.task == "token-classification"  # the columns the studio names for tags
     run = {
         "max_length": data_args.max_length,
-        "text_column": data_args.text_column,
-        "label_column": data_args.label_column,
+        "text_column": "tokens" if tagged else data_args.text_column,
+        "label_column": "ner_tags" if tagged else data_args.label_column,
         "text_pair_column": data_args.text_pair_column,
     }
     extras.update({k: v for k, v in run.items() if v is not None})
