@@ -21,6 +21,8 @@
  *                             backward, clipping, AdamW), counted by tf.profile in a separate
  *                             3-step run on one thread (step 3; step 2 as a check)
  *
+ * `--gradient-checkpointing` sets TrainingArguments' `gradient_checkpointing`.
+ *
  * `--family MODEL_TYPE` (default bert) builds that family's `scratchConfig` with the sizes given
  * (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size); `--config-out PATH`
  * writes the model's config.json there, for transformers' side to build the same model.
@@ -129,6 +131,7 @@ async function main() {
     save_strategy: 'no',
     eval_strategy: 'no',
     logging_strategy: 'no',
+    gradient_checkpointing: argv.includes('--gradient-checkpointing'),
     // --sequential: the file's order, as transformers' side (the short-text data)
     ...(argv.includes('--sequential') ? { train_sampling_strategy: 'sequential' } : {}),
   };

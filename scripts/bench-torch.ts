@@ -7,6 +7,9 @@
  *   npm run bench:torch -- --shapes tiny --steps 10      # fewer
  *   npm run bench:torch -- --skip-python --kernels       # the studio alone, kernels per step
  *   npm run bench:torch -- --family roberta --shapes tiny # another family (config.json model_type)
+ *   npm run bench:torch -- --shapes base --batch 8 --steps 6 --eval-rows 16 --eval-batch 8
+ *                                                      # bert-base-cased's shape and vocabulary
+ *   ... --gradient-checkpointing                       # gradient_checkpointing on both sides
  *
  * Each side runs in its own child process, one after the other (never both at once):
  * scripts/bench_torch_trainer.py (the same model from scratch, Trainer, torch threads = all
@@ -60,11 +63,15 @@ interface Shape {
   layers: number;
   heads: number;
   intermediate: number;
+  /** The tokenizer (public/tokenizers/NAME), so the vocabulary is the model's. Default bert-base-uncased. */
+  tokenizer?: string;
 }
 const SHAPES: Record<string, Shape> = {
   default: { hidden: 64, layers: 2, heads: 4, intermediate: 128 },
   tiny: { hidden: 128, layers: 2, heads: 2, intermediate: 512 },
   mini: { hidden: 256, layers: 4, heads: 4, intermediate: 1024 },
+  // bert-base-cased's shape and vocabulary (28,996): the model the Trainer workflow fine-tunes.
+  base: { hidden: 768, layers: 12, heads: 12, intermediate: 3072, tokenizer: 'bert-base-cased' },
 };
 
 const shapeNames = flag('shapes', 'default,tiny,mini').split(',').filter(Boolean);
@@ -119,6 +126,8 @@ function runChild(cmd: string, args: string[]): Promise<{ json: Json | null; log
 }
 
 const shapeArgs = (s: Shape) => [
+  '--tokenizer',
+  join(repoRoot, 'public/tokenizers', s.tokenizer ?? 'bert-base-uncased'),
   '--hidden',
   String(s.hidden),
   '--layers',
@@ -154,7 +163,8 @@ async function main() {
     data:
       mode === 'short'
         ? writeShortData(dir, steps * batch, evalRows, shortJoin)
-        : writeBenchData(dir, steps * batch, evalRows),
+        : // About 4 characters a token: rows over max_length at 512 too (700 at 128).
+          writeBenchData(dir, steps * batch, evalRows, Math.max(700, 5 * maxLength)),
   }));
   let skipPython = has('skip-python');
   if (!skipPython) {
@@ -224,6 +234,7 @@ async function main() {
       ...(configOut ? ['--config-out', configOut] : []),
       ...(has('kernels') ? ['--kernels'] : []),
       ...(has('replicas') ? ['--replicas', flag('replicas', '1')] : []),
+      ...(has('gradient-checkpointing') ? ['--gradient-checkpointing'] : []),
     ]);
     const studio = r.json;
     if (!studio) console.log(`failed:\n${r.log.trim().split('\n').slice(-15).join('\n')}`);
@@ -251,6 +262,7 @@ async function main() {
           String(cpus().length),
           '--device',
           flag('torch-device', 'cpu'),
+          ...(has('gradient-checkpointing') ? ['--gradient-checkpointing'] : []),
         ]);
         torch = r.json;
         if (!torch || torch.error) {

@@ -74,12 +74,17 @@ export function longRows(
 }
 
 /** Writes train.csv and validation.csv into `dir` and returns their paths. */
-export function writeBenchData(dir: string, trainRows: number, validationRows: number): BenchData {
+export function writeBenchData(
+  dir: string,
+  trainRows: number,
+  validationRows: number,
+  minChars = 700,
+): BenchData {
   mkdirSync(dir, { recursive: true });
   const train = join(dir, 'train.csv');
   const validation = join(dir, 'validation.csv');
-  writeFileSync(train, Papa.unparse(longRows(trainRows, 1)));
-  writeFileSync(validation, Papa.unparse(longRows(validationRows, 2)));
+  writeFileSync(train, Papa.unparse(longRows(trainRows, 1, minChars)));
+  writeFileSync(validation, Papa.unparse(longRows(validationRows, 2, minChars)));
   return { train, validation, trainRows, validationRows };
 }
 

@@ -72,6 +72,11 @@ def main():
         default="cpu",
         help="cuda: the same run on the GPU (steps timed after torch.cuda.synchronize())",
     )
+    p.add_argument(
+        "--gradient-checkpointing",
+        action="store_true",
+        help="TrainingArguments(gradient_checkpointing=True)",
+    )
     a = p.parse_args()
 
     try:
@@ -171,6 +176,7 @@ def main():
             disable_tqdm=True,
             use_cpu=a.device == "cpu",
             dataloader_num_workers=0,
+            gradient_checkpointing=a.gradient_checkpointing,
             **({"train_sampling_strategy": "sequential"} if a.sequential else {}),
         )
         trainer = Trainer(

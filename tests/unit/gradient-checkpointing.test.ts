@@ -1,7 +1,8 @@
 /**
  * Gradient checkpointing (`gradient_checkpointing`): each encoder layer recomputed in the backward
  * pass gives the loss and gradients of the run that keeps its activations, with dropout off and
- * on (the recompute draws the same seeded masks), for every family on the shared encoder layer;
+ * on (the recompute draws the same seeded masks), for every family (those on the shared encoder
+ * layer, DeBERTa-v2's with its relative positions, ModernBERT's own layers);
  * and it keeps fewer tensors alive between the forward and the backward pass.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +24,9 @@ function model(modelType: string, dropout: number): SequenceClassifier {
   const dropoutKeys =
     modelType === 'distilbert'
       ? { dropout, attention_dropout: dropout, seq_classif_dropout: dropout }
-      : { hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
+      : modelType === 'modernbert'
+        ? { attention_dropout: dropout, mlp_dropout: dropout, embedding_dropout: dropout }
+        : { hidden_dropout_prob: dropout, attention_probs_dropout_prob: dropout };
   const config = family.scratchConfig({
     vocabSize: VOCAB,
     maxLength: 16,
@@ -91,7 +94,14 @@ async function expectSame(m: SequenceClassifier) {
 }
 
 describe('gradient checkpointing', () => {
-  for (const modelType of ['bert', 'roberta', 'electra', 'distilbert']) {
+  for (const modelType of [
+    'bert',
+    'roberta',
+    'electra',
+    'distilbert',
+    'deberta-v2',
+    'modernbert',
+  ]) {
     for (const dropout of [0, 0.3]) {
       it(`${modelType}, dropout ${dropout}: the same loss and gradients`, async () => {
         const m = model(modelType, dropout);

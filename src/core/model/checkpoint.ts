@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import type { ParamGetter } from './family';
+
 /** The parts of TF.js's engine the recompute touches (internal, stable across 4.x). */
 interface EngineTape {
   state: { activeTape: unknown };
@@ -95,4 +97,42 @@ function recompute(
     const g = inputs[i].differentiable ? grads[k++] : undefined;
     return g ?? tf.zerosLike(x);
   });
+}
+
+/**
+ * An encoder layer `block(get, h, extras)` checkpointed: its input `h` and the parameters
+ * `paramNames` (every parameter it reads: the block's getter throws for any other) get
+ * gradients; `extras` (masks, position tables, shared tensors; null allowed) are passed on, with
+ * gradients where they are `differentiable`.
+ */
+export function checkpointedLayer(
+  p: ParamGetter,
+  paramNames: readonly string[],
+  h: tf.Tensor,
+  extras: readonly (CheckpointInput | null)[],
+  block: (get: ParamGetter, h: tf.Tensor, extras: (tf.Tensor | null)[]) => tf.Tensor,
+): tf.Tensor {
+  const present = extras.filter((x): x is CheckpointInput => x !== null);
+  const first = 1 + present.length;
+  const at = new Map(paramNames.map((n, k) => [n, first + k]));
+  return checkpointed(
+    (xs) => {
+      const get = (name: string) => {
+        const k = at.get(name);
+        if (k === undefined) throw new Error(`checkpointed layer: ${name} is not among its inputs`);
+        return xs[k];
+      };
+      let c = 1;
+      return block(
+        get,
+        xs[0],
+        extras.map((x) => (x === null ? null : xs[c++])),
+      );
+    },
+    [
+      { tensor: h, differentiable: true },
+      ...present,
+      ...paramNames.map((n) => ({ tensor: p(n), differentiable: true })),
+    ],
+  );
 }

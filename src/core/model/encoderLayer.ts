@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BertActivation } from './config';
 import type { ClassifierBatch, ForwardOptions, ParamGetter, ParamSpec } from './family';
 import { activation, addLayerNorm, attention, dropout, linear } from './layers';
-import { canCheckpoint, checkpointed } from './checkpoint';
+import { canCheckpoint, checkpointedLayer } from './checkpoint';
 
 /** torch.finfo(torch.float32).min: HF's additive attention-mask value. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -190,7 +190,7 @@ export function encoderLayers(
 }
 
 /** Whether layer `s.index` runs checkpointed: asked for, and exact (seeded dropout, training). */
-function layerCheckpointed(s: EncoderLayerSettings): boolean {
+export function layerCheckpointed(s: EncoderLayerSettings): boolean {
   if (!s.checkpoint) return false;
   const rates = [s.hiddenDropout, s.attentionDropout];
   return canCheckpoint(s.training, rates, s.seedFor, `out${s.index}`);
@@ -209,22 +209,9 @@ export function checkpointedEncoderLayer(
   s: EncoderLayerSettings,
 ): tf.Tensor {
   const paramNames = Object.values(names).flatMap((m) => [`${m}.weight`, `${m}.bias`]);
-  const fixed = maskAdd ? 2 : 1;
-  const at = new Map(paramNames.map((n, k) => [n, fixed + k]));
-  return checkpointed(
-    (xs) => {
-      const get = (name: string) => {
-        const k = at.get(name);
-        if (k === undefined) throw new Error(`checkpointed layer: ${name} is not among its inputs`);
-        return xs[k];
-      };
-      return encoderLayer(get, names, xs[0], maskAdd ? xs[1] : null, s);
-    },
-    [
-      { tensor: h, differentiable: true },
-      ...(maskAdd ? [{ tensor: maskAdd, differentiable: false }] : []),
-      ...paramNames.map((n) => ({ tensor: p(n), differentiable: true })),
-    ],
+  const mask = maskAdd && { tensor: maskAdd, differentiable: false };
+  return checkpointedLayer(p, paramNames, h, [mask], (get, x, [m]) =>
+    encoderLayer(get, names, x, m, s),
   );
 }
 

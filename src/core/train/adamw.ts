@@ -225,8 +225,11 @@ export class AdamW {
     // wasm keeps tensors in CPU memory: reading the gate costs nothing, a closed one skips all.
     if (gate && wasmAdamW() && gate.dataSync()[0] === 0) return;
     const deviceGate = gate && !wasmAdamW() ? gate : null;
-    tf.tidy(() => {
-      this.buckets.forEach((bucket, i) => {
+    // One tidy per bucket: a bucket's old values (its parameters' and, at the first step, the
+    // moments' zeros, which the tidy holds) go before the next bucket's new ones are made, so the
+    // wasm heap grows by one bucket, not by a second copy of the model and its moments.
+    this.buckets.forEach((bucket, i) =>
+      tf.tidy(() => {
         const rows = flat.sparse(i);
         const fusedRows = rows ? wasmAdamWRows() : null;
         const g = rows && fusedRows ? rows.values : flat.get(i);
@@ -264,8 +267,8 @@ export class AdamW {
         bucket.names.forEach((n, j) => {
           if (!present || present[j]) this.stateful.add(n);
         });
-      });
-    });
+      }),
+    );
   }
 
   private moments(i: number): { m: tf.Variable; v: tf.Variable } {

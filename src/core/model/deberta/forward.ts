@@ -11,6 +11,7 @@ import {
   batchShape,
   dropoutSites,
   encoderLayer,
+  layerCheckpointed,
   firstToken,
   type EncoderLayerNames,
   type EncoderLayerSettings,
@@ -27,7 +28,8 @@ import { headOutput, tokenClassifierLogits } from '../tokenHead';
 import { disentangledAttention } from './attention';
 import type { DebertaV2Config } from './config';
 import { embeddingSum, layerNorm } from './ops';
-import { debertaLayerNames, embeddingWidth } from './params';
+import { checkpointedLayer } from '../checkpoint';
+import { debertaLayerNames, debertaParamSpecs, embeddingWidth } from './params';
 import { relativeIndex, type RelativeIndex } from './relativePositions';
 
 /** HF's `scale_factor`: 1 + one per relative term in `pos_att_type`. */
@@ -98,25 +100,40 @@ export function debertaForward(
       attentionDropout: c.attention_probs_dropout_prob,
       training,
       seedFor,
+      checkpoint: opts.gradientCheckpointing,
     };
+    const specs = opts.gradientCheckpointing ? debertaParamSpecs(c) : [];
     for (let i = 0; i < c.num_hidden_layers; i++) {
       // One tidy per layer, as BERT's: what the backward pass does not keep goes now.
       h = tf.tidy(() => {
         const names = debertaLayerNames(i);
-        const attend = (qkv: tf.Tensor2D) =>
-          disentangledAttention(
-            qkv,
-            relRows && index
-              ? relativeTerms(c, p, names, relRows, index, i, training, seedFor)
-              : null,
-            { batch: B, seqLen: T, heads: c.num_attention_heads },
-            maskAdd,
-            attentionScale(c),
-            c.attention_probs_dropout_prob,
-            training,
-            seedFor(`attn${i}`),
-          );
-        return encoderLayer(p, names, h, null, { ...settings, index: i }, attend) as tf.Tensor2D;
+        const layer = { ...settings, index: i };
+        const run = (get: ParamGetter, x: tf.Tensor, [rel, m]: (tf.Tensor | null)[]) => {
+          const attend = (qkv: tf.Tensor2D) =>
+            disentangledAttention(
+              qkv,
+              rel && index
+                ? relativeTerms(c, get, names, rel as tf.Tensor2D, index, i, training, seedFor)
+                : null,
+              { batch: B, seqLen: T, heads: c.num_attention_heads },
+              m,
+              attentionScale(c),
+              c.attention_probs_dropout_prob,
+              training,
+              seedFor(`attn${i}`),
+            );
+          return encoderLayer(get, names, x, null, layer, attend);
+        };
+        if (!layerCheckpointed(layer)) return run(p, h, [relRows, maskAdd]) as tf.Tensor2D;
+        // The layer's own parameters; the relative rows (shared by every layer) get gradients.
+        const own = specs
+          .map((s) => s.name)
+          .filter((n) => n.startsWith(`deberta.encoder.layer.${i}.`));
+        const extras = [
+          relRows && { tensor: relRows, differentiable: true },
+          maskAdd && { tensor: maskAdd, differentiable: false },
+        ];
+        return checkpointedLayer(p, own, h, extras, run) as tf.Tensor2D;
       });
     }
 

@@ -15,6 +15,7 @@ import type {
   HeadKind,
   ParamGetter,
 } from '../family';
+import { canCheckpoint, checkpointedLayer } from '../checkpoint';
 import { batchShape, dropoutSites, firstToken } from '../encoderLayer';
 import { activation, attention, dropout, linear } from '../layers';
 import { headOutput, tokenClassifierLogits } from '../tokenHead';
@@ -28,6 +29,7 @@ import {
   tokenRows,
   type RotaryFactors,
 } from './ops';
+import { modernBertParamSpecs } from './params';
 
 const factorCache = new Map<string, RotaryFactors>();
 
@@ -75,11 +77,21 @@ export function modernBertForward(
     );
     h = dropout(h, c.embedding_dropout, training, seedFor('emb'));
     const masks = attentionMasks(mask, B, T, Math.floor(c.local_attention / 2));
+    const rates = [c.attention_dropout, c.mlp_dropout];
+    const checkpoint =
+      opts.gradientCheckpointing === true && canCheckpoint(training, rates, seedFor, 'mlp0');
+    const specs = checkpoint ? modernBertParamSpecs(c) : [];
     for (let i = 0; i < c.num_hidden_layers; i++) {
       const type = c.layer_types[i];
       const m = type === 'sliding_attention' ? masks.sliding : masks.full;
+      const run = (get: ParamGetter, x: tf.Tensor, [mk]: (tf.Tensor | null)[]) =>
+        encoderLayer(c, get, i, type, x, mk, { B, T }, training, seedFor);
       // One tidy per layer: what backward does not keep is freed as the layer ends.
-      h = tf.tidy(() => encoderLayer(c, p, i, type, h, m, { B, T }, training, seedFor));
+      h = tf.tidy(() => {
+        if (!checkpoint) return run(p, h, [m]);
+        const own = specs.map((s) => s.name).filter((n) => n.startsWith(`model.layers.${i}.`));
+        return checkpointedLayer(p, own, h, [m && { tensor: m, differentiable: false }], run);
+      });
     }
     let pooled: tf.Tensor;
     if (head === 'token') {

@@ -15,6 +15,7 @@ import { errorToWire, StudioError } from '../../util/errors';
 import { SequenceClassifier } from '../../model/classifier';
 import { familyOf } from '../../model/families';
 import { accumulateInto, batchGradients } from '../gradients';
+import { ownedVariable, readInto, writeAll, writeRows } from './heap';
 import { shareLogits } from './shares';
 import type { ReplicaPort } from './transport';
 import {
@@ -35,7 +36,10 @@ interface Replica {
   control: Int32Array;
   grads: Float32Array;
   version: number;
-  /** Index of the word embeddings in the layout (-1: none), and their rows as this replica has them. */
+  /**
+   * Index of the word embeddings in the layout (-1: none), and off wasm their rows as this
+   * replica has them (on wasm the variable itself is written in place, `heap.ts`).
+   */
   embIndex: number;
   embRows: Float32Array | null;
   /** The weights version each row of `embRows` was copied at (-1: never). */
@@ -71,7 +75,7 @@ async function start(init: InitMessage): Promise<Replica> {
   await useBackend(init.backend);
   const params = new Map<string, tf.Variable>();
   init.layout.names.forEach((name, j) => {
-    params.set(name, tf.variable(tf.zeros(init.layout.shapes[j]), true));
+    params.set(name, ownedVariable(init.layout.shapes[j]));
   });
   const model = new SequenceClassifier(familyOf(init.config), init.config, params);
   model.gradientCheckpointing = init.gradientCheckpointing;
@@ -92,9 +96,10 @@ async function start(init: InitMessage): Promise<Replica> {
 }
 
 /**
- * Copies the main thread's weights into the model when their version moved; of the word
- * embeddings, only the rows this step reads (`rows`; the others do not enter its gradients) that
- * were not copied at this version yet.
+ * Copies the main thread's weights into the model when their version moved (on wasm straight
+ * into the variables' memory: no copy in between, `heap.ts`); of the word embeddings, only the
+ * rows this step reads (`rows`; the others do not enter its gradients) that were not copied at
+ * this version yet.
  */
 function syncWeights(r: Replica, rows: Int32Array): void {
   // Atomics.load orders the main thread's plain writes of `weights` before this read.
@@ -102,30 +107,19 @@ function syncWeights(r: Replica, rows: Int32Array): void {
   const moved = version !== r.version;
   const { names, shapes, offsets, sizes } = r.init.layout;
   names.forEach((name, j) => {
-    let values: Float32Array;
+    const v = r.model.params.get(name) as tf.Variable;
     if (j === r.embIndex) {
       // Rows this replica has not read at this version may be read now (a training step bumps
       // the version each time; an evaluation's batches share one).
-      const width = shapes[j][1];
-      r.embRows ??= new Float32Array(sizes[j]);
-      r.embStamp ??= new Int32Array(shapes[j][0]).fill(-1);
-      let copied = 0;
-      for (const row of rows) {
-        if (r.embStamp[row] === version) continue;
-        const at = row * width;
-        r.embRows.set(r.weights.subarray(offsets[j] + at, offsets[j] + at + width), at);
-        r.embStamp[row] = version;
-        copied++;
-      }
-      if (copied === 0) return;
-      // wasm copies a new tensor's values at once; the cpu backend keeps the array itself.
-      values = tf.getBackend() === 'wasm' ? r.embRows : r.embRows.slice();
+      const stamp = (r.embStamp ??= new Int32Array(shapes[j][0]).fill(-1));
+      const fresh = rows.filter((row) => stamp[row] !== version);
+      if (fresh.length === 0) return;
+      for (const row of fresh) stamp[row] = version;
+      const mirror = () => (r.embRows ??= new Float32Array(sizes[j]));
+      writeRows(v, r.weights, offsets[j], fresh, shapes[j][1], mirror);
     } else if (moved) {
-      values = r.weights.slice(offsets[j], offsets[j] + sizes[j]);
-    } else return;
-    const t = tf.tensor(values, shapes[j], 'float32');
-    (r.model.params.get(name) as tf.Variable).assign(t);
-    t.dispose();
+      writeAll(v, r.weights.subarray(offsets[j], offsets[j] + sizes[j]));
+    }
   });
   r.version = version;
 }
@@ -171,8 +165,9 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   for (let j = 0; j < layout.names.length; j++) {
     const g = acc.grads.get(layout.names[j]);
     if (!g) continue;
-    const values = j === r.embIndex ? await readRows(g, rows) : await g.data<'float32'>();
-    r.grads.set(values, layout.offsets[j]);
+    // On wasm straight from the backend's memory (heap.ts), no copy of the gradients in between.
+    if (j === r.embIndex) r.grads.set(await readRows(g, rows), layout.offsets[j]);
+    else await readInto(g, r.grads, layout.offsets[j]);
     has[j] = 1;
   }
   const lossValue = (await acc.loss.data())[0];

@@ -32,12 +32,13 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
+import { readInto, readRowsInto } from './heap';
+import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { cutShares, shareLogits, sumParts, type Part } from './shares';
 import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
-  readRows,
   rowsOf,
   type ForwardShare,
   type FromReplica,
@@ -171,15 +172,11 @@ export class ParallelGradients implements GradientSource {
     const weights = this.weights as Float32Array;
     const { names, offsets, shapes } = this.layout;
     for (let j = 0; j < names.length; j++) {
+      // On wasm straight from the backend's memory (heap.ts): no copy of the model in between.
       const v = this.ctx.model.params.get(names[j]) as tf.Variable;
       if (names[j] === this.layout.wordEmbeddings && rows !== null) {
-        const width = shapes[j][1];
-        const values = await readRows(v, rows);
-        for (let k = 0; k < rows.length; k++) {
-          const src = values.subarray(k * width, (k + 1) * width);
-          weights.set(src, offsets[j] + rows[k] * width);
-        }
-      } else weights.set(await v.data<'float32'>(), offsets[j]);
+        await readRowsInto(v, rows, shapes[j][1], weights, offsets[j]);
+      } else await readInto(v, weights, offsets[j]);
     }
     this.version += 1;
     Atomics.store(this.control as Int32Array, 0, this.version);
@@ -221,7 +218,7 @@ export class ParallelGradients implements GradientSource {
     });
     // A failing replica must not leave an unhandled rejection behind while this thread works.
     const settled = Promise.allSettled(replies);
-    let main: { loss: number; grads: Map<string, Float32Array> } | null = null;
+    let main: { loss: number; grads: Map<string, tf.Tensor> } | null = null;
     try {
       if (this.opts.mainReplica && perShare[0].length > 0)
         main = await this.mainShare(perShare[0], groups.length, lap);
@@ -232,20 +229,11 @@ export class ParallelGradients implements GradientSource {
     const results = await settled;
     lap('wait');
     const failed = results.find((r) => r.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const parts: Part[] = [];
-    if (main) {
-      const { names } = this.layout;
-      const m = main;
-      parts.push({
-        loss: m.loss,
-        rows: rows[0],
-        grad: (j) => {
-          const src = m.grads.get(names[j]);
-          return src ? { src, at: 0 } : null;
-        },
-      });
+    if (failed) {
+      if (main) tf.dispose([...main.grads.values()]);
+      throw (failed as PromiseRejectedResult).reason;
     }
+    const parts: Part[] = [];
     results.forEach((r, w) => {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
@@ -257,17 +245,43 @@ export class ParallelGradients implements GradientSource {
         grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
       });
     });
-    const summed = sumParts(this.layout, parts, tokens);
+    const summed = await this.sum(main, parts, rows[0], tokens);
     lap('sum');
     return summed;
   }
 
-  /** Share 0 on this thread, read back as arrays so it is summed like the others. */
+  /**
+   * The step's gradients: the replicas' `parts` summed, after this thread's share (`main`, its
+   * rows `rows`) when it computed one. On wasm they are added to its gradients where they are.
+   */
+  private async sum(
+    main: { loss: number; grads: Map<string, tf.Tensor> } | null,
+    parts: Part[],
+    rows: Int32Array,
+    tokens: number,
+  ): Promise<StepGradients> {
+    if (!main) return sumParts(this.layout, parts, tokens);
+    if (canSumInPlace(main.grads)) return sumInPlace(this.layout, main, parts, tokens);
+    const own = await readShare(this.layout, main.grads, rows);
+    tf.dispose([...main.grads.values()]);
+    const m = main;
+    parts.unshift({
+      loss: m.loss,
+      rows,
+      grad: (j) => {
+        const src = own.get(this.layout.names[j]);
+        return src ? { src, at: 0 } : null;
+      },
+    });
+    return sumParts(this.layout, parts, tokens);
+  }
+
+  /** Share 0 on this thread: its loss, and its gradients (tensors, the caller's). */
   private async mainShare(
     shares: ShareBatch[],
     microBatches: number,
     lap: (part: StepPart) => void,
-  ): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  ): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
     for (const s of shares) {
@@ -299,19 +313,10 @@ export class ParallelGradients implements GradientSource {
     }
     const a = acc as { loss: tf.Scalar; grads: Map<string, tf.Tensor> };
     lap('mainForwardBackward');
-    const grads = new Map<string, Float32Array>();
-    for (const [name, g] of a.grads) {
-      grads.set(
-        name,
-        name === this.layout.wordEmbeddings
-          ? await readRows(g, rowsOf(shares))
-          : await g.data<'float32'>(),
-      );
-    }
     const lossValue = (await a.loss.data())[0];
-    tf.dispose([a.loss, ...a.grads.values()]);
+    a.loss.dispose();
     lap('mainRead');
-    return { loss: lossValue, grads };
+    return { loss: lossValue, grads: a.grads };
   }
 
   /**
