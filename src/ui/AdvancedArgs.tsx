@@ -25,6 +25,22 @@ type Call = <K extends RequestName>(name: K, params: Api[K][0]) => Promise<Api[K
 
 const BASIC_KEYS = Object.keys(DEFAULT_ARGS) as (keyof UiArgs)[];
 
+/**
+ * The metrics metric_for_best_model offers (the eval_ prefix is optional, as in the Trainer):
+ * token classification's seqeval names, then text classification's.
+ */
+const BEST_METRICS = [
+  'loss',
+  'f1',
+  'precision',
+  'recall',
+  'accuracy',
+  'f1_macro',
+  'f1_weighted',
+  'precision_macro',
+  'recall_macro',
+];
+
 /** The advanced overrides, persisted in localStorage. */
 export function useArgOverrides() {
   const [overrides, setOverrides] = useState<Record<string, unknown>>(() =>
@@ -244,12 +260,20 @@ export function AdvancedArgs({
                       disabled={disabled}
                       defaultValue={show(value)}
                       placeholder={a.nullable ? 'None' : undefined}
+                      list={a.name === 'metric_for_best_model' ? `${id}-list` : undefined}
                       onBlur={(e) => {
                         const r = parseFieldValue(a.kind, e.target.value, a.nullable);
                         if (r.ok) setValue(a.name, r.value, a.default);
                         else onError(`${a.name} must be ${r.error}.`);
                       }}
                     />
+                  )}
+                  {a.name === 'metric_for_best_model' && (
+                    <datalist id={`${id}-list`}>
+                      {BEST_METRICS.map((m) => (
+                        <option key={m} value={m} />
+                      ))}
+                    </datalist>
                   )}
                   <p className="hint">{a.help}</p>
                 </div>

@@ -224,6 +224,7 @@ export function App() {
           training={s.run.training}
           paused={s.run.paused}
           predict={s.predict}
+          entities={s.entities}
           onExport={s.exportModel}
           exported={s.exported}
           call={s.call}
@@ -238,7 +239,11 @@ export function App() {
           onImport={s.importModel}
           onError={s.reportError}
         />
-        <ModelViewsPanel rows={s.run.evalRows} onError={s.reportError} />
+        <ModelViewsPanel
+          rows={s.run.evalRows}
+          tagged={s.run.taggedDetails}
+          onError={s.reportError}
+        />
         {/* Shown once the worker is up: the history is read from the worker's IndexedDB. */}
         {s.backend && (
           <RunHistoryMemo

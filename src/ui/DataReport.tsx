@@ -7,6 +7,7 @@
 import { splitWarning, type DataReport as Report, type TableSummary } from '../worker/client';
 import { BarsSvg, type Bar } from './BarsSvg';
 import { formatInt, formatPercent } from './format';
+import { TaggedReport } from './TaggedReport';
 
 interface Props {
   report: Report;
@@ -98,13 +99,19 @@ export function DataReport({ report, table, validationFraction = null }: Props) 
       <p className="report-task">
         Task:{' '}
         <strong data-testid="report-task">
-          {TASK_NAMES[r.task.problemType] ?? r.task.problemType}
+          {r.tagged
+            ? 'token classification'
+            : (TASK_NAMES[r.task.problemType] ?? r.task.problemType)}
         </strong>
-        {r.task.labels.length > 0 && ` · ${formatInt(r.task.labels.length)} labels`}.{' '}
+        {r.task.labels.length > 0 &&
+          ` · ${formatInt(r.task.labels.length)} ${r.tagged ? 'tags' : 'labels'}`}
+        .{' '}
         <span className="hint" data-testid="report-task-reason">
           {r.task.reason}
         </span>
       </p>
+
+      {r.tagged && <TaggedReport t={r.tagged} maxLength={tl?.maxLength} />}
 
       {split && (
         <p className="hint hint-warn" role="note" data-testid="report-split-warning">
@@ -130,7 +137,7 @@ export function DataReport({ report, table, validationFraction = null }: Props) 
       )}
 
       <div className="report-charts">
-        {classes.length > 0 && (
+        {classes.length > 0 && !r.tagged && (
           <figure className="chart" aria-labelledby="report-class-title">
             <figcaption>
               <span className="chart-title" id="report-class-title">
@@ -198,25 +205,27 @@ export function DataReport({ report, table, validationFraction = null }: Props) 
         )}
       </div>
 
-      <ul className="report-list" aria-label="Empty and duplicate rows">
-        <li data-testid="report-empty">
-          {formatInt(r.empty.count)} empty row{r.empty.count === 1 ? '' : 's'} (no text or no label,
-          left out)
-          {r.empty.count > 0 && (
-            <span className="muted">: {rowList(r.empty.rows, r.empty.count)}</span>
-          )}
-        </li>
-        <li data-testid="report-duplicates">
-          {formatInt(r.duplicates.count)} duplicate text{r.duplicates.count === 1 ? '' : 's'}
-          {r.duplicates.conflictingLabels > 0 &&
-            `, ${formatInt(r.duplicates.conflictingLabels)} with a different label`}
-          {r.duplicates.count > 0 && (
-            <span className="muted">: {rowList(r.duplicates.rows, r.duplicates.count)}</span>
-          )}
-        </li>
-      </ul>
+      {!r.tagged && (
+        <ul className="report-list" aria-label="Empty and duplicate rows">
+          <li data-testid="report-empty">
+            {formatInt(r.empty.count)} empty row{r.empty.count === 1 ? '' : 's'} (no text or no
+            label, left out)
+            {r.empty.count > 0 && (
+              <span className="muted">: {rowList(r.empty.rows, r.empty.count)}</span>
+            )}
+          </li>
+          <li data-testid="report-duplicates">
+            {formatInt(r.duplicates.count)} duplicate text{r.duplicates.count === 1 ? '' : 's'}
+            {r.duplicates.conflictingLabels > 0 &&
+              `, ${formatInt(r.duplicates.conflictingLabels)} with a different label`}
+            {r.duplicates.count > 0 && (
+              <span className="muted">: {rowList(r.duplicates.rows, r.duplicates.count)}</span>
+            )}
+          </li>
+        </ul>
+      )}
 
-      {r.examplesPerClass.length > 0 && (
+      {r.examplesPerClass.length > 0 && !r.tagged && (
         <details className="report-examples">
           <summary>Examples per class</summary>
           <dl>

@@ -4,12 +4,18 @@
  * RegressionView.tsx, the exports in EvalExports.tsx.
  */
 import { useMemo } from 'react';
-import { buildEvalDetails, type EvalDetails, type EvalRows } from '../worker/client';
+import {
+  buildEvalDetails,
+  type EvalDetails,
+  type EvalRows,
+  type TaggedEvalDetails,
+} from '../worker/client';
 import { ClassificationView } from './ClassificationView';
 import { EvalExports } from './EvalExports';
 import { Mistakes } from './Mistakes';
 import { RegressionView } from './RegressionView';
 import { Section } from './Section';
+import { TaggedViews } from './TaggedViews';
 
 export { predictionRows, summaryMetrics } from './EvalExports';
 
@@ -38,9 +44,12 @@ export function EvalPanel({ details, onError }: Props) {
  */
 export function ModelViews({
   rows,
+  tagged,
   onError,
 }: {
   rows: EvalRows | null;
+  /** A token-classification run's evaluation details (its own views). */
+  tagged?: TaggedEvalDetails | null;
   onError?: (err: unknown) => void;
 }) {
   const details = useMemo(() => {
@@ -54,7 +63,9 @@ export function ModelViews({
   }, [rows, onError]);
   return (
     <Section n={6} title="Evaluate: what the model learned" anchor="step-evaluate">
-      {!details ? (
+      {tagged ? (
+        <TaggedViews d={tagged} />
+      ) : !details ? (
         <p className="muted">Train a model to see its evaluation and its mistakes here.</p>
       ) : (
         <>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState, type ComponentProps } from 'react';
 import { RunElsewhere } from './RunElsewhere';
-import type { Prediction } from '../worker/client';
+import type { Prediction, TextEntity } from '../worker/client';
+import { EntityText, TaggedExportSaved } from './EntityText';
 import { FileButton } from './FileButton';
 import { formatProbabilities, formatTruncation, rankPrediction } from './format';
 import { Section } from './Section';
@@ -16,6 +17,8 @@ interface Props {
   /** The run in progress is paused: its model can be tried and exported. */
   paused?: boolean;
   predict: (text: string) => Promise<Prediction | null>;
+  /** A token classifier's entities in a text. */
+  entities: (text: string) => Promise<TextEntity[] | null>;
   onExport: () => void;
   /** The last export of this model (for "Use it in your web page"), or null. */
   exported: ExportedZip | null;
@@ -34,50 +37,67 @@ export function TryIt(p: Props) {
   const textId = useId();
   const [text, setText] = useState('');
   const [result, setResult] = useState<{ text: string; prediction: Prediction } | null>(null);
-  const { predict, onError, canPredict, model } = p;
+  const [found, setFound] = useState<{ text: string; entities: TextEntity[] } | null>(null);
+  const { predict, entities, onError, canPredict, model } = p;
+  const tagged = model?.tagged === true;
+  // Another model (trained, loaded, reopened): the last one's entities are not its own.
+  useEffect(() => setFound(null), [model]);
 
   useEffect(() => {
     if (!canPredict || !model || text.trim() === '') return;
     let cancelled = false;
     const timer = setTimeout(() => {
-      predict(text)
-        .then((prediction) => {
-          if (!cancelled && prediction) setResult({ text, prediction });
-        })
-        .catch((err: unknown) => {
-          if (!cancelled) onError(err);
-        });
+      const asked = tagged
+        ? entities(text).then((e) => {
+            if (!cancelled && e) setFound({ text, entities: e });
+          })
+        : predict(text).then((prediction) => {
+            if (!cancelled && prediction) setResult({ text, prediction });
+          });
+      asked.catch((err: unknown) => {
+        if (!cancelled) onError(err);
+      });
     }, PREDICT_DEBOUNCE_MS);
     return () => {
       cancelled = true;
       clearTimeout(timer);
     };
-  }, [text, canPredict, model, predict, onError]);
+  }, [text, canPredict, model, tagged, predict, entities, onError]);
 
-  const shown = canPredict && model && result && text.trim() !== '' ? result.prediction : null;
+  const shownEntities = tagged && canPredict && found && text.trim() !== '' ? found : null;
+  const shown =
+    !tagged && canPredict && model && result && text.trim() !== '' ? result.prediction : null;
   const top = shown ? rankPrediction(shown)[0] : null;
   const cut = shown ? formatTruncation(shown) : null;
 
   return (
     <Section n={5} title="Try it & export" anchor="step-try">
       <div className="field">
-        <label htmlFor={textId}>Text to classify</label>
+        <label htmlFor={textId}>{tagged ? 'Text to tag' : 'Text to classify'}</label>
         <textarea
           id={textId}
-          aria-label="Text to classify"
+          aria-label={tagged ? 'Text to tag' : 'Text to classify'}
           rows={3}
           value={text}
-          placeholder="e.g. WINNER! Claim your free prize now, text WIN to 80086"
+          placeholder={
+            tagged
+              ? 'e.g. Empire State Building is in New York'
+              : 'e.g. WINNER! Claim your free prize now, text WIN to 80086'
+          }
           onChange={(e) => setText(e.target.value)}
         />
         <p className="hint">
           {model
-            ? `Using the ${model.source} model (labels: ${model.labels.join(', ')}). Classified as you type.`
+            ? tagged
+              ? `Using the ${model.source} model (tags: ${model.labels.join(', ')}). Entities are marked as you type, grouped as the pipeline's aggregation_strategy="simple" groups them.`
+              : `Using the ${model.source} model (labels: ${model.labels.join(', ')}). Classified as you type.`
             : 'Train a model (or load an exported one) to try it here.'}
         </p>
       </div>
       <div className="prediction" data-testid="prediction" aria-live="polite">
-        {shown && top ? (
+        {shownEntities ? (
+          <EntityText text={shownEntities.text} entities={shownEntities.entities} />
+        ) : shown && top ? (
           <>
             <span className="predicted-label">{top.label}</span>{' '}
             <span className="probs">{formatProbabilities(shown)}</span>
@@ -122,7 +142,8 @@ export function TryIt(p: Props) {
           <code>onnx/</code>) for transformers.js, and TF.js weights.
         </p>
       </div>
-      {p.exported && model && !p.training && (
+      {p.exported && model && tagged && !p.training && <TaggedExportSaved exported={p.exported} />}
+      {p.exported && model && !tagged && !p.training && (
         <WebPageDeploy exported={p.exported} text={text} predict={predict} />
       )}
     </Section>

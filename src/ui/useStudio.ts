@@ -227,6 +227,7 @@ export function useStudio({ gradientCheckpointing = false } = {}) {
     exported: mdl.exported,
     importModel: mdl.importModel,
     predict: mdl.predict,
+    entities: mdl.entities,
     reportError,
     dismissError,
   };

@@ -4,7 +4,7 @@
  * names `training_args.json` uses), with paths relative to the bundle's folder.
  */
 import { studioExtrasSet, trainingArgumentsOf } from '../config/runFiles';
-import type { ScriptBundleInput } from './bundleTypes';
+import type { ScriptBundleInput, SplitRows } from './bundleTypes';
 
 /** Where the bundle's parts lie, relative to its folder. */
 export const BUNDLE_PATHS = {
@@ -54,6 +54,19 @@ export function bundleArguments(
       ? { studio_checkpoint: `${BUNDLE_PATHS.checkpoints}/checkpoint-${input.checkpoint.step}` }
       : {}),
   };
+  if (data.tagged) {
+    return {
+      ...modelArgs,
+      ...dataArgs,
+      task: 'token-classification',
+      max_length: data.maxLength,
+      label_list: data.labels,
+      label_all_tokens: data.tagged.labelAllTokens,
+      ...studioExtrasSet(input.args),
+      ...training,
+      ...OVERRIDES,
+    };
+  }
   return {
     ...modelArgs,
     ...dataArgs,
@@ -70,11 +83,19 @@ export function bundleArguments(
   };
 }
 
-/** JSON Lines of a split, one object per row under the run's own column names. */
+/**
+ * JSON Lines of a split, one object per row under the run's own column names (a tagged split:
+ * `tokens` and `ner_tags` as tag names, as a Hub dataset exports them).
+ */
 export function splitJsonl(
-  rows: { texts: string[]; pairs: string[] | null; labels: string[] },
+  rows: SplitRows,
   columns: { text: string; label: string; textPair?: string },
 ): string {
+  if (rows.tagged) {
+    const { tokens, tags } = rows.tagged;
+    const tagged = tokens.map((t, i) => JSON.stringify({ tokens: t, ner_tags: tags[i] }));
+    return tagged.length > 0 ? `${tagged.join('\n')}\n` : '';
+  }
   const lines = rows.texts.map((text, i) =>
     JSON.stringify({
       [columns.text]: text,

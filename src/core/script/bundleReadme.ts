@@ -21,11 +21,39 @@ function fitLines(input: ScriptBundleInput): string[] {
       '.',
     `- The studio's memory estimate for this run: ${gb(fit.memoryBytes)} of the ${gb(fit.memoryBudgetBytes)} ` +
       `it assumes a browser tab may use (weights, gradients, AdamW's moments, activations).`,
-    `- Data: ${rows.toLocaleString('en-US')} training rows, ${data.validation.texts.length.toLocaleString('en-US')} validation rows.`,
+    `- Data: ${rows.toLocaleString('en-US')} training ${data.tagged ? 'sentences' : 'rows'}, ` +
+      `${data.validation.texts.length.toLocaleString('en-US')} validation ${data.tagged ? 'sentences' : 'rows'}.`,
     hours === null
       ? '- Speed: the studio has not measured this model yet (train a few steps in the page to see it).'
       : `- At the studio's measured ${fit.samplesPerSecond?.toFixed(1)} samples/s one epoch takes ` +
         `${hours < 0.1 ? `${(hours * 60).toFixed(1)} minutes` : `${hours.toFixed(1)} hours`} in the browser.`,
+  ];
+}
+
+/** For a token-classification run: what train.py does with the tagged sentences. */
+function taskLines(input: ScriptBundleInput): string[] {
+  const { tagged, labels } = input.data;
+  if (!tagged) return [];
+  return [
+    '## What it trains',
+    '',
+    "Token classification (named entities), as transformers' token-classification guide and " +
+      '`run_ner.py` do it:',
+    '',
+    `- The data: one JSON line per sentence with \`tokens\` and \`ner_tags\` (tag names), as a Hub ` +
+      `dataset exports them; the tags in id order (config.json's id2label): ${labels.join(', ')}.`,
+    '- `AutoTokenizer` (with `add_prefix_space=True` for a byte-level BPE tokenizer), words ' +
+      "tokenized with `is_split_into_words=True`; each word's tag on its first sub-token and -100 " +
+      (tagged.labelAllTokens
+        ? "on special tokens; later sub-tokens get the word's tag too (`label_all_tokens`, B- as I-)."
+        : 'on its later sub-tokens and on special tokens (`label_all_tokens` false).'),
+    '- `DataCollatorForTokenClassification` (labels padded with -100) and ' +
+      "`AutoModelForTokenClassification` (the studio's step-0 weights when bundled): cross-entropy " +
+      'over the labelled tokens, their mean.',
+    "- `compute_metrics` with seqeval's default (conlleval-style) entity matching, written in " +
+      'train.py: `eval_precision`, `eval_recall`, `eval_f1` over entities (type and exact span) and ' +
+      '`eval_accuracy` over the labelled tokens, the names and values the studio logs.',
+    '',
   ];
 }
 
@@ -69,6 +97,7 @@ export function bundleReadme(
     '',
     ...fitLines(input),
     '',
+    ...taskLines(input),
     '## What it holds',
     '',
     ...holds,
@@ -118,7 +147,9 @@ export function bundleReadme(
     '',
     '```sh',
     `npx studio evaluate --model_dir output --validation_file ${carried.dataCarried ? BUNDLE_PATHS.validationData : 'VALIDATION_FILE'}`,
-    'npx studio predict --model_dir output --input_file rows.csv --output_file preds.jsonl',
+    input.data.tagged
+      ? 'npx studio predict --model_dir output --input_file texts.txt --output_file entities.jsonl'
+      : 'npx studio predict --model_dir output --input_file rows.csv --output_file preds.jsonl',
     '```',
     '',
   ].join('\n');

@@ -10,6 +10,8 @@ export interface SplitRows {
   texts: string[];
   pairs: string[] | null;
   labels: string[];
+  /** Token classification: each sentence's words and tag names (`texts`: the words joined). */
+  tagged?: { tokens: string[][]; tags: string[][] };
 }
 
 export interface ScriptBundleInput {
@@ -32,6 +34,8 @@ export interface ScriptBundleInput {
     validationSplit: number;
     header: boolean | null;
     delimiter: string | null;
+    /** Token classification (a tagged file): its task and run_ner.py's label_all_tokens. */
+    tagged?: { labelAllTokens: boolean };
   };
   model: {
     kind: 'scratch' | 'pretrained';

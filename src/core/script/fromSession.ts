@@ -10,6 +10,9 @@ import { countParameters } from '../model/memory';
 import type { ModelSpec, StudioSession } from '../session';
 import { buildModel, scratchConfig } from '../session/model';
 import { splitExamples } from '../session/prepare';
+import { sentencesOf, splitTagged, tagNamesOf } from '../session/tagged';
+import { sentenceTexts } from '../session/taggedPrepare';
+import type { TaggedCorpus } from '../data/taggedTypes';
 import { exportedTokenizerConfigJson } from '../tokenize/exportConfig';
 import type { TrainingArguments } from '../train/args';
 import { buildScriptBundle, type ScriptBundle } from './bundle';
@@ -18,6 +21,7 @@ import {
   type BundleFiles,
   type BundleLimits,
   type ScriptBundleInput,
+  type SplitRows,
 } from './bundleTypes';
 import { StudioError } from '../util/errors';
 
@@ -37,6 +41,70 @@ export interface FromSessionOptions {
 
 const NOT_A_CSV = /\.(jsonl|ndjson|json|parquet)(\.gz)?$/i;
 
+/** A tagged split's rows: the sentences (words joined), their words and tag names. */
+function taggedRows(corpus: TaggedCorpus): SplitRows {
+  const tokens = sentencesOf(corpus);
+  return {
+    texts: sentenceTexts(corpus),
+    pairs: null,
+    labels: [],
+    tagged: { tokens, tags: tagNamesOf(corpus) },
+  };
+}
+
+/** The data part of the input: the table's rows as split, or a tagged file's sentences. */
+function dataOf(session: StudioSession): ScriptBundleInput['data'] {
+  const p = session.prepared;
+  if (!p)
+    throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
+  if (session.tagged && p.tagged) {
+    // The sentence split the studio trained on (a validation file, else its seeded split).
+    const parts = splitTagged(
+      session.tagged.corpus,
+      session.validationTagged,
+      p.options.validationFraction,
+      p.options.seed,
+    );
+    return {
+      textColumn: 'tokens',
+      labelColumn: 'ner_tags',
+      maxLength: p.options.maxLength,
+      problemType: p.problemType,
+      labels: p.maps.labels,
+      train: taggedRows(parts.train),
+      validation: taggedRows(parts.validation),
+      sourceFile: session.tagged.fileName,
+      validationSourceFile: session.validationTagged?.fileName ?? null,
+      validationSplit: p.options.validationFraction,
+      header: null,
+      delimiter: null,
+      tagged: { labelAllTokens: p.tagged.labelAllTokens },
+    };
+  }
+  const table = session.table;
+  if (!table)
+    throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
+  const parts = splitExamples(table, session.validationTable, p.options);
+  const columns = p.options.columns;
+  const csv = !NOT_A_CSV.test(table.fileName);
+  return {
+    textColumn: columns.text,
+    labelColumn: columns.label,
+    textPairColumn: columns.textPair,
+    maxLength: p.options.maxLength,
+    problemType: p.problemType,
+    labels: p.maps.labels,
+    labelDelimiter: parts.task.labelDelimiter,
+    train: parts.trainPart,
+    validation: parts.valPart,
+    sourceFile: table.fileName,
+    validationSourceFile: session.validationTable?.fileName ?? null,
+    validationSplit: p.options.validationFraction,
+    header: csv ? table.hasHeader : null,
+    delimiter: csv ? (table.delimiter === '\t' ? 'tab' : table.delimiter) : null,
+  };
+}
+
 /**
  * The bundle of the session's prepared data and last model spec.
  * @throws Error when the data is not prepared or no run (spec and arguments) is known
@@ -55,17 +123,16 @@ export async function scriptBundleInput(
 ): Promise<ScriptBundleInput> {
   const p = session.prepared;
   const tok = session.tokenizer;
-  const table = session.table;
   const spec = opts.spec ?? session.spec;
   const args = opts.args ?? session.args;
-  if (!p || !tok || !table)
+  if (!p || !tok || (!session.table && !session.tagged))
     throw new StudioError('not-ready', 'Prepare the data before exporting the run as a script.');
   if (!spec || !args)
     throw new StudioError(
       'not-ready',
       'Train (or start) a run first: the script bundle is of a run.',
     );
-  const parts = splitExamples(table, session.validationTable, p.options);
+  const data = dataOf(session);
   // The step-0 model's config, known without building it: a model over the bundle's weight limit
   // (one too large for the tab, the case the bundle is for) is never built here.
   let config: ModelConfig;
@@ -78,7 +145,7 @@ export async function scriptBundleInput(
         id2label: p.maps.id2label,
         label2id: p.maps.label2id,
       }),
-      problem_type: p.problemType,
+      problem_type: p.tagged ? null : p.problemType,
     };
   }
   const family = familyOf(config);
@@ -106,26 +173,9 @@ export async function scriptBundleInput(
   const speed = session.trainerState?.log_history
     .map((e) => (e as unknown as Record<string, unknown>).train_samples_per_second)
     .findLast((x) => typeof x === 'number') as number | undefined;
-  const columns = p.options.columns;
-  const csv = !NOT_A_CSV.test(table.fileName);
   return {
     args,
-    data: {
-      textColumn: columns.text,
-      labelColumn: columns.label,
-      textPairColumn: columns.textPair,
-      maxLength: p.options.maxLength,
-      problemType: p.problemType,
-      labels: p.maps.labels,
-      labelDelimiter: parts.task.labelDelimiter,
-      train: parts.trainPart,
-      validation: parts.valPart,
-      sourceFile: table.fileName,
-      validationSourceFile: session.validationTable?.fileName ?? null,
-      validationSplit: p.options.validationFraction,
-      header: csv ? table.hasHeader : null,
-      delimiter: csv ? (table.delimiter === '\t' ? 'tab' : table.delimiter) : null,
-    },
+    data,
     model: {
       kind: spec.kind,
       base:

@@ -35,7 +35,9 @@ import torch
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
     AutoTokenizer,
+    DataCollatorForTokenClassification,
     DataCollatorWithPadding,
     EarlyStoppingCallback,
     HfArgumentParser,
@@ -90,6 +92,14 @@ class DataArguments:
         default=None, metadata={"help": "labels in id order (the studio's id2label)"}
     )
     label_delimiter: str = field(default=";", metadata={"help": "separator of multi-label values"})
+    task: Optional[str] = field(
+        default=None,
+        metadata={"help": "'token-classification' for tagged words (CoNLL, JSON Lines tokens + ner_tags)"},
+    )
+    label_all_tokens: bool = field(
+        default=False,
+        metadata={"help": "token classification: tag every sub-token of a word (B- becomes I- after the first)"},
+    )
 
 
 @dataclass
@@ -454,6 +464,160 @@ def metrics_for(problem_type, num_labels):
     return compute
 
 
+# --- Token classification (transformers' token-classification guide, run_ner.py) -------------
+
+def read_tagged(path, label_list=None):
+    """(words, tag names) per sentence of a CoNLL/IOB file (the tag in the last column, a blank
+    line between sentences, -DOCSTART- skipped) or JSON Lines with tokens and ner_tags."""
+    text = decode_text(read_bytes(path))
+    name = path.lower()[:-3] if path.lower().endswith(".gz") else path.lower()
+    sentences = []
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if "tokens" not in row or "ner_tags" not in row:
+                sys.exit(f"{path} line {n}: expected an object with tokens and ner_tags")
+            tags = row["ner_tags"]
+            if tags and isinstance(tags[0], int):
+                if not label_list:
+                    sys.exit(f"{path}: ner_tags are ids; give --label_list with the tag names in id order")
+                tags = [label_list[t] for t in tags]
+            sentences.append(([str(w) for w in row["tokens"]], [str(t) for t in tags]))
+        return sentences
+    words, tags = [], []
+    for line in text.splitlines() + [""]:
+        parts = line.split()
+        if not parts or parts[0] == "-DOCSTART-":
+            if words:
+                sentences.append((words, tags))
+                words, tags = [], []
+            continue
+        words.append(parts[0])
+        tags.append(parts[-1])
+    return sentences
+
+
+def load_tagged_splits(data_args, seed, base):
+    """The train and validation sentences: a validation file, else the studio's seeded split of
+    the sentences (one stratum, as src/core/session/tagged.ts splitTagged); and the tag names."""
+    def path(p):
+        return p if os.path.isabs(p) or os.path.exists(p) else os.path.join(base, p)
+
+    if not data_args.train_file:
+        sys.exit("give --train_file (the data file) or an arguments JSON that names it")
+    main = read_tagged(path(data_args.train_file), data_args.label_list)
+    if data_args.validation_file:
+        train, val = main, read_tagged(path(data_args.validation_file), data_args.label_list)
+    else:
+        ti, vi = stratified_split([0] * len(main), data_args.validation_split, seed)
+        train, val = [main[i] for i in ti], [main[i] for i in vi]
+    names = data_args.label_list or sorted({t for _, tags in main for t in tags})
+    unknown = sorted({t for _, tags in train + val for t in tags} - set(names))
+    if unknown:
+        sys.exit(f"tags {unknown} are not among the training tags {names}")
+    return train, val, names
+
+
+def b_to_i_label(names):
+    """run_ner.py's b_to_i_label: each tag's id, B-X's being I-X's where the data has I-X."""
+    out = []
+    for n in names:
+        inside = "I-" + n[2:]
+        out.append(names.index(inside) if n.startswith("B-") and inside in names else names.index(n))
+    return out
+
+
+class TaggedRows(torch.utils.data.Dataset):
+    """The guide's tokenize_and_align_labels: words tokenized with is_split_into_words, each
+    word's tag on its first sub-token and -100 on the rest and on special tokens (with
+    label_all_tokens, the rest get the tag too, B- as I-)."""
+
+    def __init__(self, sentences, tokenizer, names, max_length, label_all_tokens):
+        label2id = {n: i for i, n in enumerate(names)}
+        inside = b_to_i_label(names)
+        self.rows = []
+        for words, tags in sentences:
+            enc = tokenizer(words, truncation=True, max_length=max_length, is_split_into_words=True)
+            labels, previous = [], None
+            for word in enc.word_ids():
+                if word is None:
+                    labels.append(-100)
+                elif word != previous:
+                    labels.append(label2id[tags[word]])
+                else:
+                    labels.append(inside[label2id[tags[word]]] if label_all_tokens else -100)
+                previous = word
+            self.rows.append({**enc, "labels": labels})
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+
+def seqeval_entities(sentences):
+    """seqeval's default (conlleval-style) chunks (type, first, last) of tag sentences, joined
+    with an "O" after each (the rules of tests/python/seqeval_rules.py in the studio)."""
+    seq = [t for s in sentences for t in s + ["O"]] + ["O"]
+    prev_tag, prev_type, begin, chunks = "O", "", 0, []
+    for i, label in enumerate(seq):
+        tag, type_ = label[0], label[1:].split("-", maxsplit=1)[-1] or "_"
+        end = (
+            prev_tag in ("E", "S")
+            or (prev_tag in ("B", "I") and tag in ("B", "S", "O"))
+            or (prev_tag not in ("O", ".") and prev_type != type_)
+        )
+        if end:
+            chunks.append((prev_type, begin, i - 1))
+        start = (
+            tag in ("B", "S")
+            or (prev_tag in ("E", "S", "O") and tag in ("E", "I"))
+            or (tag not in ("O", ".") and prev_type != type_)
+        )
+        if start:
+            begin = i
+        prev_tag, prev_type = tag, type_
+    return set(chunks)
+
+
+def tagged_metrics(names):
+    """compute_metrics as the guide's, with seqeval's default mode: precision, recall, F1 over
+    entities (type and exact span) and accuracy over the labelled tokens."""
+
+    def compute(ev):
+        logits = ev.predictions[0] if isinstance(ev.predictions, tuple) else ev.predictions
+        preds = np.argmax(logits, -1)
+        gold, pred = [], []
+        for p_row, l_row in zip(preds, ev.label_ids):
+            keep = l_row != -100
+            gold.append([names[i] for i in l_row[keep]])
+            pred.append([names[i] for i in p_row[keep]])
+        true, found = seqeval_entities(gold), seqeval_entities(pred)
+        tp = len(true & found)
+        precision, recall = _div(tp, len(found)), _div(tp, len(true))
+        flat = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps)]
+        return {
+            "precision": precision,
+            "recall": recall,
+            "f1": _div(2 * precision * recall, precision + recall),
+            "accuracy": _div(sum(g == p for g, p in flat), len(flat)),
+        }
+
+    return compute
+
+
+def load_tokenizer(source, tagged):
+    """AutoTokenizer; for words, a byte-level BPE tokenizer with add_prefix_space=True (as the
+    guide and run_ner.py load RoBERTa's, and as the studio tokenizes words)."""
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    if tagged and tokenizer.is_fast and "ByteLevel" in repr(tokenizer.backend_tokenizer.pre_tokenizer):
+        tokenizer = AutoTokenizer.from_pretrained(source, add_prefix_space=True)
+    return tokenizer
+
+
 # --- The studio's extensions -----------------------------------------------------------------
 
 def balanced_weights(labels, num_labels):
@@ -566,42 +730,58 @@ def resolve(path, base):
     return beside if os.path.exists(beside) else path
 
 
-def build_model(model_args, coder, problem_type, base):
+def build_model(model_args, names, problem_type, base, auto=AutoModelForSequenceClassification):
     labels = {
-        "num_labels": len(coder.names),
-        "id2label": dict(enumerate(coder.names)),
-        "label2id": dict(coder.label2id),
-        "problem_type": problem_type,
+        "num_labels": len(names),
+        "id2label": dict(enumerate(names)),
+        "label2id": {n: i for i, n in enumerate(names)},
+        **({"problem_type": problem_type} if problem_type else {}),
     }
     initial = resolve(model_args.initial_weights, base)
     if initial and os.path.exists(os.path.join(initial, "model.safetensors")):
-        return AutoModelForSequenceClassification.from_pretrained(initial), "the studio's step-0 weights"
+        return auto.from_pretrained(initial), "the studio's step-0 weights"
     if model_args.model_name_or_path:
         source = resolve(model_args.model_name_or_path, base)
-        return AutoModelForSequenceClassification.from_pretrained(source, **labels), source
+        return auto.from_pretrained(source, **labels), source
     if not model_args.model_config:
         sys.exit("give --model_name_or_path, --model_config or --initial_weights")
     config = AutoConfig.from_pretrained(resolve(model_args.model_config, base), **labels)
-    return AutoModelForSequenceClassification.from_config(config), "a new model (torch's initialisation)"
+    return auto.from_config(config), "a new model (torch's initialisation)"
 
 
 def main(argv):
     model_args, data_args, studio_args, args, base = parse_arguments(argv)
     set_seed(args.seed)
-    train_part, val_part, coder = load_splits(data_args, args.seed, base)
-    problem_type = coder.problem_type
+    tagged = data_args.task == "token-classification"
     tok_source = resolve(model_args.tokenizer_name_or_path, base) or resolve(model_args.model_name_or_path, base)
-    tokenizer = AutoTokenizer.from_pretrained(tok_source)
-    model, model_source = build_model(model_args, coder, problem_type, base)
+    tokenizer = load_tokenizer(tok_source, tagged)
+    if tagged:
+        train_part, val_part, names = load_tagged_splits(data_args, args.seed, base)
+        problem_type, compute_metrics = "token classification", tagged_metrics(names)
+        model, model_source = build_model(model_args, names, None, base, AutoModelForTokenClassification)
+        train_ds, val_ds = (
+            TaggedRows(part, tokenizer, names, data_args.max_length, data_args.label_all_tokens)
+            for part in (train_part, val_part)
+        )
+        collator = DataCollatorForTokenClassification(tokenizer)
+        train_labels = [t for row in train_ds.rows for t in row["labels"] if t != -100]
+    else:
+        train_part, val_part, coder = load_splits(data_args, args.seed, base)
+        problem_type, names = coder.problem_type, coder.names
+        model, model_source = build_model(model_args, names, problem_type, base)
+        train_ds = TokenizedRows(train_part, tokenizer, coder, data_args.max_length)
+        val_ds = TokenizedRows(val_part, tokenizer, coder, data_args.max_length)
+        collator, compute_metrics = DataCollatorWithPadding(tokenizer), metrics_for(problem_type, len(names))
+        train_labels = train_ds.labels
     # transformers#47688: the ...ForSequenceClassification models take **kwargs but ignore
     # num_items_in_batch, so without this the loss is not divided by gradient_accumulation_steps.
+    # For tokens too, as the studio does it: each micro-batch's mean over its labelled tokens,
+    # divided by gradient_accumulation_steps (see tokenClassificationLoss in the studio).
     model.accepts_loss_kwargs = False
-    train_ds = TokenizedRows(train_part, tokenizer, coder, data_args.max_length)
-    val_ds = TokenizedRows(val_part, tokenizer, coder, data_args.max_length)
 
     weights = studio_args.class_weights
     if weights == "balanced":
-        weights = balanced_weights(train_ds.labels, len(coder.names))
+        weights = balanced_weights(train_labels, len(names))
     elif weights is not None:
         weights = [float(w) for w in json.loads(weights if weights.startswith("[") else f"[{weights}]")]
     callbacks = [NonFiniteLogCallback()]
@@ -614,16 +794,16 @@ def main(argv):
         args=args,
         train_dataset=train_ds,
         eval_dataset=val_ds if len(val_ds) else None,
-        data_collator=DataCollatorWithPadding(tokenizer),
+        data_collator=collator,
         processing_class=tokenizer,
-        compute_metrics=metrics_for(problem_type, len(coder.names)),
+        compute_metrics=compute_metrics,
         callbacks=callbacks,
         class_weights=weights,
         nan_policy=studio_args.nan_policy,
     )
     if trainer.is_world_process_zero():
         print(
-            f"train {len(train_ds)} rows, validation {len(val_ds)} rows; labels {coder.names}; "
+            f"train {len(train_ds)} rows, validation {len(val_ds)} rows; labels {names}; "
             f"{problem_type}; model: {model_source}; {args.world_size} process(es)",
             flush=True,
         )
@@ -667,10 +847,11 @@ def write_run_files(args, data_args, studio_args, model_args):
     extras = {k: v for k, v in vars(studio_args).items() if v is not None}
     if isinstance(extras.get("class_weights"), str) and extras["class_weights"] != "balanced":
         extras["class_weights"] = json.loads(extras["class_weights"])
+    tagged = data_args.task == "token-classification"  # the columns the studio names for tags
     run = {
         "max_length": data_args.max_length,
-        "text_column": data_args.text_column,
-        "label_column": data_args.label_column,
+        "text_column": "tokens" if tagged else data_args.text_column,
+        "label_column": "ner_tags" if tagged else data_args.label_column,
         "text_pair_column": data_args.text_pair_column,
     }
     extras.update({k: v for k, v in run.items() if v is not None})

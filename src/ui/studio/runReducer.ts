@@ -11,6 +11,7 @@ import {
   type RunRecord,
   type RunSnapshot,
   type RunState,
+  type TaggedEvalDetails,
 } from '../../worker/client';
 import { formatDateTime, type ShownProgress } from '../format';
 import { appendLogs, emptySeries, type Series } from '../series';
@@ -34,6 +35,8 @@ export interface RunView {
   finalMetrics: Record<string, number> | null;
   /** The model's validation rows after a run, for the evaluation and mistakes views. */
   evalRows: EvalRows | null;
+  /** A token-classification model's evaluation details after a run (then `evalRows` is null). */
+  taggedDetails: TaggedEvalDetails | null;
   /** The worker's run has a model (trained, also while paused). */
   hasModel: boolean;
   /** What is shown: the worker's run, a stored run reopened, or nothing. */
@@ -44,9 +47,14 @@ export type RunAction =
   /** Train was pressed: the last run's views go, `progress` is the estimate shown at once. */
   | { type: 'starting'; progress: ShownProgress | null }
   | { type: 'snapshot'; snapshot: RunSnapshot }
-  | { type: 'evalRows'; rows: EvalRows | null }
+  | { type: 'evalRows'; rows: EvalRows | null; tagged?: TaggedEvalDetails | null }
   /** A stored run opened again: its charts, metrics, last step and evaluation rows. */
-  | { type: 'stored'; record: RunRecord; rows: EvalRows | null }
+  | {
+      type: 'stored';
+      record: RunRecord;
+      rows: EvalRows | null;
+      tagged?: TaggedEvalDetails | null;
+    }
   /** The data changed (a new training file): what belonged to the old one goes. */
   | { type: 'clear' }
   /** The run's request failed or its worker is gone: no run is in progress any more. */
@@ -60,6 +68,7 @@ export const INITIAL_RUN_VIEW: RunView = {
   throughput: [],
   finalMetrics: null,
   evalRows: null,
+  taggedDetails: null,
   hasModel: false,
   shown: null,
 };
@@ -94,7 +103,10 @@ function onSnapshot(view: RunView, s: RunSnapshot): RunView {
     shown: 'live',
   };
   // Rows evaluated while paused are of weights that change again.
-  if (view.state === 'paused' && s.state === 'training') next.evalRows = null;
+  if (view.state === 'paused' && s.state === 'training') {
+    next.evalRows = null;
+    next.taggedDetails = null;
+  }
   const p = s.progress;
   if (p && runActive(s.state)) {
     next.progress = p;
@@ -125,7 +137,7 @@ export function runReducer(view: RunView, action: RunAction): RunView {
     case 'snapshot':
       return onSnapshot(view, action.snapshot);
     case 'evalRows':
-      return { ...view, evalRows: action.rows };
+      return { ...view, evalRows: action.rows, taggedDetails: action.tagged ?? null };
     case 'stored': {
       const rec = action.record;
       return {
@@ -137,6 +149,7 @@ export function runReducer(view: RunView, action: RunAction): RunView {
         series: appendLogs(emptySeries(), rec.logHistory),
         finalMetrics: rec.metrics ?? lastEvalMetrics(rec.logHistory),
         evalRows: action.rows,
+        taggedDetails: action.tagged ?? null,
         shown: 'stored',
         progress: {
           step: rec.globalStep,

@@ -1,6 +1,6 @@
 /** The model available for predictions and export: trained here or imported from a zip. */
 import { useCallback, useState, type RefObject } from 'react';
-import type { Prediction, RunRecord, StudioClient } from '../../worker/client';
+import type { Prediction, RunRecord, StudioClient, TextEntity } from '../../worker/client';
 import { downloadBlob } from '../exportData';
 import { zipEntryNames, type ExportedZip } from '../WebPageDeploy';
 import { errorMessage } from '../format';
@@ -11,6 +11,8 @@ export interface ModelInfo {
   labels: string[];
   /** Trained here, imported from a zip, or a stored run's final model (Reopen in the history). */
   source: 'trained' | 'imported' | 'reopened';
+  /** A token classifier (one tag per word): Try it highlights entities. */
+  tagged?: boolean;
 }
 
 /** What the model hook needs from the studio. */
@@ -65,7 +67,12 @@ export function useModel({ clientRef, notices, showRecord }: ModelDeps) {
         // Its own entry in the run history, shown as a reopened run: the charts, metrics and
         // model on the page are all the imported one's, none of the last run's.
         if (info.record) showRecord(info.record);
-        changeModel({ labels: info.labels, source: 'imported' });
+        // A token classifier answers for entities (a text classifier refuses): Try it marks them.
+        const tagged = await client.call('entities', { texts: ['a'] }).then(
+          () => true,
+          () => false,
+        );
+        changeModel({ labels: info.labels, source: 'imported', ...(tagged ? { tagged } : {}) });
         setStatus(
           `Loaded exported model ${file.name} (labels: ${info.labels.join(', ')})` +
             (info.record ? '; added to the run history' : ''),
@@ -113,8 +120,20 @@ export function useModel({ clientRef, notices, showRecord }: ModelDeps) {
     [clientRef],
   );
 
+  /** The entities in one text (a token classifier), grouped as the pipeline's "simple". */
+  const entities = useCallback(
+    async (text: string): Promise<TextEntity[] | null> => {
+      const client = clientRef.current;
+      if (!client) return null;
+      const [e] = await client.call('entities', { texts: [text] });
+      return e ?? null;
+    },
+    [clientRef],
+  );
+
   return {
     model,
+    entities,
     setModel: changeModel,
     busy,
     exported,

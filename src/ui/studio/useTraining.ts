@@ -71,14 +71,24 @@ export function useTraining({
     [dispatch, setError, setStatus, setWorkerDead],
   );
 
-  /** The evaluation views' rows: one pass of the model over the validation split. */
+  /**
+   * The evaluation views' rows: one pass of the model over the validation split (a tagged
+   * run's: its evaluation details, entity types and sentences).
+   */
+  const tagged = dataset?.taskKind === 'token-classification';
   const fetchEvalRows = useCallback(
     (client: StudioClient) =>
-      client
-        .call('evalRows', {})
-        .then((rows) => startTransition(() => dispatch({ type: 'evalRows', rows })))
-        .catch((err: unknown) => setError(errorMessage(err))),
-    [dispatch, setError],
+      (tagged
+        ? client
+            .call('taggedDetails', {})
+            .then((d) =>
+              startTransition(() => dispatch({ type: 'evalRows', rows: null, tagged: d })),
+            )
+        : client
+            .call('evalRows', {})
+            .then((rows) => startTransition(() => dispatch({ type: 'evalRows', rows })))
+      ).catch((err: unknown) => setError(errorMessage(err))),
+    [dispatch, setError, tagged],
   );
 
   /**
@@ -128,7 +138,11 @@ export function useTraining({
         );
         const result = await client.call('train', { config });
         startTransition(() => {
-          setModel({ labels: dataset.labels, source: 'trained' });
+          setModel({
+            labels: dataset.labels,
+            source: 'trained',
+            ...(dataset.taskKind === 'token-classification' ? { tagged: true } : {}),
+          });
           setStatus(result.stopped ? `Stopped at step ${result.globalStep}` : 'Finished');
         });
         void fetchEvalRows(client);
@@ -195,8 +209,21 @@ export function useTraining({
         const rec = opened.record;
         const missing = opened.notices.length ? ` · ${opened.notices.join(' ')}` : '';
         startTransition(() => {
-          dispatch({ type: 'stored', record: rec, rows: opened.evalRows });
-          setModel(opened.model ? { labels: opened.model.labels, source: 'reopened' } : null);
+          dispatch({
+            type: 'stored',
+            record: rec,
+            rows: opened.evalRows,
+            tagged: opened.taggedDetails ?? null,
+          });
+          setModel(
+            opened.model
+              ? {
+                  labels: opened.model.labels,
+                  source: 'reopened',
+                  ...(opened.taggedDetails ? { tagged: true } : {}),
+                }
+              : null,
+          );
           setStatus(
             `Showing a reopened run: ${rec.fileName}, ${formatDateTime(rec.created)}${missing}`,
           );
