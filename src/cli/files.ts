@@ -1,12 +1,10 @@
 /** Reading the command line's inputs (the output folder is the run service's: core/run/fsStores.ts). */
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { StudioError } from '../core/run/errors';
-import { detectTaggedFormat } from '../core/data/tagged';
-import type { TaskChoice } from '../core/config/dataArguments';
 
 /** The tokenizer that ships with the studio (used when none is given). */
 export function bundledTokenizerDir(): string {
@@ -77,28 +75,5 @@ export async function readJson(path: string, what: string): Promise<object> {
     throw new StudioError('data', `${what} ${path} is not valid JSON.`, {
       remedy: `Give ${what} a JSON file (check it with python -m json.tool ${path}).`,
     });
-  }
-}
-
-/**
- * Whether the run at `path` is token classification: `task` says so, or (task 'auto') the
- * file's first 64 KiB are CoNLL or tagged JSON Lines. False when the file cannot be read (the
- * reading step says why).
- */
-export async function looksTagged(path: string, task: TaskChoice): Promise<boolean> {
-  if (task !== 'auto') return task === 'token-classification';
-  try {
-    const f = await open(path, 'r');
-    try {
-      const head = new Uint8Array(65536);
-      const { bytesRead } = await f.read(head, 0, head.length, 0);
-      let text = new TextDecoder().decode(head.subarray(0, bytesRead));
-      if (bytesRead === head.length) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
-      return detectTaggedFormat(text, basename(path)) !== null;
-    } finally {
-      await f.close();
-    }
-  } catch {
-    return false;
   }
 }

@@ -13,7 +13,7 @@ import { loadTokenizerFromDir } from '../core/tokenize/tokenizerNode';
 import { trainingArgumentFlagSpecs, type TrainingArguments } from '../core/train/args';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import type { GradientSourceFactory } from '../core/train/gradients';
-import { bundledTokenizerDir, looksTagged, openDataFile } from './files';
+import { bundledTokenizerDir, openDataFile } from './files';
 import { checkedFileValue, readArgumentsJson } from './argsJson';
 import { logDataReport, logTaggedFile } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
@@ -95,11 +95,9 @@ export async function prepareRun(
   const args = early.training;
   const backend = String(v.backend ?? runtimeFlags.backend.default);
   await useBackend(backend);
-  // Started now, so the workers load while this thread reads and tokenizes; not for a tagged
-  // file (the replicas read one label per row: token classification trains on this thread).
-  const gradients = (await looksTagged(String(v.train_file), early.data.task))
-    ? undefined
-    : opts.startGradients?.(v, backend, args.per_device_train_batch_size);
+  // Started now, so the workers load while this thread reads and tokenizes (a tagged file too:
+  // the replicas take the token head and the per-token labels).
+  const gradients = opts.startGradients?.(v, backend, args.per_device_train_batch_size);
   const outDir = args.output_dir;
   // The page's run service, on the file system: checkpoints and the output folder in output_dir.
   const service = new RunService({
@@ -130,7 +128,6 @@ export async function prepareRun(
     );
     for (const a of table.anomalies.slice(0, 5)) log(`  row ${a.row}: ${a.message}`);
   }
-  if (table.tagged) log('token classification trains on this thread (no data-parallel replicas)');
   const ref: DataRef = { train: { name: trainFile, bytes: (await stat(trainFile)).size } };
   if (early.data.validation_file !== null) {
     const vf = early.data.validation_file;

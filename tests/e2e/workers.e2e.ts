@@ -13,13 +13,16 @@ import type { Page, Worker } from 'playwright-core';
 import type { E2EContext } from './harness';
 import {
   button,
+  dropFile,
   dropSms200,
+  fixtureBytes,
   openStudio,
   pageState,
   textOf,
   trainToEnd,
   waitFor,
   waitForBackend,
+  waitForFileName,
 } from './helpers';
 
 /**
@@ -74,7 +77,16 @@ async function trainWith(ctx: E2EContext, page: Page, workers: string): Promise<
   return state.log_history.filter((e) => 'loss' in e && 'grad_norm' in e);
 }
 
-async function twoWorkersTrainAsOne(ctx: E2EContext): Promise<void> {
+/** The first 400 sentences of WNUT 2017's training file, dropped as a CoNLL file. */
+async function dropWnut(page: Page): Promise<void> {
+  const text = strFromU8(await fixtureBytes('data/wnut17/wnut17train.conll'));
+  const blocks = text.split(/\r?\n[ \t]*\r?\n/).filter((b) => b.trim() !== '');
+  const bytes = new TextEncoder().encode(`${blocks.slice(0, 400).join('\n\n')}\n`);
+  await dropFile(page, { name: 'wnut-400.conll', bytes, type: 'text/plain' });
+  await waitForFileName(page, 'wnut-400.conll');
+}
+
+async function twoWorkersTrainAsOne(ctx: E2EContext, tagged = false): Promise<void> {
   const page = await openStudio(ctx, '?backend=wasm');
   const backend = await waitForBackend(page);
   assert.ok(backend.startsWith('wasm'), backend);
@@ -84,7 +96,8 @@ async function twoWorkersTrainAsOne(ctx: E2EContext): Promise<void> {
   const select = page.getByRole('combobox', { name: 'Workers', exact: true });
   assert.equal(await select.inputValue(), 'auto');
   assert.match(await textOf(page.getByTestId('workers-info')), /on \d+ workers/);
-  await dropSms200(page);
+  // A CoNLL file trains a token classifier: the replicas take the token head and its labels.
+  await (tagged ? dropWnut(page) : dropSms200(page));
 
   const one = await trainWith(ctx, page, '1');
   const two = await trainWith(ctx, page, '2');
@@ -141,6 +154,11 @@ export const tests = [
   {
     name: 'two workers train as one, step for step (wasm, dropout 0)',
     fn: twoWorkersTrainAsOne,
+    timeoutMs: 600_000,
+  },
+  {
+    name: 'two workers train a CoNLL file (token classification) as one (wasm, dropout 0)',
+    fn: (ctx: E2EContext) => twoWorkersTrainAsOne(ctx, true),
     timeoutMs: 600_000,
   },
   {

@@ -21,7 +21,14 @@ describe('studio CLI: token classification', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'studio-cli-ner-'));
-    trained = await trainNerCli(dir, ['--eval_strategy', 'steps', '--eval_steps', '40']);
+    trained = await trainNerCli(dir, [
+      '--eval_strategy',
+      'steps',
+      '--eval_steps',
+      '40',
+      '--num_replicas',
+      '2',
+    ]);
   }, 240_000);
 
   it('train detects the CoNLL file, says what it found, logs the metrics and writes a token classifier', () => {
@@ -33,9 +40,9 @@ describe('studio CLI: token classification', () => {
     expect(r.err).toMatch(/train 96 sentences, validation 24 sentences/);
     expect(r.err).toMatch(/entities per type: person \d+/);
     expect(r.err).not.toMatch(/columns \[column_1, column_2\]/);
-    // The replicas read one label per row: none are started for a tagged file.
-    expect(r.err).toMatch(/token classification trains on this thread/);
-    expect(r.err).not.toMatch(/data parallel/);
+    // A tagged file trains data parallel too (the replicas take the token head and labels).
+    expect(r.err).toMatch(/data parallel: 2 replicas/);
+    expect(r.err).not.toMatch(/trains on this thread/);
     const metrics = JSON.parse(r.out) as Record<string, number>;
     for (const k of METRICS) expect(metrics[k]).toBeGreaterThanOrEqual(0);
     const state = JSON.parse(readFileSync(join(trained.outDir, 'trainer_state.json'), 'utf8'));

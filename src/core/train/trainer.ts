@@ -56,8 +56,8 @@ export interface TrainerOptions {
   yieldEachStep?: boolean;
   /**
    * Where each step's gradients come from. Default: this thread ({@link inProcessGradients}).
-   * The Node CLI passes `parallel/`'s worker_threads replicas (one label per row: a tagged split
-   * trains here). Clipping and the AdamW step stay here either way. Evaluations use the source's `forward` when it has one (the same replicas,
+   * The Node CLI passes `parallel/`'s worker_threads replicas (a tagged run's too). Clipping and
+   * the AdamW step stay here either way. Evaluations use the source's `forward` when it has one (the same replicas,
    * each eval batch split into shares). The source is closed by `dispose()` (or when `train()`
    * fails), so an evaluation after `train()` still has it.
    */
@@ -129,7 +129,7 @@ export class Trainer {
     this.loss = taskLoss(opts.problemType, lossOptions, tagged);
     this.rowLengths = lengthsOf(train.encoded);
     this.nonEmbeddingParameters = nonEmbeddingParameterCount(model);
-    this.gradients = (tagged ? inProcessGradients : (opts.gradients ?? inProcessGradients))({
+    this.gradients = (opts.gradients ?? inProcessGradients)({
       model,
       train,
       problemType: opts.problemType,

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../model/families';
+import type { HeadKind } from '../../model/family';
 import type { ProblemType } from '../dataset';
 import type { LossOptions } from '../losses';
 import type { ErrorOnWire } from '../../util/errors';
@@ -72,6 +73,11 @@ export interface InitMessage {
   config: ModelConfig;
   layout: ParamLayout;
   problemType: ProblemType;
+  /**
+   * The model's head: 'token' for token classification (labels [rows, seqLen] with -100 where no
+   * loss is taken, the token head's loss, logits [rows, seqLen, num_labels]).
+   */
+  head: HeadKind;
   loss: Pick<LossOptions, 'labelSmoothing' | 'classWeights'>;
   /** The model's `gradientCheckpointing` (TrainingArguments' `gradient_checkpointing`). */
   gradientCheckpointing: boolean;
@@ -92,10 +98,16 @@ export interface ShareBatch {
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
-  /** int32 [rows] (single-label) or float32 [rows * labelWidth]. */
+  /**
+   * int32 [rows] (single-label) or float32 [rows * labelWidth]; token classification: int32
+   * [rows * seqLen] (labelWidth = seqLen), IGNORE_INDEX on padding and unlabelled tokens.
+   */
   labels: Int32Array | Float32Array;
   labelWidth: number;
-  /** The whole micro-batch's loss denominator ({@link lossDenominator}). */
+  /**
+   * The whole micro-batch's loss denominator ({@link lossDenominator}): its labelled rows, or for
+   * token classification its labelled tokens, so the shares' losses add up to the micro-batch's.
+   */
   denominator: number;
   /** Dropout seed of this share. */
   seed: number;

@@ -16,7 +16,7 @@ import { SequenceClassifier } from '../../model/classifier';
 import { familyOf } from '../../model/families';
 import { accumulateInto, batchGradients } from '../gradients';
 import { ownedVariable, readInto, writeAll, writeRows } from './heap';
-import { shareLogits } from './shares';
+import { shareLogits, shareTensors } from './shares';
 import type { ReplicaPort } from './transport';
 import {
   readRows,
@@ -24,7 +24,6 @@ import {
   type ForwardMessage,
   type FromReplica,
   type InitMessage,
-  type ShareBatch,
   type StepMessage,
   type ToReplica,
 } from './protocol';
@@ -77,7 +76,7 @@ async function start(init: InitMessage): Promise<Replica> {
   init.layout.names.forEach((name, j) => {
     params.set(name, ownedVariable(init.layout.shapes[j]));
   });
-  const model = new SequenceClassifier(familyOf(init.config), init.config, params);
+  const model = new SequenceClassifier(familyOf(init.config), init.config, params, init.head);
   model.gradientCheckpointing = init.gradientCheckpointing;
   return {
     init,
@@ -124,22 +123,6 @@ function syncWeights(r: Replica, rows: Int32Array): void {
   r.version = version;
 }
 
-function tensorsOf(s: ShareBatch, problemType: InitMessage['problemType'], tokenTypeIds: boolean) {
-  const shape: [number, number] = [s.rows, s.seqLen];
-  const labels =
-    problemType === 'single_label_classification'
-      ? tf.tensor1d(s.labels, 'int32')
-      : problemType === 'regression'
-        ? tf.tensor1d(s.labels, 'float32')
-        : tf.tensor2d(s.labels, [s.rows, s.labelWidth], 'float32');
-  return {
-    input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
-    attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-    ...(tokenTypeIds ? { token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32') } : {}),
-    labels,
-  };
-}
-
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   const started = performance.now();
   const rows = rowsOf(m.shares);
@@ -147,7 +130,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   const { problemType, loss, layout } = r.init;
   let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
   for (const s of m.shares) {
-    const batch = tensorsOf(s, problemType, r.model.takesTokenTypeIds());
+    const batch = shareTensors(s, problemType, r.model.head, r.model.takesTokenTypeIds());
     const out = batchGradients(
       r.model,
       problemType,
@@ -155,6 +138,7 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
       { ...loss, denominator: s.denominator },
       s.seed,
       m.microBatches,
+      r.model.head === 'token',
     );
     tf.dispose(Object.values(batch));
     if (acc === null) acc = out;

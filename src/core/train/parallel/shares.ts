@@ -7,7 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SequenceClassifier } from '../../model/classifier';
 import { collateBatch } from '../../tokenize/collate';
-import type { GradientContext, StepGradients } from '../gradients';
+import { collateTagLabels } from '../../tokenize/alignTags';
+import { isTagged, taggedEncodingOf, type LabeledDataset } from '../dataset';
+import type { GradientBatch, GradientContext, StepGradients } from '../gradients';
+import type { HeadKind } from '../../model/family';
 import { lossDenominator } from '../losses';
 import { deriveSeed } from '../../util/rng';
 import { inProcessLogits } from '../evaluate';
@@ -44,17 +47,14 @@ export function cutShares(
   groups.forEach((idx, i) => {
     const b = collateBatch(train.encoded, idx, collate);
     for (let t = 0; t < b.attentionMask.length; t++) tokens += b.attentionMask[t];
-    const w = train.labelWidth;
-    const labels =
-      problemType === 'single_label_classification'
-        ? new Int32Array(idx.length)
-        : new Float32Array(idx.length * w);
-    for (let r = 0; r < idx.length; r++)
-      for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
-    const denominator = lossDenominator(problemType, labels, {
-      numLabels,
-      classWeights: loss.classWeights,
-    });
+    const { labels, w } = shareLabels(train, problemType, idx, b.seqLen);
+    // Token classification: the labelled tokens of the whole micro-batch (labels in
+    // [0, numLabels), -100 left out), as the one-thread loss's mean takes them.
+    const denominator = lossDenominator(
+      isTagged(train) ? 'single_label_classification' : problemType,
+      labels,
+      { numLabels, classWeights: loss.classWeights },
+    );
     for (let k = 0; k < R; k++) {
       const from = Math.floor((k * idx.length) / R);
       const to = Math.floor(((k + 1) * idx.length) / R);
@@ -64,6 +64,29 @@ export function cutShares(
     }
   });
   return { perShare, tokens };
+}
+
+/**
+ * The labels of micro-batch rows `idx` as the shares carry them, and their width per row: one id
+ * per row (single-label), a float row (multi-label, regression), or for token classification
+ * the collated tags [rows, seqLen] (`collateTagLabels`, -100 on padding), width seqLen.
+ */
+function shareLabels(
+  train: LabeledDataset,
+  problemType: GradientContext['problemType'],
+  idx: Uint32Array,
+  seqLen: number,
+): { labels: Int32Array | Float32Array; w: number } {
+  if (isTagged(train))
+    return { labels: collateTagLabels(taggedEncodingOf(train), idx, seqLen), w: seqLen };
+  const w = train.labelWidth;
+  const labels =
+    problemType === 'single_label_classification'
+      ? new Int32Array(idx.length)
+      : new Float32Array(idx.length * w);
+  for (let r = 0; r < idx.length; r++)
+    for (let j = 0; j < w; j++) labels[r * w + j] = train.labels[idx[r] * w + j];
+  return { labels, w };
 }
 
 /** Rows [from, to) of a collated micro-batch, as a share. */
@@ -142,6 +165,34 @@ export function sumParts(layout: ParamLayout, parts: Part[], tokens: number): St
     if (out !== null) grads.set(names[j], tf.tensor(out, shapes[j], 'float32'));
   }
   return { grads, loss: tf.scalar(lossSum), tokens };
+}
+
+/**
+ * A share's model inputs and labels as tensors (caller disposes them): labels int32 [rows]
+ * (single-label), float32 [rows] (regression) or [rows, labelWidth] (multi-label); with head
+ * 'token' int32 [rows, seqLen]. `token_type_ids` only when `tokenTypeIds` (the model reads them).
+ */
+export function shareTensors(
+  s: ShareBatch,
+  problemType: GradientContext['problemType'],
+  head: HeadKind,
+  tokenTypeIds: boolean,
+): GradientBatch {
+  const shape: [number, number] = [s.rows, s.seqLen];
+  const labels =
+    head === 'token'
+      ? tf.tensor2d(s.labels, shape, 'int32')
+      : problemType === 'single_label_classification'
+        ? tf.tensor1d(s.labels, 'int32')
+        : problemType === 'regression'
+          ? tf.tensor1d(s.labels, 'float32')
+          : tf.tensor2d(s.labels, [s.rows, s.labelWidth], 'float32');
+  return {
+    input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
+    attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
+    ...(tokenTypeIds ? { token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32') } : {}),
+    labels,
+  };
 }
 
 /** Logits of an evaluation share (forward only, no dropout), as this thread computes a batch's. */

@@ -35,7 +35,7 @@ import {
 import { readInto, readRowsInto } from './heap';
 import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { cutShares, shareLogits, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, shareTensors, sumParts, type Part } from './shares';
 import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
@@ -149,6 +149,7 @@ export class ParallelGradients implements GradientSource {
             gradientCheckpointing: this.ctx.model.gradientCheckpointing,
             layout: this.layout,
             problemType: this.ctx.problemType,
+            head: this.ctx.model.head,
             loss: this.ctx.loss,
             backend: this.opts.backend ?? 'wasm',
             weights,
@@ -285,20 +286,7 @@ export class ParallelGradients implements GradientSource {
     const { model, problemType, loss } = this.ctx;
     let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
     for (const s of shares) {
-      const shape: [number, number] = [s.rows, s.seqLen];
-      const batch = {
-        input_ids: tf.tensor2d(s.inputIds, shape, 'int32'),
-        attention_mask: tf.tensor2d(s.attentionMask, shape, 'int32'),
-        ...(model.takesTokenTypeIds()
-          ? { token_type_ids: tf.tensor2d(s.tokenTypeIds, shape, 'int32') }
-          : {}),
-        labels:
-          problemType === 'single_label_classification'
-            ? tf.tensor1d(s.labels, 'int32')
-            : problemType === 'regression'
-              ? tf.tensor1d(s.labels, 'float32')
-              : tf.tensor2d(s.labels, [s.rows, s.labelWidth], 'float32'),
-      };
+      const batch = shareTensors(s, problemType, model.head, model.takesTokenTypeIds());
       const out = batchGradients(
         model,
         problemType,
@@ -306,6 +294,7 @@ export class ParallelGradients implements GradientSource {
         { ...loss, denominator: s.denominator },
         s.seed,
         microBatches,
+        model.head === 'token',
       );
       tf.dispose(Object.values(batch));
       if (acc === null) acc = out;
@@ -338,7 +327,8 @@ export class ParallelGradients implements GradientSource {
     const R = this.shares;
     const n = b.batchSize;
     const T = b.seqLen;
-    const width = this.ctx.model.config.num_labels;
+    // Floats per row: num_labels, or for the token head seqLen * num_labels ([rows, T, C]).
+    const width = (this.ctx.model.head === 'token' ? T : 1) * this.ctx.model.config.num_labels;
     const out = new Float32Array(n * width);
     const from = (k: number) => Math.floor((k * n) / R);
     const shareOf = (k: number): ForwardShare => ({
