@@ -69,6 +69,18 @@ async function headOf(input: ReadInput): Promise<{ head: Uint8Array; rest: ReadI
   return { head: head.subarray(0, SNIFF_BYTES), rest };
 }
 
+/**
+ * The text of a file's first bytes, or null for bytes that are not text (Parquet, gzip, an
+ * image): those are not tagged, and the table reader says what they are.
+ */
+function textOrNull(head: Uint8Array): string | null {
+  try {
+    return decodeBytes(head).text;
+  } catch {
+    return null;
+  }
+}
+
 /** The start of a text cut at its last whole line (so detection sees only whole lines). */
 function wholeLines(text: string, cut: boolean): string {
   if (!cut) return text;
@@ -89,13 +101,11 @@ export async function detectAndReadTagged(
   opts: Pick<TaggingOptions, 'task' | 'labelNames'>,
 ): Promise<{ tagged: LoadedTagged | null; input: ReadInput }> {
   const { head, rest } = await headOf(input);
+  const text = head.length === 0 ? null : textOrNull(head);
   const format =
-    head.length === 0
+    text === null
       ? null
-      : detectTaggedFormat(
-          wholeLines(decodeBytes(head).text, head.length === SNIFF_BYTES),
-          fileName,
-        );
+      : detectTaggedFormat(wholeLines(text, head.length === SNIFF_BYTES), fileName);
   if (format === null) {
     if (opts.task === 'token-classification') {
       throw new StudioError(
