@@ -10,25 +10,10 @@ import {
   sentenceWords,
 } from '../../src/core/data/tagged';
 import { compareCodePoints } from '../../src/core/data/tagScheme';
+import { WNUT_TAGS } from './helpers/tokenExport';
 
 const wnut = (name: string) =>
   readFileSync(join(__dirname, '../fixtures/data/wnut17', name), 'utf8');
-
-const WNUT_TAGS = [
-  'B-corporation',
-  'B-creative-work',
-  'B-group',
-  'B-location',
-  'B-person',
-  'B-product',
-  'I-corporation',
-  'I-creative-work',
-  'I-group',
-  'I-location',
-  'I-person',
-  'I-product',
-  'O',
-];
 
 /** The DataError `fn` throws (fails when it throws none or another kind). */
 function dataError(fn: () => unknown): { message: string; row?: number } {

@@ -19,6 +19,7 @@ import type { ClassifierBatch } from '../../src/core/model/family';
 import { tokenClassificationLoss } from '../../src/core/train/losses';
 import { fixtureModelTypes } from './helpers/familyExport';
 import { maxAbsDiff, norm } from './helpers/familyFixture';
+import { WNUT_TAGS as TAGS } from './helpers/tokenExport';
 
 interface TokenHeadReference {
   architecture: string;
@@ -35,22 +36,6 @@ interface TokenHeadReference {
   };
   label_smoothing: { epsilon: number; loss: number };
 }
-
-const TAGS = [
-  'B-corporation',
-  'B-creative-work',
-  'B-group',
-  'B-location',
-  'B-person',
-  'B-product',
-  'I-corporation',
-  'I-creative-work',
-  'I-group',
-  'I-location',
-  'I-person',
-  'I-product',
-  'O',
-];
 
 /** The checkpoint each reference was made from. */
 const CHECKPOINTS: Record<string, string> = {
