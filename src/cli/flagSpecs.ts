@@ -57,6 +57,15 @@ export const runtimeFlags: Record<string, FlagSpec> = {
       "as HfArgumentParser's parse_json_file splits them",
     group: 'Runtime',
   },
+  config: {
+    type: 'string',
+    help:
+      'a run config to start from, as the page keeps one: a JSON file ({version, data, model, ' +
+      'training, compute}) or the link "Copy link to these settings" makes (quoted). Its ' +
+      'compute.num_replicas (the Workers setting) is used when --num_replicas is not given; ' +
+      'flags and --args_json win over its other keys too',
+    group: 'Runtime',
+  },
   num_replicas: {
     type: 'number',
     help:
