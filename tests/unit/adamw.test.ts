@@ -279,6 +279,31 @@ describe('AdamW flat buckets', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('flattening with consume gives the same buckets and frees the gradients as it goes', async () => {
+    const before = tf.memory().numTensors;
+    const params = mkParams(1);
+    const opt = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    const kept = mkGrads(0);
+    const spent = new Map([...kept].map(([n, g]) => [n, g.clone()]));
+    const ref = opt.flattenGrads(kept);
+    const withGrads = tf.memory().numTensors;
+    const flat = opt.flattenGrads(spent, true);
+    // The gradients are gone (one tensor per bucket added, one per gradient freed), the map too.
+    expect(spent.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(withGrads + ref.buckets.length - kept.size);
+    for (let i = 0; i < ref.buckets.length; i++) {
+      const [a, b] = [ref.get(i), flat.get(i)];
+      expect(a === null).toBe(b === null);
+      if (a && b) await same(a, b, `bucket ${i}`);
+    }
+    tf.dispose([...kept.values()]);
+    ref.dispose();
+    flat.dispose();
+    opt.dispose();
+    tf.dispose([...params.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it.each(['cpu', 'wasm'])(
     'matches the per-parameter update bit for bit, with clipping, over both APIs (%s)',
     async (backend) => {
