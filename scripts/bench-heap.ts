@@ -70,6 +70,7 @@ for (let step = 0; step < num('steps', 1); step++) {
   say(`step ${step + 1} forward + backward`);
   const flat = optimizer.flattenGrads(out.grads, true);
   tf.dispose(Object.values(batch));
+  say(`step ${step + 1} flattened`);
   const norm = clipFlatGradsByGlobalNorm(flat, 1);
   optimizer.step(flat, 1e-5);
   flat.dispose();

@@ -304,6 +304,45 @@ describe('AdamW flat buckets', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('on wasm updates parameters and moments in place, bit for bit the out-of-place update', async () => {
+    expect(installWasmKernels()).toBe(true);
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const hp = { weightDecay: 0.05, beta2: 0.98, aloneElements: 128 };
+    const inPlace = mkParams(3);
+    // Variables made from tensors that are kept share those tensors' buffers: the optimizer
+    // must not write there, and steps these out of place (new buffers) instead.
+    const sources = mkParams(3);
+    const outOfPlace = new Map([...sources].map(([n, p]) => [n, tf.variable(p)]));
+    const a = new AdamW(inPlace, hp);
+    const b = new AdamW(outOfPlace, hp);
+    const ids = new Map([...inPlace].map(([n, p]) => [n, p.dataId]));
+    for (let step = 0; step < 3; step++) {
+      const g = mkGrads(step + 1);
+      a.step(g, 1e-2);
+      b.step(g, 1e-2);
+      tf.dispose([...g.values()]);
+    }
+    for (const [n, p] of inPlace) {
+      expect(p.dataId, `${n} kept its buffer`).toBe(ids.get(n));
+      expect(outOfPlace.get(n)?.dataId, `${n} out of place`).not.toBe(sources.get(n)?.dataId);
+      await same(p, outOfPlace.get(n) as tf.Tensor, n);
+    }
+    // The shared sources still hold the values the parameters had before the first step.
+    const fresh = mkParams(3);
+    for (const [n, p] of sources) await same(p, fresh.get(n)!, n);
+    tf.dispose([
+      ...sources.values(),
+      ...fresh.values(),
+      ...inPlace.values(),
+      ...outOfPlace.values(),
+    ]);
+    a.dispose();
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+  });
+
   it.each(['cpu', 'wasm'])(
     'matches the per-parameter update bit for bit, with clipping, over both APIs (%s)',
     async (backend) => {

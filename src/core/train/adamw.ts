@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { wasmAdamW } from '../kernels/wasmKernels';
+import { wasmAdamW, wasmAdamWInPlace } from '../kernels/wasmKernels';
 import { wasmAdamWRows } from '../kernels/wasmAdamWRows';
 import { updateBucket } from './adamwBucket';
 import {
@@ -238,7 +238,6 @@ export class AdamW {
         const g = rows && fusedRows ? rows.values : flat.get(i);
         if (!g) return;
         const { m, v } = this.moments(i);
-        const p = concatFlat(params[i]);
         const scalars = {
           decayMul: bucket.decay ? 1 - lr * this.weightDecay : 1,
           oneMinusB1: 1 - this.beta1,
@@ -248,13 +247,19 @@ export class AdamW {
           eps: this.epsilon,
           negStep: -stepSize,
         };
+        const present = flat.present[i];
+        // wasm, every parameter with a gradient: updated where they are, nothing allocated.
+        if (!rows && !present && !deviceGate && wasmAdamWInPlace(params[i], g, m, v, scalars)) {
+          bucket.names.forEach((n) => this.stateful.add(n));
+          return;
+        }
+        const p = concatFlat(params[i]);
         // wasm, a row-sparse table: the same update of every row, reading only its rows;
         // otherwise the bucket's update on whatever runs it best (adamwBucket.ts).
         let [pNew, mNew, vNew] =
           rows && fusedRows
             ? fusedRows(p, m, v, g, rows.rows, rows.shape[1], scalars)
             : updateBucket(p, g, m, v, scalars, deviceGate);
-        const present = flat.present[i];
         if (present) {
           // Some parameters of the bucket have no gradient: keep their values bit for bit.
           const mask = tf.tensor1d(maskOf(bucket, present), 'bool');
@@ -279,9 +284,16 @@ export class AdamW {
     let v = this.v[i];
     if (!m || !v) {
       const size = this.buckets[i].size;
-      // tf.keep: created inside step's tidy but owned by the optimizer.
-      m = tf.keep(tf.variable(tf.zeros([size]), false, `adamw_m/${i}/${uid()}`));
-      v = tf.keep(tf.variable(tf.zeros([size]), false, `adamw_v/${i}/${uid()}`));
+      // tf.keep: created inside step's tidy but owned by the optimizer; each owns its buffer
+      // (the zeros it was made from disposed), so the wasm step may update it in place.
+      const owned = (name: string) => {
+        const zeros = tf.zeros([size]);
+        const t = tf.keep(tf.variable(zeros, false, `${name}/${i}/${uid()}`));
+        zeros.dispose();
+        return t;
+      };
+      m = owned('adamw_m');
+      v = owned('adamw_v');
       this.m[i] = m;
       this.v[i] = v;
     }
