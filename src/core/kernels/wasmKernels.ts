@@ -27,6 +27,7 @@ export {
   GELU_BACKWARD,
   GELU_FORWARD,
   wasmAdamW,
+  wasmAdamWInPlace,
   wasmDropout,
   wasmGelu,
 } from './wasmFusedKernels';

@@ -28,6 +28,12 @@ export interface ParallelOptions {
    * at 128). Default {@link MIN_SPLIT_FLOPS}; 0 always splits.
    */
   minSplitFlops?: number;
+  /**
+   * Floats of the staging buffer that weights and gradients pass through (`staging.ts`), raised
+   * to the widest table row. Default 16 MiB (`STAGING_FLOATS`); tests make it small so
+   * parameters and rows are cut across chunks.
+   */
+  stagingFloats?: number;
 }
 
 /** See {@link ParallelOptions.minSplitFlops}. */

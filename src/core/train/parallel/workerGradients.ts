@@ -6,17 +6,18 @@
  * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
  * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
  * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
- * thread's model as usual; before the next step its weights are written to a SharedArrayBuffer
- * that the replicas copy from.
+ * thread's model as usual. Weights go to the replicas before each step, and their gradients come
+ * back after it, in chunks through one small shared staging buffer (`staging.ts`): no copy of the
+ * model is kept between the threads, only each thread's own.
  *
  * Dropout masks of share k of micro-batch i are seeded from (seed, step, i, k): with dropout on,
  * results depend on the number of replicas (with dropout 0 they do not, up to rounding).
  *
  * Evaluation ({@link ParallelGradients.forward}, a {@link LogitsSource}) uses the same replicas:
- * all of this thread's weights go to the shared buffer before an evaluation's first split batch
- * (the last optimizer step happened after the last broadcast), which is cut into the same
- * contiguous shares, forward only (no tape), the logits gathered in row order; a batch under the
- * split threshold runs on this thread alone. Loss and metrics are computed here from the logits.
+ * all of this thread's weights are sent before an evaluation's first split batch (the last
+ * optimizer step happened after the last broadcast), which is cut into the same contiguous
+ * shares, forward only (no tape), the logits gathered in row order; a batch under the split
+ * threshold runs on this thread alone. Loss and metrics are computed here from the logits.
  *
  * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
@@ -32,8 +33,16 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { readInto, readRowsInto } from './heap';
+import { heapView } from './heap';
 import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
+import {
+  STAGING_FLOATS,
+  chunkPlan,
+  fillChunk,
+  readChunk,
+  stagingFloats,
+  type PlanItem,
+} from './staging';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
 import { cutShares, shareLogits, shareTensors, sumParts, type Part } from './shares';
 import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
@@ -92,9 +101,8 @@ export class ParallelGradients implements GradientSource {
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
-  private weights: Float32Array | null = null;
-  private control: Int32Array | null = null;
-  private version = 0;
+  /** The staging buffer's floats (`staging.ts`), shared with every replica. */
+  private staging: Float32Array | null = null;
   private nextId = 0;
 
   constructor(
@@ -132,18 +140,17 @@ export class ParallelGradients implements GradientSource {
     return this.started;
   }
 
+  /** Floats of the staging buffer ({@link ParallelOptions.stagingFloats}). */
+  private get capacity(): number {
+    return stagingFloats(this.layout, this.opts.stagingFloats ?? STAGING_FLOATS);
+  }
+
   private async spawn(): Promise<ReplicaHandle[]> {
-    const bytes = this.layout.total * 4;
-    const weights = new SharedArrayBuffer(bytes);
-    const control = new SharedArrayBuffer(4);
-    this.weights = new Float32Array(weights);
-    this.control = new Int32Array(control);
+    const staging = new SharedArrayBuffer(this.capacity * 4);
+    this.staging = new Float32Array(staging);
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
-    for (const h of handles) {
-      h.worker.keepAlive(true);
-      h.grads = new Float32Array(new SharedArrayBuffer(bytes));
-    }
+    for (const h of handles) h.worker.keepAlive(true);
     try {
       await Promise.all(
         handles.map((h) =>
@@ -157,9 +164,7 @@ export class ParallelGradients implements GradientSource {
             head: this.ctx.model.head,
             loss: this.ctx.loss,
             backend: this.opts.backend ?? 'wasm',
-            weights,
-            control,
-            grads: h.grads.buffer as SharedArrayBuffer,
+            staging,
           } satisfies ToReplica),
         ),
       );
@@ -171,21 +176,50 @@ export class ParallelGradients implements GradientSource {
   }
 
   /**
-   * Writes this thread's weights where the workers read them (of the word embeddings, only the
-   * rows `rows` the workers' shares read; all of them when null), and bumps their version.
+   * Sends this thread's weights to every worker, a chunk at a time through the staging buffer
+   * (of the word embeddings, only the rows `rows` the workers' shares read; all of them when
+   * null). Each chunk is written once and read by all workers before the next is written.
    */
-  private async broadcast(rows: Int32Array | null): Promise<void> {
-    const weights = this.weights as Float32Array;
-    const { names, offsets, shapes } = this.layout;
-    for (let j = 0; j < names.length; j++) {
-      // On wasm straight from the backend's memory (heap.ts): no copy of the model in between.
-      const v = this.ctx.model.params.get(names[j]) as tf.Variable;
-      if (names[j] === this.layout.wordEmbeddings && rows !== null) {
-        await readRowsInto(v, rows, shapes[j][1], weights, offsets[j]);
-      } else await readInto(v, weights, offsets[j]);
+  private async broadcast(handles: ReplicaHandle[], rows: Int32Array | null): Promise<void> {
+    const staging = this.staging as Float32Array;
+    const { names } = this.layout;
+    const items: PlanItem[] = names.map((name, j) => ({
+      j,
+      rows: name === this.layout.wordEmbeddings ? rows : null,
+    }));
+    const chunks = chunkPlan(this.layout, items, this.capacity);
+    const params = this.ctx.model.params;
+    for (let c = 0; c < chunks.length; c++) {
+      fillChunk(this.layout, chunks[c], (j) => params.get(names[j]), staging);
+      const id = this.nextId++;
+      const last = c === chunks.length - 1;
+      await Promise.all(
+        handles.map((h) => h.request({ type: 'weights', id, pieces: chunks[c], last })),
+      );
     }
-    this.version += 1;
-    Atomics.store(this.control as Int32Array, 0, this.version);
+  }
+
+  /**
+   * Takes a worker's gradients of the last step, a chunk at a time through the staging buffer,
+   * into `into` (which parameters it has: `has`; of the word embeddings, its rows `rows`).
+   */
+  private async gather(
+    h: ReplicaHandle,
+    has: Uint8Array,
+    rows: Int32Array,
+    into: (pieces: Parameters<typeof readChunk>[1], staging: Float32Array) => void,
+  ): Promise<void> {
+    const staging = this.staging as Float32Array;
+    const items: PlanItem[] = [];
+    this.layout.names.forEach((name, j) => {
+      if (has[j]) items.push({ j, rows: name === this.layout.wordEmbeddings ? rows : null });
+    });
+    const chunks = chunkPlan(this.layout, items, this.capacity);
+    for (let c = 0; c < chunks.length; c++) {
+      const id = this.nextId++;
+      await h.request({ type: 'grads', id, pieces: chunks[c], last: c === chunks.length - 1 });
+      into(chunks[c], staging);
+    }
   }
 
   async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
@@ -206,7 +240,7 @@ export class ParallelGradients implements GradientSource {
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
-      await this.broadcast(Int32Array.from(workerRows).sort());
+      await this.broadcast(handles, Int32Array.from(workerRows).sort());
     }
     lap('broadcast');
     const id = this.nextId++;
@@ -239,35 +273,73 @@ export class ParallelGradients implements GradientSource {
       if (main) tf.dispose([...main.grads.values()]);
       throw (failed as PromiseRejectedResult).reason;
     }
-    const parts: Part[] = [];
+    const done: {
+      h: ReplicaHandle;
+      m: Extract<FromReplica, { type: 'done' }>;
+      rows: Int32Array;
+    }[] = [];
     results.forEach((r, w) => {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
-      const src = handles[w].grads;
       clock.replicaCompute += m.ms;
-      parts.push({
-        loss: m.loss,
-        rows: rows[w + offset],
-        grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
-      });
+      done.push({ h: handles[w], m, rows: rows[w + offset] });
     });
-    const summed = await this.sum(main, parts, rows[0], tokens);
-    lap('sum');
-    return summed;
+    try {
+      const summed = await this.sum(main, done, rows[0], tokens);
+      lap('sum');
+      return summed;
+    } catch (e) {
+      if (main) tf.dispose([...main.grads.values()]);
+      throw e;
+    }
   }
 
   /**
-   * The step's gradients: the replicas' `parts` summed, after this thread's share (`main`, its
-   * rows `rows`) when it computed one. On wasm they are added to its gradients where they are.
+   * The step's gradients: the workers' (`done`, in share order) summed, after this thread's
+   * share (`main`, its rows `rows`) when it computed one. On wasm they are added to its gradients
+   * where they are, chunk by chunk as they come; otherwise each worker's come into an array of
+   * their own and `sumParts` adds them.
    */
   private async sum(
     main: { loss: number; grads: Map<string, tf.Tensor> } | null,
-    parts: Part[],
+    done: { h: ReplicaHandle; m: Extract<FromReplica, { type: 'done' }>; rows: Int32Array }[],
     rows: Int32Array,
     tokens: number,
   ): Promise<StepGradients> {
+    const { names, shapes } = this.layout;
+    if (main && canSumInPlace(main.grads)) {
+      const grads = main.grads;
+      const target = (j: number) => {
+        if (!grads.has(names[j])) grads.set(names[j], tf.zeros(shapes[j]));
+        // A fresh view per piece: nothing here allocates in the heap while it is used.
+        const values = heapView(grads.get(names[j]) as tf.Tensor) as Float32Array;
+        return { values, at: 0, compact: false };
+      };
+      for (const d of done) {
+        await this.gather(d.h, d.m.has, d.rows, (pieces, staging) =>
+          readChunk(this.layout, pieces, staging, target, true),
+        );
+      }
+      return sumInPlace(
+        main,
+        done.map((d) => d.m.loss),
+        tokens,
+      );
+    }
+    const parts: Part[] = [];
+    for (const d of done) {
+      const flat = new Float32Array(this.layout.total);
+      const target = (j: number) => ({ values: flat, at: this.layout.offsets[j], compact: true });
+      await this.gather(d.h, d.m.has, d.rows, (pieces, staging) =>
+        readChunk(this.layout, pieces, staging, target, false),
+      );
+      parts.push({
+        loss: d.m.loss,
+        rows: d.rows,
+        grad: (j) => (d.m.has[j] ? { src: flat, at: this.layout.offsets[j] } : null),
+      });
+    }
     if (!main) return sumParts(this.layout, parts, tokens);
-    if (canSumInPlace(main.grads)) return sumInPlace(this.layout, main, parts, tokens);
     const own = await readShare(this.layout, main.grads, rows);
     tf.dispose([...main.grads.values()]);
     const m = main;
@@ -336,7 +408,7 @@ export class ParallelGradients implements GradientSource {
       return (this.localForward ??= inProcessLogits(this.ctx.model)).logits(b);
     }
     const handles = await this.start();
-    if (this.forwardWeightsPending && handles.length > 0) await this.broadcast(null);
+    if (this.forwardWeightsPending && handles.length > 0) await this.broadcast(handles, null);
     this.forwardWeightsPending = false;
     const R = this.shares;
     const n = b.batchSize;
