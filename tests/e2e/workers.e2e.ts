@@ -122,7 +122,7 @@ async function twoWorkersTrainAsOne(ctx: E2EContext, tagged = false): Promise<vo
 /**
  * The default model (hidden 64) on 2 workers: its steps (batches of 8 short rows) and its
  * evaluations (the final metrics) are under the work worth splitting, so they run on the training
- * worker and no replica worker starts at all.
+ * worker and no replica worker starts at all. The page's link keeps the Workers setting.
  */
 async function smallModelStartsNoReplica(ctx: E2EContext): Promise<void> {
   const page = await openStudio(ctx, '?backend=wasm');
@@ -147,6 +147,21 @@ async function smallModelStartsNoReplica(ctx: E2EContext): Promise<void> {
     page.off('worker', onWorker);
   }
   assert.deepEqual(replicas, [], 'no replica worker starts for a model this small');
+
+  // The page's link carries the Workers setting (its run config's compute.num_replicas, which
+  // `studio train --config LINK` reads too): a fresh browser opened on it has 2 workers chosen.
+  await page.getByRole('button', { name: 'Copy link to these settings' }).click();
+  const field = page.getByLabel('Link to these settings');
+  await waitFor('the link to be shown', async () => (await field.count()) > 0);
+  const link = await field.inputValue();
+  const other = await openStudio(ctx, link.slice(ctx.baseUrl.length));
+  await waitForBackend(other);
+  const workers = other.getByRole('combobox', { name: 'Workers', exact: true });
+  await waitFor(
+    'the linked page to choose 2 workers',
+    async () => (await workers.inputValue()) === '2',
+  );
+  await other.context().close();
 }
 
 /** COOP/COEP left out of every response: the page is not cross-origin isolated. */
