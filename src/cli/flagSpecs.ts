@@ -72,7 +72,7 @@ export const runtimeFlags: Record<string, FlagSpec> = {
       'studio only: train on this many threads (data parallel: each computes the gradients of its ' +
       'share of every batch, one optimizer step on the summed gradients; with dropout the results ' +
       'depend on this number); 1 = a single thread',
-    default: 'one per core with wasm, else 1',
+    default: "a --config's compute.num_replicas, else one per core with wasm, else 1",
     group: 'Runtime',
   },
 };
