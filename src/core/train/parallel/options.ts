@@ -48,6 +48,30 @@ export function encoderFlops(model: GradientContext['model'], tokens: number): n
 }
 
 /**
+ * Whether an evaluation batch of `tokens` padded tokens is worth splitting over the replicas.
+ * Forward only, it costs a third of a training step over the same tokens (2 x encoder parameters
+ * x tokens against {@link encoderFlops}' 6), held to the same threshold as a step
+ * ({@link ParallelOptions.minSplitFlops}; 0 always splits): below it the replicas' start, the
+ * weights sent and the logits gathered cost more than the second core gives.
+ */
+export function forwardWorthSplitting(
+  model: GradientContext['model'],
+  tokens: number,
+  minSplitFlops = MIN_SPLIT_FLOPS,
+): boolean {
+  return minSplitFlops <= 0 || encoderFlops(model, tokens) / 3 >= minSplitFlops;
+}
+
+/** Whether an eval batch of `tokens` padded tokens runs on this thread alone (see above). */
+export function forwardOnThisThread(
+  opts: ParallelOptions,
+  model: GradientContext['model'],
+  tokens: number,
+): boolean {
+  return !!opts.mainReplica && !forwardWorthSplitting(model, tokens, opts.minSplitFlops);
+}
+
+/**
  * The context of a source used only for its {@link ParallelGradients.forward} (an evaluation
  * with no training, e.g. `studio evaluate`): no training rows, the model's own problem type.
  */

@@ -14,16 +14,16 @@
  * results depend on the number of replicas (with dropout 0 they do not, up to rounding).
  *
  * Evaluation ({@link ParallelGradients.forward}, a {@link LogitsSource}) uses the same replicas:
- * `begin` sends all of this thread's weights (the last optimizer step happened after the last
- * broadcast), then each eval batch is split into the same contiguous
- * shares, forward only (training false, no tape), and the logits are gathered in row order; the
- * loss and metrics are computed from them on this thread as without replicas.
+ * all of this thread's weights are sent before an evaluation's first split batch (the last
+ * optimizer step happened after the last broadcast), which is cut into the same contiguous
+ * shares, forward only (no tape), the logits gathered in row order; a batch under the split
+ * threshold runs on this thread alone. Loss and metrics are computed here from the logits.
  *
  * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
 import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
-import type { LogitsSource } from '../evaluate';
+import { inProcessLogits, type LogitsSource } from '../evaluate';
 import {
   InProcessGradients,
   accumulateInto,
@@ -59,7 +59,12 @@ import {
 export { startTsWorker } from './nodeReplicas';
 export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
-import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
+import {
+  encoderFlops,
+  forwardOnThisThread,
+  MIN_SPLIT_FLOPS,
+  type ParallelOptions,
+} from './options';
 
 /**
  * A {@link GradientSourceFactory} of {@link ParallelGradients}. With `prestart`, the workers start
@@ -389,13 +394,22 @@ export class ParallelGradients implements GradientSource {
     logits: (b) => this.forwardLogits(b),
   };
 
+  /** An evaluation began and the replicas lack its weights: they go with its first split batch. */
+  private forwardWeightsPending = false;
+  /** This thread's logits, for eval batches too small to split (`forwardOnThisThread`). */
+  private localForward: LogitsSource | null = null;
+
   private async beginForward(): Promise<void> {
-    const handles = await this.start();
-    if (handles.length > 0) await this.broadcast(handles, null);
+    this.forwardWeightsPending = true; // an evaluation of small batches starts no worker
   }
 
   private async forwardLogits(b: CollatedBatch): Promise<Float32Array> {
+    if (forwardOnThisThread(this.opts, this.ctx.model, b.batchSize * b.seqLen)) {
+      return (this.localForward ??= inProcessLogits(this.ctx.model)).logits(b);
+    }
     const handles = await this.start();
+    if (this.forwardWeightsPending && handles.length > 0) await this.broadcast(handles, null);
+    this.forwardWeightsPending = false;
     const R = this.shares;
     const n = b.batchSize;
     const T = b.seqLen;
@@ -445,6 +459,9 @@ export class ParallelGradients implements GradientSource {
   async close(): Promise<void> {
     const started = this.started;
     this.started = null;
+    // Workers pre-started for this source that no split step or batch ever needed.
+    await Promise.all((this.prestarted ?? []).map((h) => h.terminate()));
+    this.prestarted = undefined;
     if (!started) return;
     const handles = await started.catch(() => [] as ReplicaHandle[]);
     await Promise.all(handles.map((h) => h.terminate()));
