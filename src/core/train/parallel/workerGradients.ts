@@ -33,18 +33,10 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { heapView } from './heap';
-import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
-import {
-  STAGING_FLOATS,
-  chunkPlan,
-  fillChunk,
-  readChunk,
-  stagingFloats,
-  type PlanItem,
-} from './staging';
+import { StagingExchange, type WorkerDone } from './exchange';
+import { STAGING_FLOATS, stagingFloats } from './staging';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { cutShares, shareLogits, shareTensors, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, shareTensors } from './shares';
 import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
@@ -101,8 +93,8 @@ export class ParallelGradients implements GradientSource {
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
-  /** The staging buffer's floats (`staging.ts`), shared with every replica. */
-  private staging: Float32Array | null = null;
+  /** Weights out and gradients back through the staging buffer, once the workers started. */
+  private exchanger: StagingExchange | null = null;
   private nextId = 0;
 
   constructor(
@@ -140,14 +132,14 @@ export class ParallelGradients implements GradientSource {
     return this.started;
   }
 
-  /** Floats of the staging buffer ({@link ParallelOptions.stagingFloats}). */
-  private get capacity(): number {
-    return stagingFloats(this.layout, this.opts.stagingFloats ?? STAGING_FLOATS);
+  private exchange(): StagingExchange {
+    return this.exchanger as StagingExchange;
   }
 
   private async spawn(): Promise<ReplicaHandle[]> {
-    const staging = new SharedArrayBuffer(this.capacity * 4);
-    this.staging = new Float32Array(staging);
+    const capacity = stagingFloats(this.layout, this.opts.stagingFloats ?? STAGING_FLOATS);
+    const staging = new SharedArrayBuffer(capacity * 4);
+    this.exchanger = new StagingExchange(this.layout, new Float32Array(staging));
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
     for (const h of handles) h.worker.keepAlive(true);
@@ -175,53 +167,6 @@ export class ParallelGradients implements GradientSource {
     return handles;
   }
 
-  /**
-   * Sends this thread's weights to every worker, a chunk at a time through the staging buffer
-   * (of the word embeddings, only the rows `rows` the workers' shares read; all of them when
-   * null). Each chunk is written once and read by all workers before the next is written.
-   */
-  private async broadcast(handles: ReplicaHandle[], rows: Int32Array | null): Promise<void> {
-    const staging = this.staging as Float32Array;
-    const { names } = this.layout;
-    const items: PlanItem[] = names.map((name, j) => ({
-      j,
-      rows: name === this.layout.wordEmbeddings ? rows : null,
-    }));
-    const chunks = chunkPlan(this.layout, items, this.capacity);
-    const params = this.ctx.model.params;
-    for (let c = 0; c < chunks.length; c++) {
-      fillChunk(this.layout, chunks[c], (j) => params.get(names[j]), staging);
-      const id = this.nextId++;
-      const last = c === chunks.length - 1;
-      await Promise.all(
-        handles.map((h) => h.request({ type: 'weights', id, pieces: chunks[c], last })),
-      );
-    }
-  }
-
-  /**
-   * Takes a worker's gradients of the last step, a chunk at a time through the staging buffer,
-   * into `into` (which parameters it has: `has`; of the word embeddings, its rows `rows`).
-   */
-  private async gather(
-    h: ReplicaHandle,
-    has: Uint8Array,
-    rows: Int32Array,
-    into: (pieces: Parameters<typeof readChunk>[1], staging: Float32Array) => void,
-  ): Promise<void> {
-    const staging = this.staging as Float32Array;
-    const items: PlanItem[] = [];
-    this.layout.names.forEach((name, j) => {
-      if (has[j]) items.push({ j, rows: name === this.layout.wordEmbeddings ? rows : null });
-    });
-    const chunks = chunkPlan(this.layout, items, this.capacity);
-    for (let c = 0; c < chunks.length; c++) {
-      const id = this.nextId++;
-      await h.request({ type: 'grads', id, pieces: chunks[c], last: c === chunks.length - 1 });
-      into(chunks[c], staging);
-    }
-  }
-
   async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
     if (this.opts.mainReplica && this.smallStep(groups)) {
       // Nothing here reads the replicas' weights: the next split step broadcasts current ones.
@@ -240,7 +185,11 @@ export class ParallelGradients implements GradientSource {
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
-      await this.broadcast(handles, Int32Array.from(workerRows).sort());
+      await this.exchange().broadcast(
+        handles,
+        this.ctx.model.params,
+        Int32Array.from(workerRows).sort(),
+      );
     }
     lap('broadcast');
     const id = this.nextId++;
@@ -273,11 +222,7 @@ export class ParallelGradients implements GradientSource {
       if (main) tf.dispose([...main.grads.values()]);
       throw (failed as PromiseRejectedResult).reason;
     }
-    const done: {
-      h: ReplicaHandle;
-      m: Extract<FromReplica, { type: 'done' }>;
-      rows: Int32Array;
-    }[] = [];
+    const done: WorkerDone[] = [];
     results.forEach((r, w) => {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
@@ -285,73 +230,13 @@ export class ParallelGradients implements GradientSource {
       done.push({ h: handles[w], m, rows: rows[w + offset] });
     });
     try {
-      const summed = await this.sum(main, done, rows[0], tokens);
+      const summed = await this.exchange().sum(main, done, rows[0], tokens);
       lap('sum');
       return summed;
     } catch (e) {
       if (main) tf.dispose([...main.grads.values()]);
       throw e;
     }
-  }
-
-  /**
-   * The step's gradients: the workers' (`done`, in share order) summed, after this thread's
-   * share (`main`, its rows `rows`) when it computed one. On wasm they are added to its gradients
-   * where they are, chunk by chunk as they come; otherwise each worker's come into an array of
-   * their own and `sumParts` adds them.
-   */
-  private async sum(
-    main: { loss: number; grads: Map<string, tf.Tensor> } | null,
-    done: { h: ReplicaHandle; m: Extract<FromReplica, { type: 'done' }>; rows: Int32Array }[],
-    rows: Int32Array,
-    tokens: number,
-  ): Promise<StepGradients> {
-    const { names, shapes } = this.layout;
-    if (main && canSumInPlace(main.grads)) {
-      const grads = main.grads;
-      const target = (j: number) => {
-        if (!grads.has(names[j])) grads.set(names[j], tf.zeros(shapes[j]));
-        // A fresh view per piece: nothing here allocates in the heap while it is used.
-        const values = heapView(grads.get(names[j]) as tf.Tensor) as Float32Array;
-        return { values, at: 0, compact: false };
-      };
-      for (const d of done) {
-        await this.gather(d.h, d.m.has, d.rows, (pieces, staging) =>
-          readChunk(this.layout, pieces, staging, target, true),
-        );
-      }
-      return sumInPlace(
-        main,
-        done.map((d) => d.m.loss),
-        tokens,
-      );
-    }
-    const parts: Part[] = [];
-    for (const d of done) {
-      const flat = new Float32Array(this.layout.total);
-      const target = (j: number) => ({ values: flat, at: this.layout.offsets[j], compact: true });
-      await this.gather(d.h, d.m.has, d.rows, (pieces, staging) =>
-        readChunk(this.layout, pieces, staging, target, false),
-      );
-      parts.push({
-        loss: d.m.loss,
-        rows: d.rows,
-        grad: (j) => (d.m.has[j] ? { src: flat, at: this.layout.offsets[j] } : null),
-      });
-    }
-    if (!main) return sumParts(this.layout, parts, tokens);
-    const own = await readShare(this.layout, main.grads, rows);
-    tf.dispose([...main.grads.values()]);
-    const m = main;
-    parts.unshift({
-      loss: m.loss,
-      rows,
-      grad: (j) => {
-        const src = own.get(this.layout.names[j]);
-        return src ? { src, at: 0 } : null;
-      },
-    });
-    return sumParts(this.layout, parts, tokens);
   }
 
   /** Share 0 on this thread: its loss, and its gradients (tensors, the caller's). */
@@ -408,7 +293,8 @@ export class ParallelGradients implements GradientSource {
       return (this.localForward ??= inProcessLogits(this.ctx.model)).logits(b);
     }
     const handles = await this.start();
-    if (this.forwardWeightsPending && handles.length > 0) await this.broadcast(handles, null);
+    if (this.forwardWeightsPending && handles.length > 0)
+      await this.exchange().broadcast(handles, this.ctx.model.params, null);
     this.forwardWeightsPending = false;
     const R = this.shares;
     const n = b.batchSize;
