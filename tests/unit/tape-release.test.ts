@@ -95,15 +95,15 @@ describe('releasing saved tensors as the backward pass goes', () => {
   it('a gradient passed on as given, or given to two inputs, outlives its first use', () => {
     releaseSavedTensorsEarly(true);
     // dy handed on to both inputs as the same object.
-    const passOn = tf.customGrad((a: tf.Tensor, b: tf.Tensor) => ({
-      value: tf.add(a, b),
-      gradFunc: (dy: tf.Tensor) => [dy, dy],
+    const passOn = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+      value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [dy as tf.Tensor, dy as tf.Tensor],
     }));
     // One new tensor given to both inputs.
-    const share = tf.customGrad((a: tf.Tensor, b: tf.Tensor) => ({
-      value: tf.mul(a, b),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = tf.mul(dy, 2);
+    const share = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+      value: tf.mul(args[0] as tf.Tensor, args[1] as tf.Tensor),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const g = tf.mul(dy as tf.Tensor, 2);
         return [g, g];
       },
     }));
