@@ -40,25 +40,36 @@ type Gradients = (
   allowNoGradients?: boolean,
 ) => unknown;
 
-let installed = false;
-let enabled = true;
+/**
+ * Whether the engine is patched and the release on, kept on the engine's prototype: TF.js's
+ * engine is one per process, while this module may be loaded more than once (a test runner
+ * sharing a worker between files), and a second patch would wrap the first.
+ */
+const STATE = Symbol.for('trainer-studio.tapeRelease');
 
 /**
- * Patches TF.js's engine (once): see the module comment. `on` false keeps TF.js's own order
- * (every saved tensor and gradient freed at the end; tests compare the two).
+ * Patches TF.js's engine (once per process): see the module comment. `on` false keeps TF.js's
+ * own order (every saved tensor and gradient freed at the end; tests compare the two).
  */
 export function releaseSavedTensorsEarly(on = true): void {
-  enabled = on;
-  if (installed) return;
-  installed = true;
-  const proto = Object.getPrototypeOf(tf.engine()) as { gradients: Gradients };
+  const proto = Object.getPrototypeOf(tf.engine()) as {
+    gradients: Gradients;
+    [STATE]?: { enabled: boolean };
+  };
+  const patched = proto[STATE];
+  if (patched) {
+    patched.enabled = on;
+    return;
+  }
+  const state = { enabled: on };
+  proto[STATE] = state;
   const original = proto.gradients;
   proto.gradients = function (this: EngineTape, f, xs, dy, allowNoGradients) {
     const taped = () => {
       const y = f();
       // The forward pass is done: the tape is whole, and about to be walked backward.
       const tape = this.state.activeTape;
-      if (enabled && tape && this.state.gradientDepth === 1) releaseAsWalked(tape, xs, y, dy);
+      if (state.enabled && tape && this.state.gradientDepth === 1) releaseAsWalked(tape, xs, y, dy);
       return y;
     };
     return original.call(this, taped, xs, dy, allowNoGradients);
