@@ -69,7 +69,9 @@ const heapsLine = (w: ProcessMemoryWatch) => {
     `${r.sizeMb.toFixed(0)} MB (${r.rssMb.toFixed(0)} resident, pid ${r.pid})`;
   return (
     `largest ${w.largestRegion ? show(w.largestRegion) : 'none'}; ` +
-    `last reading: ${w.lastRegions.map(show).join(', ') || 'none'} (rw regions of 128 MB or more)`
+    `last reading: ${w.lastRegions.map(show).join(', ') || 'none'} (rw regions of 128 MB or ` +
+    `more: the wasm heaps and large SharedArrayBuffers; ${w.lastRestMb.toFixed(0)} MB resident ` +
+    `besides)`
   );
 };
 /** Seconds per step between the first and the last step seen (the first step left out). */

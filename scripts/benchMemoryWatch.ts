@@ -20,7 +20,8 @@ export interface Region {
  * (/proc/PID/smaps). V8 reserves each WebAssembly.Memory's whole address range (inaccessible)
  * and makes its first byteLength bytes read-write as it grows, so each heap is one rw-p region
  * whose size is the memory's byteLength and whose start stays where it is; the V8 and Blink
- * heaps are made of regions of a few MB. (Reading the byteLength over the DevTools protocol,
+ * heaps are made of regions of a few MB. Large SharedArrayBuffers (the data-parallel weight and
+ * gradient buffers) are such regions too. (Reading the byteLength over the DevTools protocol,
  * `Runtime.queryObjects` on a worker whose wasm has pthreads crashed the renderer.)
  */
 export function largeRwRegions(pid: number, minMb = 128): Region[] {
@@ -99,6 +100,8 @@ export class ProcessMemoryWatch {
   largestRegion: (Region & { pid: number }) | null = null;
   /** The large regions of the last poll that found any. */
   lastRegions: (Region & { pid: number })[] = [];
+  /** At that poll: the resident memory of those processes outside their large regions (MB). */
+  lastRestMb = 0;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -109,15 +112,22 @@ export class ProcessMemoryWatch {
   poll() {
     let sum = 0;
     const regions: (Region & { pid: number })[] = [];
+    let restMb = 0;
     for (const pid of processTree(this.root)) {
       const s = procStatus(pid);
       if (!s || (this.o.only && !this.o.only.test(s.cmd))) continue;
       sum += s.rssKb;
       this.hwmKb.set(pid, Math.max(this.hwmKb.get(pid) ?? 0, s.hwmKb));
-      if (this.o.regions) regions.push(...largeRwRegions(pid).map((r) => ({ ...r, pid })));
+      if (!this.o.regions) continue;
+      const large = largeRwRegions(pid);
+      regions.push(...large.map((r) => ({ ...r, pid })));
+      restMb += (s.rssKb * 1024) / 1e6 - large.reduce((a, r) => a + r.rssMb, 0);
     }
     this.peakRssSumKb = Math.max(this.peakRssSumKb, sum);
-    if (regions.length) this.lastRegions = regions.sort((a, b) => b.sizeMb - a.sizeMb);
+    if (regions.length) {
+      this.lastRegions = regions.sort((a, b) => b.sizeMb - a.sizeMb);
+      this.lastRestMb = restMb;
+    }
     for (const r of regions) {
       if (r.sizeMb > (this.largestRegion?.sizeMb ?? 0)) this.largestRegion = r;
     }
