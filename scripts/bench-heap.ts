@@ -68,8 +68,9 @@ for (let step = 0; step < num('steps', 1); step++) {
   };
   const out = batchGradients(model, 'single_label_classification', batch, {}, 7, 1);
   say(`step ${step + 1} forward + backward`);
-  const flat = optimizer.flattenGrads(out.grads);
-  tf.dispose([...out.grads.values(), ...Object.values(batch)]);
+  const flat = optimizer.flattenGrads(out.grads, true);
+  tf.dispose(Object.values(batch));
+  say(`step ${step + 1} flattened`);
   const norm = clipFlatGradsByGlobalNorm(flat, 1);
   optimizer.step(flat, 1e-5);
   flat.dispose();

@@ -8,7 +8,8 @@ import { log } from './runtime';
 export function logTaggedFile(path: string, t: TableSummary): void {
   const g = t.tagged;
   if (!g) return;
-  const format = g.format === 'conll' ? 'CoNLL' : 'JSON Lines (tokens, ner_tags)';
+  const format =
+    (g.format === 'conll' ? 'CoNLL' : 'JSON Lines (tokens, ner_tags)') + (t.gzip ? ', gzip' : '');
   log(
     `read ${path}: ${format}, token classification: ${g.sentences} sentences, ${g.words} tokens, ` +
       `${g.labelNames.length} tags [${g.labelNames.join(', ')}], scheme ${g.scheme}` +

@@ -1,7 +1,7 @@
 /** `studio evaluate`: eval metrics of a trained model folder on a validation file, as JSON. */
 import { basename } from 'node:path';
 import { StudioSession } from '../core/session';
-import { evaluationContext } from '../core/train/parallel/workerGradients';
+import { evaluationContext, forwardWorthSplitting } from '../core/train/parallel/options';
 import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import { openDataFile } from './files';
 import { dataFlags, runtimeFlags } from './flagSpecs';
@@ -36,8 +36,9 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
       help:
         'studio only: evaluate on this many threads (each batch split into contiguous shares of ' +
         "rows, logits gathered in order: the same metrics). Pays for the threads' ~0.7 s " +
-        'start-up only on large enough work: e.g. from ~500 rows of 128 tokens at bert-tiny size; ' +
-        'never at the default model size with short rows',
+        'start-up only on large enough work: e.g. from ~500 rows of 128 tokens at bert-tiny size. ' +
+        'A batch under ~1 GFLOP of forward work (2 x encoder parameters x padded tokens) runs on ' +
+        'this thread, and no thread starts when the largest batch is under it (the default model)',
       default: 1,
       group: 'Runtime',
     },
@@ -87,9 +88,18 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   // One thread unless asked: whether replicas pay for their start-up depends on the model size
   // and row lengths, not on the rows alone (see the flag's help).
   const replicas = v.num_replicas === undefined ? 1 : replicasOf(v, backend, batchSize);
+  const maxLength = Number(v.max_length ?? session.exportMaxLength());
+  // A model whose largest batch (rows padded to max_length) is too small to split starts none.
+  const splits = replicas > 1 && forwardWorthSplitting(model, batchSize * maxLength);
   // Started now: the workers load while this thread tokenizes the rows.
-  const source = startReplicas(replicas, backend)?.(evaluationContext(model)) ?? null;
-  if (replicas > 1) log(`data parallel: ${replicas} replicas (worker_threads), batches split`);
+  const source = splits ? startReplicas(replicas, backend)?.(evaluationContext(model)) : null;
+  if (splits) log(`data parallel: ${replicas} replicas (worker_threads), batches split`);
+  else if (replicas > 1) {
+    log(
+      `evaluating on this thread: a batch of ${batchSize} x ${maxLength} tokens is under the ` +
+        `~1 GFLOP of forward work worth splitting over ${replicas} replicas`,
+    );
+  }
   try {
     const metrics = await session.evaluateTable(
       {
@@ -97,7 +107,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
         label: v.label_column ? String(v.label_column) : table.guess.label,
         ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
       },
-      Number(v.max_length ?? session.exportMaxLength()),
+      maxLength,
       batchSize,
       source?.forward,
     );

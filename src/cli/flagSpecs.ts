@@ -57,13 +57,22 @@ export const runtimeFlags: Record<string, FlagSpec> = {
       "as HfArgumentParser's parse_json_file splits them",
     group: 'Runtime',
   },
+  config: {
+    type: 'string',
+    help:
+      'a run config to start from, as the page keeps one: a JSON file ({version, data, model, ' +
+      'training, compute}) or the link "Copy link to these settings" makes (quoted). Its ' +
+      'compute.num_replicas (the Workers setting) is used when --num_replicas is not given; ' +
+      'flags and --args_json win over its other keys too',
+    group: 'Runtime',
+  },
   num_replicas: {
     type: 'number',
     help:
       'studio only: train on this many threads (data parallel: each computes the gradients of its ' +
       'share of every batch, one optimizer step on the summed gradients; with dropout the results ' +
       'depend on this number); 1 = a single thread',
-    default: 'one per core with wasm, else 1',
+    default: "a --config's compute.num_replicas, else one per core with wasm, else 1",
     group: 'Runtime',
   },
 };

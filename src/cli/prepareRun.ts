@@ -15,6 +15,7 @@ import { formatHelp, parseFlags, type FlagSpec } from '../core/train/flags';
 import type { GradientSourceFactory } from '../core/train/gradients';
 import { bundledTokenizerDir, openDataFile } from './files';
 import { checkedFileValue, readArgumentsJson } from './argsJson';
+import { readRunConfigOption } from './runConfigFile';
 import { logDataReport, logTaggedFile } from './dataReport';
 import { checkpointMaxLength, readPretrained } from './modelFiles';
 import { log, replicasOf, useBackend } from './runtime';
@@ -81,7 +82,23 @@ export async function prepareRun(
       if (!(k in values)) v[k] = checkedFileValue(k, value, (specs as Record<string, FlagSpec>)[k]);
     }
   }
-  const rawArgs: Record<string, unknown> = { ...fromJson?.training };
+  const fromConfig = v.config ? await readRunConfigOption(String(v.config)) : null;
+  if (fromConfig) {
+    fromConfig.notices.forEach((n) => log(`notice: --config: ${n}`));
+    // Checked against the field tables already; flags and --args_json win.
+    const { data, model } = fromConfig.config;
+    for (const [k, value] of Object.entries({ ...data, ...model })) {
+      if (v[k] === undefined && value !== null) v[k] = value as string | number | boolean;
+    }
+    if (v.num_replicas === undefined && fromConfig.numReplicas !== null) {
+      v.num_replicas = fromConfig.numReplicas;
+      log(`num_replicas ${v.num_replicas} (--config's compute.num_replicas)`);
+    }
+  }
+  const rawArgs: Record<string, unknown> = {
+    ...fromConfig?.config.training,
+    ...fromJson?.training,
+  };
   for (const k of Object.keys(trainingSpecs)) if (k in values) rawArgs[k] = values[k];
   if (!v.train_file)
     throw new StudioError('arguments', '--train_file is required (a CSV or TSV file).', {

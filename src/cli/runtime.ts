@@ -44,14 +44,22 @@ export function replicasOf(v: Record<string, unknown>, backend: string, batchSiz
   if (v.num_replicas === undefined) {
     return backend === 'wasm' ? Math.max(1, Math.min(availableParallelism(), batchSize)) : 1;
   }
-  const n = Number(v.num_replicas);
+  return checkedReplicas(Number(v.num_replicas), v.num_replicas, '--num_replicas');
+}
+
+/**
+ * A replica count given as `where` (the flag, or a run config's key): a positive integer, else
+ * an error naming `where` and what it got (`given`).
+ */
+export function checkedReplicas(n: number, given: unknown, where: string): number {
   if (!Number.isInteger(n) || n < 1) {
     throw new StudioError(
       'arguments',
-      `--num_replicas must be a positive integer (got ${String(v.num_replicas)}).`,
+      `${where} must be a positive integer (got ${typeof given === 'number' ? String(given) : JSON.stringify(given)}).`,
       {
-        remedy:
-          'Give --num_replicas a whole number from 1 (one thread), or leave it out for one per core.',
+        remedy: where.startsWith('--')
+          ? `Give ${where} a whole number from 1 (one thread), or leave it out for one per core.`
+          : `Give ${where} a whole number from 1 (one thread), or null for one per core; --num_replicas overrides it.`,
       },
     );
   }

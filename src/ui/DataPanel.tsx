@@ -45,20 +45,22 @@ interface Props {
   onClearValidation?: () => void;
 }
 
-/** How the file was read: "comma-separated", "tab-separated", "Parquet", "JSON Lines"…, "gzip". */
+/** How the file was read: "comma-separated", "tab-separated", "Parquet", "CoNLL"…, "gzip". */
 export function formatLabel(t: TableSummary): string {
   const base =
     t.format === 'parquet'
       ? 'Parquet'
-      : t.format === 'jsonl'
-        ? 'JSON Lines'
-        : t.format === 'json'
-          ? 'JSON'
-          : t.delimiter === '\t'
-            ? 'tab-separated'
-            : t.delimiter === ','
-              ? 'comma-separated'
-              : `"${t.delimiter}"-separated`;
+      : t.format === 'conll'
+        ? 'CoNLL'
+        : t.format === 'jsonl'
+          ? 'JSON Lines'
+          : t.format === 'json'
+            ? 'JSON'
+            : t.delimiter === '\t'
+              ? 'tab-separated'
+              : t.delimiter === ','
+                ? 'comma-separated'
+                : `"${t.delimiter}"-separated`;
   return t.gzip ? `${base} (gzip)` : base;
 }
 

@@ -19,7 +19,7 @@ export function DemoNotice({ rows, disabled, onFile }: Props) {
       <FileButton
         label="Use your own file"
         inputLabel="Choose your own data file"
-        accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
+        accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.conll,.iob,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
         disabled={disabled}
         className="primary"
         onFiles={([f]) => f && onFile(f)}

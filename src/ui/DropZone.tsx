@@ -83,7 +83,7 @@ export function DropZone({
         type="file"
         tabIndex={-1}
         aria-label={inputLabel}
-        accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
+        accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,.parquet,.conll,.iob,.gz,text/csv,text/tab-separated-values,text/plain,application/json,application/gzip"
         onClick={(e) => e.stopPropagation()}
         onChange={(e) => {
           const file = e.target.files?.[0];

@@ -261,10 +261,40 @@ async function ner(ctx: E2EContext): Promise<void> {
   );
 }
 
+/** A gzip-compressed CoNLL file (`gzip -9n` of WNUT's first 100 sentences) is read as tagged. */
+async function gzipConll(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await waitForFileName(page, 'spam.csv', 120_000);
+  await dropFile(page, {
+    name: 'wnut17train-head100.conll.gz',
+    bytes: await fixtureBytes('data/wnut17/wnut17train-head100.conll.gz'),
+    type: 'application/gzip',
+  });
+  await waitForFileName(page, 'wnut17train-head100.conll.gz');
+  assert.equal(await textOf(page.getByTestId('file-format')), 'CoNLL (gzip)');
+  const found = await waitFor(
+    'the tagged data report',
+    async () => {
+      const t = await textOf(page.getByTestId('tagged-found'));
+      return /100 sentences/.test(t) ? t : undefined;
+    },
+    { timeoutMs: 60_000 },
+    () => pageState(page),
+  );
+  ctx.log(`data report: ${found}`);
+  assert.match(found, /^CoNLL file: 100 sentences, 1,929 words, 12 tags/);
+  assert.equal(await textOf(page.getByTestId('report-task')), 'token classification');
+}
+
 export const tests: E2ETest[] = [
   {
     name: 'token classification: WNUT 2017 data report, training, entity views, Try it, export',
     fn: ner,
     timeoutMs: 8 * 60_000,
+  },
+  {
+    name: 'token classification: a gzip-compressed CoNLL file is read as tagged sentences',
+    fn: gzipConll,
   },
 ];

@@ -119,6 +119,51 @@ async function twoWorkersTrainAsOne(ctx: E2EContext, tagged = false): Promise<vo
   assert.ok(new Set(one.map((e) => e.loss.toFixed(4))).size > 1, 'the losses change');
 }
 
+/**
+ * The default model (hidden 64) on 2 workers: its steps (batches of 8 short rows) and its
+ * evaluations (the final metrics) are under the work worth splitting, so they run on the training
+ * worker and no replica worker starts at all. The page's link keeps the Workers setting.
+ */
+async function smallModelStartsNoReplica(ctx: E2EContext): Promise<void> {
+  const page = await openStudio(ctx, '?backend=wasm');
+  await waitForBackend(page);
+  await dropSms200(page);
+  await page.getByRole('combobox', { name: 'Workers', exact: true }).selectOption('2');
+  assert.match(await textOf(page.getByTestId('workers-info')), /on 2 workers/);
+  const replicas: string[] = [];
+  const onWorker = (w: Worker) => {
+    if (w.url().includes('replica.worker')) replicas.push(w.url());
+  };
+  page.on('worker', onWorker);
+  try {
+    const fields = { max_steps: 4, per_device_train_batch_size: 8, logging_steps: 1 };
+    const status = await trainToEnd(ctx, page, fields, { what: 'the data', summary: /train \// });
+    assert.match(status, /^Finished/);
+    // The final metrics (an evaluation of the validation split) are shown.
+    await waitFor('the final metrics', async () =>
+      /eval_loss\s*\d/.test(await textOf(page.getByTestId('final-metrics'))),
+    );
+  } finally {
+    page.off('worker', onWorker);
+  }
+  assert.deepEqual(replicas, [], 'no replica worker starts for a model this small');
+
+  // The page's link carries the Workers setting (its run config's compute.num_replicas, which
+  // `studio train --config LINK` reads too): a fresh browser opened on it has 2 workers chosen.
+  await page.getByRole('button', { name: 'Copy link to these settings' }).click();
+  const field = page.getByLabel('Link to these settings');
+  await waitFor('the link to be shown', async () => (await field.count()) > 0);
+  const link = await field.inputValue();
+  const other = await openStudio(ctx, link.slice(ctx.baseUrl.length));
+  await waitForBackend(other);
+  const workers = other.getByRole('combobox', { name: 'Workers', exact: true });
+  await waitFor(
+    'the linked page to choose 2 workers',
+    async () => (await workers.inputValue()) === '2',
+  );
+  await other.context().close();
+}
+
 /** COOP/COEP left out of every response: the page is not cross-origin isolated. */
 async function notIsolatedKeepsOneWorker(ctx: E2EContext): Promise<void> {
   const context = await ctx.browser.newContext();
@@ -160,6 +205,11 @@ export const tests = [
     name: 'two workers train a CoNLL file (token classification) as one (wasm, dropout 0)',
     fn: (ctx: E2EContext) => twoWorkersTrainAsOne(ctx, true),
     timeoutMs: 600_000,
+  },
+  {
+    name: 'a small model on two workers trains and evaluates on the training worker alone',
+    fn: smallModelStartsNoReplica,
+    timeoutMs: 300_000,
   },
   {
     name: 'a page that is not cross-origin isolated keeps one worker and says why',

@@ -279,6 +279,70 @@ describe('AdamW flat buckets', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('flattening with consume gives the same buckets and frees the gradients as it goes', async () => {
+    const before = tf.memory().numTensors;
+    const params = mkParams(1);
+    const opt = new AdamW(params, { weightDecay: 0.1, aloneElements: 128 });
+    const kept = mkGrads(0);
+    const spent = new Map([...kept].map(([n, g]) => [n, g.clone()]));
+    const ref = opt.flattenGrads(kept);
+    const withGrads = tf.memory().numTensors;
+    const flat = opt.flattenGrads(spent, true);
+    // The gradients are gone (one tensor per bucket added, one per gradient freed), the map too.
+    expect(spent.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(withGrads + ref.buckets.length - kept.size);
+    for (let i = 0; i < ref.buckets.length; i++) {
+      const [a, b] = [ref.get(i), flat.get(i)];
+      expect(a === null).toBe(b === null);
+      if (a && b) await same(a, b, `bucket ${i}`);
+    }
+    tf.dispose([...kept.values()]);
+    ref.dispose();
+    flat.dispose();
+    opt.dispose();
+    tf.dispose([...params.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('on wasm updates parameters and moments in place, bit for bit the out-of-place update', async () => {
+    expect(installWasmKernels()).toBe(true);
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const hp = { weightDecay: 0.05, beta2: 0.98, aloneElements: 128 };
+    const inPlace = mkParams(3);
+    // Variables made from tensors that are kept share those tensors' buffers: the optimizer
+    // must not write there, and steps these out of place (new buffers) instead.
+    const sources = mkParams(3);
+    const outOfPlace = new Map([...sources].map(([n, p]) => [n, tf.variable(p)]));
+    const a = new AdamW(inPlace, hp);
+    const b = new AdamW(outOfPlace, hp);
+    const ids = new Map([...inPlace].map(([n, p]) => [n, p.dataId]));
+    for (let step = 0; step < 3; step++) {
+      const g = mkGrads(step + 1);
+      a.step(g, 1e-2);
+      b.step(g, 1e-2);
+      tf.dispose([...g.values()]);
+    }
+    for (const [n, p] of inPlace) {
+      expect(p.dataId, `${n} kept its buffer`).toBe(ids.get(n));
+      expect(outOfPlace.get(n)?.dataId, `${n} out of place`).not.toBe(sources.get(n)?.dataId);
+      await same(p, outOfPlace.get(n) as tf.Tensor, n);
+    }
+    // The shared sources still hold the values the parameters had before the first step.
+    const fresh = mkParams(3);
+    for (const [n, p] of sources) await same(p, fresh.get(n)!, n);
+    tf.dispose([
+      ...sources.values(),
+      ...fresh.values(),
+      ...inPlace.values(),
+      ...outOfPlace.values(),
+    ]);
+    a.dispose();
+    b.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+  });
+
   it.each(['cpu', 'wasm'])(
     'matches the per-parameter update bit for bit, with clipping, over both APIs (%s)',
     async (backend) => {

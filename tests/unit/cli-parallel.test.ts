@@ -1,6 +1,6 @@
 /** `studio train --num_replicas`: data-parallel training from the command line. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -82,7 +82,59 @@ describe('studio train --num_replicas', () => {
     expect(missing.err).toMatch(/does not exist/);
   });
 
-  it('studio evaluate --num_replicas 3 gives the metrics of one thread (batch 7: uneven shares)', async () => {
+  /** `studio evaluate` of `out` on `csv` at `replicas` threads: its metrics and its log. */
+  const evaluate = async (out: string, csv: string, replicas: string, batch: string) => {
+    const r = await runCli([
+      'evaluate',
+      '--model_dir',
+      out,
+      '--validation_file',
+      csv,
+      '--per_device_eval_batch_size',
+      batch,
+      '--num_replicas',
+      replicas,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    return { metrics: JSON.parse(r.out) as Record<string, number>, err: r.err };
+  };
+  const timing = /runtime|per_second/;
+
+  it('studio evaluate --num_replicas 3 splits a model big enough and gives the metrics of one thread (batch 14: uneven shares)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'studio-par-'));
+    // bert-tiny's widths and rows of 128 tokens (9 SMS texts each): a batch of 14 rows is
+    // 1.4 GFLOP of forward work, over the ~1 GFLOP worth splitting; the last (4 rows) is not.
+    const sms = readFileSync(smallSmsCsv(dir, 270), 'utf8').trim().split('\n').slice(1);
+    const rows = [];
+    for (let i = 0; i + 9 <= sms.length; i += 9) {
+      const texts = sms.slice(i, i + 9).map((l) => l.slice(l.indexOf(',') + 2, -1));
+      rows.push(`${sms[i].split(',')[0]},"${texts.join(' ')}"`);
+    }
+    const csv = join(dir, 'long.csv');
+    writeFileSync(csv, `label,text\n${rows.join('\n')}\n`);
+    const out = join(dir, 'out');
+    const trained = await runCli([
+      'train',
+      '--train_file',
+      csv,
+      '--output_dir',
+      out,
+      ...['--hidden_size', '128', '--num_hidden_layers', '2', '--num_attention_heads', '2'],
+      ...['--intermediate_size', '512', '--max_length', '128'],
+      ...['--max_steps', '1', '--save_strategy', 'no', '--num_replicas', '1'],
+    ]);
+    expect(trained.code, trained.err).toBe(0);
+    const one = await evaluate(out, csv, '1', '14');
+    const three = await evaluate(out, csv, '3', '14');
+    expect(one.err).not.toMatch(/data parallel/);
+    expect(three.err).toMatch(/data parallel: 3 replicas/);
+    for (const k of Object.keys(one.metrics).filter((k) => !timing.test(k))) {
+      expect(Math.abs(three.metrics[k] - one.metrics[k]), k).toBeLessThan(1e-5);
+    }
+    expect(one.metrics.eval_loss).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('studio evaluate --num_replicas 2 keeps a small model on this thread: no worker, the same metrics', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'studio-par-'));
     const csv = smallCsv(dir);
     const out = join(dir, 'out');
@@ -93,37 +145,16 @@ describe('studio train --num_replicas', () => {
       '--output_dir',
       out,
       ...TINY,
-      '--max_steps',
-      '2',
-      '--save_strategy',
-      'no',
-      '--num_replicas',
-      '1',
+      ...['--max_steps', '2', '--save_strategy', 'no', '--num_replicas', '1'],
     ]);
     expect(trained.code, trained.err).toBe(0);
-    const evaluate = async (replicas: string) => {
-      const r = await runCli([
-        'evaluate',
-        '--model_dir',
-        out,
-        '--validation_file',
-        csv,
-        '--per_device_eval_batch_size',
-        '7',
-        '--num_replicas',
-        replicas,
-      ]);
-      expect(r.code, r.err).toBe(0);
-      return { metrics: JSON.parse(r.out) as Record<string, number>, err: r.err };
-    };
-    const one = await evaluate('1');
-    const three = await evaluate('3');
-    expect(one.err).not.toMatch(/data parallel/);
-    expect(three.err).toMatch(/data parallel: 3 replicas/);
-    for (const k of Object.keys(one.metrics).filter((k) => !/runtime|per_second/.test(k))) {
-      expect(Math.abs(three.metrics[k] - one.metrics[k]), k).toBeLessThan(1e-5);
+    const one = await evaluate(out, csv, '1', '7');
+    const two = await evaluate(out, csv, '2', '7');
+    expect(two.err).not.toMatch(/data parallel/);
+    expect(two.err).toMatch(/evaluating on this thread: a batch of 7 x 24 tokens is under/);
+    for (const k of Object.keys(one.metrics).filter((k) => !timing.test(k))) {
+      expect(two.metrics[k], k).toBe(one.metrics[k]);
     }
-    expect(one.metrics.eval_loss).toBeGreaterThan(0);
   });
 
   it('rejects a bad count and documents the flag', async () => {

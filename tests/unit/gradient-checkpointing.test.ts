@@ -122,6 +122,31 @@ describe('gradient checkpointing', () => {
     }
   });
 
+  it('keeps no copy of the weights between the passes on wasm (where a saved clone is a copy)', async () => {
+    expect((await selectBackend('wasm')).name).toBe('wasm');
+    try {
+      const m = model('bert', 0.1);
+      m.gradientCheckpointing = true;
+      const b = batch();
+      let layerBytes = 0;
+      for (const [name, v] of m.params)
+        if (name.includes('encoder.layer')) layerBytes += v.size * 4;
+      const before = tf.memory().numBytes;
+      let held = 0;
+      const { value, grads } = tf.variableGrads(() => {
+        const out = m.forward({ ...b, labels: b.labels }, { training: true, seed: 5 });
+        held = tf.memory().numBytes - before;
+        return out.loss as tf.Scalar;
+      }, [...m.params.values()]);
+      tf.dispose([value, ...Object.values(grads), ...Object.values(b)]);
+      // What the backward pass reads: each layer's input and the masks, not the layers' weights.
+      expect(held).toBeLessThan(layerBytes / 2);
+      m.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
   it('keeps fewer bytes between the forward and the backward pass', () => {
     const m = model('bert', 0.1);
     const peakOf = (checkpoint: boolean) => {

@@ -2,7 +2,8 @@
  * Data-parallel evaluation over the gradient replicas: each eval batch split into contiguous
  * shares, logits gathered in row order, so logits, eval_loss and metrics are one process's; the
  * replicas get the current weights before each evaluation (also after the last optimizer step);
- * nothing leaks and the workers end.
+ * nothing leaks and the workers end. A batch under the split threshold (2 x encoder parameters x
+ * padded tokens against `minSplitFlops`) runs on this thread: no worker starts for it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,9 @@ import type { LabeledDataset } from '../../src/core/train/dataset';
 import { evaluateModel, type EvalOutput, type LogitsSource } from '../../src/core/train/evaluate';
 import { computeLoss } from '../../src/core/train/losses';
 import { Trainer } from '../../src/core/train/trainer';
+import { nodeReplicas } from '../../src/core/train/parallel/nodeReplicas';
+import { encoderFlops } from '../../src/core/train/parallel/options';
+import type { ReplicaSpawner } from '../../src/core/train/parallel/transport';
 import {
   ParallelGradients,
   evaluationContext,
@@ -88,7 +92,11 @@ describe('parallel evaluation', () => {
     const ds = tinyDataset(23, pt);
     const before = tf.memory().numTensors; // the model's variables included
     const ref = await evaluate(m, ds, pt, 10);
-    const par = new ParallelGradients(evaluationContext(m), { replicas: r, mainReplica: main });
+    const par = new ParallelGradients(evaluationContext(m), {
+      replicas: r,
+      mainReplica: main,
+      minSplitFlops: 0, // every batch splits, however small
+    });
     sources.push(par);
     expectSame(await evaluate(m, ds, pt, 10, par.forward), ref);
     // A batch with fewer rows than shares: some replicas get none.
@@ -103,6 +111,64 @@ describe('parallel evaluation', () => {
     await par.close();
     expect(started(par)).toBeNull();
     expect(tf.memory().numTensors).toBe(before);
+    m.dispose();
+  });
+
+  it("batches under the split threshold run on this thread: no worker, one thread's logits exactly", async () => {
+    const pt = 'single_label_classification';
+    const m = tinyModel(pt);
+    const ds = tinyDataset(23, pt);
+    // Workers started, and ended, by the sources below.
+    const counts = { started: 0, ended: 0 };
+    const spawn: ReplicaSpawner = (k) => {
+      counts.started++;
+      const endpoint = nodeReplicas()(k);
+      const terminate = endpoint.terminate;
+      endpoint.terminate = () => (counts.ended++, terminate());
+      return endpoint;
+    };
+    const ref2 = await evaluate(m, ds, pt, 2);
+    const ref10 = await evaluate(m, ds, pt, 10);
+    // At the default threshold (1 GFLOP) this model's batches never split.
+    const small = new ParallelGradients(evaluationContext(m), {
+      replicas: 2,
+      mainReplica: true,
+      spawn,
+    });
+    sources.push(small);
+    const got10 = await evaluate(m, ds, pt, 10, small.forward);
+    expect(Array.from(got10.logits)).toEqual(Array.from(ref10.logits));
+    expect(got10.metrics.eval_loss).toBe(ref10.metrics.eval_loss);
+    expect(counts.started).toBe(0);
+    await small.close();
+    // The threshold at 40 tokens' forward: batches of 2 rows (at most 24 tokens) stay here,
+    // batches of 10 (80 or more) split.
+    const mixed = new ParallelGradients(evaluationContext(m), {
+      replicas: 2,
+      mainReplica: true,
+      spawn,
+      minSplitFlops: encoderFlops(m, 40) / 3,
+    });
+    sources.push(mixed);
+    const got2 = await evaluate(m, ds, pt, 2, mixed.forward);
+    expect(Array.from(got2.logits)).toEqual(Array.from(ref2.logits));
+    expect(counts.started).toBe(0);
+    expectSame(await evaluate(m, ds, pt, 10, mixed.forward), ref10);
+    expect(counts.started).toBe(1);
+    // The weights change: the next evaluation's first split batch sends them again.
+    scaleWeights(m, 3);
+    expectSame(await evaluate(m, ds, pt, 10, mixed.forward), await evaluate(m, ds, pt, 10));
+    await mixed.close();
+    expect(counts.ended).toBe(1);
+    // Workers pre-started for a source whose batches never split end with it.
+    const pre = parallelGradients({ replicas: 2, mainReplica: true, spawn, prestart: true })(
+      evaluationContext(m),
+    ) as ParallelGradients;
+    sources.push(pre);
+    expect(counts.started).toBe(2);
+    await evaluate(m, ds, pt, 10, pre.forward);
+    await pre.close();
+    expect(counts.ended).toBe(2);
     m.dispose();
   });
 

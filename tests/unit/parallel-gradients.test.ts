@@ -90,7 +90,9 @@ afterAll(async () => {
 });
 
 describe('ParallelGradients', () => {
-  const cases: [string, ProblemType, GradientContext['loss'], number, boolean][] = [
+  // The last field: the staging buffer's floats (undefined: the default, one chunk for these
+  // models); 97 cuts every parameter and the embedding rows across chunks.
+  const cases: [string, ProblemType, GradientContext['loss'], number, boolean, number?][] = [
     ['single-label, 2 workers', 'single_label_classification', {}, 2, false],
     [
       'single-label, class weights + smoothing, 3 shares with this thread',
@@ -101,25 +103,42 @@ describe('ParallelGradients', () => {
     ],
     ['multi-label, 2 shares with this thread', 'multi_label_classification', {}, 2, true],
     ['regression, 2 workers', 'regression', {}, 2, false],
+    [
+      'single-label, 2 shares with this thread, 97-float chunks',
+      'single_label_classification',
+      {},
+      2,
+      true,
+      97,
+    ],
+    ['multi-label, 3 workers, 97-float chunks', 'multi_label_classification', {}, 3, false, 97],
   ];
-  it.each(cases)('%s: same loss and gradients as one process', async (_n, pt, loss, r, main) => {
-    const train = tinyDataset(23, pt);
-    const m = tinyModel(pt);
-    const before = tf.memory().numTensors; // the model's variables included
-    const ctx = context(m, train, pt, loss);
-    const par = new ParallelGradients(ctx, { replicas: r, mainReplica: main, minSplitFlops: 0 });
-    sources.push(par);
-    // Two micro-batches (gradient accumulation): 7 rows (not divisible by r) and 2 rows (short,
-    // fewer rows than shares when r = 3: a replica gets none).
-    const groups = [idx(0, 3, 5, 8, 11, 13, 22), idx(4, 9)];
-    const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
-    const got = await read(await par.compute(groups, 0));
-    expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
-    expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
-    await par.close();
-    expect(tf.memory().numTensors).toBe(before);
-    m.dispose();
-  });
+  it.each(cases)(
+    '%s: same loss and gradients as one process',
+    async (_n, pt, loss, r, main, staging) => {
+      const train = tinyDataset(23, pt);
+      const m = tinyModel(pt);
+      const before = tf.memory().numTensors; // the model's variables included
+      const ctx = context(m, train, pt, loss);
+      const par = new ParallelGradients(ctx, {
+        replicas: r,
+        mainReplica: main,
+        minSplitFlops: 0,
+        stagingFloats: staging,
+      });
+      sources.push(par);
+      // Two micro-batches (gradient accumulation): 7 rows (not divisible by r) and 2 rows (short,
+      // fewer rows than shares when r = 3: a replica gets none).
+      const groups = [idx(0, 3, 5, 8, 11, 13, 22), idx(4, 9)];
+      const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
+      const got = await read(await par.compute(groups, 0));
+      expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
+      expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
+      await par.close();
+      expect(tf.memory().numTensors).toBe(before);
+      m.dispose();
+    },
+  );
 
   it('a step under minSplitFlops runs on this thread alone: exactly the in-process result', async () => {
     const pt = 'single_label_classification';
@@ -178,7 +197,8 @@ describe('ParallelGradients', () => {
       return { logs, weights, source: source as ParallelGradients | null };
     };
     const ref = await run();
-    const got = await run(parallelGradients({ replicas: 2, minSplitFlops: 0 }));
+    // Small chunks: every step's weights reach the workers in many pieces.
+    const got = await run(parallelGradients({ replicas: 2, minSplitFlops: 0, stagingFloats: 97 }));
     expect(got.logs.map((l) => l.step)).toEqual(ref.logs.map((l) => l.step));
     expect(ref.logs).toHaveLength(4);
     got.logs.forEach((l, i) => {

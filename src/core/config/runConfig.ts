@@ -23,7 +23,8 @@ export interface RunConfig {
   training: Record<string, unknown>;
   /**
    * Where the run computes (the page's workers: `computeArguments.ts`); absent in configs from
-   * before it, and never in the flat arguments JSON (the CLI's `--num_replicas` is a flag).
+   * before it, and never in the flat arguments JSON (the CLI's `--num_replicas` is a flag, which
+   * `studio train --config` fills from here).
    */
   compute?: Partial<ComputeArguments>;
 }

@@ -192,7 +192,7 @@ export function shareLinkOf(run: ResolvedRun): string {
 
 /**
  * The share link's hash of `config` (the page's settings): {@link shareLinkOf} of the run it
- * resolves to. A config that does not resolve (an advanced argument the page keeps but
+ * resolves to, with the config's `compute` part (`studio train --config` reads it too). A config that does not resolve (an advanced argument the page keeps but
  * TrainingArguments refuses) is carried as it is, for the page that opens it to say what.
  */
 export function shareLinkOfConfig(config: RunConfig): string {
@@ -202,7 +202,9 @@ export function shareLinkOfConfig(config: RunConfig): string {
   } catch {
     return shareLinkHash(config);
   }
-  return shareLinkOf(run);
+  // Where the run computes (the page's Workers) is no part of the resolved run: kept as set.
+  if (!config.compute) return shareLinkOf(run);
+  return shareLinkHash({ ...runConfigOf(run), compute: config.compute });
 }
 
 /** {@link runArgumentFiles} as UTF-8 bytes (for a zip). */

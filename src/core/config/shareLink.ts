@@ -32,19 +32,26 @@ export function shareLinkHash(config: RunConfig): string {
 }
 
 /**
- * The config in a page hash, or null when the hash holds none.
- * @throws RunConfigError when the hash holds a config that cannot be read.
+ * The JSON a page hash carries (not yet read as a run config), or null when the hash holds none.
+ * @throws RunConfigError when it cannot be decoded.
  */
-export function configFromHash(hash: string): { config: RunConfig; notices: string[] } | null {
+export function configJsonFromHash(hash: string): unknown {
   const h = hash.startsWith('#') ? hash.slice(1) : hash;
   if (!h.startsWith(PREFIX)) return null;
-  let json: unknown;
   try {
-    json = JSON.parse(fromBase64Url(h.slice(PREFIX.length)));
+    return JSON.parse(fromBase64Url(h.slice(PREFIX.length))) as unknown;
   } catch {
     throw new RunConfigError(
       'The link holds settings that cannot be read (it may have been cut when it was copied).',
     );
   }
-  return parseRunConfig(json);
+}
+
+/**
+ * The config in a page hash, or null when the hash holds none.
+ * @throws RunConfigError when the hash holds a config that cannot be read.
+ */
+export function configFromHash(hash: string): { config: RunConfig; notices: string[] } | null {
+  const json = configJsonFromHash(hash);
+  return json === null ? null : parseRunConfig(json);
 }

@@ -157,3 +157,57 @@ export function wasmAdamW():
       .engine()
       .runKernel(ADAMW, { p, g, m, v }, scalars as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }
+
+/** Whether `t`'s heap buffer is its own (no other tensor shares it), so it may be written. */
+export function ownsHeapBuffer(backend: WasmBackendLike, t: tf.Tensor): boolean {
+  const data = backend.dataIdMap.get(t.dataId) as { refCount?: number } | undefined;
+  return t.dtype === 'float32' && data !== undefined && (data.refCount ?? 1) === 1;
+}
+
+/**
+ * AdamW over one bucket in place, in the wasm heap: each parameter `ps[k]` (its own buffer) is
+ * updated with its slice of the flat gradient `g`, and the flat moments `m`, `v` with it, by the
+ * kernel of {@link ADAMW} writing where it reads (an element's values are all read before any is
+ * written, so the results are the out-of-place kernel's, bit for bit). No tensor is made: a
+ * bucket's update needs no new memory, and parameters and moments keep their place in the heap
+ * from step to step. Returns false, having written nothing, where a buffer is shared (a
+ * snapshot clone of a parameter) or the backend does not run the studio kernels.
+ */
+export function wasmAdamWInPlace(
+  ps: tf.Tensor[],
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  s: AdamWScalars,
+): boolean {
+  if (!studioKernelsActive()) return false;
+  const backend = tf.backend() as unknown as WasmBackendLike;
+  if (![...ps, m, v].every((t) => ownsHeapBuffer(backend, t))) return false;
+  if (g.dtype !== 'float32' || !backend.dataIdMap.get(g.dataId)) return false;
+  const gemm = gemmFor(backend) as GemmExports;
+  const [gp, mp, vp] = [g, m, v].map((t) => ptrOf(backend, t));
+  let at = 0;
+  for (const p of ps) {
+    const pp = ptrOf(backend, p);
+    const o = 4 * at;
+    gemm.adamw(
+      pp,
+      gp + o,
+      mp + o,
+      vp + o,
+      pp,
+      mp + o,
+      vp + o,
+      p.size,
+      s.decayMul,
+      s.oneMinusB1,
+      s.b2,
+      s.oneMinusB2,
+      s.bc2Sqrt,
+      s.eps,
+      s.negStep,
+    );
+    at += p.size;
+  }
+  return true;
+}

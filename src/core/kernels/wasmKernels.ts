@@ -2,12 +2,12 @@
  * The studio's kernels for TF.js's wasm backend, from the module of `gemmWat.ts`:
  * {@link installWasmKernels} registers them, and this file re-exports the names the rest of the
  * studio uses. The kernels live in `wasmMatMul.ts` (BatchMatMul), `wasmCopyKernels.ts` (GatherV2,
- * Slice, SplitV) and `wasmFusedKernels.ts` (GELU, dropout, AdamW, and their accessors); the
+ * Slice, SplitV, Identity) and `wasmFusedKernels.ts` (GELU, dropout, AdamW, and their accessors); the
  * module instance, the on/off switch and the shared helpers in `wasmModule.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
 
-import { makeGather, makeSlice, makeSplit } from './wasmCopyKernels';
+import { makeGather, makeIdentity, makeSlice, makeSplit } from './wasmCopyKernels';
 import {
   ADAMW,
   DROPOUT,
@@ -27,13 +27,14 @@ export {
   GELU_BACKWARD,
   GELU_FORWARD,
   wasmAdamW,
+  wasmAdamWInPlace,
   wasmDropout,
   wasmGelu,
 } from './wasmFusedKernels';
 export { setWasmKernelsEnabled } from './wasmModule';
 
 /**
- * Replaces the wasm backend's BatchMatMul, GatherV2, Slice and SplitV with the studio's kernels
+ * Replaces the wasm backend's BatchMatMul, GatherV2, Slice, SplitV and Identity with the studio's kernels
  * and adds the exact GELU's, dropout's and AdamW's (idempotent). Call once the
  * wasm backend is registered; returns false when the backend's kernel is not there.
  */
@@ -43,7 +44,8 @@ export function installWasmKernels(): boolean {
   const gather = tf.getKernel('GatherV2', 'wasm');
   const slice = tf.getKernel('Slice', 'wasm');
   const split = tf.getKernel('SplitV', 'wasm');
-  if (!matMul || !gather || !slice || !split) return false;
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (!matMul || !gather || !slice || !split || !identity) return false;
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...matMul, kernelFunc: makeMatMul(matMul.kernelFunc) });
   tf.unregisterKernel('GatherV2', 'wasm');
@@ -52,6 +54,8 @@ export function installWasmKernels(): boolean {
   tf.registerKernel({ ...slice, kernelFunc: makeSlice(slice.kernelFunc) });
   tf.unregisterKernel('SplitV', 'wasm');
   tf.registerKernel({ ...split, kernelFunc: makeSplit(split.kernelFunc) });
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({ ...identity, kernelFunc: makeIdentity(identity.kernelFunc) });
   tf.registerKernel({ kernelName: DROPOUT, backendName: 'wasm', kernelFunc: dropoutKernel() });
   tf.registerKernel({ kernelName: ADAMW, backendName: 'wasm', kernelFunc: adamwKernel() });
   tf.registerKernel({

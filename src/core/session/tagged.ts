@@ -7,7 +7,8 @@
 import type { TaggingOptions } from '../config/resolveRun';
 import { decodeBytes } from '../data/decode';
 import type { ReadInput } from '../data/read';
-import { isBlob } from '../data/readBytes';
+import { DEFAULT_MAX_BYTES, mib } from '../data/readBudget';
+import { gunzip, isBlob } from '../data/readBytes';
 import { stratifiedSplit } from '../data/split';
 import { detectTaggedFormat, readTagged } from '../data/tagged';
 import type { TaggedCorpus } from '../data/taggedTypes';
@@ -20,8 +21,10 @@ import { StudioError } from '../util/errors';
 export interface LoadedTagged {
   fileName: string;
   encoding: string;
-  /** Bytes of the file (all read: a tagged file is never capped). */
+  /** Bytes of the file (all read: a tagged file is never capped); compressed ones when gzip. */
   bytes: number;
+  /** Whether the file was gzip-compressed (read decompressed). */
+  gzip?: boolean;
   corpus: TaggedCorpus;
 }
 
@@ -70,8 +73,9 @@ async function headOf(input: ReadInput): Promise<{ head: Uint8Array; rest: ReadI
 }
 
 /**
- * The text of a file's first bytes, or null for bytes that are not text (Parquet, gzip, an
- * image): those are not tagged, and the table reader says what they are.
+ * The text of a file's first bytes, or null for bytes that are not text (Parquet, an image, a
+ * gzip stream that does not decompress): those are not tagged, and the table reader says what
+ * they are.
  */
 function textOrNull(head: Uint8Array): string | null {
   try {
@@ -79,6 +83,45 @@ function textOrNull(head: Uint8Array): string | null {
   } catch {
     return null;
   }
+}
+
+function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/**
+ * What detection looks at: the first {@link SNIFF_BYTES} of the text, decompressed when the file
+ * is gzip (as the table reader decompresses it), and whether that start was cut (so its last
+ * line may be partial). Null when there is nothing to look at.
+ */
+function sniffed(head: Uint8Array): { bytes: Uint8Array; cut: boolean } | null {
+  if (head.length === 0) return null;
+  if (!isGzip(head)) return { bytes: head, cut: head.length === SNIFF_BYTES };
+  try {
+    // The head of a longer stream decompresses up to where it was cut (`capped`).
+    const out = gunzip(head, SNIFF_BYTES);
+    return out.bytes.length === 0 ? null : { bytes: out.bytes, cut: out.capped };
+  } catch {
+    return null; // damaged: the table reader says so
+  }
+}
+
+/** A gzip file's bytes decompressed whole, or an error saying why they cannot be. */
+function gunzipWhole(bytes: Uint8Array, fileName: string): Uint8Array {
+  const out = gunzip(bytes, DEFAULT_MAX_BYTES);
+  if (out.capped) {
+    const why =
+      out.bytes.length >= DEFAULT_MAX_BYTES
+        ? `decompresses to more than the ${mib(DEFAULT_MAX_BYTES)} the studio reads at once`
+        : 'is cut short or damaged (it stops decompressing part way)';
+    throw new StudioError('data', `${fileName} ${why}: a tagged file is read whole.`, {
+      remedy:
+        out.bytes.length >= DEFAULT_MAX_BYTES
+          ? 'Split the file into smaller ones, or sample its sentences.'
+          : 'Download or compress the file again.',
+    });
+  }
+  return out.bytes;
 }
 
 /** The start of a text cut at its last whole line (so detection sees only whole lines). */
@@ -90,7 +133,8 @@ function wholeLines(text: string, cut: boolean): string {
 
 /**
  * Reads `input` as a tagged file when it is one (CoNLL/IOB text, or JSON Lines rows with
- * `tokens` and `ner_tags`); `tagged` is null otherwise, and `input` what to read the table from
+ * `tokens` and `ner_tags`; either gzip-compressed too, e.g. `.conll.gz`); `tagged` is null
+ * otherwise, and `input` what to read the table from
  * (a stream's unread branch). `task` decides what a detection may not: 'text-classification'
  * refuses a tagged file (saying why), and 'token-classification' refuses a file that is not
  * tagged.
@@ -101,11 +145,14 @@ export async function detectAndReadTagged(
   opts: Pick<TaggingOptions, 'task' | 'labelNames'>,
 ): Promise<{ tagged: LoadedTagged | null; input: ReadInput }> {
   const { head, rest } = await headOf(input);
-  const text = head.length === 0 ? null : textOrNull(head);
+  const start = sniffed(head);
+  const text = start === null ? null : textOrNull(start.bytes);
+  // `x.conll.gz` is named as `x.conll` is (the extension says CoNLL).
+  const innerName = fileName.replace(/\.gz$/i, '');
   const format =
-    text === null
+    text === null || start === null
       ? null
-      : detectTaggedFormat(wholeLines(text, head.length === SNIFF_BYTES), fileName);
+      : detectTaggedFormat(wholeLines(text, start.cut), innerName);
   if (format === null) {
     if (opts.task === 'token-classification') {
       throw new StudioError(
@@ -131,13 +178,21 @@ export async function detectAndReadTagged(
     );
   }
   const bytes = await bytesOf(rest);
-  const decoded = decodeBytes(bytes);
+  const gzip = isGzip(bytes);
+  const decoded = decodeBytes(gzip ? gunzipWhole(bytes, fileName) : bytes);
   const corpus = readTagged(decoded.text, {
     fileName,
+    format, // as detected above (by content, or by the name without `.gz`)
     ...(opts.labelNames ? { labelNames: opts.labelNames } : {}),
   });
   return {
-    tagged: { fileName, encoding: decoded.encoding, bytes: bytes.length, corpus },
+    tagged: {
+      fileName,
+      encoding: decoded.encoding,
+      bytes: bytes.length,
+      ...(gzip ? { gzip } : {}),
+      corpus,
+    },
     input: rest,
   };
 }

@@ -36,7 +36,7 @@ export function summarizeTagged(t: LoadedTagged): TableSummary {
     anomalyCount: c.issues.reduce((n, i) => n + i.count, 0),
     guess: { text: 'tokens', label: 'ner_tags' },
     format: c.format,
-    gzip: false,
+    gzip: t.gzip === true,
     capped: null,
     bytesRead: t.bytes,
     taskKind: 'token-classification',

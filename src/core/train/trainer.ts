@@ -210,9 +210,9 @@ export class Trainer {
       paddedTo,
       this.nonEmbeddingParameters,
     );
-    // Clipping and AdamW share one flattening of the gradients into the optimizer's buckets.
-    const flat = this.optimizer.flattenGrads(grads);
-    tf.dispose([...grads.values()]);
+    // Clipping and AdamW share one flattening of the gradients into the optimizer's buckets,
+    // which takes the gradients a bucket at a time (freed as it goes: the peak is one copy).
+    const flat = this.optimizer.flattenGrads(grads, true);
     const norm = clipFlatGradsByGlobalNorm(flat, args.max_grad_norm);
     const gate = this.stepLog.record(lossSum, norm, step + 1);
     this.optimizer.step(flat, learningRateOf(args, this.plan, step), gate);

@@ -6,5 +6,6 @@ const port = parentPort!;
 port.on('message', (m: ToReplica) => {
   const post = (r: FromReplica) => port.postMessage(r);
   if (m.type === 'init') post({ type: 'ready' });
+  else if (m.type === 'weights') post({ type: 'ack', id: m.id });
   else if (m.type === 'step') throw new Error('deliberate failure in a step');
 });

@@ -1,21 +1,14 @@
 /**
  * The step's gradients summed into this thread's own share's gradient tensors, in the wasm
- * backend's memory, in place: the replicas' shares (in their shared buffers) are added to them in
- * share order, this thread's first, which are the float additions `sumParts` (shares.ts) makes,
- * without its copies of the model (this thread's gradients read out, a new sum, a new tensor of
- * it). Used by `workerGradients.ts` when this thread computes share 0 on wasm.
+ * backend's memory, in place: the replicas' shares (chunks of the staging buffer) are added to
+ * them in share order, this thread's first, which are the float additions `sumParts` (shares.ts)
+ * makes, without its copies of the model (this thread's gradients read out, a new sum, a new
+ * tensor of it). Used by `workerGradients.ts` when this thread computes share 0 on wasm.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackendLike } from '../../kernels/wasmModule';
 import type { StepGradients } from '../gradients';
-import { heapView } from './heap';
 import { readRows, type ParamLayout } from './protocol';
-import type { Part } from './shares';
-
-/** `out[o..o+n) += src[s..s+n)` (float32 additions, in index order). */
-function addInto(out: Float32Array, o: number, src: Float32Array, s: number, n: number): void {
-  for (let e = 0; e < n; e++) out[o + e] += src[s + e];
-}
 
 /** Whether `t`'s buffer is its own on wasm (no other tensor shares it), so it may be written. */
 function ownsBuffer(t: tf.Tensor): boolean {
@@ -32,37 +25,18 @@ export function canSumInPlace(grads: Map<string, tf.Tensor>): boolean {
 }
 
 /**
- * Adds the replicas' `parts` to `own` (this thread's share's gradients, taken over, and its
- * loss) in place and returns the step's gradients. A parameter this thread's share has no
- * gradient for starts from zeros.
+ * The step's gradients once the replicas' have been added to `own`'s (this thread's share's,
+ * taken over) in place (`workerGradients.ts`, chunk by chunk through `staging.ts`): its loss is
+ * `own`'s plus the replicas' `losses`, in share order.
  */
 export function sumInPlace(
-  layout: ParamLayout,
   own: { loss: number; grads: Map<string, tf.Tensor> },
-  parts: Part[],
+  losses: number[],
   tokens: number,
 ): StepGradients {
-  const { names, shapes } = layout;
   let lossSum = own.loss;
-  for (const p of parts) lossSum += p.loss;
-  const grads = own.grads;
-  for (let j = 0; j < names.length; j++) {
-    const sparse = names[j] === layout.wordEmbeddings;
-    const width = shapes[j][1];
-    for (const p of parts) {
-      const g = p.grad(j);
-      if (!g) continue;
-      if (!grads.has(names[j])) grads.set(names[j], tf.zeros(shapes[j]));
-      // A fresh view per part: nothing here allocates in the heap while it is used.
-      const out = heapView(grads.get(names[j]) as tf.Tensor) as Float32Array;
-      if (sparse) {
-        const r = p.rows;
-        for (let k = 0; k < r.length; k++)
-          addInto(out, r[k] * width, g.src, g.at + k * width, width);
-      } else addInto(out, 0, g.src, g.at, out.length);
-    }
-  }
-  return { grads, loss: tf.scalar(lossSum), tokens };
+  for (const l of losses) lossSum += l;
+  return { grads: own.grads, loss: tf.scalar(lossSum), tokens };
 }
 
 /**

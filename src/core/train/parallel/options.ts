@@ -28,6 +28,12 @@ export interface ParallelOptions {
    * at 128). Default {@link MIN_SPLIT_FLOPS}; 0 always splits.
    */
   minSplitFlops?: number;
+  /**
+   * Floats of the staging buffer that weights and gradients pass through (`staging.ts`), raised
+   * to the widest table row. Default 16 MiB (`STAGING_FLOATS`); tests make it small so
+   * parameters and rows are cut across chunks.
+   */
+  stagingFloats?: number;
 }
 
 /** See {@link ParallelOptions.minSplitFlops}. */
@@ -39,6 +45,30 @@ export function encoderFlops(model: GradientContext['model'], tokens: number): n
   const H = d.hiddenSize;
   const perLayer = 4 * H * H + 2 * H * d.intermediateSize;
   return 6 * d.numLayers * perLayer * tokens;
+}
+
+/**
+ * Whether an evaluation batch of `tokens` padded tokens is worth splitting over the replicas.
+ * Forward only, it costs a third of a training step over the same tokens (2 x encoder parameters
+ * x tokens against {@link encoderFlops}' 6), held to the same threshold as a step
+ * ({@link ParallelOptions.minSplitFlops}; 0 always splits): below it the replicas' start, the
+ * weights sent and the logits gathered cost more than the second core gives.
+ */
+export function forwardWorthSplitting(
+  model: GradientContext['model'],
+  tokens: number,
+  minSplitFlops = MIN_SPLIT_FLOPS,
+): boolean {
+  return minSplitFlops <= 0 || encoderFlops(model, tokens) / 3 >= minSplitFlops;
+}
+
+/** Whether an eval batch of `tokens` padded tokens runs on this thread alone (see above). */
+export function forwardOnThisThread(
+  opts: ParallelOptions,
+  model: GradientContext['model'],
+  tokens: number,
+): boolean {
+  return !!opts.mainReplica && !forwardWorthSplitting(model, tokens, opts.minSplitFlops);
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Messages between the main thread and a gradient replica (a worker_threads worker), and the
- * flat layout of the parameters in the shared weight and gradient buffers. A replica also
- * computes evaluation logits of a share of rows ('forward').
+ * Messages between the main thread and a gradient replica (a worker_threads worker or a Web
+ * Worker), and the flat layout of the parameters that transfers through the staging buffer
+ * (`staging.ts`) are planned over. A replica also computes evaluation logits of a share of rows
+ * ('forward').
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../../model/families';
@@ -9,8 +10,9 @@ import type { HeadKind } from '../../model/family';
 import type { ProblemType } from '../dataset';
 import type { LossOptions } from '../losses';
 import type { ErrorOnWire } from '../../util/errors';
+import type { Piece } from './staging';
 
-/** Parameter `names[j]` of shape `shapes[j]` lives at float offset `offsets[j]` of a buffer. */
+/** Parameter `names[j]` of shape `shapes[j]` is at float offset `offsets[j]` of a flat copy. */
 export interface ParamLayout {
   names: string[];
   shapes: number[][];
@@ -83,12 +85,36 @@ export interface InitMessage {
   gradientCheckpointing: boolean;
   /** TF.js backend of the replica ('wasm' in the CLI). */
   backend: 'wasm' | 'cpu';
-  /** float32 [layout.total]: the main model's weights, written before each step. */
-  weights: SharedArrayBuffer;
-  /** int32 [1]: the version of `weights` (Atomics), bumped after each write. */
-  control: SharedArrayBuffer;
-  /** float32 [layout.total]: where this replica writes its step's gradients. */
-  grads: SharedArrayBuffer;
+  /**
+   * float32, shared by the main thread and every replica: the chunks of weights ('weights') and
+   * of this replica's gradients ('grads') pass through it (`staging.ts`).
+   */
+  staging: SharedArrayBuffer;
+}
+
+/**
+ * A chunk of the main thread's weights is in the staging buffer: the replica copies it into its
+ * model and replies 'ack'. A step's or an evaluation's weights come before its 'step' or
+ * 'forward' messages.
+ */
+export interface WeightsMessage {
+  type: 'weights';
+  id: number;
+  pieces: Piece[];
+  /** The transfer's last chunk (off wasm the replica assigns what it copied now). */
+  last: boolean;
+}
+
+/**
+ * After a step's 'done': the replica writes this chunk of its gradients into the staging buffer
+ * and replies 'ack' (of the word embeddings, rows of {@link rowsOf} its shares). After the
+ * `last` one it lets its gradients go.
+ */
+export interface GradsMessage {
+  type: 'grads';
+  id: number;
+  pieces: Piece[];
+  last: boolean;
 }
 
 /** One share (a slice of rows) of one micro-batch, collated on the main thread. */
@@ -143,15 +169,22 @@ export interface WarmMessage {
 }
 
 export type ToReplica =
-  WarmMessage | InitMessage | StepMessage | ForwardMessage | { type: 'close' };
+  | WarmMessage
+  | InitMessage
+  | WeightsMessage
+  | StepMessage
+  | GradsMessage
+  | ForwardMessage
+  | { type: 'close' };
 
 export type FromReplica =
   | { type: 'ready' }
+  /** A 'weights' or 'grads' chunk was taken from or written to the staging buffer. */
+  | { type: 'ack'; id: number }
   /**
-   * Gradients are in the replica's buffer (of the word embeddings, only the rows of
-   * {@link rowsOf} its shares, compact: row k at the parameter's offset + k * width); `has[j]` is
-   * 0 for a parameter that got none; `ms`: the replica's time on the step (weights copied in,
-   * forward, backward, gradients written out).
+   * The step's forward and backward are done; its gradients wait in the replica for 'grads'
+   * messages. `has[j]` is 0 for a parameter that got none; `ms`: the replica's time on the step
+   * (forward and backward).
    */
   | { type: 'done'; id: number; loss: number; has: Uint8Array; ms: number }
   /** Row-major logits [rows, num_labels] of a 'forward' share. */

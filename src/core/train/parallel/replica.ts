@@ -1,11 +1,12 @@
 /**
  * A gradient replica: a worker holding a copy of the model on its own single-threaded TF.js
- * backend. Per step it loads the main thread's weights from the shared buffer (when they
- * changed), runs forward/backward over its shares of the step's micro-batches, and writes the
- * summed gradients into its shared gradient buffer. Per evaluation batch ('forward') it loads
- * them the same way and returns its share's logits (training false, no tape). Started by
- * `replicaHandle.ts` (for `workerGradients.ts`) on a worker_threads worker (`nodeReplica.ts`,
- * the CLI) or a Web Worker (src/worker/replica.worker.ts, the page).
+ * backend. Before a step (or an evaluation) the main thread's weights arrive in chunks through
+ * the shared staging buffer ('weights', `staging.ts`); per step it runs forward/backward over its
+ * shares of the step's micro-batches and keeps the summed gradients until the main thread takes
+ * them, chunk by chunk, through the same buffer ('grads'). Per evaluation batch ('forward') it
+ * returns its share's logits (training false, no tape). Started by `replicaHandle.ts` (for
+ * `workerGradients.ts`) on a worker_threads worker (`nodeReplica.ts`, the CLI) or a Web Worker
+ * (src/worker/replica.worker.ts, the page).
  *
  * Browser-safe: {@link serveReplica}'s port (`transport.ts`) is all it knows of its host.
  */
@@ -15,34 +16,29 @@ import { errorToWire, StudioError } from '../../util/errors';
 import { SequenceClassifier } from '../../model/classifier';
 import { familyOf } from '../../model/families';
 import { accumulateInto, batchGradients } from '../gradients';
-import { ownedVariable, readInto, writeAll, writeRows } from './heap';
+import { heapView, ownedVariable } from './heap';
 import { shareLogits, shareTensors } from './shares';
+import { fillChunk, readChunk } from './staging';
 import type { ReplicaPort } from './transport';
-import {
-  readRows,
-  rowsOf,
-  type ForwardMessage,
-  type FromReplica,
-  type InitMessage,
-  type StepMessage,
-  type ToReplica,
+import type {
+  ForwardMessage,
+  FromReplica,
+  GradsMessage,
+  InitMessage,
+  StepMessage,
+  ToReplica,
+  WeightsMessage,
 } from './protocol';
 
 interface Replica {
   init: InitMessage;
   model: SequenceClassifier;
-  weights: Float32Array;
-  control: Int32Array;
-  grads: Float32Array;
-  version: number;
-  /**
-   * Index of the word embeddings in the layout (-1: none), and off wasm their rows as this
-   * replica has them (on wasm the variable itself is written in place, `heap.ts`).
-   */
-  embIndex: number;
-  embRows: Float32Array | null;
-  /** The weights version each row of `embRows` was copied at (-1: never). */
-  embStamp: Int32Array | null;
+  variables: tf.Variable[];
+  staging: Float32Array;
+  /** Off wasm: each parameter's values as last written, assigned at a transfer's end. */
+  mirrors: Map<number, Float32Array>;
+  /** The last step's gradients, until the main thread has taken them ('grads'). */
+  grads: Map<string, tf.Tensor> | null;
 }
 
 let replica: Replica | null = null;
@@ -73,60 +69,72 @@ function useBackend(name: InitMessage['backend']): Promise<void> {
 async function start(init: InitMessage): Promise<Replica> {
   await useBackend(init.backend);
   const params = new Map<string, tf.Variable>();
-  init.layout.names.forEach((name, j) => {
-    params.set(name, ownedVariable(init.layout.shapes[j]));
+  const variables = init.layout.names.map((name, j) => {
+    const v = ownedVariable(init.layout.shapes[j]);
+    params.set(name, v);
+    return v;
   });
   const model = new SequenceClassifier(familyOf(init.config), init.config, params, init.head);
   model.gradientCheckpointing = init.gradientCheckpointing;
   return {
     init,
     model,
-    weights: new Float32Array(init.weights),
-    control: new Int32Array(init.control),
-    grads: new Float32Array(init.grads),
-    version: -1,
-    embIndex:
-      init.layout.wordEmbeddings === null
-        ? -1
-        : init.layout.names.indexOf(init.layout.wordEmbeddings),
-    embRows: null,
-    embStamp: null,
+    variables,
+    staging: new Float32Array(init.staging),
+    mirrors: new Map(),
+    grads: null,
   };
 }
 
+/** Drops gradients the main thread did not take (its step failed before it asked). */
+function dropGrads(r: Replica): void {
+  if (r.grads) tf.dispose([...r.grads.values()]);
+  r.grads = null;
+}
+
 /**
- * Copies the main thread's weights into the model when their version moved (on wasm straight
- * into the variables' memory: no copy in between, `heap.ts`); of the word embeddings, only the
- * rows this step reads (`rows`; the others do not enter its gradients) that were not copied at
- * this version yet.
+ * Copies a chunk of the main thread's weights from the staging buffer into the model: on wasm
+ * straight into the variables' memory (`heap.ts`); elsewhere into a mirror of each parameter,
+ * assigned when the transfer's last chunk is in.
  */
-function syncWeights(r: Replica, rows: Int32Array): void {
-  // Atomics.load orders the main thread's plain writes of `weights` before this read.
-  const version = Atomics.load(r.control, 0);
-  const moved = version !== r.version;
-  const { names, shapes, offsets, sizes } = r.init.layout;
-  names.forEach((name, j) => {
-    const v = r.model.params.get(name) as tf.Variable;
-    if (j === r.embIndex) {
-      // Rows this replica has not read at this version may be read now (a training step bumps
-      // the version each time; an evaluation's batches share one).
-      const stamp = (r.embStamp ??= new Int32Array(shapes[j][0]).fill(-1));
-      const fresh = rows.filter((row) => stamp[row] !== version);
-      if (fresh.length === 0) return;
-      for (const row of fresh) stamp[row] = version;
-      const mirror = () => (r.embRows ??= new Float32Array(sizes[j]));
-      writeRows(v, r.weights, offsets[j], fresh, shapes[j][1], mirror);
-    } else if (moved) {
-      writeAll(v, r.weights.subarray(offsets[j], offsets[j] + sizes[j]));
-    }
-  });
-  r.version = version;
+function takeWeights(r: Replica, m: WeightsMessage): void {
+  dropGrads(r);
+  const { layout } = r.init;
+  readChunk(
+    layout,
+    m.pieces,
+    r.staging,
+    (j) => {
+      const v = r.variables[j];
+      const view = heapView(v);
+      if (view) return { values: view, at: 0, compact: false };
+      let mirror = r.mirrors.get(j);
+      if (!mirror) r.mirrors.set(j, (mirror = (v.dataSync() as Float32Array).slice()));
+      return { values: mirror, at: 0, compact: false };
+    },
+    false,
+  );
+  if (!m.last) return;
+  for (const [j, mirror] of r.mirrors) {
+    const t = tf.tensor(mirror, layout.shapes[j], 'float32');
+    r.variables[j].assign(t);
+    t.dispose();
+  }
+  r.mirrors.clear();
+}
+
+/** Writes a chunk of the last step's gradients into the staging buffer. */
+function giveGrads(r: Replica, m: GradsMessage): void {
+  const grads = r.grads;
+  if (!grads) throw new Error('replica: gradients asked for before a step');
+  const { names } = r.init.layout;
+  fillChunk(r.init.layout, m.pieces, (j) => grads.get(names[j]), r.staging);
+  if (m.last) dropGrads(r);
 }
 
 async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   const started = performance.now();
-  const rows = rowsOf(m.shares);
-  syncWeights(r, rows);
+  dropGrads(r);
   const { problemType, loss, layout } = r.init;
   let acc: { loss: tf.Scalar; grads: Map<string, tf.Tensor> } | null = null;
   for (const s of m.shares) {
@@ -146,22 +154,18 @@ async function step(r: Replica, m: StepMessage): Promise<FromReplica> {
   }
   if (acc === null) throw new Error('replica: a step without shares');
   const has = new Uint8Array(layout.names.length);
-  for (let j = 0; j < layout.names.length; j++) {
-    const g = acc.grads.get(layout.names[j]);
-    if (!g) continue;
-    // On wasm straight from the backend's memory (heap.ts), no copy of the gradients in between.
-    if (j === r.embIndex) r.grads.set(await readRows(g, rows), layout.offsets[j]);
-    else await readInto(g, r.grads, layout.offsets[j]);
-    has[j] = 1;
-  }
+  layout.names.forEach((name, j) => {
+    if (acc.grads.has(name)) has[j] = 1;
+  });
   const lossValue = (await acc.loss.data())[0];
-  tf.dispose([acc.loss, ...acc.grads.values()]);
+  acc.loss.dispose();
+  r.grads = acc.grads;
   return { type: 'done', id: m.id, loss: lossValue, has, ms: performance.now() - started };
 }
 
-/** Logits of an evaluation share at the main thread's current weights. */
+/** Logits of an evaluation share at the weights last sent (an evaluation's 'weights' first). */
 function forward(r: Replica, m: ForwardMessage): Promise<Float32Array> {
-  syncWeights(r, rowsOf([m.share]));
+  dropGrads(r);
   return shareLogits(r.model, m.share);
 }
 
@@ -182,6 +186,14 @@ export function serveReplica(port: ReplicaPort, options: BackendOptions = {}): v
         } else if (m.type === 'init') {
           replica = await start(m);
           post({ type: 'ready' });
+        } else if (m.type === 'weights') {
+          if (!replica) throw new Error('replica: weights before init');
+          takeWeights(replica, m);
+          post({ type: 'ack', id: m.id });
+        } else if (m.type === 'grads') {
+          if (!replica) throw new Error('replica: gradients asked for before init');
+          giveGrads(replica, m);
+          post({ type: 'ack', id: m.id });
         } else if (m.type === 'step') {
           if (!replica) throw new Error('replica: step before init');
           post(await step(replica, m));

@@ -35,8 +35,6 @@ export class ReplicaHandle {
   private failure: Error | null = null;
   private exited = false;
   readonly exitedPromise: Promise<void>;
-  /** float32 [layout.total] (shared): where the worker writes its gradients. */
-  grads: Float32Array = new Float32Array(0);
 
   constructor(
     readonly index: number,

@@ -6,23 +6,24 @@
  * depend on which replica finishes first. Each share divides its loss by the whole micro-batch's
  * denominator (from the labels, on this thread), so the sum is the micro-batch's mean loss and
  * its gradients, up to float summation order. The Trainer then clips and steps AdamW on this
- * thread's model as usual; before the next step its weights are written to a SharedArrayBuffer
- * that the replicas copy from.
+ * thread's model as usual. Weights go to the replicas before each step, and their gradients come
+ * back after it, in chunks through one small shared staging buffer (`staging.ts`): no copy of the
+ * model is kept between the threads, only each thread's own.
  *
  * Dropout masks of share k of micro-batch i are seeded from (seed, step, i, k): with dropout on,
  * results depend on the number of replicas (with dropout 0 they do not, up to rounding).
  *
  * Evaluation ({@link ParallelGradients.forward}, a {@link LogitsSource}) uses the same replicas:
- * `begin` writes all of this thread's weights to the shared buffer (the last optimizer step
- * happened after the last broadcast), then each eval batch is split into the same contiguous
- * shares, forward only (training false, no tape), and the logits are gathered in row order; the
- * loss and metrics are computed from them on this thread as without replicas.
+ * all of this thread's weights are sent before an evaluation's first split batch (the last
+ * optimizer step happened after the last broadcast), which is cut into the same contiguous
+ * shares, forward only (no tape), the logits gathered in row order; a batch under the split
+ * threshold runs on this thread alone. Loss and metrics are computed here from the logits.
  *
  * Browser-safe: the workers come from the options' spawner (Node's worker_threads by default).
  */
 import * as tf from '@tensorflow/tfjs';
 import { paddedLength, type CollatedBatch } from '../../tokenize/collate';
-import type { LogitsSource } from '../evaluate';
+import { inProcessLogits, type LogitsSource } from '../evaluate';
 import {
   InProcessGradients,
   accumulateInto,
@@ -32,10 +33,10 @@ import {
   type GradientSourceFactory,
   type StepGradients,
 } from '../gradients';
-import { readInto, readRowsInto } from './heap';
-import { canSumInPlace, readShare, sumInPlace } from './inPlaceSum';
+import { StagingExchange, type WorkerDone } from './exchange';
+import { STAGING_FLOATS, stagingFloats } from './staging';
 import { ReplicaHandle, startWorkers } from './replicaHandle';
-import { cutShares, shareLogits, shareTensors, sumParts, type Part } from './shares';
+import { cutShares, shareLogits, shareTensors } from './shares';
 import { emptyTimings, lapTimer, type StepPart, type StepTimings } from './stepTimings';
 import {
   layoutOf,
@@ -50,7 +51,12 @@ import {
 export { startTsWorker } from './nodeReplicas';
 export { emptyTimings, type StepTimings } from './stepTimings';
 export { evaluationContext, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
-import { encoderFlops, MIN_SPLIT_FLOPS, type ParallelOptions } from './options';
+import {
+  encoderFlops,
+  forwardOnThisThread,
+  MIN_SPLIT_FLOPS,
+  type ParallelOptions,
+} from './options';
 
 /**
  * A {@link GradientSourceFactory} of {@link ParallelGradients}. With `prestart`, the workers start
@@ -87,9 +93,8 @@ export class ParallelGradients implements GradientSource {
   private readonly layout: ParamLayout;
   private readonly workers: number;
   private started: Promise<ReplicaHandle[]> | null = null;
-  private weights: Float32Array | null = null;
-  private control: Int32Array | null = null;
-  private version = 0;
+  /** Weights out and gradients back through the staging buffer, once the workers started. */
+  private exchanger: StagingExchange | null = null;
   private nextId = 0;
 
   constructor(
@@ -127,18 +132,17 @@ export class ParallelGradients implements GradientSource {
     return this.started;
   }
 
+  private exchange(): StagingExchange {
+    return this.exchanger as StagingExchange;
+  }
+
   private async spawn(): Promise<ReplicaHandle[]> {
-    const bytes = this.layout.total * 4;
-    const weights = new SharedArrayBuffer(bytes);
-    const control = new SharedArrayBuffer(4);
-    this.weights = new Float32Array(weights);
-    this.control = new Int32Array(control);
+    const capacity = stagingFloats(this.layout, this.opts.stagingFloats ?? STAGING_FLOATS);
+    const staging = new SharedArrayBuffer(capacity * 4);
+    this.exchanger = new StagingExchange(this.layout, new Float32Array(staging));
     const handles = this.prestarted ?? startWorkers(this.opts);
     this.prestarted = undefined;
-    for (const h of handles) {
-      h.worker.keepAlive(true);
-      h.grads = new Float32Array(new SharedArrayBuffer(bytes));
-    }
+    for (const h of handles) h.worker.keepAlive(true);
     try {
       await Promise.all(
         handles.map((h) =>
@@ -152,9 +156,7 @@ export class ParallelGradients implements GradientSource {
             head: this.ctx.model.head,
             loss: this.ctx.loss,
             backend: this.opts.backend ?? 'wasm',
-            weights,
-            control,
-            grads: h.grads.buffer as SharedArrayBuffer,
+            staging,
           } satisfies ToReplica),
         ),
       );
@@ -163,24 +165,6 @@ export class ParallelGradients implements GradientSource {
       throw e;
     }
     return handles;
-  }
-
-  /**
-   * Writes this thread's weights where the workers read them (of the word embeddings, only the
-   * rows `rows` the workers' shares read; all of them when null), and bumps their version.
-   */
-  private async broadcast(rows: Int32Array | null): Promise<void> {
-    const weights = this.weights as Float32Array;
-    const { names, offsets, shapes } = this.layout;
-    for (let j = 0; j < names.length; j++) {
-      // On wasm straight from the backend's memory (heap.ts): no copy of the model in between.
-      const v = this.ctx.model.params.get(names[j]) as tf.Variable;
-      if (names[j] === this.layout.wordEmbeddings && rows !== null) {
-        await readRowsInto(v, rows, shapes[j][1], weights, offsets[j]);
-      } else await readInto(v, weights, offsets[j]);
-    }
-    this.version += 1;
-    Atomics.store(this.control as Int32Array, 0, this.version);
   }
 
   async compute(groups: Uint32Array[], step: number): Promise<StepGradients> {
@@ -201,7 +185,11 @@ export class ParallelGradients implements GradientSource {
     if (handles.length > 0) {
       const workerRows = new Set<number>();
       for (const r of rows.slice(offset)) for (const id of r) workerRows.add(id);
-      await this.broadcast(Int32Array.from(workerRows).sort());
+      await this.exchange().broadcast(
+        handles,
+        this.ctx.model.params,
+        Int32Array.from(workerRows).sort(),
+      );
     }
     lap('broadcast');
     const id = this.nextId++;
@@ -234,47 +222,21 @@ export class ParallelGradients implements GradientSource {
       if (main) tf.dispose([...main.grads.values()]);
       throw (failed as PromiseRejectedResult).reason;
     }
-    const parts: Part[] = [];
+    const done: WorkerDone[] = [];
     results.forEach((r, w) => {
       const m = (r as PromiseFulfilledResult<FromReplica | null>).value;
       if (!m || m.type !== 'done') return;
-      const src = handles[w].grads;
       clock.replicaCompute += m.ms;
-      parts.push({
-        loss: m.loss,
-        rows: rows[w + offset],
-        grad: (j) => (m.has[j] ? { src, at: this.layout.offsets[j] } : null),
-      });
+      done.push({ h: handles[w], m, rows: rows[w + offset] });
     });
-    const summed = await this.sum(main, parts, rows[0], tokens);
-    lap('sum');
-    return summed;
-  }
-
-  /**
-   * The step's gradients: the replicas' `parts` summed, after this thread's share (`main`, its
-   * rows `rows`) when it computed one. On wasm they are added to its gradients where they are.
-   */
-  private async sum(
-    main: { loss: number; grads: Map<string, tf.Tensor> } | null,
-    parts: Part[],
-    rows: Int32Array,
-    tokens: number,
-  ): Promise<StepGradients> {
-    if (!main) return sumParts(this.layout, parts, tokens);
-    if (canSumInPlace(main.grads)) return sumInPlace(this.layout, main, parts, tokens);
-    const own = await readShare(this.layout, main.grads, rows);
-    tf.dispose([...main.grads.values()]);
-    const m = main;
-    parts.unshift({
-      loss: m.loss,
-      rows,
-      grad: (j) => {
-        const src = own.get(this.layout.names[j]);
-        return src ? { src, at: 0 } : null;
-      },
-    });
-    return sumParts(this.layout, parts, tokens);
+    try {
+      const summed = await this.exchange().sum(main, done, rows[0], tokens);
+      lap('sum');
+      return summed;
+    } catch (e) {
+      if (main) tf.dispose([...main.grads.values()]);
+      throw e;
+    }
   }
 
   /** Share 0 on this thread: its loss, and its gradients (tensors, the caller's). */
@@ -317,13 +279,23 @@ export class ParallelGradients implements GradientSource {
     logits: (b) => this.forwardLogits(b),
   };
 
+  /** An evaluation began and the replicas lack its weights: they go with its first split batch. */
+  private forwardWeightsPending = false;
+  /** This thread's logits, for eval batches too small to split (`forwardOnThisThread`). */
+  private localForward: LogitsSource | null = null;
+
   private async beginForward(): Promise<void> {
-    const handles = await this.start();
-    if (handles.length > 0) await this.broadcast(null);
+    this.forwardWeightsPending = true; // an evaluation of small batches starts no worker
   }
 
   private async forwardLogits(b: CollatedBatch): Promise<Float32Array> {
+    if (forwardOnThisThread(this.opts, this.ctx.model, b.batchSize * b.seqLen)) {
+      return (this.localForward ??= inProcessLogits(this.ctx.model)).logits(b);
+    }
     const handles = await this.start();
+    if (this.forwardWeightsPending && handles.length > 0)
+      await this.exchange().broadcast(handles, this.ctx.model.params, null);
+    this.forwardWeightsPending = false;
     const R = this.shares;
     const n = b.batchSize;
     const T = b.seqLen;
@@ -373,6 +345,9 @@ export class ParallelGradients implements GradientSource {
   async close(): Promise<void> {
     const started = this.started;
     this.started = null;
+    // Workers pre-started for this source that no split step or batch ever needed.
+    await Promise.all((this.prestarted ?? []).map((h) => h.terminate()));
+    this.prestarted = undefined;
     if (!started) return;
     const handles = await started.catch(() => [] as ReplicaHandle[]);
     await Promise.all(handles.map((h) => h.terminate()));
