@@ -63,15 +63,21 @@ const cliOnly = argv.includes('--cli-only');
 const workerSettings = cliOnly ? [] : flag('workers', 'auto,1').split(',');
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
-/** The largest wasm heap seen, and those of the last reading, with their resident parts. */
+/**
+ * The largest wasm heap seen, and the large regions when the last step showed (before the run
+ * saves its model, whose copies out of the heap are large buffers too), with their resident parts.
+ */
 const heapsLine = (w: ProcessMemoryWatch) => {
   const show = (r: Region & { pid: number }) =>
     `${r.sizeMb.toFixed(0)} MB (${r.rssMb.toFixed(0)} resident, pid ${r.pid})`;
+  const at = w.atMark;
   return (
-    `largest ${w.largestRegion ? show(w.largestRegion) : 'none'}; ` +
-    `last reading: ${w.lastRegions.map(show).join(', ') || 'none'} (rw regions of 128 MB or ` +
-    `more: the wasm heaps and large SharedArrayBuffers; ${w.lastRestMb.toFixed(0)} MB resident ` +
-    `besides)`
+    `largest ${w.largestRegion ? show(w.largestRegion) : 'none'}; at the last step: ` +
+    (at
+      ? `${at.regions.map(show).join(', ') || 'none'} (rw regions of 128 MB or more: the wasm ` +
+        `heaps and large buffers; ${at.restMb.toFixed(0)} MB resident besides), peak of summed ` +
+        `VmRSS until then ${mb(at.peakRssSumKb)}`
+      : 'not seen')
   );
 };
 /** Seconds per step between the first and the last step seen (the first step left out). */
@@ -83,7 +89,7 @@ const perStep = (at: Map<number, number>) => {
 };
 
 /** Drives one run in the page; returns when it finished (or throws the page's error). */
-async function trainInPage(page: Page, url: string, workers: string) {
+async function trainInPage(page: Page, url: string, workers: string, onLastStep: () => void) {
   await page.goto(url);
   await waitText(page, 'file-name', /^spam\.csv$/, 120_000);
   await page
@@ -129,6 +135,7 @@ async function trainInPage(page: Page, url: string, workers: string) {
     if (p && p.step > 0 && !stepAt.has(p.step)) {
       stepAt.set(p.step, Date.now());
       console.log(`    step ${p.step} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      if (p.step >= steps) onLastStep();
     }
     const status = await textOf(page, 'status');
     if (/^Finished/.test(status)) break;
@@ -158,7 +165,10 @@ async function pageRuns() {
       }).start(1000);
       const tree = new ProcessMemoryWatch(process.pid, { only: /chrom/i }).start();
       try {
-        const run = await trainInPage(page, `${server.url}?backend=wasm`, workers);
+        const run = await trainInPage(page, `${server.url}?backend=wasm`, workers, () => {
+          renderers.mark();
+          tree.mark();
+        });
         renderers.stop();
         tree.stop();
         const s = perStep(run.stepAt);
@@ -174,8 +184,10 @@ async function pageRuns() {
       }
       console.log(`  wasm heaps: ${heapsLine(renderers)}`);
       console.log(
-        `  renderers: peak of summed VmRSS ${mb(renderers.peakRssSumKb)}, summed VmHWM ` +
-          `${mb(renderers.hwmSumKb)}; all Chromium processes: ${mb(tree.peakRssSumKb)} / ${mb(tree.hwmSumKb)}`,
+        `  renderers: peak of summed VmRSS ${mb(renderers.peakRssSumKb)} (until the last step ` +
+          `${mb(renderers.atMark?.peakRssSumKb ?? 0)}), summed VmHWM ${mb(renderers.hwmSumKb)}; ` +
+          `all Chromium processes: ${mb(tree.peakRssSumKb)} (until the last step ` +
+          `${mb(tree.atMark?.peakRssSumKb ?? 0)}) / ${mb(tree.hwmSumKb)}`,
       );
       await context.close();
     }
@@ -222,6 +234,7 @@ async function cliRun() {
     for (const line of String(d).split('\n')) {
       if (!line.trim()) continue;
       if (line.startsWith("{'loss'")) stepAt.set(stepAt.size + 1, Date.now());
+      if (line.startsWith("{'loss'") && stepAt.size === steps) watch.mark();
       console.log(`    [${((Date.now() - t0) / 1000).toFixed(1)} s] ${line.slice(0, 160)}`);
     }
   };
@@ -232,8 +245,7 @@ async function cliRun() {
   const s = perStep(stepAt);
   console.log(
     `  exit ${code}; ${stepAt.size} steps logged in ${((Date.now() - t0) / 1000).toFixed(0)} s; ` +
-      `${s === null ? '–' : s.toFixed(1)} s/step; peak of summed VmRSS ${mb(watch.peakRssSumKb)}, ` +
-      `VmHWM ${mb(watch.maxHwmKb)}`,
+      `${s === null ? '–' : s.toFixed(1)} s/step; peak RSS (VmHWM) ${mb(watch.maxHwmKb)}`,
   );
   console.log(`  wasm heaps: ${heapsLine(watch)}`);
 }

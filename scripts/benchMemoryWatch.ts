@@ -102,6 +102,12 @@ export class ProcessMemoryWatch {
   lastRegions: (Region & { pid: number })[] = [];
   /** At that poll: the resident memory of those processes outside their large regions (MB). */
   lastRestMb = 0;
+  /** What `mark()` saw: the peak summed VmRSS so far, and a poll's large regions and the rest. */
+  atMark: {
+    peakRssSumKb: number;
+    regions: (Region & { pid: number })[];
+    restMb: number;
+  } | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -131,6 +137,16 @@ export class ProcessMemoryWatch {
     for (const r of regions) {
       if (r.sizeMb > (this.largestRegion?.sizeMb ?? 0)) this.largestRegion = r;
     }
+  }
+
+  /** Polls now and keeps what it saw (e.g. at a run's last step, before the run saves its model). */
+  mark() {
+    this.poll();
+    this.atMark = {
+      peakRssSumKb: this.peakRssSumKb,
+      regions: [...this.lastRegions],
+      restMb: this.lastRestMb,
+    };
   }
 
   start(everyMs = 500) {
