@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 
 import { installWasmKernels } from './kernels/wasmKernels';
+import { releaseSavedTensorsEarly } from './model/tapeRelease';
 import { installWebGpuKernels } from './kernels/webgpu/webgpuKernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -111,6 +112,8 @@ export async function selectBackend(
   preferred: BackendName | 'auto',
   opts: BackendOptions = {},
 ): Promise<BackendChoice> {
+  // The backward pass frees each op's saved tensors once its gradient is taken (every backend).
+  releaseSavedTensorsEarly();
   const gpu = gpuApi();
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   const fallbackAdapter = Boolean(adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter);
