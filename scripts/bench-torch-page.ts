@@ -33,12 +33,12 @@ export interface PageRun {
 
 const repoRoot = resolve(import.meta.dirname, '..');
 
-async function textOf(page: Page, testId: string): Promise<string> {
+export async function textOf(page: Page, testId: string): Promise<string> {
   const el = page.getByTestId(testId);
   return (await el.count()) ? ((await el.first().textContent()) ?? '').trim() : '';
 }
 
-async function waitText(page: Page, testId: string, re: RegExp, timeoutMs: number) {
+export async function waitText(page: Page, testId: string, re: RegExp, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const t = await textOf(page, testId);
@@ -49,7 +49,7 @@ async function waitText(page: Page, testId: string, re: RegExp, timeoutMs: numbe
 }
 
 /** "step 12 / 20 · epoch 0.40 · 31.5 samples/s · ETA 9s" -> step and cumulative samples/s. */
-function parseProgress(t: string): { step: number; sps: number } | null {
+export function parseProgress(t: string): { step: number; sps: number } | null {
   const m = /step ([\d,]+) \/ ([\d,]+).*?([\d.]+) samples\/s/.exec(t);
   return m ? { step: Number(m[1].replace(/,/g, '')), sps: Number(m[3]) } : null;
 }
