@@ -59,29 +59,6 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const batchSize = Number(
     v.per_device_eval_batch_size ?? specs.per_device_eval_batch_size.default,
   );
-  if (session.model?.head === 'token') {
-    // A token classifier: seqeval's metrics on a tagged file, as its training logged them.
-    const file = String(v.validation_file);
-    const tagged = await readTaggedFile(
-      basename(file),
-      await openDataFile(file, '--validation_file'),
-      { task: 'token-classification', labelNames: session.labels },
-    );
-    const maxLength = v.max_length === undefined ? null : Number(v.max_length);
-    const metrics = await evaluateTagged(
-      session,
-      tagged!.corpus,
-      basename(file),
-      maxLength,
-      batchSize,
-    );
-    process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
-    return;
-  }
-  const table = await session.loadTable(
-    basename(String(v.validation_file)),
-    await openDataFile(String(v.validation_file), '--validation_file'),
-  );
   const model = session.model;
   if (!model)
     throw new StudioError('model-files', `No model was loaded from ${String(v.model_dir)}.`);
@@ -91,7 +68,7 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
   const maxLength = Number(v.max_length ?? session.exportMaxLength());
   // A model whose largest batch (rows padded to max_length) is too small to split starts none.
   const splits = replicas > 1 && forwardWorthSplitting(model, batchSize * maxLength);
-  // Started now: the workers load while this thread tokenizes the rows.
+  // Started now: the workers load while this thread reads and tokenizes the rows.
   const source = splits ? startReplicas(replicas, backend)?.(evaluationContext(model)) : null;
   if (splits) log(`data parallel: ${replicas} replicas (worker_threads), batches split`);
   else if (replicas > 1) {
@@ -101,16 +78,39 @@ export async function evaluateCommand(argv: string[]): Promise<void> {
     );
   }
   try {
-    const metrics = await session.evaluateTable(
-      {
-        text: v.text_column ? String(v.text_column) : table.guess.text,
-        label: v.label_column ? String(v.label_column) : table.guess.label,
-        ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
-      },
-      maxLength,
-      batchSize,
-      source?.forward,
-    );
+    let metrics: Record<string, number>;
+    if (model.head === 'token') {
+      // A token classifier: seqeval's metrics on a tagged file, as its training logged them.
+      const file = String(v.validation_file);
+      const tagged = await readTaggedFile(
+        basename(file),
+        await openDataFile(file, '--validation_file'),
+        { task: 'token-classification', labelNames: session.labels },
+      );
+      metrics = await evaluateTagged(
+        session,
+        tagged!.corpus,
+        basename(file),
+        v.max_length === undefined ? null : maxLength,
+        batchSize,
+        source?.forward,
+      );
+    } else {
+      const table = await session.loadTable(
+        basename(String(v.validation_file)),
+        await openDataFile(String(v.validation_file), '--validation_file'),
+      );
+      metrics = await session.evaluateTable(
+        {
+          text: v.text_column ? String(v.text_column) : table.guess.text,
+          label: v.label_column ? String(v.label_column) : table.guess.label,
+          ...(v.text_pair_column ? { textPair: String(v.text_pair_column) } : {}),
+        },
+        maxLength,
+        batchSize,
+        source?.forward,
+      );
+    }
     process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
   } finally {
     await source?.close();

@@ -63,6 +63,34 @@ describe('studio CLI: token classification', () => {
     expect(m.eval_f1).toBeGreaterThan(0);
   });
 
+  it('evaluate --num_replicas decides as for a table and gives the same metrics', async () => {
+    const val = writeSlice(dir, 'val2.conll', 'wnut17train.conll', 120);
+    const one = await runCli(['evaluate', '--model_dir', trained.outDir, '--validation_file', val]);
+    const args = ['evaluate', '--model_dir', trained.outDir, '--validation_file', val];
+    // A batch of 32 x 48 tokens of this model is far under what is worth splitting.
+    const small = await runCli([...args, '--num_replicas', '2']);
+    expect(small.code, small.err).toBe(0);
+    expect(small.err).toMatch(/evaluating on this thread: a batch of 32 x 48 tokens/);
+    // 1,300 x 48 tokens would be worth it: the replicas start (each batch is still split only
+    // when it is worth it, and these 120 sentences are one small batch).
+    const large = await runCli([
+      ...args,
+      '--num_replicas',
+      '2',
+      '--per_device_eval_batch_size',
+      '1300',
+    ]);
+    expect(large.code, large.err).toBe(0);
+    expect(large.err).toMatch(/data parallel: 2 replicas/);
+    const ref = JSON.parse(one.out) as Record<string, number>;
+    const same = JSON.parse(small.out) as Record<string, number>;
+    for (const k of ['eval_loss', ...METRICS]) expect(same[k]).toBeCloseTo(ref[k], 6);
+    // Another batch size: the same tags, so the same seqeval metrics. (eval_loss is not: as
+    // transformers', it is made of each batch's mean over its labelled tokens.)
+    const other = JSON.parse(large.out) as Record<string, number>;
+    for (const k of METRICS) expect(other[k]).toBeCloseTo(ref[k], 6);
+  });
+
   it('predict writes tokens, a tag per word and entities per sentence; plain text gives entities', async () => {
     const out = join(dir, 'p.jsonl');
     const r = await runCli([

@@ -7,7 +7,7 @@
 import type { TaggedCorpus } from '../data/taggedTypes';
 import type { SequenceClassifier } from '../model/classifier';
 import type { Tokenizer } from '../tokenize/tokenizer';
-import { evaluateModel } from '../train/evaluate';
+import { evaluateModel, type LogitsSource } from '../train/evaluate';
 import { tokenClassificationLoss } from '../train/losses';
 import { StudioError } from '../util/errors';
 import type { StudioSession } from '../session';
@@ -51,6 +51,8 @@ export async function evaluateTagged(
   fileName: string,
   maxLength: number | null,
   batchSize = 32,
+  /** Where the logits come from (the CLI's replicas); default this thread. */
+  logits?: LogitsSource,
 ): Promise<Record<string, number>> {
   const { model, tok, maxLength: own } = await tokenModel(s, 'to evaluate it');
   const length = maxLength ?? own;
@@ -64,6 +66,7 @@ export async function evaluateTagged(
     batchSize,
     collate: { padding: 'longest', maxLength: length, padId: tok.padId },
     lossOf: tokenClassificationLoss(),
+    logits,
   });
   return out.metrics;
 }
