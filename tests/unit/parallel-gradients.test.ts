@@ -10,18 +10,14 @@ import type { SequenceClassifier } from '../../src/core/model/classifier';
 import type { ProblemType } from '../../src/core/model/config';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
-import { denseGrad } from '../../src/core/train/flatParams';
-import {
-  InProcessGradients,
-  type GradientContext,
-  type StepGradients,
-} from '../../src/core/train/gradients';
+import { InProcessGradients, type GradientContext } from '../../src/core/train/gradients';
 import { isTrainLog, type TrainLogEntry } from '../../src/core/train/state';
 import { Trainer } from '../../src/core/train/trainer';
 import {
   ParallelGradients,
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
+import { maxRelDiff, readStep } from './helpers/stepGradients';
 import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
 function context(
@@ -39,42 +35,6 @@ function context(
     loss,
     seed: 42,
   };
-}
-
-async function read(g: StepGradients): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  const grads = new Map<string, Float32Array>();
-  // A row-sparse gradient (the word embeddings' from replicas) filled out as the table.
-  for (const [k, t] of g.grads) {
-    const dense = tf.tidy(() => denseGrad(t));
-    grads.set(k, await dense.data<'float32'>());
-    if (dense !== t) dense.dispose();
-  }
-  const loss = (await g.loss.data())[0];
-  tf.dispose([g.loss, ...g.grads.values()]);
-  return { loss, grads };
-}
-
-/**
- * Largest |a - b| over every parameter's gradient, relative to that gradient's largest |b|, or
- * to 1e-3 of the largest over all parameters when that is smaller: some gradients are zero in
- * exact arithmetic (attention key biases: softmax ignores a shift shared by all keys), so theirs
- * is rounding noise.
- */
-function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let global = 0;
-  for (const y of b.values()) for (const v of y) global = Math.max(global, Math.abs(v));
-  let worst = 0;
-  for (const [k, x] of a) {
-    const y = b.get(k) as Float32Array;
-    let scale = 1e-3 * global;
-    for (const v of y) scale = Math.max(scale, Math.abs(v));
-    let w = 0;
-    for (let i = 0; i < x.length; i++) w = Math.max(w, Math.abs(x[i] - y[i]) / scale);
-    if (process.env.DEBUG_GRADS) console.log(k, w.toExponential(2), scale.toExponential(2));
-    worst = Math.max(worst, w);
-  }
-  return worst;
 }
 
 const idx = (...rows: number[]) => Uint32Array.from(rows);
@@ -130,8 +90,8 @@ describe('ParallelGradients', () => {
       // Two micro-batches (gradient accumulation): 7 rows (not divisible by r) and 2 rows (short,
       // fewer rows than shares when r = 3: a replica gets none).
       const groups = [idx(0, 3, 5, 8, 11, 13, 22), idx(4, 9)];
-      const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
-      const got = await read(await par.compute(groups, 0));
+      const ref = await readStep(await new InProcessGradients(ctx).compute(groups, 0));
+      const got = await readStep(await par.compute(groups, 0));
       expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
       expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
       await par.close();
@@ -148,8 +108,8 @@ describe('ParallelGradients', () => {
     const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true }); // default: 1 GFLOP
     sources.push(par);
     const groups = [idx(0, 3, 5, 8, 11, 13, 22)];
-    const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
-    const got = await read(await par.compute(groups, 0));
+    const ref = await readStep(await new InProcessGradients(ctx).compute(groups, 0));
+    const got = await readStep(await par.compute(groups, 0));
     expect(got.loss).toBe(ref.loss);
     expect(maxRelDiff(got.grads, ref.grads)).toBe(0);
     await par.close();
@@ -253,9 +213,9 @@ describe('ParallelGradients', () => {
     const par = new ParallelGradients(ctx, { replicas: 2, mainReplica: true, minSplitFlops: 0 });
     sources.push(par);
     const groups = [idx(0, 1, 2, 3, 4, 5, 6)];
-    const a = await read(await par.compute(groups, 3));
-    const b = await read(await par.compute(groups, 3));
-    const c = await read(await par.compute(groups, 4));
+    const a = await readStep(await par.compute(groups, 3));
+    const b = await readStep(await par.compute(groups, 3));
+    const c = await readStep(await par.compute(groups, 4));
     expect(b.loss).toBe(a.loss);
     expect(maxRelDiff(b.grads, a.grads)).toBe(0);
     expect(c.loss).not.toBe(a.loss);

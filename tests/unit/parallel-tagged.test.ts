@@ -15,12 +15,7 @@ import { taggedDataset } from '../../src/core/session/tagged';
 import { loadTokenizerFromDir } from '../../src/core/tokenize/tokenizerNode';
 import { parseTrainingArguments } from '../../src/core/train/args';
 import type { LabeledDataset } from '../../src/core/train/dataset';
-import { denseGrad } from '../../src/core/train/flatParams';
-import {
-  InProcessGradients,
-  type GradientContext,
-  type StepGradients,
-} from '../../src/core/train/gradients';
+import { InProcessGradients, type GradientContext } from '../../src/core/train/gradients';
 import { isTrainLog, type TrainLogEntry } from '../../src/core/train/state';
 import { Trainer } from '../../src/core/train/trainer';
 import {
@@ -28,6 +23,7 @@ import {
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
 import { wnutSlice } from './helpers/nerCli';
+import { maxRelDiff, readStep } from './helpers/stepGradients';
 
 const MAX_LEN = 40;
 const PT = 'single_label_classification';
@@ -62,33 +58,6 @@ function context(m: SequenceClassifier, loss: GradientContext['loss'] = {}): Gra
     loss,
     seed: 42,
   };
-}
-
-async function read(g: StepGradients): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
-  const grads = new Map<string, Float32Array>();
-  for (const [k, t] of g.grads) {
-    const dense = tf.tidy(() => denseGrad(t));
-    grads.set(k, await dense.data<'float32'>());
-    if (dense !== t) dense.dispose();
-  }
-  const loss = (await g.loss.data())[0];
-  tf.dispose([g.loss, ...g.grads.values()]);
-  return { loss, grads };
-}
-
-/** Largest |a - b| of each gradient relative to its largest |b| (or 1e-3 of the overall largest). */
-function maxRelDiff(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let global = 0;
-  for (const y of b.values()) for (const v of y) global = Math.max(global, Math.abs(v));
-  let worst = 0;
-  for (const [k, x] of a) {
-    const y = b.get(k) as Float32Array;
-    let scale = 1e-3 * global;
-    for (const v of y) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]) / scale);
-  }
-  return worst;
 }
 
 const idx = (...rows: number[]) => Uint32Array.from(rows);
@@ -128,8 +97,8 @@ describe('token classification over replicas', () => {
       // Two micro-batches (accumulation) of sentences with unequal numbers of labelled tokens: 7
       // rows (not divisible by the shares) and 2 (fewer rows than shares when r = 3).
       const groups = [idx(0, 3, 5, 8, 11, 13, 22), idx(4, 9)];
-      const ref = await read(await new InProcessGradients(ctx).compute(groups, 0));
-      const got = await read(await par.compute(groups, 0));
+      const ref = await readStep(await new InProcessGradients(ctx).compute(groups, 0));
+      const got = await readStep(await par.compute(groups, 0));
       expect(Math.abs(got.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-5);
       expect(maxRelDiff(got.grads, ref.grads)).toBeLessThan(1e-5);
       // The token head's gradients are there (the replicas built the token head).
