@@ -17,6 +17,7 @@ import {
   ParallelGradients,
   parallelGradients,
 } from '../../src/core/train/parallel/workerGradients';
+import { canSumInPlace } from '../../src/core/train/parallel/inPlaceSum';
 import { maxRelDiff, readStep } from './helpers/stepGradients';
 import { MAX_LEN, tinyDataset, tinyModel } from './helpers/tinyTask';
 
@@ -99,6 +100,20 @@ describe('ParallelGradients', () => {
       m.dispose();
     },
   );
+
+  it("this thread's own share's gradients own their buffers on wasm, so the workers' are added in place", async () => {
+    // Otherwise each worker's gradients would come into a model-sized array of their own.
+    const pt = 'single_label_classification';
+    const m = tinyModel(pt);
+    const ctx = context(m, tinyDataset(8, pt), pt);
+    for (const checkpointing of [false, true]) {
+      m.gradientCheckpointing = checkpointing;
+      const g = await new InProcessGradients(ctx).compute([idx(0, 1, 2, 3), idx(4, 5)], 0);
+      expect(canSumInPlace(g.grads), `checkpointing ${checkpointing}`).toBe(true);
+      tf.dispose([g.loss, ...g.grads.values()]);
+    }
+    m.dispose();
+  });
 
   it('a step under minSplitFlops runs on this thread alone: exactly the in-process result', async () => {
     const pt = 'single_label_classification';
